@@ -1,0 +1,78 @@
+"""The `mmcheck` command: a thin dispatcher over the Python API of the three packages.
+
+Each package has a `commands` module holding its verbs as `COMMANDS`, a dict
+verb -> (one-line help, add_arguments(parser), run(args) -> exit status).
+Exit status everywhere: 0 holds/ok, 1 violation, 2 spec or usage error, 3 incomplete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from spec.errors import SpecError, SpecErrors, UsageError
+
+COMMAND_MODULES = ("spec.commands", "explorer.commands", "invariants.commands")
+
+EXIT_OK, EXIT_VIOLATION, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
+    """FILE and -D NAME=VALUE, shared by every verb that reads a spec."""
+    parser.add_argument("file", metavar="FILE", help="spec file (.mms)")
+    parser.add_argument(
+        "-D",
+        dest="defines",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a constant (repeatable); VALUE ? leaves it symbolic for prove",
+    )
+
+
+def parse_defines(defines: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for d in defines:
+        name, eq, value = d.partition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise UsageError(f"-D expects NAME=VALUE, got {d!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mmcheck",
+        description="Model checking and z3 proofs for kernel locking protocols.",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for modname in COMMAND_MODULES:
+        module = importlib.import_module(modname)
+        for verb, (help_text, add_args, run) in module.COMMANDS.items():
+            p = sub.add_parser(verb, help=help_text, description=help_text)
+            add_args(p)
+            p.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return int(args.run(args))
+    except (SpecError, SpecErrors) as e:
+        print(e.format(), file=sys.stderr)
+        return EXIT_ERROR
+    except UsageError as e:
+        print(f"mmcheck {args.verb}: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

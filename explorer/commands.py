@@ -1,0 +1,3 @@
+"""Verbs of the explorer package (see explorer.cli)."""
+
+COMMANDS: dict = {}

@@ -1,0 +1,3 @@
+"""Verbs of the invariants package (see explorer.cli)."""
+
+COMMANDS: dict = {}

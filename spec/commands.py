@@ -1,0 +1,3 @@
+"""Verbs of the spec package (see explorer.cli)."""
+
+COMMANDS: dict = {}

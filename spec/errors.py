@@ -1,0 +1,94 @@
+"""Source locations and the errors users see: file:line:col, the source line, a caret.
+
+Every stage (parser, checker, lowering, back ends) reports problems as `SpecError`s
+carrying a `Loc`; the CLI prints them with `format_error` and never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+_SOURCES: dict[str, str] = {}
+
+
+def register_source(filename: str, text: str) -> None:
+    """Remember the text of a source so errors can quote it (also for in-memory specs)."""
+    _SOURCES[filename] = text
+
+
+def source_line(filename: str, line: int) -> str | None:
+    text = _SOURCES.get(filename)
+    if text is None:
+        try:
+            text = Path(filename).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        _SOURCES[filename] = text
+    lines = text.splitlines()
+    if 1 <= line <= len(lines):
+        return lines[line - 1]
+    return None
+
+
+@dataclass(frozen=True, order=True)
+class Loc:
+    """A position in a spec file; line and column count from 1."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+NOWHERE = Loc("<builtin>", 0, 0)
+
+
+def printable(text: str) -> str:
+    """Source text made safe to print: control characters shown as escapes."""
+    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
+
+
+def format_at(loc: Loc, message: str, kind: str = "error") -> str:
+    """`file:line:col: kind: message`, then the source line and a caret under the column."""
+    out = [f"{loc}: {kind}: {message}"]
+    line = source_line(loc.file, loc.line)
+    if line is not None:
+        shown = printable(line.expandtabs(8))
+        prefix = printable(line[: max(loc.col - 1, 0)].expandtabs(8))
+        out.append(f"    {shown}")
+        out.append(f"    {' ' * len(prefix)}^")
+    return "\n".join(out)
+
+
+class SpecError(Exception):
+    """One problem in a spec, at a location."""
+
+    def __init__(self, loc: Loc, message: str, kind: str = "error") -> None:
+        super().__init__(f"{loc}: {message}")
+        self.loc = loc
+        self.message = message
+        self.kind = kind
+
+    def format(self) -> str:
+        return format_at(self.loc, self.message, self.kind)
+
+
+class SpecErrors(Exception):
+    """Several problems found in one pass; all are reported, not just the first."""
+
+    def __init__(self, errors: Iterable[SpecError]) -> None:
+        self.errors = sorted(errors, key=lambda e: e.loc)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+    def format(self) -> str:
+        n = len(self.errors)
+        summary = f"{n} error{'s' if n != 1 else ''}"
+        return "\n".join([e.format() for e in self.errors] + [summary])
+
+
+class UsageError(Exception):
+    """A command-line problem (bad flag value, unknown -D constant given without a location)."""

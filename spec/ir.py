@@ -1,0 +1,423 @@
+"""The IR: the one seam between the language and every back end.
+
+A program is a fixed set of variables, each a scalar or an array of scalars, and every
+scalar is a bounded integer (bools are 0/1, enums, process counters and lock holders are
+small integers). Laid out in declaration order, element by element (row-major), the
+variables give the state *slots*: a state is a tuple of ints, one per slot.
+
+Expressions are scalar-valued and read the pre-state only. Array-valued source
+expressions (map literals, EXCEPT, set operations, record values) have been eliminated
+by the lowering, so a back end only ever sees `Read(var, index)` of a single element.
+
+Action semantics (every back end implements exactly this):
+  1. for each value of the parameters (their domains are finite ranges), the action
+     is enabled in state s iff `guard` evaluates to true in s;
+  2. if enabled, each `Check` is evaluated in order; the first whose `cond` is false
+     is a violation of kind `check.kind` at `check.loc` (no successor);
+  3. otherwise the successor is s with the `updates` applied in order to a copy of s.
+     Every expression in an update (index, value, cond) is evaluated in s (pre-state);
+     an update whose `cond` is false writes nothing. Later writes win.
+  Evaluating an expression may itself fail: `Read` with an index outside the array's
+  dimension is a "domain" error, `div`/`mod` by zero a "div" error, and an update
+  writing a value outside its variable's range a "range" error, each at the node's loc.
+  `and`, `or`, `=>` and `Ite` evaluate left to right and short-circuit, so an error in
+  a branch that is not taken does not happen.
+
+`div` and `mod` are floor division and floor modulo (Python's // and %).
+
+Constants are folded to `Const` by the lowering, except those left symbolic for the
+prover (`SymConst`); a program with symbolic constants has no slot layout and only the
+z3 back end accepts it (`Program.is_concrete`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from spec.errors import Loc
+
+# --------------------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Const:
+    value: int
+    is_bool: bool = False
+
+
+@dataclass(frozen=True)
+class SymConst:
+    """A constant the prover keeps symbolic (`-D N=?`); its range is in `Program.consts`."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Param:
+    """An action parameter or a quantifier's bound variable."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Read:
+    """The value of a scalar variable (`index == ()`) or of one array element."""
+
+    var: str
+    index: tuple[Expr, ...] = ()
+    loc: Loc | None = None
+
+
+UNARY_OPS = ("not", "neg")
+ARITH_OPS = ("+", "-", "*", "div", "mod", "min", "max")
+COMPARE_OPS = ("==", "!=", "<", "<=", ">", ">=")
+LOGIC_OPS = ("and", "or", "=>", "<=>")
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # one of UNARY_OPS
+    arg: Expr
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # one of ARITH_OPS, COMPARE_OPS, LOGIC_OPS
+    left: Expr
+    right: Expr
+    loc: Loc | None = None  # where a div/mod by zero is reported
+
+
+@dataclass(frozen=True)
+class Ite:
+    cond: Expr
+    then: Expr
+    other: Expr
+
+
+QUANTIFIERS = ("forall", "exists", "count", "sum")
+
+
+@dataclass(frozen=True)
+class Quant:
+    """`kind` over `var` in lo..hi (inclusive): forall/exists give a bool, count the
+    number of values for which `body` holds, sum the sum of the int `body`."""
+
+    kind: str
+    var: str
+    lo: Expr
+    hi: Expr
+    body: Expr
+
+
+Expr = Const | SymConst | Param | Read | Unary | Binary | Ite | Quant
+
+TRUE = Const(1, True)
+FALSE = Const(0, True)
+
+# --------------------------------------------------------------------------- types
+
+
+@dataclass(frozen=True)
+class ScalarType:
+    """The values lo..hi of a scalar slot, and how to show them.
+
+    kind: "bool" | "int" | "enum" | "pc" | "lock".
+    names: for enum, pc and lock, the name of each value lo, lo+1, ...
+      (a pc's names are its process's labels then "Done"; a lock's are "free" then
+      the process instances that may hold it).
+    sorts: the symmetric sorts whose elements these values stand for, each as
+      (sort, offset): the values offset .. offset+|sort|-1 are the sort's elements
+      in order. A permutation of the sort acts on those values and fixes the others.
+    """
+
+    kind: str
+    lo: Expr
+    hi: Expr
+    names: tuple[str, ...] = ()
+    sorts: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def is_bool(self) -> bool:
+        return self.kind == "bool"
+
+    def show(self, value: int) -> str:
+        if self.kind == "bool":
+            return "true" if value else "false"
+        if self.names and isinstance(self.lo, Const):
+            i = value - self.lo.value
+            if 0 <= i < len(self.names):
+                return self.names[i]
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One index dimension of an array: the integers lo..hi, shown with `names` if any
+    (an enum-indexed map), permuted by symmetry if `sort` is a symmetric sort."""
+
+    lo: Expr
+    hi: Expr
+    names: tuple[str, ...] = ()
+    sort: str | None = None
+
+    def show(self, value: int) -> str:
+        if self.names and isinstance(self.lo, Const):
+            i = value - self.lo.value
+            if 0 <= i < len(self.names):
+                return self.names[i]
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Var:
+    """A state variable. `role` is "var" (declared by the spec), "pc" (a process's
+    program counter) or "lock". `source` is the spec variable it comes from (records
+    are split into one Var per field, named "page.count")."""
+
+    name: str
+    type: ScalarType
+    dims: tuple[Dim, ...]
+    loc: Loc
+    role: str = "var"
+    source: str = ""
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True)
+class ParamDecl:
+    name: str
+    type: ScalarType  # the domain lo..hi, shown as the type says
+    hidden: bool = False  # introduced by the lowering (an `either` branch), not by the spec
+
+
+@dataclass(frozen=True)
+class Assign:
+    """var[index] := value when cond (a scalar variable has index ())."""
+
+    var: str
+    index: tuple[Expr, ...]
+    value: Expr
+    cond: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class AssignAll:
+    """var[p1, ..., pn] := value for every index, when cond; `params` name the indices
+    inside `value` (one per dimension of var)."""
+
+    var: str
+    params: tuple[str, ...]
+    value: Expr
+    cond: Expr
+    loc: Loc
+
+
+Update = Assign | AssignAll
+
+CHECK_KINDS = ("assert", "lock")
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: str  # one of CHECK_KINDS
+    cond: Expr
+    message: str
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Action:
+    """One transition group. For a process step, `process` and `label` name it and
+    the process set's index is the parameter named "self"."""
+
+    name: str
+    params: tuple[ParamDecl, ...]
+    guard: Expr
+    checks: tuple[Check, ...]
+    updates: tuple[Update, ...]
+    loc: Loc
+    process: str | None = None
+    label: str | None = None
+    reads: frozenset[int] = frozenset()  # slots read by guard, checks or updates
+    writes: frozenset[int] = frozenset()  # slots possibly written
+
+
+# --------------------------------------------------------------------------- the program
+
+
+@dataclass(frozen=True)
+class Process:
+    """A process or process set. Its pc variable holds label indices; the value
+    len(labels) is "Done". A set's instances are indexed by `index`."""
+
+    name: str
+    labels: tuple[str, ...]
+    pc_var: str
+    index: Dim | None
+    loc: Loc
+    first_holder: int  # lock-holder value of its first instance (instances are consecutive)
+    label_locs: tuple[Loc, ...] = ()
+
+    @property
+    def done(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class Invariant:
+    name: str
+    expr: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class ConstDecl:
+    """A constant: its value (None while symbolic) and, for symbolic use, its range."""
+
+    name: str
+    value: int | None
+    type: ScalarType
+    loc: Loc
+
+
+VERDICTS = ("holds", "invariant", "deadlock", "assert", "lock", "range", "domain", "div")
+
+
+@dataclass(frozen=True)
+class Expect:
+    """`expect C=V, ...: verdict` in a spec: the expected result for those constants.
+    verdict is one of VERDICTS; `prop` names the invariant for "invariant";
+    `steps`/`states` pin the shortest trace length / the distinct-state count if given."""
+
+    consts: tuple[tuple[str, int], ...]
+    verdict: str
+    prop: str | None
+    loc: Loc
+    steps: int | None = None
+    states: int | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One state slot: element `index` of variable `var`."""
+
+    var: str
+    index: tuple[int, ...]
+    lo: int
+    hi: int
+
+    @property
+    def name(self) -> str:
+        return self.var + "".join(f"[{i}]" for i in self.index)
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    file: str
+    consts: tuple[ConstDecl, ...]
+    assumes: tuple[tuple[Expr, Loc], ...]
+    vars: tuple[Var, ...]
+    init: Action  # params = initial choices; guard = initial constraint; updates set every slot
+    actions: tuple[Action, ...]
+    invariants: tuple[Invariant, ...]
+    processes: tuple[Process, ...] = ()
+    terminal: Expr | None = None  # states where no step is enabled that are not deadlocks
+    symmetric: tuple[str, ...] = ()  # the symmetric sorts
+    sort_sizes: tuple[tuple[str, int], ...] = ()  # size of each symmetric sort
+    expects: tuple[Expect, ...] = ()
+    _layout: dict = field(default_factory=dict, compare=False, repr=False)
+
+    # --- lookups
+    def var(self, name: str) -> Var:
+        for v in self.vars:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    def const_value(self, name: str) -> int | None:
+        for c in self.consts:
+            if c.name == name:
+                return c.value
+        raise KeyError(name)
+
+    @property
+    def is_concrete(self) -> bool:
+        return all(c.value is not None for c in self.consts)
+
+    # --- the slot layout (concrete programs only)
+    def _build_layout(self) -> None:
+        if self._layout:
+            return
+        if not self.is_concrete:
+            raise ValueError("a program with symbolic constants has no slot layout")
+        slots: list[Slot] = []
+        offsets: dict[str, int] = {}
+        for v in self.vars:
+            offsets[v.name] = len(slots)
+            lo, hi = const_int(v.type.lo), const_int(v.type.hi)
+            ranges = [range(const_int(d.lo), const_int(d.hi) + 1) for d in v.dims]
+            for idx in itertools.product(*ranges):
+                slots.append(Slot(v.name, tuple(idx), lo, hi))
+        self._layout["slots"] = tuple(slots)
+        self._layout["offsets"] = offsets
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        self._build_layout()
+        return self._layout["slots"]
+
+    def offset(self, var: str) -> int:
+        """Index of the first slot of `var`."""
+        self._build_layout()
+        return self._layout["offsets"][var]
+
+    def slot_index(self, var: str, index: tuple[int, ...]) -> int:
+        """Slot of var[index]; raises IndexError outside the array's dimensions."""
+        v = self.var(var)
+        pos = 0
+        for d, i in zip(v.dims, index, strict=True):
+            lo, hi = const_int(d.lo), const_int(d.hi)
+            if not lo <= i <= hi:
+                raise IndexError(i)
+            pos = pos * (hi - lo + 1) + (i - lo)
+        return self.offset(var) + pos
+
+    def var_slots(self, var: str) -> range:
+        start = self.offset(var)
+        n = 1
+        for d in self.var(var).dims:
+            n *= const_int(d.hi) - const_int(d.lo) + 1
+        return range(start, start + n)
+
+    def show_slot(self, slot: int, value: int) -> str:
+        """The value of a slot as the spec writes it (true, an enum name, a label)."""
+        return self.var(self.slots[slot].var).type.show(value)
+
+    def process_instances(self) -> Iterator[tuple[Process, int | None, int]]:
+        """Every process instance as (process, index or None, pc slot)."""
+        for p in self.processes:
+            if p.index is None:
+                yield p, None, self.offset(p.pc_var)
+            else:
+                for i in range(const_int(p.index.lo), const_int(p.index.hi) + 1):
+                    yield p, i, self.slot_index(p.pc_var, (i,))
+
+
+def const_int(e: Expr) -> int:
+    """The value of a folded constant expression (bounds of concrete programs)."""
+    if isinstance(e, Const):
+        return e.value
+    raise ValueError(f"not a constant: {e!r}")
+
+
+def instance_name(process: Process, index: int | None) -> str:
+    if index is None:
+        return process.name
+    return f"{process.name}[{process.index.show(index) if process.index else index}]"
