@@ -1,0 +1,114 @@
+"""The race diagram kernel developers mail each other: one column per process
+instance (CPU0, CPU1, ...), each step written in its process's column, so time runs
+down the page; the label (the kernel function) and, indented under it, its effect.
+
+Fixed width, spaces only, no colour: it must paste into a mail unchanged.
+"""
+
+from __future__ import annotations
+
+from explorer.result import Violation
+from explorer.trace_view import (
+    changes,
+    headline,
+    instance_names,
+    param_texts,
+    state_items,
+    step_info,
+)
+from spec import ir
+
+GAP = 4  # spaces between columns
+ACTIONS_COLUMN = "actions"
+WIDTH = 76  # where the initial-state line wraps
+
+
+def _effects(
+    program: ir.Program, old: tuple[int, ...], new: tuple[int, ...], instance: str | None
+) -> list[str]:
+    """The changed variables, compactly: `page.mlocked = true`, `lock ptl`, `unlock ptl`.
+    Program counters are left out: the labels in the column show the control flow."""
+    out = []
+    for c in changes(program, old, new):
+        var = program.var(program.slots[c.slot].var)
+        if var.role == "pc":
+            continue
+        name = c.name
+        if instance is not None and name.startswith(instance + "."):
+            name = name[len(instance) + 1 :]  # the column already says whose it is
+        if var.type.kind == "lock" and old[c.slot] == 0:
+            out.append(f"lock {name}")
+        elif var.type.kind == "lock" and new[c.slot] == 0:
+            out.append(f"unlock {name}")
+        else:
+            out.append(f"{name} = {c.new}")
+    return out
+
+
+def _call(program: ir.Program, action: str, params: tuple[tuple[str, int], ...],
+          label: str | None) -> str:
+    args = param_texts(program, action, params)
+    if label is not None:
+        return f"{label}()" + (f"  [{', '.join(args)}]" if args else "")
+    return f"{action}({', '.join(args)})"
+
+
+def _initially(program: ir.Program, state: tuple[int, ...]) -> list[str]:
+    """The initial state, wrapped between items; program counters at their first label
+    are left out (every process starts there)."""
+    items = [
+        f"{name} = {value}"
+        for slot, (name, value) in enumerate(state_items(program, state))
+        if not (program.var(program.slots[slot].var).role == "pc" and state[slot] == 0)
+    ]
+    lines = ["Initially:"]
+    for item in items:
+        if len(lines[-1]) + len(item) + 2 > WIDTH:
+            lines[-1] += ","
+            lines.append("  " + item)
+        else:
+            lines[-1] += (" " if lines[-1].endswith(":") else ", ") + item
+    return lines
+
+
+def format_cpu(program: ir.Program, violation: Violation) -> str:
+    instances = instance_names(program)
+    column_of = {name: k for k, name in enumerate(instances)}
+    rows: list[tuple[int, str]] = []  # (column, text), top to bottom
+
+    def place(instance: str | None, lines: list[str]) -> None:
+        col = column_of.get(instance) if instance is not None else None
+        if col is None:
+            col = column_of.setdefault(ACTIONS_COLUMN, len(column_of))
+        rows.extend((col, text) for text in lines)
+
+    for prev, step in zip(violation.trace, violation.trace[1:]):
+        info = step_info(program, step)
+        effects = _effects(program, prev.state, step.state, info.instance)
+        call = _call(program, step.action or "", step.params, info.label)
+        place(info.instance, [call] + ["  " + e for e in effects])
+    if violation.failed is not None:
+        info = step_info(program, violation.failed)
+        call = _call(program, violation.failed.action, violation.failed.params, info.label)
+        place(info.instance, [call, f"  // {headline(violation)}"])
+
+    headers = [f"CPU{k} ({name})" for k, name in enumerate(instances)]
+    if ACTIONS_COLUMN in column_of:
+        headers.append(f"({ACTIONS_COLUMN})")
+    widths = [len(h) for h in headers]
+    for col, text in rows:
+        widths[col] = max(widths[col], len(text))
+    starts = [sum(widths[:k]) + GAP * k for k in range(len(widths))]
+
+    def line(col: int, text: str) -> str:
+        return (" " * starts[col] + text).rstrip()
+
+    out = _initially(program, violation.trace[0].state)
+    out.append("")
+    out.append("".join(h.ljust(w + GAP) for h, w in zip(headers, widths)).rstrip())
+    out.append("")
+    out.extend(line(col, text) for col, text in rows)
+    out.append("")
+    where = f" at {violation.loc}" if violation.loc is not None else ""
+    out.append(f"=> {headline(violation)}{where}")
+    return "\n".join(out)

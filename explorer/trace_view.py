@@ -1,0 +1,143 @@
+"""How states and steps read in every output format: slot names as the spec writes
+them, values through the IR types, parameters, and the variables a step changed.
+
+Shared by the text trace, the CPU diagram, ITF, the DOT graph and the coverage table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from explorer.result import FailedStep, Step, Violation
+from spec import ir
+
+
+def _index_text(dims: tuple[ir.Dim, ...], index: tuple[int, ...]) -> str:
+    if not index:
+        return ""
+    return "[" + ", ".join(d.show(i) for d, i in zip(dims, index)) + "]"
+
+
+def slot_label(program: ir.Program, slot: int) -> str:
+    """A slot as the spec writes it: `pte[2]`, `page.count`, `pages[1].count`,
+    and process variables under their instance: `fault[2].pc`, `reclaim.ok`."""
+    s = program.slots[slot]
+    var = program.var(s.var)
+    head, dot, tail = var.name.partition(".")
+    if not dot or not var.dims:
+        return var.name + _index_text(var.dims, s.index)
+    process = next((p for p in program.processes if p.name == head), None)
+    if process is not None:
+        # process-local variables are arrays over the instance index (sets only)
+        if process.index is None:
+            return var.name + _index_text(var.dims, s.index)
+        inst = ir.instance_name(process, s.index[0])
+        return f"{inst}.{tail}" + _index_text(var.dims[1:], s.index[1:])
+    # a field of a map of records: the spec writes pages[i].count
+    return head + _index_text(var.dims, s.index) + "." + tail
+
+
+@dataclass(frozen=True)
+class Change:
+    slot: int
+    name: str
+    old: str
+    new: str
+
+
+def changes(program: ir.Program, old: tuple[int, ...], new: tuple[int, ...]) -> list[Change]:
+    """The slots whose values differ between two states, in slot order."""
+    return [
+        Change(i, slot_label(program, i), program.show_slot(i, a), program.show_slot(i, b))
+        for i, (a, b) in enumerate(zip(old, new))
+        if a != b
+    ]
+
+
+def state_items(program: ir.Program, state: tuple[int, ...]) -> list[tuple[str, str]]:
+    """Every slot of a state as (name, value), in slot order."""
+    return [(slot_label(program, i), program.show_slot(i, v)) for i, v in enumerate(state)]
+
+
+def find_action(program: ir.Program, name: str | None) -> ir.Action | None:
+    if name is None:
+        return program.init
+    for a in program.actions:
+        if a.name == name:
+            return a
+    return None
+
+
+def param_texts(
+    program: ir.Program, action: str | None, params: tuple[tuple[str, int], ...]
+) -> list[str]:
+    """Parameters as the reader wants them: `expected=2`, an `either` choice as `branch k`;
+    a process step's `self` is left out (the instance names it)."""
+    decl = find_action(program, action)
+    decls = {p.name: p for p in decl.params} if decl else {}
+    out = []
+    for name, value in params:
+        p = decls.get(name)
+        if p is not None and p.hidden:
+            out.append(f"branch {value}")
+        elif name == "self" and decl is not None and decl.process is not None:
+            continue
+        else:
+            out.append(f"{name}={p.type.show(value) if p else value}")
+    return out
+
+
+def param_values(
+    program: ir.Program, action: str | None, params: tuple[tuple[str, int], ...]
+) -> list[tuple[str, int, ir.ScalarType | None]]:
+    """Parameters as (name, raw value, type) for the machine-readable formats."""
+    decl = find_action(program, action)
+    decls = {p.name: p.type for p in decl.params} if decl else {}
+    return [(n, v, decls.get(n)) for n, v in params]
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """Who took a step: the process and instance (None for a plain action) and label."""
+
+    action: str | None
+    process: str | None
+    instance: str | None
+    label: str | None
+
+
+def step_info(program: ir.Program, step: Step | FailedStep) -> StepInfo:
+    """The step's process, instance and label, from the step or else from its action."""
+    decl = find_action(program, step.action) if step.action else None
+    process = step.process or (decl.process if decl else None)
+    label = step.label or (decl.label if decl else None)
+    instance = step.instance
+    if instance is None and process is not None:
+        proc = next((p for p in program.processes if p.name == process), None)
+        self_value = dict(step.params).get("self")
+        if proc is not None:
+            instance = ir.instance_name(proc, self_value if proc.index else None)
+    return StepInfo(step.action, process, instance, label)
+
+
+def instance_names(program: ir.Program) -> list[str]:
+    """Every process instance, in declaration order."""
+    return [ir.instance_name(p, i) for p, i, _ in program.process_instances()]
+
+
+def headline(violation: Violation) -> str:
+    """One line saying what went wrong."""
+    if violation.kind == "invariant":
+        return f"invariant {violation.name} is violated"
+    if violation.kind == "deadlock":
+        return "deadlock: no step is enabled" + (
+            f" ({violation.message})" if violation.message else ""
+        )
+    what = {
+        "assert": "assertion failed",
+        "lock": "lock misuse",
+        "range": "value out of range",
+        "domain": "map applied outside its domain",
+        "div": "division by zero",
+    }.get(violation.kind, violation.kind)
+    return f"{what}: {violation.message}" if violation.message else what
