@@ -1,3 +1,199 @@
-"""Verbs of the invariants package (see explorer.cli)."""
+"""Verbs of the invariants package (see explorer.cli): `prove` and `bmc`."""
 
-COMMANDS: dict = {}
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import spec
+from explorer.cli import add_spec_arguments, parse_defines
+from explorer.result import Violation
+from explorer.traces import format_cpu, format_text, to_itf
+from invariants.bmc import bmc
+from invariants.cti import check_cti
+from invariants.prove import CTI, ProveResult, prove
+from spec import ir
+from spec.errors import UsageError
+
+
+def _add_trace_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trace",
+        choices=("text", "cpu", "itf"),
+        default="text",
+        help="how to print a counterexample (default text)",
+    )
+    p.add_argument("--out", metavar="FILE", help="write the ITF trace(s) to FILE instead of stdout")
+
+
+def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_arguments(p)
+    p.add_argument(
+        "--inv",
+        action="append",
+        metavar="NAME",
+        help="invariant to prove (repeatable; default: every invariant not a lemma)",
+    )
+    p.add_argument(
+        "--lemma",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="invariant of the spec assumed as a strengthening, and proved too (repeatable)",
+    )
+    p.add_argument("--timeout", type=float, metavar="S", help="z3 time limit per query, in seconds")
+    p.add_argument(
+        "--fallback",
+        type=int,
+        metavar="N",
+        help="size for symbolic constants when z3 answers unknown (default: the spec's defaults)",
+    )
+    p.add_argument(
+        "--check-cti",
+        action="store_true",
+        help="explore from Init to tell whether each CTI is reachable (a real bug) or not",
+    )
+    p.add_argument(
+        "--max-states",
+        type=int,
+        default=1_000_000,
+        metavar="N",
+        help="bound of the --check-cti exploration (default 1000000)",
+    )
+    p.add_argument(
+        "--time-limit", type=float, metavar="S", help="time bound of the --check-cti exploration"
+    )
+    _add_trace_arguments(p)
+
+
+def _add_bmc_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_arguments(p)
+    p.add_argument(
+        "--depth", type=int, required=True, metavar="K", help="longest trace to look for"
+    )
+    p.add_argument(
+        "--inv",
+        action="append",
+        metavar="NAME",
+        help="invariant to check (repeatable; default all)",
+    )
+    _add_trace_arguments(p)
+
+
+def _show_trace(
+    program: ir.Program, v: Violation, args: argparse.Namespace, itf: list
+) -> str | None:
+    if args.trace == "itf":
+        itf.append(to_itf(program, v.trace))
+        return None
+    if args.trace == "cpu":
+        return format_cpu(program, v)
+    return format_text(program, v, color=sys.stdout.isatty())
+
+
+def _write_itf(itf: list, args: argparse.Namespace) -> None:
+    if not itf:
+        return
+    text = json.dumps(itf[0] if len(itf) == 1 else itf, indent=2)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+
+
+def _consts_text(consts: tuple) -> str:
+    return f" ({', '.join(f'{k}={v}' for k, v in consts)})" if consts else ""
+
+
+def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str = "prove") -> None:
+    print(
+        f"{title} {result.spec}{_consts_text(result.consts)}: "
+        f"{', '.join(result.goals)}"
+        + (f" (lemmas: {', '.join(result.lemmas)})" if result.lemmas else "")
+    )
+    width = max(len(q.invariant) for q in result.queries)
+    awidth = max(len(q.action) for q in result.queries)
+    print(f"  {'invariant':<{width}}  {'action':<{awidth}}  {'result':<8}  time")
+    for q in result.queries:
+        status = q.status + (f" ({q.reason})" if q.reason and q.status != "timeout" else "")
+        print(f"  {q.invariant:<{width}}  {q.action:<{awidth}}  {status:<8}  {q.seconds:.3f}s")
+    for q in result.queries:
+        if q.status != CTI or q.cti is None or q.program is None:
+            continue
+        print(f"\ncounterexample to induction: {q.invariant} by {q.action}")
+        shown = _show_trace(q.program, q.cti, args, itf)
+        if shown:
+            print(shown)
+        if args.check_cti:
+            reach = check_cti(
+                q.program, q.cti, max_states=args.max_states, time_limit=args.time_limit
+            )
+            q.reachability = reach.verdict
+            print(f"reachability: {reach.text}")
+    n = len(result.queries)
+    counts = {
+        s: sum(q.status == s for q in result.queries)
+        for s in ("proved", "CTI", "unknown", "timeout")
+    }
+    summary = ", ".join(f"{c} {s}" for s, c in counts.items() if c)
+    total = sum(q.seconds for q in result.queries)
+    verdict = "PROVED" if result.status == "proved" else "NOT PROVED"
+    print(f"{verdict}: {n} queries: {summary} ({total:.2f}s in z3)")
+    if result.fallback_reason:
+        print(f"z3 gave no answer on the symbolic sizes; falling back to {result.fallback_reason}")
+    if result.fallback is not None:
+        report(result.fallback, args, itf, title="prove (fallback)")
+
+
+def run_prove(args: argparse.Namespace) -> int:
+    consts = parse_defines(args.defines)
+    result = prove(
+        args.file,
+        consts,
+        invariants=args.inv,
+        lemmas=args.lemma,
+        timeout=args.timeout,
+        fallback=args.fallback,
+    )
+    itf: list = []
+    report(result, args, itf)
+    _write_itf(itf, args)
+    return result.exit_code
+
+
+def run_bmc(args: argparse.Namespace) -> int:
+    consts = parse_defines(args.defines)
+    if args.depth < 0:
+        raise UsageError("--depth must be at least 0")
+    program = spec.load(args.file, consts)
+    result = bmc(program, depth=args.depth, invariants=args.inv)
+    itf: list = []
+    if result.violation is not None:
+        v = result.violation
+        print(
+            f"bmc {program.file}: violation of length {v.length} found ({result.stats.elapsed:.2f}s)"
+        )
+        shown = _show_trace(program, v, args, itf)
+        if shown:
+            print(shown)
+        _write_itf(itf, args)
+    elif result.verdict == "holds":
+        print(
+            f"bmc {program.file}: no violation up to depth {args.depth} "
+            f"(invariants and runtime errors; deadlock not checked) ({result.stats.elapsed:.2f}s)"
+        )
+    else:
+        print(f"bmc {program.file}: incomplete: {result.reason}")
+    return result.exit_code
+
+
+COMMANDS: dict = {
+    "prove": (
+        "prove invariants inductive with z3 (initiation and consecution per action)",
+        _add_prove_arguments,
+        run_prove,
+    ),
+    "bmc": ("bounded model checking with z3 up to a depth", _add_bmc_arguments, run_bmc),
+}

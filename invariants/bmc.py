@@ -1,0 +1,161 @@
+"""Bounded model checking: Init /\\ Next^k /\\ (not Inv \\/ an error step), k = 0, 1, ...
+
+One solver, extended a step at a time; each depth is checked under push/pop, so the
+first violation found is a shortest one, of the same length as the explorer's. An error
+raised by the step from the state at depth k-1 is a violation of length k, as in the
+explorer. Deadlock is not encoded: BMC looks for invariant violations and runtime
+errors only.
+"""
+
+from __future__ import annotations
+
+import time
+
+import z3
+
+from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
+from invariants import traces
+from invariants.encode import Encoder, State, StepEnc
+from invariants.prove import load, pick
+from spec import ir
+from spec.errors import UsageError
+
+
+def bmc(
+    source: str | ir.Program,
+    consts: dict | None = None,
+    *,
+    depth: int,
+    invariants: list[str] | tuple[str, ...] | None = None,
+) -> Result:
+    """Look for a violation of the chosen invariants (all by default) or a runtime error
+    in at most `depth` steps. A result that holds means only: none up to that depth."""
+    if depth < 0:
+        raise UsageError("--depth must be at least 0")
+    if any(v == "?" for v in (consts or {}).values()):
+        raise UsageError("bmc needs concrete constants (no -D NAME=?)")
+    program = load(source, consts, False)
+    invs = pick(program, invariants, "invariant")
+    return _Bmc(program, invs).run(depth)
+
+
+class _Bmc:
+    def __init__(self, program: ir.Program, invs: list[ir.Invariant]) -> None:
+        self.program = program
+        self.invs = invs
+        self.enc = Encoder(program)
+        self.solver = z3.Solver()
+        self.states: list[State] = []
+        self.choices: list[tuple[z3.ArithRef, list[StepEnc]]] = []  # per step: selector, steps
+        self.init_step: StepEnc | None = None
+        self.start = time.perf_counter()
+
+    def run(self, depth: int) -> Result:
+        try:
+            return self._run(depth)
+        except _Unknown as e:
+            stats = Stats(depth=e.depth, elapsed=time.perf_counter() - self.start, backend="z3")
+            return Result(
+                INCOMPLETE,
+                stats,
+                None,
+                f"z3 answered unknown at depth {e.depth}: {e.reason}",
+                spec=self.program.file,
+                consts=self._consts(),
+            )
+
+    def _check(self, k: int) -> bool:
+        """Is the solver's current query satisfiable (a violation at depth k)?"""
+        answer = self.solver.check()
+        if answer == z3.unknown:
+            raise _Unknown(k, self.solver.reason_unknown())
+        return answer == z3.sat
+
+    def _consts(self) -> tuple[tuple[str, int], ...]:
+        return tuple((c.name, c.value) for c in self.program.consts if c.value is not None)
+
+    def _run(self, depth: int) -> Result:
+        enc, s = self.enc, self.solver
+        s0, init_ok, self.init_step = enc.init("0")
+        s.add(init_ok)
+        self.states.append(s0)
+        if (v := self._bad_state(0)) is not None:
+            return self._result(VIOLATED, 0, v)
+        for k in range(1, depth + 1):
+            prev = self.states[-1]
+            steps = [enc.step(a, prev, enc.param_terms(a, str(k))) for a in self.program.actions]
+            s.push()
+            s.add(z3.Or([st.error for st in steps]))
+            if self._check(k):
+                return self._result(VIOLATED, k, self._error_violation(s.model(), k, steps))
+            s.pop()
+            nxt = enc.new_state(str(k))
+            sel = z3.Int(f"action@{k}")
+            s.add(
+                z3.Or(
+                    [
+                        z3.And(sel == i, st.fires, enc.equal(nxt, st.post))
+                        for i, st in enumerate(steps)
+                    ]
+                )
+            )
+            self.states.append(nxt)
+            self.choices.append((sel, steps))
+            if (v := self._bad_state(k)) is not None:
+                return self._result(VIOLATED, k, v)
+        return self._result(HOLDS, depth, None)
+
+    def _bad_state(self, k: int) -> Violation | None:
+        s, st = self.solver, self.states[k]
+        s.push()
+        s.add(z3.Or([z3.Not(self.enc.holds(inv, st)) for inv in self.invs]))
+        v = None
+        if self._check(k):
+            model = s.model()
+            trace = self._trace(model, k)
+            inv = next(
+                i
+                for i in self.invs
+                if z3.is_false(model.eval(self.enc.holds(i, st), model_completion=True))
+            )
+            errs = self.enc.invariant_errors(inv, st)
+            if any(z3.is_true(model.eval(e.cond, model_completion=True)) for e in errs):
+                err = traces.first_error(model, errs)
+                v = Violation(err.kind, inv.name, err.message, err.loc, trace)
+            else:
+                v = traces.invariant_violation(trace, inv)
+        s.pop()
+        return v
+
+    def _trace(self, model: z3.ModelRef, k: int) -> tuple[Step, ...]:
+        prog, enc = self.program, self.enc
+        assert self.init_step is not None
+        init_params = traces.param_values(model, self.init_step)
+        out = [Step(None, init_params, traces.state_tuple(enc, model, self.states[0], prog))]
+        for j in range(k):
+            sel, steps = self.choices[j]
+            st = steps[traces.model_int(model, sel)]
+            params = traces.param_values(model, st)
+            state = traces.state_tuple(enc, model, self.states[j + 1], prog)
+            out.append(traces.make_step(prog, st.action, params, state))
+        return tuple(out)
+
+    def _error_violation(self, model: z3.ModelRef, k: int, steps: list[StepEnc]) -> Violation:
+        trace = self._trace(model, k - 1)
+        st = next(st for st in steps if z3.is_true(model.eval(st.error, model_completion=True)))
+        err = traces.first_error(model, st.errors)
+        return traces.error_violation(trace, self.program, err, st, traces.param_values(model, st))
+
+    def _result(self, verdict: str, k: int, violation: Violation | None) -> Result:
+        stats = Stats(depth=k, elapsed=time.perf_counter() - self.start, backend="z3")
+        reason = None if violation else f"no violation up to depth {k} (bounded model checking)"
+        return Result(
+            verdict, stats, violation, reason, spec=self.program.file, consts=self._consts()
+        )
+
+
+class _Unknown(Exception):
+    def __init__(self, depth: int, reason: str) -> None:
+        super().__init__(reason)
+        self.depth = depth
+        self.reason = reason

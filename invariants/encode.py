@@ -1,0 +1,588 @@
+"""The IR as z3 terms: states, expressions with their runtime errors, and action steps.
+
+Representation. Bool-typed values are z3 Bools, every other scalar (int ranges, enums,
+pcs, lock holders, action parameters) a z3 Int; a value is coerced where the IR mixes
+them. A variable over concrete dimensions is one term per element; a variable whose
+dimensions involve a symbolic constant is a z3 array indexed by Ints.
+
+Errors. Evaluating an expression gives its value and the list of runtime errors it can
+raise, each with the condition under which it is the *first* error raised (the IR
+evaluates left to right and short-circuits), so the errors of an expression are
+mutually exclusive and a step errs exactly where the explorer's Python would.
+Quantifiers over concrete bounds are unrolled; over symbolic bounds `forall`/`exists`
+become z3 quantifiers and `count`/`sum` recursive functions (sound, but z3 cannot do
+the induction a changed array needs, so such queries often come back unknown).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import z3
+
+from spec import ir
+from spec.errors import Loc
+
+
+class Err(NamedTuple):
+    cond: z3.BoolRef  # the error happens (and is the first one) exactly when cond holds
+    kind: str  # "domain", "div", "range" or a Check's kind
+    loc: Loc | None
+    message: str
+
+
+Val = tuple[z3.ExprRef, list[Err]]
+
+
+def as_int(t: z3.ExprRef) -> z3.ArithRef:
+    return z3.If(t, z3.IntVal(1), z3.IntVal(0)) if z3.is_bool(t) else t
+
+
+def as_bool(t: z3.ExprRef) -> z3.BoolRef:
+    return t if z3.is_bool(t) else t != 0
+
+
+def ok(errs: list[Err]) -> z3.BoolRef:
+    """No error of the list happens."""
+    return z3.And([z3.Not(e.cond) for e in errs]) if errs else z3.BoolVal(True)
+
+
+def failed(errs: list[Err]) -> z3.BoolRef:
+    return z3.Or([e.cond for e in errs]) if errs else z3.BoolVal(False)
+
+
+def guarded(cond: z3.BoolRef, errs: list[Err]) -> list[Err]:
+    """The errors of something evaluated only when cond holds."""
+    return [e._replace(cond=z3.And(cond, e.cond)) for e in errs]
+
+
+def seq(first: list[Err], then: list[Err]) -> list[Err]:
+    """The errors of evaluating `first`, then (if it raised nothing) `then`."""
+    if not first or not then:
+        return first + then
+    return first + guarded(ok(first), then)
+
+
+def int_value(t: z3.ExprRef) -> int | None:
+    """The Python int of a term that simplifies to a numeral, else None."""
+    s = z3.simplify(t)
+    if z3.is_int_value(s):
+        return s.as_long()
+    if z3.is_true(s):
+        return 1
+    if z3.is_false(s):
+        return 0
+    return None
+
+
+def pydiv(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
+    """Python's floor division (z3's div is Euclidean: they differ for b < 0)."""
+    q = a / b
+    return z3.If(z3.Or(b > 0, a % b == 0), q, q - 1)
+
+
+def pymod(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
+    """Python's floor modulo: the sign of the divisor."""
+    r = a % b
+    return z3.If(z3.Or(b > 0, r == 0), r, r + b)
+
+
+@dataclass(frozen=True)
+class DimInfo:
+    lo: z3.ArithRef
+    hi: z3.ArithRef
+    lo_int: int | None
+    hi_int: int | None
+
+
+@dataclass(frozen=True)
+class VarInfo:
+    var: ir.Var
+    dims: tuple[DimInfo, ...]
+    lo: z3.ArithRef
+    hi: z3.ArithRef | None  # None: unbounded above (a constant declared `1..`)
+
+    @property
+    def is_bool(self) -> bool:
+        return self.var.type.is_bool
+
+    @property
+    def concrete(self) -> bool:
+        return all(d.lo_int is not None and d.hi_int is not None for d in self.dims)
+
+    def indices(self) -> Iterator[tuple[int, ...]]:
+        """Every index of a concrete array in row-major order (() for a scalar)."""
+        return itertools.product(*(range(d.lo_int, d.hi_int + 1) for d in self.dims))
+
+    def in_domain(self, idx: tuple[z3.ExprRef, ...]) -> z3.BoolRef:
+        return z3.And([z3.And(d.lo <= i, i <= d.hi) for d, i in zip(self.dims, idx)])
+
+    def in_range(self, v: z3.ExprRef) -> z3.BoolRef:
+        if self.is_bool:
+            return z3.BoolVal(True)
+        v = as_int(v)
+        return z3.And(self.lo <= v, v <= self.hi) if self.hi is not None else self.lo <= v
+
+    def coerce(self, v: z3.ExprRef) -> z3.ExprRef:
+        return as_bool(v) if self.is_bool else as_int(v)
+
+
+# A variable's value: a term (scalar), a dict index -> term (concrete dimensions) or a
+# z3 array (symbolic dimensions).
+VarValue = z3.ExprRef | dict[tuple[int, ...], z3.ExprRef]
+
+
+@dataclass
+class State:
+    vals: dict[str, VarValue] = field(default_factory=dict)
+
+    def copy(self) -> State:
+        return State({k: dict(v) if isinstance(v, dict) else v for k, v in self.vals.items()})
+
+
+@dataclass
+class StepEnc:
+    """One action taken from a state with given parameter terms."""
+
+    action: ir.Action
+    params: dict[str, z3.ExprRef]
+    domain: z3.BoolRef  # the parameters lie in their domains
+    enabled: z3.BoolRef  # the guard evaluates to true without error
+    errors: list[Err]  # first-error conditions of the step (guard, checks, updates)
+    post: State  # the successor (meaningful where enabled and no error)
+
+    @property
+    def error(self) -> z3.BoolRef:
+        return z3.And(self.domain, failed(self.errors))
+
+    @property
+    def fires(self) -> z3.BoolRef:
+        """The step produces a successor."""
+        return z3.And(self.domain, self.enabled, ok(self.errors))
+
+
+class Encoder:
+    """z3 terms for one program. Symbolic constants are z3 Ints named as the constant."""
+
+    def __init__(self, program: ir.Program) -> None:
+        self.program = program
+        self.consts = {c.name: z3.Int(c.name) for c in program.consts if c.value is None}
+        self._fresh = itertools.count()
+        self.vars: dict[str, VarInfo] = {}
+        for v in program.vars:
+            dims = []
+            for d in v.dims:
+                lo, hi = self.const_term(d.lo), self.const_term(d.hi)
+                dims.append(DimInfo(lo, hi, int_value(lo), int_value(hi)))
+            hi = self.const_term(v.type.hi) if v.type.hi is not None else None
+            self.vars[v.name] = VarInfo(v, tuple(dims), self.const_term(v.type.lo), hi)
+
+    # ----------------------------------------------------------------- constants
+
+    def const_term(self, e: ir.Expr) -> z3.ExprRef:
+        """A bound or other constant expression (it reads no state)."""
+        value, _ = self.expr(e, State(), {})
+        return as_int(value)
+
+    def const_constraints(self) -> list[z3.BoolRef]:
+        """Ranges and `assume`s of the symbolic constants (nothing if all are concrete)."""
+        if not self.consts:
+            return []
+        out = []
+        for c in self.program.consts:
+            if c.value is None:
+                t = self.consts[c.name]
+                if c.type.is_bool:
+                    out.append(z3.And(t >= 0, t <= 1))
+                    continue
+                out.append(t >= self.const_term(c.type.lo))
+                if c.type.hi is not None:
+                    out.append(t <= self.const_term(c.type.hi))
+        for e, _loc in self.program.assumes:
+            value, errs = self.expr(e, State(), {})
+            out.append(z3.And(ok(errs), as_bool(value)))
+        return out
+
+    def fresh(self, base: str) -> str:
+        return f"{base}!{next(self._fresh)}"
+
+    # ----------------------------------------------------------------- states
+
+    def new_state(self, tag: str) -> State:
+        """A state of fresh constants named `<var>[<index>]@<tag>`."""
+        st = State()
+        for name, info in self.vars.items():
+            sort = z3.BoolSort() if info.is_bool else z3.IntSort()
+            if not info.dims:
+                st.vals[name] = z3.Const(f"{name}@{tag}", sort)
+            elif info.concrete:
+                st.vals[name] = {
+                    idx: z3.Const(f"{name}{list(idx)}@{tag}", sort) for idx in info.indices()
+                }
+            else:
+                doms = [z3.IntSort()] * len(info.dims)
+                st.vals[name] = z3.Array(f"{name}@{tag}", *doms, sort)
+        return st
+
+    def in_ranges(self, st: State) -> list[z3.BoolRef]:
+        """Every slot of the state lies in its variable's range."""
+        out: list[z3.BoolRef] = []
+        for name, info in self.vars.items():
+            if info.is_bool:
+                continue
+            val = st.vals[name]
+            if isinstance(val, dict):
+                out.extend(info.in_range(t) for t in val.values())
+            elif not info.dims:
+                out.append(info.in_range(val))
+            else:
+                idx = [z3.Int(self.fresh("i")) for _ in info.dims]
+                elem = z3.Select(val, *idx)
+                out.append(
+                    z3.ForAll(idx, z3.Implies(info.in_domain(tuple(idx)), info.in_range(elem)))
+                )
+        return out
+
+    def equal(self, a: State, b: State) -> z3.BoolRef:
+        """The two states agree on every slot (on the domain, for symbolic arrays)."""
+        out: list[z3.BoolRef] = []
+        for name, info in self.vars.items():
+            x, y = a.vals[name], b.vals[name]
+            if isinstance(x, dict):
+                out.extend(x[k] == y[k] for k in x)
+            elif not info.dims:
+                out.append(x == y)
+            else:
+                idx = [z3.Int(self.fresh("i")) for _ in info.dims]
+                same = z3.Select(x, *idx) == z3.Select(y, *idx)
+                out.append(z3.ForAll(idx, z3.Implies(info.in_domain(tuple(idx)), same)))
+        return z3.And(out)
+
+    # ----------------------------------------------------------------- expressions
+
+    def expr(self, e: ir.Expr, st: State, env: dict[str, z3.ExprRef]) -> Val:
+        """The value of e in state st (env binds parameters) and the errors it raises."""
+        match e:
+            case ir.Const(value, is_bool):
+                return (z3.BoolVal(bool(value)) if is_bool else z3.IntVal(value)), []
+            case ir.SymConst(name):
+                return self.consts[name], []
+            case ir.Param(name):
+                return env[name], []
+            case ir.Read():
+                return self._read(e, st, env)
+            case ir.Unary(op, arg):
+                v, errs = self.expr(arg, st, env)
+                return (z3.Not(as_bool(v)) if op == "not" else -as_int(v)), errs
+            case ir.Binary():
+                return self._binary(e, st, env)
+            case ir.Ite(cond, then, other):
+                c, ce = self.expr(cond, st, env)
+                c = as_bool(c)
+                t, te = self.expr(then, st, env)
+                o, oe = self.expr(other, st, env)
+                if z3.is_bool(t) != z3.is_bool(o):
+                    t, o = as_int(t), as_int(o)
+                errs = seq(ce, guarded(c, te) + guarded(z3.Not(c), oe))
+                return z3.If(c, t, o), errs
+            case ir.Quant():
+                return self._quant(e, st, env)
+        raise TypeError(f"not an IR expression: {e!r}")
+
+    def _index(
+        self, info: VarInfo, index: Iterable[ir.Expr], st: State, env: dict, loc: Loc | None
+    ) -> tuple[list, list[Err]]:
+        """The index terms, each evaluated then checked against its dimension in turn."""
+        terms, errs = [], []
+        for i, d in zip(index, info.dims):
+            t, ie = self.expr(i, st, env)
+            t = as_int(t)
+            terms.append(t)
+            errs = seq(errs, ie)
+            inside = z3.And(d.lo <= t, t <= d.hi)
+            if not z3.is_true(z3.simplify(inside)):
+                msg = f"index outside the domain of {info.var.name}"
+                errs = seq(errs, [Err(z3.Not(inside), "domain", loc, msg)])
+        return terms, errs
+
+    def _read(self, e: ir.Read, st: State, env: dict) -> Val:
+        info = self.vars[e.var]
+        val = st.vals[e.var]
+        if not info.dims:
+            return val, []
+        idx, errs = self._index(info, e.index, st, env, e.loc)
+        return self.select(info, val, idx), errs
+
+    def select(self, info: VarInfo, val: VarValue, idx: list[z3.ArithRef]) -> z3.ExprRef:
+        if not isinstance(val, dict):
+            return z3.Select(val, *idx)
+        known = [int_value(i) for i in idx]
+        if all(k is not None for k in known):
+            key = tuple(known)
+            if key in val:
+                return val[key]
+        items = list(val.items())
+        out = items[-1][1]  # outside the domain the read is an error: any value will do
+        for key, term in reversed(items[:-1]):
+            out = z3.If(z3.And([i == k for i, k in zip(idx, key)]), term, out)
+        return out
+
+    def _binary(self, e: ir.Binary, st: State, env: dict) -> Val:
+        a, ae = self.expr(e.left, st, env)
+        b, be = self.expr(e.right, st, env)
+        op = e.op
+        if op in ("and", "or", "=>"):
+            a, b = as_bool(a), as_bool(b)
+            # the right operand is evaluated only when the left does not decide
+            when = {"and": a, "or": z3.Not(a), "=>": a}[op]
+            value = {"and": z3.And, "or": z3.Or, "=>": z3.Implies}[op](a, b)
+            return value, seq(ae, guarded(when, be))
+        errs = seq(ae, be)
+        if op == "<=>":
+            return as_bool(a) == as_bool(b), errs
+        if op in ("==", "!="):
+            if z3.is_bool(a) != z3.is_bool(b):
+                a, b = as_int(a), as_int(b)
+            return (a == b if op == "==" else a != b), errs
+        a, b = as_int(a), as_int(b)
+        match op:
+            case "<":
+                return a < b, errs
+            case "<=":
+                return a <= b, errs
+            case ">":
+                return a > b, errs
+            case ">=":
+                return a >= b, errs
+            case "+":
+                return a + b, errs
+            case "-":
+                return a - b, errs
+            case "*":
+                return a * b, errs
+            case "min":
+                return z3.If(a <= b, a, b), errs
+            case "max":
+                return z3.If(a >= b, a, b), errs
+            case "div" | "mod":
+                if int_value(b) not in (None, 0):
+                    zero: list[Err] = []
+                else:
+                    zero = [Err(b == 0, "div", e.loc, "division by zero")]
+                return (pydiv(a, b) if op == "div" else pymod(a, b)), seq(errs, zero)
+        raise ValueError(f"unknown operator {op!r}")
+
+    def _quant(self, e: ir.Quant, st: State, env: dict) -> Val:
+        lo, le = self.expr(e.lo, st, env)
+        hi, he = self.expr(e.hi, st, env)
+        lo, hi = as_int(lo), as_int(hi)
+        errs = seq(le, he)
+        lo_i, hi_i = int_value(lo), int_value(hi)
+        if lo_i is not None and hi_i is not None:
+            value, be = self._unrolled(e, range(lo_i, hi_i + 1), st, env)
+        else:
+            value, be = self._symbolic_quant(e, lo, hi, st, env)
+        return value, seq(errs, be)
+
+    def _unrolled(self, e: ir.Quant, values: range, st: State, env: dict) -> Val:
+        terms, errs = [], []
+        reached: z3.BoolRef = z3.BoolVal(True)  # the body is evaluated for this value
+        for k in values:
+            t, be = self.expr(e.body, st, {**env, e.var: z3.IntVal(k)})
+            errs = seq(errs, guarded(reached, be))
+            terms.append(t)
+            if e.kind == "forall":
+                reached = z3.And(reached, as_bool(t))
+            elif e.kind == "exists":
+                reached = z3.And(reached, z3.Not(as_bool(t)))
+        match e.kind:
+            case "forall":
+                return z3.And([as_bool(t) for t in terms]), errs
+            case "exists":
+                return z3.Or([as_bool(t) for t in terms]), errs
+            case "count":
+                return z3.Sum([as_int(as_bool(t)) for t in terms]) if terms else z3.IntVal(0), errs
+            case _:
+                return z3.Sum([as_int(t) for t in terms]) if terms else z3.IntVal(0), errs
+
+    def _symbolic_quant(
+        self, e: ir.Quant, lo: z3.ArithRef, hi: z3.ArithRef, st: State, env: dict
+    ) -> Val:
+        i = z3.Int(self.fresh(e.var))
+        body, be = self.expr(e.body, st, {**env, e.var: i})
+        in_range = z3.And(lo <= i, i <= hi)
+        if e.kind == "forall":
+            value = z3.ForAll([i], z3.Implies(in_range, as_bool(body)))
+        elif e.kind == "exists":
+            value = z3.Exists([i], z3.And(in_range, as_bool(body)))
+        else:
+            value = self._recursive_sum(e, i, body, lo, hi)
+        if not be:
+            return value, []
+        # the body at i is evaluated, and raises, only if every earlier value let it through
+        j = z3.Int(self.fresh(e.var))
+        body_j, be_j = self.expr(e.body, st, {**env, e.var: j})
+        through = ok(be_j)
+        if e.kind == "forall":
+            through = z3.And(through, as_bool(body_j))
+        elif e.kind == "exists":
+            through = z3.And(through, z3.Not(as_bool(body_j)))
+        earlier = z3.ForAll([j], z3.Implies(z3.And(lo <= j, j < i), through))
+        errs = []
+        for err in be:
+            cond = z3.Exists([i], z3.And(in_range, earlier, err.cond))
+            errs.append(err._replace(cond=z3.And(ok(errs), cond)))
+        return value, errs
+
+    def _recursive_sum(
+        self, e: ir.Quant, i: z3.ArithRef, body: z3.ExprRef, lo: z3.ArithRef, hi: z3.ArithRef
+    ) -> z3.ArithRef:
+        term = as_int(as_bool(body)) if e.kind == "count" else as_int(body)
+        f = z3.RecFunction(self.fresh(e.kind), z3.IntSort(), z3.IntSort())
+        z3.RecAddDefinition(f, [i], z3.If(i > hi, z3.IntVal(0), term + f(i + 1)))
+        return f(lo)
+
+    # ----------------------------------------------------------------- actions
+
+    def param_terms(self, action: ir.Action, tag: str) -> dict[str, z3.ArithRef]:
+        return {p.name: z3.Int(f"{action.name}.{p.name}@{tag}") for p in action.params}
+
+    def param_domain(self, action: ir.Action, params: dict[str, z3.ExprRef]) -> z3.BoolRef:
+        return z3.And(
+            [
+                z3.And(
+                    self.const_term(p.type.lo) <= params[p.name],
+                    params[p.name] <= self.const_term(p.type.hi),
+                )
+                for p in action.params
+            ]
+        )
+
+    def step(self, action: ir.Action, st: State, params: dict[str, z3.ExprRef]) -> StepEnc:
+        """The action taken in st with the given parameters, as the IR defines it."""
+        g, errs = self.expr(action.guard, st, params)
+        g = as_bool(g)
+        enabled = z3.And(g, ok(errs))
+        body: list[Err] = []
+        for chk in action.checks:
+            c, ce = self.expr(chk.cond, st, params)
+            body = seq(body, seq(ce, [Err(z3.Not(as_bool(c)), chk.kind, chk.loc, chk.message)]))
+        post = st.copy()
+        for u in action.updates:
+            body = seq(body, self._update(u, st, params, post))
+        errors = seq(errs, guarded(g, body))
+        return StepEnc(action, params, self.param_domain(action, params), enabled, errors, post)
+
+    def _update(self, u: ir.Update, st: State, env: dict, post: State) -> list[Err]:
+        """Apply u (evaluated in st) to post; return the errors it raises."""
+        info = self.vars[u.var]
+        if isinstance(u, ir.AssignAll):
+            return self._assign_all(u, info, st, env, post)
+        c, errs = self.expr(u.cond, st, env)
+        c = as_bool(c)
+        idx, mine = self._index(info, u.index, st, env, u.loc)
+        v, ve = self.expr(u.value, st, env)
+        v = info.coerce(v)
+        mine = seq(mine, seq(ve, self._range_err(info, v, u.loc)))
+        errs = seq(errs, guarded(c, mine))
+        cur = post.vals[u.var]
+        if not info.dims:
+            post.vals[u.var] = z3.If(c, v, cur)
+        elif isinstance(cur, dict):
+            known = [int_value(i) for i in idx]
+            for key, term in cur.items():
+                if all(k is not None for k in known):
+                    if tuple(known) == key:
+                        cur[key] = z3.If(c, v, term)
+                else:
+                    hit = z3.And([i == k for i, k in zip(idx, key)])
+                    cur[key] = z3.If(z3.And(c, hit), v, term)
+        else:
+            post.vals[u.var] = z3.If(c, z3.Store(cur, *idx, v), cur)
+        return errs
+
+    def _range_err(self, info: VarInfo, v: z3.ExprRef, loc: Loc) -> list[Err]:
+        in_range = info.in_range(v)
+        if z3.is_true(z3.simplify(in_range)):
+            return []
+        return [Err(z3.Not(in_range), "range", loc, f"value outside the range of {info.var.name}")]
+
+    def _assign_all(
+        self, u: ir.AssignAll, info: VarInfo, st: State, env: dict, post: State
+    ) -> list[Err]:
+        cur = post.vals[u.var]
+        if isinstance(cur, dict) or not info.dims:
+            errs: list[Err] = []
+            for key in info.indices():
+                sub = {**env, **{p: z3.IntVal(k) for p, k in zip(u.params, key)}}
+                c, ce = self.expr(u.cond, st, sub)
+                c = as_bool(c)
+                v, ve = self.expr(u.value, st, sub)
+                v = info.coerce(v)
+                errs = seq(errs, seq(ce, guarded(c, seq(ve, self._range_err(info, v, u.loc)))))
+                if isinstance(cur, dict):
+                    cur[key] = z3.If(c, v, cur[key])
+                else:
+                    post.vals[u.var] = z3.If(c, v, cur)
+            return errs
+        idx = [z3.Int(self.fresh(p)) for p in u.params]
+        sub = {**env, **dict(zip(u.params, idx))}
+        c, ce = self.expr(u.cond, st, sub)
+        c = as_bool(c)
+        v, ve = self.expr(u.value, st, sub)
+        v = info.coerce(v)
+        post.vals[u.var] = z3.Lambda(idx, z3.If(c, v, z3.Select(cur, *idx)))
+        mine = seq(ce, guarded(c, seq(ve, self._range_err(info, v, u.loc))))
+        if not mine:
+            return []
+        # every element is written; report that some element errs (order across elements
+        # is not tracked symbolically)
+        in_dom = info.in_domain(tuple(idx))
+        return [Err(z3.Exists(idx, z3.And(in_dom, e.cond)), e.kind, e.loc, e.message) for e in mine]
+
+    def init(self, tag: str) -> tuple[State, z3.BoolRef, StepEnc]:
+        """An initial state, as the explorer builds it: the init action's updates applied
+        in order to a zeroed state, each reading the state built so far, then its guard
+        (the initial constraint) and checks evaluated on the built state. Returns the
+        state, the condition that it is initial, and the step (parameters, errors)."""
+        action = self.program.init
+        params = self.param_terms(action, tag)
+        st = self.zero_state()
+        errs: list[Err] = []
+        for u in action.updates:
+            errs = seq(errs, self._update(u, st, params, st))
+        g, ge = self.expr(action.guard, st, params)
+        g = as_bool(g)
+        checks: list[Err] = []
+        for chk in action.checks:
+            c, ce = self.expr(chk.cond, st, params)
+            checks = seq(checks, seq(ce, [Err(z3.Not(as_bool(c)), chk.kind, chk.loc, chk.message)]))
+        errors = seq(errs, seq(ge, guarded(g, checks)))
+        step = StepEnc(
+            action, params, self.param_domain(action, params), z3.And(g, ok(ge)), errors, st
+        )
+        return st, step.fires, step
+
+    def zero_state(self) -> State:
+        st = State()
+        for name, info in self.vars.items():
+            zero = z3.BoolVal(False) if info.is_bool else z3.IntVal(0)
+            if not info.dims:
+                st.vals[name] = zero
+            elif info.concrete:
+                st.vals[name] = dict.fromkeys(info.indices(), zero)
+            else:
+                idx = [z3.Int(self.fresh("i")) for _ in info.dims]
+                st.vals[name] = z3.Lambda(idx, zero)
+        return st
+
+    def holds(self, inv: ir.Invariant, st: State) -> z3.BoolRef:
+        """The invariant evaluates to true, without error, in st."""
+        v, errs = self.expr(inv.expr, st, {})
+        return z3.And(ok(errs), as_bool(v))
+
+    def invariant_errors(self, inv: ir.Invariant, st: State) -> list[Err]:
+        return self.expr(inv.expr, st, {})[1]

@@ -1,0 +1,274 @@
+"""Inductive proofs: initiation (Init => P) and consecution (Inv /\\ A => P') for every
+invariant P and action A separately, as Apalache's IndInit/IndNext, with a CTI for
+each failed query.
+
+Inv, the hypothesis, is the conjunction of the chosen invariants and the lemmas; every
+one of them is also a goal, so a lemma is proved, never assumed. A further row checks
+that no step errs from a state satisfying Inv (and that Init raises no error).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import z3
+
+import spec
+from explorer.result import Step, Violation
+from invariants import traces
+from invariants.encode import Encoder, State, StepEnc
+from spec import ir
+from spec.errors import SpecErrors, UsageError
+
+PROVED, CTI, UNKNOWN, TIMEOUT = "proved", "CTI", "unknown", "timeout"
+NO_ERROR = "(no runtime error)"  # the row of the error-freedom queries
+INIT = "Init"  # the column of the initiation queries
+
+
+@dataclass
+class Query:
+    invariant: str  # the goal's name, or NO_ERROR
+    action: str  # INIT or an action name
+    status: str  # PROVED, CTI, UNKNOWN or TIMEOUT
+    seconds: float
+    reason: str | None = None  # z3's reason_unknown
+    cti: Violation | None = None  # a two-state trace (one state for initiation / errors)
+    program: ir.Program | None = None  # the concrete program the CTI's states belong to
+    reachability: str | None = None  # what --check-cti established
+
+
+@dataclass
+class ProveResult:
+    spec: str
+    consts: tuple[tuple[str, int | str], ...]
+    goals: tuple[str, ...]  # the chosen invariants, then the lemmas
+    lemmas: tuple[str, ...]
+    queries: list[Query] = field(default_factory=list)
+    fallback: ProveResult | None = None  # concrete re-run after unknowns on symbolic sizes
+    fallback_reason: str | None = None
+
+    @property
+    def status(self) -> str:
+        found = {q.status for q in self.queries}
+        for s in (CTI, TIMEOUT, UNKNOWN):
+            if s in found:
+                return s
+        return PROVED
+
+    @property
+    def exit_code(self) -> int:
+        return {PROVED: 0, CTI: 1, UNKNOWN: 3, TIMEOUT: 3}[self.status]
+
+
+def load(source: str | ir.Program, consts: dict | None, symbolic: bool) -> ir.Program:
+    if isinstance(source, ir.Program):
+        return source
+    return spec.load(source, consts, symbolic=symbolic)
+
+
+def is_symbolic(consts: dict | None) -> bool:
+    return any(v == "?" for v in (consts or {}).values())
+
+
+def pick(
+    program: ir.Program, names: list[str] | tuple[str, ...] | None, what: str
+) -> list[ir.Invariant]:
+    by_name = {i.name: i for i in program.invariants}
+    if names is None:
+        return list(program.invariants)
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        known = ", ".join(by_name) or "none"
+        raise UsageError(f"no {what} named {', '.join(missing)} (the spec's invariants: {known})")
+    return [by_name[n] for n in names]
+
+
+def prove(
+    source: str | ir.Program,
+    consts: dict | None = None,
+    *,
+    invariants: list[str] | tuple[str, ...] | None = None,
+    lemmas: list[str] | tuple[str, ...] = (),
+    timeout: float | None = None,
+    fallback: int | None = None,
+) -> ProveResult:
+    """Prove the chosen invariants (all by default) inductive, strengthened by the lemmas.
+
+    `consts` values "?" leave a constant symbolic (constrained by its range and the
+    spec's assumes). If a query on a symbolic program is unknown or times out, the whole
+    proof is redone with those constants set to `fallback` (or to the spec's defaults)
+    and attached as `fallback`."""
+    program = load(source, consts, is_symbolic(consts))
+    lemma_invs = pick(program, tuple(lemmas), "lemma")
+    chosen = pick(program, invariants, "invariant")
+    if invariants is None:
+        chosen = [i for i in chosen if i.name not in set(lemmas)]
+    goals = chosen + [i for i in lemma_invs if i not in chosen]
+    if not goals:
+        raise UsageError("the spec has no invariant to prove")
+    result = ProveResult(
+        spec=program.file,
+        consts=tuple(sorted((consts or {}).items())),
+        goals=tuple(g.name for g in goals),
+        lemmas=tuple(lemmas),
+    )
+    prover = _Prover(program, source, consts or {}, timeout)
+    result.queries = prover.run(goals)
+    if (
+        not program.is_concrete
+        and result.status in (UNKNOWN, TIMEOUT)
+        and not isinstance(source, ir.Program)
+    ):
+        concrete, why = _fallback_consts(program, consts or {}, fallback)
+        result.fallback_reason = why
+        if concrete is not None:
+            result.fallback = prove(
+                source, concrete, invariants=invariants, lemmas=lemmas, timeout=timeout
+            )
+    return result
+
+
+def _fallback_consts(
+    program: ir.Program, consts: dict, size: int | None
+) -> tuple[dict | None, str]:
+    symbolic = [c for c in program.consts if c.value is None]
+    names = ", ".join(c.name for c in symbolic)
+    if size is not None:
+        return {**consts, **{c.name: size for c in symbolic}}, f"{names} = {size} (--fallback)"
+    rest = {k: v for k, v in consts.items() if v != "?"}
+    try:
+        defaults = spec.load(program.file, rest)
+    except SpecErrors:
+        return None, f"no default value for {names}: give --fallback N"
+    values = {c.name: defaults.const_value(c.name) for c in symbolic}
+    return {**rest, **values}, ", ".join(
+        f"{k} = {v}" for k, v in values.items()
+    ) + " (the spec's defaults)"
+
+
+class _Prover:
+    def __init__(
+        self, program: ir.Program, source: object, consts: dict, timeout: float | None
+    ) -> None:
+        self.program = program
+        self.source = source
+        self.consts = consts
+        self.enc = Encoder(program)
+        self.timeout = timeout
+
+    def _solver(self) -> z3.Solver:
+        s = z3.Solver()
+        if self.timeout is not None:
+            s.set("timeout", max(1, int(self.timeout * 1000)))
+        s.add(*self.enc.const_constraints())
+        return s
+
+    def _check(self, s: z3.Solver) -> tuple[str, float, str | None]:
+        t0 = time.perf_counter()
+        answer = s.check()
+        dt = time.perf_counter() - t0
+        if answer == z3.unsat:
+            return PROVED, dt, None
+        if answer == z3.sat:
+            return CTI, dt, None
+        reason = s.reason_unknown()
+        return (TIMEOUT if reason in ("timeout", "canceled") else UNKNOWN), dt, reason
+
+    def run(self, goals: list[ir.Invariant]) -> list[Query]:
+        enc = self.enc
+        out: list[Query] = []
+        # initiation
+        s = self._solver()
+        init_state, init_ok, init_step = enc.init("0")
+        s.add(init_step.domain)
+        for g in goals:
+            s.push()
+            s.add(init_ok, z3.Not(enc.holds(g, init_state)))
+            out.append(
+                self._query(s, g.name, INIT, lambda m, g=g: self._init_cti(m, init_state, g))
+            )
+            s.pop()
+        s.push()
+        s.add(init_step.error)
+        out.append(self._query(s, NO_ERROR, INIT, lambda m: self._init_error(m, init_step)))
+        s.pop()
+        # consecution, one action at a time
+        pre = enc.new_state("pre")
+        s = self._solver()
+        s.add(*enc.in_ranges(pre))
+        s.add(*(enc.holds(g, pre) for g in goals))
+        for action in self.program.actions:
+            step = enc.step(action, pre, enc.param_terms(action, "1"))
+            s.push()
+            s.add(step.fires)
+            for g in goals:
+                s.push()
+                s.add(z3.Not(enc.holds(g, step.post)))
+                out.append(
+                    self._query(
+                        s,
+                        g.name,
+                        action.name,
+                        lambda m, g=g, st=step: self._step_cti(m, pre, st, g),
+                    )
+                )
+                s.pop()
+            s.pop()
+            s.push()
+            s.add(step.error)
+            out.append(
+                self._query(
+                    s, NO_ERROR, action.name, lambda m, st=step: self._error_cti(m, pre, st)
+                )
+            )
+            s.pop()
+        return out
+
+    def _query(self, s: z3.Solver, goal: str, action: str, make_cti: object) -> Query:
+        status, dt, reason = self._check(s)
+        q = Query(goal, action, status, dt, reason)
+        if status == CTI:
+            q.program, q.cti = make_cti(s.model())
+        return q
+
+    # --- CTIs as traces of the concrete program the model's constants give
+    def _concrete(self, model: z3.ModelRef) -> ir.Program:
+        if self.program.is_concrete:
+            return self.program
+        values = traces.const_values(self.enc, model)
+        return spec.load(self.source, {**self.consts, **values})
+
+    def _init_cti(
+        self, model: z3.ModelRef, st: State, goal: ir.Invariant
+    ) -> tuple[ir.Program, Violation]:
+        prog = self._concrete(model)
+        trace = (Step(None, (), traces.state_tuple(self.enc, model, st, prog)),)
+        return prog, traces.invariant_violation(trace, goal)
+
+    def _init_error(self, model: z3.ModelRef, step: StepEnc) -> tuple[ir.Program, Violation]:
+        prog = self._concrete(model)
+        err = traces.first_error(model, step.errors)
+        return prog, traces.error_violation((), prog, err, step, traces.param_values(model, step))
+
+    def _step_cti(
+        self, model: z3.ModelRef, pre: State, step: StepEnc, goal: ir.Invariant
+    ) -> tuple[ir.Program, Violation]:
+        prog = self._concrete(model)
+        params = traces.param_values(model, step)
+        trace = (
+            Step(None, (), traces.state_tuple(self.enc, model, pre, prog)),
+            traces.make_step(
+                prog, step.action, params, traces.state_tuple(self.enc, model, step.post, prog)
+            ),
+        )
+        return prog, traces.invariant_violation(trace, goal)
+
+    def _error_cti(
+        self, model: z3.ModelRef, pre: State, step: StepEnc
+    ) -> tuple[ir.Program, Violation]:
+        prog = self._concrete(model)
+        params = traces.param_values(model, step)
+        trace = (Step(None, (), traces.state_tuple(self.enc, model, pre, prog)),)
+        err = traces.first_error(model, step.errors)
+        return prog, traces.error_violation(trace, prog, err, step, params)
