@@ -1,3 +1,260 @@
-"""Verbs of the explorer package (see explorer.cli)."""
+"""Verbs of the explorer package (see explorer.cli): check, test, graph.
 
-COMMANDS: dict = {}
+A thin layer over `explorer.check`: parse flags, load the spec, run, print the trace,
+the coverage table, the statistics, the expectations and the verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import explorer
+import spec
+from explorer import expect, graph, traces
+from explorer.cli import (
+    EXIT_ERROR,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_VIOLATION,
+    add_spec_arguments,
+    parse_defines,
+)
+from explorer.progress import Progress
+from explorer.result import INCOMPLETE, Result
+from explorer.stats_report import format_coverage, format_stats, verdict_line
+from spec import ir
+from spec.errors import UsageError, format_at
+
+TRACE_FORMATS = ("text", "cpu", "itf")
+BACKENDS = ("tuple", "vector")
+
+
+def _number(convert: Callable[[str], float], ok: Callable[[float], bool],
+            what: str) -> Callable[[str], float]:
+    """An argparse type: `convert`, then reject values that are not `ok`."""
+
+    def parse(text: str) -> float:
+        try:
+            x = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not ok(x):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text}")
+        return x
+
+    return parse
+
+
+positive = _number(int, lambda n: n >= 1, "a whole number >= 1")
+nonnegative = _number(int, lambda n: n >= 0, "a whole number >= 0")
+positive_real = _number(float, lambda x: x > 0, "a number > 0")
+
+
+def add_engine_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags that pick how states are explored, shared by check and test."""
+    p.add_argument("--backend", choices=BACKENDS, default="tuple",
+                   help="tuple: one state at a time; vector: numpy, a BFS level at a time")
+    p.add_argument("--workers", type=positive, default=1, metavar="N",
+                   help="processes sharing each BFS level (default 1)")
+    p.add_argument("--time-limit", type=positive_real, metavar="S",
+                   help="stop after S seconds (INCOMPLETE, exit 3)")
+
+
+# --------------------------------------------------------------------------- check
+
+
+def add_check_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_arguments(p)
+    p.add_argument("--inv", action="append", default=None, metavar="NAME",
+                   help="check only this invariant (repeatable; default: all)")
+    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--fingerprint", action="store_true",
+                   help="store 64-bit fingerprints instead of states")
+    p.add_argument("--no-symmetry", action="store_true", help="no symmetry reduction")
+    p.add_argument("--max-depth", type=nonnegative, metavar="N", help="explore N steps deep")
+    p.add_argument("--max-states", type=positive, metavar="N", help="stop at N distinct states")
+    p.add_argument("--memory-limit", type=positive_real, metavar="GB",
+                   help="stop when the process grows past GB gigabytes")
+    p.add_argument("--simulate", type=positive, metavar="N", help="N random walks, no BFS")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed for --simulate")
+    p.add_argument("--depth", type=positive, metavar="D", help="walk length for --simulate")
+    p.add_argument("--coverage", action="store_true",
+                   help="how often each action was enabled and taken")
+    p.add_argument("--trace", choices=TRACE_FORMATS, default="text",
+                   help="trace format: text (default), cpu (race diagram), itf (JSON)")
+    p.add_argument("--out", metavar="FILE",
+                   help="write the trace (with --json: the result) to FILE, not stdout")
+    p.add_argument("--json", action="store_true", help="the whole result as JSON")
+    add_engine_arguments(p)
+
+
+def _validate(args: argparse.Namespace) -> None:
+    if args.simulate is None and (args.seed is not None or args.depth is not None):
+        raise UsageError("--seed and --depth go with --simulate")
+    if args.simulate is not None and args.max_depth is not None:
+        raise UsageError("--simulate walks --depth steps; --max-depth is for BFS")
+
+
+def load(args: argparse.Namespace) -> ir.Program:
+    return spec.load(Path(args.file), parse_defines(args.defines) or None)
+
+
+def run_check(args: argparse.Namespace, program: ir.Program) -> Result:
+    known = {i.name for i in program.invariants}
+    for name in args.inv or ():
+        if name not in known:
+            raise UsageError(f"--inv {name}: no such invariant (have: "
+                             f"{', '.join(sorted(known)) or 'none'})")
+    with Progress() as progress:
+        return explorer.check(
+            program,
+            invariants=args.inv,
+            deadlock=not args.no_deadlock,
+            max_depth=args.max_depth,
+            max_states=args.max_states,
+            time_limit=args.time_limit,
+            memory_limit=args.memory_limit,
+            fingerprint=args.fingerprint,
+            symmetry=not args.no_symmetry,
+            simulate=args.simulate,
+            seed=args.seed,
+            depth=args.depth,
+            coverage=args.coverage,
+            backend=args.backend,
+            workers=args.workers,
+            progress=progress,
+        )
+
+
+def expectations(args: argparse.Namespace, program: ir.Program,
+                 result: Result) -> tuple[list[expect.Comparison], str | None]:
+    """The expectations that apply to this run, each compared with the result; or why
+    they could not be compared (a partial run, or flags that change what is checked)."""
+    if not program.expects:
+        return [], None
+    if result.verdict == INCOMPLETE:
+        return [], "the run is incomplete"
+    changed = [flag for flag, on in (("--inv", args.inv), ("--no-deadlock", args.no_deadlock),
+                                     ("--simulate", args.simulate)) if on]
+    if changed:
+        return [], f"{', '.join(changed)} changes what is checked"
+    return expect.compare(program, result, Path(args.file)), None
+
+
+def report_expectations(compared: list[expect.Comparison], skipped: str | None) -> list[str]:
+    if skipped:
+        return [f"Expectations not compared: {skipped}."]
+    return [
+        f"Expectation met: {c.expect.loc}: {c.expected}." if c.met
+        else format_at(c.expect.loc, f"expected {c.expected}, got {c.got}", "EXPECTATION NOT MET")
+        for c in compared
+    ]
+
+
+def write_out(args: argparse.Namespace, text: str) -> None:
+    if args.out:
+        try:
+            Path(args.out).write_text(text if text.endswith("\n") else text + "\n")
+        except OSError as e:
+            raise UsageError(f"--out {args.out}: {e.strerror}") from None
+    else:
+        print(text)
+
+
+def format_trace(args: argparse.Namespace, program: ir.Program, result: Result) -> str:
+    v = result.violation
+    assert v is not None
+    if args.trace == "cpu":
+        return traces.format_cpu(program, v)
+    if args.trace == "itf":
+        return json.dumps(traces.to_itf(program, v.trace), indent=2)
+    color = not args.out and sys.stdout.isatty()
+    return traces.format_text(program, v, color=color)
+
+
+def check(args: argparse.Namespace) -> int:
+    _validate(args)
+    program = load(args)
+    result = run_check(args, program)
+    compared, skipped = expectations(args, program, result)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    missed = any(not c.met for c in compared)
+    code = EXIT_VIOLATION if missed and result.exit_code == EXIT_OK else result.exit_code
+    if args.json:
+        doc = traces.result_json(program, result)
+        doc["expectations"] = [c.to_json() for c in compared]
+        write_out(args, json.dumps(doc, indent=2))
+        return code
+    if result.violation is not None:
+        write_out(args, format_trace(args, program, result))
+        if args.out:
+            print(f"Trace ({args.trace}) written to {args.out}.")
+    if result.coverage is not None:
+        print(format_coverage(result.coverage))
+    print(format_stats(result.stats))
+    for line in report_expectations(compared, skipped):
+        print(line)
+    print(verdict_line(result))
+    return code
+
+
+# --------------------------------------------------------------------------- test
+
+
+def add_test_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="DIR_OR_FILE",
+                   help="spec files, or directories searched for *.mms")
+    add_engine_arguments(p)
+
+
+def test(args: argparse.Namespace) -> int:
+    for p in args.paths:
+        if not Path(p).exists():
+            raise UsageError(f"{p}: no such file or directory")
+    cases = expect.run_all(args.paths, print, backend=args.backend, workers=args.workers,
+                           time_limit=args.time_limit)
+    if not cases:
+        raise UsageError("no expectations found in " + ", ".join(args.paths))
+    if any(c.error for c in cases):
+        return EXIT_ERROR
+    return EXIT_OK if all(c.ok for c in cases) else EXIT_VIOLATION
+
+
+# --------------------------------------------------------------------------- graph
+
+
+def add_graph_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_arguments(p)
+    p.add_argument("-o", "--output", required=True, metavar="OUT.dot", help="DOT file to write")
+    p.add_argument("--max-states", type=positive, default=1000, metavar="N",
+                   help="stop adding states after N (default 1000)")
+
+
+def graph_verb(args: argparse.Namespace) -> int:
+    program = load(args)
+    g = graph.explore(program, args.max_states)
+    try:
+        Path(args.output).write_text(graph.to_dot(program, g))
+    except OSError as e:
+        raise UsageError(f"-o {args.output}: {e.strerror}") from None
+    note = f" (truncated at --max-states {args.max_states})" if g.truncated else ""
+    print(f"Wrote {args.output}: {len(g.states):,} states, {len(g.edges):,} edges, "
+          f"{g.n_violations} violating{note}.")
+    if g.truncated:
+        return EXIT_INCOMPLETE
+    return EXIT_VIOLATION if g.n_violations else EXIT_OK
+
+
+COMMANDS: dict = {
+    "check": ("explore every reachable state; print the shortest violation",
+              add_check_arguments, check),
+    "test": ("check every `expect` of every spec found; one line per case",
+             add_test_arguments, test),
+    "graph": ("write the reachable state graph as Graphviz DOT",
+              add_graph_arguments, graph_verb),
+}

@@ -1,0 +1,225 @@
+"""The `expect` declarations of a spec: which apply to a run, whether a result meets
+them, and the runner behind `mmcheck test` (every expectation of every spec found).
+
+An expectation names some constants; the others keep their defaults. It applies to a
+check whose constants are exactly those values.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import explorer
+import spec
+from explorer.result import HOLDS, INCOMPLETE, Result
+from spec import ir
+from spec.errors import SpecErrors
+
+SPEC_SUFFIX = ".mms"
+
+
+def show_const(program: ir.Program, name: str, value: int) -> str:
+    try:
+        decl = next(c for c in program.consts if c.name == name)
+    except StopIteration:
+        return str(value)
+    return decl.type.show(value)
+
+
+def describe_consts(program: ir.Program, consts: Iterable[tuple[str, int]]) -> str:
+    text = ", ".join(f"{n}={show_const(program, n, v)}" for n, v in consts)
+    return text or "defaults"
+
+
+def describe_expect(expect: ir.Expect) -> str:
+    """`holds`, `violates NoLeak in 9 steps`, `fails assert`, `deadlock with 40 states`."""
+    if expect.verdict == "holds":
+        text = "holds"
+    elif expect.verdict == "invariant":
+        text = f"violates {expect.prop}" if expect.prop else "violates an invariant"
+    elif expect.verdict == "deadlock":
+        text = "deadlock"
+    else:
+        text = f"fails {expect.verdict}"
+    if expect.steps is not None:
+        text += f" in {expect.steps} steps"
+    if expect.states is not None:
+        text += f" with {expect.states} states"
+    return text
+
+
+def describe_result(result: Result) -> str:
+    """The outcome in the words of `describe_expect`, so the two can be compared by eye."""
+    if result.verdict == HOLDS:
+        return "holds"
+    if result.verdict == INCOMPLETE:
+        return f"incomplete ({result.reason or 'stopped early'})"
+    v = result.violation
+    assert v is not None  # a violated result carries its violation
+    if v.kind == "invariant":
+        text = f"violates {v.name}"
+    elif v.kind == "deadlock":
+        text = "deadlock"
+    else:
+        text = f"fails {v.kind}"
+    return f"{text} in {v.length} steps"
+
+
+def matches(expect: ir.Expect, result: Result) -> bool:
+    if expect.states is not None and result.stats.distinct != expect.states:
+        return False
+    if expect.verdict == "holds":
+        return result.verdict == HOLDS
+    v = result.violation
+    if v is None or v.kind != expect.verdict:
+        return False
+    if expect.prop is not None and v.name != expect.prop:
+        return False
+    return expect.steps is None or v.length == expect.steps
+
+
+def const_values(program: ir.Program) -> dict[str, int | None]:
+    return {c.name: c.value for c in program.consts}
+
+
+def applicable(program: ir.Program, defaults: dict[str, int | None]) -> list[ir.Expect]:
+    """The expectations of `program` whose constants, completed with the defaults,
+    are the constants `program` was loaded with."""
+    actual = const_values(program)
+    out = []
+    for e in program.expects:
+        wanted = dict(defaults)
+        wanted.update(e.consts)
+        if all(actual.get(n) == v for n, v in wanted.items()):
+            out.append(e)
+    return out
+
+
+def load_defaults(path: Path) -> ir.Program:
+    """The spec with its default constants (symbolic where a constant has none)."""
+    try:
+        return spec.load(path)
+    except SpecErrors:
+        return spec.load(path, symbolic=True)
+
+
+def expect_consts(program: ir.Program, expect: ir.Expect) -> dict[str, int | bool]:
+    """The expectation's constants as `spec.load` takes them (bools as bools)."""
+    kinds = {c.name: c.type.is_bool for c in program.consts}
+    return {n: bool(v) if kinds.get(n) else v for n, v in expect.consts}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One applicable expectation and how the result compares with it."""
+
+    expect: ir.Expect
+    expected: str
+    got: str
+    met: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {"loc": str(self.expect.loc), "expected": self.expected, "got": self.got,
+                "met": self.met}
+
+
+def compare(program: ir.Program, result: Result, path: Path) -> list[Comparison]:
+    """The expectations of the spec at `path` that apply to `program`'s constants,
+    each compared with `result`."""
+    try:
+        defaults = const_values(load_defaults(path))
+    except SpecErrors:
+        defaults = {}
+    got = describe_result(result)
+    return [Comparison(e, describe_expect(e), got, matches(e, result))
+            for e in applicable(program, defaults)]
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+@dataclass(frozen=True)
+class Case:
+    """One expectation checked, or a spec that could not be loaded (expect is None)."""
+
+    spec: str
+    consts: str
+    expected: str
+    got: str
+    ok: bool
+    states: int | None
+    seconds: float
+    error: str | None = None
+
+
+def find_specs(paths: Iterable[str]) -> list[Path]:
+    """The spec files named, and every .mms below the directories named, sorted."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(sorted(p.rglob("*" + SPEC_SUFFIX)))
+        else:
+            found.append(p)
+    return found
+
+
+def run_spec(path: Path, **check_options: object) -> list[Case]:
+    """Check every expectation of one spec (none: an empty list)."""
+    name = str(path)
+    try:
+        base = load_defaults(path)
+    except SpecErrors as e:
+        return [Case(name, "", "", "spec error", False, None, 0.0, e.format())]
+    cases = []
+    for e in base.expects:
+        shown = describe_consts(base, e.consts)
+        start = time.monotonic()
+        try:
+            program = spec.load(path, expect_consts(base, e))
+            result = explorer.check(program, **check_options)
+        except SpecErrors as err:
+            cases.append(Case(name, shown, describe_expect(e), "spec error", False, None,
+                              time.monotonic() - start, err.format()))
+            continue
+        cases.append(Case(name, shown, describe_expect(e), describe_result(result),
+                          matches(e, result), result.stats.distinct, time.monotonic() - start))
+    return cases
+
+
+def case_line(case: Case, spec_width: int) -> str:
+    status = "ok" if case.ok else ("ERROR" if case.error else "FAIL")
+    states = f"{case.states:,} states" if case.states is not None else ""
+    return (
+        f"{status:<5} {case.spec:<{spec_width}}  {case.consts:<20}  "
+        f"expected {case.expected:<30}  got {case.got:<30}  {states:>15}  {case.seconds:6.2f} s"
+    ).rstrip()
+
+
+def summary(cases: list[Case], n_specs: int) -> str:
+    passed = sum(c.ok for c in cases)
+    errors = sum(1 for c in cases if c.error)
+    failed = len(cases) - passed - errors
+    return (
+        f"{len(cases)} case{'s' if len(cases) != 1 else ''} in {n_specs} spec files: "
+        f"{passed} passed, {failed} failed, {errors} errors."
+    )
+
+
+def run_all(paths: Iterable[str], emit: Callable[[str], None],
+            **check_options: object) -> list[Case]:
+    """Run every expectation of every spec found, emitting one line per case as it
+    finishes (errors with their message), then the summary."""
+    specs = find_specs(paths)
+    width = max((len(str(p)) for p in specs), default=0)
+    cases: list[Case] = []
+    for path in specs:
+        for case in run_spec(path, **check_options):
+            cases.append(case)
+            emit(case_line(case, width))
+            if case.error:
+                emit(case.error)
+    emit(summary(cases, len(specs)))
+    return cases

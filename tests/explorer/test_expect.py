@@ -1,0 +1,79 @@
+"""Expectations: how they read, when they apply, when a result meets them."""
+
+import pytest
+
+from explorer import expect
+from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
+from spec import ir
+from spec.errors import Loc
+
+L = Loc("x.mms", 9, 1)
+BOOL = ir.ScalarType("bool", ir.Const(0), ir.Const(1))
+INT = ir.ScalarType("int", ir.Const(1), ir.Const(4))
+
+
+def program(fixed: int, cpus: int, expects) -> ir.Program:
+    return ir.Program(
+        "X", "x.mms",
+        (ir.ConstDecl("FIXED", fixed, BOOL, L), ir.ConstDecl("CPUS", cpus, INT, L)),
+        (), (), ir.Action("Init", (), ir.TRUE, (), (), L), (), (), expects=tuple(expects),
+    )
+
+
+def violated(kind: str, name: str | None, steps: int, distinct: int = 10) -> Result:
+    trace = tuple(Step(None if i == 0 else "a", (), (i,)) for i in range(steps + 1))
+    return Result(VIOLATED, Stats(distinct=distinct), Violation(kind, name, "", L, trace))
+
+
+HOLDS_RESULT = Result(HOLDS, Stats(distinct=1234))
+E_HOLDS = ir.Expect((("FIXED", 1),), "holds", None, L)
+E_HOLDS_N = ir.Expect((("FIXED", 1),), "holds", None, L, states=1234)
+E_LEAK = ir.Expect((("FIXED", 0),), "invariant", "NoLeak", L, steps=9)
+E_DEADLOCK = ir.Expect((("FIXED", 0), ("CPUS", 3)), "deadlock", None, L)
+E_ASSERT = ir.Expect((), "assert", None, L)
+
+
+def test_descriptions_read_like_the_spec():
+    assert expect.describe_expect(E_HOLDS_N) == "holds with 1234 states"
+    assert expect.describe_expect(E_LEAK) == "violates NoLeak in 9 steps"
+    assert expect.describe_expect(E_ASSERT) == "fails assert"
+    assert expect.describe_result(violated("invariant", "NoLeak", 9)) == "violates NoLeak in 9 steps"
+    assert expect.describe_result(violated("lock", None, 3)) == "fails lock in 3 steps"
+    assert expect.describe_result(Result(INCOMPLETE, Stats(), reason="max-states")) == (
+        "incomplete (max-states)")
+    p = program(0, 3, ())
+    assert expect.describe_consts(p, E_DEADLOCK.consts) == "FIXED=false, CPUS=3"
+    assert expect.describe_consts(p, ()) == "defaults"
+
+
+@pytest.mark.parametrize("e, result, met", [
+    (E_HOLDS, HOLDS_RESULT, True),
+    (E_HOLDS_N, HOLDS_RESULT, True),
+    (E_HOLDS_N, Result(HOLDS, Stats(distinct=1235)), False),
+    (E_HOLDS, violated("invariant", "NoLeak", 9), False),
+    (E_HOLDS, Result(INCOMPLETE, Stats(distinct=1234), reason="time limit"), False),
+    (E_LEAK, violated("invariant", "NoLeak", 9), True),
+    (E_LEAK, violated("invariant", "NoLeak", 8), False),
+    (E_LEAK, violated("invariant", "Other", 9), False),
+    (E_LEAK, violated("deadlock", None, 9), False),
+    (E_LEAK, HOLDS_RESULT, False),
+    (E_DEADLOCK, violated("deadlock", None, 4), True),
+    (E_ASSERT, violated("assert", None, 2), True),
+    (E_ASSERT, violated("lock", None, 2), False),
+])
+def test_matches(e, result, met):
+    assert expect.matches(e, result) is met
+
+
+def test_applicable_completes_with_defaults():
+    expects = (E_HOLDS, E_LEAK, E_DEADLOCK, E_ASSERT)
+    defaults = {"FIXED": 0, "CPUS": 2}
+    assert expect.applicable(program(0, 2, expects), defaults) == [E_LEAK, E_ASSERT]
+    assert expect.applicable(program(1, 2, expects), defaults) == [E_HOLDS]
+    assert expect.applicable(program(0, 3, expects), defaults) == [E_DEADLOCK]
+    assert expect.applicable(program(1, 3, expects), defaults) == []
+
+
+def test_expect_consts_are_typed_for_load():
+    p = program(0, 2, ())
+    assert expect.expect_consts(p, E_DEADLOCK) == {"FIXED": False, "CPUS": 3}
