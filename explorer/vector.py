@@ -1,0 +1,324 @@
+"""The vector back end: breadth-first search over whole levels with numpy.
+
+A level is a (words, n) array of packed states (explorer.vector_pack). It is expanded in
+chunks: every action instance is applied to the whole chunk at once (explorer.
+vector_actions), successors are fingerprinted together, deduplicated against each other
+and against the visited set (explorer.vector_visited), and the new ones are put in the
+order the tuple back end discovers them (by parent, then edge). That order, and the
+rules below, make this back end report what explorer.bfs reports: the same verdict,
+distinct-state count, depth and trace.
+
+  - a state whose expansion raises an error has no successors; the first such state of
+    a level stops the search (the error of its first failing edge);
+  - a new state's invariants are checked when it is stored; after an invariant
+    violation the rest of the level is only searched for a deadlock (a shorter trace);
+  - a state without successors is a deadlock unless terminal or all processes are done.
+
+Parent links are kept per level (index of the parent in the previous level, and the
+edge); traces are rebuilt by re-executing the edges with the tuple model
+(`Search.trace`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from explorer.bfs import Search
+from explorer.model import State
+from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Violation
+from explorer.store import collision_probability
+from explorer.vector_actions import ActionCompiler, Expansion, Instance, expand
+from explorer.vector_expr import ExprCompiler, Frame, Unsupported, truth
+from explorer.vector_pack import Layout
+from explorer.vector_visited import VisitedSet
+from spec import ir
+from spec.errors import UsageError
+
+CHUNK = 1 << 15  # states expanded together
+
+
+class VectorModel:
+    """The program compiled for batches: instances in edge order, invariants,
+    deadlock test, packing layout."""
+
+    def __init__(self, search: Search) -> None:
+        program = search.model.program
+        self.program = program
+        self.layout = Layout.of(program)
+        self.exprs = ExprCompiler(program)
+        try:
+            self.instances: list[Instance] = ActionCompiler(program, self.exprs).instances(
+                program.actions)
+            self.invariants = [self.exprs.compile(inv.expr) for inv, _ in search.invariants]
+            self.terminal = self.exprs.compile(program.terminal) if program.terminal else None
+        except Unsupported as e:
+            raise UsageError(f"the vector back end cannot check this spec: {e}") from None
+        if len(self.instances) != search.model.n_edges:
+            raise UsageError("the vector back end numbers edges differently from the model")
+        self.pcs = [(slot, p.done) for p, _, slot in program.process_instances()]
+
+    def expand(self, words: np.ndarray) -> tuple[np.ndarray, Expansion]:
+        cols = self.layout.unpack(words)
+        return cols, expand(self.instances, self.layout, cols, words)
+
+    def bad_invariant(self, cols: np.ndarray) -> np.ndarray:
+        """Per state, whether some checked invariant fails (an error inside an invariant
+        counts as failing: the tuple model reports the violation from its own check)."""
+        f = Frame(cols)
+        bad = np.zeros(f.n, dtype=bool)
+        for fn in self.invariants:
+            v = truth(fn(f, None, {}))
+            bad |= ~v if isinstance(v, np.ndarray) else not v
+        return bad | (f.err >= 0)
+
+    def stuck_is_deadlock(self, cols: np.ndarray) -> np.ndarray:
+        """For states without successors: not terminal and not all processes done."""
+        f = Frame(cols)
+        ok = np.zeros(f.n, dtype=bool)
+        if self.terminal is not None:
+            ok |= truth(self.terminal(f, None, {}))
+        if self.pcs:
+            done = np.ones(f.n, dtype=bool)
+            for slot, d in self.pcs:
+                done &= cols[slot] == d
+            ok |= done
+        return ~ok
+
+
+@dataclass
+class Levels:
+    """Parent links, level by level: for every state of level d > 0 the index of its
+    parent in level d-1 and the edge taken; for level 0 the index of its initial state."""
+
+    parent: list[list[np.ndarray]] = field(default_factory=list)
+    edge: list[list[np.ndarray]] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.parent.append([])
+        self.edge.append([])
+
+    def add(self, parent: np.ndarray, edge: np.ndarray) -> None:
+        self.parent[-1].append(parent.astype(np.int32))
+        self.edge[-1].append(edge.astype(np.int32))
+
+    def path(self, depth: int, index: int) -> tuple[int, list[int]]:
+        edges = []
+        for d in range(depth, 0, -1):
+            p, e = _at(self.parent[d], index), _at(self.edge[d], index)
+            edges.append(e)
+            index = p
+        edges.reverse()
+        return _at(self.edge[0], index), edges
+
+
+def _at(chunks: list[np.ndarray], i: int) -> int:
+    for c in chunks:
+        if i < len(c):
+            return int(c[i])
+        i -= len(c)
+    raise IndexError(i)
+
+
+class VectorBFS:
+    def __init__(self, search: Search, initial: list[State], fingerprint: bool,
+                 max_depth: int | None, max_states: int | None, chunk: int = CHUNK) -> None:
+        if search.canon is not None:
+            raise UsageError("the vector back end does not do symmetry reduction: "
+                             "use --no-symmetry or the tuple back end")
+        if search.coverage is not None:
+            raise UsageError("the vector back end does not record coverage: "
+                             "use the tuple back end for --coverage")
+        self.search = search
+        self.vm = VectorModel(search)
+        self.initial = initial
+        self.fingerprint = fingerprint
+        self.max_depth = max_depth
+        self.max_states = max_states
+        self.chunk = chunk
+        layout = self.vm.layout
+        self.keep_words = not fingerprint and layout.nwords > 1
+        self.visited = VisitedSet(layout.nwords, self.keep_words)
+        self.levels = Levels()
+        self.depth = 0
+        self.pending: Violation | None = None
+
+    # --- results
+    def finish(self, verdict: str, violation: Violation | None = None,
+               reason: str | None = None, queue: int = 0) -> Result:
+        stats = self.search.stats
+        stats.distinct = len(self.visited)
+        stats.queue = queue
+        stats.depth = self.depth
+        if self.fingerprint and self.vm.layout.nwords > 1:
+            stats.collision_probability = collision_probability(stats.distinct, stats.generated)
+        elif self.fingerprint:
+            stats.collision_probability = 0.0
+        return self.search.result(verdict, violation, reason)
+
+    def trace_to(self, depth: int, index: int) -> list:
+        root, edges = self.levels.path(depth, index)
+        return self.search.trace(self.initial[root], edges)
+
+    # --- dedup
+    def fresh(self, words: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """Of the successors `words` (discovered in the order of `order`), the indices of
+        the first discovery of each state not in the visited set, in discovery order."""
+        fps = self.vm.layout.fingerprints(words)
+        keys = [order] + ([words[w] for w in range(words.shape[0] - 1, -1, -1)]
+                          if self.keep_words else []) + [fps]
+        perm = np.lexsort(keys)
+        sfp = fps[perm]
+        first = np.ones(len(perm), dtype=bool)
+        first[1:] = sfp[1:] != sfp[:-1]
+        if self.keep_words:
+            sw = words[:, perm]
+            first[1:] |= (sw[:, 1:] != sw[:, :-1]).any(axis=0)
+        cand = perm[first]
+        seen = self.visited.seen(sfp[first], words[:, cand] if self.keep_words else None)
+        found = cand[~seen]
+        return found[np.argsort(order[found], kind="stable")]
+
+    def commit(self, words: np.ndarray) -> None:
+        """Add states returned by `fresh` to the visited set."""
+        fps = self.vm.layout.fingerprints(words)
+        perm = np.argsort(fps)
+        self.visited.insert(fps[perm], words[:, perm] if self.keep_words else None)
+
+    # --- the search
+    def run(self) -> Result:
+        search, stats, vm = self.search, self.search.stats, self.vm
+        init = np.array(self.initial, dtype=np.int64).reshape(len(self.initial), -1).T
+        words = vm.layout.pack(init)
+        stats.generated += len(self.initial)
+        self.levels.start()
+        order = np.arange(len(self.initial), dtype=np.int64)
+        new = self.fresh(words, order)
+        bad = vm.bad_invariant(init[:, new])
+        if bad.any():
+            j = int(np.argmax(bad))
+            self.commit(words[:, new[: j + 1]])
+            self.levels.add(np.full(j + 1, -1), new[: j + 1])
+            inv = self._failing_invariant(self.initial[int(new[j])])
+            return self.finish(VIOLATED, search.invariant_violation(inv, self.trace_to(0, j)))
+        self.commit(words[:, new])
+        self.levels.add(np.full(len(new), -1), new)
+        level = words[:, new]
+        truncated = False
+        while level.shape[1]:
+            at_bound = self.max_depth is not None and self.depth >= self.max_depth
+            nxt: list[np.ndarray] = []
+            self.levels.start()
+            for c0 in range(0, level.shape[1], self.chunk):
+                stats.distinct = len(self.visited)
+                reason = search.limits.poll(stats)
+                if reason:
+                    if self.pending is not None:
+                        return self.finish(VIOLATED, self.pending)
+                    queued = level.shape[1] - c0 + sum(x.shape[1] for x in nxt)
+                    return self.finish(INCOMPLETE, None, reason, queued)
+                outcome = self.chunk_step(level[:, c0:c0 + self.chunk], c0, at_bound, nxt)
+                if isinstance(outcome, Result):
+                    return outcome
+                truncated |= outcome
+            if self.pending is not None:
+                return self.finish(VIOLATED, self.pending)
+            level = np.concatenate(nxt, axis=1) if nxt else np.empty((vm.layout.nwords, 0),
+                                                                       np.uint64)
+            if level.shape[1]:
+                self.depth += 1
+        if truncated:
+            return self.finish(INCOMPLETE, None, f"max depth {self.max_depth} reached")
+        return self.finish(HOLDS)
+
+    def chunk_step(self, words: np.ndarray, c0: int, at_bound: bool,
+                   nxt: list[np.ndarray]) -> Result | bool:
+        """Expand one chunk of the current level (its first state is c0 in the level).
+        Returns a Result to stop with, else whether a depth bound cut something off."""
+        search, stats, vm = self.search, self.search.stats, self.vm
+        cols, exp = vm.expand(words)
+        n = words.shape[1]
+        succ, rows, inst = exp.successors(vm.layout.nwords)
+        err_row = min((r for r, _, _ in exp.events), default=n)
+        stuck = ~exp.enabled
+        stuck_rows = np.flatnonzero(stuck)
+        dl_row = n
+        if search.deadlock and len(stuck_rows):
+            dl = stuck_rows[vm.stuck_is_deadlock(cols[:, stuck_rows])]
+            dl_row = int(dl[0]) if len(dl) else n
+        if self.pending is not None:
+            if dl_row < n:
+                return self.finish(VIOLATED, search.deadlock_violation(
+                    self.trace_to(self.depth, c0 + dl_row)))
+            return False
+        if at_bound:
+            limit = dl_row
+            keep = rows < limit
+            cut = err_row < limit or len(self.fresh(succ[:, keep], rows[keep])) > 0
+            stats.generated += int(keep.sum())
+            if dl_row < n:
+                return self.finish(VIOLATED, search.deadlock_violation(
+                    self.trace_to(self.depth, c0 + dl_row)))
+            return cut
+        limit = min(err_row, dl_row)
+        keep = rows < limit
+        if not keep.all():
+            succ, rows, inst = succ[:, keep], rows[keep], inst[keep]
+        order = rows * len(vm.instances) + inst
+        new = self.fresh(succ, order)
+        bad_at = None
+        if len(vm.invariants) and len(new):
+            bad = vm.bad_invariant(vm.layout.unpack(succ[:, new]))
+            if bad.any():
+                bad_at = int(np.argmax(bad))
+        room = None if self.max_states is None else self.max_states - len(self.visited)
+        if room is not None and len(new) > room and (bad_at is None or bad_at >= room):
+            self._link(succ, new[:room], rows, inst, c0, nxt)
+            stats.generated += int(np.sum(rows <= rows[new[room]]))
+            queued = n - int(rows[new[room]]) + sum(x.shape[1] for x in nxt)
+            return self.finish(INCOMPLETE, None, f"max states {self.max_states} reached", queued)
+        if bad_at is not None:
+            last_row = int(rows[new[bad_at]])
+            new = new[: bad_at + 1]
+            stats.generated += int(np.sum(rows <= last_row))
+            first_next = sum(x.shape[1] for x in nxt)
+            self._link(succ, new, rows, inst, c0, nxt)
+            state = tuple(int(x) for x in vm.layout.unpack(succ[:, new[-1:]])[:, 0])
+            inv = self._failing_invariant(state)
+            self.pending = search.invariant_violation(
+                inv, self.trace_to(self.depth + 1, first_next + bad_at))
+            if last_row < dl_row < n:
+                return self.finish(VIOLATED, search.deadlock_violation(
+                    self.trace_to(self.depth, c0 + dl_row)))
+            return False
+        stats.generated += len(rows)
+        self._link(succ, new, rows, inst, c0, nxt)
+        if limit < n:
+            trace = self.trace_to(self.depth, c0 + limit)
+            if limit == err_row:
+                return self.finish(VIOLATED, search.error_violation(trace))
+            return self.finish(VIOLATED, search.deadlock_violation(trace))
+        return False
+
+    def _link(self, succ: np.ndarray, new: np.ndarray, rows: np.ndarray, inst: np.ndarray,
+              c0: int, nxt: list[np.ndarray]) -> None:
+        self.commit(succ[:, new])
+        self.levels.add(rows[new] + c0, inst[new])
+        nxt.append(succ[:, new])
+
+    def _failing_invariant(self, state: State) -> ir.Invariant:
+        inv = self.search.bad_invariant(state)
+        if inv is None:
+            raise RuntimeError("an invariant violation could not be reproduced")
+        return inv
+
+
+def vector_bfs(search: Search, initial: list[State], *, fingerprint: bool = False,
+               max_depth: int | None = None, max_states: int | None = None,
+               workers: int = 1) -> Result:
+    """Exhaustive BFS like explorer.bfs.bfs, over batches of states."""
+    del workers  # explorer.workers splits the expansion; see vector_workers
+    with search.limits.catching_signals():
+        return VectorBFS(search, initial, fingerprint, max_depth, max_states).run()
+

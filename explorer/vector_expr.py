@@ -1,0 +1,283 @@
+"""IR expressions evaluated over a batch of states at once (numpy).
+
+An expression is compiled once into a closure `fn(frame, active, env)` returning either a
+Python int/bool (when it does not depend on the state) or a numpy array with one value per
+row of the frame. `active` (None = every row) says which rows would evaluate this node in
+the sequential semantics of spec/ir.py: runtime errors (domain, div) are recorded only for
+those rows, so short-circuiting `and`/`or`/`=>`/`Ite` and quantifiers behave exactly as
+the tuple back end. `env` maps parameter and bound-variable names to ints or row arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from spec import ir
+from spec.errors import Loc
+
+Value = int | bool | np.ndarray
+Mask = np.ndarray | None
+Env = dict[str, Value]
+Compiled = Callable[["Frame", Mask, Env], Value]
+
+
+class Unsupported(Exception):
+    """An IR construct the vector back end cannot evaluate (reported at start-up)."""
+
+
+@dataclass(frozen=True)
+class ErrorSite:
+    """Where a runtime error may happen; frames record these by index."""
+
+    kind: str  # "domain", "div", "range" or a Check's kind
+    loc: Loc | None
+    message: str
+
+
+class Frame:
+    """A batch of states as int64 columns (one per slot), optionally a row subset of a
+    larger batch (`rows`), with the first error recorded for each row."""
+
+    def __init__(self, cols: np.ndarray, rows: np.ndarray | None = None) -> None:
+        self.full = cols
+        self.rows = rows
+        self.n = cols.shape[1] if rows is None else len(rows)
+        self.err = np.full(self.n, -1, dtype=np.int32)
+        self._cache: dict[int, np.ndarray] = {}
+
+    def col(self, slot: int) -> np.ndarray:
+        if self.rows is None:
+            return self.full[slot]
+        c = self._cache.get(slot)
+        if c is None:
+            c = self._cache[slot] = self.full[slot, self.rows]
+        return c
+
+    def gather(self, slots: np.ndarray) -> np.ndarray:
+        """Per row r, the value of slot slots[r]."""
+        rows = np.arange(self.full.shape[1]) if self.rows is None else self.rows
+        return self.full[slots, rows]
+
+    def fail(self, site: int, mask: Mask) -> None:
+        """Record error `site` for the rows of `mask` (None: all) that have none yet."""
+        fresh = self.err < 0
+        self.err[fresh if mask is None else fresh & mask] = site
+
+
+def conj(f: Frame, a: Mask, b: Value) -> Mask:
+    """active & b as a mask (None = all rows)."""
+    if not isinstance(b, np.ndarray):
+        return a if b else np.zeros(f.n, dtype=bool)
+    return b.astype(bool, copy=False) if a is None else a & b
+
+
+def nothing(mask: Mask) -> bool:
+    return mask is not None and not mask.any()
+
+
+class ExprCompiler:
+    """Compiles IR expressions of one concrete program; owns the table of error sites."""
+
+    def __init__(self, program: ir.Program) -> None:
+        self.program = program
+        self.sites: list[ErrorSite] = []
+
+    def site(self, kind: str, loc: Loc | None, message: str) -> int:
+        self.sites.append(ErrorSite(kind, loc, message))
+        return len(self.sites) - 1
+
+    def compile(self, e: ir.Expr) -> Compiled:
+        method = getattr(self, "_" + type(e).__name__.lower(), None)
+        if method is None:
+            raise Unsupported(f"expression {type(e).__name__} cannot be vectorised")
+        return method(e)
+
+    # ------------------------------------------------------------------ leaves
+    def _const(self, e: ir.Const) -> Compiled:
+        v: Value = bool(e.value) if e.is_bool else e.value
+        return lambda f, a, env: v
+
+    def _symconst(self, e: ir.SymConst) -> Compiled:
+        raise Unsupported(f"symbolic constant {e.name} (the vector back end needs values)")
+
+    def _param(self, e: ir.Param) -> Compiled:
+        name = e.name
+        return lambda f, a, env: env[name]
+
+    def _read(self, e: ir.Read) -> Compiled:
+        p = self.program
+        var = p.var(e.var)
+        base = p.offset(e.var)
+        if not e.index:
+            return lambda f, a, env: f.col(base)
+        dims = [(ir.const_int(d.lo), ir.const_int(d.hi)) for d in var.dims]
+        strides = []
+        stride = 1
+        for lo, hi in reversed(dims):
+            strides.append(stride)
+            stride *= hi - lo + 1
+        strides.reverse()
+        index = [self.compile(i) for i in e.index]
+        site = self.site("domain", e.loc, f"{e.var} applied outside its domain")
+
+        def read(f: Frame, a: Mask, env: Env) -> Value:
+            pos: Value = 0
+            bad: Value = False
+            for fn, (lo, hi), st in zip(index, dims, strides):
+                i = fn(f, a, env)
+                bad = bad | (i < lo) | (i > hi)
+                pos = pos + (i - lo) * st
+            if not isinstance(pos, np.ndarray):
+                if bad:
+                    f.fail(site, a)
+                    return np.zeros(f.n, dtype=np.int64)
+                return f.col(base + int(pos))
+            if isinstance(bad, np.ndarray) and bad.any():
+                f.fail(site, bad if a is None else bad & a)
+                pos = np.where(bad, 0, pos)
+            return f.gather(base + pos)
+
+        return read
+
+    # ------------------------------------------------------------------ operators
+    def _unary(self, e: ir.Unary) -> Compiled:
+        arg = self.compile(e.arg)
+        if e.op == "not":
+            return lambda f, a, env: _not(arg(f, a, env))
+        return lambda f, a, env: -arg(f, a, env)
+
+    def _binary(self, e: ir.Binary) -> Compiled:
+        left, right = self.compile(e.left), self.compile(e.right)
+        op = e.op
+        if op in ("and", "or", "=>"):
+            return _logic(op, left, right)
+        if op in ("div", "mod"):
+            site = self.site("div", e.loc, "division by zero")
+            floor = np.floor_divide if op == "div" else np.mod
+
+            def divide(f: Frame, a: Mask, env: Env) -> Value:
+                x, y = left(f, a, env), right(f, a, env)
+                zero = y == 0
+                if not isinstance(zero, np.ndarray):
+                    if zero:
+                        f.fail(site, a)
+                        return np.zeros(f.n, dtype=np.int64)
+                    return floor(x, y) if isinstance(x, np.ndarray) else int(floor(x, y))
+                if zero.any():
+                    f.fail(site, zero if a is None else zero & a)
+                    y = np.where(zero, 1, y)
+                return floor(x, y)
+
+            return divide
+        fn = _BINARY[op]
+        return lambda f, a, env: fn(left(f, a, env), right(f, a, env))
+
+    def _ite(self, e: ir.Ite) -> Compiled:
+        cond, then, other = self.compile(e.cond), self.compile(e.then), self.compile(e.other)
+
+        def ite(f: Frame, a: Mask, env: Env) -> Value:
+            c = cond(f, a, env)
+            if not isinstance(c, np.ndarray):
+                return then(f, a, env) if c else other(f, a, env)
+            c = c.astype(bool, copy=False)
+            t = then(f, conj(f, a, c), env)
+            o = other(f, conj(f, a, ~c), env)
+            return np.where(c, t, o)
+
+        return ite
+
+    def _quant(self, e: ir.Quant) -> Compiled:
+        lo_fn, hi_fn, body = self.compile(e.lo), self.compile(e.hi), self.compile(e.body)
+        kind, var = e.kind, e.var
+
+        def quant(f: Frame, a: Mask, env: Env) -> Value:
+            lo, hi = lo_fn(f, a, env), hi_fn(f, a, env)
+            if isinstance(lo, np.ndarray) or isinstance(hi, np.ndarray):
+                lo_a = np.broadcast_to(lo, (f.n,))
+                hi_a = np.broadcast_to(hi, (f.n,))
+                live = a if a is None else a.copy()
+                first, last = int(lo_a.min(initial=0)), int(hi_a.max(initial=-1))
+                bounded = True
+            else:
+                live, first, last, bounded = a, int(lo), int(hi), False
+            acc: Value = kind == "forall" if kind in ("forall", "exists") else 0
+            for v in range(first, last + 1):
+                inside: Value = True
+                act = live
+                if bounded:
+                    inside = (lo_a <= v) & (v <= hi_a)
+                    act = conj(f, live, inside)
+                    if nothing(act):
+                        continue
+                elif nothing(act):
+                    break
+                b = body(f, act, {**env, var: v})
+                if kind in ("forall", "exists"):
+                    b = truth(b)
+                if kind == "forall":
+                    acc = acc & (b | ~inside if bounded else b)
+                    live = conj(f, a, acc)
+                elif kind == "exists":
+                    acc = acc | (b & inside if bounded else b)
+                    live = conj(f, a, _not(acc))
+                else:
+                    term = np.where(inside, b, 0) if bounded else b
+                    acc = acc + (term.astype(np.int64) if isinstance(term, np.ndarray) else int(term))
+                decided = kind in ("forall", "exists") and acc != (kind == "forall")
+                if not isinstance(acc, np.ndarray) and decided:
+                    break
+            return acc
+
+        return quant
+
+
+def _not(x: Value) -> Value:
+    return np.logical_not(x) if isinstance(x, np.ndarray) else not x
+
+
+def truth(x: Value) -> Value:
+    return x.astype(bool, copy=False) if isinstance(x, np.ndarray) else bool(x)
+
+
+def _logic(op: str, left: Compiled, right: Compiled) -> Compiled:
+    """Short-circuit and/or/=>: the right side is evaluated only on the rows where the
+    left side does not decide (so only there are its errors recorded)."""
+    negate = op == "=>"  # x => y is (not x) or y, deciding like `or` on not x
+    decided_by = op != "and"  # the value of the (possibly negated) left side that decides
+
+    def logic(f: Frame, a: Mask, env: Env) -> Value:
+        x = truth(left(f, a, env))
+        if negate:
+            x = _not(x)
+        if not isinstance(x, np.ndarray):
+            return x if x == decided_by else truth(right(f, a, env))
+        y = truth(right(f, conj(f, a, x != decided_by), env))
+        return x | y if decided_by else x & y
+
+    return logic
+
+
+_BINARY: dict[str, Callable[[Value, Value], Value]] = {
+    "+": lambda x, y: x + y,
+    "-": lambda x, y: x - y,
+    "*": lambda x, y: x * y,
+    "min": lambda x, y: np.minimum(x, y) if _any_array(x, y) else min(x, y),
+    "max": lambda x, y: np.maximum(x, y) if _any_array(x, y) else max(x, y),
+    "==": lambda x, y: x == y,
+    "!=": lambda x, y: x != y,
+    "<": lambda x, y: x < y,
+    "<=": lambda x, y: x <= y,
+    ">": lambda x, y: x > y,
+    ">=": lambda x, y: x >= y,
+    "<=>": lambda x, y: np.equal(np.asarray(x, bool), np.asarray(y, bool))
+    if _any_array(x, y)
+    else bool(x) == bool(y),
+}
+
+
+def _any_array(x: Value, y: Value) -> bool:
+    return isinstance(x, np.ndarray) or isinstance(y, np.ndarray)
+
