@@ -21,6 +21,7 @@ edge); traces are rebuilt by re-executing the edges with the tuple model
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +30,7 @@ from explorer.bfs import Search
 from explorer.model import State
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Violation
 from explorer.store import collision_probability
-from explorer.vector_actions import ActionCompiler, Expansion, Instance, expand
+from explorer.vector_actions import ActionCompiler, Instance, expand
 from explorer.vector_expr import ExprCompiler, Frame, Unsupported, truth
 from explorer.vector_pack import Layout
 from explorer.vector_visited import VisitedSet
@@ -59,9 +60,19 @@ class VectorModel:
             raise UsageError("the vector back end numbers edges differently from the model")
         self.pcs = [(slot, p.done) for p, _, slot in program.process_instances()]
 
-    def expand(self, words: np.ndarray) -> tuple[np.ndarray, Expansion]:
+    def expand(self, words: np.ndarray, deadlock: bool) -> Expanded:
+        """Apply every instance to a chunk of packed states."""
+        n = words.shape[1]
         cols = self.layout.unpack(words)
-        return cols, expand(self.instances, self.layout, cols, words)
+        exp = expand(self.instances, self.layout, cols, words)
+        succ, rows, inst = exp.successors(self.layout.nwords)
+        err_row = min((r for r, _, _ in exp.events), default=n)
+        dl_row = n
+        stuck = np.flatnonzero(~exp.enabled)
+        if deadlock and len(stuck):
+            dl = stuck[self.stuck_is_deadlock(cols[:, stuck])]
+            dl_row = int(dl[0]) if len(dl) else n
+        return Expanded(n, succ, rows, inst, err_row, dl_row)
 
     def bad_invariant(self, cols: np.ndarray) -> np.ndarray:
         """Per state, whether some checked invariant fails (an error inside an invariant
@@ -85,6 +96,27 @@ class VectorModel:
                 done &= cols[slot] == d
             ok |= done
         return ~ok
+
+
+@dataclass
+class Expanded:
+    """A chunk of n states expanded: its successors (packed words, row of the parent in
+    the chunk, edge), the first row whose expansion raises an error and the first row
+    that is a deadlock (n where there is none)."""
+
+    n: int
+    succ: np.ndarray
+    rows: np.ndarray
+    inst: np.ndarray
+    err_row: int
+    dl_row: int
+
+
+def local_chunks(vm: VectorModel, level: np.ndarray, chunk: int,
+                 deadlock: bool) -> Iterator[tuple[int, Expanded]]:
+    """Expand a level chunk by chunk in this process."""
+    for c0 in range(0, level.shape[1], chunk):
+        yield c0, vm.expand(level[:, c0:c0 + chunk], deadlock)
 
 
 @dataclass
@@ -123,7 +155,8 @@ def _at(chunks: list[np.ndarray], i: int) -> int:
 
 class VectorBFS:
     def __init__(self, search: Search, initial: list[State], fingerprint: bool,
-                 max_depth: int | None, max_states: int | None, chunk: int = CHUNK) -> None:
+                 max_depth: int | None, max_states: int | None, chunk: int = CHUNK,
+                 chunks: Callable[..., Iterator[tuple[int, Expanded]]] = local_chunks) -> None:
         if search.canon is not None:
             raise UsageError("the vector back end does not do symmetry reduction: "
                              "use --no-symmetry or the tuple back end")
@@ -137,6 +170,7 @@ class VectorBFS:
         self.max_depth = max_depth
         self.max_states = max_states
         self.chunk = chunk
+        self.chunks = chunks
         layout = self.vm.layout
         self.keep_words = not fingerprint and layout.nwords > 1
         self.visited = VisitedSet(layout.nwords, self.keep_words)
@@ -210,7 +244,7 @@ class VectorBFS:
             at_bound = self.max_depth is not None and self.depth >= self.max_depth
             nxt: list[np.ndarray] = []
             self.levels.start()
-            for c0 in range(0, level.shape[1], self.chunk):
+            for c0, ex in self.chunks(vm, level, self.chunk, search.deadlock):
                 stats.distinct = len(self.visited)
                 reason = search.limits.poll(stats)
                 if reason:
@@ -218,7 +252,7 @@ class VectorBFS:
                         return self.finish(VIOLATED, self.pending)
                     queued = level.shape[1] - c0 + sum(x.shape[1] for x in nxt)
                     return self.finish(INCOMPLETE, None, reason, queued)
-                outcome = self.chunk_step(level[:, c0:c0 + self.chunk], c0, at_bound, nxt)
+                outcome = self.chunk_step(ex, c0, at_bound, nxt)
                 if isinstance(outcome, Result):
                     return outcome
                 truncated |= outcome
@@ -232,21 +266,12 @@ class VectorBFS:
             return self.finish(INCOMPLETE, None, f"max depth {self.max_depth} reached")
         return self.finish(HOLDS)
 
-    def chunk_step(self, words: np.ndarray, c0: int, at_bound: bool,
+    def chunk_step(self, ex: Expanded, c0: int, at_bound: bool,
                    nxt: list[np.ndarray]) -> Result | bool:
-        """Expand one chunk of the current level (its first state is c0 in the level).
-        Returns a Result to stop with, else whether a depth bound cut something off."""
+        """Take in one expanded chunk of the current level (its first state is c0 in the
+        level). Returns a Result to stop with, else whether a depth bound cut anything."""
         search, stats, vm = self.search, self.search.stats, self.vm
-        cols, exp = vm.expand(words)
-        n = words.shape[1]
-        succ, rows, inst = exp.successors(vm.layout.nwords)
-        err_row = min((r for r, _, _ in exp.events), default=n)
-        stuck = ~exp.enabled
-        stuck_rows = np.flatnonzero(stuck)
-        dl_row = n
-        if search.deadlock and len(stuck_rows):
-            dl = stuck_rows[vm.stuck_is_deadlock(cols[:, stuck_rows])]
-            dl_row = int(dl[0]) if len(dl) else n
+        n, succ, rows, inst, err_row, dl_row = ex.n, ex.succ, ex.rows, ex.inst, ex.err_row, ex.dl_row
         if self.pending is not None:
             if dl_row < n:
                 return self.finish(VIOLATED, search.deadlock_violation(
@@ -318,7 +343,14 @@ def vector_bfs(search: Search, initial: list[State], *, fingerprint: bool = Fals
                max_depth: int | None = None, max_states: int | None = None,
                workers: int = 1) -> Result:
     """Exhaustive BFS like explorer.bfs.bfs, over batches of states."""
-    del workers  # explorer.workers splits the expansion; see vector_workers
+    run = VectorBFS(search, initial, fingerprint, max_depth, max_states)
+    search.stats.workers = workers
     with search.limits.catching_signals():
-        return VectorBFS(search, initial, fingerprint, max_depth, max_states).run()
+        if workers <= 1:
+            return run.run()
+        from explorer.workers import WorkerPool  # it imports this module
+
+        with WorkerPool(run.vm, search.deadlock, workers) as pool:
+            run.chunks = pool.chunks
+            return run.run()
 
