@@ -21,18 +21,20 @@ edge); traces are rebuilt by re-executing the edges with the tuple model
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from explorer.bfs import Search
-from explorer.model import State
-from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Violation
+from explorer.limits import Limits
+from explorer.model import EvalError, State
+from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
 from explorer.store import collision_probability
 from explorer.vector_actions import ActionCompiler, Instance, expand
 from explorer.vector_expr import ExprCompiler, Frame, Unsupported, truth
 from explorer.vector_pack import Layout
+from explorer.vector_symmetry import BatchCanon
 from explorer.vector_visited import VisitedSet
 from spec import ir
 from spec.errors import UsageError
@@ -59,6 +61,13 @@ class VectorModel:
         if len(self.instances) != search.model.n_edges:
             raise UsageError("the vector back end numbers edges differently from the model")
         self.pcs = [(slot, p.done) for p, _, slot in program.process_instances()]
+        self.canon = BatchCanon(program) if search.canon is not None else None
+
+    def canonical(self, words: np.ndarray) -> np.ndarray:
+        """Packed states replaced by their canonical forms (if the search uses symmetry)."""
+        if self.canon is None or words.shape[1] == 0:
+            return words
+        return self.layout.pack(self.canon(self.layout.unpack(words)))
 
     def expand(self, words: np.ndarray, deadlock: bool) -> Expanded:
         """Apply every instance to a chunk of packed states."""
@@ -66,6 +75,7 @@ class VectorModel:
         cols = self.layout.unpack(words)
         exp = expand(self.instances, self.layout, cols, words)
         succ, rows, inst = exp.successors(self.layout.nwords)
+        succ = self.canonical(succ)
         err_row = min((r for r, _, _ in exp.events), default=n)
         dl_row = n
         stuck = np.flatnonzero(~exp.enabled)
@@ -157,9 +167,6 @@ class VectorBFS:
     def __init__(self, search: Search, initial: list[State], fingerprint: bool,
                  max_depth: int | None, max_states: int | None, chunk: int = CHUNK,
                  chunks: Callable[..., Iterator[tuple[int, Expanded]]] = local_chunks) -> None:
-        if search.canon is not None:
-            raise UsageError("the vector back end does not do symmetry reduction: "
-                             "use --no-symmetry or the tuple back end")
         if search.coverage is not None:
             raise UsageError("the vector back end does not record coverage: "
                              "use the tuple back end for --coverage")
@@ -223,8 +230,9 @@ class VectorBFS:
     # --- the search
     def run(self) -> Result:
         search, stats, vm = self.search, self.search.stats, self.vm
-        init = np.array(self.initial, dtype=np.int64).reshape(len(self.initial), -1).T
-        words = vm.layout.pack(init)
+        init = np.array(self.initial, dtype=np.int64).reshape(
+            len(self.initial), len(vm.program.slots)).T
+        words = vm.canonical(vm.layout.pack(init))
         stats.generated += len(self.initial)
         self.levels.start()
         order = np.arange(len(self.initial), dtype=np.int64)
@@ -354,3 +362,47 @@ def vector_bfs(search: Search, initial: list[State], *, fingerprint: bool = Fals
             run.chunks = pool.chunks
             return run.run()
 
+
+
+def check(program: ir.Program, *, invariants: Iterable[str] | None = None,
+          deadlock: bool = True, max_depth: int | None = None, max_states: int | None = None,
+          time_limit: float | None = None, memory_limit: float | None = None,
+          fingerprint: bool = False, symmetry: bool = True, simulate: int | None = None,
+          seed: int | None = None, depth: int | None = None, coverage: bool = False,
+          workers: int | None = None, initial: Iterable[State] | None = None,
+          progress: Callable[[Stats], None] | None = None) -> Result:
+    """explorer.check for backend="vector" (same arguments, same Result)."""
+    from explorer.symmetry import canonicalizer
+    from explorer.workers import default_workers
+    from spec.translate import compile_model
+
+    if simulate is not None or seed is not None or depth is not None:
+        raise UsageError("the vector back end explores exhaustively: --simulate, --seed and "
+                         "--depth need the tuple back end")
+    if coverage:
+        raise UsageError("the vector back end does not record coverage: use the tuple back end")
+    for name, value in (("max-depth", max_depth), ("max-states", max_states),
+                        ("time-limit", time_limit), ("memory-limit", memory_limit)):
+        if value is not None and value < 0:
+            raise UsageError(f"--{name} must not be negative")
+    model = compile_model(program)
+    chosen = list(model.invariants)
+    if invariants is not None:
+        names = list(invariants)
+        by_name = {inv.name: (inv, fn) for inv, fn in model.invariants}
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise UsageError(f"unknown invariant {unknown[0]!r} "
+                             f"(the spec has: {', '.join(by_name) or 'none'})")
+        chosen = [by_name[n] for n in names]
+    search = Search(model, chosen, deadlock, Limits(time_limit, memory_limit, progress),
+                    canon=canonicalizer(program) if symmetry else None, backend="vector")
+    if initial is not None:
+        states = [tuple(s) for s in initial]
+    else:
+        try:
+            states = model.init_states()
+        except EvalError as e:
+            return search.result(VIOLATED, search.init_error(e))
+    return vector_bfs(search, states, fingerprint=fingerprint, max_depth=max_depth,
+                      max_states=max_states, workers=workers or default_workers())
