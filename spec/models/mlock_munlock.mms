@@ -1,0 +1,205 @@
+# Reclaim's try_to_unmap_one sets PageMlocked while munlock or unmap clears it.
+#
+# Seed 004 (shared/seeds/004_82956716a1a67df9.txt): [PATCH 2/12] "mm: rmap use pte lock
+# not mmap_sem to set PageMlocked" (Hugh Dickins, 2015-10-19 04:50) and Vlastimil Babka's
+# reply of 2015-10-19 12:33, which expands Kirill's CPU0/CPU1 race. Kernel: v4.3
+# mm/rmap.c try_to_unmap_one, mm/mlock.c munlock_vma_pages_range / __munlock_pagevec /
+# mlock_vma_page, mm/memory.c zap_pte_range, mm/mmap.c exit_mmap.
+#
+# Before the fix, try_to_unmap_one finds the page in a VM_LOCKED vma under the pte lock,
+# drops the pte lock, down_read_trylock()s mmap_sem, checks VM_LOCKED again and calls
+# mlock_vma_page. The trylock is useless: exit_mmap holds no mmap_sem, truncation holds
+# another mm's. Two races follow:
+#  - exit_mmap's munlock_vma_pages_range clears VM_LOCKED and TestClearPageMlocked()s the
+#    page between the check and mlock_vma_page; the page stays PageMlocked although no
+#    VM_LOCKED vma maps it (Vlastimil: "If not [the last mapper], it stays mlocked").
+#  - zap_pte_range (exit_mmap's or truncation's unmap_mapping_range, which removes even
+#    anonymous COWs) unmaps the page in that window; mlock_vma_page then marks a page no
+#    one maps, and it is freed PageMlocked: "Bad page state (mlocked)".
+# The fix calls mlock_vma_page with the pte lock still held: munlock's
+# __munlock_pagevec_fill and zap_pte_range take that pte lock after clearing VM_LOCKED,
+# so either they come after the mlock (and undo it), or reclaim sees their effect.
+#
+# Abstractions:
+#  - One page. Vma 1 belongs to the mm being torn down (exit_mmap) or truncated and is
+#    VM_LOCKED; vmas 2..VMAS map the same page from other mms (after fork) and are not
+#    VM_LOCKED. Each vma has its own pte lock and mmap_sem; a pte either maps the page
+#    or not (a swap entry or none: both "not mapped" here).
+#  - Reclaim has already isolated the page from the LRU (one reference) when the model
+#    starts; its rmap walk visits the vmas in order 1..VMAS.
+#  - PG_mlocked is one flag; the LRU lists, the zone counters and mlock_vma_page's own
+#    isolate_lru_page (which fails: reclaim holds the page isolated) are not modelled.
+#  - __munlock_pagevec's phase 2 (lock_page, __munlock_isolated_page, try_to_munlock,
+#    unlock_page, putback) is one step under the page lock; try_to_munlock can only set
+#    PG_mlocked, for a VM_LOCKED vma that still maps the page.
+#  - zap_pte_range drops the pte's page reference at once (the tlb batch is folded in).
+#  - Kernel names that start with "__" are written without the underscores (the
+#    language reserves them): munlock_pagevec is __munlock_pagevec.
+
+spec MlockMunlock
+
+const FIXED = false        # true: mlock_vma_page under the pte lock (patch 2/12)
+const TRUNCATE = false     # CPU0 is truncation's unmap_mapping_range, not exit_mmap
+const VMAS : 1..4 = 2      # vmas mapping the page; only vma 1 is VM_LOCKED
+const MLOCKED = true       # PG_mlocked when the model starts (as in Vlastimil's trace)
+
+type Vma = 1..VMAS
+# count: the mappings, reclaim's isolation and munlock's pagevec reference
+type Page = record { count: 0..VMAS + 2, locked: bool, mlocked: bool }
+
+var page : Page = { count: VMAS + 1, locked: false, mlocked: MLOCKED }
+var vm_locked : [Vma] -> bool = [v in Vma |-> v == 1]
+var pte : [Vma] -> bool = [v in Vma |-> true]     # vma v's pte maps the page
+lock ptl : [Vma]           # each mm's page table lock
+lock mmap_sem : [Vma]      # each mm's mmap_sem: only reclaim's down_read_trylock takes it
+
+def mapcount = count v in Vma: pte[v]
+def in_vm_locked_vma = exists v in Vma: pte[v] and vm_locked[v]
+
+# page_remove_rmap (mm/rmap.c), called under the pte lock: the last unmap clears
+# PG_mlocked (clear_page_mlock); the pte's reference on the page goes with it.
+macro unmap_pte(v) {
+  if mapcount == 1 { page.mlocked := false }
+  pte[v] := false
+  put_page(page)
+}
+
+# CPU0 with TRUNCATE=false: exit_mmap -> munlock_vma_pages_all -> munlock_vma_pages_range
+# (mm/mlock.c) on vma 1, then unmap_vmas. "mmap_sem is *not* taken" (Kirill's race,
+# quoted by Vlastimil).
+process exit_mmap {
+  var pinned : bool = false    # the page sits in munlock's pagevec, with a reference
+# munlock_vma_pages_range: "vma->vm_flags &= ~VM_LOCKED", no lock held
+munlock_vma_pages_range:
+  await not TRUNCATE
+  vm_locked[1] := false
+# __munlock_pagevec_fill: "this briefly takes pte lock" (Vlastimil) to find the page
+# mapped in the vma and get a reference for the pagevec
+munlock_pagevec_fill:
+  spin_lock(ptl[1])
+  if pte[1] {
+    get_page(page)
+    pinned := true
+  }
+  spin_unlock(ptl[1])
+# __munlock_pagevec phase 1: TestClearPageMlocked under the zone lru_lock only, with
+# neither pte lock nor page lock held ("The key problem", Vlastimil). A page that was
+# not PageMlocked is put back at once and skips phase 2.
+munlock_pagevec:
+  if pinned and page.mlocked {
+    page.mlocked := false
+  } else {
+    if pinned { put_page(page) }
+    pinned := false
+    goto zap_pte_range
+  }
+# __munlock_pagevec phase 2: lock_page; __putback_lru_fast_prepare fails on a page that
+# is PageMlocked again, so __munlock_isolated_page: try_to_munlock if page_mapcount > 1,
+# which "will not help AFAICS": it only sets PG_mlocked. Then unlock_page, put_page.
+munlock_isolated_page:
+  lock_page(page)
+  if mapcount > 1 and in_vm_locked_vma { page.mlocked := true }
+  unlock_page(page)
+  put_page(page)
+  pinned := false
+# exit_mmap -> unmap_vmas -> zap_pte_range under the pte lock
+zap_pte_range:
+  spin_lock(ptl[1])
+  if pte[1] { unmap_pte(1) }
+  spin_unlock(ptl[1])
+}
+
+# CPU0 with TRUNCATE=true: truncation's preliminary unmap_mapping_range -> zap_pte_range
+# removes the anonymous COW of a file page from the VM_LOCKED private vma 1, which stays
+# VM_LOCKED (PATCH 2/12: "This fixes the following case ... which mmap_sem did not").
+process truncate {
+zap_pte_range:
+  await TRUNCATE
+  spin_lock(ptl[1])
+  if pte[1] { unmap_pte(1) }
+  spin_unlock(ptl[1])
+}
+
+# CPU1: shrink_page_list on the isolated page: lock it, try_to_unmap, unlock, put back.
+process reclaim {
+  var v : Vma = 1              # the vma rmap_walk is visiting
+  var sem : bool = false       # down_read_trylock succeeded
+# shrink_page_list: trylock_page (a failed trylock only skips the page)
+lock_page:
+  lock_page(page)
+# try_to_unmap -> rmap_walk -> try_to_unmap_one(vma v): page_check_address takes the pte
+# lock. In a VM_LOCKED vma: before the fix, out_mlock drops the pte lock first; after it,
+# "Holding pte lock, we do *not* need mmap_sem here". Otherwise the pte is unmapped
+# (it becomes a swap entry) and the walk goes on.
+try_to_unmap_one:
+  spin_lock(ptl[v])
+  if pte[v] and vm_locked[v] {
+    if FIXED {
+      goto mlock_vma_page
+    } else {
+      spin_unlock(ptl[v])
+      goto down_read_trylock
+    }
+  } else {
+    if pte[v] { unmap_pte(v) }
+    spin_unlock(ptl[v])
+    if v == VMAS {
+      goto unlock_page
+    } else {
+      v := v + 1
+      goto try_to_unmap_one
+    }
+  }
+# before the fix: "if (down_read_trylock(&vma->vm_mm->mmap_sem)) { if (vma->vm_flags &
+# VM_LOCKED) mlock_vma_page(page) ...}"; without it, SWAP_AGAIN and the walk goes on
+down_read_trylock:
+  sem := trylock(mmap_sem[v])
+  if sem and vm_locked[v] {
+    goto mlock_vma_page
+  } else {
+    if sem { unlock mmap_sem[v] }
+    sem := false
+    if v == VMAS {
+      goto unlock_page
+    } else {
+      v := v + 1
+      goto try_to_unmap_one
+    }
+  }
+# mlock_vma_page: TestSetPageMlocked; SWAP_MLOCK stops the walk. Then up_read (before
+# the fix) or pte_unmap_unlock (after it).
+mlock_vma_page:
+  page.mlocked := true
+  if FIXED {
+    spin_unlock(ptl[v])
+  } else {
+    unlock mmap_sem[v]
+    sem := false
+  }
+# shrink_page_list: cull_mlocked / keep_locked
+unlock_page:
+  unlock_page(page)
+# putback_lru_page drops the isolation reference: the last reference frees the page
+putback_lru_page:
+  put_page(page)
+}
+
+# Once munlock (or the unmap) and reclaim are done, a page still in use is PageMlocked
+# only if a VM_LOCKED vma maps it (Vlastimil: "If not, it stays mlocked").
+invariant NoLeak:
+  done(reclaim) and (done(exit_mmap) or done(truncate)) and page.count > 0
+    => (page.mlocked => in_vm_locked_vma)
+
+# free_pages_check: a page is never freed PageMlocked ("Bad page state (mlocked)").
+invariant NoMlockedFree: page.count == 0 => not page.mlocked
+
+# The CPU0 process that the TRUNCATE switch leaves out waits at its first step.
+terminal done(reclaim) and (if TRUNCATE then done(truncate) else done(exit_mmap))
+
+expect FIXED=false: violates NoLeak
+expect FIXED=true: holds
+expect FIXED=false, VMAS=1: violates NoMlockedFree
+expect FIXED=true, VMAS=1: holds
+expect FIXED=false, TRUNCATE=true, VMAS=1: violates NoMlockedFree
+expect FIXED=true, TRUNCATE=true, VMAS=1: holds
+expect FIXED=true, MLOCKED=false: holds
