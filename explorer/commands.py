@@ -104,11 +104,6 @@ def load(args: argparse.Namespace) -> ir.Program:
 
 
 def run_check(args: argparse.Namespace, program: ir.Program) -> Result:
-    known = {i.name for i in program.invariants}
-    for name in args.inv or ():
-        if name not in known:
-            raise UsageError(f"--inv {name}: no such invariant (have: "
-                             f"{', '.join(sorted(known)) or 'none'})")
     with Progress() as progress:
         return explorer.check(
             program,

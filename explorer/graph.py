@@ -65,9 +65,7 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
     while queue:
         s = queue.popleft()
         src = g.states[s]
-        broken = [inv.name for inv, holds in model.invariants if not holds(s)]
-        if broken:
-            g.bad[src] = "violates " + ", ".join(broken)
+        why = [f"violates {inv.name}" for inv, holds in model.invariants if not holds(s)]
         enabled = 0
         for edge in range(model.n_edges):  # edge by edge, so one error hides no other step
             try:
@@ -84,7 +82,9 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
             if dst is not None:
                 g.edges.append((src, _edge_label(program, model, edge, t), dst))
         if not enabled and model.is_deadlock(s):
-            g.bad[src] = "deadlock"
+            why.append("deadlock")
+        if why:
+            g.bad[src] = ", ".join(why)
     return g
 
 
