@@ -69,8 +69,9 @@ class VectorModel:
             return words
         return self.layout.pack(self.canon(self.layout.unpack(words)))
 
-    def expand(self, words: np.ndarray, deadlock: bool) -> Expanded:
-        """Apply every instance to a chunk of packed states."""
+    def expand(self, words: np.ndarray, deadlock: bool, keep_words: bool) -> Expanded:
+        """Apply every instance to a chunk of packed states and deduplicate the
+        successors among themselves (the first discovery of each is kept)."""
         n = words.shape[1]
         cols = self.layout.unpack(words)
         exp = expand(self.instances, self.layout, cols, words)
@@ -82,7 +83,11 @@ class VectorModel:
         if deadlock and len(stuck):
             dl = stuck[self.stuck_is_deadlock(cols[:, stuck])]
             dl_row = int(dl[0]) if len(dl) else n
-        return Expanded(n, succ, rows, inst, err_row, dl_row)
+        gen = np.bincount(rows, minlength=n)
+        uwords, fps, order = dedup(self.layout, succ, rows * len(self.instances) + inst,
+                                   keep_words)
+        bad = self.bad_invariant(self.layout.unpack(uwords)) if self.invariants else None
+        return Expanded(n, uwords, fps, order, bad, gen, err_row, dl_row)
 
     def bad_invariant(self, cols: np.ndarray) -> np.ndarray:
         """Per state, whether some checked invariant fails (an error inside an invariant
@@ -110,23 +115,48 @@ class VectorModel:
 
 @dataclass
 class Expanded:
-    """A chunk of n states expanded: its successors (packed words, row of the parent in
-    the chunk, edge), the first row whose expansion raises an error and the first row
-    that is a deadlock (n where there is none)."""
+    """A chunk of n states expanded. Its distinct successors, sorted by fingerprint:
+    packed words, fingerprints, discovery order of the first discovery (parent row in
+    the chunk * edges + edge) and whether an invariant fails there; the number of
+    successors of each row; the first row whose expansion raises an error and the first
+    row that is a deadlock (n where there is none)."""
 
     n: int
-    succ: np.ndarray
-    rows: np.ndarray
-    inst: np.ndarray
+    words: np.ndarray
+    fps: np.ndarray
+    order: np.ndarray
+    bad: np.ndarray | None
+    gen: np.ndarray
     err_row: int
     dl_row: int
 
 
-def local_chunks(vm: VectorModel, level: np.ndarray, chunk: int,
-                 deadlock: bool) -> Iterator[tuple[int, Expanded]]:
+def dedup(layout: Layout, words: np.ndarray, order: np.ndarray,
+          keep_words: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct states of a batch, sorted by fingerprint, each with the smallest
+    `order` it appears with. Without kept words two states are equal when their
+    fingerprints are; with them the words are compared too."""
+    fps = layout.fingerprints(words)
+    if keep_words:
+        perm = np.lexsort([order] + [words[w] for w in range(len(words) - 1, -1, -1)] + [fps])
+        sfp, sw = fps[perm], words[:, perm]
+        first = np.ones(len(perm), dtype=bool)
+        first[1:] = (sfp[1:] != sfp[:-1]) | (sw[:, 1:] != sw[:, :-1]).any(axis=0)
+        return sw[:, first], sfp[first], order[perm[first]]
+    perm = np.argsort(fps)
+    sfp = fps[perm]
+    first = np.ones(len(perm), dtype=bool)
+    first[1:] = sfp[1:] != sfp[:-1]
+    starts = np.flatnonzero(first)
+    least = np.minimum.reduceat(order[perm], starts) if len(starts) else order[:0]
+    return words[:, perm[starts]], sfp[starts], least
+
+
+def local_chunks(vm: VectorModel, level: np.ndarray, chunk: int, deadlock: bool,
+                 keep_words: bool) -> Iterator[tuple[int, Expanded]]:
     """Expand a level chunk by chunk in this process."""
     for c0 in range(0, level.shape[1], chunk):
-        yield c0, vm.expand(level[:, c0:c0 + chunk], deadlock)
+        yield c0, vm.expand(level[:, c0:c0 + chunk], deadlock, keep_words)
 
 
 @dataclass
@@ -202,57 +232,48 @@ class VectorBFS:
         root, edges = self.levels.path(depth, index)
         return self.search.trace(self.initial[root], edges)
 
-    # --- dedup
-    def fresh(self, words: np.ndarray, order: np.ndarray) -> np.ndarray:
-        """Of the successors `words` (discovered in the order of `order`), the indices of
-        the first discovery of each state not in the visited set, in discovery order."""
-        fps = self.vm.layout.fingerprints(words)
-        keys = [order] + ([words[w] for w in range(words.shape[0] - 1, -1, -1)]
-                          if self.keep_words else []) + [fps]
-        perm = np.lexsort(keys)
-        sfp = fps[perm]
-        first = np.ones(len(perm), dtype=bool)
-        first[1:] = sfp[1:] != sfp[:-1]
-        if self.keep_words:
-            sw = words[:, perm]
-            first[1:] |= (sw[:, 1:] != sw[:, :-1]).any(axis=0)
-        cand = perm[first]
-        seen = self.visited.seen(sfp[first], words[:, cand] if self.keep_words else None)
-        found = cand[~seen]
-        return found[np.argsort(order[found], kind="stable")]
+    # --- the visited set
+    def fresh(self, ex: Expanded, keep: np.ndarray | None = None) -> np.ndarray:
+        """Indices (into ex's distinct successors) of those not in the visited set, in
+        discovery order; only among `keep` if given."""
+        cand = np.arange(len(ex.fps)) if keep is None else np.flatnonzero(keep)
+        seen = self.visited.seen(ex.fps[cand], ex.words[:, cand] if self.keep_words else None)
+        new = cand[~seen]
+        return new[np.argsort(ex.order[new], kind="stable")]
 
-    def commit(self, words: np.ndarray) -> None:
-        """Add states returned by `fresh` to the visited set."""
-        fps = self.vm.layout.fingerprints(words)
-        perm = np.argsort(fps)
-        self.visited.insert(fps[perm], words[:, perm] if self.keep_words else None)
+    def commit(self, ex: Expanded, new: np.ndarray) -> None:
+        """Add the states `new` (indices from `fresh`) to the visited set."""
+        at = np.sort(new)  # ex is sorted by fingerprint
+        self.visited.insert(ex.fps[at], ex.words[:, at] if self.keep_words else None)
 
     # --- the search
     def run(self) -> Result:
         search, stats, vm = self.search, self.search.stats, self.vm
-        init = np.array(self.initial, dtype=np.int64).reshape(
-            len(self.initial), len(vm.program.slots)).T
+        nslots = len(vm.program.slots)
+        init = np.array(self.initial, dtype=np.int64).reshape(len(self.initial), nslots).T
         words = vm.canonical(vm.layout.pack(init))
         stats.generated += len(self.initial)
         self.levels.start()
-        order = np.arange(len(self.initial), dtype=np.int64)
-        new = self.fresh(words, order)
-        bad = vm.bad_invariant(init[:, new])
-        if bad.any():
-            j = int(np.argmax(bad))
-            self.commit(words[:, new[: j + 1]])
-            self.levels.add(np.full(j + 1, -1), new[: j + 1])
-            inv = self._failing_invariant(self.initial[int(new[j])])
-            return self.finish(VIOLATED, search.invariant_violation(inv, self.trace_to(0, j)))
-        self.commit(words[:, new])
-        self.levels.add(np.full(len(new), -1), new)
-        level = words[:, new]
+        uwords, fps, order = dedup(vm.layout, words, np.arange(init.shape[1]), self.keep_words)
+        ex = Expanded(0, uwords, fps, order, vm.bad_invariant(init[:, order]), order[:0], 0, 0)
+        new = self.fresh(ex)
+        bad = np.flatnonzero(ex.bad[new])
+        if len(bad):
+            new = new[: bad[0] + 1]
+        self.commit(ex, new)
+        self.levels.add(np.full(len(new), -1), ex.order[new])
+        if len(bad):
+            inv = self._failing_invariant(self.initial[int(ex.order[new[-1]])])
+            trace = self.trace_to(0, len(new) - 1)
+            return self.finish(VIOLATED, search.invariant_violation(inv, trace))
+        level = ex.words[:, new]
         truncated = False
         while level.shape[1]:
             at_bound = self.max_depth is not None and self.depth >= self.max_depth
             nxt: list[np.ndarray] = []
             self.levels.start()
-            for c0, ex in self.chunks(vm, level, self.chunk, search.deadlock):
+            chunks = self.chunks(vm, level, self.chunk, search.deadlock, self.keep_words)
+            for c0, ex in chunks:
                 stats.distinct = len(self.visited)
                 reason = search.limits.poll(stats)
                 if reason:
@@ -266,8 +287,8 @@ class VectorBFS:
                 truncated |= outcome
             if self.pending is not None:
                 return self.finish(VIOLATED, self.pending)
-            level = np.concatenate(nxt, axis=1) if nxt else np.empty((vm.layout.nwords, 0),
-                                                                       np.uint64)
+            level = (np.concatenate(nxt, axis=1) if nxt
+                     else np.empty((vm.layout.nwords, 0), np.uint64))
             if level.shape[1]:
                 self.depth += 1
         if truncated:
@@ -278,67 +299,61 @@ class VectorBFS:
                    nxt: list[np.ndarray]) -> Result | bool:
         """Take in one expanded chunk of the current level (its first state is c0 in the
         level). Returns a Result to stop with, else whether a depth bound cut anything."""
-        search, stats, vm = self.search, self.search.stats, self.vm
-        n, succ, rows, inst, err_row, dl_row = ex.n, ex.succ, ex.rows, ex.inst, ex.err_row, ex.dl_row
+        search, stats = self.search, self.search.stats
+        k = len(self.vm.instances)
+        n, err_row, dl_row = ex.n, ex.err_row, ex.dl_row
         if self.pending is not None:
             if dl_row < n:
-                return self.finish(VIOLATED, search.deadlock_violation(
-                    self.trace_to(self.depth, c0 + dl_row)))
+                return self.deadlock(c0 + dl_row)
             return False
+        limit = dl_row if at_bound else min(err_row, dl_row)
+        keep = ex.order // k < limit
         if at_bound:
-            limit = dl_row
-            keep = rows < limit
-            cut = err_row < limit or len(self.fresh(succ[:, keep], rows[keep])) > 0
-            stats.generated += int(keep.sum())
+            stats.generated += int(ex.gen[:limit].sum())
             if dl_row < n:
-                return self.finish(VIOLATED, search.deadlock_violation(
-                    self.trace_to(self.depth, c0 + dl_row)))
-            return cut
-        limit = min(err_row, dl_row)
-        keep = rows < limit
-        if not keep.all():
-            succ, rows, inst = succ[:, keep], rows[keep], inst[keep]
-        order = rows * len(vm.instances) + inst
-        new = self.fresh(succ, order)
-        bad_at = None
-        if len(vm.invariants) and len(new):
-            bad = vm.bad_invariant(vm.layout.unpack(succ[:, new]))
-            if bad.any():
-                bad_at = int(np.argmax(bad))
+                return self.deadlock(c0 + dl_row)
+            return err_row < limit or len(self.fresh(ex, keep)) > 0
+        new = self.fresh(ex, keep)
+        bad = np.flatnonzero(ex.bad[new]) if ex.bad is not None else []
+        bad_at = int(bad[0]) if len(bad) else None
         room = None if self.max_states is None else self.max_states - len(self.visited)
         if room is not None and len(new) > room and (bad_at is None or bad_at >= room):
-            self._link(succ, new[:room], rows, inst, c0, nxt)
-            stats.generated += int(np.sum(rows <= rows[new[room]]))
-            queued = n - int(rows[new[room]]) + sum(x.shape[1] for x in nxt)
+            cut_row = int(ex.order[new[room]] // k)
+            self.link(ex, new[:room], c0, nxt)
+            stats.generated += int(ex.gen[: cut_row + 1].sum())
+            queued = n - cut_row + sum(x.shape[1] for x in nxt)
             return self.finish(INCOMPLETE, None, f"max states {self.max_states} reached", queued)
         if bad_at is not None:
-            last_row = int(rows[new[bad_at]])
             new = new[: bad_at + 1]
-            stats.generated += int(np.sum(rows <= last_row))
-            first_next = sum(x.shape[1] for x in nxt)
-            self._link(succ, new, rows, inst, c0, nxt)
-            state = tuple(int(x) for x in vm.layout.unpack(succ[:, new[-1:]])[:, 0])
-            inv = self._failing_invariant(state)
-            self.pending = search.invariant_violation(
-                inv, self.trace_to(self.depth + 1, first_next + bad_at))
+            last_row = int(ex.order[new[-1]] // k)
+            stats.generated += int(ex.gen[: last_row + 1].sum())
+            index = sum(x.shape[1] for x in nxt) + bad_at
+            self.link(ex, new, c0, nxt)
+            state = tuple(int(x) for x in self.vm.layout.unpack(ex.words[:, new[-1:]])[:, 0])
+            trace = self.trace_to(self.depth + 1, index)
+            self.pending = search.invariant_violation(self._failing_invariant(state), trace)
             if last_row < dl_row < n:
-                return self.finish(VIOLATED, search.deadlock_violation(
-                    self.trace_to(self.depth, c0 + dl_row)))
+                return self.deadlock(c0 + dl_row)
             return False
-        stats.generated += len(rows)
-        self._link(succ, new, rows, inst, c0, nxt)
+        stats.generated += int(ex.gen[:limit].sum())
+        self.link(ex, new, c0, nxt)
         if limit < n:
-            trace = self.trace_to(self.depth, c0 + limit)
             if limit == err_row:
-                return self.finish(VIOLATED, search.error_violation(trace))
-            return self.finish(VIOLATED, search.deadlock_violation(trace))
+                return self.finish(VIOLATED, search.error_violation(
+                    self.trace_to(self.depth, c0 + limit)))
+            return self.deadlock(c0 + limit)
         return False
 
-    def _link(self, succ: np.ndarray, new: np.ndarray, rows: np.ndarray, inst: np.ndarray,
-              c0: int, nxt: list[np.ndarray]) -> None:
-        self.commit(succ[:, new])
-        self.levels.add(rows[new] + c0, inst[new])
-        nxt.append(succ[:, new])
+    def deadlock(self, index: int) -> Result:
+        trace = self.trace_to(self.depth, index)
+        return self.finish(VIOLATED, self.search.deadlock_violation(trace))
+
+    def link(self, ex: Expanded, new: np.ndarray, c0: int, nxt: list[np.ndarray]) -> None:
+        """Store the states `new` of ex: visited set, parent links, next level."""
+        k = len(self.vm.instances)
+        self.commit(ex, new)
+        self.levels.add(ex.order[new] // k + c0, ex.order[new] % k)
+        nxt.append(ex.words[:, new])
 
     def _failing_invariant(self, state: State) -> ir.Invariant:
         inv = self.search.bad_invariant(state)
@@ -358,7 +373,7 @@ def vector_bfs(search: Search, initial: list[State], *, fingerprint: bool = Fals
             return run.run()
         from explorer.workers import WorkerPool  # it imports this module
 
-        with WorkerPool(run.vm, search.deadlock, workers) as pool:
+        with WorkerPool(run.vm, search.deadlock, run.keep_words, workers) as pool:
             run.chunks = pool.chunks
             return run.run()
 

@@ -39,12 +39,12 @@ def _attach(name: str) -> SharedMemory:
     return shm
 
 
-def _serve(vm: VectorModel, deadlock: bool, conn: Connection) -> None:
+def _serve(vm: VectorModel, deadlock: bool, keep_words: bool, conn: Connection) -> None:
     """A worker's loop: expand the chunks it is sent until told to stop."""
     blocks: dict[str, SharedMemory] = {}  # "level": the level read, "out": results
     try:
         while (msg := conn.recv()) is not None:
-            conn.send(_expand_chunk(vm, deadlock, blocks, *msg))
+            conn.send(_expand_chunk(vm, deadlock, keep_words, blocks, *msg))
     finally:
         for key, shm in blocks.items():
             shm.close()
@@ -52,39 +52,46 @@ def _serve(vm: VectorModel, deadlock: bool, conn: Connection) -> None:
                 shm.unlink()
 
 
-def _expand_chunk(vm: VectorModel, deadlock: bool, blocks: dict[str, SharedMemory],
-                  name: str, nwords: int, size: int, c0: int, c1: int) -> tuple:
+def _expand_chunk(vm: VectorModel, deadlock: bool, keep_words: bool,
+                  blocks: dict[str, SharedMemory], name: str, nwords: int, size: int,
+                  c0: int, c1: int) -> tuple:
+    """Expand one chunk; write the result into this worker's block: the distinct
+    successors' words, fingerprints, orders and invariant failures as rows of m
+    uint64s, then the n successor counts."""
     level = blocks.get("level")
     if level is None or level.name != name:
         if level is not None:
             level.close()
         level = blocks["level"] = _attach(name)
-    ex = vm.expand(np.ndarray((nwords, size), np.uint64, level.buf)[:, c0:c1], deadlock)
-    m = len(ex.rows)
-    need = 8 * m * (nwords + 2)
+    ex = vm.expand(np.ndarray((nwords, size), np.uint64, level.buf)[:, c0:c1], deadlock,
+                   keep_words)
+    m = len(ex.fps)
+    need = 8 * (m * (nwords + 3) + ex.n)
     out = blocks.get("out")
     if out is None or out.size < need:
         if out is not None:
             out.close()
             out.unlink()
         out = blocks["out"] = SharedMemory(create=True, size=max(2 * need, 1 << 16))
-    buf = np.ndarray((nwords + 2, m), np.uint64, out.buf)
-    buf[:nwords] = ex.succ
-    buf[nwords] = ex.rows
-    buf[nwords + 1] = ex.inst
-    return out.name, m, ex.n, ex.err_row, ex.dl_row
+    rows = np.ndarray((nwords + 3, m), np.uint64, out.buf)
+    rows[:nwords] = ex.words
+    rows[nwords] = ex.fps
+    rows[nwords + 1] = ex.order
+    rows[nwords + 2] = 0 if ex.bad is None else ex.bad
+    np.ndarray(ex.n, np.int64, out.buf, offset=rows.nbytes)[:] = ex.gen
+    return out.name, m, ex.n, ex.bad is not None, ex.err_row, ex.dl_row
 
 
 class WorkerPool:
     """`n` forked workers; `chunks` is a drop-in for explorer.vector.local_chunks."""
 
-    def __init__(self, vm: VectorModel, deadlock: bool, n: int) -> None:
+    def __init__(self, vm: VectorModel, deadlock: bool, keep_words: bool, n: int) -> None:
         ctx = mp.get_context("fork")
         self.conns: list[Connection] = []
         self.procs = []
         for _ in range(n):
             mine, theirs = ctx.Pipe()
-            p = ctx.Process(target=_serve, args=(vm, deadlock, theirs), daemon=True)
+            p = ctx.Process(target=_serve, args=(vm, deadlock, keep_words, theirs), daemon=True)
             p.start()
             theirs.close()
             self.conns.append(mine)
@@ -118,18 +125,20 @@ class WorkerPool:
             self.level = None
 
     def _result(self, conn: Connection, nwords: int) -> Expanded:
-        name, m, n, err_row, dl_row = conn.recv()
+        name, m, n, has_bad, err_row, dl_row = conn.recv()
         shm = self.outs.get(name)
         if shm is None:
             shm = self.outs[name] = _attach(name)
-        data = np.ndarray((nwords + 2, m), np.uint64, shm.buf).copy()
-        return Expanded(n, data[:nwords], data[nwords].astype(np.int64),
-                        data[nwords + 1].astype(np.int64), err_row, dl_row)
+        rows = np.ndarray((nwords + 3, m), np.uint64, shm.buf).copy()
+        gen = np.ndarray(n, np.int64, shm.buf, offset=rows.nbytes).copy()
+        bad = rows[nwords + 2].astype(bool) if has_bad else None
+        return Expanded(n, rows[:nwords], rows[nwords], rows[nwords + 1].astype(np.int64), bad,
+                        gen, err_row, dl_row)
 
-    def chunks(self, vm: VectorModel, level: np.ndarray, chunk: int,
-               deadlock: bool) -> Iterator[tuple[int, Expanded]]:
+    def chunks(self, vm: VectorModel, level: np.ndarray, chunk: int, deadlock: bool,
+               keep_words: bool) -> Iterator[tuple[int, Expanded]]:
         """Expanded chunks of `level`, in order, computed by the workers ahead of use."""
-        del vm, deadlock  # the workers have their own (forked) copies
+        del vm, deadlock, keep_words  # the workers were forked with them
         nwords, size = level.shape
         self._drop_level()
         self.level = SharedMemory(create=True, size=max(level.nbytes, 8))
