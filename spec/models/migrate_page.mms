@@ -1,0 +1,562 @@
+// Page migration as Hugh Dickins' series "mm: page migration cleanups, and a little
+// mlock" (seed 004, linux-mm, 2015-10-19) leaves it, racing with everything that can
+// get at the page while it moves. One switch per patch of the series that touches the
+// protocol: -D PATCH3=false gives the code before patch 3/12, and so on.
+//
+//   mmcheck check spec/models/migrate_page.mms                       # the series applied
+//   mmcheck check spec/models/migrate_page.mms -D PATCH7=false --trace cpu
+//
+// The page migrated is an anonymous page in the swap cache (so it has a mapping,
+// swapper_space, with a radix-tree slot, a tree_lock and speculative lookups), mapped
+// by PTES ptes, each in its own mm and vma; the first vma is VM_LOCKED, so the page
+// starts PageMlocked. It has been isolated from the LRU (the isolation reference) and
+// is moved to a page of a custom pool (compaction's freepages list, shared with a
+// racing previous user of each pool page).
+//
+// Abstractions (each said again where it is made):
+// - One page (not a THP, not hugetlb, not KSM, not a balloon page), not under
+//   writeback, without buffers (page_has_private() == 0: expected_count is 2).
+// - Page flags and counts are the fields of `Page`; page->mapping, ->index, memcg and
+//   PG_swapbacked of a new page are one flag, `setup`; its contents one flag, `uptodate`.
+// - The anon_vma reference taken by page_get_anon_vma() is folded into the lock_page
+//   step: with it the rmap walks below reach every pte, which is all the model needs.
+// - A pte is none, present (mapping pfn[i]), a migration entry (always for the page
+//   being migrated) or a swap entry; pte dirty and soft-dirty bits are not modelled.
+// - rss counters are one MM_ANONPAGES/MM_FILEPAGES/MM_SWAPENTS triple per mm.
+// - Swap counts are not modelled: `free_swap` deletes the page from the swap cache once
+//   nothing maps it, as free_swap_and_cache() does when the last swap user goes.
+// - get_new_page() returns the first page of the pool; put_new_page() puts it back.
+
+spec MigratePage
+
+const PATCH3 = true     // remove_migration_pte() sets PageMlocked on VM_LOCKED vmas
+const PATCH6 = true     // an unused newpage always goes back through put_new_page()
+const PATCH7 = true     // trylock newpage in __unmap_and_move(), -EAGAIN, not BUG()
+const PATCH8 = true     // remove_migration_ptes() at lock+unlock level, PageAnon kept
+const PATCH10 = true    // migration entries for swapcache pages too
+const PATCH11 = true    // newpage set up only after "no turning back"
+const PATCH12 = true    // PG_dirty moved under tree_lock while frozen
+
+const PTES : 1..64 = 1      // ptes (mms) mapping the page
+const POOL : 1..4 = 1       // pages in the pool of new pages
+const LOOKUPS : 1..4 = 1    // CPUs doing a speculative swap-cache lookup
+const GUPS : 1..64 = 1      // CPUs doing get_user_pages() (gup[g] on pte g)
+const FAULTS : 1..64 = 1    // CPUs faulting on a migration entry (fault[f] on pte f)
+const ZAPS : 1..64 = 1      // mms being unmapped (zap[z] on pte z)
+const PASSES : 1..10 = 1    // migrate_pages() passes (it retries -EAGAIN up to 10)
+
+assume GUPS <= PTES and FAULTS <= PTES and ZAPS <= PTES
+
+def OLD = 1                             // the page being migrated
+
+type Pte = 1..PTES
+type PageId = 1..POOL + 1               // 1 is the old page, the others the pool
+type NewPage = 2..POOL + 1
+type Pfn = 0..POOL + 1                  // 0: no page (NULL)
+type Ref = 0..PTES + LOOKUPS + GUPS + FAULTS + 4
+type PteState = enum { pte_none, pte_present, pte_migration, pte_swap }
+// -EAGAIN; MIGRATEPAGE_SUCCESS after a migration; MIGRATEPAGE_SUCCESS because
+// unmap_and_move() found the page freed from under it (page_count(page) == 1)
+type Rc = enum { rc_eagain, rc_success, rc_freed }
+
+type Page = record {
+  count: Ref,           // page->_count
+  mapcount: 0..PTES,    // page_mapcount()
+  locked: bool,         // PG_locked
+  dirty: bool,          // PG_dirty
+  mlocked: bool,        // PG_mlocked
+  swapcache: bool,      // PG_swapcache
+  setup: bool,          // ->mapping, ->index, memcg, PG_swapbacked copied from the old page
+  uptodate: bool,       // contents copied (migrate_page_copy)
+  iso: bool             // the isolation reference (old page) or the pool's (new pages)
+}
+
+// The old page: isolated, in the swap cache, mapped by every pte, dirty, mlocked.
+// A pool page: one reference (the pool's), nothing else.
+var pages : [PageId] -> Page = [p in PageId |->
+  if p == OLD then
+    { count: 2 + PTES, mapcount: PTES, locked: false, dirty: true, mlocked: true,
+      swapcache: true, setup: true, uptodate: true, iso: true }
+  else
+    { count: 1, mapcount: 0, locked: false, dirty: false, mlocked: false,
+      swapcache: false, setup: false, uptodate: false, iso: true }]
+
+var pte : [Pte] -> PteState = [i in Pte |-> pte_present]
+var pfn : [Pte] -> Pfn = [i in Pte |-> OLD]            // the page a present pte maps
+var vm_locked : [Pte] -> bool = [i in Pte |-> i == 1]  // VM_LOCKED of each pte's vma
+var rss_anon : [Pte] -> -1..1 = [i in Pte |-> 1]       // MM_ANONPAGES of each mm
+var rss_file : [Pte] -> -1..1 = [i in Pte |-> 0]       // MM_FILEPAGES
+var rss_swap : [Pte] -> -1..1 = [i in Pte |-> 0]       // MM_SWAPENTS
+var slot : Pfn = OLD            // the swap cache's radix-tree slot for the page's entry
+var old_anon : bool = true      // PageAnon(page): page->mapping is the anon_vma
+
+// References held by the racers, so that the invariants can count them.
+var lookup_page : [1..LOOKUPS] -> Pfn = [j in 1..LOOKUPS |-> 0]   // read from the slot, no ref yet
+var lookup_ref : [1..LOOKUPS] -> Pfn = [j in 1..LOOKUPS |-> 0]
+var gup_pin : [1..GUPS] -> Pfn = [g in 1..GUPS |-> 0]
+var fault_ref : [1..FAULTS] -> Pfn = [f in 1..FAULTS |-> 0]
+var prev_ref : [PageId] -> bool = [p in PageId |-> false]
+
+// Ghosts: migration's state that the invariants read.
+var newpage : Pfn = 0           // the new page migration holds (0: none)
+var frozen : bool = false       // the old page's refs are frozen (page_ref_freeze)
+var migrated_to : Pfn = 0       // the new page that became the page
+var bug : bool = false          // a BUG() was hit
+
+lock ptl : [Pte]                // the pte lock of each pte's page table
+lock tree_lock                  // swapper_space's mapping->tree_lock
+
+def mapped(p) = count i in Pte: pte[i] == pte_present and pfn[i] == p
+// every reference to page p besides the isolation (or pool) one and the cache's
+def extra_refs(p) =
+  mapped(p)
+  + (count j in 1..LOOKUPS: lookup_ref[j] == p)
+  + (count g in 1..GUPS: gup_pin[g] == p)
+  + (count f in 1..FAULTS: fault_ref[f] == p)
+  + (if prev_ref[p] then 1 else 0)
+def holders(p) = (if pages[p].iso then 1 else 0) + (if slot == p then 1 else 0) + extra_refs(p)
+// compaction_alloc(): the first page on the pool's list
+def in_pool(p) = pages[p].iso and newpage != p
+def first_in_pool =
+  sum p in NewPage: if in_pool(p) and (forall q in 2..p - 1: not in_pool(q)) then p else 0
+
+// page_remove_rmap(): the last unmap clears PG_mlocked (clear_page_mlock), which is
+// what made mlock_migrate_page() impotent before patch 3
+macro page_remove_rmap(p) {
+  p.mapcount := p.mapcount - 1
+  if p.mapcount == 0 and p.mlocked { p.mlocked := false }
+}
+
+// remove_migration_pte() for pte i and page p (new on success, old on failure),
+// called under the pte lock
+macro restore_pte(i, p) {
+  get_page(pages[p])
+  pte[i] := pte_present
+  pfn[i] := p
+  pages[p].mapcount := pages[p].mapcount + 1     // page_add_anon_rmap()
+  // patch 3: if (vma->vm_flags & VM_LOCKED) mlock_vma_page(new);
+  if PATCH3 and vm_locked[i] { pages[p].mlocked := true }
+}
+
+// ---------------------------------------------------------------- migration
+
+process migrate {
+  var rc : Rc = rc_eagain
+  var i : Pte = 1                 // the rmap walk's position (1 when not walking)
+  var was_mapped : bool = false   // page_was_mapped
+  var new_locked : bool = false   // migration holds newpage's lock
+  var pass : 1..PASSES = 1
+
+get_new_page:
+  // mm/migrate.c unmap_and_move(): newpage = get_new_page(page, private, &result);
+  // then "if (page_count(page) == 1) { /* page was freed from under us. So we are
+  // done. */ goto out; }" with rc = MIGRATEPAGE_SUCCESS
+  assert first_in_pool != 0, "the pool of new pages is empty"
+  newpage := first_in_pool
+  if pages[OLD].count == 1 { rc := rc_freed; goto putback_lru_page } else { rc := rc_eagain }
+
+lock_page:
+  // __unmap_and_move(): trylock_page(page), or lock_page(page) when force in
+  // MIGRATE_SYNC, as modelled here; the page is not under writeback. Then
+  // anon_vma = page_get_anon_vma(page) (folded into this step: it changes nothing
+  // the model sees). Patch 7 trylocks newpage next; before it, move_to_new_page did.
+  lock_page(pages[OLD])
+  if PATCH7 { goto trylock_newpage }
+  else if pages[OLD].mapcount > 0 { was_mapped := true; goto try_to_unmap_one }
+  else { goto move_to_new_page }
+
+trylock_newpage:
+  // patch 7: if (unlikely(!trylock_page(newpage))) goto out_unlock; "We used to have
+  // a BUG here if trylock_page(newpage) fails, but would like to allow for cases where
+  // there might be a race with the previous use of newpage."
+  new_locked := trylock_page(pages[newpage])
+  if not new_locked { goto unlock_page }
+  else if pages[OLD].mapcount > 0 { was_mapped := true }
+  else { goto move_to_new_page }
+
+try_to_unmap_one:
+  // try_to_unmap(page, TTU_MIGRATION|TTU_IGNORE_MLOCK|TTU_IGNORE_ACCESS): rmap.c
+  // try_to_unmap_one() on the i-th vma, under its pte lock. Patch 10 makes a migration
+  // entry for a swapcache page too; before it, the PageAnon branch came first and a
+  // swapcache page got a swap entry (swap_duplicate(), MM_ANONPAGES -> MM_SWAPENTS).
+  spin_lock(ptl[i])
+  if pte[i] == pte_present and pfn[i] == OLD {
+    if PATCH10 or not pages[OLD].swapcache {
+      pte[i] := pte_migration                  // make_migration_entry(page)
+    } else {
+      pte[i] := pte_swap
+      rss_anon[i] := rss_anon[i] - 1
+      rss_swap[i] := rss_swap[i] + 1
+    }
+    pfn[i] := 0
+    page_remove_rmap(pages[OLD])
+    put_page(pages[OLD])                       // page_cache_release(page)
+  }
+  spin_unlock(ptl[i])
+  if i < PTES { i := i + 1; goto try_to_unmap_one } else { i := 1 }
+
+move_to_new_page:
+  // if (!page_mapped(page)) rc = move_to_new_page(newpage, page, mode);
+  // Before patch 7 it began: if (!trylock_page(newpage)) BUG(); before patch 11 it
+  // then set newpage->index, ->mapping, PageSwapBacked and memcg at once.
+  if pages[OLD].mapcount > 0 {
+    if was_mapped { goto remove_migration_pte } else { goto unlock_page }
+  } else if not PATCH7 {
+    new_locked := trylock_page(pages[newpage])
+    if not new_locked { bug := true; goto BUG }
+    else if not PATCH11 { pages[newpage].setup := true }
+  } else if not PATCH11 {
+    pages[newpage].setup := true
+  }
+
+migrate_page_move_mapping:
+  // swap_aops.migratepage is migrate_page() -> migrate_page_move_mapping(). A page no
+  // longer in the swap cache has no mapping: expected_count 1, no freeze. Otherwise,
+  // under tree_lock, the slot must still hold the page and
+  // page_ref_freeze(page, expected_count = 2: isolation + cache) must succeed.
+  if not pages[OLD].swapcache {
+    if pages[OLD].count != 1 { goto move_to_new_page_done }
+    else {
+      if PATCH11 { pages[newpage].setup := true }    // "No turning back from here"
+      goto migrate_page_copy
+    }
+  } else {
+    spin_lock(tree_lock)
+    if slot != OLD { spin_unlock(tree_lock); goto move_to_new_page_done }
+    else {
+      frozen := page_ref_freeze(pages[OLD], 2)
+      if not frozen { spin_unlock(tree_lock); goto move_to_new_page_done }
+    }
+  }
+
+radix_tree_replace_slot:
+  // "Now we know that no one else is looking at the page: no turning back from here."
+  // Patch 11 sets newpage up here; get_page(newpage) is the cache's reference;
+  // patch 12 moves PG_dirty "while page refs frozen and newpage not yet exposed".
+  if PATCH11 { pages[newpage].setup := true }
+  get_page(pages[newpage])
+  pages[newpage].swapcache := true             // SetPageSwapCache(); set_page_private()
+  if PATCH12 and pages[OLD].dirty {
+    pages[OLD].dirty := false
+    pages[newpage].dirty := true
+  }
+  slot := newpage
+
+page_ref_unfreeze:
+  // page_unfreeze_refs(page, expected_count - 1): the cache's reference went to newpage
+  page_ref_unfreeze(pages[OLD], 1)
+  frozen := false
+  spin_unlock(tree_lock)
+
+migrate_page_copy:
+  // migrate_page_copy(newpage, page): contents and flags. Before patch 12:
+  // if (PageDirty(page)) { clear_page_dirty_for_io(page); SetPageDirty(newpage); }
+  // after it only SetPageDirty(newpage) for pages that did not go through the mapping.
+  // Before patch 3: mlock_migrate_page(newpage, page), impotent since the last unmap
+  // already cleared PG_mlocked.
+  pages[newpage].uptodate := true
+  if pages[OLD].dirty {
+    if not PATCH12 { pages[OLD].dirty := false }
+    pages[newpage].dirty := true
+  }
+  if not PATCH3 and pages[OLD].mlocked {
+    pages[OLD].mlocked := false
+    pages[newpage].mlocked := true
+  }
+  pages[OLD].swapcache := false                // ClearPageSwapCache(page)
+  rc := rc_success
+  migrated_to := newpage
+
+move_to_new_page_done:
+  // The end of move_to_new_page(). On success, before patch 8:
+  //   if (page_was_mapped) remove_migration_ptes(page, newpage); page->mapping = NULL;
+  // patch 8: if (!PageAnon(page)) page->mapping = NULL; (an anon page stays PageAnon
+  // for zap_pte_range's rss accounting) and remove_migration_ptes() moves up a level.
+  // On failure, before patch 11: newpage->mapping = NULL. Before patch 7 newpage was
+  // unlocked here.
+  if rc == rc_success {
+    if not PATCH8 and was_mapped { goto remove_migration_pte }
+    else {
+      if not PATCH8 { old_anon := false }
+      if not PATCH7 { unlock_page(pages[newpage]); new_locked := false }
+      if was_mapped { goto remove_migration_pte } else { goto unlock_page }
+    }
+  } else {
+    if not PATCH11 { pages[newpage].setup := false }
+    if not PATCH7 { unlock_page(pages[newpage]); new_locked := false }
+    if was_mapped { goto remove_migration_pte } else { goto unlock_page }
+  }
+
+remove_migration_pte:
+  // remove_migration_ptes(page, rc == MIGRATEPAGE_SUCCESS ? newpage : page): rmap_walk,
+  // remove_migration_pte() on the i-th vma under its pte lock
+  spin_lock(ptl[i])
+  if pte[i] == pte_migration {
+    if rc == rc_success { restore_pte(i, newpage) } else { restore_pte(i, OLD) }
+  }
+  spin_unlock(ptl[i])
+  if i < PTES { i := i + 1; goto remove_migration_pte }
+  else {
+    i := 1
+    if not PATCH8 and rc == rc_success { goto clear_page_mapping } else { goto unlock_page }
+  }
+
+BUG:
+  // before patch 7, move_to_new_page(): BUG() — the kernel oopses; nothing runs on
+  await false
+
+clear_page_mapping:
+  // before patch 8, move_to_new_page() after remove_migration_ptes(page, newpage):
+  // page->mapping = NULL; before patch 7, then unlock_page(newpage)
+  old_anon := false
+  if not PATCH7 { unlock_page(pages[newpage]); new_locked := false }
+
+unlock_page:
+  // out_unlock_both: unlock_page(newpage); out_unlock: put_anon_vma(anon_vma);
+  // unlock_page(page)
+  if new_locked { unlock_page(pages[newpage]); new_locked := false }
+  unlock_page(pages[OLD])
+
+putback_lru_page:
+  // unmap_and_move(), out: unless -EAGAIN, putback_lru_page(page) drops the isolation
+  // reference (after the last pass, putback_movable_pages() does it for -EAGAIN).
+  // newpage: patch 6 resets put_new_page once newpage is used, so an unused newpage
+  // always goes back through put_new_page(); before it, rc == MIGRATEPAGE_SUCCESS
+  // from a page freed under us sent it to putback_lru_page(newpage), out of the pool.
+  if rc != rc_eagain or pass == PASSES {
+    pages[OLD].iso := false
+    put_page(pages[OLD])
+  }
+  if rc == rc_eagain or (PATCH6 and rc == rc_freed) {
+    skip                                       // put_new_page(newpage, private)
+  } else {
+    pages[newpage].iso := false                // putback_lru_page(newpage)
+    put_page(pages[newpage])
+  }
+  newpage := 0
+  if rc == rc_eagain and pass < PASSES { pass := pass + 1; goto get_new_page }
+}
+
+// ---------------------------------------------------------------- racers
+
+// A speculative swap-cache lookup (lookup_swap_cache -> find_get_page), whose caller
+// then perhaps dirties the page without its lock (swap_set_page_dirty), as patch 12
+// plays safe against.
+process lookup[self in 1..LOOKUPS] {
+find_get_page:
+  // radix_tree_lookup_slot() under rcu_read_lock() only; NULL: nothing to do
+  lookup_page[self] := slot
+  if slot == 0 { goto set_page_dirty }
+
+page_cache_get_speculative:
+  // get_page_unless_zero(page) fails on a frozen or freed page: goto repeat
+  if get_page_unless_zero(pages[lookup_page[self]]) {
+    lookup_ref[self] := lookup_page[self]
+    lookup_page[self] := 0
+  } else {
+    lookup_page[self] := 0
+    goto find_get_page
+  }
+
+recheck_slot:
+  // if (unlikely(page != *pagep)) { page_cache_release(page); goto repeat; }
+  if slot != lookup_ref[self] {
+    put_page(pages[lookup_ref[self]])
+    lookup_ref[self] := 0
+    goto find_get_page
+  }
+
+set_page_dirty:
+  // the caller uses the page, perhaps set_page_dirty(page), then page_cache_release()
+  if lookup_ref[self] != 0 {
+    either { pages[lookup_ref[self]].dirty := true } or { skip }
+    put_page(pages[lookup_ref[self]])
+    lookup_ref[self] := 0
+  }
+}
+
+// get_user_pages() on pte g: pins the page, the I/O completes, set_page_dirty_lock(),
+// put_page(). A pin on the old page makes page_ref_freeze() fail.
+process gup[self in 1..GUPS] {
+follow_page_pte:
+  // follow_page_pte() under the pte lock: get_page() on a present page; a migration
+  // entry faults (faultin_page) and waits; none (or, before patch 10, a swap entry,
+  // whose swap-in is not modelled): no page
+  spin_lock(ptl[self])
+  if pte[self] == pte_present {
+    get_page(pages[pfn[self]])
+    gup_pin[self] := pfn[self]
+  }
+  spin_unlock(ptl[self])
+  if pte[self] == pte_present { goto set_page_dirty_lock }
+  else if pte[self] != pte_migration { goto put_page }
+
+migration_entry_wait:
+  // do_swap_page() -> migration_entry_wait(): wait_on_page_locked(), then retry
+  await not pages[OLD].locked
+  goto follow_page_pte
+
+set_page_dirty_lock:
+  // lock_page(page); set_page_dirty(page); unlock_page(page)
+  await not pages[gup_pin[self]].locked
+  pages[gup_pin[self]].dirty := true
+
+put_page:
+  if gup_pin[self] != 0 {
+    put_page(pages[gup_pin[self]])
+    gup_pin[self] := 0
+  }
+}
+
+// A fault on pte f: on a migration entry, do_swap_page() -> migration_entry_wait(),
+// which takes a reference with get_page_unless_zero() under the pte lock, drops the
+// lock, waits for the page lock, drops the reference and faults again.
+process fault[self in 1..FAULTS] {
+do_swap_page:
+  // migration_entry_to_page() BUG_ONs if the page is not locked: MigrationEntryLocked.
+  // "Once radix-tree replacement of page migration started, page_count *must* be
+  // zero": get_page_unless_zero() fails on the frozen page and the fault is retried.
+  spin_lock(ptl[self])
+  if pte[self] == pte_migration {
+    if get_page_unless_zero(pages[OLD]) { fault_ref[self] := OLD }
+  }
+  spin_unlock(ptl[self])
+  if pte[self] != pte_migration { goto put_page }
+  else if fault_ref[self] == 0 { goto do_swap_page }
+
+wait_on_page_locked:
+  await not pages[OLD].locked
+
+put_page:
+  // put_page(page); return to fault again (now on the restored pte)
+  if fault_ref[self] != 0 {
+    put_page(pages[OLD])
+    fault_ref[self] := 0
+    goto do_swap_page
+  }
+}
+
+// munlock(2) (or exit) of the first vma, which holds mmap_sem but migration takes none.
+process munlock {
+munlock_vma_pages_range:
+  // vma->vm_flags &= ~VM_LOCKED
+  vm_locked[1] := false
+
+munlock_vma_page:
+  // follow_page() (no FOLL_MIGRATION: a migration entry gives no page) under the pte
+  // lock, then TestClearPageMlocked(page); no other vma is VM_LOCKED, so
+  // try_to_munlock() would not set it again
+  spin_lock(ptl[1])
+  if pte[1] == pte_present { pages[pfn[1]].mlocked := false }
+  spin_unlock(ptl[1])
+}
+
+// munmap or exit of mm z: zap_pte_range() on its pte.
+process zap[self in 1..ZAPS] {
+zap_pte_range:
+  // a present pte: page_remove_rmap(), put_page(), MM_ANONPAGES--. A migration entry:
+  // migration_entry_to_page() (BUG_ON(!PageLocked)), then MM_ANONPAGES-- or
+  // MM_FILEPAGES-- as PageAnon(page) says. A swap entry: MM_SWAPENTS--.
+  spin_lock(ptl[self])
+  if pte[self] == pte_present {
+    page_remove_rmap(pages[pfn[self]])
+    put_page(pages[pfn[self]])
+    rss_anon[self] := rss_anon[self] - 1
+  } else if pte[self] == pte_migration {
+    if old_anon { rss_anon[self] := rss_anon[self] - 1 }
+    else { rss_file[self] := rss_file[self] - 1 }
+  } else if pte[self] == pte_swap {
+    rss_swap[self] := rss_swap[self] - 1
+  }
+  pte[self] := pte_none
+  pfn[self] := 0
+  spin_unlock(ptl[self])
+}
+
+// The page's last swap user goes: free_swap_and_cache() trylocks the page and, if it
+// is in the swap cache and no longer mapped, deletes it (delete_from_swap_cache under
+// tree_lock, which migration only holds with the page lock). This is how the page can
+// be "freed from under" migration.
+process free_swap {
+free_swap_and_cache:
+  if slot != 0 {
+    if trylock_page(pages[slot]) {
+      if pages[slot].mapcount == 0 {
+        pages[slot].swapcache := false
+        put_page(pages[slot])
+        unlock_page(pages[slot])
+        slot := 0
+      } else {
+        unlock_page(pages[slot])
+      }
+    }
+  }
+}
+
+// The racing previous user of each pool page (patch 7): a speculative reference from
+// the page's previous life, taken with get_page_unless_zero(), then lock_page() to look
+// at it; not its page any more: unlock_page(), put_page().
+process prev_user[self in NewPage] {
+get_page_unless_zero:
+  if get_page_unless_zero(pages[self]) { prev_ref[self] := true } else { goto put_page }
+
+lock_page:
+  lock_page(pages[self])
+
+put_page:
+  if prev_ref[self] {
+    unlock_page(pages[self])
+    put_page(pages[self])
+    prev_ref[self] := false
+  }
+}
+
+// ---------------------------------------------------------------- invariants
+
+// migration_entry_to_page(): BUG_ON(!PageLocked(p)) — a migration entry exists only
+// while its page is locked
+invariant MigrationEntryLocked: forall i in Pte: pte[i] == pte_migration => pages[OLD].locked
+
+// migration leaves no migration entry behind, on success or failure
+invariant NoMigrationEntryLeft: done(migrate) => forall i in Pte: pte[i] != pte_migration
+
+// each page's refcount is exactly the references held: isolation (or pool), page cache,
+// one per pte mapping it, pins, lookups in flight, fault waiters, previous users; a
+// frozen page reads 0
+invariant RefcountAccounted:
+  forall p in PageId: pages[p].count == (if p == OLD and frozen then 0 else holders(p))
+
+invariant MapcountAccounted: forall p in PageId: pages[p].mapcount == mapped(p)
+
+// page_ref_freeze() succeeded: nobody but the isolation and the cache holds the page
+invariant FrozenExclusive: frozen => extra_refs(OLD) == 0
+
+// the new page is reachable (cache slot or pte) only once set up, and usable (unlocked)
+// only once its contents are copied
+invariant NewPageSetUpBeforeVisible:
+  forall p in NewPage: (slot == p or mapped(p) > 0) =>
+    (pages[p].setup and (pages[p].uptodate or pages[p].locked))
+
+// the page that ends up in the swap cache carries PG_dirty
+invariant DirtyNotLost: done(migrate) and slot != 0 => pages[slot].dirty
+
+// a page mapped in a VM_LOCKED vma is PageMlocked (patch 3)
+invariant MlockCarried:
+  forall i in Pte: (pte[i] == pte_present and vm_locked[i]) => pages[pfn[i]].mlocked
+
+// a new page migration did not use is back in the pool (patch 6)
+invariant UnusedNewPageReturned:
+  done(migrate) => forall p in NewPage: p == migrated_to or pages[p].iso
+
+invariant NoBug: not bug
+
+// each mm's rss counters match its pte (patch 8): checked at mm teardown as
+// "BUG: Bad rss-counter state"
+invariant RssCountersRight:
+  forall i in Pte:
+    rss_anon[i] == (if pte[i] == pte_present or pte[i] == pte_migration then 1 else 0)
+    and rss_file[i] == 0
+    and rss_swap[i] == (if pte[i] == pte_swap then 1 else 0)
+
+// migration remaps a swapcache page: no pte is left a swap entry (patch 10)
+invariant SwapcacheRemapped: done(migrate) => forall i in Pte: pte[i] != pte_swap
