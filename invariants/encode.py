@@ -138,9 +138,36 @@ VarValue = z3.ExprRef | dict[tuple[int, ...], z3.ExprRef]
 @dataclass
 class State:
     vals: dict[str, VarValue] = field(default_factory=dict)
+    # indices written in one-dimensional symbolic arrays since the copy (see frame_lemmas)
+    points: list[z3.ArithRef] = field(default_factory=list)
 
     def copy(self) -> State:
         return State({k: dict(v) if isinstance(v, dict) else v for k, v in self.vals.items()})
+
+
+@dataclass(frozen=True)
+class SumTerm:
+    """A count or sum over symbolic bounds, as evaluated in one state."""
+
+    quant: ir.Quant
+    env: dict[str, z3.ExprRef]
+    state: State
+    lo: z3.ArithRef
+    hi: z3.ArithRef
+    value: z3.ArithRef
+    encoder: Encoder
+
+    def body(self, i: z3.ArithRef) -> z3.ArithRef:
+        """The summand at i."""
+        t, _ = self.encoder.expr(self.quant.body, self.state, {**self.env, self.quant.var: i})
+        return as_int(as_bool(t)) if self.quant.kind == "count" else as_int(t)
+
+    def same_instance(self, other: SumTerm) -> bool:
+        return (
+            self.quant == other.quant
+            and self.env.keys() == other.env.keys()
+            and all(self.env[k].eq(other.env[k]) for k in self.env)
+        )
 
 
 @dataclass
@@ -171,6 +198,7 @@ class Encoder:
         self.program = program
         self.consts = {c.name: z3.Int(c.name) for c in program.consts if c.value is None}
         self._fresh = itertools.count()
+        self.sums: list[SumTerm] = []  # symbolic counts and sums, for frame_lemmas
         self.vars: dict[str, VarInfo] = {}
         for v in program.vars:
             dims = []
@@ -420,6 +448,7 @@ class Encoder:
             value = z3.Exists([i], z3.And(in_range, as_bool(body)))
         else:
             value = self._recursive_sum(e, i, body, lo, hi)
+            self.sums.append(SumTerm(e, env, st, lo, hi, value, self))
         if not be:
             return value, []
         # the body at i is evaluated, and raises, only if every earlier value let it through
@@ -444,6 +473,37 @@ class Encoder:
         f = z3.RecFunction(self.fresh(e.kind), z3.IntSort(), z3.IntSort())
         z3.RecAddDefinition(f, [i], z3.If(i > hi, z3.IntVal(0), term + f(i + 1)))
         return f(lo)
+
+    def frame_lemmas(self, pre: State, post: State) -> list[z3.BoolRef]:
+        """Facts about the counts and sums over symbolic bounds of a step from `pre` to
+        `post`: a count lies between 0 and the size of its range and counts a written
+        index k as its summand there; a count or sum in `post` equals the same one in
+        `pre` when the summands agree everywhere, and differs by the change at k when
+        they agree everywhere but at a written index k. All are theorems about finite
+        sums (by induction on the bounds), which z3 cannot find by itself."""
+        out: list[z3.BoolRef] = []
+        for a in (t for t in self.sums if t.state is pre and t.quant.kind == "count"):
+            size = z3.If(a.hi >= a.lo, a.hi - a.lo + 1, 0)
+            out.append(z3.And(a.value >= 0, a.value <= size))
+            for k in post.points:  # one value of the range counts at most its own summand
+                at_k = z3.And(a.lo <= k, k <= a.hi)
+                out.append(
+                    z3.Implies(at_k, z3.And(a.body(k) <= a.value, a.value <= size - 1 + a.body(k)))
+                )
+        for b in (t for t in self.sums if t.state is post):
+            for a in (t for t in self.sums if t.state is pre and t.same_instance(b)):
+                same_bounds = z3.And(a.lo == b.lo, a.hi == b.hi)
+                i = z3.Int(self.fresh("i"))
+                inside = z3.And(a.lo <= i, i <= a.hi)
+                agree = a.body(i) == b.body(i)
+                everywhere = z3.ForAll([i], z3.Implies(inside, agree))
+                out.append(z3.Implies(z3.And(same_bounds, everywhere), b.value == a.value))
+                for k in post.points:
+                    elsewhere = z3.ForAll([i], z3.Implies(z3.And(inside, i != k), agree))
+                    at_k = z3.And(a.lo <= k, k <= a.hi)
+                    change = a.value - a.body(k) + b.body(k)
+                    out.append(z3.Implies(z3.And(same_bounds, at_k, elsewhere), b.value == change))
+        return out
 
     # ----------------------------------------------------------------- actions
 
@@ -502,6 +562,8 @@ class Encoder:
                     cur[key] = z3.If(z3.And(c, hit), v, term)
         else:
             post.vals[u.var] = z3.If(c, z3.Store(cur, *idx, v), cur)
+            if len(idx) == 1:
+                post.points.append(idx[0])
         return errs
 
     def _range_err(self, info: VarInfo, v: z3.ExprRef, loc: Loc) -> list[Err]:

@@ -205,6 +205,7 @@ class _Prover:
             for g in goals:
                 s.push()
                 s.add(z3.Not(enc.holds(g, step.post)))
+                s.add(*enc.frame_lemmas(pre, step.post))
                 out.append(
                     self._query(
                         s,
@@ -216,7 +217,7 @@ class _Prover:
                 s.pop()
             s.pop()
             s.push()
-            s.add(step.error)
+            s.add(step.error, *enc.frame_lemmas(pre, step.post))
             out.append(
                 self._query(
                     s, NO_ERROR, action.name, lambda m, st=step: self._error_cti(m, pre, st)
