@@ -101,7 +101,8 @@ def python_value(expr: ir.Expr, state: tuple[int, ...], p: int):
         return "error", e.kind
 
 
-def z3_value(expr: ir.Expr, state: tuple[int, ...], p: int):
+def z3_value(expr: ir.Expr, state: tuple[int, ...], p: int, arrays: bool = False):
+    """The z3 encoding's value; `arrays` holds the maps in z3 arrays, as for symbolic sizes."""
     enc = Encoder(PROGRAM)
     vals = iter(state)
     st_ = State()
@@ -110,6 +111,16 @@ def z3_value(expr: ir.Expr, state: tuple[int, ...], p: int):
         mk = (lambda n: z3.BoolVal(bool(n))) if v.type.is_bool else z3.IntVal
         if not v.dims:
             st_.vals[v.name] = mk(next(vals))
+        elif arrays:
+            sort = z3.BoolSort() if v.type.is_bool else z3.IntSort()
+            arr = (
+                z3.K(z3.IntSort(), mk(0))
+                if len(v.dims) == 1
+                else z3.Array(v.name, z3.IntSort(), z3.IntSort(), sort)
+            )
+            for idx in info.indices():
+                arr = z3.Store(arr, *(z3.IntVal(i) for i in idx), mk(next(vals)))
+            st_.vals[v.name] = arr
         else:
             st_.vals[v.name] = {idx: mk(next(vals)) for idx in info.indices()}
     value, errs = enc.expr(expr, st_, {"p": z3.IntVal(p)})
@@ -131,7 +142,9 @@ def z3_value(expr: ir.Expr, state: tuple[int, ...], p: int):
     p=st.integers(-3, 3),
 )
 def test_python_and_z3_agree(expr, state, p):
-    assert z3_value(expr, state, p) == python_value(expr, state, p)
+    want = python_value(expr, state, p)
+    assert z3_value(expr, state, p) == want
+    assert z3_value(expr, state, p, arrays=True) == want
 
 
 def test_floor_division_and_modulo_with_negative_operands():
