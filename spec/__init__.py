@@ -1,0 +1,33 @@
+"""The mmcheck spec language: `load` a spec file (or text) into the IR (spec.ir)."""
+
+from __future__ import annotations
+
+import os
+
+from spec import ir
+from spec.checker import ConstValue, Env
+from spec.errors import SpecErrors
+from spec.loader import Loader, source_of
+from spec.lower import lower
+
+
+def load(
+    source: str | os.PathLike,
+    consts: dict[str, ConstValue] | None = None,
+    *,
+    symbolic: bool = False,
+) -> ir.Program:
+    """Parse, check and lower a spec. `source` is a path (os.PathLike, or a str ending in
+    ".mms" without a newline) or the spec text. `consts` overrides constants (ints, bools,
+    or command-line strings; "?" leaves one symbolic, with symbolic=True).
+    Raises spec.errors.SpecErrors with every error found."""
+    file, text = source_of(source)
+    decls = Loader().load(file, text)
+    env = Env(file, decls, dict(consts or {}), symbolic)
+    program = lower(env)
+    if env.errors:
+        raise SpecErrors(env.errors)
+    return program
+
+
+__all__ = ["load"]

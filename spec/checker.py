@@ -1,0 +1,364 @@
+"""The resolver: every declared name, constants (with -D overrides), types, duplicates.
+
+`Env` is built from the declarations of a spec and its includes (the prelude first).
+Names resolve lazily, so declaration order does not matter except where the language
+says it does (a variable's initial value may read only variables declared before it).
+Errors are collected on the Env; nothing stops at the first one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spec import ast, ir
+from spec import fold as f
+from spec.elab import Elab
+from spec.errors import Loc, SpecError
+from spec.fold import const
+from spec.symbols import (
+    ConstSym,
+    DefSym,
+    EnumValSym,
+    LockSym,
+    MacroSym,
+    OtherSym,
+    ProcInfo,
+    Symbol,
+    TypeSym,
+    VarSym,
+)
+from spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, RecordT, SetT, Type, bounds
+
+PRELUDE = Path(__file__).with_name("prelude.mms")
+
+ConstValue = int | bool | str
+
+
+def parse_const_text(text: str) -> int | bool | str:
+    """A -D value as given on the command line: true/false, an integer, or "?"."""
+    t = text.strip()
+    if t in ("true", "false"):
+        return t == "true"
+    try:
+        return int(t, 0)
+    except ValueError:
+        return t
+
+
+class Env:
+    def __init__(
+        self,
+        file: str,
+        decls: list[ast.Decl],
+        overrides: dict[str, ConstValue],
+        symbolic: bool = False,
+    ) -> None:
+        self.file = file
+        self.decls = decls
+        self.overrides = overrides
+        self.symbolic = symbolic
+        self.errors: list[SpecError] = []
+        self.seen_errors: set[tuple[Loc, str]] = set()
+        self.symbols: dict[str, Symbol | ast.ConstDecl | ast.VarDecl] = {}
+        self.locs: dict[str, Loc] = {}
+        self.enums: dict[ast.EnumType, EnumT] = {}
+        self.types: dict[str, Type] = {}
+        self.resolving: set[str] = set()
+        self.sorts: dict[str, ir.Expr] = {}  # symmetric sort -> size
+        self.processes: list[ProcInfo] = []
+        self.name = Path(file).stem
+        self.header_loc = Loc(file, 1, 1)
+        self.elab = Elab(self, reader=None, what="a constant or type")
+        self._collect()
+
+    # ------------------------------------------------------------------ errors
+    def error(self, loc: Loc | None, msg: str) -> None:
+        loc = loc or self.header_loc
+        if (loc, msg) not in self.seen_errors:
+            self.seen_errors.add((loc, msg))
+            self.errors.append(SpecError(loc, msg))
+
+    # ------------------------------------------------------------------ collection
+    def _declare(self, name: str, sym: object, loc: Loc) -> None:
+        if name in self.symbols:
+            first = self.locs[name]
+            if first.file == str(PRELUDE) and loc.file != str(PRELUDE):
+                pass  # a spec may redefine a prelude primitive
+            else:
+                self.error(loc, f"duplicate definition of '{name}' (first defined at {first})")
+                return
+        self.symbols[name] = sym
+        self.locs[name] = loc
+
+    def _collect(self) -> None:
+        for d in self.decls:
+            if isinstance(d, ast.SpecHeader):
+                self.name, self.header_loc = d.name, d.loc
+            elif isinstance(d, ast.ConstDecl | ast.VarDecl):
+                self._declare(d.name, d, d.loc)
+            elif isinstance(d, ast.TypeDecl):
+                self._declare(d.name, TypeSym(d), d.loc)
+            elif isinstance(d, ast.LockDecl):
+                self._declare(d.name, d, d.loc)
+            elif isinstance(d, ast.DefDecl):
+                self._declare(d.name, DefSym(d), d.loc)
+            elif isinstance(d, ast.MacroDecl):
+                self._declare(d.name, MacroSym(d), d.loc)
+            elif isinstance(d, ast.ActionDecl):
+                self._declare(d.name, OtherSym("an action", d.loc), d.loc)
+            elif isinstance(d, ast.InvariantDecl):
+                self._declare(d.name, OtherSym("an invariant", d.loc), d.loc)
+            elif isinstance(d, ast.ProcessDecl):
+                self._collect_process(d)
+        for d in self.decls:
+            for t, owner in self._type_exprs(d):
+                self._collect_enums(t, owner)
+        for name in self.overrides:
+            if not isinstance(self.symbols.get(name), ast.ConstDecl):
+                consts = sorted(n for n, s in self.symbols.items() if isinstance(s, ast.ConstDecl))
+                self.error(
+                    self.header_loc,
+                    f"-D {name}: there is no constant '{name}' in this "
+                    f"spec (constants: {', '.join(consts) or 'none'})",
+                )
+
+    def _collect_process(self, d: ast.ProcessDecl) -> None:
+        labels: list[str] = []
+        for s in d.steps:
+            if s.label in labels:
+                self.error(s.loc, f"duplicate label '{s.label}' in process {d.name}")
+            labels.append(s.label)
+        p = ProcInfo(d, tuple(labels))
+        self._declare(d.name, p, d.loc)
+        self.processes.append(p)
+        for v in d.locals:
+            if v.name in p.locals:
+                self.error(v.loc, f"duplicate definition of '{v.name}' in process {d.name}")
+            p.locals[v.name] = VarSym(v, ErrT(), f"{d.name}.{v.name}", p)
+
+    def _type_exprs(self, d: ast.Decl) -> list[tuple[ast.TypeExpr, str]]:
+        if isinstance(d, ast.TypeDecl):
+            return [(d.type, d.name)]
+        if isinstance(d, ast.VarDecl):
+            return [(d.type, d.name)]
+        if isinstance(d, ast.ActionDecl):
+            return [(p.type, p.name) for p in d.params]
+        if isinstance(d, ast.ProcessDecl):
+            out = [(v.type, v.name) for v in d.locals]
+            return out + ([(d.index.type, d.name)] if d.index else [])
+        return []
+
+    def _collect_enums(self, t: ast.TypeExpr, owner: str, sort: str | None = None) -> None:
+        if isinstance(t, ast.EnumType):
+            et = EnumT(owner, tuple(n for n, _ in t.names), sort)
+            self.enums[t] = et
+            for i, (n, loc) in enumerate(t.names):
+                self._declare(n, EnumValSym(et, i, loc), loc)
+        elif isinstance(t, ast.SymmetricType):
+            self._collect_enums(t.inner, owner, owner)
+        elif isinstance(t, ast.RecordType):
+            for _, ft, _ in t.fields:
+                self._collect_enums(ft, owner)
+        elif isinstance(t, ast.MapType):
+            for x in (*t.dims, t.elem):
+                self._collect_enums(x, owner)
+        elif isinstance(t, ast.SetType):
+            self._collect_enums(t.elem, owner)
+
+    # ------------------------------------------------------------------ lookups
+    def lookup(self, name: str) -> Symbol | None:
+        sym = self.symbols.get(name)
+        if isinstance(sym, ast.ConstDecl):
+            return self.const_sym(name)
+        if isinstance(sym, ast.VarDecl):
+            return self.var_sym(name)
+        if isinstance(sym, ast.LockDecl):
+            dims = tuple(self.domain(t) for t in sym.dims)
+            resolved = LockSym(sym, MapT(dims, LockT()) if dims else LockT())
+            self.symbols[name] = resolved
+            return resolved
+        return sym
+
+    def const_sym(self, name: str) -> ConstSym:
+        sym = self.symbols[name]
+        if isinstance(sym, ConstSym):
+            return sym
+        d = sym
+        assert isinstance(d, ast.ConstDecl)
+        if name in self.resolving:
+            self.error(d.loc, f"constant {name} is defined in terms of itself")
+            return ConstSym(d, ErrT(), ir.Const(0))
+        self.resolving.add(name)
+        try:
+            resolved = self._resolve_const(d)
+        finally:
+            self.resolving.discard(name)
+        self.symbols[name] = resolved
+        return resolved
+
+    def _resolve_const(self, d: ast.ConstDecl) -> ConstSym:
+        declared: Type | None = None
+        if isinstance(d.type, ast.BoolType):
+            declared = BoolT()
+        elif isinstance(d.type, ast.RangeType):
+            lo = self.elab.integer(d.type.lo, {})
+            hi = self.elab.integer(d.type.hi, {}) if d.type.hi is not None else None
+            declared = IntT(lo, hi)
+        if d.name in self.overrides:
+            return self._override(d, declared, self.overrides[d.name])
+        if d.value is None:
+            self.error(d.loc, f"constant {d.name} has no value: give one with -D {d.name}=...")
+            return ConstSym(d, declared or IntT(), ir.Const(0))
+        v = self.elab.expr(d.value, {})
+        if isinstance(v.type, ErrT):
+            return ConstSym(d, declared or ErrT(), ir.Const(0))
+        if (
+            not isinstance(v.type, BoolT | IntT)
+            or v.type.__class__ is not (declared or v.type).__class__
+        ):
+            self.error(
+                d.value.loc,
+                f"constant {d.name} must be "
+                f"{'an int or a bool' if declared is None else declared}, not {v.type}",
+            )
+            return ConstSym(d, declared or ErrT(), ir.Const(0))
+        if declared is not None and not self._in_range(v.expr, declared):
+            self.error(
+                d.value.loc,
+                f"{d.name} = {v.expr.value} is outside its range "
+                f"{declared.lo.value}..{declared.hi.value if declared.hi else ''}",
+            )
+        t = declared or (BoolT() if isinstance(v.type, BoolT) else IntT(v.expr, v.expr))
+        return ConstSym(d, t, v.expr)
+
+    def _in_range(self, e: ir.Expr, t: Type) -> bool:
+        if not isinstance(t, IntT) or not isinstance(e, ir.Const):
+            return True
+        if isinstance(t.lo, ir.Const) and e.value < t.lo.value:
+            return False
+        return not (isinstance(t.hi, ir.Const) and e.value > t.hi.value)
+
+    def _override(self, d: ast.ConstDecl, declared: Type | None, raw: ConstValue) -> ConstSym:
+        value = parse_const_text(raw) if isinstance(raw, str) else raw
+        shown = f"-D {d.name}={raw if not isinstance(raw, bool) else str(raw).lower()}"
+        if value == "?":
+            if not self.symbolic:
+                self.error(d.loc, f"{shown}: a symbolic constant ('?') is only allowed for prove")
+                return ConstSym(d, declared or IntT(), ir.Const(0))
+            return ConstSym(d, declared or self._default_type(d), ir.SymConst(d.name))
+        is_bool = self._is_bool_const(d, declared)
+        if isinstance(value, str) or isinstance(value, bool) != is_bool:
+            want = "true or false" if is_bool else "an integer"
+            self.error(
+                d.loc,
+                f"{shown}: {d.name} is {'a bool' if is_bool else 'an int'} "
+                f"constant, give {want} (value came from -D)",
+            )
+            return ConstSym(
+                d,
+                declared or (BoolT() if is_bool else IntT()),
+                const(False) if is_bool else ir.Const(0),
+            )
+        e = const(value)
+        if declared is not None and not self._in_range(e, declared):
+            hi = declared.hi.value if isinstance(declared.hi, ir.Const) else ""
+            self.error(
+                d.loc,
+                f"{shown}: outside the declared range {declared.lo.value}..{hi} "
+                "(value came from -D)",
+            )
+        t = declared or (BoolT() if is_bool else IntT(e, e))
+        return ConstSym(d, t, e)
+
+    def _is_bool_const(self, d: ast.ConstDecl, declared: Type | None) -> bool:
+        if declared is not None:
+            return isinstance(declared, BoolT)
+        return isinstance(d.value, ast.BoolLit) or (
+            d.value is not None and isinstance(self.elab.expr(d.value, {}).type, BoolT)
+        )
+
+    def _default_type(self, d: ast.ConstDecl) -> Type:
+        return BoolT() if self._is_bool_const(d, None) else IntT()
+
+    def var_sym(self, name: str) -> VarSym:
+        sym = self.symbols[name]
+        if isinstance(sym, VarSym):
+            return sym
+        assert isinstance(sym, ast.VarDecl)
+        resolved = VarSym(sym, self.resolve_type(sym.type), name)
+        self.symbols[name] = resolved
+        return resolved
+
+    def local_sym(self, p: ProcInfo, name: str) -> VarSym:
+        v = p.locals[name]
+        if isinstance(v.type, ErrT):
+            v.type = self.resolve_type(v.decl.type)
+        return v
+
+    # ------------------------------------------------------------------ types
+    def named_type(self, name: str, loc: Loc) -> Type:
+        if name in self.types:
+            return self.types[name]
+        sym = self.symbols.get(name)
+        if not isinstance(sym, TypeSym):
+            self.error(loc, f"unknown type '{name}'" if sym is None else f"'{name}' is not a type")
+            return ErrT()
+        if name in self.resolving:
+            self.error(loc, f"type {name} is defined in terms of itself")
+            return ErrT()
+        self.resolving.add(name)
+        try:
+            t = self.resolve_type(sym.decl.type, name)
+        finally:
+            self.resolving.discard(name)
+        self.types[name] = t
+        return t
+
+    def resolve_type(self, t: ast.TypeExpr, name: str | None = None) -> Type:
+        """A type expression; `name` is the declared type's name (records, sorts)."""
+        if isinstance(t, ast.BoolType):
+            return BoolT()
+        if isinstance(t, ast.RangeType):
+            lo, hi = self.elab.integer(t.lo, {}), self.elab.integer(t.hi, {})
+            if isinstance(lo, ir.Const) and isinstance(hi, ir.Const) and lo.value > hi.value:
+                self.error(t.loc, f"empty range {lo.value}..{hi.value}")
+            return IntT(lo, hi)
+        if isinstance(t, ast.EnumType):
+            return self.enums[t]
+        if isinstance(t, ast.NamedType):
+            return self.named_type(t.name, t.loc)
+        if isinstance(t, ast.SymmetricType):
+            if name is None:
+                self.error(t.loc, "symmetric types must be named: type T = symmetric ...")
+                return ErrT()
+            inner = self.resolve_type(t.inner, name)
+            if isinstance(inner, IntT) and bounds(inner):
+                self.sorts[name] = f.binary("+", f.binary("-", inner.hi, inner.lo), ir.Const(1))
+                return IntT(inner.lo, inner.hi, name)
+            if isinstance(inner, EnumT):
+                self.sorts[name] = const(len(inner.values))
+                return inner
+            self.error(t.loc, "only ranges and enums can be symmetric")
+            return ErrT()
+        if isinstance(t, ast.RecordType):
+            fields: list[tuple[str, Type]] = []
+            for fname, ft, floc in t.fields:
+                if any(fname == n for n, _ in fields):
+                    self.error(floc, f"duplicate field '{fname}'")
+                fields.append((fname, self.resolve_type(ft)))
+            return RecordT(tuple(fields), name or "")
+        if isinstance(t, ast.MapType):
+            return MapT(tuple(self.domain(d) for d in t.dims), self.resolve_type(t.elem))
+        if isinstance(t, ast.SetType):
+            return SetT(self.domain(t.elem))
+        raise AssertionError(t)
+
+    def domain(self, t: ast.TypeExpr) -> Type:
+        """A map dimension or set element type: a finite scalar type."""
+        r = self.resolve_type(t)
+        if isinstance(r, ErrT):
+            return r
+        if not isinstance(r, BoolT | IntT | EnumT) or bounds(r) is None:
+            self.error(t.loc, f"{r} is not a finite domain (a range, an enum or bool)")
+            return ErrT()
+        return r

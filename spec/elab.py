@@ -1,0 +1,865 @@
+"""Expressions: type checking and lowering to IR in one pass (AST expr -> typed `Val`).
+
+Every type error is recorded on the environment and yields a value of type `ErrT`, so
+checking goes on and all errors of a file are reported together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Protocol
+
+from spec import ast, ir
+from spec import fold as f
+from spec.errors import Loc
+from spec.symbols import (
+    ByName,
+    ConstSym,
+    DefSym,
+    EnumValSym,
+    LockSym,
+    MacroSym,
+    ProcInfo,
+    TypeSym,
+    Val,
+    VarSym,
+)
+from spec.types import (
+    SCALARS,
+    BoolT,
+    EnumT,
+    ErrT,
+    IntT,
+    LockT,
+    MapT,
+    ProcT,
+    RecordT,
+    SetT,
+    Type,
+    bounds,
+    sort_of,
+    unify,
+)
+
+if TYPE_CHECKING:
+    from spec.checker import Env
+
+Reader = Callable[[str, tuple[ir.Expr, ...], Loc | None], ir.Expr]
+
+
+def pre_state(var: str, index: tuple[ir.Expr, ...], loc: Loc | None) -> ir.Expr:
+    return ir.Read(var, index, loc)
+
+
+class Effects(Protocol):
+    """What a statement context offers expressions with side effects."""
+
+    def assuming(self, cond: ir.Expr) -> contextmanager: ...
+    def trylock(self, lv: LValue, loc: Loc) -> ir.Expr: ...
+    def cas(self, lv: LValue, old: Val, new: Val, loc: Loc) -> ir.Expr: ...
+    def test_and_set(self, lv: LValue, loc: Loc) -> ir.Expr: ...
+    def call_macro(
+        self, macro: ast.MacroDecl, args: tuple[ast.Expr, ...], scope: dict, loc: Loc
+    ) -> Val: ...
+
+
+class LValue:
+    """A place: the IR variable prefix, the index so far, and the type of what is there."""
+
+    def __init__(
+        self, irname: str, index: tuple[ir.Expr, ...], type: Type, lock: bool, name: str
+    ) -> None:
+        self.irname = irname
+        self.index = index
+        self.type = type
+        self.lock = lock
+        self.name = name  # as written, for messages ("pte_lock[i]")
+
+
+ERR = Val(ErrT(), expr=ir.Const(0))
+BUILTINS = ("done", "at", "locked", "held", "min", "max", "card", "trylock", "cas", "test_and_set")
+EFFECTFUL = ("trylock", "cas", "test_and_set")
+
+
+def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
+    """`if c then a else b` for values of any type."""
+    if f.is_true(c):
+        return a
+    if f.is_false(c):
+        return b
+    if isinstance(t, RecordT) and a.fields is not None and b.fields is not None:
+        return Val(t, fields={n: ite_val(c, a.fields[n], b.fields[n], ft) for n, ft in t.fields})
+    if isinstance(t, MapT) and a.get and b.get:
+        return Val(t, get=lambda i, loc: ite_val(c, a.get(i, loc), b.get(i, loc), t.elem))
+    if isinstance(t, SetT) and a.member and b.member:
+        return Val(t, member=lambda x: f.ite(c, a.member(x), b.member(x)))
+    if a.expr is not None and b.expr is not None:
+        return Val(t, expr=f.ite(c, a.expr, b.expr))
+    return ERR
+
+
+class Elab:
+    """Elaborates expressions in one context: how state is read (pre-state, or the
+    current symbolic state of a step), the process it runs in, and its effects."""
+
+    def __init__(
+        self,
+        env: Env,
+        reader: Reader | None = pre_state,
+        proc: ProcInfo | None = None,
+        fx: Effects | None = None,
+        what: str = "",
+        snapshot: Callable[[], Reader] | None = None,
+    ) -> None:
+        self.env = env
+        self.reader = reader  # None: constants only
+        # the state as it is now, for values read lazily (a step's store changes later)
+        self.snapshot = snapshot
+        self.proc = proc
+        self.fx = fx
+        self.what = what  # where state may not be read, for messages ("a constant")
+        self.defs: list[str] = []  # defs being inlined (recursion check)
+        self.active: set[str] = set(["self"] if proc and proc.index else [])
+
+    # ------------------------------------------------------------------ helpers
+    def error(self, loc: Loc, msg: str) -> Val:
+        self.env.error(loc, msg)
+        return ERR
+
+    def fresh(self, name: str) -> str:
+        """A bound-variable name not in use by an enclosing binder or parameter."""
+        n, cand = 1, name
+        while cand in self.active:
+            n += 1
+            cand = f"{name}.{n}"
+        return cand
+
+    @contextmanager
+    def binding(self, name: str) -> Iterator[None]:
+        self.active.add(name)
+        try:
+            yield
+        finally:
+            self.active.discard(name)
+
+    def me(self) -> ir.Expr:
+        """The lock-holder value of the running process instance."""
+        p = self.proc
+        assert p is not None
+        if p.index is None:
+            return f.const(p.first_holder)
+        lo = bounds(p.index)[0]
+        return f.binary("+", ir.Param("self"), f.binary("-", f.const(p.first_holder), lo))
+
+    def self_val(self) -> Val | None:
+        if self.proc is None or self.proc.index is None:
+            return None
+        return Val(self.proc.index, expr=ir.Param("self"))
+
+    def boolean(self, e: ast.Expr, scope: dict) -> ir.Expr:
+        v = self.expr(e, scope)
+        if isinstance(v.type, ErrT):
+            return f.TRUE
+        if not isinstance(v.type, BoolT):
+            self.error(e.loc, f"expected a bool, got {v.type}")
+            return f.TRUE
+        return v.expr
+
+    def integer(self, e: ast.Expr, scope: dict, symmetric_ok: bool = False) -> ir.Expr:
+        v = self.expr(e, scope)
+        if isinstance(v.type, ErrT):
+            return ir.Const(0)
+        if not isinstance(v.type, IntT):
+            self.error(e.loc, f"expected an integer, got {v.type}")
+            return ir.Const(0)
+        if v.type.sort and not symmetric_ok:
+            self.error(
+                e.loc, f"arithmetic and ordering on symmetric {v.type.sort} values break symmetry"
+            )
+        return v.expr
+
+    def constant(self, e: ast.Expr, scope: dict | None = None) -> Val:
+        """A constant expression (folded to Const, or built from SymConsts)."""
+        saved, self.reader = self.reader, None
+        try:
+            return self.expr(e, scope or {})
+        finally:
+            self.reader = saved
+
+    # ------------------------------------------------------------------ values of variables
+    def var_value(
+        self,
+        irname: str,
+        t: Type,
+        index: tuple[ir.Expr, ...],
+        loc: Loc | None,
+        reader: Reader | None = None,
+    ) -> Val:
+        """The value of a variable (or part of one) as of now, read element by element."""
+        if reader is None:
+            reader = self.snapshot() if self.snapshot else self.reader
+        if isinstance(t, RecordT):
+            return Val(
+                t,
+                fields={
+                    n: self.var_value(f"{irname}.{n}", ft, index, loc, reader) for n, ft in t.fields
+                },
+            )
+        if isinstance(t, MapT):
+            return Val(
+                t, get=lambda i, l2: self.var_value(irname, t.elem, index + i, l2 or loc, reader)
+            )
+        if isinstance(t, SetT):
+            return Val(t, member=lambda x: self.read(irname, index + (x,), loc, reader))
+        return Val(t, expr=self.read(irname, index, loc, reader))
+
+    def read(
+        self, irname: str, index: tuple[ir.Expr, ...], loc: Loc | None, reader: Reader | None = None
+    ) -> ir.Expr:
+        reader = reader or self.reader
+        if reader is None:
+            self.error(
+                loc,
+                f"{self.what or 'this'} cannot read the state (variable {irname.split('.')[0]})",
+            )
+            return ir.Const(0)
+        return reader(irname, index, loc)
+
+    def local_index(self, sym: VarSym) -> tuple[ir.Expr, ...]:
+        return (ir.Param("self"),) if sym.process and sym.process.index else ()
+
+    # ------------------------------------------------------------------ names
+    def lookup(self, name: str, scope: dict, loc: Loc) -> object:
+        if name in scope:
+            return scope[name]
+        if self.proc is not None:
+            if name in self.proc.locals:
+                return self.proc.locals[name]
+            idx = self.proc.decl.index
+            if self.proc.index is not None and name in ("self", idx.name if idx else "self"):
+                return self.self_val()
+        if name == "self":
+            self.error(loc, "'self' is only defined inside a process set")
+            return ERR
+        sym = self.env.lookup(name)
+        if sym is None:
+            self.error(loc, f"unknown name '{name}'")
+            return ERR
+        return sym
+
+    def name(self, e: ast.Name, scope: dict) -> Val:
+        sym = self.lookup(e.name, scope, e.loc)
+        if isinstance(sym, Val):
+            return sym
+        if isinstance(sym, ByName):
+            return self.expr(sym.expr, sym.scope)
+        if isinstance(sym, ConstSym):
+            return Val(sym.type, expr=sym.value)
+        if isinstance(sym, EnumValSym):
+            return Val(sym.type, expr=ir.Const(sym.index))
+        if isinstance(sym, VarSym):
+            return self.var_value(sym.irname, sym.type, self.local_index(sym), e.loc)
+        if isinstance(sym, LockSym):
+            return self.var_value(e.name, sym.type, (), e.loc)
+        if isinstance(sym, TypeSym):
+            t = self.env.named_type(e.name, e.loc)
+            return self.domain_of_type(t, e.loc)
+        if isinstance(sym, DefSym):
+            return self.inline_def(sym.decl, (), scope, e.loc)
+        if isinstance(sym, ProcInfo):
+            return Val(ProcT(sym.name), process=sym)
+        return self.error(e.loc, f"'{e.name}' is not a value ({sym.kind})")
+
+    def domain_of_type(self, t: Type, loc: Loc) -> Val:
+        if isinstance(t, ErrT):
+            return ERR
+        if not isinstance(t, BoolT | IntT | EnumT) or bounds(t) is None:
+            return self.error(loc, f"type {t} is not a finite domain")
+        return Val(SetT(t), member=lambda x: f.TRUE, full=True)
+
+    # ------------------------------------------------------------------ dispatch
+    def expr(self, e: ast.Expr, scope: dict) -> Val:
+        method = getattr(self, "x_" + type(e).__name__)
+        return method(e, scope)
+
+    def x_Num(self, e: ast.Num, scope: dict) -> Val:
+        return Val(IntT(ir.Const(e.value), ir.Const(e.value)), expr=ir.Const(e.value))
+
+    def x_BoolLit(self, e: ast.BoolLit, scope: dict) -> Val:
+        return Val(BoolT(), expr=f.const(e.value))
+
+    def x_Name(self, e: ast.Name, scope: dict) -> Val:
+        return self.name(e, scope)
+
+    def x_Index(self, e: ast.Index, scope: dict) -> Val:
+        base = self.expr(e.base, scope)
+        if isinstance(base.type, ErrT):
+            return ERR
+        if isinstance(base.type, ProcT):
+            return self.instance(base, e, scope)
+        if not isinstance(base.type, MapT):
+            return self.error(e.loc, f"only maps can be indexed, not {base.type}")
+        idx = self.indices(base.type, e.args, scope, e.loc)
+        if idx is None:
+            return ERR
+        return base.get(idx, e.loc)
+
+    def indices(
+        self, t: MapT, args: tuple[ast.Expr, ...], scope: dict, loc: Loc
+    ) -> tuple[ir.Expr, ...] | None:
+        if len(args) != len(t.dims):
+            self.error(loc, f"map of {len(t.dims)} dimension(s) applied to {len(args)} index(es)")
+            return None
+        out = []
+        for a, d in zip(args, t.dims):
+            v = self.expr(a, scope)
+            out.append(self.check_index(v, d, a.loc))
+        return tuple(out)
+
+    def check_index(self, v: Val, d: Type, loc: Loc) -> ir.Expr:
+        """An index value against a map dimension: type, symmetry, and static range."""
+        if isinstance(v.type, ErrT):
+            return ir.Const(bounds(d)[0].value if isinstance(bounds(d)[0], ir.Const) else 0)
+        if unify(v.type, d) is None or not isinstance(v.type, SCALARS):
+            self.error(loc, f"index of type {v.type} for a map over {d}")
+            return ir.Const(0)
+        if sort_of(d) and sort_of(v.type) != sort_of(d):
+            self.error(
+                loc,
+                f"index into a map over symmetric {sort_of(d)} must be a "
+                f"{sort_of(d)} value (a constant index breaks symmetry)",
+            )
+        b = bounds(d)
+        if (
+            isinstance(v.expr, ir.Const)
+            and b
+            and all(isinstance(x, ir.Const) for x in b)
+            and not b[0].value <= v.expr.value <= b[1].value
+        ):
+            shown = d.values[v.expr.value] if isinstance(d, EnumT) else v.expr.value
+            self.error(loc, f"index {shown} is outside the map's domain {d}")
+        return v.expr
+
+    def instance(self, base: Val, e: ast.Index, scope: dict) -> Val:
+        p = base.process
+        if p.index is None or len(e.args) != 1:
+            return self.error(e.loc, f"{p.name} is not a process set of one index")
+        v = self.expr(e.args[0], scope)
+        return Val(ProcT(p.name), process=p, instance=self.check_index(v, p.index, e.args[0].loc))
+
+    def x_Field(self, e: ast.Field, scope: dict) -> Val:
+        base = self.expr(e.base, scope)
+        if isinstance(base.type, ErrT):
+            return ERR
+        if not isinstance(base.type, RecordT):
+            return self.error(e.loc, f"{base.type} has no fields (.{e.name})")
+        if base.type.field(e.name) is None:
+            names = ", ".join(n for n, _ in base.type.fields)
+            return self.error(e.loc, f"{base.type} has no field '{e.name}' (fields: {names})")
+        return base.fields[e.name]
+
+    def x_Unary(self, e: ast.Unary, scope: dict) -> Val:
+        if e.op == "not":
+            return Val(BoolT(), expr=f.negate(self.boolean(e.arg, scope)))
+        return Val(IntT(), expr=f.neg(self.integer(e.arg, scope)))
+
+    def x_IfExpr(self, e: ast.IfExpr, scope: dict) -> Val:
+        c = self.boolean(e.cond, scope)
+        with self.effects_under(c):
+            a = self.expr(e.then, scope)
+        with self.effects_under(f.negate(c)):
+            b = self.expr(e.other, scope)
+        t = unify(a.type, b.type)
+        if t is None:
+            return self.error(e.loc, f"the branches have different types: {a.type} and {b.type}")
+        return ite_val(c, a, b, t)
+
+    @contextmanager
+    def effects_under(self, cond: ir.Expr) -> Iterator[None]:
+        """Side effects of the sub-expression happen only where it is evaluated."""
+        if self.fx is None:
+            yield
+        else:
+            with self.fx.assuming(cond):
+                yield
+
+    def x_Let(self, e: ast.Let, scope: dict) -> Val:
+        inner = dict(scope)
+        for name, value, _ in e.bindings:
+            inner[name] = self.expr(value, inner)
+        return self.expr(e.body, inner)
+
+    def x_BinOp(self, e: ast.BinOp, scope: dict) -> Val:
+        op = e.op
+        if op in ("and", "or", "=>", "<=>"):
+            a = self.boolean(e.left, scope)
+            guard = {"and": a, "or": f.negate(a), "=>": a}.get(op, f.TRUE)
+            with self.effects_under(guard):
+                b = self.boolean(e.right, scope)
+            return Val(BoolT(), expr=f.binary(op, a, b))
+        if op in ("+", "-", "*", "/", "%"):
+            a, b = self.integer(e.left, scope), self.integer(e.right, scope)
+            irop = {"/": "div", "%": "mod"}.get(op, op)
+            return Val(IntT(), expr=f.binary(irop, a, b, e.loc))
+        if op in ("<", "<=", ">", ">="):
+            a, b = self.integer(e.left, scope), self.integer(e.right, scope)
+            return Val(BoolT(), expr=f.binary(op, a, b))
+        if op in ("==", "!="):
+            a, b = self.expr(e.left, scope), self.expr(e.right, scope)
+            eq = self.equal(a, b, e.loc)
+            return Val(BoolT(), expr=eq if op == "==" else f.negate(eq))
+        if op == "..":
+            lo, hi = self.integer(e.left, scope), self.integer(e.right, scope)
+            return Val(
+                SetT(IntT(lo, hi)),
+                full=True,
+                member=lambda x: f.conj((f.binary("<=", lo, x), f.binary("<=", x, hi))),
+            )
+        if op in ("in", "notin"):
+            x, s = self.expr(e.left, scope), self.set_val(e.right, scope)
+            if s is None or isinstance(x.type, ErrT):
+                return ERR
+            if s.type.elem is not None and unify(x.type, s.type.elem) is None:
+                return self.error(e.loc, f"a {x.type} cannot be in a {s.type}")
+            m = s.member(x.expr) if s.type.elem is not None else f.FALSE
+            if s.full and s.type.elem is not None:
+                m = self.in_bounds(x.expr, s.type.elem)
+            return Val(BoolT(), expr=m if op == "in" else f.negate(m))
+        a, b = self.set_val(e.left, scope), self.set_val(e.right, scope)
+        if a is None or b is None:
+            return ERR
+        t = unify(a.type, b.type)
+        if t is None:
+            return self.error(e.loc, f"{a.type} and {b.type} do not mix")
+        if op == "subset":
+            return Val(
+                BoolT(),
+                expr=self.over_elems(
+                    "forall", t, lambda x: f.implies(a.member(x), b.member(x)), e.loc
+                ),
+            )
+        combine = {
+            "union": lambda x: f.disj((a.member(x), b.member(x))),
+            "inter": lambda x: f.conj((a.member(x), b.member(x))),
+            "minus": lambda x: f.conj((a.member(x), f.negate(b.member(x)))),
+        }[op]
+        return Val(t, member=combine)
+
+    def in_bounds(self, x: ir.Expr, t: Type) -> ir.Expr:
+        lo, hi = bounds(t) or (None, None)
+        if lo is None:
+            return f.TRUE
+        return f.conj((f.binary("<=", lo, x), f.binary("<=", x, hi)))
+
+    def set_val(self, e: ast.Expr, scope: dict) -> Val | None:
+        v = self.expr(e, scope)
+        if isinstance(v.type, ErrT):
+            return None
+        if not isinstance(v.type, SetT):
+            self.error(e.loc, f"expected a set, got {v.type}")
+            return None
+        return v
+
+    def equal(self, a: Val, b: Val, loc: Loc) -> ir.Expr:
+        if isinstance(a.type, ErrT) or isinstance(b.type, ErrT):
+            return f.TRUE
+        t = unify(a.type, b.type)
+        if t is None:
+            self.mismatch(a.type, b.type, loc)
+            return f.TRUE
+        self.check_symmetric_literal(a, b, loc)
+        return self.eq_val(a, b, t, loc)
+
+    def mismatch(self, a: Type, b: Type, loc: Loc) -> None:
+        if isinstance(a, EnumT) and isinstance(b, EnumT):
+            self.error(loc, f"a value of enum {b} compared with enum {a}")
+        else:
+            self.error(loc, f"type mismatch: {a} and {b}")
+
+    def check_symmetric_literal(self, a: Val, b: Val, loc: Loc) -> None:
+        for x, y in ((a, b), (b, a)):
+            s = sort_of(x.type)
+            if s and sort_of(y.type) != s:
+                self.error(
+                    loc,
+                    f"symmetric {s} values may only be compared with other {s} "
+                    "values (a literal breaks symmetry)",
+                )
+                return
+
+    def eq_val(self, a: Val, b: Val, t: Type, loc: Loc) -> ir.Expr:
+        if isinstance(t, RecordT):
+            return f.conj(self.eq_val(a.fields[n], b.fields[n], ft, loc) for n, ft in t.fields)
+        if isinstance(t, MapT):
+            return self.over_dims(
+                "forall",
+                t.dims,
+                lambda idx: self.eq_val(a.get(idx, loc), b.get(idx, loc), t.elem, loc),
+                loc,
+            )
+        if isinstance(t, SetT):
+            if t.elem is None:
+                return f.TRUE
+            return self.over_elems(
+                "forall", t, lambda x: f.binary("<=>", a.member(x), b.member(x)), loc
+            )
+        return f.binary("==", a.expr, b.expr)
+
+    def over_elems(
+        self, kind: str, t: SetT, body: Callable[[ir.Expr], ir.Expr], loc: Loc
+    ) -> ir.Expr:
+        if t.elem is None:
+            return f.TRUE if kind == "forall" else ir.Const(0)
+        return self.over_dims(kind, (t.elem,), lambda idx: body(idx[0]), loc)
+
+    def over_dims(
+        self,
+        kind: str,
+        dims: tuple[Type, ...],
+        body: Callable[[tuple[ir.Expr, ...]], ir.Expr],
+        loc: Loc,
+    ) -> ir.Expr:
+        """A quantifier nest over the values of finite scalar types."""
+        if not dims:
+            return body(())
+        lo, hi = bounds(dims[0]) or (ir.Const(0), ir.Const(-1))
+        var = self.fresh("k")
+        with self.binding(var):
+            inner = self.over_dims(kind, dims[1:], lambda rest: body((ir.Param(var),) + rest), loc)
+        return ir.Quant(kind, var, lo, hi, inner)
+
+    def x_Quant(self, e: ast.Quant, scope: dict) -> Val:
+        return self.quant(e.kind, e.binders, e.body, scope, e.loc)
+
+    def quant(
+        self, kind: str, binders: tuple[ast.Binder, ...], body: ast.Expr, scope: dict, loc: Loc
+    ) -> Val:
+        b = binders[0]
+        dom = self.set_val(b.domain, scope)
+        if dom is None:
+            return ERR
+        lohi = bounds(dom.type.elem) if dom.type.elem is not None else None
+        if lohi is None or any(f.reads_state(x) for x in lohi):
+            return self.error(
+                b.domain.loc,
+                "a quantifier needs a finite domain: a range with "
+                "constant bounds, a finite type, or a set",
+            )
+        var = self.fresh(b.name)
+        x = ir.Param(var)
+        inner = dict(scope)
+        inner[b.name] = Val(dom.type.elem, expr=x)
+        outer = kind
+        with self.binding(var):
+            if len(binders) > 1:
+                val = self.quant(kind, binders[1:], body, inner, loc).expr
+                if kind in ("count", "sum"):
+                    outer = "sum"  # the inner quantifier already counts or sums
+            elif kind == "sum":
+                val = self.integer(body, inner)
+            else:
+                val = self.boolean(body, inner)
+        member = f.TRUE if dom.full else dom.member(x)
+        if outer == "forall":
+            val = f.implies(member, val)
+        elif outer in ("exists", "count"):
+            val = f.conj((member, val))
+        else:
+            val = f.ite(member, val, ir.Const(0))
+        t: Type = BoolT() if kind in ("forall", "exists") else IntT()
+        return Val(t, expr=ir.Quant(outer, var, lohi[0], lohi[1], val))
+
+    def x_SetLit(self, e: ast.SetLit, scope: dict) -> Val:
+        items = [self.expr(i, scope) for i in e.items]
+        t: Type | None = None
+        for i, v in zip(e.items, items):
+            if not isinstance(v.type, SCALARS + (ErrT,)):
+                return self.error(i.loc, f"set elements must be scalars, not {v.type}")
+            u = unify(t, v.type) if t is not None else v.type
+            if u is None:
+                return self.error(i.loc, f"set elements of different types: {t} and {v.type}")
+            t = u
+        exprs = [v.expr for v in items]
+        return Val(SetT(t), member=lambda x: f.disj(f.binary("==", x, y) for y in exprs))
+
+    def x_RecordLit(self, e: ast.RecordLit, scope: dict) -> Val:
+        fields: dict[str, Val] = {}
+        for name, value, loc in e.fields:
+            if name in fields:
+                self.error(loc, f"field '{name}' given twice")
+            fields[name] = self.expr(value, scope)
+        t = RecordT(tuple((n, v.type) for n, v in fields.items()))
+        return Val(t, fields=fields)
+
+    def x_RecordExcept(self, e: ast.RecordExcept, scope: dict) -> Val:
+        base = self.expr(e.base, scope)
+        if isinstance(base.type, ErrT):
+            return ERR
+        if not isinstance(base.type, RecordT):
+            return self.error(e.base.loc, f"expected a record, got {base.type}")
+        fields = dict(base.fields)
+        for name, value, loc in e.fields:
+            ft = base.type.field(name)
+            if ft is None:
+                self.error(loc, f"{base.type} has no field '{name}'")
+                continue
+            v = self.expr(value, scope)
+            if unify(ft, v.type) is None:
+                self.error(value.loc, f"field '{name}' is {ft}, not {v.type}")
+            fields[name] = v
+        return Val(base.type, fields=fields)
+
+    def x_MapLit(self, e: ast.MapLit, scope: dict) -> Val:
+        dims: list[Type] = []
+        for b in e.binders:
+            dom = self.set_val(b.domain, scope)
+            if dom is None:
+                return ERR
+            if not dom.full or dom.type.elem is None or bounds(dom.type.elem) is None:
+                return self.error(b.domain.loc, "a map's domain must be a finite type or range")
+            dims.append(dom.type.elem)
+
+        def get(idx: tuple[ir.Expr, ...], loc: Loc | None) -> Val:
+            inner = dict(scope)
+            for b, d, x in zip(e.binders, dims, idx):
+                inner[b.name] = Val(d, expr=x)
+            return self.expr(e.body, inner)
+
+        probe = get(tuple(ir.Param(self.fresh(b.name)) for b in e.binders), e.loc)
+        return Val(MapT(tuple(dims), probe.type), get=get)
+
+    def x_MapExcept(self, e: ast.MapExcept, scope: dict) -> Val:
+        base = self.expr(e.base, scope)
+        if isinstance(base.type, ErrT):
+            return ERR
+        if not isinstance(base.type, MapT):
+            return self.error(e.base.loc, f"expected a map, got {base.type}")
+        t = base.type
+        updates = []
+        for args, value in e.updates:
+            idx = self.indices(t, args, scope, value.loc)
+            v = self.expr(value, scope)
+            if idx is None or unify(t.elem, v.type) is None:
+                self.error(value.loc, f"the map holds {t.elem}, not {v.type}")
+                continue
+            updates.append((idx, v))
+
+        def get(idx: tuple[ir.Expr, ...], loc: Loc | None) -> Val:
+            out = base.get(idx, loc)
+            for at, v in updates:
+                out = ite_val(f.eq_all(idx, at), v, out, t.elem)
+            return out
+
+        return Val(t, get=get)
+
+    # ------------------------------------------------------------------ calls
+    def x_Call(self, e: ast.Call, scope: dict) -> Val:
+        if e.name in scope or (self.proc and e.name in self.proc.locals):
+            return self.error(e.loc, f"'{e.name}' is not an operator")
+        sym = self.env.lookup(e.name)
+        if isinstance(sym, DefSym):
+            args = tuple(self.expr(a, scope) for a in e.args)
+            return self.inline_def(sym.decl, args, scope, e.loc)
+        if isinstance(sym, MacroSym):
+            if self.fx is None:
+                return self.error(e.loc, f"macro {e.name} can only be called in a process step")
+            if len(e.args) != len(sym.decl.params):
+                return self.error(e.loc, f"{e.name} takes {len(sym.decl.params)} argument(s)")
+            return self.fx.call_macro(sym.decl, e.args, scope, e.loc)
+        if sym is None and e.name in BUILTINS:
+            return getattr(self, "b_" + e.name)(e, scope)
+        if sym is None:
+            return self.error(e.loc, f"unknown operator '{e.name}'")
+        return self.error(e.loc, f"'{e.name}' is not an operator")
+
+    def inline_def(self, d: ast.DefDecl, args: tuple[Val, ...], scope: dict, loc: Loc) -> Val:
+        if len(args) != len(d.params):
+            return self.error(loc, f"{d.name} takes {len(d.params)} argument(s), got {len(args)}")
+        if d.name in self.defs:
+            return self.error(loc, f"definition {d.name} is recursive")
+        self.defs.append(d.name)
+        try:
+            return self.expr(d.body, dict(zip(d.params, args)))
+        finally:
+            self.defs.pop()
+
+    def arity(self, e: ast.Call, n: int) -> bool:
+        if len(e.args) != n:
+            self.error(e.loc, f"{e.name} takes {n} argument(s), got {len(e.args)}")
+            return False
+        return True
+
+    def proc_arg(self, e: ast.Expr, scope: dict) -> Val | None:
+        v = self.expr(e, scope)
+        if isinstance(v.type, ErrT):
+            return None
+        if not isinstance(v.type, ProcT):
+            self.error(e.loc, f"expected a process, got {v.type}")
+            return None
+        return v
+
+    def pc(self, v: Val) -> tuple[ProcInfo, ir.Expr | None]:
+        p = v.process
+        return p, v.instance
+
+    def b_done(self, e: ast.Call, scope: dict) -> Val:
+        if not self.arity(e, 1):
+            return ERR
+        v = self.proc_arg(e.args[0], scope)
+        if v is None:
+            return ERR
+        return Val(BoolT(), expr=self.at_label(v, len(v.process.labels), e.loc))
+
+    def at_label(self, v: Val, label: int, loc: Loc) -> ir.Expr:
+        p = v.process
+        if p.index is not None and v.instance is None:
+            lo, hi = bounds(p.index)
+            var = self.fresh("p")
+            read = self.read(p.pc_var, (ir.Param(var),), loc)
+            return ir.Quant("forall", var, lo, hi, f.binary("==", read, ir.Const(label)))
+        idx = (v.instance,) if v.instance is not None else ()
+        return f.binary("==", self.read(p.pc_var, idx, loc), ir.Const(label))
+
+    def b_at(self, e: ast.Call, scope: dict) -> Val:
+        if not self.arity(e, 2):
+            return ERR
+        v = self.proc_arg(e.args[0], scope)
+        if v is None:
+            return ERR
+        lab = e.args[1]
+        labels = v.process.labels
+        if not isinstance(lab, ast.Name) or lab.name not in labels:
+            return self.error(
+                lab.loc,
+                f"process {v.process.name} has no label "
+                f"'{getattr(lab, 'name', '?')}' (labels: {', '.join(labels)})",
+            )
+        if v.process.index is not None and v.instance is None:
+            return self.error(e.args[0].loc, f"at() needs one instance: {v.process.name}[i]")
+        return Val(BoolT(), expr=self.at_label(v, labels.index(lab.name), e.loc))
+
+    def lock_val(self, e: ast.Expr, scope: dict) -> ir.Expr | None:
+        v = self.expr(e, scope)
+        if isinstance(v.type, ErrT):
+            return None
+        if not isinstance(v.type, LockT):
+            self.error(e.loc, f"expected a lock, got {v.type}")
+            return None
+        return v.expr
+
+    def b_locked(self, e: ast.Call, scope: dict) -> Val:
+        if not self.arity(e, 1):
+            return ERR
+        x = self.lock_val(e.args[0], scope)
+        return Val(BoolT(), expr=f.binary("!=", x, ir.Const(0))) if x is not None else ERR
+
+    def b_held(self, e: ast.Call, scope: dict) -> Val:
+        if not self.arity(e, 1):
+            return ERR
+        if self.proc is None:
+            return self.error(e.loc, "held() is only defined inside a process")
+        x = self.lock_val(e.args[0], scope)
+        return Val(BoolT(), expr=f.binary("==", x, self.me())) if x is not None else ERR
+
+    def b_min(self, e: ast.Call, scope: dict) -> Val:
+        if not self.arity(e, 2):
+            return ERR
+        a, b = self.integer(e.args[0], scope), self.integer(e.args[1], scope)
+        return Val(IntT(), expr=f.binary(e.name, a, b))
+
+    b_max = b_min
+
+    def b_card(self, e: ast.Call, scope: dict) -> Val:
+        if not self.arity(e, 1):
+            return ERR
+        s = self.set_val(e.args[0], scope)
+        if s is None:
+            return ERR
+        if s.type.elem is None:
+            return Val(IntT(), expr=ir.Const(0))
+        return Val(IntT(), expr=self.over_elems("count", s.type, s.member, e.loc))
+
+    def effects(self, e: ast.Call) -> Effects | None:
+        if self.fx is None:
+            self.error(
+                e.loc,
+                f"{e.name}() changes the state: it is only allowed in a process "
+                "step, as a statement or where a statement evaluates an expression",
+            )
+        return self.fx
+
+    def b_trylock(self, e: ast.Call, scope: dict) -> Val:
+        fx = self.effects(e)
+        if fx is None or not self.arity(e, 1):
+            return ERR
+        lv = self.lvalue(e.args[0], scope)
+        if lv is None:
+            return ERR
+        if not lv.lock or not isinstance(lv.type, LockT):
+            return self.error(e.args[0].loc, f"trylock of {lv.name}, which is not a lock")
+        return Val(BoolT(), expr=fx.trylock(lv, e.loc))
+
+    def b_cas(self, e: ast.Call, scope: dict) -> Val:
+        fx = self.effects(e)
+        if fx is None or not self.arity(e, 3):
+            return ERR
+        lv = self.lvalue(e.args[0], scope)
+        old, new = self.expr(e.args[1], scope), self.expr(e.args[2], scope)
+        if lv is None:
+            return ERR
+        if not isinstance(lv.type, SCALARS) or lv.lock:
+            return self.error(e.args[0].loc, "cas needs a scalar variable")
+        return Val(BoolT(), expr=fx.cas(lv, old, new, e.loc))
+
+    def b_test_and_set(self, e: ast.Call, scope: dict) -> Val:
+        fx = self.effects(e)
+        if fx is None or not self.arity(e, 1):
+            return ERR
+        lv = self.lvalue(e.args[0], scope)
+        if lv is None:
+            return ERR
+        if not isinstance(lv.type, BoolT):
+            return self.error(e.args[0].loc, "test_and_set needs a bool variable")
+        return Val(BoolT(), expr=fx.test_and_set(lv, e.loc))
+
+    # ------------------------------------------------------------------ places
+    def lvalue(self, e: ast.Expr, scope: dict) -> LValue | None:
+        """The place an assignment, lock or atomic operation acts on."""
+        if isinstance(e, ast.Name):
+            sym = self.lookup(e.name, scope, e.loc)
+            if isinstance(sym, ByName):
+                return self.lvalue(sym.expr, sym.scope)
+            if isinstance(sym, VarSym):
+                return LValue(sym.irname, self.local_index(sym), sym.type, False, e.name)
+            if isinstance(sym, LockSym):
+                return LValue(e.name, (), sym.type, True, e.name)
+            if sym is not ERR:
+                self.error(e.loc, f"'{e.name}' is not a variable")
+            return None
+        if isinstance(e, ast.Index):
+            base = self.lvalue(e.base, scope)
+            if base is None:
+                return None
+            if not isinstance(base.type, MapT):
+                self.error(e.loc, f"{base.name} is not a map")
+                return None
+            idx = self.indices(base.type, e.args, scope, e.loc)
+            if idx is None:
+                return None
+            return LValue(
+                base.irname, base.index + idx, base.type.elem, base.lock, f"{base.name}[...]"
+            )
+        if isinstance(e, ast.Field):
+            base = self.lvalue(e.base, scope)
+            if base is None:
+                return None
+            ft = base.type.field(e.name) if isinstance(base.type, RecordT) else None
+            if ft is None:
+                self.error(e.loc, f"{base.name} has no field '{e.name}'")
+                return None
+            return LValue(
+                f"{base.irname}.{e.name}", base.index, ft, base.lock, f"{base.name}.{e.name}"
+            )
+        self.error(e.loc, "not an assignable place (a variable, m[i] or r.f)")
+        return None

@@ -1,0 +1,153 @@
+"""Smart constructors for IR expressions that fold constants and trivial logic.
+
+The lowering builds every IR expression through these, so a spec's constants never
+reach a back end as arithmetic and `true and p` is just `p`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from spec import ir
+from spec.errors import Loc
+
+TRUE, FALSE = ir.TRUE, ir.FALSE
+
+
+def const(value: int | bool) -> ir.Const:
+    if isinstance(value, bool):
+        return TRUE if value else FALSE
+    return ir.Const(value)
+
+
+def is_true(e: ir.Expr) -> bool:
+    return isinstance(e, ir.Const) and e.is_bool and e.value == 1
+
+
+def is_false(e: ir.Expr) -> bool:
+    return isinstance(e, ir.Const) and e.is_bool and e.value == 0
+
+
+_ARITH = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "min": min,
+    "max": max,
+}
+_COMPARE = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def binary(op: str, a: ir.Expr, b: ir.Expr, loc: Loc | None = None) -> ir.Expr:
+    if op == "and":
+        return conj((a, b))
+    if op == "or":
+        return disj((a, b))
+    if op == "=>":
+        return implies(a, b)
+    if op == "<=>":
+        if isinstance(a, ir.Const) and isinstance(b, ir.Const):
+            return const(a.value == b.value)
+        return ir.Binary(op, a, b)
+    if isinstance(a, ir.Const) and isinstance(b, ir.Const):
+        if op in _ARITH:
+            return ir.Const(_ARITH[op](a.value, b.value))
+        if op in _COMPARE:
+            return const(_COMPARE[op](a.value, b.value))
+        if op in ("div", "mod") and b.value != 0:
+            return ir.Const(a.value // b.value if op == "div" else a.value % b.value)
+    if op in ("==", "<=", ">=") and a == b and not isinstance(a, ir.Quant):
+        return TRUE
+    if op == "+" and isinstance(b, ir.Const) and b.value == 0:
+        return a
+    return ir.Binary(op, a, b, loc if op in ("div", "mod") else None)
+
+
+def negate(a: ir.Expr) -> ir.Expr:
+    if isinstance(a, ir.Const):
+        return const(not a.value)
+    if isinstance(a, ir.Unary) and a.op == "not":
+        return a.arg
+    return ir.Unary("not", a)
+
+
+def neg(a: ir.Expr) -> ir.Expr:
+    if isinstance(a, ir.Const):
+        return ir.Const(-a.value)
+    return ir.Unary("neg", a)
+
+
+def conj(items: Iterable[ir.Expr]) -> ir.Expr:
+    out: list[ir.Expr] = []
+    for e in items:
+        if is_false(e):
+            return FALSE
+        if not is_true(e) and e not in out:
+            out.append(e)
+    if not out:
+        return TRUE
+    result = out[0]
+    for e in out[1:]:
+        result = ir.Binary("and", result, e)
+    return result
+
+
+def disj(items: Iterable[ir.Expr]) -> ir.Expr:
+    out: list[ir.Expr] = []
+    for e in items:
+        if is_true(e):
+            return TRUE
+        if not is_false(e) and e not in out:
+            out.append(e)
+    if not out:
+        return FALSE
+    result = out[0]
+    for e in out[1:]:
+        result = ir.Binary("or", result, e)
+    return result
+
+
+def implies(a: ir.Expr, b: ir.Expr) -> ir.Expr:
+    if is_true(a):
+        return b
+    if is_false(a) or is_true(b):
+        return TRUE
+    return ir.Binary("=>", a, b)
+
+
+def ite(c: ir.Expr, a: ir.Expr, b: ir.Expr) -> ir.Expr:
+    if is_true(c) or a == b:
+        return a
+    if is_false(c):
+        return b
+    if is_true(a) and is_false(b):
+        return c
+    if is_false(a) and is_true(b):
+        return negate(c)
+    return ir.Ite(c, a, b)
+
+
+def eq_all(xs: Iterable[ir.Expr], ys: Iterable[ir.Expr]) -> ir.Expr:
+    return conj(binary("==", x, y) for x, y in zip(xs, ys, strict=True))
+
+
+def reads_state(e: ir.Expr) -> bool:
+    """Whether e reads a state variable (anywhere inside)."""
+    if isinstance(e, ir.Read):
+        return True
+    if isinstance(e, ir.Unary):
+        return reads_state(e.arg)
+    if isinstance(e, ir.Binary):
+        return reads_state(e.left) or reads_state(e.right)
+    if isinstance(e, ir.Ite):
+        return reads_state(e.cond) or reads_state(e.then) or reads_state(e.other)
+    if isinstance(e, ir.Quant):
+        return reads_state(e.lo) or reads_state(e.hi) or reads_state(e.body)
+    return False

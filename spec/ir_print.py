@@ -1,0 +1,146 @@
+"""The IR as readable text (`mmcheck ir FILE`): variables with their slots, the initial
+states, every action with its guard, checks, updates and read/write sets."""
+
+from __future__ import annotations
+
+from spec import ir
+
+_PREC = {
+    "<=>": 1,
+    "=>": 2,
+    "or": 3,
+    "and": 4,
+    "==": 6,
+    "!=": 6,
+    "<": 6,
+    "<=": 6,
+    ">": 6,
+    ">=": 6,
+    "+": 7,
+    "-": 7,
+    "*": 8,
+    "div": 8,
+    "mod": 8,
+}
+
+
+def expr(e: ir.Expr, prec: int = 0) -> str:
+    """An IR expression in the spec language's syntax (fully folded)."""
+    if isinstance(e, ir.Const):
+        return ("true" if e.value else "false") if e.is_bool else str(e.value)
+    if isinstance(e, ir.SymConst):
+        return e.name
+    if isinstance(e, ir.Param):
+        return e.name
+    if isinstance(e, ir.Read):
+        return e.var + (f"[{', '.join(expr(i) for i in e.index)}]" if e.index else "")
+    if isinstance(e, ir.Unary):
+        s = f"not {expr(e.arg, 5)}" if e.op == "not" else f"-{expr(e.arg, 9)}"
+        return f"({s})" if prec > (5 if e.op == "not" else 9) else s
+    if isinstance(e, ir.Binary):
+        if e.op in ("min", "max"):
+            return f"{e.op}({expr(e.left)}, {expr(e.right)})"
+        p = _PREC[e.op]
+        op = {"div": "/", "mod": "%"}.get(e.op, e.op)
+        right_assoc = e.op == "=>"
+        s = f"{expr(e.left, p + right_assoc)} {op} {expr(e.right, p + (not right_assoc))}"
+        return f"({s})" if prec > p else s
+    if isinstance(e, ir.Ite):
+        s = f"if {expr(e.cond)} then {expr(e.then)} else {expr(e.other)}"
+        return f"({s})" if prec > 0 else s
+    if isinstance(e, ir.Quant):
+        s = f"{e.kind} {e.var} in {expr(e.lo, 7)}..{expr(e.hi, 7)}: {expr(e.body)}"
+        return f"({s})" if prec > 0 else s
+    raise TypeError(e)
+
+
+def scalar_type(t: ir.ScalarType) -> str:
+    rng = f"{expr(t.lo)}..{expr(t.hi)}"
+    if t.kind == "bool":
+        return "bool"
+    if t.names:
+        shown = ", ".join(t.names) if len(t.names) <= 8 else ", ".join(t.names[:8]) + ", ..."
+        return f"{t.kind} {{{shown}}}"
+    sym = "".join(f" symmetric {s}@{o}" for s, o in t.sorts)
+    return f"{t.kind} {rng}{sym}"
+
+
+def dims(ds: tuple[ir.Dim, ...]) -> str:
+    if not ds:
+        return ""
+    parts = [f"{expr(d.lo)}..{expr(d.hi)}" + (f" ({d.sort})" if d.sort else "") for d in ds]
+    return "[" + ", ".join(parts) + "] -> "
+
+
+def update(u: ir.Update) -> str:
+    if isinstance(u, ir.Assign):
+        target = u.var + (f"[{', '.join(expr(i) for i in u.index)}]" if u.index else "")
+    else:
+        target = f"{u.var}[{', '.join(u.params)}]"
+    when = "" if u.cond == ir.TRUE else f"   when {expr(u.cond)}"
+    return f"{target} := {expr(u.value)}{when}"
+
+
+def slots(ss: frozenset[int]) -> str:
+    return "{" + ", ".join(map(str, sorted(ss))) + "}"
+
+
+def action(a: ir.Action, concrete: bool) -> list[str]:
+    params = ", ".join(
+        f"{p.name}: {scalar_type(p.type)}" + (" (hidden)" if p.hidden else "") for p in a.params
+    )
+    out = [f"action {a.name}({params})    # {a.loc}"]
+    out.append(f"  guard  {expr(a.guard)}")
+    for c in a.checks:
+        out.append(f"  check  {c.kind}: {expr(c.cond)}    # {c.message!r} at {c.loc}")
+    for u in a.updates:
+        out.append(f"  update {update(u)}")
+    if concrete:
+        out.append(f"  reads  {slots(a.reads)}  writes {slots(a.writes)}")
+    return out
+
+
+def program(p: ir.Program) -> str:
+    concrete = p.is_concrete
+    out = [f"program {p.name}    # {p.file}"]
+    for c in p.consts:
+        value = "?" if c.value is None else ir.ScalarType.show(c.type, c.value)
+        out.append(f"const {c.name} = {value}    # {scalar_type(c.type)}")
+    for e, _ in p.assumes:
+        out.append(f"assume {expr(e)}")
+    if p.symmetric:
+        sizes = dict(p.sort_sizes)
+        out.append("symmetric " + ", ".join(f"{s} ({sizes.get(s, '?')})" for s in p.symmetric))
+    out.append("")
+    for v in p.vars:
+        where = (
+            f"    # slots {p.var_slots(v.name).start}..{p.var_slots(v.name).stop - 1}"
+            if concrete
+            else ""
+        )
+        role = "" if v.role == "var" else f"{v.role} "
+        out.append(f"{role}var {v.name} : {dims(v.dims)}{scalar_type(v.type)}{where}")
+    if concrete:
+        out.append(f"# {len(p.slots)} slots")
+    for proc in p.processes:
+        idx = f"[{expr(proc.index.lo)}..{expr(proc.index.hi)}]" if proc.index else ""
+        out.append(
+            f"process {proc.name}{idx}: {', '.join(proc.labels)}    "
+            f"# first lock holder {proc.first_holder}"
+        )
+    out.append("")
+    out += action(p.init, concrete)
+    for a in p.actions:
+        out.append("")
+        out += action(a, concrete)
+    out.append("")
+    for inv in p.invariants:
+        out.append(f"invariant {inv.name}: {expr(inv.expr)}")
+    if p.terminal is not None:
+        out.append(f"terminal {expr(p.terminal)}")
+    for x in p.expects:
+        consts = ", ".join(f"{n}={v}" for n, v in x.consts)
+        extra = "".join(f" {k}={v}" for k, v in (("steps", x.steps), ("states", x.states)) if v)
+        prop = f" {x.prop}" if x.prop else ""
+        out.append(f"expect {consts + ': ' if consts else ''}{x.verdict}{prop}{extra}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,101 @@
+"""Reading spec files: the prelude, `include` resolution (relative paths, cycles) and
+the source of a spec given as a path or as text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from spec import ast
+from spec.checker import PRELUDE
+from spec.errors import Loc, SpecError, SpecErrors
+from spec.parser import parse
+
+STRING_FILE = "<string>"
+
+
+def source_of(source: str | os.PathLike) -> tuple[str, str | None]:
+    """(file name, text): a path (PathLike, or a str ending in .mms without a newline)
+    is read later; any other str is the spec text itself."""
+    if isinstance(source, os.PathLike):
+        return os.fspath(source), None
+    if source.endswith(".mms") and "\n" not in source:
+        return source, None
+    return STRING_FILE, source
+
+
+class Loader:
+    def __init__(self) -> None:
+        self.errors: list[SpecError] = []
+        self.done: set[Path] = set()
+        self.decls: list[ast.Decl] = []
+
+    def load(self, file: str, text: str | None) -> list[ast.Decl]:
+        """Every declaration of the spec, its includes expanded in place, prelude first."""
+        self.file(PRELUDE, str(PRELUDE), None, [])
+        if text is None:
+            path = Path(file)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as e:
+                raise SpecErrors(
+                    [SpecError(Loc(file, 1, 1), f"cannot read {file}: {e.strerror or e}")]
+                ) from None
+            self.file(path, file, text, [])
+        else:
+            self.module(parse_or_collect(self, text, file), Path.cwd(), [file])
+        if self.errors:
+            raise SpecErrors(self.errors)
+        return self.decls
+
+    def file(self, path: Path, shown: str, text: str | None, stack: list[str]) -> None:
+        key = path.resolve()
+        if key in self.done:
+            return
+        self.done.add(key)
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+        module = parse_or_collect(self, text, shown)
+        if module is not None:
+            self.module(module, path.parent, stack + [str(key)])
+
+    def module(self, module: ast.Module | None, base: Path, stack: list[str]) -> None:
+        if module is None:
+            return
+        for d in module.decls:
+            if isinstance(d, ast.Include):
+                self.include(d, base, stack)
+            else:
+                self.decls.append(d)
+
+    def include(self, d: ast.Include, base: Path, stack: list[str]) -> None:
+        if d.path == "prelude":
+            return  # always included
+        path = base / d.path
+        if not path.exists() and not path.suffix:
+            path = path.with_suffix(".mms")
+        if not path.is_file():
+            self.errors.append(
+                SpecError(d.loc, f'cannot include "{d.path}": no such file ({path})')
+            )
+            return
+        key = str(path.resolve())
+        if key in stack:
+            cycle = " -> ".join(Path(s).name for s in stack[stack.index(key) :] + [key])
+            self.errors.append(SpecError(d.loc, f"include cycle: {cycle}"))
+            return
+        shown = os.path.relpath(path) if not Path(d.loc.file).is_absolute() else str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            self.errors.append(SpecError(d.loc, f'cannot include "{d.path}": {e.strerror}'))
+            return
+        self.file(path, shown, text, stack)
+
+
+def parse_or_collect(loader: Loader, text: str, file: str) -> ast.Module | None:
+    try:
+        return parse(text, file)
+    except SpecErrors as e:
+        loader.errors.extend(e.errors)
+        return None

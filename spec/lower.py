@@ -1,0 +1,468 @@
+"""AST -> IR: state variables, the initial-state action, actions, invariants, expectations.
+
+See spec/ir.py for what the result means. Process steps and the initial state are
+symbolically executed (spec/symexec.py); expressions are typed and lowered by
+spec/elab.py; names are resolved by spec/checker.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from spec import ast, ir
+from spec import fold as f
+from spec.checker import Env
+from spec.elab import Elab, pre_state
+from spec.errors import Loc
+from spec.slots import with_slot_sets
+from spec.symbols import ProcInfo, Val, VarSym
+from spec.symexec import Exec, Store, Write
+from spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, Type, bounds, leaves
+
+FAIL_KINDS = ("assert", "lock", "range", "domain", "div")
+
+
+def scalar_type(
+    t: Type,
+    lock_names: tuple[str, ...] = (),
+    lock_hi: ir.Expr | None = None,
+    lock_sorts: tuple[tuple[str, int], ...] = (),
+) -> ir.ScalarType:
+    if isinstance(t, BoolT):
+        return ir.ScalarType("bool", ir.Const(0), ir.Const(1))
+    if isinstance(t, EnumT):
+        sorts = ((t.sort, 0),) if t.sort else ()
+        return ir.ScalarType("enum", ir.Const(0), ir.Const(len(t.values) - 1), t.values, sorts)
+    if isinstance(t, LockT):
+        return ir.ScalarType("lock", ir.Const(0), lock_hi or ir.Const(0), lock_names, lock_sorts)
+    assert isinstance(t, IntT) and t.lo is not None and t.hi is not None
+    sorts = ((t.sort, t.lo.value),) if t.sort and isinstance(t.lo, ir.Const) else ()
+    return ir.ScalarType("int", t.lo, t.hi, (), sorts)
+
+
+def dim(t: Type) -> ir.Dim:
+    lo, hi = bounds(t) or (ir.Const(0), ir.Const(-1))
+    names = t.values if isinstance(t, EnumT) else ()
+    sort = t.sort if isinstance(t, IntT | EnumT) else None
+    return ir.Dim(lo, hi, names, sort)
+
+
+class Lowering:
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self.vars: list[ir.Var] = []
+        self.var_dims: dict[str, int] = {}
+        self.procs = env.processes
+        self.instances: list[str] = []
+        self.lock_sorts: list[tuple[str, int]] = []
+
+    def error(self, loc: Loc, msg: str) -> None:
+        self.env.error(loc, msg)
+
+    # ------------------------------------------------------------------ processes
+    def number_processes(self) -> None:
+        """Give each process instance its lock-holder value: 1, 2, ... in order."""
+        holder = 1
+        for p in self.procs:
+            p.first_holder = holder
+            if p.decl.index is None:
+                self.instances.append(p.name)
+                holder += 1
+                continue
+            t = self.env.domain(p.decl.index.type)
+            if isinstance(t, ErrT):
+                t = IntT(ir.Const(1), ir.Const(1))
+            if p.decl.symmetric and not (isinstance(t, IntT | EnumT) and t.sort):
+                sort = p.name
+                self.env.sorts[sort] = f.binary(
+                    "+", f.binary("-", bounds(t)[1], bounds(t)[0]), ir.Const(1)
+                )
+                t = dataclasses.replace(t, sort=sort)
+            p.index = t
+            lo, hi = bounds(t)
+            if isinstance(lo, ir.Const) and isinstance(hi, ir.Const):
+                if t.sort:
+                    self.lock_sorts.append((t.sort, holder))
+                for i in range(lo.value, hi.value + 1):
+                    shown = t.values[i] if isinstance(t, EnumT) else str(i)
+                    self.instances.append(f"{p.name}[{shown}]")
+                holder += hi.value - lo.value + 1
+            else:
+                self.error(p.decl.loc, f"process set {p.name} needs a concrete size")
+
+    # ------------------------------------------------------------------ variables
+    def add_var(
+        self,
+        name: str,
+        t: Type,
+        loc: Loc,
+        prefix_dims: tuple[Type, ...] = (),
+        role: str = "var",
+        source: str = "",
+    ) -> None:
+        if isinstance(t, ErrT):
+            return
+        for leaf in leaves(t):
+            if isinstance(leaf.type, ErrT) or any(isinstance(d, ErrT) for d in leaf.dims):
+                continue
+            if isinstance(leaf.type, IntT) and bounds(leaf.type) is None:
+                continue
+            st = scalar_type(
+                leaf.type,
+                ("free", *self.instances),
+                ir.Const(len(self.instances)),
+                tuple(self.lock_sorts),
+            )
+            dims = tuple(dim(d) for d in prefix_dims + leaf.dims)
+            irname = name + leaf.suffix
+            self.vars.append(ir.Var(irname, st, dims, loc, role, source or name))
+            self.var_dims[irname] = len(dims)
+
+    def declare_vars(self) -> None:
+        for d in self.env.decls:
+            if isinstance(d, ast.VarDecl):
+                sym = self.env.var_sym(d.name)
+                if isinstance(sym.type, LockT) or self.has_lock(sym.type):
+                    self.error(d.loc, "locks are declared with `lock`, not as variables")
+                    continue
+                self.add_var(d.name, sym.type, d.loc)
+            elif isinstance(d, ast.LockDecl):
+                sym = self.env.lookup(d.name)
+                self.add_var(d.name, sym.type, d.loc, role="lock")
+            elif isinstance(d, ast.ProcessDecl):
+                p = self.env.lookup(d.name)
+                pdims = (p.index,) if p.index is not None else ()
+                pc = ir.ScalarType("pc", ir.Const(0), ir.Const(len(p.labels)), p.labels + ("Done",))
+                self.vars.append(
+                    ir.Var(p.pc_var, pc, tuple(dim(x) for x in pdims), d.loc, "pc", d.name)
+                )
+                self.var_dims[p.pc_var] = len(pdims)
+                for v in d.locals:
+                    sym = self.env.local_sym(p, v.name)
+                    self.add_var(sym.irname, sym.type, v.loc, pdims, source=sym.irname)
+
+    def has_lock(self, t: Type) -> bool:
+        return isinstance(t, LockT) or (isinstance(t, MapT) and self.has_lock(t.elem))
+
+    def ndims(self, var: str) -> int:
+        return self.var_dims.get(var, 0)
+
+    # ------------------------------------------------------------------ initial states
+    def init(self) -> ir.Action:
+        def uninitialized(var: str, idx: tuple[ir.Expr, ...], loc: Loc | None) -> ir.Expr:
+            self.error(
+                loc,
+                f"{var} is read before its initial value is set (initial values "
+                "may read only variables declared before)",
+            )
+            return ir.Const(0)
+
+        store = Store(uninitialized, self.ndims)
+        ex = Exec(self.env, store, None)
+        params: list[ir.ParamDecl] = []
+        for d in self.env.decls:
+            if isinstance(d, ast.VarDecl):
+                sym = self.env.var_sym(d.name)
+                self.init_var(ex, sym, d, params, ex.elab)
+            elif isinstance(d, ast.LockDecl):
+                sym = self.env.lookup(d.name)
+                self.init_zero(ex, d.name, sym.type, d.loc)
+            elif isinstance(d, ast.ProcessDecl):
+                p = self.env.lookup(d.name)
+                self.init_process(ex, p, params)
+        guards = [
+            ex.elab.boolean(d.expr, {}) for d in self.env.decls if isinstance(d, ast.InitDecl)
+        ]
+        return ir.Action(
+            "Init",
+            tuple(params),
+            f.conj(ex.guards + guards),
+            (),
+            tuple(store.updates()),
+            self.env.header_loc,
+        )
+
+    def init_zero(
+        self, ex: Exec, name: str, t: Type, loc: Loc, prefix: tuple[Type, ...] = ()
+    ) -> None:
+        whole = MapT(prefix, t) if prefix else t
+        for leaf in leaves(whole):
+            ex.store.write(name + leaf.suffix, Write((), lambda rest: ir.Const(0), f.TRUE, loc))
+
+    def init_var(
+        self,
+        ex: Exec,
+        sym: VarSym,
+        d: ast.VarDecl,
+        params: list[ir.ParamDecl],
+        elab: Elab,
+        scope: dict | None = None,
+        index: tuple[ir.Expr, ...] = (),
+    ) -> None:
+        scope = scope or {}
+        if isinstance(sym.type, ErrT):
+            return
+        if not d.is_choice:
+            v = elab.expr(d.init, scope)
+            lv = elab.lvalue(ast.Name(d.name, d.loc), scope)
+            if lv is not None:
+                ex.assign(lv, v, d.init.loc)
+            return
+        s = elab.set_val(d.init, scope)
+        if s is None:
+            return
+        if not isinstance(sym.type, BoolT | IntT | EnumT) or s.type.elem is None:
+            self.error(d.loc, "`in` chooses the initial value of a scalar variable only")
+            return
+        lohi = bounds(s.type.elem)
+        if lohi is None or any(f.reads_state(x) for x in lohi):
+            self.error(d.init.loc, "the initial choices must form a finite set")
+            return
+        name = sym.irname
+        pt = scalar_type(s.type.elem)
+        params.append(ir.ParamDecl(name, pt))
+        x = ir.Param(name)
+        if not s.full:
+            ex.guards.append(s.member(x))
+        lv = elab.lvalue(ast.Name(d.name, d.loc), scope)
+        if lv is not None:
+            ex.assign(lv, Val(s.type.elem, expr=x), d.init.loc)
+
+    def init_process(self, ex: Exec, p: ProcInfo, params: list[ir.ParamDecl]) -> None:
+        loc = p.decl.loc
+        if p.index is None:
+            ex.store.write(p.pc_var, Write((), lambda rest: ir.Const(0), f.TRUE, loc))
+            elab = Elab(self.env, reader=ex.store.read, proc=p, fx=ex, snapshot=ex.store.snapshot)
+            for v in p.decl.locals:
+                self.init_var(ex, self.env.local_sym(p, v.name), v, params, elab)
+            return
+        ex.store.write(p.pc_var, Write((), lambda rest: ir.Const(0), f.TRUE, loc))
+        for v in p.decl.locals:
+            sym = self.env.local_sym(p, v.name)
+            if isinstance(sym.type, ErrT):
+                continue
+            if v.is_choice:
+                self.error(
+                    v.loc,
+                    "`in` is not supported for variables of a process set; "
+                    "use `init` constraints on a global instead",
+                )
+                continue
+            idx_t = p.index
+
+            def get(
+                idx: tuple[ir.Expr, ...], l2: Loc | None, v: ast.VarDecl = v, idx_t: Type = idx_t
+            ) -> Val:
+                me = Val(idx_t, expr=idx[0])
+                scope = {"self": me, p.decl.index.name: me}
+                return Elab(
+                    self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot
+                ).expr(v.init, scope)
+
+            whole = Val(MapT((idx_t,), sym.type), get=get)
+            probe = get((ir.Param("#1"),), v.loc)
+            if not isinstance(probe.type, ErrT) and (
+                probe.type.__class__ is not sym.type.__class__
+                or isinstance(probe.type, EnumT)
+                and probe.type != sym.type
+            ):
+                self.error(
+                    v.init.loc, f"cannot assign a {probe.type} to {v.name}, which is {sym.type}"
+                )
+                continue
+            ex.write_val(sym.irname, (), MapT((idx_t,), sym.type), whole, v.init.loc, f.TRUE)
+
+    # ------------------------------------------------------------------ actions
+    def action(self, d: ast.ActionDecl) -> ir.Action:
+        scope: dict[str, Val] = {}
+        params = []
+        for prm in d.params:
+            t = self.env.domain(prm.type)
+            if isinstance(t, ErrT):
+                continue
+            params.append(ir.ParamDecl(prm.name, scalar_type(t)))
+            scope[prm.name] = Val(t, expr=ir.Param(prm.name))
+        elab = Elab(self.env, reader=pre_state)
+        elab.active |= set(scope)
+        guard = f.conj(elab.boolean(g, scope) for g in d.guards)
+        store = Store(pre_state, self.ndims)
+        ex = Exec(self.env, store, None)
+        for u in d.updates:
+            v = elab.expr(u.value, scope)  # right-hand sides read the state before the step
+            lv = elab.lvalue(u.target, scope)
+            if lv is not None:
+                ex.assign(lv, v, u.loc)
+        return ir.Action(d.name, tuple(params), guard, (), tuple(store.updates()), d.loc)
+
+    def steps(self, p: ProcInfo) -> list[ir.Action]:
+        out = []
+        for i, s in enumerate(p.decl.steps):
+            store = Store(pre_state, self.ndims)
+            ex = Exec(self.env, store, p, i)
+            idx: tuple[ir.Expr, ...] = (ir.Param("self"),) if p.index is not None else ()
+            at = f.binary("==", ir.Read(p.pc_var, idx, s.loc), ir.Const(i))
+            ex.run(s.body, {})
+            ex.store.write(p.pc_var, Write(idx, lambda rest, pc=ex.next_pc: pc, f.TRUE, s.loc))
+            params = [ir.ParamDecl("self", scalar_type(p.index))] if p.index is not None else []
+            out.append(
+                ir.Action(
+                    f"{p.name}.{s.label}",
+                    tuple(params + ex.hidden),
+                    f.conj([at] + ex.guards),
+                    tuple(ex.checks),
+                    tuple(store.updates()),
+                    s.loc,
+                    p.name,
+                    s.label,
+                )
+            )
+        return out
+
+    # ------------------------------------------------------------------ the rest
+    def consts(self) -> tuple[ir.ConstDecl, ...]:
+        out = []
+        for d in self.env.decls:
+            if isinstance(d, ast.ConstDecl):
+                sym = self.env.const_sym(d.name)
+                value = sym.value.value if isinstance(sym.value, ir.Const) else None
+                t = sym.type
+                if isinstance(t, BoolT):
+                    st = scalar_type(t)
+                else:
+                    own = ir.SymConst(d.name) if value is None else ir.Const(value)
+                    lo = t.lo if isinstance(t, IntT) and t.lo is not None else own
+                    hi = t.hi if isinstance(t, IntT) and t.hi is not None else own
+                    st = ir.ScalarType("int", lo, hi)
+                out.append(ir.ConstDecl(d.name, value, st, d.loc))
+        return tuple(out)
+
+    def assumes(self) -> tuple[tuple[ir.Expr, Loc], ...]:
+        elab = Elab(self.env, reader=None, what="an assume")
+        out = []
+        for d in self.env.decls:
+            if isinstance(d, ast.Assume):
+                c = elab.boolean(d.expr, {})
+                if f.is_false(c):
+                    shown = ", ".join(
+                        f"{n}={self.shown_const(n)}"
+                        for n in sorted(names_in(d.expr))
+                        if n in self.env.symbols and self.is_const(n)
+                    )
+                    self.error(
+                        d.loc,
+                        f"assumption does not hold ({shown})"
+                        if shown
+                        else "assumption does not hold",
+                    )
+                out.append((c, d.loc))
+        return tuple(out)
+
+    def is_const(self, name: str) -> bool:
+        return (
+            isinstance(self.env.symbols[name], ast.ConstDecl)
+            or type(self.env.symbols[name]).__name__ == "ConstSym"
+        )
+
+    def shown_const(self, name: str) -> str:
+        v = self.env.const_sym(name).value
+        if isinstance(v, ir.Const):
+            return ("true" if v.value else "false") if v.is_bool else str(v.value)
+        return "?"
+
+    def invariants(self) -> tuple[ir.Invariant, ...]:
+        elab = Elab(self.env, reader=pre_state)
+        return tuple(
+            ir.Invariant(d.name, elab.boolean(d.expr, {}), d.loc)
+            for d in self.env.decls
+            if isinstance(d, ast.InvariantDecl)
+        )
+
+    def terminal(self) -> ir.Expr | None:
+        elab = Elab(self.env, reader=pre_state)
+        ts = [elab.boolean(d.expr, {}) for d in self.env.decls if isinstance(d, ast.TerminalDecl)]
+        return f.disj(ts) if ts else None
+
+    def expects(self, invariants: tuple[ir.Invariant, ...]) -> tuple[ir.Expect, ...]:
+        out = []
+        inv_names = {i.name for i in invariants}
+        for d in self.env.decls:
+            if not isinstance(d, ast.ExpectDecl) or d.loc.file != self.env.file:
+                continue
+            consts = []
+            for name, value, loc in d.consts:
+                sym = self.env.symbols.get(name)
+                if not self.is_const(name) if sym is not None else True:
+                    self.error(loc, f"expect: there is no constant '{name}'")
+                    continue
+                consts.append((name, int(value)))
+            verdict, prop = d.verdict, None
+            if verdict == "violates":
+                verdict, prop = "invariant", d.detail
+                if prop not in inv_names:
+                    self.error(d.loc, f"expect: there is no invariant '{prop}'")
+            elif verdict == "fails":
+                verdict = d.detail or ""
+                if verdict not in FAIL_KINDS:
+                    self.error(d.loc, f"expect: `fails` takes one of {', '.join(FAIL_KINDS)}")
+                    continue
+            out.append(ir.Expect(tuple(consts), verdict, prop, d.loc, d.steps, d.states))
+        return tuple(out)
+
+
+def names_in(e: object) -> set[str]:
+    """Every Name used in an AST expression (for messages)."""
+    if isinstance(e, ast.Name):
+        return {e.name}
+    out: set[str] = set()
+    if dataclasses.is_dataclass(e):
+        for fld in dataclasses.fields(e):
+            v = getattr(e, fld.name)
+            for x in v if isinstance(v, tuple) else (v,):
+                out |= names_in(x)
+    return out
+
+
+def lower(env: Env) -> ir.Program:
+    """The IR of a resolved spec; errors are collected on env (the caller raises)."""
+    lw = Lowering(env)
+    consts = lw.consts()
+    assumes = lw.assumes()
+    lw.number_processes()
+    lw.declare_vars()
+    init = lw.init()
+    actions = [lw.action(d) for d in env.decls if isinstance(d, ast.ActionDecl)]
+    for p in lw.procs:
+        actions += lw.steps(p)
+    invariants = lw.invariants()
+    processes = tuple(
+        ir.Process(
+            p.name,
+            p.labels,
+            p.pc_var,
+            dim(p.index) if p.index is not None else None,
+            p.decl.loc,
+            p.first_holder,
+            tuple(s.loc for s in p.decl.steps),
+        )
+        for p in lw.procs
+    )
+    sorts = tuple(env.sorts)
+    sizes = tuple((s, n.value) for s, n in env.sorts.items() if isinstance(n, ir.Const))
+    program = ir.Program(
+        env.name,
+        env.file,
+        consts,
+        assumes,
+        tuple(lw.vars),
+        init,
+        tuple(actions),
+        invariants,
+        processes,
+        lw.terminal(),
+        sorts,
+        sizes,
+        lw.expects(invariants),
+    )
+    if env.errors or not program.is_concrete:
+        return program
+    return with_slot_sets(program)

@@ -1,0 +1,539 @@
+"""Text -> AST: the lark grammar (spec/grammar.lark) and one transformer method per rule.
+
+Syntax errors become `SpecError`s at the offending token, with the expected tokens
+spelled in words ("expected a name or '('"), never a lark traceback.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+
+from spec import ast
+from spec.errors import Loc, SpecError, SpecErrors, register_source
+
+GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+# Words the grammar reserves wherever an expression, statement or declaration starts.
+KEYWORDS = frozenset(
+    [
+        "spec",
+        "include",
+        "const",
+        "bool",
+        "assume",
+        "type",
+        "var",
+        "in",
+        "init",
+        "lock",
+        "def",
+        "macro",
+        "invariant",
+        "terminal",
+        "action",
+        "when",
+        "process",
+        "expect",
+        "true",
+        "false",
+        "enum",
+        "symmetric",
+        "record",
+        "set",
+        "skip",
+        "goto",
+        "await",
+        "assert",
+        "unlock",
+        "return",
+        "if",
+        "then",
+        "else",
+        "either",
+        "or",
+        "forall",
+        "exists",
+        "count",
+        "sum",
+        "let",
+        "not",
+        "and",
+        "notin",
+        "subset",
+        "union",
+        "minus",
+        "inter",
+        "except",
+    ]
+)
+
+_TOKEN_WORDS = {
+    "IDENT": "a name",
+    "INT": "a number",
+    "STRING": "a string",
+    "LABEL": "a step label (name:)",
+    "$END": "the end of the file",
+}
+_EXPR_START = {"INT", "TRUE", "FALSE", "IDENT", "LPAR", "LBRACE", "LSQB", "MINUS", "NOT", "IF"}
+_STMT_START = {"SKIP", "GOTO", "AWAIT", "ASSERT", "LOCK", "UNLOCK", "RETURN", "EITHER"}
+
+
+@cache
+def _lark() -> Lark:
+    return Lark(
+        GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+def _terminal_words() -> dict[str, str]:
+    words = dict(_TOKEN_WORDS)
+    for t in _lark().terminals:
+        if t.name not in words and t.pattern.type == "str":
+            words[t.name] = f"'{t.pattern.value}'"
+    return words
+
+
+def describe_expected(expected: set[str]) -> str:
+    """The terminals a parser state accepts, in words; expression starts summarised."""
+    names = set(expected)
+    parts: list[str] = []
+    if len(names & _EXPR_START) >= 6:
+        names -= _EXPR_START | {"FORALL", "EXISTS", "COUNT", "SUM", "LET"}
+        parts.append("an expression")
+    if len(names & _STMT_START) >= 6:
+        names -= _STMT_START
+        parts.append("a statement")
+    words = _terminal_words()
+    parts += sorted(words.get(n, n.lower()) for n in names)
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def _syntax_error(e: UnexpectedInput, filename: str, text: str) -> SpecError:
+    if isinstance(e, UnexpectedCharacters):
+        char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        return SpecError(Loc(filename, e.line, e.column), f"unexpected character {char!r}")
+    expected = describe_expected(set(getattr(e, "expected", ()) or ()))
+    tail = f"; expected {expected}" if expected else ""
+    token = getattr(e, "token", None)
+    if isinstance(e, UnexpectedEOF) or token is None or token.type == "$END":
+        lines = text.splitlines() or [""]
+        loc = Loc(filename, len(lines), len(lines[-1]) + 1)
+        return SpecError(loc, "unexpected end of file" + tail)
+    shown = token.value
+    hint = ""
+    if shown in KEYWORDS and "IDENT" in (getattr(e, "expected", ()) or ()):
+        hint = f" ('{shown}' is a keyword and cannot be a name)"
+    return SpecError(Loc(filename, token.line, token.column), f"unexpected '{shown}'{hint}{tail}")
+
+
+def parse(text: str, filename: str) -> ast.Module:
+    """Parse one file's text. Raises SpecErrors."""
+    register_source(filename, text)
+    errors: list[SpecError] = []
+
+    def check_name(tok: Token) -> None:
+        if tok.value.startswith("__"):
+            name = tok.value.rstrip(": \t")
+            loc = Loc(filename, tok.line, tok.column)
+            errors.append(SpecError(loc, f"names starting with '__' are reserved: '{name}'"))
+
+    try:
+        tree = _lark().parse(text)
+        for tok in tree.scan_values(lambda v: isinstance(v, Token)):
+            if tok.type in ("IDENT", "LABEL"):
+                check_name(tok)
+        module = _Builder(filename, errors).transform(tree)
+    except UnexpectedInput as e:
+        errors.append(_syntax_error(e, filename, text))
+        raise SpecErrors(errors) from None
+    if errors:
+        raise SpecErrors(errors)
+    return module
+
+
+def _loc(filename: str, meta: Any) -> Loc:
+    return Loc(filename, getattr(meta, "line", 1), getattr(meta, "column", 1))
+
+
+def _unescape(tok: Token) -> str:
+    """A string literal's contents; only \\" and \\\\ (and any \\x as x) are escapes."""
+    body = tok.value[1:-1]
+    out, i = [], 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            i += 1
+        out.append(body[i])
+        i += 1
+    return "".join(out)
+
+
+def _int(tok: Token) -> int:
+    return int(tok.value, 16) if tok.value.lower().startswith("0x") else int(tok.value)
+
+
+def _stmts(x: Any) -> tuple[ast.Stmt, ...]:
+    """A branch is a block (tuple of statements) or one statement."""
+    if x is None:
+        return ()
+    return x if isinstance(x, tuple) else (x,)
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """One method per grammar rule (or alias); each returns an AST node."""
+
+    def __init__(self, filename: str, errors: list[SpecError]) -> None:
+        super().__init__()
+        self.file = filename
+        self.errors = errors
+
+    def _at(self, meta: Any) -> Loc:
+        return _loc(self.file, meta)
+
+    def _tloc(self, tok: Token) -> Loc:
+        return Loc(self.file, tok.line, tok.column)
+
+    def _decl_name(self, tok: Token) -> str:
+        """A name being declared: keywords are refused here (they could never be used)."""
+        if tok.value in KEYWORDS:
+            self.errors.append(
+                SpecError(self._tloc(tok), f"'{tok.value}' is a keyword and cannot be a name")
+            )
+        return str(tok.value)
+
+    # ---------------------------------------------------------------- top level
+    def start(self, meta: Any, c: list) -> ast.Module:
+        return ast.Module(self.file, tuple(c))
+
+    def spec_header(self, meta: Any, c: list) -> ast.SpecHeader:
+        return ast.SpecHeader(self._decl_name(c[0]), self._at(meta))
+
+    def include(self, meta: Any, c: list) -> ast.Include:
+        return ast.Include(_unescape(c[0]), self._at(meta))
+
+    def const_decl(self, meta: Any, c: list) -> ast.ConstDecl:
+        return ast.ConstDecl(self._decl_name(c[0]), c[1], c[2], self._at(meta))
+
+    def const_range(self, meta: Any, c: list) -> ast.RangeType:
+        return ast.RangeType(c[0], c[1], self._at(meta))
+
+    def assume(self, meta: Any, c: list) -> ast.Assume:
+        return ast.Assume(c[0], self._at(meta))
+
+    def type_decl(self, meta: Any, c: list) -> ast.TypeDecl:
+        return ast.TypeDecl(self._decl_name(c[0]), c[1], self._at(meta))
+
+    def var_decl(self, meta: Any, c: list) -> ast.VarDecl:
+        is_choice, init = c[2]
+        return ast.VarDecl(self._decl_name(c[0]), c[1], init, is_choice, self._at(meta))
+
+    local_var = var_decl
+
+    def init_value(self, meta: Any, c: list) -> tuple[bool, ast.Expr]:
+        return False, c[0]
+
+    def init_in(self, meta: Any, c: list) -> tuple[bool, ast.Expr]:
+        return True, c[0]
+
+    def init_decl(self, meta: Any, c: list) -> ast.InitDecl:
+        return ast.InitDecl(c[0], self._at(meta))
+
+    def lock_decl(self, meta: Any, c: list) -> ast.LockDecl:
+        return ast.LockDecl(self._decl_name(c[0]), c[1] or (), self._at(meta))
+
+    def def_decl(self, meta: Any, c: list) -> ast.DefDecl:
+        params = tuple(n for n, _ in c[1] or ())
+        return ast.DefDecl(self._decl_name(c[0]), params, c[2], self._at(meta))
+
+    def macro_decl(self, meta: Any, c: list) -> ast.MacroDecl:
+        params = tuple(n for n, _ in c[1] or ())
+        return ast.MacroDecl(self._decl_name(c[0]), params, c[2], self._at(meta))
+
+    def invariant_decl(self, meta: Any, c: list) -> ast.InvariantDecl:
+        return ast.InvariantDecl(self._decl_name(c[0]), c[1], self._at(meta))
+
+    def terminal_decl(self, meta: Any, c: list) -> ast.TerminalDecl:
+        return ast.TerminalDecl(c[0], self._at(meta))
+
+    def action_decl(self, meta: Any, c: list) -> ast.ActionDecl:
+        items = c[2]
+        guards = tuple(x for x in items if not isinstance(x, ast.Primed))
+        updates = tuple(x for x in items if isinstance(x, ast.Primed))
+        return ast.ActionDecl(self._decl_name(c[0]), c[1] or (), guards, updates, self._at(meta))
+
+    def action_body(self, meta: Any, c: list) -> list:
+        return c
+
+    def when(self, meta: Any, c: list) -> ast.Expr:
+        return c[0]
+
+    def primed(self, meta: Any, c: list) -> ast.Primed:
+        return ast.Primed(c[0], c[1], self._at(meta))
+
+    def params(self, meta: Any, c: list) -> tuple[ast.Param, ...]:
+        return tuple(c)
+
+    def param(self, meta: Any, c: list) -> ast.Param:
+        return ast.Param(self._decl_name(c[0]), c[1], self._at(meta))
+
+    def process_decl(self, meta: Any, c: list) -> ast.ProcessDecl:
+        sym, name, binder, dom, *rest = c
+        index = None
+        if binder is not None:
+            index = ast.Param(self._decl_name(binder), dom, self._tloc(binder))
+        local_vars = tuple(x for x in rest if isinstance(x, ast.VarDecl))
+        steps = tuple(x for x in rest if isinstance(x, ast.Step))
+        return ast.ProcessDecl(
+            self._decl_name(name), index, sym is not None, local_vars, steps, self._at(meta)
+        )
+
+    def step(self, meta: Any, c: list) -> ast.Step:
+        label = c[0].value.rstrip(": \t")
+        if label in KEYWORDS:
+            self.errors.append(
+                SpecError(self._tloc(c[0]), f"'{label}' is a keyword and cannot be a label")
+            )
+        return ast.Step(label, tuple(c[1:]), self._tloc(c[0]))
+
+    def expect_decl(self, meta: Any, c: list) -> ast.ExpectDecl:
+        consts, (verdict, detail, steps, states) = c
+        return ast.ExpectDecl(consts or (), verdict, detail, steps, states, self._at(meta))
+
+    def expect_consts(self, meta: Any, c: list) -> tuple:
+        return tuple(c)
+
+    def expect_const(self, meta: Any, c: list) -> tuple[str, int | bool, Loc]:
+        value = c[1].value if isinstance(c[1], ast.BoolLit | ast.Num) else c[1]
+        return str(c[0]), value, self._tloc(c[0])
+
+    def neg_num(self, meta: Any, c: list) -> ast.Num:
+        return ast.Num(-_int(c[0]), self._at(meta))
+
+    def _verdict(self, kind: str, detail: Token | None, bound: tuple | None) -> tuple:
+        steps, states = bound or (None, None)
+        return kind, (str(detail) if detail is not None else None), steps, states
+
+    def verdict_holds(self, meta: Any, c: list) -> tuple:
+        return self._verdict("holds", None, c[0])
+
+    def verdict_violates(self, meta: Any, c: list) -> tuple:
+        return self._verdict("violates", c[0], c[1])
+
+    def verdict_deadlock(self, meta: Any, c: list) -> tuple:
+        return self._verdict("deadlock", None, c[0])
+
+    def verdict_fails(self, meta: Any, c: list) -> tuple:
+        return self._verdict("fails", c[0], c[1])
+
+    def expect_bound(self, meta: Any, c: list) -> tuple[int | None, int | None]:
+        ints = [_int(t) for t in c if t is not None]
+        if len(c) == 1:  # `with N states`
+            return None, ints[0]
+        return ints[0], (ints[1] if len(ints) > 1 else None)
+
+    # ---------------------------------------------------------------- types
+    def bool_type(self, meta: Any, c: list) -> ast.BoolType:
+        return ast.BoolType(self._at(meta))
+
+    def range_type(self, meta: Any, c: list) -> ast.RangeType:
+        return ast.RangeType(c[0], c[1], self._at(meta))
+
+    def enum_type(self, meta: Any, c: list) -> ast.EnumType:
+        return ast.EnumType(c[0], self._at(meta))
+
+    def named_type(self, meta: Any, c: list) -> ast.NamedType:
+        return ast.NamedType(str(c[0]), self._at(meta))
+
+    def symmetric_type(self, meta: Any, c: list) -> ast.SymmetricType:
+        return ast.SymmetricType(c[1], self._at(meta))
+
+    def record_type(self, meta: Any, c: list) -> ast.RecordType:
+        return ast.RecordType(tuple(c), self._at(meta))
+
+    def field_type(self, meta: Any, c: list) -> tuple[str, ast.TypeExpr, Loc]:
+        return str(c[0]), c[1], self._tloc(c[0])
+
+    def map_type(self, meta: Any, c: list) -> ast.MapType:
+        return ast.MapType(c[0], c[1], self._at(meta))
+
+    def set_type(self, meta: Any, c: list) -> ast.SetType:
+        return ast.SetType(c[0], self._at(meta))
+
+    def domains(self, meta: Any, c: list) -> tuple[ast.TypeExpr, ...]:
+        return tuple(c)
+
+    def names(self, meta: Any, c: list) -> tuple:
+        return tuple((self._decl_name(t), self._tloc(t)) for t in c)
+
+    # ---------------------------------------------------------------- statements
+    def block(self, meta: Any, c: list) -> tuple[ast.Stmt, ...]:
+        return tuple(c)
+
+    def assign(self, meta: Any, c: list) -> ast.Assign:
+        return ast.Assign(c[0], c[1], self._at(meta))
+
+    def skip(self, meta: Any, c: list) -> ast.Skip:
+        return ast.Skip(self._at(meta))
+
+    def goto(self, meta: Any, c: list) -> ast.Goto:
+        return ast.Goto(str(c[0]), self._at(meta))
+
+    def await_(self, meta: Any, c: list) -> ast.Await:
+        return ast.Await(c[0], self._at(meta))
+
+    def assert_(self, meta: Any, c: list) -> ast.Assert:
+        msg = _unescape(c[1]) if c[1] is not None else None
+        return ast.Assert(c[0], msg, self._at(meta))
+
+    def lock(self, meta: Any, c: list) -> ast.LockStmt:
+        return ast.LockStmt(c[0], self._at(meta))
+
+    def unlock(self, meta: Any, c: list) -> ast.UnlockStmt:
+        return ast.UnlockStmt(c[0], self._at(meta))
+
+    def return_(self, meta: Any, c: list) -> ast.Return:
+        return ast.Return(c[0], self._at(meta))
+
+    def call_stmt(self, meta: Any, c: list) -> ast.CallStmt:
+        return ast.CallStmt(c[0], self._at(meta))
+
+    def if_stmt(self, meta: Any, c: list) -> ast.If:
+        return ast.If(c[0], _stmts(c[1]), _stmts(c[2]), self._at(meta))
+
+    def either_stmt(self, meta: Any, c: list) -> ast.Either:
+        return ast.Either(tuple(c), self._at(meta))
+
+    def lv_name(self, meta: Any, c: list) -> ast.Name:
+        return ast.Name(str(c[0]), self._at(meta))
+
+    def lv_index(self, meta: Any, c: list) -> ast.Index:
+        return ast.Index(c[0], c[1], self._at(meta))
+
+    def lv_field(self, meta: Any, c: list) -> ast.Field:
+        return ast.Field(c[0], str(c[1]), self._at(meta))
+
+    # ---------------------------------------------------------------- expressions
+    def quant(self, meta: Any, c: list) -> ast.Quant:
+        return ast.Quant(c[0], c[1], c[2], self._at(meta))
+
+    def quant_kw(self, meta: Any, c: list) -> str:
+        return str(c[0])
+
+    def binders(self, meta: Any, c: list) -> tuple[ast.Binder, ...]:
+        return tuple(c)
+
+    def binder(self, meta: Any, c: list) -> ast.Binder:
+        return ast.Binder(self._decl_name(c[0]), c[1], self._at(meta))
+
+    def let_expr(self, meta: Any, c: list) -> ast.Let:
+        return ast.Let(tuple(c[:-1]), c[-1], self._at(meta))
+
+    def let_binding(self, meta: Any, c: list) -> tuple[str, ast.Expr, Loc]:
+        return self._decl_name(c[0]), c[1], self._tloc(c[0])
+
+    def ite(self, meta: Any, c: list) -> ast.IfExpr:
+        return ast.IfExpr(c[0], c[1], c[2], self._at(meta))
+
+    def _bin(self, op: str, meta: Any, c: list) -> ast.BinOp:
+        return ast.BinOp(op, c[0], c[-1], self._at(meta))
+
+    def iff(self, meta: Any, c: list) -> ast.BinOp:
+        return self._bin("<=>", meta, c)
+
+    def implies(self, meta: Any, c: list) -> ast.BinOp:
+        return self._bin("=>", meta, c)
+
+    def or_(self, meta: Any, c: list) -> ast.BinOp:
+        return self._bin("or", meta, c)
+
+    def and_(self, meta: Any, c: list) -> ast.BinOp:
+        return self._bin("and", meta, c)
+
+    def inter(self, meta: Any, c: list) -> ast.BinOp:
+        return self._bin("inter", meta, c)
+
+    def range(self, meta: Any, c: list) -> ast.BinOp:
+        return self._bin("..", meta, c)
+
+    def not_(self, meta: Any, c: list) -> ast.Unary:
+        return ast.Unary("not", c[0], self._at(meta))
+
+    def neg(self, meta: Any, c: list) -> ast.Expr:
+        if isinstance(c[0], ast.Num):
+            return ast.Num(-c[0].value, self._at(meta))
+        return ast.Unary("-", c[0], self._at(meta))
+
+    def compare(self, meta: Any, c: list) -> ast.BinOp:
+        return ast.BinOp(c[1], c[0], c[2], self._at(meta))
+
+    set_binop = arith_op = compare
+
+    def compare_op(self, meta: Any, c: list) -> str:
+        return str(c[0])
+
+    set_op = add_op = mul_op = compare_op
+
+    def index(self, meta: Any, c: list) -> ast.Index:
+        return ast.Index(c[0], c[1], self._at(meta))
+
+    def field(self, meta: Any, c: list) -> ast.Field:
+        return ast.Field(c[0], str(c[1]), self._at(meta))
+
+    def num(self, meta: Any, c: list) -> ast.Num:
+        return ast.Num(_int(c[0]), self._at(meta))
+
+    def true(self, meta: Any, c: list) -> ast.BoolLit:
+        return ast.BoolLit(True, self._at(meta))
+
+    def false(self, meta: Any, c: list) -> ast.BoolLit:
+        return ast.BoolLit(False, self._at(meta))
+
+    def name(self, meta: Any, c: list) -> ast.Name:
+        return ast.Name(str(c[0]), self._at(meta))
+
+    def call(self, meta: Any, c: list) -> ast.Call:
+        return ast.Call(str(c[0]), c[1] or (), self._at(meta))
+
+    def set_lit(self, meta: Any, c: list) -> ast.SetLit:
+        return ast.SetLit(c[0] or (), self._at(meta))
+
+    def record_lit(self, meta: Any, c: list) -> ast.RecordLit:
+        return ast.RecordLit(tuple(c), self._at(meta))
+
+    def record_except(self, meta: Any, c: list) -> ast.RecordExcept:
+        return ast.RecordExcept(c[0], tuple(c[1:]), self._at(meta))
+
+    def field_value(self, meta: Any, c: list) -> tuple[str, ast.Expr, Loc]:
+        return str(c[0]), c[1], self._at(meta)
+
+    field_set = field_value
+
+    def map_lit(self, meta: Any, c: list) -> ast.MapLit:
+        pairs = c[:-1]
+        binders = tuple(
+            ast.Binder(self._decl_name(pairs[i]), pairs[i + 1], self._tloc(pairs[i]))
+            for i in range(0, len(pairs), 2)
+        )
+        return ast.MapLit(binders, c[-1], self._at(meta))
+
+    def map_except(self, meta: Any, c: list) -> ast.MapExcept:
+        return ast.MapExcept(c[0], tuple(c[1:]), self._at(meta))
+
+    def map_update(self, meta: Any, c: list) -> tuple[tuple[ast.Expr, ...], ast.Expr]:
+        return c[0], c[1]
+
+    def exprs(self, meta: Any, c: list) -> tuple[ast.Expr, ...]:
+        return tuple(c)

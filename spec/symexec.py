@@ -1,0 +1,383 @@
+"""Statements: symbolic execution of one atomic step into guard, checks and updates.
+
+The store keeps, for each IR variable, the writes made so far in the step (a point
+write of one element, or a write of every element under an index prefix), each with
+the path condition under which it happens. Reading an element folds those writes over
+the pre-state, so every expression stays an expression of the state before the step,
+as the IR requires. Conditionals become path conditions (`cond` of the updates, Ite
+values), `either` a hidden parameter, `goto` and `return` flags on the path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from spec import ast, ir
+from spec import fold as f
+from spec.checker import PRELUDE
+from spec.elab import ERR, Elab, LValue, Reader, ite_val, pre_state
+from spec.errors import Loc
+from spec.symbols import ByName, ProcInfo, Val
+from spec.types import BoolT, ErrT, IntT, LockT, Type, bounds, leaves, sort_of, unify
+
+
+@dataclass
+class Write:
+    """var[prefix + rest] := value(rest) when cond, for every rest (none for a point write)."""
+
+    prefix: tuple[ir.Expr, ...]
+    value: Callable[[tuple[ir.Expr, ...]], ir.Expr]
+    cond: ir.Expr
+    loc: Loc
+
+
+class Store:
+    def __init__(self, base: Reader, ndims: Callable[[str], int]) -> None:
+        self.base = base
+        self.ndims = ndims
+        self.writes: dict[str, list[Write]] = {}
+        self.order: list[tuple[str, int]] = []
+
+    def read(
+        self, var: str, idx: tuple[ir.Expr, ...], loc: Loc | None, upto: int | None = None
+    ) -> ir.Expr:
+        ws = self.writes.get(var, [])
+        for k in range((len(ws) if upto is None else upto) - 1, -1, -1):
+            w = ws[k]
+            n = len(w.prefix)
+            c = f.conj((w.cond, f.eq_all(idx[:n], w.prefix)))
+            if f.is_false(c):
+                continue
+            v = w.value(idx[n:])
+            if f.is_true(c):
+                return v
+            return f.ite(c, v, self.read(var, idx, loc, k))
+        return self.base(var, idx, loc)
+
+    def snapshot(self) -> Reader:
+        """A reader of the state as it is now, unaffected by later writes."""
+        upto = {v: len(ws) for v, ws in self.writes.items()}
+        return lambda var, idx, loc: self.read(var, idx, loc, upto.get(var, 0))
+
+    def write(self, var: str, w: Write) -> None:
+        ws = self.writes.setdefault(var, [])
+        self.order.append((var, len(ws)))
+        ws.append(w)
+
+    def updates(self) -> list[ir.Update]:
+        out: list[ir.Update] = []
+        for var, k in self.order:
+            w = self.writes[var][k]
+            n, total = len(w.prefix), self.ndims(var)
+            if n == total:
+                out.append(ir.Assign(var, w.prefix, w.value(()), w.cond, w.loc))
+                continue
+            params = tuple(f"#{i + 1}" for i in range(total))
+            idx = tuple(ir.Param(p) for p in params)
+            value = w.value(idx[n:])
+            if n:
+                old = self.read(var, idx, w.loc, k)
+                value = f.ite(f.eq_all(idx[:n], w.prefix), value, old)
+            out.append(ir.AssignAll(var, params, value, w.cond, w.loc))
+        return out
+
+
+def same_read(a: ir.Expr, b: ir.Expr) -> bool:
+    """Both read the same element (wherever the reads were written)."""
+    return (
+        isinstance(a, ir.Read) and isinstance(b, ir.Read) and (a.var, a.index) == (b.var, b.index)
+    )
+
+
+@dataclass
+class Frame:
+    """A macro being inlined: whether it has returned (on this path) and its value."""
+
+    name: str
+    returned: ir.Expr
+    call: Loc
+    result: Val | None = None
+
+
+class Exec:
+    """Runs the statements of one step (or of the initial state, `proc` None)."""
+
+    def __init__(
+        self, env: object, store: Store, proc: ProcInfo | None, label: int | None = None
+    ) -> None:
+        self.env = env
+        self.store = store
+        self.proc = proc
+        self.elab = Elab(env, reader=store.read, proc=proc, fx=self, snapshot=store.snapshot)
+        self.path: ir.Expr = f.TRUE
+        self.jumped: ir.Expr = f.FALSE
+        self.frames: list[Frame] = []
+        self.guards: list[ir.Expr] = []
+        self.checks: list[ir.Check] = []
+        self.hidden: list[ir.ParamDecl] = []
+        self.label = label
+        self.next_pc: ir.Expr | None = None
+        if label is not None and proc is not None:
+            self.next_pc = ir.Const(label + 1)
+
+    def error(self, loc: Loc, msg: str) -> None:
+        self.elab.error(loc, msg)
+
+    def eff(self) -> ir.Expr:
+        """The condition under which the statement being executed runs."""
+        stops = [self.jumped] + [fr.returned for fr in self.frames]
+        return f.conj([self.path] + [f.negate(s) for s in stops])
+
+    @contextmanager
+    def assuming(self, cond: ir.Expr) -> Iterator[None]:
+        saved = self.path
+        self.path = f.conj((saved, cond))
+        try:
+            yield
+        finally:
+            self.path = saved
+
+    # ------------------------------------------------------------------ writes
+    def assign(self, lv: LValue, v: Val, loc: Loc) -> None:
+        if lv.lock:
+            self.error(loc, f"{lv.name} is a lock: it changes only by lock, unlock and trylock")
+            return
+        if isinstance(v.type, ErrT) or isinstance(lv.type, ErrT):
+            return
+        if unify(lv.type, v.type) is None:
+            self.error(loc, f"cannot assign a {v.type} to {lv.name}, which is {lv.type}")
+            return
+        s = sort_of(lv.type)
+        if s and sort_of(v.type) != s:
+            self.error(
+                loc,
+                f"{lv.name} holds symmetric {s} values; a literal or other value breaks symmetry",
+            )
+            return
+        self.write_val(lv.irname, lv.index, lv.type, v, loc)
+
+    def write_val(
+        self,
+        irname: str,
+        idx: tuple[ir.Expr, ...],
+        t: Type,
+        v: Val,
+        loc: Loc,
+        cond: ir.Expr | None = None,
+    ) -> None:
+        cond = self.eff() if cond is None else cond
+        loc = self.site(loc)
+        for leaf in leaves(t):
+            name = irname + leaf.suffix
+            probe = tuple(ir.Param(f"#{i + 1}") for i in range(len(leaf.dims)))
+            value = leaf.get(v, probe)
+            self.check_range(value, leaf.type, name, loc)
+            if self.store.base is pre_state and same_read(
+                value, self.store.read(name, idx + probe, loc)
+            ):
+                continue  # writes back what is there (`{ r except f = e }` leaves the rest)
+            self.store.write(name, Write(idx, lambda rest, g=leaf.get: g(v, rest), cond, loc))
+
+    def site(self, loc: Loc) -> Loc:
+        """Where a step's effects are reported: inside a prelude primitive, at its call."""
+        for fr in self.frames:
+            if loc.file == str(PRELUDE):
+                return fr.call
+        return loc
+
+    def check_range(self, e: ir.Expr, t: Type, name: str, loc: Loc) -> None:
+        if not isinstance(t, IntT) or not isinstance(e, ir.Const):
+            return
+        b = bounds(t)
+        if (
+            b
+            and all(isinstance(x, ir.Const) for x in b)
+            and not b[0].value <= e.value <= b[1].value
+        ):
+            self.error(
+                loc, f"value {e.value} is outside the range {b[0].value}..{b[1].value} of {name}"
+            )
+
+    def write_scalar(self, lv: LValue, value: ir.Expr, cond: ir.Expr, loc: Loc) -> None:
+        self.store.write(lv.irname, Write(lv.index, lambda rest: value, cond, loc))
+
+    # ------------------------------------------------------------------ statements
+    def run(self, stmts: tuple[ast.Stmt, ...], scope: dict) -> None:
+        for s in stmts:
+            getattr(self, "s_" + type(s).__name__)(s, scope)
+
+    def s_Assign(self, s: ast.Assign, scope: dict) -> None:
+        v = self.elab.expr(s.value, scope)
+        lv = self.elab.lvalue(s.target, scope)
+        if lv is not None:
+            self.assign(lv, v, s.loc)
+
+    def s_Skip(self, s: ast.Skip, scope: dict) -> None:
+        pass
+
+    def s_Goto(self, s: ast.Goto, scope: dict) -> None:
+        if self.proc is None or self.next_pc is None:
+            self.error(s.loc, "goto is only allowed in a process step")
+            return
+        if s.label not in self.proc.labels:
+            self.error(
+                s.loc,
+                f"goto to unknown label '{s.label}' (labels of {self.proc.name}: "
+                f"{', '.join(self.proc.labels)})",
+            )
+            return
+        eff = self.eff()
+        self.next_pc = f.ite(eff, ir.Const(self.proc.labels.index(s.label)), self.next_pc)
+        self.jumped = f.disj((self.jumped, eff))
+
+    def s_If(self, s: ast.If, scope: dict) -> None:
+        c = self.elab.boolean(s.cond, scope)
+        with self.assuming(c):
+            self.run(s.then, scope)
+        with self.assuming(f.negate(c)):
+            self.run(s.other, scope)
+
+    def s_Await(self, s: ast.Await, scope: dict) -> None:
+        c = self.elab.boolean(s.cond, scope)
+        self.guards.append(f.implies(self.eff(), c))
+
+    def s_Either(self, s: ast.Either, scope: dict) -> None:
+        name = f"either#{len(self.hidden) + 1}"
+        n = len(s.branches)
+        self.hidden.append(
+            ir.ParamDecl(
+                name,
+                ir.ScalarType(
+                    "int", ir.Const(0), ir.Const(n - 1), tuple(f"branch{i + 1}" for i in range(n))
+                ),
+                hidden=True,
+            )
+        )
+        for i, branch in enumerate(s.branches):
+            with self.assuming(f.binary("==", ir.Param(name), ir.Const(i))):
+                self.run(branch, scope)
+
+    def s_Assert(self, s: ast.Assert, scope: dict) -> None:
+        c = self.elab.boolean(s.cond, scope)
+        msg = s.message or "assertion failed"
+        self.checks.append(ir.Check("assert", f.implies(self.eff(), c), msg, self.site(s.loc)))
+
+    def lock_place(self, target: ast.Expr, scope: dict, what: str) -> LValue | None:
+        if self.proc is None:
+            self.error(target.loc, f"{what} is only allowed inside a process")
+            return None
+        lv = self.elab.lvalue(target, scope)
+        if lv is None:
+            return None
+        if not lv.lock or not isinstance(lv.type, LockT):
+            self.error(target.loc, f"{what} of {lv.name}, which is not a lock")
+            return None
+        return lv
+
+    def s_LockStmt(self, s: ast.LockStmt, scope: dict) -> None:
+        lv = self.lock_place(s.target, scope, "lock")
+        if lv is None:
+            return
+        held = self.store.read(lv.irname, lv.index, s.loc)
+        me, eff = self.elab.me(), self.eff()
+        self.guards.append(
+            f.implies(eff, f.disj((f.binary("==", held, ir.Const(0)), f.binary("==", held, me))))
+        )
+        self.checks.append(
+            ir.Check(
+                "lock",
+                f.implies(eff, f.binary("!=", held, me)),
+                f"lock {lv.name} re-acquired by its holder (self-deadlock)",
+                self.site(s.loc),
+            )
+        )
+        self.write_scalar(lv, me, eff, self.site(s.loc))
+
+    def s_UnlockStmt(self, s: ast.UnlockStmt, scope: dict) -> None:
+        lv = self.lock_place(s.target, scope, "unlock")
+        if lv is None:
+            return
+        held = self.store.read(lv.irname, lv.index, s.loc)
+        me, eff = self.elab.me(), self.eff()
+        self.checks.append(
+            ir.Check(
+                "lock",
+                f.implies(eff, f.binary("!=", held, ir.Const(0))),
+                f"unlock of {lv.name}, which is not held",
+                self.site(s.loc),
+            )
+        )
+        self.checks.append(
+            ir.Check(
+                "lock",
+                f.implies(eff, f.binary("==", held, me)),
+                f"unlock of {lv.name}, which is held by another process",
+                self.site(s.loc),
+            )
+        )
+        self.write_scalar(lv, ir.Const(0), eff, self.site(s.loc))
+
+    def s_Return(self, s: ast.Return, scope: dict) -> None:
+        if not self.frames:
+            self.error(s.loc, "return outside a macro")
+            return
+        fr = self.frames[-1]
+        v = self.elab.expr(s.value, scope)
+        eff = self.eff()
+        if fr.result is None:
+            fr.result = v
+        else:
+            t = unify(fr.result.type, v.type)
+            if t is None:
+                self.error(
+                    s.loc, f"macro {fr.name} returns {fr.result.type} elsewhere, not {v.type}"
+                )
+                return
+            fr.result = ite_val(eff, v, fr.result, t)
+        fr.returned = f.disj((fr.returned, eff))
+
+    def s_CallStmt(self, s: ast.CallStmt, scope: dict) -> None:
+        self.elab.expr(s.call, scope)
+
+    # ------------------------------------------------------------------ effects
+    def trylock(self, lv: LValue, loc: Loc) -> ir.Expr:
+        if self.proc is None:
+            self.error(loc, "trylock is only allowed inside a process")
+            return f.FALSE
+        held = self.store.read(lv.irname, lv.index, loc)
+        free = f.binary("==", held, ir.Const(0))
+        self.write_scalar(lv, self.elab.me(), f.conj((self.eff(), free)), loc)
+        return free
+
+    def cas(self, lv: LValue, old: Val, new: Val, loc: Loc) -> ir.Expr:
+        for v in (old, new):
+            if not isinstance(v.type, ErrT) and unify(lv.type, v.type) is None:
+                self.error(loc, f"cas on {lv.name} ({lv.type}) with a {v.type}")
+                return f.FALSE
+        cur = self.store.read(lv.irname, lv.index, loc)
+        ok = f.binary("==", cur, old.expr)
+        self.check_range(new.expr, lv.type, lv.name, loc)
+        self.write_scalar(lv, new.expr, f.conj((self.eff(), ok)), loc)
+        return ok
+
+    def test_and_set(self, lv: LValue, loc: Loc) -> ir.Expr:
+        cur = self.store.read(lv.irname, lv.index, loc)
+        self.write_scalar(lv, f.TRUE, self.eff(), loc)
+        return cur
+
+    def call_macro(
+        self, macro: ast.MacroDecl, args: tuple[ast.Expr, ...], scope: dict, loc: Loc
+    ) -> Val:
+        if any(fr.name == macro.name for fr in self.frames):
+            self.error(loc, f"macro {macro.name} calls itself")
+            return ERR
+        inner = {p: ByName(a, scope) for p, a in zip(macro.params, args)}
+        fr = Frame(macro.name, f.FALSE, self.frames[0].call if self.frames else loc)
+        self.frames.append(fr)
+        try:
+            self.run(macro.body, inner)
+        finally:
+            self.frames.pop()
+        return fr.result or Val(BoolT(), expr=f.FALSE)

@@ -1,0 +1,201 @@
+"""Types of the checker and the lowering, and how a typed value maps onto IR slots.
+
+Scalar types carry their bounds as IR expressions (constants folded, or symbolic);
+`IntT(None, None)` is an int of unknown range (the result of arithmetic). A scalar of a
+symmetric sort carries the sort's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from spec import ir
+from spec.fold import const
+
+
+@dataclass(frozen=True)
+class BoolT:
+    def __str__(self) -> str:
+        return "bool"
+
+
+@dataclass(frozen=True)
+class IntT:
+    lo: ir.Expr | None = None
+    hi: ir.Expr | None = None
+    sort: str | None = None
+
+    def __str__(self) -> str:
+        if self.sort:
+            return self.sort
+        if isinstance(self.lo, ir.Const) and isinstance(self.hi, ir.Const):
+            return f"{self.lo.value}..{self.hi.value}"
+        return "int"
+
+
+@dataclass(frozen=True)
+class EnumT:
+    name: str
+    values: tuple[str, ...]
+    sort: str | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class LockT:
+    def __str__(self) -> str:
+        return "lock"
+
+
+@dataclass(frozen=True)
+class RecordT:
+    fields: tuple[tuple[str, Type], ...]
+    name: str = ""
+
+    def field(self, name: str) -> Type | None:
+        return dict(self.fields).get(name)
+
+    def __str__(self) -> str:
+        return self.name or "record { " + ", ".join(f"{f}: {t}" for f, t in self.fields) + " }"
+
+
+@dataclass(frozen=True)
+class MapT:
+    dims: tuple[Type, ...]  # scalar, finite
+    elem: Type
+
+    def __str__(self) -> str:
+        return "[" + ", ".join(map(str, self.dims)) + f"] -> {self.elem}"
+
+
+@dataclass(frozen=True)
+class SetT:
+    elem: Type | None  # None: the empty literal `{}`, a set of anything
+
+    def __str__(self) -> str:
+        return f"set of {self.elem}" if self.elem else "set"
+
+
+@dataclass(frozen=True)
+class ProcT:
+    """A process (instance) named in done(..)/at(..)."""
+
+    process: str
+
+    def __str__(self) -> str:
+        return f"process {self.process}"
+
+
+@dataclass(frozen=True)
+class ErrT:
+    """The type of an expression that already had an error: compatible with anything."""
+
+    def __str__(self) -> str:
+        return "?"
+
+
+Type = BoolT | IntT | EnumT | LockT | RecordT | MapT | SetT | ProcT | ErrT
+SCALARS = (BoolT, IntT, EnumT, LockT)
+
+
+def bounds(t: Type) -> tuple[ir.Expr, ir.Expr] | None:
+    """lo..hi of a finite scalar type (None for an int of unknown range)."""
+    if isinstance(t, BoolT):
+        return const(0), const(1)
+    if isinstance(t, EnumT):
+        return const(0), const(len(t.values) - 1)
+    if isinstance(t, IntT):
+        if t.lo is None or t.hi is None:
+            return None
+        return t.lo, t.hi
+    return None
+
+
+def sort_of(t: Type) -> str | None:
+    return t.sort if isinstance(t, IntT | EnumT) else None
+
+
+def unify(a: Type, b: Type) -> Type | None:
+    """The common type of two values that may be compared or merged, or None."""
+    if isinstance(a, ErrT):
+        return b
+    if isinstance(b, ErrT):
+        return a
+    if isinstance(a, IntT) and isinstance(b, IntT):
+        return IntT(sort=a.sort or b.sort)
+    if isinstance(a, EnumT) and isinstance(b, EnumT):
+        return a if a.name == b.name else None
+    if isinstance(a, RecordT) and isinstance(b, RecordT):
+        if [f for f, _ in a.fields] != [f for f, _ in b.fields]:
+            return None
+        fields = []
+        for (f, ta), (_, tb) in zip(a.fields, b.fields):
+            u = unify(ta, tb)
+            if u is None:
+                return None
+            fields.append((f, u))
+        return RecordT(tuple(fields), a.name or b.name)
+    if isinstance(a, MapT) and isinstance(b, MapT):
+        if len(a.dims) != len(b.dims):
+            return None
+        if any(unify(x, y) is None for x, y in zip(a.dims, b.dims)):
+            return None
+        elem = unify(a.elem, b.elem)
+        return MapT(a.dims, elem) if elem is not None else None
+    if isinstance(a, SetT) and isinstance(b, SetT):
+        if a.elem is None or b.elem is None:
+            return a if a.elem is not None else b
+        elem = unify(a.elem, b.elem)
+        return SetT(elem) if elem is not None else None
+    if type(a) is type(b) and isinstance(a, BoolT | LockT):
+        return a
+    if isinstance(a, ProcT) and isinstance(b, ProcT) and a.process == b.process:
+        return a
+    return None
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One IR variable of a spec value: its name suffix (".count"), the types of its extra
+    dimensions, its scalar type, and how to get its element from a value of the whole."""
+
+    suffix: str
+    dims: tuple[Type, ...]
+    type: Type
+    get: Callable = field(compare=False)  # (Val, tuple[ir.Expr, ...]) -> ir.Expr
+
+
+def leaves(t: Type) -> list[Leaf]:
+    """The scalar leaves of a type, in slot order: records split by field, maps and sets
+    become dimensions (a set is a bool per element)."""
+    if isinstance(t, RecordT):
+        out = []
+        for name, ft in t.fields:
+            for lf in leaves(ft):
+                out.append(
+                    Leaf(
+                        f".{name}{lf.suffix}",
+                        lf.dims,
+                        lf.type,
+                        lambda v, idx, name=name, g=lf.get: g(v.fields[name], idx),
+                    )
+                )
+        return out
+    if isinstance(t, MapT):
+        n = len(t.dims)
+        return [
+            Leaf(
+                lf.suffix,
+                t.dims + lf.dims,
+                lf.type,
+                lambda v, idx, g=lf.get: g(v.get(tuple(idx[:n]), None), idx[n:]),
+            )
+            for lf in leaves(t.elem)
+        ]
+    if isinstance(t, SetT):
+        assert t.elem is not None
+        return [Leaf("", (t.elem,), BoolT(), lambda v, idx: v.member(idx[0]))]
+    return [Leaf("", (), t, lambda v, idx: v.expr)]
