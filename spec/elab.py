@@ -620,11 +620,19 @@ class Elab:
                 return self.error(b.domain.loc, "a map's domain must be a finite type or range")
             dims.append(dom.type.elem)
 
+        # the body is elaborated at each use, against the state as it is here
+        reader = self.snapshot() if self.snapshot else self.reader
+
         def get(idx: tuple[ir.Expr, ...], loc: Loc | None) -> Val:
             inner = dict(scope)
             for b, d, x in zip(e.binders, dims, idx):
                 inner[b.name] = Val(d, expr=x)
-            return self.expr(e.body, inner)
+            saved = self.reader, self.snapshot, self.fx
+            self.reader, self.snapshot, self.fx = reader, None, None
+            try:
+                return self.expr(e.body, inner)
+            finally:
+                self.reader, self.snapshot, self.fx = saved
 
         probe = get(tuple(ir.Param(self.fresh(b.name)) for b in e.binders), e.loc)
         return Val(MapT(tuple(dims), probe.type), get=get)
