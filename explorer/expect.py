@@ -166,36 +166,60 @@ def find_specs(paths: Iterable[str]) -> list[Path]:
     return found
 
 
-def run_spec(path: Path, **check_options: object) -> list[Case]:
-    """Check every expectation of one spec (none: an empty list)."""
-    name = str(path)
-    try:
-        base = load_defaults(path)
-    except SpecErrors as e:
-        return [Case(name, "", "", "spec error", False, None, 0.0, e.format())]
-    cases = []
-    for e in base.expects:
-        shown = describe_consts(base, e.consts)
-        start = time.monotonic()
+@dataclass(frozen=True)
+class Planned:
+    """An expectation to check: the spec, its defaults-loaded program and the `expect`."""
+
+    path: Path
+    base: ir.Program
+    expect: ir.Expect
+
+    @property
+    def consts(self) -> str:
+        return describe_consts(self.base, self.expect.consts)
+
+
+def plan(specs: list[Path]) -> tuple[list[Planned], list[Case]]:
+    """Every expectation of every spec, and a failed case for each spec that does not load."""
+    planned: list[Planned] = []
+    broken: list[Case] = []
+    for path in specs:
         try:
-            program = spec.load(path, expect_consts(base, e))
-            result = explorer.check(program, **check_options)
-        except SpecErrors as err:
-            cases.append(Case(name, shown, describe_expect(e), "spec error", False, None,
-                              time.monotonic() - start, err.format()))
+            base = load_defaults(path)
+        except SpecErrors as e:
+            broken.append(Case(str(path), "", "", "spec error", False, None, 0.0, e.format()))
             continue
-        cases.append(Case(name, shown, describe_expect(e), describe_result(result),
-                          matches(e, result), result.stats.distinct, time.monotonic() - start))
-    return cases
+        planned.extend(Planned(path, base, e) for e in base.expects)
+    return planned, broken
 
 
-def case_line(case: Case, spec_width: int) -> str:
-    status = "ok" if case.ok else ("ERROR" if case.error else "FAIL")
-    states = f"{case.states:,} states" if case.states is not None else ""
-    return (
-        f"{status:<5} {case.spec:<{spec_width}}  {case.consts:<20}  "
-        f"expected {case.expected:<30}  got {case.got:<30}  {states:>15}  {case.seconds:6.2f} s"
-    ).rstrip()
+def run_case(p: Planned, **check_options: object) -> Case:
+    expected = describe_expect(p.expect)
+    start = time.monotonic()
+    try:
+        program = spec.load(p.path, expect_consts(p.base, p.expect))
+        result = explorer.check(program, **check_options)
+    except SpecErrors as err:
+        return Case(str(p.path), p.consts, expected, "spec error", False, None,
+                    time.monotonic() - start, err.format())
+    return Case(str(p.path), p.consts, expected, describe_result(result),
+                matches(p.expect, result), result.stats.distinct, time.monotonic() - start)
+
+
+@dataclass(frozen=True)
+class Widths:
+    spec: int
+    consts: int
+    expected: int
+
+    def line(self, case: Case) -> str:
+        status = "ok" if case.ok else ("ERROR" if case.error else "FAIL")
+        states = f"{case.states:,} states" if case.states is not None else ""
+        return (
+            f"{status:<5} {case.spec:<{self.spec}}  {case.consts:<{self.consts}}  "
+            f"expected {case.expected:<{self.expected}}  got {case.got:<{self.expected + 12}}"
+            f"  {states:>15}  {case.seconds:6.2f} s"
+        ).rstrip()
 
 
 def summary(cases: list[Case], n_specs: int) -> str:
@@ -203,23 +227,30 @@ def summary(cases: list[Case], n_specs: int) -> str:
     errors = sum(1 for c in cases if c.error)
     failed = len(cases) - passed - errors
     return (
-        f"{len(cases)} case{'s' if len(cases) != 1 else ''} in {n_specs} spec files: "
-        f"{passed} passed, {failed} failed, {errors} errors."
+        f"{len(cases)} case{'s' if len(cases) != 1 else ''} in {n_specs} spec "
+        f"file{'s' if n_specs != 1 else ''}: {passed} passed, {failed} failed, {errors} errors."
     )
 
 
 def run_all(paths: Iterable[str], emit: Callable[[str], None],
             **check_options: object) -> list[Case]:
     """Run every expectation of every spec found, emitting one line per case as it
-    finishes (errors with their message), then the summary."""
+    finishes (a spec error with its message), then the summary."""
     specs = find_specs(paths)
-    width = max((len(str(p)) for p in specs), default=0)
-    cases: list[Case] = []
-    for path in specs:
-        for case in run_spec(path, **check_options):
-            cases.append(case)
-            emit(case_line(case, width))
-            if case.error:
-                emit(case.error)
+    planned, cases = plan(specs)
+    widths = Widths(
+        max((len(str(p)) for p in specs), default=0),
+        max((len(p.consts) for p in planned), default=0),
+        max((len(describe_expect(p.expect)) for p in planned), default=0),
+    )
+    for case in cases:
+        emit(widths.line(case))
+        emit(case.error or "")
+    for p in planned:
+        case = run_case(p, **check_options)
+        cases.append(case)
+        emit(widths.line(case))
+        if case.error:
+            emit(case.error)
     emit(summary(cases, len(specs)))
     return cases

@@ -15,7 +15,7 @@ def format_stats(stats: Stats) -> str:
         f"{stats.elapsed:.2f} s, {stats.states_per_second:,.0f} distinct states/s "
         f"({stats.backend} back end, {stats.workers} worker{'s' if stats.workers != 1 else ''}).",
     ]
-    if stats.bytes_per_state is not None:
+    if stats.bytes_per_state:  # 0 on runs too small to grow the process
         lines.append(f"{stats.bytes_per_state:,.0f} bytes per distinct state.")
     if stats.collision_probability is not None:
         lines.append(
