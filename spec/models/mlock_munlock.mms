@@ -64,6 +64,13 @@ macro unmap_pte(v) {
   put_page(page)
 }
 
+# zap_pte_range (mm/memory.c) on the page's pte in vma v
+macro zap_pte(v) {
+  spin_lock(ptl[v])
+  if pte[v] { unmap_pte(v) }
+  spin_unlock(ptl[v])
+}
+
 # CPU0 with TRUNCATE=false: exit_mmap -> munlock_vma_pages_all -> munlock_vma_pages_range
 # (mm/mlock.c) on vma 1, then unmap_vmas. "mmap_sem is *not* taken" (Kirill's race,
 # quoted by Vlastimil).
@@ -104,26 +111,12 @@ munlock_isolated_page:
   pinned := false
 # exit_mmap -> unmap_vmas -> zap_pte_range under the pte lock
 zap_pte_range:
-  spin_lock(ptl[1])
-  if pte[1] { unmap_pte(1) }
-  spin_unlock(ptl[1])
-}
-
-# CPU0 with TRUNCATE=true: truncation's preliminary unmap_mapping_range -> zap_pte_range
-# removes the anonymous COW of a file page from the VM_LOCKED private vma 1, which stays
-# VM_LOCKED (PATCH 2/12: "This fixes the following case ... which mmap_sem did not").
-process truncate {
-zap_pte_range:
-  await TRUNCATE
-  spin_lock(ptl[1])
-  if pte[1] { unmap_pte(1) }
-  spin_unlock(ptl[1])
+  zap_pte(1)
 }
 
 # CPU1: shrink_page_list on the isolated page: lock it, try_to_unmap, unlock, put back.
 process reclaim {
   var v : Vma = 1              # the vma rmap_walk is visiting
-  var sem : bool = false       # down_read_trylock succeeded
 # shrink_page_list: trylock_page (a failed trylock only skips the page)
 lock_page:
   lock_page(page)
@@ -153,18 +146,15 @@ try_to_unmap_one:
 # before the fix: "if (down_read_trylock(&vma->vm_mm->mmap_sem)) { if (vma->vm_flags &
 # VM_LOCKED) mlock_vma_page(page) ...}"; without it, SWAP_AGAIN and the walk goes on
 down_read_trylock:
-  sem := trylock(mmap_sem[v])
-  if sem and vm_locked[v] {
-    goto mlock_vma_page
+  if trylock(mmap_sem[v]) {
+    if vm_locked[v] { goto mlock_vma_page }
+    unlock mmap_sem[v]
+  }
+  if v == VMAS {
+    goto unlock_page
   } else {
-    if sem { unlock mmap_sem[v] }
-    sem := false
-    if v == VMAS {
-      goto unlock_page
-    } else {
-      v := v + 1
-      goto try_to_unmap_one
-    }
+    v := v + 1
+    goto try_to_unmap_one
   }
 # mlock_vma_page: TestSetPageMlocked; SWAP_MLOCK stops the walk. Then up_read (before
 # the fix) or pte_unmap_unlock (after it).
@@ -174,7 +164,6 @@ mlock_vma_page:
     spin_unlock(ptl[v])
   } else {
     unlock mmap_sem[v]
-    sem := false
   }
 # shrink_page_list: cull_mlocked / keep_locked
 unlock_page:
@@ -182,6 +171,23 @@ unlock_page:
 # putback_lru_page drops the isolation reference: the last reference frees the page
 putback_lru_page:
   put_page(page)
+}
+
+# With TRUNCATE=true, instead of exit_mmap: truncation's preliminary unmap_mapping_range
+# "is supposed to remove even the anonymous COWs of filecache pages" (PATCH 2/12): the
+# page is such a COW, shared after fork by private mappings of the file, and
+# unmap_mapping_range -> zap_pte_range unmaps it from every vma in turn; vma 1 stays
+# VM_LOCKED. Declared last, so that the diagram's CPU0 and CPU1 are exit_mmap and
+# reclaim, as in Vlastimil's trace.
+process truncate {
+  var t : Vma = 1              # the vma being zapped
+zap_pte_range:
+  await TRUNCATE
+  zap_pte(t)
+  if t < VMAS {
+    t := t + 1
+    goto zap_pte_range
+  }
 }
 
 # Once munlock (or the unmap) and reclaim are done, a page still in use is PageMlocked
@@ -193,13 +199,23 @@ invariant NoLeak:
 # free_pages_check: a page is never freed PageMlocked ("Bad page state (mlocked)").
 invariant NoMlockedFree: page.count == 0 => not page.mlocked
 
-# The CPU0 process that the TRUNCATE switch leaves out waits at its first step.
+# The unmapper that the TRUNCATE switch leaves out waits at its first step.
 terminal done(reclaim) and (if TRUNCATE then done(truncate) else done(exit_mmap))
 
-expect FIXED=false: violates NoLeak
-expect FIXED=true: holds
-expect FIXED=false, VMAS=1: violates NoMlockedFree
-expect FIXED=true, VMAS=1: holds
-expect FIXED=false, TRUNCATE=true, VMAS=1: violates NoMlockedFree
-expect FIXED=true, TRUNCATE=true, VMAS=1: holds
-expect FIXED=true, MLOCKED=false: holds
+# Vlastimil's trace: PG_mlocked set, another mm still maps the page
+expect FIXED=false: violates NoLeak in 11 steps
+expect FIXED=true: holds with 56 states
+expect FIXED=false, MLOCKED=false: violates NoLeak in 10 steps
+expect FIXED=true, MLOCKED=false: holds with 48 states
+# exit_mmap as the last mapper: with PG_mlocked set, munlock's phase 2 lock_page waits
+# for reclaim, and zap_pte_range's page_remove_rmap clears PG_mlocked ("it will unmap the
+# page anyway"); without it, the zap can come first and the page is freed PageMlocked
+expect FIXED=false, VMAS=1: holds with 57 states
+expect FIXED=false, VMAS=1, MLOCKED=false: violates NoMlockedFree in 10 steps
+expect FIXED=true, VMAS=1, MLOCKED=false: holds with 41 states
+# truncation of the anonymous COWs: "Bad page state (mlocked)"
+expect FIXED=false, TRUNCATE=true: violates NoMlockedFree in 8 steps
+expect FIXED=true, TRUNCATE=true: holds with 24 states
+# more mms mapping the page
+expect FIXED=false, VMAS=4: violates NoLeak in 11 steps
+expect FIXED=true, VMAS=4: holds with 72 states
