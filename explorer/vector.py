@@ -32,14 +32,14 @@ from explorer.model import EvalError, State
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
 from explorer.store import collision_probability
 from explorer.vector_actions import ActionCompiler, Instance, expand
-from explorer.vector_expr import ExprCompiler, Frame, Unsupported, truth
+from explorer.vector_expr import Columns, ExprCompiler, Frame, Unsupported, truth
 from explorer.vector_pack import Layout
 from explorer.vector_symmetry import BatchCanon
 from explorer.vector_visited import VisitedSet
 from spec import ir
 from spec.errors import UsageError
 
-CHUNK = 1 << 15  # states expanded together
+CHUNK = 1 << 16  # states expanded together
 
 
 class VectorModel:
@@ -73,42 +73,41 @@ class VectorModel:
         """Apply every instance to a chunk of packed states and deduplicate the
         successors among themselves (the first discovery of each is kept)."""
         n = words.shape[1]
-        cols = self.layout.unpack(words)
-        exp = expand(self.instances, self.layout, cols, words)
+        columns = Columns(self.layout, words)
+        exp = expand(self.instances, self.layout, columns)
         succ, rows, inst = exp.successors(self.layout.nwords)
         succ = self.canonical(succ)
         err_row = min((r for r, _, _ in exp.events), default=n)
         dl_row = n
         stuck = np.flatnonzero(~exp.enabled)
         if deadlock and len(stuck):
-            dl = stuck[self.stuck_is_deadlock(cols[:, stuck])]
+            dl = stuck[self.stuck_is_deadlock(Frame(columns, stuck))]
             dl_row = int(dl[0]) if len(dl) else n
         gen = np.bincount(rows, minlength=n)
         uwords, fps, order = dedup(self.layout, succ, rows * len(self.instances) + inst,
                                    keep_words)
-        bad = self.bad_invariant(self.layout.unpack(uwords)) if self.invariants else None
+        bad = self.bad_invariant(uwords) if self.invariants else None
         return Expanded(n, uwords, fps, order, bad, gen, err_row, dl_row)
 
-    def bad_invariant(self, cols: np.ndarray) -> np.ndarray:
+    def bad_invariant(self, words: np.ndarray) -> np.ndarray:
         """Per state, whether some checked invariant fails (an error inside an invariant
         counts as failing: the tuple model reports the violation from its own check)."""
-        f = Frame(cols)
+        f = Frame(Columns(self.layout, words))
         bad = np.zeros(f.n, dtype=bool)
         for fn in self.invariants:
             v = truth(fn(f, None, {}))
             bad |= ~v if isinstance(v, np.ndarray) else not v
         return bad | (f.err >= 0)
 
-    def stuck_is_deadlock(self, cols: np.ndarray) -> np.ndarray:
+    def stuck_is_deadlock(self, f: Frame) -> np.ndarray:
         """For states without successors: not terminal and not all processes done."""
-        f = Frame(cols)
         ok = np.zeros(f.n, dtype=bool)
         if self.terminal is not None:
             ok |= truth(self.terminal(f, None, {}))
         if self.pcs:
             done = np.ones(f.n, dtype=bool)
             for slot, d in self.pcs:
-                done &= cols[slot] == d
+                done &= f.col(slot) == d
             ok |= done
         return ~ok
 
@@ -137,19 +136,27 @@ def dedup(layout: Layout, words: np.ndarray, order: np.ndarray,
     `order` it appears with. Without kept words two states are equal when their
     fingerprints are; with them the words are compared too."""
     fps = layout.fingerprints(words)
-    if keep_words:
-        perm = np.lexsort([order] + [words[w] for w in range(len(words) - 1, -1, -1)] + [fps])
-        sfp, sw = fps[perm], words[:, perm]
-        first = np.ones(len(perm), dtype=bool)
-        first[1:] = (sfp[1:] != sfp[:-1]) | (sw[:, 1:] != sw[:, :-1]).any(axis=0)
-        return sw[:, first], sfp[first], order[perm[first]]
     perm = np.argsort(fps)
     sfp = fps[perm]
     first = np.ones(len(perm), dtype=bool)
     first[1:] = sfp[1:] != sfp[:-1]
     starts = np.flatnonzero(first)
+    if keep_words:  # equal fingerprints must have equal words, else sort by the words too
+        group_first = perm[starts[np.cumsum(first) - 1]]
+        if (np.take(words, perm, axis=1) != np.take(words, group_first, axis=1)).any():
+            return _dedup_words(words, fps, order)
     least = np.minimum.reduceat(order[perm], starts) if len(starts) else order[:0]
-    return words[:, perm[starts]], sfp[starts], least
+    return np.take(words, perm[starts], axis=1), sfp[starts], least
+
+
+def _dedup_words(words: np.ndarray, fps: np.ndarray,
+                 order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dedup when two distinct states share a fingerprint: sort by words as well."""
+    perm = np.lexsort([order] + [words[w] for w in range(len(words) - 1, -1, -1)] + [fps])
+    sfp, sw = fps[perm], np.take(words, perm, axis=1)
+    first = np.ones(len(perm), dtype=bool)
+    first[1:] = (sfp[1:] != sfp[:-1]) | (sw[:, 1:] != sw[:, :-1]).any(axis=0)
+    return sw[:, first], sfp[first], order[perm[first]]
 
 
 def local_chunks(vm: VectorModel, level: np.ndarray, chunk: int, deadlock: bool,
@@ -237,14 +244,14 @@ class VectorBFS:
         """Indices (into ex's distinct successors) of those not in the visited set, in
         discovery order; only among `keep` if given."""
         cand = np.arange(len(ex.fps)) if keep is None else np.flatnonzero(keep)
-        seen = self.visited.seen(ex.fps[cand], ex.words[:, cand] if self.keep_words else None)
+        seen = self.visited.seen(ex.fps[cand], np.take(ex.words, cand, axis=1) if self.keep_words else None)
         new = cand[~seen]
         return new[np.argsort(ex.order[new], kind="stable")]
 
     def commit(self, ex: Expanded, new: np.ndarray) -> None:
         """Add the states `new` (indices from `fresh`) to the visited set."""
         at = np.sort(new)  # ex is sorted by fingerprint
-        self.visited.insert(ex.fps[at], ex.words[:, at] if self.keep_words else None)
+        self.visited.insert(ex.fps[at], np.take(ex.words, at, axis=1) if self.keep_words else None)
 
     # --- the search
     def run(self) -> Result:
@@ -255,7 +262,8 @@ class VectorBFS:
         stats.generated += len(self.initial)
         self.levels.start()
         uwords, fps, order = dedup(vm.layout, words, np.arange(init.shape[1]), self.keep_words)
-        ex = Expanded(0, uwords, fps, order, vm.bad_invariant(init[:, order]), order[:0], 0, 0)
+        bad = vm.bad_invariant(vm.layout.pack(init[:, order]))
+        ex = Expanded(0, uwords, fps, order, bad, order[:0], 0, 0)
         new = self.fresh(ex)
         bad = np.flatnonzero(ex.bad[new])
         if len(bad):
@@ -266,7 +274,7 @@ class VectorBFS:
             inv = self._failing_invariant(self.initial[int(ex.order[new[-1]])])
             trace = self.trace_to(0, len(new) - 1)
             return self.finish(VIOLATED, search.invariant_violation(inv, trace))
-        level = ex.words[:, new]
+        level = np.take(ex.words, new, axis=1)
         truncated = False
         while level.shape[1]:
             at_bound = self.max_depth is not None and self.depth >= self.max_depth
@@ -353,7 +361,7 @@ class VectorBFS:
         k = len(self.vm.instances)
         self.commit(ex, new)
         self.levels.add(ex.order[new] // k + c0, ex.order[new] % k)
-        nxt.append(ex.words[:, new])
+        nxt.append(np.take(ex.words, new, axis=1))
 
     def _failing_invariant(self, state: State) -> ir.Invariant:
         inv = self.search.bad_invariant(state)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.vector_expr import (
+    Columns,
     Compiled,
     Env,
     ExprCompiler,
@@ -44,10 +45,17 @@ class Write:
     env: tuple[tuple[str, int], ...] = ()  # AssignAll: this element's index names
 
 
+def conjuncts(e: ir.Expr) -> list[ir.Expr]:
+    """The top-level conjuncts of a guard, in evaluation order."""
+    if isinstance(e, ir.Binary) and e.op == "and":
+        return conjuncts(e.left) + conjuncts(e.right)
+    return [e]
+
+
 @dataclass
 class CompiledAction:
     action: ir.Action
-    guard: Compiled
+    guard: list[Compiled]  # conjuncts: each is evaluated only where the previous hold
     checks: list[tuple[Compiled, int]]
     writes: list[Write]
 
@@ -115,7 +123,8 @@ class ActionCompiler:
                                         env=tuple(zip(u.params, idx)), **common))
             else:
                 raise Unsupported(f"update {type(u).__name__} cannot be vectorised")
-        return CompiledAction(action, ex.compile(action.guard), checks, writes)
+        guard = [ex.compile(c) for c in conjuncts(action.guard)]
+        return CompiledAction(action, guard, checks, writes)
 
     def instances(self, actions: tuple[ir.Action, ...]) -> list[Instance]:
         out: list[Instance] = []
@@ -141,30 +150,34 @@ def _positions(w: Write, f: Frame, a: Mask, env: Env) -> tuple[object, Mask]:
     return pos, bad
 
 
-def expand(instances: list[Instance], layout: Layout, cols: np.ndarray,
-           words: np.ndarray) -> Expansion:
-    """Apply every instance, in program order, to a batch (cols: its unpacked values)."""
-    out = Expansion(np.zeros(cols.shape[1], dtype=bool))
+def expand(instances: list[Instance], layout: Layout, columns: Columns) -> Expansion:
+    """Apply every instance, in program order, to a batch of packed states."""
+    out = Expansion(np.zeros(columns.n, dtype=bool))
     for inst in instances:
-        apply_instance(inst, layout, cols, words, out)
+        apply_instance(inst, layout, columns, out)
     return out
 
 
-def apply_instance(inst: Instance, layout: Layout, cols: np.ndarray, words: np.ndarray,
-                   out: Expansion) -> None:
+def apply_instance(inst: Instance, layout: Layout, columns: Columns, out: Expansion) -> None:
     ca, env = inst.action, inst.env
-    f = Frame(cols)
-    g = truth(ca.guard(f, None, env))
-    if not isinstance(g, np.ndarray):
-        g = np.full(f.n, g, dtype=bool)
-    failed = f.err >= 0
-    out.enabled |= g | failed
-    for r in np.flatnonzero(failed):
-        out.events.append((int(r), inst.k, int(f.err[r])))
-    rows = np.flatnonzero(g & ~failed)
-    if len(rows) == 0:
-        return
-    sub = Frame(cols, rows)
+    rows = np.arange(columns.n)
+    for conjunct in ca.guard:  # narrow the rows conjunct by conjunct
+        f = Frame(columns, rows if len(rows) < columns.n else None)
+        g = truth(conjunct(f, None, env))
+        failed = f.err >= 0
+        if failed.any():
+            out.enabled[rows[failed]] = True
+            for r in np.flatnonzero(failed):
+                out.events.append((int(rows[r]), inst.k, int(f.err[r])))
+        if not isinstance(g, np.ndarray):
+            if not g:
+                return
+            g = ~failed
+        rows = rows[g & ~failed]
+        if len(rows) == 0:
+            return
+    out.enabled[rows] = True
+    sub = Frame(columns, rows)
     for cond, site in ca.checks:
         live = sub.err < 0
         sub.fail(site, conj(sub, live, _not_mask(sub, cond(sub, live, env))))
@@ -188,7 +201,7 @@ def apply_instance(inst: Instance, layout: Layout, cols: np.ndarray, words: np.n
     good = rows[ok]
     if len(good) == 0:
         return
-    succ = words[:, good]
+    succ = np.take(columns.words, good, axis=1)
     for w, pos, c, v in planned:
         c = c[ok] if isinstance(c, np.ndarray) else c
         v = v[ok] if isinstance(v, np.ndarray) else v

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from explorer.vector_pack import Layout
 from spec import ir
 from spec.errors import Loc
 
@@ -37,29 +38,49 @@ class ErrorSite:
     message: str
 
 
-class Frame:
-    """A batch of states as int64 columns (one per slot), optionally a row subset of a
-    larger batch (`rows`), with the first error recorded for each row."""
+class Columns:
+    """The slot values of a batch of packed states, each slot unpacked on first use."""
 
-    def __init__(self, cols: np.ndarray, rows: np.ndarray | None = None) -> None:
-        self.full = cols
+    def __init__(self, layout: Layout, words: np.ndarray) -> None:
+        self.layout = layout
+        self.words = words
+        self.n = words.shape[1]
+        self._cache: dict[int, np.ndarray] = {}
+
+    def col(self, slot: int) -> np.ndarray:
+        c = self._cache.get(slot)
+        if c is None:
+            c = self._cache[slot] = self.layout.read(self.words, slot)
+        return c
+
+
+class Frame:
+    """The rows of a batch an expression is evaluated on (all, or the subset `rows`),
+    with the first error recorded for each row."""
+
+    def __init__(self, columns: Columns, rows: np.ndarray | None = None) -> None:
+        self.columns = columns
         self.rows = rows
-        self.n = cols.shape[1] if rows is None else len(rows)
+        self.n = columns.n if rows is None else len(rows)
         self.err = np.full(self.n, -1, dtype=np.int32)
         self._cache: dict[int, np.ndarray] = {}
 
     def col(self, slot: int) -> np.ndarray:
         if self.rows is None:
-            return self.full[slot]
+            return self.columns.col(slot)
         c = self._cache.get(slot)
         if c is None:
-            c = self._cache[slot] = self.full[slot, self.rows]
+            c = self._cache[slot] = self.columns.col(slot)[self.rows]
         return c
 
-    def gather(self, slots: np.ndarray) -> np.ndarray:
-        """Per row r, the value of slot slots[r]."""
-        rows = np.arange(self.full.shape[1]) if self.rows is None else self.rows
-        return self.full[slots, rows]
+    def gather(self, base: int, size: int, pos: np.ndarray) -> np.ndarray:
+        """Per row r, the value of slot base + pos[r] (0 <= pos[r] < size)."""
+        out = self.col(base).copy()
+        for i in range(1, size):
+            hit = pos == i
+            if hit.any():
+                out[hit] = self.col(base + i)[hit]
+        return out
 
     def fail(self, site: int, mask: Mask) -> None:
         """Record error `site` for the rows of `mask` (None: all) that have none yet."""
@@ -138,7 +159,7 @@ class ExprCompiler:
             if isinstance(bad, np.ndarray) and bad.any():
                 f.fail(site, bad if a is None else bad & a)
                 pos = np.where(bad, 0, pos)
-            return f.gather(base + pos)
+            return f.gather(base, stride, pos)
 
         return read
 

@@ -60,7 +60,7 @@ class VisitedSet:
         if not self.keep_words or qwords is None or not hit.any():
             return hit
         at = np.flatnonzero(hit)
-        same = (twords[:, pos[at]] == qwords[:, at]).all(axis=0)
+        same = (np.take(twords, pos[at], axis=1) == np.take(qwords, at, axis=1)).all(axis=0)
         for i in at[~same]:  # a fingerprint collision: compare with every equal fingerprint
             j = pos[i]
             found = False
