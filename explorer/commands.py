@@ -194,7 +194,7 @@ def check(args: argparse.Namespace) -> int:
     print(format_stats(result.stats))
     for line in report_expectations(compared, skipped):
         print(line)
-    print(verdict_line(result))
+    print(verdict_line(result, program))
     return code
 
 

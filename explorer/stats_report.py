@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from explorer.result import HOLDS, INCOMPLETE, CoverageEntry, Result, Stats
 from explorer.trace_view import headline
+from spec import ir
 
 
 def format_stats(stats: Stats) -> str:
@@ -25,7 +26,7 @@ def format_stats(stats: Stats) -> str:
     return "\n".join(lines)
 
 
-def verdict_line(result: Result) -> str:
+def verdict_line(result: Result, program: ir.Program | None = None) -> str:
     """HOLDS / VIOLATED / INCOMPLETE, in one line that says what it covers."""
     n = result.stats.distinct
     if result.verdict == HOLDS:
@@ -39,7 +40,7 @@ def verdict_line(result: Result) -> str:
     if v is None:
         return "VIOLATED."
     steps = f"{v.length} step{'s' if v.length != 1 else ''}"
-    return f"VIOLATED: {headline(v)} (trace of {steps})."
+    return f"VIOLATED: {headline(v, program)} (trace of {steps})."
 
 
 def format_coverage(entries: list[CoverageEntry]) -> str:

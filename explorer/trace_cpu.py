@@ -90,7 +90,7 @@ def format_cpu(program: ir.Program, violation: Violation) -> str:
     if violation.failed is not None:
         info = step_info(program, violation.failed)
         call = _call(program, violation.failed.action, violation.failed.params, info.label)
-        place(info.instance, [call, f"  // {headline(violation)}"])
+        place(info.instance, [call, f"  // {headline(violation, program)}"])
 
     headers = [f"CPU{k} ({name})" for k, name in enumerate(instances)]
     if ACTIONS_COLUMN in column_of:
@@ -110,5 +110,5 @@ def format_cpu(program: ir.Program, violation: Violation) -> str:
     out.extend(line(col, text) for col, text in rows)
     out.append("")
     where = f" at {violation.loc}" if violation.loc is not None else ""
-    out.append(f"=> {headline(violation)}{where}")
+    out.append(f"=> {headline(violation, program)}{where}")
     return "\n".join(out)

@@ -19,9 +19,9 @@ class _Paint:
         return "".join(styles) + text + _RESET if self.color else text
 
 
-def violation_header(violation: Violation) -> str:
+def violation_header(program: ir.Program, violation: Violation) -> str:
     """The headline with file:line:col and the offending source line, if located."""
-    text = headline(violation)
+    text = headline(violation, program)
     if violation.loc is None:
         return f"violation: {text}"
     return format_at(violation.loc, text, "violation")
@@ -40,7 +40,7 @@ def step_title(program: ir.Program, step: Step, number: int) -> str:
 
 def format_text(program: ir.Program, violation: Violation, color: bool = False) -> str:
     paint = _Paint(color)
-    out = [paint(violation_header(violation), _BOLD, _RED)]
+    out = [paint(violation_header(program, violation), _BOLD, _RED)]
     n = violation.length
     out.append(f"Trace of {n} step{'s' if n != 1 else ''}:")
     first = violation.trace[0]
@@ -59,5 +59,5 @@ def format_text(program: ir.Program, violation: Violation, color: bool = False) 
         as_step = Step(failed.action, failed.params, violation.trace[-1].state,
                        failed.process, failed.instance, failed.label)
         out.append(paint(step_title(program, as_step, n), _BOLD))
-        out.append(paint(f"  fails: {headline(violation)}", _RED))
+        out.append(paint(f"  fails: {headline(violation, program)}", _RED))
     return "\n".join(out)

@@ -125,14 +125,23 @@ def instance_names(program: ir.Program) -> list[str]:
     return [ir.instance_name(p, i) for p, i, _ in program.process_instances()]
 
 
-def headline(violation: Violation) -> str:
-    """One line saying what went wrong."""
+def stuck(program: ir.Program, state: tuple[int, ...]) -> list[str]:
+    """The process instances not at their end, each with the label it waits at."""
+    return [
+        f"{ir.instance_name(p, i)} at {program.show_slot(slot, state[slot])}"
+        for p, i, slot in program.process_instances()
+        if state[slot] != p.done
+    ]
+
+
+def headline(violation: Violation, program: ir.Program | None = None) -> str:
+    """One line saying what went wrong; given the program, a deadlock also says where
+    each unfinished process waits."""
     if violation.kind == "invariant":
         return f"invariant {violation.name} is violated"
     if violation.kind == "deadlock":
-        return "deadlock: no step is enabled" + (
-            f" ({violation.message})" if violation.message else ""
-        )
+        waiting = stuck(program, violation.trace[-1].state) if program else []
+        return "deadlock: no step is enabled" + (f" ({', '.join(waiting)})" if waiting else "")
     what = {
         "assert": "assertion failed",
         "lock": "lock misuse",

@@ -22,7 +22,7 @@ def violation_json(program: ir.Program, violation: Violation) -> dict[str, Any]:
         "kind": violation.kind,
         "name": violation.name,
         "message": violation.message,
-        "headline": headline(violation),
+        "headline": headline(violation, program),
         "loc": str(violation.loc) if violation.loc else None,
         "length": violation.length,
         "trace": to_itf(program, violation.trace),

@@ -1,6 +1,8 @@
 """The explorer's verbs and reports: statistics, verdict lines, coverage, progress, flags."""
 
 import io
+import json
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +97,185 @@ def test_bad_flags_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2
+
+
+# --------------------------------------------------------------------------- end to end
+
+ROOT = Path(__file__).resolve().parents[2]
+RACE = "tests/golden/mlock_race.mms"  # relative, so goldens name no machine path
+
+MISUSE = """spec Misuse
+lock l
+process p {
+a: lock l
+b: unlock l
+c: unlock l
+}
+"""
+
+DEADLOCK = """spec Deadlock
+lock a
+lock b
+process p {
+one: lock a
+two: lock b
+three: unlock b; unlock a
+}
+process q {
+one: lock b
+two: lock a
+three: unlock a; unlock b
+}
+expect deadlock in 2 steps
+"""
+
+
+@pytest.fixture
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_check_violation_text(at_root, capsys):
+    code, out, _ = run(["check", RACE], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == f"{RACE}:40:1: violation: invariant NoLeak is violated"
+    assert "Trace of 6 steps:" in lines
+    assert "Step 6: reclaim.out  [reclaim at out]" in lines
+    assert "18 distinct states found" in out
+    assert f"Expectation met: {RACE}:42:1: violates NoLeak in 6 steps." in lines
+    assert lines[-1] == "VIOLATED: invariant NoLeak is violated (trace of 6 steps)."
+
+
+def test_check_holds(at_root, capsys):
+    code, out, _ = run(["check", RACE, "-D", "FIXED=true"], capsys)
+    assert code == 0
+    assert "21 states generated, 14 distinct states found, 0 states left on queue." in out
+    assert out.splitlines()[-1] == (
+        "HOLDS: no violation in the complete state space (14 distinct states).")
+
+
+def test_cpu_diagram_of_a_real_spec_golden(at_root, capsys):
+    code, out, _ = run(["check", RACE, "--trace", "cpu"], capsys)
+    assert code == 1
+    diagram = out[: out.index("=> ")] + out[out.index("=> "):].splitlines()[0] + "\n"
+    assert diagram == (ROOT / "tests/golden/mlock_race.cpu.txt").read_text()
+
+
+def test_itf_to_file_golden(at_root, tmp_path, capsys):
+    target = tmp_path / "trace.itf.json"
+    code, out, _ = run(["check", RACE, "--trace", "itf", "--out", str(target)], capsys)
+    assert code == 1
+    assert f"Trace (itf) written to {target}." in out
+    doc = json.loads(target.read_text())
+    assert doc["#meta"]["format"] == "ITF"
+    assert len(doc["states"]) == 7
+    assert [s["#meta"]["action"] for s in doc["states"][:3]] == [
+        "Init", "reclaim.try_to_unmap_one", "exit_mmap.munlock_vma_pages_range"]
+    assert doc["states"][-1]["page"] == {"mlocked": True, "count": {"#bigint": "2"}}
+    assert target.read_text() == (ROOT / "tests/golden/mlock_race.itf.json").read_text()
+
+
+def test_json_result(at_root, capsys):
+    code, out, _ = run(["check", RACE, "--json"], capsys)
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["verdict"] == "violated"
+    assert doc["stats"]["distinct"] == 18
+    assert doc["violation"]["length"] == 6 and len(doc["violation"]["trace"]["states"]) == 7
+    assert doc["expectations"] == [{"loc": f"{RACE}:42:1", "expected": "violates NoLeak in 6 steps",
+                                    "got": "violates NoLeak in 6 steps", "met": True}]
+
+
+@pytest.mark.parametrize("flags, reason", [
+    (["--max-states", "5"], "INCOMPLETE: max states 5 reached"),
+    (["--max-depth", "2"], "INCOMPLETE: max depth 2 reached"),
+])
+def test_bounds_give_incomplete(at_root, capsys, flags, reason):
+    code, out, _ = run(["check", RACE, *flags], capsys)
+    assert code == 3
+    assert "Expectations not compared: the run is incomplete." in out
+    assert out.splitlines()[-1].startswith(reason)
+
+
+def test_coverage_table(at_root, capsys):
+    code, out, _ = run(["check", RACE, "-D", "FIXED=true", "--coverage"], capsys)
+    assert code == 0
+    assert "  reclaim.mlock_vma_page                      2           2" in out
+    assert "0 of 6 actions never taken." in out
+
+
+def test_expectation_mismatch_is_distinct(tmp_path, capsys):
+    spec_file = tmp_path / "race.mms"
+    spec_file.write_text((ROOT / RACE).read_text().replace(
+        "expect FIXED=true: holds", "expect FIXED=true: violates NoLeak"))
+    code, out, _ = run(["check", str(spec_file), "-D", "FIXED=true"], capsys)
+    assert code == 1  # the check holds, but not as the spec expects
+    assert f"{spec_file}:43:1: EXPECTATION NOT MET: expected violates NoLeak, got holds" in out
+    assert "    expect FIXED=true: violates NoLeak" in out
+    assert out.splitlines()[-1].startswith("HOLDS")
+
+
+def test_lock_misuse_and_deadlock(tmp_path, capsys):
+    (tmp_path / "misuse.mms").write_text(MISUSE)
+    (tmp_path / "deadlock.mms").write_text(DEADLOCK)
+    code, out, _ = run(["check", str(tmp_path / "misuse.mms")], capsys)
+    assert code == 1
+    assert out.splitlines()[0].endswith("violation: lock misuse: unlock of l, which is not held")
+    assert "Step 3: p.c  [p at c]\n  fails: lock misuse" in out
+    code, out, _ = run(["check", str(tmp_path / "deadlock.mms"), "--trace", "cpu"], capsys)
+    assert code == 1
+    assert "=> deadlock: no step is enabled (p at two, q at two)" in out
+
+
+def test_spec_error_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.mms"
+    bad.write_text("spec X\nvar x : 0..3 = 0\naction a when x < 3 x = x + 1\n")
+    code, _, err = run(["check", str(bad)], capsys)
+    assert code == 2
+    assert f"{bad}:3:23: error: unexpected '='" in err
+    assert err.splitlines()[2].endswith("^")
+
+
+def test_test_verb(tmp_path, capsys):
+    (tmp_path / "race.mms").write_text((ROOT / RACE).read_text())
+    (tmp_path / "deadlock.mms").write_text(DEADLOCK)
+    code, out, _ = run(["test", str(tmp_path)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 4 and all(line.startswith("ok ") for line in lines[:3])
+    assert "deadlock in 2 steps" in lines[0] and "7 states" in lines[0]
+    assert "FIXED=true" in lines[2] and "14 states" in lines[2]
+    assert lines[-1] == "3 cases in 2 spec files: 3 passed, 0 failed, 0 errors."
+    (tmp_path / "deadlock.mms").write_text(DEADLOCK.replace("in 2 steps", "in 3 steps"))
+    code, out, _ = run(["test", str(tmp_path)], capsys)
+    assert code == 1
+    assert out.splitlines()[0].startswith("FAIL")
+    assert out.splitlines()[-1] == "3 cases in 2 spec files: 2 passed, 1 failed, 0 errors."
+    (tmp_path / "broken.mms").write_text("spec Broken\nvar x : bool = 3 +\n")
+    code, out, _ = run(["test", str(tmp_path)], capsys)
+    assert code == 2
+    assert out.splitlines()[0].startswith("ERROR")
+    assert "broken.mms:" in out
+
+
+def test_graph(at_root, tmp_path, capsys):
+    target = tmp_path / "race.dot"
+    code, out, _ = run(["graph", RACE, "-o", str(target)], capsys)
+    assert code == 1  # a violating state is in the graph
+    assert out == f"Wrote {target}: 18 states, 25 edges, 1 violating.\n"
+    dot = target.read_text()
+    assert dot.startswith('digraph "MlockRace" {')
+    assert dot.count("peripheries=2") == 1
+    assert dot.count("fillcolor") == 1 and 'xlabel="violates NoLeak"' in dot
+    code, out, _ = run(["graph", RACE, "-o", str(target), "-D", "FIXED=true", "--max-states", "5"],
+                       capsys)
+    assert code == 3
+    assert "5 states" in out and "truncated" in out

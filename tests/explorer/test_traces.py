@@ -192,11 +192,11 @@ def test_failed_step_is_the_last_step():
 
 
 def test_cpu_diagram_golden():
-    check_golden("mlock_race.cpu.txt", traces.format_cpu(PROGRAM, INVARIANT) + "\n")
+    check_golden("ir_race.cpu.txt", traces.format_cpu(PROGRAM, INVARIANT) + "\n")
 
 
 def test_cpu_diagram_failed_step_golden():
-    check_golden("mlock_race_failed.cpu.txt", traces.format_cpu(PROGRAM, FAILED) + "\n")
+    check_golden("ir_race_failed.cpu.txt", traces.format_cpu(PROGRAM, FAILED) + "\n")
 
 
 def test_cpu_diagram_columns():
@@ -221,7 +221,7 @@ def test_cpu_diagram_columns():
 def test_itf_golden_and_shape():
     doc = traces.to_itf(PROGRAM, TRACE)
     text = json.dumps(doc, indent=2) + "\n"
-    check_golden("mlock_race.itf.json", text)
+    check_golden("ir_race.itf.json", text)
     assert doc["#meta"]["format"] == "ITF"
     assert doc["vars"] == ["vm_locked", "page", "pte", "ptl", "munlock", "reclaim", "fault"]
     first, last = doc["states"][0], doc["states"][-1]
