@@ -1,0 +1,111 @@
+"""Explicit-state exploration: `check` runs a spec's model and returns a Result."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+
+from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
+from spec.errors import UsageError
+from spec.ir import Program
+
+__all__ = ["HOLDS", "INCOMPLETE", "VIOLATED", "Result", "Stats", "Violation", "check", "load"]
+
+
+def load(source_or_program: Program | str | os.PathLike, consts: dict | None = None) -> Program:
+    """A Program as given, or loaded from a spec path or text by the front end."""
+    if isinstance(source_or_program, Program):
+        return source_or_program
+    import spec
+
+    return spec.load(source_or_program, consts)
+
+
+def check(
+    source_or_program: Program | str | os.PathLike,
+    consts: dict | None = None,
+    *,
+    invariants: Iterable[str] | None = None,
+    deadlock: bool = True,
+    max_depth: int | None = None,
+    max_states: int | None = None,
+    time_limit: float | None = None,
+    memory_limit: float | None = None,
+    fingerprint: bool = False,
+    symmetry: bool = True,
+    simulate: int | None = None,
+    seed: int | None = None,
+    depth: int | None = None,
+    coverage: bool = False,
+    backend: str = "tuple",
+    workers: int = 1,
+    initial: Iterable[tuple[int, ...]] | None = None,
+    progress: Callable[[Stats], None] | None = None,
+) -> Result:
+    """Check every invariant (or those named), step errors and deadlocks of a spec.
+
+    Breadth-first by default, so a violation comes with a shortest trace; `simulate=N`
+    runs N random walks instead (of at most `depth` steps). Any bound hit, or SIGINT /
+    SIGTERM, gives an INCOMPLETE result with the reason and the statistics so far.
+    `initial` replaces the spec's initial states (e.g. a counterexample's pre-state).
+    """
+    from explorer.bfs import Search, bfs
+    from explorer.coverage import Coverage
+    from explorer.limits import Limits
+    from explorer.model import EvalError
+    from explorer.simulate import simulate as run_simulation
+    from explorer.symmetry import canonicalizer
+    from spec.translate import compile_model
+
+    program = load(source_or_program, consts)
+    if backend == "vector":
+        from explorer import vector
+
+        return vector.check(program, invariants=invariants, deadlock=deadlock,
+                            max_depth=max_depth, max_states=max_states, time_limit=time_limit,
+                            memory_limit=memory_limit, fingerprint=fingerprint,
+                            symmetry=symmetry, simulate=simulate, seed=seed, depth=depth,
+                            coverage=coverage, workers=workers, initial=initial,
+                            progress=progress)  # fmt: skip
+    if backend != "tuple":
+        raise UsageError(f"unknown back end {backend!r} (tuple or vector)")
+    for name, value in (("max-depth", max_depth), ("max-states", max_states),
+                        ("time-limit", time_limit), ("memory-limit", memory_limit),
+                        ("simulate", simulate), ("depth", depth)):  # fmt: skip
+        if value is not None and value < 0:
+            raise UsageError(f"--{name} must not be negative")
+    model = compile_model(program)
+    chosen = list(model.invariants)
+    if invariants is not None:
+        by_name = {inv.name: (inv, fn) for inv, fn in model.invariants}
+        names = list(invariants)
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            have = ", ".join(by_name) or "none"
+            raise UsageError(f"unknown invariant {unknown[0]!r} (the spec has: {have})")
+        chosen = [by_name[n] for n in names]
+    limits = Limits(time_limit, memory_limit, progress)
+    canon = canonicalizer(program) if symmetry and simulate is None else None
+    search = Search(model, chosen, deadlock, limits, canon=canon,
+                    coverage=Coverage(model) if coverage else None)  # fmt: skip
+    warnings = []
+    if workers != 1:
+        warnings.append("the tuple back end runs one worker")
+    if initial is not None:
+        states = [tuple(s) for s in initial]
+    else:
+        try:
+            states = model.init_states()
+        except EvalError as e:
+            result = search.result(VIOLATED, search.init_error(e))
+            result.warnings += warnings
+            return result
+    if not states:
+        warnings.append("the spec has no initial state")
+    if simulate is not None:
+        result = run_simulation(search, states, simulate, seed, depth)
+    else:
+        result = bfs(search, states, fingerprint=fingerprint, max_depth=max_depth,
+                     max_states=max_states)  # fmt: skip
+    result.warnings += warnings
+    return result

@@ -1,0 +1,207 @@
+"""Breadth-first search over a compiled model, and what every search shares.
+
+`Search` holds the model, the properties checked, the bounds and the statistics, and
+turns what a frontier policy finds into a `Result`; `bfs` is the exhaustive policy
+(levels, a visited set, parent links) and explorer.simulate the random-walk one.
+
+Shortest traces: a level's states are expanded in order; a new state's invariants are
+checked when it is stored, so an invariant violation or a step error found while
+expanding level d has a trace of d+1 steps. A deadlock at level d is shorter, so after
+such a find the rest of level d is still expanded (storing nothing) to look for one.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+
+from explorer.coverage import Coverage
+from explorer.limits import Limits
+from explorer.model import EvalError, Model, State
+from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
+from explorer.store import Store, collision_probability
+from explorer.symmetry import real_trace
+from spec.ir import Invariant
+
+POLL_EVERY = 4096  # states expanded between two polls of the limits
+
+
+class Search:
+    """One run: model, properties, bounds, statistics, and the result they give."""
+
+    def __init__(self, model: Model, invariants: list[tuple[Invariant, Callable]],
+                 deadlock: bool, limits: Limits, *, canon: Callable | None = None,
+                 coverage: Coverage | None = None, backend: str = "tuple") -> None:  # fmt: skip
+        self.model = model
+        self.invariants = invariants
+        self.deadlock = deadlock
+        self.limits = limits
+        self.canon = canon
+        self.coverage = coverage
+        self.stats = Stats(backend=backend)
+
+    # --- properties
+    def bad_invariant(self, state: State) -> Invariant | None:
+        for inv, fn in self.invariants:
+            if not fn(state):
+                return inv
+        return None
+
+    def is_deadlock(self, state: State) -> bool:
+        return self.deadlock and self.model.is_deadlock(state)
+
+    # --- violations, from the real trace that reaches the bad state
+    def trace(self, initial: State, edges: list[int]) -> list[Step]:
+        if self.canon is None:
+            return self.model.replay(initial, edges)
+        return real_trace(self.model, self.canon, initial, edges)
+
+    def invariant_violation(self, inv: Invariant, steps: list[Step]) -> Violation:
+        return Violation("invariant", inv.name, f"invariant {inv.name} is violated", inv.loc,
+                         tuple(steps))  # fmt: skip
+
+    def deadlock_violation(self, steps: list[Step]) -> Violation:
+        return Violation("deadlock", None, "deadlock: no step is enabled", None, tuple(steps))
+
+    def error_violation(self, steps: list[Step]) -> Violation:
+        """The first edge that raises from the trace's last state (re-executed there, so
+        that under symmetry it is the real state's edge)."""
+        found = self.model.first_error(steps[-1].state)
+        if found is None:
+            raise RuntimeError("a step error could not be reproduced while rebuilding the trace")
+        edge, err = found
+        return Violation(err.kind, None, err.message, err.loc, tuple(steps),
+                         self.model.failed_step(edge))  # fmt: skip
+
+    def init_error(self, err: EvalError) -> Violation:
+        return Violation(err.kind, None, err.message, err.loc, ())
+
+    # --- the result
+    def result(self, verdict: str, violation: Violation | None = None,
+               reason: str | None = None) -> Result:  # fmt: skip
+        self.limits.finish(self.stats)
+        consts = tuple((c.name, c.value) for c in self.model.program.consts
+                       if c.value is not None)  # fmt: skip
+        return Result(verdict, self.stats, violation, reason,
+                      self.coverage.entries() if self.coverage else None,
+                      self.model.program.name, consts)  # fmt: skip
+
+
+def bfs(search: Search, initial: list[State], *, fingerprint: bool = False,
+        max_depth: int | None = None, max_states: int | None = None) -> Result:  # fmt: skip
+    """Exhaustive breadth-first search from `initial` (real states, in order)."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the search allocates millions of tuples and frees none: skip the scans
+    try:
+        with search.limits.catching_signals():
+            return _bfs(search, initial, fingerprint, max_depth, max_states)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int | None,
+         max_states: int | None) -> Result:  # fmt: skip
+    model, stats, limits, canon, cov = (search.model, search.stats, search.limits,
+                                        search.canon, search.coverage)  # fmt: skip
+    store = Store(fingerprint)
+    seen, seen_add = store.seen, store.seen.add
+    parents_append, edges_append = store.parents.append, store.edges.append
+    successors = model.successors
+    invs = [fn for _, fn in search.invariants]
+
+    def finish(verdict: str, violation: Violation | None = None, reason: str | None = None,
+               queue: int = 0) -> Result:  # fmt: skip
+        stats.distinct = len(store)
+        stats.queue = queue
+        if fingerprint:
+            stats.collision_probability = collision_probability(stats.distinct, stats.generated)
+        return search.result(verdict, violation, reason)
+
+    def trace_to(sid: int) -> list[Step]:
+        root, edges = store.path(sid)
+        return search.trace(initial[root], edges)
+
+    # level 0: the initial states
+    level: list[State] = []
+    for i, s in enumerate(initial):
+        stats.generated += 1
+        t = canon(s) if canon else s
+        if store.add(t, -1, i) < 0:
+            continue
+        level.append(t)
+        bad = search.bad_invariant(s)
+        if bad is not None:
+            return finish(VIOLATED, search.invariant_violation(bad, trace_to(len(store) - 1)))
+    depth = 0
+    first = 0  # id of the level's first state
+    stats.depth = 0
+    truncated = False
+    polls = POLL_EVERY
+    while level:
+        at_bound = max_depth is not None and depth >= max_depth
+        pending: Violation | None = None
+        nxt: list[State] = []
+        for i, s in enumerate(level):
+            polls -= 1
+            if not polls:
+                polls = POLL_EVERY
+                stats.distinct = len(store)
+                reason = limits.poll(stats)
+                if reason:
+                    if pending is not None:
+                        return finish(VIOLATED, pending)
+                    return finish(INCOMPLETE, None, reason, len(level) - i + len(nxt))
+            sid = first + i
+            try:
+                succ = successors(s)
+            except EvalError:
+                if pending is not None:
+                    continue
+                if at_bound:
+                    truncated = True
+                    continue
+                return finish(VIOLATED, search.error_violation(trace_to(sid)))
+            if not succ:
+                if search.is_deadlock(s):
+                    return finish(VIOLATED, search.deadlock_violation(trace_to(sid)))
+                continue
+            if pending is not None:
+                continue
+            stats.generated += len(succ)
+            if cov is not None:
+                cov.record(succ)
+            for e, t in succ:
+                if canon is not None:
+                    t = canon(t)
+                k = hash(t) if fingerprint else t
+                if k in seen:
+                    continue
+                if at_bound:
+                    truncated = True
+                    break
+                if max_states is not None and len(store) >= max_states:
+                    return finish(INCOMPLETE, None, f"max states {max_states} reached",
+                                  len(level) - i + len(nxt))  # fmt: skip
+                seen_add(k)
+                parents_append(sid)
+                edges_append(e)
+                nxt.append(t)
+                for inv in invs:
+                    if not inv(t):
+                        bad = search.bad_invariant(t)
+                        assert bad is not None
+                        pending = search.invariant_violation(bad, trace_to(len(store) - 1))
+                        break
+                if pending is not None:
+                    break
+        if pending is not None:
+            return finish(VIOLATED, pending)
+        first += len(level)
+        level = nxt
+        if level:
+            depth += 1
+            stats.depth = depth
+    if truncated:
+        return finish(INCOMPLETE, None, f"max depth {max_depth} reached")
+    return finish(HOLDS)

@@ -1,0 +1,74 @@
+"""Random simulation: N walks from random initial states, each of at most `depth` steps,
+checking the same properties as the exhaustive search (explorer.bfs.Search). A walk
+that finds nothing proves nothing: the verdict is then INCOMPLETE, reason "simulation".
+"""
+
+from __future__ import annotations
+
+import random
+
+from explorer.bfs import POLL_EVERY, Search
+from explorer.model import EvalError, State
+from explorer.result import INCOMPLETE, VIOLATED, Result
+
+DEFAULT_DEPTH = 100
+
+
+def simulate(search: Search, initial: list[State], walks: int, seed: int | None = None,
+             depth: int | None = None) -> Result:  # fmt: skip
+    with search.limits.catching_signals():
+        return _simulate(search, initial, walks, seed, DEFAULT_DEPTH if depth is None else depth)
+
+
+def _simulate(search: Search, initial: list[State], walks: int, seed: int | None,
+              depth: int) -> Result:  # fmt: skip
+    model, stats, cov = search.model, search.stats, search.coverage
+    rng = random.Random(seed)
+    seen: set[int] = set()  # fingerprints, for the distinct-state count only
+    polls = POLL_EVERY
+
+    def finish(verdict: str, violation: object = None, reason: str | None = None) -> Result:
+        stats.distinct = len(seen)
+        return search.result(verdict, violation, reason)  # type: ignore[arg-type]
+
+    if not initial:
+        return finish(INCOMPLETE, None, "simulation")
+    for _ in range(walks):
+        root = rng.randrange(len(initial))
+        state = initial[root]
+        edges: list[int] = []
+        stats.generated += 1
+        seen.add(hash(state))
+        bad = search.bad_invariant(state)
+        if bad is not None:
+            return finish(VIOLATED, search.invariant_violation(bad, model.replay(state, [])))
+        for _ in range(depth):
+            polls -= 1
+            if not polls:
+                polls = POLL_EVERY
+                stats.distinct = len(seen)
+                reason = search.limits.poll(stats)
+                if reason:
+                    return finish(INCOMPLETE, None, reason)
+            try:
+                succ = model.successors(state)
+            except EvalError:
+                steps = model.replay(initial[root], edges)
+                return finish(VIOLATED, search.error_violation(steps))
+            if not succ:
+                if search.is_deadlock(state):
+                    steps = model.replay(initial[root], edges)
+                    return finish(VIOLATED, search.deadlock_violation(steps))
+                break
+            if cov is not None:
+                cov.record(succ)
+            stats.generated += len(succ)
+            edge, state = rng.choice(succ)
+            edges.append(edge)
+            seen.add(hash(state))
+            stats.depth = max(stats.depth, len(edges))
+            bad = search.bad_invariant(state)
+            if bad is not None:
+                steps = model.replay(initial[root], edges)
+                return finish(VIOLATED, search.invariant_violation(bad, steps))
+    return finish(INCOMPLETE, None, "simulation")

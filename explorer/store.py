@@ -1,0 +1,59 @@
+"""The visited set and the parent links of a search.
+
+States get consecutive ids in discovery order (so a BFS level is a range of ids). For
+each id the store keeps its parent id and the edge (explorer.model) that led to it; a
+root keeps parent -1 and the index of its initial state instead of an edge. Traces are
+rebuilt by re-executing those edges from the initial state, never by storing states
+twice.
+
+Exact mode keeps the states themselves in a set (a tuple of n small ints: about
+56 + 8n bytes plus ~30 bytes of set slot). Fingerprint mode keeps only the 64-bit hash
+of each state: a Python int in a set, about 32 bytes for the int plus ~30 for the
+slot. Both keep 16 bytes of parent link per state (two int64 arrays). Two distinct
+states with the same fingerprint make the search skip one of them silently; the
+collision probability is estimated as TLC does (see `collision_probability`).
+"""
+
+from __future__ import annotations
+
+from array import array
+
+
+class Store:
+    def __init__(self, fingerprint: bool = False) -> None:
+        self.fingerprint = fingerprint
+        self.seen: set = set()  # states, or their 64-bit fingerprints
+        self.parents = array("q")
+        self.edges = array("q")
+
+    def __len__(self) -> int:
+        return len(self.parents)
+
+    def key(self, state: tuple[int, ...]) -> object:
+        return hash(state) if self.fingerprint else state
+
+    def add(self, state: tuple[int, ...], parent: int, edge: int) -> int:
+        """The new id of `state`, or -1 if it was seen before."""
+        k = hash(state) if self.fingerprint else state
+        if k in self.seen:
+            return -1
+        self.seen.add(k)
+        self.parents.append(parent)
+        self.edges.append(edge)
+        return len(self.parents) - 1
+
+    def path(self, sid: int) -> tuple[int, list[int]]:
+        """(index of the initial state, edges from it) that lead to state `sid`."""
+        edges = []
+        while self.parents[sid] >= 0:
+            edges.append(self.edges[sid])
+            sid = self.parents[sid]
+        edges.reverse()
+        return self.edges[sid], edges
+
+
+def collision_probability(distinct: int, generated: int) -> float:
+    """TLC's optimistic estimate of the chance that two of the `distinct` states share a
+    64-bit fingerprint: each of the generated-but-already-seen lookups may have hit a
+    different state with the same fingerprint, n * (g - n) / 2^64."""
+    return distinct * max(generated - distinct, 0) / 2.0**64
