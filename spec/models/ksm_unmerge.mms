@@ -99,6 +99,7 @@ remove_all_stable_nodes:
 # behind"; remove_stable_node's WARN).
 invariant NoKsmPageLeft: done(unmerge) => forall a in Addr: not is_ksm(a)
 
-expect FIXED=false: violates NoKsmPageLeft
-expect FIXED=true: holds
-expect FIXED=true, PTES=2: holds
+expect FIXED=false: violates NoKsmPageLeft in 6 steps
+expect FIXED=true: holds with 28 states
+expect FIXED=false, PTES=3: violates NoKsmPageLeft in 8 steps
+expect FIXED=true, PTES=3: holds with 64 states

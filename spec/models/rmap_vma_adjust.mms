@@ -30,6 +30,7 @@ const INDEX = 3              # the page's offset in the anon_vma (page->index)
 const VM_END = 4
 
 type Addr = 0..3
+type Thread = symmetric 1..FAULTS     # the faulting threads are interchangeable
 type Pte = enum { none, old_page, migration, new_page }
 type Page = record { locked: bool }
 
@@ -88,7 +89,7 @@ vma_adjust_pgoff:
 # A thread touching the page's address: do_swap_page finds a migration entry and calls
 # migration_entry_wait (mm/migrate.c), whose migration_entry_to_page() has
 # "BUG_ON(!PageLocked(p))"; then it waits on the page lock and retries the fault.
-process fault[self in 1..FAULTS] {
+process fault[self in Thread] {
 migration_entry_wait:
   await pte[INDEX] == migration
   assert page.locked, "BUG_ON(!PageLocked(p)) in migration_entry_to_page"
@@ -101,8 +102,9 @@ invariant NoMigrationPteLeft: done(migrate) => forall a in Addr: pte[a] != migra
 
 # A thread that never met a migration entry has nothing to do.
 terminal done(migrate) and done(vma_adjust)
-  and forall i in 1..FAULTS: done(fault[i]) or at(fault[i], migration_entry_wait)
+  and forall i in Thread: done(fault[i]) or at(fault[i], migration_entry_wait)
 
-expect FIXED=false: violates NoMigrationPteLeft
-expect FIXED=true: holds
-expect FIXED=true, FAULTS=2: holds
+expect FIXED=false: violates NoMigrationPteLeft in 6 steps
+expect FIXED=true: holds with 33 states
+expect FIXED=false, FAULTS=3: violates NoMigrationPteLeft in 6 steps
+expect FIXED=true, FAULTS=3: holds with 72 states
