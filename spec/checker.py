@@ -79,16 +79,20 @@ class Env:
             self.errors.append(SpecError(loc, msg))
 
     # ------------------------------------------------------------------ collection
-    def _declare(self, name: str, sym: object, loc: Loc) -> None:
+    def _declare(self, name: str, sym: object, loc: Loc) -> bool:
         if name in self.symbols:
             first = self.locs[name]
-            if first.file == str(PRELUDE) and loc.file != str(PRELUDE):
-                pass  # a spec may redefine a prelude primitive
-            else:
+            # a spec may redefine a prelude primitive
+            if first.file != str(PRELUDE) or loc.file == str(PRELUDE):
                 self.error(loc, f"duplicate definition of '{name}' (first defined at {first})")
-                return
+                return False
         self.symbols[name] = sym
         self.locs[name] = loc
+        return True
+
+    def owns(self, d: ast.Decl) -> bool:
+        """Whether the declaration is the one its name stands for (not a duplicate)."""
+        return self.locs.get(getattr(d, "name", ""), None) == d.loc
 
     def _collect(self) -> None:
         for d in self.decls:
@@ -129,7 +133,8 @@ class Env:
                 self.error(s.loc, f"duplicate label '{s.label}' in process {d.name}")
             labels.append(s.label)
         p = ProcInfo(d, tuple(labels))
-        self._declare(d.name, p, d.loc)
+        if not self._declare(d.name, p, d.loc):
+            return
         self.processes.append(p)
         for v in d.locals:
             if v.name in p.locals:

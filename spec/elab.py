@@ -391,6 +391,11 @@ class Elab:
         return self.expr(e.body, inner)
 
     def x_BinOp(self, e: ast.BinOp, scope: dict) -> Val:
+        before = len(self.env.errors)
+        v = self.binop(e, scope)
+        return ERR if len(self.env.errors) > before else v  # no cascades from an operand
+
+    def binop(self, e: ast.BinOp, scope: dict) -> Val:
         op = e.op
         if op in ("and", "or", "=>", "<=>"):
             a = self.boolean(e.left, scope)

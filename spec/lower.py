@@ -120,6 +120,8 @@ class Lowering:
 
     def declare_vars(self) -> None:
         for d in self.env.decls:
+            if not self.env.owns(d):
+                continue
             if isinstance(d, ast.VarDecl):
                 sym = self.env.var_sym(d.name)
                 if isinstance(sym.type, LockT) or self.has_lock(sym.type):
@@ -161,6 +163,8 @@ class Lowering:
         ex = Exec(self.env, store, None)
         params: list[ir.ParamDecl] = []
         for d in self.env.decls:
+            if not self.env.owns(d):
+                continue
             if isinstance(d, ast.VarDecl):
                 sym = self.env.var_sym(d.name)
                 self.init_var(ex, sym, d, params, ex.elab)
@@ -322,7 +326,7 @@ class Lowering:
     def consts(self) -> tuple[ir.ConstDecl, ...]:
         out = []
         for d in self.env.decls:
-            if isinstance(d, ast.ConstDecl):
+            if isinstance(d, ast.ConstDecl) and self.env.owns(d):
                 sym = self.env.const_sym(d.name)
                 value = sym.value.value if isinstance(sym.value, ir.Const) else None
                 t = sym.type

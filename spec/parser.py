@@ -125,7 +125,11 @@ def _syntax_error(e: UnexpectedInput, filename: str, text: str) -> SpecError:
     if isinstance(e, UnexpectedCharacters):
         char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
         return SpecError(Loc(filename, e.line, e.column), f"unexpected character {char!r}")
-    expected = describe_expected(set(getattr(e, "expected", ()) or ()))
+    expected_set = set(getattr(e, "expected", ()) or ())
+    ip = getattr(e, "interactive_parser", None)
+    if ip is not None:  # the parser state knows keywords the lexer folded into names
+        expected_set |= {t for t in ip.choices() if t.isupper()}
+    expected = describe_expected(expected_set)
     tail = f"; expected {expected}" if expected else ""
     token = getattr(e, "token", None)
     if isinstance(e, UnexpectedEOF) or token is None or token.type == "$END":
@@ -134,7 +138,7 @@ def _syntax_error(e: UnexpectedInput, filename: str, text: str) -> SpecError:
         return SpecError(loc, "unexpected end of file" + tail)
     shown = token.value
     hint = ""
-    if shown in KEYWORDS and "IDENT" in (getattr(e, "expected", ()) or ()):
+    if shown in KEYWORDS and "IDENT" in expected_set:
         hint = f" ('{shown}' is a keyword and cannot be a name)"
     return SpecError(Loc(filename, token.line, token.column), f"unexpected '{shown}'{hint}{tail}")
 

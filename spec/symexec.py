@@ -147,7 +147,7 @@ class Exec:
         if isinstance(v.type, ErrT) or isinstance(lv.type, ErrT):
             return
         if unify(lv.type, v.type) is None:
-            self.error(loc, f"cannot assign a {v.type} to {lv.name}, which is {lv.type}")
+            self.error(loc, f"cannot assign a value of type {v.type} to {lv.name}, which is {lv.type}")
             return
         s = sort_of(lv.type)
         if s and sort_of(v.type) != s:

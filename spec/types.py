@@ -29,7 +29,7 @@ class IntT:
     def __str__(self) -> str:
         if self.sort:
             return self.sort
-        if isinstance(self.lo, ir.Const) and isinstance(self.hi, ir.Const):
+        if isinstance(self.lo, ir.Const) and isinstance(self.hi, ir.Const) and self.lo != self.hi:
             return f"{self.lo.value}..{self.hi.value}"
         return "int"
 
