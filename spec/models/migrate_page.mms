@@ -560,3 +560,15 @@ invariant RssCountersRight:
 
 // migration remaps a swapcache page: no pte is left a swap entry (patch 10)
 invariant SwapcacheRemapped: done(migrate) => forall i in Pte: pte[i] != pte_swap
+
+// ---------------------------------------------------------------- expected results
+// (default constants: 1 pte, a pool of 1, one of each racer, 1 pass)
+
+expect holds with 130596 states
+expect PATCH3=false: violates MlockCarried in 9 steps
+expect PATCH6=false: violates UnusedNewPageReturned in 4 steps
+expect PATCH7=false: violates NoBug in 6 steps
+expect PATCH8=false: holds with 135804 states
+expect PATCH10=false: violates SwapcacheRemapped in 11 steps
+expect PATCH11=false: holds with 130596 states
+expect PATCH12=false: holds with 130587 states
