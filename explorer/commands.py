@@ -137,7 +137,7 @@ def expectations(args: argparse.Namespace, program: ir.Program,
                                      ("--simulate", args.simulate)) if on]
     if changed:
         return [], f"{', '.join(changed)} changes what is checked"
-    return expect.compare(program, result, Path(args.file)), None
+    return expect.compare(program, result, Path(args.file), not args.no_symmetry), None
 
 
 def report_expectations(compared: list[expect.Comparison], skipped: str | None) -> list[str]:

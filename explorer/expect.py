@@ -51,10 +51,12 @@ def describe_expect(expect: ir.Expect) -> str:
     return text
 
 
-def describe_result(result: Result) -> str:
-    """The outcome in the words of `describe_expect`, so the two can be compared by eye."""
+def describe_result(result: Result, states: bool = False) -> str:
+    """The outcome in the words of `describe_expect`, so the two can be compared by eye
+    (with the distinct-state count if `states`)."""
+    count = f" with {result.stats.distinct} states" if states else ""
     if result.verdict == HOLDS:
-        return "holds"
+        return "holds" + count
     if result.verdict == INCOMPLETE:
         return f"incomplete ({result.reason or 'stopped early'})"
     v = result.violation
@@ -65,11 +67,13 @@ def describe_result(result: Result) -> str:
         text = "deadlock"
     else:
         text = f"fails {v.kind}"
-    return f"{text} in {v.length} steps"
+    return f"{text} in {v.length} steps{count}"
 
 
-def matches(expect: ir.Expect, result: Result) -> bool:
-    if expect.states is not None and result.stats.distinct != expect.states:
+def matches(expect: ir.Expect, result: Result, count_states: bool = True) -> bool:
+    """Does `result` meet `expect`? The state count is compared only if `count_states`
+    (a run without symmetry reduction counts more states than the spec pins)."""
+    if count_states and expect.states is not None and result.stats.distinct != expect.states:
         return False
     if expect.verdict == "holds":
         return result.verdict == HOLDS
@@ -126,16 +130,20 @@ class Comparison:
                 "met": self.met}
 
 
-def compare(program: ir.Program, result: Result, path: Path) -> list[Comparison]:
+def compare(program: ir.Program, result: Result, path: Path,
+            count_states: bool = True) -> list[Comparison]:
     """The expectations of the spec at `path` that apply to `program`'s constants,
-    each compared with `result`."""
+    each compared with `result` (see `matches` for `count_states`)."""
     try:
         defaults = const_values(load_defaults(path))
     except SpecErrors:
         defaults = {}
-    got = describe_result(result)
-    return [Comparison(e, describe_expect(e), got, matches(e, result))
-            for e in applicable(program, defaults)]
+    return [
+        Comparison(e, describe_expect(e),
+                   describe_result(result, count_states and e.states is not None),
+                   matches(e, result, count_states))
+        for e in applicable(program, defaults)
+    ]
 
 
 # --------------------------------------------------------------------------- the runner
@@ -202,7 +210,8 @@ def run_case(p: Planned, **check_options: object) -> Case:
     except SpecErrors as err:
         return Case(str(p.path), p.consts, expected, "spec error", False, None,
                     time.monotonic() - start, err.format())
-    return Case(str(p.path), p.consts, expected, describe_result(result),
+    return Case(str(p.path), p.consts, expected,
+                describe_result(result, p.expect.states is not None),
                 matches(p.expect, result), result.stats.distinct, time.monotonic() - start)
 
 
