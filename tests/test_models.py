@@ -1,0 +1,198 @@
+"""The races of the spec library (spec/models/): before its fix each spec violates its
+invariant with a shortest trace of known length, after it the spec holds with a known
+number of distinct states, and bounded model checking agrees with the explorer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import explorer
+import invariants
+import spec
+from explorer.result import HOLDS, VIOLATED, Result
+from explorer.traces import format_cpu
+
+MODELS = Path(__file__).resolve().parent.parent / "spec" / "models"
+
+# spec, constants, violated invariant, shortest trace length
+BEFORE_FIX = [
+    ("mlock_munlock", {"FIXED": False}, "NoLeak", 11),
+    ("mlock_munlock", {"FIXED": False, "MLOCKED": False}, "NoLeak", 10),
+    ("mlock_munlock", {"FIXED": False, "VMAS": 1, "MLOCKED": False}, "NoMlockedFree", 10),
+    ("mlock_munlock", {"FIXED": False, "TRUNCATE": True}, "NoMlockedFree", 8),
+    ("mlock_munlock", {"FIXED": False, "VMAS": 4}, "NoLeak", 11),
+    ("rmap_vma_adjust", {"FIXED": False}, "NoMigrationPteLeft", 6),
+    ("rmap_vma_adjust", {"FIXED": False, "FAULTS": 3}, "NoMigrationPteLeft", 6),
+    ("rawio_cow", {"FIXED": False}, "DataArrives", 7),
+    ("async_buffer_migrate", {"FIXED": False}, "AsyncNeverBlocks", 3),
+    ("async_buffer_migrate", {"FIXED": False, "JOURNALS": 3}, "AsyncNeverBlocks", 3),
+    ("ksm_unmerge", {"FIXED": False}, "NoKsmPageLeft", 6),
+    ("ksm_unmerge", {"FIXED": False, "PTES": 3}, "NoKsmPageLeft", 8),
+]
+
+# spec, constants, distinct states of the complete state space
+AFTER_FIX = [
+    ("mlock_munlock", {"FIXED": True}, 56),
+    ("mlock_munlock", {"FIXED": True, "MLOCKED": False}, 48),
+    ("mlock_munlock", {"FIXED": True, "VMAS": 1, "MLOCKED": False}, 41),
+    ("mlock_munlock", {"FIXED": True, "TRUNCATE": True}, 24),
+    ("mlock_munlock", {"FIXED": True, "VMAS": 4}, 72),
+    ("rmap_vma_adjust", {"FIXED": True}, 33),
+    ("rmap_vma_adjust", {"FIXED": True, "FAULTS": 3}, 72),
+    ("rawio_cow", {"FIXED": True}, 51),
+    ("async_buffer_migrate", {"FIXED": True}, 18),
+    ("async_buffer_migrate", {"FIXED": True, "JOURNALS": 3}, 44),
+    ("ksm_unmerge", {"FIXED": True}, 28),
+    ("ksm_unmerge", {"FIXED": True, "PTES": 3}, 64),
+]
+
+
+def path(name: str) -> Path:
+    return MODELS / f"{name}.mms"
+
+
+def ids(cases: list[tuple]) -> list[str]:
+    return [f"{c[0]}-" + "-".join(f"{k}={v}" for k, v in c[1].items()) for c in cases]
+
+
+@pytest.mark.parametrize(("name", "consts", "invariant", "length"), BEFORE_FIX,
+                         ids=ids(BEFORE_FIX))
+def test_race_found_before_fix(name, consts, invariant, length):
+    result = explorer.check(path(name), consts)
+    assert result.verdict == VIOLATED
+    assert (result.violation.kind, result.violation.name) == ("invariant", invariant)
+    assert result.violation.length == length
+
+
+@pytest.mark.parametrize(("name", "consts", "states"), AFTER_FIX, ids=ids(AFTER_FIX))
+def test_fix_holds(name, consts, states):
+    result = explorer.check(path(name), consts)
+    assert result.verdict == HOLDS
+    assert result.stats.distinct == states
+
+
+def steps(result: Result) -> list[tuple[str | None, str | None]]:
+    return [(s.instance, s.label) for s in result.trace[1:]]
+
+
+def test_mlock_race_is_vlastimils_trace():
+    """The shortest leak is the interleaving of Vlastimil Babka's mail (seed 004,
+    2015-10-19 12:33), step for step."""
+    result = explorer.check(path("mlock_munlock"), {"FIXED": False})
+    assert steps(result) == [
+        ("reclaim", "lock_page"),
+        ("reclaim", "try_to_unmap_one"),
+        ("reclaim", "down_read_trylock"),
+        ("exit_mmap", "munlock_vma_pages_range"),
+        ("exit_mmap", "munlock_pagevec_fill"),
+        ("exit_mmap", "munlock_pagevec"),
+        ("reclaim", "mlock_vma_page"),
+        ("reclaim", "unlock_page"),
+        ("exit_mmap", "munlock_isolated_page"),
+        ("exit_mmap", "zap_pte_range"),
+        ("reclaim", "putback_lru_page"),
+    ]
+    diagram = format_cpu(spec.load(path("mlock_munlock"), {"FIXED": False}), result.violation)
+    header = next(line for line in diagram.splitlines() if line.startswith("CPU0"))
+    assert header.split() == ["CPU0", "(exit_mmap)", "CPU1", "(reclaim)", "CPU2", "(truncate)"]
+    lines, col = diagram.splitlines(), header.index("CPU1")
+    at = lines.index(" " * col + "mlock_vma_page()")
+    assert lines[at + 1] == " " * (col + 2) + "page.mlocked = true"
+
+
+def test_mlock_page_lock_saves_the_last_mapper():
+    """With PG_mlocked set and exit_mmap the last mapper, munlock's phase 2 waits on the
+    page lock reclaim holds, so the unmap comes after the late mlock and clears it."""
+    assert explorer.check(path("mlock_munlock"), {"FIXED": False, "VMAS": 1}).verdict == HOLDS
+
+
+def test_mlock_truncation_frees_an_mlocked_page():
+    result = explorer.check(path("mlock_munlock"), {"FIXED": False, "TRUNCATE": True})
+    assert steps(result)[-1] == ("reclaim", "putback_lru_page")
+    assert ("truncate", "zap_pte_range") in steps(result)
+    assert ("reclaim", "mlock_vma_page") in steps(result)
+    assert not any(instance == "exit_mmap" for instance, _ in steps(result))
+
+
+def test_rmap_leftover_migration_entry_hits_the_bug_on():
+    """Without the invariant, the fault that meets the leftover entry trips the BUG_ON in
+    migration_entry_to_page one step later."""
+    result = explorer.check(path("rmap_vma_adjust"), {"FIXED": False}, invariants=[])
+    assert result.verdict == VIOLATED
+    assert result.violation.kind == "assert"
+    assert "BUG_ON(!PageLocked(p))" in result.violation.message
+    assert result.violation.length == 7
+    fixed = explorer.check(path("rmap_vma_adjust"), {"FIXED": True}, invariants=[])
+    assert fixed.verdict == HOLDS
+
+
+def test_rawio_data_lost_through_cow():
+    result = explorer.check(path("rawio_cow"), {"FIXED": False})
+    assert steps(result) == [
+        ("rawio", "get_user_pages"),
+        ("reclaim", "lock_page"),
+        ("reclaim", "try_to_unmap_one"),
+        ("reclaim", "unlock_page"),
+        ("user", "do_swap_page"),
+        ("user", "do_wp_page"),
+        ("rawio", "dio_bio_end_io"),
+    ]
+
+
+def test_ksm_unmerge_passes_the_migration_entry():
+    result = explorer.check(path("ksm_unmerge"), {"FIXED": False})
+    assert ("unmerge", "follow_page") in steps(result)
+    assert ("unmerge", "handle_mm_fault") not in steps(result)
+
+
+def test_symmetry_keeps_verdicts():
+    """The faulting threads and journal commits are symmetric: fewer states, same verdict."""
+    for name, consts, reduced, full in [
+        ("rmap_vma_adjust", {"FIXED": True, "FAULTS": 3}, 72, 159),
+        ("async_buffer_migrate", {"FIXED": True, "JOURNALS": 3}, 44, 126),
+    ]:
+        with_sym = explorer.check(path(name), consts)
+        without = explorer.check(path(name), consts, symmetry=False)
+        assert (with_sym.verdict, without.verdict) == (HOLDS, HOLDS)
+        assert (with_sym.stats.distinct, without.stats.distinct) == (reduced, full)
+
+
+def outcome(result: Result) -> tuple | None:
+    v = result.violation
+    return None if v is None else (v.kind, v.name, v.length)
+
+
+# spec, constants, depth: BMC tries every depth up to it, so finding the shortest
+# violation at that depth also agrees on every shallower one; after the fix, deep enough
+# for the explorer to finish
+BMC_CASES = [
+    ("mlock_munlock", {"FIXED": False, "TRUNCATE": True}, 8),
+    ("rmap_vma_adjust", {"FIXED": False}, 6),
+    ("rmap_vma_adjust", {"FIXED": True}, 8),
+    ("rawio_cow", {"FIXED": False}, 7),
+    ("rawio_cow", {"FIXED": True}, 8),
+    ("async_buffer_migrate", {"FIXED": False}, 4),
+    ("async_buffer_migrate", {"FIXED": True}, 8),
+    ("ksm_unmerge", {"FIXED": False}, 6),
+    ("ksm_unmerge", {"FIXED": True}, 8),
+]
+
+
+@pytest.mark.parametrize(("name", "consts", "depth"), BMC_CASES,
+                         ids=[f"{i}-depth{c[2]}" for i, c in zip(ids(BMC_CASES), BMC_CASES)])
+def test_bmc_agrees_with_explorer(name, consts, depth):
+    bmc = invariants.bmc(path(name), consts, depth=depth)
+    bfs = explorer.check(path(name), consts, max_depth=depth, deadlock=False)
+    assert outcome(bmc) == outcome(bfs)
+    assert (bmc.verdict == VIOLATED) == (bfs.verdict == VIOLATED)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fixed", [False, True])
+def test_bmc_agrees_on_mlock_munlock_at_depth_12(fixed):
+    bmc = invariants.bmc(path("mlock_munlock"), {"FIXED": fixed}, depth=12)
+    bfs = explorer.check(path("mlock_munlock"), {"FIXED": fixed}, max_depth=12, deadlock=False)
+    assert outcome(bmc) == outcome(bfs)
+    assert outcome(bfs) == (None if fixed else ("invariant", "NoLeak", 11))
