@@ -121,7 +121,9 @@ class _Translator:
             return c, c
         if isinstance(e, Param):
             b = env.get(e.name)
-            return (b.lo, b.hi) if b is not None and b.lo is not None else None
+            if b is None or b.lo is None or b.hi is None:
+                return None
+            return b.lo, b.hi
         if isinstance(e, Read):
             _, _, _, lo, hi, _ = self.vars[e.var]
             return lo, hi
@@ -282,7 +284,8 @@ class _Translator:
             return "(" + " + ".join(bodies) + ")" if bodies else "0"
         q = self.fresh("q")
         rng = f"range({self.ex(e.lo, env)}, {self.ex(e.hi, env)} + 1)"
-        body = self.ex(e.body, {**env, e.var: _Binding(q, lo, hi)})
+        known = lo is not None and hi is not None
+        body = self.ex(e.body, {**env, e.var: _Binding(q, lo if known else None, hi if known else None)})
         if e.kind == "forall":
             return f"all({body} for {q} in {rng})"
         if e.kind == "exists":
