@@ -144,7 +144,8 @@ def report_expectations(compared: list[expect.Comparison], skipped: str | None) 
     if skipped:
         return [f"Expectations not compared: {skipped}."]
     return [
-        f"Expectation met: {c.expect.loc}: {c.expected}." if c.met
+        (f"Expectation met: {c.expect.loc}: {c.expected}" + (f" ({c.note})." if c.note else "."))
+        if c.met
         else format_at(c.expect.loc, f"expected {c.expected}, got {c.got}", "EXPECTATION NOT MET")
         for c in compared
     ]

@@ -191,7 +191,8 @@ def test_json_result(at_root, capsys):
     assert doc["stats"]["distinct"] == 18
     assert doc["violation"]["length"] == 6 and len(doc["violation"]["trace"]["states"]) == 7
     assert doc["expectations"] == [{"loc": f"{RACE}:42:1", "expected": "violates NoLeak in 6 steps",
-                                    "got": "violates NoLeak in 6 steps", "met": True}]
+                                    "got": "violates NoLeak in 6 steps", "met": True,
+                                    "note": None}]
 
 
 @pytest.mark.parametrize("flags, reason", [
