@@ -1,0 +1,199 @@
+"""Write a program's IR as a Promela model, for SPIN (bench/run).
+
+Every IR variable becomes a global (arrays flattened); every process instance a
+proctype, and the actions without a process one more; each action instance (parameters
+substituted) is one `d_step` alternative of its proctype's loop: the guard, then every
+updated value computed into hidden temporaries from the pre-state, then the writes,
+then the invariants asserted. The initial state is set in `init` before the proctypes
+are started. SPIN's counts differ from mmcheck's by the states of `init` and because
+the proctypes' own program counters are part of its state (see bench/README.md).
+
+    python bench/export_promela.py SPEC.mms OUT_DIR [-D NAME=VALUE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import re
+from pathlib import Path
+
+import spec
+from spec import ir
+from spec.translate import compile_model
+
+
+def pml_name(name: str) -> str:
+    return "v_" + re.sub(r"[^A-Za-z0-9]", "_", name)
+
+
+class PromelaWriter:
+    def __init__(self, program: ir.Program) -> None:
+        self.p = program
+        self.temps = 0  # temporaries used by the current d_step
+        self.max_temps = 0  # by any: d_steps are atomic, so they share them
+
+    def ctype(self, var: ir.Var) -> str:
+        lo, hi = ir.const_int(var.type.lo), ir.const_int(var.type.hi)
+        if var.type.is_bool:
+            return "bit"
+        if lo >= 0 and hi <= 255:
+            return "byte"
+        return "short" if lo >= -32768 and hi <= 32767 else "int"
+
+    def pos(self, var: str, idx: tuple[ir.Expr, ...], env: dict[str, int]) -> str:
+        """The position of var[idx] in its flattened array."""
+        pos = "0"
+        for i, d in zip(idx, self.p.var(var).dims):
+            lo, hi = ir.const_int(d.lo), ir.const_int(d.hi)
+            pos = f"({pos}) * {hi - lo + 1} + ({self.ex(i, env)} - {lo})"
+        return pos
+
+    def const(self, e: ir.Expr, env: dict[str, int]) -> int:
+        """The value of a bound that must not depend on the state."""
+        match e:
+            case ir.Const(value=v):
+                return v
+            case ir.Param(name=n):
+                return env[n]
+            case ir.Binary(op="+", left=a, right=b):
+                return self.const(a, env) + self.const(b, env)
+            case ir.Binary(op="-", left=a, right=b):
+                return self.const(a, env) - self.const(b, env)
+        raise ValueError(f"a quantifier bound that depends on the state: {e!r}")
+
+    def ex(self, e: ir.Expr, env: dict[str, int]) -> str:
+        match e:
+            case ir.Const(value=v):
+                return str(v)
+            case ir.Param(name=n):
+                return str(env[n])
+            case ir.Read(var=v, index=()):
+                return pml_name(v)
+            case ir.Read(var=v, index=idx):
+                return f"{pml_name(v)}[{self.pos(v, idx, env)}]"
+            case ir.Unary(op="not", arg=a):
+                return f"(!{self.ex(a, env)})"
+            case ir.Unary(op="neg", arg=a):
+                return f"(-{self.ex(a, env)})"
+            case ir.Binary(op=op, left=a, right=b):
+                x, y = self.ex(a, env), self.ex(b, env)
+                if op in ("min", "max"):
+                    cmp = "<=" if op == "min" else ">="
+                    return f"({x} {cmp} {y} -> {x} : {y})"
+                if op == "=>":
+                    return f"(!{x} || {y})"
+                if op == "<=>":
+                    return f"((!{x}) == (!{y}))"
+                sym = {"and": "&&", "or": "||", "div": "/", "mod": "%"}.get(op, op)
+                return f"({x} {sym} {y})"
+            case ir.Ite(cond=c, then=t, other=o):
+                return f"({self.ex(c, env)} -> {self.ex(t, env)} : {self.ex(o, env)})"
+            case ir.Quant(kind=k, var=v, lo=lo, hi=hi, body=b):
+                values = range(self.const(lo, env), self.const(hi, env) + 1)
+                parts = [self.ex(b, {**env, v: x}) for x in values]
+                if k == "forall":
+                    return "(" + (" && ".join(parts) or "1") + ")"
+                if k == "exists":
+                    return "(" + (" || ".join(parts) or "0") + ")"
+                if k == "count":
+                    return "(" + (" + ".join(f"({q} -> 1 : 0)" for q in parts) or "0") + ")"
+                return "(" + (" + ".join(parts) or "0") + ")"
+        raise ValueError(f"cannot write {e!r} in Promela")
+
+    def step(self, a: ir.Action, env: dict[str, int], invariants: str) -> str:
+        """One d_step alternative: guard, values into temporaries, writes, invariants."""
+        self.temps = 0
+        lines = [f":: d_step {{ {self.ex(a.guard, env)} ->"]
+        for c in a.checks:
+            lines.append(f"     assert({self.ex(c.cond, env)});")
+        writes = []
+        for u in a.updates:
+            var = self.p.var(u.var)
+            if isinstance(u, ir.AssignAll):
+                dims = [range(ir.const_int(d.lo), ir.const_int(d.hi) + 1) for d in var.dims]
+                elems = [(tuple(ir.Const(i) for i in idx), {**env, **dict(zip(u.params, idx))})
+                         for idx in itertools.product(*dims)]
+            else:
+                elems = [(u.index, env)]
+            for idx, e_env in elems:
+                t = self.temp()
+                lines.append(f"     {t}v = {self.ex(u.value, e_env)}; "
+                             f"{t}c = {self.ex(u.cond, e_env)};")
+                target = pml_name(u.var)
+                if idx:
+                    lines.append(f"     {t}i = {self.pos(u.var, idx, e_env)};")
+                    target += f"[{t}i]"
+                writes.append(f"     if :: {t}c -> {target} = {t}v :: else -> skip fi;")
+        lines += writes
+        if invariants:
+            lines.append(f"     assert({invariants})")
+        lines.append("   }")
+        return "\n".join(lines)
+
+    def temp(self) -> str:
+        self.temps += 1
+        self.max_temps = max(self.max_temps, self.temps)
+        return f"t{self.temps}"
+
+    def model(self, initial: tuple[int, ...]) -> str:
+        out = ["/* Generated by bench/export_promela.py from the mmcheck IR of "
+               f"{Path(self.p.file).name}: do not edit. */"]
+        for v in self.p.vars:
+            size = len(self.p.var_slots(v.name))
+            dims = f"[{size}]" if v.dims else ""
+            out.append(f"{self.ctype(v)} {pml_name(v.name)}{dims};")
+        invariants = " && ".join(self.ex(i.expr, {}) for i in self.p.invariants)
+        groups: dict[str, list[str]] = {}
+        for a in self.p.actions:
+            for values in itertools.product(*(range(ir.const_int(q.type.lo),
+                                                    ir.const_int(q.type.hi) + 1)
+                                              for q in a.params)):
+                env = {q.name: x for q, x in zip(a.params, values)}
+                owner = a.process or "env"
+                if a.process and "self" in env:
+                    owner = f"{a.process}_{env['self']}"
+                groups.setdefault(owner, []).append(self.step(a, env, invariants))
+        for t in range(1, self.max_temps + 1):
+            out.append(f"hidden int t{t}v, t{t}c, t{t}i;")
+        for owner, steps in groups.items():
+            out += ["", f"proctype {pml_name(owner)}() {{", "end:", "  do"] + steps
+            out += ["  od", "}"]
+        sets = "; ".join(f"{pml_name(s.var)}{'[' + str(k) + ']' if self.p.var(s.var).dims else ''}"
+                         f" = {val}"
+                         for s, val, k in self._slot_values(initial))
+        runs = "; ".join(f"run {pml_name(o)}()" for o in groups)
+        out += ["", "init {", f"  d_step {{ {sets} }};", f"  atomic {{ {runs} }}", "}"]
+        return "\n".join(out) + "\n"
+
+    def _slot_values(self, state: tuple[int, ...]) -> list[tuple[ir.Slot, int, int]]:
+        out = []
+        for v in self.p.vars:
+            for k, s in enumerate(self.p.var_slots(v.name)):
+                out.append((self.p.slots[s], state[s], k))
+        return out
+
+
+def export(program: ir.Program, name: str, out_dir: Path) -> Path:
+    initial = list(dict.fromkeys(compile_model(program).init_states()))
+    if len(initial) != 1:
+        raise ValueError("the Promela export needs exactly one initial state")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pml = out_dir / f"{name}.pml"
+    pml.write_text(PromelaWriter(program).model(initial[0]))
+    return pml
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("spec")
+    ap.add_argument("out_dir")
+    ap.add_argument("--name")
+    ap.add_argument("-D", dest="defines", action="append", default=[])
+    args = ap.parse_args()
+    program = spec.load(args.spec, dict(d.split("=", 1) for d in args.defines))
+    print(export(program, args.name or Path(args.spec).stem, Path(args.out_dir)))
+
+
+if __name__ == "__main__":
+    main()

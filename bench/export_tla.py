@@ -1,0 +1,203 @@
+"""Write a program's IR as an equivalent TLA+ spec, for TLC (bench/run).
+
+Same variables (one TLA+ variable per IR variable: a scalar, or a function over the
+product of its index ranges), same initial states (listed explicitly, as the explorer
+computes them), one disjunct of Next per IR action with its parameters existentially
+quantified, updates as EXCEPT chains read from the pre-state (later writes win). So
+TLC's distinct-state count must be mmcheck's exactly. Runtime errors are not modelled:
+the benchmark specs have none.
+
+    python bench/export_tla.py SPEC.mms OUT_DIR [-D NAME=VALUE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import spec
+from spec import ir
+from spec.translate import compile_model
+
+
+def tla_name(name: str) -> str:
+    """An IR name (fault.pc, page.count) as a TLA+ identifier."""
+    return "v_" + re.sub(r"[^A-Za-z0-9]", "_", name)
+
+
+class TlaWriter:
+    def __init__(self, program: ir.Program) -> None:
+        self.p = program
+        self.bools = {v.name for v in program.vars if v.type.is_bool}
+
+    def is_bool(self, e: ir.Expr) -> bool:
+        match e:
+            case ir.Const(is_bool=b):
+                return b
+            case ir.Read(var=v):
+                return v in self.bools
+            case ir.Unary(op=op):
+                return op == "not"
+            case ir.Binary(op=op):
+                return op in ir.COMPARE_OPS or op in ir.LOGIC_OPS
+            case ir.Ite(then=t):
+                return self.is_bool(t)
+            case ir.Quant(kind=k):
+                return k in ("forall", "exists")
+        return False
+
+    def ex(self, e: ir.Expr) -> str:
+        match e:
+            case ir.Const(value=v, is_bool=True):
+                return "TRUE" if v else "FALSE"
+            case ir.Const(value=v):
+                return str(v) if v >= 0 else f"(0 - {-v})"
+            case ir.Param(name=n):
+                return tla_name(n)
+            case ir.Read(var=v, index=()):
+                return tla_name(v)
+            case ir.Read(var=v, index=idx):
+                return f"{tla_name(v)}[{', '.join(self.ex(i) for i in idx)}]"
+            case ir.Unary(op="not", arg=a):
+                return f"(~{self.ex(a)})"
+            case ir.Unary(op="neg", arg=a):
+                return f"(0 - {self.ex(a)})"
+            case ir.Binary(op=op, left=a, right=b):
+                x, y = self.ex(a), self.ex(b)
+                if op in ("min", "max"):
+                    cmp = "<=" if op == "min" else ">="
+                    return f"(IF {x} {cmp} {y} THEN {x} ELSE {y})"
+                sym = {"==": "=", "!=": "#", "and": "/\\", "or": "\\/", "=>": "=>",
+                       "<=>": "<=>", "div": "\\div", "mod": "%"}.get(op, op)
+                return f"({x} {sym} {y})"
+            case ir.Ite(cond=c, then=t, other=o):
+                return f"(IF {self.ex(c)} THEN {self.ex(t)} ELSE {self.ex(o)})"
+            case ir.Quant(kind=k, var=v, lo=lo, hi=hi, body=b):
+                dom = f"{self.ex(lo)}..{self.ex(hi)}"
+                var = tla_name(v)
+                if k == "forall":
+                    return f"(\\A {var} \\in {dom}: {self.ex(b)})"
+                if k == "exists":
+                    return f"(\\E {var} \\in {dom}: {self.ex(b)})"
+                if k == "count":
+                    return f"Cardinality({{{var} \\in {dom}: {self.ex(b)}}})"
+                return f"SumOver(LAMBDA {var}: {self.ex(b)}, {self.ex(lo)}, {self.ex(hi)})"
+        raise ValueError(f"cannot write {e!r} in TLA+")
+
+    def value(self, var: ir.Var, v: int) -> str:
+        if var.type.is_bool:
+            return "TRUE" if v else "FALSE"
+        return str(v) if v >= 0 else f"(0 - {-v})"
+
+    def init_state(self, state: tuple[int, ...]) -> str:
+        parts = []
+        for var in self.p.vars:
+            slots = self.p.var_slots(var.name)
+            values = [self.value(var, state[s]) for s in slots]
+            if not var.dims:
+                parts.append(f"{tla_name(var.name)} = {values[0]}")
+                continue
+            dims = [(ir.const_int(d.lo), ir.const_int(d.hi)) for d in var.dims]
+            names = [f"i{k}" for k in range(len(dims))]
+            flat = "0"
+            for (lo, hi), n in zip(dims, names):
+                flat = f"({flat}) * {hi - lo + 1} + ({n} - {lo})"
+            binders = ", ".join(f"{n} \\in {lo}..{hi}" for (lo, hi), n in zip(dims, names))
+            parts.append(f"{tla_name(var.name)} = [{binders} |-> <<{', '.join(values)}>>"
+                         f"[{flat} + 1]]")
+        return "(" + " /\\ ".join(parts) + ")"
+
+    def updates(self, a: ir.Action) -> tuple[list[str], list[str]]:
+        """The primed equations of an action, and the variables it leaves unchanged."""
+        by_var: dict[str, list[ir.Update]] = {}
+        for u in a.updates:
+            by_var.setdefault(u.var, []).append(u)
+        eqs = []
+        for name, ups in by_var.items():
+            cur = tla_name(name)
+            for u in ups:
+                cond = self.ex(u.cond)
+                guarded = u.cond != ir.TRUE
+                if isinstance(u, ir.AssignAll):
+                    var = self.p.var(name)
+                    dims = [(ir.const_int(d.lo), ir.const_int(d.hi)) for d in var.dims]
+                    binders = ", ".join(f"{tla_name(q)} \\in {lo}..{hi}"
+                                        for q, (lo, hi) in zip(u.params, dims))
+                    new = f"[{binders} |-> {self.ex(u.value)}]"
+                elif not u.index:
+                    new = self.ex(u.value)
+                else:
+                    idx = ", ".join(self.ex(i) for i in u.index)
+                    new = f"[{cur} EXCEPT ![{idx}] = {self.ex(u.value)}]"
+                cur = f"(IF {cond} THEN {new} ELSE {cur})" if guarded else new
+            eqs.append(f"{tla_name(name)}' = {cur}")
+        unchanged = [tla_name(v.name) for v in self.p.vars if v.name not in by_var]
+        return eqs, unchanged
+
+    def action(self, a: ir.Action) -> str:
+        conj = [self.ex(a.guard)]
+        conj += [f"Assert({self.ex(c.cond)}, \"{c.kind} at {c.loc}\")" for c in a.checks]
+        eqs, unchanged = self.updates(a)
+        conj += eqs
+        if unchanged:
+            conj.append(f"UNCHANGED <<{', '.join(unchanged)}>>")
+        body = "     /\\ " + "\n     /\\ ".join(conj)
+        if a.params:
+            binders = ", ".join(f"{tla_name(p.name)} \\in {ir.const_int(p.type.lo)}.."
+                                f"{ir.const_int(p.type.hi)}" for p in a.params)
+            body = f"  \\E {binders}:\n{body}"
+        return f"{tla_name(a.name)} ==\n{body}"
+
+    def module(self, name: str, initial: list[tuple[int, ...]]) -> str:
+        vars_ = ", ".join(tla_name(v.name) for v in self.p.vars)
+        out = [f"---- MODULE {name} ----",
+               "\\* Generated by bench/export_tla.py from the mmcheck IR of "
+               f"{Path(self.p.file).name}: do not edit.",
+               "EXTENDS Integers, FiniteSets, TLC", "",
+               "RECURSIVE SumOver(_, _, _)",
+               "SumOver(f(_), lo, hi) == IF lo > hi THEN 0 ELSE f(lo) + SumOver(f, lo + 1, hi)",
+               "", f"VARIABLES {vars_}", f"vars == <<{vars_}>>", "",
+               "Init ==\n  \\/ " + "\n  \\/ ".join(self.init_state(s) for s in initial), ""]
+        for a in self.p.actions:
+            out += [self.action(a), ""]
+        out.append("Next ==\n  \\/ " + "\n  \\/ ".join(tla_name(a.name) for a in self.p.actions))
+        out.append("")
+        for inv in self.p.invariants:
+            out += [f"{tla_name(inv.name)} == {self.ex(inv.expr)}", ""]
+        out += ["Spec == Init /\\ [][Next]_vars", "", "===="]
+        return "\n".join(out) + "\n"
+
+    def config(self) -> str:
+        lines = ["INIT Init", "NEXT Next"]
+        lines += [f"INVARIANT {tla_name(inv.name)}" for inv in self.p.invariants]
+        return "\n".join(lines) + "\n"
+
+
+def export(program: ir.Program, name: str, out_dir: Path) -> Path:
+    """Write NAME.tla and NAME.cfg into out_dir; returns the .tla path."""
+    writer = TlaWriter(program)
+    initial = list(dict.fromkeys(compile_model(program).init_states()))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tla = out_dir / f"{name}.tla"
+    tla.write_text(writer.module(name, initial))
+    (out_dir / f"{name}.cfg").write_text(writer.config())
+    return tla
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("spec")
+    ap.add_argument("out_dir")
+    ap.add_argument("--name")
+    ap.add_argument("-D", dest="defines", action="append", default=[])
+    args = ap.parse_args()
+    consts = dict(d.split("=", 1) for d in args.defines)
+    program = spec.load(args.spec, consts)
+    name = args.name or Path(args.spec).stem
+    print(export(program, name, Path(args.out_dir)))
+
+
+if __name__ == "__main__":
+    main()
+
