@@ -186,16 +186,18 @@ def check(args: argparse.Namespace) -> int:
         doc["expectations"] = [c.to_json() for c in compared]
         write_out(args, json.dumps(doc, indent=2))
         return code
+    # ITF on stdout stays valid JSON: the report goes to stderr beside it
+    report = sys.stderr if args.trace == "itf" and not args.out else sys.stdout
     if result.violation is not None:
         write_out(args, format_trace(args, program, result))
         if args.out:
-            print(f"Trace ({args.trace}) written to {args.out}.")
+            print(f"Trace ({args.trace}) written to {args.out}.", file=report)
     if result.coverage is not None:
-        print(format_coverage(result.coverage))
-    print(format_stats(result.stats))
+        print(format_coverage(result.coverage), file=report)
+    print(format_stats(result.stats), file=report)
     for line in report_expectations(compared, skipped):
-        print(line)
-    print(verdict_line(result, program))
+        print(line, file=report)
+    print(verdict_line(result, program), file=report)
     return code
 
 

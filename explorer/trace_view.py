@@ -78,8 +78,8 @@ def param_texts(
     out = []
     for name, value in params:
         p = decls.get(name)
-        if p is not None and p.hidden:
-            out.append(f"branch {value}")
+        if p is not None and p.hidden:  # counted from 1, as a reader counts branches
+            out.append(f"branch {value - ir.const_int(p.type.lo) + 1}")
         elif name == "self" and decl is not None and decl.process is not None:
             continue
         else:

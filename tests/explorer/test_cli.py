@@ -280,3 +280,67 @@ def test_graph(at_root, tmp_path, capsys):
                        capsys)
     assert code == 3
     assert "5 states" in out and "truncated" in out
+
+
+MISC = """spec Misc
+type Kind = enum { anon, file }
+type Pte = enum { present, migration, none }
+type Page = record { count: 0..3, locked: bool }
+var pages : [1..2] -> Page = [i in 1..2 |-> { count: 1, locked: false }]
+var by_kind : [Kind] -> Pte = [k in Kind |-> present]
+process worker[self in 1..2] {
+go:
+  either { pages[self].count := pages[self].count + 1 } or { by_kind[file] := migration }
+check:
+  assert pages[1].count + pages[2].count < 4, "too many references"
+}
+"""
+
+
+def test_itf_on_stdout_is_json_and_regroups_records(tmp_path, capsys):
+    (tmp_path / "misc.mms").write_text(MISC)
+    code, out, err = run(["check", str(tmp_path / "misc.mms"), "--trace", "itf"], capsys)
+    assert code == 1
+    doc = json.loads(out)  # the report went to stderr
+    assert "VIOLATED: assertion failed: too many references (trace of 3 steps)." in err
+    first, second = doc["states"][:2]
+    assert first["pages"]["#map"][0] == [{"#bigint": "1"}, {"count": {"#bigint": "1"},
+                                                            "locked": False}]
+    assert first["by_kind"] == {"#map": [["anon", "present"], ["file", "present"]]}
+    assert second["#meta"]["process"] == "worker[1]"
+    assert len(doc["states"]) == 3  # the failing step adds no state
+
+
+def test_text_trace_of_either_and_record_maps(tmp_path, capsys):
+    (tmp_path / "misc.mms").write_text(MISC)
+    code, out, _ = run(["check", str(tmp_path / "misc.mms")], capsys)
+    assert code == 1
+    assert "Step 1: worker.go(branch 1)  [worker[1] at go]\n  pages[1].count: 1 -> 2" in out
+    assert "  by_kind[file] = present" in out
+    assert "Step 3: worker.check  [worker[1] at check]\n  fails: assertion failed" in out
+
+
+def test_vector_backend_same_counts(at_root, capsys):
+    code, out, _ = run(["check", RACE, "-D", "FIXED=true", "--backend", "vector",
+                        "--workers", "2"], capsys)
+    assert code == 0
+    assert "14 distinct states found" in out and "(vector back end, 2 workers)" in out
+
+
+def test_simulation_finds_the_race(at_root, capsys):
+    code, out, _ = run(["check", RACE, "--simulate", "50", "--seed", "1", "--depth", "20"],
+                       capsys)
+    assert code == 1
+    assert "Expectations not compared: --simulate changes what is checked." in out
+    assert out.splitlines()[-1].startswith("VIOLATED: invariant NoLeak is violated")
+
+
+def test_live_progress_is_transient(monkeypatch):
+    clock = iter([0.0, 5.0])
+    monkeypatch.setattr("explorer.progress.time.monotonic", lambda: next(clock))
+    out = io.StringIO()
+    with Progress(out, live=True) as progress:
+        progress(Stats(generated=10, distinct=5, queue=1, depth=1))
+    shown = out.getvalue()
+    assert "Progress(1): 10 states generated (120 s/min), 5 distinct states found" in shown
+    assert shown.endswith("\x1b[2K")  # the live line is erased when the check ends
