@@ -87,6 +87,8 @@ def neg(a: ir.Expr) -> ir.Expr:
 def conj(items: Iterable[ir.Expr]) -> ir.Expr:
     out: list[ir.Expr] = []
     for e in items:
+        if out:
+            e = assuming(set(out), e)  # later conjuncts are evaluated where earlier ones hold
         if is_false(e):
             return FALSE
         if not is_true(e) and e not in out:
@@ -119,7 +121,35 @@ def implies(a: ir.Expr, b: ir.Expr) -> ir.Expr:
         return b
     if is_false(a) or is_true(b):
         return TRUE
+    b = assuming(conjuncts(a), b)
+    if is_true(b):
+        return TRUE
     return ir.Binary("=>", a, b)
+
+
+def conjuncts(e: ir.Expr) -> set[ir.Expr]:
+    if isinstance(e, ir.Binary) and e.op == "and":
+        return conjuncts(e.left) | conjuncts(e.right)
+    return {e}
+
+
+def assuming(facts: set[ir.Expr], e: ir.Expr) -> ir.Expr:
+    """e simplified where the facts hold: conditionals on a fact (or its negation) pick
+    their branch; the result is re-folded."""
+    if isinstance(e, ir.Ite):
+        if e.cond in facts:
+            return assuming(facts, e.then)
+        if negate(e.cond) in facts:
+            return assuming(facts, e.other)
+        return ite(e.cond, assuming(facts, e.then), assuming(facts, e.other))
+    if isinstance(e, ir.Binary):
+        return binary(e.op, assuming(facts, e.left), assuming(facts, e.right), e.loc)
+    if isinstance(e, ir.Unary):
+        arg = assuming(facts, e.arg)
+        return negate(arg) if e.op == "not" else neg(arg)
+    if e in facts:
+        return TRUE
+    return e
 
 
 def ite(c: ir.Expr, a: ir.Expr, b: ir.Expr) -> ir.Expr:

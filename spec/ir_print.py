@@ -72,20 +72,23 @@ def dims(ds: tuple[ir.Dim, ...]) -> str:
     return "[" + ", ".join(parts) + "] -> "
 
 
-def update(u: ir.Update) -> str:
+def update(u: ir.Update, t: ir.ScalarType) -> str:
     if isinstance(u, ir.Assign):
         target = u.var + (f"[{', '.join(expr(i) for i in u.index)}]" if u.index else "")
     else:
         target = f"{u.var}[{', '.join(u.params)}]"
     when = "" if u.cond == ir.TRUE else f"   when {expr(u.cond)}"
-    return f"{target} := {expr(u.value)}{when}"
+    value = expr(u.value)
+    if t.kind in ("enum", "pc") and isinstance(u.value, ir.Const):
+        value = t.show(u.value.value)  # an enum value or a label, by name
+    return f"{target} := {value}{when}"
 
 
 def slots(ss: frozenset[int]) -> str:
     return "{" + ", ".join(map(str, sorted(ss))) + "}"
 
 
-def action(a: ir.Action, concrete: bool) -> list[str]:
+def action(p: ir.Program, a: ir.Action, concrete: bool) -> list[str]:
     params = ", ".join(
         f"{p.name}: {scalar_type(p.type)}" + (" (hidden)" if p.hidden else "") for p in a.params
     )
@@ -94,7 +97,7 @@ def action(a: ir.Action, concrete: bool) -> list[str]:
     for c in a.checks:
         out.append(f"  check  {c.kind}: {expr(c.cond)}    # {c.message!r} at {c.loc}")
     for u in a.updates:
-        out.append(f"  update {update(u)}")
+        out.append(f"  update {update(u, p.var(u.var).type)}")
     if concrete:
         out.append(f"  reads  {slots(a.reads)}  writes {slots(a.writes)}")
     return out
@@ -129,10 +132,10 @@ def program(p: ir.Program) -> str:
             f"# first lock holder {proc.first_holder}"
         )
     out.append("")
-    out += action(p.init, concrete)
+    out += action(p, p.init, concrete)
     for a in p.actions:
         out.append("")
-        out += action(a, concrete)
+        out += action(p, a, concrete)
     out.append("")
     for inv in p.invariants:
         out.append(f"invariant {inv.name}: {expr(inv.expr)}")

@@ -54,6 +54,7 @@ class Lowering:
         self.var_dims: dict[str, int] = {}
         self.procs = env.processes
         self.instances: list[str] = []
+        self.last_holder: ir.Expr = ir.Const(0)
         self.lock_sorts: list[tuple[str, int]] = []
 
     def error(self, loc: Loc, msg: str) -> None:
@@ -61,34 +62,42 @@ class Lowering:
 
     # ------------------------------------------------------------------ processes
     def number_processes(self) -> None:
-        """Give each process instance its lock-holder value: 1, 2, ... in order."""
-        holder = 1
-        for p in self.procs:
-            p.first_holder = holder
+        """Give each process instance its lock-holder value: 1, 2, ... for the single
+        processes, then the instances of each set in order (so that one set, the last,
+        may have a symbolic size)."""
+        holder: ir.Expr = ir.Const(1)
+        symbolic_set: ProcInfo | None = None
+        for p in sorted(self.procs, key=lambda p: p.decl.index is not None):
+            if symbolic_set is not None:
+                self.error(
+                    p.decl.loc,
+                    f"process set {symbolic_set.name} has a symbolic size, "
+                    "so no process set may follow it",
+                )
+                return
+            p.first_holder = holder.value
             if p.decl.index is None:
                 self.instances.append(p.name)
-                holder += 1
+                holder = f.binary("+", holder, ir.Const(1))
                 continue
             t = self.env.domain(p.decl.index.type)
             if isinstance(t, ErrT):
                 t = IntT(ir.Const(1), ir.Const(1))
-            if p.decl.symmetric and not (isinstance(t, IntT | EnumT) and t.sort):
-                sort = p.name
-                self.env.sorts[sort] = f.binary(
-                    "+", f.binary("-", bounds(t)[1], bounds(t)[0]), ir.Const(1)
-                )
-                t = dataclasses.replace(t, sort=sort)
-            p.index = t
             lo, hi = bounds(t)
+            if p.decl.symmetric and not (isinstance(t, IntT | EnumT) and t.sort):
+                self.env.sorts[p.name] = f.binary("+", f.binary("-", hi, lo), ir.Const(1))
+                t = dataclasses.replace(t, sort=p.name)
+            p.index = t
+            if t.sort:
+                self.lock_sorts.append((t.sort, holder.value))
             if isinstance(lo, ir.Const) and isinstance(hi, ir.Const):
-                if t.sort:
-                    self.lock_sorts.append((t.sort, holder))
                 for i in range(lo.value, hi.value + 1):
                     shown = t.values[i] if isinstance(t, EnumT) else str(i)
                     self.instances.append(f"{p.name}[{shown}]")
-                holder += hi.value - lo.value + 1
             else:
-                self.error(p.decl.loc, f"process set {p.name} needs a concrete size")
+                symbolic_set = p
+            holder = f.binary("+", holder, f.binary("+", f.binary("-", hi, lo), ir.Const(1)))
+        self.last_holder = f.binary("-", holder, ir.Const(1))
 
     # ------------------------------------------------------------------ variables
     def add_var(
@@ -109,8 +118,8 @@ class Lowering:
                 continue
             st = scalar_type(
                 leaf.type,
-                ("free", *self.instances),
-                ir.Const(len(self.instances)),
+                ("free", *self.instances) if isinstance(self.last_holder, ir.Const) else (),
+                self.last_holder,
                 tuple(self.lock_sorts),
             )
             dims = tuple(dim(d) for d in prefix_dims + leaf.dims)

@@ -62,6 +62,8 @@ class Store:
         return lambda var, idx, loc: self.read(var, idx, loc, upto.get(var, 0))
 
     def write(self, var: str, w: Write) -> None:
+        if f.is_false(w.cond):
+            return  # on no path (a branch the constants rule out)
         ws = self.writes.setdefault(var, [])
         self.order.append((var, len(ws)))
         ws.append(w)
@@ -125,6 +127,10 @@ class Exec:
     def error(self, loc: Loc, msg: str) -> None:
         self.elab.error(loc, msg)
 
+    def check(self, c: ir.Check) -> None:
+        if not f.is_true(c.cond):  # statically fine (or on no path)
+            self.checks.append(c)
+
     def eff(self) -> ir.Expr:
         """The condition under which the statement being executed runs."""
         stops = [self.jumped] + [fr.returned for fr in self.frames]
@@ -147,7 +153,9 @@ class Exec:
         if isinstance(v.type, ErrT) or isinstance(lv.type, ErrT):
             return
         if unify(lv.type, v.type) is None:
-            self.error(loc, f"cannot assign a value of type {v.type} to {lv.name}, which is {lv.type}")
+            self.error(
+                loc, f"cannot assign a value of type {v.type} to {lv.name}, which is {lv.type}"
+            )
             return
         s = sort_of(lv.type)
         if s and sort_of(v.type) != s:
@@ -262,7 +270,7 @@ class Exec:
     def s_Assert(self, s: ast.Assert, scope: dict) -> None:
         c = self.elab.boolean(s.cond, scope)
         msg = s.message or "assertion failed"
-        self.checks.append(ir.Check("assert", f.implies(self.eff(), c), msg, self.site(s.loc)))
+        self.check(ir.Check("assert", f.implies(self.eff(), c), msg, self.site(s.loc)))
 
     def lock_place(self, target: ast.Expr, scope: dict, what: str) -> LValue | None:
         if self.proc is None:
@@ -285,7 +293,7 @@ class Exec:
         self.guards.append(
             f.implies(eff, f.disj((f.binary("==", held, ir.Const(0)), f.binary("==", held, me))))
         )
-        self.checks.append(
+        self.check(
             ir.Check(
                 "lock",
                 f.implies(eff, f.binary("!=", held, me)),
@@ -301,7 +309,7 @@ class Exec:
             return
         held = self.store.read(lv.irname, lv.index, s.loc)
         me, eff = self.elab.me(), self.eff()
-        self.checks.append(
+        self.check(
             ir.Check(
                 "lock",
                 f.implies(eff, f.binary("!=", held, ir.Const(0))),
@@ -309,7 +317,7 @@ class Exec:
                 self.site(s.loc),
             )
         )
-        self.checks.append(
+        self.check(
             ir.Check(
                 "lock",
                 f.implies(eff, f.binary("==", held, me)),
