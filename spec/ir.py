@@ -120,6 +120,14 @@ FALSE = Const(0, True)
 # --------------------------------------------------------------------------- types
 
 
+def _show_named(names: tuple[str, ...], lo: Expr, value: int) -> str:
+    """`value` as the name it stands for (values count from `lo`), else as a number."""
+    if names and isinstance(lo, Const) and 0 <= value - lo.value < len(names):
+        return names[value - lo.value]
+    return str(value)
+
+
+
 @dataclass(frozen=True)
 class ScalarType:
     """The values lo..hi of a scalar slot, and how to show them.
@@ -146,11 +154,7 @@ class ScalarType:
     def show(self, value: int) -> str:
         if self.kind == "bool":
             return "true" if value else "false"
-        if self.names and isinstance(self.lo, Const):
-            i = value - self.lo.value
-            if 0 <= i < len(self.names):
-                return self.names[i]
-        return str(value)
+        return _show_named(self.names, self.lo, value)
 
 
 @dataclass(frozen=True)
@@ -164,11 +168,7 @@ class Dim:
     sort: str | None = None
 
     def show(self, value: int) -> str:
-        if self.names and isinstance(self.lo, Const):
-            i = value - self.lo.value
-            if 0 <= i < len(self.names):
-                return self.names[i]
-        return str(value)
+        return _show_named(self.names, self.lo, value)
 
 
 @dataclass(frozen=True)
