@@ -25,7 +25,8 @@ class StateGraph:
     initial: set[int] = field(default_factory=set)
     edges: list[tuple[int, str, int]] = field(default_factory=list)  # (src, label, dst)
     bad: dict[int, str] = field(default_factory=dict)  # node -> why it is highlighted
-    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (src, label, error)
+    # (src, label, error); src None: computing the initial states failed
+    errors: list[tuple[int | None, str, str]] = field(default_factory=list)
     truncated: bool = False
 
     @property
@@ -58,7 +59,12 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
             queue.append(s)
         return g.states[s]
 
-    for s in model.init_states():
+    try:
+        initial = model.init_states()
+    except EvalError as e:
+        g.errors.append((None, "Init", f"{e.kind}: {e.message}"))
+        initial = []
+    for s in initial:
         n = node(s)
         if n is not None:
             g.initial.add(n)
@@ -120,6 +126,7 @@ def to_dot(program: ir.Program, g: StateGraph) -> str:
     for k, (src, label, error) in enumerate(g.errors):
         out.append(f'  e{k} [shape=octagon, style=filled, fillcolor="{BAD_FILL}", '
                    f'label="{_quote(error)}"];')
-        out.append(f'  s{src} -> e{k} [label="{_quote(label)}", color=red];')
+        if src is not None:
+            out.append(f'  s{src} -> e{k} [label="{_quote(label)}", color=red];')
     out.append("}")
     return "\n".join(out) + "\n"

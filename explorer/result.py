@@ -54,9 +54,10 @@ class Violation:
 
     @property
     def length(self) -> int:
-        """Steps in the trace (an initial-state violation has length 0); a failed
-        step counts as one more step."""
-        return len(self.trace) - 1 + (1 if self.failed else 0)
+        """Steps in the trace (an initial-state violation has length 0, and so has an
+        error computing the initial states, whose trace is empty); a failed step counts
+        as one more step."""
+        return max(len(self.trace) - 1, 0) + (1 if self.failed else 0)
 
 
 @dataclass

@@ -39,6 +39,8 @@ def verdict_line(result: Result, program: ir.Program | None = None) -> str:
     v = result.violation
     if v is None:
         return "VIOLATED."
+    if not v.trace:
+        return f"VIOLATED: {headline(v, program)} (computing the initial states)."
     steps = f"{v.length} step{'s' if v.length != 1 else ''}"
     return f"VIOLATED: {headline(v, program)} (trace of {steps})."
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from explorer.result import Violation
 from explorer.trace_view import (
+    NO_TRACE,
     changes,
     headline,
     instance_names,
@@ -72,6 +73,10 @@ def _initially(program: ir.Program, state: tuple[int, ...]) -> list[str]:
 
 
 def format_cpu(program: ir.Program, violation: Violation) -> str:
+    where = f" at {violation.loc}" if violation.loc is not None else ""
+    outcome = f"=> {headline(violation, program)}{where}"
+    if not violation.trace:
+        return f"{NO_TRACE}\n{outcome}"
     instances = instance_names(program)
     column_of = {name: k for k, name in enumerate(instances)}
     rows: list[tuple[int, str]] = []  # (column, text), top to bottom
@@ -109,6 +114,5 @@ def format_cpu(program: ir.Program, violation: Violation) -> str:
     out.append("")
     out.extend(line(col, text) for col, text in rows)
     out.append("")
-    where = f" at {violation.loc}" if violation.loc is not None else ""
-    out.append(f"=> {headline(violation, program)}{where}")
+    out.append(outcome)
     return "\n".join(out)

@@ -4,7 +4,14 @@ action, who took it and only the variables it changed (old -> new)."""
 from __future__ import annotations
 
 from explorer.result import Step, Violation
-from explorer.trace_view import changes, headline, param_texts, state_items, step_info
+from explorer.trace_view import (
+    NO_TRACE,
+    changes,
+    headline,
+    param_texts,
+    state_items,
+    step_info,
+)
 from spec import ir
 from spec.errors import format_at
 
@@ -41,6 +48,8 @@ def step_title(program: ir.Program, step: Step, number: int) -> str:
 def format_text(program: ir.Program, violation: Violation, color: bool = False) -> str:
     paint = _Paint(color)
     out = [paint(violation_header(program, violation), _BOLD, _RED)]
+    if not violation.trace:
+        return "\n".join(out + [NO_TRACE])
     n = violation.length
     out.append(f"Trace of {n} step{'s' if n != 1 else ''}:")
     first = violation.trace[0]

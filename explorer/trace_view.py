@@ -125,6 +125,10 @@ def instance_names(program: ir.Program) -> list[str]:
     return [ir.instance_name(p, i) for p, i, _ in program.process_instances()]
 
 
+# An error computing the initial states leaves a violation without a trace.
+NO_TRACE = "No trace: the error happened while computing the initial states."
+
+
 def stuck(program: ir.Program, state: tuple[int, ...]) -> list[str]:
     """The process instances not at their end, each with the label it waits at."""
     return [

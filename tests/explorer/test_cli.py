@@ -344,3 +344,19 @@ def test_live_progress_is_transient(monkeypatch):
     shown = out.getvalue()
     assert "Progress(1): 10 states generated (120 s/min), 5 distinct states found" in shown
     assert shown.endswith("\x1b[2K")  # the live line is erased when the check ends
+
+
+def test_error_computing_initial_states(tmp_path, capsys):
+    spec_file = tmp_path / "init.mms"
+    spec_file.write_text("spec R\nvar x : 0..3 = 0\nvar y : 0..3 in 0..3\ninit 4 / x == 1\n")
+    for fmt in ("text", "cpu"):
+        code, out, _ = run(["check", str(spec_file), "--trace", fmt], capsys)
+        assert code == 1
+        assert "No trace: the error happened while computing the initial states." in out
+        assert out.splitlines()[-1] == (
+            "VIOLATED: division by zero: the divisor of div is 0 (computing the initial states).")
+    code, out, _ = run(["check", str(spec_file), "--json"], capsys)
+    assert json.loads(out)["violation"]["length"] == 0
+    code, out, _ = run(["graph", str(spec_file), "-o", str(tmp_path / "g.dot")], capsys)
+    assert code == 1
+    assert 'label="div: the divisor of div is 0"' in (tmp_path / "g.dot").read_text()
