@@ -32,11 +32,10 @@ def default_workers() -> int:
 
 
 def _attach(name: str) -> SharedMemory:
-    """Open a block another process created, without this process's resource tracker
-    taking ownership of (and later unlinking) it."""
-    shm = SharedMemory(name=name)
-    resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
-    return shm
+    """Open a block another process created. Forked processes share one resource
+    tracker, whose registry is a set: attaching registers nothing new, and the block is
+    unregistered once, when its creator unlinks it."""
+    return SharedMemory(name=name)
 
 
 def _serve(vm: VectorModel, deadlock: bool, keep_words: bool, conn: Connection) -> None:
@@ -87,6 +86,7 @@ class WorkerPool:
 
     def __init__(self, vm: VectorModel, deadlock: bool, keep_words: bool, n: int) -> None:
         ctx = mp.get_context("fork")
+        resource_tracker.ensure_running()  # before forking, so that all share it
         self.conns: list[Connection] = []
         self.procs = []
         for _ in range(n):

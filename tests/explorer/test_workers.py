@@ -1,0 +1,76 @@
+"""Worker processes change nothing but the speed: same verdict, counts, depth and trace
+as one process, whichever chunk a violation lies in."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import explorer
+from explorer import vector
+from explorer.workers import WorkerPool, default_workers
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FILTER = os.path.join(ROOT, "bench", "specs", "peterson_filter.mms")
+MLOCK = os.path.join(ROOT, "spec", "models", "mlock_munlock.mms")
+
+
+def run(path, consts, workers, chunk=None, **kw):
+    old = vector.CHUNK
+    if chunk is not None:
+        vector.CHUNK = chunk
+    try:
+        return explorer.check(path, consts, backend="vector", workers=workers, **kw)
+    finally:
+        vector.CHUNK = old
+
+
+def same(a, b):
+    assert (a.verdict, a.stats.distinct, a.stats.generated, a.stats.depth) == (
+        b.verdict, b.stats.distinct, b.stats.generated, b.stats.depth)
+    assert (a.violation is None) == (b.violation is None)
+    if a.violation is not None:
+        assert a.violation.kind == b.violation.kind
+        assert a.violation.loc == b.violation.loc
+        assert a.violation.trace == b.violation.trace
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_filter_lock_counts_identical(workers):
+    one = run(FILTER, {"N": 4}, 1, chunk=5000)
+    many = run(FILTER, {"N": 4}, workers, chunk=5000)
+    same(one, many)
+    assert (many.verdict, many.stats.distinct, many.stats.depth) == ("holds", 9820, 32)
+    assert many.stats.workers == workers
+
+
+@pytest.mark.parametrize("consts", [{"FIXED": False}, {"FIXED": False, "VMAS": 1},
+                                    {"FIXED": True}])
+def test_mlock_violations_identical(consts):
+    one = run(MLOCK, consts, 1, chunk=3)
+    two = run(MLOCK, consts, 2, chunk=3)
+    same(one, two)
+    tuple_result = explorer.check(MLOCK, consts)
+    assert two.verdict == tuple_result.verdict
+    assert two.stats.distinct == tuple_result.stats.distinct
+    if tuple_result.violation:
+        assert two.violation.length == tuple_result.violation.length
+
+
+def test_fingerprint_mode_with_workers():
+    one = run(FILTER, {"N": 4}, 1, fingerprint=True)
+    two = run(FILTER, {"N": 4}, 2, fingerprint=True, chunk=4096)
+    same(one, two)
+    assert two.stats.collision_probability is not None
+
+
+def test_pool_stops_cleanly_mid_level():
+    # a max-states bound stops the search while chunks are still in flight
+    r = run(FILTER, {"N": 4}, 2, chunk=100, max_states=3000)
+    assert (r.verdict, r.stats.distinct) == ("incomplete", 3000)
+
+
+def test_default_workers_is_the_cpu_count():
+    assert default_workers() == len(os.sched_getaffinity(0))
+    assert WorkerPool is not None
