@@ -214,12 +214,14 @@ def test(args: argparse.Namespace) -> int:
     for p in args.paths:
         if not Path(p).exists():
             raise UsageError(f"{p}: no such file or directory")
-    cases = expect.run_all(args.paths, print, backend=args.backend, workers=args.workers,
-                           time_limit=args.time_limit)
-    if not cases:
+    cases, not_run = expect.run_all(args.paths, print, backend=args.backend,
+                                    workers=args.workers, time_limit=args.time_limit)
+    if not cases and not not_run:
         raise UsageError("no expectations found in " + ", ".join(args.paths))
     if any(c.error for c in cases):
         return EXIT_ERROR
+    if not_run or any(c.interrupted for c in cases):
+        return EXIT_INCOMPLETE
     return EXIT_OK if all(c.ok for c in cases) else EXIT_VIOLATION
 
 

@@ -19,6 +19,7 @@ from spec import ir
 from spec.errors import SpecErrors
 
 SPEC_SUFFIX = ".mms"
+INTERRUPTED = "interrupted"  # how explorer.limits begins the reason of a signalled stop
 
 
 def show_const(program: ir.Program, name: str, value: int) -> str:
@@ -164,6 +165,7 @@ class Case:
     states: int | None
     seconds: float
     error: str | None = None
+    interrupted: bool = False  # Ctrl-C or SIGTERM stopped its check: stop the whole run
 
 
 def find_specs(paths: Iterable[str]) -> list[Path]:
@@ -215,7 +217,9 @@ def run_case(p: Planned, **check_options: object) -> Case:
                     time.monotonic() - start, err.format())
     return Case(str(p.path), p.consts, expected,
                 describe_result(result, p.expect.states is not None),
-                matches(p.expect, result), result.stats.distinct, time.monotonic() - start)
+                matches(p.expect, result), result.stats.distinct, time.monotonic() - start,
+                interrupted=result.verdict == INCOMPLETE
+                and (result.reason or "").startswith(INTERRUPTED))
 
 
 @dataclass(frozen=True)
@@ -234,20 +238,22 @@ class Widths:
         ).rstrip()
 
 
-def summary(cases: list[Case], n_specs: int) -> str:
+def summary(cases: list[Case], n_specs: int, not_run: int = 0) -> str:
     passed = sum(c.ok for c in cases)
     errors = sum(1 for c in cases if c.error)
     failed = len(cases) - passed - errors
-    return (
+    text = (
         f"{len(cases)} case{'s' if len(cases) != 1 else ''} in {n_specs} spec "
         f"file{'s' if n_specs != 1 else ''}: {passed} passed, {failed} failed, {errors} errors."
     )
+    return text + (f" Interrupted: {not_run} not run." if not_run else "")
 
 
 def run_all(paths: Iterable[str], emit: Callable[[str], None],
-            **check_options: object) -> list[Case]:
+            **check_options: object) -> tuple[list[Case], int]:
     """Run every expectation of every spec found, emitting one line per case as it
-    finishes (a spec error with its message), then the summary."""
+    finishes (a spec error with its message), then the summary. Returns the cases and
+    how many were not run because Ctrl-C or SIGTERM stopped the run."""
     specs = find_specs(paths)
     planned, cases = plan(specs)
     widths = Widths(
@@ -258,11 +264,19 @@ def run_all(paths: Iterable[str], emit: Callable[[str], None],
     for case in cases:
         emit(widths.line(case))
         emit(case.error or "")
-    for p in planned:
-        case = run_case(p, **check_options)
-        cases.append(case)
-        emit(widths.line(case))
-        if case.error:
-            emit(case.error)
-    emit(summary(cases, len(specs)))
-    return cases
+    done = 0
+    try:
+        for p in planned:
+            case = run_case(p, **check_options)
+            done += 1
+            cases.append(case)
+            emit(widths.line(case))
+            if case.error:
+                emit(case.error)
+            if case.interrupted:
+                break
+    except KeyboardInterrupt:  # between two checks, outside their signal handling
+        pass
+    not_run = len(planned) - done
+    emit(summary(cases, len(specs), not_run))
+    return cases, not_run
