@@ -259,7 +259,10 @@ SPEC_FILES = sorted(glob.glob(os.path.join(ROOT, "tests", "specs", "*.mms"))
 @pytest.mark.parametrize("path", SPEC_FILES, ids=os.path.basename)
 def test_spec_library_agrees_on_every_expectation(path):
     prog = spec.load(path)
-    assert prog.expects, "every spec of the library states its expected results"
+    if not prog.expects:  # a spec too big to explore (tests/specs/explode.mms): a bound
+        t, v = both(path, max_states=20_000)
+        assert_agree(t, v, generated=False)
+        assert (v.verdict, v.stats.distinct) == ("incomplete", 20_000)
     for e in prog.expects:
         t, v = both(path, expect_consts(prog, e))
         assert_agree(t, v)
