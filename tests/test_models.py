@@ -13,6 +13,7 @@ import invariants
 import spec
 from explorer.result import HOLDS, VIOLATED, Result
 from explorer.traces import format_cpu
+from invariants.prove import CTI, PROVED
 
 MODELS = Path(__file__).resolve().parent.parent / "spec" / "models"
 
@@ -157,6 +158,24 @@ def test_symmetry_keeps_verdicts():
         without = explorer.check(path(name), consts, symmetry=False)
         assert (with_sym.verdict, without.verdict) == (HOLDS, HOLDS)
         assert (with_sym.stats.distinct, without.stats.distinct) == (reduced, full)
+
+
+KSM_LEMMAS = ("LockedByMigration", "OldBeforeUnmap", "EntriesInWindow", "BrokenBehind",
+              "AllBroken")
+
+
+def test_ksm_unmerge_proved_for_any_number_of_ptes():
+    """With its lemmas, NoKsmPageLeft is inductive after the fix for a symbolic PTES;
+    before it, the lemmas are vacuous and induction fails."""
+    fixed = invariants.prove(path("ksm_unmerge"), {"FIXED": True, "PTES": "?"},
+                             invariants=["NoKsmPageLeft"], lemmas=KSM_LEMMAS)
+    assert fixed.status == PROVED
+    assert len(fixed.queries) == 63
+    broken = invariants.prove(path("ksm_unmerge"), {"FIXED": False, "PTES": "?"},
+                              invariants=["NoKsmPageLeft"], lemmas=KSM_LEMMAS)
+    assert broken.status == CTI
+    assert sorted(q.action for q in broken.queries if q.status == CTI) == [
+        "migrate.remove_migration_ptes", "unmerge.remove_all_stable_nodes"]
 
 
 def outcome(result: Result) -> tuple | None:

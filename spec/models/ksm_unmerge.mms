@@ -25,7 +25,7 @@
 spec KsmUnmerge
 
 const FIXED = false          # true: follow_page(FOLL_MIGRATION) waits on a migration entry
-const PTES : 1..3 = 1        # ptes of the unmerged range that map the KSM page
+const PTES : 1.. = 1         # ptes of the unmerged range that map the KSM page
 
 type Addr = 1..PTES
 type Pte = enum { ksm_page, migration, ksm_new, anon }
@@ -33,6 +33,7 @@ type Page = record { locked: bool }
 
 var page : Page = { locked: false }    # the KSM page (old and new: both locked by migration)
 var pte : [Addr] -> Pte = [a in Addr |-> ksm_page]
+var addr : Addr = 1       # unmerge_ksm_pages' cursor (a global so that lemmas can name it)
 
 def is_ksm(a) = pte[a] == ksm_page or pte[a] == ksm_new
 
@@ -56,7 +57,6 @@ unlock_page:
 # echo 2 > /sys/kernel/mm/ksm/run: unmerge_and_remove_all_rmap_items -> unmerge_ksm_pages
 # -> break_ksm(vma, addr) for each address of the range.
 process unmerge {
-  var addr : Addr = 1
 # break_ksm: "page = follow_page(vma, addr, FOLL_GET | FOLL_MIGRATION)". A migration
 # entry is not a present pte: before the fix follow_page returns NULL and break_ksm moves
 # on ("The KSM COW breaking cannot see a page there"); with FOLL_MIGRATION it waits.
@@ -98,6 +98,24 @@ remove_all_stable_nodes:
 # Unmerging must leave no pte mapping a KSM page ("a (newly migrated) KSM page left
 # behind"; remove_stable_node's WARN).
 invariant NoKsmPageLeft: done(unmerge) => forall a in Addr: not is_ksm(a)
+
+# Lemmas for `mmcheck prove` (with --lemma), which make NoKsmPageLeft inductive after the
+# fix for any number of ptes: the page lock is migration's; old ptes exist only before
+# try_to_unmap, migration entries only until remove_migration_ptes; and with the fix,
+# every address unmerge has passed maps a private copy.
+invariant LockedByMigration:
+  page.locked <=> (at(migrate, try_to_unmap) or at(migrate, remove_migration_ptes)
+                   or at(migrate, unlock_page))
+invariant OldBeforeUnmap:
+  (exists a in Addr: pte[a] == ksm_page) => (at(migrate, lock_page) or at(migrate, try_to_unmap))
+invariant EntriesInWindow:
+  (exists a in Addr: pte[a] == migration) => at(migrate, remove_migration_ptes)
+invariant BrokenBehind:
+  FIXED and not (at(unmerge, remove_all_stable_nodes) or done(unmerge))
+    => forall a in Addr: a < addr => pte[a] == anon
+invariant AllBroken:
+  FIXED and (at(unmerge, remove_all_stable_nodes) or done(unmerge))
+    => forall a in Addr: pte[a] == anon
 
 expect FIXED=false: violates NoKsmPageLeft in 6 steps
 expect FIXED=true: holds with 28 states
