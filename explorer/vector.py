@@ -97,7 +97,7 @@ class VectorModel:
         for fn in self.invariants:
             v = truth(fn(f, None, {}))
             bad |= ~v if isinstance(v, np.ndarray) else not v
-        return bad | (f.err >= 0)
+        return bad | f.failed()
 
     def stuck_is_deadlock(self, f: Frame) -> np.ndarray:
         """For states without successors: not terminal and not all processes done."""
@@ -171,6 +171,7 @@ class Levels:
     """Parent links, level by level: for every state of level d > 0 the index of its
     parent in level d-1 and the edge taken; for level 0 the index of its initial state."""
 
+    small_edges: bool  # edge numbers (and initial-state indices) fit in an int16
     parent: list[list[np.ndarray]] = field(default_factory=list)
     edge: list[list[np.ndarray]] = field(default_factory=list)
 
@@ -180,7 +181,7 @@ class Levels:
 
     def add(self, parent: np.ndarray, edge: np.ndarray) -> None:
         self.parent[-1].append(parent.astype(np.int32))
-        self.edge[-1].append(edge.astype(np.int32))
+        self.edge[-1].append(edge.astype(np.int16 if self.small_edges else np.int32))
 
     def path(self, depth: int, index: int) -> tuple[int, list[int]]:
         edges = []
@@ -218,7 +219,7 @@ class VectorBFS:
         layout = self.vm.layout
         self.keep_words = not fingerprint and layout.nwords > 1
         self.visited = VisitedSet(layout.nwords, self.keep_words)
-        self.levels = Levels()
+        self.levels = Levels(max(len(self.vm.instances), len(initial)) < 1 << 15)
         self.depth = 0
         self.pending: Violation | None = None
 

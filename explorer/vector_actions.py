@@ -164,27 +164,27 @@ def apply_instance(inst: Instance, layout: Layout, columns: Columns, out: Expans
     for conjunct in ca.guard:  # narrow the rows conjunct by conjunct
         f = Frame(columns, rows if len(rows) < columns.n else None)
         g = truth(conjunct(f, None, env))
-        failed = f.err >= 0
-        if failed.any():
+        if f.err is not None:  # errors in the guard: those rows raise, as if enabled
+            failed = f.err >= 0
             out.enabled[rows[failed]] = True
             for r in np.flatnonzero(failed):
                 out.events.append((int(rows[r]), inst.k, int(f.err[r])))
-        if not isinstance(g, np.ndarray):
-            if not g:
-                return
-            g = ~failed
-        rows = rows[g & ~failed]
+            g = ~failed & g
+        if isinstance(g, np.ndarray):
+            rows = rows[g]
+        elif not g:
+            return
         if len(rows) == 0:
             return
     out.enabled[rows] = True
     sub = Frame(columns, rows)
     for cond, site in ca.checks:
-        live = sub.err < 0
+        live = sub.live()
         sub.fail(site, conj(sub, live, _not_mask(sub, cond(sub, live, env))))
     planned = []
     for w in ca.writes:
         wenv = {**env, **dict(w.env)} if w.env else env
-        live = sub.err < 0
+        live = sub.live()
         c = truth(w.cond(sub, live, wenv))
         act = conj(sub, live, c)
         pos, bad = _positions(w, sub, act, wenv)
@@ -195,18 +195,21 @@ def apply_instance(inst: Instance, layout: Layout, columns: Columns, out: Expans
         if _some(out_of_range):
             sub.fail(w.range_site, conj(sub, act, out_of_range))
         planned.append((w, pos, c, v))
-    ok = sub.err < 0
-    for r in np.flatnonzero(~ok):
-        out.events.append((int(rows[r]), inst.k, int(sub.err[r])))
-    good = rows[ok]
-    if len(good) == 0:
-        return
+    good, ok = rows, None
+    if sub.err is not None:
+        ok = sub.err < 0
+        for r in np.flatnonzero(~ok):
+            out.events.append((int(rows[r]), inst.k, int(sub.err[r])))
+        good = rows[ok]
+        if len(good) == 0:
+            return
     succ = np.take(columns.words, good, axis=1)
     for w, pos, c, v in planned:
-        c = c[ok] if isinstance(c, np.ndarray) else c
-        v = v[ok] if isinstance(v, np.ndarray) else v
+        if ok is not None:
+            c = c[ok] if isinstance(c, np.ndarray) else c
+            v = v[ok] if isinstance(v, np.ndarray) else v
+            pos = pos[ok] if isinstance(pos, np.ndarray) else pos
         if isinstance(pos, np.ndarray):
-            pos = pos[ok]
             size = int(np.prod([hi - lo + 1 for lo, hi in w.dims]))
             for p in range(size):
                 _write(layout, succ, w.base + p, v, c & (pos == p))

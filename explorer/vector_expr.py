@@ -62,7 +62,7 @@ class Frame:
         self.columns = columns
         self.rows = rows
         self.n = columns.n if rows is None else len(rows)
-        self.err = np.full(self.n, -1, dtype=np.int32)
+        self.err: np.ndarray | None = None  # per row: the first error site, -1 for none
         self._cache: dict[int, np.ndarray] = {}
 
     def col(self, slot: int) -> np.ndarray:
@@ -84,8 +84,20 @@ class Frame:
 
     def fail(self, site: int, mask: Mask) -> None:
         """Record error `site` for the rows of `mask` (None: all) that have none yet."""
+        if mask is not None and not mask.any():
+            return
+        if self.err is None:
+            self.err = np.full(self.n, -1, dtype=np.int32)
         fresh = self.err < 0
         self.err[fresh if mask is None else fresh & mask] = site
+
+    def live(self) -> Mask:
+        """The rows without an error (None: all of them)."""
+        return None if self.err is None else self.err < 0
+
+    def failed(self) -> np.ndarray:
+        """The rows with an error."""
+        return np.zeros(self.n, dtype=bool) if self.err is None else self.err >= 0
 
 
 def conj(f: Frame, a: Mask, b: Value) -> Mask:
@@ -141,8 +153,10 @@ class ExprCompiler:
             strides.append(stride)
             stride *= hi - lo + 1
         strides.reverse()
-        index = [self.compile(i) for i in e.index]
         site = self.site("domain", e.loc, f"{e.var} applied outside its domain")
+        if all(isinstance(i, ir.Const | ir.Param) for i in e.index):
+            return self._read_known(e, base, dims, strides, site)
+        index = [self.compile(i) for i in e.index]
 
         def read(f: Frame, a: Mask, env: Env) -> Value:
             pos: Value = 0
@@ -160,6 +174,26 @@ class ExprCompiler:
                 f.fail(site, bad if a is None else bad & a)
                 pos = np.where(bad, 0, pos)
             return f.gather(base, stride, pos)
+
+        return read
+
+    def _read_known(self, e: ir.Read, base: int, dims: list[tuple[int, int]],
+                    strides: list[int], site: int) -> Compiled:
+        """A read whose index is constants and parameters (ints, never arrays): the
+        slot is known before looking at any state."""
+        parts = [(i.value if isinstance(i, ir.Const) else None,
+                  i.name if isinstance(i, ir.Param) else "", lo, hi, st)
+                 for i, (lo, hi), st in zip(e.index, dims, strides)]
+
+        def read(f: Frame, a: Mask, env: Env) -> Value:
+            slot = base
+            for value, name, lo, hi, st in parts:
+                i = env[name] if name else value
+                if i < lo or i > hi:
+                    f.fail(site, a)
+                    return np.zeros(f.n, dtype=np.int64)
+                slot += (i - lo) * st
+            return f.col(slot)
 
         return read
 
