@@ -250,11 +250,25 @@ def graph_verb(args: argparse.Namespace) -> int:
     return EXIT_VIOLATION if g.n_violations else EXIT_OK
 
 
+def interruptible(verb: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Ctrl-C outside a search (loading, compiling, drawing a graph) still ends the
+    command cleanly: a one-line note and exit 3, never a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return verb(args)
+        except KeyboardInterrupt:
+            print(f"mmcheck {args.verb}: interrupted", file=sys.stderr)
+            return EXIT_INCOMPLETE
+
+    return run
+
+
 COMMANDS: dict = {
     "check": ("explore every reachable state; print the shortest violation",
-              add_check_arguments, check),
+              add_check_arguments, interruptible(check)),
     "test": ("check every `expect` of every spec found; one line per case",
-             add_test_arguments, test),
+             add_test_arguments, interruptible(test)),
     "graph": ("write the reachable state graph as Graphviz DOT",
-              add_graph_arguments, graph_verb),
+              add_graph_arguments, interruptible(graph_verb)),
 }
