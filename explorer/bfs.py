@@ -41,27 +41,63 @@ class Search:
         self.stats = Stats(backend=backend)
 
     # --- properties
+    def state_ok(self, state: State) -> bool:
+        """Every chosen invariant holds in `state` (an evaluation error counts as not)."""
+        try:
+            return all(fn(state) for _, fn in self.invariants)
+        except EvalError:
+            return False
+
+    def state_violation(self, steps: list[Step], invariants: list | None = None) -> Violation:
+        """Why the last state of `steps` is not `state_ok`."""
+        state = steps[-1].state
+        for inv, fn in self.invariants if invariants is None else invariants:
+            try:
+                if not fn(state):
+                    return Violation("invariant", inv.name, f"invariant {inv.name} is violated",
+                                     inv.loc, tuple(steps))  # fmt: skip
+            except EvalError as e:
+                return Violation(e.kind, inv.name, f"{e.message} (evaluating invariant "
+                                 f"{inv.name})", e.loc, tuple(steps))  # fmt: skip
+        raise RuntimeError("the invariants hold in the rebuilt trace (are they symmetric?)")
+
     def bad_invariant(self, state: State) -> Invariant | None:
+        """The first chosen invariant that is false (or fails to evaluate) in `state`."""
         for inv, fn in self.invariants:
-            if not fn(state):
+            try:
+                if not fn(state):
+                    return inv
+            except EvalError:
                 return inv
         return None
 
-    def is_deadlock(self, state: State) -> bool:
-        return self.deadlock and self.model.is_deadlock(state)
+    def invariant_violation(self, inv: Invariant, steps: list[Step]) -> Violation:
+        """The violation of `inv` (false, or raising) in the last state of `steps`."""
+        return self.state_violation(steps, [i for i in self.invariants if i[0] is inv])
+
+    def is_stuck(self, state: State) -> bool:
+        """For a state without successors: a deadlock, or an error in deciding it."""
+        try:
+            return self.deadlock and self.model.is_deadlock(state)
+        except EvalError:
+            return True
+
+    def stuck_violation(self, steps: list[Step]) -> Violation:
+        """The deadlock (or the error deciding it) at the last state of `steps`."""
+        try:
+            self.model.is_deadlock(steps[-1].state)
+        except EvalError as e:
+            return Violation(e.kind, None, f"{e.message} (evaluating the terminal condition)",
+                             e.loc, tuple(steps))  # fmt: skip
+        return Violation("deadlock", None, "deadlock: no step is enabled", None, tuple(steps))
+
+    deadlock_violation = stuck_violation
 
     # --- violations, from the real trace that reaches the bad state
     def trace(self, initial: State, edges: list[int]) -> list[Step]:
         if self.canon is None:
             return self.model.replay(initial, edges)
         return real_trace(self.model, self.canon, initial, edges)
-
-    def invariant_violation(self, inv: Invariant, steps: list[Step]) -> Violation:
-        return Violation("invariant", inv.name, f"invariant {inv.name} is violated", inv.loc,
-                         tuple(steps))  # fmt: skip
-
-    def deadlock_violation(self, steps: list[Step]) -> Violation:
-        return Violation("deadlock", None, "deadlock: no step is enabled", None, tuple(steps))
 
     def error_violation(self, steps: list[Step]) -> Violation:
         """The first edge that raises from the trace's last state (re-executed there, so
@@ -108,7 +144,7 @@ def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int
     seen, seen_add = store.seen, store.seen.add
     parents_append, edges_append = store.parents.append, store.edges.append
     successors = model.successors
-    invs = [fn for _, fn in search.invariants]
+    state_ok = search.state_ok if search.invariants else None
 
     def finish(verdict: str, violation: Violation | None = None, reason: str | None = None,
                queue: int = 0) -> Result:  # fmt: skip
@@ -130,9 +166,8 @@ def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int
         if store.add(t, -1, i) < 0:
             continue
         level.append(t)
-        bad = search.bad_invariant(s)
-        if bad is not None:
-            return finish(VIOLATED, search.invariant_violation(bad, trace_to(len(store) - 1)))
+        if not search.state_ok(s):
+            return finish(VIOLATED, search.state_violation(trace_to(len(store) - 1)))
     depth = 0
     first = 0  # id of the level's first state
     stats.depth = 0
@@ -163,8 +198,8 @@ def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int
                     continue
                 return finish(VIOLATED, search.error_violation(trace_to(sid)))
             if not succ:
-                if search.is_deadlock(s):
-                    return finish(VIOLATED, search.deadlock_violation(trace_to(sid)))
+                if search.is_stuck(s):
+                    return finish(VIOLATED, search.stuck_violation(trace_to(sid)))
                 continue
             if pending is not None:
                 continue
@@ -187,13 +222,8 @@ def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int
                 parents_append(sid)
                 edges_append(e)
                 nxt.append(t)
-                for inv in invs:
-                    if not inv(t):
-                        bad = search.bad_invariant(t)
-                        assert bad is not None
-                        pending = search.invariant_violation(bad, trace_to(len(store) - 1))
-                        break
-                if pending is not None:
+                if state_ok is not None and not state_ok(t):
+                    pending = search.state_violation(trace_to(len(store) - 1))
                     break
         if pending is not None:
             return finish(VIOLATED, pending)

@@ -39,9 +39,8 @@ def _simulate(search: Search, initial: list[State], walks: int, seed: int | None
         edges: list[int] = []
         stats.generated += 1
         seen.add(hash(state))
-        bad = search.bad_invariant(state)
-        if bad is not None:
-            return finish(VIOLATED, search.invariant_violation(bad, model.replay(state, [])))
+        if not search.state_ok(state):
+            return finish(VIOLATED, search.state_violation(model.replay(state, [])))
         for _ in range(depth):
             polls -= 1
             if not polls:
@@ -56,9 +55,9 @@ def _simulate(search: Search, initial: list[State], walks: int, seed: int | None
                 steps = model.replay(initial[root], edges)
                 return finish(VIOLATED, search.error_violation(steps))
             if not succ:
-                if search.is_deadlock(state):
+                if search.is_stuck(state):
                     steps = model.replay(initial[root], edges)
-                    return finish(VIOLATED, search.deadlock_violation(steps))
+                    return finish(VIOLATED, search.stuck_violation(steps))
                 break
             if cov is not None:
                 cov.record(succ)
@@ -67,8 +66,7 @@ def _simulate(search: Search, initial: list[State], walks: int, seed: int | None
             edges.append(edge)
             seen.add(hash(state))
             stats.depth = max(stats.depth, len(edges))
-            bad = search.bad_invariant(state)
-            if bad is not None:
+            if not search.state_ok(state):
                 steps = model.replay(initial[root], edges)
-                return finish(VIOLATED, search.invariant_violation(bad, steps))
+                return finish(VIOLATED, search.state_violation(steps))
     return finish(INCOMPLETE, None, "simulation")
