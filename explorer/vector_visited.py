@@ -76,9 +76,9 @@ class VisitedSet:
             return
         self.size += len(fps)
         pos = np.searchsorted(self.dfp, fps)
-        self.dfp = np.insert(self.dfp, pos, fps)
+        self.dfp = _insert(self.dfp, pos, fps)
         if self.keep_words:
-            self.dwords = np.insert(self.dwords, pos, words, axis=1)
+            self.dwords = _insert(self.dwords, pos, words)
         if len(self.dfp) > max(_MIN_DELTA, self.size >> 4):
             self._merge()
 
@@ -89,8 +89,20 @@ class VisitedSet:
         for b in np.flatnonzero(ends > starts):
             s, e = starts[b], ends[b]
             pos = np.searchsorted(self.fps[b], self.dfp[s:e])
-            self.fps[b] = np.insert(self.fps[b], pos, self.dfp[s:e])
+            self.fps[b] = _insert(self.fps[b], pos, self.dfp[s:e])
             if self.keep_words:
-                self.words[b] = np.insert(self.words[b], pos, self.dwords[:, s:e], axis=1)
+                self.words[b] = _insert(self.words[b], pos, self.dwords[:, s:e])
         self.dfp = np.empty(0, np.uint64)
         self.dwords = np.empty((self.nwords, 0), np.uint64)
+
+
+def _insert(a: np.ndarray, pos: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.insert(a, pos, b, axis=-1) for nondecreasing `pos`, without its sort."""
+    n = a.shape[-1] + len(pos)
+    dest = pos + np.arange(len(pos))
+    keep = np.ones(n, dtype=bool)
+    keep[dest] = False
+    out = np.empty(a.shape[:-1] + (n,), dtype=a.dtype)
+    out[..., keep] = a
+    out[..., dest] = b
+    return out
