@@ -330,6 +330,12 @@ class Elab:
                 f"index into a map over symmetric {sort_of(d)} must be a "
                 f"{sort_of(d)} value (a constant index breaks symmetry)",
             )
+        elif sort_of(v.type) and not sort_of(d):
+            self.error(
+                loc,
+                f"a symmetric {sort_of(v.type)} value indexes a map over {d}: "
+                f"declare the map over {sort_of(v.type)} so symmetry permutes it too",
+            )
         b = bounds(d)
         if (
             isinstance(v.expr, ir.Const)

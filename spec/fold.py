@@ -65,9 +65,19 @@ def binary(op: str, a: ir.Expr, b: ir.Expr, loc: Loc | None = None) -> ir.Expr:
             return ir.Const(a.value // b.value if op == "div" else a.value % b.value)
     if op in ("==", "<=", ">=") and a == b and not isinstance(a, ir.Quant):
         return TRUE
+    if (
+        op in _COMPARE
+        and isinstance(b, ir.Const)
+        and isinstance(a, ir.Ite)
+        and all(isinstance(x, ir.Const) for x in (a.then, a.other))
+    ):  # (if c then 1 else 2) == 1  is  c
+        return ite(a.cond, binary(op, a.then, b), binary(op, a.other, b))
     if op == "+" and isinstance(b, ir.Const) and b.value == 0:
         return a
     return ir.Binary(op, a, b, loc if op in ("div", "mod") else None)
+
+
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
 
 def negate(a: ir.Expr) -> ir.Expr:
@@ -75,6 +85,8 @@ def negate(a: ir.Expr) -> ir.Expr:
         return const(not a.value)
     if isinstance(a, ir.Unary) and a.op == "not":
         return a.arg
+    if isinstance(a, ir.Binary) and a.op in _NEGATED:
+        return ir.Binary(_NEGATED[a.op], a.left, a.right)
     return ir.Unary("not", a)
 
 
@@ -134,21 +146,33 @@ def conjuncts(e: ir.Expr) -> set[ir.Expr]:
 
 
 def assuming(facts: set[ir.Expr], e: ir.Expr) -> ir.Expr:
-    """e simplified where the facts hold: conditionals on a fact (or its negation) pick
-    their branch; the result is re-folded."""
+    """e simplified where the facts hold: conditionals on a fact (or its negation, or on
+    `x == c` where a fact says `x == d`) pick their branch; the result is re-folded."""
+    if e in facts:
+        return TRUE
+    if negate(e) in facts:
+        return FALSE
+    if isinstance(e, ir.Binary) and e.op in ("==", "!=") and isinstance(e.right, ir.Const):
+        for fact in facts:
+            if (
+                isinstance(fact, ir.Binary)
+                and fact.op == "=="
+                and fact.left == e.left
+                and isinstance(fact.right, ir.Const)
+            ):
+                return const((fact.right.value == e.right.value) == (e.op == "=="))
     if isinstance(e, ir.Ite):
-        if e.cond in facts:
+        c = assuming(facts, e.cond)
+        if is_true(c):
             return assuming(facts, e.then)
-        if negate(e.cond) in facts:
+        if is_false(c):
             return assuming(facts, e.other)
-        return ite(e.cond, assuming(facts, e.then), assuming(facts, e.other))
+        return ite(c, assuming(facts, e.then), assuming(facts, e.other))
     if isinstance(e, ir.Binary):
         return binary(e.op, assuming(facts, e.left), assuming(facts, e.right), e.loc)
     if isinstance(e, ir.Unary):
         arg = assuming(facts, e.arg)
         return negate(arg) if e.op == "not" else neg(arg)
-    if e in facts:
-        return TRUE
     return e
 
 

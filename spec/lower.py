@@ -12,12 +12,12 @@ import dataclasses
 from spec import ast, ir
 from spec import fold as f
 from spec.checker import Env
-from spec.elab import Elab, pre_state
+from spec.elab import ERR, Elab, pre_state
 from spec.errors import Loc
 from spec.slots import with_slot_sets
 from spec.symbols import ProcInfo, Val, VarSym
 from spec.symexec import Exec, Store, Write
-from spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, Type, bounds, leaves
+from spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, Type, bounds, leaves, unify
 
 FAIL_KINDS = ("assert", "lock", "range", "domain", "div")
 
@@ -227,19 +227,17 @@ class Lowering:
         if not isinstance(sym.type, BoolT | IntT | EnumT) or s.type.elem is None:
             self.error(d.loc, "`in` chooses the initial value of a scalar variable only")
             return
-        lohi = bounds(s.type.elem)
-        if lohi is None or any(f.reads_state(x) for x in lohi):
-            self.error(d.init.loc, "the initial choices must form a finite set")
+        if unify(s.type.elem, sym.type) is None:
+            self.error(d.init.loc, f"{d.name} is {sym.type}; it cannot start in a {s.type}")
             return
         name = sym.irname
-        pt = scalar_type(s.type.elem)
-        params.append(ir.ParamDecl(name, pt))
+        params.append(ir.ParamDecl(name, scalar_type(sym.type)))
         x = ir.Param(name)
-        if not s.full:
+        if not (s.full and bounds(s.type.elem) == bounds(sym.type)):
             ex.guards.append(s.member(x))
         lv = elab.lvalue(ast.Name(d.name, d.loc), scope)
         if lv is not None:
-            ex.assign(lv, Val(s.type.elem, expr=x), d.init.loc)
+            ex.assign(lv, Val(sym.type, expr=x), d.init.loc)
 
     def init_process(self, ex: Exec, p: ProcInfo, params: list[ir.ParamDecl]) -> None:
         loc = p.decl.loc
@@ -382,6 +380,16 @@ class Lowering:
             return ("true" if v.value else "false") if v.is_bool else str(v.value)
         return "?"
 
+    def check_defs(self) -> None:
+        """Check every def body once, used or not (its parameters of any type)."""
+        elab = Elab(self.env, reader=pre_state)
+        for d in self.env.decls:
+            if isinstance(d, ast.DefDecl) and self.env.owns(d):
+                scope = dict.fromkeys((*d.params, "self"), ERR)
+                elab.defs.append(d.name)
+                elab.expr(d.body, scope)
+                elab.defs.pop()
+
     def invariants(self) -> tuple[ir.Invariant, ...]:
         elab = Elab(self.env, reader=pre_state)
         return tuple(
@@ -447,6 +455,7 @@ def lower(env: Env) -> ir.Program:
     for p in lw.procs:
         actions += lw.steps(p)
     invariants = lw.invariants()
+    lw.check_defs()
     processes = tuple(
         ir.Process(
             p.name,
