@@ -20,7 +20,7 @@ from explorer.trace_view import (
 from spec import ir
 
 GAP = 4  # spaces between columns
-ACTIONS_COLUMN = "actions"
+ACTIONS_COLUMN = "actions"  # header of the column of actions outside any process
 WIDTH = 76  # where the initial-state line wraps
 
 
@@ -72,34 +72,45 @@ def _initially(program: ir.Program, state: tuple[int, ...]) -> list[str]:
     return lines
 
 
+def _blocks(program: ir.Program, violation: Violation) -> list[tuple[str | None, list[str]]]:
+    """Each step as (instance or None for a plain action, its lines), in order; for a
+    deadlock, then a note in the column of every process left waiting."""
+    blocks: list[tuple[str | None, list[str]]] = []
+    for prev, step in zip(violation.trace, violation.trace[1:]):
+        info = step_info(program, step)
+        effects = _effects(program, prev.state, step.state, info.instance)
+        call = _call(program, step.action or "", step.params, info.label)
+        blocks.append((info.instance, [call] + ["  " + e for e in effects]))
+    if violation.failed is not None:
+        info = step_info(program, violation.failed)
+        call = _call(program, violation.failed.action, violation.failed.params, info.label)
+        blocks.append((info.instance, [call, f"  // {headline(violation, program)}"]))
+    if violation.kind == "deadlock":
+        last = violation.trace[-1].state
+        for p, i, slot in program.process_instances():
+            if last[slot] != p.done:
+                label = program.show_slot(slot, last[slot])
+                blocks.append((ir.instance_name(p, i), [f"{label}()  // blocked"]))
+    return blocks
+
+
 def format_cpu(program: ir.Program, violation: Violation) -> str:
     where = f" at {violation.loc}" if violation.loc is not None else ""
     outcome = f"=> {headline(violation, program)}{where}"
     if not violation.trace:
         return f"{NO_TRACE}\n{outcome}"
-    instances = instance_names(program)
-    column_of = {name: k for k, name in enumerate(instances)}
-    rows: list[tuple[int, str]] = []  # (column, text), top to bottom
-
-    def place(instance: str | None, lines: list[str]) -> None:
-        col = column_of.get(instance) if instance is not None else None
-        if col is None:
-            col = column_of.setdefault(ACTIONS_COLUMN, len(column_of))
-        rows.extend((col, text) for text in lines)
-
-    for prev, step in zip(violation.trace, violation.trace[1:]):
-        info = step_info(program, step)
-        effects = _effects(program, prev.state, step.state, info.instance)
-        call = _call(program, step.action or "", step.params, info.label)
-        place(info.instance, [call] + ["  " + e for e in effects])
-    if violation.failed is not None:
-        info = step_info(program, violation.failed)
-        call = _call(program, violation.failed.action, violation.failed.params, info.label)
-        place(info.instance, [call, f"  // {headline(violation, program)}"])
-
+    blocks = _blocks(program, violation)
+    # only the instances that appear get a column, numbered in declaration order
+    active = {instance for instance, _ in blocks}
+    instances = [name for name in instance_names(program) if name in active]
+    idle = [name for name in instance_names(program) if name not in active]
     headers = [f"CPU{k} ({name})" for k, name in enumerate(instances)]
-    if ACTIONS_COLUMN in column_of:
+    column_of: dict[str | None, int] = {name: k for k, name in enumerate(instances)}
+    if None in active:
+        column_of[None] = len(headers)
         headers.append(f"({ACTIONS_COLUMN})")
+    rows = [(column_of[instance], text) for instance, lines in blocks for text in lines]
+
     widths = [len(h) for h in headers]
     for col, text in rows:
         widths[col] = max(widths[col], len(text))
@@ -115,4 +126,6 @@ def format_cpu(program: ir.Program, violation: Violation) -> str:
     out.extend(line(col, text) for col, text in rows)
     out.append("")
     out.append(outcome)
+    if idle:
+        out.append(f"   (no step taken by {', '.join(idle)})")
     return "\n".join(out)

@@ -238,6 +238,7 @@ def test_lock_misuse_and_deadlock(tmp_path, capsys):
     code, out, _ = run(["check", str(tmp_path / "deadlock.mms"), "--trace", "cpu"], capsys)
     assert code == 1
     assert "=> deadlock: no step is enabled (p at two, q at two)" in out
+    assert "two()  // blocked" in out
 
 
 def test_spec_error_exit_2(tmp_path, capsys):

@@ -202,8 +202,10 @@ def test_cpu_diagram_failed_step_golden():
 def test_cpu_diagram_columns():
     lines = traces.format_cpu(PROGRAM, INVARIANT).splitlines()
     header = next(line for line in lines if line.startswith("CPU0"))
+    # fault[2] takes no step: no column, named under the diagram
     assert re.split(r"\s{2,}", header) == ["CPU0 (munlock)", "CPU1 (reclaim)", "CPU2 (fault[1])",
-                                   "CPU3 (fault[2])", "(actions)"]
+                                           "(actions)"]
+    assert lines[-1] == "   (no step taken by fault[2])"
     col = {name: header.index(name) for name in ("CPU0", "CPU1", "CPU2", "(actions)")}
     body = [line for line in lines[3:] if re.match(r"\w+\(", line.strip())]
     # time runs down the page, each step in its instance's column
