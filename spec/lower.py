@@ -253,11 +253,7 @@ class Lowering:
             if isinstance(sym.type, ErrT):
                 continue
             if v.is_choice:
-                self.error(
-                    v.loc,
-                    "`in` is not supported for variables of a process set; "
-                    "use `init` constraints on a global instead",
-                )
+                self.init_choices(ex, p, sym, v, params)
                 continue
             idx_t = p.index
 
@@ -270,18 +266,42 @@ class Lowering:
                     self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot
                 ).expr(v.init, scope)
 
-            whole = Val(MapT((idx_t,), sym.type), get=get)
             probe = get((ir.Param("#1"),), v.loc)
-            if not isinstance(probe.type, ErrT) and (
-                probe.type.__class__ is not sym.type.__class__
-                or isinstance(probe.type, EnumT)
-                and probe.type != sym.type
-            ):
+            if unify(sym.type, probe.type) is None:
                 self.error(
-                    v.init.loc, f"cannot assign a {probe.type} to {v.name}, which is {sym.type}"
+                    v.init.loc,
+                    f"cannot assign a value of type {probe.type} to {v.name}, which is {sym.type}",
                 )
                 continue
+            whole = Val(MapT((idx_t,), sym.type), get=get)
             ex.write_val(sym.irname, (), MapT((idx_t,), sym.type), whole, v.init.loc, f.TRUE)
+
+    def init_choices(
+        self, ex: Exec, p: ProcInfo, sym: VarSym, v: ast.VarDecl, params: list[ir.ParamDecl]
+    ) -> None:
+        """`var x : T in S` in a process set: one initial choice per instance."""
+        lo, hi = bounds(p.index)
+        if not isinstance(sym.type, BoolT | IntT | EnumT) or not isinstance(lo, ir.Const):
+            self.error(
+                v.loc,
+                "`in` chooses the initial value of a scalar variable only "
+                "(and, in a process set, of a set of concrete size)",
+            )
+            return
+        elab = Elab(self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot)
+        for i in range(lo.value, hi.value + 1):
+            me = Val(p.index, expr=ir.Const(i))
+            s = elab.set_val(v.init, {"self": me, p.decl.index.name: me})
+            if s is None:
+                return
+            if unify(s.type.elem or sym.type, sym.type) is None:
+                self.error(v.init.loc, f"{v.name} is {sym.type}; it cannot start in a {s.type}")
+                return
+            name = f"{sym.irname}[{p.index.show(i) if hasattr(p.index, 'show') else i}]"
+            params.append(ir.ParamDecl(name, scalar_type(sym.type)))
+            x = ir.Param(name)
+            ex.guards.append(s.member(x))
+            ex.write_val(sym.irname, (ir.Const(i),), sym.type, Val(sym.type, expr=x), v.loc, f.TRUE)
 
     # ------------------------------------------------------------------ actions
     def action(self, d: ast.ActionDecl) -> ir.Action:
