@@ -114,7 +114,7 @@ def to_dot(program: ir.Program, g: StateGraph) -> str:
         '  edge [fontname="monospace", fontsize=9];',
     ]
     for s, n in g.states.items():
-        lines = [f"{name} = {value}" for name, value in state_items(program, s)]
+        lines = [f"{name} = {value}" for _, name, value in state_items(program, s)]
         attrs = [f'label="{_lines([f"#{n}"] + lines)}"']
         if n in g.initial:
             attrs.append("peripheries=2")

@@ -59,7 +59,7 @@ def _initially(program: ir.Program, state: tuple[int, ...]) -> list[str]:
     are left out (every process starts there)."""
     items = [
         f"{name} = {value}"
-        for slot, (name, value) in enumerate(state_items(program, state))
+        for slot, name, value in state_items(program, state)
         if not (program.var(program.slots[slot].var).role == "pc" and state[slot] == 0)
     ]
     lines = ["Initially:"]

@@ -57,7 +57,7 @@ def format_text(program: ir.Program, violation: Violation, color: bool = False) 
     if first.params:
         title += " (" + ", ".join(param_texts(program, None, first.params)) + ")"
     out.append(paint(title, _BOLD))
-    for name, value in state_items(program, first.state):
+    for _, name, value in state_items(program, first.state):
         out.append(f"  {name} = {value}")
     for number, (prev, step) in enumerate(zip(violation.trace, violation.trace[1:]), 1):
         out.append(paint(step_title(program, step, number), _BOLD))

@@ -18,23 +18,52 @@ def _index_text(dims: tuple[ir.Dim, ...], index: tuple[int, ...]) -> str:
     return "[" + ", ".join(d.show(i) for d, i in zip(dims, index)) + "]"
 
 
+def _owned_dims(program: ir.Program, var: ir.Var) -> int:
+    """How many leading dimensions of a split variable index its owner rather than the
+    variable itself: 1 for a local of a process set (the instance), all of them for a
+    field of a map of records (the element), 0 otherwise."""
+    head, dot, _ = var.name.partition(".")
+    if not dot or not var.dims:
+        return 0
+    process = next((p for p in program.processes if p.name == head), None)
+    if process is None:
+        return len(var.dims)
+    return 1 if process.index is not None else 0
+
+
 def slot_label(program: ir.Program, slot: int) -> str:
     """A slot as the spec writes it: `pte[2]`, `page.count`, `pages[1].count`,
     and process variables under their instance: `fault[2].pc`, `reclaim.ok`."""
     s = program.slots[slot]
     var = program.var(s.var)
-    head, dot, tail = var.name.partition(".")
-    if not dot or not var.dims:
+    k = _owned_dims(program, var)
+    if k == 0:
         return var.name + _index_text(var.dims, s.index)
+    head, _, tail = var.name.partition(".")
     process = next((p for p in program.processes if p.name == head), None)
     if process is not None:
-        # process-local variables are arrays over the instance index (sets only)
-        if process.index is None:
-            return var.name + _index_text(var.dims, s.index)
-        inst = ir.instance_name(process, s.index[0])
-        return f"{inst}.{tail}" + _index_text(var.dims[1:], s.index[1:])
-    # a field of a map of records: the spec writes pages[i].count
-    return head + _index_text(var.dims, s.index) + "." + tail
+        owner = ir.instance_name(process, s.index[0])
+    else:
+        owner = head + _index_text(var.dims, s.index)
+    return f"{owner}.{tail}" + _index_text(var.dims[k:], s.index[k:])
+
+
+def reading_order(program: ir.Program) -> list[int]:
+    """The slots in the order a reader wants them: slot order, except that the fields
+    of one record element (`pages[1].count`, `pages[1].locked`) and the variables of
+    one process instance (`cpu[1].pc`, `cpu[1].was`) stand together."""
+    position = {v.name: n for n, v in enumerate(program.vars)}
+    group: dict[str, int] = {}
+    for v in program.vars:
+        group.setdefault(v.name.partition(".")[0], position[v.name])
+
+    def key(slot: int) -> tuple:
+        s = program.slots[slot]
+        var = program.var(s.var)
+        k = _owned_dims(program, var)
+        return (group[var.name.partition(".")[0]], s.index[:k], position[var.name], s.index[k:])
+
+    return sorted(range(len(program.slots)), key=key)
 
 
 @dataclass(frozen=True)
@@ -46,17 +75,19 @@ class Change:
 
 
 def changes(program: ir.Program, old: tuple[int, ...], new: tuple[int, ...]) -> list[Change]:
-    """The slots whose values differ between two states, in slot order."""
+    """The slots whose values differ between two states, in reading order."""
     return [
-        Change(i, slot_label(program, i), program.show_slot(i, a), program.show_slot(i, b))
-        for i, (a, b) in enumerate(zip(old, new))
-        if a != b
+        Change(i, slot_label(program, i), program.show_slot(i, old[i]),
+               program.show_slot(i, new[i]))
+        for i in reading_order(program)
+        if old[i] != new[i]
     ]
 
 
-def state_items(program: ir.Program, state: tuple[int, ...]) -> list[tuple[str, str]]:
-    """Every slot of a state as (name, value), in slot order."""
-    return [(slot_label(program, i), program.show_slot(i, v)) for i, v in enumerate(state)]
+def state_items(program: ir.Program, state: tuple[int, ...]) -> list[tuple[int, str, str]]:
+    """Every slot of a state as (slot, name, value), in reading order."""
+    return [(i, slot_label(program, i), program.show_slot(i, state[i]))
+            for i in reading_order(program)]
 
 
 def find_action(program: ir.Program, name: str | None) -> ir.Action | None:
