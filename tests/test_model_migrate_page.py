@@ -1,0 +1,113 @@
+"""migrate_page.mms: page migration as Hugh Dickins' 2015 series leaves it (seed 004).
+
+With every patch applied the model holds; with patch 3, 6, 7 or 10 reverted it shows the
+defect that patch's mail names, as a shortest trace; with 8, 11 or 12 reverted it holds
+("no actual problem", as their mails say). BMC agrees with the explorer at small depths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import explorer
+import invariants
+import spec
+from explorer.result import HOLDS, INCOMPLETE, VIOLATED
+from explorer.traces import format_cpu
+
+SPEC = Path(__file__).resolve().parent.parent / "spec" / "models" / "migrate_page.mms"
+
+# patch reverted, violated invariant, shortest trace length
+DEFECTS = [
+    ("PATCH3", "MlockCarried", 9),
+    ("PATCH6", "UnusedNewPageReturned", 4),
+    ("PATCH7", "NoBug", 6),
+    ("PATCH10", "SwapcacheRemapped", 11),
+]
+
+# patch reverted (None: the series applied), distinct states of the whole state space;
+# a few seconds each, so only the series runs by default
+HOLDING = [
+    (None, 130_596),
+    pytest.param("PATCH8", 135_804, marks=pytest.mark.slow),
+    pytest.param("PATCH11", 130_596, marks=pytest.mark.slow),
+    pytest.param("PATCH12", 130_587, marks=pytest.mark.slow),
+]
+
+
+def reverted(patch: str | None) -> dict:
+    return {patch: False} if patch else {}
+
+
+@pytest.mark.parametrize(("patch", "invariant", "length"), DEFECTS, ids=[d[0] for d in DEFECTS])
+def test_reverting_a_fix_shows_its_defect(patch, invariant, length):
+    result = explorer.check(SPEC, reverted(patch))
+    assert result.verdict == VIOLATED
+    assert (result.violation.kind, result.violation.name) == ("invariant", invariant)
+    assert result.violation.length == length
+
+
+@pytest.mark.parametrize(("patch", "states"), HOLDING, ids=["series", "PATCH8", "PATCH11", "PATCH12"])
+def test_holds_with_the_series_and_without_the_cleanups(patch, states):
+    result = explorer.check(SPEC, reverted(patch))
+    assert result.verdict == HOLDS
+    assert result.stats.distinct == states
+
+
+def test_bug_trace_is_the_previous_user_holding_newpage_lock():
+    # Patch 7: "a race with the previous use of newpage": its lock_page() comes between
+    # get_new_page() and move_to_new_page()'s trylock_page(newpage), which BUG()s.
+    result = explorer.check(SPEC, {"PATCH7": False})
+    steps = [(s.instance, s.label) for s in result.violation.trace[1:]]
+    assert steps == [
+        ("migrate", "get_new_page"),
+        ("migrate", "lock_page"),
+        ("migrate", "try_to_unmap_one"),
+        ("prev_user[2]", "get_page_unless_zero"),
+        ("prev_user[2]", "lock_page"),
+        ("migrate", "move_to_new_page"),
+    ]
+
+
+def test_freed_page_trace_in_cpu_columns():
+    # Patch 6: the page is unmapped and leaves the swap cache before unmap_and_move()
+    # looks at page_count(page) == 1; the unused newpage then goes to putback_lru_page().
+    program = spec.load(SPEC, {"PATCH6": False})
+    result = explorer.check(program)
+    text = format_cpu(program, result.violation)
+    for column in ("(migrate)", "(zap[1])", "(free_swap)"):
+        assert column in text
+    assert "(gup[1])" not in text
+    for label in ("zap_pte_range()", "free_swap_and_cache()", "get_new_page()",
+                  "putback_lru_page()", "rc = rc_freed"):
+        assert label in text
+
+
+@pytest.mark.slow
+def test_scaling_constants_keep_the_series_correct():
+    # two ptes (the second vma not VM_LOCKED) and two migrate_pages() passes
+    result = explorer.check(SPEC, {"PTES": 2, "ZAPS": 2, "PASSES": 2})
+    assert result.verdict == HOLDS
+    assert result.stats.distinct == 628_844
+
+
+@pytest.mark.parametrize(("consts", "depth", "invariant", "length"), [
+    ({}, 3, None, None),
+    ({"PATCH6": False}, 4, "UnusedNewPageReturned", 4),
+    pytest.param({"PATCH7": False}, 6, "NoBug", 6, marks=pytest.mark.slow),
+], ids=["series", "PATCH6", "PATCH7"])
+def test_bmc_agrees_with_the_explorer(consts, depth, invariant, length):
+    # all invariants for the series; the one that breaks otherwise (BMC's cost grows
+    # with each invariant encoded at each depth)
+    chosen = [invariant] if invariant else None
+    bounded = invariants.bmc(SPEC, consts, depth=depth, invariants=chosen)
+    explored = explorer.check(SPEC, consts, max_depth=depth, invariants=chosen)
+    if invariant is None:
+        assert bounded.verdict == HOLDS
+        assert explored.verdict == INCOMPLETE and explored.violation is None
+    else:
+        for result in (bounded, explored):
+            assert result.verdict == VIOLATED
+            assert (result.violation.name, result.violation.length) == (invariant, length)
