@@ -8,8 +8,9 @@
 #
 # Before the fix, try_to_unmap_one finds the page in a VM_LOCKED vma under the pte lock,
 # drops the pte lock, down_read_trylock()s mmap_sem, checks VM_LOCKED again and calls
-# mlock_vma_page. The trylock is useless: exit_mmap holds no mmap_sem, truncation holds
-# another mm's. Two races follow:
+# mlock_vma_page. The trylock is useless: neither exit_mmap nor truncation holds mmap_sem
+# (truncation holds the file's i_mmap_rwsem, which an anonymous page's rmap walk does not
+# take). Two races follow:
 #  - exit_mmap's munlock_vma_pages_range clears VM_LOCKED and TestClearPageMlocked()s the
 #    page between the check and mlock_vma_page; the page stays PageMlocked although no
 #    VM_LOCKED vma maps it (Vlastimil: "If not [the last mapper], it stays mlocked").
@@ -24,7 +25,8 @@
 #  - One page. Vma 1 belongs to the mm being torn down (exit_mmap) or truncated and is
 #    VM_LOCKED; vmas 2..VMAS map the same page from other mms (after fork) and are not
 #    VM_LOCKED. Each vma has its own pte lock and mmap_sem; a pte either maps the page
-#    or not (a swap entry or none: both "not mapped" here).
+#    or not (a swap entry or none: both "not mapped" here). Nothing but reclaim takes
+#    mmap_sem, so its down_read_trylock always succeeds: that is why it does not help.
 #  - Reclaim has already isolated the page from the LRU (one reference) when the model
 #    starts; its rmap walk visits the vmas in order 1..VMAS.
 #  - PG_mlocked is one flag; the LRU lists, the zone counters and mlock_vma_page's own
@@ -41,7 +43,9 @@ spec MlockMunlock
 const FIXED = false        # true: mlock_vma_page under the pte lock (patch 2/12)
 const TRUNCATE = false     # CPU0 is truncation's unmap_mapping_range, not exit_mmap
 const VMAS : 1..4 = 2      # vmas mapping the page; only vma 1 is VM_LOCKED
-const MLOCKED = true       # PG_mlocked when the model starts (as in Vlastimil's trace)
+const MLOCKED = true       # PG_mlocked when the model starts (as in Vlastimil's trace);
+                           # false: not yet, e.g. mlock() has set VM_LOCKED but not
+                           # populated the range, so reclaim is the one to mark it
 
 type Vma = 1..VMAS
 # count: the mappings, reclaim's isolation and munlock's pagevec reference
