@@ -16,6 +16,7 @@ from explorer.trace_view import (
     param_texts,
     state_items,
     step_info,
+    waiting,
 )
 from spec import ir
 
@@ -86,11 +87,8 @@ def _blocks(program: ir.Program, violation: Violation) -> list[tuple[str | None,
         call = _call(program, violation.failed.action, violation.failed.params, info.label)
         blocks.append((info.instance, [call, f"  // {headline(violation, program)}"]))
     if violation.kind == "deadlock":
-        last = violation.trace[-1].state
-        for p, i, slot in program.process_instances():
-            if last[slot] != p.done:
-                label = program.show_slot(slot, last[slot])
-                blocks.append((ir.instance_name(p, i), [f"{label}()  // blocked"]))
+        for instance, label in waiting(program, violation.trace[-1].state):
+            blocks.append((instance, [f"{label}()  // blocked"]))
     return blocks
 
 

@@ -160,10 +160,10 @@ def instance_names(program: ir.Program) -> list[str]:
 NO_TRACE = "No trace: the error happened while computing the initial states."
 
 
-def stuck(program: ir.Program, state: tuple[int, ...]) -> list[str]:
+def waiting(program: ir.Program, state: tuple[int, ...]) -> list[tuple[str, str]]:
     """The process instances not at their end, each with the label it waits at."""
     return [
-        f"{ir.instance_name(p, i)} at {program.show_slot(slot, state[slot])}"
+        (ir.instance_name(p, i), program.show_slot(slot, state[slot]))
         for p, i, slot in program.process_instances()
         if state[slot] != p.done
     ]
@@ -175,8 +175,9 @@ def headline(violation: Violation, program: ir.Program | None = None) -> str:
     if violation.kind == "invariant":
         return f"invariant {violation.name} is violated"
     if violation.kind == "deadlock":
-        waiting = stuck(program, violation.trace[-1].state) if program else []
-        return "deadlock: no step is enabled" + (f" ({', '.join(waiting)})" if waiting else "")
+        where = waiting(program, violation.trace[-1].state) if program else []
+        at = ", ".join(f"{instance} at {label}" for instance, label in where)
+        return "deadlock: no step is enabled" + (f" ({at})" if at else "")
     what = {
         "assert": "assertion failed",
         "lock": "lock misuse",
