@@ -118,11 +118,12 @@ class PromelaWriter:
                 elems = [(u.index, env)]
             for idx, e_env in elems:
                 t = self.temp()
-                lines.append(f"     {t}v = {self.ex(u.value, e_env)}; "
-                             f"{t}c = {self.ex(u.cond, e_env)};")
+                # value and index are read only where the update happens
+                lines.append(f"     {t}c = {self.ex(u.cond, e_env)}; "
+                             f"{t}v = ({t}c -> {self.ex(u.value, e_env)} : 0);")
                 target = pml_name(u.var)
                 if idx:
-                    lines.append(f"     {t}i = {self.pos(u.var, idx, e_env)};")
+                    lines.append(f"     {t}i = ({t}c -> {self.pos(u.var, idx, e_env)} : 0);")
                     target += f"[{t}i]"
                 writes.append(f"     if :: {t}c -> {target} = {t}v :: else -> skip fi;")
         lines += writes
