@@ -6,6 +6,7 @@ spelled in words ("expected a name or '('"), never a lark traceback.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,20 @@ _EXPR_START = {"INT", "TRUE", "FALSE", "IDENT", "LPAR", "LBRACE", "LSQB", "MINUS
 _STMT_START = {"SKIP", "GOTO", "AWAIT", "ASSERT", "LOCK", "UNLOCK", "RETURN", "EITHER"}
 
 
+class _Current:
+    """The file being parsed and its errors, for the transformer. Not reentrant."""
+
+    file = ""
+    errors: list[SpecError] = []
+
+
+def _check_name(tok: Token) -> None:
+    if tok.value.startswith("__"):
+        name = tok.value.rstrip(": \t")
+        loc = Loc(_Current.file, tok.line, tok.column)
+        _Current.errors.append(SpecError(loc, f"names starting with '__' are reserved: '{name}'"))
+
+
 @cache
 def _lark() -> Lark:
     return Lark(
@@ -136,6 +151,16 @@ def _syntax_error(e: UnexpectedInput, filename: str, text: str) -> SpecError:
         lines = text.splitlines() or [""]
         loc = Loc(filename, len(lines), len(lines[-1]) + 1)
         return SpecError(loc, "unexpected end of file" + tail)
+    kw = _keyword_before(text, token.start_pos)
+    if kw is not None:  # a keyword the lexer took for a name: what precedes is incomplete
+        word, pos = kw
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        return SpecError(
+            Loc(filename, line, col),
+            f"unexpected '{word}' (a keyword): "
+            "the declaration or statement before it is incomplete",
+        )
     shown = token.value
     hint = ""
     if shown in KEYWORDS and "IDENT" in expected_set:
@@ -143,29 +168,70 @@ def _syntax_error(e: UnexpectedInput, filename: str, text: str) -> SpecError:
     return SpecError(Loc(filename, token.line, token.column), f"unexpected '{shown}'{hint}{tail}")
 
 
+_WORD_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\s|#[^\n]*|//[^\n]*)*$")
+
+
+def _keyword_before(text: str, pos: int) -> tuple[str, int] | None:
+    """The keyword right before offset pos (skipping blanks and comments), if any and
+    not a field name (`p.count`)."""
+    m = _WORD_BEFORE.search(text, 0, pos)
+    if m is None or m.group(1) not in KEYWORDS:
+        return None
+    before = text[: m.start(1)].rstrip()
+    if before.endswith(".") and not before.endswith(".."):
+        return None
+    return m.group(1), m.start(1)
+
+
+# where parsing resumes after a syntax error: a line starting with a declaration
+_RESYNC = re.compile(
+    r"^(spec|include|const|assume|type|init|def|macro|action|process|invariant|terminal|"
+    r"expect|symmetric)\b",
+    re.M,
+)
+MAX_SYNTAX_ERRORS = 20
+
+
 def parse(text: str, filename: str) -> ast.Module:
-    """Parse one file's text. Raises SpecErrors."""
+    """Parse one file's text. Raises SpecErrors with every syntax error found: after
+    one, parsing resumes at the next line that starts a declaration."""
     register_source(filename, text)
-    errors: list[SpecError] = []
-
-    def check_name(tok: Token) -> None:
-        if tok.value.startswith("__"):
-            name = tok.value.rstrip(": \t")
-            loc = Loc(filename, tok.line, tok.column)
-            errors.append(SpecError(loc, f"names starting with '__' are reserved: '{name}'"))
-
-    try:
-        tree = _lark().parse(text)
-        for tok in tree.scan_values(lambda v: isinstance(v, Token)):
-            if tok.type in ("IDENT", "LABEL"):
-                check_name(tok)
-        module = _Builder(filename, errors).transform(tree)
-    except UnexpectedInput as e:
-        errors.append(_syntax_error(e, filename, text))
-        raise SpecErrors(errors) from None
+    _Current.file, _Current.errors = filename, []
+    syntax: list[SpecError] = []
+    start = 0  # offset of the text still to parse; what precedes is blanked
+    while True:
+        masked = re.sub(r"[^\n]", " ", text[:start]) + text[start:]
+        try:
+            tree = _lark().parse(masked)
+            for tok in tree.scan_values(lambda v: isinstance(v, Token)):
+                if tok.type in ("IDENT", "LABEL"):
+                    _check_name(tok)
+            module = _Builder().transform(tree)
+            break
+        except UnexpectedInput as e:
+            err = _syntax_error(e, filename, text)
+            syntax.append(err)
+            at = _offset(text, err.loc.line - 1) + err.loc.col  # the error's offset
+            m = _RESYNC.search(text, max(at, start + 1))
+            if m is None or len(syntax) >= MAX_SYNTAX_ERRORS:
+                module = None
+                break
+            start = m.start()
+    errors = syntax + _Current.errors
     if errors:
         raise SpecErrors(errors)
-    return module
+    assert module is not None
+    return ast.Module(filename, module.decls)
+
+
+def _offset(text: str, lines: int) -> int:
+    """Offset of the newline that ends the first `lines` lines (-1 for none)."""
+    pos = -1
+    for _ in range(lines):
+        pos = text.find("\n", pos + 1)
+        if pos < 0:
+            return len(text)
+    return pos
 
 
 def _loc(filename: str, meta: Any) -> Loc:
@@ -199,10 +265,13 @@ def _stmts(x: Any) -> tuple[ast.Stmt, ...]:
 class _Builder(Transformer):
     """One method per grammar rule (or alias); each returns an AST node."""
 
-    def __init__(self, filename: str, errors: list[SpecError]) -> None:
-        super().__init__()
-        self.file = filename
-        self.errors = errors
+    @property
+    def file(self) -> str:
+        return _Current.file
+
+    @property
+    def errors(self) -> list[SpecError]:
+        return _Current.errors
 
     def _at(self, meta: Any) -> Loc:
         return _loc(self.file, meta)

@@ -326,3 +326,19 @@ def test_syntax_errors_in_two_files_both_reported(run_cli, tmp_path):
     assert "a.mms:1:16: error: unexpected end of file" in err
     assert "b.mms:1:9: error: unexpected '='" in err
     assert "2 errors" in err
+
+
+def test_several_syntax_errors_in_one_file(run_cli):
+    text = "var x : bool = \nconst N = 3\ninvariant I: x and\ntype T = 1..2\nvar y : = 1\n"
+    rc, out, err = run_cli(text)
+    assert_error(
+        rc,
+        err,
+        2,
+        1,
+        "unexpected 'const' (a keyword): the declaration or statement before it is incomplete",
+        "const N = 3",
+    )
+    assert_error(rc, err, 4, 1, "unexpected 'type' (a keyword)", "type T = 1..2")
+    assert_error(rc, err, 5, 9, "unexpected '='; expected", "var y : = 1")
+    assert "3 errors" in err
