@@ -233,6 +233,8 @@ class Env:
                 f"{d.name} = {v.expr.value} is outside its range "
                 f"{declared.lo.value}..{declared.hi.value if declared.hi else ''}",
             )
+            # go on with a value in range: the rest of the spec may size arrays by it
+            return ConstSym(d, declared, declared.lo)
         t = declared or (BoolT() if isinstance(v.type, BoolT) else IntT(v.expr, v.expr))
         return ConstSym(d, t, v.expr)
 
@@ -272,6 +274,7 @@ class Env:
                 f"{shown}: outside the declared range {declared.lo.value}..{hi} "
                 "(value came from -D)",
             )
+            return ConstSym(d, declared, declared.lo)
         t = declared or (BoolT() if is_bool else IntT(e, e))
         return ConstSym(d, t, e)
 
