@@ -278,5 +278,9 @@ def run_all(paths: Iterable[str], emit: Callable[[str], None],
     except KeyboardInterrupt:  # between two checks, outside their signal handling
         pass
     not_run = len(planned) - done
+    checked = {str(p.path) for p in planned} | {c.spec for c in cases}
+    unchecked = [str(p) for p in specs if str(p) not in checked]
+    if unchecked:
+        emit("No expect lines, not checked: " + ", ".join(unchecked))
     emit(summary(cases, len(specs), not_run))
     return cases, not_run

@@ -396,3 +396,14 @@ def test_test_verb_stops_on_sigint(tmp_path):
     else:  # a very slow start: interrupted before the first check
         assert lines == ["0 cases in 1 spec file: 0 passed, 0 failed, 0 errors. "
                          "Interrupted: 2 not run."]
+
+
+def test_test_verb_names_specs_without_expectations(tmp_path, capsys):
+    (tmp_path / "deadlock.mms").write_text(DEADLOCK)
+    (tmp_path / "misuse.mms").write_text(MISUSE)
+    code, out, _ = run(["test", str(tmp_path)], capsys)
+    assert code == 0
+    assert out.splitlines()[-2:] == [
+        f"No expect lines, not checked: {tmp_path / 'misuse.mms'}",
+        "1 case in 2 spec files: 1 passed, 0 failed, 0 errors.",
+    ]
