@@ -36,11 +36,13 @@ class Loader:
         if text is None:
             path = Path(file)
             try:
-                text = path.read_text(encoding="utf-8")
+                text = read_text(path, file)
             except OSError as e:
                 raise SpecErrors(
                     [SpecError(Loc(file, 1, 1), f"cannot read {file}: {e.strerror or e}")]
                 ) from None
+            except SpecError as e:
+                raise SpecErrors([e]) from None
             self.file(path, file, text, [])
         else:
             self.module(parse_or_collect(self, text, file), Path.cwd(), [file])
@@ -86,11 +88,27 @@ class Loader:
             return
         shown = os.path.relpath(path) if not Path(d.loc.file).is_absolute() else str(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path, shown)
         except OSError as e:
             self.errors.append(SpecError(d.loc, f'cannot include "{d.path}": {e.strerror}'))
             return
+        except SpecError as e:
+            self.errors.append(e)
+            return
         self.file(path, shown, text, stack)
+
+
+def read_text(path: Path, shown: str) -> str:
+    """A spec file's text; a SpecError at the first byte that is not UTF-8 (a binary
+    file, another encoding)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - data.rfind(b"\n", 0, e.start)
+        loc = Loc(shown, line, col)
+        raise SpecError(loc, f"not UTF-8 text: byte 0x{data[e.start]:02x}") from None
 
 
 def parse_or_collect(loader: Loader, text: str, file: str) -> ast.Module | None:
