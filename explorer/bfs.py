@@ -39,12 +39,15 @@ class Search:
         self.canon = canon
         self.coverage = coverage
         self.stats = Stats(backend=backend)
+        every = [fn for _, fn in model.invariants]
+        self._ok = (model.invariants_ok if [fn for _, fn in invariants] == every
+                    else lambda s: all(fn(s) for _, fn in invariants))  # fmt: skip
 
     # --- properties
     def state_ok(self, state: State) -> bool:
         """Every chosen invariant holds in `state` (an evaluation error counts as not)."""
         try:
-            return all(fn(state) for _, fn in self.invariants)
+            return bool(self._ok(state))
         except EvalError:
             return False
 

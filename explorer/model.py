@@ -16,7 +16,8 @@ What the generated module provides (and the Model wraps):
       in edge order. Raises spec.translate.EvalError on the first check failure or
       runtime error; `first_error` then finds the edge that raised.
   step(edge, s) -> state or None (edge disabled in s); may raise EvalError.
-  invariants: one function per Program.invariants entry, s -> truthy when it holds.
+  invariants: one function per Program.invariants entry, s -> truthy when it holds;
+      invariants_ok(s): all of them at once.
   terminal(s): Program.terminal holds (False if the program has none).
   all_done(s): the program has processes and every instance is at Done.
 """
@@ -89,6 +90,7 @@ class Model:
     invariants: tuple[tuple[Invariant, Callable[[State], object]], ...]
     terminal: Callable[[State], bool]
     all_done: Callable[[State], bool]
+    invariants_ok: Callable[[State], object]  # all of Program.invariants hold
 
     @property
     def n_slots(self) -> int:

@@ -433,57 +433,93 @@ class _Translator:
         where = f" ({sanitize(str(action.loc))})" if action.loc else ""
         return f"    # action {sanitize(action.name)}{where}"
 
-    def action_fn(self, ai: int, g: EdgeGroup) -> list[str]:
-        """`a_<i>(s, out)`: append (edge, successor) for every enabled edge of the action."""
+    def pc_test(self, c: Expr, env: Env) -> tuple[int, int] | None:
+        """(slot, value) if `c` is `pc == value` for a known pc slot."""
+        if not (isinstance(c, Binary) and c.op == "=="):
+            return None
+        read, value = (c.left, c.right) if isinstance(c.left, Read) else (c.right, c.left)
+        if not isinstance(read, Read) or self.vars[read.var][5] != "pc":
+            return None
+        v = self.const(value, env)
+        slot, _, check = self.position(read.var, read.index, env, read.loc)
+        return None if v is None or slot is None or check is not None else (slot, v)
+
+    def action_blocks(self, g: EdgeGroup) -> list[tuple[tuple[int, int] | None, list[str]]]:
+        """The code appending (edge, successor) for the enabled edges of an action, as
+        blocks: (the `pc == value` test the block needs, or None; its lines)."""
         a = g.action
-        lines = [f"def a_{ai}(s, out):", self.header(a)]
-        conj = self.conjuncts(a.guard)
         names = [p.name for p in a.params]
-        if g.count == 0:
-            return lines + ["    return"]
-        # conjuncts that mention no parameter, tested once
-        first = 0
-        while first < len(conj) and not self.params_of(conj[first]) & set(names):
-            cond = self.ex(conj[first], {})
-            if cond != "1" and cond != "True":
-                lines.append(f"    if not {cond}: return")
-            first += 1
-        rest = conj[first:]
+        conj = self.conjuncts(a.guard)
+        head = self.header(a).strip()
+        blocks: list[tuple[tuple[int, int] | None, list[str]]] = []
         if g.count <= UNROLL_EDGES:
             for off in range(g.count):
                 values = g.params(off)
                 env = {n: _Binding(str(v), v, v) for n, v in zip(names, values)}
-                if names:
-                    shown = ", ".join(f"{sanitize(n)}={v}" for n, v in zip(names, values))
-                    lines.append(f"    # {shown}")
+                key = self.pc_test(conj[0], env)
+                rest = conj[1:] if key else conj
+                shown = ", ".join(f"{sanitize(n)}={v}" for n, v in zip(names, values))
+                lines = [head + (f" {shown}" if shown else "")]
                 conds = [x for x in (self.ex(c, env) for c in rest) if x not in ("1", "True")]
-                ind = "    "
+                ind = ""
                 if conds:
-                    lines.append(f"    if {' and '.join(conds)}:")
-                    ind = "        "
+                    lines.append(f"if {' and '.join(conds)}:")
+                    ind = "    "
                 edge = g.base + off
                 lines += self.body(a, env, ind, lambda t, e=edge: f"out.append(({e}, {t}))")
-            return lines
+                blocks.append((key, lines))
+            return blocks
         # loops, with each guard conjunct tested as soon as its parameters are bound
+        key = None if self.params_of(conj[0]) else self.pc_test(conj[0], {})
+        pending = conj[1:] if key else list(conj)
+        lines = [head]
         env: Env = {}
-        ind = "    "
-        pending = list(rest)
+        ind = ""
         edge_terms = [str(g.base - sum(lo * st for lo, st in zip(g.los, self.radices(g))))]
         for i, (p, lo, size) in enumerate(zip(a.params, g.los, g.sizes)):
+            bound = set(names[:i])
+            while pending and self.params_of(pending[0]) <= bound:
+                lines.append(f"{ind}if {self.ex(pending.pop(0), env)}:")
+                ind += "    "
             v = f"p{i}"
             env[p.name] = _Binding(v, lo, lo + size - 1)
             lines.append(f"{ind}for {v} in range({lo}, {lo + size}):  # {sanitize(p.name)}")
             ind += "    "
             st = self.radices(g)[i]
             edge_terms.append(v if st == 1 else f"{v} * {st}")
-            bound = set(names[: i + 1])
-            while pending and self.params_of(pending[0]) <= bound:
-                lines.append(f"{ind}if not {self.ex(pending.pop(0), env)}: continue")
         for c in pending:
             lines.append(f"{ind}if not {self.ex(c, env)}: continue")
         edge = " + ".join(t for t in edge_terms if t != "0") or "0"
         lines += self.body(a, env, ind, lambda t: f"out.append(({edge}, {t}))")
-        return lines
+        return [(key, lines)]
+
+    def successors_fn(self, groups: list[EdgeGroup]) -> list[str]:
+        """`successors(s)`: every action inlined, dispatched on the program counters."""
+        by_slot: dict[int, dict[int, list[tuple[int, list[str]]]]] = {}
+        free: list[tuple[int, list[str]]] = []
+        n = 0
+        for g in groups:
+            for key, lines in self.action_blocks(g):
+                if key is None:
+                    free.append((n, lines))
+                else:
+                    by_slot.setdefault(key[0], {}).setdefault(key[1], []).append((n, lines))
+                n += 1
+        out = ["def successors(s):", "    out = []"]
+        order: list[int] = []
+        for slot, cases in by_slot.items():
+            out.append(f"    pc = s[{slot}]")
+            for i, (value, blocks) in enumerate(cases.items()):
+                out.append(f"    {'if' if i == 0 else 'elif'} pc == {value}:")
+                for b, lines in blocks:
+                    order.append(b)
+                    out += ["        " + x for x in lines]
+        for b, lines in free:
+            order.append(b)
+            out += ["    " + x for x in lines]
+        if order != sorted(order):
+            out.append("    out.sort()  # edge order")
+        return out + ["    return out"]
 
     @staticmethod
     def radices(g: EdgeGroup) -> list[int]:
@@ -577,13 +613,12 @@ class _Translator:
         body: list[str] = []
         body += self.init_fn() + [""]
         for ai, g in enumerate(groups):
-            body += self.action_fn(ai, g) + [""]
             body += self.step_fn(ai, g) + [""]
-        body += ["def successors(s):", "    out = []"]
-        body += [f"    a_{ai}(s, out)" for ai in range(len(groups))]
-        body += ["    return out", ""]
+        body += self.successors_fn(groups) + [""]
         for j, inv in enumerate(self.p.invariants):
             body += self.pred_fn(f"inv_{j}", inv.expr, f"invariant {sanitize(inv.name)}") + [""]
+        every = " and ".join(f"({self.ex(inv.expr, {})})" for inv in self.p.invariants)
+        body += ["def invariants_ok(s):", "    # every invariant", f"    return {every or 'True'}", ""]
         body += self.pred_fn("terminal", self.p.terminal, "terminal states") + [""]
         body += self.all_done_fn() + [""]
         # the error table, for the reader (the module receives it as _E)
@@ -649,6 +684,7 @@ def compile_model(program: Program) -> Model:
         successors=ns["successors"],
         _steps=tuple(ns[f"st_{i}"] for i in range(len(groups))),
         invariants=tuple((inv, ns[f"inv_{j}"]) for j, inv in enumerate(program.invariants)),
+        invariants_ok=ns["invariants_ok"],
         terminal=ns["terminal"],
         all_done=ns["all_done"],
     )

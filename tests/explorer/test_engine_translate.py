@@ -178,7 +178,7 @@ HOSTILE = ['__import__', 'x"); import os; os.system("echo pwned") #', "a\nimport
            "__builtins__", "s", "t", "out", "\x00\r\x0b'''", "exec(open('/etc/passwd'))"]
 
 ALLOWED_NAMES = re.compile(
-    r"^(s|t|out|p\d+|q\d+|_t\d+|_v\d+|_fail|_div|_mod|a_\d+|st_\d+|inv_\d+|init_states|"
+    r"^(s|t|pc|out|p\d+|q\d+|_t\d+|_v\d+|_fail|_div|_mod|a_\d+|st_\d+|inv_\d+|invariants_ok|init_states|"
     r"successors|terminal|all_done|range|min|max|all|any|sum|tuple|list)$"
 )
 
