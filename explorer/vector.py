@@ -159,11 +159,40 @@ def _dedup_words(words: np.ndarray, fps: np.ndarray,
     return sw[:, first], sfp[first], order[perm[first]]
 
 
-def local_chunks(vm: VectorModel, level: np.ndarray, chunk: int, deadlock: bool,
+class Level:
+    """The packed states of a BFS level, kept as the pieces they were found in (no copy
+    of the whole level is made); expanding it consumes the pieces."""
+
+    def __init__(self, pieces: list[np.ndarray]) -> None:
+        self.pieces = pieces
+        self.size = sum(p.shape[1] for p in pieces)
+
+    def chunks(self, chunk: int) -> Iterator[np.ndarray]:
+        """The states in order, `chunk` at a time; pieces are dropped once used."""
+        buf: list[np.ndarray] = []
+        have = 0
+        while self.pieces:
+            piece = self.pieces.pop(0)
+            start = 0
+            while start < piece.shape[1]:
+                take = min(chunk - have, piece.shape[1] - start)
+                buf.append(piece[:, start:start + take])
+                have += take
+                start += take
+                if have == chunk:
+                    yield np.concatenate(buf, axis=1) if len(buf) > 1 else buf[0]
+                    buf, have = [], 0
+        if buf:
+            yield np.concatenate(buf, axis=1) if len(buf) > 1 else buf[0]
+
+
+def local_chunks(vm: VectorModel, level: Level, chunk: int, deadlock: bool,
                  keep_words: bool) -> Iterator[tuple[int, Expanded]]:
     """Expand a level chunk by chunk in this process."""
-    for c0 in range(0, level.shape[1], chunk):
-        yield c0, vm.expand(level[:, c0:c0 + chunk], deadlock, keep_words)
+    c0 = 0
+    for words in level.chunks(chunk):
+        yield c0, vm.expand(words, deadlock, keep_words)
+        c0 += words.shape[1]
 
 
 @dataclass
@@ -171,7 +200,7 @@ class Levels:
     """Parent links, level by level: for every state of level d > 0 the index of its
     parent in level d-1 and the edge taken; for level 0 the index of its initial state."""
 
-    small_edges: bool  # edge numbers (and initial-state indices) fit in an int16
+    edge_type: type  # the narrowest dtype for edge numbers and initial-state indices
     parent: list[list[np.ndarray]] = field(default_factory=list)
     edge: list[list[np.ndarray]] = field(default_factory=list)
 
@@ -181,7 +210,7 @@ class Levels:
 
     def add(self, parent: np.ndarray, edge: np.ndarray) -> None:
         self.parent[-1].append(parent.astype(np.int32))
-        self.edge[-1].append(edge.astype(np.int16 if self.small_edges else np.int32))
+        self.edge[-1].append(edge.astype(self.edge_type))
 
     def path(self, depth: int, index: int) -> tuple[int, list[int]]:
         edges = []
@@ -219,7 +248,9 @@ class VectorBFS:
         layout = self.vm.layout
         self.keep_words = not fingerprint and layout.nwords > 1
         self.visited = VisitedSet(layout.nwords, self.keep_words)
-        self.levels = Levels(max(len(self.vm.instances), len(initial)) < 1 << 15)
+        most = max(len(self.vm.instances), len(initial))
+        self.levels = Levels(np.uint8 if most <= 1 << 8 else np.int16 if most < 1 << 15
+                             else np.int32)
         self.depth = 0
         self.pending: Violation | None = None
 
@@ -275,9 +306,9 @@ class VectorBFS:
             inv = self._failing_invariant(self.initial[int(ex.order[new[-1]])])
             trace = self.trace_to(0, len(new) - 1)
             return self.finish(VIOLATED, search.invariant_violation(inv, trace))
-        level = np.take(ex.words, new, axis=1)
+        level = Level([np.take(ex.words, new, axis=1)])
         truncated = False
-        while level.shape[1]:
+        while level.size:
             at_bound = self.max_depth is not None and self.depth >= self.max_depth
             nxt: list[np.ndarray] = []
             self.levels.start()
@@ -288,7 +319,7 @@ class VectorBFS:
                 if reason:
                     if self.pending is not None:
                         return self.finish(VIOLATED, self.pending)
-                    queued = level.shape[1] - c0 + sum(x.shape[1] for x in nxt)
+                    queued = level.size - c0 + sum(x.shape[1] for x in nxt)
                     return self.finish(INCOMPLETE, None, reason, queued)
                 outcome = self.chunk_step(ex, c0, at_bound, nxt)
                 if isinstance(outcome, Result):
@@ -296,9 +327,8 @@ class VectorBFS:
                 truncated |= outcome
             if self.pending is not None:
                 return self.finish(VIOLATED, self.pending)
-            level = (np.concatenate(nxt, axis=1) if nxt
-                     else np.empty((vm.layout.nwords, 0), np.uint64))
-            if level.shape[1]:
+            level = Level(nxt)
+            if level.size:
                 self.depth += 1
         if truncated:
             return self.finish(INCOMPLETE, None, f"max depth {self.max_depth} reached")

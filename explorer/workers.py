@@ -24,7 +24,7 @@ from multiprocessing.shared_memory import SharedMemory
 
 import numpy as np
 
-from explorer.vector import Expanded, VectorModel
+from explorer.vector import Expanded, Level, VectorModel
 
 
 def default_workers() -> int:
@@ -135,14 +135,19 @@ class WorkerPool:
         return Expanded(n, rows[:nwords], rows[nwords], rows[nwords + 1].astype(np.int64), bad,
                         gen, err_row, dl_row)
 
-    def chunks(self, vm: VectorModel, level: np.ndarray, chunk: int, deadlock: bool,
+    def chunks(self, vm: VectorModel, level: Level, chunk: int, deadlock: bool,
                keep_words: bool) -> Iterator[tuple[int, Expanded]]:
         """Expanded chunks of `level`, in order, computed by the workers ahead of use."""
-        del vm, deadlock, keep_words  # the workers were forked with them
-        nwords, size = level.shape
+        del deadlock, keep_words  # the workers were forked with them
+        nwords, size = vm.layout.nwords, level.size
         self._drop_level()
-        self.level = SharedMemory(create=True, size=max(level.nbytes, 8))
-        np.ndarray(level.shape, np.uint64, self.level.buf)[:] = level
+        self.level = SharedMemory(create=True, size=max(8 * nwords * size, 8))
+        block = np.ndarray((nwords, size), np.uint64, self.level.buf)
+        at = 0
+        for words in level.chunks(chunk):
+            block[:, at:at + words.shape[1]] = words
+            at += words.shape[1]
+        del block
         starts = list(range(0, size, chunk))
         busy: list[tuple[int, Connection]] = []  # (c0, worker) in chunk order
         nxt = 0
