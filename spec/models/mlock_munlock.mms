@@ -181,8 +181,7 @@ putback_lru_page:
 # "is supposed to remove even the anonymous COWs of filecache pages" (PATCH 2/12): the
 # page is such a COW, shared after fork by private mappings of the file, and
 # unmap_mapping_range -> zap_pte_range unmaps it from every vma in turn; vma 1 stays
-# VM_LOCKED. Declared last, so that the diagram's CPU0 and CPU1 are exit_mmap and
-# reclaim, as in Vlastimil's trace.
+# VM_LOCKED.
 process truncate {
   var t : Vma = 1              # the vma being zapped
 zap_pte_range:
