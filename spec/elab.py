@@ -358,12 +358,30 @@ class Elab:
         base = self.expr(e.base, scope)
         if isinstance(base.type, ErrT):
             return ERR
+        if isinstance(base.type, ProcT):
+            return self.process_local(base, e)
         if not isinstance(base.type, RecordT):
             return self.error(e.loc, f"{base.type} has no fields (.{e.name})")
         if base.type.field(e.name) is None:
             names = ", ".join(n for n, _ in base.type.fields)
             return self.error(e.loc, f"{base.type} has no field '{e.name}' (fields: {names})")
         return base.fields[e.name]
+
+    def process_local(self, base: Val, e: ast.Field) -> Val:
+        """`reclaim.ok`, `fault[i].tries`: a process-local variable, read from outside;
+        `fault.tries` of a whole set is a map over its instances."""
+        p = base.process
+        if e.name not in p.locals:
+            names = ", ".join(p.locals) or "none"
+            return self.error(
+                e.loc, f"process {p.name} has no variable '{e.name}' (its variables: {names})"
+            )
+        sym = self.env.local_sym(p, e.name)
+        if p.index is None:
+            return self.var_value(sym.irname, sym.type, (), e.loc)
+        if base.instance is not None:
+            return self.var_value(sym.irname, sym.type, (base.instance,), e.loc)
+        return self.var_value(sym.irname, MapT((p.index,), sym.type), (), e.loc)
 
     def x_Unary(self, e: ast.Unary, scope: dict) -> Val:
         if e.op == "not":

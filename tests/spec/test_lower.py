@@ -202,6 +202,17 @@ def test_process_sets_and_locals():
     ]
 
 
+def test_process_locals_read_from_outside():
+    p = spec.load(
+        "process r { var ok : bool = false\na: ok := true }\n"
+        "process w[self in 1..2] { var k : 0..3 = self\nb: k := 0 }\n"
+        "invariant I: r.ok => w[1].k <= 1 and (forall i in 1..2: w.k[i] <= 2)\n"
+    )
+    assert expr(p.invariants[0].expr) == ("r.ok => w.k[1] <= 1 and (forall i in 1..2: w.k[i] <= 2)")
+    with pytest.raises(spec.errors.SpecErrors, match="process w has no variable 'zz'"):
+        spec.load("process w[self in 1..2] { b: skip }\ninvariant J: w.zz\n")
+
+
 def test_constants_overrides_and_symbolic():
     text = "const N : 1..8 = 2\ntype T = 1..N\nvar m : [T] -> bool = [i in T |-> false]\n"
     assert len(spec.load(text).slots) == 2
