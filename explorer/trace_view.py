@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from explorer.result import FailedStep, Step, Violation
 from spec import ir
+from spec.errors import printable
 
 
 def _index_text(dims: tuple[ir.Dim, ...], index: tuple[int, ...]) -> str:
@@ -185,4 +186,4 @@ def headline(violation: Violation, program: ir.Program | None = None) -> str:
         "domain": "map applied outside its domain",
         "div": "division by zero",
     }.get(violation.kind, violation.kind)
-    return f"{what}: {violation.message}" if violation.message else what
+    return f"{what}: {printable(violation.message)}" if violation.message else what

@@ -54,7 +54,7 @@ def printable(text: str) -> str:
 
 def format_at(loc: Loc, message: str, kind: str = "error") -> str:
     """`file:line:col: kind: message`, then the source line and a caret under the column."""
-    out = [f"{loc}: {kind}: {message}"]
+    out = [printable(f"{loc}: {kind}: {message}")]
     line = source_line(loc.file, loc.line)
     if line is not None:
         shown = printable(line.expandtabs(8))
