@@ -17,7 +17,7 @@ the induction a changed array needs, so such queries often come back unknown).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -64,6 +64,11 @@ def seq(first: list[Err], then: list[Err]) -> list[Err]:
     if not first or not then:
         return first + then
     return first + guarded(ok(first), then)
+
+
+def _range_text(info: VarInfo) -> str:
+    lo, hi = int_value(info.lo), int_value(info.hi) if info.hi is not None else None
+    return f" {lo}..{hi}" if lo is not None and hi is not None else ""
 
 
 def int_value(t: z3.ExprRef) -> int | None:
@@ -138,7 +143,7 @@ VarValue = z3.ExprRef | dict[tuple[int, ...], z3.ExprRef]
 @dataclass
 class State:
     vals: dict[str, VarValue] = field(default_factory=dict)
-    # indices written in one-dimensional symbolic arrays since the copy (see frame_lemmas)
+    # indices written in one-dimensional arrays since the copy (see frame_lemmas)
     points: list[z3.ArithRef] = field(default_factory=list)
 
     def copy(self) -> State:
@@ -147,7 +152,7 @@ class State:
 
 @dataclass(frozen=True)
 class SumTerm:
-    """A count or sum over symbolic bounds, as evaluated in one state."""
+    """A count or sum as evaluated in one state."""
 
     quant: ir.Quant
     env: dict[str, z3.ExprRef]
@@ -198,7 +203,7 @@ class Encoder:
         self.program = program
         self.consts = {c.name: z3.Int(c.name) for c in program.consts if c.value is None}
         self._fresh = itertools.count()
-        self.sums: list[SumTerm] = []  # symbolic counts and sums, for frame_lemmas
+        self.sums: list[SumTerm] = []  # counts and sums evaluated, for frame_lemmas
         self.vars: dict[str, VarInfo] = {}
         for v in program.vars:
             dims = []
@@ -321,7 +326,13 @@ class Encoder:
         raise TypeError(f"not an IR expression: {e!r}")
 
     def _index(
-        self, info: VarInfo, index: Iterable[ir.Expr], st: State, env: dict, loc: Loc | None
+        self,
+        info: VarInfo,
+        index: Iterable[ir.Expr],
+        st: State,
+        env: dict,
+        loc: Loc | None,
+        msg: str,
     ) -> tuple[list, list[Err]]:
         """The index terms, each evaluated then checked against its dimension in turn."""
         terms, errs = [], []
@@ -332,7 +343,6 @@ class Encoder:
             errs = seq(errs, ie)
             inside = z3.And(d.lo <= t, t <= d.hi)
             if not z3.is_true(z3.simplify(inside)):
-                msg = f"index outside the domain of {info.var.name}"
                 errs = seq(errs, [Err(z3.Not(inside), "domain", loc, msg)])
         return terms, errs
 
@@ -341,7 +351,9 @@ class Encoder:
         val = st.vals[e.var]
         if not info.dims:
             return val, []
-        idx, errs = self._index(info, e.index, st, env, e.loc)
+        idx, errs = self._index(
+            info, e.index, st, env, e.loc, f"{e.var} applied outside its domain"
+        )
         return self.select(info, val, idx), errs
 
     def select(self, info: VarInfo, val: VarValue, idx: list[z3.ArithRef]) -> z3.ExprRef:
@@ -399,7 +411,7 @@ class Encoder:
                 if int_value(b) not in (None, 0):
                     zero: list[Err] = []
                 else:
-                    zero = [Err(b == 0, "div", e.loc, "division by zero")]
+                    zero = [Err(b == 0, "div", e.loc, f"{op} by zero")]
                 return (pydiv(a, b) if op == "div" else pymod(a, b)), seq(errs, zero)
         raise ValueError(f"unknown operator {op!r}")
 
@@ -411,6 +423,8 @@ class Encoder:
         lo_i, hi_i = int_value(lo), int_value(hi)
         if lo_i is not None and hi_i is not None:
             value, be = self._unrolled(e, range(lo_i, hi_i + 1), st, env)
+            if e.kind in ("count", "sum"):
+                self.sums.append(SumTerm(e, env, st, lo, hi, value, self))
         else:
             value, be = self._symbolic_quant(e, lo, hi, st, env)
         return value, seq(errs, be)
@@ -475,12 +489,13 @@ class Encoder:
         return f(lo)
 
     def frame_lemmas(self, pre: State, post: State) -> list[z3.BoolRef]:
-        """Facts about the counts and sums over symbolic bounds of a step from `pre` to
+        """Facts about the counts and sums of a step from `pre` to
         `post`: a count lies between 0 and the size of its range and counts a written
         index k as its summand there; a count or sum in `post` equals the same one in
         `pre` when the summands agree everywhere, and differs by the change at k when
         they agree everywhere but at a written index k. All are theorems about finite
-        sums (by induction on the bounds), which z3 cannot find by itself."""
+        sums (by induction on the bounds) that z3 cannot find by itself over symbolic
+        bounds, and finds only by exponential case splits over concrete ones."""
         out: list[z3.BoolRef] = []
         for a in (t for t in self.sums if t.state is pre and t.quant.kind == "count"):
             size = z3.If(a.hi >= a.lo, a.hi - a.lo + 1, 0)
@@ -493,17 +508,24 @@ class Encoder:
         for b in (t for t in self.sums if t.state is post):
             for a in (t for t in self.sums if t.state is pre and t.same_instance(b)):
                 same_bounds = z3.And(a.lo == b.lo, a.hi == b.hi)
-                i = z3.Int(self.fresh("i"))
-                inside = z3.And(a.lo <= i, i <= a.hi)
-                agree = a.body(i) == b.body(i)
-                everywhere = z3.ForAll([i], z3.Implies(inside, agree))
+                everywhere = self._for_range(a, lambda i, a=a, b=b: a.body(i) == b.body(i))
                 out.append(z3.Implies(z3.And(same_bounds, everywhere), b.value == a.value))
                 for k in post.points:
-                    elsewhere = z3.ForAll([i], z3.Implies(z3.And(inside, i != k), agree))
+                    elsewhere = self._for_range(
+                        a, lambda i, a=a, b=b, k=k: z3.Or(i == k, a.body(i) == b.body(i))
+                    )
                     at_k = z3.And(a.lo <= k, k <= a.hi)
                     change = a.value - a.body(k) + b.body(k)
                     out.append(z3.Implies(z3.And(same_bounds, at_k, elsewhere), b.value == change))
         return out
+
+    def _for_range(self, t: SumTerm, prop: Callable[[z3.ArithRef], z3.BoolRef]) -> z3.BoolRef:
+        """prop holds for every value of t's range: unrolled over concrete bounds."""
+        lo, hi = int_value(t.lo), int_value(t.hi)
+        if lo is not None and hi is not None:
+            return z3.And([prop(z3.IntVal(j)) for j in range(lo, hi + 1)])
+        i = z3.Int(self.fresh("i"))
+        return z3.ForAll([i], z3.Implies(z3.And(t.lo <= i, i <= t.hi), prop(i)))
 
     # ----------------------------------------------------------------- actions
 
@@ -543,7 +565,9 @@ class Encoder:
             return self._assign_all(u, info, st, env, post)
         c, errs = self.expr(u.cond, st, env)
         c = as_bool(c)
-        idx, mine = self._index(info, u.index, st, env, u.loc)
+        idx, mine = self._index(
+            info, u.index, st, env, u.loc, f"{u.var} assigned outside its domain"
+        )
         v, ve = self.expr(u.value, st, env)
         v = info.coerce(v)
         mine = seq(mine, seq(ve, self._range_err(info, v, u.loc)))
@@ -560,6 +584,8 @@ class Encoder:
                 else:
                     hit = z3.And([i == k for i, k in zip(idx, key)])
                     cur[key] = z3.If(z3.And(c, hit), v, term)
+            if len(idx) == 1:
+                post.points.append(idx[0])
         else:
             post.vals[u.var] = z3.If(c, z3.Store(cur, *idx, v), cur)
             if len(idx) == 1:
@@ -570,7 +596,14 @@ class Encoder:
         in_range = info.in_range(v)
         if z3.is_true(z3.simplify(in_range)):
             return []
-        return [Err(z3.Not(in_range), "range", loc, f"value outside the range of {info.var.name}")]
+        return [
+            Err(
+                z3.Not(in_range),
+                "range",
+                loc,
+                f"value assigned to {info.var.name} outside its range{_range_text(info)}",
+            )
+        ]
 
     def _assign_all(
         self, u: ir.AssignAll, info: VarInfo, st: State, env: dict, post: State
