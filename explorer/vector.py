@@ -1,6 +1,6 @@
 """The vector back end: breadth-first search over whole levels with numpy.
 
-A level is a (words, n) array of packed states (explorer.vector_pack). It is expanded in
+A level holds packed states (explorer.vector_pack), (words, n) arrays. It is expanded in
 chunks: every action instance is applied to the whole chunk at once (explorer.
 vector_actions), successors are fingerprinted together, deduplicated against each other
 and against the visited set (explorer.vector_visited), and the new ones are put in the
