@@ -20,7 +20,7 @@ from spec.checker import PRELUDE
 from spec.elab import ERR, Elab, LValue, Reader, ite_val, pre_state
 from spec.errors import Loc
 from spec.symbols import ByName, ProcInfo, Val
-from spec.types import BoolT, ErrT, IntT, LockT, Type, bounds, leaves, sort_of, unify
+from spec.types import ErrT, IntT, LockT, Type, bounds, leaves, sort_of, unify
 
 
 @dataclass
@@ -120,6 +120,7 @@ class Exec:
         self.checks: list[ir.Check] = []
         self.hidden: list[ir.ParamDecl] = []
         self.label = label
+        self.value_wanted = True  # whether the macro being called must return a value
         self.next_pc: ir.Expr | None = None
         if label is not None and proc is not None:
             self.next_pc = ir.Const(label + 1)
@@ -347,7 +348,11 @@ class Exec:
         fr.returned = f.disj((fr.returned, eff))
 
     def s_CallStmt(self, s: ast.CallStmt, scope: dict) -> None:
-        self.elab.expr(s.call, scope)
+        saved, self.value_wanted = self.value_wanted, False  # a statement needs no value
+        try:
+            self.elab.expr(s.call, scope)
+        finally:
+            self.value_wanted = saved
 
     # ------------------------------------------------------------------ effects
     def trylock(self, lv: LValue, loc: Loc) -> ir.Expr:
@@ -382,10 +387,16 @@ class Exec:
             self.error(loc, f"macro {macro.name} calls itself")
             return ERR
         inner = {p: ByName(a, scope) for p, a in zip(macro.params, args)}
+        wanted, self.value_wanted = self.value_wanted, True
         fr = Frame(macro.name, f.FALSE, self.frames[0].call if self.frames else loc)
         self.frames.append(fr)
         try:
             self.run(macro.body, inner)
         finally:
             self.frames.pop()
-        return fr.result or Val(BoolT(), expr=f.FALSE)
+            self.value_wanted = wanted
+        if fr.result is None:
+            if wanted:
+                self.error(loc, f"macro {macro.name} returns no value")
+            return ERR
+        return fr.result

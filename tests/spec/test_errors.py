@@ -236,6 +236,14 @@ CASES = [
         "a: spin_lock()",
     ),
     (
+        "macro without a value used as one",
+        "var x : bool = false\nmacro m() { x := true }\nprocess p {\na: m(); x := m()\n}\n",
+        4,
+        14,
+        "macro m returns no value",
+        "a: m(); x := m()",
+    ),
+    (
         "recursive def",
         "def f(x) = f(x)\ninvariant I: f(1) == 1\n",
         1,
