@@ -33,7 +33,6 @@ type Page = record { locked: bool }
 
 var page : Page = { locked: false }    # the KSM page (old and new: both locked by migration)
 var pte : [Addr] -> Pte = [a in Addr |-> ksm_page]
-var addr : Addr = 1       # unmerge_ksm_pages' cursor (a global so that lemmas can name it)
 
 def is_ksm(a) = pte[a] == ksm_page or pte[a] == ksm_new
 
@@ -57,6 +56,7 @@ unlock_page:
 # echo 2 > /sys/kernel/mm/ksm/run: unmerge_and_remove_all_rmap_items -> unmerge_ksm_pages
 # -> break_ksm(vma, addr) for each address of the range.
 process unmerge {
+  var addr : Addr = 1         # unmerge_ksm_pages' cursor
 # break_ksm: "page = follow_page(vma, addr, FOLL_GET | FOLL_MIGRATION)". A migration
 # entry is not a present pte: before the fix follow_page returns NULL and break_ksm moves
 # on ("The KSM COW breaking cannot see a page there"); with FOLL_MIGRATION it waits.
@@ -112,7 +112,7 @@ invariant EntriesInWindow:
   (exists a in Addr: pte[a] == migration) => at(migrate, remove_migration_ptes)
 invariant BrokenBehind:
   FIXED and not (at(unmerge, remove_all_stable_nodes) or done(unmerge))
-    => forall a in Addr: a < addr => pte[a] == anon
+    => forall a in Addr: a < unmerge.addr => pte[a] == anon
 invariant AllBroken:
   FIXED and (at(unmerge, remove_all_stable_nodes) or done(unmerge))
     => forall a in Addr: pte[a] == anon
