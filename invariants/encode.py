@@ -73,6 +73,8 @@ def _range_text(info: VarInfo) -> str:
 
 def int_value(t: z3.ExprRef) -> int | None:
     """The Python int of a term that simplifies to a numeral, else None."""
+    if z3.is_int_value(t):
+        return t.as_long()
     s = z3.simplify(t)
     if z3.is_int_value(s):
         return s.as_long()
@@ -161,9 +163,12 @@ class SumTerm:
     hi: z3.ArithRef
     value: z3.ArithRef
     encoder: Encoder
+    summands: tuple[z3.ArithRef, ...] = ()  # at lo, lo+1, ... when the bounds are concrete
 
     def body(self, i: z3.ArithRef) -> z3.ArithRef:
         """The summand at i."""
+        if self.summands and z3.is_int_value(i):
+            return self.summands[i.as_long() - self.lo.as_long()]
         t, _ = self.encoder.expr(self.quant.body, self.state, {**self.env, self.quant.var: i})
         return as_int(as_bool(t)) if self.quant.kind == "count" else as_int(t)
 
@@ -424,7 +429,10 @@ class Encoder:
         if lo_i is not None and hi_i is not None:
             value, be = self._unrolled(e, range(lo_i, hi_i + 1), st, env)
             if e.kind in ("count", "sum"):
-                self.sums.append(SumTerm(e, env, st, lo, hi, value, self))
+                summands = tuple(value.children()) if z3.is_add(value) else (value,)
+                if len(summands) != hi_i - lo_i + 1:  # an empty range, or z3 merged terms
+                    summands = ()
+                self.sums.append(SumTerm(e, env, st, lo, hi, value, self, summands))
         else:
             value, be = self._symbolic_quant(e, lo, hi, st, env)
         return value, seq(errs, be)

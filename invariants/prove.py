@@ -200,29 +200,22 @@ class _Prover:
         s.add(*(enc.holds(g, pre) for g in goals))
         for action in self.program.actions:
             step = enc.step(action, pre, enc.param_terms(action, "1"))
+            post = {g.name: enc.holds(g, step.post) for g in goals}
+            # asserted with each query: z3 was much slower with them a scope further out
+            lemmas = enc.frame_lemmas(pre, step.post)
             s.push()
             s.add(step.fires)
             for g in goals:
                 s.push()
-                s.add(z3.Not(enc.holds(g, step.post)))
-                s.add(*enc.frame_lemmas(pre, step.post))
-                out.append(
-                    self._query(
-                        s,
-                        g.name,
-                        action.name,
-                        lambda m, g=g, st=step: self._step_cti(m, pre, st, g),
-                    )
-                )
+                s.add(z3.Not(post[g.name]), *lemmas)
+                cti = lambda m, g=g, st=step: self._step_cti(m, pre, st, g)  # noqa: E731
+                out.append(self._query(s, g.name, action.name, cti))
                 s.pop()
             s.pop()
             s.push()
-            s.add(step.error, *enc.frame_lemmas(pre, step.post))
-            out.append(
-                self._query(
-                    s, NO_ERROR, action.name, lambda m, st=step: self._error_cti(m, pre, st)
-                )
-            )
+            s.add(step.error, *lemmas)
+            cti = lambda m, st=step: self._error_cti(m, pre, st)  # noqa: E731
+            out.append(self._query(s, NO_ERROR, action.name, cti))
             s.pop()
         return out
 
