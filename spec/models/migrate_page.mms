@@ -1,7 +1,22 @@
 // Page migration as Hugh Dickins' series "mm: page migration cleanups, and a little
-// mlock" (seed 004, linux-mm, 2015-10-19) leaves it, racing with everything that can
+// mlock" (seed 004, shared/seeds/004_82956716a1a67df9.txt, linux-mm, 2015-10-19)
+// leaves it: mm/migrate.c unmap_and_move, __unmap_and_move, move_to_new_page,
+// migrate_page_move_mapping, migrate_page_copy, remove_migration_pte and mm/rmap.c
+// try_to_unmap_one of v4.3 with the series applied, racing with everything that can
 // get at the page while it moves. One switch per patch of the series that touches the
 // protocol: -D PATCH3=false gives the code before patch 3/12, and so on.
+//
+// What the model shows (the expectations at the end pin it):
+// - 3/12 reverted: the page comes back from migration not PageMlocked although a
+//   VM_LOCKED vma maps it (MlockCarried).
+// - 6/12 reverted: when the page was freed under migration, the unused new page goes to
+//   putback_lru_page() instead of back to the pool (UnusedNewPageReturned).
+// - 7/12 reverted: the racing previous user of the pool page holds its lock, and
+//   move_to_new_page()'s trylock_page(newpage) BUG()s (NoBug).
+// - 10/12 reverted: the swapcache page is unmapped to swap entries, not migration
+//   entries, and is not remapped (SwapcacheRemapped).
+// - 8/12, 11/12, 12/12 reverted: no invariant breaks, as their mails say ("no actual
+//   problem"): see docs/races/migrate_page.md for why.
 //
 //   mmcheck check spec/models/migrate_page.mms                       # the series applied
 //   mmcheck check spec/models/migrate_page.mms -D PATCH7=false --trace cpu
@@ -26,6 +41,7 @@
 // - Swap counts are not modelled: `free_swap` deletes the page from the swap cache once
 //   nothing maps it, as free_swap_and_cache() does when the last swap user goes.
 // - get_new_page() returns the first page of the pool; put_new_page() puts it back.
+// - Patch 10's by-the-way soft_dirty fix (file migration entries) is not modelled.
 
 spec MigratePage
 
@@ -101,10 +117,14 @@ var prev_ref : [PageId] -> bool = [p in PageId |-> false]
 var newpage : Pfn = 0           // the new page migration holds (0: none)
 var frozen : bool = false       // the old page's refs are frozen (page_ref_freeze)
 var migrated_to : Pfn = 0       // the new page that became the page
+var newpage_locked : bool = false   // migration holds newpage's lock
 var bug : bool = false          // a BUG() was hit
 
 lock ptl : [Pte]                // the pte lock of each pte's page table
-lock tree_lock                  // swapper_space's mapping->tree_lock
+// swapper_space's mapping->tree_lock, held by migration from the slot check to the
+// unfreeze. A flag, not a `lock`: no other modelled path takes it, and a lemma for the
+// prover can say when a flag is set but not which process holds a lock.
+var tree_locked : bool = false
 
 def mapped(p) = count i in Pte: pte[i] == pte_present and pfn[i] == p
 // every reference to page p besides the isolation (or pool) one and the cache's
@@ -144,7 +164,6 @@ process migrate {
   var rc : Rc = rc_eagain
   var i : Pte = 1                 // the rmap walk's position (1 when not walking)
   var was_mapped : bool = false   // page_was_mapped
-  var new_locked : bool = false   // migration holds newpage's lock
   var pass : 1..PASSES = 1
 
 get_new_page:
@@ -169,8 +188,8 @@ trylock_newpage:
   // patch 7: if (unlikely(!trylock_page(newpage))) goto out_unlock; "We used to have
   // a BUG here if trylock_page(newpage) fails, but would like to allow for cases where
   // there might be a race with the previous use of newpage."
-  new_locked := trylock_page(pages[newpage])
-  if not new_locked { goto unlock_page }
+  newpage_locked := trylock_page(pages[newpage])
+  if not newpage_locked { goto unlock_page }
   else if pages[OLD].mapcount > 0 { was_mapped := true }
   else { goto move_to_new_page }
 
@@ -202,8 +221,8 @@ move_to_new_page:
   if pages[OLD].mapcount > 0 {
     if was_mapped { goto remove_migration_pte } else { goto unlock_page }
   } else if not PATCH7 {
-    new_locked := trylock_page(pages[newpage])
-    if not new_locked { bug := true; goto BUG }
+    newpage_locked := trylock_page(pages[newpage])
+    if not newpage_locked { bug := true; goto BUG }
     else if not PATCH11 { pages[newpage].setup := true }
   } else if not PATCH11 {
     pages[newpage].setup := true
@@ -221,11 +240,12 @@ migrate_page_move_mapping:
       goto migrate_page_copy
     }
   } else {
-    spin_lock(tree_lock)
-    if slot != OLD { spin_unlock(tree_lock); goto move_to_new_page_done }
+    await not tree_locked                      // spin_lock_irq(&mapping->tree_lock)
+    tree_locked := true
+    if slot != OLD { tree_locked := false; goto move_to_new_page_done }
     else {
       frozen := page_ref_freeze(pages[OLD], 2)
-      if not frozen { spin_unlock(tree_lock); goto move_to_new_page_done }
+      if not frozen { tree_locked := false; goto move_to_new_page_done }
     }
   }
 
@@ -246,7 +266,7 @@ page_ref_unfreeze:
   // page_unfreeze_refs(page, expected_count - 1): the cache's reference went to newpage
   page_ref_unfreeze(pages[OLD], 1)
   frozen := false
-  spin_unlock(tree_lock)
+  tree_locked := false                         // spin_unlock(&mapping->tree_lock)
 
 migrate_page_copy:
   // migrate_page_copy(newpage, page): contents and flags. Before patch 12:
@@ -278,12 +298,12 @@ move_to_new_page_done:
     if not PATCH8 and was_mapped { goto remove_migration_pte }
     else {
       if not PATCH8 { old_anon := false }
-      if not PATCH7 { unlock_page(pages[newpage]); new_locked := false }
+      if not PATCH7 { unlock_page(pages[newpage]); newpage_locked := false }
       if was_mapped { goto remove_migration_pte } else { goto unlock_page }
     }
   } else {
     if not PATCH11 { pages[newpage].setup := false }
-    if not PATCH7 { unlock_page(pages[newpage]); new_locked := false }
+    if not PATCH7 { unlock_page(pages[newpage]); newpage_locked := false }
     if was_mapped { goto remove_migration_pte } else { goto unlock_page }
   }
 
@@ -309,12 +329,12 @@ clear_page_mapping:
   // before patch 8, move_to_new_page() after remove_migration_ptes(page, newpage):
   // page->mapping = NULL; before patch 7, then unlock_page(newpage)
   old_anon := false
-  if not PATCH7 { unlock_page(pages[newpage]); new_locked := false }
+  if not PATCH7 { unlock_page(pages[newpage]); newpage_locked := false }
 
 unlock_page:
   // out_unlock_both: unlock_page(newpage); out_unlock: put_anon_vma(anon_vma);
   // unlock_page(page)
-  if new_locked { unlock_page(pages[newpage]); new_locked := false }
+  if newpage_locked { unlock_page(pages[newpage]); newpage_locked := false }
   unlock_page(pages[OLD])
 
 putback_lru_page:
@@ -560,6 +580,74 @@ invariant RssCountersRight:
 
 // migration remaps a swapcache page: no pte is left a swap entry (patch 10)
 invariant SwapcacheRemapped: done(migrate) => forall i in Pte: pte[i] != pte_swap
+
+// ---------------------------------------------------------------- lemmas
+// What the accounting invariants rest on, written so that together with them they are
+// inductive (mmcheck prove --lemma ...): who holds each reference and each lock at each
+// step. The explorer checks them too.
+
+def migrate_idle = done(migrate) or at(migrate, get_new_page)
+def migrate_holds_old =
+  not (migrate_idle or at(migrate, lock_page) or at(migrate, putback_lru_page))
+
+// migration holds a new page, with the pool's reference, from get_new_page() to the
+// end of unmap_and_move(), and its lock from the trylock to the unlock; until
+// migration is done the whole pool is there
+invariant NewPageHeld:
+  (newpage == 0 <=> migrate_idle) and newpage != OLD
+  and (not done(migrate) => forall p in NewPage: pages[p].iso)
+  and (newpage_locked => migrate_holds_old and not at(migrate, trylock_newpage))
+  and ((at(migrate, migrate_page_move_mapping) or at(migrate, radix_tree_replace_slot)
+        or at(migrate, page_ref_unfreeze) or at(migrate, migrate_page_copy)
+        or at(migrate, move_to_new_page_done)) => newpage_locked)
+  and (PATCH7 and (at(migrate, try_to_unmap_one) or at(migrate, move_to_new_page))
+       => newpage_locked)
+
+invariant OldPageIsolated: not done(migrate) => pages[OLD].iso
+
+invariant OldPageLockedByMigration: pages[OLD].locked <=> migrate_holds_old
+
+// a pool page's lock is held by migration or by its previous user, never both
+invariant NewPageLockOwners:
+  forall p in NewPage:
+    (pages[p].locked <=>
+      ((newpage_locked and newpage == p) or (at(prev_user[p], put_page) and prev_ref[p])))
+    and not (newpage_locked and newpage == p and at(prev_user[p], put_page) and prev_ref[p])
+
+invariant RacerRefs:
+  not prev_ref[OLD]
+  and (forall p in NewPage:
+    (prev_ref[p] => at(prev_user[p], lock_page) or at(prev_user[p], put_page))
+    and (at(prev_user[p], lock_page) => prev_ref[p]))
+  and (forall j in 1..LOOKUPS:
+    (lookup_page[j] != 0 <=> at(lookup[j], page_cache_get_speculative))
+    and (lookup_ref[j] != 0 => at(lookup[j], recheck_slot) or at(lookup[j], set_page_dirty))
+    and (at(lookup[j], recheck_slot) => lookup_ref[j] != 0))
+  and (forall g in 1..GUPS:
+    (gup_pin[g] != 0 => at(gup[g], set_page_dirty_lock) or at(gup[g], put_page))
+    and (at(gup[g], set_page_dirty_lock) => gup_pin[g] != 0))
+  and (forall f in 1..FAULTS:
+    (fault_ref[f] != 0 => fault_ref[f] == OLD
+      and (at(fault[f], wait_on_page_locked) or at(fault[f], put_page)))
+    and (at(fault[f], wait_on_page_locked) => fault_ref[f] == OLD))
+
+// pte locks are only held within a step; a present pte names its page; a migration
+// entry's page is still PageAnon (with patch 8, always)
+invariant PtesWellFormed:
+  (forall i in Pte:
+    not locked(ptl[i])
+    and (pte[i] == pte_present <=> pfn[i] != 0)
+    and (pte[i] == pte_migration => old_anon))
+  and (PATCH8 => old_anon and not at(migrate, clear_page_mapping))
+
+// the old page is frozen, under tree_lock and with newpage locked, exactly across the
+// slot replacement
+invariant FrozenWhileReplacing:
+  (frozen <=> at(migrate, radix_tree_replace_slot) or at(migrate, page_ref_unfreeze))
+  and (tree_locked <=> frozen)
+  and (frozen => newpage_locked)
+  and (at(migrate, radix_tree_replace_slot) => slot == OLD)
+  and (at(migrate, page_ref_unfreeze) => slot == newpage)
 
 // ---------------------------------------------------------------- expected results
 // (default constants: 1 pte, a pool of 1, one of each racer, 1 pass)
