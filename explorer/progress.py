@@ -46,7 +46,7 @@ class Progress:
     def __enter__(self) -> Progress:
         if self.live_mode:
             console = Console(file=self.stream, force_terminal=True)
-            self._live = Live(Text("starting..."), console=console, transient=True,
+            self._live = Live(Text(""), console=console, transient=True,
                               auto_refresh=False)
             self._live.start()
         return self
