@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from spec import ast
@@ -203,6 +203,11 @@ def parse(text: str, filename: str) -> ast.Module:
         masked = re.sub(r"[^\n]", " ", text[:start]) + text[start:]
         try:
             tree = _lark().parse(masked)
+            if (deep := _too_deep(tree)) is not None:
+                module = None
+                syntax.append(SpecError(_loc(filename, deep.meta),
+                                        f"nested more than {MAX_NESTING} levels deep"))
+                break
             for tok in tree.scan_values(lambda v: isinstance(v, Token)):
                 if tok.type in ("IDENT", "LABEL"):
                     _check_name(tok)
@@ -222,6 +227,20 @@ def parse(text: str, filename: str) -> ast.Module:
         raise SpecErrors(errors)
     assert module is not None
     return ast.Module(filename, module.decls)
+
+
+MAX_NESTING = 100  # later stages recurse on expressions; Python's parser allows 200 parens
+
+
+def _too_deep(tree: Tree) -> Tree | None:
+    """A node nested more than MAX_NESTING levels deep, if any (found without recursion)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return node
+        stack.extend((c, depth + 1) for c in reversed(node.children) if isinstance(c, Tree))
+    return None
 
 
 def _offset(text: str, lines: int) -> int:
@@ -250,8 +269,20 @@ def _unescape(tok: Token) -> str:
     return "".join(out)
 
 
+MAX_INT = 2**63 - 1  # states are vectors of 64-bit ints (the vector back end's slots)
+
+
 def _int(tok: Token) -> int:
-    return int(tok.value, 16) if tok.value.lower().startswith("0x") else int(tok.value)
+    text = tok.value.lower()
+    try:
+        value = int(text, 16) if text.startswith("0x") else int(text)
+    except ValueError:  # more digits than Python converts from decimal
+        value = MAX_INT + 1
+    if value > MAX_INT:
+        loc = Loc(_Current.file, tok.line, tok.column)
+        _Current.errors.append(SpecError(loc, "integer literal too large (at most 2^63 - 1)"))
+        return 0
+    return value
 
 
 def _stmts(x: Any) -> tuple[ast.Stmt, ...]:
