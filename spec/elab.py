@@ -319,8 +319,8 @@ class Elab:
 
     def check_index(self, v: Val, d: Type, loc: Loc) -> ir.Expr:
         """An index value against a map dimension: type, symmetry, and static range."""
-        if isinstance(v.type, ErrT):
-            return ir.Const(bounds(d)[0].value if isinstance(bounds(d)[0], ir.Const) else 0)
+        if isinstance(v.type, ErrT) or isinstance(d, ErrT):
+            return v.expr if v.expr is not None else ir.Const(0)
         if unify(v.type, d) is None or not isinstance(v.type, SCALARS):
             self.error(loc, f"index of type {v.type} for a map over {d}")
             return ir.Const(0)

@@ -155,8 +155,9 @@ class Lowering:
     def has_lock(self, t: Type) -> bool:
         return isinstance(t, LockT) or (isinstance(t, MapT) and self.has_lock(t.elem))
 
-    def ndims(self, var: str) -> int:
-        return self.var_dims.get(var, 0)
+    def ndims(self, var: str) -> int | None:
+        """Dimensions of an IR variable; None if it was not declared (after an error)."""
+        return self.var_dims.get(var)
 
     # ------------------------------------------------------------------ initial states
     def init(self) -> ir.Action:

@@ -34,7 +34,7 @@ class Write:
 
 
 class Store:
-    def __init__(self, base: Reader, ndims: Callable[[str], int]) -> None:
+    def __init__(self, base: Reader, ndims: Callable[[str], int | None]) -> None:
         self.base = base
         self.ndims = ndims
         self.writes: dict[str, list[Write]] = {}
@@ -73,6 +73,8 @@ class Store:
         for var, k in self.order:
             w = self.writes[var][k]
             n, total = len(w.prefix), self.ndims(var)
+            if total is None:
+                continue  # its declaration had an error (already reported)
             if n == total:
                 out.append(ir.Assign(var, w.prefix, w.value(()), w.cond, w.loc))
                 continue

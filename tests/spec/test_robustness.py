@@ -13,9 +13,41 @@ from spec.errors import SpecErrors
 
 SPECS = Path(__file__).parent.parent / "specs"
 SOURCES = [(SPECS / n).read_text() for n in ("tutorial_spinlock.mms", "design_sketch.mms")]
-TOKENS = ["(", ")", "[", "]", "{", "}", ":", ":=", "=", "==", "+", "..", ",", "self", "x",
-          "true", "1", "0", "in", "forall", "if", "then", "else", "lock", "goto", "count",
-          "Cpu", "locked", "{ c: 1 }", "[i in Cpu |-> 2]", "'", "\n", "done(cpu)"]
+TOKENS = [
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ":=",
+    "=",
+    "==",
+    "+",
+    "..",
+    ",",
+    "self",
+    "x",
+    "true",
+    "1",
+    "0",
+    "in",
+    "forall",
+    "if",
+    "then",
+    "else",
+    "lock",
+    "goto",
+    "count",
+    "Cpu",
+    "locked",
+    "{ c: 1 }",
+    "[i in Cpu |-> 2]",
+    "'",
+    "\n",
+    "done(cpu)",
+]
 
 
 def load_or_spec_errors(text: str) -> None:
@@ -40,3 +72,21 @@ def test_mutated_specs_never_crash(source, data):
         else:
             words[i] = tok
     load_or_spec_errors(" ".join(words))
+
+
+def test_errors_in_declarations_do_not_crash_their_uses():
+    text = (
+        "const hold\nlock fork : [Phil]\nprocess phil[self in Phil] {\n"
+        "a: lock fork[(self + 1) % N]\nb: unlock fork[self]\n}\n"
+    )
+    try:
+        spec.load(text)
+    except SpecErrors as e:
+        assert [str(err.loc) for err in e.errors] == [
+            "<string>:1:1",
+            "<string>:2:14",
+            "<string>:3:22",
+            "<string>:4:26",
+        ]
+    else:
+        raise AssertionError("no errors")
