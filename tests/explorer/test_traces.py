@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+import explorer
+import spec
 from explorer import traces
+from explorer.expect import expect_consts
 from explorer.result import (
     HOLDS,
     VIOLATED,
@@ -263,3 +266,30 @@ def test_every_format_handles_the_trace(violation):
     assert traces.format_text(PROGRAM, violation)
     assert traces.format_cpu(PROGRAM, violation)
     json.dumps(traces.to_itf(PROGRAM, violation.trace))
+
+
+ROOT = Path(__file__).resolve().parents[2]
+LIBRARY = sorted([*ROOT.glob("spec/models/*.mms"), *ROOT.glob("tests/specs/*.mms")])
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.name)
+def test_library_violations_in_every_format(path):
+    """Every violation the spec library expects prints in every format, and the ITF
+    trace holds one state per trace step with every variable."""
+    base = spec.load(path)
+    for e in base.expects:
+        if e.verdict == "holds":
+            continue
+        program = spec.load(path, expect_consts(base, e))
+        result = explorer.check(program)
+        v = result.violation
+        assert v is not None and v.kind == e.verdict
+        text = traces.format_text(program, v)
+        assert f"Trace of {v.length} step" in text
+        assert text.count("\nStep ") == v.length
+        cpu = traces.format_cpu(program, v)
+        assert cpu.splitlines()[-1].startswith(("=> ", "   (no step taken by"))
+        doc = json.loads(json.dumps(traces.result_json(program, result)))
+        itf = doc["violation"]["trace"]
+        assert len(itf["states"]) == len(v.trace)
+        assert all(set(s) == {"#meta", *itf["vars"]} for s in itf["states"])
