@@ -1,0 +1,153 @@
+"""Bounds stop a run cleanly, and no bound is ever reported as a proof.
+
+tests/specs/explode.mms has 8^10 (about 10^9) reachable states: every run of it ends on
+a bound, INCOMPLETE with exit status 3 and the statistics so far. Time and memory
+limits, and SIGINT / SIGTERM sent to a running `mmcheck check`, stop it the same way.
+"""
+
+from __future__ import annotations
+
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import explorer
+from explorer.result import HOLDS, INCOMPLETE
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPLODE = ROOT / "tests" / "specs" / "explode.mms"
+HUGE_INIT = "var x : 0..100000000 in 0..100000000\nterminal true\n"  # 10^8 initial states
+
+
+def assert_incomplete(run, reason: str) -> None:
+    assert run.rc == 3, run.text
+    assert "INCOMPLETE" in run.out and reason in run.out, run.out
+    assert "HOLDS" not in run.out
+    assert "distinct states found" in run.out  # the statistics so far
+
+
+# ------------------------------------------------------------------ the exploding spec
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+@pytest.mark.parametrize("fingerprint", [False, True])
+def test_explode_stops_at_max_states(backend, fingerprint):
+    result = explorer.check(EXPLODE, max_states=5000, backend=backend, fingerprint=fingerprint)
+    assert result.verdict == INCOMPLETE
+    assert result.reason == "max states 5000 reached"
+    assert result.exit_code == 3
+    assert 0 < result.stats.distinct <= 5000
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_explode_stops_at_max_depth(backend):
+    result = explorer.check(EXPLODE, max_depth=3, backend=backend)
+    assert result.verdict == INCOMPLETE
+    assert "max depth 3" in (result.reason or "")
+    # levels 0..3 of ten counters: the states whose counts sum to at most 3
+    assert result.stats.distinct == 1 + 10 + 55 + 220
+
+
+def test_explode_simulation_is_not_a_proof():
+    result = explorer.check(EXPLODE, simulate=20, seed=1, depth=30)
+    assert result.verdict == INCOMPLETE
+
+
+def test_a_holding_spec_simulated_is_not_a_proof():
+    result = explorer.check(ROOT / "tests" / "specs" / "peterson.mms", simulate=50, seed=3)
+    assert result.verdict == INCOMPLETE and result.exit_code == 3
+
+
+def test_explode_cli_says_incomplete(mm):
+    run = mm.run_inprocess(["check", str(EXPLODE), "--max-states", "3000"])
+    assert_incomplete(run, "max states 3000 reached")
+    assert "proves nothing about the rest" in run.out
+
+
+# ------------------------------------------------------------------ time and memory
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_time_limit_stops_cleanly(mm, backend):
+    start = time.monotonic()
+    run = mm.run_inprocess(["check", str(EXPLODE), "--time-limit", "1", "--backend", backend])
+    took = time.monotonic() - start
+    assert_incomplete(run, "time limit of 1 s reached")
+    assert took < 6, f"--time-limit 1 took {took:.1f} s"
+
+
+def test_memory_limit_stops_before_growing_past_it(mm):
+    """A child with a 0.3 GB bound on a spec that would take ~200 GB: it stops near the
+    bound (its peak RSS is measured by the kernel, not by mmcheck)."""
+    limit_gb = 0.3
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    run = mm.run_subprocess(["check", str(EXPLODE), "--memory-limit", str(limit_gb),
+                             "--time-limit", "120"], timeout=180)  # fmt: skip
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert_incomplete(run, "memory limit of 0.3 GiB reached")
+    assert peak_kib > before  # this child set the peak
+    assert peak_kib * 1024 < (limit_gb + 0.1) * (1 << 30), f"peak RSS {peak_kib} KiB"
+
+
+@pytest.mark.xfail(strict=True, reason="open defect: bounds are polled only between BFS "
+                   "states, so computing 10^8 initial states ignores --time-limit")  # fmt: skip
+def test_time_limit_holds_while_computing_initial_states(mm, spec_file):
+    path = spec_file(HUGE_INIT)
+    run = mm.run_subprocess(["check", str(path), "--time-limit", "1"], timeout=20)
+    assert_incomplete(run, "time limit")
+
+
+# ------------------------------------------------------------------ signals
+
+
+def start_check(args: list[str]) -> subprocess.Popen:
+    """`mmcheck check` running in a child, given time to get well into its work."""
+    proc = subprocess.Popen([sys.executable, "-m", "explorer.cli", "check", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT)  # fmt: skip
+    time.sleep(2.5)
+    return proc
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("flags", [[], ["--fingerprint"], ["--backend", "vector"],
+                                   ["--backend", "vector", "--workers", "2"]],
+                         ids=["tuple", "fingerprint", "vector", "vector-2-workers"])  # fmt: skip
+def test_signal_prints_statistics_and_exits_3(mm, sig, flags):
+    proc = start_check([str(EXPLODE), *flags])
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    run = mm.Run([], proc.returncode, out, err)
+    mm.assert_clean(run)
+    assert_incomplete(run, f"interrupted ({sig.name})")
+
+
+@pytest.mark.xfail(strict=True, reason="open defect: a signal while the initial states are "
+                   "computed prints no statistics nor INCOMPLETE (SIGINT: 'interrupted' only; "
+                   "SIGTERM: killed, no output)")  # fmt: skip
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_while_computing_initial_states(mm, spec_file, sig):
+    proc = start_check([str(spec_file(HUGE_INIT))])
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    run = mm.Run([], proc.returncode, out, err)
+    mm.assert_clean(run)
+    assert_incomplete(run, f"interrupted ({sig.name})")
+
+
+def test_bmc_bound_is_not_reported_as_holding(mm):
+    """BMC up to a depth proves nothing beyond it: its output must say so."""
+    run = mm.run_inprocess(["bmc", str(EXPLODE), "--depth", "2"])
+    assert "HOLDS" not in run.out and "proved" not in run.out.lower()
+    assert "up to depth 2" in run.out
+
+
+def test_holds_only_for_a_complete_search():
+    """The control: a small spec explored completely does hold."""
+    result = explorer.check(ROOT / "tests" / "specs" / "peterson.mms")
+    assert result.verdict == HOLDS and result.stats.distinct == 26
