@@ -86,7 +86,7 @@ def test_errors_in_declarations_do_not_crash_their_uses():
             "<string>:1:1",
             "<string>:2:14",
             "<string>:3:22",
-            "<string>:4:26",
+            "<string>:4:27",
         ]
     else:
         raise AssertionError("no errors")
