@@ -84,6 +84,7 @@ unlock_page:
 
 # jbd journal commit: lock_buffer, submit the buffer for write, unlock when done.
 symmetric process journal[self in 1..JOURNALS] {
+# jbd journal commit (fs/jbd/commit.c, e.g. journal_submit_data_buffers): lock_buffer
 lock_buffer:
   lock bh_lock
 # submit_bh ... end_buffer_write_sync -> unlock_buffer

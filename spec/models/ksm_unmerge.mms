@@ -76,7 +76,9 @@ follow_page:
     }
   }
 # break_ksm: "if (PageKsm(page)) ret = handle_mm_fault(..., FAULT_FLAG_WRITE)": do_wp_page
-# copies the KSM page; on a migration entry do_swap_page waits in migration_entry_wait
+# copies the KSM page; on a migration entry do_swap_page waits in migration_entry_wait.
+# (break_ksm's loop ends on VM_FAULT_WRITE; here follow_page looks once more, finds the
+# copy and moves on: one more step, the same outcome.)
 handle_mm_fault:
   if pte[addr] == migration {
     goto migration_entry_wait

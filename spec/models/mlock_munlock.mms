@@ -196,6 +196,7 @@ putback_lru_page:
 # VM_LOCKED.
 process truncate {
   var t : Vma = 1              # the vma being zapped
+# unmap_mapping_range -> unmap_mapping_range_tree -> zap_pte_range on vma t
 zap_pte_range:
   await TRUNCATE
   zap_pte(t)

@@ -118,9 +118,11 @@ putback_lru_page:
 # The process writes to another part of the buffer's page while the read is in flight:
 # it faults only if the pte is not writable.
 process user {
+# handle_mm_fault -> do_swap_page (write_access) on the swap entry
 do_swap_page:
   await pte == swap_entry or pte == read_only
   if pte == swap_entry { do_swap_page() }
+# do_swap_page -> do_wp_page on the read-only pte
 do_wp_page:
   if pte == read_only { do_wp_page() }
 }

@@ -90,9 +90,11 @@ vma_adjust_pgoff:
 # migration_entry_wait (mm/migrate.c), whose migration_entry_to_page() has
 # "BUG_ON(!PageLocked(p))"; then it waits on the page lock and retries the fault.
 process fault[self in Thread] {
+# do_swap_page -> migration_entry_wait: under the pte lock, migration_entry_to_page()
 migration_entry_wait:
   await pte[INDEX] == migration
   assert page.locked, "BUG_ON(!PageLocked(p)) in migration_entry_to_page"
+# migration_entry_wait: get_page, pte_unmap_unlock, wait_on_page_locked
 wait_on_page_locked:
   await not page.locked
 }
