@@ -117,7 +117,7 @@ def prove(
     result.queries = prover.run(goals)
     if (
         not program.is_concrete
-        and result.status in (UNKNOWN, TIMEOUT)
+        and any(q.status in (UNKNOWN, TIMEOUT) for q in result.queries)
         and not isinstance(source, ir.Program)
     ):
         concrete, why = _fallback_consts(program, consts or {}, fallback)
