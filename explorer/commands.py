@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -168,7 +169,7 @@ def format_trace(args: argparse.Namespace, program: ir.Program, result: Result) 
         return traces.format_cpu(program, v)
     if args.trace == "itf":
         return json.dumps(traces.to_itf(program, v.trace), indent=2)
-    color = not args.out and sys.stdout.isatty()
+    color = not args.out and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     return traces.format_text(program, v, color=color)
 
 

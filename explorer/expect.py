@@ -7,6 +7,7 @@ check whose constants are exactly those values.
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -191,6 +192,12 @@ class Planned:
     def consts(self) -> str:
         return describe_consts(self.base, self.expect.consts)
 
+    @property
+    def command(self) -> str:
+        """The `mmcheck check` command that reproduces this case, with its trace."""
+        defines = "".join(f" -D {n}={show_const(self.base, n, v)}" for n, v in self.expect.consts)
+        return f"mmcheck check {shlex.quote(str(self.path))}{defines}"
+
 
 def plan(specs: list[Path]) -> tuple[list[Planned], list[Case]]:
     """Every expectation of every spec, and a failed case for each spec that does not load."""
@@ -273,6 +280,8 @@ def run_all(paths: Iterable[str], emit: Callable[[str], None],
             emit(widths.line(case))
             if case.error:
                 emit(case.error)
+            elif not case.ok:
+                emit(f"      to see it: {p.command}")
             if case.interrupted:
                 break
     except KeyboardInterrupt:  # between two checks, outside their signal handling
