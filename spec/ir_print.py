@@ -24,8 +24,13 @@ _PREC = {
 }
 
 
-def expr(e: ir.Expr, prec: int = 0) -> str:
-    """An IR expression in the spec language's syntax (fully folded)."""
+def expr(e: ir.Expr, prec: int = 0, program: ir.Program | None = None) -> str:
+    """An IR expression in the spec language's syntax (fully folded). With the program,
+    a comparison of an enum, pc or lock slot with a constant shows the value's name."""
+
+    def sub(x: ir.Expr, q: int = 0) -> str:
+        return expr(x, q, program)
+
     if isinstance(e, ir.Const):
         return ("true" if e.value else "false") if e.is_bool else str(e.value)
     if isinstance(e, ir.SymConst):
@@ -33,23 +38,33 @@ def expr(e: ir.Expr, prec: int = 0) -> str:
     if isinstance(e, ir.Param):
         return e.name
     if isinstance(e, ir.Read):
-        return e.var + (f"[{', '.join(expr(i) for i in e.index)}]" if e.index else "")
+        return e.var + (f"[{', '.join(sub(i) for i in e.index)}]" if e.index else "")
     if isinstance(e, ir.Unary):
-        s = f"not {expr(e.arg, 5)}" if e.op == "not" else f"-{expr(e.arg, 9)}"
+        s = f"not {sub(e.arg, 5)}" if e.op == "not" else f"-{sub(e.arg, 9)}"
         return f"({s})" if prec > (5 if e.op == "not" else 9) else s
     if isinstance(e, ir.Binary):
         if e.op in ("min", "max"):
-            return f"{e.op}({expr(e.left)}, {expr(e.right)})"
+            return f"{e.op}({sub(e.left)}, {sub(e.right)})"
         p = _PREC[e.op]
         op = {"div": "/", "mod": "%"}.get(e.op, e.op)
         right_assoc = e.op == "=>"
-        s = f"{expr(e.left, p + right_assoc)} {op} {expr(e.right, p + (not right_assoc))}"
+        right = sub(e.right, p + (not right_assoc))
+        if (
+            program is not None
+            and e.op in ("==", "!=")
+            and isinstance(e.left, ir.Read)
+            and isinstance(e.right, ir.Const)
+        ):
+            t = program.var(e.left.var).type
+            if t.kind in ("enum", "pc", "lock"):
+                right = t.show(e.right.value)
+        s = f"{sub(e.left, p + right_assoc)} {op} {right}"
         return f"({s})" if prec > p else s
     if isinstance(e, ir.Ite):
-        s = f"if {expr(e.cond)} then {expr(e.then)} else {expr(e.other)}"
+        s = f"if {sub(e.cond)} then {sub(e.then)} else {sub(e.other)}"
         return f"({s})" if prec > 0 else s
     if isinstance(e, ir.Quant):
-        s = f"{e.kind} {e.var} in {expr(e.lo, 7)}..{expr(e.hi, 7)}: {expr(e.body)}"
+        s = f"{e.kind} {e.var} in {sub(e.lo, 7)}..{sub(e.hi, 7)}: {sub(e.body)}"
         return f"({s})" if prec > 0 else s
     raise TypeError(e)
 
@@ -72,13 +87,14 @@ def dims(ds: tuple[ir.Dim, ...]) -> str:
     return "[" + ", ".join(parts) + "] -> "
 
 
-def update(u: ir.Update, t: ir.ScalarType) -> str:
+def update(u: ir.Update, p: ir.Program) -> str:
+    t = p.var(u.var).type
     if isinstance(u, ir.Assign):
         target = u.var + (f"[{', '.join(expr(i) for i in u.index)}]" if u.index else "")
     else:
         target = f"{u.var}[{', '.join(u.params)}]"
-    when = "" if u.cond == ir.TRUE else f"   when {expr(u.cond)}"
-    value = expr(u.value)
+    when = "" if u.cond == ir.TRUE else f"   when {expr(u.cond, 0, p)}"
+    value = expr(u.value, 0, p)
     if t.kind in ("enum", "pc") and isinstance(u.value, ir.Const):
         value = t.show(u.value.value)  # an enum value or a label, by name
     return f"{target} := {value}{when}"
@@ -93,11 +109,11 @@ def action(p: ir.Program, a: ir.Action, concrete: bool) -> list[str]:
         f"{p.name}: {scalar_type(p.type)}" + (" (hidden)" if p.hidden else "") for p in a.params
     )
     out = [f"action {a.name}({params})    # {a.loc}"]
-    out.append(f"  guard  {expr(a.guard)}")
+    out.append(f"  guard  {expr(a.guard, 0, p)}")
     for c in a.checks:
-        out.append(f"  check  {c.kind}: {expr(c.cond)}    # {c.message!r} at {c.loc}")
+        out.append(f"  check  {c.kind}: {expr(c.cond, 0, p)}    # {c.message!r} at {c.loc}")
     for u in a.updates:
-        out.append(f"  update {update(u, p.var(u.var).type)}")
+        out.append(f"  update {update(u, p)}")
     if concrete:
         out.append(f"  reads  {slots(a.reads)}  writes {slots(a.writes)}")
     return out
@@ -138,9 +154,9 @@ def program(p: ir.Program) -> str:
         out += action(p, a, concrete)
     out.append("")
     for inv in p.invariants:
-        out.append(f"invariant {inv.name}: {expr(inv.expr)}")
+        out.append(f"invariant {inv.name}: {expr(inv.expr, 0, p)}")
     if p.terminal is not None:
-        out.append(f"terminal {expr(p.terminal)}")
+        out.append(f"terminal {expr(p.terminal, 0, p)}")
     for x in p.expects:
         consts = ", ".join(f"{n}={v}" for n, v in x.consts)
         extra = "".join(f" {k}={v}" for k, v in (("steps", x.steps), ("states", x.states)) if v)

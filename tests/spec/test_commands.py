@@ -35,7 +35,7 @@ def test_ir_prints_every_action(capsys):
     out = capsys.readouterr().out
     assert "var in_cs : [1..2] -> bool    # slots 1..2" in out
     assert "action cpu.spin(self: int 1..2)" in out
-    assert "  guard  cpu.pc[self] == 0 and not locked" in out
+    assert "  guard  cpu.pc[self] == spin and not locked" in out
     assert "invariant MutualExclusion: (count c in 1..2: in_cs[c]) <= 1" in out
     assert "expect FIXED=0: invariant MutualExclusion steps=6" in out
 
@@ -53,3 +53,11 @@ def test_usage_errors_have_no_traceback(capsys, tmp_path):
     assert "missing.mms:1:1: error: cannot read" in err and "Traceback" not in err
     assert main(["typecheck", TUTORIAL, "-D", "CPUS"]) == 2
     assert "-D expects NAME=VALUE" in capsys.readouterr().err
+
+
+def test_ir_golden(capsys):
+    """The whole printed IR of the fixed tutorial spec, pinned."""
+    golden = Path(__file__).parent / "golden" / "tutorial_spinlock_fixed.ir.txt"
+    assert main(["ir", TUTORIAL, "-D", "FIXED=true"]) == 0
+    out = capsys.readouterr().out.replace(TUTORIAL, "tests/specs/tutorial_spinlock.mms")
+    assert out == golden.read_text()

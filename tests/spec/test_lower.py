@@ -17,7 +17,7 @@ SPECS = Path(__file__).parent.parent / "specs"
 
 
 def shown(p: ir.Program, a: ir.Action) -> list[str]:
-    return [update(u, p.var(u.var).type) for u in a.updates]
+    return [update(u, p) for u in a.updates]
 
 
 def action(p: ir.Program, name: str) -> ir.Action:
@@ -83,7 +83,7 @@ def test_records_maps_and_sets_become_slots():
     ]
     assert len(p.slots) == 2 + 3 + 3 + 6 + 4
     assert p.var("grid").dims[0].names == ("a", "b", "c")
-    assert [update(u, p.var(u.var).type) for u in p.init.updates] == [
+    assert [update(u, p) for u in p.init.updates] == [
         "page.count := 1",
         "page.locked := false",
         "pages.count[#1] := #1",
@@ -196,7 +196,7 @@ def test_process_sets_and_locals():
     k = p.var("w.k")
     assert (k.dims[0].lo, k.dims[0].hi) == (ir.Const(1), ir.Const(3))
     assert shown(p, p.actions[0]) == ["w.k[self] := w.k[self] - 1", "w.pc[self] := Done"]
-    assert [update(u, p.var(u.var).type) for u in p.init.updates] == [
+    assert [update(u, p) for u in p.init.updates] == [
         "w.pc[#1] := a",
         "w.k[#1] := #1",
     ]
