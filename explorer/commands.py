@@ -193,6 +193,8 @@ def check(args: argparse.Namespace) -> int:
         write_out(args, format_trace(args, program, result))
         if args.out:
             print(f"Trace ({args.trace}) written to {args.out}.", file=report)
+    elif args.out:
+        print(f"No violation: no trace written to {args.out}.", file=report)
     if result.coverage is not None:
         print(format_coverage(result.coverage), file=report)
     print(format_stats(result.stats), file=report)

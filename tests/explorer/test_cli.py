@@ -185,6 +185,11 @@ def test_itf_to_file_golden(at_root, tmp_path, capsys):
         "Init", "reclaim.try_to_unmap_one", "exit_mmap.munlock_vma_pages_range"]
     assert doc["states"][-1]["page"] == {"mlocked": True, "count": {"#bigint": "2"}}
     assert target.read_text() == (ROOT / "tests/golden/mlock_race.itf.json").read_text()
+    target.unlink()
+    code, out, _ = run(["check", RACE, "-D", "FIXED=true", "--trace", "itf", "--out", str(target)],
+                       capsys)
+    assert code == 0 and not target.exists()
+    assert f"No violation: no trace written to {target}." in out
 
 
 def test_json_result(at_root, capsys):
