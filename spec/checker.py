@@ -66,6 +66,7 @@ class Env:
         self.resolving: set[str] = set()
         self.sorts: dict[str, ir.Expr] = {}  # symmetric sort -> size
         self.processes: list[ProcInfo] = []
+        self.bound: set[str] = set()  # IR parameter names bound where lowering is now
         self.name = Path(file).stem
         self.header_loc = Loc(file, 1, 1)
         self.elab = Elab(self, reader=None, what="a constant or type")

@@ -120,7 +120,6 @@ class Elab:
         self.fx = fx
         self.what = what  # where state may not be read, for messages ("a constant")
         self.defs: list[str] = []  # defs being inlined (recursion check)
-        self.active: set[str] = set(["self"] if proc and proc.index else [])
 
     # ------------------------------------------------------------------ helpers
     def error(self, loc: Loc, msg: str) -> Val:
@@ -128,20 +127,22 @@ class Elab:
         return ERR
 
     def fresh(self, name: str) -> str:
-        """A bound-variable name not in use by an enclosing binder or parameter."""
+        """A bound-variable name not in use by an enclosing binder or parameter (of any
+        elaborator: values built by one may be read inside another's quantifier)."""
         n, cand = 1, name
-        while cand in self.active:
+        while cand in self.env.bound or cand == "self":
             n += 1
             cand = f"{name}.{n}"
         return cand
 
     @contextmanager
-    def binding(self, name: str) -> Iterator[None]:
-        self.active.add(name)
+    def binding(self, *names: str) -> Iterator[None]:
+        new = [n for n in names if n not in self.env.bound]
+        self.env.bound.update(new)
         try:
             yield
         finally:
-            self.active.discard(name)
+            self.env.bound.difference_update(new)
 
     def me(self) -> ir.Expr:
         """The lock-holder value of the running process instance."""

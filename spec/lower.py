@@ -315,16 +315,17 @@ class Lowering:
             params.append(ir.ParamDecl(prm.name, scalar_type(t)))
             scope[prm.name] = Val(t, expr=ir.Param(prm.name))
         elab = Elab(self.env, reader=pre_state)
-        elab.active |= set(scope)
-        guard = f.conj(elab.boolean(g, scope) for g in d.guards)
         store = Store(pre_state, self.ndims)
         ex = Exec(self.env, store, None)
-        for u in d.updates:
-            v = elab.expr(u.value, scope)  # right-hand sides read the state before the step
-            lv = elab.lvalue(u.target, scope)
-            if lv is not None:
-                ex.assign(lv, v, u.loc)
-        return ir.Action(d.name, tuple(params), guard, (), tuple(store.updates()), d.loc)
+        with elab.binding(*scope):
+            guard = f.conj(elab.boolean(g, scope) for g in d.guards)
+            for u in d.updates:
+                v = elab.expr(u.value, scope)  # right-hand sides read the state before the step
+                lv = elab.lvalue(u.target, scope)
+                if lv is not None:
+                    ex.assign(lv, v, u.loc)
+            updates = tuple(store.updates())
+        return ir.Action(d.name, tuple(params), guard, (), updates, d.loc)
 
     def steps(self, p: ProcInfo) -> list[ir.Action]:
         out = []
