@@ -12,7 +12,7 @@ from explorer.result import Violation
 from explorer.traces import format_cpu, format_text, to_itf
 from invariants.bmc import bmc
 from invariants.cti import check_cti
-from invariants.prove import CTI, ProveResult, prove
+from invariants.prove import CTI, INIT, ProveResult, Query, prove
 from spec import ir
 from spec.errors import UsageError
 
@@ -107,6 +107,14 @@ def _consts_text(consts: tuple) -> str:
     return f" ({', '.join(f'{k}={v}' for k, v in consts)})" if consts else ""
 
 
+def _sizes(result: ProveResult, q: Query) -> str:
+    """The sizes a CTI of a symbolic proof was found at."""
+    symbolic = [name for name, value in result.consts if value == "?"]
+    if not symbolic or q.program is None:
+        return ""
+    return " at " + ", ".join(f"{n}={q.program.const_value(n)}" for n in symbolic)
+
+
 def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str = "prove") -> None:
     print(
         f"{title} {result.spec}{_consts_text(result.consts)}: "
@@ -122,8 +130,13 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
     for q in result.queries:
         if q.status != CTI or q.cti is None or q.program is None:
             continue
-        print(f"\ncounterexample to induction: {q.invariant} by {q.action}")
+        print(f"\ncounterexample to induction: {q.invariant} by {q.action}{_sizes(result, q)}")
         shown = _show_trace(q.program, q.cti, args, itf)
+        if shown and q.action != INIT:
+            # the explorer's formats call state 0 initial: a CTI's is any state
+            shown = shown.replace(
+                "State 0: initial state", "State 0: pre-state (satisfies the invariants assumed)", 1
+            )
         if shown:
             print(shown)
         if args.check_cti:

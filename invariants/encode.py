@@ -26,6 +26,8 @@ import z3
 from spec import ir
 from spec.errors import Loc
 
+_REC_NAMES = itertools.count()
+
 
 class Err(NamedTuple):
     cond: z3.BoolRef  # the error happens (and is the first one) exactly when cond holds
@@ -492,7 +494,8 @@ class Encoder:
         self, e: ir.Quant, i: z3.ArithRef, body: z3.ExprRef, lo: z3.ArithRef, hi: z3.ArithRef
     ) -> z3.ArithRef:
         term = as_int(as_bool(body)) if e.kind == "count" else as_int(body)
-        f = z3.RecFunction(self.fresh(e.kind), z3.IntSort(), z3.IntSort())
+        # z3 keeps recursive definitions for good: their names are unique per process
+        f = z3.RecFunction(f"{e.kind}!{next(_REC_NAMES)}", z3.IntSort(), z3.IntSort())
         z3.RecAddDefinition(f, [i], z3.If(i > hi, z3.IntVal(0), term + f(i + 1)))
         return f(lo)
 

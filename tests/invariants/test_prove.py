@@ -1,0 +1,172 @@
+"""Inductive proofs on the refcount specs: proved, CTIs with their actions, a true but
+not inductive invariant made provable by lemmas, symbolic sizes, unknown and timeout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import spec
+from invariants import prove
+from invariants.cti import check_cti
+from invariants.prove import CTI, INIT, NO_ERROR, PROVED, TIMEOUT
+from spec.errors import UsageError
+from spec.translate import compile_expr, compile_model
+
+SPECS = Path(__file__).parents[1] / "specs"
+REFCOUNT = str(SPECS / "refcount.mms")
+NONLINEAR = str(SPECS / "refcount_nonlinear.mms")
+ACTIONS = ("fault", "zap", "zap_migration", "try_to_unmap", "gup", "unpin", "freeze",
+           "unfreeze", "remove_migration_pte")  # fmt: skip
+
+
+def failing(result):
+    return {(q.invariant, q.action) for q in result.queries if q.status != PROVED}
+
+
+def assert_real_cti(q):
+    """The CTI is what it claims: the pre-state satisfies the goal, the Python
+    translation takes the action with those parameters to the post-state, which
+    violates it (or the step raises the error)."""
+    program, v = q.program, q.cti
+    model = compile_model(program)
+    pre = v.trace[0].state
+    group = next(g for g in model.groups if g.action.name == q.action)
+    values = dict(v.failed.params if v.failed else v.trace[1].params)
+    offset = 0
+    for p, lo, size in zip(group.action.params, group.los, group.sizes):
+        offset = offset * size + values[p.name] - lo
+    if v.failed is not None:
+        with pytest.raises(Exception) as info:
+            model.step(group.base + offset, pre)
+        assert getattr(info.value, "kind", None) == v.kind
+        return
+    assert model.step(group.base + offset, pre) == v.trace[1].state
+    inv = next(i for i in program.invariants if i.name == q.invariant)
+    holds = compile_expr(program, inv.expr)
+    assert holds(pre) and not holds(v.trace[1].state)
+
+
+def test_refcount_accounting_is_inductive():
+    r = prove(REFCOUNT)
+    assert r.goals == ("Balanced", "Mapcount", "FrozenAlone", "MappedHasRef")
+    assert len(r.queries) == 5 * (1 + len(ACTIONS))
+    assert r.status == PROVED and r.exit_code == 0
+
+
+def test_true_but_not_inductive_invariant_has_unreachable_ctis():
+    r = prove(REFCOUNT, invariants=["MappedHasRef"])
+    assert r.exit_code == 1
+    assert failing(r) == {
+        ("MappedHasRef", "zap"), ("MappedHasRef", "try_to_unmap"),
+        ("MappedHasRef", "unpin"), ("MappedHasRef", "freeze"),
+        (NO_ERROR, "fault"), (NO_ERROR, "zap"), (NO_ERROR, "try_to_unmap"),
+        (NO_ERROR, "gup"), (NO_ERROR, "unpin"), (NO_ERROR, "remove_migration_pte"),
+    }  # fmt: skip
+    for q in r.queries:
+        if q.status == CTI:
+            assert len(q.cti.trace) == (1 if q.invariant == NO_ERROR else 2)
+            assert_real_cti(q)
+    zap = next(q for q in r.queries if (q.invariant, q.action) == ("MappedHasRef", "zap"))
+    reach = check_cti(zap.program, zap.cti)
+    assert reach.verdict == "unreachable"
+    assert "62 distinct states" in reach.text
+
+
+def test_lemmas_make_it_provable():
+    r = prove(REFCOUNT, invariants=["MappedHasRef"], lemmas=["Balanced", "FrozenAlone"])
+    assert r.goals == ("MappedHasRef", "Balanced", "FrozenAlone")
+    # the invariants are proved; the range of mapcount still needs the Mapcount lemma
+    assert {a for i, a in failing(r)} <= {"fault", "zap", "try_to_unmap", "remove_migration_pte"}
+    assert all(i == NO_ERROR for i, _ in failing(r))
+    r = prove(REFCOUNT, invariants=["MappedHasRef"], lemmas=["Balanced", "FrozenAlone", "Mapcount"])
+    assert r.status == PROVED
+
+
+def test_a_real_bug_gives_a_reachable_cti():
+    r = prove(
+        REFCOUNT,
+        {"UNLESS_ZERO": "false"},
+        invariants=["Balanced"],
+        lemmas=["FrozenAlone", "Mapcount"],
+    )
+    assert ("Balanced", "fault") in failing(r)
+    q = next(q for q in r.queries if (q.invariant, q.action) == ("Balanced", "fault"))
+    assert_real_cti(q)
+    assert check_cti(q.program, q.cti).verdict == "reachable"
+
+
+@pytest.mark.parametrize("ptes", ["64", "?"])
+def test_refcount_for_64_ptes_and_a_symbolic_number(ptes):
+    r = prove(REFCOUNT, {"PTES": ptes}, timeout=60)
+    assert r.status == PROVED, [(q.invariant, q.action, q.status, q.reason) for q in r.queries]
+    assert r.fallback is None
+
+
+def test_symbolic_cti_is_shown_at_the_sizes_of_the_model():
+    r = prove(REFCOUNT, {"PTES": "?"}, invariants=["MappedHasRef"])
+    q = next(q for q in r.queries if (q.invariant, q.action) == ("MappedHasRef", "zap"))
+    ptes = q.program.const_value("PTES")
+    assert 1 <= ptes <= 100
+    assert len(q.cti.trace[0].state) == ptes + 4
+    assert_real_cti(q)
+
+
+def test_initiation_cti_is_an_initial_state():
+    text = """
+    var x : 0..3 = 2
+    action inc
+      when x < 3
+      x' = x + 1
+    invariant Small: x < 2
+    """
+    r = prove(text)
+    assert failing(r) == {("Small", INIT), ("Small", "inc")}
+    q = next(q for q in r.queries if q.action == INIT)
+    assert [s.state for s in q.cti.trace] == [(2,)]
+    assert check_cti(q.program, q.cti).verdict == "reachable"
+
+
+def test_timeout_is_reported_never_proved_and_falls_back():
+    r = prove(NONLINEAR, {"NR": "?", "MAPS": "?"}, invariants=["Sqrt2"], timeout=1)
+    statuses = {(q.invariant, q.action): q.status for q in r.queries}
+    assert statuses[("Sqrt2", "map")] == TIMEOUT
+    assert statuses[("Sqrt2", "unmap")] == TIMEOUT
+    assert r.exit_code == 3
+    assert r.fallback is not None and "the spec's defaults" in r.fallback_reason
+    assert r.fallback.consts == (("MAPS", 2), ("NR", 4))
+    assert r.fallback.status == PROVED
+
+
+def test_explicit_fallback_size_and_easy_proof_with_the_lemma():
+    r = prove(NONLINEAR, {"NR": "?", "MAPS": "?"}, invariants=["Sqrt2"], timeout=1, fallback=3)
+    assert r.fallback.consts == (("MAPS", 3), ("NR", 3))
+    r = prove(
+        NONLINEAR, {"NR": "?", "MAPS": "?"}, invariants=["Sqrt2"], lemmas=["Product"], timeout=20
+    )
+    assert r.status == PROVED
+
+
+def test_unknown_invariant_name_is_a_usage_error():
+    with pytest.raises(UsageError, match="no lemma named Nope"):
+        prove(REFCOUNT, lemmas=["Nope"])
+
+
+def test_cli_prove_table_and_exit_codes(capsys):
+    from explorer.cli import main
+
+    assert main(["prove", REFCOUNT, "--inv", "MappedHasRef", "--check-cti"]) == 1
+    out = capsys.readouterr().out
+    assert "MappedHasRef        zap                   CTI" in out
+    assert "counterexample to induction: MappedHasRef by zap" in out
+    assert "State 0: pre-state" in out
+    assert "not reachable: the complete state space (62 distinct states)" in out
+    assert "NOT PROVED: 20 queries: 10 proved, 10 CTI" in out
+    assert main(["prove", REFCOUNT, "-D", "PTES=?"]) == 0
+    assert "PROVED: 50 queries: 50 proved" in capsys.readouterr().out
+
+
+def test_symbolic_program_keeps_its_constants_symbolic():
+    p = spec.load(REFCOUNT, {"PTES": "?"}, symbolic=True)
+    assert not p.is_concrete
