@@ -100,8 +100,10 @@ def format_cpu(program: ir.Program, violation: Violation) -> str:
     blocks = _blocks(program, violation)
     # only the instances that appear get a column, numbered in declaration order
     active = {instance for instance, _ in blocks}
-    instances = [name for name in instance_names(program) if name in active]
-    idle = [name for name in instance_names(program) if name not in active]
+    declared = instance_names(program)
+    instances = [name for name in declared if name in active]
+    instances += sorted(name for name in active if name is not None and name not in declared)
+    idle = [name for name in declared if name not in active]
     headers = [f"CPU{k} ({name})" for k, name in enumerate(instances)]
     column_of: dict[str | None, int] = {name: k for k, name in enumerate(instances)}
     if None in active:
