@@ -7,7 +7,6 @@ the coverage table, the statistics, the expectations and the verdict.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from explorer.cli import (
     add_spec_arguments,
     parse_defines,
 )
+from explorer.itf import dumps
 from explorer.progress import Progress
 from explorer.result import INCOMPLETE, Result
 from explorer.stats_report import format_coverage, format_stats, verdict_line
@@ -168,7 +168,7 @@ def format_trace(args: argparse.Namespace, program: ir.Program, result: Result) 
     if args.trace == "cpu":
         return traces.format_cpu(program, v)
     if args.trace == "itf":
-        return json.dumps(traces.to_itf(program, v.trace), indent=2)
+        return dumps(traces.to_itf(program, v.trace))
     color = not args.out and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     return traces.format_text(program, v, color=color)
 
@@ -185,7 +185,7 @@ def check(args: argparse.Namespace) -> int:
     if args.json:
         doc = traces.result_json(program, result)
         doc["expectations"] = [c.to_json() for c in compared]
-        write_out(args, json.dumps(doc, indent=2))
+        write_out(args, dumps(doc))
         return code
     # ITF on stdout stays valid JSON: the report goes to stderr beside it
     report = sys.stderr if args.trace == "itf" and not args.out else sys.stdout

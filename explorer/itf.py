@@ -9,6 +9,7 @@ map of objects, a process's pc and local variables into one object per process.
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 from explorer.result import Step
@@ -17,6 +18,7 @@ from spec import ir
 from spec.ir import const_int
 
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
+WIDTH = 100  # a JSON value that fits in this many columns is written on one line
 
 
 def scalar(t: ir.ScalarType | None, value: int) -> Any:
@@ -121,3 +123,17 @@ def to_itf(program: ir.Program, steps: tuple[Step, ...] | list[Step]) -> dict[st
         "vars": list(_group(program)),
         "states": states,
     }
+
+
+def dumps(value: Any, indent: int = 0) -> str:
+    """JSON indented by two spaces per level, except that a value fitting on one line
+    stays on one line: `{"#bigint": "1"}`, a short map, a whole small record."""
+    flat = json.dumps(value)
+    if len(flat) + indent <= WIDTH or not isinstance(value, dict | list) or not value:
+        return flat
+    pad, inner = " " * indent, " " * (indent + 2)
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(k)}: {dumps(v, indent + 2)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    items = [inner + dumps(v, indent + 2) for v in value]
+    return "[\n" + ",\n".join(items) + "\n" + pad + "]"

@@ -11,6 +11,7 @@ import explorer
 import spec
 from explorer import traces
 from explorer.expect import expect_consts
+from explorer.itf import dumps
 from explorer.result import (
     HOLDS,
     VIOLATED,
@@ -225,8 +226,10 @@ def test_cpu_diagram_columns():
 
 def test_itf_golden_and_shape():
     doc = traces.to_itf(PROGRAM, TRACE)
-    text = json.dumps(doc, indent=2) + "\n"
+    text = dumps(doc) + "\n"
     check_golden("ir_race.itf.json", text)
+    assert json.loads(text) == doc
+    assert max(len(line) for line in text.splitlines()) <= 100
     assert doc["#meta"]["format"] == "ITF"
     assert doc["vars"] == ["vm_locked", "page", "pte", "ptl", "munlock", "reclaim", "fault"]
     first, last = doc["states"][0], doc["states"][-1]
