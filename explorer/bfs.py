@@ -40,14 +40,15 @@ class Search:
         self.coverage = coverage
         self.stats = Stats(backend=backend)
         every = [fn for _, fn in model.invariants]
-        self._ok = (model.invariants_ok if [fn for _, fn in invariants] == every
-                    else lambda s: all(fn(s) for _, fn in invariants))  # fmt: skip
+        # s -> every chosen invariant holds (may raise EvalError)
+        self.invariants_ok = (model.invariants_ok if [fn for _, fn in invariants] == every
+                              else lambda s: all(fn(s) for _, fn in invariants))  # fmt: skip
 
     # --- properties
     def state_ok(self, state: State) -> bool:
         """Every chosen invariant holds in `state` (an evaluation error counts as not)."""
         try:
-            return bool(self._ok(state))
+            return bool(self.invariants_ok(state))
         except EvalError:
             return False
 
@@ -147,7 +148,8 @@ def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int
     seen, seen_add = store.seen, store.seen.add
     parents_append, edges_append = store.parents.append, store.edges.append
     successors = model.successors
-    state_ok = search.state_ok if search.invariants else None
+    ok = search.invariants_ok if search.invariants else None
+    limit = max_states if max_states is not None else float("inf")
 
     def finish(verdict: str, violation: Violation | None = None, reason: str | None = None,
                queue: int = 0) -> Result:  # fmt: skip
@@ -213,21 +215,28 @@ def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int
                 if canon is not None:
                     t = canon(t)
                 k = hash(t) if fingerprint else t
-                if k in seen:
+                n = len(seen)
+                seen_add(k)  # one hash per successor: a set that did not grow had it
+                if len(seen) == n:
                     continue
-                if at_bound:
-                    truncated = True
-                    break
-                if max_states is not None and len(store) >= max_states:
+                if at_bound or n >= limit:
+                    seen.discard(k)
+                    if at_bound:
+                        truncated = True
+                        break
                     return finish(INCOMPLETE, None, f"max states {max_states} reached",
                                   len(level) - i + len(nxt))  # fmt: skip
-                seen_add(k)
                 parents_append(sid)
                 edges_append(e)
                 nxt.append(t)
-                if state_ok is not None and not state_ok(t):
-                    pending = search.state_violation(trace_to(len(store) - 1))
-                    break
+                if ok is not None:
+                    try:
+                        good = ok(t)
+                    except EvalError:
+                        good = False
+                    if not good:
+                        pending = search.state_violation(trace_to(len(store) - 1))
+                        break
         if pending is not None:
             return finish(VIOLATED, pending)
         first += len(level)

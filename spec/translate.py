@@ -16,6 +16,7 @@ soon as the parameters they mention are bound.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable, Iterable
 
 from explorer.model import EdgeGroup, EvalError, Model, edge_groups
@@ -46,6 +47,13 @@ _BUILTINS = {"range": range, "min": min, "max": max, "all": all, "any": any, "su
              "tuple": tuple, "list": list}  # fmt: skip
 
 Bounds = tuple[int, int] | None
+
+_FOLD: dict[str, Callable[[int, int], int]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "div": operator.floordiv,
+    "mod": operator.mod, "min": min, "max": max, "==": operator.eq, "!=": operator.ne,
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "<=>": lambda a, b: bool(a) == bool(b),
+}  # fmt: skip
 
 
 def sanitize(text: str) -> str:
@@ -107,12 +115,26 @@ class _Translator:
         if isinstance(e, Unary) and e.op == "neg":
             v = self.const(e.arg, env)
             return None if v is None else -v
-        if isinstance(e, Binary) and e.op in ("+", "-", "*", "min", "max"):
-            a, b = self.const(e.left, env), self.const(e.right, env)
-            if a is None or b is None:
+        if isinstance(e, Unary) and e.op == "not":
+            v = self.const(e.arg, env)
+            return None if v is None else int(not v)
+        if isinstance(e, Ite):
+            c = self.const(e.cond, env)
+            return None if c is None else self.const(e.then if c else e.other, env)
+        if not isinstance(e, Binary):
+            return None
+        a = self.const(e.left, env)
+        if e.op in ("and", "or", "=>"):  # decided by the left operand, or passed to the right
+            if a is None:
                 return None
-            return {"+": a + b, "-": a - b, "*": a * b, "min": min(a, b), "max": max(a, b)}[e.op]
-        return None
+            if (e.op == "and" and not a) or (e.op == "or" and a) or (e.op == "=>" and not a):
+                return int(e.op != "and")
+            b = self.const(e.right, env)
+            return None if b is None else int(bool(b))
+        b = self.const(e.right, env)
+        if a is None or b is None or (e.op in ("div", "mod") and b == 0):
+            return None
+        return int(_FOLD[e.op](a, b))
 
     def bounds(self, e: Expr, env: Env) -> Bounds:
         """Bounds on the value of `e` that hold whenever it evaluates without error."""
@@ -262,6 +284,8 @@ class _Translator:
                 return f"({a} {pyop} {c})"
             k = self.error("div", e.loc, f"the divisor of {op} is 0")
             return f"_{op}({a}, {b}, {k})"
+        if op in ("and", "or", "=>") and self.const(e.left, env) is not None:
+            return b  # a left operand that does not decide passes the right one through
         if op == "and":
             return f"({a} and {b})"
         if op == "or":
