@@ -127,9 +127,11 @@ lock ptl : [Pte]                // the pte lock of each pte's page table
 var tree_locked : bool = false
 
 def mapped(p) = count i in Pte: pte[i] == pte_present and pfn[i] == p
-// every reference to page p besides the isolation (or pool) one and the cache's
+// every reference to page p besides the isolation (or pool) one and the cache's: one
+// per pte mapping it (counted by its mapcount, which MapcountAccounted equates with
+// the ptes), pins, lookups in flight, fault waiters, previous users
 def extra_refs(p) =
-  mapped(p)
+  pages[p].mapcount
   + (count j in 1..LOOKUPS: lookup_ref[j] == p)
   + (count g in 1..GUPS: gup_pin[g] == p)
   + (count f in 1..FAULTS: fault_ref[f] == p)
@@ -554,7 +556,7 @@ invariant FrozenExclusive: frozen => extra_refs(OLD) == 0
 // the new page is reachable (cache slot or pte) only once set up, and usable (unlocked)
 // only once its contents are copied
 invariant NewPageSetUpBeforeVisible:
-  forall p in NewPage: (slot == p or mapped(p) > 0) =>
+  forall p in NewPage: (slot == p or pages[p].mapcount > 0) =>
     (pages[p].setup and (pages[p].uptodate or pages[p].locked))
 
 // the page that ends up in the swap cache carries PG_dirty
