@@ -15,7 +15,9 @@
 # replaced the radix tree slot and unfrozen the page count: past that point migration
 # cannot back out, so if the journal holds a buffer lock, MIGRATE_ASYNC has to block on
 # it. After the fix, MIGRATE_ASYNC trylocks the buffers under the tree_lock before the
-# slot moves and backs out with -EAGAIN if one is busy.
+# slot moves and backs out with -EAGAIN if one is busy. (Before the patch, async
+# compaction skipped such dirty pages altogether, -EBUSY; FIXED=false is the ordering the
+# patch's comment rules out: the buffers locked where the sync case locks them.)
 #
 # Abstractions:
 #  - One page cache page with buffers (PagePrivate), already unmapped (try_to_unmap done)
