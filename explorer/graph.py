@@ -3,7 +3,8 @@
 Breadth-first over the compiled model, without symmetry reduction, so each node is one
 concrete state. Initial states have a double border; states that break an invariant
 or deadlock are filled red; a step that raises an error (assert, lock misuse, range,
-domain, division) leads to a red octagon naming the error.
+domain, division) leads to a red octagon naming the error; the edges of a shortest
+path to the nearest violation are drawn thick and red.
 """
 
 from __future__ import annotations
@@ -27,11 +28,24 @@ class StateGraph:
     bad: dict[int, str] = field(default_factory=dict)  # node -> why it is highlighted
     # (src, label, error); src None: computing the initial states failed
     errors: list[tuple[int | None, str, str]] = field(default_factory=list)
+    parent: dict[int, int] = field(default_factory=dict)  # node -> edge that found it
     truncated: bool = False
 
     @property
     def n_violations(self) -> int:
         return len(self.bad) + len(self.errors)
+
+    def shortest_path(self) -> set[int]:
+        """The edges from an initial state to the first violation found. Nodes are
+        numbered in breadth-first order, so the smallest violating node is a nearest."""
+        ends = [*self.bad, *(src for src, _, _ in self.errors if src is not None)]
+        path: set[int] = set()
+        node = min(ends, default=None)
+        while node in self.parent:
+            edge = self.parent[node]
+            path.add(edge)
+            node = self.edges[edge][0]
+        return path
 
 
 def _edge_label(program: ir.Program, model: Model, edge: int, state: State) -> str:
@@ -84,8 +98,11 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
             if t is None:
                 continue
             enabled += 1
+            known = t in g.states
             dst = node(t)
             if dst is not None:
+                if not known:
+                    g.parent[dst] = len(g.edges)
                 g.edges.append((src, _edge_label(program, model, edge, t), dst))
         if not enabled and model.is_deadlock(s):
             why.append("deadlock")
@@ -121,8 +138,10 @@ def to_dot(program: ir.Program, g: StateGraph) -> str:
         if n in g.bad:
             attrs += ["style=filled", f'fillcolor="{BAD_FILL}"', f'xlabel="{_quote(g.bad[n])}"']
         out.append(f"  s{n} [{', '.join(attrs)}];")
-    for src, label, dst in g.edges:
-        out.append(f'  s{src} -> s{dst} [label="{_quote(label)}"];')
+    path = g.shortest_path()
+    for k, (src, label, dst) in enumerate(g.edges):
+        style = ", color=red, penwidth=2" if k in path else ""
+        out.append(f'  s{src} -> s{dst} [label="{_quote(label)}"{style}];')
     for k, (src, label, error) in enumerate(g.errors):
         out.append(f'  e{k} [shape=octagon, style=filled, fillcolor="{BAD_FILL}", '
                    f'label="{_quote(error)}"];')

@@ -287,6 +287,7 @@ def test_graph(at_root, tmp_path, capsys):
     assert dot.startswith('digraph "MlockRace" {')
     assert dot.count("peripheries=2") == 1
     assert dot.count("fillcolor") == 1 and 'xlabel="violates NoLeak"' in dot
+    assert dot.count("penwidth=2") == 6  # the shortest path: the 6 steps of the trace
     code, out, _ = run(["graph", RACE, "-o", str(target), "-D", "FIXED=true", "--max-states", "5"],
                        capsys)
     assert code == 3
