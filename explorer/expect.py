@@ -36,6 +36,10 @@ def describe_consts(program: ir.Program, consts: Iterable[tuple[str, int]]) -> s
     return text or "defaults"
 
 
+def in_steps(n: int) -> str:
+    return f" in {n} step{'s' if n != 1 else ''}"
+
+
 def describe_expect(expect: ir.Expect) -> str:
     """`holds`, `violates NoLeak in 9 steps`, `fails assert`, `deadlock with 40 states`."""
     if expect.verdict == "holds":
@@ -47,7 +51,7 @@ def describe_expect(expect: ir.Expect) -> str:
     else:
         text = f"fails {expect.verdict}"
     if expect.steps is not None:
-        text += f" in {expect.steps} steps"
+        text += in_steps(expect.steps)
     if expect.states is not None:
         text += f" with {expect.states} states"
     return text
@@ -69,7 +73,7 @@ def describe_result(result: Result, states: bool = False) -> str:
         text = "deadlock"
     else:
         text = f"fails {v.kind}"
-    return f"{text} in {v.length} steps{count}"
+    return f"{text}{in_steps(v.length)}{count}"
 
 
 def matches(expect: ir.Expect, result: Result, count_states: bool = True) -> bool:

@@ -39,6 +39,7 @@ def test_descriptions_read_like_the_spec():
     assert expect.describe_expect(E_ASSERT) == "fails assert"
     assert expect.describe_result(violated("invariant", "NoLeak", 9)) == "violates NoLeak in 9 steps"
     assert expect.describe_result(violated("lock", None, 3)) == "fails lock in 3 steps"
+    assert expect.describe_result(violated("lock", None, 1)) == "fails lock in 1 step"
     assert expect.describe_result(Result(INCOMPLETE, Stats(), reason="max-states")) == (
         "incomplete (max-states)")
     p = program(0, 3, ())
