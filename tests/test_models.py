@@ -27,6 +27,7 @@ BEFORE_FIX = [
     ("rmap_vma_adjust", {"FIXED": False}, "NoMigrationPteLeft", 6),
     ("rmap_vma_adjust", {"FIXED": False, "FAULTS": 3}, "NoMigrationPteLeft", 6),
     ("rawio_cow", {"FIXED": False}, "DataArrives", 7),
+    ("rawio_cow", {"FIXED": False, "WRITERS": 3}, "DataArrives", 7),
     ("async_buffer_migrate", {"FIXED": False}, "AsyncNeverBlocks", 3),
     ("async_buffer_migrate", {"FIXED": False, "JOURNALS": 3}, "AsyncNeverBlocks", 3),
     ("ksm_unmerge", {"FIXED": False}, "NoKsmPageLeft", 6),
@@ -43,6 +44,7 @@ AFTER_FIX = [
     ("rmap_vma_adjust", {"FIXED": True}, 33),
     ("rmap_vma_adjust", {"FIXED": True, "FAULTS": 3}, 72),
     ("rawio_cow", {"FIXED": True}, 51),
+    ("rawio_cow", {"FIXED": True, "WRITERS": 3}, 132),
     ("async_buffer_migrate", {"FIXED": True}, 18),
     ("async_buffer_migrate", {"FIXED": True, "JOURNALS": 3}, 44),
     ("ksm_unmerge", {"FIXED": True}, 28),
@@ -142,8 +144,8 @@ def test_rawio_data_lost_through_cow():
         ("reclaim", "lock_page"),
         ("reclaim", "try_to_unmap_one"),
         ("reclaim", "unlock_page"),
-        ("user", "do_swap_page"),
-        ("user", "do_wp_page"),
+        ("user[1]", "do_swap_page"),
+        ("user[1]", "do_wp_page"),
         ("rawio", "dio_bio_end_io"),
     ]
 
@@ -155,10 +157,12 @@ def test_ksm_unmerge_passes_the_migration_entry():
 
 
 def test_symmetry_keeps_verdicts():
-    """The faulting threads and journal commits are symmetric: fewer states, same verdict."""
+    """Faulting threads, journal commits and writers are symmetric: fewer states, same
+    verdict."""
     for name, consts, reduced, full in [
         ("rmap_vma_adjust", {"FIXED": True, "FAULTS": 3}, 72, 159),
         ("async_buffer_migrate", {"FIXED": True, "JOURNALS": 3}, 44, 126),
+        ("rawio_cow", {"FIXED": True, "WRITERS": 3}, 132, 327),
     ]:
         with_sym = explorer.check(path(name), consts)
         without = explorer.check(path(name), consts, symmetry=False)

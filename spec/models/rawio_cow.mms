@@ -25,15 +25,17 @@
 #  - page_table_lock is folded into the steps (each pte access is one step); pageout and
 #    remove_mapping are not modelled (the pinned page stays in the swap cache anyway).
 #  - The data is one bit per page: the read's data is in the old page or in the copy.
-#  - The process's own write faults only when the pte is not writable, once.
+#  - Each writing thread faults at most once, and only when the pte is not writable.
 
 spec RawioCow
 
 const FIXED = false        # true: try_to_unmap_one leaves a page pinned by get_user_pages
+const WRITERS : 1..3 = 1   # threads of the process writing to the page during the read
 
 type Pte = enum { writable, read_only, swap_entry, cow_copy }
 type Pin = enum { unpinned, pin_page, pin_copy }
 type Page = record { count: 0..5, locked: bool }
+type Writer = symmetric 1..WRITERS
 
 var pte : Pte = writable
 var page : Page = { count: 3, locked: false }   # swap cache + pte + reclaim's isolation
@@ -116,8 +118,8 @@ putback_lru_page:
 }
 
 # The process writes to another part of the buffer's page while the read is in flight:
-# it faults only if the pte is not writable.
-process user {
+# a write faults only if the pte is not writable.
+process user[self in Writer] {
 # handle_mm_fault -> do_swap_page (write_access) on the swap entry
 do_swap_page:
   await pte == swap_entry or pte == read_only
@@ -132,7 +134,10 @@ do_wp_page:
 invariant DataArrives: done(rawio) => (if pte == cow_copy then copy_data else page_data)
 
 # A process whose write never faulted has nothing to do.
-terminal done(rawio) and done(reclaim) and (done(user) or at(user, do_swap_page))
+terminal done(rawio) and done(reclaim)
+  and forall w in Writer: done(user[w]) or at(user[w], do_swap_page)
 
 expect FIXED=false: violates DataArrives in 7 steps
 expect FIXED=true: holds with 51 states
+expect FIXED=false, WRITERS=3: violates DataArrives in 7 steps
+expect FIXED=true, WRITERS=3: holds with 132 states
