@@ -415,3 +415,16 @@ def test_test_verb_names_specs_without_expectations(tmp_path, capsys):
         f"No expect lines, not checked: {tmp_path / 'misuse.mms'}",
         "1 case in 2 spec files: 1 passed, 0 failed, 0 errors.",
     ]
+
+
+def test_cpu_diagram_of_plain_actions_and_of_a_deadlock(at_root, capsys):
+    code, out, _ = run(["check", "tests/specs/diehard.mms", "--trace", "cpu"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[2] == "(actions)"  # no process: one column for the actions
+    assert sum(1 for line in lines if line.endswith("()")) == 6
+    code, out, _ = run(["check", "tests/specs/philosophers.mms", "--trace", "cpu"], capsys)
+    assert code == 1
+    assert out.count("take_right()  // blocked") == 3
+    assert "=> deadlock: no step is enabled (phil[0] at take_right, phil[1] at take_right, " \
+           "phil[2] at take_right)" in out
