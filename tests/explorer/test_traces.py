@@ -22,7 +22,7 @@ from explorer.result import (
     Step,
     Violation,
 )
-from explorer.trace_view import slot_label
+from explorer.trace_view import reading_order, slot_label
 from spec import ir
 from spec.errors import Loc, register_source
 
@@ -159,6 +159,9 @@ def test_slot_labels_read_like_the_spec():
         "vm_locked", "page.mlocked", "pte[1]", "pte[2]", "ptl", "munlock.pc", "reclaim.pc",
         "fault[1].pc", "fault[2].pc", "fault[1].ok", "fault[2].ok",
     ]
+    # a process instance's variables stand together
+    assert [names[i] for i in reading_order(PROGRAM)][-4:] == [
+        "fault[1].pc", "fault[1].ok", "fault[2].pc", "fault[2].ok"]
 
 
 def test_text_trace_shows_initial_state_and_changes_only():
