@@ -46,7 +46,8 @@ spec MlockMunlock
 const FIXED = false        # true: mlock_vma_page under the pte lock (patch 2/12)
 const TRUNCATE = false     # CPU0 is truncation's unmap_mapping_range, not exit_mmap
 const VMAS : 1..4 = 2      # vmas mapping the page; only vma 1 is VM_LOCKED
-const MLOCKED = true       # PG_mlocked when the model starts (as in Vlastimil's trace);
+const MLOCKED = true       # PG_mlocked when the model starts, as in Vlastimil's trace
+                           # (e.g. a fault mlocked it after reclaim had isolated it);
                            # false: not yet, e.g. mlock() has set VM_LOCKED but not
                            # populated the range, so reclaim is the one to mark it
 
