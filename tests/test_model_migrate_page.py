@@ -16,6 +16,7 @@ import invariants
 import spec
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED
 from explorer.traces import format_cpu
+from invariants.prove import CTI, PROVED
 
 SPEC = Path(__file__).resolve().parent.parent / "spec" / "models" / "migrate_page.mms"
 
@@ -111,3 +112,23 @@ def test_bmc_agrees_with_the_explorer(consts, depth, invariant, length):
         for result in (bounded, explored):
             assert result.verdict == VIOLATED
             assert (result.violation.name, result.violation.length) == (invariant, length)
+
+
+ACCOUNTING = ["RefcountAccounted", "MapcountAccounted", "FrozenExclusive"]
+LEMMAS = ["NewPageHeld", "OldPageIsolated", "OldPageLockedByMigration", "NewPageLockOwners",
+          "RacerRefs", "PtesWellFormed", "FrozenWhileReplacing", "RssCountersRight"]
+
+
+def test_accounting_is_inductive_with_the_lemmas():
+    result = invariants.prove(SPEC, invariants=ACCOUNTING, lemmas=LEMMAS)
+    assert result.status == PROVED
+    assert {q.invariant for q in result.queries} >= set(ACCOUNTING + LEMMAS)
+
+
+def test_accounting_alone_is_not_inductive():
+    # without the lemmas, unfreezing a page whose references are not known to be only
+    # the isolation's is a counterexample to induction
+    result = invariants.prove(SPEC, invariants=ACCOUNTING)
+    assert result.status == CTI
+    failed = {(q.invariant, q.action) for q in result.queries if q.status == CTI}
+    assert ("RefcountAccounted", "migrate.page_ref_unfreeze") in failed
