@@ -20,7 +20,7 @@ import operator
 from collections.abc import Callable, Iterable
 
 from explorer.model import EdgeGroup, EvalError, Model, edge_groups
-from spec.errors import Loc
+from spec.errors import NOWHERE, Loc, SpecError
 from spec.ir import (
     Action,
     Assign,
@@ -42,6 +42,7 @@ __all__ = ["EvalError", "compile_expr", "compile_model", "to_python_source"]
 
 UNROLL_EDGES = 16  # unroll an action whose parameters have at most this many values
 UNROLL_QUANT = 8  # unroll a quantifier over at most this many values
+MAX_ENUM = 10**7  # values one action's parameters, the initial choices or a quantifier may take
 
 _BUILTINS = {"range": range, "min": min, "max": max, "all": all, "any": any, "sum": sum,
              "tuple": tuple, "list": list}  # fmt: skip
@@ -81,6 +82,7 @@ class _Translator:
         self.errors: list[tuple[str, Loc | None, str]] = []
         self._error_ids: dict[tuple[str, Loc | None, str], int] = {}
         self.tmp = 0
+        self.where: Loc = NOWHERE  # the construct being translated, for errors
         self.vars = {}
         for v in program.vars:
             dims = [(const_int(d.lo), const_int(d.hi)) for d in v.dims]
@@ -298,6 +300,10 @@ class _Translator:
 
     def quant(self, e: Quant, env: Env) -> str:
         lo, hi = self.const(e.lo, env), self.const(e.hi, env)
+        blo, bhi = self.bounds(e.lo, env), self.bounds(e.hi, env)
+        if blo is not None and bhi is not None and bhi[1] - blo[0] + 1 > MAX_ENUM:
+            raise SpecError(self.where, f"a quantifier here ranges over up to "
+                            f"{bhi[1] - blo[0] + 1} values; at most {MAX_ENUM} can be enumerated")
         if lo is not None and hi is not None and hi - lo + 1 <= UNROLL_QUANT:
             bodies = []
             for v in range(lo, hi + 1):
@@ -472,6 +478,10 @@ class _Translator:
         """The code appending (edge, successor) for the enabled edges of an action, as
         blocks: (the `pc == value` test the block needs, or None; its lines)."""
         a = g.action
+        self.where = a.loc
+        if g.count > MAX_ENUM:
+            raise SpecError(a.loc, f"{a.name} has {g.count} parameter values; at most "
+                            f"{MAX_ENUM} can be enumerated")  # fmt: skip
         names = [p.name for p in a.params]
         conj = self.conjuncts(a.guard)
         head = self.header(a).strip()
@@ -557,6 +567,7 @@ class _Translator:
     def step_fn(self, ai: int, g: EdgeGroup) -> list[str]:
         """`st_<i>(s, p0, ...)`: the successor by one edge of the action, or None."""
         a = g.action
+        self.where = a.loc
         args = "".join(f", p{i}" for i in range(len(a.params)))
         env = {p.name: _Binding(f"p{i}", lo, lo + size - 1)
                for i, (p, lo, size) in enumerate(zip(a.params, g.los, g.sizes))}  # fmt: skip
@@ -569,6 +580,13 @@ class _Translator:
     def init_fn(self) -> list[str]:
         """`init_states()`: the init action's updates applied in order to a zeroed state."""
         a = self.p.init
+        self.where = a.loc
+        n = 1
+        for p in a.params:
+            n *= max(const_int(p.type.hi) - const_int(p.type.lo) + 1, 0)
+        if n > MAX_ENUM:
+            raise SpecError(a.loc, f"the initial choices take {n} values; at most {MAX_ENUM} "
+                            "can be enumerated")  # fmt: skip
         n = len(self.p.slots)
         lines = ["def init_states():", "    out = []"]
         env: Env = {}
@@ -640,9 +658,11 @@ class _Translator:
             body += self.step_fn(ai, g) + [""]
         body += self.successors_fn(groups) + [""]
         for j, inv in enumerate(self.p.invariants):
+            self.where = inv.loc
             body += self.pred_fn(f"inv_{j}", inv.expr, f"invariant {sanitize(inv.name)}") + [""]
         every = " and ".join(f"({self.ex(inv.expr, {})})" for inv in self.p.invariants)
         body += ["def invariants_ok(s):", "    # every invariant", f"    return {every or 'True'}", ""]
+        self.where = Loc(self.p.file, 1, 1)  # the IR keeps no place for `terminal`
         body += self.pred_fn("terminal", self.p.terminal, "terminal states") + [""]
         body += self.all_done_fn() + [""]
         # the error table, for the reader (the module receives it as _E)

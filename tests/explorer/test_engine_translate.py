@@ -225,3 +225,14 @@ def test_hostile_program_runs_with_restricted_builtins():
     r = explorer.check(p, deadlock=False)
     assert r.verdict == "holds"
     assert r.stats.distinct == 2**13  # five bools and four 2-element bool arrays
+
+
+def test_unenumerable_parameters_are_a_spec_error():
+    from spec.errors import SpecError
+
+    text = ("spec Big\nvar x : 0..3 = 0\naction a(i: 0..4611686018427387904)\n"
+            "  when x < 3 and i == x\n  x' = x + 1\n")  # fmt: skip
+    with pytest.raises(SpecError) as err:
+        explorer.check(text)
+    assert (err.value.loc.line, err.value.loc.col) == (3, 1)
+    assert "at most 10000000" in err.value.message
