@@ -65,6 +65,8 @@ def binary(op: str, a: ir.Expr, b: ir.Expr, loc: Loc | None = None) -> ir.Expr:
             return ir.Const(a.value // b.value if op == "div" else a.value % b.value)
     if op in ("==", "<=", ">=") and a == b and not isinstance(a, ir.Quant):
         return TRUE
+    if op in ("==", "!=") and isinstance(b, ir.Const) and b.is_bool:  # p == true  is  p
+        return a if (b.value == 1) == (op == "==") else negate(a)
     if (
         op in _COMPARE
         and isinstance(b, ir.Const)

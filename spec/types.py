@@ -129,11 +129,12 @@ def unify(a: Type, b: Type) -> Type | None:
     if isinstance(a, EnumT) and isinstance(b, EnumT):
         return a if a.name == b.name else None
     if isinstance(a, RecordT) and isinstance(b, RecordT):
-        if [f for f, _ in a.fields] != [f for f, _ in b.fields]:
+        bf = dict(b.fields)
+        if {f for f, _ in a.fields} != set(bf):  # fields may be written in any order
             return None
         fields = []
-        for (f, ta), (_, tb) in zip(a.fields, b.fields):
-            u = unify(ta, tb)
+        for f, ta in a.fields:
+            u = unify(ta, bf[f])
             if u is None:
                 return None
             fields.append((f, u))

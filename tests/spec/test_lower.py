@@ -93,6 +93,18 @@ def test_records_maps_and_sets_become_slots():
     ]
 
 
+def test_record_fields_in_any_order():
+    p = spec.load(
+        "type P = record { count: 0..3, locked: bool }\n"
+        "var p : P = { locked: true, count: 2 }\n"
+        "invariant I: p == { count: 2, locked: true } and p != { locked: false, count: 2 }\n"
+    )
+    assert shown(p, p.init) == ["p.count := 2", "p.locked := true"]
+    assert expr(p.invariants[0].expr) == (
+        "p.count == 2 and p.locked and not (p.count == 2 and not p.locked)"
+    )
+
+
 def test_initial_choices_and_constraints():
     p = spec.load("var x : 0..3 in 0..3\nvar y : 0..3 in {1, 3}\ninit x != y\n")
     assert [(d.name, expr(d.type.lo), expr(d.type.hi)) for d in p.init.params] == [
