@@ -84,8 +84,9 @@ class VectorModel:
             dl = stuck[self.stuck_is_deadlock(Frame(columns, stuck))]
             dl_row = int(dl[0]) if len(dl) else n
         gen = np.bincount(rows, minlength=n)
-        uwords, fps, order = dedup(self.layout, succ, rows * len(self.instances) + inst,
-                                   keep_words)
+        order = rows.astype(np.int64) * len(self.instances) + inst
+        del rows, inst, columns  # the unpacked slots: let them go before sorting
+        uwords, fps, order = dedup(self.layout, succ, order, keep_words)
         bad = self.bad_invariant(uwords) if self.invariants else None
         return Expanded(n, uwords, fps, order, bad, gen, err_row, dl_row)
 

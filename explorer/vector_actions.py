@@ -82,10 +82,13 @@ class Expansion:
     events: list[tuple[int, int, int]] = field(default_factory=list)
 
     def successors(self, nwords: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All successors (words, parent rows, edges); the per-instance pieces are let go."""
         if not self.words:
             return np.empty((nwords, 0), np.uint64), np.empty(0, np.int64), np.empty(0, np.int64)
-        return (np.concatenate(self.words, axis=1), np.concatenate(self.rows),
-                np.concatenate(self.inst))
+        out = (np.concatenate(self.words, axis=1), np.concatenate(self.rows),
+               np.concatenate(self.inst))
+        self.words, self.rows, self.inst = [], [], []
+        return out
 
 
 def param_domain(p: ir.ParamDecl) -> range:
@@ -216,8 +219,8 @@ def apply_instance(inst: Instance, layout: Layout, columns: Columns, out: Expans
         else:
             _write(layout, succ, w.base + int(pos), v, c)
     out.words.append(succ)
-    out.rows.append(good)
-    out.inst.append(np.full(len(good), inst.k))
+    out.rows.append(good.astype(np.int32))
+    out.inst.append(np.full(len(good), inst.k, dtype=np.int32))
 
 
 def _not_mask(f: Frame, x: object) -> object:
