@@ -7,7 +7,7 @@ checking goes on and all errors of a file are reported together.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Protocol
 
 from spec import ast, ir
@@ -55,7 +55,7 @@ def pre_state(var: str, index: tuple[ir.Expr, ...], loc: Loc | None) -> ir.Expr:
 class Effects(Protocol):
     """What a statement context offers expressions with side effects."""
 
-    def assuming(self, cond: ir.Expr) -> contextmanager: ...
+    def assuming(self, cond: ir.Expr) -> AbstractContextManager[None]: ...
     def trylock(self, lv: LValue, loc: Loc) -> ir.Expr: ...
     def cas(self, lv: LValue, old: Val, new: Val, loc: Loc) -> ir.Expr: ...
     def test_and_set(self, lv: LValue, loc: Loc) -> ir.Expr: ...
@@ -79,7 +79,6 @@ class LValue:
 
 ERR = Val(ErrT(), expr=ir.Const(0))
 BUILTINS = ("done", "at", "locked", "held", "min", "max", "card", "trylock", "cas", "test_and_set")
-EFFECTFUL = ("trylock", "cas", "test_and_set")
 
 
 def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
@@ -736,10 +735,6 @@ class Elab:
             self.error(e.loc, f"expected a process, got {v.type}")
             return None
         return v
-
-    def pc(self, v: Val) -> tuple[ProcInfo, ir.Expr | None]:
-        p = v.process
-        return p, v.instance
 
     def b_done(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 1):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from spec import ast, ir
 from spec import fold as f
-from spec.checker import PRELUDE
+from spec.checker import PRELUDE, Env
 from spec.elab import ERR, Elab, LValue, Reader, ite_val, pre_state
 from spec.errors import Loc
 from spec.symbols import ByName, ProcInfo, Val
@@ -109,7 +109,7 @@ class Exec:
     """Runs the statements of one step (or of the initial state, `proc` None)."""
 
     def __init__(
-        self, env: object, store: Store, proc: ProcInfo | None, label: int | None = None
+        self, env: Env, store: Store, proc: ProcInfo | None, label: int | None = None
     ) -> None:
         self.env = env
         self.store = store
@@ -121,7 +121,6 @@ class Exec:
         self.guards: list[ir.Expr] = []
         self.checks: list[ir.Check] = []
         self.hidden: list[ir.ParamDecl] = []
-        self.label = label
         self.value_wanted = True  # whether the macro being called must return a value
         self.next_pc: ir.Expr | None = None
         if label is not None and proc is not None:
