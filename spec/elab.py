@@ -257,6 +257,12 @@ class Elab:
         if isinstance(sym, ConstSym):
             return Val(sym.type, expr=sym.value)
         if isinstance(sym, EnumValSym):
+            if sym.type.sort:
+                self.error(
+                    e.loc,
+                    f"'{e.name}' names one value of symmetric {sym.type.sort}: "
+                    "a literal breaks symmetry",
+                )
             return Val(sym.type, expr=ir.Const(sym.index))
         if isinstance(sym, VarSym):
             return self.var_value(sym.irname, sym.type, self.local_index(sym), e.loc)
