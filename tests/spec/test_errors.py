@@ -218,6 +218,14 @@ CASES = [
         "break symmetry",
         "invariant I: forall c in C: c < 2 or m[c]",
     ),
+    (
+        "symmetric enum literal",
+        "type T = symmetric enum { a, b }\nvar x : T in T\ninvariant I: x != a\n",
+        3,
+        19,
+        "'a' names one value of symmetric T: a literal breaks symmetry",
+        "invariant I: x != a",
+    ),
     ("lock assigned", "lock l\nprocess p {\na: l := 0\n}\n", 3, 4, "l is a lock", "a: l := 0"),
     (
         "unlock of a non-lock",
