@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import spec
-from spec.ir_print import expr
 from spec.errors import SpecErrors
+from spec.ir_print import expr
 
 
 def test_relative_includes_are_read_once(tmp_path: Path):
