@@ -79,7 +79,7 @@ class _Bmc:
         s0, init_ok, self.init_step = enc.init("0")
         s.add(init_ok)
         self.states.append(s0)
-        if (v := self._bad_state(0)) is not None:
+        if (v := self._bad_state(0, self._bad(s0))) is not None:
             return self._result(VIOLATED, 0, v)
         for k in range(1, depth + 1):
             prev = self.states[-1]
@@ -101,14 +101,25 @@ class _Bmc:
             )
             self.states.append(nxt)
             self.choices.append((sel, steps))
-            if (v := self._bad_state(k)) is not None:
+            # the invariants are checked on each action's successor terms, so that the
+            # frame lemmas relate its counts and sums to the same ones in prev
+            for inv in self.invs:
+                enc.holds(inv, prev)
+            bad = [z3.And(sel == i, self._bad(st.post)) for i, st in enumerate(steps)]
+            for st in steps:
+                s.add(*enc.frame_lemmas(prev, st.post))
+            if (v := self._bad_state(k, z3.Or(bad))) is not None:
                 return self._result(VIOLATED, k, v)
         return self._result(HOLDS, depth, None)
 
-    def _bad_state(self, k: int) -> Violation | None:
+    def _bad(self, st: State) -> z3.BoolRef:
+        return z3.Or([z3.Not(self.enc.holds(inv, st)) for inv in self.invs])
+
+    def _bad_state(self, k: int, bad: z3.BoolRef) -> Violation | None:
+        """The violation of an invariant by the state at depth k (bad says which)."""
         s, st = self.solver, self.states[k]
         s.push()
-        s.add(z3.Or([z3.Not(self.enc.holds(inv, st)) for inv in self.invs]))
+        s.add(bad)
         v = None
         if self._check(k):
             model = s.model()
