@@ -23,6 +23,7 @@ from explorer.vector_expr import (
     Mask,
     Unsupported,
     conj,
+    negate,
     truth,
 )
 from explorer.vector_pack import Layout
@@ -183,7 +184,7 @@ def apply_instance(inst: Instance, layout: Layout, columns: Columns, out: Expans
     sub = Frame(columns, rows)
     for cond, site in ca.checks:
         live = sub.live()
-        sub.fail(site, conj(sub, live, _not_mask(sub, cond(sub, live, env))))
+        sub.fail(site, conj(sub, live, negate(cond(sub, live, env))))
     planned = []
     for w in ca.writes:
         wenv = {**env, **dict(w.env)} if w.env else env
@@ -221,10 +222,6 @@ def apply_instance(inst: Instance, layout: Layout, columns: Columns, out: Expans
     out.words.append(succ)
     out.rows.append(good.astype(np.int32))
     out.inst.append(np.full(len(good), inst.k, dtype=np.int32))
-
-
-def _not_mask(f: Frame, x: object) -> object:
-    return ~x.astype(bool, copy=False) if isinstance(x, np.ndarray) else not x
 
 
 def _some(x: object) -> bool:

@@ -201,7 +201,7 @@ class ExprCompiler:
     def _unary(self, e: ir.Unary) -> Compiled:
         arg = self.compile(e.arg)
         if e.op == "not":
-            return lambda f, a, env: _not(arg(f, a, env))
+            return lambda f, a, env: negate(arg(f, a, env))
         return lambda f, a, env: -arg(f, a, env)
 
     def _binary(self, e: ir.Binary) -> Compiled:
@@ -277,7 +277,7 @@ class ExprCompiler:
                     live = conj(f, a, acc)
                 elif kind == "exists":
                     acc = acc | (b & inside if bounded else b)
-                    live = conj(f, a, _not(acc))
+                    live = conj(f, a, negate(acc))
                 else:
                     term = np.where(inside, b, 0) if bounded else b
                     acc = acc + (term.astype(np.int64) if isinstance(term, np.ndarray) else int(term))
@@ -289,7 +289,7 @@ class ExprCompiler:
         return quant
 
 
-def _not(x: Value) -> Value:
+def negate(x: Value) -> Value:
     return np.logical_not(x) if isinstance(x, np.ndarray) else not x
 
 
@@ -300,13 +300,13 @@ def truth(x: Value) -> Value:
 def _logic(op: str, left: Compiled, right: Compiled) -> Compiled:
     """Short-circuit and/or/=>: the right side is evaluated only on the rows where the
     left side does not decide (so only there are its errors recorded)."""
-    negate = op == "=>"  # x => y is (not x) or y, deciding like `or` on not x
+    implies = op == "=>"  # x => y is (not x) or y, deciding like `or` on not x
     decided_by = op != "and"  # the value of the (possibly negated) left side that decides
 
     def logic(f: Frame, a: Mask, env: Env) -> Value:
         x = truth(left(f, a, env))
-        if negate:
-            x = _not(x)
+        if implies:
+            x = negate(x)
         if not isinstance(x, np.ndarray):
             return x if x == decided_by else truth(right(f, a, env))
         y = truth(right(f, conj(f, a, x != decided_by), env))
