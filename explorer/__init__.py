@@ -49,13 +49,8 @@ def check(
     SIGTERM, gives an INCOMPLETE result with the reason and the statistics so far.
     `initial` replaces the spec's initial states (e.g. a counterexample's pre-state).
     """
-    from explorer.bfs import Search, bfs
-    from explorer.coverage import Coverage
-    from explorer.limits import Limits
-    from explorer.model import EvalError
+    from explorer.bfs import bfs, make_search
     from explorer.simulate import simulate as run_simulation
-    from explorer.symmetry import canonicalizer
-    from spec.translate import compile_model
 
     program = load(source_or_program, consts)
     if backend == "vector":
@@ -69,43 +64,18 @@ def check(
                             progress=progress)  # fmt: skip
     if backend != "tuple":
         raise UsageError(f"unknown back end {backend!r} (tuple or vector)")
-    for name, value in (("max-depth", max_depth), ("max-states", max_states),
-                        ("time-limit", time_limit), ("memory-limit", memory_limit),
-                        ("simulate", simulate), ("depth", depth)):  # fmt: skip
-        if value is not None and value < 0:
-            raise UsageError(f"--{name} must not be negative")
-    model = compile_model(program)
-    chosen = list(model.invariants)
-    if invariants is not None:
-        by_name = {inv.name: (inv, fn) for inv, fn in model.invariants}
-        names = list(invariants)
-        unknown = [n for n in names if n not in by_name]
-        if unknown:
-            have = ", ".join(by_name) or "none"
-            raise UsageError(f"unknown invariant {unknown[0]!r} (the spec has: {have})")
-        chosen = [by_name[n] for n in names]
-    limits = Limits(time_limit, memory_limit, progress)
-    canon = canonicalizer(program) if symmetry and simulate is None else None
-    search = Search(model, chosen, deadlock, limits, canon=canon,
-                    coverage=Coverage(model) if coverage else None)  # fmt: skip
-    warnings = []
+    search = make_search(program, invariants=invariants, deadlock=deadlock,
+                         time_limit=time_limit, memory_limit=memory_limit, progress=progress,
+                         symmetry=symmetry and simulate is None, coverage=coverage,
+                         bounds={"max-depth": max_depth, "max-states": max_states,
+                                 "simulate": simulate, "depth": depth})  # fmt: skip
+    states, result = search.initial_states(initial)
+    if result is None:
+        if simulate is not None:
+            result = run_simulation(search, states, simulate, seed, depth)
+        else:
+            result = bfs(search, states, fingerprint=fingerprint, max_depth=max_depth,
+                         max_states=max_states)  # fmt: skip
     if workers != 1:
-        warnings.append("the tuple back end runs one worker")
-    if initial is not None:
-        states = [tuple(s) for s in initial]
-    else:
-        try:
-            states = model.init_states()
-        except EvalError as e:
-            result = search.result(VIOLATED, search.init_error(e))
-            result.warnings += warnings
-            return result
-    if not states:
-        warnings.append("the spec has no initial state")
-    if simulate is not None:
-        result = run_simulation(search, states, simulate, seed, depth)
-    else:
-        result = bfs(search, states, fingerprint=fingerprint, max_depth=max_depth,
-                     max_states=max_states)  # fmt: skip
-    result.warnings += warnings
+        result.warnings.append("the tuple back end runs one worker")
     return result

@@ -13,15 +13,17 @@ such a find the rest of level d is still expanded (storing nothing) to look for 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from explorer.coverage import Coverage
 from explorer.limits import Limits
 from explorer.model import EvalError, Model, State
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
 from explorer.store import Store, collision_probability
-from explorer.symmetry import real_trace
-from spec.ir import Invariant
+from explorer.symmetry import canonicalizer, real_trace
+from spec.errors import UsageError
+from spec.ir import Invariant, Program
+from spec.translate import compile_model
 
 POLL_EVERY = 4096  # states expanded between two polls of the limits
 
@@ -39,6 +41,7 @@ class Search:
         self.canon = canon
         self.coverage = coverage
         self.stats = Stats(backend=backend)
+        self.warnings: list[str] = []
         every = [fn for _, fn in model.invariants]
         # s -> every chosen invariant holds (may raise EvalError)
         self.invariants_ok = (model.invariants_ok if [fn for _, fn in invariants] == every
@@ -113,6 +116,21 @@ class Search:
         return Violation(err.kind, None, err.message, err.loc, tuple(steps),
                          self.model.failed_step(edge))  # fmt: skip
 
+    def initial_states(self, initial: Iterable[State] | None = None
+                       ) -> tuple[list[State], Result | None]:  # fmt: skip
+        """The states to start from (`initial`, or the spec's), and the result already
+        reached if computing them failed."""
+        if initial is not None:
+            states = [tuple(s) for s in initial]
+        else:
+            try:
+                states = self.model.init_states()
+            except EvalError as e:
+                return [], self.result(VIOLATED, self.init_error(e))
+        if not states:
+            self.warnings.append("the spec has no initial state")
+        return states, None
+
     def init_error(self, err: EvalError) -> Violation:
         return Violation(err.kind, None, err.message, err.loc, ())
 
@@ -124,7 +142,35 @@ class Search:
                        if c.value is not None)  # fmt: skip
         return Result(verdict, self.stats, violation, reason,
                       self.coverage.entries() if self.coverage else None,
-                      self.model.program.name, consts)  # fmt: skip
+                      self.model.program.name, consts, list(self.warnings))  # fmt: skip
+
+
+def make_search(program: Program, *, invariants: Iterable[str] | None = None,
+                deadlock: bool = True, time_limit: float | None = None,
+                memory_limit: float | None = None,
+                progress: Callable[[Stats], None] | None = None, symmetry: bool = True,
+                coverage: bool = False, backend: str = "tuple",
+                bounds: dict[str, float | None] | None = None) -> Search:  # fmt: skip
+    """A Search over the compiled `program` (what every back end's check starts with):
+    checks that bounds are not negative (`bounds` names other ones, as the CLI spells
+    them) and that every chosen invariant exists."""
+    named = {"time-limit": time_limit, "memory-limit": memory_limit, **(bounds or {})}
+    for name, value in named.items():
+        if value is not None and value < 0:
+            raise UsageError(f"--{name} must not be negative")
+    model = compile_model(program)
+    chosen = list(model.invariants)
+    if invariants is not None:
+        by_name = {inv.name: (inv, fn) for inv, fn in model.invariants}
+        names = list(invariants)
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            have = ", ".join(by_name) or "none"
+            raise UsageError(f"unknown invariant {unknown[0]!r} (the spec has: {have})")
+        chosen = [by_name[n] for n in names]
+    return Search(model, chosen, deadlock, Limits(time_limit, memory_limit, progress),
+                  canon=canonicalizer(program) if symmetry else None,
+                  coverage=Coverage(model) if coverage else None, backend=backend)  # fmt: skip
 
 
 def bfs(search: Search, initial: list[State], *, fingerprint: bool = False,
