@@ -77,6 +77,12 @@ class _Bmc:
     def _run(self, depth: int) -> Result:
         enc, s = self.enc, self.solver
         s0, init_ok, self.init_step = enc.init("0")
+        s.push()
+        s.add(self.init_step.error)
+        if self._check(0):  # as the explorer: an initial state that errs, no trace
+            err = traces.first_error(s.model(), self.init_step.errors)
+            return self._result(VIOLATED, 0, Violation(err.kind, None, err.message, err.loc, ()))
+        s.pop()
         s.add(init_ok)
         self.states.append(s0)
         if (v := self._bad_state(0, self._bad(s0))) is not None:

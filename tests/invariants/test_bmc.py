@@ -121,3 +121,18 @@ def test_cli_bmc(capsys):
     assert "no violation up to depth 3" in out and "deadlock not checked" in out
     assert main(["bmc", path, "--depth", "6", "-D", "UNLESS_ZERO=false", "--trace", "cpu"]) == 1
     assert "violation of length 5" in capsys.readouterr().out
+
+
+def test_an_initial_state_that_errs_is_reported_as_the_explorer_does():
+    text = """
+    var y : 0..9 in 0..9
+    var x : 0..3 = y
+    invariant Small: x < 3
+    """
+    v = bmc(text, depth=2).violation
+    e = explorer.check(text).violation
+    assert (
+        (v.kind, v.loc, v.trace, v.failed)
+        == (e.kind, e.loc, (), None)
+        == ("range", e.loc, (), None)
+    )
