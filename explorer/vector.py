@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explorer.bfs import Search
-from explorer.limits import Limits
-from explorer.model import EvalError, State
+from explorer.bfs import Search, make_search
+from explorer.model import State
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
 from explorer.store import collision_probability
 from explorer.vector_actions import ActionCompiler, Instance, expand
@@ -427,37 +426,19 @@ def check(program: ir.Program, *, invariants: Iterable[str] | None = None,
           workers: int | None = None, initial: Iterable[State] | None = None,
           progress: Callable[[Stats], None] | None = None) -> Result:
     """explorer.check for backend="vector" (same arguments, same Result)."""
-    from explorer.symmetry import canonicalizer
     from explorer.workers import default_workers
-    from spec.translate import compile_model
 
     if simulate is not None or seed is not None or depth is not None:
         raise UsageError("the vector back end explores exhaustively: --simulate, --seed and "
                          "--depth need the tuple back end")
     if coverage:
         raise UsageError("the vector back end does not record coverage: use the tuple back end")
-    for name, value in (("max-depth", max_depth), ("max-states", max_states),
-                        ("time-limit", time_limit), ("memory-limit", memory_limit)):
-        if value is not None and value < 0:
-            raise UsageError(f"--{name} must not be negative")
-    model = compile_model(program)
-    chosen = list(model.invariants)
-    if invariants is not None:
-        names = list(invariants)
-        by_name = {inv.name: (inv, fn) for inv, fn in model.invariants}
-        unknown = [n for n in names if n not in by_name]
-        if unknown:
-            raise UsageError(f"unknown invariant {unknown[0]!r} "
-                             f"(the spec has: {', '.join(by_name) or 'none'})")
-        chosen = [by_name[n] for n in names]
-    search = Search(model, chosen, deadlock, Limits(time_limit, memory_limit, progress),
-                    canon=canonicalizer(program) if symmetry else None, backend="vector")
-    if initial is not None:
-        states = [tuple(s) for s in initial]
-    else:
-        try:
-            states = model.init_states()
-        except EvalError as e:
-            return search.result(VIOLATED, search.init_error(e))
+    search = make_search(program, invariants=invariants, deadlock=deadlock,
+                         time_limit=time_limit, memory_limit=memory_limit, progress=progress,
+                         symmetry=symmetry, backend="vector",
+                         bounds={"max-depth": max_depth, "max-states": max_states})
+    states, result = search.initial_states(initial)
+    if result is not None:
+        return result
     return vector_bfs(search, states, fingerprint=fingerprint, max_depth=max_depth,
                       max_states=max_states, workers=workers or default_workers())
