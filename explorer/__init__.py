@@ -38,7 +38,7 @@ def check(
     depth: int | None = None,
     coverage: bool = False,
     backend: str = "tuple",
-    workers: int = 1,
+    workers: int | None = 1,
     initial: Iterable[tuple[int, ...]] | None = None,
     progress: Callable[[Stats], None] | None = None,
 ) -> Result:
@@ -50,31 +50,33 @@ def check(
     `initial` replaces the spec's initial states (e.g. a counterexample's pre-state).
     """
     from explorer.bfs import bfs, make_search
+    from explorer.limits import Limits
     from explorer.simulate import simulate as run_simulation
 
-    program = load(source_or_program, consts)
-    if backend == "vector":
-        from explorer import vector
+    limits = Limits(time_limit, memory_limit, progress)
+    with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
+        program = load(source_or_program, consts)
+        if backend == "vector":
+            from explorer import vector
 
-        return vector.check(program, invariants=invariants, deadlock=deadlock,
-                            max_depth=max_depth, max_states=max_states, time_limit=time_limit,
-                            memory_limit=memory_limit, fingerprint=fingerprint,
-                            symmetry=symmetry, simulate=simulate, seed=seed, depth=depth,
-                            coverage=coverage, workers=workers, initial=initial,
-                            progress=progress)  # fmt: skip
-    if backend != "tuple":
-        raise UsageError(f"unknown back end {backend!r} (tuple or vector)")
-    search = make_search(program, invariants=invariants, deadlock=deadlock,
-                         time_limit=time_limit, memory_limit=memory_limit, progress=progress,
-                         symmetry=symmetry and simulate is None, coverage=coverage,
-                         bounds={"max-depth": max_depth, "max-states": max_states,
-                                 "simulate": simulate, "depth": depth})  # fmt: skip
-    states, result = search.initial_states(initial)
-    if result is None:
+            return vector.check(program, invariants=invariants, deadlock=deadlock,
+                                max_depth=max_depth, max_states=max_states,
+                                time_limit=time_limit, memory_limit=memory_limit,
+                                fingerprint=fingerprint, symmetry=symmetry, simulate=simulate,
+                                seed=seed, depth=depth, coverage=coverage, workers=workers,
+                                initial=initial, progress=progress)  # fmt: skip
+        if backend != "tuple":
+            raise UsageError(f"unknown back end {backend!r} (tuple or vector)")
+        search = make_search(program, invariants=invariants, deadlock=deadlock,
+                             symmetry=symmetry and simulate is None, coverage=coverage,
+                             bounds={"max-depth": max_depth, "max-states": max_states,
+                                     "simulate": simulate, "depth": depth,
+                                     "time-limit": time_limit, "memory-limit": memory_limit},
+                             limits=limits)  # fmt: skip
         if simulate is not None:
-            result = run_simulation(search, states, simulate, seed, depth)
+            result = run_simulation(search, initial, simulate, seed, depth)
         else:
-            result = bfs(search, states, fingerprint=fingerprint, max_depth=max_depth,
+            result = bfs(search, initial, fingerprint=fingerprint, max_depth=max_depth,
                          max_states=max_states)  # fmt: skip
     if workers != 1:
         result.warnings.append("the tuple back end runs one worker")

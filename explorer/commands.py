@@ -59,8 +59,8 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
     """Flags that pick how states are explored, shared by check and test."""
     p.add_argument("--backend", choices=BACKENDS, default="tuple",
                    help="tuple: one state at a time; vector: numpy, a BFS level at a time")
-    p.add_argument("--workers", type=positive, default=1, metavar="N",
-                   help="processes sharing each BFS level (default 1)")
+    p.add_argument("--workers", type=positive, default=None, metavar="N",
+                   help="processes sharing each BFS level (default: all cores)")
     p.add_argument("--time-limit", type=positive_real, metavar="S",
                    help="stop after S seconds (INCOMPLETE, exit 3)")
 
