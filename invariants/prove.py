@@ -243,7 +243,8 @@ class _Prover:
     def _init_error(self, model: z3.ModelRef, step: StepEnc) -> tuple[ir.Program, Violation]:
         prog = self._concrete(model)
         err = traces.first_error(model, step.errors)
-        return prog, traces.error_violation((), prog, err, step, traces.param_values(model, step))
+        # as the explorer reports an initial state that errs: no trace
+        return prog, Violation(err.kind, None, err.message, err.loc, ())
 
     def _step_cti(
         self, model: z3.ModelRef, pre: State, step: StepEnc, goal: ir.Invariant
