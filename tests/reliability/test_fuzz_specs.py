@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ CORPUS = {p.name: p.read_text(encoding="utf-8")
           for p in sorted((ROOT / "spec" / "models").glob("*.mms"))
           + sorted((ROOT / "tests" / "specs").glob("*.mms"))}  # fmt: skip
 
-FAST = settings(max_examples=100, deadline=None, derandomize=True,
+FAST = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))  # fmt: skip
 LONG = settings(max_examples=4000, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -47,6 +48,7 @@ def num_text(n: int) -> str:
     return str(n) if n >= 0 else f"({n})"
 
 
+@cache  # strategies are values: build each once
 def int_expr(depth: int = 3) -> st.SearchStrategy[str]:
     leaf = st.one_of(NUMBERS.map(num_text), st.sampled_from(INT_VARS + ("m[1]", "m[2]", "N")))
     if depth == 0:
@@ -66,6 +68,7 @@ def int_expr(depth: int = 3) -> st.SearchStrategy[str]:
     )  # fmt: skip
 
 
+@cache
 def bool_expr(depth: int = 3) -> st.SearchStrategy[str]:
     leaf = st.sampled_from(BOOL_VARS + ("true", "false", "done(p[1])", "at(p[2], l2)",
                                         "locked(mu)", "held(mu)", "B"))  # fmt: skip
@@ -85,10 +88,12 @@ def bool_expr(depth: int = 3) -> st.SearchStrategy[str]:
     )  # fmt: skip
 
 
+@cache
 def lvalue() -> st.SearchStrategy[str]:
     return st.sampled_from(INT_VARS + ("m[1]", "m[2]", "m[self]"))
 
 
+@cache
 def statement(depth: int = 2) -> st.SearchStrategy[str]:
     simple = st.one_of(
         st.tuples(lvalue(), int_expr(2)).map(lambda t: f"{t[0]} := {t[1]}"),
@@ -109,6 +114,7 @@ def statement(depth: int = 2) -> st.SearchStrategy[str]:
     )  # fmt: skip
 
 
+@cache
 def declaration() -> st.SearchStrategy[str]:
     body = st.lists(statement(), min_size=1, max_size=3).map("\n    ".join)
     updates = st.lists(st.tuples(lvalue(), int_expr(2)).map(lambda t: f"  {t[0]}' = {t[1]}"),
