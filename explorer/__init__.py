@@ -78,6 +78,6 @@ def check(
         else:
             result = bfs(search, initial, fingerprint=fingerprint, max_depth=max_depth,
                          max_states=max_states)  # fmt: skip
-    if workers != 1:
+    if workers is not None and workers != 1:
         result.warnings.append("the tuple back end runs one worker")
     return result

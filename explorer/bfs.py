@@ -13,7 +13,7 @@ such a find the rest of level d is still expanded (storing nothing) to look for 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from explorer.coverage import Coverage
 from explorer.limits import Limits
@@ -116,20 +116,11 @@ class Search:
         return Violation(err.kind, None, err.message, err.loc, tuple(steps),
                          self.model.failed_step(edge))  # fmt: skip
 
-    def initial_states(self, initial: Iterable[State] | None = None
-                       ) -> tuple[list[State], Result | None]:  # fmt: skip
-        """The states to start from (`initial`, or the spec's), and the result already
-        reached if computing them failed."""
-        if initial is not None:
-            states = [tuple(s) for s in initial]
-        else:
-            try:
-                states = self.model.init_states()
-            except EvalError as e:
-                return [], self.result(VIOLATED, self.init_error(e))
-        if not states:
-            self.warnings.append("the spec has no initial state")
-        return states, None
+    def initial(self, initial: Iterable[State] | None = None) -> Iterator[State]:
+        """The states to start from: `initial`, or the spec's, generated lazily."""
+        if initial is None:
+            return self.model.iter_init()
+        return (tuple(s) for s in initial)
 
     def init_error(self, err: EvalError) -> Violation:
         return Violation(err.kind, None, err.message, err.loc, ())
@@ -150,10 +141,12 @@ def make_search(program: Program, *, invariants: Iterable[str] | None = None,
                 memory_limit: float | None = None,
                 progress: Callable[[Stats], None] | None = None, symmetry: bool = True,
                 coverage: bool = False, backend: str = "tuple",
-                bounds: dict[str, float | None] | None = None) -> Search:  # fmt: skip
+                bounds: dict[str, float | None] | None = None,
+                limits: Limits | None = None) -> Search:  # fmt: skip
     """A Search over the compiled `program` (what every back end's check starts with):
     checks that bounds are not negative (`bounds` names other ones, as the CLI spells
-    them) and that every chosen invariant exists."""
+    them) and that every chosen invariant exists. `limits`, if given, replaces the
+    Limits made of time_limit, memory_limit and progress."""
     named = {"time-limit": time_limit, "memory-limit": memory_limit, **(bounds or {})}
     for name, value in named.items():
         if value is not None and value < 0:
@@ -168,29 +161,32 @@ def make_search(program: Program, *, invariants: Iterable[str] | None = None,
             have = ", ".join(by_name) or "none"
             raise UsageError(f"unknown invariant {unknown[0]!r} (the spec has: {have})")
         chosen = [by_name[n] for n in names]
-    return Search(model, chosen, deadlock, Limits(time_limit, memory_limit, progress),
+    limits = limits or Limits(time_limit, memory_limit, progress)
+    return Search(model, chosen, deadlock, limits,
                   canon=canonicalizer(program) if symmetry else None,
                   coverage=Coverage(model) if coverage else None, backend=backend)  # fmt: skip
 
 
-def bfs(search: Search, initial: list[State], *, fingerprint: bool = False,
+def bfs(search: Search, initial: Iterable[State] | None = None, *, fingerprint: bool = False,
         max_depth: int | None = None, max_states: int | None = None) -> Result:  # fmt: skip
-    """Exhaustive breadth-first search from `initial` (real states, in order)."""
+    """Exhaustive breadth-first search from `initial` (real states, in order; by default
+    the spec's initial states)."""
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the search allocates millions of tuples and frees none: skip the scans
     try:
         with search.limits.catching_signals():
-            return _bfs(search, initial, fingerprint, max_depth, max_states)
+            return _bfs(search, search.initial(initial), fingerprint, max_depth, max_states)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int | None,
+def _bfs(search: Search, initial: Iterator[State], fingerprint: bool, max_depth: int | None,
          max_states: int | None) -> Result:  # fmt: skip
     model, stats, limits, canon, cov = (search.model, search.stats, search.limits,
                                         search.canon, search.coverage)  # fmt: skip
-    store = Store(fingerprint)
+    fp = model.fingerprint if fingerprint else None
+    store = Store(fp)
     seen, seen_add = store.seen, store.seen.add
     parents_append, edges_append = store.parents.append, store.edges.append
     successors = model.successors
@@ -207,23 +203,40 @@ def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int
 
     def trace_to(sid: int) -> list[Step]:
         root, edges = store.path(sid)
-        return search.trace(initial[root], edges)
+        return search.trace(roots[root], edges)
 
-    # level 0: the initial states
+    # level 0: the initial states, generated while the limits are polled
+    roots: list[State] = []  # the real initial states, by index (parent links name them)
     level: list[State] = []
-    for i, s in enumerate(initial):
-        stats.generated += 1
-        t = canon(s) if canon else s
-        if store.add(t, -1, i) < 0:
-            continue
-        level.append(t)
-        if not search.state_ok(s):
-            return finish(VIOLATED, search.state_violation(trace_to(len(store) - 1)))
+    reason = limits.poll(stats)  # a signal may have come while the spec was loading
+    if reason:
+        return finish(INCOMPLETE, None, reason)
+    polls = POLL_EVERY
+    try:
+        for s in initial:
+            polls -= 1
+            if not polls:
+                polls = POLL_EVERY
+                stats.distinct = len(store)
+                reason = limits.poll(stats)
+                if reason:
+                    return finish(INCOMPLETE, None, reason, len(level))
+            roots.append(s)
+            stats.generated += 1
+            t = canon(s) if canon else s
+            if store.add(t, -1, len(roots) - 1) < 0:
+                continue
+            level.append(t)
+            if not search.state_ok(s):
+                return finish(VIOLATED, search.state_violation(trace_to(len(store) - 1)))
+    except EvalError as e:
+        return finish(VIOLATED, search.init_error(e))
+    if not roots:
+        search.warnings.append("the spec has no initial state")
     depth = 0
     first = 0  # id of the level's first state
     stats.depth = 0
     truncated = False
-    polls = POLL_EVERY
     while level:
         at_bound = max_depth is not None and depth >= max_depth
         pending: Violation | None = None
@@ -260,7 +273,7 @@ def _bfs(search: Search, initial: list[State], fingerprint: bool, max_depth: int
             for e, t in succ:
                 if canon is not None:
                     t = canon(t)
-                k = hash(t) if fingerprint else t
+                k = fp(t) if fp is not None else t
                 n = len(seen)
                 seen_add(k)  # one hash per successor: a set that did not grow had it
                 if len(seen) == n:

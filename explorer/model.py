@@ -8,10 +8,10 @@ varies slowest). Back ends store an edge number per state as its parent link and
 rebuild traces by re-executing edges from an initial state (`Model.replay`).
 
 What the generated module provides (and the Model wraps):
-  init_states() -> list of states: every initial state, in the order of the init
-      choices (duplicates possible). The init action's updates are applied in order to
-      a zeroed state, each reading the state built so far; its guard and checks are then
-      evaluated on the built state.
+  iter_init() -> iterator of states: every initial state, in the order of the init
+      choices (duplicates possible); Model.init_states() lists them. The init action's
+      updates are applied in order to a zeroed state, each reading the state built so
+      far; its guard and checks are then evaluated on the built state.
   successors(s) -> list of (edge, state): every enabled edge of s with its successor,
       in edge order. Raises spec.translate.EvalError on the first check failure or
       runtime error; `first_error` then finds the edge that raised.
@@ -20,11 +20,13 @@ What the generated module provides (and the Model wraps):
       invariants_ok(s): all of them at once.
   terminal(s): Program.terminal holds (False if the program has none).
   all_done(s): the program has processes and every instance is at Done.
+  fingerprint(s): a 64-bit hash of s (CPython's tuple hash, with slots that may hold
+      -1 shifted first, since hash(-1) == hash(-2)).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from explorer.result import FailedStep, Step
@@ -84,13 +86,14 @@ class Model:
     program: Program
     source: str  # the generated Python module
     groups: tuple[EdgeGroup, ...]
-    init_states: Callable[[], list[State]]
+    iter_init: Callable[[], Iterator[State]]
     successors: Callable[[State], list[tuple[int, State]]]
     _steps: tuple[Callable[..., State | None], ...]
     invariants: tuple[tuple[Invariant, Callable[[State], object]], ...]
     terminal: Callable[[State], bool]
     all_done: Callable[[State], bool]
     invariants_ok: Callable[[State], object]  # all of Program.invariants hold
+    fingerprint: Callable[[State], int]  # 64-bit hash of a state, no systematic collisions
 
     @property
     def n_slots(self) -> int:
@@ -99,6 +102,9 @@ class Model:
     @property
     def n_edges(self) -> int:
         return self.groups[-1].base + self.groups[-1].count if self.groups else 0
+
+    def init_states(self) -> list[State]:
+        return list(self.iter_init())
 
     # --- edges
     def group_of(self, edge: int) -> EdgeGroup:

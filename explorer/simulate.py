@@ -6,6 +6,7 @@ that finds nothing proves nothing: the verdict is then INCOMPLETE, reason "simul
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
 from explorer.bfs import POLL_EVERY, Search
 from explorer.model import EvalError, State
@@ -14,10 +15,15 @@ from explorer.result import INCOMPLETE, VIOLATED, Result
 DEFAULT_DEPTH = 100
 
 
-def simulate(search: Search, initial: list[State], walks: int, seed: int | None = None,
-             depth: int | None = None) -> Result:  # fmt: skip
+def simulate(search: Search, initial: Iterable[State] | None, walks: int,
+             seed: int | None = None, depth: int | None = None) -> Result:  # fmt: skip
+    """N random walks from `initial` (by default the spec's initial states)."""
     with search.limits.catching_signals():
-        return _simulate(search, initial, walks, seed, DEFAULT_DEPTH if depth is None else depth)
+        try:
+            states = list(search.initial(initial))
+        except EvalError as e:
+            return search.result(VIOLATED, search.init_error(e))
+        return _simulate(search, states, walks, seed, DEFAULT_DEPTH if depth is None else depth)
 
 
 def _simulate(search: Search, initial: list[State], walks: int, seed: int | None,
@@ -38,7 +44,7 @@ def _simulate(search: Search, initial: list[State], walks: int, seed: int | None
         state = initial[root]
         edges: list[int] = []
         stats.generated += 1
-        seen.add(hash(state))
+        seen.add(model.fingerprint(state))
         if not search.state_ok(state):
             return finish(VIOLATED, search.state_violation(model.replay(state, [])))
         for _ in range(depth):
@@ -64,7 +70,7 @@ def _simulate(search: Search, initial: list[State], walks: int, seed: int | None
             stats.generated += len(succ)
             edge, state = rng.choice(succ)
             edges.append(edge)
-            seen.add(hash(state))
+            seen.add(model.fingerprint(state))
             stats.depth = max(stats.depth, len(edges))
             if not search.state_ok(state):
                 steps = model.replay(initial[root], edges)

@@ -8,8 +8,8 @@ twice.
 
 Exact mode keeps the states themselves in a set (a tuple of n small ints: about
 56 + 8n bytes plus ~30 bytes of set slot). Fingerprint mode keeps only the 64-bit hash
-of each state: a Python int in a set, about 32 bytes for the int plus ~30 for the
-slot. Both keep 16 bytes of parent link per state (two int64 arrays). Two distinct
+of each state (Model.fingerprint): a Python int in a set, about 32 bytes for the int
+plus ~30 for the slot. Both keep 16 bytes of parent link per state (two int64 arrays). Two distinct
 states with the same fingerprint make the search skip one of them silently; the
 collision probability is estimated as TLC does (see `collision_probability`).
 """
@@ -17,10 +17,12 @@ collision probability is estimated as TLC does (see `collision_probability`).
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 
 
 class Store:
-    def __init__(self, fingerprint: bool = False) -> None:
+    def __init__(self, fingerprint: Callable[[tuple[int, ...]], int] | None = None) -> None:
+        """Exact mode, or fingerprint mode with the model's fingerprint function."""
         self.fingerprint = fingerprint
         self.seen: set = set()  # states, or their 64-bit fingerprints
         self.parents = array("q")
@@ -30,11 +32,11 @@ class Store:
         return len(self.parents)
 
     def key(self, state: tuple[int, ...]) -> object:
-        return hash(state) if self.fingerprint else state
+        return self.fingerprint(state) if self.fingerprint else state
 
     def add(self, state: tuple[int, ...], parent: int, edge: int) -> int:
         """The new id of `state`, or -1 if it was seen before."""
-        k = hash(state) if self.fingerprint else state
+        k = self.fingerprint(state) if self.fingerprint else state
         if k in self.seen:
             return -1
         self.seen.add(k)

@@ -42,9 +42,9 @@ __all__ = ["EvalError", "compile_expr", "compile_model", "to_python_source"]
 
 UNROLL_EDGES = 16  # unroll an action whose parameters have at most this many values
 UNROLL_QUANT = 8  # unroll a quantifier over at most this many values
-MAX_ENUM = 10**7  # values one action's parameters, the initial choices or a quantifier may take
+MAX_ENUM = 10**7  # values one action's parameters or a quantifier may take
 
-_BUILTINS = {"range": range, "min": min, "max": max, "all": all, "any": any, "sum": sum,
+_BUILTINS = {"hash": hash, "range": range, "min": min, "max": max, "all": all, "any": any, "sum": sum,
              "tuple": tuple, "list": list}  # fmt: skip
 
 Bounds = tuple[int, int] | None
@@ -578,17 +578,12 @@ class _Translator:
         return lines + self.body(a, env, "    ", lambda t: f"return {t}")
 
     def init_fn(self) -> list[str]:
-        """`init_states()`: the init action's updates applied in order to a zeroed state."""
+        """`iter_init()`: generates the initial states, the init action's updates applied
+        in order to a zeroed state (a generator, so a search can stop while it runs)."""
         a = self.p.init
         self.where = a.loc
-        n = 1
-        for p in a.params:
-            n *= max(const_int(p.type.hi) - const_int(p.type.lo) + 1, 0)
-        if n > MAX_ENUM:
-            raise SpecError(a.loc, f"the initial choices take {n} values; at most {MAX_ENUM} "
-                            "can be enumerated")  # fmt: skip
         n = len(self.p.slots)
-        lines = ["def init_states():", "    out = []"]
+        lines = ["def iter_init():"]
         env: Env = {}
         ind = "    "
         for i, p in enumerate(a.params):
@@ -626,17 +621,27 @@ class _Translator:
                     lines.append(f"{inner}s[{slot}] = {code}")
         guard = self.ex(a.guard, env)
         if guard not in ("1", "True"):
-            lines.append(f"{ind}if not {guard}: continue" if a.params else f"{ind}if not {guard}: return out")
+            lines.append(f"{ind}if not {guard}: {'continue' if a.params else 'return'}")
         for chk in a.checks:
             k = self.error(chk.kind, chk.loc, chk.message)
             lines.append(f"{ind}if not {self.ex(chk.cond, env)}: _fail({k})")
-        lines.append(f"{ind}out.append(tuple(s))")
-        lines.append("    return out")
+        lines.append(f"{ind}yield tuple(s)")
         return lines
 
     def pred_fn(self, name: str, e: Expr | None, comment: str) -> list[str]:
         code = "False" if e is None else self.ex(e, {})
         return [f"def {name}(s):", f"    # {comment}", f"    return {code}"]
+
+    def fingerprint_fn(self) -> list[str]:
+        """`fingerprint(s)`: a 64-bit hash of the state. CPython hashes -1 like -2, so
+        slots that may hold -1 are shifted to non-negative values first."""
+        shifted = [k for k, sl in enumerate(self.p.slots) if sl.lo <= -1 <= sl.hi]
+        if not shifted:
+            return ["def fingerprint(s):", "    return hash(s)"]
+        items = [f"s[{k}] - {self.p.slots[k].lo}" if k in shifted else f"s[{k}]"
+                 for k in range(len(self.p.slots))]  # fmt: skip
+        return ["def fingerprint(s):", "    # slots that may be -1 shifted: hash(-1) == hash(-2)",
+                f"    return hash(({', '.join(items)},))"]  # fmt: skip
 
     def all_done_fn(self) -> list[str]:
         tests = [f"s[{slot}] == {p.done}" for p, _, slot in self.p.process_instances()]
@@ -665,6 +670,7 @@ class _Translator:
         self.where = Loc(self.p.file, 1, 1)  # the IR keeps no place for `terminal`
         body += self.pred_fn("terminal", self.p.terminal, "terminal states") + [""]
         body += self.all_done_fn() + [""]
+        body += self.fingerprint_fn() + [""]
         # the error table, for the reader (the module receives it as _E)
         table = ["# errors:"]
         for k, (kind, loc, msg) in enumerate(self.errors):
@@ -724,11 +730,12 @@ def compile_model(program: Program) -> Model:
         program=program,
         source=source,
         groups=groups,
-        init_states=ns["init_states"],
+        iter_init=ns["iter_init"],
         successors=ns["successors"],
         _steps=tuple(ns[f"st_{i}"] for i in range(len(groups))),
         invariants=tuple((inv, ns[f"inv_{j}"]) for j, inv in enumerate(program.invariants)),
         invariants_ok=ns["invariants_ok"],
+        fingerprint=ns["fingerprint"],
         terminal=ns["terminal"],
         all_done=ns["all_done"],
     )

@@ -46,9 +46,13 @@ def test_time_limit_on_a_huge_space():
 
 
 def test_memory_limit():
-    r = explorer.check(EXPLODE, memory_limit=0.001)  # 1 MiB: below any Python process
+    from explorer.limits import GIB, rss_bytes
+
+    limit = (rss_bytes() + (20 << 20)) / GIB  # 20 MiB more than now
+    r = explorer.check(EXPLODE, memory_limit=limit)
     assert r.verdict == INCOMPLETE and r.reason.startswith("memory limit")
-    assert r.stats.distinct > 0
+    assert r.stats.distinct > 10_000
+    assert explorer.check(EXPLODE, memory_limit=0.001).stats.distinct == 0  # stops at once
 
 
 def test_simulation_never_holds():

@@ -178,8 +178,8 @@ HOSTILE = ['__import__', 'x"); import os; os.system("echo pwned") #', "a\nimport
            "__builtins__", "s", "t", "out", "\x00\r\x0b'''", "exec(open('/etc/passwd'))"]
 
 ALLOWED_NAMES = re.compile(
-    r"^(s|t|pc|out|p\d+|q\d+|_t\d+|_v\d+|_fail|_div|_mod|a_\d+|st_\d+|inv_\d+|invariants_ok|init_states|"
-    r"successors|terminal|all_done|range|min|max|all|any|sum|tuple|list)$"
+    r"^(s|t|pc|out|p\d+|q\d+|_t\d+|_v\d+|_fail|_div|_mod|a_\d+|st_\d+|inv_\d+|invariants_ok|iter_init|"
+    r"successors|terminal|all_done|fingerprint|hash|range|min|max|all|any|sum|tuple|list)$"
 )
 
 
@@ -221,7 +221,7 @@ def test_hostile_program_runs_with_restricted_builtins():
     p = hostile_program()
     model = compile_model(p)
     builtins = model.successors.__globals__["__builtins__"]
-    assert set(builtins) <= {"range", "min", "max", "all", "any", "sum", "tuple", "list"}
+    assert set(builtins) <= {"hash", "range", "min", "max", "all", "any", "sum", "tuple", "list"}
     r = explorer.check(p, deadlock=False)
     assert r.verdict == "holds"
     assert r.stats.distinct == 2**13  # five bools and four 2-element bool arrays
