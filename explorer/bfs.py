@@ -208,7 +208,12 @@ def _bfs(search: Search, initial: Iterator[State], fingerprint: bool, max_depth:
     # level 0: the initial states, generated while the limits are polled
     roots: list[State] = []  # the real initial states, by index (parent links name them)
     level: list[State] = []
-    reason = limits.poll(stats)  # a signal may have come while the spec was loading
+
+    def poll() -> str | None:
+        stats.distinct = len(store)
+        return limits.poll(stats)
+
+    reason = poll()  # a signal may have come while the spec was loading
     if reason:
         return finish(INCOMPLETE, None, reason)
     polls = POLL_EVERY
@@ -217,8 +222,7 @@ def _bfs(search: Search, initial: Iterator[State], fingerprint: bool, max_depth:
             polls -= 1
             if not polls:
                 polls = POLL_EVERY
-                stats.distinct = len(store)
-                reason = limits.poll(stats)
+                reason = poll()
                 if reason:
                     return finish(INCOMPLETE, None, reason, len(level))
             roots.append(s)
@@ -245,8 +249,7 @@ def _bfs(search: Search, initial: Iterator[State], fingerprint: bool, max_depth:
             polls -= 1
             if not polls:
                 polls = POLL_EVERY
-                stats.distinct = len(store)
-                reason = limits.poll(stats)
+                reason = poll()
                 if reason:
                     if pending is not None:
                         return finish(VIOLATED, pending)
