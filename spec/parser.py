@@ -91,13 +91,6 @@ class _Current:
     errors: list[SpecError] = []
 
 
-def _check_name(tok: Token) -> None:
-    if tok.value.startswith("__"):
-        name = tok.value.rstrip(": \t")
-        loc = Loc(_Current.file, tok.line, tok.column)
-        _Current.errors.append(SpecError(loc, f"names starting with '__' are reserved: '{name}'"))
-
-
 @cache
 def _lark() -> Lark:
     return Lark(
@@ -208,9 +201,6 @@ def parse(text: str, filename: str) -> ast.Module:
                 syntax.append(SpecError(_loc(filename, deep.meta),
                                         f"nested more than {MAX_NESTING} levels deep"))
                 break
-            for tok in tree.scan_values(lambda v: isinstance(v, Token)):
-                if tok.type in ("IDENT", "LABEL"):
-                    _check_name(tok)
             module = _Builder().transform(tree)
             break
         except UnexpectedInput as e:

@@ -89,8 +89,8 @@ def test_mlock_race_is_the_one_in_the_thread():
         ("reclaim", "try_to_unmap_one"),
         ("reclaim", "down_read_trylock"),
         ("exit_mmap", "munlock_vma_pages_range"),
-        ("exit_mmap", "munlock_pagevec_fill"),
-        ("exit_mmap", "munlock_pagevec"),
+        ("exit_mmap", "__munlock_pagevec_fill"),
+        ("exit_mmap", "__munlock_pagevec"),
         ("exit_mmap", "zap_pte_range"),
         ("reclaim", "mlock_vma_page"),
         ("reclaim", "unlock_page"),
@@ -110,10 +110,10 @@ def test_mlock_page_lock_does_not_save_the_last_mapper():
     and the page is freed PageMlocked. Phase 2 does run once reclaim has put the page
     back."""
     result = explorer.check(path("mlock_munlock"), {"FIXED": False, "VMAS": 1})
-    assert ("exit_mmap", "munlock_isolated_page") not in steps(result)
+    assert ("exit_mmap", "__munlock_isolated_page") not in steps(result)
     assert steps(result)[-1] == ("reclaim", "putback_lru_page")
     fixed = explorer.check(path("mlock_munlock"), {"FIXED": True}, coverage=True)
-    phase2 = next(c for c in fixed.coverage if c.label == "munlock_isolated_page")
+    phase2 = next(c for c in fixed.coverage if c.label == "__munlock_isolated_page")
     assert phase2.taken > 0
 
 

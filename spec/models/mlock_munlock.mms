@@ -38,8 +38,8 @@
 #    after CPU1's unlock_page, but in v4.3 __munlock_isolate_lru_page fails for that
 #    page and __munlock_pagevec only drops its pin.
 #  - zap_pte_range drops the pte's page reference at once (the tlb batch is folded in).
-#  - Kernel names that start with "__" are written without the underscores (the
-#    language reserves them): munlock_pagevec is __munlock_pagevec.
+#  - Labels carry the kernel's names, underscores included; phase 2 of __munlock_pagevec
+#    is the label __munlock_isolated_page.
 
 spec MlockMunlock
 
@@ -91,7 +91,7 @@ munlock_vma_pages_range:
   vm_locked[1] := false
 # __munlock_pagevec_fill: "this briefly takes pte lock" (Vlastimil) to find the page
 # mapped in the vma and get a reference for the pagevec
-munlock_pagevec_fill:
+__munlock_pagevec_fill:
   spin_lock(ptl[1])
   if pte[1] {
     get_page(page)
@@ -102,12 +102,12 @@ munlock_pagevec_fill:
 # lock held ("The key problem", Vlastimil): TestClearPageMlocked, then
 # __munlock_isolate_lru_page, which fails for a page reclaim has isolated
 # (__munlock_isolation_failed): then no phase 2, only the pin is released.
-munlock_pagevec:
+__munlock_pagevec:
   if pinned {
     if page.mlocked and page.lru {
       page.mlocked := false
       page.lru := false
-      goto munlock_isolated_page
+      goto __munlock_isolated_page
     }
     page.mlocked := false
     put_page(page)
@@ -118,7 +118,7 @@ munlock_pagevec:
 # (__putback_lru_fast_prepare, or __munlock_isolated_page if PG_mlocked was set again: its
 # try_to_munlock can only set PG_mlocked, so it changes nothing here), unlock_page, and
 # drop the pin.
-munlock_isolated_page:
+__munlock_isolated_page:
   lock_page(page)
   page.lru := true
   unlock_page(page)

@@ -154,14 +154,6 @@ CASES = [
         "invariant I: trylock(l)",
     ),
     (
-        "dunder name",
-        "var __import__ : bool = true\n",
-        1,
-        5,
-        "names starting with '__' are reserved",
-        "var __import__ : bool = true",
-    ),
-    (
         "keyword as a name",
         "var count : 0..3 = 0\n",
         1,
