@@ -132,6 +132,8 @@ class Env:
         for s in d.steps:
             if s.label in labels:
                 self.error(s.loc, f"duplicate label '{s.label}' in process {d.name}")
+            elif s.label == "Done":
+                self.error(s.loc, "'Done' is the end of every process, not a label")
             labels.append(s.label)
         p = ProcInfo(d, tuple(labels))
         if not self._declare(d.name, p, d.loc):

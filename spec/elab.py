@@ -30,6 +30,7 @@ from spec.types import (
     BoolT,
     EnumT,
     ErrT,
+    HolderT,
     IntT,
     LockT,
     MapT,
@@ -78,7 +79,7 @@ class LValue:
 
 
 ERR = Val(ErrT(), expr=ir.Const(0))
-BUILTINS = ("done", "at", "locked", "held", "min", "max", "card", "trylock", "cas", "test_and_set")
+BUILTINS = ("done", "at", "locked", "held", "holder", "min", "max", "card", "trylock", "cas", "test_and_set")
 
 
 def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
@@ -499,6 +500,8 @@ class Elab:
     def equal(self, a: Val, b: Val, loc: Loc) -> ir.Expr:
         if isinstance(a.type, ErrT) or isinstance(b.type, ErrT):
             return f.TRUE
+        if isinstance(a.type, HolderT) != isinstance(b.type, HolderT):
+            return self.held_by(a, b, loc) if isinstance(a.type, HolderT) else self.held_by(b, a, loc)
         t = unify(a.type, b.type)
         if t is None:
             self.mismatch(a.type, b.type, loc)
@@ -506,9 +509,30 @@ class Elab:
         self.check_symmetric_literal(a, b, loc)
         return self.eq_val(a, b, t, loc)
 
+    def held_by(self, h: Val, p: Val, loc: Loc) -> ir.Expr:
+        """`holder(l) == p`: p is a process, an instance `fault[i]`, `self` in a process
+        set (this instance), or a whole set `fault` (any of its instances)."""
+        this = self.proc
+        if this is not None and this.index is not None and p.expr == ir.Param("self"):
+            return f.binary("==", h.expr, self.me())
+        if not isinstance(p.type, ProcT):
+            self.error(loc, f"a lock's holder is compared with a process, not {p.type}")
+            return f.TRUE
+        proc = p.process
+        first = f.const(proc.first_holder)
+        if proc.index is None:
+            return f.binary("==", h.expr, first)
+        lo, hi = bounds(proc.index)
+        if p.instance is not None:
+            return f.binary("==", h.expr, f.binary("+", p.instance, f.binary("-", first, lo)))
+        last = f.binary("+", first, f.binary("-", hi, lo))
+        return f.conj((f.binary("<=", first, h.expr), f.binary("<=", h.expr, last)))
+
     def mismatch(self, a: Type, b: Type, loc: Loc) -> None:
         if isinstance(a, EnumT) and isinstance(b, EnumT):
             self.error(loc, f"a value of enum {b} compared with enum {a}")
+        elif {type(a), type(b)} == {LockT, ProcT}:
+            self.error(loc, f"type mismatch: {a} and {b} (compare holder(l) with a process)")
         else:
             self.error(loc, f"type mismatch: {a} and {b}")
 
@@ -800,6 +824,12 @@ class Elab:
             return self.error(e.loc, "held() is only defined inside a process")
         x = self.lock_val(e.args[0], scope)
         return Val(BoolT(), expr=f.binary("==", x, self.me())) if x is not None else ERR
+
+    def b_holder(self, e: ast.Call, scope: dict) -> Val:
+        if not self.arity(e, 1):
+            return ERR
+        x = self.lock_val(e.args[0], scope)
+        return Val(HolderT(), expr=x) if x is not None else ERR
 
     def b_min(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 2):

@@ -231,15 +231,16 @@ class Exec:
         if self.proc is None or self.next_pc is None:
             self.error(s.loc, "goto is only allowed in a process step")
             return
-        if s.label not in self.proc.labels:
+        labels = self.proc.labels + ("Done",)  # `goto Done` ends the process
+        if s.label not in labels:
             self.error(
                 s.loc,
                 f"goto to unknown label '{s.label}' (labels of {self.proc.name}: "
-                f"{', '.join(self.proc.labels)})",
+                f"{', '.join(labels)})",
             )
             return
         eff = self.eff()
-        self.next_pc = f.ite(eff, ir.Const(self.proc.labels.index(s.label)), self.next_pc)
+        self.next_pc = f.ite(eff, ir.Const(labels.index(s.label)), self.next_pc)
         self.jumped = f.disj((self.jumped, eff))
 
     def s_If(self, s: ast.If, scope: dict) -> None:

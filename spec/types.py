@@ -90,6 +90,14 @@ class ProcT:
 
 
 @dataclass(frozen=True)
+class HolderT:
+    """`holder(l)`: who holds a lock, compared with processes (instances)."""
+
+    def __str__(self) -> str:
+        return "holder"
+
+
+@dataclass(frozen=True)
 class ErrT:
     """The type of an expression that already had an error: compatible with anything."""
 
@@ -97,7 +105,7 @@ class ErrT:
         return "?"
 
 
-Type = BoolT | IntT | EnumT | LockT | RecordT | MapT | SetT | ProcT | ErrT
+Type = BoolT | IntT | EnumT | LockT | RecordT | MapT | SetT | ProcT | HolderT | ErrT
 SCALARS = (BoolT, IntT, EnumT, LockT)
 
 
@@ -151,7 +159,7 @@ def unify(a: Type, b: Type) -> Type | None:
             return a if a.elem is not None else b
         elem = unify(a.elem, b.elem)
         return SetT(elem) if elem is not None else None
-    if type(a) is type(b) and isinstance(a, BoolT | LockT):
+    if type(a) is type(b) and isinstance(a, BoolT | LockT | HolderT):
         return a
     if isinstance(a, ProcT) and isinstance(b, ProcT) and a.process == b.process:
         return a

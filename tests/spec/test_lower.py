@@ -11,6 +11,7 @@ import pytest
 import explorer
 import spec
 from spec import ir
+from spec.errors import SpecErrors
 from spec.ir_print import expr, update
 
 SPECS = Path(__file__).parent.parent / "specs"
@@ -198,6 +199,21 @@ def test_goto_fall_through_and_return_paths():
     )
     a = action(p, "p.a")
     assert shown(p, a) == ["x := if x != 0 then 2 else 1", "p.pc := if x == 0 then 2 else 1"]
+
+
+def test_goto_done_ends_the_process():
+    text = (
+        "var x : 0..3 = 0\nprocess p {\na: x := 1; if x == 1 then goto Done; x := 2\n"
+        "b: x := 3\n}\ninvariant I: x != 3\n"
+    )
+    p = spec.load(text)
+    assert shown(p, action(p, "p.a")) == ["x := 1", "p.pc := Done"]
+    r = explorer.check(text)
+    assert (r.verdict, r.stats.distinct) == ("holds", 2)
+    r = explorer.check(text.replace("x == 1", "x == 2"))
+    assert (r.verdict, r.violation.name, r.violation.length) == ("violated", "I", 2)
+    with pytest.raises(SpecErrors, match="'Done' is the end of every process, not a label"):
+        spec.load("process p {\nDone: skip\n}\n")
 
 
 def test_process_sets_and_locals():
