@@ -77,16 +77,23 @@ class _Bmc:
     def _run(self, depth: int) -> Result:
         enc, s = self.enc, self.solver
         s0, init_ok, self.init_step = enc.init("0")
+        self.states.append(s0)
+        # an initial state violating an invariant first, then one raising an error (no
+        # trace): the explorer checks each initial state as it builds them, and erring
+        # choices come last where their values leave a range
+        s.push()
+        s.add(init_ok)
+        v = self._bad_state(0, self._bad(s0))
+        s.pop()
+        if v is not None:
+            return self._result(VIOLATED, 0, v)
         s.push()
         s.add(self.init_step.error)
-        if self._check(0):  # as the explorer: an initial state that errs, no trace
+        if self._check(0):
             err = traces.first_error(s.model(), self.init_step.errors)
             return self._result(VIOLATED, 0, Violation(err.kind, None, err.message, err.loc, ()))
         s.pop()
         s.add(init_ok)
-        self.states.append(s0)
-        if (v := self._bad_state(0, self._bad(s0))) is not None:
-            return self._result(VIOLATED, 0, v)
         for k in range(1, depth + 1):
             prev = self.states[-1]
             steps = [enc.step(a, prev, enc.param_terms(a, str(k))) for a in self.program.actions]

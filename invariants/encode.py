@@ -508,10 +508,14 @@ class Encoder:
         sums (by induction on the bounds) that z3 cannot find by itself over symbolic
         bounds, and finds only by exponential case splits over concrete ones."""
         out: list[z3.BoolRef] = []
+        points: list[z3.ArithRef] = []
+        for k in post.points:  # an index is often written in several arrays
+            if not any(k.eq(q) for q in points):
+                points.append(k)
         for a in (t for t in self.sums if t.state is pre and t.quant.kind == "count"):
             size = z3.If(a.hi >= a.lo, a.hi - a.lo + 1, 0)
             out.append(z3.And(a.value >= 0, a.value <= size))
-            for k in post.points:  # one value of the range counts at most its own summand
+            for k in points:  # one value of the range counts at most its own summand
                 at_k = z3.And(a.lo <= k, k <= a.hi)
                 out.append(
                     z3.Implies(at_k, z3.And(a.body(k) <= a.value, a.value <= size - 1 + a.body(k)))
@@ -521,7 +525,7 @@ class Encoder:
                 same_bounds = z3.And(a.lo == b.lo, a.hi == b.hi)
                 everywhere = self._for_range(a, lambda i, a=a, b=b: a.body(i) == b.body(i))
                 out.append(z3.Implies(z3.And(same_bounds, everywhere), b.value == a.value))
-                for k in post.points:
+                for k in points:
                     elsewhere = self._for_range(
                         a, lambda i, a=a, b=b, k=k: z3.Or(i == k, a.body(i) == b.body(i))
                     )

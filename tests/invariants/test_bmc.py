@@ -123,16 +123,16 @@ def test_cli_bmc(capsys):
     assert "violation of length 5" in capsys.readouterr().out
 
 
-def test_an_initial_state_that_errs_is_reported_as_the_explorer_does():
+def test_initial_states_that_err_or_violate_are_reported_as_the_explorer_does():
     text = """
     var y : 0..9 in 0..9
     var x : 0..3 = y
-    invariant Small: x < 3
+    invariant Small: x < LIMIT
     """
-    v = bmc(text, depth=2).violation
-    e = explorer.check(text).violation
-    assert (
-        (v.kind, v.loc, v.trace, v.failed)
-        == (e.kind, e.loc, (), None)
-        == ("range", e.loc, (), None)
-    )
+    for limit, kind, states in ((3, "invariant", 1), (4, "range", 0)):
+        source = text.replace("LIMIT", str(limit))
+        v = bmc(source, depth=2).violation
+        e = explorer.check(source).violation
+        assert (
+            (v.kind, v.loc, len(v.trace)) == (e.kind, e.loc, len(e.trace)) == (kind, e.loc, states)
+        )
