@@ -127,8 +127,6 @@ def test_error_while_computing_initial_states(mm, spec_file, text, backend):
     assert "(computing the initial states)" in run.out
 
 
-@pytest.mark.xfail(strict=True, reason="open defect: BMC does not encode errors raised while "
-                   "computing the initial states; it answers 'no violation up to depth 1'")  # fmt: skip
 @pytest.mark.parametrize("text", sorted(INIT_ERRORS))
 def test_bmc_finds_errors_in_the_initial_states(spec_file, text):
     kind = INIT_ERRORS[text][0]
