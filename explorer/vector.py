@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.bfs import Search, make_search
-from explorer.model import State
+from explorer.model import EvalError, State
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
 from explorer.store import collision_probability
-from explorer.vector_actions import ActionCompiler, Instance, expand
+from explorer.vector_actions import ActionCompiler, Expansion, Instance, apply_instance
 from explorer.vector_expr import Columns, ExprCompiler, Frame, Unsupported, truth
+from explorer.vector_kernel import compile_kernels
 from explorer.vector_pack import Layout
 from explorer.vector_symmetry import BatchCanon
 from explorer.vector_visited import VisitedSet
@@ -59,6 +60,9 @@ class VectorModel:
             raise UsageError(f"the vector back end cannot check this spec: {e}") from None
         if len(self.instances) != search.model.n_edges:
             raise UsageError("the vector back end numbers edges differently from the model")
+        self.kernels = compile_kernels(program, self.layout, self.instances,
+                                       [inv.expr for inv, _ in search.invariants])
+        self.interpreted = [i for i in self.instances if i.k not in self.kernels.covered]
         self.pcs = [(slot, p.done) for p, _, slot in program.process_instances()]
         self.canon = BatchCanon(program) if search.canon is not None else None
 
@@ -73,7 +77,15 @@ class VectorModel:
         successors among themselves (the first discovery of each is kept)."""
         n = words.shape[1]
         columns = Columns(self.layout, words)
-        exp = expand(self.instances, self.layout, columns)
+        exp = Expansion(np.zeros(n, dtype=bool))
+        fused: list[tuple[int, np.ndarray, np.ndarray]] = []
+        redo = self.kernels.expand(words, exp.enabled, fused)
+        for k, rows, succ in fused:
+            exp.words.append(succ)
+            exp.rows.append(rows)
+            exp.inst.append(np.full(len(rows), k, dtype=np.int32))
+        for inst in self.interpreted + [self.instances[k] for k in redo]:
+            apply_instance(inst, self.layout, columns, exp)
         succ, rows, inst = exp.successors(self.layout.nwords)
         succ = self.canonical(succ)
         err_row = min((r for r, _, _ in exp.events), default=n)
@@ -92,6 +104,8 @@ class VectorModel:
     def bad_invariant(self, words: np.ndarray) -> np.ndarray:
         """Per state, whether some checked invariant fails (an error inside an invariant
         counts as failing: the tuple model reports the violation from its own check)."""
+        if self.kernels.bad_invariant is not None:
+            return self.kernels.bad_invariant(words)
         f = Frame(Columns(self.layout, words))
         bad = np.zeros(f.n, dtype=bool)
         for fn in self.invariants:
@@ -437,8 +451,12 @@ def check(program: ir.Program, *, invariants: Iterable[str] | None = None,
                          time_limit=time_limit, memory_limit=memory_limit, progress=progress,
                          symmetry=symmetry, backend="vector",
                          bounds={"max-depth": max_depth, "max-states": max_states})
-    states, result = search.initial_states(initial)
-    if result is not None:
-        return result
+    if initial is not None:
+        states = [tuple(s) for s in initial]
+    else:
+        try:
+            states = search.model.init_states()
+        except EvalError as e:
+            return search.result(VIOLATED, search.init_error(e))
     return vector_bfs(search, states, fingerprint=fingerprint, max_depth=max_depth,
                       max_states=max_states, workers=workers or default_workers())
