@@ -132,3 +132,10 @@ def test_accounting_alone_is_not_inductive():
     assert result.status == CTI
     failed = {(q.invariant, q.action) for q in result.queries if q.status == CTI}
     assert ("RefcountAccounted", "migrate.page_ref_unfreeze") in failed
+
+
+@pytest.mark.slow
+def test_accounting_is_inductive_for_any_number_of_ptes():
+    result = invariants.prove(SPEC, {"PTES": "?"}, invariants=ACCOUNTING, lemmas=LEMMAS)
+    assert result.status == PROVED
+    assert result.fallback is None
