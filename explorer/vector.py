@@ -156,8 +156,8 @@ def dedup(layout: Layout, words: np.ndarray, order: np.ndarray,
     first[1:] = sfp[1:] != sfp[:-1]
     starts = np.flatnonzero(first)
     if keep_words:  # equal fingerprints must have equal words, else sort by the words too
-        group_first = perm[starts[np.cumsum(first) - 1]]
-        if (np.take(words, perm, axis=1) != np.take(words, group_first, axis=1)).any():
+        dup = np.flatnonzero(~first)  # each repeat against the one before it suffices
+        if (np.take(words, perm[dup], axis=1) != np.take(words, perm[dup - 1], axis=1)).any():
             return _dedup_words(words, fps, order)
     least = np.minimum.reduceat(order[perm], starts) if len(starts) else order[:0]
     return np.take(words, perm[starts], axis=1), sfp[starts], least

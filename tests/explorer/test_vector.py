@@ -284,3 +284,18 @@ def test_big_specs_agree_on_their_violations_and_defaults(name):
     for consts in [{}] + cases:
         t, v = both(path, consts)
         assert_agree(t, v)
+
+
+def test_dedup_tells_apart_states_with_equal_fingerprints() -> None:
+    from explorer.vector import dedup
+
+    class Same:  # every state gets the same fingerprint
+        def fingerprints(self, words: np.ndarray) -> np.ndarray:
+            return np.zeros(words.shape[1], np.uint64)
+
+    words = np.array([[1, 2, 1, 3, 2], [0, 0, 0, 0, 0]], np.uint64)
+    order = np.array([4, 3, 2, 1, 0])
+    w, _, least = dedup(Same(), words, order, True)
+    assert sorted(zip(w[0].tolist(), least.tolist())) == [(1, 2), (2, 0), (3, 1)]
+    w, _, least = dedup(Same(), words, order, False)  # fingerprint mode: one state
+    assert (w.shape[1], least.tolist()) == (1, [0])
