@@ -109,7 +109,7 @@ def test_holder_of_a_symmetric_set():
 
 
 MUTEX = """
-const N = 2
+const N : 1..4 = 2
 lock l
 var x : 0..1 = 0
 process cpu[self in 1..N] {
@@ -138,6 +138,9 @@ def test_a_holder_lemma_makes_mutual_exclusion_inductive():
     with_lemma = invariants.prove(MUTEX, invariants=["Mutex"], lemmas=["Holder"])
     assert with_lemma.status == "proved" and len(with_lemma.queries) == 15
     assert explorer.check(MUTEX).stats.distinct == 16
+    # for every N in 1..4 at once: the holder's number is symbolic there
+    symbolic = invariants.prove(MUTEX, {"N": "?"}, invariants=["Mutex"], lemmas=["Holder"])
+    assert symbolic.status == "proved" and symbolic.fallback is None
 
 
 def test_prove_command_with_a_holder_lemma(run_cli):
