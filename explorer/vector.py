@@ -72,9 +72,11 @@ class VectorModel:
             return words
         return self.layout.pack(self.canon(self.layout.unpack(words)))
 
-    def expand(self, words: np.ndarray, deadlock: bool, keep_words: bool) -> Expanded:
+    def expand(self, words: np.ndarray, deadlock: bool, keep_words: bool,
+               invariants: bool = True) -> Expanded:
         """Apply every instance to a chunk of packed states and deduplicate the
-        successors among themselves (the first discovery of each is kept)."""
+        successors among themselves (the first discovery of each is kept). Without
+        `invariants` they are left to check on the new states only (Expanded.bad None)."""
         n = words.shape[1]
         columns = Columns(self.layout, words)
         exp = Expansion(np.zeros(n, dtype=bool))
@@ -98,7 +100,7 @@ class VectorModel:
         order = rows.astype(np.int64) * len(self.instances) + inst
         del rows, inst, columns  # the unpacked slots: let them go before sorting
         uwords, fps, order = dedup(self.layout, succ, order, keep_words)
-        bad = self.bad_invariant(uwords) if self.invariants else None
+        bad = self.bad_invariant(uwords) if self.invariants and invariants else None
         return Expanded(n, uwords, fps, order, bad, gen, err_row, dl_row)
 
     def bad_invariant(self, words: np.ndarray) -> np.ndarray:
@@ -130,7 +132,8 @@ class VectorModel:
 class Expanded:
     """A chunk of n states expanded. Its distinct successors, sorted by fingerprint:
     packed words, fingerprints, discovery order of the first discovery (parent row in
-    the chunk * edges + edge) and whether an invariant fails there; the number of
+    the chunk * edges + edge) and whether an invariant fails there (None: not checked,
+    see VectorBFS.bad_new); the number of
     successors of each row; the first row whose expansion raises an error and the first
     row that is a deadlock (n where there is none)."""
 
@@ -205,7 +208,9 @@ def local_chunks(vm: VectorModel, level: Level, chunk: int, deadlock: bool,
     """Expand a level chunk by chunk in this process."""
     c0 = 0
     for words in level.chunks(chunk):
-        yield c0, vm.expand(words, deadlock, keep_words)
+        # invariants later, on the states not yet visited: a forked worker checks them
+        # on all its distinct successors, in parallel with the others
+        yield c0, vm.expand(words, deadlock, keep_words, invariants=False)
         c0 += words.shape[1]
 
 
@@ -367,7 +372,7 @@ class VectorBFS:
                 return self.deadlock(c0 + dl_row)
             return err_row < limit or len(self.fresh(ex, keep)) > 0
         new = self.fresh(ex, keep)
-        bad = np.flatnonzero(ex.bad[new]) if ex.bad is not None else []
+        bad = np.flatnonzero(self.bad_new(ex, new))
         bad_at = int(bad[0]) if len(bad) else None
         room = None if self.max_states is None else self.max_states - len(self.visited)
         if room is not None and len(new) > room and (bad_at is None or bad_at >= room):
@@ -396,6 +401,14 @@ class VectorBFS:
                     self.trace_to(self.depth, c0 + limit)))
             return self.deadlock(c0 + limit)
         return False
+
+    def bad_new(self, ex: Expanded, new: np.ndarray) -> np.ndarray:
+        """For the states `new` of ex: whether an invariant fails there."""
+        if ex.bad is not None:
+            return ex.bad[new]
+        if not self.vm.invariants:
+            return np.zeros(len(new), dtype=bool)
+        return self.vm.bad_invariant(np.take(ex.words, new, axis=1))
 
     def deadlock(self, index: int) -> Result:
         trace = self.trace_to(self.depth, index)
