@@ -18,6 +18,7 @@ from pathlib import Path
 
 import spec
 from spec import ir
+from spec.errors import Loc
 from spec.translate import compile_model
 
 
@@ -25,6 +26,11 @@ def tla_name(name: str) -> str:
     """An IR name (fault.pc, page.count) as a TLA+ identifier."""
     return "v_" + re.sub(r"[^A-Za-z0-9]", "_", name)
 
+
+
+def _where(loc: Loc) -> str:
+    """file:line:col with the file's base name: the export names no local path."""
+    return f"{Path(loc.file).name}:{loc.line}:{loc.col}"
 
 class TlaWriter:
     def __init__(self, program: ir.Program) -> None:
@@ -137,7 +143,7 @@ class TlaWriter:
 
     def action(self, a: ir.Action) -> str:
         conj = [self.ex(a.guard)]
-        conj += [f"Assert({self.ex(c.cond)}, \"{c.kind} at {c.loc}\")" for c in a.checks]
+        conj += [f"Assert({self.ex(c.cond)}, \"{c.kind} at {_where(c.loc)}\")" for c in a.checks]
         eqs, unchanged = self.updates(a)
         conj += eqs
         if unchanged:
