@@ -276,6 +276,8 @@ class Elab:
             return self.inline_def(sym.decl, (), scope, e.loc)
         if isinstance(sym, ProcInfo):
             return Val(ProcT(sym.name), process=sym)
+        if isinstance(sym, MacroSym):
+            return self.error(e.loc, f"'{e.name}' is a macro, not a value")
         return self.error(e.loc, f"'{e.name}' is not a value ({sym.kind})")
 
     def domain_of_type(self, t: Type, loc: Loc) -> Val:
