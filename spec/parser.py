@@ -161,7 +161,8 @@ def _syntax_error(e: UnexpectedInput, filename: str, text: str) -> SpecError:
     return SpecError(Loc(filename, token.line, token.column), f"unexpected '{shown}'{hint}{tail}")
 
 
-_WORD_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\s|#[^\n]*|//[^\n]*)*$")
+# possessive: a comment is never split (`# a # b` as two), else matching is exponential
+_WORD_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\s|#[^\n]*+|//[^\n]*+)*+$")
 
 
 def _keyword_before(text: str, pos: int) -> tuple[str, int] | None:
