@@ -1,8 +1,9 @@
 """The vector back end: breadth-first search over whole levels with numpy.
 
 A level holds packed states (explorer.vector_pack), (words, n) arrays. It is expanded in
-chunks: every action instance is applied to the whole chunk at once (explorer.
-vector_actions), successors are fingerprinted together, deduplicated against each other
+chunks: every action instance is applied to the whole chunk at once (by one generated
+numpy kernel, explorer.vector_kernel; the interpreter explorer.vector_actions where it
+cannot, or where an error happens), successors are fingerprinted together, deduplicated against each other
 and against the visited set (explorer.vector_visited), and the new ones are put in the
 order the tuple back end discovers them (by parent, then edge). That order, and the
 rules below, make this back end report what explorer.bfs reports: the same verdict,
