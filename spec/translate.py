@@ -43,6 +43,7 @@ __all__ = ["EvalError", "compile_expr", "compile_model", "to_python_source"]
 UNROLL_EDGES = 16  # unroll an action whose parameters have at most this many values
 UNROLL_QUANT = 8  # unroll a quantifier over at most this many values
 MAX_ENUM = 10**7  # values one action's parameters or a quantifier may take
+_HASH_MODULUS = (1 << 61) - 1  # CPython hashes ints modulo this Mersenne prime
 
 _BUILTINS = {"hash": hash, "range": range, "min": min, "max": max, "all": all, "any": any, "sum": sum,
              "tuple": tuple, "list": list}  # fmt: skip
@@ -633,14 +634,21 @@ class _Translator:
         return [f"def {name}(s):", f"    # {comment}", f"    return {code}"]
 
     def fingerprint_fn(self) -> list[str]:
-        """`fingerprint(s)`: a 64-bit hash of the state. CPython hashes -1 like -2, so
-        slots that may hold -1 are shifted to non-negative values first."""
-        shifted = [k for k, sl in enumerate(self.p.slots) if sl.lo <= -1 <= sl.hi]
-        if not shifted:
+        """`fingerprint(s)`: a 64-bit hash of the state. CPython hashes an int modulo
+        2^61 - 1 (and -1 like -2), so two values of one slot collide for certain unless
+        the slot's values are mapped into 0 .. 2^61 - 2 first: shifted by the low bound,
+        and split in two ints where the range is wider still."""
+        items = []
+        for k, sl in enumerate(self.p.slots):
+            if sl.lo >= 0 and sl.hi < _HASH_MODULUS:
+                items.append(f"s[{k}]")
+            elif sl.hi - sl.lo < _HASH_MODULUS:
+                items.append(f"s[{k}] - {sl.lo}")
+            else:
+                items += [f"(s[{k}] - {sl.lo}) >> 60", f"(s[{k}] - {sl.lo}) & {(1 << 60) - 1}"]
+        if len(items) == len(self.p.slots) and all(i == f"s[{k}]" for k, i in enumerate(items)):
             return ["def fingerprint(s):", "    return hash(s)"]
-        items = [f"s[{k}] - {self.p.slots[k].lo}" if k in shifted else f"s[{k}]"
-                 for k in range(len(self.p.slots))]  # fmt: skip
-        return ["def fingerprint(s):", "    # slots that may be -1 shifted: hash(-1) == hash(-2)",
+        return ["def fingerprint(s):", "    # slot values mapped into 0 .. 2^61 - 2, where ints hash to themselves",
                 f"    return hash(({', '.join(items)},))"]  # fmt: skip
 
     def all_done_fn(self) -> list[str]:

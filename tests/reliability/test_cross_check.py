@@ -156,9 +156,6 @@ terminal true
 """
 
 
-@pytest.mark.xfail(strict=True, reason="open defect: the tuple back end's fingerprint is "
-                   "CPython's tuple hash, and ints hash modulo 2^61 - 1: slot values 1 and "
-                   "2^61 collide with certainty and the violation is missed")  # fmt: skip
 def test_fingerprint_tells_values_2_61_apart():
     exact = explorer.check(WIDE_JUMP)
     assert outcome(exact) == (VIOLATED, "invariant", "Small", 1)
