@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from spec.errors import Loc
 
 HOLDS, VIOLATED, INCOMPLETE = "holds", "violated", "incomplete"
+# BMC's "no violation up to depth K": exit 0 as the prover's bounded verb, never "holds"
+BOUNDED = "bounded"
 
 # Violation kinds: a named invariant, a state with no step enabled, or an error in a step.
 VIOLATION_KINDS = ("invariant", "deadlock", "assert", "lock", "range", "domain", "div")
@@ -88,7 +90,7 @@ class CoverageEntry:
 
 @dataclass
 class Result:
-    verdict: str  # HOLDS, VIOLATED or INCOMPLETE
+    verdict: str  # HOLDS, VIOLATED, INCOMPLETE, or BOUNDED (bmc)
     stats: Stats
     violation: Violation | None = None
     reason: str | None = None  # for INCOMPLETE: which bound stopped it
@@ -99,7 +101,7 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        return {HOLDS: 0, VIOLATED: 1, INCOMPLETE: 3}[self.verdict]
+        return {HOLDS: 0, BOUNDED: 0, VIOLATED: 1, INCOMPLETE: 3}[self.verdict]
 
     @property
     def trace(self) -> tuple[Step, ...]:

@@ -13,7 +13,7 @@ import time
 
 import z3
 
-from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
+from explorer.result import BOUNDED, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
 from invariants import traces
 from invariants.encode import Encoder, State, StepEnc
 from invariants.prove import load, pick
@@ -123,7 +123,7 @@ class _Bmc:
                 s.add(*enc.frame_lemmas(prev, st.post))
             if (v := self._bad_state(k, z3.Or(bad))) is not None:
                 return self._result(VIOLATED, k, v)
-        return self._result(HOLDS, depth, None)
+        return self._result(BOUNDED, depth, None)
 
     def _bad(self, st: State) -> z3.BoolRef:
         return z3.Or([z3.Not(self.enc.holds(inv, st)) for inv in self.invs])

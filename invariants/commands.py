@@ -8,7 +8,7 @@ import sys
 
 import spec
 from explorer.cli import add_spec_arguments, parse_defines
-from explorer.result import Violation
+from explorer.result import BOUNDED, Violation
 from explorer.traces import format_cpu, format_text, to_itf
 from invariants.bmc import bmc
 from invariants.cti import check_cti
@@ -192,7 +192,7 @@ def run_bmc(args: argparse.Namespace) -> int:
         if shown:
             print(shown)
         _write_itf(itf, args)
-    elif result.verdict == "holds":
+    elif result.verdict == BOUNDED:
         print(
             f"bmc {program.file}: no violation up to depth {args.depth} "
             f"(invariants and runtime errors; deadlock not checked) ({result.stats.elapsed:.2f}s)"

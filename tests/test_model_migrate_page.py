@@ -14,7 +14,7 @@ import pytest
 import explorer
 import invariants
 import spec
-from explorer.result import HOLDS, INCOMPLETE, VIOLATED
+from explorer.result import BOUNDED, HOLDS, INCOMPLETE, VIOLATED
 from explorer.traces import format_cpu
 from invariants.prove import CTI, PROVED
 
@@ -106,7 +106,7 @@ def test_bmc_agrees_with_the_explorer(consts, depth, invariant, length):
     bounded = invariants.bmc(SPEC, consts, depth=depth, invariants=chosen)
     explored = explorer.check(SPEC, consts, max_depth=depth, invariants=chosen)
     if invariant is None:
-        assert bounded.verdict == HOLDS
+        assert bounded.verdict == BOUNDED
         assert explored.verdict == INCOMPLETE and explored.violation is None
     else:
         for result in (bounded, explored):

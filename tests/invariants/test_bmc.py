@@ -11,7 +11,7 @@ import pytest
 
 import explorer
 import spec
-from explorer.result import HOLDS, VIOLATED
+from explorer.result import BOUNDED, VIOLATED
 from invariants import bmc
 from spec.errors import UsageError
 from spec.translate import compile_expr, compile_model
@@ -65,7 +65,7 @@ def agree(path: Path, consts: dict, depth: int) -> None:
         assert got.violation.kind == expected.violation.kind
         replay(path, consts, got.violation)
     else:
-        assert got.verdict == HOLDS, got.violation
+        assert got.verdict == BOUNDED, got.violation
         assert got.reason == f"no violation up to depth {depth} (bounded model checking)"
 
 
@@ -88,12 +88,12 @@ def test_refcount_bug_is_found_at_its_shortest_length():
     assert (v.kind, v.name, v.length) == ("invariant", "Balanced", 5)
     assert [s.action for s in v.trace[1:]][-2:] == ["freeze", "fault"]
     replay(path, {"UNLESS_ZERO": False}, v)
-    assert bmc(path, {"UNLESS_ZERO": False}, depth=4).verdict == HOLDS
+    assert bmc(path, {"UNLESS_ZERO": False}, depth=4).verdict == BOUNDED
 
 
 def test_diehard_needs_six_steps():
     path = ROOT / "tests" / "specs" / "diehard.mms"
-    assert bmc(path, depth=5).verdict == HOLDS
+    assert bmc(path, depth=5).verdict == BOUNDED
     r = bmc(path, depth=6)
     assert r.violation.length == 6
     replay(path, {}, r.violation)

@@ -17,7 +17,7 @@ import pytest
 
 import explorer
 from explorer.expect import expect_consts, find_specs, plan
-from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result
+from explorer.result import BOUNDED, HOLDS, INCOMPLETE, VIOLATED, Result
 from invariants import bmc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,13 +114,13 @@ def test_bmc_agrees_with_bounded_bfs(reference, path, consts, bounded):
     depth = min(ref.violation.length if ref.violation else BMC_DEPTH, BMC_DEPTH)
     bfs = explorer.check(path, consts, max_depth=depth, deadlock=False)
     got = bmc(path, consts, depth=depth)
-    assert got.verdict in (HOLDS, VIOLATED), got.reason  # z3 never answered unknown
+    assert got.verdict in (BOUNDED, VIOLATED), got.reason  # z3 never answered unknown
     if bfs.verdict == VIOLATED:
         assert got.verdict == VIOLATED, f"depth {depth}: BFS {outcome(bfs)}, BMC holds"
         assert got.violation.length == bfs.violation.length
     else:
         assert bfs.verdict in (HOLDS, INCOMPLETE)
-        assert got.verdict == HOLDS, f"depth {depth}: BMC {outcome(got)}, BFS holds"
+        assert got.verdict == BOUNDED, f"depth {depth}: BMC {outcome(got)}, BFS holds"
 
 
 WIDE_VALUES = """
