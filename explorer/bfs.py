@@ -129,6 +129,8 @@ class Search:
     def result(self, verdict: str, violation: Violation | None = None,
                reason: str | None = None) -> Result:  # fmt: skip
         self.limits.finish(self.stats)
+        if violation is not None:  # the bad state is found one level below the one expanded
+            self.stats.depth = max(self.stats.depth, len(violation.trace) - 1)
         consts = tuple((c.name, c.value) for c in self.model.program.consts
                        if c.value is not None)  # fmt: skip
         return Result(verdict, self.stats, violation, reason,
