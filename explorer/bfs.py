@@ -211,11 +211,12 @@ def _bfs(search: Search, initial: Iterator[State], fingerprint: bool, max_depth:
     roots: list[State] = []  # the real initial states, by index (parent links name them)
     level: list[State] = []
 
-    def poll() -> str | None:
+    def poll(queue: int) -> str | None:
         stats.distinct = len(store)
+        stats.queue = queue
         return limits.poll(stats)
 
-    reason = poll()  # a signal may have come while the spec was loading
+    reason = poll(0)  # a signal may have come while the spec was loading
     if reason:
         return finish(INCOMPLETE, None, reason)
     polls = POLL_EVERY
@@ -224,7 +225,7 @@ def _bfs(search: Search, initial: Iterator[State], fingerprint: bool, max_depth:
             polls -= 1
             if not polls:
                 polls = POLL_EVERY
-                reason = poll()
+                reason = poll(len(level))
                 if reason:
                     return finish(INCOMPLETE, None, reason, len(level))
             roots.append(s)
@@ -251,7 +252,7 @@ def _bfs(search: Search, initial: Iterator[State], fingerprint: bool, max_depth:
             polls -= 1
             if not polls:
                 polls = POLL_EVERY
-                reason = poll()
+                reason = poll(len(level) - i + len(nxt))
                 if reason:
                     if pending is not None:
                         return finish(VIOLATED, pending)
