@@ -32,6 +32,7 @@ from explorer.model import EvalError, State
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
 from explorer.store import collision_probability
 from explorer.vector_actions import ActionCompiler, Expansion, Instance, apply_instance
+from explorer.vector_bounds import check_int64
 from explorer.vector_expr import Columns, ExprCompiler, Frame, Unsupported, truth
 from explorer.vector_kernel import compile_kernels
 from explorer.vector_pack import Layout
@@ -57,6 +58,7 @@ class VectorModel:
                 program.actions)
             self.invariants = [self.exprs.compile(inv.expr) for inv, _ in search.invariants]
             self.terminal = self.exprs.compile(program.terminal) if program.terminal else None
+            check_int64(program)
         except Unsupported as e:
             raise UsageError(f"the vector back end cannot check this spec: {e}") from None
         if len(self.instances) != search.model.n_edges:
