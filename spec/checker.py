@@ -65,6 +65,7 @@ class Env:
         self.types: dict[str, Type] = {}
         self.resolving: set[str] = set()
         self.sorts: dict[str, ir.Expr] = {}  # symmetric sort -> size
+        self.too_big: set[str] = set()  # defs refused once for their inlined size or depth
         self.processes: list[ProcInfo] = []
         self.bound: set[str] = set()  # IR parameter names bound where lowering is now
         self.name = Path(file).stem

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from spec import ast, ir
 from spec import fold as f
 from spec.errors import Loc
+from spec.parser import MAX_INT, MAX_NESTING
 from spec.symbols import (
     ByName,
     ConstSym,
@@ -99,6 +100,13 @@ def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
     return ERR
 
 
+MAX_INLINED = 50_000  # expression nodes one use of a def may expand to
+
+
+class _TooBig(Exception):
+    """An inlined def is too deep or too large: unwinds to its outermost use."""
+
+
 class Elab:
     """Elaborates expressions in one context: how state is read (pre-state, or the
     current symbolic state of a step), the process it runs in, and its effects."""
@@ -120,6 +128,9 @@ class Elab:
         self.fx = fx
         self.what = what  # where state may not be read, for messages ("a constant")
         self.defs: list[str] = []  # defs being inlined (recursion check)
+        self.depth = 0  # nesting of the expression being elaborated, defs inlined
+        self.inlining = 0  # uses of defs being inlined, one inside another
+        self.inlined = 0  # nodes elaborated under the outermost of them
 
     # ------------------------------------------------------------------ helpers
     def error(self, loc: Loc, msg: str) -> Val:
@@ -290,7 +301,18 @@ class Elab:
     # ------------------------------------------------------------------ dispatch
     def expr(self, e: ast.Expr, scope: dict) -> Val:
         method = getattr(self, "x_" + type(e).__name__)
-        return method(e, scope)
+        if self.inlining:  # the parser bounds nesting within one expression, not across defs
+            self.inlined += 1
+            if self.depth > MAX_NESTING or self.inlined > MAX_INLINED:
+                raise _TooBig
+        self.depth += 1
+        try:
+            v = method(e, scope)
+        finally:
+            self.depth -= 1
+        if isinstance(v.expr, ir.Const) and not -MAX_INT - 1 <= v.expr.value <= MAX_INT:
+            return self.error(e.loc, "value out of the 64-bit range (-2^63 .. 2^63 - 1)")
+        return v
 
     def x_Num(self, e: ast.Num, scope: dict) -> Val:
         return Val(IntT(ir.Const(e.value), ir.Const(e.value)), expr=ir.Const(e.value))
@@ -747,11 +769,26 @@ class Elab:
             return self.error(loc, f"{d.name} takes {len(d.params)} argument(s), got {len(args)}")
         if d.name in self.defs:
             return self.error(loc, f"definition {d.name} is recursive")
+        if d.name in self.env.too_big:
+            return ERR  # reported at its first use
         self.defs.append(d.name)
+        self.inlining += 1
         try:
             return self.expr(d.body, dict(zip(d.params, args)))
+        except _TooBig:
+            if self.inlining > 1:
+                raise
+            self.env.too_big.add(d.name)
+            if self.inlined > MAX_INLINED:
+                return self.error(loc, f"{d.name} is more than {MAX_INLINED} nodes "
+                                  "once definitions are inlined")  # fmt: skip
+            return self.error(loc, f"{d.name} is nested more than {MAX_NESTING} levels "
+                              "deep once definitions are inlined")  # fmt: skip
         finally:
             self.defs.pop()
+            self.inlining -= 1
+            if not self.inlining:
+                self.inlined = 0
 
     def arity(self, e: ast.Call, n: int) -> bool:
         if len(e.args) != n:

@@ -47,6 +47,10 @@ def dim(t: Type) -> ir.Dim:
     return ir.Dim(lo, hi, names, sort)
 
 
+MAX_SLOTS = 10**6  # state slots in all (each state is a vector of them)
+MAX_PROCESSES = 10**5  # instances of one process set
+
+
 class Lowering:
     def __init__(self, env: Env) -> None:
         self.env = env
@@ -56,6 +60,7 @@ class Lowering:
         self.instances: list[str] = []
         self.last_holder: ir.Expr = ir.Const(0)
         self.lock_sorts: list[tuple[str, int]] = []
+        self.slots = 0  # state slots declared so far
 
     def error(self, loc: Loc, msg: str) -> None:
         self.env.error(loc, msg)
@@ -84,6 +89,12 @@ class Lowering:
             if isinstance(t, ErrT):
                 t = IntT(ir.Const(1), ir.Const(1))
             lo, hi = bounds(t)
+            if isinstance(lo, ir.Const) and isinstance(hi, ir.Const):
+                count = hi.value - lo.value + 1
+                if count > MAX_PROCESSES:
+                    self.error(p.decl.loc, f"process set {p.name} has {count} instances "
+                               f"(at most {MAX_PROCESSES})")  # fmt: skip
+                    t, lo, hi = IntT(ir.Const(1), ir.Const(1)), ir.Const(1), ir.Const(1)
             if p.decl.symmetric and not (isinstance(t, IntT | EnumT) and t.sort):
                 self.env.sorts[p.name] = f.binary("+", f.binary("-", hi, lo), ir.Const(1))
                 t = dataclasses.replace(t, sort=p.name)
@@ -124,8 +135,23 @@ class Lowering:
             )
             dims = tuple(dim(d) for d in prefix_dims + leaf.dims)
             irname = name + leaf.suffix
+            if not self.count_slots(irname, dims, loc):
+                return
             self.vars.append(ir.Var(irname, st, dims, loc, role, source or name))
             self.var_dims[irname] = len(dims)
+
+    def count_slots(self, name: str, dims: tuple[ir.Dim, ...], loc: Loc) -> bool:
+        """Add a variable's slots to the total; False (an error) past MAX_SLOTS."""
+        n = 1
+        for d in dims:
+            if isinstance(d.lo, ir.Const) and isinstance(d.hi, ir.Const):
+                n *= max(0, d.hi.value - d.lo.value + 1)
+        self.slots += n
+        if self.slots > MAX_SLOTS:
+            self.error(loc, f"{name} needs {n} state slots, {self.slots} in all "
+                       f"(at most {MAX_SLOTS})")  # fmt: skip
+            return False
+        return True
 
     def declare_vars(self) -> None:
         for d in self.env.decls:
@@ -144,9 +170,10 @@ class Lowering:
                 p = self.env.lookup(d.name)
                 pdims = (p.index,) if p.index is not None else ()
                 pc = ir.ScalarType("pc", ir.Const(0), ir.Const(len(p.labels)), p.labels + ("Done",))
-                self.vars.append(
-                    ir.Var(p.pc_var, pc, tuple(dim(x) for x in pdims), d.loc, "pc", d.name)
-                )
+                pc_dims = tuple(dim(x) for x in pdims)
+                if not self.count_slots(p.pc_var, pc_dims, d.loc):
+                    continue
+                self.vars.append(ir.Var(p.pc_var, pc, pc_dims, d.loc, "pc", d.name))
                 self.var_dims[p.pc_var] = len(pdims)
                 for v in d.locals:
                     sym = self.env.local_sym(p, v.name)

@@ -162,8 +162,6 @@ def limited_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
-@pytest.mark.xfail(strict=True, reason="open defect: no bound on state slots, process "
-                   "instances or the size of inlined defs; typecheck runs until killed")  # fmt: skip
 @pytest.mark.parametrize("name", sorted(HUGE_SPECS))
 def test_huge_specs_are_refused_quickly(mm, spec_file, name):
     path = spec_file(HUGE_SPECS[name])
@@ -182,9 +180,6 @@ DEF_CHAINS = {
 }  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="open defect: defs inlined into each other escape the "
-                   "parser's limits: RecursionError (deep), ValueError printing the value "
-                   "(huge-value)")  # fmt: skip
 @pytest.mark.parametrize("name", sorted(DEF_CHAINS))
 def test_chained_defs(mm, spec_file, name):
     mm.assert_clean(mm.run_inprocess(["check", str(spec_file(DEF_CHAINS[name]))]))
