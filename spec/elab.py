@@ -477,7 +477,7 @@ class Elab:
                 member=lambda x: f.conj((f.binary("<=", lo, x), f.binary("<=", x, hi))),
             )
         if op in ("in", "notin"):
-            x, s = self.expr(e.left, scope), self.set_val(e.right, scope)
+            x, s = self.expr(e.left, scope), self.typed_val(e.right, scope, SetT, "a set")
             if s is None or isinstance(x.type, ErrT):
                 return ERR
             if s.type.elem is not None and unify(x.type, s.type.elem) is None:
@@ -486,7 +486,7 @@ class Elab:
             if s.full and s.type.elem is not None:
                 m = self.in_bounds(x.expr, s.type.elem)
             return Val(BoolT(), expr=m if op == "in" else f.negate(m))
-        a, b = self.set_val(e.left, scope), self.set_val(e.right, scope)
+        a, b = self.typed_val(e.left, scope, SetT, "a set"), self.typed_val(e.right, scope, SetT, "a set")
         if a is None or b is None:
             return ERR
         t = unify(a.type, b.type)
@@ -512,12 +512,14 @@ class Elab:
             return f.TRUE
         return f.conj((f.binary("<=", lo, x), f.binary("<=", x, hi)))
 
-    def set_val(self, e: ast.Expr, scope: dict) -> Val | None:
+    def typed_val(self, e: ast.Expr, scope: dict, kind: type, what: str) -> Val | None:
+        """The value of e if its type is a `kind` (what: "a set"), else None, reported
+        unless e already had an error."""
         v = self.expr(e, scope)
         if isinstance(v.type, ErrT):
             return None
-        if not isinstance(v.type, SetT):
-            self.error(e.loc, f"expected a set, got {v.type}")
+        if not isinstance(v.type, kind):
+            self.error(e.loc, f"expected {what}, got {v.type}")
             return None
         return v
 
@@ -619,7 +621,7 @@ class Elab:
         self, kind: str, binders: tuple[ast.Binder, ...], body: ast.Expr, scope: dict, loc: Loc
     ) -> Val:
         b = binders[0]
-        dom = self.set_val(b.domain, scope)
+        dom = self.typed_val(b.domain, scope, SetT, "a set")
         if dom is None:
             return ERR
         lohi = bounds(dom.type.elem) if dom.type.elem is not None else None
@@ -696,7 +698,7 @@ class Elab:
     def x_MapLit(self, e: ast.MapLit, scope: dict) -> Val:
         dims: list[Type] = []
         for b in e.binders:
-            dom = self.set_val(b.domain, scope)
+            dom = self.typed_val(b.domain, scope, SetT, "a set")
             if dom is None:
                 return ERR
             if not dom.full or dom.type.elem is None or bounds(dom.type.elem) is None:
@@ -796,19 +798,10 @@ class Elab:
             return False
         return True
 
-    def proc_arg(self, e: ast.Expr, scope: dict) -> Val | None:
-        v = self.expr(e, scope)
-        if isinstance(v.type, ErrT):
-            return None
-        if not isinstance(v.type, ProcT):
-            self.error(e.loc, f"expected a process, got {v.type}")
-            return None
-        return v
-
     def b_done(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 1):
             return ERR
-        v = self.proc_arg(e.args[0], scope)
+        v = self.typed_val(e.args[0], scope, ProcT, "a process")
         if v is None:
             return ERR
         return Val(BoolT(), expr=self.at_label(v, len(v.process.labels), e.loc))
@@ -826,7 +819,7 @@ class Elab:
     def b_at(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 2):
             return ERR
-        v = self.proc_arg(e.args[0], scope)
+        v = self.typed_val(e.args[0], scope, ProcT, "a process")
         if v is None:
             return ERR
         lab = e.args[1]
@@ -881,7 +874,7 @@ class Elab:
     def b_card(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 1):
             return ERR
-        s = self.set_val(e.args[0], scope)
+        s = self.typed_val(e.args[0], scope, SetT, "a set")
         if s is None:
             return ERR
         if s.type.elem is None:
