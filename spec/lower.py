@@ -17,7 +17,7 @@ from spec.errors import Loc
 from spec.slots import with_slot_sets
 from spec.symbols import ProcInfo, Val, VarSym
 from spec.symexec import Exec, Store, Write
-from spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, Type, bounds, leaves, unify
+from spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, SetT, Type, bounds, leaves, unify
 
 FAIL_KINDS = ("assert", "lock", "range", "domain", "div")
 
@@ -249,7 +249,7 @@ class Lowering:
             if lv is not None:
                 ex.assign(lv, v, d.init.loc)
             return
-        s = elab.set_val(d.init, scope)
+        s = elab.typed_val(d.init, scope, SetT, "a set")
         if s is None:
             return
         if not isinstance(sym.type, BoolT | IntT | EnumT) or s.type.elem is None:
@@ -319,7 +319,7 @@ class Lowering:
         elab = Elab(self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot)
         for i in range(lo.value, hi.value + 1):
             me = Val(p.index, expr=ir.Const(i))
-            s = elab.set_val(v.init, {"self": me, p.decl.index.name: me})
+            s = elab.typed_val(v.init, {"self": me, p.decl.index.name: me}, SetT, "a set")
             if s is None:
                 return
             if unify(s.type.elem or sym.type, sym.type) is None:
