@@ -13,12 +13,12 @@ the proctypes' own program counters are part of its state (see bench/README.md).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import re
 from pathlib import Path
 
-import spec
+from export_tla import standalone  # bench/ scripts import each other
+
 from spec import ir
 from spec.translate import compile_model
 
@@ -185,16 +185,5 @@ def export(program: ir.Program, name: str, out_dir: Path) -> Path:
     return pml
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("spec")
-    ap.add_argument("out_dir")
-    ap.add_argument("--name")
-    ap.add_argument("-D", dest="defines", action="append", default=[])
-    args = ap.parse_args()
-    program = spec.load(args.spec, dict(d.split("=", 1) for d in args.defines))
-    print(export(program, args.name or Path(args.spec).stem, Path(args.out_dir)))
-
-
 if __name__ == "__main__":
-    main()
+    standalone(export, __doc__)

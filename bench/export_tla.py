@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import spec
@@ -191,19 +192,17 @@ def export(program: ir.Program, name: str, out_dir: Path) -> Path:
     return tla
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def standalone(export_fn: Callable[[ir.Program, str, Path], Path], doc: str) -> None:
+    """The command line the TLA+ and Promela exports share: SPEC OUT_DIR [--name N] [-D ...]."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("spec")
     ap.add_argument("out_dir")
     ap.add_argument("--name")
     ap.add_argument("-D", dest="defines", action="append", default=[])
     args = ap.parse_args()
-    consts = dict(d.split("=", 1) for d in args.defines)
-    program = spec.load(args.spec, consts)
-    name = args.name or Path(args.spec).stem
-    print(export(program, name, Path(args.out_dir)))
+    program = spec.load(args.spec, dict(d.split("=", 1) for d in args.defines))
+    print(export_fn(program, args.name or Path(args.spec).stem, Path(args.out_dir)))
 
 
 if __name__ == "__main__":
-    main()
-
+    standalone(export, __doc__)
