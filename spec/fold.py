@@ -98,6 +98,16 @@ def neg(a: ir.Expr) -> ir.Expr:
     return ir.Unary("neg", a)
 
 
+def _chain(op: str, items: list[ir.Expr], empty: ir.Expr) -> ir.Expr:
+    """items joined left to right by `op` ("and"/"or"); `empty` if there are none."""
+    if not items:
+        return empty
+    result = items[0]
+    for e in items[1:]:
+        result = ir.Binary(op, result, e)
+    return result
+
+
 def conj(items: Iterable[ir.Expr]) -> ir.Expr:
     out: list[ir.Expr] = []
     for e in items:
@@ -107,12 +117,7 @@ def conj(items: Iterable[ir.Expr]) -> ir.Expr:
             return FALSE
         if not is_true(e) and e not in out:
             out.append(e)
-    if not out:
-        return TRUE
-    result = out[0]
-    for e in out[1:]:
-        result = ir.Binary("and", result, e)
-    return result
+    return _chain("and", out, TRUE)
 
 
 def disj(items: Iterable[ir.Expr]) -> ir.Expr:
@@ -122,12 +127,7 @@ def disj(items: Iterable[ir.Expr]) -> ir.Expr:
             return TRUE
         if not is_false(e) and e not in out:
             out.append(e)
-    if not out:
-        return FALSE
-    result = out[0]
-    for e in out[1:]:
-        result = ir.Binary("or", result, e)
-    return result
+    return _chain("or", out, FALSE)
 
 
 def implies(a: ir.Expr, b: ir.Expr) -> ir.Expr:
