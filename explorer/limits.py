@@ -40,10 +40,15 @@ class Limits:
         self.time_limit = time_limit
         self.memory_limit = int(memory_limit * GIB) if memory_limit is not None else None
         self.progress = progress
+        self.signal: str | None = None
+        self.restart()
+
+    def restart(self) -> None:
+        """The search starts now: its time and memory are counted from here (after the
+        spec is compiled for it)."""
         self.start = time.perf_counter()
         self.rss_start = rss_bytes()
         self.rss_peak = self.rss_start
-        self.signal: str | None = None
         self._next_progress = self.start + 1.0
 
     @property

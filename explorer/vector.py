@@ -3,8 +3,9 @@
 A level holds packed states (explorer.vector_pack), (words, n) arrays. It is expanded in
 chunks: every action instance is applied to the whole chunk at once (by one generated
 numpy kernel, explorer.vector_kernel; the interpreter explorer.vector_actions where it
-cannot, or where an error happens), successors are fingerprinted together, deduplicated against each other
-and against the visited set (explorer.vector_visited), and the new ones are put in the
+cannot, or where an error happens), successors are fingerprinted together, deduplicated
+against each other and against the visited set (hash tables in compiled code,
+explorer.vector_visited), and the new ones are put in the
 order the tuple back end discovers them (by parent, then edge). That order, and the
 rules below, make this back end report what explorer.bfs reports: the same verdict,
 distinct-state count, depth and trace.
@@ -37,7 +38,7 @@ from explorer.vector_expr import Columns, ExprCompiler, Frame, Unsupported, trut
 from explorer.vector_kernel import compile_kernels
 from explorer.vector_pack import Layout
 from explorer.vector_symmetry import BatchCanon
-from explorer.vector_visited import VisitedSet
+from explorer.vector_visited import VisitedSet, first_of_each, warm_up
 from spec import ir
 from spec.errors import UsageError
 
@@ -68,6 +69,7 @@ class VectorModel:
         self.interpreted = [i for i in self.instances if i.k not in self.kernels.covered]
         self.pcs = [(slot, p.done) for p, _, slot in program.process_instances()]
         self.canon = BatchCanon(program) if search.canon is not None else None
+        warm_up()
 
     def canonical(self, words: np.ndarray) -> np.ndarray:
         """Packed states replaced by their canonical forms (if the search uses symmetry)."""
@@ -133,8 +135,7 @@ class VectorModel:
 
 @dataclass
 class Expanded:
-    """A chunk of n states expanded. Its distinct successors, sorted by fingerprint:
-    packed words, fingerprints, discovery order of the first discovery (parent row in
+    """A chunk of n states expanded. Its distinct successors: packed words, fingerprints, discovery order of the first discovery (parent row in
     the chunk * edges + edge) and whether an invariant fails there (None: not checked,
     see VectorBFS.bad_new); the number of
     successors of each row; the first row whose expansion raises an error and the first
@@ -152,31 +153,12 @@ class Expanded:
 
 def dedup(layout: Layout, words: np.ndarray, order: np.ndarray,
           keep_words: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct states of a batch, sorted by fingerprint, each with the smallest
+    """The distinct states of a batch (words, fingerprints), each with the smallest
     `order` it appears with. Without kept words two states are equal when their
     fingerprints are; with them the words are compared too."""
     fps = layout.fingerprints(words)
-    perm = np.argsort(fps)
-    sfp = fps[perm]
-    first = np.ones(len(perm), dtype=bool)
-    first[1:] = sfp[1:] != sfp[:-1]
-    starts = np.flatnonzero(first)
-    if keep_words:  # equal fingerprints must have equal words, else sort by the words too
-        dup = np.flatnonzero(~first)  # each repeat against the one before it suffices
-        if (np.take(words, perm[dup], axis=1) != np.take(words, perm[dup - 1], axis=1)).any():
-            return _dedup_words(words, fps, order)
-    least = np.minimum.reduceat(order[perm], starts) if len(starts) else order[:0]
-    return np.take(words, perm[starts], axis=1), sfp[starts], least
-
-
-def _dedup_words(words: np.ndarray, fps: np.ndarray,
-                 order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """dedup when two distinct states share a fingerprint: sort by words as well."""
-    perm = np.lexsort([order] + [words[w] for w in range(len(words) - 1, -1, -1)] + [fps])
-    sfp, sw = fps[perm], np.take(words, perm, axis=1)
-    first = np.ones(len(perm), dtype=bool)
-    first[1:] = (sfp[1:] != sfp[:-1]) | (sw[:, 1:] != sw[:, :-1]).any(axis=0)
-    return sw[:, first], sfp[first], order[perm[first]]
+    reps, least = first_of_each(fps, order, words if keep_words else None)
+    return np.take(words, reps, axis=1), fps[reps], least
 
 
 class Level:
@@ -275,6 +257,7 @@ class VectorBFS:
                              else np.int32)
         self.depth = 0
         self.pending: Violation | None = None
+        search.limits.restart()  # compiling the kernels is not part of the search
 
     # --- results
     def finish(self, verdict: str, violation: Violation | None = None,
@@ -304,8 +287,7 @@ class VectorBFS:
 
     def commit(self, ex: Expanded, new: np.ndarray) -> None:
         """Add the states `new` (indices from `fresh`) to the visited set."""
-        at = np.sort(new)  # ex is sorted by fingerprint
-        self.visited.insert(ex.fps[at], np.take(ex.words, at, axis=1) if self.keep_words else None)
+        self.visited.insert(ex.fps[new], np.take(ex.words, new, axis=1) if self.keep_words else None)
 
     # --- the search
     def run(self) -> Result:

@@ -1,108 +1,249 @@
-"""The visited set of the vector back end: sorted uint64 fingerprints in numpy.
+"""Hash tables of the vector back end, in compiled code (numba): deduplicating a chunk's
+successors, and the visited set.
 
-Fingerprints live in 2**BUCKET_BITS sorted arrays, one per value of their top bits, plus
-one small sorted delta array that new fingerprints go into. When the delta grows past a
-sixteenth of the whole it is merged into the buckets, one bucket at a time, so a merge
-never holds more than one bucket twice: memory stays near 8 bytes per state, and each
-fingerprint is moved a bounded number of times on average.
+Fingerprints are murmur3-mixed (explorer.vector_pack), so their low bits index the
+open-addressing tables and their top bits the directory of the visited set.
 
-Exact mode with states of more than one word also keeps each state's words beside its
-fingerprint and compares them on a fingerprint match; distinct states with equal
-fingerprints (a real 64-bit collision) are then told apart word by word.
+The visited set keeps 8 bytes per state: one sorted uint64 array of fingerprints with a
+directory (for every value of the top k bits, where its fingerprints start; about 16
+fingerprints a directory entry), so a lookup reads one directory entry and scans a
+cache line or two. New fingerprints go into a small delta hash table; when it holds a
+sixteenth of the whole it is sorted and merged into the array in place, from the back,
+after growing the array with realloc (no second copy of the array exists at any time).
+
+Exact mode with states of more than one word keeps each state's words beside its
+fingerprint (a row per state) and compares them on a fingerprint match, so distinct
+states with equal fingerprints (a real 64-bit collision) are told apart.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-BUCKET_BITS = 6
-_SHIFT = np.uint64(64 - BUCKET_BITS)
-_MIN_DELTA = 1 << 16
+_JIT = {"nogil": True, "cache": True}
+_MIN_DELTA = 1 << 18  # fingerprints the delta holds before a merge, at least (4 MiB)
+_PER_ENTRY = 16  # fingerprints per directory entry, about
+_NO_WORDS = np.zeros((0, 0), np.uint64)
+
+
+@numba.njit(**_JIT)
+def _table_size(n: int) -> int:
+    """A power of two at least twice n (open addressing at load <= 1/2)."""
+    cap = 16
+    while cap < 2 * n:
+        cap <<= 1
+    return cap
+
+
+@numba.njit(**_JIT)
+def _first_of_each(fps: np.ndarray, order: np.ndarray, words: np.ndarray,
+                   keep: bool) -> tuple[np.ndarray, np.ndarray]:
+    """For each distinct state among the columns (fingerprint, and words when `keep`):
+    one column holding it and the smallest `order` it appears with."""
+    n = len(fps)
+    cap = _table_size(n)
+    mask = np.uint64(cap - 1)
+    table = np.zeros(cap, np.int32)  # 1 + index into reps, 0 when free
+    reps = np.empty(n, np.int64)
+    least = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        f = fps[i]
+        h = f & mask
+        while True:
+            t = table[h]
+            if t == 0:
+                table[h] = m + 1
+                reps[m] = i
+                least[m] = order[i]
+                m += 1
+                break
+            r = reps[t - 1]
+            if fps[r] == f and (not keep or _same_columns(words, r, words, i)):
+                if order[i] < least[t - 1]:
+                    least[t - 1] = order[i]
+                break
+            h = (h + np.uint64(1)) & mask
+    return reps[:m].copy(), least[:m].copy()
+
+
+@numba.njit(**_JIT)
+def _same_columns(a: np.ndarray, i: int, b: np.ndarray, j: int) -> bool:
+    for w in range(a.shape[0]):  # noqa: SIM110 (numba compiles no generator here)
+        if a[w, i] != b[w, j]:
+            return False
+    return True
+
+
+@numba.njit(**_JIT)
+def _same_row(rows: np.ndarray, i: int, cols: np.ndarray, j: int) -> bool:
+    for w in range(rows.shape[1]):  # noqa: SIM110 (numba compiles no generator here)
+        if rows[i, w] != cols[w, j]:
+            return False
+    return True
+
+
+def first_of_each(fps: np.ndarray, order: np.ndarray,
+                  words: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct states of a batch: for each, in order of first appearance, the index
+    of a column holding it and the smallest `order` it appears with. Without `words`
+    two states are equal when their fingerprints are; with them ((nwords, n)) the
+    words are compared too."""
+    keep = words is not None
+    return _first_of_each(fps, order.astype(np.int64, copy=False),
+                          words if keep else _NO_WORDS, keep)
+
+
+@numba.njit(**_JIT)
+def _seen(main: np.ndarray, directory: np.ndarray, shift: np.uint64, mwords: np.ndarray,
+          dtab: np.ndarray, dfps: np.ndarray, dwords: np.ndarray, keep: bool, q: np.ndarray,
+          qw: np.ndarray, out: np.ndarray) -> None:
+    dmask = np.uint64(len(dtab) - 1)
+    for i in range(len(q)):
+        f = q[i]
+        b = f >> shift
+        found = False
+        j = directory[b]
+        end = directory[b + 1]
+        while j < end and main[j] <= f:
+            if main[j] == f and (not keep or _same_row(mwords, j, qw, i)):
+                found = True
+                break
+            j += 1
+        if not found:
+            h = f & dmask
+            while dtab[h] != 0:
+                t = dtab[h] - 1
+                if dfps[t] == f and (not keep or _same_row(dwords, t, qw, i)):
+                    found = True
+                    break
+                h = (h + np.uint64(1)) & dmask
+        out[i] = found
+
+
+@numba.njit(**_JIT)
+def _add(dtab: np.ndarray, dfps: np.ndarray, dwords: np.ndarray, dn: int, keep: bool,
+         q: np.ndarray, qw: np.ndarray) -> int:
+    dmask = np.uint64(len(dtab) - 1)
+    for i in range(len(q)):
+        f = q[i]
+        h = f & dmask
+        while dtab[h] != 0:
+            h = (h + np.uint64(1)) & dmask
+        dtab[h] = dn + 1
+        dfps[dn] = f
+        if keep:
+            for w in range(qw.shape[0]):
+                dwords[dn, w] = qw[w, i]
+        dn += 1
+    return dn
+
+
+@numba.njit(**_JIT)
+def _merge_back(main: np.ndarray, n: int, d: np.ndarray, mwords: np.ndarray,
+                dwords: np.ndarray, keep: bool) -> None:
+    """main[:n] and d sorted; main has room for both: merge from the back, in place."""
+    i, j, k = n - 1, len(d) - 1, n + len(d) - 1
+    while j >= 0:
+        if i >= 0 and main[i] > d[j]:
+            main[k] = main[i]
+            if keep:
+                mwords[k, :] = mwords[i, :]
+            i -= 1
+        else:
+            main[k] = d[j]
+            if keep:
+                mwords[k, :] = dwords[j, :]
+            j -= 1
+        k -= 1
+
+
+@numba.njit(**_JIT)
+def _directory(main: np.ndarray, bits: int) -> np.ndarray:
+    """For every value b of the top `bits` bits: the first index whose fingerprint's top
+    bits are >= b (and one more entry: the length)."""
+    size = 1 << bits
+    shift = np.uint64(64 - bits)
+    out = np.empty(size + 1, np.int64)
+    b = 0
+    for j in range(len(main)):
+        top = np.int64(main[j] >> shift)
+        while b <= top:
+            out[b] = j
+            b += 1
+    while b <= size:
+        out[b] = len(main)
+        b += 1
+    return out
 
 
 class VisitedSet:
-    def __init__(self, nwords: int, keep_words: bool) -> None:
+    def __init__(self, nwords: int, keep_words: bool, min_delta: int = _MIN_DELTA) -> None:
         self.nwords = nwords
         self.keep_words = keep_words
-        nb = 1 << BUCKET_BITS
-        self.fps = [np.empty(0, np.uint64) for _ in range(nb)]
-        self.words = [np.empty((nwords, 0), np.uint64) for _ in range(nb)] if keep_words else []
-        self.dfp = np.empty(0, np.uint64)
-        self.dwords = np.empty((nwords, 0), np.uint64)
-        self.size = 0
-        self._edges = (np.arange(1, nb, dtype=np.uint64) << _SHIFT).astype(np.uint64)
+        self.min_delta = min_delta
+        self.main = np.empty(0, np.uint64)
+        self.mwords = np.empty((0, nwords if keep_words else 0), np.uint64)
+        self._index()
+        self._new_delta(min_delta)
 
     def __len__(self) -> int:
-        return self.size
+        return len(self.main) + self.dn
+
+    def _index(self) -> None:
+        bits = max(1, min(40, (len(self.main) // _PER_ENTRY).bit_length()))
+        self.shift = np.uint64(64 - bits)
+        self.directory = _directory(self.main, bits)
+
+    def _new_delta(self, cap: int) -> None:
+        self.dtab = np.zeros(_table_size(cap), np.int32)
+        self.dfps = np.empty(cap, np.uint64)
+        self.dwords = np.empty((cap if self.keep_words else 0, self.nwords), np.uint64)
+        self.dn = 0
 
     def seen(self, fps: np.ndarray, words: np.ndarray | None) -> np.ndarray:
-        """Which of the states (fps sorted; words (nwords, m) when words are kept) are
+        """Which of the states (fingerprints; words (nwords, m) when words are kept) are
         in the set."""
-        seen = self._lookup(self.dfp, self.dwords, fps, words)
-        bounds = np.searchsorted(fps, self._edges)
-        starts = np.concatenate(([0], bounds))
-        ends = np.concatenate((bounds, [len(fps)]))
-        for b in np.flatnonzero(ends > starts):
-            if len(self.fps[b]) == 0:
-                continue
-            s, e = starts[b], ends[b]
-            sub = None if words is None else words[:, s:e]
-            seen[s:e] |= self._lookup(self.fps[b], self.words[b] if self.keep_words else None,
-                                      fps[s:e], sub)
-        return seen
-
-    def _lookup(self, table: np.ndarray, twords: np.ndarray | None, q: np.ndarray,
-                qwords: np.ndarray | None) -> np.ndarray:
-        if len(table) == 0:
-            return np.zeros(len(q), dtype=bool)
-        pos = np.searchsorted(table, q)
-        hit = table[np.minimum(pos, len(table) - 1)] == q
-        if not self.keep_words or qwords is None or not hit.any():
-            return hit
-        at = np.flatnonzero(hit)
-        same = (np.take(twords, pos[at], axis=1) == np.take(qwords, at, axis=1)).all(axis=0)
-        for i in at[~same]:  # a fingerprint collision: compare with every equal fingerprint
-            j = pos[i]
-            found = False
-            while j < len(table) and table[j] == q[i] and not found:
-                found = bool((twords[:, j] == qwords[:, i]).all())
-                j += 1
-            hit[i] = found
-        return hit
+        out = np.empty(len(fps), dtype=bool)
+        _seen(self.main, self.directory, self.shift, self.mwords, self.dtab, self.dfps,
+              self.dwords, self.keep_words, fps, _NO_WORDS if words is None else words, out)
+        return out
 
     def insert(self, fps: np.ndarray, words: np.ndarray | None) -> None:
-        """Add states not in the set, pairwise distinct (fps sorted)."""
-        if len(fps) == 0:
-            return
-        self.size += len(fps)
-        pos = np.searchsorted(self.dfp, fps)
-        self.dfp = _insert(self.dfp, pos, fps)
-        if self.keep_words:
-            self.dwords = _insert(self.dwords, pos, words)
-        if len(self.dfp) > max(_MIN_DELTA, self.size >> 4):
-            self._merge()
+        """Add states not in the set, pairwise distinct."""
+        if self.dn + len(fps) > len(self.dfps):
+            self._merge(max(len(fps), self.min_delta, len(self) // 16))
+        self.dn = _add(self.dtab, self.dfps, self.dwords, self.dn, self.keep_words, fps,
+                       _NO_WORDS if words is None else words)
+        if self.dn > max(self.min_delta, len(self.main) // 16):
+            self._merge(max(self.min_delta, len(self) // 16))
 
-    def _merge(self) -> None:
-        bounds = np.searchsorted(self.dfp, self._edges)
-        starts = np.concatenate(([0], bounds))
-        ends = np.concatenate((bounds, [len(self.dfp)]))
-        for b in np.flatnonzero(ends > starts):
-            s, e = starts[b], ends[b]
-            pos = np.searchsorted(self.fps[b], self.dfp[s:e])
-            self.fps[b] = _insert(self.fps[b], pos, self.dfp[s:e])
+    def _merge(self, cap: int) -> None:
+        """Move the delta into the sorted array; the next delta holds `cap`."""
+        m, n = self.dn, len(self.main)
+        if m:
+            perm = np.argsort(self.dfps[:m])
+            d, dw = self.dfps[perm], self.dwords[perm] if self.keep_words else self.dwords
+            self._new_delta(0)  # drop the old delta's tables before the array grows
+            self.main.resize(n + m, refcheck=False)  # realloc: grows in place
             if self.keep_words:
-                self.words[b] = _insert(self.words[b], pos, self.dwords[:, s:e])
-        self.dfp = np.empty(0, np.uint64)
-        self.dwords = np.empty((self.nwords, 0), np.uint64)
+                self.mwords.resize((n + m, self.nwords), refcheck=False)
+            _merge_back(self.main, n, d, self.mwords, dw, self.keep_words)
+            del d, dw
+            self._index()
+        self._new_delta(cap)
 
 
-def _insert(a: np.ndarray, pos: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """np.insert(a, pos, b, axis=-1) for nondecreasing `pos`, without its sort."""
-    n = a.shape[-1] + len(pos)
-    dest = pos + np.arange(len(pos))
-    keep = np.ones(n, dtype=bool)
-    keep[dest] = False
-    out = np.empty(a.shape[:-1] + (n,), dtype=a.dtype)
-    out[..., keep] = a
-    out[..., dest] = b
-    return out
+def warm_up() -> None:
+    """Load the compiled functions (from numba's cache, or compile them: seconds, once
+    per installation) on tiny inputs, so that no search pays for it."""
+    fps = np.arange(3, dtype=np.uint64)
+    first_of_each(fps, np.arange(3), None)
+    first_of_each(fps, np.arange(3), np.zeros((2, 3), np.uint64))
+    for nwords, keep in ((1, False), (2, True)):
+        v = VisitedSet(nwords, keep, min_delta=16)
+        words = np.zeros((nwords, 3), np.uint64) if keep else None
+        v.insert(fps, words)
+        v.seen(fps, words)
+        v._merge(16)

@@ -235,18 +235,40 @@ def test_visited_set_exact_words_tell_colliding_fingerprints_apart():
 
 
 def test_visited_set_merges_keep_every_fingerprint():
-    vs = VisitedSet(1, keep_words=False)
+    vs = VisitedSet(1, keep_words=False, min_delta=1000)  # a merge every few batches
     rng = np.random.default_rng(7)
-    allfps = np.unique(rng.integers(0, 2**63, 300_000, dtype=np.int64).astype(np.uint64))
+    allfps = np.unique(rng.integers(0, 2**64, 300_000, dtype=np.uint64))
+    allfps = np.concatenate([allfps, np.array([0, 2**64 - 1], np.uint64)])  # both ends
+    allfps = np.unique(allfps)
     rng.shuffle(allfps)
-    for part in np.array_split(allfps, 9):
-        part = np.sort(part)
+    for part in np.array_split(allfps, 97):
         assert not vs.seen(part, None).any()
         vs.insert(part, None)
+        assert vs.seen(part, None).all()
     assert len(vs) == len(allfps)
-    assert vs.seen(np.sort(allfps), None).all()
-    other = np.sort(rng.integers(0, 2**63, 1000, dtype=np.int64).astype(np.uint64))
+    assert len(vs.main) > len(allfps) // 2  # merged into the sorted array
+    assert (vs.main[1:] >= vs.main[:-1]).all()
+    assert vs.seen(allfps, None).all()
+    other = rng.integers(0, 2**64, 10_000, dtype=np.uint64)
     assert vs.seen(other, None).sum() == np.isin(other, allfps).sum()
+
+
+def test_visited_set_exact_mode_keeps_words_through_merges():
+    """Many states share each fingerprint; each is found by its words, in the delta and
+    after merges into the sorted array."""
+    vs = VisitedSet(2, keep_words=True, min_delta=50)
+    rng = np.random.default_rng(3)
+    words = np.unique(rng.integers(0, 1000, (5000, 2), dtype=np.uint64), axis=0).T.copy()
+    fps = words[0] % np.uint64(37)  # collisions everywhere
+    order = rng.permutation(words.shape[1])
+    for part in np.array_split(order, 40):
+        assert not vs.seen(fps[part], words[:, part]).any()
+        vs.insert(fps[part], np.ascontiguousarray(words[:, part]))
+    assert len(vs) == words.shape[1]
+    assert vs.seen(fps, words).all()
+    other = words.copy()
+    other[1] += np.uint64(1000)  # the same fingerprints, other words
+    assert not vs.seen(fps, other).any()
 
 
 # --------------------------------------------------------------------------- spec files
