@@ -77,11 +77,10 @@ class VectorModel:
             return words
         return self.layout.pack(self.canon(self.layout.unpack(words)))
 
-    def expand(self, words: np.ndarray, deadlock: bool, keep_words: bool,
-               invariants: bool = True) -> Expanded:
+    def expand(self, words: np.ndarray, deadlock: bool, keep_words: bool) -> Expanded:
         """Apply every instance to a chunk of packed states and deduplicate the
-        successors among themselves (the first discovery of each is kept). Without
-        `invariants` they are left to check on the new states only (Expanded.bad None)."""
+        successors among themselves (the first discovery of each is kept). Invariants
+        are left to check on the states not visited yet (VectorBFS.bad_new)."""
         n = words.shape[1]
         columns = Columns(self.layout, words)
         exp = Expansion(np.zeros(n, dtype=bool))
@@ -105,8 +104,7 @@ class VectorModel:
         order = rows.astype(np.int64) * len(self.instances) + inst
         del rows, inst, columns  # the unpacked slots: let them go before sorting
         uwords, fps, order = dedup(self.layout, succ, order, keep_words)
-        bad = self.bad_invariant(uwords) if self.invariants and invariants else None
-        return Expanded(n, uwords, fps, order, bad, gen, err_row, dl_row)
+        return Expanded(n, uwords, fps, order, gen, err_row, dl_row)
 
     def bad_invariant(self, words: np.ndarray) -> np.ndarray:
         """Per state, whether some checked invariant fails (an error inside an invariant
@@ -135,17 +133,16 @@ class VectorModel:
 
 @dataclass
 class Expanded:
-    """A chunk of n states expanded. Its distinct successors: packed words, fingerprints, discovery order of the first discovery (parent row in
-    the chunk * edges + edge) and whether an invariant fails there (None: not checked,
-    see VectorBFS.bad_new); the number of
-    successors of each row; the first row whose expansion raises an error and the first
-    row that is a deadlock (n where there is none)."""
+    """A chunk of n states expanded. Its distinct successors: packed words,
+    fingerprints, and the discovery order of the first discovery of each (parent row in
+    the chunk * edges + edge); the number of successors of each row; the first row
+    whose expansion raises an error and the first row that is a deadlock (n where there
+    is none)."""
 
     n: int
     words: np.ndarray
     fps: np.ndarray
     order: np.ndarray
-    bad: np.ndarray | None
     gen: np.ndarray
     err_row: int
     dl_row: int
@@ -193,9 +190,7 @@ def local_chunks(vm: VectorModel, level: Level, chunk: int, deadlock: bool,
     """Expand a level chunk by chunk in this process."""
     c0 = 0
     for words in level.chunks(chunk):
-        # invariants later, on the states not yet visited: a forked worker checks them
-        # on all its distinct successors, in parallel with the others
-        yield c0, vm.expand(words, deadlock, keep_words, invariants=False)
+        yield c0, vm.expand(words, deadlock, keep_words)
         c0 += words.shape[1]
 
 
@@ -298,10 +293,9 @@ class VectorBFS:
         stats.generated += len(self.initial)
         self.levels.start()
         uwords, fps, order = dedup(vm.layout, words, np.arange(init.shape[1]), self.keep_words)
-        bad = vm.bad_invariant(vm.layout.pack(init[:, order]))
-        ex = Expanded(0, uwords, fps, order, bad, order[:0], 0, 0)
+        ex = Expanded(0, uwords, fps, order, order[:0], 0, 0)
         new = self.fresh(ex)
-        bad = np.flatnonzero(ex.bad[new])
+        bad = np.flatnonzero(self.bad_new(ex, new))
         if len(bad):
             new = new[: bad[0] + 1]
         self.commit(ex, new)
@@ -389,8 +383,6 @@ class VectorBFS:
 
     def bad_new(self, ex: Expanded, new: np.ndarray) -> np.ndarray:
         """For the states `new` of ex: whether an invariant fails there."""
-        if ex.bad is not None:
-            return ex.bad[new]
         if not self.vm.invariants:
             return np.zeros(len(new), dtype=bool)
         return self.vm.bad_invariant(np.take(ex.words, new, axis=1))

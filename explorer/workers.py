@@ -2,11 +2,12 @@
 
 The level being expanded is copied once into a shared-memory block; a worker is told
 only which chunk to expand (a few integers over a pipe), applies every action instance
-to it and writes the successors (packed words, parent rows, edges) into its own
-shared-memory block. The main process takes the chunks back in level order, so
-deduplication, the visited set, parent links and the choice of the violation reported
-are exactly those of one process; while it deduplicates a chunk, the workers are already
-expanding the next ones.
+to it, deduplicates the successors among themselves and writes them (packed words,
+fingerprints, discovery orders) into its own shared-memory block. The main process
+takes the chunks back in level order, so the visited set, the invariants (checked on
+the new states only), parent links and the choice of the violation reported are exactly
+those of one process; while it takes in a chunk, the workers are already expanding the
+next ones.
 
 Workers are forked after the model is compiled, so they share its compiled actions
 without pickling anything.
@@ -25,6 +26,8 @@ from multiprocessing.shared_memory import SharedMemory
 import numpy as np
 
 from explorer.vector import Expanded, Level, VectorModel
+
+MIN_CHUNK = 4096  # states; smaller chunks cost more in per-call overhead than they balance
 
 
 def default_workers() -> int:
@@ -55,8 +58,8 @@ def _expand_chunk(vm: VectorModel, deadlock: bool, keep_words: bool,
                   blocks: dict[str, SharedMemory], name: str, nwords: int, size: int,
                   c0: int, c1: int) -> tuple:
     """Expand one chunk; write the result into this worker's block: the distinct
-    successors' words, fingerprints, orders and invariant failures as rows of m
-    uint64s, then the n successor counts."""
+    successors' words, fingerprints and orders as rows of m uint64s, then the n
+    successor counts."""
     level = blocks.get("level")
     if level is None or level.name != name:
         if level is not None:
@@ -65,20 +68,19 @@ def _expand_chunk(vm: VectorModel, deadlock: bool, keep_words: bool,
     ex = vm.expand(np.ndarray((nwords, size), np.uint64, level.buf)[:, c0:c1], deadlock,
                    keep_words)
     m = len(ex.fps)
-    need = 8 * (m * (nwords + 3) + ex.n)
+    need = 8 * (m * (nwords + 2) + ex.n)
     out = blocks.get("out")
     if out is None or out.size < need:
         if out is not None:
             out.close()
             out.unlink()
         out = blocks["out"] = SharedMemory(create=True, size=max(2 * need, 1 << 16))
-    rows = np.ndarray((nwords + 3, m), np.uint64, out.buf)
+    rows = np.ndarray((nwords + 2, m), np.uint64, out.buf)
     rows[:nwords] = ex.words
     rows[nwords] = ex.fps
     rows[nwords + 1] = ex.order
-    rows[nwords + 2] = 0 if ex.bad is None else ex.bad
     np.ndarray(ex.n, np.int64, out.buf, offset=rows.nbytes)[:] = ex.gen
-    return out.name, m, ex.n, ex.bad is not None, ex.err_row, ex.dl_row
+    return out.name, m, ex.n, ex.err_row, ex.dl_row
 
 
 class WorkerPool:
@@ -125,14 +127,13 @@ class WorkerPool:
             self.level = None
 
     def _result(self, conn: Connection, nwords: int) -> Expanded:
-        name, m, n, has_bad, err_row, dl_row = conn.recv()
+        name, m, n, err_row, dl_row = conn.recv()
         shm = self.outs.get(name)
         if shm is None:
             shm = self.outs[name] = _attach(name)
-        rows = np.ndarray((nwords + 3, m), np.uint64, shm.buf).copy()
+        rows = np.ndarray((nwords + 2, m), np.uint64, shm.buf).copy()
         gen = np.ndarray(n, np.int64, shm.buf, offset=rows.nbytes).copy()
-        bad = rows[nwords + 2].astype(bool) if has_bad else None
-        return Expanded(n, rows[:nwords], rows[nwords], rows[nwords + 1].astype(np.int64), bad,
+        return Expanded(n, rows[:nwords], rows[nwords], rows[nwords + 1].astype(np.int64),
                         gen, err_row, dl_row)
 
     def chunks(self, vm: VectorModel, level: Level, chunk: int, deadlock: bool,
@@ -140,6 +141,8 @@ class WorkerPool:
         """Expanded chunks of `level`, in order, computed by the workers ahead of use."""
         del deadlock, keep_words  # the workers were forked with them
         nwords, size = vm.layout.nwords, level.size
+        # several chunks a worker, so that none waits long at the end of a level
+        chunk = min(chunk, max(MIN_CHUNK, -(-size // (4 * len(self.conns)))))
         self._drop_level()
         self.level = SharedMemory(create=True, size=max(8 * nwords * size, 8))
         block = np.ndarray((nwords, size), np.uint64, self.level.buf)
