@@ -133,8 +133,8 @@ class VectorModel:
 
 @dataclass
 class Expanded:
-    """A chunk of n states expanded. Its distinct successors: packed words,
-    fingerprints, and the discovery order of the first discovery of each (parent row in
+    """A chunk of n states expanded. Its distinct successors, in the order they are
+    first discovered: packed words, fingerprints, and that discovery (parent row in
     the chunk * edges + edge); the number of successors of each row; the first row
     whose expansion raises an error and the first row that is a deadlock (n where there
     is none)."""
@@ -150,11 +150,14 @@ class Expanded:
 
 def dedup(layout: Layout, words: np.ndarray, order: np.ndarray,
           keep_words: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct states of a batch (words, fingerprints), each with the smallest
-    `order` it appears with. Without kept words two states are equal when their
-    fingerprints are; with them the words are compared too."""
+    """The distinct states of a batch (words, fingerprints) in order of first discovery,
+    each with the smallest `order` (non-negative, distinct) it appears with. Without
+    kept words two states are equal when their fingerprints are; with them the words
+    are compared too."""
     fps = layout.fingerprints(words)
     reps, least = first_of_each(fps, order, words if keep_words else None)
+    by_order = np.argsort(least)
+    reps, least = reps[by_order], least[by_order]
     return np.take(words, reps, axis=1), fps[reps], least
 
 
@@ -185,9 +188,11 @@ class Level:
             yield np.concatenate(buf, axis=1) if len(buf) > 1 else buf[0]
 
 
-def local_chunks(vm: VectorModel, level: Level, chunk: int, deadlock: bool,
-                 keep_words: bool) -> Iterator[tuple[int, Expanded]]:
-    """Expand a level chunk by chunk in this process."""
+def local_chunks(vm: VectorModel, level: Level, nxt: list[np.ndarray], chunk: int,
+                 deadlock: bool, keep_words: bool) -> Iterator[tuple[int, Expanded]]:
+    """Expand a level chunk by chunk in this process (`nxt`, the next level as it grows,
+    is for explorer.workers, which starts on it early)."""
+    del nxt
     c0 = 0
     for words in level.chunks(chunk):
         yield c0, vm.expand(words, deadlock, keep_words)
@@ -273,12 +278,11 @@ class VectorBFS:
 
     # --- the visited set
     def fresh(self, ex: Expanded, keep: np.ndarray | None = None) -> np.ndarray:
-        """Indices (into ex's distinct successors) of those not in the visited set, in
-        discovery order; only among `keep` if given."""
+        """Indices (into ex's distinct successors, in discovery order) of those not in
+        the visited set; only among `keep` if given."""
         cand = np.arange(len(ex.fps)) if keep is None else np.flatnonzero(keep)
         seen = self.visited.seen(ex.fps[cand], np.take(ex.words, cand, axis=1) if self.keep_words else None)
-        new = cand[~seen]
-        return new[np.argsort(ex.order[new], kind="stable")]
+        return cand[~seen]
 
     def commit(self, ex: Expanded, new: np.ndarray) -> None:
         """Add the states `new` (indices from `fresh`) to the visited set."""
@@ -310,7 +314,7 @@ class VectorBFS:
             at_bound = self.max_depth is not None and self.depth >= self.max_depth
             nxt: list[np.ndarray] = []
             self.levels.start()
-            chunks = self.chunks(vm, level, self.chunk, search.deadlock, self.keep_words)
+            chunks = self.chunks(vm, level, nxt, self.chunk, search.deadlock, self.keep_words)
             for c0, ex in chunks:
                 stats.distinct = len(self.visited)
                 reason = search.limits.poll(stats)

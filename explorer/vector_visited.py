@@ -86,10 +86,9 @@ def _same_row(rows: np.ndarray, i: int, cols: np.ndarray, j: int) -> bool:
 
 def first_of_each(fps: np.ndarray, order: np.ndarray,
                   words: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct states of a batch: for each, in order of first appearance, the index
-    of a column holding it and the smallest `order` it appears with. Without `words`
-    two states are equal when their fingerprints are; with them ((nwords, n)) the
-    words are compared too."""
+    """The distinct states of a batch: for each, the index of a column holding it and
+    the smallest `order` it appears with. Without `words` two states are equal when
+    their fingerprints are; with them ((nwords, n)) the words are compared too."""
     keep = words is not None
     return _first_of_each(fps, order.astype(np.int64, copy=False),
                           words if keep else _NO_WORDS, keep)
@@ -223,8 +222,12 @@ class VisitedSet:
         """Move the delta into the sorted array; the next delta holds `cap`."""
         m, n = self.dn, len(self.main)
         if m:
-            perm = np.argsort(self.dfps[:m])
-            d, dw = self.dfps[perm], self.dwords[perm] if self.keep_words else self.dwords
+            if self.keep_words:
+                perm = np.argsort(self.dfps[:m])
+                d, dw = self.dfps[perm], self.dwords[perm]
+                del perm
+            else:
+                d, dw = np.sort(self.dfps[:m]), self.dwords
             self._new_delta(0)  # drop the old delta's tables before the array grows
             self.main.resize(n + m, refcheck=False)  # realloc: grows in place
             if self.keep_words:

@@ -1,13 +1,17 @@
 """Worker processes for the vector back end: each level's chunks expanded in parallel.
 
-The level being expanded is copied once into a shared-memory block; a worker is told
-only which chunk to expand (a few integers over a pipe), applies every action instance
-to it, deduplicates the successors among themselves and writes them (packed words,
-fingerprints, discovery orders) into its own shared-memory block. The main process
-takes the chunks back in level order, so the visited set, the invariants (checked on
-the new states only), parent links and the choice of the violation reported are exactly
-those of one process; while it takes in a chunk, the workers are already expanding the
-next ones.
+A worker is handed one chunk at a time: the main process copies the chunk's packed
+states into that worker's input block (shared memory) and sends its size over a pipe;
+the worker applies every action instance, deduplicates the successors among themselves
+and writes them (packed words, fingerprints, discovery orders) into its own output
+block. The main process takes the chunks back in level order, so the visited set, the
+invariants (checked on the new states only), parent links and the choice of the
+violation reported are exactly those of one process.
+
+The workers do not wait for the end of a level: the next level is cut into chunks as
+its states are stored, in their final order, and a worker with nothing left of the
+current level expands the first chunks of the next one. Their results wait until the
+main process gets there (and are dropped if the search stops first).
 
 Workers are forked after the model is compiled, so they share its compiled actions
 without pickling anything.
@@ -20,13 +24,14 @@ import multiprocessing as mp
 import os
 from collections.abc import Iterator
 from multiprocessing import resource_tracker
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.shared_memory import SharedMemory
 
 import numpy as np
 
 from explorer.vector import Expanded, Level, VectorModel
 
+NICE = 5
 MIN_CHUNK = 4096  # states; smaller chunks cost more in per-call overhead than they balance
 
 
@@ -43,7 +48,11 @@ def _attach(name: str) -> SharedMemory:
 
 def _serve(vm: VectorModel, deadlock: bool, keep_words: bool, conn: Connection) -> None:
     """A worker's loop: expand the chunks it is sent until told to stop."""
-    blocks: dict[str, SharedMemory] = {}  # "level": the level read, "out": results
+    # the main process takes the chunks in, one at a time, and is the bottleneck: on a
+    # machine with no core to spare, the workers yield the CPU to it
+    with contextlib.suppress(OSError):
+        os.nice(NICE)
+    blocks: dict[str, SharedMemory] = {}  # "in": the chunk read, "out": results
     try:
         while (msg := conn.recv()) is not None:
             conn.send(_expand_chunk(vm, deadlock, keep_words, blocks, *msg))
@@ -55,18 +64,16 @@ def _serve(vm: VectorModel, deadlock: bool, keep_words: bool, conn: Connection) 
 
 
 def _expand_chunk(vm: VectorModel, deadlock: bool, keep_words: bool,
-                  blocks: dict[str, SharedMemory], name: str, nwords: int, size: int,
-                  c0: int, c1: int) -> tuple:
-    """Expand one chunk; write the result into this worker's block: the distinct
-    successors' words, fingerprints and orders as rows of m uint64s, then the n
-    successor counts."""
-    level = blocks.get("level")
-    if level is None or level.name != name:
-        if level is not None:
-            level.close()
-        level = blocks["level"] = _attach(name)
-    ex = vm.expand(np.ndarray((nwords, size), np.uint64, level.buf)[:, c0:c1], deadlock,
-                   keep_words)
+                  blocks: dict[str, SharedMemory], name: str, nwords: int, n: int) -> tuple:
+    """Expand the chunk of n states in block `name`; write the result into this worker's
+    block: the distinct successors' words, fingerprints and orders as rows of m uint64s,
+    then the n successor counts."""
+    block = blocks.get("in")
+    if block is None or block.name != name:
+        if block is not None:
+            block.close()
+        block = blocks["in"] = _attach(name)
+    ex = vm.expand(np.ndarray((nwords, n), np.uint64, block.buf), deadlock, keep_words)
     m = len(ex.fps)
     need = 8 * (m * (nwords + 2) + ex.n)
     out = blocks.get("out")
@@ -81,6 +88,43 @@ def _expand_chunk(vm: VectorModel, deadlock: bool, keep_words: bool,
     rows[nwords + 1] = ex.order
     np.ndarray(ex.n, np.int64, out.buf, offset=rows.nbytes)[:] = ex.gen
     return out.name, m, ex.n, ex.err_row, ex.dl_row
+
+
+class _Cutter:
+    """Cuts a level into chunks of `size` states, in order, while its pieces are still
+    being appended (the last chunk only once the level is complete)."""
+
+    def __init__(self, pieces: list[np.ndarray], size: int) -> None:
+        self.pieces = pieces
+        self.size = size
+        self.at = (0, 0)  # (piece, offset) of the next state to hand out
+        self.c0 = 0  # its index in the level
+
+    def available(self) -> int:
+        p, off = self.at
+        return sum(x.shape[1] for x in self.pieces[p:]) - off
+
+    def take(self, complete: bool) -> tuple[int, np.ndarray] | None:
+        """(index of its first state, packed states) of the next chunk, or None."""
+        have = self.available()
+        if have == 0 or (have < self.size and not complete):
+            return None
+        want = min(self.size, have)
+        parts: list[np.ndarray] = []
+        p, off = self.at
+        while want:
+            piece = self.pieces[p]
+            take = min(want, piece.shape[1] - off)
+            parts.append(piece[:, off:off + take])
+            want -= take
+            off += take
+            if off == piece.shape[1]:
+                p, off = p + 1, 0
+        self.at = (p, off)
+        c0 = self.c0
+        words = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        self.c0 += words.shape[1]
+        return c0, words
 
 
 class WorkerPool:
@@ -98,8 +142,13 @@ class WorkerPool:
             theirs.close()
             self.conns.append(mine)
             self.procs.append(p)
-        self.level: SharedMemory | None = None
+        self.inputs: dict[Connection, SharedMemory] = {}
         self.outs: dict[str, SharedMemory] = {}
+        self.nwords = vm.layout.nwords
+        self.busy: dict[Connection, tuple[int, int]] = {}  # worker -> (level id, c0)
+        self.done: dict[tuple[int, int], Expanded] = {}
+        self.ahead: _Cutter | None = None  # the next level, cut while it grows
+        self.level_id = 0
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -108,6 +157,7 @@ class WorkerPool:
         self.close()
 
     def close(self) -> None:
+        self._drain()
         for c in self.conns:
             with contextlib.suppress(BrokenPipeError, OSError):
                 c.send(None)
@@ -118,60 +168,78 @@ class WorkerPool:
         for shm in self.outs.values():
             shm.close()
         self.outs.clear()
-        self._drop_level()
+        for shm in self.inputs.values():
+            shm.close()
+            shm.unlink()
+        self.inputs.clear()
 
-    def _drop_level(self) -> None:
-        if self.level is not None:
-            self.level.close()
-            self.level.unlink()
-            self.level = None
+    def _drain(self) -> None:
+        """Collect what is in flight (the search stopped early)."""
+        for conn in list(self.busy):
+            with contextlib.suppress(EOFError, OSError):
+                conn.recv()
+        self.busy.clear()
+        self.done.clear()
 
-    def _result(self, conn: Connection, nwords: int) -> Expanded:
+    def _send(self, conn: Connection, level_id: int, c0: int, words: np.ndarray) -> None:
+        need = max(words.nbytes, 8)
+        shm = self.inputs.get(conn)
+        if shm is None or shm.size < need:
+            if shm is not None:
+                shm.close()
+                shm.unlink()
+            shm = self.inputs[conn] = SharedMemory(create=True, size=2 * need)
+        np.ndarray(words.shape, np.uint64, shm.buf)[:] = words
+        conn.send((shm.name, self.nwords, words.shape[1]))
+        self.busy[conn] = (level_id, c0)
+
+    def _receive(self, conn: Connection) -> None:
         name, m, n, err_row, dl_row = conn.recv()
         shm = self.outs.get(name)
         if shm is None:
             shm = self.outs[name] = _attach(name)
-        rows = np.ndarray((nwords + 2, m), np.uint64, shm.buf).copy()
+        rows = np.ndarray((self.nwords + 2, m), np.uint64, shm.buf).copy()
         gen = np.ndarray(n, np.int64, shm.buf, offset=rows.nbytes).copy()
-        return Expanded(n, rows[:nwords], rows[nwords], rows[nwords + 1].astype(np.int64),
-                        gen, err_row, dl_row)
+        ex = Expanded(n, rows[:self.nwords], rows[self.nwords],
+                      rows[self.nwords + 1].astype(np.int64), gen, err_row, dl_row)
+        self.done[self.busy.pop(conn)] = ex
 
-    def chunks(self, vm: VectorModel, level: Level, chunk: int, deadlock: bool,
-               keep_words: bool) -> Iterator[tuple[int, Expanded]]:
-        """Expanded chunks of `level`, in order, computed by the workers ahead of use."""
-        del deadlock, keep_words  # the workers were forked with them
-        nwords, size = vm.layout.nwords, level.size
+    def chunks(self, vm: VectorModel, level: Level, nxt: list[np.ndarray], chunk: int,
+               deadlock: bool, keep_words: bool) -> Iterator[tuple[int, Expanded]]:
+        """Expanded chunks of `level`, in order, computed by the workers ahead of use;
+        idle workers start on `nxt`, the next level, as it grows."""
+        del vm, deadlock, keep_words  # the workers were forked with them
+        n = len(self.conns)
+        now = self.level_id
+        cutter = self.ahead
+        if cutter is None or cutter.pieces is not level.pieces:
+            self._drain()  # nothing cut ahead is of this level
+            cutter = _Cutter(level.pieces, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
         # several chunks a worker, so that none waits long at the end of a level
-        chunk = min(chunk, max(MIN_CHUNK, -(-size // (4 * len(self.conns)))))
-        self._drop_level()
-        self.level = SharedMemory(create=True, size=max(8 * nwords * size, 8))
-        block = np.ndarray((nwords, size), np.uint64, self.level.buf)
-        at = 0
-        for words in level.chunks(chunk):
-            block[:, at:at + words.shape[1]] = words
-            at += words.shape[1]
-        del block
-        starts = list(range(0, size, chunk))
-        busy: list[tuple[int, Connection]] = []  # (c0, worker) in chunk order
-        nxt = 0
+        self.ahead = _Cutter(nxt, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
+        self.level_id += 1
+        want = 0  # c0 of the next chunk to yield
         try:
-            for conn in self.conns:
-                if nxt < len(starts):
-                    self._send(conn, nwords, size, starts[nxt], chunk)
-                    busy.append((starts[nxt], conn))
-                    nxt += 1
-            while busy:
-                c0, conn = busy.pop(0)
-                ex = self._result(conn, nwords)
-                if nxt < len(starts):
-                    self._send(conn, nwords, size, starts[nxt], chunk)
-                    busy.append((starts[nxt], conn))
-                    nxt += 1
-                yield c0, ex
+            while want < level.size:
+                for conn in self.conns:
+                    if conn in self.busy:
+                        continue
+                    job = cutter.take(True)
+                    if job is not None:
+                        self._send(conn, now, *job)
+                        continue
+                    job = self.ahead.take(False)
+                    if job is not None:
+                        self._send(conn, now + 1, *job)
+                ex = self.done.pop((now, want), None)
+                if ex is None:
+                    assert self.busy, "the chunk awaited was never handed out"
+                    for conn in wait(list(self.busy)):
+                        self._receive(conn)
+                    continue
+                yield want, ex
+                want += ex.n
         finally:
-            for _, conn in busy:  # the search stopped early: collect what is in flight
-                conn.recv()
-
-    def _send(self, conn: Connection, nwords: int, size: int, c0: int, chunk: int) -> None:
-        assert self.level is not None
-        conn.send((self.level.name, nwords, size, c0, min(c0 + chunk, size)))
+            if want < level.size:  # the search stopped: nothing ahead is needed
+                self._drain()
+                self.ahead = None

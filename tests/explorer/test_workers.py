@@ -14,6 +14,7 @@ from explorer.workers import WorkerPool, default_workers
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FILTER = os.path.join(ROOT, "bench", "specs", "peterson_filter.mms")
 MLOCK = os.path.join(ROOT, "spec", "models", "mlock_munlock.mms")
+MIGRATE = os.path.join(ROOT, "spec", "models", "migrate_page.mms")
 
 
 def run(path, consts, workers, chunk=None, **kw):
@@ -56,6 +57,16 @@ def test_mlock_violations_identical(consts):
     assert two.stats.distinct == tuple_result.stats.distinct
     if tuple_result.violation:
         assert two.violation.length == tuple_result.violation.length
+
+
+@pytest.mark.parametrize("consts,steps", [({"PATCH10": False}, 11), ({"PATCH3": False}, 9)])
+def test_violation_found_while_the_next_level_is_expanded_ahead(consts, steps):
+    """Small chunks: idle workers start on the next level long before the level with
+    the violation is taken in; what they computed ahead must change nothing."""
+    one = run(MIGRATE, consts, 1, chunk=64)
+    for workers in (2, 3):
+        same(one, run(MIGRATE, consts, workers, chunk=64))
+    assert (one.verdict, one.violation.length) == ("violated", steps)
 
 
 def test_fingerprint_mode_with_workers():
