@@ -42,7 +42,7 @@ from explorer.vector_visited import VisitedSet, first_of_each, warm_up
 from spec import ir
 from spec.errors import UsageError
 
-CHUNK = 1 << 16  # states expanded together
+CHUNK = 1 << 15  # states expanded together
 
 
 class VectorModel:
@@ -201,29 +201,27 @@ def local_chunks(vm: VectorModel, level: Level, nxt: list[np.ndarray], chunk: in
 
 @dataclass
 class Levels:
-    """Parent links, level by level: for every state of level d > 0 the index of its
-    parent in level d-1 and the edge taken; for level 0 the index of its initial state."""
+    """Parent links, level by level, one number per state: for a state of level d > 0,
+    the index of its parent in level d-1 times `edges` plus the edge taken; for level 0
+    the index of its initial state. 4 bytes a state where the numbers fit."""
 
-    edge_type: type  # the narrowest dtype for edge numbers and initial-state indices
-    parent: list[list[np.ndarray]] = field(default_factory=list)
-    edge: list[list[np.ndarray]] = field(default_factory=list)
+    edges: int
+    links: list[list[np.ndarray]] = field(default_factory=list)
 
     def start(self) -> None:
-        self.parent.append([])
-        self.edge.append([])
+        self.links.append([])
 
-    def add(self, parent: np.ndarray, edge: np.ndarray) -> None:
-        self.parent[-1].append(parent.astype(np.int32))
-        self.edge[-1].append(edge.astype(self.edge_type))
+    def add(self, link: np.ndarray) -> None:
+        narrow = len(link) == 0 or int(link.max()) < 1 << 32
+        self.links[-1].append(link.astype(np.uint32 if narrow else np.int64))
 
     def path(self, depth: int, index: int) -> tuple[int, list[int]]:
         edges = []
         for d in range(depth, 0, -1):
-            p, e = _at(self.parent[d], index), _at(self.edge[d], index)
+            index, e = divmod(_at(self.links[d], index), self.edges)
             edges.append(e)
-            index = p
         edges.reverse()
-        return _at(self.edge[0], index), edges
+        return _at(self.links[0], index), edges
 
 
 def _at(chunks: list[np.ndarray], i: int) -> int:
@@ -252,9 +250,7 @@ class VectorBFS:
         layout = self.vm.layout
         self.keep_words = not fingerprint and layout.nwords > 1
         self.visited = VisitedSet(layout.nwords, self.keep_words)
-        most = max(len(self.vm.instances), len(initial))
-        self.levels = Levels(np.uint8 if most <= 1 << 8 else np.int16 if most < 1 << 15
-                             else np.int32)
+        self.levels = Levels(len(self.vm.instances))
         self.depth = 0
         self.pending: Violation | None = None
         search.limits.restart()  # compiling the kernels is not part of the search
@@ -303,7 +299,7 @@ class VectorBFS:
         if len(bad):
             new = new[: bad[0] + 1]
         self.commit(ex, new)
-        self.levels.add(np.full(len(new), -1), ex.order[new])
+        self.levels.add(ex.order[new])
         if len(bad):
             inv = self._failing_invariant(self.initial[int(ex.order[new[-1]])])
             trace = self.trace_to(0, len(new) - 1)
@@ -399,7 +395,7 @@ class VectorBFS:
         """Store the states `new` of ex: visited set, parent links, next level."""
         k = len(self.vm.instances)
         self.commit(ex, new)
-        self.levels.add(ex.order[new] // k + c0, ex.order[new] % k)
+        self.levels.add(ex.order[new] + c0 * k)
         nxt.append(np.take(ex.words, new, axis=1))
 
     def _failing_invariant(self, state: State) -> ir.Invariant:

@@ -4,10 +4,10 @@ successors, and the visited set.
 Fingerprints are murmur3-mixed (explorer.vector_pack), so their low bits index the
 open-addressing tables and their top bits the directory of the visited set.
 
-The visited set keeps 8 bytes per state: one sorted uint64 array of fingerprints with a
-directory (for every value of the top k bits, where its fingerprints start; about 16
-fingerprints a directory entry), so a lookup reads one directory entry and scans a
-cache line or two. New fingerprints go into a small delta hash table; when it holds a
+The visited set keeps about 9 bytes per state: one sorted uint64 array of fingerprints
+with a directory (for every value of the top k bits, where its fingerprints start; 16 to
+32 fingerprints a 4-byte entry), so a lookup reads one directory entry and scans a few
+cache lines. New fingerprints go into a small delta hash table; when it holds a
 sixteenth of the whole it is sorted and merged into the array in place, from the back,
 after growing the array with realloc (no second copy of the array exists at any time).
 
@@ -23,15 +23,14 @@ import numpy as np
 
 _JIT = {"nogil": True, "cache": True}
 _MIN_DELTA = 1 << 18  # fingerprints the delta holds before a merge, at least (4 MiB)
-_PER_ENTRY = 16  # fingerprints per directory entry, about
+_PER_ENTRY = 32  # fingerprints per directory entry, 16 to 32
 _NO_WORDS = np.zeros((0, 0), np.uint64)
 
 
 @numba.njit(**_JIT)
-def _table_size(n: int) -> int:
-    """A power of two at least twice n (open addressing at load <= 1/2)."""
+def _pow2_at_least(n: int) -> int:
     cap = 16
-    while cap < 2 * n:
+    while cap < n:
         cap <<= 1
     return cap
 
@@ -42,7 +41,7 @@ def _first_of_each(fps: np.ndarray, order: np.ndarray, words: np.ndarray,
     """For each distinct state among the columns (fingerprint, and words when `keep`):
     one column holding it and the smallest `order` it appears with."""
     n = len(fps)
-    cap = _table_size(n)
+    cap = _pow2_at_least(2 * n)  # open addressing at load <= 1/2
     mask = np.uint64(cap - 1)
     table = np.zeros(cap, np.int32)  # 1 + index into reps, 0 when free
     reps = np.empty(n, np.int64)
@@ -159,12 +158,11 @@ def _merge_back(main: np.ndarray, n: int, d: np.ndarray, mwords: np.ndarray,
 
 
 @numba.njit(**_JIT)
-def _directory(main: np.ndarray, bits: int) -> np.ndarray:
+def _directory(main: np.ndarray, bits: int, out: np.ndarray) -> None:
     """For every value b of the top `bits` bits: the first index whose fingerprint's top
     bits are >= b (and one more entry: the length)."""
     size = 1 << bits
     shift = np.uint64(64 - bits)
-    out = np.empty(size + 1, np.int64)
     b = 0
     for j in range(len(main)):
         top = np.int64(main[j] >> shift)
@@ -174,7 +172,6 @@ def _directory(main: np.ndarray, bits: int) -> np.ndarray:
     while b <= size:
         out[b] = len(main)
         b += 1
-    return out
 
 
 class VisitedSet:
@@ -191,12 +188,14 @@ class VisitedSet:
         return len(self.main) + self.dn
 
     def _index(self) -> None:
-        bits = max(1, min(40, (len(self.main) // _PER_ENTRY).bit_length()))
+        n = len(self.main)
+        bits = max(1, min(40, (n // _PER_ENTRY).bit_length()))
         self.shift = np.uint64(64 - bits)
-        self.directory = _directory(self.main, bits)
+        self.directory = np.empty((1 << bits) + 1, np.uint32 if n < 1 << 32 else np.int64)
+        _directory(self.main, bits, self.directory)
 
     def _new_delta(self, cap: int) -> None:
-        self.dtab = np.zeros(_table_size(cap), np.int32)
+        self.dtab = np.zeros(_pow2_at_least(cap + cap // 3), np.int32)  # load <= 3/4
         self.dfps = np.empty(cap, np.uint64)
         self.dwords = np.empty((cap if self.keep_words else 0, self.nwords), np.uint64)
         self.dn = 0
