@@ -2,6 +2,7 @@
 byte v_page_count;
 bit v_page_locked;
 bit v_page_mlocked;
+bit v_page_lru;
 bit v_vm_locked[4];
 bit v_pte[4];
 byte v_ptl[4];
@@ -49,27 +50,31 @@ end:
      assert((!(((v_reclaim_pc == 6) && ((v_exit_mmap_pc == 5) || (v_truncate_pc == 1))) && (v_page_count > 0)) || (!v_page_mlocked || ((v_pte[(0) * 4 + (1 - 1)] && v_vm_locked[(0) * 4 + (1 - 1)]) || (v_pte[(0) * 4 + (2 - 1)] && v_vm_locked[(0) * 4 + (2 - 1)]) || (v_pte[(0) * 4 + (3 - 1)] && v_vm_locked[(0) * 4 + (3 - 1)]) || (v_pte[(0) * 4 + (4 - 1)] && v_vm_locked[(0) * 4 + (4 - 1)])))) && (!(v_page_count == 0) || (!v_page_mlocked)))
    }
 :: d_step { (v_exit_mmap_pc == 2) ->
-     assert((!((!(v_exit_mmap_pinned && v_page_mlocked)) && v_exit_mmap_pinned) || (v_page_count > 0)));
-     t1c = (v_exit_mmap_pinned && v_page_mlocked); t1v = (t1c -> 0 : 0);
-     t2c = ((!(v_exit_mmap_pinned && v_page_mlocked)) && v_exit_mmap_pinned); t2v = (t2c -> (v_page_count - 1) : 0);
-     t3c = (!(v_exit_mmap_pinned && v_page_mlocked)); t3v = (t3c -> 0 : 0);
-     t4c = 1; t4v = (t4c -> ((!(v_exit_mmap_pinned && v_page_mlocked)) -> 4 : 3) : 0);
+     assert((!(v_exit_mmap_pinned && (!(v_page_mlocked && v_page_lru))) || (v_page_count > 0)));
+     t1c = (v_exit_mmap_pinned && (v_page_mlocked && v_page_lru)); t1v = (t1c -> 0 : 0);
+     t2c = (v_exit_mmap_pinned && (v_page_mlocked && v_page_lru)); t2v = (t2c -> 0 : 0);
+     t3c = (v_exit_mmap_pinned && (!(v_page_mlocked && v_page_lru))); t3v = (t3c -> 0 : 0);
+     t4c = (v_exit_mmap_pinned && (!(v_page_mlocked && v_page_lru))); t4v = (t4c -> (v_page_count - 1) : 0);
+     t5c = (v_exit_mmap_pinned && (!(v_page_mlocked && v_page_lru))); t5v = (t5c -> 0 : 0);
+     t6c = 1; t6v = (t6c -> ((!(v_exit_mmap_pinned && (v_page_mlocked && v_page_lru))) -> 4 : 3) : 0);
      if :: t1c -> v_page_mlocked = t1v :: else -> skip fi;
-     if :: t2c -> v_page_count = t2v :: else -> skip fi;
-     if :: t3c -> v_exit_mmap_pinned = t3v :: else -> skip fi;
-     if :: t4c -> v_exit_mmap_pc = t4v :: else -> skip fi;
+     if :: t2c -> v_page_lru = t2v :: else -> skip fi;
+     if :: t3c -> v_page_mlocked = t3v :: else -> skip fi;
+     if :: t4c -> v_page_count = t4v :: else -> skip fi;
+     if :: t5c -> v_exit_mmap_pinned = t5v :: else -> skip fi;
+     if :: t6c -> v_exit_mmap_pc = t6v :: else -> skip fi;
      assert((!(((v_reclaim_pc == 6) && ((v_exit_mmap_pc == 5) || (v_truncate_pc == 1))) && (v_page_count > 0)) || (!v_page_mlocked || ((v_pte[(0) * 4 + (1 - 1)] && v_vm_locked[(0) * 4 + (1 - 1)]) || (v_pte[(0) * 4 + (2 - 1)] && v_vm_locked[(0) * 4 + (2 - 1)]) || (v_pte[(0) * 4 + (3 - 1)] && v_vm_locked[(0) * 4 + (3 - 1)]) || (v_pte[(0) * 4 + (4 - 1)] && v_vm_locked[(0) * 4 + (4 - 1)])))) && (!(v_page_count == 0) || (!v_page_mlocked)))
    }
 :: d_step { ((v_exit_mmap_pc == 3) && (!v_page_locked)) ->
      assert((v_page_count > 0));
      t1c = 1; t1v = (t1c -> 1 : 0);
-     t2c = ((((v_pte[(0) * 4 + (1 - 1)] -> 1 : 0) + (v_pte[(0) * 4 + (2 - 1)] -> 1 : 0) + (v_pte[(0) * 4 + (3 - 1)] -> 1 : 0) + (v_pte[(0) * 4 + (4 - 1)] -> 1 : 0)) > 1) && ((v_pte[(0) * 4 + (1 - 1)] && v_vm_locked[(0) * 4 + (1 - 1)]) || (v_pte[(0) * 4 + (2 - 1)] && v_vm_locked[(0) * 4 + (2 - 1)]) || (v_pte[(0) * 4 + (3 - 1)] && v_vm_locked[(0) * 4 + (3 - 1)]) || (v_pte[(0) * 4 + (4 - 1)] && v_vm_locked[(0) * 4 + (4 - 1)]))); t2v = (t2c -> 1 : 0);
+     t2c = 1; t2v = (t2c -> 1 : 0);
      t3c = 1; t3v = (t3c -> 0 : 0);
      t4c = 1; t4v = (t4c -> (v_page_count - 1) : 0);
      t5c = 1; t5v = (t5c -> 0 : 0);
      t6c = 1; t6v = (t6c -> 4 : 0);
      if :: t1c -> v_page_locked = t1v :: else -> skip fi;
-     if :: t2c -> v_page_mlocked = t2v :: else -> skip fi;
+     if :: t2c -> v_page_lru = t2v :: else -> skip fi;
      if :: t3c -> v_page_locked = t3v :: else -> skip fi;
      if :: t4c -> v_page_count = t4v :: else -> skip fi;
      if :: t5c -> v_exit_mmap_pinned = t5v :: else -> skip fi;
@@ -170,10 +175,12 @@ end:
    }
 :: d_step { (v_reclaim_pc == 5) ->
      assert((v_page_count > 0));
-     t1c = 1; t1v = (t1c -> (v_page_count - 1) : 0);
-     t2c = 1; t2v = (t2c -> 6 : 0);
-     if :: t1c -> v_page_count = t1v :: else -> skip fi;
-     if :: t2c -> v_reclaim_pc = t2v :: else -> skip fi;
+     t1c = 1; t1v = (t1c -> 1 : 0);
+     t2c = 1; t2v = (t2c -> (v_page_count - 1) : 0);
+     t3c = 1; t3v = (t3c -> 6 : 0);
+     if :: t1c -> v_page_lru = t1v :: else -> skip fi;
+     if :: t2c -> v_page_count = t2v :: else -> skip fi;
+     if :: t3c -> v_reclaim_pc = t3v :: else -> skip fi;
      assert((!(((v_reclaim_pc == 6) && ((v_exit_mmap_pc == 5) || (v_truncate_pc == 1))) && (v_page_count > 0)) || (!v_page_mlocked || ((v_pte[(0) * 4 + (1 - 1)] && v_vm_locked[(0) * 4 + (1 - 1)]) || (v_pte[(0) * 4 + (2 - 1)] && v_vm_locked[(0) * 4 + (2 - 1)]) || (v_pte[(0) * 4 + (3 - 1)] && v_vm_locked[(0) * 4 + (3 - 1)]) || (v_pte[(0) * 4 + (4 - 1)] && v_vm_locked[(0) * 4 + (4 - 1)])))) && (!(v_page_count == 0) || (!v_page_mlocked)))
    }
   od
@@ -208,6 +215,6 @@ end:
 }
 
 init {
-  d_step { v_page_count = 5; v_page_locked = 0; v_page_mlocked = 1; v_vm_locked[0] = 1; v_vm_locked[1] = 0; v_vm_locked[2] = 0; v_vm_locked[3] = 0; v_pte[0] = 1; v_pte[1] = 1; v_pte[2] = 1; v_pte[3] = 1; v_ptl[0] = 0; v_ptl[1] = 0; v_ptl[2] = 0; v_ptl[3] = 0; v_mmap_sem[0] = 0; v_mmap_sem[1] = 0; v_mmap_sem[2] = 0; v_mmap_sem[3] = 0; v_exit_mmap_pc = 0; v_exit_mmap_pinned = 0; v_reclaim_pc = 0; v_reclaim_v = 1; v_truncate_pc = 0; v_truncate_t = 1 };
+  d_step { v_page_count = 5; v_page_locked = 0; v_page_mlocked = 1; v_page_lru = 0; v_vm_locked[0] = 1; v_vm_locked[1] = 0; v_vm_locked[2] = 0; v_vm_locked[3] = 0; v_pte[0] = 1; v_pte[1] = 1; v_pte[2] = 1; v_pte[3] = 1; v_ptl[0] = 0; v_ptl[1] = 0; v_ptl[2] = 0; v_ptl[3] = 0; v_mmap_sem[0] = 0; v_mmap_sem[1] = 0; v_mmap_sem[2] = 0; v_mmap_sem[3] = 0; v_exit_mmap_pc = 0; v_exit_mmap_pinned = 0; v_reclaim_pc = 0; v_reclaim_v = 1; v_truncate_pc = 0; v_truncate_t = 1 };
   atomic { run v_exit_mmap(); run v_reclaim(); run v_truncate() }
 }
