@@ -167,29 +167,58 @@ def dedup(layout: Layout, words: np.ndarray, order: np.ndarray,
 
 class Level:
     """The packed states of a BFS level, kept as the pieces they were found in (no copy
-    of the whole level is made); expanding it consumes the pieces."""
+    of the whole level is made)."""
 
     def __init__(self, pieces: list[np.ndarray]) -> None:
         self.pieces = pieces
         self.size = sum(p.shape[1] for p in pieces)
 
     def chunks(self, chunk: int) -> Iterator[np.ndarray]:
-        """The states in order, `chunk` at a time; pieces are dropped once used."""
-        buf: list[np.ndarray] = []
-        have = 0
-        while self.pieces:
-            piece = self.pieces.pop(0)
-            start = 0
-            while start < piece.shape[1]:
-                take = min(chunk - have, piece.shape[1] - start)
-                buf.append(piece[:, start:start + take])
-                have += take
-                start += take
-                if have == chunk:
-                    yield np.concatenate(buf, axis=1) if len(buf) > 1 else buf[0]
-                    buf, have = [], 0
-        if buf:
-            yield np.concatenate(buf, axis=1) if len(buf) > 1 else buf[0]
+        """The states in order, `chunk` at a time; pieces are let go once used."""
+        cut = Cutter(self.pieces, chunk, release=True)
+        while (job := cut.take(True)) is not None:
+            yield job[1]
+
+
+class Cutter:
+    """Cuts a level into chunks of `size` states, in order, while its pieces may still be
+    appended (the last, shorter chunk only once the level is complete). With `release`,
+    a piece is let go once it is cut."""
+
+    def __init__(self, pieces: list[np.ndarray], size: int, release: bool = False) -> None:
+        self.pieces = pieces
+        self.size = size
+        self.release = release
+        self.at = (0, 0)  # (piece, offset) of the next state to hand out
+        self.c0 = 0  # its index in the level
+
+    def available(self) -> int:
+        p, off = self.at
+        return sum(x.shape[1] for x in self.pieces[p:]) - off
+
+    def take(self, complete: bool) -> tuple[int, np.ndarray] | None:
+        """(index of its first state, packed states) of the next chunk, or None."""
+        have = self.available()
+        if have == 0 or (have < self.size and not complete):
+            return None
+        want = min(self.size, have)
+        parts: list[np.ndarray] = []
+        p, off = self.at
+        while want:
+            piece = self.pieces[p]
+            take = min(want, piece.shape[1] - off)
+            parts.append(piece[:, off:off + take])
+            want -= take
+            off += take
+            if off == piece.shape[1]:
+                if self.release:
+                    self.pieces[p] = piece[:, :0].copy()
+                p, off = p + 1, 0
+        self.at = (p, off)
+        c0 = self.c0
+        words = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        self.c0 += words.shape[1]
+        return c0, words
 
 
 def local_chunks(vm: VectorModel, level: Level, nxt: list[np.ndarray], chunk: int,

@@ -29,7 +29,7 @@ from multiprocessing.shared_memory import SharedMemory
 
 import numpy as np
 
-from explorer.vector import Expanded, Level, VectorModel
+from explorer.vector import Cutter, Expanded, Level, VectorModel
 
 NICE = 5
 MIN_CHUNK = 4096  # states; smaller chunks cost more in per-call overhead than they balance
@@ -90,43 +90,6 @@ def _expand_chunk(vm: VectorModel, deadlock: bool, keep_words: bool,
     return out.name, m, ex.n, ex.err_row, ex.dl_row
 
 
-class _Cutter:
-    """Cuts a level into chunks of `size` states, in order, while its pieces are still
-    being appended (the last chunk only once the level is complete)."""
-
-    def __init__(self, pieces: list[np.ndarray], size: int) -> None:
-        self.pieces = pieces
-        self.size = size
-        self.at = (0, 0)  # (piece, offset) of the next state to hand out
-        self.c0 = 0  # its index in the level
-
-    def available(self) -> int:
-        p, off = self.at
-        return sum(x.shape[1] for x in self.pieces[p:]) - off
-
-    def take(self, complete: bool) -> tuple[int, np.ndarray] | None:
-        """(index of its first state, packed states) of the next chunk, or None."""
-        have = self.available()
-        if have == 0 or (have < self.size and not complete):
-            return None
-        want = min(self.size, have)
-        parts: list[np.ndarray] = []
-        p, off = self.at
-        while want:
-            piece = self.pieces[p]
-            take = min(want, piece.shape[1] - off)
-            parts.append(piece[:, off:off + take])
-            want -= take
-            off += take
-            if off == piece.shape[1]:
-                p, off = p + 1, 0
-        self.at = (p, off)
-        c0 = self.c0
-        words = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-        self.c0 += words.shape[1]
-        return c0, words
-
-
 class WorkerPool:
     """`n` forked workers; `chunks` is a drop-in for explorer.vector.local_chunks."""
 
@@ -147,7 +110,7 @@ class WorkerPool:
         self.nwords = vm.layout.nwords
         self.busy: dict[Connection, tuple[int, int]] = {}  # worker -> (level id, c0)
         self.done: dict[tuple[int, int], Expanded] = {}
-        self.ahead: _Cutter | None = None  # the next level, cut while it grows
+        self.ahead: Cutter | None = None  # the next level, cut while it grows
         self.level_id = 0
 
     def __enter__(self) -> WorkerPool:
@@ -214,9 +177,9 @@ class WorkerPool:
         cutter = self.ahead
         if cutter is None or cutter.pieces is not level.pieces:
             self._drain()  # nothing cut ahead is of this level
-            cutter = _Cutter(level.pieces, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
+            cutter = Cutter(level.pieces, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
         # several chunks a worker, so that none waits long at the end of a level
-        self.ahead = _Cutter(nxt, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
+        self.ahead = Cutter(nxt, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
         self.level_id += 1
         want = 0  # c0 of the next chunk to yield
         try:
