@@ -59,7 +59,7 @@ def _first_of_each(fps: np.ndarray, order: np.ndarray, words: np.ndarray,
                 m += 1
                 break
             r = reps[t - 1]
-            if fps[r] == f and (not keep or _same_columns(words, r, words, i)):
+            if fps[r] == f and (not keep or _same(words, r, words, i)):
                 if order[i] < least[t - 1]:
                     least[t - 1] = order[i]
                 break
@@ -68,17 +68,10 @@ def _first_of_each(fps: np.ndarray, order: np.ndarray, words: np.ndarray,
 
 
 @numba.njit(**_JIT)
-def _same_columns(a: np.ndarray, i: int, b: np.ndarray, j: int) -> bool:
+def _same(a: np.ndarray, i: int, b: np.ndarray, j: int) -> bool:
+    """Column i of a equals column j of b (words kept as rows are passed transposed)."""
     for w in range(a.shape[0]):  # noqa: SIM110 (numba compiles no generator here)
         if a[w, i] != b[w, j]:
-            return False
-    return True
-
-
-@numba.njit(**_JIT)
-def _same_row(rows: np.ndarray, i: int, cols: np.ndarray, j: int) -> bool:
-    for w in range(rows.shape[1]):  # noqa: SIM110 (numba compiles no generator here)
-        if rows[i, w] != cols[w, j]:
             return False
     return True
 
@@ -105,7 +98,7 @@ def _seen(main: np.ndarray, directory: np.ndarray, shift: np.uint64, mwords: np.
         j = directory[b]
         end = directory[b + 1]
         while j < end and main[j] <= f:
-            if main[j] == f and (not keep or _same_row(mwords, j, qw, i)):
+            if main[j] == f and (not keep or _same(mwords.T, j, qw, i)):
                 found = True
                 break
             j += 1
@@ -113,7 +106,7 @@ def _seen(main: np.ndarray, directory: np.ndarray, shift: np.uint64, mwords: np.
             h = f & dmask
             while dtab[h] != 0:
                 t = dtab[h] - 1
-                if dfps[t] == f and (not keep or _same_row(dwords, t, qw, i)):
+                if dfps[t] == f and (not keep or _same(dwords.T, t, qw, i)):
                     found = True
                     break
                 h = (h + np.uint64(1)) & dmask
