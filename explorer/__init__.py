@@ -55,6 +55,13 @@ def check(
 
     limits = Limits(time_limit, memory_limit, progress)
     with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
+        if backend == "reference":
+            from explorer import reference
+
+            return reference.check(source_or_program, consts, limits=limits, options=dict(
+                invariants=invariants, deadlock=deadlock, max_depth=max_depth,
+                max_states=max_states, fingerprint=fingerprint, symmetry=symmetry,
+                simulate=simulate, coverage=coverage, workers=workers, initial=initial))
         program = load(source_or_program, consts)
         if backend == "vector":
             from explorer import vector
@@ -66,7 +73,7 @@ def check(
                                 seed=seed, depth=depth, coverage=coverage, workers=workers,
                                 initial=initial, progress=progress)  # fmt: skip
         if backend != "tuple":
-            raise UsageError(f"unknown back end {backend!r} (tuple or vector)")
+            raise UsageError(f"unknown back end {backend!r} (tuple, vector or reference)")
         search = make_search(program, invariants=invariants, deadlock=deadlock,
                              symmetry=symmetry and simulate is None, coverage=coverage,
                              bounds={"max-depth": max_depth, "max-states": max_states,

@@ -31,7 +31,7 @@ from spec import ir
 from spec.errors import UsageError, format_at
 
 TRACE_FORMATS = ("text", "cpu", "itf")
-BACKENDS = ("tuple", "vector")
+BACKENDS = ("tuple", "vector", "reference")
 
 
 def _number(convert: Callable[[str], float], ok: Callable[[float], bool],
@@ -58,7 +58,8 @@ positive_real = _number(float, lambda x: x > 0, "a number > 0")
 def add_engine_arguments(p: argparse.ArgumentParser) -> None:
     """Flags that pick how states are explored, shared by check and test."""
     p.add_argument("--backend", choices=BACKENDS, default="tuple",
-                   help="tuple: one state at a time; vector: numpy, a BFS level at a time")
+                   help="tuple: one state at a time; vector: numpy, a BFS level at a time; "
+                        "reference: the slow reference interpreter, for cross-checks")
     p.add_argument("--workers", type=positive, default=None, metavar="N",
                    help="processes sharing each BFS level (default: all cores)")
     p.add_argument("--time-limit", type=positive_real, metavar="S",

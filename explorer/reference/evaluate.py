@@ -1,0 +1,514 @@
+"""Expressions of the checked AST, evaluated directly on reference states.
+
+`Symbols` is what the names of a spec stand for, read from the checker's Env (only the
+symbol table and the constants' resolved values) and from the declarations; types are
+resolved here by evaluating their bounds. `evaluate` follows docs/language.md: `and`,
+`or`, `=>` and `if` evaluate left to right and short-circuit; `/` and `%` are floor
+division and modulo; a failure (a map read outside its domain, a division by zero) is
+recorded on the context and gives POISON, which everything computed from it inherits.
+
+A state is a dict: a global variable or lock by its name, a process instance's pc by
+("pc", process, index) and its local by (process, index, name); the index of a single
+process is None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from explorer.reference.values import (
+    POISON,
+    Frozen,
+    Holder,
+    Instance,
+    ProcSet,
+    TBool,
+    TEnum,
+    TInt,
+    TLock,
+    TMap,
+    TRecord,
+    TSet,
+    Type,
+    domain,
+)
+from spec import ast
+from spec.checker import PRELUDE, Env
+from spec.errors import Loc, SpecError, SpecErrors
+
+EFFECTS = ("trylock", "cas", "test_and_set")  # builtins that change the state
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A failure: kind (assert lock range domain div, or invariant), the invariant's
+    name where one was being evaluated, where, and why."""
+
+    kind: str
+    name: str | None
+    loc: Loc
+    message: str
+
+
+@dataclass(frozen=True)
+class ByName:
+    """A macro or def argument: the caller's expression, evaluated in the caller's scope."""
+
+    expr: ast.Expr
+    scope: dict
+
+
+@dataclass
+class Process:
+    decl: ast.ProcessDecl
+    labels: tuple[str, ...]
+    index: Type | None  # the set's index type
+    locals: dict[str, Type]
+
+    @property
+    def name(self) -> str:
+        return self.decl.name
+
+    def instances(self) -> list[Instance]:
+        if self.index is None:
+            return [(self.name, None)]
+        return [(self.name, i) for i in domain(self.index)]
+
+
+class Refused(Exception):
+    """A construct the reference does not implement; raised as a SpecError by name."""
+
+    def __init__(self, loc: Loc, what: str) -> None:
+        super().__init__(what)
+        self.loc = loc
+        self.what = what
+
+    def error(self) -> SpecErrors:
+        return SpecErrors([SpecError(self.loc, f"the reference interpreter does not support "
+                                               f"{self.what}")])  # fmt: skip
+
+
+@dataclass
+class Ctx:
+    """Where an expression is evaluated: the state it reads, the bound names, the process
+    instance running (None outside a process), the failures so far, the location that
+    failures inside a prelude primitive are reported at, and the values of the calls
+    with effects of the statement being executed (by id of their Call node)."""
+
+    state: dict
+    faults: list[Fault]
+    scope: dict = field(default_factory=dict)
+    instance: Instance | None = None
+    at: Loc | None = None
+    effects: dict[int, object] = field(default_factory=dict)
+
+    def fail(self, kind: str, loc: Loc, message: str) -> object:
+        self.faults.append(Fault(kind, None, self.at or loc, message))
+        return POISON
+
+
+class Symbols:
+    """The names of a spec, resolved: constants, types, variables, locks, enums, defs,
+    macros, processes, and the declarations of initial values, invariants, actions."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        owned = [d for d in env.decls if not hasattr(d, "name") or env.owns(d)]
+        self.consts: dict[str, object] = {}
+        for d in owned:
+            if isinstance(d, ast.ConstDecl):
+                c = env.const_sym(d.name).value
+                self.consts[d.name] = bool(c.value) if c.is_bool else c.value
+        self.type_decls = {d.name: d for d in owned if isinstance(d, ast.TypeDecl)}
+        self.enum_index: dict[str, int] = {}  # enum value -> its index in its enum
+        self.defs = {d.name: d for d in owned if isinstance(d, ast.DefDecl)}
+        self.macros = {d.name: d for d in owned if isinstance(d, ast.MacroDecl)}
+        self.var_decls = [d for d in owned if isinstance(d, ast.VarDecl)]
+        self.vars = {d.name: self.resolve(d.type) for d in self.var_decls}
+        self.locks = {d.name: TLock(tuple(self.resolve(t) for t in d.dims))
+                      for d in owned if isinstance(d, ast.LockDecl)}  # fmt: skip
+        self.inits = [d for d in owned if isinstance(d, ast.InitDecl)]
+        self.terminals = [d for d in owned if isinstance(d, ast.TerminalDecl)]
+        self.invariants = [d for d in owned if isinstance(d, ast.InvariantDecl)]
+        self.actions = [d for d in owned if isinstance(d, ast.ActionDecl)]
+        self.processes: dict[str, Process] = {}
+        for d in owned:
+            if isinstance(d, ast.ProcessDecl):
+                index = self.resolve(d.index.type) if d.index else None
+                local_types = {v.name: self.resolve(v.type) for v in d.locals}
+                labels = tuple(s.label for s in d.steps)
+                self.processes[d.name] = Process(d, labels, index, local_types)
+        for d in owned:  # enum values declared in types no variable uses
+            if isinstance(d, ast.ActionDecl):
+                for p in d.params:
+                    self.resolve(p.type)
+        for d in self.type_decls.values():
+            self.resolve(d.type)
+
+    # ------------------------------------------------------------------ types
+    def resolve(self, t: ast.TypeExpr) -> Type:
+        if isinstance(t, ast.BoolType):
+            return TBool()
+        if isinstance(t, ast.RangeType):
+            if t.hi is None:
+                raise Refused(t.loc, "an open range here")
+            return TInt(self.constant(t.lo), self.constant(t.hi))
+        if isinstance(t, ast.EnumType):
+            names = tuple(n for n, _ in t.names)
+            for i, n in enumerate(names):
+                self.enum_index[n] = i
+            return TEnum(names)
+        if isinstance(t, ast.NamedType):
+            return self.resolve(self.type_decls[t.name].type)
+        if isinstance(t, ast.SymmetricType):  # no symmetry reduction: a plain range or enum
+            return self.resolve(t.inner)
+        if isinstance(t, ast.RecordType):
+            return TRecord(tuple((f, self.resolve(ft)) for f, ft, _ in t.fields))
+        if isinstance(t, ast.MapType):
+            return TMap(tuple(self.resolve(d) for d in t.dims), self.resolve(t.elem))
+        if isinstance(t, ast.SetType):
+            return TSet(self.resolve(t.elem))
+        raise Refused(t.loc, f"the type {type(t).__name__}")
+
+    def constant(self, e: ast.Expr) -> int:
+        faults: list[Fault] = []
+        v = evaluate(self, e, Ctx({}, faults))
+        if faults or not isinstance(v, int):
+            raise Refused(e.loc, "a bound that is not a constant integer")
+        return v
+
+    def ordered(self, values: frozenset) -> list:
+        """A set's elements in slot order (enum values by their index)."""
+        return sorted(values, key=lambda v: self.enum_index.get(v, 0) if isinstance(v, str)
+                      else v)  # fmt: skip
+
+    def binder(self, instance: Instance) -> str | None:
+        """The name a process set gives its index (`fault[i in Cpu]`: i)."""
+        index = self.processes[instance[0]].decl.index
+        return index.name if index else None
+
+    def is_prelude(self, d: ast.MacroDecl) -> bool:
+        return d.loc.file == str(PRELUDE)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evaluate(sym: Symbols, e: ast.Expr, ctx: Ctx) -> object:
+    """The value of `e` in `ctx` (POISON if it failed; the failure is on ctx.faults)."""
+    return _EVAL[type(e)](sym, e, ctx)
+
+
+def _num(sym: Symbols, e: ast.Num, ctx: Ctx) -> object:
+    return e.value
+
+
+def _bool(sym: Symbols, e: ast.BoolLit, ctx: Ctx) -> object:
+    return e.value
+
+
+def _name(sym: Symbols, e: ast.Name, ctx: Ctx) -> object:
+    n = e.name
+    if n in ctx.scope:
+        v = ctx.scope[n]
+        if isinstance(v, ByName):
+            return evaluate(sym, v.expr, replace(ctx, scope=v.scope))
+        return v
+    if ctx.instance is not None and n in ("self", sym.binder(ctx.instance)):
+        return ctx.instance[1]
+    if ctx.instance is not None and n in sym.processes[ctx.instance[0]].locals:
+        return ctx.state[(ctx.instance[0], ctx.instance[1], n)]
+    if n in sym.consts:
+        return sym.consts[n]
+    if n in sym.vars or n in sym.locks:
+        return ctx.state[n]
+    if n in sym.enum_index:
+        return n
+    if n in sym.type_decls:
+        t = sym.resolve(sym.type_decls[n].type)
+        return frozenset(domain(t))
+    if n in sym.defs:
+        return _call_def(sym, sym.defs[n], (), e.loc, ctx)
+    if n in sym.processes:
+        p = sym.processes[n]
+        return ProcSet(n) if p.index is not None else (n, None)
+    raise Refused(e.loc, f"the name '{n}' here")
+
+
+def _call_def(sym: Symbols, d: ast.DefDecl, args: tuple[ast.Expr, ...], loc: Loc,
+              ctx: Ctx) -> object:  # fmt: skip
+    if len(args) != len(d.params):
+        raise Refused(loc, f"a call of {d.name} with {len(args)} arguments")
+    # inlined at the use: each argument is evaluated where the parameter is read
+    scope = {p: ByName(a, ctx.scope) for p, a in zip(d.params, args)}
+    return evaluate(sym, d.body, replace(ctx, scope=scope))
+
+
+def instance_of(sym: Symbols, v: object, loc: Loc, ctx: Ctx) -> Instance | None | object:
+    """A process reference (`reclaim`, `fault[i]`), as an Instance."""
+    if isinstance(v, tuple) and len(v) == 2 and v[0] in sym.processes:
+        return v
+    if v is POISON:
+        return POISON
+    raise Refused(loc, "a process reference of this form")
+
+
+def _call(sym: Symbols, e: ast.Call, ctx: Ctx) -> object:
+    n, args = e.name, e.args
+    if n in EFFECTS or n in sym.macros:
+        if id(e) not in ctx.effects:
+            raise Refused(e.loc, f"a call of {n} inside and/or/=>/if/let/a quantifier or "
+                                 "outside a statement")  # fmt: skip
+        return ctx.effects[id(e)]
+    if n in sym.defs:
+        return _call_def(sym, sym.defs[n], args, e.loc, ctx)
+    vals = [evaluate(sym, a, ctx) for a in args] if n not in ("at", "done") else []
+    if any(v is POISON for v in vals):
+        return POISON
+    if n == "min":
+        return min(vals)  # type: ignore[type-var]
+    if n == "max":
+        return max(vals)  # type: ignore[type-var]
+    if n == "card":
+        return len(vals[0])  # type: ignore[arg-type]
+    if n == "locked":
+        return vals[0] is not None
+    if n == "held":
+        return ctx.instance is not None and vals[0] == ctx.instance
+    if n == "holder":
+        return Holder(vals[0])  # type: ignore[arg-type]
+    if n == "done":
+        return _done(sym, evaluate(sym, args[0], ctx), ctx)
+    if n == "at":
+        inst = evaluate(sym, args[0], ctx)
+        if inst is POISON:
+            return POISON
+        if not isinstance(args[1], ast.Name):
+            raise Refused(e.loc, "at() with a label that is not a name")
+        return ctx.state[("pc", *inst)] == args[1].name  # type: ignore[misc]
+    raise Refused(e.loc, f"the builtin {n}")
+
+
+def _done(sym: Symbols, v: object, ctx: Ctx) -> object:
+    if v is POISON:
+        return POISON
+    if isinstance(v, ProcSet):
+        return all(ctx.state[("pc", *i)] == "Done" for i in sym.processes[v.name].instances())
+    return ctx.state[("pc", *v)] == "Done"  # type: ignore[misc]
+
+
+def _index(sym: Symbols, e: ast.Index, ctx: Ctx) -> object:
+    base = evaluate(sym, e.base, ctx)
+    key = tuple(evaluate(sym, a, ctx) for a in e.args)
+    if base is POISON or POISON in key:
+        return POISON
+    if isinstance(base, ProcSet):
+        if key[0] not in domain(sym.processes[base.name].index):  # type: ignore[arg-type]
+            return ctx.fail("domain", e.loc, f"no instance {base.name}[{key[0]}]")
+        return (base.name, key[0])
+    assert isinstance(base, Frozen)
+    if key not in base.d:
+        shown = ", ".join(str(k) for k in key)
+        return ctx.fail("domain", e.loc, f"index {shown} is outside the map's domain")
+    return base.d[key]
+
+
+def _field(sym: Symbols, e: ast.Field, ctx: Ctx) -> object:
+    base = evaluate(sym, e.base, ctx)
+    if base is POISON:
+        return POISON
+    if isinstance(base, ProcSet):  # fault.tries: the local of every instance, as a map
+        return Frozen({(i[1],): ctx.state[(*i, e.name)]
+                       for i in sym.processes[base.name].instances()})  # fmt: skip
+    if isinstance(base, tuple):  # reclaim.ok, fault[i].tries
+        return ctx.state[(*base, e.name)]
+    assert isinstance(base, Frozen)
+    return base.d[e.name]
+
+
+def _unary(sym: Symbols, e: ast.Unary, ctx: Ctx) -> object:
+    v = evaluate(sym, e.arg, ctx)
+    if v is POISON:
+        return POISON
+    return (not v) if e.op == "not" else -v  # type: ignore[operator]
+
+
+def _equal(sym: Symbols, a: object, b: object, ctx: Ctx) -> bool:
+    if isinstance(b, Holder):
+        a, b = b, a
+    if isinstance(a, Holder):
+        h = a.instance
+        if isinstance(b, Holder):
+            return h == b.instance
+        if isinstance(b, ProcSet):
+            return h is not None and h[0] == b.name
+        if isinstance(b, tuple):
+            return h == b
+        # `holder(l) == self`: self is this instance's index
+        return ctx.instance is not None and h == (ctx.instance[0], b)
+    return a == b
+
+
+ARITH: dict[str, Callable[[int, int], object]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "union": lambda a, b: a | b,  # type: ignore[operator]
+    "inter": lambda a, b: a & b,  # type: ignore[operator]
+    "minus": lambda a, b: a - b,
+    "subset": lambda a, b: a <= b,
+    "..": lambda a, b: frozenset(range(a, b + 1)),
+}
+
+
+def _binop(sym: Symbols, e: ast.BinOp, ctx: Ctx) -> object:
+    op = e.op
+    a = evaluate(sym, e.left, ctx)
+    if a is POISON:
+        return POISON
+    if op in ("and", "or", "=>"):
+        if (op == "and" and not a) or (op == "or" and a):
+            return bool(a)
+        if op == "=>" and not a:
+            return True
+        b = evaluate(sym, e.right, ctx)
+        return POISON if b is POISON else bool(b)
+    b = evaluate(sym, e.right, ctx)
+    if b is POISON:
+        return POISON
+    if op in ("==", "!="):
+        return _equal(sym, a, b, ctx) == (op == "==")
+    if op == "<=>":
+        return bool(a) == bool(b)
+    if op in ("/", "%"):
+        if b == 0:
+            return ctx.fail("div", e.loc, f"{'division' if op == '/' else 'modulo'} by zero")
+        return a // b if op == "/" else a % b  # type: ignore[operator]
+    if op in ("in", "notin"):
+        return (a in b) == (op == "in")  # type: ignore[operator]
+    return ARITH[op](a, b)  # type: ignore[arg-type]
+
+
+def _ifexpr(sym: Symbols, e: ast.IfExpr, ctx: Ctx) -> object:
+    c = evaluate(sym, e.cond, ctx)
+    if c is POISON:
+        return POISON
+    return evaluate(sym, e.then if c else e.other, ctx)
+
+
+def _let(sym: Symbols, e: ast.Let, ctx: Ctx) -> object:
+    scope = dict(ctx.scope)
+    for name, value, _ in e.bindings:
+        scope[name] = evaluate(sym, value, replace(ctx, scope=scope))
+    return evaluate(sym, e.body, replace(ctx, scope=scope))
+
+
+def elements(sym: Symbols, e: ast.Expr, ctx: Ctx) -> list | object:
+    """The values of a quantifier's or map literal's domain, in slot order."""
+    s = evaluate(sym, e, ctx)
+    return POISON if s is POISON else sym.ordered(s)  # type: ignore[arg-type]
+
+
+def bindings(sym: Symbols, binders: tuple[ast.Binder, ...], ctx: Ctx) -> list[dict] | object:
+    """Every assignment of values to the binders (a later domain may read earlier ones)."""
+    out: list[dict] = [dict(ctx.scope)]
+    for b in binders:
+        nxt = []
+        for scope in out:
+            values = elements(sym, b.domain, replace(ctx, scope=scope))
+            if values is POISON:
+                return POISON
+            nxt.extend({**scope, b.name: v} for v in values)  # type: ignore[union-attr]
+        out = nxt
+    return out
+
+
+def _quant(sym: Symbols, e: ast.Quant, ctx: Ctx) -> object:
+    scopes = bindings(sym, e.binders, ctx)
+    if scopes is POISON:
+        return POISON
+    total = 0
+    for scope in scopes:  # type: ignore[union-attr]
+        v = evaluate(sym, e.body, replace(ctx, scope=scope))
+        if v is POISON:
+            return POISON
+        if e.kind == "forall" and not v:
+            return False
+        if e.kind == "exists" and v:
+            return True
+        total += v if e.kind == "sum" else bool(v)  # type: ignore[operator]
+    return {"forall": True, "exists": False}.get(e.kind, total)
+
+
+def _setlit(sym: Symbols, e: ast.SetLit, ctx: Ctx) -> object:
+    items = [evaluate(sym, x, ctx) for x in e.items]
+    return POISON if POISON in items else frozenset(items)
+
+
+def _recordlit(sym: Symbols, e: ast.RecordLit, ctx: Ctx) -> object:
+    d = {f: evaluate(sym, x, ctx) for f, x, _ in e.fields}
+    return POISON if POISON in d.values() else Frozen(d)
+
+
+def _recordexcept(sym: Symbols, e: ast.RecordExcept, ctx: Ctx) -> object:
+    base = evaluate(sym, e.base, ctx)
+    if base is POISON:
+        return POISON
+    d = dict(base.d)  # type: ignore[union-attr]
+    for f, x, _ in e.fields:
+        d[f] = evaluate(sym, x, ctx)
+    return POISON if POISON in d.values() else Frozen(d)
+
+
+def _maplit(sym: Symbols, e: ast.MapLit, ctx: Ctx) -> object:
+    scopes = bindings(sym, e.binders, ctx)
+    if scopes is POISON:
+        return POISON
+    d = {}
+    for scope in scopes:  # type: ignore[union-attr]
+        v = evaluate(sym, e.body, replace(ctx, scope=scope))
+        if v is POISON:
+            return POISON
+        d[tuple(scope[b.name] for b in e.binders)] = v
+    return Frozen(d)
+
+
+def _mapexcept(sym: Symbols, e: ast.MapExcept, ctx: Ctx) -> object:
+    base = evaluate(sym, e.base, ctx)
+    if base is POISON:
+        return POISON
+    d = dict(base.d)  # type: ignore[union-attr]
+    for args, x in e.updates:
+        key = tuple(evaluate(sym, a, ctx) for a in args)
+        v = evaluate(sym, x, ctx)
+        if POISON in key or v is POISON:
+            return POISON
+        if key not in d:
+            return ctx.fail("domain", args[0].loc, "index outside the map's domain in except")
+        d[key] = v
+    return Frozen(d)
+
+
+_EVAL: dict[type, Callable] = {
+    ast.Num: _num,
+    ast.BoolLit: _bool,
+    ast.Name: _name,
+    ast.Call: _call,
+    ast.Index: _index,
+    ast.Field: _field,
+    ast.Unary: _unary,
+    ast.BinOp: _binop,
+    ast.IfExpr: _ifexpr,
+    ast.Let: _let,
+    ast.Quant: _quant,
+    ast.SetLit: _setlit,
+    ast.RecordLit: _recordlit,
+    ast.RecordExcept: _recordexcept,
+    ast.MapLit: _maplit,
+    ast.MapExcept: _mapexcept,
+}
