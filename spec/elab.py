@@ -94,7 +94,11 @@ def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
     if isinstance(t, MapT) and a.get and b.get:
         return Val(t, get=lambda i, loc: ite_val(c, a.get(i, loc), b.get(i, loc), t.elem))
     if isinstance(t, SetT) and a.member and b.member:
-        return Val(t, member=lambda x: f.ite(c, a.member(x), b.member(x)))
+        return Val(
+            t,
+            member=lambda x: f.ite(c, a.contains(x, t.elem), b.contains(x, t.elem)),
+            member_any=a.member_any and b.member_any,
+        )
     if a.expr is not None and b.expr is not None:
         return Val(t, expr=f.ite(c, a.expr, b.expr))
     return ERR
@@ -475,6 +479,7 @@ class Elab:
                 SetT(IntT(lo, hi)),
                 full=True,
                 member=lambda x: f.conj((f.binary("<=", lo, x), f.binary("<=", x, hi))),
+                member_any=True,
             )
         if op in ("in", "notin"):
             x, s = self.expr(e.left, scope), self.typed_val(e.right, scope, SetT, "a set")
@@ -482,9 +487,7 @@ class Elab:
                 return ERR
             if s.type.elem is not None and unify(x.type, s.type.elem) is None:
                 return self.error(e.loc, f"a {x.type} cannot be in a {s.type}")
-            m = s.member(x.expr) if s.type.elem is not None else f.FALSE
-            if s.full and s.type.elem is not None:
-                m = self.in_bounds(x.expr, s.type.elem)
+            m = s.contains(x.expr, x.type)
             return Val(BoolT(), expr=m if op == "in" else f.negate(m))
         a, b = self.typed_val(e.left, scope, SetT, "a set"), self.typed_val(e.right, scope, SetT, "a set")
         if a is None or b is None:
@@ -492,25 +495,21 @@ class Elab:
         t = unify(a.type, b.type)
         if t is None:
             return self.error(e.loc, f"{a.type} and {b.type} do not mix")
+        # the elements range over the hull of both element types (see `unify`)
+        in_a, in_b = (lambda x, v=v: v.contains(x, t.elem) for v in (a, b))
         if op == "subset":
             return Val(
                 BoolT(),
-                expr=self.over_elems(
-                    "forall", t, lambda x: f.implies(a.member(x), b.member(x)), e.loc
-                ),
+                expr=self.over_elems("forall", t, lambda x: f.implies(in_a(x), in_b(x)), e.loc),
             )
         combine = {
-            "union": lambda x: f.disj((a.member(x), b.member(x))),
-            "inter": lambda x: f.conj((a.member(x), b.member(x))),
-            "minus": lambda x: f.conj((a.member(x), f.negate(b.member(x)))),
+            "union": lambda x: f.disj((in_a(x), in_b(x))),
+            "inter": lambda x: f.conj((in_a(x), in_b(x))),
+            "minus": lambda x: f.conj((in_a(x), f.negate(in_b(x)))),
         }[op]
-        return Val(t, member=combine)
-
-    def in_bounds(self, x: ir.Expr, t: Type) -> ir.Expr:
-        lo, hi = bounds(t) or (None, None)
-        if lo is None:
-            return f.TRUE
-        return f.conj((f.binary("<=", lo, x), f.binary("<=", x, hi)))
+        # `and` short-circuits: a value outside a's type reaches b only in a union
+        either_any = a.member_any and (b.member_any or op != "union")
+        return Val(t, member=combine, member_any=either_any)
 
     def typed_val(self, e: ast.Expr, scope: dict, kind: type, what: str) -> Val | None:
         """The value of e if its type is a `kind` (what: "a set"), else None, reported
@@ -587,7 +586,10 @@ class Elab:
             if t.elem is None:
                 return f.TRUE
             return self.over_elems(
-                "forall", t, lambda x: f.binary("<=>", a.member(x), b.member(x)), loc
+                "forall",
+                t,
+                lambda x: f.binary("<=>", a.contains(x, t.elem), b.contains(x, t.elem)),
+                loc,
             )
         return f.binary("==", a.expr, b.expr)
 
@@ -608,7 +610,12 @@ class Elab:
         """A quantifier nest over the values of finite scalar types."""
         if not dims:
             return body(())
-        lo, hi = bounds(dims[0]) or (ir.Const(0), ir.Const(-1))
+        lohi = bounds(dims[0])
+        if lohi is None:  # a set of results of arithmetic (maps are over finite domains)
+            self.error(loc, "cannot count or compare the elements of this set: they are "
+                       "integers of no known range (results of arithmetic)")  # fmt: skip
+            return f.TRUE if kind in ("forall", "exists") else ir.Const(0)
+        lo, hi = lohi
         var = self.fresh("k")
         with self.binding(var):
             inner = self.over_dims(kind, dims[1:], lambda rest: body((ir.Param(var),) + rest), loc)
@@ -624,13 +631,18 @@ class Elab:
         dom = self.typed_val(b.domain, scope, SetT, "a set")
         if dom is None:
             return ERR
-        lohi = bounds(dom.type.elem) if dom.type.elem is not None else None
-        if lohi is None or any(f.reads_state(x) for x in lohi):
-            return self.error(
-                b.domain.loc,
-                "a quantifier needs a finite domain: a range with "
-                "constant bounds, a finite type, or a set",
-            )
+        if dom.type.elem is None:  # `{}`: no value to bind
+            if kind in ("forall", "exists"):
+                return Val(BoolT(), expr=f.const(kind == "forall"))
+            return Val(IntT(), expr=ir.Const(0))
+        lohi = bounds(dom.type.elem)
+        if lohi is None:
+            return self.error(b.domain.loc, "a quantifier needs a finite domain: the elements "
+                              "of this set are integers of no known range (results of arithmetic)")  # fmt: skip
+        if any(f.reads_state(x) for x in lohi):
+            return self.error(b.domain.loc, "a quantifier's domain must not depend on the state: "
+                              "its bounds read variables (quantify over a type and test "
+                              "`i in lo..hi` in the body)")  # fmt: skip
         var = self.fresh(b.name)
         x = ir.Param(var)
         inner = dict(scope)
@@ -666,7 +678,9 @@ class Elab:
                 return self.error(i.loc, f"set elements of different types: {t} and {v.type}")
             t = u
         exprs = [v.expr for v in items]
-        return Val(SetT(t), member=lambda x: f.disj(f.binary("==", x, y) for y in exprs))
+        return Val(
+            SetT(t), member=lambda x: f.disj(f.binary("==", x, y) for y in exprs), member_any=True
+        )
 
     def x_RecordLit(self, e: ast.RecordLit, scope: dict) -> Val:
         fields: dict[str, Val] = {}

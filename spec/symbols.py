@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spec import ast, ir
+from spec import fold as f
 from spec.errors import Loc
-from spec.types import EnumT, IntT, Type
+from spec.types import EnumT, IntT, Type, in_range, within
 
 
 @dataclass
@@ -23,8 +24,24 @@ class Val:
     get: Callable[[tuple[ir.Expr, ...], Loc | None], Val] | None = None  # maps
     member: Callable[[ir.Expr], ir.Expr] | None = None  # sets
     full: bool = False  # a set holding every value of its element type
+    member_any: bool = False  # `member` answers for any value, not only the element type's
     process: ProcInfo | None = None  # a process (instance) reference
     instance: ir.Expr | None = None
+
+    def contains(self, x: ir.Expr, xt: Type | None) -> ir.Expr:
+        """`x in` this set, for x of type xt (None: not known). Unless `member_any`,
+        `member` answers only for values of the element type (a variable's set has one slot
+        per element), so a value outside that type is no member, and `member` is not asked."""
+        t = self.type.elem
+        if t is None:
+            return ir.FALSE
+        if xt is not None and within(xt, t):
+            return ir.TRUE if self.full else self.member(x)
+        if self.member_any:
+            return self.member(x)
+        if self.full:
+            return in_range(x, t)
+        return f.conj((in_range(x, t), self.member(x)))
 
 
 @dataclass

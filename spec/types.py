@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spec import ir
-from spec.fold import const
+from spec.fold import binary, conj, const
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,26 @@ def bounds(t: Type) -> tuple[ir.Expr, ir.Expr] | None:
     return None
 
 
+def within(a: Type, b: Type) -> bool:
+    """Every value of the scalar type a lies, as far as is known statically, in b's bounds."""
+    ba, bb = bounds(a), bounds(b)
+    if ba is None or bb is None:
+        return False
+
+    def le(x: ir.Expr, y: ir.Expr) -> bool:
+        return x == y or (isinstance(x, ir.Const) and isinstance(y, ir.Const) and x.value <= y.value)
+
+    return le(bb[0], ba[0]) and le(ba[1], bb[1])
+
+
+def in_range(x: ir.Expr, t: Type) -> ir.Expr:
+    """x lies in the bounds of the scalar type t (true for an int of unknown range)."""
+    b = bounds(t)
+    if b is None:
+        return const(True)
+    return conj((binary("<=", b[0], x), binary("<=", x, b[1])))
+
+
 def sort_of(t: Type) -> str | None:
     return t.sort if isinstance(t, IntT | EnumT) else None
 
@@ -133,7 +153,12 @@ def unify(a: Type, b: Type) -> Type | None:
     if isinstance(b, ErrT):
         return a
     if isinstance(a, IntT) and isinstance(b, IntT):
-        return IntT(sort=a.sort or b.sort)
+        # the hull of both ranges: `s union {5}` has elements of either operand's range
+        if None in (a.lo, a.hi, b.lo, b.hi):
+            return IntT(sort=a.sort or b.sort)
+        lo = a.lo if a.lo == b.lo else binary("min", a.lo, b.lo)
+        hi = a.hi if a.hi == b.hi else binary("max", a.hi, b.hi)
+        return IntT(lo, hi, a.sort or b.sort)
     if isinstance(a, EnumT) and isinstance(b, EnumT):
         return a if a.name == b.name else None
     if isinstance(a, RecordT) and isinstance(b, RecordT):
@@ -206,5 +231,6 @@ def leaves(t: Type) -> list[Leaf]:
         ]
     if isinstance(t, SetT):
         assert t.elem is not None
-        return [Leaf("", (t.elem,), BoolT(), lambda v, idx: v.member(idx[0]))]
+        elem = t.elem
+        return [Leaf("", (elem,), BoolT(), lambda v, idx: v.contains(idx[0], elem))]
     return [Leaf("", (), t, lambda v, idx: v.expr)]

@@ -138,12 +138,20 @@ CASES = [
         "invariant I: r.b",
     ),
     (
-        "non-finite quantifier",
+        "quantifier over a range that reads the state",
         "var n : 0..3 = 0\ninvariant I: forall i in 0..n: i >= 0\n",
         2,
         26,
-        "a quantifier needs a finite domain",
+        "a quantifier's domain must not depend on the state",
         "invariant I: forall i in 0..n: i >= 0",
+    ),
+    (
+        "quantifier over results of arithmetic",
+        "var n : 0..3 = 0\ninvariant I: forall i in {n + 1}: i >= 0\n",
+        2,
+        26,
+        "a quantifier needs a finite domain: the elements of this set are integers of no known range",
+        "invariant I: forall i in {n + 1}: i >= 0",
     ),
     (
         "lock outside a process",
