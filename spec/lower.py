@@ -261,8 +261,7 @@ class Lowering:
         name = sym.irname
         params.append(ir.ParamDecl(name, scalar_type(sym.type)))
         x = ir.Param(name)
-        if not (s.full and bounds(s.type.elem) == bounds(sym.type)):
-            ex.guards.append(s.member(x))
+        ex.guards.append(s.contains(x, sym.type))
         lv = elab.lvalue(ast.Name(d.name, d.loc), scope)
         if lv is not None:
             ex.assign(lv, Val(sym.type, expr=x), d.init.loc)
@@ -328,7 +327,7 @@ class Lowering:
             name = f"{sym.irname}[{p.index.show(i) if hasattr(p.index, 'show') else i}]"
             params.append(ir.ParamDecl(name, scalar_type(sym.type)))
             x = ir.Param(name)
-            ex.guards.append(s.member(x))
+            ex.guards.append(s.contains(x, sym.type))
             ex.write_val(sym.irname, (ir.Const(i),), sym.type, Val(sym.type, expr=x), v.loc, f.TRUE)
 
     # ------------------------------------------------------------------ actions
