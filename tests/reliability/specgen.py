@@ -1,0 +1,1312 @@
+"""Random well-typed specs that use every construct of docs/language.md, for the
+differential tests (test_differential.py), in the manner of Csmith.
+
+`generate(seed)` is deterministic per seed. The specs are small on purpose (tens to a
+few thousand reachable states) so that the reference interpreter checks each in a
+fraction of a second, and well typed, so that every one reaches the explorer; the
+runtime errors (range, domain, div), lock misuse, failing asserts and invariants,
+and deadlocks each happen in some of them. Each spec records the constructs it used,
+named as in CONSTRUCTS, the checklist of the language reference: the coverage test
+fails when a construct of the list is never produced.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+# One entry per construct of docs/language.md (and of spec/prelude.mms).
+CONSTRUCTS = (
+    # top level
+    "spec-header", "include-prelude", "comment-hash", "comment-slash", "semicolon",
+    "hex-literal", "const-int", "const-bool", "const-range", "assume", "type-enum",
+    "type-range", "type-record", "type-symmetric-range", "type-symmetric-enum",
+    "var-int", "var-bool", "var-enum", "var-map1", "var-map2", "var-map-enum-domain",
+    "var-map-bool-domain", "var-map-of-record", "var-record", "var-set-int", "var-set-enum",
+    "var-in-range", "var-in-literal", "var-reads-earlier-var", "init-constraint", "lock",
+    "lock-array", "def-no-params", "def-params", "invariant", "terminal", "expect",
+    # expressions
+    "add", "sub", "mul", "div", "mod", "div-negative", "neg", "eq", "ne", "lt", "le", "gt",
+    "ge", "not", "and", "or", "implies", "iff", "if-expr", "let", "let-multi", "forall",
+    "exists", "count", "sum", "quant-range", "quant-type", "quant-set", "quant-two-binders",
+    "min", "max", "map-index", "map-index2", "record-field", "map-record-field",
+    "map-except", "map-except-multi", "record-except", "record-except-multi", "map-literal",
+    "map-literal2", "record-literal", "set-in", "set-notin", "set-union", "set-inter",
+    "set-minus", "card", "subset", "set-eq", "set-ne", "set-literal", "set-empty",
+    "set-range", "set-type-name", "int-sets-different-ranges", "enum-eq", "map-eq",
+    "record-eq", "def-call", "locked", "held", "holder-process", "holder-set",
+    "holder-instance", "holder-self", "holder-holder", "holder-ne", "done-process",
+    "done-set", "done-instance", "at-process", "at-instance", "self", "local-from-outside",
+    "local-set-instance", "local-set-index",
+    # actions
+    "action", "action-params", "action-when", "action-multi-when", "action-braces",
+    "primed-var", "primed-element", "primed-field",
+    # processes and statements
+    "process", "process-set", "process-set-binder", "symmetric-process-set",
+    "symmetric-process-range", "local-var", "local-var-in", "label-dunder", "assign",
+    "assign-element", "assign-field", "assign-element-field", "assign-record-except", "skip",
+    "goto-forward", "goto-backward", "goto-done", "if-then", "if-then-else", "if-braces",
+    "else-if", "await", "either", "either-three", "either-in-if", "either-in-either",
+    "assert", "assert-message", "lock-stmt", "unlock-stmt", "trylock", "trylock-in-if",
+    "cas", "test-and-set", "macro", "macro-return", "macro-return-in-if", "macro-place-arg",
+    "spin_lock", "spin_unlock", "lock_page", "trylock_page", "unlock_page", "get_page",
+    "put_page", "get_page_unless_zero", "page_ref_freeze", "page_ref_unfreeze",
+)  # fmt: skip
+
+# ------------------------------------------------------------------ types
+
+
+@dataclass(frozen=True)
+class Int:
+    lo: int
+    hi: int
+    text: str = ""  # how the range is written (a type name, "0..K"); default lo..hi
+
+    def __str__(self) -> str:
+        return self.text or f"{self.lo}..{self.hi}"
+
+
+@dataclass(frozen=True)
+class Bool:
+    def __str__(self) -> str:
+        return "bool"
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    values: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Sym:
+    """Values of a symmetric type (or of a symmetric process set's range)."""
+
+    name: str
+    size: int
+
+    def __str__(self) -> str:
+        return self.name
+
+
+Domain = Int | Bool | Enum | Sym
+UNKNOWN = Int(-(2**62), 2**62)  # let values, elements of a set expression: no known range
+
+
+@dataclass(frozen=True)
+class SetT:
+    elem: Int | Enum
+
+    def __str__(self) -> str:
+        return f"set of {self.elem}"
+
+
+@dataclass(frozen=True)
+class Rec:
+    fields: tuple[tuple[str, Int | Bool | Enum], ...]
+    name: str = ""
+
+    def __str__(self) -> str:
+        return self.name or "record { " + ", ".join(f"{f}: {t}" for f, t in self.fields) + " }"
+
+
+@dataclass(frozen=True)
+class Map:
+    dims: tuple[Domain, ...]
+    val: Int | Bool | Enum | Rec
+
+    def __str__(self) -> str:
+        return f"[{', '.join(map(str, self.dims))}] -> {self.val}"
+
+
+Type = Int | Bool | Enum | Sym | SetT | Rec | Map
+
+
+def kind(t: Type) -> object:
+    """What an expression of type t may be compared with or assigned from."""
+    if isinstance(t, Int):
+        return "int"
+    if isinstance(t, SetT):
+        return ("set", kind(t.elem))
+    return t
+
+
+def values(d: Domain) -> list[str]:
+    if isinstance(d, Int):
+        return [str(v) for v in range(d.lo, d.hi + 1)]
+    if isinstance(d, Bool):
+        return ["false", "true"]
+    if isinstance(d, Enum):
+        return list(d.values)
+    return []  # a symmetric value has no literal
+
+
+def binder(d: Domain) -> str:
+    """A domain as written after `in`: a binder takes no `bool`, only its alias B."""
+    return "B" if isinstance(d, Bool) else str(d)
+
+
+def size(t: Type) -> int:
+    """Number of values of a variable of type t (for the state-space budget)."""
+    if isinstance(t, Int):
+        return t.hi - t.lo + 1
+    if isinstance(t, Bool):
+        return 2
+    if isinstance(t, Enum):
+        return len(t.values)
+    if isinstance(t, Sym):
+        return t.size
+    if isinstance(t, SetT):
+        return 2 ** size(t.elem)
+    if isinstance(t, Rec):
+        n = 1
+        for _, f in t.fields:
+            n *= size(f)
+        return n
+    n = size(t.val)
+    for d in t.dims:
+        n **= size(d)
+    return n
+
+
+@dataclass
+class Proc:
+    name: str
+    labels: list[str]
+    domain: Domain | None = None  # a process set's index domain
+    binder: str = "self"
+    locals: dict[str, Type] = field(default_factory=dict)
+    symmetric: bool = False
+
+
+@dataclass
+class Scope:
+    """What an expression may read where it is generated."""
+
+    vars: dict[str, Type]  # readable variables and bound names, with their types
+    proc: Proc | None = None  # the process whose step this is
+    in_step: bool = False  # statement context: trylock, cas, macros allowed
+    bound: int = 0  # quantifier/let nesting, for fresh names
+
+
+@dataclass
+class Generated:
+    seed: int
+    text: str
+    constructs: frozenset[str]
+    invariants: tuple[str, ...]
+    symmetric: bool  # the spec declares a symmetric type or process set
+
+
+# ------------------------------------------------------------------ the generator
+
+
+class SpecGen:
+    MAX_SPACE = 60_000  # product of the variables' value counts, pcs included
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.r = random.Random(seed)
+        self.used: set[str] = set()
+        self.globals: dict[str, Type] = {}
+        self.enums: list[Enum] = []
+        self.named_ranges: list[Int] = []
+        self.locks: list[str] = []
+        self.lock_arrays: list[tuple[str, Domain]] = []
+        self.procs: list[Proc] = []
+        self.int_defs: list[tuple[str, int]] = []  # (name, arity)
+        self.bool_defs: list[tuple[str, int]] = []
+        self.macros: list[tuple[str, str]] = []  # (name, "place" | "value")
+        self.page: str | None = None
+        self.sym: Sym | None = None
+        self.space = 1
+        self.consts: dict[str, object] = {}
+        self.types: dict[str, Type] = {}
+
+    def mark(self, *names: str) -> None:
+        for n in names:
+            assert n in CONSTRUCTS, n
+        self.used.update(names)
+
+    def chance(self, p: float) -> bool:
+        return self.r.random() < p
+
+    def pick(self, seq):  # noqa: ANN001, ANN201 - any sequence
+        return self.r.choice(list(seq))
+
+    # ---------------------------------------------------------------- literals
+
+    def lit(self, v: int) -> str:
+        if v > 0 and self.chance(0.05):
+            self.mark("hex-literal")
+            return hex(v)
+        return str(v) if v >= 0 else f"({v})"
+
+    # ---------------------------------------------------------------- reads
+
+    def readable(self, sc: Scope, want: object) -> list[tuple[str, Type]]:
+        """Variables (and bound names) whose type holds a value of kind `want`,
+        directly or inside a map or record."""
+
+        def holds(t: Type) -> bool:
+            if kind(t) == want:
+                return True
+            if isinstance(t, Map):
+                return holds(t.val)
+            if isinstance(t, Rec):
+                return any(holds(f) for _, f in t.fields)
+            return False
+
+        return [(n, t) for n, t in sc.vars.items() if holds(t) and self.can_index(sc, t)]
+
+    def can_index(self, sc: Scope, t: Type) -> bool:
+        """A map over a symmetric type is indexed only by a bound value of it."""
+        if not isinstance(t, Map) or not any(isinstance(d, Sym) for d in t.dims):
+            return True
+        return any(isinstance(v, Sym) for v in sc.vars.values())
+
+    def descend(self, sc: Scope, text: str, t: Type, want: object, depth: int) -> str:
+        """Read a value of kind `want` out of `text` of type t."""
+        if kind(t) == want:
+            return text
+        if isinstance(t, Map):
+            idx = ", ".join(self.index(sc, d, depth) for d in t.dims)
+            self.mark("map-index2" if len(t.dims) == 2 else "map-index")
+            if isinstance(t.val, Rec):
+                self.mark("map-record-field")
+            return self.descend(sc, f"{text}[{idx}]", t.val, want, depth)
+        assert isinstance(t, Rec)
+        fields = [(f, ft) for f, ft in t.fields if kind(ft) == want]
+        f, ft = self.pick(fields)
+        self.mark("record-field")
+        return f"{text}.{f}"
+
+    def read(self, sc: Scope, want: object, depth: int) -> str | None:
+        found = self.readable(sc, want)
+        outside = self.outside_reads(sc, want)
+        if not found and not outside:
+            return None
+        if outside and (not found or self.chance(0.15)):
+            text, construct = self.pick(outside)
+            self.mark(construct)
+            return text
+        n, t = self.pick(found)
+        return self.descend(sc, n, t, want, depth)
+
+    def outside_reads(self, sc: Scope, want: object) -> list[tuple[str, str]]:
+        """Process locals read from outside their process, with the construct."""
+        out = []
+        for p in self.procs:
+            if p is sc.proc or p.symmetric:
+                continue
+            for v, t in p.locals.items():
+                if kind(t) != want:
+                    continue
+                if p.domain is None:
+                    out.append((f"{p.name}.{v}", "local-from-outside"))
+                else:
+                    i = self.pick(values(p.domain))
+                    out.append((f"{p.name}[{i}].{v}", "local-set-instance"))
+                    out.append((f"{p.name}.{v}[{i}]", "local-set-index"))
+        return out
+
+    def index(self, sc: Scope, d: Domain, depth: int) -> str:
+        """An index into domain d: in the domain almost always, but sometimes an int
+        that may leave it (a domain error at run time, never a static one)."""
+        if isinstance(d, Sym):
+            return self.sym_value(sc)
+        if isinstance(d, Int) and self.chance(0.06):
+            v = self.read(sc, "int", 0)
+            if v is not None and self.reads_state(v):
+                # lo..hi+1: overlaps the domain, so never a static error
+                return f"({v}) % {d.hi - d.lo + 2} + {self.lit(d.lo)}"
+        same = [n for n, t in sc.vars.items() if t == d or (isinstance(d, Int) and isinstance(t, Int)
+                                                            and d.lo <= t.lo and t.hi <= d.hi)]  # fmt: skip
+        if same and self.chance(0.5):
+            return self.pick(same)
+        if isinstance(d, Bool):
+            return self.bool_expr(sc, min(depth, 1))
+        return self.pick(values(d))
+
+    def sym_value(self, sc: Scope) -> str:
+        names = [n for n, t in sc.vars.items() if isinstance(t, Sym)]
+        assert names, "a symmetric index needs a bound value"
+        return self.pick(names)
+
+    # ---------------------------------------------------------------- int expressions
+
+    def int_expr(self, sc: Scope, depth: int) -> str:
+        r = self.r.random()
+        if depth <= 0 or r < 0.3:
+            return self.int_leaf(sc)
+        d = depth - 1
+        choice = self.pick(["arith", "arith", "divmod", "neg", "if", "let", "minmax", "quant",
+                            "card", "def", "leaf"])  # fmt: skip
+        if choice == "arith":
+            op = self.pick("+-*")
+            self.mark({"+": "add", "-": "sub", "*": "mul"}[op])
+            return f"({self.int_expr(sc, d)} {op} {self.int_expr(sc, d)})"
+        if choice == "divmod":
+            op = self.pick("/%")
+            self.mark("div" if op == "/" else "mod")
+            if self.chance(0.3):  # may be zero: a div error sometimes
+                den = self.int_leaf(sc)
+            else:
+                den = self.lit(self.pick([-3, -2, 2, 3]))
+            num = self.int_expr(sc, d)
+            if self.chance(0.3):
+                num = f"({num} - {self.r.randint(2, 4)})"
+                self.mark("div-negative", "sub")
+            return f"({num} {op} {den})"
+        if choice == "neg":
+            self.mark("neg")
+            return f"(-{self.int_leaf(sc)})"
+        if choice == "if":
+            self.mark("if-expr")
+            return f"(if {self.bool_expr(sc, d)} then {self.int_expr(sc, d)} else {self.int_expr(sc, d)})"
+        if choice == "let":
+            return self.let(sc, d, self.int_expr)
+        if choice == "minmax":
+            f = self.pick(["min", "max"])
+            self.mark(f)
+            return f"{f}({self.int_expr(sc, d)}, {self.int_expr(sc, d)})"
+        if choice == "quant":
+            q = self.pick(["count", "sum"])
+            self.mark(q)
+            binders, inner = self.binders(sc, d)
+            body = self.bool_expr(inner, d) if q == "count" else self.int_expr(inner, d)
+            return f"({q} {binders}: {body})"
+        if choice == "card":
+            self.mark("card")
+            return f"card({self.set_expr(sc, 'int' if self.chance(0.7) else None, d)})"
+        if choice == "def" and self.int_defs:
+            return self.call_def(sc, self.pick(self.int_defs), d)
+        return self.int_leaf(sc)
+
+    def int_leaf(self, sc: Scope) -> str:
+        if self.chance(0.35):
+            return self.lit(self.r.randint(-1, 3))
+        if self.chance(0.1) and "K" in self.consts:
+            return "K"
+        v = self.read(sc, "int", 1)
+        return v if v is not None else self.lit(self.r.randint(0, 2))
+
+    def let(self, sc: Scope, depth: int, body) -> str:  # noqa: ANN001 - an expression method
+        self.mark("let")
+        inner = Scope(dict(sc.vars), sc.proc, sc.in_step, sc.bound + 1)
+        binds = []
+        for _ in range(2 if self.chance(0.3) else 1):
+            name = f"v{inner.bound}_{len(binds)}"
+            binds.append(f"{name} = {self.int_expr(sc, depth)}")
+            inner.vars[name] = UNKNOWN
+        if len(binds) > 1:
+            self.mark("let-multi")
+        return f"(let {', '.join(binds)} in {body(inner, depth)})"
+
+    def binders(self, sc: Scope, depth: int) -> tuple[str, Scope]:
+        inner = Scope(dict(sc.vars), sc.proc, sc.in_step, sc.bound + 1)
+        parts = []
+        for k in range(2 if self.chance(0.2) else 1):
+            name = f"i{inner.bound}_{k}"
+            dom, t = self.quant_domain(sc, depth)
+            parts.append(f"{name} in {dom}")
+            inner.vars[name] = t
+        if len(parts) > 1:
+            self.mark("quant-two-binders")
+        return ", ".join(parts), inner
+
+    def quant_domain(self, sc: Scope, depth: int) -> tuple[str, Type]:
+        r = self.r.random()
+        named: list[Domain] = [*self.enums, *self.named_ranges]
+        if self.sym and self.sym.name == "S":
+            named.append(self.sym)
+        if r < 0.25 and named:
+            t = self.pick(named)
+            self.mark("quant-type")
+            return str(t), t
+        if r < 0.5:
+            self.mark("quant-set")
+            elem = self.pick([e for e in ["int", *self.enums]])
+            s = self.set_expr(sc, elem, min(depth, 1))
+            return s, UNKNOWN if elem == "int" else elem
+        self.mark("quant-range")
+        lo = self.r.randint(-1, 1)
+        hi = lo + self.r.randint(0, 3)
+        return f"{self.lit(lo)}..{self.lit(hi)}", Int(lo, hi)
+
+    def call_def(self, sc: Scope, d: tuple[str, int], depth: int) -> str:
+        self.mark("def-call")
+        name, arity = d
+        if not arity:
+            return name
+        return f"{name}({', '.join(self.int_expr(sc, depth) for _ in range(arity))})"
+
+    # ---------------------------------------------------------------- bool expressions
+
+    def bool_expr(self, sc: Scope, depth: int) -> str:
+        if depth <= 0 or self.chance(0.2):
+            return self.bool_leaf(sc)
+        d = depth - 1
+        choice = self.pick(["cmp", "cmp", "logic", "logic", "not", "quant", "set", "enum",
+                            "eq", "def", "proc", "lock", "if", "let", "sym"])  # fmt: skip
+        if choice == "cmp":
+            op = self.pick(["==", "!=", "<", "<=", ">", ">="])
+            self.mark({"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}[op])
+            return f"({self.int_expr(sc, d)} {op} {self.int_expr(sc, d)})"
+        if choice == "logic":
+            op = self.pick(["and", "or", "=>", "<=>"])
+            self.mark({"and": "and", "or": "or", "=>": "implies", "<=>": "iff"}[op])
+            return f"({self.bool_expr(sc, d)} {op} {self.bool_expr(sc, d)})"
+        if choice == "not":
+            self.mark("not")
+            return f"(not {self.bool_expr(sc, d)})"
+        if choice == "quant":
+            q = self.pick(["forall", "exists"])
+            self.mark(q)
+            binders, inner = self.binders(sc, d)
+            return f"({q} {binders}: {self.bool_expr(inner, d)})"
+        if choice == "set":
+            return self.set_pred(sc, d)
+        if choice == "enum" and self.enums:
+            e = self.pick(self.enums)
+            a = self.read(sc, e, d)
+            if a is not None:
+                self.mark("enum-eq")
+                return f"({a} {self.pick(['==', '!='])} {self.enum_expr(sc, e, d)})"
+        if choice == "eq":
+            compound = [(n, t) for n, t in self.globals.items() if isinstance(t, Map | Rec)]
+            if compound:
+                n, t = self.pick(compound)
+                self.mark("map-eq" if isinstance(t, Map) else "record-eq")
+                return f"({n} {self.pick(['==', '!='])} {self.value_of(sc, t, d)})"
+        if choice == "def" and self.bool_defs:
+            return self.call_def(sc, self.pick(self.bool_defs), d)
+        if choice == "proc" and self.procs:
+            return self.proc_pred(sc)
+        if choice == "lock" and (self.locks or self.lock_arrays):
+            return self.lock_pred(sc, d)
+        if choice == "if":
+            self.mark("if-expr")
+            return f"(if {self.bool_expr(sc, d)} then {self.bool_expr(sc, d)} else {self.bool_expr(sc, d)})"
+        if choice == "let":
+            return self.let(sc, d, self.bool_expr)
+        if choice == "sym" and any(isinstance(t, Sym) for t in sc.vars.values()):
+            self.mark("eq")
+            return f"({self.sym_value(sc)} {self.pick(['==', '!='])} {self.sym_value(sc)})"
+        return self.bool_leaf(sc)
+
+    def bool_leaf(self, sc: Scope) -> str:
+        if self.chance(0.1):
+            return self.pick(["true", "false"])
+        if self.chance(0.1) and "FLAG" in self.consts:
+            return "FLAG"
+        v = self.read(sc, Bool(), 1)
+        if v is None or self.chance(0.3):
+            op = self.pick(["<", "<=", ">="])
+            self.mark({"<": "lt", "<=": "le", ">=": "ge"}[op])
+            a = self.read(sc, "int", 1) or "0"
+            return f"({a} {op} {self.lit(self.r.randint(0, 2))})"
+        return v
+
+    def enum_expr(self, sc: Scope, e: Enum, depth: int) -> str:
+        if self.chance(0.7):
+            return self.pick(e.values)
+        return self.read(sc, e, depth) or self.pick(e.values)
+
+    def set_pred(self, sc: Scope, depth: int) -> str:
+        elem = self.pick(["int", "int", *self.enums])
+        s = self.set_expr(sc, elem, depth)
+        op = self.pick(["in", "notin", "subset", "==", "!="])
+        if op in ("in", "notin"):
+            self.mark("set-in" if op == "in" else "set-notin")
+            x = self.int_expr(sc, depth) if elem == "int" else self.enum_expr(sc, elem, depth)
+            return f"({x} {op} {s})"
+        self.mark({"subset": "subset", "==": "set-eq", "!=": "set-ne"}[op])
+        if elem == "int":
+            self.mark("int-sets-different-ranges")
+        return f"({s} {op} {self.set_expr(sc, elem, depth)})"
+
+    def set_expr(self, sc: Scope, elem: object, depth: int) -> str:
+        """A set of ints (elem "int"), of an enum's values, or of either (None)."""
+        if elem is None:
+            elem = self.pick(["int", *self.enums])
+        r = self.r.random()
+        if depth > 0 and r < 0.35:
+            op = self.pick(["union", "inter", "minus"])
+            self.mark({"union": "set-union", "inter": "set-inter", "minus": "set-minus"}[op])
+            right = self.set_expr(sc, elem, depth - 1)
+            if self.chance(0.1):
+                self.mark("set-empty")
+                right = "{}"
+            return f"({self.set_expr(sc, elem, depth - 1)} {op} {right})"
+        if r < 0.7:
+            found = self.read(sc, ("set", elem), depth)
+            if found is not None:
+                return found
+        if elem == "int":
+            choice = self.pick(["lit", "lit", "range", "type"])
+            if choice == "range":
+                self.mark("set-range")
+                lo = self.r.randint(0, 2)
+                return f"{self.lit(lo)}..{self.lit(lo + self.r.randint(0, 3))}"
+            if choice == "type" and self.named_ranges:
+                self.mark("set-type-name")
+                return str(self.pick(self.named_ranges))
+            self.mark("set-literal")
+            return "{" + ", ".join(self.set_elem(sc) for _ in range(self.r.randint(1, 3))) + "}"
+        assert isinstance(elem, Enum)
+        if self.chance(0.2):
+            self.mark("set-type-name")
+            return elem.name
+        self.mark("set-literal")
+        return (
+            "{" + ", ".join(self.enum_expr(sc, elem, 0) for _ in range(self.r.randint(1, 2))) + "}"
+        )
+
+    def set_elem(self, sc: Scope) -> str:
+        """An element of an int set literal: of a known range (a literal or a read of
+        a declared range), as the checker needs to count or compare the set."""
+        if self.chance(0.5):
+            v = self.read(
+                Scope({n: t for n, t in sc.vars.items() if t != UNKNOWN}, sc.proc), "int", 0
+            )
+            if v is not None:
+                return v
+        return self.lit(self.r.randint(-1, 3))
+
+    def proc_pred(self, sc: Scope) -> str:
+        p = self.pick(self.procs)
+        which = self.pick(["done", "at"])
+        if p.symmetric and not any(t == p.domain for t in sc.vars.values()):
+            self.mark("done-set")
+            return f"done({p.name})"
+        if p.domain is None:
+            target = p.name
+            self.mark(f"{which}-process")
+        elif which == "done" and self.chance(0.4):
+            target = p.name
+            self.mark("done-set")
+        else:
+            target = f"{p.name}[{self.index(sc, p.domain, 0)}]"
+            self.mark("done-instance" if which == "done" else "at-instance")
+        if which == "done":
+            return f"done({target})"
+        return f"at({target}, {self.pick(p.labels)})"
+
+    def a_lock(self, sc: Scope) -> str | None:
+        choices = [*self.locks, *(f"{n}[{self.index(sc, d, 0)}]" for n, d in self.lock_arrays
+                                  if self.can_index(sc, Map((d,), Bool())))]  # fmt: skip
+        return self.pick(choices) if choices else None
+
+    def lock_pred(self, sc: Scope, depth: int) -> str:
+        lk = self.a_lock(sc)
+        if lk is None:
+            return self.bool_leaf(sc)
+        choice = self.pick(["locked", "held", "holder", "holder", "holder-holder"])
+        if choice == "held" and sc.proc is not None:
+            self.mark("held")
+            return f"held({lk})"
+        if choice == "holder" and self.procs:
+            p = self.pick(self.procs)
+            op = self.pick(["==", "!="])
+            if op == "!=":
+                self.mark("holder-ne")
+            if p is sc.proc and p.domain is not None and self.chance(0.5):
+                self.mark("holder-self")
+                return f"(holder({lk}) {op} self)"
+            if p.domain is None:
+                self.mark("holder-process")
+                return f"(holder({lk}) {op} {p.name})"
+            if p.symmetric and not any(isinstance(t, Sym) for t in sc.vars.values()):
+                self.mark("holder-set")
+                return f"(holder({lk}) {op} {p.name})"
+            if self.chance(0.4):
+                self.mark("holder-set")
+                return f"(holder({lk}) {op} {p.name})"
+            self.mark("holder-instance")
+            return f"(holder({lk}) {op} {p.name}[{self.index(sc, p.domain, depth)}])"
+        if choice == "holder-holder":
+            self.mark("holder-holder")
+            return f"(holder({lk}) == holder({self.a_lock(sc) or lk}))"
+        self.mark("locked")
+        return f"locked({lk})"
+
+    # ---------------------------------------------------------------- values of a type
+
+    def value_of(self, sc: Scope, t: Type, depth: int) -> str:
+        """An expression of type t, for assignment: ints mostly kept in range."""
+        if isinstance(t, Int):
+            return self.int_in(sc, t, depth)
+        if isinstance(t, Bool):
+            return self.bool_expr(sc, depth)
+        if isinstance(t, Enum):
+            return self.enum_expr(sc, t, depth)
+        if isinstance(t, Sym):
+            return self.sym_value(sc)
+        if isinstance(t, SetT):
+            if isinstance(t.elem, Int) and self.chance(0.8):
+                # keep inside the element range mostly: inter with it
+                s = self.set_expr(sc, "int", depth)
+                return f"({s} inter {t.elem.lo}..{t.elem.hi})"
+            return self.set_expr(sc, kind(t.elem), depth)
+        if isinstance(t, Rec):
+            n = next((n for n, v in sc.vars.items() if v == t), None)
+            if n is not None and self.chance(0.6):
+                chosen = self.r.sample(t.fields, self.r.randint(1, min(2, len(t.fields))))
+                self.mark("record-except" if len(chosen) == 1 else "record-except-multi")
+                ups = ", ".join(f"{f} = {self.value_of(sc, ft, depth - 1)}" for f, ft in chosen)
+                return f"{{ {n} except {ups} }}"
+            self.mark("record-literal")
+            return (
+                "{ "
+                + ", ".join(f"{f}: {self.value_of(sc, ft, depth - 1)}" for f, ft in t.fields)
+                + " }"
+            )
+        assert isinstance(t, Map)
+        n = next((n for n, v in sc.vars.items() if v == t), None)
+        if n is not None and self.can_index(sc, t) and self.chance(0.6):
+            k = 2 if self.chance(0.3) else 1
+            self.mark("map-except" if k == 1 else "map-except-multi")
+            ups = ", ".join(f"[{', '.join(self.index(sc, d, 0) for d in t.dims)}] = "
+                            f"{self.value_of(sc, t.val, depth - 1)}" for _ in range(k))  # fmt: skip
+            return f"[{n} except {ups}]"
+        return self.map_literal(sc, t, depth)
+
+    def map_literal(self, sc: Scope, t: Map, depth: int) -> str:
+        inner = Scope(dict(sc.vars), sc.proc, sc.in_step, sc.bound + 1)
+        binds = []
+        for k, d in enumerate(t.dims):
+            name = f"j{inner.bound}_{k}"
+            inner.vars[name] = d
+            binds.append(f"{name} in {binder(d)}")
+        self.mark("map-literal2" if len(t.dims) == 2 else "map-literal")
+        return f"[{', '.join(binds)} |-> {self.value_of(inner, t.val, max(depth - 1, 0))}]"
+
+    def int_in(self, sc: Scope, t: Int, depth: int) -> str:
+        """An int expression that stays in t mostly; sometimes not (a range error)."""
+        e = self.int_expr(sc, depth)
+        r = self.r.random()
+        width = t.hi - t.lo + 1
+        if r < 0.4:
+            self.mark("mod")
+            return f"(({e}) % {width} + {t.lo})" if t.lo else f"(({e}) % {width})"
+        if r < 0.7:
+            self.mark("min", "max")
+            return f"min(max({e}, {t.lo}), {t.hi})"
+        if r < 0.85 and self.reads_state(e):
+            return e  # raw: may leave the range (not a constant: no static error)
+        return self.pick(values(t))
+
+    def reads_state(self, e: str) -> bool:
+        state = set(self.globals) | {p.name for p in self.procs}
+        for p in self.procs:
+            state |= set(p.locals)
+        return any(w in state for w in re.findall(r"[A-Za-z_]\w*", e))
+
+    # ---------------------------------------------------------------- declarations
+
+    def declare_var(self, lines: list[str], name: str, t: Type, sc: Scope) -> None:
+        self.globals[name] = t
+        self.space *= size(t)
+        if isinstance(t, Int | Enum | Bool) and self.chance(0.5):
+            if self.chance(0.5) or not isinstance(t, Int):
+                opts = values(t)
+                chosen = self.r.sample(opts, self.r.randint(1, min(3, len(opts))))
+                self.mark("var-in-literal")
+                lines.append(f"var {name} : {t} in {{{', '.join(chosen)}}}")
+            else:
+                self.mark("var-in-range")
+                lo = self.r.randint(t.lo, t.hi)
+                lines.append(f"var {name} : {t} in {lo}..{self.r.randint(lo, t.hi)}")
+            if self.chance(0.3):
+                self.mark("init-constraint")
+                lines.append(f"init {self.bool_expr(Scope(dict(self.globals)), 1)}")
+            return
+        if isinstance(t, Int) and sc.vars and self.chance(0.3):
+            prev = [n for n, v in sc.vars.items() if isinstance(v, Int)]
+            if prev:
+                self.mark("var-reads-earlier-var")
+                lines.append(f"var {name} : {t} = min(max({self.pick(prev)}, {t.lo}), {t.hi})")
+                return
+        init = self.initial(t)
+        lines.append(f"var {name} : {t} = {init}")
+
+    def initial(self, t: Type) -> str:
+        """A constant initial value of type t."""
+        if isinstance(t, Int | Bool | Enum):
+            return self.pick(values(t))
+        if isinstance(t, SetT):
+            vals = values(t.elem)
+            chosen = self.r.sample(vals, self.r.randint(0, min(2, len(vals))))
+            self.mark("set-literal" if chosen else "set-empty")
+            return "{" + ", ".join(chosen) + "}"
+        if isinstance(t, Rec):
+            self.mark("record-literal")
+            return "{ " + ", ".join(f"{f}: {self.initial(ft)}" for f, ft in t.fields) + " }"
+        assert isinstance(t, Map)
+        names = [f"q{k}" for k in range(len(t.dims))]
+        self.mark("map-literal2" if len(t.dims) == 2 else "map-literal")
+        binds = ", ".join(f"{n} in {binder(d)}" for n, d in zip(names, t.dims))
+        return f"[{binds} |-> {self.initial(t.val)}]"
+
+    def int_type(self) -> Int:
+        if self.named_ranges and self.chance(0.3):
+            return self.pick(self.named_ranges)
+        lo = self.pick([0, 0, 0, 1, -1])
+        return Int(lo, lo + self.r.randint(1, 3))
+
+    def small_domain(self) -> Domain:
+        r = self.r.random()
+        if r < 0.2 and self.enums:
+            self.mark("var-map-enum-domain")
+            return self.pick(self.enums)
+        if r < 0.3 and "B" in self.types:
+            self.mark("var-map-bool-domain")
+            return Bool()
+        lo = self.pick([0, 1])
+        return Int(lo, lo + 1)
+
+    def field_type(self) -> Int | Bool | Enum:
+        r = self.r.random()
+        if r < 0.4:
+            return Bool()
+        if r < 0.6 and self.enums:
+            return self.pick(self.enums)
+        lo = self.pick([0, 1])
+        return Int(lo, lo + self.r.randint(1, 2))
+
+    def var_type(self) -> Type:
+        choice = self.pick(["int", "int", "bool", "enum", "map1", "map2", "rec", "set", "set",
+                            "maprec"])  # fmt: skip
+        if choice == "int":
+            self.mark("var-int")
+            return self.int_type()
+        if choice == "bool":
+            self.mark("var-bool")
+            return Bool()
+        if choice == "enum" and self.enums:
+            self.mark("var-enum")
+            return self.pick(self.enums)
+        if choice == "map1":
+            self.mark("var-map1")
+            return Map(
+                (self.small_domain(),), self.pick([self.int_type(), Bool(), self.field_type()])
+            )
+        if choice == "map2":
+            self.mark("var-map2")
+            return Map((self.small_domain(), Int(1, 2)), self.pick([Bool(), Int(0, 1)]))
+        if choice == "rec":
+            self.mark("var-record")
+            return self.record_type()
+        if choice == "maprec":
+            self.mark("var-map-of-record")
+            return Map((Int(1, 2),), self.record_type(2))
+        if self.enums and self.chance(0.3):
+            self.mark("var-set-enum")
+            return SetT(self.pick(self.enums))
+        self.mark("var-set-int")
+        lo = self.pick([0, 1, -1])
+        return SetT(Int(lo, lo + self.r.randint(1, 3)))
+
+    def record_type(self, nfields: int = 0) -> Rec:
+        named = [t for n, t in self.types.items() if isinstance(t, Rec)]
+        if named and self.chance(0.5):
+            return self.pick(named)
+        n = nfields or self.r.randint(1, 3)
+        return Rec(tuple((f, self.field_type()) for f in ("f", "g", "h")[:n]))
+
+    # ---------------------------------------------------------------- the spec
+
+    def generate(self, symmetric: bool | None = None) -> Generated:
+        if symmetric is None:
+            symmetric = self.chance(0.2)
+        out: list[str] = []
+        if self.chance(0.5):
+            self.mark("spec-header")
+            out.append(f"spec Gen{self.seed}")
+        if self.chance(0.3):
+            self.mark("include-prelude")
+            out.append('include "prelude"')
+        out.append(f"# generated by specgen, seed {self.seed}")
+        self.mark("comment-hash")
+        self.declare_consts(out)
+        self.declare_types(out, symmetric)
+        sc = Scope({})
+        for k in range(self.r.randint(2, 5)):
+            t = self.var_type()
+            if self.space * size(t) > self.MAX_SPACE:
+                continue
+            self.declare_var(out, f"x{k}", t, sc)
+            sc.vars[f"x{k}"] = t
+        if self.sym is not None and self.sym.name == "S":
+            self.globals["cnt"] = Map((self.sym,), Int(0, 2))
+            self.space *= 9
+            self.mark("var-map1")
+            out.append("var cnt : [S] -> 0..2 = [c in S |-> 0]")
+        if self.chance(0.4):
+            self.page = "page"
+            self.globals["page"] = Rec((("count", Int(0, 3)), ("locked", Bool())))
+            self.space *= 8
+            out.append("var page : record { count: 0..3, locked: bool } = "
+                       "{ count: 1, locked: false }  // for the prelude's page primitives")  # fmt: skip
+            self.mark("comment-slash")
+        self.declare_locks(out)
+        self.declare_defs(out)
+        self.declare_macros(out)
+        self.plan_processes(symmetric)
+        for p in self.procs:
+            self.emit_process(out, p)
+        for k in range(self.r.randint(0 if self.procs else 1, 2)):
+            self.emit_action(out, k)
+        invs = self.emit_invariants(out)
+        if self.chance(0.3):
+            self.mark("terminal")
+            out.append(f"terminal {self.bool_expr(Scope(dict(self.globals)), 1)}")
+        if self.chance(0.1):
+            self.mark("expect")
+            out.append("expect holds  # not checked here")
+        text = "\n".join(out) + "\n"
+        return Generated(
+            self.seed,
+            text,
+            frozenset(self.used),
+            invs,
+            self.sym is not None or any(p.symmetric for p in self.procs),
+        )
+
+    def declare_consts(self, out: list[str]) -> None:
+        if self.chance(0.5):
+            self.mark("const-int")
+            self.consts["K"] = k = self.r.randint(1, 2)
+            if self.chance(0.5):
+                self.mark("const-range")
+                out.append(f"const K : 1..3 = {k}")
+            else:
+                out.append(f"const K = {k}")
+            if self.chance(0.3):
+                self.mark("assume")
+                out.append("assume K >= 1 and K <= 3")
+            if self.chance(0.5):
+                self.mark("type-range")
+                t = Int(0, k, "R")
+                self.types["R"] = t
+                self.named_ranges.append(t)
+                out.append("type R = 0..K")
+        if self.chance(0.4):
+            self.mark("const-bool")
+            self.consts["FLAG"] = self.chance(0.5)
+            out.append(f"const FLAG = {str(self.consts['FLAG']).lower()}")
+
+    def declare_types(self, out: list[str], symmetric: bool) -> None:
+        if self.chance(0.6):
+            self.mark("type-enum")
+            e = Enum("E", tuple(f"e{k}" for k in range(self.r.randint(2, 3))))
+            self.enums.append(e)
+            self.types["E"] = e
+            out.append(f"type E = enum {{ {', '.join(e.values)} }}")
+        if self.chance(0.3):
+            self.mark("type-record")
+            t = Rec(
+                tuple((f, self.field_type()) for f in ("f", "count")[: self.r.randint(1, 2)]), "Rt"
+            )
+            self.types["Rt"] = t
+            out.append(f"type Rt = record {{ {', '.join(f'{f}: {ft}' for f, ft in t.fields)} }}")
+        if self.chance(0.3):
+            self.types["B"] = Bool()
+            out.append("type B = bool")
+        if symmetric:
+            if self.chance(0.7):
+                self.mark("type-symmetric-range")
+                self.sym = Sym("S", 2)
+                out.append("type S = symmetric 1..2")
+            elif self.chance(0.5):
+                self.mark("type-symmetric-enum")
+                self.sym = Sym("S", 2)
+                out.append("type S = symmetric enum { s_a, s_b }")
+            else:
+                self.sym = Sym("@range", 2)  # a symmetric process set over a range
+
+    def declare_locks(self, out: list[str]) -> None:
+        if self.chance(0.6):
+            self.mark("lock")
+            self.locks.append("L")
+            out.append("lock L")
+        if self.chance(0.3):
+            self.mark("lock-array")
+            d = self.sym if self.sym and self.sym.name == "S" and self.chance(0.5) else Int(1, 2)
+            self.lock_arrays.append(("LA", d))
+            out.append(f"lock LA : [{d}]")
+
+    def declare_defs(self, out: list[str]) -> None:
+        sc = Scope(dict(self.globals))
+        if self.chance(0.5):
+            self.mark("def-no-params")
+            out.append(f"def dflag = {self.bool_expr(sc, 2)}")
+            self.bool_defs.append(("dflag", 0))
+        if self.chance(0.5):
+            self.mark("def-params")
+            inner = Scope({**sc.vars, "a": UNKNOWN, "b": UNKNOWN})
+            arity = self.r.randint(1, 2)
+            inner.vars = {n: t for n, t in inner.vars.items() if n != "b" or arity == 2}
+            params = ", ".join("ab"[:arity])
+            if self.chance(0.5):
+                out.append(f"def dint({params}) = {self.int_expr(inner, 2)}")
+                self.int_defs.append(("dint", arity))
+            else:
+                out.append(f"def dpred({params}) = {self.bool_expr(inner, 2)}")
+                self.bool_defs.append(("dpred", arity))
+
+    def declare_macros(self, out: list[str]) -> None:
+        if self.chance(0.4):
+            self.mark("macro", "macro-place-arg")
+            # by-name: the argument is a place; the update is kept in the range 0..1
+            out.append("macro flip(v) { v := (v + 1) % 2 }")
+            self.macros.append(("flip", "place"))
+        if self.chance(0.4):
+            self.mark("macro", "macro-return")
+            body = "if v > 1 { return false }; return true" if self.chance(0.5) else "return v >= 1"
+            self.mark("semicolon")
+            out.append(f"macro small(v) {{ {body} }}")
+            self.macros.append(("small", "value"))
+
+    # ---------------------------------------------------------------- processes
+
+    def plan_processes(self, symmetric: bool) -> None:
+        n = self.r.randint(0, 2) if not symmetric else 1
+        for k in range(n):
+            labels = [f"p{k}l{j}" for j in range(self.r.randint(1, 3))]
+            if self.chance(0.05):
+                self.mark("label-dunder")
+                labels[0] = f"__p{k}start"
+            p = Proc(f"p{k}", labels)
+            if self.chance(0.4) or (symmetric and k == 0):
+                p.domain = Int(1, 2)
+                if self.chance(0.3):
+                    self.mark("process-set-binder")
+                    p.binder = "me"
+            self.procs.append(p)
+        if symmetric:
+            p = Proc("w", ["wl0", "wl1"], self.sym if self.sym.name == "S" else Sym("w", 2),
+                     symmetric=True)  # fmt: skip
+            self.mark(
+                "symmetric-process-set" if self.sym.name == "S" else "symmetric-process-range"
+            )
+            self.procs.append(p)
+        for p in self.procs:
+            if self.chance(0.5):
+                t: Type = self.pick([Int(0, 2), Bool()])
+                p.locals["t"] = t
+            if self.chance(0.3):
+                p.locals["ok"] = Bool()
+            per = len(p.labels) + 1
+            for t in p.locals.values():
+                per *= size(t)
+            self.space *= per ** (size(p.domain) if p.domain else 1)
+
+    def emit_process(self, out: list[str], p: Proc) -> None:
+        head = "process"
+        if p.symmetric:
+            head = "symmetric process"
+            dom = "S" if p.domain.name == "S" else "1..2"
+            head += f" {p.name}[self in {dom}]"
+        elif p.domain is not None:
+            self.mark("process-set")
+            head += f" {p.name}[{p.binder} in {p.domain}]"
+        else:
+            self.mark("process")
+            head += f" {p.name}"
+        out.append(f"{head} {{")
+        for v, t in p.locals.items():
+            self.mark("local-var")
+            if isinstance(t, Int) and self.chance(0.5):
+                self.mark("local-var-in")
+                out.append(f"  var {v} : {t} in 0..1")
+            else:
+                out.append(f"  var {v} : {t} = {self.initial(t)}")
+        sc = Scope(dict(self.globals), p, True)
+        sc.vars.update(p.locals)
+        if p.domain is not None:
+            self_type = p.domain if not p.symmetric else Sym(p.domain.name, 2)
+            sc.vars["self"] = self_type
+            self.mark("self")
+            if p.binder != "self":
+                sc.vars[p.binder] = self_type
+        for j, label in enumerate(p.labels):
+            out.append(f"{label}:")
+            body = self.block(sc, p, j, 2)
+            for s in body:
+                out.append("  " + s)
+        out.append("}")
+
+    def block(self, sc: Scope, p: Proc, j: int, depth: int) -> list[str]:
+        """Statements of step j of p; the last may be a goto."""
+        stmts = [self.statement(sc, p, j, depth) for _ in range(self.r.randint(1, 3))]
+        if self.chance(0.25):
+            stmts.append(self.goto(p, j))
+        return stmts
+
+    def goto(self, p: Proc, j: int) -> str:
+        target = self.r.randrange(len(p.labels) + 1)
+        if target == len(p.labels):
+            self.mark("goto-done")
+            return "goto Done"
+        self.mark("goto-backward" if target <= j else "goto-forward")
+        return f"goto {p.labels[target]}"
+
+    def single(self, sc: Scope, p: Proc, j: int) -> str:
+        """The statement after `then`/`else`: braced when it is itself an `if`."""
+        s = self.statement(sc, p, j, 0)
+        return "{ " + s + " }" if s.startswith("if ") else s
+
+    def sub_block(self, sc: Scope, p: Proc, j: int, depth: int) -> str:
+        return "{ " + "; ".join(self.block(sc, p, j, depth)) + " }"
+
+    def statement(self, sc: Scope, p: Proc, j: int, depth: int) -> str:
+        choice = self.pick(["assign", "assign", "assign", "if", "either", "await", "assert",
+                            "lock", "atomic", "macro", "prelude", "skip"])  # fmt: skip
+        d = depth - 1
+        if choice == "if" and depth > 0:
+            return self.if_stmt(sc, p, j, d)
+        if choice == "either" and depth > 0:
+            return self.either(sc, p, j, d)
+        if choice == "await":
+            self.mark("await")
+            return f"await {self.bool_expr(sc, 2)}"
+        if choice == "assert":
+            self.mark("assert")
+            if self.chance(0.5):
+                self.mark("assert-message")
+                return f'assert {self.bool_expr(sc, 2)}, "check {j}"'
+            return f"assert {self.bool_expr(sc, 2)}"
+        if choice == "lock" and (self.locks or self.lock_arrays):
+            return self.lock_stmt(sc)
+        if choice == "atomic":
+            s = self.atomic(sc)
+            if s:
+                return s
+        if choice == "macro" and self.macros:
+            return self.macro_stmt(sc, p, j, d)
+        if choice == "prelude" and self.page:
+            return self.prelude_stmt(sc)
+        if choice == "skip":
+            self.mark("skip")
+            return "skip"
+        return self.assign(sc)
+
+    def if_stmt(self, sc: Scope, p: Proc, j: int, depth: int) -> str:
+        cond = self.bool_expr(sc, 2)
+        if self.locks and self.chance(0.15):
+            self.mark("trylock-in-if", "trylock")
+            cond = f"trylock({self.a_lock(sc)})"
+        r = self.r.random()
+        if r < 0.3:
+            self.mark("if-then")
+            return f"if {cond} then {self.single(sc, p, j)}"
+        if r < 0.5:
+            self.mark("if-then-else")
+            return f"if {cond} then {self.single(sc, p, j)} else {self.single(sc, p, j)}"
+        self.mark("if-braces")
+        text = f"if {cond} {self.sub_block(sc, p, j, depth)}"
+        if self.chance(0.3):
+            self.mark("else-if")
+            text += f" else if {self.bool_expr(sc, 1)} {self.sub_block(sc, p, j, depth)}"
+        if self.chance(0.6):
+            text += f" else {self.sub_block(sc, p, j, depth)}"
+        if "either" in text:
+            self.mark("either-in-if")
+        return text
+
+    def either(self, sc: Scope, p: Proc, j: int, depth: int) -> str:
+        self.mark("either")
+        n = 3 if self.chance(0.25) else 2
+        if n == 3:
+            self.mark("either-three")
+        branches = [self.sub_block(sc, p, j, depth) for _ in range(n)]
+        if any("either" in b for b in branches):
+            self.mark("either-in-either")
+        return "either " + " or ".join(branches)
+
+    def lock_stmt(self, sc: Scope) -> str:
+        lk = self.a_lock(sc)
+        if lk is None:
+            return self.assign(sc)
+        r = self.r.random()
+        if r < 0.35:
+            if self.chance(0.3):
+                self.mark("spin_lock")
+                return f"spin_lock({lk})"
+            self.mark("lock-stmt")
+            return f"lock {lk}"
+        if r < 0.7:
+            if self.chance(0.3):
+                self.mark("spin_unlock")
+                return f"spin_unlock({lk})"
+            self.mark("unlock-stmt")
+            return f"unlock {lk}"
+        place = self.bool_place(sc)
+        if place is None:
+            self.mark("unlock-stmt")
+            return f"if held({lk}) then unlock {lk}"
+        self.mark("trylock")
+        return f"{place} := trylock({lk})"
+
+    def bool_place(self, sc: Scope) -> str | None:
+        places = self.places(sc, Bool())
+        return self.pick(places) if places else None
+
+    def places(self, sc: Scope, want: object) -> list[str]:
+        """Assignable places holding kind `want` (no bound names)."""
+        out = []
+        for n, t in sc.vars.items():
+            if n not in self.globals and (sc.proc is None or n not in sc.proc.locals):
+                continue
+            if not self.can_index(sc, t):
+                continue
+            if kind(t) == want:
+                out.append(n)
+            elif isinstance(t, Map | Rec) and self.readable(Scope({n: t}), want):
+                out.append(self.descend(sc, n, t, want, 0))
+        return out
+
+    def atomic(self, sc: Scope) -> str | None:
+        target = self.bool_place(sc)
+        if target is None:
+            return None
+        if self.chance(0.5):
+            # a scalar, whose range the new value must be in (else a static error)
+            ints = [
+                (n, t) for n, t in sc.vars.items() if isinstance(t, Int) and self.reads_state(n)
+            ]
+            if ints:
+                self.mark("cas")
+                x, t = self.pick(ints)
+                return f"{target} := cas({x}, {self.pick(values(t))}, {self.pick(values(t))})"
+        self.mark("test-and-set")
+        return f"{target} := test_and_set({self.bool_place(sc)})"
+
+    def macro_stmt(self, sc: Scope, p: Proc, j: int, depth: int) -> str:
+        name, how = self.pick(self.macros)
+        if how == "place":
+            ints = [x for x in self.places(sc, "int")]
+            return f"flip({self.pick(ints)})" if ints else "skip"
+        arg = self.int_expr(sc, 1)
+        target = self.bool_place(sc)
+        if target is None or self.chance(0.4):
+            self.mark("macro-return-in-if")
+            return f"if {name}({arg}) {self.sub_block(sc, p, j, max(depth, 0))}"
+        return f"{target} := {name}({arg})"
+
+    def prelude_stmt(self, sc: Scope) -> str:
+        prim = self.pick(["lock_page", "trylock_page", "unlock_page", "get_page", "put_page",
+                          "get_page_unless_zero", "page_ref_freeze", "page_ref_unfreeze"])  # fmt: skip
+        args = "page"
+        if prim in ("page_ref_freeze", "page_ref_unfreeze"):
+            args += f", {self.r.randint(1, 2)}"
+        call = f"{prim}({args})"
+        if prim in ("trylock_page", "get_page_unless_zero", "page_ref_freeze"):
+            target = self.bool_place(sc)
+            if target is None:
+                return "skip"
+            call = f"{target} := {call}"
+        self.mark(prim)
+        return call
+
+    def assign(self, sc: Scope) -> str:
+        names = [n for n in sc.vars if n in self.globals or (sc.proc and n in sc.proc.locals)]
+        n = self.pick(names) if names else None
+        if n is None:
+            return "skip"
+        t = sc.vars[n]
+        if isinstance(t, Map) and self.can_index(sc, t) and self.chance(0.7):
+            idx = ", ".join(self.index(sc, d, 1) for d in t.dims)
+            if isinstance(t.val, Rec):
+                f, ft = self.pick(t.val.fields)
+                self.mark("assign-element-field")
+                return f"{n}[{idx}].{f} := {self.value_of(sc, ft, 2)}"
+            self.mark("assign-element")
+            return f"{n}[{idx}] := {self.value_of(sc, t.val, 2)}"
+        if isinstance(t, Rec) and self.chance(0.6):
+            f, ft = self.pick(t.fields)
+            self.mark("assign-field")
+            return f"{n}.{f} := {self.value_of(sc, ft, 2)}"
+        if isinstance(t, Rec):
+            self.mark("assign-record-except")
+        self.mark("assign")
+        return f"{n} := {self.value_of(sc, t, 2)}"
+
+    # ---------------------------------------------------------------- actions, invariants
+
+    def emit_action(self, out: list[str], k: int) -> None:
+        self.mark("action")
+        sc = Scope(dict(self.globals))
+        params = []
+        if self.chance(0.5):
+            self.mark("action-params")
+            d = self.pick([Int(0, 1), Int(1, 2), *self.enums])
+            sc.vars["k"] = d
+            params.append(f"k: {d}")
+        head = f"action act{k}" + (f"({', '.join(params)})" if params else "")
+        lines = []
+        for _ in range(self.r.randint(1, 2)):
+            self.mark("action-when")
+            lines.append(f"  when {self.bool_expr(sc, 2)}")
+        if len(lines) == 2:
+            self.mark("action-multi-when")
+        targets = [n for n in sc.vars if n in self.globals]
+        for n in self.r.sample(targets, min(len(targets), self.r.randint(1, 2))):
+            t = sc.vars[n]
+            if (
+                isinstance(t, Map)
+                and not isinstance(t.val, Rec)
+                and self.can_index(sc, t)
+                and self.chance(0.5)
+            ):
+                self.mark("primed-element")
+                idx = ", ".join(self.index(sc, d, 1) for d in t.dims)
+                lines.append(f"  {n}[{idx}]' = {self.value_of(sc, t.val, 2)}")
+            elif isinstance(t, Rec) and self.chance(0.5):
+                self.mark("primed-field")
+                f, ft = self.pick(t.fields)
+                lines.append(f"  {n}.{f}' = {self.value_of(sc, ft, 2)}")
+            else:
+                self.mark("primed-var")
+                lines.append(f"  {n}' = {self.value_of(sc, t, 2)}")
+        if self.chance(0.3):
+            self.mark("action-braces")
+            out.append(head + " {")
+            out.extend(lines)
+            out.append("}")
+        else:
+            out.append(head)
+            out.extend(lines)
+
+    def range_fact(self, sc: Scope) -> str:
+        """A fact that holds of a variable of a declared range (in most states)."""
+        ints = [(n, t) for n, t in sc.vars.items() if isinstance(t, Int)]
+        if not ints:
+            return self.bool_expr(sc, 1)
+        n, t = self.pick(ints)
+        return f"({n} >= {self.lit(t.lo)} and {n} <= {self.lit(t.hi - self.r.randint(0, 1))})"
+
+    def emit_invariants(self, out: list[str]) -> tuple[str, ...]:
+        sc = Scope(dict(self.globals))
+        names = []
+        for k in range(self.r.randint(1, 3)):
+            self.mark("invariant")
+            names.append(f"Inv{k}")
+            body = self.bool_expr(sc, 3)
+            r = self.r.random()
+            if r < 0.3:  # weaker invariants, so that some hold
+                body = f"{body} or {self.bool_expr(sc, 1)}"
+            elif r < 0.6:
+                body = f"{self.range_fact(sc)} or {body}"
+            out.append(f"invariant Inv{k}: {body}")
+        return tuple(names)
+
+
+def generate(seed: int, symmetric: bool | None = None) -> Generated:
+    return SpecGen(seed).generate(symmetric)
