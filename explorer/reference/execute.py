@@ -21,7 +21,6 @@ from explorer.reference.values import (
     Frozen,
     Instance,
     TLock,
-    TMap,
     TRecord,
     Type,
     indices,
@@ -336,6 +335,3 @@ class Interpreter:
 def free_lock(t: TLock) -> object:
     """A lock (array) with no holder."""
     return Frozen({k: None for k in indices(t.dims)}) if t.dims else None
-
-
-__all__ = ["Interpreter", "Path", "Frame", "free_lock", "TMap"]

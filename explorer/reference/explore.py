@@ -251,16 +251,22 @@ def explore(ref: Reference, *, deadlock: bool = True, invariants: list[str] | No
         return search.run()
 
 
-UNSUPPORTED = ("fingerprint", "simulate", "coverage", "initial")
+# check's options the reference does not support, and how the command line spells them
+UNSUPPORTED = {
+    "fingerprint": "--fingerprint",
+    "simulate": "--simulate",
+    "coverage": "--coverage",
+    "initial": "initial states given (initial=)",
+}
 
 
 def check(source: Program | str | os.PathLike, consts: dict | None = None, *,
           limits: Limits, options: dict) -> Result:  # fmt: skip
     """`explorer.check(..., backend="reference")`: `options` are check's keyword
     arguments; those the reference does not support are refused by name."""
-    for name in UNSUPPORTED:
+    for name, flag in UNSUPPORTED.items():
         if options.get(name):
-            raise UsageError(f"the reference back end does not support {name}")
+            raise UsageError(f"the reference back end does not support {flag}")
     if options.get("workers") not in (None, 1):
         raise UsageError("the reference back end runs one worker")
     if isinstance(source, Program):  # reload its file with the same constants

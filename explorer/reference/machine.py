@@ -20,7 +20,6 @@ from explorer.reference.evaluate import Ctx, Fault, Refused, Symbols, evaluate
 from explorer.reference.execute import Frame, Interpreter, Path, free_lock
 from explorer.reference.values import POISON, Instance, domain, out_of_range
 from spec.checker import ConstValue, Env
-from spec.errors import SpecErrors
 from spec.ir import Program
 from spec.loader import Loader, source_of
 
@@ -210,4 +209,3 @@ class Reference:
         return [Fault("deadlock", None, None, "deadlock: no step is enabled")]  # type: ignore[arg-type]
 
 
-__all__ = ["Reference", "RState", "SpecErrors", "Transition"]
