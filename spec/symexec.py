@@ -266,6 +266,9 @@ class Exec:
                 hidden=True,
             )
         )
+        # on a path that does not reach this either, its parameter is pinned to its first
+        # value, so that each path is one transition (not one per value)
+        self.guards.append(f.disj((self.eff(), f.binary("==", ir.Param(name), ir.Const(0)))))
         for i, branch in enumerate(s.branches):
             with self.assuming(f.binary("==", ir.Param(name), ir.Const(i))):
                 self.run(branch, scope)

@@ -1,0 +1,93 @@
+"""An `either` a step does not reach adds no transitions: its hidden branch parameter
+takes one value there, so each path of a step is one transition. Generated counts are
+computed by hand (1 initial state plus, for each distinct state, its paths)."""
+
+from __future__ import annotations
+
+import pytest
+
+import explorer
+import spec
+from explorer.graph import explore
+from invariants import bmc
+
+# `either` in one branch of an `if`: 1 path where b is false, 3 where it is true;
+# 8 states (b, y), half of each: 1 + 4 * 1 + 4 * 3 = 17 generated (was 1 + 8 * 3 = 25)
+IN_IF = """
+var b : bool = false
+var y : 0..3 = 0
+process p {
+s:
+  if b {
+    either { y := 1 } or { y := 2 } or { y := 3 }
+  }
+  b := not b
+  goto s
+}
+"""
+
+# nested eithers, one in each branch of an `if`, one inside a macro: 3 paths in every
+# state, 15 states (b, y, z): 1 + 15 * 3 = 46 generated (was 1 + 15 * 2^4 = 241)
+NESTED = """
+var b : bool = false
+var y : 0..3 = 0
+var z : 0..1 = 0
+macro pick(v) { either { v := 0 } or { v := 1 } }
+process p {
+s:
+  if b {
+    either { y := 1 } or { either { y := 2 } or { y := 3 } }
+  } else {
+    either { y := 0 } or { pick(z) }
+  }
+  b := not b
+  goto s
+}
+"""
+
+# two eithers after a `goto` on one path: 1 path where b becomes true, else 2 * 2;
+# 8 states (b, y, z): 1 + 4 * 1 + 4 * 4 = 21 generated (was 1 + 8 * 4 = 33)
+AFTER_GOTO = """
+var b : bool = false
+var y : 0..1 = 0
+var z : 0..1 = 0
+process p {
+s:
+  b := not b
+  if b { goto s }
+  either { y := 0 } or { y := 1 }
+  either { z := 0 } or { z := 1 }
+  goto s
+}
+"""
+
+
+def load(tmp_path, text: str):
+    path = tmp_path / "either.mms"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+@pytest.mark.parametrize(
+    ("text", "distinct", "generated"),
+    [(IN_IF, 8, 17), (NESTED, 15, 46), (AFTER_GOTO, 8, 21)],
+    ids=["in-if", "nested", "after-goto"],
+)
+def test_each_path_is_one_transition(tmp_path, backend, text, distinct, generated):
+    r = explorer.check(load(tmp_path, text), backend=backend)
+    assert (r.verdict, r.stats.distinct, r.stats.generated) == ("holds", distinct, generated)
+
+
+@pytest.mark.parametrize("text", [IN_IF, AFTER_GOTO], ids=["in-if", "after-goto"])
+def test_graph_has_no_parallel_edges(tmp_path, text):
+    # every path of these specs leads to a different state
+    g = explore(spec.load(load(tmp_path, text)), max_states=100)
+    assert len({(src, dst) for src, _, dst in g.edges}) == len(g.edges)
+
+
+def test_bmc_finds_the_shortest_trace_through_an_if_with_an_either(tmp_path):
+    path = load(tmp_path, IN_IF + "invariant NotTwo: y != 2\n")
+    r = explorer.check(path)
+    assert (r.verdict, r.violation.length) == ("violated", 2)
+    assert bmc(spec.load(path), depth=3).violation.length == 2
