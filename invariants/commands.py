@@ -145,6 +145,9 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
             )
             q.reachability = reach.verdict
             print(f"reachability: {reach.text}")
+            found = reach.violation and _show_trace(q.program, reach.violation, args, itf)
+            if found:
+                print(found)
     n = len(result.queries)
     counts = {
         s: sum(q.status == s for q in result.queries)
