@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # One entry per construct of docs/language.md (and of spec/prelude.mms).
@@ -1310,3 +1311,30 @@ class SpecGen:
 
 def generate(seed: int, symmetric: bool | None = None) -> Generated:
     return SpecGen(seed).generate(symmetric)
+
+
+def shrink(text: str, fails: Callable[[str], bool]) -> str:
+    """A smaller spec that still `fails`: greedy deletion of lines, then of the
+    operands of `and`/`or` and the branches of `either` (to reproduce a failure by
+    hand: `shrink(generate(seed).text, predicate)`). `fails` gets candidate texts,
+    ill-typed ones included: it should answer False on a spec error."""
+    lines = text.splitlines()
+    changed = True
+    while changed:
+        changed = False
+        for k in range(len(lines) - 1, -1, -1):
+            for cut in _simpler(lines[k]):
+                candidate = lines[:k] + ([cut] if cut else []) + lines[k + 1 :]
+                if fails("\n".join(candidate) + "\n"):
+                    lines, changed = candidate, True
+                    break
+    return "\n".join(lines) + "\n"
+
+
+def _simpler(line: str) -> list[str]:
+    """The line deleted, or with one `{ ... }` branch or one `or`/`and` operand less."""
+    out = [""]
+    for sep in (" or ", " and "):
+        parts = line.split(sep)
+        out += [sep.join(parts[:k] + parts[k + 1 :]) for k in range(len(parts)) if len(parts) > 1]
+    return out

@@ -1,0 +1,94 @@
+"""Disagreements the differential tests found, minimised, each with the answer of the
+reference interpreter and docs/language.md (never the back end's) as the expected one.
+The seed that found each is named; `specgen.generate(seed)` rebuilds the spec."""
+
+from __future__ import annotations
+
+import pytest
+
+import explorer
+from explorer import reference
+from explorer.result import VIOLATED
+from invariants import bmc, prove
+from invariants.prove import CTI, PROVED, TIMEOUT, UNKNOWN
+
+# seed 128: a set holds only elements of its domain; `{-1, 2}` is no value of
+# `set of 1..4`, so the assignment is a range error (docs/language.md, "Types": a set
+# is a subset of its finite domain; "Variables of a declared range must stay inside
+# it"). The back ends dropped -1 and went on.
+SET_OUTSIDE_ITS_DOMAIN = """
+var y : -1..1 = -1
+var x0 : set of 1..4 = {4}
+process p0 {
+a:
+  x0 := x0 union {y}
+}
+"""
+
+# seed 121: a process instance outside the set's domain is a domain error at the
+# instance `p0[y]` (as a map read is at the index), not at the `at(...)` around it.
+INSTANCE_OUTSIDE_ITS_DOMAIN = """
+var y : 0..2 = 2
+process p0[self in 1..2] {
+a:
+  skip
+}
+action act1
+  when at(p0[y], a)
+  y' = 0
+"""
+
+# seed 84 (shrunk by specgen.shrink): prove raised IndexError in the frame lemmas of
+# a sum over `card` of a set of -1..1.
+PROVE_CRASH = """var x0 : set of -1..1 = {-1, 1}
+var x2 : 1..4 = 1
+var page : record { count: 0..3, locked: bool } = { count: 1, locked: false }
+lock LA : [1..2]
+process p0 {
+p0l2:
+}
+process p1 {
+  var t : 0..2 in 0..1
+p1l0:
+  if (2 in ({t, 0x1, (-1)} minus x0)) then page.locked := trylock(LA[2])
+}
+action act0 {
+  x2' = min(max((sum i1_0 in 0..3: card(x0)), 1), 4)
+}
+invariant Inv0: page.locked
+"""
+
+
+def ref_violations(text: str) -> set:
+    ex = reference.explore(reference.Reference(text))
+    return {(kind, name, (loc.line, loc.col)) for kind, name, loc in ex.violations}
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_set_assigned_an_element_outside_its_domain(backend):
+    assert ref_violations(SET_OUTSIDE_ITS_DOMAIN) == {("range", None, (6, 3))}
+    r = explorer.check(SET_OUTSIDE_ITS_DOMAIN, backend=backend)
+    assert r.verdict == VIOLATED and r.violation.kind == "range"
+    assert (r.violation.loc.line, r.violation.loc.col, r.violation.length) == (6, 3, 1)
+
+
+def test_bmc_sees_a_set_element_outside_its_domain():
+    r = bmc(SET_OUTSIDE_ITS_DOMAIN, depth=2)
+    assert r.verdict == VIOLATED and r.violation.kind == "range" and r.violation.length == 1
+
+
+def test_prove_sees_a_set_element_outside_its_domain():
+    assert (
+        prove(SET_OUTSIDE_ITS_DOMAIN.replace("\n}\n", "\n}\ninvariant I: true\n")).status != PROVED
+    )
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_instance_outside_its_domain_is_reported_at_the_instance(backend):
+    assert ref_violations(INSTANCE_OUTSIDE_ITS_DOMAIN) == {("domain", None, (8, 11))}
+    v = explorer.check(INSTANCE_OUTSIDE_ITS_DOMAIN, backend=backend).violation
+    assert (v.kind, v.loc.line, v.loc.col) == ("domain", 8, 11)
+
+
+def test_prove_of_a_sum_over_a_card_does_not_crash():
+    assert prove(PROVE_CRASH, invariants=["Inv0"]).status in (PROVED, CTI, UNKNOWN, TIMEOUT)
