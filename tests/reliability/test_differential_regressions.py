@@ -92,3 +92,22 @@ def test_instance_outside_its_domain_is_reported_at_the_instance(backend):
 
 def test_prove_of_a_sum_over_a_card_does_not_crash():
     assert prove(PROVE_CRASH, invariants=["Inv0"]).status in (PROVED, CTI, UNKNOWN, TIMEOUT)
+
+
+# seed 100028 (slow run): `1..3 minus {}` is {1, 2, 3}, so 0 is not in it and the
+# await blocks: a deadlock in the initial state. The back ends found 0 in it.
+MINUS_EMPTY = """
+var x : 0..1 = 0
+process p {
+a:
+  await x in (1..3 minus {})
+}
+"""
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_minus_the_empty_set(backend):
+    ex = reference.explore(reference.Reference(MINUS_EMPTY))
+    assert (ex.verdict, ex.violations, ex.shortest) == (VIOLATED, {("deadlock", None, None)}, 0)
+    r = explorer.check(MINUS_EMPTY, backend=backend)
+    assert (r.verdict, r.violation.kind, r.violation.length) == (VIOLATED, "deadlock", 0)
