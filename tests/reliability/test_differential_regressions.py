@@ -110,4 +110,5 @@ def test_minus_the_empty_set(backend):
     ex = reference.explore(reference.Reference(MINUS_EMPTY))
     assert (ex.verdict, ex.violations, ex.shortest) == (VIOLATED, {("deadlock", None, None)}, 0)
     r = explorer.check(MINUS_EMPTY, backend=backend)
-    assert (r.verdict, r.violation.kind, r.violation.length) == (VIOLATED, "deadlock", 0)
+    v = r.violation
+    assert (r.verdict, v and v.kind, v and v.length) == (VIOLATED, "deadlock", 0)
