@@ -336,10 +336,11 @@ class Program:
 
     # --- lookups
     def var(self, name: str) -> Var:
-        for v in self.vars:
-            if v.name == name:
-                return v
-        raise KeyError(name)
+        # a dict, built once: a search of `vars` per lookup is quadratic in big specs
+        by_name = self._layout.get("vars")
+        if by_name is None:
+            by_name = self._layout["vars"] = {v.name: v for v in self.vars}
+        return by_name[name]
 
     def const_value(self, name: str) -> int | None:
         for c in self.consts:
@@ -353,7 +354,7 @@ class Program:
 
     # --- the slot layout (concrete programs only)
     def _build_layout(self) -> None:
-        if self._layout:
+        if "slots" in self._layout:
             return
         if not self.is_concrete:
             raise ValueError("a program with symbolic constants has no slot layout")
