@@ -100,6 +100,14 @@ def find_action(program: ir.Program, name: str | None) -> ir.Action | None:
     return None
 
 
+def taken(
+    decl: ir.Action | None, params: tuple[tuple[str, int], ...]
+) -> list[tuple[str, int]]:
+    """The parameters without the `either`s the step did not reach (hidden, value 0)."""
+    hidden = {p.name for p in decl.params if p.hidden} if decl else set()
+    return [(n, v) for n, v in params if not (n in hidden and v == 0)]
+
+
 def param_texts(
     program: ir.Program, action: str | None, params: tuple[tuple[str, int], ...]
 ) -> list[str]:
@@ -108,10 +116,10 @@ def param_texts(
     decl = find_action(program, action)
     decls = {p.name: p for p in decl.params} if decl else {}
     out = []
-    for name, value in params:
+    for name, value in taken(decl, params):
         p = decls.get(name)
-        if p is not None and p.hidden:  # counted from 1, as a reader counts branches
-            out.append(f"branch {value - ir.const_int(p.type.lo) + 1}")
+        if p is not None and p.hidden:  # branches count from 1, as a reader counts them
+            out.append(f"branch {value}")
         elif name == "self" and decl is not None and decl.process is not None:
             continue
         else:
@@ -125,7 +133,7 @@ def param_values(
     """Parameters as (name, raw value, type) for the machine-readable formats."""
     decl = find_action(program, action)
     decls = {p.name: p.type for p in decl.params} if decl else {}
-    return [(n, v, decls.get(n)) for n, v in params]
+    return [(n, v, decls.get(n)) for n, v in taken(decl, params)]
 
 
 @dataclass(frozen=True)

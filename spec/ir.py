@@ -192,7 +192,9 @@ class Var:
 class ParamDecl:
     name: str
     type: ScalarType  # the domain lo..hi, shown as the type says
-    hidden: bool = False  # introduced by the lowering (an `either` branch), not by the spec
+    # introduced by the lowering, not by the spec: an `either`'s branch, 1..n, or 0 on the
+    # paths of the step that do not reach it (then the domain starts at 0)
+    hidden: bool = False
 
 
 @dataclass(frozen=True)

@@ -257,20 +257,21 @@ class Exec:
     def s_Either(self, s: ast.Either, scope: dict) -> None:
         name = f"either#{len(self.hidden) + 1}"
         n = len(s.branches)
+        eff = self.eff()
+        # branches are 1..n; 0 stands for "not reached" on the paths that do not reach this
+        # either, so each path is one transition and a trace names only branches taken
+        lo = 1 if f.is_true(eff) else 0
+        names = ("not reached",) * (1 - lo) + tuple(f"branch{i}" for i in range(1, n + 1))
         self.hidden.append(
             ir.ParamDecl(
-                name,
-                ir.ScalarType(
-                    "int", ir.Const(0), ir.Const(n - 1), tuple(f"branch{i + 1}" for i in range(n))
-                ),
-                hidden=True,
+                name, ir.ScalarType("int", ir.Const(lo), ir.Const(n), names), hidden=True
             )
         )
-        # on a path that does not reach this either, its parameter is pinned to its first
-        # value, so that each path is one transition (not one per value)
-        self.guards.append(f.disj((self.eff(), f.binary("==", ir.Param(name), ir.Const(0)))))
-        for i, branch in enumerate(s.branches):
-            with self.assuming(f.binary("==", ir.Param(name), ir.Const(i))):
+        chosen = ir.Param(name)
+        if lo == 0:
+            self.guards.append(f.ite(f.binary("==", chosen, ir.Const(0)), f.negate(eff), eff))
+        for i, branch in enumerate(s.branches, 1):
+            with self.assuming(f.binary("==", chosen, ir.Const(i))):
                 self.run(branch, scope)
 
     def s_Assert(self, s: ast.Assert, scope: dict) -> None:

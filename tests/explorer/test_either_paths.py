@@ -9,6 +9,7 @@ import pytest
 import explorer
 import spec
 from explorer.graph import explore
+from explorer.traces import format_cpu, format_text, to_itf
 from invariants import bmc
 
 # `either` in one branch of an `if`: 1 path where b is false, 3 where it is true;
@@ -91,3 +92,24 @@ def test_bmc_finds_the_shortest_trace_through_an_if_with_an_either(tmp_path):
     r = explorer.check(path)
     assert (r.verdict, r.violation.length) == ("violated", 2)
     assert bmc(spec.load(path), depth=3).violation.length == 2
+
+
+# the shortest violation takes the `else` path (no either), then branch 2
+TAKEN = IN_IF.replace("var y : 0..3 = 0", "var y : 0..3 = 0\ninvariant NotTwo: y != 2")
+
+
+def test_traces_name_only_the_branches_taken(tmp_path):
+    program = spec.load(load(tmp_path, TAKEN))
+    v = explorer.check(program).violation
+    assert v.length == 2
+    text = format_text(program, v).splitlines()
+    assert "Step 1: p.s  [p at s]" in text and "Step 2: p.s(branch 2)  [p at s]" in text
+    cpu = format_cpu(program, v).splitlines()
+    assert [line.strip() for line in cpu if line.strip().startswith("s()")] == [
+        "s()", "s()  [branch 2]"
+    ]
+    assert [s["#meta"]["params"] for s in to_itf(program, v.trace)["states"][1:]] == [
+        {}, {"either#1": "branch2"}
+    ]
+    labels = {label for _, label, _ in explore(program, max_states=100).edges}
+    assert labels == {"p: s", "p: s [branch 1]", "p: s [branch 2]", "p: s [branch 3]"}

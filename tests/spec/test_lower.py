@@ -123,11 +123,11 @@ def test_either_is_a_hidden_parameter():
     )
     a = p.actions[0]
     (h,) = a.params
-    assert h.hidden and expr(h.type.hi) == "2"
-    assert expr(a.guard) == f"p.pc == 0 and ({h.name} == 2 => x > 0)"
+    assert h.hidden and (expr(h.type.lo), expr(h.type.hi)) == ("1", "3")  # reached always
+    assert expr(a.guard) == f"p.pc == 0 and ({h.name} == 3 => x > 0)"
     assert shown(p, a) == [
-        f"x := 1   when {h.name} == 0",
-        f"x := 2   when {h.name} == 1",
+        f"x := 1   when {h.name} == 1",
+        f"x := 2   when {h.name} == 2",
         "p.pc := Done",
     ]
 
