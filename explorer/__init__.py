@@ -71,7 +71,7 @@ def check(
                                 time_limit=time_limit, memory_limit=memory_limit,
                                 fingerprint=fingerprint, symmetry=symmetry, simulate=simulate,
                                 seed=seed, depth=depth, coverage=coverage, workers=workers,
-                                initial=initial, progress=progress)  # fmt: skip
+                                initial=initial, progress=progress, limits=limits)  # fmt: skip
         if backend != "tuple":
             raise UsageError(f"unknown back end {backend!r} (tuple, vector or reference)")
         search = make_search(program, invariants=invariants, deadlock=deadlock,

@@ -116,11 +116,33 @@ class Search:
         return Violation(err.kind, None, err.message, err.loc, tuple(steps),
                          self.model.failed_step(edge))  # fmt: skip
 
-    def initial(self, initial: Iterable[State] | None = None) -> Iterator[State]:
-        """The states to start from: `initial`, or the spec's, generated lazily."""
+    def initial(self, initial: Iterable[State] | None = None) -> Iterator[State | None]:
+        """The states to start from: `initial`, or the spec's, generated lazily with
+        pauses (None) in which to poll the limits (see explorer.model)."""
         if initial is None:
-            return self.model.iter_init()
+            return self.model.init_choices()
         return (tuple(s) for s in initial)
+
+    def initial_states(self, initial: Iterable[State] | None = None) -> list[State] | Result:
+        """The states to start from, listed while the limits are polled; or the Result
+        that ends the search there (a bound, a signal, an error in an initial state)."""
+        states: list[State] = []
+        polls = POLL_EVERY
+        try:
+            for s in self.initial(initial):
+                polls -= 1
+                if s is None or not polls:
+                    polls = POLL_EVERY
+                    self.stats.generated = self.stats.queue = len(states)
+                    reason = self.limits.poll(self.stats)
+                    if reason:
+                        return self.result(INCOMPLETE, None, reason)
+                if s is not None:
+                    states.append(s)
+        except EvalError as e:
+            return self.result(VIOLATED, self.init_error(e))
+        self.stats.generated = self.stats.queue = 0
+        return states
 
     def init_error(self, err: EvalError) -> Violation:
         return Violation(err.kind, None, err.message, err.loc, ())
@@ -183,7 +205,7 @@ def bfs(search: Search, initial: Iterable[State] | None = None, *, fingerprint: 
             gc.enable()
 
 
-def _bfs(search: Search, initial: Iterator[State], fingerprint: bool, max_depth: int | None,
+def _bfs(search: Search, initial: Iterator[State | None], fingerprint: bool, max_depth: int | None,
          max_states: int | None) -> Result:  # fmt: skip
     model, stats, limits, canon, cov = (search.model, search.stats, search.limits,
                                         search.canon, search.coverage)  # fmt: skip
@@ -223,11 +245,13 @@ def _bfs(search: Search, initial: Iterator[State], fingerprint: bool, max_depth:
     try:
         for s in initial:
             polls -= 1
-            if not polls:
+            if s is None or not polls:
                 polls = POLL_EVERY
                 reason = poll(len(level))
                 if reason:
                     return finish(INCOMPLETE, None, reason, len(level))
+                if s is None:
+                    continue
             roots.append(s)
             stats.generated += 1
             t = canon(s) if canon else s

@@ -9,9 +9,11 @@ rebuild traces by re-executing edges from an initial state (`Model.replay`).
 
 What the generated module provides (and the Model wraps):
   iter_init() -> iterator of states: every initial state, in the order of the init
-      choices (duplicates possible); Model.init_states() lists them. The init action's
-      updates are applied in order to a zeroed state, each reading the state built so
-      far; its guard and checks are then evaluated on the built state.
+      choices (duplicates possible), and None after every few thousand choices (a
+      pause, in which a search polls its bounds however few choices pass the guard);
+      Model.iter_init() leaves the pauses out, Model.init_states() lists the states.
+      The init action's updates are applied in order to a zeroed state, each reading
+      the state built so far; its guard and checks are then evaluated on the built state.
   successors(s) -> list of (edge, state): every enabled edge of s with its successor,
       in edge order. Raises spec.translate.EvalError on the first check failure or
       runtime error; `first_error` then finds the edge that raised.
@@ -86,7 +88,7 @@ class Model:
     program: Program
     source: str  # the generated Python module
     groups: tuple[EdgeGroup, ...]
-    iter_init: Callable[[], Iterator[State]]
+    init_choices: Callable[[], Iterator[State | None]]  # the generated iter_init
     successors: Callable[[State], list[tuple[int, State]]]
     _steps: tuple[Callable[..., State | None], ...]
     invariants: tuple[tuple[Invariant, Callable[[State], object]], ...]
@@ -102,6 +104,9 @@ class Model:
     @property
     def n_edges(self) -> int:
         return self.groups[-1].base + self.groups[-1].count if self.groups else 0
+
+    def iter_init(self) -> Iterator[State]:
+        return (s for s in self.init_choices() if s is not None)
 
     def init_states(self) -> list[State]:
         return list(self.iter_init())

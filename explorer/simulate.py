@@ -19,10 +19,9 @@ def simulate(search: Search, initial: Iterable[State] | None, walks: int,
              seed: int | None = None, depth: int | None = None) -> Result:  # fmt: skip
     """N random walks from `initial` (by default the spec's initial states)."""
     with search.limits.catching_signals():
-        try:
-            states = list(search.initial(initial))
-        except EvalError as e:
-            return search.result(VIOLATED, search.init_error(e))
+        states = search.initial_states(initial)
+        if isinstance(states, Result):
+            return states
         return _simulate(search, states, walks, seed, DEFAULT_DEPTH if depth is None else depth)
 
 

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.bfs import Search, make_search
-from explorer.model import EvalError, State
+from explorer.limits import Limits
+from explorer.model import State
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
 from explorer.store import collision_probability
 from explorer.vector_actions import ActionCompiler, Expansion, Instance, apply_instance
@@ -266,7 +267,7 @@ def _at(chunks: list[np.ndarray], i: int) -> int:
 
 
 class VectorBFS:
-    def __init__(self, search: Search, initial: list[State], fingerprint: bool,
+    def __init__(self, search: Search, initial: Iterable[State] | None, fingerprint: bool,
                  max_depth: int | None, max_states: int | None, chunk: int | None = None,
                  chunks: Callable[..., Iterator[tuple[int, Expanded]]] = local_chunks) -> None:
         if search.coverage is not None:
@@ -274,7 +275,8 @@ class VectorBFS:
                              "use the tuple back end for --coverage")
         self.search = search
         self.vm = VectorModel(search)
-        self.initial = initial
+        self.given = initial  # the states to start from; None: the spec's
+        self.initial: list[State] = []
         self.fingerprint = fingerprint
         self.max_depth = max_depth
         self.max_states = max_states
@@ -320,6 +322,10 @@ class VectorBFS:
     # --- the search
     def run(self) -> Result:
         search, stats, vm = self.search, self.search.stats, self.vm
+        initial = search.initial_states(self.given)
+        if isinstance(initial, Result):
+            return initial
+        self.initial = initial
         nslots = len(vm.program.slots)
         init = np.array(self.initial, dtype=np.int64).reshape(len(self.initial), nslots).T
         words = vm.canonical(vm.layout.pack(init))
@@ -438,7 +444,7 @@ class VectorBFS:
         return inv
 
 
-def vector_bfs(search: Search, initial: list[State], *, fingerprint: bool = False,
+def vector_bfs(search: Search, initial: Iterable[State] | None, *, fingerprint: bool = False,
                max_depth: int | None = None, max_states: int | None = None,
                workers: int = 1) -> Result:
     """Exhaustive BFS like explorer.bfs.bfs, over batches of states."""
@@ -461,8 +467,10 @@ def check(program: ir.Program, *, invariants: Iterable[str] | None = None,
           fingerprint: bool = False, symmetry: bool = True, simulate: int | None = None,
           seed: int | None = None, depth: int | None = None, coverage: bool = False,
           workers: int | None = None, initial: Iterable[State] | None = None,
-          progress: Callable[[Stats], None] | None = None) -> Result:
-    """explorer.check for backend="vector" (same arguments, same Result)."""
+          progress: Callable[[Stats], None] | None = None,
+          limits: Limits | None = None) -> Result:
+    """explorer.check for backend="vector" (same arguments, same Result); `limits`, if
+    given, replaces the Limits made of time_limit, memory_limit and progress."""
     from explorer.workers import default_workers
 
     if simulate is not None or seed is not None or depth is not None:
@@ -473,13 +481,7 @@ def check(program: ir.Program, *, invariants: Iterable[str] | None = None,
     search = make_search(program, invariants=invariants, deadlock=deadlock,
                          time_limit=time_limit, memory_limit=memory_limit, progress=progress,
                          symmetry=symmetry, backend="vector",
-                         bounds={"max-depth": max_depth, "max-states": max_states})
-    if initial is not None:
-        states = [tuple(s) for s in initial]
-    else:
-        try:
-            states = search.model.init_states()
-        except EvalError as e:
-            return search.result(VIOLATED, search.init_error(e))
-    return vector_bfs(search, states, fingerprint=fingerprint, max_depth=max_depth,
+                         bounds={"max-depth": max_depth, "max-states": max_states},
+                         limits=limits)
+    return vector_bfs(search, initial, fingerprint=fingerprint, max_depth=max_depth,
                       max_states=max_states, workers=workers or default_workers())

@@ -16,6 +16,7 @@ soon as the parameters they mention are bound.
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 from collections.abc import Callable, Iterable
 
@@ -43,6 +44,7 @@ __all__ = ["EvalError", "compile_expr", "compile_model", "to_python_source"]
 UNROLL_EDGES = 16  # unroll an action whose parameters have at most this many values
 UNROLL_QUANT = 8  # unroll a quantifier over at most this many values
 MAX_ENUM = 10**7  # values one action's parameters or a quantifier may take
+INIT_PAUSE = 1 << 12  # initial choices between two pauses of iter_init (a power of 2)
 _HASH_MODULUS = (1 << 61) - 1  # CPython hashes ints modulo this Mersenne prime
 
 _BUILTINS = {"hash": hash, "range": range, "min": min, "max": max, "all": all, "any": any, "sum": sum,
@@ -580,7 +582,10 @@ class _Translator:
 
     def init_fn(self) -> list[str]:
         """`iter_init()`: generates the initial states, the init action's updates applied
-        in order to a zeroed state (a generator, so a search can stop while it runs)."""
+        in order to a zeroed state (a generator, so a search can stop while it runs), and
+        None after every INIT_PAUSE choices of the parameters, however few pass the
+        guard. Each parameter runs over the values its conjuncts of the guard allow
+        (`init_values`), not over its whole declared range."""
         a = self.p.init
         self.where = a.loc
         n = len(self.p.slots)
@@ -588,10 +593,15 @@ class _Translator:
         env: Env = {}
         ind = "    "
         for i, p in enumerate(a.params):
-            lo, hi = const_int(p.type.lo), const_int(p.type.hi)
+            values = init_values(a.guard, p.name, const_int(p.type.lo), const_int(p.type.hi))
+            lo, hi = (values[0], values[-1]) if values else (0, -1)
             env[p.name] = _Binding(f"p{i}", lo, hi)
-            lines.append(f"{ind}for p{i} in range({lo}, {hi + 1}):  # {sanitize(p.name)}")
+            code = f"range({lo}, {hi + 1})" if len(values) == hi - lo + 1 else repr(tuple(values))
+            lines.append(f"{ind}for p{i} in {code}:  # {sanitize(p.name)}")
             ind += "    "
+        if a.params:  # a pause now and then, so that the caller can poll its bounds
+            lines[1:1] = ["    n = 0"]
+            lines += [f"{ind}n += 1", f"{ind}if not n & {INIT_PAUSE - 1}: yield None"]
         lines.append(f"{ind}s = [0] * {n}")
         for u in a.updates:
             cond = None
@@ -686,6 +696,71 @@ class _Translator:
         return "\n".join(out + table + [""] + body)
 
 
+Choices = tuple[int, int] | frozenset[int] | None  # an interval, some values, or anything
+
+
+def init_values(guard: Expr, name: str, lo: int, hi: int) -> list[int] | range:
+    """The values of parameter `name` in lo..hi that `guard` may accept, in order: those
+    that its conjuncts `name == c`, `name <= c`, ... (and their disjunctions) leave."""
+    got = _choices(guard, name)
+    if isinstance(got, frozenset):
+        return sorted(v for v in got if lo <= v <= hi)
+    if got is not None:
+        lo, hi = max(lo, got[0]), min(hi, got[1])
+    return range(lo, hi + 1)
+
+
+inf = math.inf
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
+
+
+def _choices(e: Expr, name: str) -> Choices:
+    """A superset of the values of Param `name` for which `e` may be true (None: any)."""
+    if e == Param(name):
+        return frozenset({1})
+    if isinstance(e, Unary) and e.op == "not" and e.arg == Param(name):
+        return frozenset({0})
+    if not isinstance(e, Binary):
+        return None
+    if e.op in ("and", "or"):
+        a, b = _choices(e.left, name), _choices(e.right, name)
+        return _meet(a, b) if e.op == "and" else _join(a, b)
+    op, left, right = e.op, e.left, e.right
+    if isinstance(left, Const) and right == Param(name) and op in _FLIP:
+        op, left, right = _FLIP[op], right, left
+    if left != Param(name) or not isinstance(right, Const):
+        return None
+    c = right.value
+    return {"==": frozenset({c}), "<": (-inf, c - 1), "<=": (-inf, c), ">": (c + 1, inf),
+            ">=": (c, inf)}.get(op)  # fmt: skip
+
+
+def _meet(a: Choices, b: Choices) -> Choices:
+    if a is None or b is None:
+        return b if a is None else a
+    if isinstance(a, frozenset) or isinstance(b, frozenset):
+        if not isinstance(a, frozenset):
+            a, b = b, a
+        return frozenset(v for v in a if _has(b, v))
+    return (max(a[0], b[0]), min(a[1], b[1]))
+
+
+def _join(a: Choices, b: Choices) -> Choices:
+    if a is None or b is None:
+        return None
+    if isinstance(a, frozenset) and isinstance(b, frozenset):
+        return a | b
+    if not a or not b:  # an empty set of values
+        return b or a
+    lo_a, hi_a = (min(a), max(a)) if isinstance(a, frozenset) else a
+    lo_b, hi_b = (min(b), max(b)) if isinstance(b, frozenset) else b
+    return (min(lo_a, lo_b), max(hi_a, hi_b))
+
+
+def _has(c: Choices, v: int) -> bool:
+    return v in c if isinstance(c, frozenset) else c is None or c[0] <= v <= c[1]
+
+
 def _fail_with(table: tuple[tuple[str, Loc | None, str], ...]) -> Callable[..., None]:
     def _fail(k: int, value: int | None = None) -> None:
         kind, loc, message = table[k]
@@ -738,7 +813,7 @@ def compile_model(program: Program) -> Model:
         program=program,
         source=source,
         groups=groups,
-        iter_init=ns["iter_init"],
+        init_choices=ns["iter_init"],
         successors=ns["successors"],
         _steps=tuple(ns[f"st_{i}"] for i in range(len(groups))),
         invariants=tuple((inv, ns[f"inv_{j}"]) for j, inv in enumerate(program.invariants)),
