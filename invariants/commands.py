@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import spec
 from explorer.cli import add_spec_arguments, parse_defines
@@ -166,7 +167,7 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
 def run_prove(args: argparse.Namespace) -> int:
     consts = parse_defines(args.defines)
     result = prove(
-        args.file,
+        Path(args.file),
         consts,
         invariants=args.inv,
         lemmas=args.lemma,
@@ -183,7 +184,7 @@ def run_bmc(args: argparse.Namespace) -> int:
     consts = parse_defines(args.defines)
     if args.depth < 0:
         raise UsageError("--depth must be at least 0")
-    program = spec.load(args.file, consts)
+    program = spec.load(Path(args.file), consts)
     result = bmc(program, depth=args.depth, invariants=args.inv)
     itf: list = []
     if result.violation is not None:

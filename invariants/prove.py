@@ -9,6 +9,7 @@ that no step errs from a state satisfying Inv (and that Init raises no error).
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -61,7 +62,7 @@ class ProveResult:
         return {PROVED: 0, CTI: 1, UNKNOWN: 3, TIMEOUT: 3}[self.status]
 
 
-def load(source: str | ir.Program, consts: dict | None, symbolic: bool) -> ir.Program:
+def load(source: str | os.PathLike | ir.Program, consts: dict | None, symbolic: bool) -> ir.Program:
     if isinstance(source, ir.Program):
         return source
     return spec.load(source, consts, symbolic=symbolic)
@@ -85,7 +86,7 @@ def pick(
 
 
 def prove(
-    source: str | ir.Program,
+    source: str | os.PathLike | ir.Program,
     consts: dict | None = None,
     *,
     invariants: list[str] | tuple[str, ...] | None = None,
@@ -120,7 +121,7 @@ def prove(
         and any(q.status in (UNKNOWN, TIMEOUT) for q in result.queries)
         and not isinstance(source, ir.Program)
     ):
-        concrete, why = _fallback_consts(program, consts or {}, fallback)
+        concrete, why = _fallback_consts(source, program, consts or {}, fallback)
         result.fallback_reason = why
         if concrete is not None:
             result.fallback = prove(
@@ -130,7 +131,7 @@ def prove(
 
 
 def _fallback_consts(
-    program: ir.Program, consts: dict, size: int | None
+    source: str | os.PathLike, program: ir.Program, consts: dict, size: int | None
 ) -> tuple[dict | None, str]:
     symbolic = [c for c in program.consts if c.value is None]
     names = ", ".join(c.name for c in symbolic)
@@ -138,7 +139,7 @@ def _fallback_consts(
         return {**consts, **{c.name: size for c in symbolic}}, f"{names} = {size} (--fallback)"
     rest = {k: v for k, v in consts.items() if v != "?"}
     try:
-        defaults = spec.load(program.file, rest)
+        defaults = spec.load(source, rest)
     except SpecErrors:
         return None, f"no default value for {names}: give --fallback N"
     values = {c.name: defaults.const_value(c.name) for c in symbolic}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import spec
 from explorer.cli import EXIT_OK, add_spec_arguments, parse_defines
@@ -10,7 +11,7 @@ from spec import ir, ir_print
 
 
 def _load(args: argparse.Namespace, symbolic: bool = False) -> ir.Program:
-    return spec.load(args.file, parse_defines(args.defines), symbolic=symbolic)
+    return spec.load(Path(args.file), parse_defines(args.defines), symbolic=symbolic)
 
 
 def summary(p: ir.Program) -> str:

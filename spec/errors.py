@@ -6,11 +6,42 @@ carrying a `Loc`; the CLI prints them with `format_error` and never a traceback.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 _SOURCES: dict[str, str] = {}
+
+MAX_SOURCE_BYTES = 16 << 20  # far above any real spec; /dev/zero would never end
+_NOT_REGULAR = {
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def read_source(path: str | os.PathLike) -> bytes:
+    """The bytes of a spec file. OSError, its strerror saying why, for a directory, a
+    device, a FIFO or a socket (opened without blocking, never read) or a file larger
+    than MAX_SOURCE_BYTES."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise OSError(errno.EISDIR, "is a directory")
+        if not stat.S_ISREG(mode):
+            kind = _NOT_REGULAR.get(stat.S_IFMT(mode), "an unknown kind")
+            raise OSError(errno.EINVAL, f"not a regular file ({kind})")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_SOURCE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise OSError(errno.EFBIG, f"more than {MAX_SOURCE_BYTES} bytes, the most a spec may have")
+    return data
 
 
 def register_source(filename: str, text: str) -> None:
@@ -22,7 +53,7 @@ def source_line(filename: str, line: int) -> str | None:
     text = _SOURCES.get(filename)
     if text is None:
         try:
-            text = Path(filename).read_text(encoding="utf-8", errors="replace")
+            text = read_source(filename).decode("utf-8", errors="replace")
         except OSError:
             return None
         _SOURCES[filename] = text

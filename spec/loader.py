@@ -3,12 +3,13 @@ the source of a spec given as a path or as text."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 from spec import ast
 from spec.checker import PRELUDE
-from spec.errors import Loc, SpecError, SpecErrors
+from spec.errors import Loc, SpecError, SpecErrors, read_source
 from spec.parser import parse
 
 STRING_FILE = "<string>"
@@ -76,32 +77,28 @@ class Loader:
         path = base / d.path
         if not path.exists() and not path.suffix:
             path = path.with_suffix(".mms")
-        if not path.is_file():
-            self.errors.append(
-                SpecError(d.loc, f'cannot include "{d.path}": no such file ({path})')
-            )
+        shown = os.path.relpath(path) if not Path(d.loc.file).is_absolute() else str(path)
+        try:  # read first: the reason it cannot be (a symlink loop, a FIFO) is the error
+            text = read_text(path, shown)
+        except OSError as e:
+            why = "no such file" if e.errno == errno.ENOENT else e.strerror
+            self.errors.append(SpecError(d.loc, f'cannot include "{d.path}": {why} ({path})'))
+            return
+        except SpecError as e:
+            self.errors.append(e)
             return
         key = str(path.resolve())
         if key in stack:
             cycle = " -> ".join(Path(s).name for s in stack[stack.index(key) :] + [key])
             self.errors.append(SpecError(d.loc, f"include cycle: {cycle}"))
             return
-        shown = os.path.relpath(path) if not Path(d.loc.file).is_absolute() else str(path)
-        try:
-            text = read_text(path, shown)
-        except OSError as e:
-            self.errors.append(SpecError(d.loc, f'cannot include "{d.path}": {e.strerror}'))
-            return
-        except SpecError as e:
-            self.errors.append(e)
-            return
         self.file(path, shown, text, stack)
 
 
 def read_text(path: Path, shown: str) -> str:
     """A spec file's text; a SpecError at the first byte that is not UTF-8 (a binary
-    file, another encoding)."""
-    data = path.read_bytes()
+    file, another encoding); OSError as read_source raises it."""
+    data = read_source(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
