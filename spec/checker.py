@@ -8,6 +8,7 @@ Errors are collected on the Env; nothing stops at the first one.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from spec import ast, ir
@@ -34,15 +35,23 @@ PRELUDE = Path(__file__).with_name("prelude.mms")
 ConstValue = int | bool | str
 
 
+# what a C programmer writes, nothing more: int() also takes "+2", "2_0", other scripts'
+# digits; a leading 0 (octal in C) is refused rather than read as decimal
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
+_HEX = re.compile(r"-?0[xX][0-9a-fA-F]+", re.ASCII)
+
+
 def parse_const_text(text: str) -> int | bool | str:
-    """A -D value as given on the command line: true/false, an integer, or "?"."""
+    """A -D value as given on the command line: true/false, an ASCII decimal or 0x hex
+    integer (optionally negative), or "?"; anything else is returned as the string."""
     t = text.strip()
     if t in ("true", "false"):
         return t == "true"
-    try:
-        return int(t, 0)
-    except ValueError:
-        return t
+    if _DECIMAL.fullmatch(t):
+        return int(t)
+    if _HEX.fullmatch(t):
+        return int(t, 16)
+    return t
 
 
 class Env:
@@ -214,10 +223,16 @@ class Env:
             hi = self.elab.integer(d.type.hi, {}) if d.type.hi is not None else None
             declared = IntT(lo, hi)
         if d.name in self.overrides:
-            return self._override(d, declared, self.overrides[d.name])
+            overridden = self._override(d, declared, self.overrides[d.name])
+            if overridden is not None:
+                return overridden
         if d.value is None:
-            self.error(d.loc, f"constant {d.name} has no value: give one with -D {d.name}=...")
-            return ConstSym(d, declared or IntT(), ir.Const(0))
+            if d.name not in self.overrides:
+                self.error(d.loc, f"constant {d.name} has no value: give one with -D {d.name}=...")
+            # go on with a value no use of it reports: the declared low bound, or none
+            if isinstance(declared, IntT):
+                return ConstSym(d, declared, declared.lo)
+            return ConstSym(d, ErrT(), ir.Const(0))
         v = self.elab.expr(d.value, {})
         if isinstance(v.type, ErrT):
             return ConstSym(d, declared or ErrT(), ir.Const(0))
@@ -249,27 +264,27 @@ class Env:
             return False
         return not (isinstance(t.hi, ir.Const) and e.value > t.hi.value)
 
-    def _override(self, d: ast.ConstDecl, declared: Type | None, raw: ConstValue) -> ConstSym:
+    def _override(
+        self, d: ast.ConstDecl, declared: Type | None, raw: ConstValue
+    ) -> ConstSym | None:
+        """The constant as -D sets it; None after an error about the value, so that the
+        spec's own value is used and sizes nothing wrongly (a bad N as 0: "empty range")."""
         value = parse_const_text(raw) if isinstance(raw, str) else raw
         shown = f"-D {d.name}={raw if not isinstance(raw, bool) else str(raw).lower()}"
         if value == "?":
             if not self.symbolic:
                 self.error(d.loc, f"{shown}: a symbolic constant ('?') is only allowed for prove")
-                return ConstSym(d, declared or IntT(), ir.Const(0))
+                return None
             return ConstSym(d, declared or self._default_type(d), ir.SymConst(d.name))
         is_bool = self._is_bool_const(d, declared)
         if isinstance(value, str) or isinstance(value, bool) != is_bool:
-            want = "true or false" if is_bool else "an integer"
+            want = "true or false" if is_bool else "an integer (decimal or 0x hex)"
             self.error(
                 d.loc,
                 f"{shown}: {d.name} is {'a bool' if is_bool else 'an int'} "
                 f"constant, give {want} (value came from -D)",
             )
-            return ConstSym(
-                d,
-                declared or (BoolT() if is_bool else IntT()),
-                const(False) if is_bool else ir.Const(0),
-            )
+            return None
         e = const(value)
         if declared is not None and not self._in_range(e, declared):
             hi = declared.hi.value if isinstance(declared.hi, ir.Const) else ""
@@ -331,6 +346,8 @@ class Env:
         if isinstance(t, ast.BoolType):
             return BoolT()
         if isinstance(t, ast.RangeType):
+            if any(isinstance(self.elab.expr(b, {}).type, ErrT) for b in (t.lo, t.hi)):
+                return ErrT()  # reported where the bound went wrong (a constant without value)
             lo, hi = self.elab.integer(t.lo, {}), self.elab.integer(t.hi, {})
             if isinstance(lo, ir.Const) and isinstance(hi, ir.Const) and lo.value > hi.value:
                 self.error(t.loc, f"empty range {lo.value}..{hi.value}")
