@@ -17,6 +17,8 @@ Action semantics (every back end implements exactly this):
   3. otherwise the successor is s with the `updates` applied in order to a copy of s.
      Every expression in an update (index, value, cond) is evaluated in s (pre-state);
      an update whose `cond` is false writes nothing. Later writes win.
+  (A check of kind "range" is a set written with an element outside its place's element
+  range: the updates write one bool per element of that range, so they cannot say it.)
   Evaluating an expression may itself fail: `Read` with an index outside the array's
   dimension is a "domain" error, `div`/`mod` by zero a "div" error, and an update
   writing a value outside its variable's range a "range" error, each at the node's loc.
@@ -222,7 +224,7 @@ class AssignAll:
 
 Update = Assign | AssignAll
 
-CHECK_KINDS = ("assert", "lock")
+CHECK_KINDS = ("assert", "lock", "range")  # range: a set written with an element outside
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,8 @@ class Program:
     consts: tuple[ConstDecl, ...]
     assumes: tuple[tuple[Expr, Loc], ...]
     vars: tuple[Var, ...]
-    init: Action  # params = initial choices; guard = initial constraint; updates set every slot
+    init: Action  # params: initial choices; guard: initial constraint; checks: set ranges;
+    # updates set every slot
     actions: tuple[Action, ...]
     invariants: tuple[Invariant, ...]
     processes: tuple[Process, ...] = ()

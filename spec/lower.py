@@ -218,7 +218,7 @@ class Lowering:
             "Init",
             tuple(params),
             f.conj(ex.guards + guards),
-            (),
+            tuple(ex.checks),
             tuple(store.updates()),
             self.env.header_loc,
         )
@@ -351,7 +351,7 @@ class Lowering:
                 if lv is not None:
                     ex.assign(lv, v, u.loc)
             updates = tuple(store.updates())
-        return ir.Action(d.name, tuple(params), guard, (), updates, d.loc)
+        return ir.Action(d.name, tuple(params), guard, tuple(ex.checks), updates, d.loc)
 
     def steps(self, p: ProcInfo) -> list[ir.Action]:
         out = []

@@ -20,7 +20,7 @@ from spec.checker import PRELUDE, Env
 from spec.elab import ERR, Elab, LValue, Reader, ite_val, pre_state
 from spec.errors import Loc
 from spec.symbols import ByName, ProcInfo, Val
-from spec.types import ErrT, IntT, LockT, Type, bounds, leaves, sort_of, unify
+from spec.types import ErrT, IntT, Leaf, LockT, SetT, Type, bounds, leaves, sort_of, unify
 
 
 @dataclass
@@ -184,6 +184,8 @@ class Exec:
             probe = tuple(ir.Param(f"#{i + 1}") for i in range(len(leaf.dims)))
             value = leaf.get(v, probe)
             self.check_range(value, leaf.type, name, loc)
+            if leaf.elem is not None:
+                self.check_elements(leaf, v, name, loc, cond)
             if self.store.base is pre_state and same_read(
                 value, self.store.read(name, idx + probe, loc)
             ):
@@ -209,6 +211,40 @@ class Exec:
             self.error(
                 loc, f"value {e.value} is outside the range {b[0].value}..{b[1].value} of {name}"
             )
+
+    def check_elements(self, leaf: Leaf, v: Val, name: str, loc: Loc, cond: ir.Expr) -> None:
+        """A set written with an element outside the element range of its place is a
+        range error, as an int written outside its range is: statically where the element
+        is there for certain, else a `range` check."""
+        out = self.elab.over_dims(
+            "exists", leaf.dims[:-1], lambda idx: self.outside(leaf.part(v, idx), leaf.elem), loc
+        )
+        what = f"{name} := a set with an element outside its range {leaf.elem}"
+        if f.is_true(out):
+            self.error(loc, what)
+        else:
+            self.check(ir.Check("range", f.implies(cond, f.negate(out)), what, loc))
+
+    def outside(self, s: Val, elem: Type) -> ir.Expr:
+        """Whether the set s holds a value outside the int type elem (enums and bools
+        unify only with their own type). Sets of no known or of state-dependent range
+        (`{x + 1}`, `0..x`) are not looked at: their elements cannot be enumerated."""
+        own = s.type.elem if isinstance(s.type, SetT) else None
+        sb, tb = (bounds(own) if own else None), bounds(elem)
+        if not isinstance(elem, IntT) or sb is None or tb is None or any(map(f.reads_state, sb)):
+            return f.FALSE
+        below = (sb[0], f.binary("min", sb[1], f.binary("-", tb[0], ir.Const(1))))
+        above = (f.binary("max", sb[0], f.binary("+", tb[1], ir.Const(1))), sb[1])
+        parts = []
+        for lo, hi in (below, above):
+            if isinstance(lo, ir.Const) and isinstance(hi, ir.Const) and hi.value - lo.value < 16:
+                # few values: one by one, so that a literal's element folds to a static error
+                parts += [s.contains(ir.Const(k), own) for k in range(lo.value, hi.value + 1)]
+                continue
+            var = self.elab.fresh("k")
+            with self.elab.binding(var):
+                parts.append(ir.Quant("exists", var, lo, hi, s.contains(ir.Param(var), own)))
+        return f.disj(parts)
 
     def write_scalar(self, lv: LValue, value: ir.Expr, cond: ir.Expr, loc: Loc) -> None:
         self.store.write(lv.irname, Write(lv.index, lambda rest: value, cond, loc))

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from spec import ir
 from spec.fold import binary, conj, const
+
+if TYPE_CHECKING:
+    from spec.symbols import Val
 
 
 @dataclass(frozen=True)
@@ -194,43 +198,41 @@ def unify(a: Type, b: Type) -> Type | None:
 @dataclass(frozen=True)
 class Leaf:
     """One IR variable of a spec value: its name suffix (".count"), the types of its extra
-    dimensions, its scalar type, and how to get its element from a value of the whole."""
+    dimensions, its scalar type, and how to get its element from a value of the whole.
+    A set's leaf is one bool per element (`elem`, its last dimension); `part` gives the
+    scalar or set value that the leaf's elements under an index of its other dimensions
+    come from."""
 
     suffix: str
     dims: tuple[Type, ...]
     type: Type
-    get: Callable = field(compare=False)  # (Val, tuple[ir.Expr, ...]) -> ir.Expr
+    part: Callable[[Val, tuple[ir.Expr, ...]], Val] = field(compare=False)
+    elem: Type | None = None
+
+    def get(self, v: Val, idx: tuple[ir.Expr, ...]) -> ir.Expr:
+        if self.elem is None:
+            return self.part(v, idx).expr
+        return self.part(v, idx[:-1]).contains(idx[-1], self.elem)
 
 
 def leaves(t: Type) -> list[Leaf]:
     """The scalar leaves of a type, in slot order: records split by field, maps and sets
     become dimensions (a set is a bool per element)."""
     if isinstance(t, RecordT):
-        out = []
-        for name, ft in t.fields:
-            for lf in leaves(ft):
-                out.append(
-                    Leaf(
-                        f".{name}{lf.suffix}",
-                        lf.dims,
-                        lf.type,
-                        lambda v, idx, name=name, g=lf.get: g(v.fields[name], idx),
-                    )
-                )
-        return out
+        return [
+            Leaf(f".{name}{lf.suffix}", lf.dims, lf.type,
+                 lambda v, idx, name=name, g=lf.part: g(v.fields[name], idx), lf.elem)
+            for name, ft in t.fields
+            for lf in leaves(ft)
+        ]  # fmt: skip
     if isinstance(t, MapT):
         n = len(t.dims)
         return [
-            Leaf(
-                lf.suffix,
-                t.dims + lf.dims,
-                lf.type,
-                lambda v, idx, g=lf.get: g(v.get(tuple(idx[:n]), None), idx[n:]),
-            )
+            Leaf(lf.suffix, t.dims + lf.dims, lf.type,
+                 lambda v, idx, g=lf.part: g(v.get(tuple(idx[:n]), None), idx[n:]), lf.elem)
             for lf in leaves(t.elem)
-        ]
+        ]  # fmt: skip
     if isinstance(t, SetT):
         assert t.elem is not None
-        elem = t.elem
-        return [Leaf("", (elem,), BoolT(), lambda v, idx: v.contains(idx[0], elem))]
-    return [Leaf("", (), t, lambda v, idx: v.expr)]
+        return [Leaf("", (t.elem,), BoolT(), lambda v, idx: v, t.elem)]
+    return [Leaf("", (), t, lambda v, idx: v)]

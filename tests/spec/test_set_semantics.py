@@ -55,6 +55,10 @@ EXPRS: dict[str, Callable[[set[int], set[int]], int | bool]] = {
     "m == [i in 0..1 |-> if i == 0 then b else a]": lambda a, b: a == b,
     "r.s == b and r == { s: b, n: 0 }": lambda a, b: True,
     "r.s subset a": lambda a, b: b <= a,
+    # EXCEPT with a set of a wider range widens the record's field, the map's elements
+    "{ q except s = b } == q": lambda a, b: a == b,
+    "[n except [1] = b] == n": lambda a, b: a == b,
+    "[n except [1] = b] == [i in 0..1 |-> if i == 0 then a else b]": lambda a, b: True,
 }
 for x in range(-1, 6):
     EXPRS[f"{x} in a minus b"] = lambda a, b, x=x: x in a - b
@@ -87,6 +91,8 @@ def set_spec() -> str:
         f"var b : set of 1..4 = {choice('case % ' + str(n), B_SETS)}",
         "var m : [0..1] -> set of 0..4 = [i in 0..1 |-> if i == 0 then a else b]",
         "var r : record { s: set of 1..4, n: 0..1 } = { s: b, n: 0 }",
+        "var q : record { s: set of 0..2 } = { s: a }",
+        "var n : [0..1] -> set of 0..2 = [i in 0..1 |-> a]",
     ]
     for k, (text, fn) in enumerate(EXPRS.items()):
         values = [fn(a, b) for a, b in CASES]
