@@ -83,6 +83,13 @@ ERR = Val(ErrT(), expr=ir.Const(0))
 BUILTINS = ("done", "at", "locked", "held", "holder", "min", "max", "card", "trylock", "cas", "test_and_set")
 
 
+def member_type(t: SetT, member_any: bool) -> Type | None:
+    """What is known of the x asked by the `member` of a set of type t made of other sets:
+    of t's element type, unless it answers for any value (`member_any`); then nothing, so
+    an operand asked does not take an x outside it for one of its elements."""
+    return None if member_any else t.elem
+
+
 def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
     """`if c then a else b` for values of any type."""
     if f.is_true(c):
@@ -94,10 +101,12 @@ def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
     if isinstance(t, MapT) and a.get and b.get:
         return Val(t, get=lambda i, loc: ite_val(c, a.get(i, loc), b.get(i, loc), t.elem))
     if isinstance(t, SetT) and a.member and b.member:
+        both_any = a.member_any and b.member_any
+        xt = member_type(t, both_any)
         return Val(
             t,
-            member=lambda x: f.ite(c, a.contains(x, t.elem), b.contains(x, t.elem)),
-            member_any=a.member_any and b.member_any,
+            member=lambda x: f.ite(c, a.contains(x, xt), b.contains(x, xt)),
+            member_any=both_any,
         )
     if a.expr is not None and b.expr is not None:
         return Val(t, expr=f.ite(c, a.expr, b.expr))
@@ -496,7 +505,10 @@ class Elab:
         if t is None:
             return self.error(e.loc, f"{a.type} and {b.type} do not mix")
         # the elements range over the hull of both element types (see `unify`)
-        in_a, in_b = (lambda x, v=v: v.contains(x, t.elem) for v in (a, b))
+        # `and` short-circuits: a value outside a's type reaches b only in a union
+        either_any = a.member_any and (b.member_any or op != "union")
+        xt = t.elem if op == "subset" else member_type(t, either_any)  # subset: over t's elements
+        in_a, in_b = (lambda x, v=v: v.contains(x, xt) for v in (a, b))
         if op == "subset":
             return Val(
                 BoolT(),
@@ -507,8 +519,6 @@ class Elab:
             "inter": lambda x: f.conj((in_a(x), in_b(x))),
             "minus": lambda x: f.conj((in_a(x), f.negate(in_b(x)))),
         }[op]
-        # `and` short-circuits: a value outside a's type reaches b only in a union
-        either_any = a.member_any and (b.member_any or op != "union")
         return Val(t, member=combine, member_any=either_any)
 
     def typed_val(self, e: ast.Expr, scope: dict, kind: type, what: str) -> Val | None:
