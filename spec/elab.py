@@ -566,6 +566,13 @@ class Elab:
     def mismatch(self, a: Type, b: Type, loc: Loc) -> None:
         if isinstance(a, EnumT) and isinstance(b, EnumT):
             self.error(loc, f"a value of enum {b} compared with enum {a}")
+        elif (
+            isinstance(a, MapT)
+            and isinstance(b, MapT)
+            and len(a.dims) == len(b.dims)
+            and any(bounds(x) != bounds(y) for x, y in zip(a.dims, b.dims))
+        ):
+            self.error(loc, f"maps over different domains are not compared: {a} and {b}")
         elif {type(a), type(b)} == {LockT, ProcT}:
             self.error(loc, f"type mismatch: {a} and {b} (compare holder(l) with a process)")
         else:

@@ -179,7 +179,9 @@ def unify(a: Type, b: Type) -> Type | None:
     if isinstance(a, MapT) and isinstance(b, MapT):
         if len(a.dims) != len(b.dims):
             return None
-        if any(unify(x, y) is None for x, y in zip(a.dims, b.dims)):
+        # a map is a function over its domain: maps over different domains are of
+        # different types (neither compared nor assigned), not merged over a hull
+        if any(unify(x, y) is None or bounds(x) != bounds(y) for x, y in zip(a.dims, b.dims)):
             return None
         elem = unify(a.elem, b.elem)
         return MapT(a.dims, elem) if elem is not None else None

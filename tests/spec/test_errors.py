@@ -98,6 +98,23 @@ CASES = [
         "var m : [1..2] -> 0..3 = [i in 1..2 |-> 7]",
     ),
     (
+        "maps over different domains compared",
+        "var a : [0..2] -> bool = [i in 0..2 |-> false]\ninvariant I: a != [i in 1..4 |-> false]\n",
+        2,
+        14,
+        "maps over different domains are not compared: [0..2] -> bool and [1..4] -> bool",
+        "invariant I: a != [i in 1..4 |-> false]",
+    ),
+    (
+        "map of another domain assigned",
+        "var a : [0..2] -> bool = [i in 0..2 |-> false]\n"
+        "var b : [1..4] -> bool = [i in 1..4 |-> true]\nprocess p {\nx: a := b\n}\n",
+        4,
+        4,
+        "cannot assign a value of type [1..4] -> bool to a, which is [0..2] -> bool",
+        "x: a := b",
+    ),
+    (
         "map outside its domain",
         "var m : [1..2] -> bool = [i in 1..2 |-> false]\ninvariant I: not m[3]\n",
         2,
