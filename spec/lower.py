@@ -55,7 +55,7 @@ class Lowering:
     def __init__(self, env: Env) -> None:
         self.env = env
         self.vars: list[ir.Var] = []
-        self.var_dims: dict[str, int] = {}
+        self.var_dims: dict[str, tuple[ir.Dim, ...]] = {}
         self.procs = env.processes
         self.instances: list[str] = []
         self.last_holder: ir.Expr = ir.Const(0)
@@ -138,7 +138,7 @@ class Lowering:
             if not self.count_slots(irname, dims, loc):
                 return
             self.vars.append(ir.Var(irname, st, dims, loc, role, source or name))
-            self.var_dims[irname] = len(dims)
+            self.var_dims[irname] = dims
 
     def count_slots(self, name: str, dims: tuple[ir.Dim, ...], loc: Loc) -> bool:
         """Add a variable's slots to the total; False (an error) past MAX_SLOTS."""
@@ -174,7 +174,7 @@ class Lowering:
                 if not self.count_slots(p.pc_var, pc_dims, d.loc):
                     continue
                 self.vars.append(ir.Var(p.pc_var, pc, pc_dims, d.loc, "pc", d.name))
-                self.var_dims[p.pc_var] = len(pdims)
+                self.var_dims[p.pc_var] = pc_dims
                 for v in d.locals:
                     sym = self.env.local_sym(p, v.name)
                     self.add_var(sym.irname, sym.type, v.loc, pdims, source=sym.irname)
@@ -182,7 +182,7 @@ class Lowering:
     def has_lock(self, t: Type) -> bool:
         return isinstance(t, LockT) or (isinstance(t, MapT) and self.has_lock(t.elem))
 
-    def ndims(self, var: str) -> int | None:
+    def dims(self, var: str) -> tuple[ir.Dim, ...] | None:
         """Dimensions of an IR variable; None if it was not declared (after an error)."""
         return self.var_dims.get(var)
 
@@ -196,7 +196,7 @@ class Lowering:
             )
             return ir.Const(0)
 
-        store = Store(uninitialized, self.ndims)
+        store = Store(uninitialized, self.dims)
         ex = Exec(self.env, store, None)
         params: list[ir.ParamDecl] = []
         for d in self.env.decls:
@@ -341,7 +341,7 @@ class Lowering:
             params.append(ir.ParamDecl(prm.name, scalar_type(t)))
             scope[prm.name] = Val(t, expr=ir.Param(prm.name))
         elab = Elab(self.env, reader=pre_state)
-        store = Store(pre_state, self.ndims)
+        store = Store(pre_state, self.dims)
         ex = Exec(self.env, store, None)
         with elab.binding(*scope):
             guard = f.conj(elab.boolean(g, scope) for g in d.guards)
@@ -356,7 +356,7 @@ class Lowering:
     def steps(self, p: ProcInfo) -> list[ir.Action]:
         out = []
         for i, s in enumerate(p.decl.steps):
-            store = Store(pre_state, self.ndims)
+            store = Store(pre_state, self.dims)
             ex = Exec(self.env, store, p, i)
             idx: tuple[ir.Expr, ...] = (ir.Param("self"),) if p.index is not None else ()
             at = f.binary("==", ir.Read(p.pc_var, idx, s.loc), ir.Const(i))

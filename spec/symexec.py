@@ -34,15 +34,23 @@ class Write:
 
 
 class Store:
-    def __init__(self, base: Reader, ndims: Callable[[str], int | None]) -> None:
+    def __init__(self, base: Reader, dims: Callable[[str], tuple[ir.Dim, ...] | None]) -> None:
         self.base = base
-        self.ndims = ndims
+        self.dims = dims
         self.writes: dict[str, list[Write]] = {}
         self.order: list[tuple[str, int]] = []
 
     def read(
-        self, var: str, idx: tuple[ir.Expr, ...], loc: Loc | None, upto: int | None = None
+        self,
+        var: str,
+        idx: tuple[ir.Expr, ...],
+        loc: Loc | None,
+        upto: int | None = None,
+        in_domain: bool = False,
     ) -> ir.Expr:
+        """var[idx] as written so far (`upto`: by the first writes only). An index outside
+        the dimensions that a write of every element covers reads the element there, so
+        that it is the domain error it is in the pre-state (`in_domain`: it is not)."""
         ws = self.writes.get(var, [])
         for k in range((len(ws) if upto is None else upto) - 1, -1, -1):
             w = ws[k]
@@ -51,6 +59,13 @@ class Store:
             if f.is_false(c):
                 continue
             v = w.value(idx[n:])
+            if not in_domain and n < len(idx):
+                dims = self.dims(var) or ()
+                inside = f.conj(
+                    f.conj((f.binary("<=", d.lo, i), f.binary("<=", i, d.hi)))
+                    for i, d in zip(idx[n:], dims[n:])
+                )
+                v = f.ite(inside, v, ir.Read(var, idx, loc))
             if f.is_true(c):
                 return v
             return f.ite(c, v, self.read(var, idx, loc, k))
@@ -72,9 +87,10 @@ class Store:
         out: list[ir.Update] = []
         for var, k in self.order:
             w = self.writes[var][k]
-            n, total = len(w.prefix), self.ndims(var)
-            if total is None:
+            n, dims = len(w.prefix), self.dims(var)
+            if dims is None:
                 continue  # its declaration had an error (already reported)
+            total = len(dims)
             if n == total:
                 out.append(ir.Assign(var, w.prefix, w.value(()), w.cond, w.loc))
                 continue
@@ -82,7 +98,7 @@ class Store:
             idx = tuple(ir.Param(p) for p in params)
             value = w.value(idx[n:])
             if n:
-                old = self.read(var, idx, w.loc, k)
+                old = self.read(var, idx, w.loc, k, in_domain=True)
                 value = f.ite(f.eq_all(idx[:n], w.prefix), value, old)
             out.append(ir.AssignAll(var, params, value, w.cond, w.loc))
         return out

@@ -112,3 +112,36 @@ def test_minus_the_empty_set(backend):
     r = explorer.check(MINUS_EMPTY, backend=backend)
     v = r.violation
     assert (r.verdict, v and v.kind, v and v.length) == (VIOLATED, "deadlock", 0)
+
+
+# seed 100440 (slow run, shrunk): x3 == -1, so the init constraint indexes x0 at 2, a
+# domain error at length 0 (docs/guarantees.md: initial states are checked too). The
+# back ends read x0's initial value `false` there, so the constraint ruled out every
+# initial state and the spec held. A step that reads a map it wrote whole is the same.
+INIT_OUTSIDE_ITS_DOMAIN = """
+var x0 : [0..1] -> bool = [q0 in 0..1 |-> false]
+var x3 : -1..0 in -1..-1
+init x0[(x3) % 3 + 0]
+invariant I: true
+"""
+STEP_READS_A_WRITTEN_MAP_OUTSIDE_ITS_DOMAIN = """
+var x3 : 0..3 = 2
+var x0 : [0..1] -> bool = [q0 in 0..1 |-> false]
+process p {
+a:
+  x0 := [q in 0..1 |-> true];
+  x0[1] := x0[x3]
+}
+invariant I: true
+"""
+WRITTEN_WHOLE = [(INIT_OUTSIDE_ITS_DOMAIN, (4, 6), 0),
+                 (STEP_READS_A_WRITTEN_MAP_OUTSIDE_ITS_DOMAIN, (7, 12), 1)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "loc", "length"), WRITTEN_WHOLE, ids=["init", "step"])
+def test_a_map_written_whole_read_outside_its_domain(text, loc, length):
+    assert ref_violations(text) == {("domain", None, loc)}
+    for r in (*(explorer.check(text, backend=b) for b in ("tuple", "vector")), bmc(text, depth=2)):
+        v = r.violation
+        assert (r.verdict, v.kind, (v.loc.line, v.loc.col), v.length) == (VIOLATED, "domain", loc, length)  # fmt: skip
+    assert prove(text).status == CTI
