@@ -59,6 +59,25 @@ class ByName:
     scope: dict
 
 
+UNSET = object()  # a `Lazy` binding not evaluated yet
+
+
+@dataclass
+class Lazy:
+    """A `let` binding, evaluated at its first use and at most once: TLA+'s LET defines
+    an operator, so a binding never used is never evaluated and its failures never
+    happen (docs/language.md, "Expressions")."""
+
+    expr: ast.Expr
+    ctx: Ctx
+    value: object = UNSET
+
+    def force(self, sym: Symbols) -> object:
+        if self.value is UNSET:
+            self.value = evaluate(sym, self.expr, self.ctx)
+        return self.value
+
+
 @dataclass
 class Process:
     decl: ast.ProcessDecl
@@ -214,6 +233,8 @@ def _name(sym: Symbols, e: ast.Name, ctx: Ctx) -> object:
         v = ctx.scope[n]
         if isinstance(v, ByName):
             return evaluate(sym, v.expr, replace(ctx, scope=v.scope))
+        if isinstance(v, Lazy):
+            return v.force(sym)
         return v
     if ctx.instance is not None and n in ("self", sym.binder(ctx.instance)):
         return ctx.instance[1]
@@ -403,8 +424,8 @@ def _ifexpr(sym: Symbols, e: ast.IfExpr, ctx: Ctx) -> object:
 
 def _let(sym: Symbols, e: ast.Let, ctx: Ctx) -> object:
     scope = dict(ctx.scope)
-    for name, value, _ in e.bindings:
-        scope[name] = evaluate(sym, value, replace(ctx, scope=scope))
+    for name, value, _ in e.bindings:  # a later binding may read the earlier ones
+        scope[name] = Lazy(value, replace(ctx, scope=dict(scope)))
     return evaluate(sym, e.body, replace(ctx, scope=scope))
 
 

@@ -272,6 +272,26 @@ def test_expressions():
     assert ex.is_initial((1, 2, 1, 2, 3, 2, 1, 0, 1, 2, 1))
 
 
+LAZY_LET = """
+var m : [1..2] -> 0..3 = [i in 1..2 |-> 0]
+var k : 0..3 = 3
+invariant Unused: let v = m[k] in true
+invariant Untaken: let v = m[k], w = v + 1 in k == 3 or w == 1
+invariant Used: let v = m[k], w = v + v in k != 3 or w == 0
+"""
+
+
+def test_let_bindings_are_evaluated_where_used():
+    # as TLA+'s LET: a binding that is never used (or only on a branch not taken) is
+    # never evaluated, so its domain error never happens; one used fails once
+    ex = explore(LAZY_LET, deadlock=False)
+    assert ex.verdict == "violated" and ex.shortest == 0
+    used = line_of(LAZY_LET, "Used")
+    assert [(k, n, (loc.line, loc.col)) for k, n, loc in ex.violations] == [
+        ("domain", "Used", (used, LAZY_LET.splitlines()[used - 1].index("m[k]") + 1))
+    ]
+
+
 LOCALS = """
 process w[i in 1..2] {
   var v : 0..4 = i

@@ -8,7 +8,7 @@ import pytest
 
 import explorer
 from explorer import reference
-from explorer.result import VIOLATED
+from explorer.result import BOUNDED, HOLDS, VIOLATED
 from invariants import bmc, prove
 from invariants.prove import CTI, PROVED, TIMEOUT, UNKNOWN
 
@@ -145,3 +145,26 @@ def test_a_map_written_whole_read_outside_its_domain(text, loc, length):
         v = r.violation
         assert (r.verdict, v.kind, (v.loc.line, v.loc.col), v.length) == (VIOLATED, "domain", loc, length)  # fmt: skip
     assert prove(text).status == CTI
+
+
+# seed 100130 (slow run, shrunk): `let` is TLA+'s LET, evaluated where it is used
+# (docs/language.md), so the unused binding's read of x1 at 3 never happens and the
+# spec holds. The reference evaluated the binding anyway and reported a domain error.
+UNUSED_LET = """
+var x0 : 0..2 = 0
+var x1 : [1..2] -> bool = [q in 1..2 |-> true]
+process p {
+a:
+  x0 := 2
+}
+invariant Inv0: let v = x1[x0 % 3 + 1] in x1[1]
+"""
+
+
+def test_an_unused_let_binding_is_never_evaluated():
+    ex = reference.explore(reference.Reference(UNUSED_LET))
+    assert (ex.verdict, ex.violations) == (HOLDS, set())
+    for backend in ("tuple", "vector"):
+        assert explorer.check(UNUSED_LET, backend=backend).verdict == HOLDS
+    assert bmc(UNUSED_LET, depth=3).verdict == BOUNDED
+    assert prove(UNUSED_LET).status == PROVED
