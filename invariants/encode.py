@@ -168,9 +168,12 @@ class SumTerm:
     summands: tuple[z3.ArithRef, ...] = ()  # at lo, lo+1, ... when the bounds are concrete
 
     def body(self, i: z3.ArithRef) -> z3.ArithRef:
-        """The summand at i."""
+        """The summand at i (a written index outside the range too: the frame lemmas ask
+        it under the condition that i lies in the range)."""
         if self.summands and z3.is_int_value(i):
-            return self.summands[i.as_long() - self.lo.as_long()]
+            k = i.as_long() - self.lo.as_long()
+            if 0 <= k < len(self.summands):
+                return self.summands[k]
         t, _ = self.encoder.expr(self.quant.body, self.state, {**self.env, self.quant.var: i})
         return as_int(as_bool(t)) if self.quant.kind == "count" else as_int(t)
 

@@ -170,3 +170,17 @@ def test_cli_prove_table_and_exit_codes(capsys):
 def test_symbolic_program_keeps_its_constants_symbolic():
     p = spec.load(REFCOUNT, {"PTES": "?"}, symbolic=True)
     assert not p.is_concrete
+
+
+def test_frame_lemmas_of_a_count_with_a_written_index_outside_its_range():
+    # a[3] is written; card(s) sums over -1..1: its summand at 3 used to be looked up
+    # in the summands at -1, 0, 1 (an IndexError, differential seed 84)
+    text = """
+var s : set of -1..1 = {-1}
+var a : [1..3] -> 0..1 = [i in 1..3 |-> 0]
+action w
+  a[3]' = 1
+  s' = s union {0}
+invariant I: card(s) <= 3
+"""
+    assert prove(text).status == PROVED

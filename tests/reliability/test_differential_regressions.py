@@ -91,7 +91,8 @@ def test_instance_outside_its_domain_is_reported_at_the_instance(backend):
 
 
 def test_prove_of_a_sum_over_a_card_does_not_crash():
-    assert prove(PROVE_CRASH, invariants=["Inv0"]).status in (PROVED, CTI, UNKNOWN, TIMEOUT)
+    # the initial state breaks Inv0 (page.locked is false): never PROVED
+    assert prove(PROVE_CRASH, invariants=["Inv0"]).status in (CTI, UNKNOWN, TIMEOUT)
 
 
 # seed 100028 (slow run): `1..3 minus {}` is {1, 2, 3}, so 0 is not in it and the
