@@ -22,9 +22,12 @@ from spec.symbols import (
     LockSym,
     MacroSym,
     ProcInfo,
+    Span,
     TypeSym,
     Val,
     VarSym,
+    join_spans,
+    spans_of,
 )
 from spec.types import (
     SCALARS,
@@ -40,8 +43,10 @@ from spec.types import (
     SetT,
     Type,
     bounds,
+    in_range,
     sort_of,
     unify,
+    within,
 )
 
 if TYPE_CHECKING:
@@ -107,6 +112,7 @@ def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
             t,
             member=lambda x: f.ite(c, a.contains(x, xt), b.contains(x, xt)),
             member_any=both_any,
+            spans=join_spans(spans_of(a, c, True), spans_of(b, f.negate(c), True)),
         )
     if a.expr is not None and b.expr is not None:
         return Val(t, expr=f.ite(c, a.expr, b.expr))
@@ -396,7 +402,9 @@ class Elab:
         if p.index is None or len(e.args) != 1:
             return self.error(e.loc, f"{p.name} is not a process set of one index")
         v = self.expr(e.args[0], scope)
-        return Val(ProcT(p.name), process=p, instance=self.check_index(v, p.index, e.args[0].loc))
+        i = self.check_index(v, p.index, e.args[0].loc)
+        where = None if within(v.type, p.index) else e.loc
+        return Val(ProcT(p.name), process=p, instance=i, instance_loc=where)
 
     def x_Field(self, e: ast.Field, scope: dict) -> Val:
         base = self.expr(e.base, scope)
@@ -489,6 +497,7 @@ class Elab:
                 full=True,
                 member=lambda x: f.conj((f.binary("<=", lo, x), f.binary("<=", x, hi))),
                 member_any=True,
+                spans=(Span(lo, hi, ir.TRUE, True),),
             )
         if op in ("in", "notin"):
             x, s = self.expr(e.left, scope), self.typed_val(e.right, scope, SetT, "a set")
@@ -519,7 +528,11 @@ class Elab:
             "inter": lambda x: f.conj((in_a(x), in_b(x))),
             "minus": lambda x: f.conj((in_a(x), f.negate(in_b(x)))),
         }[op]
-        return Val(t, member=combine, member_any=either_any)
+        # a union holds all of both operands; `inter` and `minus` some of a's values
+        spans = spans_of(a, ir.TRUE, op == "union")
+        if op == "union":
+            spans = join_spans(spans, spans_of(b, ir.TRUE, True))
+        return Val(t, member=combine, member_any=either_any, spans=spans)
 
     def typed_val(self, e: ast.Expr, scope: dict, kind: type, what: str) -> Val | None:
         """The value of e if its type is a `kind` (what: "a set"), else None, reported
@@ -559,7 +572,13 @@ class Elab:
             return f.binary("==", h.expr, first)
         lo, hi = bounds(proc.index)
         if p.instance is not None:
-            return f.binary("==", h.expr, f.binary("+", p.instance, f.binary("-", first, lo)))
+            eq = f.binary("==", h.expr, f.binary("+", p.instance, f.binary("-", first, lo)))
+            if p.instance_loc is None:
+                return eq
+            # an instance outside the set would stand for another process's holder value:
+            # there, the read of its pc is the domain error at `p[i]`
+            pc = self.read(proc.pc_var, (p.instance,), p.instance_loc)
+            return f.ite(in_range(p.instance, proc.index), eq, f.binary("==", pc, ir.Const(0)))
         last = f.binary("+", first, f.binary("-", hi, lo))
         return f.conj((f.binary("<=", first, h.expr), f.binary("<=", h.expr, last)))
 
@@ -698,7 +717,10 @@ class Elab:
             t = u
         exprs = [v.expr for v in items]
         return Val(
-            SetT(t), member=lambda x: f.disj(f.binary("==", x, y) for y in exprs), member_any=True
+            SetT(t),
+            member=lambda x: f.disj(f.binary("==", x, y) for y in exprs),
+            member_any=True,
+            spans=tuple(Span(y, y, ir.TRUE, True) for y in exprs),
         )
 
     def x_RecordLit(self, e: ast.RecordLit, scope: dict) -> Val:
@@ -852,7 +874,7 @@ class Elab:
             read = self.read(p.pc_var, (ir.Param(var),), loc)
             return ir.Quant("forall", var, lo, hi, f.binary("==", read, ir.Const(label)))
         idx = (v.instance,) if v.instance is not None else ()
-        return f.binary("==", self.read(p.pc_var, idx, loc), ir.Const(label))
+        return f.binary("==", self.read(p.pc_var, idx, v.instance_loc or loc), ir.Const(label))
 
     def b_at(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 2):

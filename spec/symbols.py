@@ -13,7 +13,33 @@ from dataclasses import dataclass, field
 from spec import ast, ir
 from spec import fold as f
 from spec.errors import Loc
-from spec.types import EnumT, IntT, Type, in_range, within
+from spec.types import EnumT, IntT, Type, bounds, in_range, within
+
+
+@dataclass(frozen=True)
+class Span:
+    """Values lo..hi that a set may hold (a literal's element: lo is hi), for the range
+    check of a set written (`Exec.outside`). Its bounds are evaluated where `where` holds
+    (the `if` branches that choose it); `whole`: then all of lo..hi is in the set (no
+    `inter` or `minus` takes any out)."""
+
+    lo: ir.Expr
+    hi: ir.Expr
+    where: ir.Expr = ir.TRUE
+    whole: bool = False
+
+
+def spans_of(v: Val, where: ir.Expr, whole: bool) -> tuple[Span, ...] | None:
+    """The spans of v as an operand: chosen where `where` holds, and wholly in the set
+    made of it only if `whole`; None if not known."""
+    s = v.support()
+    if s is None:
+        return None
+    return tuple(Span(p.lo, p.hi, f.conj((where, p.where)), whole and p.whole) for p in s)
+
+
+def join_spans(a: tuple[Span, ...] | None, b: tuple[Span, ...] | None) -> tuple[Span, ...] | None:
+    return None if a is None or b is None else a + b
 
 
 @dataclass
@@ -25,8 +51,11 @@ class Val:
     member: Callable[[ir.Expr], ir.Expr] | None = None  # sets
     full: bool = False  # a set holding every value of its element type
     member_any: bool = False  # `member` answers for any value, not only the element type's
+    spans: tuple[Span, ...] | None = None  # a set's possible values; None: its element type's
     process: ProcInfo | None = None  # a process (instance) reference
     instance: ir.Expr | None = None
+    # `p[i]`: where an i outside p's index range is reported (None: i is statically inside)
+    instance_loc: Loc | None = None
 
     def contains(self, x: ir.Expr, xt: Type | None) -> ir.Expr:
         """`x in` this set, for x of type xt (None: not known). Unless `member_any`,
@@ -42,6 +71,14 @@ class Val:
         if self.full:
             return in_range(x, t)
         return f.conj((in_range(x, t), self.member(x)))
+
+    def support(self) -> tuple[Span, ...] | None:
+        """Spans covering every value this set may hold; None if not known (an int of no
+        known range)."""
+        if self.spans is not None:
+            return self.spans
+        b = bounds(self.type.elem) if self.type.elem is not None else None
+        return None if b is None else (Span(b[0], b[1], ir.TRUE, self.full),)
 
 
 @dataclass

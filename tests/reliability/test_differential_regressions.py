@@ -169,3 +169,39 @@ def test_an_unused_let_binding_is_never_evaluated():
         assert explorer.check(UNUSED_LET, backend=backend).verdict == HOLDS
     assert bmc(UNUSED_LET, depth=3).verdict == BOUNDED
     assert prove(UNUSED_LET).status == PROVED
+
+
+# An initial choice outside the variable's declared range is a range error at the `in`
+# set, at length 0 (docs/language.md: "Variables of a declared range must stay inside
+# it"), as the reference says; the back ends dropped 3..5 and held with 3 states.
+CHOICE_OUTSIDE_ITS_RANGE = [
+    ("var x : 0..2 in 0..5\nterminal true\ninvariant I: true\n", (1, 17)),
+    ("process p[self in 1..2] {\n  var x : 0..2 in {1, 4}\na:\n  skip\n}\ninvariant I: true\n", (2, 19)),
+]
+
+
+@pytest.mark.parametrize(("text", "loc"), CHOICE_OUTSIDE_ITS_RANGE, ids=["global", "process-set"])
+def test_an_initial_choice_outside_the_range_is_a_range_error(text, loc):
+    assert ref_violations(text) == {("range", None, loc)}
+    for r in (*(explorer.check(text, backend=b) for b in ("tuple", "vector")), bmc(text, depth=1)):
+        v = r.violation
+        assert (r.verdict, v.kind, (v.loc.line, v.loc.col), v.length) == (VIOLATED, "range", loc, 0)  # fmt: skip
+    assert prove(text).status == CTI
+
+
+# like seed 121's `at(p0[y], a)`: `done(p0[y])` fails at `p0[y]`, and `holder(l) == p0[y]`
+# too (it compared the holder with a value that stands for no instance of p0)
+INSTANCE_IN_DONE = INSTANCE_OUTSIDE_ITS_DOMAIN.replace("at(p0[y], a)", "done(p0[y])")
+INSTANCE_AS_HOLDER = (
+    INSTANCE_OUTSIDE_ITS_DOMAIN.replace("at(p0[y], a)", "holder(L) == p0[y]").replace("= 2", "= 0")
+    + "lock L\n"
+)
+
+
+@pytest.mark.parametrize(("text", "col"), [(INSTANCE_IN_DONE, 13), (INSTANCE_AS_HOLDER, 21)],
+                         ids=["done", "holder"])  # fmt: skip
+def test_instance_outside_its_domain_in_done_and_holder(text, col):
+    assert {(k, loc) for k, _, loc in ref_violations(text)} == {("domain", (8, col))}
+    for r in (*(explorer.check(text, backend=b) for b in ("tuple", "vector")), bmc(text, depth=3)):
+        v = r.violation
+        assert (v.kind, v.loc.line, v.loc.col) == ("domain", 8, col)
