@@ -95,6 +95,13 @@ def member_type(t: SetT, member_any: bool) -> Type | None:
     return None if member_any else t.elem
 
 
+def literal_span(v: Val) -> Span:
+    """The values a set literal's element v may be: those of its type where it has a
+    range, so that the range check of the set written folds away where it lies inside."""
+    b = bounds(v.type)
+    return Span(b[0], b[1]) if b else Span(v.expr, v.expr, ir.TRUE, True)
+
+
 def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
     """`if c then a else b` for values of any type."""
     if f.is_true(c):
@@ -280,6 +287,8 @@ class Elab:
         return sym
 
     def name(self, e: ast.Name, scope: dict) -> Val:
+        if e.name == "bool":  # a keyword, never declared: the type name as a set
+            return self.domain_of_type(BoolT(), e.loc)
         sym = self.lookup(e.name, scope, e.loc)
         if isinstance(sym, Val):
             return sym
@@ -720,7 +729,7 @@ class Elab:
             SetT(t),
             member=lambda x: f.disj(f.binary("==", x, y) for y in exprs),
             member_any=True,
-            spans=tuple(Span(y, y, ir.TRUE, True) for y in exprs),
+            spans=tuple(dict.fromkeys(map(literal_span, items))),
         )
 
     def x_RecordLit(self, e: ast.RecordLit, scope: dict) -> Val:
