@@ -40,6 +40,17 @@ def scalar_type(
     return ir.ScalarType("int", t.lo, t.hi, (), sorts)
 
 
+def choice_type(s: Val, t: Type) -> Type | None:
+    """The values an initial choice `var x : t in s` runs over: every element of s, so
+    that one outside x's range is a range error at the assignment (docs/language.md),
+    never silently no choice; None if s's elements are no values of t. A set of no
+    known range (`{y + 1}`) is taken as t's."""
+    if s.type.elem is None:
+        return t
+    u = unify(s.type.elem, t)
+    return t if u is not None and bounds(u) is None else u
+
+
 def dim(t: Type) -> ir.Dim:
     lo, hi = bounds(t) or (ir.Const(0), ir.Const(-1))
     names = t.values if isinstance(t, EnumT) else ()
@@ -255,13 +266,14 @@ class Lowering:
         if not isinstance(sym.type, BoolT | IntT | EnumT) or s.type.elem is None:
             self.error(d.loc, "`in` chooses the initial value of a scalar variable only")
             return
-        if unify(s.type.elem, sym.type) is None:
+        t = choice_type(s, sym.type)
+        if t is None:
             self.error(d.init.loc, f"{d.name} is {sym.type}; it cannot start in a {s.type}")
             return
         name = sym.irname
-        params.append(ir.ParamDecl(name, scalar_type(sym.type)))
+        params.append(ir.ParamDecl(name, scalar_type(t)))
         x = ir.Param(name)
-        ex.guards.append(s.contains(x, sym.type))
+        ex.guards.append(s.contains(x, t))
         lv = elab.lvalue(ast.Name(d.name, d.loc), scope)
         if lv is not None:
             ex.assign(lv, Val(sym.type, expr=x), d.init.loc)
@@ -321,14 +333,17 @@ class Lowering:
             s = elab.typed_val(v.init, {"self": me, p.decl.index.name: me}, SetT, "a set")
             if s is None:
                 return
-            if unify(s.type.elem or sym.type, sym.type) is None:
+            t = choice_type(s, sym.type)
+            if t is None:
                 self.error(v.init.loc, f"{v.name} is {sym.type}; it cannot start in a {s.type}")
                 return
             name = f"{sym.irname}[{p.index.show(i) if hasattr(p.index, 'show') else i}]"
-            params.append(ir.ParamDecl(name, scalar_type(sym.type)))
+            params.append(ir.ParamDecl(name, scalar_type(t)))
             x = ir.Param(name)
-            ex.guards.append(s.contains(x, sym.type))
-            ex.write_val(sym.irname, (ir.Const(i),), sym.type, Val(sym.type, expr=x), v.loc, f.TRUE)
+            ex.guards.append(s.contains(x, t))
+            ex.write_val(
+                sym.irname, (ir.Const(i),), sym.type, Val(sym.type, expr=x), v.init.loc, f.TRUE
+            )
 
     # ------------------------------------------------------------------ actions
     def action(self, d: ast.ActionDecl) -> ir.Action:

@@ -104,7 +104,7 @@ class Reference:
                 for x in values:
                     f = list(faults)
                     if out_of_range(x, t):
-                        f.append(Fault("range", None, d.loc, f"initial value {x} is outside "
+                        f.append(Fault("range", None, d.init.loc, f"initial value {x} is outside "
                                        "the variable's range"))  # fmt: skip
                     name = self.keys_name(key)
                     c = (*choices, (name, x)) if d.is_choice else choices
