@@ -7,7 +7,10 @@ dropped (the transition is disabled) when an `await`, or the wait of `lock` on a
 held by another instance, is false where it is reached. Failures (assert, lock misuse,
 range, domain, div) are recorded and the path goes on, so that a later false `await`
 still disables it; a failure that leaves no value (domain, div) poisons what reads it,
-and an `await`, `if` or lock operation reading POISON ends the path as an error.
+and an `await` or lock operation reading POISON ends the path as an error. An `if`
+whose condition failed goes on down both branches with the failure recorded: a step
+disabled whichever way it goes does not happen (and fails nowhere), else it is an
+error at the condition.
 """
 
 from __future__ import annotations
@@ -179,7 +182,12 @@ class Interpreter:
                     msg = s.message or "assertion failed"
                     q.faults.append(Fault("assert", None, frame.at or s.loc, msg))
                 out.append(q)
-            elif v is POISON:  # await or if on a failed expression: an error
+            elif isinstance(s, ast.If) and v is POISON:
+                # the failure is on q: it goes on down both branches, so that a step
+                # disabled whichever way it goes does not happen and fails nowhere
+                out.extend(self.block(s.then, [q.fork()], frame))
+                out.extend(self.block(s.other, [q], frame))
+            elif v is POISON:  # await on a failed expression: an error
                 q.broken = True
                 out.append(q)
             elif isinstance(s, ast.Await):

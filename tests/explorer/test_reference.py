@@ -117,6 +117,18 @@ def test_a_failed_read_poisons_what_reads_it():
     assert [(k, loc.line) for k, _, loc in ex.violations] == [("domain", line_of(text, "m[k]"))]
 
 
+def test_a_failed_if_condition_goes_down_both_branches():
+    # disabled whichever way the `if` goes: the step does not happen and fails nowhere
+    text = POISONED.format("true").replace("y := m[k]", "if m[k] == 0 then y := 1 else y := 2")
+    assert explore(text.replace("await true", "await y == 0")).violations == {
+        ("deadlock", None, None)
+    }
+    # enabled one way: an error at the condition
+    ex = explore(text.replace("await true", "await y == 1"))
+    assert ex.shortest == 1
+    assert [(k, loc.line) for k, _, loc in ex.violations] == [("domain", line_of(text, "m[k]"))]
+
+
 ACTIONS = """
 var x : 0..3 = 0
 var y : 0..3 = 0

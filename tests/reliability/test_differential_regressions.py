@@ -205,3 +205,36 @@ def test_instance_outside_its_domain_in_done_and_holder(text, col):
     for r in (*(explorer.check(text, backend=b) for b in ("tuple", "vector")), bmc(text, depth=3)):
         v = r.violation
         assert (v.kind, v.loc.line, v.loc.col) == ("domain", 8, col)
+
+
+# Found beside the reference's rule for a failed `if` condition (docs/language.md,
+# "Processes"): k == 2, so m[k] fails. Written as a statement, x is 0 or 1 whichever way
+# the `if` goes and the await is false: the step does not happen (a deadlock). Written as
+# an expression, the await reads x, a value that failed: a domain error. The back ends
+# answer the other way round in both (the guard reads the `if` condition in the first;
+# the second's `(if m[k] then 1 else 0) == 2` is folded to false, dropping the error).
+FAILED_IF = """
+var m : [0..1] -> bool = [i in 0..1 |-> true]
+var k : 0..2 = 2
+var x : 0..2 = 0
+process p {
+a:
+  STMT
+  await x == 2
+}
+"""
+FAILED_IF_CASES = [
+    ("if m[k] then x := 1", ("deadlock", None, 0)),
+    ("x := if m[k] then 1 else 0", ("domain", (7, 11), 1)),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="the back ends' guards: see FAILED_IF")
+@pytest.mark.parametrize(("stmt", "want"), FAILED_IF_CASES, ids=["statement", "expression"])
+def test_a_failed_if_condition(stmt, want):
+    text = FAILED_IF.replace("STMT", stmt)
+    ex = reference.explore(reference.Reference(text))
+    assert {(k, loc and (loc.line, loc.col)) for k, _, loc in ex.violations} == {want[:2]}
+    for backend in ("tuple", "vector"):
+        v = explorer.check(text, backend=backend).violation
+        assert (v.kind, v.loc and (v.loc.line, v.loc.col), v.length) == want
