@@ -238,3 +238,22 @@ def test_a_failed_if_condition(stmt, want):
     for backend in ("tuple", "vector"):
         v = explorer.check(text, backend=backend).violation
         assert (v.kind, v.loc and (v.loc.line, v.loc.col), v.length) == want
+
+
+# seed 100853 (slow run, shrunk by hand): `[m except [k] = e]` at a k outside m's
+# domain is a domain error, as it is statically for a constant k ("index 3 is outside
+# the map's domain 1..2") and as `m[k] := e` is. The back ends leave m unchanged.
+EXCEPT_OUTSIDE_ITS_DOMAIN = """
+var m : [1..2] -> 0..1 = [i in 1..2 |-> 0]
+var k : 1..3 = 3
+terminal true
+invariant I: [m except [k] = 1] == m
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="the back ends do not check an except's index")
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_except_outside_its_domain(backend):
+    assert ref_violations(EXCEPT_OUTSIDE_ITS_DOMAIN) == {("domain", "I", (5, 25))}
+    v = explorer.check(EXCEPT_OUTSIDE_ITS_DOMAIN, backend=backend).violation
+    assert v is not None and (v.kind, v.loc.line, v.loc.col, v.length) == ("domain", 5, 25, 0)
