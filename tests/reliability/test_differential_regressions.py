@@ -257,3 +257,25 @@ def test_except_outside_its_domain(backend):
     assert ref_violations(EXCEPT_OUTSIDE_ITS_DOMAIN) == {("domain", "I", (5, 25))}
     v = explorer.check(EXCEPT_OUTSIDE_ITS_DOMAIN, backend=backend).violation
     assert v is not None and (v.kind, v.loc.line, v.loc.col, v.length) == ("domain", 5, 25, 0)
+
+
+# Found checking the reference's documented evaluation order (docs/language.md, "Errors
+# and evaluation order"): k == 3, so m[k] fails, and it is evaluated first in each of
+# these (an `or` evaluates its left operand, an `if` its condition, `terminal`s are
+# or-ed in order). The back ends fold `e or true` to true and `if c then a else a` to a,
+# dropping the error (spec/ir.py says an error in what is evaluated happens).
+FOLDED = "var m : [1..2] -> 0..1 = [i in 1..2 |-> 0]\nvar k : 1..3 = 3\n"
+FOLDED_CASES = [
+    (FOLDED + "terminal true\ninvariant I: m[k] == 0 or true\n", ("domain", "I", (4, 14))),
+    (FOLDED + "terminal true\ninvariant I: (if m[k] == 0 then 1 else 1) == 1\n",
+     ("domain", "I", (4, 18))),
+    (FOLDED + "terminal m[k] == 0\nterminal true\n", ("domain", None, (3, 10))),
+]  # fmt: skip
+
+
+@pytest.mark.xfail(strict=True, reason="the lowering's folds drop errors: see FOLDED")
+@pytest.mark.parametrize(("text", "want"), FOLDED_CASES, ids=["or-true", "if-same", "terminals"])
+def test_an_error_in_what_is_evaluated_first_is_not_folded_away(text, want):
+    assert ref_violations(text) == {want}
+    v = explorer.check(text).violation
+    assert v is not None and (v.kind, v.name, (v.loc.line, v.loc.col), v.length) == (*want, 0)
