@@ -16,7 +16,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 
 from explorer.coverage import Coverage
-from explorer.limits import Limits
+from explorer.limits import OUT_OF_MEMORY, Limits, out_of_memory
 from explorer.model import EvalError, Model, State
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
 from explorer.store import Store, collision_probability
@@ -199,7 +199,13 @@ def bfs(search: Search, initial: Iterable[State] | None = None, *, fingerprint: 
     gc.disable()  # the search allocates millions of tuples and frees none: skip the scans
     try:
         with search.limits.catching_signals():
-            return _bfs(search, search.initial(initial), fingerprint, max_depth, max_states)
+            try:
+                return _bfs(search, search.initial(initial), fingerprint, max_depth, max_states)
+            except (MemoryError, SystemError) as e:
+                if not out_of_memory(e):
+                    raise
+                # leaving this block frees the search's frame, and what it held
+        return search.result(INCOMPLETE, None, OUT_OF_MEMORY)  # the statistics of the last poll
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -2,13 +2,15 @@
 
 Each package has a `commands` module holding its verbs as `COMMANDS`, a dict
 verb -> (one-line help, add_arguments(parser), run(args) -> exit status).
-Exit status everywhere: 0 holds/ok, 1 violation, 2 spec or usage error, 3 incomplete.
+Exit status everywhere: 0 holds/ok, 1 violation, 2 spec or usage error, 3 incomplete;
+141 if the output pipe closed before the run ended (`| head`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from spec.errors import SpecError, SpecErrors, UsageError
@@ -16,6 +18,7 @@ from spec.errors import SpecError, SpecErrors, UsageError
 COMMAND_MODULES = ("spec.commands", "explorer.commands", "invariants.commands")
 
 EXIT_OK, EXIT_VIOLATION, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE's, as a shell reports a writer killed by it
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    status: int | None = None
+    try:
+        status = dispatch(argv)
+        sys.stdout.flush()  # a reader gone early (`| head`) shows here, not at exit
+        return status
+    except BrokenPipeError:
+        # Stop writing, and quietly: Python flushes stdout again at exit, so both streams
+        # go to devnull (Python's docs, "Note on SIGPIPE"). The run's status if it ended.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
+        return EXIT_BROKEN_PIPE if status is None else status
+
+
+def dispatch(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -70,8 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"mmcheck {args.verb}: error: {e}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:
-        return EXIT_OK
 
 
 if __name__ == "__main__":

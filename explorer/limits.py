@@ -19,7 +19,31 @@ from collections.abc import Callable, Iterator
 from explorer.result import Stats
 
 GIB = 1 << 30
+OUT_OF_MEMORY = "out of memory"  # the reason of a search stopped by a MemoryError
+NEAR_LIMIT = 64 << 20  # bytes of address space left: a failed allocation is likely
+
+
+class Fault(Exception):
+    """A fault that ends a search as INCOMPLETE, its message the reason (a worker died)."""
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def out_of_memory(e: BaseException) -> bool:
+    """Whether `e` is the process running out of memory: a MemoryError, or a SystemError
+    raised while the address space is within NEAR_LIMIT of its bound (RLIMIT_AS), where
+    CPython sometimes loses the MemoryError of a failed allocation ("error return
+    without exception set")."""
+    if isinstance(e, MemoryError):
+        return True
+    bound = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if not isinstance(e, SystemError) or bound == resource.RLIM_INFINITY:
+        return False
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            size = int(f.read().split()[0]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return False
+    return size > bound - NEAR_LIMIT
 
 
 def rss_bytes() -> int:

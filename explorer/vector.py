@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.bfs import Search, make_search
-from explorer.limits import Limits
+from explorer.limits import OUT_OF_MEMORY, Fault, Limits, out_of_memory
 from explorer.model import State
 from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
 from explorer.store import collision_probability
@@ -287,6 +287,7 @@ class VectorBFS:
         self.visited = VisitedSet(layout.nwords, self.keep_words)
         self.levels = Levels(len(self.vm.instances))
         self.depth = 0
+        self.queue = 0  # states left to expand, as of the last chunk taken in
         self.pending: Violation | None = None
         search.limits.restart()  # compiling the kernels is not part of the search
 
@@ -321,6 +322,20 @@ class VectorBFS:
 
     # --- the search
     def run(self) -> Result:
+        """The search; a worker's death or running out of memory ends it, INCOMPLETE."""
+        try:
+            return self._run()
+        except Fault as e:
+            reason = str(e)
+        except (MemoryError, SystemError) as e:
+            if not out_of_memory(e):
+                raise
+            reason = OUT_OF_MEMORY
+        if self.pending is not None:
+            return self.finish(VIOLATED, self.pending)
+        return self.finish(INCOMPLETE, None, reason, self.queue)
+
+    def _run(self) -> Result:
         search, stats, vm = self.search, self.search.stats, self.vm
         initial = search.initial_states(self.given)
         if isinstance(initial, Result):
@@ -352,12 +367,12 @@ class VectorBFS:
             chunks = self.chunks(vm, level, nxt, self.chunk, search.deadlock, self.keep_words)
             for c0, ex in chunks:
                 stats.distinct = len(self.visited)
+                self.queue = level.size - c0 + sum(x.shape[1] for x in nxt)
                 reason = search.limits.poll(stats)
                 if reason:
                     if self.pending is not None:
                         return self.finish(VIOLATED, self.pending)
-                    queued = level.size - c0 + sum(x.shape[1] for x in nxt)
-                    return self.finish(INCOMPLETE, None, reason, queued)
+                    return self.finish(INCOMPLETE, None, reason, self.queue)
                 outcome = self.chunk_step(ex, c0, at_bound, nxt)
                 if isinstance(outcome, Result):
                     return outcome

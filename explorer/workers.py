@@ -15,79 +15,154 @@ main process gets there (and are dropped if the search stops first).
 
 Workers are forked after the model is compiled, so they share its compiled actions
 without pickling anything.
+
+Faults end the run, never hang it nor outlive it. The blocks are memfds (an unlinked
+temporary file where there is none) handed over by file descriptor: they have no name,
+and the kernel frees each once no process of the run maps it, however the run ends. A
+worker that dies (killed, out of memory) closes its pipe: the main process reads the end
+of file and stops, INCOMPLETE, "worker N died (signal S)"; a worker out of memory says so
+and the search stops, INCOMPLETE, "out of memory". A worker dies with the main process:
+the kernel kills it (PR_SET_PDEATHSIG, Linux), and, failing that, it sees the end of file
+on its pipe, or its parent change while it waits.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import mmap
 import multiprocessing as mp
 import os
+import signal
+import tempfile
 from collections.abc import Iterator
-from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection, wait
-from multiprocessing.shared_memory import SharedMemory
+from multiprocessing.reduction import recv_handle, send_handle
 
 import numpy as np
 
+from explorer.limits import OUT_OF_MEMORY, Fault
 from explorer.vector import Cutter, Expanded, Level, VectorModel
 
 NICE = 5
 MIN_CHUNK = 4096  # states; smaller chunks cost more in per-call overhead than they balance
+ORPHAN_POLL = 1.0  # seconds between two looks at its parent by a waiting worker
+PR_SET_PDEATHSIG = 1
 
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _attach(name: str) -> SharedMemory:
-    """Open a block another process created. Forked processes share one resource
-    tracker, whose registry is a set: attaching registers nothing new, and the block is
-    unregistered once, when its creator unlinks it."""
-    return SharedMemory(name=name)
+class Block:
+    """Memory shared by file descriptor: made by one process, sent to another."""
+
+    def __init__(self, size: int, fd: int | None = None) -> None:
+        if fd is None:
+            if hasattr(os, "memfd_create"):
+                fd = os.memfd_create("mmcheck", os.MFD_CLOEXEC)
+            else:
+                fd, path = tempfile.mkstemp(prefix="mmcheck-")
+                os.unlink(path)
+            os.ftruncate(fd, size)
+        self.fd = fd
+        self.size = size
+        try:
+            self.buf = mmap.mmap(fd, size)
+        except OSError as e:
+            os.close(fd)
+            if e.errno == errno.ENOMEM:
+                raise MemoryError(str(e)) from None
+            raise
+
+    def send(self, conn: Connection) -> None:
+        send_handle(conn, self.fd, 0)  # the pid is for Windows only
+
+    def close(self) -> None:
+        self.buf.close()
+        os.close(self.fd)
 
 
-def _serve(vm: VectorModel, deadlock: bool, keep_words: bool, conn: Connection) -> None:
-    """A worker's loop: expand the chunks it is sent until told to stop."""
+def _orphan_proof(parent: int, inherited: list[Connection]) -> None:
+    """Make a fresh worker end with its parent, and leave signals to the parent."""
+    # the main process's ends of the pipes, copied by fork: while any process holds
+    # one, its worker would not see the end of file when the main process dies
+    for c in inherited:
+        c.close()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the call above
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group: the parent stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # the main process takes the chunks in, one at a time, and is the bottleneck: on a
     # machine with no core to spare, the workers yield the CPU to it
     with contextlib.suppress(OSError):
         os.nice(NICE)
-    blocks: dict[str, SharedMemory] = {}  # "in": the chunk read, "out": results
+
+
+def _serve(vm: VectorModel, deadlock: bool, keep_words: bool, conn: Connection,
+           parent: int, inherited: list[Connection]) -> None:
+    """A worker's loop: expand the chunks it is sent until told to stop."""
+    _orphan_proof(parent, inherited)
+    blocks: dict[str, Block] = {}  # "in": the chunk read, "out": results
     try:
-        while (msg := conn.recv()) is not None:
-            conn.send(_expand_chunk(vm, deadlock, keep_words, blocks, *msg))
+        while True:
+            while not conn.poll(ORPHAN_POLL):
+                if os.getppid() != parent:
+                    return
+            msg = conn.recv()
+            if msg is None:
+                return
+            nwords, n, size = msg
+            try:
+                if size is not None:
+                    _replace(blocks, "in", size, recv_handle(conn))
+                reply = _expand_chunk(vm, deadlock, keep_words, blocks, nwords, n)
+            except MemoryError:
+                conn.send(OUT_OF_MEMORY)
+                continue
+            conn.send(reply)
+            if reply[-1] is not None:
+                blocks["out"].send(conn)
+    except (EOFError, OSError):  # the main process is gone
+        return
     finally:
-        for key, shm in blocks.items():
-            shm.close()
-            if key == "out":
-                shm.unlink()
+        for block in blocks.values():
+            block.close()
+
+
+def _replace(blocks: dict, key: object, size: int, fd: int | None = None) -> Block:
+    """A new block of `size` bytes (mapping `fd`, if given) in place of blocks[key]."""
+    old = blocks.pop(key, None)
+    if old is not None:
+        old.close()
+    block = blocks[key] = Block(size, fd)
+    return block
 
 
 def _expand_chunk(vm: VectorModel, deadlock: bool, keep_words: bool,
-                  blocks: dict[str, SharedMemory], name: str, nwords: int, n: int) -> tuple:
-    """Expand the chunk of n states in block `name`; write the result into this worker's
-    block: the distinct successors' words, fingerprints and orders as rows of m uint64s,
-    then the n successor counts."""
-    block = blocks.get("in")
-    if block is None or block.name != name:
-        if block is not None:
-            block.close()
-        block = blocks["in"] = _attach(name)
-    ex = vm.expand(np.ndarray((nwords, n), np.uint64, block.buf), deadlock, keep_words)
+                  blocks: dict[str, Block], nwords: int, n: int) -> tuple:
+    """Expand the chunk of n states in the "in" block; write the result into this
+    worker's "out" block: the distinct successors' words, fingerprints and orders as rows
+    of m uint64s, then the n successor counts. The reply ends with the size of a new
+    "out" block, sent after it (None: the same block)."""
+    ex = vm.expand(np.ndarray((nwords, n), np.uint64, blocks["in"].buf), deadlock, keep_words)
     m = len(ex.fps)
     need = 8 * (m * (nwords + 2) + ex.n)
     out = blocks.get("out")
+    size = None
     if out is None or out.size < need:
-        if out is not None:
-            out.close()
-            out.unlink()
-        out = blocks["out"] = SharedMemory(create=True, size=max(2 * need, 1 << 16))
+        size = max(2 * need, 1 << 16)
+        out = _replace(blocks, "out", size)
     rows = np.ndarray((nwords + 2, m), np.uint64, out.buf)
     rows[:nwords] = ex.words
     rows[nwords] = ex.fps
     rows[nwords + 1] = ex.order
     np.ndarray(ex.n, np.int64, out.buf, offset=rows.nbytes)[:] = ex.gen
-    return out.name, m, ex.n, ex.err_row, ex.dl_row
+    del rows
+    return m, ex.n, ex.err_row, ex.dl_row, size
 
 
 class WorkerPool:
@@ -95,18 +170,18 @@ class WorkerPool:
 
     def __init__(self, vm: VectorModel, deadlock: bool, keep_words: bool, n: int) -> None:
         ctx = mp.get_context("fork")
-        resource_tracker.ensure_running()  # before forking, so that all share it
         self.conns: list[Connection] = []
         self.procs = []
         for _ in range(n):
             mine, theirs = ctx.Pipe()
-            p = ctx.Process(target=_serve, args=(vm, deadlock, keep_words, theirs), daemon=True)
+            p = ctx.Process(target=_serve, daemon=True, args=(
+                vm, deadlock, keep_words, theirs, os.getpid(), [*self.conns, mine]))  # fmt: skip
             p.start()
             theirs.close()
             self.conns.append(mine)
             self.procs.append(p)
-        self.inputs: dict[Connection, SharedMemory] = {}
-        self.outs: dict[str, SharedMemory] = {}
+        self.inputs: dict[Connection, Block] = {}
+        self.outs: dict[Connection, Block] = {}
         self.nwords = vm.layout.nwords
         self.busy: dict[Connection, tuple[int, int]] = {}  # worker -> (level id, c0)
         self.done: dict[tuple[int, int], Expanded] = {}
@@ -122,50 +197,75 @@ class WorkerPool:
     def close(self) -> None:
         self._drain()
         for c in self.conns:
-            with contextlib.suppress(BrokenPipeError, OSError):
+            with contextlib.suppress(OSError):
                 c.send(None)
+            c.close()
         for p in self.procs:
             p.join(timeout=5)
             if p.is_alive():
-                p.terminate()
-        for shm in self.outs.values():
-            shm.close()
+                p.kill()
+                p.join()
+        for block in [*self.outs.values(), *self.inputs.values()]:
+            block.close()
         self.outs.clear()
-        for shm in self.inputs.values():
-            shm.close()
-            shm.unlink()
         self.inputs.clear()
 
     def _drain(self) -> None:
-        """Collect what is in flight (the search stopped early)."""
+        """Wait for what is in flight and drop it (the search stopped early, or moved
+        to a level not cut ahead). A worker found dead here is found again when sent
+        its next chunk."""
         for conn in list(self.busy):
-            with contextlib.suppress(EOFError, OSError):
-                conn.recv()
+            with contextlib.suppress(Fault, MemoryError):
+                self._take(conn)
         self.busy.clear()
         self.done.clear()
 
+    def _died(self, conn: Connection) -> Fault:
+        """The fault of the worker at the other end of `conn`, which has gone."""
+        i = self.conns.index(conn)
+        p = self.procs[i]
+        p.join(timeout=5)
+        how = f"signal {-p.exitcode}" if p.exitcode and p.exitcode < 0 else f"status {p.exitcode}"
+        return Fault(f"worker {i + 1} died ({how})")
+
     def _send(self, conn: Connection, level_id: int, c0: int, words: np.ndarray) -> None:
         need = max(words.nbytes, 8)
-        shm = self.inputs.get(conn)
-        if shm is None or shm.size < need:
-            if shm is not None:
-                shm.close()
-                shm.unlink()
-            shm = self.inputs[conn] = SharedMemory(create=True, size=2 * need)
-        np.ndarray(words.shape, np.uint64, shm.buf)[:] = words
-        conn.send((shm.name, self.nwords, words.shape[1]))
+        block = self.inputs.get(conn)
+        fresh = block is None or block.size < need
+        if fresh:
+            block = _replace(self.inputs, conn, 2 * need)
+        np.ndarray(words.shape, np.uint64, block.buf)[:] = words
+        try:
+            conn.send((self.nwords, words.shape[1], block.size if fresh else None))
+            if fresh:
+                block.send(conn)
+        except OSError:
+            raise self._died(conn) from None
         self.busy[conn] = (level_id, c0)
 
+    def _take(self, conn: Connection) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
+        """The chunk a busy worker was given, (level id, c0), and its reply, (m, n,
+        err_row, dl_row) with the result in self.outs[conn]."""
+        chunk = self.busy.pop(conn)  # whatever happens next, the reply is taken
+        try:
+            msg = conn.recv()
+            if msg == OUT_OF_MEMORY:
+                raise MemoryError(msg)
+            *reply, size = msg
+            if size is not None:
+                _replace(self.outs, conn, size, recv_handle(conn))
+        except (EOFError, OSError):
+            raise self._died(conn) from None
+        return chunk, tuple(reply)
+
     def _receive(self, conn: Connection) -> None:
-        name, m, n, err_row, dl_row = conn.recv()
-        shm = self.outs.get(name)
-        if shm is None:
-            shm = self.outs[name] = _attach(name)
-        rows = np.ndarray((self.nwords + 2, m), np.uint64, shm.buf).copy()
-        gen = np.ndarray(n, np.int64, shm.buf, offset=rows.nbytes).copy()
+        chunk, (m, n, err_row, dl_row) = self._take(conn)
+        buf = self.outs[conn].buf
+        rows = np.ndarray((self.nwords + 2, m), np.uint64, buf).copy()
+        gen = np.ndarray(n, np.int64, buf, offset=rows.nbytes).copy()
         ex = Expanded(n, rows[:self.nwords], rows[self.nwords],
                       rows[self.nwords + 1].astype(np.int64), gen, err_row, dl_row)
-        self.done[self.busy.pop(conn)] = ex
+        self.done[chunk] = ex
 
     def chunks(self, vm: VectorModel, level: Level, nxt: list[np.ndarray], chunk: int,
                deadlock: bool, keep_words: bool) -> Iterator[tuple[int, Expanded]]:
