@@ -13,8 +13,9 @@ import time
 
 import z3
 
+from explorer.limits import Limits
 from explorer.result import BOUNDED, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
-from invariants import traces
+from invariants import interrupt, traces
 from invariants.encode import Encoder, State, StepEnc
 from invariants.prove import load, pick
 from spec import ir
@@ -49,26 +50,30 @@ class _Bmc:
         self.choices: list[tuple[z3.ArithRef, list[StepEnc]]] = []  # per step: selector, steps
         self.init_step: StepEnc | None = None
         self.start = time.perf_counter()
+        self.limits = Limits()
+        self.depth = 0  # being checked
 
     def run(self, depth: int) -> Result:
         try:
-            return self._run(depth)
+            with self.limits.catching_signals():
+                return self._run(depth)
         except _Unknown as e:
-            stats = Stats(depth=e.depth, elapsed=time.perf_counter() - self.start, backend="z3")
-            return Result(
-                INCOMPLETE,
-                stats,
-                None,
-                f"z3 answered unknown at depth {e.depth}: {e.reason}",
-                spec=self.program.file,
-                consts=self._consts(),
-            )
+            return self._incomplete(f"z3 answered unknown at depth {self.depth}: {e}")
+        except interrupt.Interrupted as e:
+            return self._incomplete(f"{e.reason} at depth {self.depth}")
+
+    def _incomplete(self, reason: str) -> Result:
+        stats = Stats(depth=self.depth, elapsed=time.perf_counter() - self.start, backend="z3")
+        return Result(
+            INCOMPLETE, stats, None, reason, spec=self.program.file, consts=self._consts()
+        )
 
     def _check(self, k: int) -> bool:
         """Is the solver's current query satisfiable (a violation at depth k)?"""
-        answer = self.solver.check()
+        self.depth = k
+        answer = interrupt.check(self.solver, self.limits)
         if answer == z3.unknown:
-            raise _Unknown(k, self.solver.reason_unknown())
+            raise _Unknown(self.solver.reason_unknown())
         return answer == z3.sat
 
     def _consts(self) -> tuple[tuple[str, int], ...]:
@@ -179,7 +184,4 @@ class _Bmc:
 
 
 class _Unknown(Exception):
-    def __init__(self, depth: int, reason: str) -> None:
-        super().__init__(reason)
-        self.depth = depth
-        self.reason = reason
+    """z3 answered unknown at the depth being checked; the message is z3's reason."""

@@ -122,8 +122,8 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
         f"{', '.join(result.goals)}"
         + (f" (lemmas: {', '.join(result.lemmas)})" if result.lemmas else "")
     )
-    width = max(len(q.invariant) for q in result.queries)
-    awidth = max(len(q.action) for q in result.queries)
+    width = max((len(q.invariant) for q in result.queries), default=len("invariant"))
+    awidth = max((len(q.action) for q in result.queries), default=len("action"))
     print(f"  {'invariant':<{width}}  {'action':<{awidth}}  {'result':<8}  time")
     for q in result.queries:
         status = q.status + (f" ({q.reason})" if q.reason and q.status != "timeout" else "")
@@ -157,7 +157,8 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
     summary = ", ".join(f"{c} {s}" for s, c in counts.items() if c)
     total = sum(q.seconds for q in result.queries)
     verdict = "PROVED" if result.status == "proved" else "NOT PROVED"
-    print(f"{verdict}: {n} queries: {summary} ({total:.2f}s in z3)")
+    stopped = f"{result.interrupted} after " if result.interrupted else ""
+    print(f"{verdict}: {stopped}{n} queries: {summary or 'none'} ({total:.2f}s in z3)")
     if result.fallback_reason:
         print(f"z3 gave no answer on the symbolic sizes; falling back to {result.fallback_reason}")
     if result.fallback is not None:

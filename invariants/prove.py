@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 import z3
 
 import spec
+from explorer.limits import Limits
 from explorer.result import Step, Violation
-from invariants import traces
+from invariants import interrupt, traces
 from invariants.encode import Encoder, State, StepEnc
 from spec import ir
 from spec.errors import SpecErrors, UsageError
 
 PROVED, CTI, UNKNOWN, TIMEOUT = "proved", "CTI", "unknown", "timeout"
+INTERRUPTED = "interrupted"  # a result's status only: SIGINT or SIGTERM stopped the run
 NO_ERROR = "(no runtime error)"  # the row of the error-freedom queries
 INIT = "Init"  # the column of the initiation queries
 
@@ -48,18 +50,23 @@ class ProveResult:
     queries: list[Query] = field(default_factory=list)
     fallback: ProveResult | None = None  # concrete re-run after unknowns on symbolic sizes
     fallback_reason: str | None = None
+    interrupted: str | None = None  # "interrupted (SIGINT)": the queries are those answered
 
     @property
     def status(self) -> str:
         found = {q.status for q in self.queries}
-        for s in (CTI, TIMEOUT, UNKNOWN):
+        if CTI in found:
+            return CTI
+        if self.interrupted:
+            return INTERRUPTED
+        for s in (TIMEOUT, UNKNOWN):
             if s in found:
                 return s
         return PROVED
 
     @property
     def exit_code(self) -> int:
-        return {PROVED: 0, CTI: 1, UNKNOWN: 3, TIMEOUT: 3}[self.status]
+        return {PROVED: 0, CTI: 1, UNKNOWN: 3, TIMEOUT: 3, INTERRUPTED: 3}[self.status]
 
 
 def load(source: str | os.PathLike | ir.Program, consts: dict | None, symbolic: bool) -> ir.Program:
@@ -114,8 +121,14 @@ def prove(
         goals=tuple(g.name for g in goals),
         lemmas=tuple(lemmas),
     )
-    prover = _Prover(program, source, consts or {}, timeout)
-    result.queries = prover.run(goals)
+    limits = Limits()
+    prover = _Prover(program, source, consts or {}, timeout, limits)
+    with limits.catching_signals():
+        try:
+            prover.run(goals, result.queries)
+        except interrupt.Interrupted as e:
+            result.interrupted = e.reason
+            return result
     if (
         not program.is_concrete
         and any(q.status in (UNKNOWN, TIMEOUT) for q in result.queries)
@@ -150,13 +163,19 @@ def _fallback_consts(
 
 class _Prover:
     def __init__(
-        self, program: ir.Program, source: object, consts: dict, timeout: float | None
+        self,
+        program: ir.Program,
+        source: object,
+        consts: dict,
+        timeout: float | None,
+        limits: Limits,
     ) -> None:
         self.program = program
         self.source = source
         self.consts = consts
         self.enc = Encoder(program)
         self.timeout = timeout
+        self.limits = limits  # its signal flag stops the run (interrupt.check)
 
     def _solver(self) -> z3.Solver:
         s = z3.Solver()
@@ -167,7 +186,7 @@ class _Prover:
 
     def _check(self, s: z3.Solver) -> tuple[str, float, str | None]:
         t0 = time.perf_counter()
-        answer = s.check()
+        answer = interrupt.check(s, self.limits)
         dt = time.perf_counter() - t0
         if answer == z3.unsat:
             return PROVED, dt, None
@@ -176,9 +195,9 @@ class _Prover:
         reason = s.reason_unknown()
         return (TIMEOUT if reason in ("timeout", "canceled") else UNKNOWN), dt, reason
 
-    def run(self, goals: list[ir.Invariant]) -> list[Query]:
+    def run(self, goals: list[ir.Invariant], out: list[Query]) -> None:
+        """Append each query to `out` once answered; Interrupted on a signal."""
         enc = self.enc
-        out: list[Query] = []
         # initiation
         s = self._solver()
         init_state, init_ok, init_step = enc.init("0")
@@ -218,7 +237,6 @@ class _Prover:
             cti = lambda m, st=step: self._error_cti(m, pre, st)  # noqa: E731
             out.append(self._query(s, NO_ERROR, action.name, cti))
             s.pop()
-        return out
 
     def _query(self, s: z3.Solver, goal: str, action: str, make_cti: object) -> Query:
         status, dt, reason = self._check(s)
