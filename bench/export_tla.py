@@ -13,8 +13,9 @@ the benchmark specs have none.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import spec
@@ -37,6 +38,32 @@ class TlaWriter:
     def __init__(self, program: ir.Program) -> None:
         self.p = program
         self.bools = {v.name for v in program.vars if v.type.is_bool}
+        self.scope: dict[str, str] = {}  # IR name of a bound variable -> its TLA+ name
+        self.globals = {"Init", "Next", "vars", "Spec", "SumOver"} | {
+            tla_name(d.name) for d in (*program.vars, *program.actions, *program.invariants)
+        }
+
+    @contextlib.contextmanager
+    def binding(self, names: Sequence[str]) -> Iterator[list[str]]:
+        """TLA+ names for IR binders (action parameters, quantified variables), valid in
+        the `with` body. TLA+ forbids a bound name to shadow any name in scope (TLC:
+        "Multiply-defined symbol"), so each is made unique: v_i, v_i_1, v_i_2, ..."""
+        outer = self.scope
+        self.scope = dict(outer)
+        out = []
+        for n in names:
+            taken = self.globals | set(self.scope.values())
+            base = new = tla_name(n)
+            k = 0
+            while new in taken:
+                k += 1
+                new = f"{base}_{k}"
+            self.scope[n] = new
+            out.append(new)
+        try:
+            yield out
+        finally:
+            self.scope = outer
 
     def is_bool(self, e: ir.Expr) -> bool:
         match e:
@@ -48,7 +75,7 @@ class TlaWriter:
                 return op == "not"
             case ir.Binary(op=op):
                 return op in ir.COMPARE_OPS or op in ir.LOGIC_OPS
-            case ir.Ite(then=t):
+            case ir.Ite(then=t) | ir.Guard(then=t):
                 return self.is_bool(t)
             case ir.Quant(kind=k):
                 return k in ("forall", "exists")
@@ -61,7 +88,7 @@ class TlaWriter:
             case ir.Const(value=v):
                 return str(v) if v >= 0 else f"(0 - {-v})"
             case ir.Param(name=n):
-                return tla_name(n)
+                return self.scope[n]
             case ir.Read(var=v, index=()):
                 return tla_name(v)
             case ir.Read(var=v, index=idx):
@@ -80,16 +107,20 @@ class TlaWriter:
                 return f"({x} {sym} {y})"
             case ir.Ite(cond=c, then=t, other=o):
                 return f"(IF {self.ex(c)} THEN {self.ex(t)} ELSE {self.ex(o)})"
+            case ir.Guard(cond=c, then=t, kind=k, loc=loc):  # TLC stops at a failed Assert
+                where = f" at {_where(loc)}" if loc else ""
+                return f"(IF {self.ex(c)} THEN {self.ex(t)} ELSE Assert(FALSE, \"{k}{where}\"))"
             case ir.Quant(kind=k, var=v, lo=lo, hi=hi, body=b):
-                dom = f"{self.ex(lo)}..{self.ex(hi)}"
-                var = tla_name(v)
+                low, high = self.ex(lo), self.ex(hi)
+                with self.binding([v]) as (var,):
+                    body = self.ex(b)
                 if k == "forall":
-                    return f"(\\A {var} \\in {dom}: {self.ex(b)})"
+                    return f"(\\A {var} \\in {low}..{high}: {body})"
                 if k == "exists":
-                    return f"(\\E {var} \\in {dom}: {self.ex(b)})"
+                    return f"(\\E {var} \\in {low}..{high}: {body})"
                 if k == "count":
-                    return f"Cardinality({{{var} \\in {dom}: {self.ex(b)}}})"
-                return f"SumOver(LAMBDA {var}: {self.ex(b)}, {self.ex(lo)}, {self.ex(hi)})"
+                    return f"Cardinality({{{var} \\in {low}..{high}: {body}}})"
+                return f"SumOver(LAMBDA {var}: {body}, {low}, {high})"
         raise ValueError(f"cannot write {e!r} in TLA+")
 
     def value(self, var: ir.Var, v: int) -> str:
@@ -129,9 +160,10 @@ class TlaWriter:
                 if isinstance(u, ir.AssignAll):
                     var = self.p.var(name)
                     dims = [(ir.const_int(d.lo), ir.const_int(d.hi)) for d in var.dims]
-                    binders = ", ".join(f"{tla_name(q)} \\in {lo}..{hi}"
-                                        for q, (lo, hi) in zip(u.params, dims))
-                    new = f"[{binders} |-> {self.ex(u.value)}]"
+                    with self.binding(u.params) as names:
+                        value = self.ex(u.value)
+                    binders = ", ".join(f"{q} \\in {lo}..{hi}" for q, (lo, hi) in zip(names, dims))
+                    new = f"[{binders} |-> {value}]"
                 elif not u.index:
                     new = self.ex(u.value)
                 else:
@@ -143,16 +175,18 @@ class TlaWriter:
         return eqs, unchanged
 
     def action(self, a: ir.Action) -> str:
-        conj = [self.ex(a.guard)]
-        conj += [f"Assert({self.ex(c.cond)}, \"{c.kind} at {_where(c.loc)}\")" for c in a.checks]
-        eqs, unchanged = self.updates(a)
+        with self.binding([p.name for p in a.params]) as names:
+            conj = [self.ex(a.guard)]
+            conj += [f"Assert({self.ex(c.cond)}, \"{c.kind} at {_where(c.loc)}\")"
+                     for c in a.checks]  # fmt: skip
+            eqs, unchanged = self.updates(a)
         conj += eqs
         if unchanged:
             conj.append(f"UNCHANGED <<{', '.join(unchanged)}>>")
         body = "     /\\ " + "\n     /\\ ".join(conj)
         if a.params:
-            binders = ", ".join(f"{tla_name(p.name)} \\in {ir.const_int(p.type.lo)}.."
-                                f"{ir.const_int(p.type.hi)}" for p in a.params)
+            binders = ", ".join(f"{n} \\in {ir.const_int(p.type.lo)}.."
+                                f"{ir.const_int(p.type.hi)}" for n, p in zip(names, a.params))
             body = f"  \\E {binders}:\n{body}"
         return f"{tla_name(a.name)} ==\n{body}"
 
