@@ -26,6 +26,7 @@ from spec.symbols import (
     TypeSym,
     Val,
     VarSym,
+    enumerable,
     join_spans,
     spans_of,
 )
@@ -205,17 +206,21 @@ class Elab:
         return v.expr
 
     def integer(self, e: ast.Expr, scope: dict, symmetric_ok: bool = False) -> ir.Expr:
+        return self.int_val(e, scope, symmetric_ok).expr
+
+    def int_val(self, e: ast.Expr, scope: dict, symmetric_ok: bool = False) -> Val:
         v = self.expr(e, scope)
+        zero = Val(IntT(), expr=ir.Const(0))
         if isinstance(v.type, ErrT):
-            return ir.Const(0)
+            return zero
         if not isinstance(v.type, IntT):
             self.error(e.loc, f"expected an integer, got {v.type}")
-            return ir.Const(0)
+            return zero
         if v.type.sort and not symmetric_ok:
             self.error(
                 e.loc, f"arithmetic and ordering on symmetric {v.type.sort} values break symmetry"
             )
-        return v.expr
+        return v
 
     def constant(self, e: ast.Expr, scope: dict | None = None) -> Val:
         """A constant expression (folded to Const, or built from SymConsts)."""
@@ -500,13 +505,17 @@ class Elab:
             eq = self.equal(a, b, e.loc)
             return Val(BoolT(), expr=eq if op == "==" else f.negate(eq))
         if op == "..":
-            lo, hi = self.integer(e.left, scope), self.integer(e.right, scope)
+            a, b = self.int_val(e.left, scope), self.int_val(e.right, scope)
+            lo, hi = a.expr, b.expr
+            ba, bb = bounds(a.type), bounds(b.type)  # of the types of x and y in `x..y`
+            state = f.reads_state(lo) or f.reads_state(hi)
+            hull = (ba[0], bb[1]) if ba and bb and state else None
             return Val(
                 SetT(IntT(lo, hi)),
                 full=True,
                 member=lambda x: f.conj((f.binary("<=", lo, x), f.binary("<=", x, hi))),
                 member_any=True,
-                spans=(Span(lo, hi, ir.TRUE, True),),
+                spans=(Span(lo, hi, ir.TRUE, True, hull),),
             )
         if op in ("in", "notin"):
             x, s = self.expr(e.left, scope), self.typed_val(e.right, scope, SetT, "a set")
@@ -537,10 +546,13 @@ class Elab:
             "inter": lambda x: f.conj((in_a(x), in_b(x))),
             "minus": lambda x: f.conj((in_a(x), f.negate(in_b(x)))),
         }[op]
-        # a union holds all of both operands; `inter` and `minus` some of a's values
+        # a union holds all of both operands; `minus` some of a's values, `inter` some of
+        # either's: b's if only they can be enumerated
         spans = spans_of(a, ir.TRUE, op == "union")
         if op == "union":
             spans = join_spans(spans, spans_of(b, ir.TRUE, True))
+        elif op == "inter" and not enumerable(spans):
+            spans = spans_of(b, ir.TRUE, False)
         return Val(t, member=combine, member_any=either_any, spans=spans)
 
     def typed_val(self, e: ast.Expr, scope: dict, kind: type, what: str) -> Val | None:

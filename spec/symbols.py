@@ -8,7 +8,7 @@ element by element or written slot by slot, so no array value ever reaches the I
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spec import ast, ir
 from spec import fold as f
@@ -21,12 +21,14 @@ class Span:
     """Values lo..hi that a set may hold (a literal's element: lo is hi), for the range
     check of a set written (`Exec.outside`). Its bounds are evaluated where `where` holds
     (the `if` branches that choose it); `whole`: then all of lo..hi is in the set (no
-    `inter` or `minus` takes any out)."""
+    `inter` or `minus` takes any out); `hull`: bounds of lo..hi that read no state, where
+    lo or hi do (None: lo..hi itself, or not known)."""
 
     lo: ir.Expr
     hi: ir.Expr
     where: ir.Expr = ir.TRUE
     whole: bool = False
+    hull: tuple[ir.Expr, ir.Expr] | None = None
 
 
 def spans_of(v: Val, where: ir.Expr, whole: bool) -> tuple[Span, ...] | None:
@@ -35,7 +37,17 @@ def spans_of(v: Val, where: ir.Expr, whole: bool) -> tuple[Span, ...] | None:
     s = v.support()
     if s is None:
         return None
-    return tuple(Span(p.lo, p.hi, f.conj((where, p.where)), whole and p.whole) for p in s)
+    return tuple(replace(p, where=f.conj((where, p.where)), whole=whole and p.whole) for p in s)
+
+
+def enumerable(spans: tuple[Span, ...] | None) -> bool:
+    """Whether the values of each span can be listed where not all of them are in the set:
+    a single value, or bounds (or a hull) that read no state."""
+    if spans is None:
+        return False
+    return all(
+        p.lo == p.hi or not any(map(f.reads_state, p.hull or (p.lo, p.hi))) for p in spans
+    )
 
 
 def join_spans(a: tuple[Span, ...] | None, b: tuple[Span, ...] | None) -> tuple[Span, ...] | None:

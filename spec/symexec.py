@@ -19,8 +19,8 @@ from spec import fold as f
 from spec.checker import PRELUDE, Env
 from spec.elab import ERR, Elab, LValue, Reader, ite_val, pre_state
 from spec.errors import Loc
-from spec.symbols import ByName, ProcInfo, Val
-from spec.types import ErrT, IntT, Leaf, LockT, SetT, Type, bounds, leaves, sort_of, unify
+from spec.symbols import ByName, ProcInfo, Val, enumerable
+from spec.types import ErrT, IntT, Leaf, LockT, Type, bounds, in_range, leaves, sort_of, unify
 
 
 @dataclass
@@ -233,7 +233,10 @@ class Exec:
         range error, as an int written outside its range is: statically where the element
         is there for certain, else a `range` check."""
         out = self.elab.over_dims(
-            "exists", leaf.dims[:-1], lambda idx: self.outside(leaf.part(v, idx), leaf.elem), loc
+            "exists",
+            leaf.dims[:-1],
+            lambda idx: self.outside(leaf.part(v, idx), leaf.elem, loc),
+            loc,
         )
         what = f"{name} := a set with an element outside its range {leaf.elem}"
         if f.is_true(out):
@@ -241,26 +244,48 @@ class Exec:
         else:
             self.check(ir.Check("range", f.implies(cond, f.negate(out)), what, loc))
 
-    def outside(self, s: Val, elem: Type) -> ir.Expr:
+    def outside(self, s: Val, elem: Type, loc: Loc) -> ir.Expr:
         """Whether the set s holds a value outside the int type elem (enums and bools
-        unify only with their own type). Sets of no known or of state-dependent range
-        (`{x + 1}`, `0..x`) are not looked at: their elements cannot be enumerated."""
-        own = s.type.elem if isinstance(s.type, SetT) else None
-        sb, tb = (bounds(own) if own else None), bounds(elem)
-        if not isinstance(elem, IntT) or sb is None or tb is None or any(map(f.reads_state, sb)):
+        unify only with their own type), asked of each span of values s may hold."""
+        tb = bounds(elem)
+        if not isinstance(elem, IntT) or tb is None:
             return f.FALSE
-        below = (sb[0], f.binary("min", sb[1], f.binary("-", tb[0], ir.Const(1))))
-        above = (f.binary("max", sb[0], f.binary("+", tb[1], ir.Const(1))), sb[1])
+        spans = s.support()
+        if spans is None:
+            self.error(loc, f"cannot check that the elements of this set lie in {elem}: "
+                       "they are integers of no known range")  # fmt: skip
+            return f.FALSE
         parts = []
-        for lo, hi in (below, above):
-            if isinstance(lo, ir.Const) and isinstance(hi, ir.Const) and hi.value - lo.value < 16:
-                # few values: one by one, so that a literal's element folds to a static error
-                parts += [s.contains(ir.Const(k), own) for k in range(lo.value, hi.value + 1)]
+        for sp in spans:
+            if sp.lo == sp.hi:  # one value, a literal's element
+                outside = f.negate(in_range(sp.lo, elem))
+                parts.append(f.conj((sp.where, outside, s.contains(sp.lo, None))))
                 continue
-            var = self.elab.fresh("k")
-            with self.elab.binding(var):
-                parts.append(ir.Quant("exists", var, lo, hi, s.contains(ir.Param(var), own)))
+            # all of a whole span is there: any value of its parts outside is one
+            lo, hi = (sp.lo, sp.hi) if sp.whole else sp.hull or (sp.lo, sp.hi)
+            if not sp.whole and not enumerable((sp,)):
+                self.error(loc, f"cannot check that the elements of this set lie in {elem}: "
+                           "under `inter` or `minus`, the bounds of a range that read the state "
+                           "must be variables, not results of arithmetic")  # fmt: skip
+                return f.FALSE
+            below = (lo, f.binary("min", hi, f.binary("-", tb[0], ir.Const(1))))
+            above = (f.binary("max", lo, f.binary("+", tb[1], ir.Const(1))), hi)
+            for a, b in (below, above):
+                held = f.binary("<=", a, b) if sp.whole else self.holds_any(s, a, b)
+                parts.append(f.conj((sp.where, held)))
         return f.disj(parts)
+
+    def holds_any(self, s: Val, lo: ir.Expr, hi: ir.Expr) -> ir.Expr:
+        """Whether the set s holds a value of lo..hi (bounds that read no state)."""
+        if isinstance(lo, ir.Const) and isinstance(hi, ir.Const) and hi.value - lo.value < 16:
+            # few values: one by one, so that a literal's element folds to a static error
+            return f.disj(
+                s.contains(ir.Const(k), IntT(ir.Const(k), ir.Const(k)))
+                for k in range(lo.value, hi.value + 1)
+            )
+        var = self.elab.fresh("k")
+        with self.elab.binding(var):
+            return ir.Quant("exists", var, lo, hi, s.contains(ir.Param(var), IntT(lo, hi)))
 
     def write_scalar(self, lv: LValue, value: ir.Expr, cond: ir.Expr, loc: Loc) -> None:
         self.store.write(lv.irname, Write(lv.index, lambda rest: value, cond, loc))
