@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -428,3 +429,27 @@ def test_cpu_diagram_of_plain_actions_and_of_a_deadlock(at_root, capsys):
     assert out.count("take_right()  // blocked") == 3
     assert "=> deadlock: no step is enabled (phil[0] at take_right, phil[1] at take_right, " \
            "phil[2] at take_right)" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "unbuffered", "code"),
+    [
+        # the whole output in stdout's buffer: the run ends, its flush fails, its status stays
+        (["check", "spec/models/mlock_munlock.mms", "-D", "FIXED=false", "--trace", "cpu"], False, 1),
+        # unbuffered: the first line written fails, the run stops there
+        (["typecheck", "spec/models/migrate_page.mms"], True, 141),
+    ],
+    ids=["at-exit", "mid-run"],
+)
+def test_a_closed_output_pipe_ends_quietly(argv, unbuffered, code):
+    read, write = os.pipe()
+    os.close(read)  # the reader went away before anything was written (`| head`)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    try:
+        proc = subprocess.run([sys.executable, "-m", "explorer.cli", *argv], stdout=write,
+                              stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=60)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (code, b"")
