@@ -88,6 +88,9 @@ def dispatch(argv: list[str] | None) -> int:
     except UsageError as e:
         print(f"mmcheck {args.verb}: error: {e}", file=sys.stderr)
         return EXIT_ERROR
+    except MemoryError:  # before a search began: a search reports it with its statistics
+        print(f"mmcheck {args.verb}: out of memory", file=sys.stderr)
+        return EXIT_INCOMPLETE
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ without pickling anything.
 Faults end the run, never hang it nor outlive it. The blocks are memfds (an unlinked
 temporary file where there is none) handed over by file descriptor: they have no name,
 and the kernel frees each once no process of the run maps it, however the run ends. A
-worker that dies (killed, out of memory) closes its pipe: the main process reads the end
-of file and stops, INCOMPLETE, "worker N died (signal S)"; a worker out of memory says so
-and the search stops, INCOMPLETE, "out of memory". A worker dies with the main process:
+worker that dies (killed by a signal, a crash) closes its pipe: the main process reads
+the end of file and stops, INCOMPLETE, "worker N died (signal S)"; a worker that gets a
+MemoryError says so and the search stops, INCOMPLETE, "out of memory". A worker dies
+with the main process:
 the kernel kills it (PR_SET_PDEATHSIG, Linux), and, failing that, it sees the end of file
 on its pipe, or its parent change while it waits.
 """

@@ -180,7 +180,8 @@ VECTOR_2 = ["--backend", "vector", "--workers", "2"]
 BOUNDED = ["-c", """
 import resource, sys
 import numba, numpy
-from explorer.cli import main
+from explorer.cli import build_parser, main
+build_parser()  # imports every verb's module
 vm = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
 bound = vm + int(float(sys.argv[1]) * 2**30)
 resource.setrlimit(resource.RLIMIT_AS, (bound, bound))
@@ -196,6 +197,12 @@ WIDE = EXPLODE.read_text().replace("1..10", "1..60")
 def test_out_of_memory_is_incomplete(spec_file, flags, gib):
     run = Run([gib, "check", spec_file(WIDE), "--time-limit", "60", *flags], launcher=BOUNDED)
     assert_incomplete(run.end(90), "out of memory")
+
+
+def test_out_of_memory_while_loading(spec_file):
+    big = "const N = 900000\nvar a : [1..N] -> 0..1 = [i in 1..N |-> 0]\nterminal true\n"
+    rc, out, err = Run([0.02, "check", spec_file(big)], launcher=BOUNDED).end()
+    assert rc == 3 and "mmcheck check: out of memory" in err, out + err
 
 
 # ------------------------------------------------------------------ killed processes
