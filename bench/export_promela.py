@@ -89,6 +89,9 @@ class PromelaWriter:
                 return f"({x} {sym} {y})"
             case ir.Ite(cond=c, then=t, other=o):
                 return f"({self.ex(c, env)} -> {self.ex(t, env)} : {self.ex(o, env)})"
+            case ir.Guard(kind=k, loc=loc):  # an expression cannot stop SPIN here
+                raise ValueError(f"a {k} check at {loc} (a map value indexed outside its "
+                                 "domain) cannot be written in Promela")
             case ir.Quant(kind=k, var=v, lo=lo, hi=hi, body=b):
                 values = range(self.const(lo, env), self.const(hi, env) + 1)
                 parts = [self.ex(b, {**env, v: x}) for x in values]

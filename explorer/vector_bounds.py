@@ -78,6 +78,9 @@ def _node(program: ir.Program, e: ir.Expr, env: dict[str, Bounds], loc: ir.Loc) 
         sub(e.cond)
         (a, b), (c, d) = sub(e.then), sub(e.other)
         return min(a, c), max(b, d)
+    if isinstance(e, ir.Guard):
+        sub(e.cond)
+        return sub(e.then)
     if isinstance(e, ir.Quant):
         qlo, qhi = sub(e.lo), sub(e.hi)
         n = max(qhi[1] - qlo[0] + 1, 0)

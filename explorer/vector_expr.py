@@ -244,6 +244,24 @@ class ExprCompiler:
 
         return ite
 
+    def _guard(self, e: ir.Guard) -> Compiled:
+        cond, then = self.compile(e.cond), self.compile(e.then)
+        site = self.site(e.kind, e.loc, e.message)
+
+        def guard(f: Frame, a: Mask, env: Env) -> Value:
+            c = cond(f, a, env)
+            if not isinstance(c, np.ndarray):
+                if c:
+                    return then(f, a, env)
+                f.fail(site, a)
+                return np.zeros(f.n, dtype=np.int64)
+            c = c.astype(bool, copy=False)
+            if not c.all():
+                f.fail(site, ~c if a is None else ~c & a)
+            return then(f, conj(f, a, c), env)
+
+        return guard
+
     def _quant(self, e: ir.Quant) -> Compiled:
         lo_fn, hi_fn, body = self.compile(e.lo), self.compile(e.hi), self.compile(e.body)
         kind, var = e.kind, e.var

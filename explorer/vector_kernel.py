@@ -165,6 +165,15 @@ class KernelCompiler:
             o = self.ex(b, e.other, env, self.logic(b, "and", act, self.negate(b, c)))
             is_bool = all(x.is_bool if isinstance(x, Arr) else isinstance(x, bool) for x in (t, o))
             return self.emit(b, f"np.where({c.code}, {_code(t)}, {_code(o)})", is_bool)
+        if isinstance(e, ir.Guard):
+            c = self.ex(b, e.cond, env, act)
+            if not isinstance(c, Arr):
+                if not c:
+                    raise Uncovered("a guard that always fails")
+                return self.ex(b, e.then, env, act)
+            c = self.truth(b, c)
+            self.flag(b, act, self.negate(b, c))
+            return self.ex(b, e.then, env, self.logic(b, "and", act, c))
         if isinstance(e, ir.Quant):
             return self.quant(b, e, env, act)
         raise Uncovered(f"{type(e).__name__}")
@@ -341,6 +350,8 @@ class KernelCompiler:
         if isinstance(e, ir.Ite):
             t, o = self.bounds(e.then, env), self.bounds(e.other, env)
             return None if t is None or o is None else (min(t[0], o[0]), max(t[1], o[1]))
+        if isinstance(e, ir.Guard):
+            return self.bounds(e.then, env)
         if isinstance(e, ir.Unary):
             a = self.bounds(e.arg, env)
             return (0, 1) if e.op == "not" else None if a is None else (-a[1], -a[0])

@@ -331,6 +331,13 @@ class Encoder:
                     t, o = as_int(t), as_int(o)
                 errs = seq(ce, guarded(c, te) + guarded(z3.Not(c), oe))
                 return z3.If(c, t, o), errs
+            case ir.Guard(cond, then, kind, message, loc):
+                c, ce = self.expr(cond, st, env)
+                c = as_bool(c)
+                t, te = self.expr(then, st, env)
+                if not z3.is_true(z3.simplify(c)):
+                    ce = seq(ce, [Err(z3.Not(c), kind, loc, message)])
+                return t, seq(ce, te)
             case ir.Quant():
                 return self._quant(e, st, env)
         raise TypeError(f"not an IR expression: {e!r}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from spec import ast, ir
@@ -125,6 +126,37 @@ def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
     if a.expr is not None and b.expr is not None:
         return Val(t, expr=f.ite(c, a.expr, b.expr))
     return ERR
+
+
+def in_domain(idx: tuple[ir.Expr, ...], dims: tuple[Type, ...]) -> tuple[ir.Expr, str]:
+    """Whether idx lies in a map's domain, and the domain as the error names it."""
+    inside = f.conj(in_range(x, d) for x, d in zip(idx, dims))
+    return inside, ", ".join(str(d) for d in dims)
+
+
+def guard_val(cond: ir.Expr, v: Val, message: str, loc: Loc | None) -> Val:
+    """v where `cond` holds, else a domain error at loc: every scalar v is made of is
+    guarded, so the error happens wherever any part of v is used."""
+    t = v.type
+    if f.is_true(cond):
+        return v
+    if isinstance(t, RecordT) and v.fields is not None:
+        return Val(t, fields={n: guard_val(cond, x, message, loc) for n, x in v.fields.items()})
+    if isinstance(t, MapT) and v.get:
+        return Val(t, get=lambda i, l2: guard_val(cond, v.get(i, l2), message, loc))
+    if isinstance(t, SetT) and v.member:
+        xt = member_type(t, v.member_any)
+        return Val(
+            t,
+            member=lambda x: f.guard(cond, v.contains(x, xt), "domain", message, loc),
+            member_any=v.member_any,
+            spans=spans_of(v, f.TRUE, False),  # not whole: each member is asked, guarded
+        )
+    if v.instance is not None:
+        return replace(v, instance=f.guard(cond, v.instance, "domain", message, loc))
+    if v.expr is not None:
+        return Val(t, expr=f.guard(cond, v.expr, "domain", message, loc))
+    return v
 
 
 MAX_INLINED = 50_000  # expression nodes one use of a def may expand to
@@ -364,22 +396,28 @@ class Elab:
             return self.instance(base, e, scope)
         if not isinstance(base.type, MapT):
             return self.error(e.loc, f"only maps can be indexed, not {base.type}")
-        idx = self.indices(base.type, e.args, scope, e.loc)
-        if idx is None:
+        got = self.indices(base.type, e.args, scope, e.loc)
+        if got is None:
             return ERR
-        return base.get(idx, e.loc)
+        idx, inside = got
+        # a map's get reports an index outside its domain at the loc it is given; None
+        # where every index is statically inside, so no check is made for it
+        return base.get(idx, None if inside else e.loc)
 
     def indices(
         self, t: MapT, args: tuple[ast.Expr, ...], scope: dict, loc: Loc
-    ) -> tuple[ir.Expr, ...] | None:
+    ) -> tuple[tuple[ir.Expr, ...], bool] | None:
+        """The index values, and whether every one lies statically inside its dimension."""
         if len(args) != len(t.dims):
             self.error(loc, f"map of {len(t.dims)} dimension(s) applied to {len(args)} index(es)")
             return None
         out = []
+        inside = True
         for a, d in zip(args, t.dims):
             v = self.expr(a, scope)
             out.append(self.check_index(v, d, a.loc))
-        return tuple(out)
+            inside = inside and within(v.type, d)
+        return tuple(out), inside
 
     def check_index(self, v: Val, d: Type, loc: Loc) -> ir.Expr:
         """An index value against a map dimension: type, symmetry, and static range."""
@@ -636,7 +674,7 @@ class Elab:
             return self.over_dims(
                 "forall",
                 t.dims,
-                lambda idx: self.eq_val(a.get(idx, loc), b.get(idx, loc), t.elem, loc),
+                lambda idx: self.eq_val(a.get(idx, None), b.get(idx, None), t.elem, loc),  # inside
                 loc,
             )
         if isinstance(t, SetT):
@@ -794,11 +832,16 @@ class Elab:
             saved = self.reader, self.snapshot, self.fx
             self.reader, self.snapshot, self.fx = reader, None, None
             try:
-                return self.expr(e.body, inner)
+                v = self.expr(e.body, inner)
             finally:
                 self.reader, self.snapshot, self.fx = saved
+            if loc is None:
+                return v
+            # no variable to read, so the domain is checked here (docs/language.md)
+            inside, domain = in_domain(idx, dims)
+            return guard_val(inside, v, f"a map value indexed outside {domain}", loc)
 
-        probe = get(tuple(ir.Param(self.fresh(b.name)) for b in e.binders), e.loc)
+        probe = get(tuple(ir.Param(self.fresh(b.name)) for b in e.binders), None)
         return Val(MapT(tuple(dims), probe.type), get=get)
 
     def x_MapExcept(self, e: ast.MapExcept, scope: dict) -> Val:
@@ -809,20 +852,27 @@ class Elab:
             return self.error(e.base.loc, f"expected a map, got {base.type}")
         t = base.type
         updates = []
+        checks = []  # each index not statically in the domain: (inside, message, where)
         for args, value in e.updates:
-            idx = self.indices(t, args, scope, value.loc)
+            got = self.indices(t, args, scope, value.loc)
             v = self.expr(value, scope)
             u = unify(t.elem, v.type)
-            if idx is None or u is None:
+            if got is None or u is None:
                 self.error(value.loc, f"the map holds {t.elem}, not {v.type}")
                 continue
             t = MapT(t.dims, u)  # a set of a wider range widens the elements
-            updates.append((idx, v))
+            updates.append((got[0], v))
+            if not got[1]:
+                inside, domain = in_domain(got[0], t.dims)
+                checks.append((inside, f"except at an index outside {domain}", args[0].loc))
 
         def get(idx: tuple[ir.Expr, ...], loc: Loc | None) -> Val:
             out = base.get(idx, loc)
             for at, v in updates:
                 out = ite_val(f.eq_all(idx, at), v, out, t.elem)
+            # an except's index is checked wherever its value is used, the first one first
+            for inside, message, where in reversed(checks):
+                out = guard_val(inside, out, message, where)
             return out
 
         return Val(t, get=get)
@@ -1026,11 +1076,11 @@ class Elab:
             if not isinstance(base.type, MapT):
                 self.error(e.loc, f"{base.name} is not a map")
                 return None
-            idx = self.indices(base.type, e.args, scope, e.loc)
-            if idx is None:
+            got = self.indices(base.type, e.args, scope, e.loc)
+            if got is None:
                 return None
             return LValue(
-                base.irname, base.index + idx, base.type.elem, base.lock, f"{base.name}[...]"
+                base.irname, base.index + got[0], base.type.elem, base.lock, f"{base.name}[...]"
             )
         if isinstance(e, ast.Field):
             base = self.lvalue(e.base, scope)

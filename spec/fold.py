@@ -63,7 +63,7 @@ def binary(op: str, a: ir.Expr, b: ir.Expr, loc: Loc | None = None) -> ir.Expr:
             return const(_COMPARE[op](a.value, b.value))
         if op in ("div", "mod") and b.value != 0:
             return ir.Const(a.value // b.value if op == "div" else a.value % b.value)
-    if op in ("==", "<=", ">=") and a == b and not isinstance(a, ir.Quant):
+    if op in ("==", "<=", ">=") and a == b and not isinstance(a, ir.Quant | ir.Guard):
         return TRUE
     if op in ("==", "!=") and isinstance(b, ir.Const) and b.is_bool:  # p == true  is  p
         return a if (b.value == 1) == (op == "==") else negate(a)
@@ -170,6 +170,8 @@ def assuming(facts: set[ir.Expr], e: ir.Expr) -> ir.Expr:
         if is_false(c):
             return assuming(facts, e.other)
         return ite(c, assuming(facts, e.then), assuming(facts, e.other))
+    if isinstance(e, ir.Guard):
+        return guard(assuming(facts, e.cond), assuming(facts, e.then), e.kind, e.message, e.loc)
     if isinstance(e, ir.Binary):
         return binary(e.op, assuming(facts, e.left), assuming(facts, e.right), e.loc)
     if isinstance(e, ir.Unary):
@@ -190,6 +192,12 @@ def ite(c: ir.Expr, a: ir.Expr, b: ir.Expr) -> ir.Expr:
     return ir.Ite(c, a, b)
 
 
+def guard(cond: ir.Expr, then: ir.Expr, kind: str, message: str, loc: Loc | None) -> ir.Expr:
+    if is_true(cond):
+        return then
+    return ir.Guard(cond, then, kind, message, loc)
+
+
 def eq_all(xs: Iterable[ir.Expr], ys: Iterable[ir.Expr]) -> ir.Expr:
     return conj(binary("==", x, y) for x, y in zip(xs, ys, strict=True))
 
@@ -204,6 +212,8 @@ def reads_state(e: ir.Expr) -> bool:
         return reads_state(e.left) or reads_state(e.right)
     if isinstance(e, ir.Ite):
         return reads_state(e.cond) or reads_state(e.then) or reads_state(e.other)
+    if isinstance(e, ir.Guard):
+        return reads_state(e.cond) or reads_state(e.then)
     if isinstance(e, ir.Quant):
         return reads_state(e.lo) or reads_state(e.hi) or reads_state(e.body)
     return False

@@ -21,9 +21,11 @@ Action semantics (every back end implements exactly this):
   range: the updates write one bool per element of that range, so they cannot say it.)
   Evaluating an expression may itself fail: `Read` with an index outside the array's
   dimension is a "domain" error, `div`/`mod` by zero a "div" error, and an update
-  writing a value outside its variable's range a "range" error, each at the node's loc.
-  `and`, `or`, `=>` and `Ite` evaluate left to right and short-circuit, so an error in
-  a branch that is not taken does not happen.
+  writing a value outside its variable's range a "range" error, each at the node's loc;
+  `Guard` fails with its own kind at its loc where its `cond` is false (the lowering's
+  "domain" error of a map value that is no variable, indexed outside its domain).
+  `and`, `or`, `=>`, `Ite` and `Guard` evaluate left to right and short-circuit, so an
+  error in a branch that is not taken does not happen.
 
 `div` and `mod` are floor division and floor modulo (Python's // and %).
 
@@ -99,6 +101,18 @@ class Ite:
     other: Expr
 
 
+@dataclass(frozen=True)
+class Guard:
+    """Evaluates `cond`; if false, a runtime error of `kind` at `loc` (with `message`),
+    else the value of `then`, evaluated only then."""
+
+    cond: Expr
+    then: Expr
+    kind: str  # "domain": the only one the lowering makes
+    message: str
+    loc: Loc | None
+
+
 QUANTIFIERS = ("forall", "exists", "count", "sum")
 
 
@@ -114,7 +128,7 @@ class Quant:
     body: Expr
 
 
-Expr = Const | SymConst | Param | Read | Unary | Binary | Ite | Quant
+Expr = Const | SymConst | Param | Read | Unary | Binary | Ite | Guard | Quant
 
 TRUE = Const(1, True)
 FALSE = Const(0, True)

@@ -63,6 +63,8 @@ def expr(e: ir.Expr, prec: int = 0, program: ir.Program | None = None) -> str:
     if isinstance(e, ir.Ite):
         s = f"if {sub(e.cond)} then {sub(e.then)} else {sub(e.other)}"
         return f"({s})" if prec > 0 else s
+    if isinstance(e, ir.Guard):
+        return f"guard({sub(e.cond)}, {e.kind}, {sub(e.then)})"
     if isinstance(e, ir.Quant):
         s = f"{e.kind} {e.var} in {sub(e.lo, 7)}..{sub(e.hi, 7)}: {sub(e.body)}"
         return f"({s})" if prec > 0 else s

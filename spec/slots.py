@@ -37,6 +37,9 @@ def reads(e: ir.Expr) -> Iterator[ir.Read]:
         yield from reads(e.cond)
         yield from reads(e.then)
         yield from reads(e.other)
+    elif isinstance(e, ir.Guard):
+        yield from reads(e.cond)
+        yield from reads(e.then)
     elif isinstance(e, ir.Quant):
         yield from reads(e.lo)
         yield from reads(e.hi)

@@ -29,6 +29,7 @@ from spec.ir import (
     Binary,
     Const,
     Expr,
+    Guard,
     Ite,
     Param,
     Program,
@@ -126,6 +127,8 @@ class _Translator:
         if isinstance(e, Ite):
             c = self.const(e.cond, env)
             return None if c is None else self.const(e.then if c else e.other, env)
+        if isinstance(e, Guard):  # known only where it cannot fail
+            return self.const(e.then, env) if self.const(e.cond, env) else None
         if not isinstance(e, Binary):
             return None
         a = self.const(e.left, env)
@@ -183,6 +186,8 @@ class _Translator:
         if isinstance(e, Ite):
             a, b = self.bounds(e.then, env), self.bounds(e.other, env)
             return None if a is None or b is None else (min(a[0], b[0]), max(a[1], b[1]))
+        if isinstance(e, Guard):
+            return self.bounds(e.then, env)
         if isinstance(e, Quant) and e.kind in ("forall", "exists"):
             return 0, 1
         return None
@@ -198,6 +203,8 @@ class _Translator:
             return e.op in ("+", "-", "*", "div", "mod", "min", "max")
         if isinstance(e, Ite):
             return _Translator.is_int_valued(e.then) and _Translator.is_int_valued(e.other)
+        if isinstance(e, Guard):
+            return _Translator.is_int_valued(e.then)
         return isinstance(e, Quant) and e.kind in ("count", "sum")
 
     # ------------------------------------------------------------------ expressions
@@ -222,6 +229,9 @@ class _Translator:
             if cond is not None:
                 return self.ex(e.then if cond else e.other, env)
             return f"({self.ex(e.then, env)} if {self.ex(e.cond, env)} else {self.ex(e.other, env)})"
+        if isinstance(e, Guard):
+            k = self.error(e.kind, e.loc, e.message)
+            return f"({self.ex(e.then, env)} if {self.ex(e.cond, env)} else _fail({k}))"
         if isinstance(e, Quant):
             return self.quant(e, env)
         raise TypeError(f"not an IR expression: {e!r}")
@@ -446,6 +456,8 @@ class _Translator:
                 stack += [x.left, x.right]
             elif isinstance(x, Ite):
                 stack += [x.cond, x.then, x.other]
+            elif isinstance(x, Guard):
+                stack += [x.cond, x.then]
             elif isinstance(x, Quant):
                 stack += [x.lo, x.hi, x.body]
         return out

@@ -1,0 +1,99 @@
+"""Every walker of IR expressions handles every node type: an expression made of all of
+them is evaluated by the three evaluators (Python translation, numpy, z3) with the same
+values and errors in every state, and read, printed and exported by the rest."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import typing
+from pathlib import Path
+
+import numpy as np
+import pytest
+import z3
+
+import spec
+from explorer.model import EvalError
+from explorer.vector_bounds import check_int64
+from explorer.vector_expr import Columns, ExprCompiler, Frame
+from explorer.vector_pack import Layout
+from invariants.encode import Encoder, failed
+from spec import fold, ir, ir_print, slots
+from spec.translate import compile_expr
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import export_promela  # noqa: E402
+import export_tla  # noqa: E402
+
+# x3 == 2: the map literal is indexed outside 0..1, a domain error; x3 == 3: not indexed
+SPEC = """var x3 : 0..3 in 0..3
+terminal true
+invariant I: forall q in 0..1: if x3 <= 2 then [r in 0..1 |-> r == q][x3] or -x3 < -5 else true
+"""
+STATES = range(4)
+WANT = {0: False, 1: False, 2: "domain", 3: True}  # a value, or the error's kind
+
+
+def nodes(e: ir.Expr) -> typing.Iterator[ir.Expr]:
+    yield e
+    for f in dataclasses.fields(e):
+        v = getattr(e, f.name)
+        for x in v if isinstance(v, tuple) else (v,):
+            if isinstance(x, typing.get_args(ir.Expr)):
+                yield from nodes(x)
+
+
+@pytest.fixture(scope="module")
+def program() -> ir.Program:
+    return spec.load(SPEC)
+
+
+def test_the_expression_has_every_node_type(program: ir.Program) -> None:
+    concrete = set(typing.get_args(ir.Expr)) - {ir.SymConst}
+    assert {type(n) for n in nodes(program.invariants[0].expr)} == concrete
+
+
+def test_translation(program: ir.Program) -> None:
+    fn = compile_expr(program, program.invariants[0].expr)
+    for x in STATES:
+        try:
+            got: object = bool(fn((x, 0)))
+        except EvalError as err:
+            got = err.kind
+        assert got == WANT[x], x
+
+
+def test_numpy(program: ir.Program) -> None:
+    check_int64(program)
+    layout = Layout.of(program)
+    cols = np.zeros((len(program.slots), len(STATES)), dtype=np.int64)
+    cols[program.offset("x3")] = list(STATES)
+    compiler = ExprCompiler(program)
+    frame = Frame(Columns(layout, layout.pack(cols)))
+    value = np.broadcast_to(compiler.compile(program.invariants[0].expr)(frame, None, {}), (4,))
+    err = frame.err if frame.err is not None else np.full(4, -1)
+    got = [compiler.sites[err[x]].kind if err[x] >= 0 else bool(value[x]) for x in STATES]
+    assert got == [WANT[x] for x in STATES]
+
+
+def test_z3(program: ir.Program) -> None:
+    enc = Encoder(program)
+    for x in STATES:
+        st = enc.zero_state()
+        st.vals["x3"] = z3.IntVal(x)
+        value, errs = enc.expr(program.invariants[0].expr, st, {})
+        kinds = {e.kind for e in errs if z3.is_true(z3.simplify(e.cond))}
+        got = (
+            kinds.pop() if z3.is_true(z3.simplify(failed(errs))) else z3.is_true(z3.simplify(value))
+        )
+        assert got == WANT[x], x
+
+
+def test_reads_printing_and_exports(program: ir.Program) -> None:
+    e = program.invariants[0].expr
+    assert {r.var for r in slots.reads(e)} == {"x3"} and fold.reads_state(e)
+    assert "guard(" in ir_print.expr(e)
+    assert "Assert(FALSE" in export_tla.TlaWriter(program).ex(e)
+    with pytest.raises(ValueError, match="cannot be written in Promela"):
+        export_promela.PromelaWriter(program).ex(e, {})
