@@ -21,7 +21,7 @@ def model(source: str, consts: dict | None = None) -> VectorModel:
 
 
 @pytest.mark.parametrize(("path", "consts", "instances"), [
-    ("spec/models/migrate_page.mms", {"PTES": "2", "GUPS": "2", "ZAPS": "2"}, 39),
+    ("spec/models/migrate_page.mms", {"PTES": "2", "GUPS": "2", "ZAPS": "2"}, 40),
     ("bench/specs/peterson_filter.mms", {"N": "3"}, 15),
 ])
 def test_every_instance_and_invariant_fused(path: str, consts: dict, instances: int) -> None:
