@@ -180,8 +180,11 @@ def unify(a: Type, b: Type) -> Type | None:
         if len(a.dims) != len(b.dims):
             return None
         # a map is a function over its domain: maps over different domains are of
-        # different types (neither compared nor assigned), not merged over a hull
-        if any(unify(x, y) is None or bounds(x) != bounds(y) for x, y in zip(a.dims, b.dims)):
+        # different types (neither compared nor assigned), not merged over a hull; a
+        # dimension whose type failed (an error already reported) matches any
+        if any(unify(x, y) is None
+               or (not isinstance(x, ErrT) and not isinstance(y, ErrT) and bounds(x) != bounds(y))
+               for x, y in zip(a.dims, b.dims)):  # fmt: skip
             return None
         elem = unify(a.elem, b.elem)
         return MapT(a.dims, elem) if elem is not None else None
