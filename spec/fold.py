@@ -217,3 +217,18 @@ def reads_state(e: ir.Expr) -> bool:
     if isinstance(e, ir.Quant):
         return reads_state(e.lo) or reads_state(e.hi) or reads_state(e.body)
     return False
+
+
+def interval(op: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:
+    """Bounds of `x op y` for x in a and y in b (lo, hi), for + - * min max; else None."""
+    if op == "+":
+        return a[0] + b[0], a[1] + b[1]
+    if op == "-":
+        return a[0] - b[1], a[1] - b[0]
+    if op == "*":
+        xs = [x * y for x in a for y in b]
+        return min(xs), max(xs)
+    if op in ("min", "max"):
+        pick = min if op == "min" else max
+        return pick(a[0], b[0]), pick(a[1], b[1])
+    return None

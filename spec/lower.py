@@ -40,15 +40,49 @@ def scalar_type(
     return ir.ScalarType("int", t.lo, t.hi, (), sorts)
 
 
-def choice_type(s: Val, t: Type) -> Type | None:
+def choice_type(s: Val, t: Type, params: list[ir.ParamDecl]) -> Type | None:
     """The values an initial choice `var x : t in s` runs over: every element of s, so
     that one outside x's range is a range error at the assignment (docs/language.md),
-    never silently no choice; None if s's elements are no values of t. A set of no
-    known range (`{y + 1}`) is taken as t's."""
+    never silently no choice; None if s's elements are no values of t. A parameter's
+    domain is constant: a bound of s that reads earlier choices (`0..y`) is bounded
+    through their domains (`params`); one of no known bound (`{y * z}`) is t's."""
     if s.type.elem is None:
         return t
     u = unify(s.type.elem, t)
-    return t if u is not None and bounds(u) is None else u
+    if u is None or not isinstance(u, IntT):
+        return u
+    hull, own = bounds(u), bounds(t)
+    if hull is None or own is None:
+        return t
+    doms = {p.name: (p.type.lo, p.type.hi) for p in params}
+    lo = const_bounds(hull[0], doms)
+    hi = const_bounds(hull[1], doms)
+    return IntT(
+        ir.Const(lo[0]) if lo is not None else own[0],
+        ir.Const(hi[1]) if hi is not None else own[1],
+        u.sort,
+    )
+
+
+def const_bounds(e: ir.Expr, doms: dict[str, tuple[ir.Expr, ir.Expr]]) -> tuple[int, int] | None:
+    """Constant bounds of the int expression e over parameters of the domains `doms`,
+    or None where not known."""
+    if isinstance(e, ir.Const):
+        return e.value, e.value
+    if isinstance(e, ir.Param) and e.name in doms:
+        lo, hi = doms[e.name]
+        known = isinstance(lo, ir.Const) and isinstance(hi, ir.Const)
+        return (lo.value, hi.value) if known else None
+    if isinstance(e, ir.Unary) and e.op == "neg":
+        b = const_bounds(e.arg, doms)
+        return None if b is None else (-b[1], -b[0])
+    if isinstance(e, ir.Ite):
+        a, b = const_bounds(e.then, doms), const_bounds(e.other, doms)
+        return None if a is None or b is None else (min(a[0], b[0]), max(a[1], b[1]))
+    if not isinstance(e, ir.Binary):
+        return None
+    a, b = const_bounds(e.left, doms), const_bounds(e.right, doms)
+    return None if a is None or b is None else f.interval(e.op, a, b)
 
 
 def dim(t: Type) -> ir.Dim:
@@ -225,12 +259,17 @@ class Lowering:
         guards = [
             ex.elab.boolean(d.expr, {}) for d in self.env.decls if isinstance(d, ast.InitDecl)
         ]
+        # The back ends apply the updates before the guard, so that an initial value's
+        # error happens whatever the `init` constraints say; an initial value is
+        # evaluated for the members of each `in` set only, so each update is under them.
+        chosen = f.conj(ex.guards)
+        updates = [dataclasses.replace(u, cond=f.conj((chosen, u.cond))) for u in store.updates()]
         return ir.Action(
             "Init",
             tuple(params),
             f.conj(ex.guards + guards),
             tuple(ex.checks),
-            tuple(store.updates()),
+            tuple(updates),
             self.env.header_loc,
         )
 
@@ -266,7 +305,7 @@ class Lowering:
         if not isinstance(sym.type, BoolT | IntT | EnumT) or s.type.elem is None:
             self.error(d.loc, "`in` chooses the initial value of a scalar variable only")
             return
-        t = choice_type(s, sym.type)
+        t = choice_type(s, sym.type, params)
         if t is None:
             self.error(d.init.loc, f"{d.name} is {sym.type}; it cannot start in a {s.type}")
             return
@@ -333,7 +372,7 @@ class Lowering:
             s = elab.typed_val(v.init, {"self": me, p.decl.index.name: me}, SetT, "a set")
             if s is None:
                 return
-            t = choice_type(s, sym.type)
+            t = choice_type(s, sym.type, params)
             if t is None:
                 self.error(v.init.loc, f"{v.name} is {sym.type}; it cannot start in a {s.type}")
                 return

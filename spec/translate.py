@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 
 from explorer.model import EdgeGroup, EvalError, Model, edge_groups
 from spec.errors import NOWHERE, Loc, SpecError
+from spec.fold import interval
 from spec.ir import (
     Action,
     Assign,
@@ -169,20 +170,7 @@ class _Translator:
                 c = self.const(e.right, env)
                 return (0, c - 1) if c is not None and c > 0 else None
             a, b = self.bounds(e.left, env), self.bounds(e.right, env)
-            if a is None or b is None:
-                return None
-            if e.op == "+":
-                return a[0] + b[0], a[1] + b[1]
-            if e.op == "-":
-                return a[0] - b[1], a[1] - b[0]
-            if e.op == "*":
-                xs = [x * y for x in a for y in b]
-                return min(xs), max(xs)
-            if e.op == "min":
-                return min(a[0], b[0]), min(a[1], b[1])
-            if e.op == "max":
-                return max(a[0], b[0]), max(a[1], b[1])
-            return None
+            return None if a is None or b is None else interval(e.op, a, b)
         if isinstance(e, Ite):
             a, b = self.bounds(e.then, env), self.bounds(e.other, env)
             return None if a is None or b is None else (min(a[0], b[0]), max(a[1], b[1]))

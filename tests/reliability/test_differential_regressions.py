@@ -189,6 +189,29 @@ def test_an_initial_choice_outside_the_range_is_a_range_error(text, loc):
     assert prove(text).status == CTI
 
 
+# An `in` range whose bound reads an earlier choice: the choice's domain is bounded
+# through that choice's (a traceback: "not a constant"). A non-member of the `in` set
+# is no choice, so nothing of the initial state is evaluated for it: the back ends
+# applied the initial values before the membership guard, so 12, in an operand of the
+# set but not in the set, was a range error, and 3 a division by zero.
+CHOICE_NOT_TAKEN = [
+    ("var y : 0..10 in 2..4\nvar z : 0..10 in 0..y\nterminal true\n", 12),
+    ("var y : 0..10 in ({2, 3} union {4, 12}) minus {12}\nvar z : 0..10 = y + 6\n"
+     "terminal true\n", 3),
+    ("var y : 1..10 in (1..10) minus {3}\nvar z : -10..10 = 10 / (y - 3)\nterminal true\n", 9),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "states"), CHOICE_NOT_TAKEN, ids=["bound", "minus", "div"])
+def test_only_the_members_of_an_in_set_are_initial_choices(text, states):
+    ex = reference.explore(reference.Reference(text))
+    assert (ex.verdict, len(ex.violations)) == (HOLDS, 0)
+    for backend in ("tuple", "vector"):
+        r = explorer.check(text, backend=backend)
+        assert (r.verdict, r.stats.distinct) == (HOLDS, states)
+    assert bmc(text, depth=1).verdict == BOUNDED
+
+
 # like seed 121's `at(p0[y], a)`: `done(p0[y])` fails at `p0[y]`, and `holder(l) == p0[y]`
 # too (it compared the holder with a value that stands for no instance of p0)
 INSTANCE_IN_DONE = INSTANCE_OUTSIDE_ITS_DOMAIN.replace("at(p0[y], a)", "done(p0[y])")
