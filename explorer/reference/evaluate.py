@@ -504,14 +504,15 @@ def _mapexcept(sym: Symbols, e: ast.MapExcept, ctx: Ctx) -> object:
     if base is POISON:
         return POISON
     d = dict(base.d)  # type: ignore[union-attr]
-    for args, x in e.updates:
+    for args, x in e.updates:  # left to right: the index, its domain, then the value
         key = tuple(evaluate(sym, a, ctx) for a in args)
-        v = evaluate(sym, x, ctx)
-        if POISON in key or v is POISON:
+        if POISON in key:
             return POISON
         if key not in d:
             return ctx.fail("domain", args[0].loc, "index outside the map's domain in except")
-        d[key] = v
+        d[key] = evaluate(sym, x, ctx)
+        if d[key] is POISON:
+            return POISON
     return Frozen(d)
 
 

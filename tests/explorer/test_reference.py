@@ -129,6 +129,16 @@ def test_a_failed_if_condition_goes_down_both_branches():
     assert [(k, loc.line) for k, _, loc in ex.violations] == [("domain", line_of(text, "m[k]"))]
 
 
+def test_except_checks_its_index_before_evaluating_the_value():
+    # slow seed 102932: the index is outside the domain and the value divides by zero
+    text = "var m : [1..2] -> 0..3 = [i in 1..2 |-> 0]\nvar k : 1..3 = 3\naction a\n  m' = [m except [k] = 1 / m[1]]\n"
+    ex = explore(text)
+    assert [(kind, loc.line, loc.col) for kind, _, loc in ex.violations] == [("domain", 4, 19)]
+    for backend in ("tuple", "vector"):
+        v = explorer.check(text, backend=backend).violation
+        assert (v.kind, v.loc.line, v.loc.col) == ("domain", 4, 19)
+
+
 ACTIONS = """
 var x : 0..3 = 0
 var y : 0..3 = 0
