@@ -28,20 +28,24 @@ def bmc(
     *,
     depth: int,
     invariants: list[str] | tuple[str, ...] | None = None,
+    limits: Limits | None = None,
 ) -> Result:
     """Look for a violation of the chosen invariants (all by default) or a runtime error
-    in at most `depth` steps. A result that holds means only: none up to that depth."""
+    in at most `depth` steps. A result that holds means only: none up to that depth.
+    `limits`: those whose signals the caller already catches (while it loaded the spec)."""
     if depth < 0:
         raise UsageError("--depth must be at least 0")
     if any(v == "?" for v in (consts or {}).values()):
         raise UsageError("bmc needs concrete constants (no -D NAME=?)")
-    program = load(source, consts, False)
-    invs = pick(program, invariants, "invariant")
-    return _Bmc(program, invs).run(depth)
+    limits = limits or Limits()
+    with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
+        program = load(source, consts, False)
+        invs = pick(program, invariants, "invariant")
+        return _Bmc(program, invs, limits).run(depth)
 
 
 class _Bmc:
-    def __init__(self, program: ir.Program, invs: list[ir.Invariant]) -> None:
+    def __init__(self, program: ir.Program, invs: list[ir.Invariant], limits: Limits) -> None:
         self.program = program
         self.invs = invs
         self.enc = Encoder(program)
@@ -50,13 +54,12 @@ class _Bmc:
         self.choices: list[tuple[z3.ArithRef, list[StepEnc]]] = []  # per step: selector, steps
         self.init_step: StepEnc | None = None
         self.start = time.perf_counter()
-        self.limits = Limits()
+        self.limits = limits
         self.depth = 0  # being checked
 
     def run(self, depth: int) -> Result:
         try:
-            with self.limits.catching_signals():
-                return self._run(depth)
+            return self._run(depth)
         except _Unknown as e:
             return self._incomplete(f"z3 answered unknown at depth {self.depth}: {e}")
         except interrupt.Interrupted as e:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import spec
 from explorer.cli import add_spec_arguments, parse_defines
+from explorer.limits import Limits
 from explorer.result import BOUNDED, Violation
 from explorer.traces import format_cpu, format_text, to_itf
 from invariants.bmc import bmc
@@ -185,8 +186,10 @@ def run_bmc(args: argparse.Namespace) -> int:
     consts = parse_defines(args.defines)
     if args.depth < 0:
         raise UsageError("--depth must be at least 0")
-    program = spec.load(Path(args.file), consts)
-    result = bmc(program, depth=args.depth, invariants=args.inv)
+    limits = Limits()
+    with limits.catching_signals():  # a signal while loading: "interrupted", as in a query
+        program = spec.load(Path(args.file), consts)
+        result = bmc(program, depth=args.depth, invariants=args.inv, limits=limits)
     itf: list = []
     if result.violation is not None:
         v = result.violation

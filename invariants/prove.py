@@ -107,23 +107,23 @@ def prove(
     spec's assumes). If a query on a symbolic program is unknown or times out, the whole
     proof is redone with those constants set to `fallback` (or to the spec's defaults)
     and attached as `fallback`."""
-    program = load(source, consts, is_symbolic(consts))
-    lemma_invs = pick(program, tuple(lemmas), "lemma")
-    chosen = pick(program, invariants, "invariant")
-    if invariants is None:
-        chosen = [i for i in chosen if i.name not in set(lemmas)]
-    goals = chosen + [i for i in lemma_invs if i not in chosen]
-    if not goals:
-        raise UsageError("the spec has no invariant to prove")
-    result = ProveResult(
-        spec=program.file,
-        consts=tuple(sorted((consts or {}).items())),
-        goals=tuple(g.name for g in goals),
-        lemmas=tuple(lemmas),
-    )
     limits = Limits()
-    prover = _Prover(program, source, consts or {}, timeout, limits)
-    with limits.catching_signals():
+    with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
+        program = load(source, consts, is_symbolic(consts))
+        lemma_invs = pick(program, tuple(lemmas), "lemma")
+        chosen = pick(program, invariants, "invariant")
+        if invariants is None:
+            chosen = [i for i in chosen if i.name not in set(lemmas)]
+        goals = chosen + [i for i in lemma_invs if i not in chosen]
+        if not goals:
+            raise UsageError("the spec has no invariant to prove")
+        result = ProveResult(
+            spec=program.file,
+            consts=tuple(sorted((consts or {}).items())),
+            goals=tuple(g.name for g in goals),
+            lemmas=tuple(lemmas),
+        )
+        prover = _Prover(program, source, consts or {}, timeout, limits)
         try:
             prover.run(goals, result.queries)
         except interrupt.Interrupted as e:

@@ -29,10 +29,26 @@ PROVE = ["prove", str(SPEC), "-D", "NR=?", "-D", "MAPS=?", "--inv", "Sqrt2", "--
 BMC = ["bmc", str(SPEC), "-D", "NR=512", "-D", "MAPS=100000", "--depth", "40"]
 
 
-def interrupt(argv: list[str], queries: int, sig: signal.Signals) -> tuple[int, str, float]:
-    """Run the CLI, send sig once `queries` queries have started: (status, stdout, the
-    seconds from the signal to the exit)."""
-    p = subprocess.Popen([sys.executable, "-c", CHILD, *argv], stdout=subprocess.PIPE,
+# the CLI, with a line on stderr as loading the spec starts, and a second spent in it
+LOADING = """
+import sys, time, spec
+from explorer.cli import main
+load = spec.load
+def slow(*args, **kwargs):
+    print("query", file=sys.stderr, flush=True)
+    time.sleep(1)
+    return load(*args, **kwargs)
+spec.load = slow
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def interrupt(
+    argv: list[str], queries: int, sig: signal.Signals, child: str = CHILD
+) -> tuple[int, str, float]:
+    """Run the CLI, send sig once `queries` queries have started (as `child` announces
+    them): (status, stdout, the seconds from the signal to the exit)."""
+    p = subprocess.Popen([sys.executable, "-c", child, *argv], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         started = 0
@@ -66,3 +82,19 @@ def test_a_signal_stops_the_run(argv: list[str], queries: int, shown: str, sig: 
     assert (rc, seconds < 10) == (3, True), out
     assert shown.format(sig.name) in out, out
     assert "timeout" not in out and "fallback" not in out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (PROVE, "NOT PROVED: interrupted ({}) after 0 queries"),
+        (BMC, "incomplete: interrupted ({}) at depth 0"),
+    ],
+    ids=["prove", "bmc"],
+)
+def test_a_signal_while_loading_stops_the_run(argv: list[str], shown: str, sig: signal.Signals):
+    """Before the first query too (it was Python's default: a KeyboardInterrupt traceback,
+    or killed by SIGTERM)."""
+    rc, out, _ = interrupt(argv, 1, sig, LOADING)
+    assert (rc, shown.format(sig.name) in out) == (3, True), out
