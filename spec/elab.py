@@ -282,9 +282,8 @@ class Elab:
                 },
             )
         if isinstance(t, MapT):
-            return Val(
-                t, get=lambda i, l2: self.var_value(irname, t.elem, index + i, l2 or loc, reader)
-            )
+            # each element read at the loc its index gives: None where statically inside
+            return Val(t, get=lambda i, l2: self.var_value(irname, t.elem, index + i, l2, reader))
         if isinstance(t, SetT):
             return Val(t, member=lambda x: self.read(irname, index + (x,), loc, reader))
         return Val(t, expr=self.read(irname, index, loc, reader))

@@ -63,7 +63,7 @@ def binary(op: str, a: ir.Expr, b: ir.Expr, loc: Loc | None = None) -> ir.Expr:
             return const(_COMPARE[op](a.value, b.value))
         if op in ("div", "mod") and b.value != 0:
             return ir.Const(a.value // b.value if op == "div" else a.value % b.value)
-    if op in ("==", "<=", ">=") and a == b and not isinstance(a, ir.Quant | ir.Guard):
+    if op in ("==", "<=", ">=") and a == b and not may_fail(a):
         return TRUE
     if op in ("==", "!=") and isinstance(b, ir.Const) and b.is_bool:  # p == true  is  p
         return a if (b.value == 1) == (op == "==") else negate(a)
@@ -113,8 +113,8 @@ def conj(items: Iterable[ir.Expr]) -> ir.Expr:
     for e in items:
         if out:
             e = assuming(set(out), e)  # later conjuncts are evaluated where earlier ones hold
-        if is_false(e):
-            return FALSE
+        if is_false(e):  # the conjuncts before are evaluated, and may fail
+            return _chain("and", [*out, FALSE], FALSE) if any(map(may_fail, out)) else FALSE
         if not is_true(e) and e not in out:
             out.append(e)
     return _chain("and", out, TRUE)
@@ -123,8 +123,8 @@ def conj(items: Iterable[ir.Expr]) -> ir.Expr:
 def disj(items: Iterable[ir.Expr]) -> ir.Expr:
     out: list[ir.Expr] = []
     for e in items:
-        if is_true(e):
-            return TRUE
+        if is_true(e):  # the disjuncts before are evaluated, and may fail
+            return _chain("or", [*out, TRUE], TRUE) if any(map(may_fail, out)) else TRUE
         if not is_false(e) and e not in out:
             out.append(e)
     return _chain("or", out, FALSE)
@@ -133,10 +133,10 @@ def disj(items: Iterable[ir.Expr]) -> ir.Expr:
 def implies(a: ir.Expr, b: ir.Expr) -> ir.Expr:
     if is_true(a):
         return b
-    if is_false(a) or is_true(b):
+    if is_false(a) or (is_true(b) and not may_fail(a)):
         return TRUE
     b = assuming(conjuncts(a), b)
-    if is_true(b):
+    if is_true(b) and not may_fail(a):
         return TRUE
     return ir.Binary("=>", a, b)
 
@@ -181,7 +181,7 @@ def assuming(facts: set[ir.Expr], e: ir.Expr) -> ir.Expr:
 
 
 def ite(c: ir.Expr, a: ir.Expr, b: ir.Expr) -> ir.Expr:
-    if is_true(c) or a == b:
+    if is_true(c) or (a == b and not may_fail(c)):
         return a
     if is_false(c):
         return b
@@ -202,21 +202,40 @@ def eq_all(xs: Iterable[ir.Expr], ys: Iterable[ir.Expr]) -> ir.Expr:
     return conj(binary("==", x, y) for x, y in zip(xs, ys, strict=True))
 
 
+def operands(e: ir.Expr) -> tuple[ir.Expr, ...]:
+    """The expressions directly inside e."""
+    if isinstance(e, ir.Read):
+        return e.index
+    if isinstance(e, ir.Unary):
+        return (e.arg,)
+    if isinstance(e, ir.Binary):
+        return (e.left, e.right)
+    if isinstance(e, ir.Ite):
+        return (e.cond, e.then, e.other)
+    if isinstance(e, ir.Guard):
+        return (e.cond, e.then)
+    if isinstance(e, ir.Quant):
+        return (e.lo, e.hi, e.body)
+    return ()
+
+
 def reads_state(e: ir.Expr) -> bool:
     """Whether e reads a state variable (anywhere inside)."""
-    if isinstance(e, ir.Read):
+    return isinstance(e, ir.Read) or any(map(reads_state, operands(e)))
+
+
+def may_fail(e: ir.Expr) -> bool:
+    """Whether evaluating e may be an error (spec/ir.py), anywhere inside: a Read with a
+    loc (the lowering gives none where each index is statically inside its dimension)
+    at an index not constant (a constant outside is a static error), a div or mod by no
+    nonzero constant, a Guard. A fold drops an operand only if it cannot fail, as the
+    errors of what is evaluated happen."""
+    if isinstance(e, ir.Read) and e.loc and not all(isinstance(i, ir.Const) for i in e.index):
         return True
-    if isinstance(e, ir.Unary):
-        return reads_state(e.arg)
-    if isinstance(e, ir.Binary):
-        return reads_state(e.left) or reads_state(e.right)
-    if isinstance(e, ir.Ite):
-        return reads_state(e.cond) or reads_state(e.then) or reads_state(e.other)
-    if isinstance(e, ir.Guard):
-        return reads_state(e.cond) or reads_state(e.then)
-    if isinstance(e, ir.Quant):
-        return reads_state(e.lo) or reads_state(e.hi) or reads_state(e.body)
-    return False
+    divisor = e.right if isinstance(e, ir.Binary) and e.op in ("div", "mod") else ir.Const(1)
+    if not isinstance(divisor, ir.Const) or divisor.value == 0:
+        return True
+    return isinstance(e, ir.Guard) or any(map(may_fail, operands(e)))
 
 
 def interval(op: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:
