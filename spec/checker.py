@@ -16,6 +16,7 @@ from spec import fold as f
 from spec.elab import Elab
 from spec.errors import Loc, SpecError
 from spec.fold import const
+from spec.parser import MAX_INT
 from spec.symbols import (
     ConstSym,
     DefSym,
@@ -47,10 +48,12 @@ def parse_const_text(text: str) -> int | bool | str:
     t = text.strip()
     if t in ("true", "false"):
         return t == "true"
+    # past 2^63 (19 decimal or 16 hex digits) a value is refused as out of range; the
+    # digits beyond the first few are not converted (int() refuses 4,300 of them)
     if _DECIMAL.fullmatch(t):
-        return int(t)
+        return int(t[: len(t) - len(t.lstrip("-")) + 21])
     if _HEX.fullmatch(t):
-        return int(t, 16)
+        return int(t[: t.lower().index("x") + 18], 16)
     return t
 
 
@@ -284,6 +287,9 @@ class Env:
                 f"{shown}: {d.name} is {'a bool' if is_bool else 'an int'} "
                 f"constant, give {want} (value came from -D)",
             )
+            return None
+        if not is_bool and not -(2**63) <= value <= MAX_INT:
+            self.error(d.loc, f"{shown}: outside -2^63 .. 2^63 - 1 (value came from -D)")
             return None
         e = const(value)
         if declared is not None and not self._in_range(e, declared):

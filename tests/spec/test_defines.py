@@ -63,3 +63,16 @@ def test_a_constant_without_a_value_is_one_error(run_cli, defines: tuple[str, ..
     text = "const N\nvar a : [1..N] -> bool = [i in 1..N |-> false]\ninvariant I: a[1]\n"
     rc, out, err = run_cli(text, *defines)
     assert rc == 2 and "1 error" in err, err
+
+
+@pytest.mark.parametrize("text", ["9223372036854775808", "-9223372036854775809",
+                                  "0x8000000000000000", "9" * 5001, "-0x" + "f" * 5000])  # fmt: skip
+def test_a_value_past_int64_is_one_error(run_cli, text: str):
+    rc, out, err = run_cli(SIZED, "-D", f"N={text}")
+    assert rc == 2 and "1 error" in err and "Traceback" not in err, err
+    assert "outside -2^63 .. 2^63 - 1 (value came from -D)" in err
+
+
+def test_int64_bounds_are_accepted():
+    assert parse_const_text("9223372036854775807") == 2**63 - 1
+    assert parse_const_text("-9223372036854775808") == -(2**63)
