@@ -67,7 +67,11 @@ class Param:
 
 @dataclass(frozen=True)
 class Read:
-    """The value of a scalar variable (`index == ()`) or of one array element."""
+    """The value of a scalar variable (`index == ()`) or of one array element.
+
+    `loc` is where a domain error of the index is reported; the lowering leaves it None
+    only when every index is statically inside its dimension, and spec.fold.may_fail
+    relies on that (a Read without a loc cannot fail, so a fold may drop it)."""
 
     var: str
     index: tuple[Expr, ...] = ()
@@ -342,8 +346,13 @@ class Program:
     consts: tuple[ConstDecl, ...]
     assumes: tuple[tuple[Expr, Loc], ...]
     vars: tuple[Var, ...]
-    init: Action  # params: initial choices; guard: initial constraint; checks: set ranges;
-    # updates set every slot
+    # The initial states, unlike other actions: for each value of the params (the `in`
+    # choices), the updates are applied in order to a zeroed state, each reading the state
+    # built so far (an initial value may read an earlier variable); then the guard (the
+    # `init` constraints) and the checks are evaluated on the built state. So an error in
+    # an initial value happens before the constraint is known: the lowering makes each
+    # update conditional on the choices being members of their `in` sets.
+    init: Action
     actions: tuple[Action, ...]
     invariants: tuple[Invariant, ...]
     processes: tuple[Process, ...] = ()
