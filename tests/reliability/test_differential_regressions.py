@@ -346,3 +346,24 @@ def test_an_overwritten_except_value_is_evaluated(backend):
     assert ref_violations(EXCEPT_VALUE_OVERWRITTEN) == {("domain", None, (5, 24))}
     v = explorer.check(EXCEPT_VALUE_OVERWRITTEN, backend=backend).violation
     assert v is not None and (v.kind, v.loc.line, v.loc.col, v.length) == ("domain", 5, 24, 1)
+
+
+# slow seed 104898 (shrunk): the initial state x0 == 0 is a deadlock (length 0); from
+# x0 == -1 the guard reads x1 at 3, a domain error of length 1. A shortest violation is
+# the deadlock (docs/guarantees.md: no violation of any kind in fewer steps); the back
+# ends report the step error found while expanding the first initial state.
+DEADLOCK_BEFORE_STEP_ERROR = """
+var x0 : -1..0 in -1..0
+var x1 : [1..2] -> record { f: 0..2, g: bool } = [q0 in 1..2 |-> { f: 1, g: false }]
+action act0
+  when x1[(x0) % 3 + 1].g
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="the explorers report a step error before a deadlock")
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_a_deadlock_at_length_0_before_a_step_error(backend):
+    ex = reference.explore(reference.Reference(DEADLOCK_BEFORE_STEP_ERROR))
+    assert (ex.shortest, ("deadlock", None, None) in ex.violations) == (0, True)
+    v = explorer.check(DEADLOCK_BEFORE_STEP_ERROR, backend=backend).violation
+    assert (v.kind, v.length) == ("deadlock", 0)
