@@ -296,7 +296,9 @@ def _bfs(search: Search, initial: Iterator[State | None], fingerprint: bool, max
                 if at_bound:
                     truncated = True
                     continue
-                return finish(VIOLATED, search.error_violation(trace_to(sid)))
+                # of length depth + 1: a later state of this level may be a deadlock
+                pending = search.error_violation(trace_to(sid))
+                continue
             if not succ:
                 if search.is_stuck(s):
                     return finish(VIOLATED, search.stuck_violation(trace_to(sid)))

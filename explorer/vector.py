@@ -11,9 +11,10 @@ rules below, make this back end report what explorer.bfs reports: the same verdi
 distinct-state count, depth and trace.
 
   - a state whose expansion raises an error has no successors; the first such state of
-    a level stops the search (the error of its first failing edge);
-  - a new state's invariants are checked when it is stored; after an invariant
-    violation the rest of the level is only searched for a deadlock (a shorter trace);
+    a level ends the search with the error of its first failing edge;
+  - a new state's invariants are checked when it is stored;
+  - after an invariant violation or a step error the rest of the level is only
+    searched for a deadlock (a shorter trace);
   - a state without successors is a deadlock unless terminal or all processes are done.
 
 Parent links are kept per level (index of the parent in the previous level, and the
@@ -429,10 +430,12 @@ class VectorBFS:
         stats.generated += int(ex.gen[:limit].sum())
         self.link(ex, new, c0, nxt)
         if limit < n:
-            if limit == err_row:
-                return self.finish(VIOLATED, search.error_violation(
-                    self.trace_to(self.depth, c0 + limit)))
-            return self.deadlock(c0 + limit)
+            if limit == dl_row:
+                return self.deadlock(c0 + limit)
+            # of length depth + 1: a later state of this level may be a deadlock
+            self.pending = search.error_violation(self.trace_to(self.depth, c0 + limit))
+            if dl_row < n:
+                return self.deadlock(c0 + dl_row)
         return False
 
     def bad_new(self, ex: Expanded, new: np.ndarray) -> np.ndarray:

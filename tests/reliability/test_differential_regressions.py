@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import explorer
-from explorer import reference
+from explorer import reference, vector
 from explorer.result import BOUNDED, HOLDS, VIOLATED
 from invariants import bmc, prove
 from invariants.prove import CTI, PROVED, TIMEOUT, UNKNOWN
@@ -351,19 +351,37 @@ def test_an_overwritten_except_value_is_evaluated(backend):
 # slow seed 104898 (shrunk): the initial state x0 == 0 is a deadlock (length 0); from
 # x0 == -1 the guard reads x1 at 3, a domain error of length 1. A shortest violation is
 # the deadlock (docs/guarantees.md: no violation of any kind in fewer steps); the back
-# ends report the step error found while expanding the first initial state.
-DEADLOCK_BEFORE_STEP_ERROR = """
+# ends reported the step error found while expanding the first initial state. The
+# variants: the deadlock first in the level (it stays), and the same one level deeper.
+DEADLOCK_AFTER_STEP_ERROR = """
 var x0 : -1..0 in -1..0
 var x1 : [1..2] -> record { f: 0..2, g: bool } = [q0 in 1..2 |-> { f: 1, g: false }]
 action act0
   when x1[(x0) % 3 + 1].g
 """
+DEADLOCK_BEFORE_STEP_ERROR = DEADLOCK_AFTER_STEP_ERROR.replace("(x0) % 3 + 1", "x0 * 2 + 3")
+DEADLOCK_AFTER_STEP_ERROR_DEEPER = """
+var x0 : -1..0 in -1..0
+var y : 0..1 = 0
+var x1 : [1..2] -> bool = [q0 in 1..2 |-> false]
+action start
+  when y == 0
+  y' = 1
+action act0
+  when y == 1 and x1[(x0) % 3 + 1]
+"""
+STEP_ERROR_OR_DEADLOCK = [(DEADLOCK_AFTER_STEP_ERROR, 0), (DEADLOCK_BEFORE_STEP_ERROR, 0),
+                          (DEADLOCK_AFTER_STEP_ERROR_DEEPER, 1)]  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="the explorers report a step error before a deadlock")
-@pytest.mark.parametrize("backend", ["tuple", "vector"])
-def test_a_deadlock_at_length_0_before_a_step_error(backend):
-    ex = reference.explore(reference.Reference(DEADLOCK_BEFORE_STEP_ERROR))
-    assert (ex.shortest, ("deadlock", None, None) in ex.violations) == (0, True)
-    v = explorer.check(DEADLOCK_BEFORE_STEP_ERROR, backend=backend).violation
-    assert (v.kind, v.length) == ("deadlock", 0)
+@pytest.mark.parametrize(("text", "length"), STEP_ERROR_OR_DEADLOCK, ids=["after", "before", "deeper"])
+@pytest.mark.parametrize(("backend", "workers", "chunk"),
+                         [("tuple", 1, None), ("vector", 1, None), ("vector", 1, 1), ("vector", 2, 1)])  # fmt: skip
+def test_a_deadlock_is_shorter_than_a_step_error_of_the_same_level(text, length, backend, workers,
+                                                                   chunk, monkeypatch):  # fmt: skip
+    if chunk is not None:  # the error and the deadlock in different chunks
+        monkeypatch.setattr(vector, "CHUNK", chunk)
+    ex = reference.explore(reference.Reference(text))
+    assert (ex.shortest, ("deadlock", None, None) in ex.violations) == (length, True)
+    v = explorer.check(text, backend=backend, workers=workers).violation
+    assert (v.kind, v.length) == ("deadlock", length)
