@@ -409,7 +409,10 @@ class Exec:
                 self.site(s.loc),
             )
         )
-        self.write_scalar(lv, ir.Const(0), eff, self.site(s.loc))
+        # an unlock by another process leaves the lock held: a later `lock` of the step
+        # waits, and the step, disabled, fails nowhere (docs/language.md)
+        mine = f.binary("==", held, me)
+        self.write_scalar(lv, ir.Const(0), f.conj((eff, mine)), self.site(s.loc))
 
     def s_Return(self, s: ast.Return, scope: dict) -> None:
         if not self.frames:

@@ -385,3 +385,30 @@ def test_a_deadlock_is_shorter_than_a_step_error_of_the_same_level(text, length,
     assert (ex.shortest, ("deadlock", None, None) in ex.violations) == (length, True)
     v = explorer.check(text, backend=backend, workers=workers).violation
     assert (v.kind, v.length) == ("deadlock", length)
+
+
+# seed 105075 (shrunk): an `unlock` by a process that is not the holder is misuse, but
+# it leaves the lock held, so the `lock` after it waits for q and the step is disabled:
+# it fails nowhere (docs/language.md). The lowering released the lock on the failing
+# path too, and the back ends reported the unlock as a lock error of length 2.
+FAILED_UNLOCK_THEN_LOCK = """
+lock L
+process q {
+q0:
+  lock L
+q1:
+  goto q1
+}
+process p {
+p0:
+  await locked(L)
+  unlock L
+  lock L
+}
+"""
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_a_failed_unlock_leaves_the_lock_held(backend):
+    assert reference.explore(reference.Reference(FAILED_UNLOCK_THEN_LOCK)).verdict == HOLDS
+    assert explorer.check(FAILED_UNLOCK_THEN_LOCK, backend=backend).verdict == HOLDS
