@@ -6,6 +6,9 @@ resolved here by evaluating their bounds. `evaluate` follows docs/language.md: `
 `or`, `=>` and `if` evaluate left to right and short-circuit; `/` and `%` are floor
 division and modulo; a failure (a map read outside its domain, a division by zero) is
 recorded on the context and gives POISON, which everything computed from it inherits.
+Map, record and set values are lazy, as TLC's function values: an element is evaluated
+where it is used (`Lazy`, `LazySet`), and comparing or storing a value uses every
+element (`force`).
 
 A state is a dict: a global variable or lock by its name, a process instance's pc by
 ("pc", process, index) and its local by (process, index, name); the index of a single
@@ -64,9 +67,10 @@ UNSET = object()  # a `Lazy` binding not evaluated yet
 
 @dataclass
 class Lazy:
-    """A `let` binding, evaluated at its first use and at most once: TLA+'s LET defines
-    an operator, so a binding never used is never evaluated and its failures never
-    happen (docs/language.md, "Expressions")."""
+    """A `let` binding or an element of a map, record or set value, evaluated at its
+    first use and at most once: TLA+'s LET defines an operator and TLC's function values
+    are lazy, so an element never used is never evaluated and its failures never happen
+    (docs/language.md, "Errors and evaluation order")."""
 
     expr: ast.Expr
     ctx: Ctx
@@ -76,6 +80,16 @@ class Lazy:
         if self.value is UNSET:
             self.value = evaluate(sym, self.expr, self.ctx)
         return self.value
+
+
+@dataclass(frozen=True)
+class LazySet:
+    """A set literal's elements ("lit"), or a union, inter or minus of two sets, each a
+    `Lazy`. `x in S` stops as soon as it knows (`member`);
+    anything else evaluates every element (`force`)."""
+
+    op: str
+    parts: tuple
 
 
 @dataclass
@@ -219,6 +233,58 @@ def evaluate(sym: Symbols, e: ast.Expr, ctx: Ctx) -> object:
     return _EVAL[type(e)](sym, e, ctx)
 
 
+def force(sym: Symbols, v: object) -> object:
+    """`v` with every element evaluated, in order: what comparing or storing a value, or
+    any use of a set but `in`, needs. A failed element of a map or record is POISON
+    inside it (`failed`); a set with a failed element is POISON."""
+    if isinstance(v, Lazy):
+        v = v.force(sym)
+    if isinstance(v, Frozen):
+        return Frozen({k: force(sym, x) for k, x in v.d.items()})
+    if isinstance(v, LazySet):
+        parts = [force(sym, x) for x in v.parts]
+        if POISON in parts:
+            return POISON
+        return frozenset(parts) if v.op == "lit" else ARITH[v.op](*parts)  # type: ignore[arg-type]
+    return v
+
+
+def failed(v: object) -> bool:
+    """Whether a forced value is POISON or holds a POISON element."""
+    return v is POISON or isinstance(v, Frozen) and any(failed(x) for x in v.d.values())
+
+
+def member(sym: Symbols, x: object, s: object) -> object:
+    """`x in s`: a literal's elements left to right up to the first equal to x, a union
+    as `or`, an inter as `and`, a minus as `and not` (what the back ends do)."""
+    if isinstance(s, Lazy):
+        s = s.force(sym)
+    if not isinstance(s, LazySet):
+        s = force(sym, s)
+        return POISON if s is POISON else x in s  # type: ignore[operator]
+    if s.op == "lit":
+        for item in s.parts:
+            v = item.force(sym)
+            if v is POISON:
+                return POISON
+            if v == x:
+                return True
+        return False
+    a = member(sym, x, s.parts[0])
+    if a is POISON or a == (s.op == "union"):  # known: in A of a union, not in A else
+        return a
+    b = member(sym, x, s.parts[1])
+    if b is POISON:
+        return POISON
+    return not b if s.op == "minus" else b
+
+
+def snapshot(ctx: Ctx) -> Ctx:
+    """ctx with the state as it is now: a lazy element reads the state its literal was
+    evaluated in, though a later statement of the step changes it."""
+    return replace(ctx, state=dict(ctx.state))
+
+
 def _num(sym: Symbols, e: ast.Num, ctx: Ctx) -> object:
     return e.value
 
@@ -284,7 +350,7 @@ def _call(sym: Symbols, e: ast.Call, ctx: Ctx) -> object:
         return ctx.effects[id(e)]
     if n in sym.defs:
         return _call_def(sym, sym.defs[n], args, e.loc, ctx)
-    vals = [evaluate(sym, a, ctx) for a in args] if n not in ("at", "done") else []
+    vals = [force(sym, evaluate(sym, a, ctx)) for a in args] if n not in ("at", "done") else []
     if any(v is POISON for v in vals):
         return POISON
     if n == "min":
@@ -332,7 +398,7 @@ def _index(sym: Symbols, e: ast.Index, ctx: Ctx) -> object:
     if key not in base.d:
         shown = ", ".join(str(k) for k in key)
         return ctx.fail("domain", e.loc, f"index {shown} is outside the map's domain")
-    return base.d[key]
+    return element(sym, base.d[key])
 
 
 def _field(sym: Symbols, e: ast.Field, ctx: Ctx) -> object:
@@ -345,7 +411,12 @@ def _field(sym: Symbols, e: ast.Field, ctx: Ctx) -> object:
     if isinstance(base, tuple):  # reclaim.ok, fault[i].tries
         return ctx.state[(*base, e.name)]
     assert isinstance(base, Frozen)
-    return base.d[e.name]
+    return element(sym, base.d[e.name])
+
+
+def element(sym: Symbols, v: object) -> object:
+    """An element read from a map or record: evaluated now if it is lazy."""
+    return v.force(sym) if isinstance(v, Lazy) else v
 
 
 def _unary(sym: Symbols, e: ast.Unary, ctx: Ctx) -> object:
@@ -355,7 +426,10 @@ def _unary(sym: Symbols, e: ast.Unary, ctx: Ctx) -> object:
     return (not v) if e.op == "not" else -v  # type: ignore[operator]
 
 
-def _equal(sym: Symbols, a: object, b: object, ctx: Ctx) -> bool:
+def _equal(sym: Symbols, a: object, b: object, ctx: Ctx) -> object:
+    a, b = force(sym, a), force(sym, b)  # every element of both, even if one fails
+    if failed(a) or failed(b):
+        return POISON
     if isinstance(b, Holder):
         a, b = b, a
     if isinstance(a, Holder):
@@ -389,6 +463,9 @@ ARITH: dict[str, Callable[[int, int], object]] = {
 
 def _binop(sym: Symbols, e: ast.BinOp, ctx: Ctx) -> object:
     op = e.op
+    if op in ("union", "inter", "minus"):  # `x in A union B` is `x in A or x in B`
+        at = snapshot(ctx)
+        return LazySet(op, (Lazy(e.left, at), Lazy(e.right, at)))
     a = evaluate(sym, e.left, ctx)
     if a is POISON:
         return POISON
@@ -403,7 +480,8 @@ def _binop(sym: Symbols, e: ast.BinOp, ctx: Ctx) -> object:
     if b is POISON:
         return POISON
     if op in ("==", "!="):
-        return _equal(sym, a, b, ctx) == (op == "==")
+        eq = _equal(sym, a, b, ctx)
+        return POISON if eq is POISON else eq == (op == "==")
     if op == "<=>":
         return bool(a) == bool(b)
     if op in ("/", "%"):
@@ -411,7 +489,11 @@ def _binop(sym: Symbols, e: ast.BinOp, ctx: Ctx) -> object:
             return ctx.fail("div", e.loc, f"{'division' if op == '/' else 'modulo'} by zero")
         return a // b if op == "/" else a % b  # type: ignore[operator]
     if op in ("in", "notin"):
-        return (a in b) == (op == "in")  # type: ignore[operator]
+        is_in = member(sym, a, b)
+        return POISON if is_in is POISON else is_in == (op == "in")
+    a, b = force(sym, a), force(sym, b)
+    if a is POISON or b is POISON:
+        return POISON
     return ARITH[op](a, b)  # type: ignore[arg-type]
 
 
@@ -431,7 +513,7 @@ def _let(sym: Symbols, e: ast.Let, ctx: Ctx) -> object:
 
 def elements(sym: Symbols, e: ast.Expr, ctx: Ctx) -> list | object:
     """The values of a quantifier's or map literal's domain, in slot order."""
-    s = evaluate(sym, e, ctx)
+    s = force(sym, evaluate(sym, e, ctx))
     return POISON if s is POISON else sym.ordered(s)  # type: ignore[arg-type]
 
 
@@ -467,36 +549,30 @@ def _quant(sym: Symbols, e: ast.Quant, ctx: Ctx) -> object:
 
 
 def _setlit(sym: Symbols, e: ast.SetLit, ctx: Ctx) -> object:
-    items = [evaluate(sym, x, ctx) for x in e.items]
-    return POISON if POISON in items else frozenset(items)
+    at = snapshot(ctx)
+    return LazySet("lit", tuple(Lazy(x, at) for x in e.items))
 
 
 def _recordlit(sym: Symbols, e: ast.RecordLit, ctx: Ctx) -> object:
-    d = {f: evaluate(sym, x, ctx) for f, x, _ in e.fields}
-    return POISON if POISON in d.values() else Frozen(d)
+    at = snapshot(ctx)
+    return Frozen({f: Lazy(x, at) for f, x, _ in e.fields})
 
 
 def _recordexcept(sym: Symbols, e: ast.RecordExcept, ctx: Ctx) -> object:
     base = evaluate(sym, e.base, ctx)
     if base is POISON:
         return POISON
-    d = dict(base.d)  # type: ignore[union-attr]
-    for f, x, _ in e.fields:
-        d[f] = evaluate(sym, x, ctx)
-    return POISON if POISON in d.values() else Frozen(d)
+    at = snapshot(ctx)
+    return Frozen({**base.d, **{f: Lazy(x, at) for f, x, _ in e.fields}})  # type: ignore[union-attr]
 
 
 def _maplit(sym: Symbols, e: ast.MapLit, ctx: Ctx) -> object:
     scopes = bindings(sym, e.binders, ctx)
     if scopes is POISON:
         return POISON
-    d = {}
-    for scope in scopes:  # type: ignore[union-attr]
-        v = evaluate(sym, e.body, replace(ctx, scope=scope))
-        if v is POISON:
-            return POISON
-        d[tuple(scope[b.name] for b in e.binders)] = v
-    return Frozen(d)
+    at = snapshot(ctx)
+    keys = [tuple(scope[b.name] for b in e.binders) for scope in scopes]  # type: ignore[union-attr]
+    return Frozen({k: Lazy(e.body, replace(at, scope=scope)) for k, scope in zip(keys, scopes)})  # type: ignore[call-overload]
 
 
 def _mapexcept(sym: Symbols, e: ast.MapExcept, ctx: Ctx) -> object:
@@ -504,15 +580,14 @@ def _mapexcept(sym: Symbols, e: ast.MapExcept, ctx: Ctx) -> object:
     if base is POISON:
         return POISON
     d = dict(base.d)  # type: ignore[union-attr]
-    for args, x in e.updates:  # left to right: the index, its domain, then the value
+    at = snapshot(ctx)
+    for args, x in e.updates:  # left to right: the index and its domain; the value is lazy
         key = tuple(evaluate(sym, a, ctx) for a in args)
         if POISON in key:
             return POISON
         if key not in d:
             return ctx.fail("domain", args[0].loc, "index outside the map's domain in except")
-        d[key] = evaluate(sym, x, ctx)
-        if d[key] is POISON:
-            return POISON
+        d[key] = Lazy(x, at)
     return Frozen(d)
 
 

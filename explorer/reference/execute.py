@@ -7,10 +7,10 @@ dropped (the transition is disabled) when an `await`, or the wait of `lock` on a
 held by another instance, is false where it is reached. Failures (assert, lock misuse,
 range, domain, div) are recorded and the path goes on, so that a later false `await`
 still disables it; a failure that leaves no value (domain, div) poisons what reads it,
-and an `await` or lock operation reading POISON ends the path as an error. An `if`
-whose condition failed goes on down both branches with the failure recorded: a step
-disabled whichever way it goes does not happen (and fails nowhere), else it is an
-error at the condition.
+and an `await` or lock operation reading POISON ends the path as an error. After an
+`if` whose condition failed, what either branch may write is POISON and an `await`,
+lock operation or `either` in a branch is an error (`spoil`); a later `await` that
+reads no POISON and is false still disables the step.
 """
 
 from __future__ import annotations
@@ -18,7 +18,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from explorer.reference.evaluate import EFFECTS, ByName, Ctx, Fault, Refused, Symbols, evaluate
+from explorer.reference.evaluate import (
+    EFFECTS,
+    ByName,
+    Ctx,
+    Fault,
+    Refused,
+    Symbols,
+    evaluate,
+    failed,
+    force,
+)
 from explorer.reference.values import (
     POISON,
     Frozen,
@@ -123,7 +133,9 @@ class Interpreter:
         return v
 
     def write(self, p: Path, place: Place, value: object, loc: Loc, ctx: Ctx) -> None:
-        """place := value, with the range check of its declared type."""
+        """place := value, with the range check of its declared type; storing a value
+        evaluates every element of it."""
+        value = force(self.sym, value)
         if out_of_range(value, place.type):
             ctx.fail("range", loc, f"value {value} is outside the variable's range")
 
@@ -183,10 +195,9 @@ class Interpreter:
                     q.faults.append(Fault("assert", None, frame.at or s.loc, msg))
                 out.append(q)
             elif isinstance(s, ast.If) and v is POISON:
-                # the failure is on q: it goes on down both branches, so that a step
-                # disabled whichever way it goes does not happen and fails nowhere
-                out.extend(self.block(s.then, [q.fork()], frame))
-                out.extend(self.block(s.other, [q], frame))
+                # the failure is on q; a later false await may still disable the step
+                self.spoil(s.then + s.other, q, frame)
+                out.append(q)
             elif v is POISON:  # await on a failed expression: an error
                 q.broken = True
                 out.append(q)
@@ -197,6 +208,27 @@ class Interpreter:
                 assert isinstance(s, ast.If)
                 out.extend(self.block(s.then if v else s.other, [q], frame))
         return out
+
+    def spoil(self, stmts: tuple[ast.Stmt, ...], p: Path, frame: Frame) -> None:
+        """After an `if` whose condition failed: every place its branches may write holds
+        a failed value, and an await, lock operation, call with effects, `either`, `goto`
+        or `return` there (what the step waits for or does next depends on the
+        condition) ends the path as an error."""
+        scratch = replace(self.ctx(p, frame), faults=[])  # the condition's failure is enough
+        for s in stmts:
+            if isinstance(s, ast.If):
+                self.spoil(s.then + s.other, p, frame)
+            elif isinstance(s, ast.Assign) and not self.effect_calls(s.value):
+                place = self.place(s.target, scratch)
+                if place is None:  # an index failed: the whole variable may be written
+                    root = s.target
+                    while isinstance(root, ast.Index | ast.Field):
+                        root = root.base
+                    place = self.place(root, scratch)
+                assert place is not None
+                self.write(p, place, POISON, s.loc, scratch)
+            elif not isinstance(s, ast.Skip | ast.Assert):
+                p.broken = True
 
     def lock_op(self, s: ast.LockStmt | ast.UnlockStmt, p: Path, frame: Frame) -> list[Path]:
         ctx = self.ctx(p, frame)
@@ -304,8 +336,8 @@ class Interpreter:
         if call.name == "test_and_set":
             self.write(p, place, True, call.loc, ctx)
             return [(p, old)]
-        expected, new = (evaluate(sym, a, ctx) for a in call.args[1:])
-        if expected is POISON or new is POISON:
+        expected, new = (force(sym, evaluate(sym, a, ctx)) for a in call.args[1:])
+        if failed(expected) or failed(new):
             p.broken = True
             return [(p, POISON)]
         if old != expected:

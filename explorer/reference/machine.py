@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import spec
 from explorer.reference.encode import Encoder
-from explorer.reference.evaluate import Ctx, Fault, Refused, Symbols, evaluate
+from explorer.reference.evaluate import Ctx, Fault, Refused, Symbols, evaluate, force
 from explorer.reference.execute import Frame, Interpreter, Path, free_lock
 from explorer.reference.values import POISON, Instance, domain, out_of_range
 from spec.checker import ConstValue, Env
@@ -99,7 +99,7 @@ class Reference:
             nxt = []
             for state, choices, faults in partial:
                 ctx = Ctx(state, faults, instance=inst)
-                v = evaluate(sym, d.init, ctx)
+                v = force(sym, evaluate(sym, d.init, ctx))
                 values = sym.ordered(v) if d.is_choice and v is not POISON else [v]
                 for x in values:
                     f = list(faults)

@@ -117,16 +117,89 @@ def test_a_failed_read_poisons_what_reads_it():
     assert [(k, loc.line) for k, _, loc in ex.violations] == [("domain", line_of(text, "m[k]"))]
 
 
-def test_a_failed_if_condition_goes_down_both_branches():
-    # disabled whichever way the `if` goes: the step does not happen and fails nowhere
-    text = POISONED.format("true").replace("y := m[k]", "if m[k] == 0 then y := 1 else y := 2")
-    assert explore(text.replace("await true", "await y == 0")).violations == {
-        ("deadlock", None, None)
-    }
-    # enabled one way: an error at the condition
-    ex = explore(text.replace("await true", "await y == 1"))
-    assert ex.shortest == 1
-    assert [(k, loc.line) for k, _, loc in ex.violations] == [("domain", line_of(text, "m[k]"))]
+FAILED_IF = """
+var m : [1..2] -> 0..3 = [i in 1..2 |-> 0]
+var k : 0..3 = 3
+var x : 0..3 = 0
+var y : 0..3 = 0
+process p {
+a:
+  if m[k] == 0 then BRANCH
+  await WAIT
+}
+"""
+
+
+def failed_if(branch: str, wait: str) -> set:
+    text = FAILED_IF.replace("BRANCH", branch).replace("WAIT", wait)
+    return {(kind, loc and loc.line) for kind, _, loc in explore(text).violations}
+
+
+COND = ("domain", line_of(FAILED_IF, "m[k]"))
+DEADLOCK = {("deadlock", None)}
+
+
+def test_a_failed_if_condition_fails_what_its_branches_write():
+    # a later await that reads no failed value: false disables the step, true lets the
+    # failure at the condition happen
+    assert failed_if("x := 1", "y == 2") == DEADLOCK
+    assert failed_if("x := 1", "y == 0") == {COND}
+    # x may have been written: it holds a failed value, which the await reads
+    assert failed_if("x := 1", "x == 2") == {COND}
+    # only the element written fails, not the whole map
+    assert failed_if("m[1] := 1", "m[2] == 2") == DEADLOCK
+    assert failed_if("m[1] := 1", "m[1] == 2") == {COND}
+
+
+def test_an_await_lock_or_either_in_a_failed_if_is_an_error():
+    assert failed_if("await y == 3", "y == 2") == {COND}
+    assert failed_if("x := 1 else await y == 3", "y == 2") == {COND}
+    assert failed_if("{ either { x := 1 } or { x := 2 } }", "y == 2") == {COND}
+    assert failed_if("goto a", "y == 2") == {COND}
+    lock = FAILED_IF.replace("BRANCH", "spin_lock(l)").replace("WAIT", "y == 2") + "lock l\n"
+    assert {(kind, loc.line) for kind, _, loc in explore(lock).violations} == {COND}
+
+
+LAZY_VALUES = """
+var m : [0..1] -> -1..3 = [i in 0..1 |-> 0]
+var r : record { a: 0..3, b: 0..3 } = { a: 0, b: 0 }
+var x : 0..3 = 0
+var y : 0..3 = 2
+var k : 0..2 = 2
+terminal true
+"""
+
+
+def lazy(line: str) -> set:
+    return {kind for kind, _, _ in explore(LAZY_VALUES + line + "\n").violations}
+
+
+def test_map_and_record_elements_are_evaluated_where_used():
+    # read: only the element read is evaluated
+    assert lazy("invariant I: [q in 0..1 |-> 1 / (q - 1 + x)][0] == -1") == set()
+    assert lazy("invariant I: [q in 0..1 |-> 1 / (q - 1 + x)][1] == -1") == {"div"}
+    assert lazy("invariant I: { a: 1 / x, b: 1 }.b == 1") == set()
+    assert lazy("invariant I: [m except [1] = 1 / x][0] == 0") == set()
+    # compared: every element of both sides, though the first already differs
+    assert lazy("invariant I: [q in 0..1 |-> 1 / (q - 1 + x)] != m") == {"div"}
+    assert lazy("invariant I: { a: 1, b: 1 / x } != r") == {"div"}
+    # stored: every element
+    assert lazy("action a\n  m' = [q in 0..1 |-> 1 / (q - 1 + x)]") == {"div"}
+    assert lazy("action a\n  r' = { a: 1, b: 1 / x }") == {"div"}
+    # an overwritten except value is never used; an index outside the domain fails
+    assert lazy("action a\n  m' = [m except [1] = m[k], [1] = 1]") == set()
+    assert lazy("action a\n  m' = [m except [k] = 1, [1] = 1]") == {"domain"}
+
+
+def test_in_stops_at_the_first_equal_set_element():
+    assert lazy("invariant I: y in {2, 1 / x}") == set()
+    assert lazy("invariant I: y in {1 / x, 2}") == {"div"}
+    assert lazy("invariant I: 3 notin {2, 1 / x}") == {"div"}
+    assert lazy("invariant I: y in ({2} union {1 / x})") == set()
+    assert lazy("invariant I: y notin ({3} inter {1 / x})") == set()
+    assert lazy("invariant I: y in ({2} minus {1 / x})") == {"div"}
+    assert lazy("invariant I: let s = {2, 1 / x} in y in s") == set()
+    assert lazy("invariant I: forall i in {2, m[k]}: i >= 0") == {"domain"}
 
 
 def test_except_checks_its_index_before_evaluating_the_value():
