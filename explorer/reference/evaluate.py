@@ -7,8 +7,9 @@ resolved here by evaluating their bounds. `evaluate` follows docs/language.md: `
 division and modulo; a failure (a map read outside its domain, a division by zero) is
 recorded on the context and gives POISON, which everything computed from it inherits.
 Map, record and set values are lazy, as TLC's function values: an element is evaluated
-where it is used (`Lazy`, `LazySet`), and comparing or storing a value uses every
-element (`force`).
+where it is used (`Lazy`, `LazySet`); comparing maps or records stops at the first
+pair that differs (`_equal`), storing a value or comparing sets uses every element
+(`force`).
 
 A state is a dict: a global variable or lock by its name, a process instance's pc by
 ("pc", process, index) and its local by (process, index, name); the index of a single
@@ -234,8 +235,8 @@ def evaluate(sym: Symbols, e: ast.Expr, ctx: Ctx) -> object:
 
 
 def force(sym: Symbols, v: object) -> object:
-    """`v` with every element evaluated, in order: what comparing or storing a value, or
-    any use of a set but `in`, needs. A failed element of a map or record is POISON
+    """`v` with every element evaluated, in order: what storing a value, or any use of a
+    set but `in`, needs. A failed element of a map or record is POISON
     inside it (`failed`); a set with a failed element is POISON."""
     if isinstance(v, Lazy):
         v = v.force(sym)
@@ -427,7 +428,17 @@ def _unary(sym: Symbols, e: ast.Unary, ctx: Ctx) -> object:
 
 
 def _equal(sym: Symbols, a: object, b: object, ctx: Ctx) -> object:
-    a, b = force(sym, a), force(sym, b)  # every element of both, even if one fails
+    """`a == b`. Maps and records are compared element by element, a map's in index
+    order and a record's in the left operand's field order, up to the first pair that
+    differs: the elements after it are not evaluated (docs/language.md)."""
+    a, b = (v.force(sym) if isinstance(v, Lazy) else v for v in (a, b))
+    if isinstance(a, Frozen) and isinstance(b, Frozen):
+        for k, x in a.d.items():
+            eq = _equal(sym, x, b.d[k], ctx)
+            if eq is POISON or not eq:
+                return eq
+        return True
+    a, b = force(sym, a), force(sym, b)  # a set: every element of both
     if failed(a) or failed(b):
         return POISON
     if isinstance(b, Holder):

@@ -410,3 +410,34 @@ p0:
 def test_a_failed_unlock_leaves_the_lock_held(backend):
     assert reference.explore(reference.Reference(FAILED_UNLOCK_THEN_LOCK)).verdict == HOLDS
     assert explorer.check(FAILED_UNLOCK_THEN_LOCK, backend=backend).verdict == HOLDS
+
+
+# Found by the lazy-values rule (docs/language.md, "Map, record and set values are
+# lazy"): `==` on maps and records stops at the first pair of elements that differ, as
+# the back ends' conjunction does, so a failing element after it is never evaluated;
+# one before it is an error.
+LAZY_EQUALITY = """
+var x : 0..1 = 0
+var m : [0..1] -> 0..3 = [i in 0..1 |-> 3]
+var r : record { a: 0..3, b: 0..3 } = { a: 3, b: 0 }
+terminal true
+invariant I: EXPR
+"""
+LAZY_EQUALITY_CASES = [
+    ("[q in 0..1 |-> 1 / (q - 1 + x)] != m", None),
+    ("{ a: 1, b: 1 / x } != r", None),
+    ("[q in 0..1 |-> 1 / (q + x)] != m", ("div", "I", (6, 29))),
+    ("{ a: 1 / x, b: 1 } != r", ("div", "I", (6, 19))),
+]
+
+
+@pytest.mark.parametrize(("expr", "want"), LAZY_EQUALITY_CASES,
+                         ids=["map-differs-first", "record-differs-first", "map-fails-first",
+                              "record-fails-first"])  # fmt: skip
+def test_equality_stops_at_the_first_difference(expr, want):
+    text = LAZY_EQUALITY.replace("EXPR", expr)
+    assert ref_violations(text) == ({want} if want else set())
+    for backend in ("tuple", "vector"):
+        v = explorer.check(text, backend=backend).violation
+        got = v and (v.kind, v.name, (v.loc.line, v.loc.col))
+        assert got == want, backend
