@@ -150,34 +150,45 @@ def conjuncts(e: ir.Expr) -> set[ir.Expr]:
 def assuming(facts: set[ir.Expr], e: ir.Expr) -> ir.Expr:
     """e simplified where the facts hold: conditionals on a fact (or its negation, or on
     `x == c` where a fact says `x == d`) pick their branch; the result is re-folded."""
-    if e in facts:
-        return TRUE
-    if negate(e) in facts:
-        return FALSE
-    if isinstance(e, ir.Binary) and e.op in ("==", "!=") and isinstance(e.right, ir.Const):
-        for fact in facts:
-            if (
-                isinstance(fact, ir.Binary)
-                and fact.op == "=="
-                and fact.left == e.left
-                and isinstance(fact.right, ir.Const)
-            ):
-                return const((fact.right.value == e.right.value) == (e.op == "=="))
-    if isinstance(e, ir.Ite):
-        c = assuming(facts, e.cond)
-        if is_true(c):
-            return assuming(facts, e.then)
-        if is_false(c):
-            return assuming(facts, e.other)
-        return ite(c, assuming(facts, e.then), assuming(facts, e.other))
-    if isinstance(e, ir.Guard):
-        return guard(assuming(facts, e.cond), assuming(facts, e.then), e.kind, e.message, e.loc)
-    if isinstance(e, ir.Binary):
-        return binary(e.op, assuming(facts, e.left), assuming(facts, e.right), e.loc)
-    if isinstance(e, ir.Unary):
-        arg = assuming(facts, e.arg)
-        return negate(arg) if e.op == "not" else neg(arg)
-    return e
+    done: dict[int, ir.Expr] = {}  # by node: e shares subtrees, and is a tree exponentially larger
+
+    def walk(e: ir.Expr) -> ir.Expr:
+        out = done.get(id(e))
+        if out is None:
+            out = done[id(e)] = simplify(e)
+        return out
+
+    def simplify(e: ir.Expr) -> ir.Expr:
+        if e in facts:
+            return TRUE
+        if negate(e) in facts:
+            return FALSE
+        if isinstance(e, ir.Binary) and e.op in ("==", "!=") and isinstance(e.right, ir.Const):
+            for fact in facts:
+                if (
+                    isinstance(fact, ir.Binary)
+                    and fact.op == "=="
+                    and fact.left == e.left
+                    and isinstance(fact.right, ir.Const)
+                ):
+                    return const((fact.right.value == e.right.value) == (e.op == "=="))
+        if isinstance(e, ir.Ite):
+            c = walk(e.cond)
+            if is_true(c):
+                return walk(e.then)
+            if is_false(c):
+                return walk(e.other)
+            return ite(c, walk(e.then), walk(e.other))
+        if isinstance(e, ir.Guard):
+            return guard(walk(e.cond), walk(e.then), e.kind, e.message, e.loc)
+        if isinstance(e, ir.Binary):
+            return binary(e.op, walk(e.left), walk(e.right), e.loc)
+        if isinstance(e, ir.Unary):
+            arg = walk(e.arg)
+            return negate(arg) if e.op == "not" else neg(arg)
+        return e
+
+    return walk(e)
 
 
 def ite(c: ir.Expr, a: ir.Expr, b: ir.Expr) -> ir.Expr:

@@ -39,18 +39,51 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from spec.errors import Loc
 
 # --------------------------------------------------------------------------- expressions
 
+_Node = TypeVar("_Node")
 
+
+def _shared(cls: type[_Node]) -> type[_Node]:
+    """Caches an expression class's hash, and compares hashes before fields. The lowering
+    shares subtrees, so an expression is a DAG that may be exponentially larger as a tree;
+    the dataclass's own __hash__ and __eq__ walk the whole tree on every call."""
+    tree_hash, tree_eq = cls.__hash__, cls.__eq__
+
+    def __hash__(self: _Node) -> int:
+        h: int | None = self.__dict__.get("_hash")
+        if h is None:
+            h = self.__dict__["_hash"] = tree_hash(self)
+        return h
+
+    def __eq__(self: _Node, other: object) -> bool:
+        if self is other:
+            return True
+        if other.__class__ is not self.__class__ or hash(self) != hash(other):
+            return False
+        return tree_eq(self, other)
+
+    def __getstate__(self: _Node) -> dict[str, object]:  # a str's hash differs per process
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
+    cls.__hash__ = __hash__  # type: ignore[assignment]
+    cls.__eq__ = __eq__  # type: ignore[assignment]
+    cls.__getstate__ = __getstate__  # type: ignore[attr-defined]
+    return cls
+
+
+@_shared
 @dataclass(frozen=True)
 class Const:
     value: int
     is_bool: bool = False
 
 
+@_shared
 @dataclass(frozen=True)
 class SymConst:
     """A constant the prover keeps symbolic (`-D N=?`); its range is in `Program.consts`."""
@@ -58,6 +91,7 @@ class SymConst:
     name: str
 
 
+@_shared
 @dataclass(frozen=True)
 class Param:
     """An action parameter or a quantifier's bound variable."""
@@ -65,6 +99,7 @@ class Param:
     name: str
 
 
+@_shared
 @dataclass(frozen=True)
 class Read:
     """The value of a scalar variable (`index == ()`) or of one array element.
@@ -84,12 +119,14 @@ COMPARE_OPS = ("==", "!=", "<", "<=", ">", ">=")
 LOGIC_OPS = ("and", "or", "=>", "<=>")
 
 
+@_shared
 @dataclass(frozen=True)
 class Unary:
     op: str  # one of UNARY_OPS
     arg: Expr
 
 
+@_shared
 @dataclass(frozen=True)
 class Binary:
     op: str  # one of ARITH_OPS, COMPARE_OPS, LOGIC_OPS
@@ -98,6 +135,7 @@ class Binary:
     loc: Loc | None = None  # where a div/mod by zero is reported
 
 
+@_shared
 @dataclass(frozen=True)
 class Ite:
     cond: Expr
@@ -105,6 +143,7 @@ class Ite:
     other: Expr
 
 
+@_shared
 @dataclass(frozen=True)
 class Guard:
     """Evaluates `cond`; if false, a runtime error of `kind` at `loc` (with `message`),
@@ -120,6 +159,7 @@ class Guard:
 QUANTIFIERS = ("forall", "exists", "count", "sum")
 
 
+@_shared
 @dataclass(frozen=True)
 class Quant:
     """`kind` over `var` in lo..hi (inclusive): forall/exists give a bool, count the

@@ -8,13 +8,14 @@ spec/elab.py; names are resolved by spec/checker.py.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from spec import ast, ir
 from spec import fold as f
 from spec.checker import Env
 from spec.elab import ERR, Elab, pre_state
 from spec.errors import Loc
-from spec.slots import with_slot_sets
+from spec.slots import exprs_of, with_slot_sets
 from spec.symbols import ProcInfo, Val, VarSym
 from spec.symexec import Exec, Store, Write
 from spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, SetT, Type, bounds, leaves, unify
@@ -94,6 +95,23 @@ def dim(t: Type) -> ir.Dim:
 
 MAX_SLOTS = 10**6  # state slots in all (each state is a vector of them)
 MAX_PROCESSES = 10**5  # instances of one process set
+# expression nodes of one action written out as trees, as the back ends walk them: a read
+# of a variable the step wrote earlier repeats its index once per write, so reads nested
+# in one another's indices grow exponentially (the lowering itself shares the subtrees)
+MAX_ACTION_NODES = 10**6
+
+
+def tree_size(exprs: Iterable[ir.Expr]) -> int:
+    """How many nodes the expressions have as trees, counted once per shared node."""
+    size: dict[int, int] = {}
+
+    def of(e: ir.Expr) -> int:
+        n = size.get(id(e))
+        if n is None:
+            n = size[id(e)] = 1 + sum(map(of, f.operands(e)))
+        return n
+
+    return sum(map(of, exprs))
 
 
 class Lowering:
@@ -558,6 +576,11 @@ def lower(env: Env) -> ir.Program:
         actions += lw.steps(p)
     invariants = lw.invariants()
     lw.check_defs()
+    for a in (init, *actions):
+        if tree_size(exprs_of(a)) > MAX_ACTION_NODES:
+            lw.error(a.loc, f"{'the initial state' if a is init else a.name} lowers to more than "
+                     f"{MAX_ACTION_NODES:,} expression nodes (reads nested in the indices of "
+                     "variables written earlier in the step)")  # fmt: skip
     processes = tuple(
         ir.Process(
             p.name,

@@ -3,10 +3,15 @@ error at the declaration or use that passes it, found without building the whole
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import spec
 from spec.errors import SpecErrors
+from spec.lower import tree_size
+from spec.slots import exprs_of
 
 
 def errors(text: str) -> list[tuple[int, int, str]]:
@@ -61,3 +66,28 @@ def test_folded_constant_out_of_range(expr, col):
     assert errors(f"def d = {expr}\nvar y : 0..1 = d\n") == [
         (1, col, "value out of the 64-bit range (-2^63 .. 2^63 - 1)")
     ]
+
+
+def nested_reads(depth: int) -> str:
+    """A step that writes x at a state-dependent index, then reads x at an index that reads
+    x, `depth` deep: each read repeats its index (the write's place or not), so the step's
+    expressions double in size per level as trees (shared as a DAG: specgen seed 107016)."""
+    e = "x[true]"
+    for _ in range(depth):
+        e = f"x[{e} == 1]"
+    return ("var y : 0..1 = 0\nvar x : [bool] -> 0..1 = [b in bool |-> 0]\n"
+            f"process p {{\na:\n  x[y == 0] := y\n  await {e} == 1\n}}\n")  # fmt: skip
+
+
+def test_a_step_exponentially_large_as_a_tree_is_refused_in_seconds():
+    # a subprocess: before the limit (and hashes cached on the shared nodes) it ran for hours
+    code = f"import spec\nspec.load({nested_reads(30)!r})\n"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert ("<string>:4:1: p.a lowers to more than 1,000,000 expression nodes (reads nested "
+            "in the indices of variables written earlier in the step)") in run.stderr  # fmt: skip
+
+
+def test_nested_reads_within_the_limit_load():
+    (step,) = spec.load(nested_reads(12)).actions
+    assert tree_size(exprs_of(step)) == 81922  # 20 * 2^12 + 2: under 10^6
