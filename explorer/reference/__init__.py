@@ -12,8 +12,9 @@ first false element, `exists` at the first true one, in increasing order), so an
 further on never happens; `let` bindings are evaluated at their first use, at most once
 (TLA+'s LET); map, record and set values are lazy (TLC's function values): an element
 is evaluated where it is read, comparing maps or records stops at the first pair of
-elements that differ, storing a value or comparing sets evaluates every element, while `x in S` stops at the first literal element equal to x; a failure inside a step
-counts only if the step is enabled; after an `if` whose condition failed, what either
+elements that differ, storing a value or comparing sets evaluates every element, while
+`x in S` stops at the first literal element equal to x; a failure inside a step counts
+only if the step is enabled; after an `if` whose condition failed, what either
 branch may write holds a failed value and an `await`, lock operation, `either` or
 `goto` in a branch is an error; an `await` reading a failed value is an error; several
 `terminal`s are or-ed, in order.
