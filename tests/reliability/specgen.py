@@ -210,6 +210,9 @@ class Generated:
 # ------------------------------------------------------------------ the generator
 
 
+MAX_BOOL_INDICES = 6
+
+
 class SpecGen:
     MAX_SPACE = 60_000  # product of the variables' value counts, pcs included
 
@@ -227,6 +230,7 @@ class SpecGen:
         self.bool_defs: list[tuple[str, int]] = []
         self.macros: list[tuple[str, str]] = []  # (name, "place" | "value")
         self.page: str | None = None
+        self.bool_indices = 0  # bool indices being generated, one inside another
         self.sym: Sym | None = None
         self.space = 1
         self.consts: dict[str, object] = {}
@@ -334,7 +338,14 @@ class SpecGen:
         if same and self.chance(0.5):
             return self.pick(same)
         if isinstance(d, Bool):
-            return self.bool_expr(sc, min(depth, 1))
+            # a bool index may read a map over bool in turn: bound the chain
+            if self.bool_indices >= MAX_BOOL_INDICES:
+                return self.pick(["true", "false"])
+            self.bool_indices += 1
+            try:
+                return self.bool_expr(sc, min(depth, 1))
+            finally:
+                self.bool_indices -= 1
         return self.pick(values(d))
 
     def sym_value(self, sc: Scope) -> str:

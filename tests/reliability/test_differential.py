@@ -28,7 +28,8 @@ from pathlib import Path
 import pytest
 
 import explorer
-from explorer import reference
+import spec
+from explorer import graph, reference
 from explorer.result import BOUNDED, HOLDS, INCOMPLETE, VIOLATED, Result
 from invariants import bmc, prove
 from invariants.prove import PROVED
@@ -41,6 +42,7 @@ SLOW_SEEDS = range(100_000, 104_000)
 PROOF_SEEDS = range(0, 200, 4)  # z3 takes tenths of a second a spec
 MAX_STATES = 5000  # the reference's bound: a bigger spec is left out (and counted)
 BMC_DEPTH = 4
+SIM_WALKS, SIM_DEPTH = 20, 12  # --simulate: walks per spec and steps per walk
 
 
 @functools.lru_cache(maxsize=256)  # the CI seeds, shared by the tests
@@ -106,7 +108,7 @@ def compare(what: str, r: Result, ex: reference.Exploration, full: bool = True) 
 
 
 def backend_problems(seed: int) -> list[str]:
-    g, _, ex = case(seed)
+    g, ref, ex = case(seed)
     if ex.verdict == INCOMPLETE:
         return []  # too big for the reference: counted by test_specs_are_small
     got = []
@@ -118,6 +120,55 @@ def backend_problems(seed: int) -> list[str]:
             got += compare(
                 f"{backend} with symmetry", explorer.check(g.text, backend=backend), ex, full=False
             )
+    got += simulation_problems(g, ref, ex)
+    if ex.verdict == HOLDS:  # graph's loop reports errors on its own (not compared here)
+        got += graph_problems(g, ex)
+    return got
+
+
+def simulation_problems(g: specgen.Generated, ref: reference.Reference,
+                        ex: reference.Exploration) -> list[str]:  # fmt: skip
+    """A random walk's violation is real (not necessarily shortest): the walk follows
+    the reference's transitions, which may go past the states its search stored, and
+    the reference finds the same violation at its end."""
+    r = explorer.check(g.text, simulate=SIM_WALKS, seed=g.seed, depth=SIM_DEPTH)  # tuple only
+    if r.verdict != VIOLATED:
+        return []
+    v, states = r.violation, [s.state for s in r.violation.trace]
+    if not states or not ex.is_initial(states[0]):
+        return [] if not states else ["--simulate: trace state 0 is no initial state"]
+    cur = ex.states[states[0]]
+    for k, post in enumerate(states[1:], 1):
+        succ = {ref.encode(t.target): t.target for t in ref.transitions(cur) if t.target}
+        if post not in succ:
+            return [f"--simulate: trace step {k} ({v.trace[k].action}) is no transition"]
+        cur = succ[post]
+    if v.failed:
+        found = {(f.kind, f.loc) for t in ref.transitions(cur) for f in t.faults}
+    elif v.kind == "invariant" or v.name is not None:
+        found = {(f.kind, f.loc) for f in ref.invariant_faults(cur)}
+    else:
+        found = {(f.kind, f.loc) for f in ref.stuck_faults(cur)} if not ref.transitions(cur) else set()
+    if (v.kind, v.loc) not in found:
+        return [f"--simulate: {v.kind} at {v.loc} is no violation of the reference at the walk's "
+                f"end (it has {sorted(map(str, found))})"]  # fmt: skip
+    return []
+
+
+def graph_problems(g: specgen.Generated, ex: reference.Exploration) -> list[str]:
+    """`mmcheck graph` draws the reference's states, and only its transitions, once each."""
+    sg = graph.explore(spec.load(g.text), max_states=MAX_STATES)
+    got = []
+    if set(sg.states) != set(ex.states):
+        got.append(f"graph: {len(sg.states)} states, reference {len(ex.states)} "
+                   f"({len(set(sg.states) ^ set(ex.states))} differ)")  # fmt: skip
+    node = {n: s for s, n in sg.states.items()}
+    if len(set(sg.edges)) != len(sg.edges):
+        got.append("graph: parallel edges with the same label")
+    bad = [(src, label) for src, label, dst in sg.edges
+           if not ex.is_transition(node[src], node[dst])]  # fmt: skip
+    if bad:
+        got.append(f"graph: {len(bad)} edges are no transition of the reference, e.g. {bad[0]}")
     return got
 
 
@@ -182,6 +233,12 @@ def test_every_construct_is_generated():
     """The CI seeds produce every construct of the language reference at least once."""
     used = set().union(*(specgen.generate(s).constructs for s in CI_SEEDS))
     assert set(specgen.CONSTRUCTS) - used == set()
+
+
+def test_generation_ends_on_chains_of_bool_indices():
+    """Seed 106054 indexed a map over bool by a read of a map over bool, and so on,
+    until the recursion limit (the generator bounds such chains)."""
+    assert specgen.generate(106054).text
 
 
 def test_specs_are_small_and_varied():
