@@ -58,6 +58,19 @@ def _edge_label(program: ir.Program, model: Model, edge: int, state: State) -> s
     return f"{step.action}({', '.join(params)})"
 
 
+def _broken_invariants(model: Model, s: State) -> list[str]:
+    """Why `s` breaks invariants: each one false, or failing to evaluate (as `check`
+    reports an error in an invariant: a violation of it, with the error)."""
+    why = []
+    for inv, holds in model.invariants:
+        try:
+            if not holds(s):
+                why.append(f"violates {inv.name}")
+        except EvalError as e:
+            why.append(f"{e.kind} error evaluating {inv.name}: {e.message}")
+    return why
+
+
 def explore(program: ir.Program, max_states: int) -> StateGraph:
     """Every reachable state up to `max_states` nodes, every edge between them."""
     model = compile_model(program)
@@ -85,7 +98,7 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
     while queue:
         s = queue.popleft()
         src = g.states[s]
-        why = [f"violates {inv.name}" for inv, holds in model.invariants if not holds(s)]
+        why = _broken_invariants(model, s)
         enabled = 0
         for edge in range(model.n_edges):  # edge by edge, so one error hides no other step
             try:
@@ -104,8 +117,12 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
                 if not known:
                     g.parent[dst] = len(g.edges)
                 g.edges.append((src, _edge_label(program, model, edge, t), dst))
-        if not enabled and model.is_deadlock(s):
-            why.append("deadlock")
+        if not enabled:
+            try:
+                if model.is_deadlock(s):
+                    why.append("deadlock")
+            except EvalError as e:
+                why.append(f"{e.kind} error evaluating the terminal condition: {e.message}")
         if why:
             g.bad[src] = ", ".join(why)
     return g
