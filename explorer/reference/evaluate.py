@@ -316,6 +316,8 @@ def _name(sym: Symbols, e: ast.Name, ctx: Ctx) -> object:
     if n in sym.type_decls:
         t = sym.resolve(sym.type_decls[n].type)
         return frozenset(domain(t))
+    if n == "bool":  # a keyword, the set of its two values as a type name is
+        return frozenset(domain(TBool()))
     if n in sym.defs:
         return _call_def(sym, sym.defs[n], (), e.loc, ctx)
     if n in sym.processes:

@@ -451,3 +451,11 @@ def test_library_expectations_through_the_reference(case):
 def test_mmcheck_test_backend_reference(capsys):
     assert main(["test", str(ROOT / "tests/specs/peterson.mms"), "--backend", "reference"]) == 0
     assert "1 passed" in capsys.readouterr().out
+
+
+def test_bool_is_the_set_of_its_values():
+    text = ("var m : [bool] -> 0..2 = [q in bool |-> if q then 1 else 0]\n"
+            "terminal true\n"
+            "invariant I: card(bool) == 2 and (sum q in bool: m[q]) == 1 and true in bool\n")  # fmt: skip
+    ex = explore(text)
+    assert (ex.verdict, ex.distinct) == ("holds", 1)

@@ -37,7 +37,7 @@ CONSTRUCTS = (
     "exists", "count", "sum", "quant-range", "quant-type", "quant-set", "quant-two-binders",
     "min", "max", "map-index", "map-index2", "record-field", "map-record-field",
     "map-except", "map-except-multi", "record-except", "record-except-multi", "map-literal",
-    "map-literal2", "record-literal", "set-in", "set-notin", "set-union", "set-inter",
+    "map-literal2", "bool-as-set", "record-literal", "set-in", "set-notin", "set-union", "set-inter",
     "set-minus", "card", "subset", "set-eq", "set-ne", "set-literal", "set-empty",
     "set-range", "set-type-name", "int-sets-different-ranges", "enum-eq", "map-eq",
     "record-eq", "def-call", "locked", "held", "holder-process", "holder-set",
@@ -148,11 +148,6 @@ def values(d: Domain) -> list[str]:
     if isinstance(d, Enum):
         return list(d.values)
     return []  # a symmetric value has no literal
-
-
-def binder(d: Domain) -> str:
-    """A domain as written after `in`: a binder takes no `bool`, only its alias B."""
-    return "B" if isinstance(d, Bool) else str(d)
 
 
 def size(t: Type) -> int:
@@ -698,7 +693,7 @@ class SpecGen:
         for k, d in enumerate(t.dims):
             name = f"j{inner.bound}_{k}"
             inner.vars[name] = d
-            binds.append(f"{name} in {binder(d)}")
+            binds.append(f"{name} in {self.binder(d)}")
         self.mark("map-literal2" if len(t.dims) == 2 else "map-literal")
         return f"[{', '.join(binds)} |-> {self.value_of(inner, t.val, max(depth - 1, 0))}]"
 
@@ -768,7 +763,7 @@ class SpecGen:
         assert isinstance(t, Map)
         names = [f"q{k}" for k in range(len(t.dims))]
         self.mark("map-literal2" if len(t.dims) == 2 else "map-literal")
-        binds = ", ".join(f"{n} in {binder(d)}" for n, d in zip(names, t.dims))
+        binds = ", ".join(f"{n} in {self.binder(d)}" for n, d in zip(names, t.dims))
         return f"[{binds} |-> {self.initial(t.val)}]"
 
     def int_type(self) -> Int:
@@ -776,6 +771,12 @@ class SpecGen:
             return self.pick(self.named_ranges)
         lo = self.pick([0, 0, 0, 1, -1])
         return Int(lo, lo + self.r.randint(1, 3))
+
+    def binder(self, d: Domain) -> str:
+        """A domain as written after `in` (`bool` is the set of its two values)."""
+        if isinstance(d, Bool):
+            self.mark("bool-as-set")
+        return str(d)
 
     def small_domain(self) -> Domain:
         r = self.r.random()
