@@ -19,8 +19,8 @@ from pathlib import Path
 
 from export_tla import standalone  # bench/ scripts import each other
 
-from spec import ir
-from spec.translate import compile_model
+from mmcheck.explorer.tuple.translate import compile_model
+from mmcheck.spec import ir
 
 
 def pml_name(name: str) -> str:

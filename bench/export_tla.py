@@ -18,10 +18,10 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import spec
-from spec import ir
-from spec.errors import Loc
-from spec.translate import compile_model
+from mmcheck import spec
+from mmcheck.explorer.tuple.translate import compile_model
+from mmcheck.spec import ir
+from mmcheck.spec.errors import Loc
 
 
 def tla_name(name: str) -> str:

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import spec  # noqa: E402
+from mmcheck import spec
 
 SIZES = (10_000, 20_000, 40_000)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
-from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
-from spec.errors import UsageError
-from spec.ir import Program
+from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
+from mmcheck.spec.errors import UsageError
+from mmcheck.spec.ir import Program
 
 __all__ = ["HOLDS", "INCOMPLETE", "VIOLATED", "Result", "Stats", "Violation", "check", "load"]
 
@@ -16,7 +16,7 @@ def load(source_or_program: Program | str | os.PathLike, consts: dict | None = N
     """A Program as given, or loaded from a spec path or text by the front end."""
     if isinstance(source_or_program, Program):
         return source_or_program
-    import spec
+    from mmcheck import spec
 
     return spec.load(source_or_program, consts)
 
@@ -49,14 +49,14 @@ def check(
     SIGTERM, gives an INCOMPLETE result with the reason and the statistics so far.
     `initial` replaces the spec's initial states (e.g. a counterexample's pre-state).
     """
-    from explorer.bfs import bfs, make_search
-    from explorer.limits import Limits
-    from explorer.simulate import simulate as run_simulation
+    from mmcheck.explorer.core.limits import Limits
+    from mmcheck.explorer.tuple.bfs import bfs, make_search
+    from mmcheck.explorer.tuple.simulate import simulate as run_simulation
 
     limits = Limits(time_limit, memory_limit, progress)
     with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
         if backend == "reference":
-            from explorer import reference
+            from mmcheck.explorer import reference
 
             return reference.check(source_or_program, consts, limits=limits, options=dict(
                 invariants=invariants, deadlock=deadlock, max_depth=max_depth,
@@ -64,9 +64,9 @@ def check(
                 simulate=simulate, coverage=coverage, workers=workers, initial=initial))
         program = load(source_or_program, consts)
         if backend == "vector":
-            from explorer import vector
+            from mmcheck.explorer.vector import engine
 
-            return vector.check(program, invariants=invariants, deadlock=deadlock,
+            return engine.check(program, invariants=invariants, deadlock=deadlock,
                                 max_depth=max_depth, max_states=max_states,
                                 time_limit=time_limit, memory_limit=memory_limit,
                                 fingerprint=fingerprint, symmetry=symmetry, simulate=simulate,

@@ -1,4 +1,5 @@
-"""Verbs of the explorer package (see explorer.cli): check, test, graph.
+"""Verbs of the explorer package (registered in pyproject.toml, see mmcheck.cli): check,
+test, graph, translate.
 
 A thin layer over `explorer.check`: parse flags, load the spec, run, print the trace,
 the coverage table, the statistics, the expectations and the verdict.
@@ -12,23 +13,23 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import explorer
-import spec
-from explorer import expect, graph, traces
-from explorer.cli import (
+from mmcheck import explorer, spec
+from mmcheck.explorer import expect, report
+from mmcheck.explorer.core.result import (
     EXIT_ERROR,
     EXIT_INCOMPLETE,
     EXIT_OK,
     EXIT_VIOLATION,
-    add_spec_arguments,
-    parse_defines,
+    INCOMPLETE,
+    Result,
 )
-from explorer.itf import dumps
-from explorer.progress import Progress
-from explorer.result import INCOMPLETE, Result
-from explorer.stats_report import format_coverage, format_stats, verdict_line
-from spec import ir
-from spec.errors import UsageError, format_at
+from mmcheck.explorer.report.progress import Progress
+from mmcheck.explorer.report.stats import format_coverage, format_stats, verdict_line
+from mmcheck.explorer.tuple.graph import explore
+from mmcheck.explorer.tuple.translate import to_python_source
+from mmcheck.spec import ir
+from mmcheck.spec.arguments import add_spec_arguments, parse_defines
+from mmcheck.spec.errors import UsageError, format_at
 
 TRACE_FORMATS = ("text", "cpu", "itf")
 BACKENDS = ("tuple", "vector", "reference")
@@ -169,11 +170,11 @@ def format_trace(args: argparse.Namespace, program: ir.Program, result: Result) 
     v = result.violation
     assert v is not None
     if args.trace == "cpu":
-        return traces.format_cpu(program, v)
+        return report.format_cpu(program, v)
     if args.trace == "itf":
-        return dumps(traces.to_itf(program, v.trace))
+        return report.dumps(report.to_itf(program, v.trace))
     color = not args.out and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return traces.format_text(program, v, color=color)
+    return report.format_text(program, v, color=color)
 
 
 def check(args: argparse.Namespace) -> int:
@@ -186,24 +187,24 @@ def check(args: argparse.Namespace) -> int:
     missed = any(not c.met for c in compared)
     code = EXIT_VIOLATION if missed and result.exit_code == EXIT_OK else result.exit_code
     if args.json:
-        doc = traces.result_json(program, result)
+        doc = report.result_json(program, result)
         doc["expectations"] = [c.to_json() for c in compared]
-        write_out(args, dumps(doc))
+        write_out(args, report.dumps(doc))
         return code
     # ITF on stdout stays valid JSON: the report goes to stderr beside it
-    report = sys.stderr if args.trace == "itf" and not args.out else sys.stdout
+    stream = sys.stderr if args.trace == "itf" and not args.out else sys.stdout
     if result.violation is not None:
         write_out(args, format_trace(args, program, result))
         if args.out:
-            print(f"Trace ({args.trace}) written to {args.out}.", file=report)
+            print(f"Trace ({args.trace}) written to {args.out}.", file=stream)
     elif args.out:
-        print(f"No violation: no trace written to {args.out}.", file=report)
+        print(f"No violation: no trace written to {args.out}.", file=stream)
     if result.coverage is not None:
-        print(format_coverage(result.coverage), file=report)
-    print(format_stats(result.stats), file=report)
+        print(format_coverage(result.coverage), file=stream)
+    print(format_stats(result.stats), file=stream)
     for line in report_expectations(compared, skipped):
-        print(line, file=report)
-    print(verdict_line(result, program), file=report)
+        print(line, file=stream)
+    print(verdict_line(result, program), file=stream)
     return code
 
 
@@ -243,9 +244,9 @@ def add_graph_arguments(p: argparse.ArgumentParser) -> None:
 
 def graph_verb(args: argparse.Namespace) -> int:
     program = load(args)
-    g = graph.explore(program, args.max_states)
+    g = explore(program, args.max_states)
     try:
-        Path(args.output).write_text(graph.to_dot(program, g))
+        Path(args.output).write_text(report.to_dot(program, g))
     except OSError as e:
         raise UsageError(f"-o {args.output}: {e.strerror}") from None
     note = f" (truncated at --max-states {args.max_states})" if g.truncated else ""
@@ -254,6 +255,14 @@ def graph_verb(args: argparse.Namespace) -> int:
     if g.truncated:
         return EXIT_INCOMPLETE
     return EXIT_VIOLATION if g.n_violations else EXIT_OK
+
+
+# --------------------------------------------------------------------------- translate
+
+
+def translate_verb(args: argparse.Namespace) -> int:
+    print(to_python_source(load(args)), end="")
+    return EXIT_OK
 
 
 def interruptible(verb: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -277,4 +286,6 @@ COMMANDS: dict = {
              add_test_arguments, interruptible(test)),
     "graph": ("write the reachable state graph as Graphviz DOT",
               add_graph_arguments, interruptible(graph_verb)),
+    "translate": ("print the generated Python next-state module",
+                  add_spec_arguments, translate_verb),
 }

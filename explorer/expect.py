@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import explorer
-import spec
-from explorer.result import HOLDS, INCOMPLETE, Result
-from spec import ir
-from spec.errors import SpecErrors
+from mmcheck import explorer, spec
+from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, Result
+from mmcheck.spec import ir
+from mmcheck.spec.errors import SpecErrors
 
 SPEC_SUFFIX = ".mms"
 INTERRUPTED = "interrupted"  # how explorer.limits begins the reason of a signalled stop

@@ -13,13 +13,21 @@ import time
 
 import z3
 
-from explorer.limits import Limits
-from explorer.result import BOUNDED, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
-from invariants import interrupt, traces
-from invariants.encode import Encoder, State, StepEnc
-from invariants.prove import load, pick
-from spec import ir
-from spec.errors import UsageError
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.result import (
+    BOUNDED,
+    INCOMPLETE,
+    VIOLATED,
+    Result,
+    Stats,
+    Step,
+    Violation,
+)
+from mmcheck.invariants import interrupt, traces
+from mmcheck.invariants.encode import Encoder, State, StepEnc
+from mmcheck.invariants.prove import load, pick
+from mmcheck.spec import ir
+from mmcheck.spec.errors import UsageError
 
 
 def bmc(

@@ -1,4 +1,4 @@
-"""Verbs of the invariants package (see explorer.cli): `prove` and `bmc`."""
+"""Verbs of the invariants package (registered in pyproject.toml, see mmcheck.cli): `prove` and `bmc`."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ import json
 import sys
 from pathlib import Path
 
-import spec
-from explorer.cli import add_spec_arguments, parse_defines
-from explorer.limits import Limits
-from explorer.result import BOUNDED, Violation
-from explorer.traces import format_cpu, format_text, to_itf
-from invariants.bmc import bmc
-from invariants.cti import check_cti
-from invariants.prove import CTI, INIT, ProveResult, Query, prove
-from spec import ir
-from spec.errors import UsageError
+from mmcheck import spec
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.result import BOUNDED, Violation
+from mmcheck.explorer.report import format_cpu, format_text, to_itf
+from mmcheck.invariants.bmc import bmc
+from mmcheck.invariants.cti import check_cti
+from mmcheck.invariants.prove import CTI, INIT, ProveResult, Query, prove
+from mmcheck.spec import ir
+from mmcheck.spec.arguments import add_spec_arguments, parse_defines
+from mmcheck.spec.errors import UsageError
 
 
 def _add_trace_arguments(p: argparse.ArgumentParser) -> None:

@@ -17,10 +17,10 @@ import dataclasses
 from collections.abc import Set
 from dataclasses import dataclass
 
-import explorer
-from explorer.result import HOLDS, VIOLATED, Result, Violation
-from spec import ir
-from spec.slots import reads, touched
+from mmcheck import explorer
+from mmcheck.explorer.core.result import HOLDS, VIOLATED, Result, Violation
+from mmcheck.spec import ir
+from mmcheck.spec.slots import reads, touched
 
 TARGET = "cti state"  # the extra invariant's name (no spec name has a space)
 

@@ -23,8 +23,8 @@ from typing import NamedTuple
 
 import z3
 
-from spec import ir
-from spec.errors import Loc
+from mmcheck.spec import ir
+from mmcheck.spec.errors import Loc
 
 _REC_NAMES = itertools.count()
 

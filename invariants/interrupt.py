@@ -15,7 +15,7 @@ import threading
 
 import z3
 
-from explorer.limits import Limits
+from mmcheck.explorer.core.limits import Limits
 
 _POLL_S = 0.05  # how soon a signal interrupts the query in progress
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 import z3
 
-import spec
-from explorer.limits import Limits
-from explorer.result import Step, Violation
-from invariants import interrupt, traces
-from invariants.encode import Encoder, State, StepEnc
-from spec import ir
-from spec.errors import SpecErrors, UsageError
+from mmcheck import spec
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.result import Step, Violation
+from mmcheck.invariants import interrupt, traces
+from mmcheck.invariants.encode import Encoder, State, StepEnc
+from mmcheck.spec import ir
+from mmcheck.spec.errors import SpecErrors, UsageError
 
 PROVED, CTI, UNKNOWN, TIMEOUT = "proved", "CTI", "unknown", "timeout"
 INTERRUPTED = "interrupted"  # a result's status only: SIGINT or SIGTERM stopped the run

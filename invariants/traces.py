@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import z3
 
-from explorer.result import FailedStep, Step, Violation
-from invariants.encode import Encoder, Err, State, StepEnc, as_int
-from spec import ir
+from mmcheck.explorer.core.result import FailedStep, Step, Violation
+from mmcheck.invariants.encode import Encoder, Err, State, StepEnc, as_int
+from mmcheck.spec import ir
 
 
 def model_int(model: z3.ModelRef, t: z3.ExprRef) -> int:

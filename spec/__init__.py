@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-from spec import ir
-from spec.checker import ConstValue, Env
-from spec.errors import SpecErrors
-from spec.loader import Loader, source_of
-from spec.lower import lower
+from mmcheck.spec import ir
+from mmcheck.spec.checker import ConstValue, Env
+from mmcheck.spec.errors import SpecErrors
+from mmcheck.spec.loader import Loader, source_of
+from mmcheck.spec.lower import lower
 
 
 def load(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spec.errors import Loc
+from mmcheck.spec.errors import Loc
 
 # --------------------------------------------------------------------------- expressions
 

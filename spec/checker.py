@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from spec import ast, ir
-from spec import fold as f
-from spec.elab import Elab
-from spec.errors import Loc, SpecError
-from spec.fold import const
-from spec.parser import MAX_INT
-from spec.symbols import (
+from mmcheck.spec import ast, ir
+from mmcheck.spec import fold as f
+from mmcheck.spec.elab import Elab
+from mmcheck.spec.errors import Loc, SpecError
+from mmcheck.spec.fold import const
+from mmcheck.spec.parser import MAX_INT
+from mmcheck.spec.symbols import (
     ConstSym,
     DefSym,
     EnumValSym,
@@ -29,7 +29,7 @@ from spec.symbols import (
     TypeSym,
     VarSym,
 )
-from spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, RecordT, SetT, Type, bounds
+from mmcheck.spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, RecordT, SetT, Type, bounds
 
 PRELUDE = Path(__file__).with_name("prelude.mms")
 

@@ -1,13 +1,14 @@
-"""Verbs of the spec package (see explorer.cli): typecheck, ir, translate."""
+"""Verbs of the spec package (registered in pyproject.toml, see mmcheck.cli): typecheck
+and ir. Each returns the exit status 0; errors reach the dispatcher as exceptions."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-import spec
-from explorer.cli import EXIT_OK, add_spec_arguments, parse_defines
-from spec import ir, ir_print
+from mmcheck import spec
+from mmcheck.spec import ir, ir_print
+from mmcheck.spec.arguments import add_spec_arguments, parse_defines
 
 
 def _load(args: argparse.Namespace, symbolic: bool = False) -> ir.Program:
@@ -26,27 +27,15 @@ def summary(p: ir.Program) -> str:
 
 def run_typecheck(args: argparse.Namespace) -> int:
     print(summary(_load(args, symbolic=True)))
-    return EXIT_OK
+    return 0
 
 
 def run_ir(args: argparse.Namespace) -> int:
     print(ir_print.program(_load(args, symbolic=True)), end="")
-    return EXIT_OK
-
-
-def run_translate(args: argparse.Namespace) -> int:
-    from spec.translate import to_python_source
-
-    print(to_python_source(_load(args)), end="")
-    return EXIT_OK
+    return 0
 
 
 COMMANDS: dict = {
     "typecheck": ("check a spec; print a one-line summary", add_spec_arguments, run_typecheck),
     "ir": ("print the lowered IR of a spec", add_spec_arguments, run_ir),
-    "translate": (
-        "print the generated Python next-state module",
-        add_spec_arguments,
-        run_translate,
-    ),
 }

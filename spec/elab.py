@@ -11,11 +11,11 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
-from spec import ast, ir
-from spec import fold as f
-from spec.errors import Loc
-from spec.parser import MAX_INT, MAX_NESTING
-from spec.symbols import (
+from mmcheck.spec import ast, ir
+from mmcheck.spec import fold as f
+from mmcheck.spec.errors import Loc
+from mmcheck.spec.parser import MAX_INT, MAX_NESTING
+from mmcheck.spec.symbols import (
     ByName,
     ConstSym,
     DefSym,
@@ -31,7 +31,7 @@ from spec.symbols import (
     join_spans,
     spans_of,
 )
-from spec.types import (
+from mmcheck.spec.types import (
     SCALARS,
     BoolT,
     EnumT,
@@ -52,7 +52,7 @@ from spec.types import (
 )
 
 if TYPE_CHECKING:
-    from spec.checker import Env
+    from mmcheck.spec.checker import Env
 
 Reader = Callable[[str, tuple[ir.Expr, ...], Loc | None], ir.Expr]
 

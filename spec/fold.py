@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from spec import ir
-from spec.errors import Loc
+from mmcheck.spec import ir
+from mmcheck.spec.errors import Loc
 
 TRUE, FALSE = ir.TRUE, ir.FALSE
 

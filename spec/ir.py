@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from spec.errors import Loc
+from mmcheck.spec.errors import Loc
 
 # --------------------------------------------------------------------------- expressions
 

@@ -3,7 +3,7 @@ states, every action with its guard, checks, updates and read/write sets."""
 
 from __future__ import annotations
 
-from spec import ir
+from mmcheck.spec import ir
 
 _PREC = {
     "<=>": 1,

@@ -7,10 +7,10 @@ import errno
 import os
 from pathlib import Path
 
-from spec import ast
-from spec.checker import PRELUDE
-from spec.errors import Loc, SpecError, SpecErrors, read_source
-from spec.parser import parse
+from mmcheck.spec import ast
+from mmcheck.spec.checker import PRELUDE
+from mmcheck.spec.errors import Loc, SpecError, SpecErrors, read_source
+from mmcheck.spec.parser import parse
 
 STRING_FILE = "<string>"
 

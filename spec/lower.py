@@ -10,15 +10,27 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from spec import ast, ir
-from spec import fold as f
-from spec.checker import Env
-from spec.elab import ERR, Elab, pre_state
-from spec.errors import Loc
-from spec.slots import exprs_of, with_slot_sets
-from spec.symbols import ProcInfo, Val, VarSym
-from spec.symexec import Exec, Store, Write
-from spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, SetT, Type, bounds, leaves, unify
+from mmcheck.spec import ast, ir
+from mmcheck.spec import fold as f
+from mmcheck.spec.checker import Env
+from mmcheck.spec.elab import ERR, Elab, pre_state
+from mmcheck.spec.errors import Loc
+from mmcheck.spec.slots import exprs_of, with_slot_sets
+from mmcheck.spec.symbols import ProcInfo, Val, VarSym
+from mmcheck.spec.symexec import Exec, Store, Write
+from mmcheck.spec.types import (
+    BoolT,
+    EnumT,
+    ErrT,
+    IntT,
+    LockT,
+    MapT,
+    SetT,
+    Type,
+    bounds,
+    leaves,
+    unify,
+)
 
 FAIL_KINDS = ("assert", "lock", "range", "domain", "div")
 

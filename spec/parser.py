@@ -14,8 +14,8 @@ from typing import Any
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
-from spec import ast
-from spec.errors import Loc, SpecError, SpecErrors, register_source
+from mmcheck.spec import ast
+from mmcheck.spec.errors import Loc, SpecError, SpecErrors, register_source
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from spec import ir
+from mmcheck.spec import ir
 
 
 def exprs_of(action: ir.Action) -> Iterator[ir.Expr]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from spec import ast, ir
-from spec import fold as f
-from spec.errors import Loc
-from spec.types import EnumT, IntT, Type, bounds, in_range, within
+from mmcheck.spec import ast, ir
+from mmcheck.spec import fold as f
+from mmcheck.spec.errors import Loc
+from mmcheck.spec.types import EnumT, IntT, Type, bounds, in_range, within
 
 
 @dataclass(frozen=True)

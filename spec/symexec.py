@@ -14,13 +14,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from spec import ast, ir
-from spec import fold as f
-from spec.checker import PRELUDE, Env
-from spec.elab import ERR, Elab, LValue, Reader, ite_val, pre_state
-from spec.errors import Loc
-from spec.symbols import ByName, ProcInfo, Val, enumerable
-from spec.types import ErrT, IntT, Leaf, LockT, Type, bounds, in_range, leaves, sort_of, unify
+from mmcheck.spec import ast, ir
+from mmcheck.spec import fold as f
+from mmcheck.spec.checker import PRELUDE, Env
+from mmcheck.spec.elab import ERR, Elab, LValue, Reader, ite_val, pre_state
+from mmcheck.spec.errors import Loc
+from mmcheck.spec.symbols import ByName, ProcInfo, Val, enumerable
+from mmcheck.spec.types import (
+    ErrT,
+    IntT,
+    Leaf,
+    LockT,
+    Type,
+    bounds,
+    in_range,
+    leaves,
+    sort_of,
+    unify,
+)
 
 
 @dataclass

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from spec import ir
-from spec.fold import binary, conj, const
+from mmcheck.spec import ir
+from mmcheck.spec.fold import binary, conj, const
 
 if TYPE_CHECKING:
-    from spec.symbols import Val
+    from mmcheck.spec.symbols import Val
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-import invariants
-import spec
-from explorer.result import HOLDS, VIOLATED, Result
-from explorer.traces import format_cpu
-from invariants.prove import CTI, PROVED
+from mmcheck import explorer, invariants, spec
+from mmcheck.explorer.core.result import HOLDS, VIOLATED, Result
+from mmcheck.explorer.report import format_cpu
+from mmcheck.invariants.prove import CTI, PROVED
 
 MODELS = Path(__file__).resolve().parent.parent / "spec" / "models"
 

@@ -20,8 +20,8 @@ branch may write holds a failed value and an `await`, lock operation, `either` o
 `terminal`s are or-ed, in order.
 """
 
-from explorer.reference.evaluate import Fault
-from explorer.reference.explore import Exploration, check, explore
-from explorer.reference.machine import Reference, RState, Transition
+from mmcheck.explorer.reference.evaluate import Fault
+from mmcheck.explorer.reference.explore import Exploration, check, explore
+from mmcheck.explorer.reference.machine import Reference, RState, Transition
 
 __all__ = ["Exploration", "Fault", "RState", "Reference", "Transition", "check", "explore"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from explorer.reference.evaluate import Symbols
-from explorer.reference.values import Instance, TMap, TRecord, TSet, Type, domain, indices
-from spec.ir import Program, ScalarType, Var
+from mmcheck.explorer.reference.evaluate import Symbols
+from mmcheck.explorer.reference.values import Instance, TMap, TRecord, TSet, Type, domain, indices
+from mmcheck.spec.ir import Program, ScalarType, Var
 
 Leaves = Callable[[dict], list]  # state -> the scalar values of one IR variable, in order
 

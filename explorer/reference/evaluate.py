@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from explorer.reference.values import (
+from mmcheck.explorer.reference.values import (
     POISON,
     Frozen,
     Holder,
@@ -37,9 +37,9 @@ from explorer.reference.values import (
     Type,
     domain,
 )
-from spec import ast
-from spec.checker import PRELUDE, Env
-from spec.errors import Loc, SpecError, SpecErrors
+from mmcheck.spec import ast
+from mmcheck.spec.checker import PRELUDE, Env
+from mmcheck.spec.errors import Loc, SpecError, SpecErrors
 
 EFFECTS = ("trylock", "cas", "test_and_set")  # builtins that change the state
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from explorer.reference.evaluate import (
+from mmcheck.explorer.reference.evaluate import (
     EFFECTS,
     ByName,
     Ctx,
@@ -29,7 +29,7 @@ from explorer.reference.evaluate import (
     failed,
     force,
 )
-from explorer.reference.values import (
+from mmcheck.explorer.reference.values import (
     POISON,
     Frozen,
     Instance,
@@ -39,8 +39,8 @@ from explorer.reference.values import (
     indices,
     out_of_range,
 )
-from spec import ast
-from spec.errors import Loc
+from mmcheck.spec import ast
+from mmcheck.spec.errors import Loc
 
 NO_RETURN = object()  # a path that has not executed `return`
 

@@ -16,10 +16,8 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from explorer.limits import Limits
-from explorer.reference.evaluate import Fault
-from explorer.reference.machine import Reference, RState, Transition
-from explorer.result import (
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.result import (
     HOLDS,
     INCOMPLETE,
     VIOLATED,
@@ -29,8 +27,10 @@ from explorer.result import (
     Step,
     Violation,
 )
-from spec.errors import Loc, UsageError
-from spec.ir import Program
+from mmcheck.explorer.reference.evaluate import Fault
+from mmcheck.explorer.reference.machine import Reference, RState, Transition
+from mmcheck.spec.errors import Loc, UsageError
+from mmcheck.spec.ir import Program
 
 POLL_EVERY = 1024  # states expanded between two polls of the limits
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from itertools import product
 from typing import TypeVar
 
-import spec
-from explorer.reference.encode import Encoder
-from explorer.reference.evaluate import Ctx, Fault, Refused, Symbols, evaluate, force
-from explorer.reference.execute import Frame, Interpreter, Path, free_lock
-from explorer.reference.values import POISON, Instance, domain, out_of_range
-from spec.checker import ConstValue, Env
-from spec.ir import Program
-from spec.loader import Loader, source_of
+from mmcheck import spec
+from mmcheck.explorer.reference.encode import Encoder
+from mmcheck.explorer.reference.evaluate import Ctx, Fault, Refused, Symbols, evaluate, force
+from mmcheck.explorer.reference.execute import Frame, Interpreter, Path, free_lock
+from mmcheck.explorer.reference.values import POISON, Instance, domain, out_of_range
+from mmcheck.spec.checker import ConstValue, Env
+from mmcheck.spec.ir import Program
+from mmcheck.spec.loader import Loader, source_of
 
 T = TypeVar("T")
 RState = tuple  # the values of the state keys, in `Reference.keys` order

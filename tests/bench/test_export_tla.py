@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import spec
+from mmcheck import spec
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from explorer.cli import main
-from explorer.progress import Progress, progress_line
-from explorer.result import (
+from mmcheck.cli import main
+from mmcheck.explorer.core.result import (
     HOLDS,
     INCOMPLETE,
     VIOLATED,
@@ -23,7 +22,8 @@ from explorer.result import (
     Step,
     Violation,
 )
-from explorer.stats_report import format_coverage, format_stats, verdict_line
+from mmcheck.explorer.report.progress import Progress, progress_line
+from mmcheck.explorer.report.stats import format_coverage, format_stats, verdict_line
 
 STATS = Stats(generated=12_345, distinct=6_789, queue=0, depth=14, elapsed=2.0,
               bytes_per_state=96.4, collision_probability=3.2e-12)
@@ -68,7 +68,7 @@ def test_coverage_lists_never_taken_first():
 
 def test_progress_lines_are_throttled(monkeypatch):
     clock = iter([0.0, 1.0, 10.5, 12.0])
-    monkeypatch.setattr("explorer.progress.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("mmcheck.explorer.report.progress.time.monotonic", lambda: next(clock))
     out = io.StringIO()
     with Progress(out, live=False) as progress:  # created at t=0
         progress(Stats(generated=100, distinct=50, queue=7, depth=3))  # t=1: too early
@@ -359,7 +359,7 @@ def test_simulation_finds_the_race(at_root, capsys):
 
 def test_live_progress_is_transient(monkeypatch):
     clock = iter([0.0, 5.0])
-    monkeypatch.setattr("explorer.progress.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("mmcheck.explorer.report.progress.time.monotonic", lambda: next(clock))
     out = io.StringIO()
     with Progress(out, live=True) as progress:
         progress(Stats(generated=10, distinct=5, queue=1, depth=1))
@@ -398,7 +398,7 @@ expect holds
 
 def test_test_verb_stops_on_sigint(tmp_path):
     (tmp_path / "big.mms").write_text(BIG)
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "explorer.cli", "test", str(tmp_path)],
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "mmcheck.cli", "test", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     first = proc.stdout.readline()  # the small case is done; the big one starts
     time.sleep(0.5)
@@ -457,7 +457,7 @@ def test_a_closed_output_pipe_ends_quietly(argv, unbuffered, code):
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
     try:
-        proc = subprocess.run([sys.executable, "-m", "explorer.cli", *argv], stdout=write,
+        proc = subprocess.run([sys.executable, "-m", "mmcheck.cli", *argv], stdout=write,
                               stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=60)
     finally:
         os.close(write)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-import explorer
-import spec
-from explorer.graph import explore
-from explorer.traces import format_cpu, format_text, to_itf
-from invariants import bmc
+from mmcheck import explorer, spec
+from mmcheck.explorer.report import format_cpu, format_text, to_itf
+from mmcheck.explorer.report.dot import edge_label
+from mmcheck.explorer.tuple.graph import explore
+from mmcheck.invariants import bmc
 
 # `either` in one branch of an `if`: 1 path where b is false, 3 where it is true;
 # 8 states (b, y), half of each: 1 + 4 * 1 + 4 * 3 = 17 generated (was 1 + 8 * 3 = 25)
@@ -111,5 +111,5 @@ def test_traces_name_only_the_branches_taken(tmp_path):
     assert [s["#meta"]["params"] for s in to_itf(program, v.trace)["states"][1:]] == [
         {}, {"either#1": "branch2"}
     ]
-    labels = {label for _, label, _ in explore(program, max_states=100).edges}
+    labels = {edge_label(program, step) for _, step, _ in explore(program, max_states=100).edges}
     assert labels == {"p: s", "p: s [branch 1]", "p: s [branch 2]", "p: s [branch 3]"}

@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-import explorer
-from explorer.result import HOLDS, INCOMPLETE, VIOLATED
-from spec.errors import UsageError
+from mmcheck import explorer
+from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED
+from mmcheck.spec.errors import UsageError
 
 SPECS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs")
 
@@ -118,7 +118,7 @@ def test_symmetric_trace_is_real():
     its edges from its first state gives its states."""
     r = explorer.check(spec("symmetric_spinlock.mms"), {"LOCKED": "false", "CPUS": "3"})
     trace = r.violation.trace
-    from spec.translate import compile_model
+    from mmcheck.explorer.tuple.translate import compile_model
 
     model = compile_model(explorer.load(spec("symmetric_spinlock.mms"), {"LOCKED": "false"}))
     state = trace[0].state

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-import explorer
-from explorer.result import INCOMPLETE
+from mmcheck import explorer
+from mmcheck.explorer.core.result import INCOMPLETE
 
 SPECS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs")
 EXPLODE = os.path.join(SPECS, "explode.mms")
@@ -46,7 +46,7 @@ def test_time_limit_on_a_huge_space():
 
 
 def test_memory_limit():
-    from explorer.limits import GIB, rss_bytes
+    from mmcheck.explorer.core.limits import GIB, rss_bytes
 
     limit = (rss_bytes() + (20 << 20)) / GIB  # 20 MiB more than now
     r = explorer.check(EXPLODE, memory_limit=limit)
@@ -62,7 +62,8 @@ def test_simulation_never_holds():
 
 
 CHILD = """
-import sys, explorer
+import sys
+from mmcheck import explorer
 r = explorer.check(sys.argv[1], fingerprint=True,
                    progress=lambda s: s.distinct and print("searching", flush=True))
 print(r.verdict, r.reason, r.stats.distinct > 0, r.stats.elapsed > 0, flush=True)

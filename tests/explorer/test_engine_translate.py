@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-import explorer
-from explorer.model import EvalError
-from spec import ir
-from spec.errors import Loc
-from spec.translate import compile_expr, compile_model, to_python_source
+from mmcheck import explorer
+from mmcheck.explorer.core.model import EvalError
+from mmcheck.explorer.tuple.translate import compile_expr, compile_model, to_python_source
+from mmcheck.spec import ir
+from mmcheck.spec.errors import Loc
 
 C = ir.Const
 L = Loc("<hand>", 1, 1)
@@ -110,7 +110,7 @@ def test_dynamic_index_and_parameter_edges():
 
 
 def test_loops_agree_with_unrolling(monkeypatch):
-    import spec.translate as tr
+    import mmcheck.explorer.tuple.translate as tr
 
     i, j = ir.Param("i"), ir.Param("j")
     mv = act("move", [assign("m", R("m", j), i), assign("m", R("m", i), j)],
@@ -228,7 +228,7 @@ def test_hostile_program_runs_with_restricted_builtins():
 
 
 def test_unenumerable_parameters_are_a_spec_error():
-    from spec.errors import SpecError
+    from mmcheck.spec.errors import SpecError
 
     text = ("spec Big\nvar x : 0..3 = 0\naction a(i: 0..4611686018427387904)\n"
             "  when x < 3 and i == x\n  x' = x + 1\n")  # fmt: skip

@@ -2,10 +2,10 @@
 
 import pytest
 
-from explorer import expect
-from explorer.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
-from spec import ir
-from spec.errors import Loc
+from mmcheck.explorer import expect
+from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
+from mmcheck.spec import ir
+from mmcheck.spec.errors import Loc
 
 L = Loc("x.mms", 9, 1)
 BOOL = ir.ScalarType("bool", ir.Const(0), ir.Const(1))

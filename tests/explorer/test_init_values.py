@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-import spec
-from spec import translate
-from spec.ir import Binary, Const, Param, Unary
-from spec.translate import compile_model, init_values
+from mmcheck import spec
+from mmcheck.explorer.tuple import translate
+from mmcheck.explorer.tuple.translate import compile_model, init_values
+from mmcheck.spec.ir import Binary, Const, Param, Unary
 
 X = Param("x")
 

@@ -6,15 +6,16 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-from explorer import expect, reference
-from explorer.cli import main
-from spec.errors import SpecErrors, UsageError
+from mmcheck import explorer
+from mmcheck.cli import main
+from mmcheck.explorer import expect, reference
+from mmcheck.spec.errors import SpecErrors, UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "explorer" / "reference"
-ALLOWED = {"spec", "spec.loader", "spec.parser", "spec.ast", "spec.errors", "spec.types",
-           "spec.symbols", "spec.checker", "spec.ir", "explorer.result", "explorer.limits"}
+ALLOWED = {f"mmcheck.{m}" for m in (
+    "spec", "spec.loader", "spec.parser", "spec.ast", "spec.errors", "spec.types",
+    "spec.symbols", "spec.checker", "spec.ir", "explorer.core.result", "explorer.core.limits")}
 
 
 def test_the_reference_imports_nothing_of_the_lowering_or_the_back_ends():
@@ -22,15 +23,16 @@ def test_the_reference_imports_nothing_of_the_lowering_or_the_back_ends():
         for node in pyast.walk(pyast.parse(f.read_text())):
             if isinstance(node, pyast.ImportFrom):
                 names = [node.module or ""]
-                if node.module == "spec":  # `from spec import ast`: the modules named
-                    names = [f"spec.{a.name}" for a in node.names]
+                if node.module in ("mmcheck", "mmcheck.spec"):  # `from mmcheck import spec`
+                    names = [f"{node.module}.{a.name}" for a in node.names]
             elif isinstance(node, pyast.Import):
                 names = [a.name for a in node.names]
             else:
                 continue
             for name in names:
-                if name.startswith(("spec", "explorer", "invariants")):
-                    assert name in ALLOWED or name.startswith("explorer.reference"), (f, name)
+                if name.startswith("mmcheck"):
+                    assert name in ALLOWED or name.startswith("mmcheck.explorer.reference"), (
+                        f, name)
 
 
 def explore(text: str, **options) -> reference.Exploration:

@@ -7,12 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-import spec
-from explorer import traces
-from explorer.expect import expect_consts
-from explorer.itf import dumps
-from explorer.result import (
+from mmcheck import explorer, spec
+from mmcheck.explorer import report as traces
+from mmcheck.explorer.core.result import (
     HOLDS,
     VIOLATED,
     CoverageEntry,
@@ -22,9 +19,11 @@ from explorer.result import (
     Step,
     Violation,
 )
-from explorer.trace_view import reading_order, slot_label
-from spec import ir
-from spec.errors import Loc, register_source
+from mmcheck.explorer.expect import expect_consts
+from mmcheck.explorer.report.itf import dumps
+from mmcheck.explorer.report.view import reading_order, slot_label
+from mmcheck.spec import ir
+from mmcheck.spec.errors import Loc, register_source
 
 GOLDEN = Path(__file__).parent.parent / "golden"
 

@@ -9,13 +9,12 @@ import os
 import numpy as np
 import pytest
 
-import explorer
-import spec
-from explorer.expect import expect_consts
-from explorer.vector_pack import Layout, mix64
-from explorer.vector_visited import VisitedSet
-from spec import ir
-from spec.errors import Loc, UsageError
+from mmcheck import explorer, spec
+from mmcheck.explorer.expect import expect_consts
+from mmcheck.explorer.vector.pack import Layout, mix64
+from mmcheck.explorer.vector.visited import VisitedSet
+from mmcheck.spec import ir
+from mmcheck.spec.errors import Loc, UsageError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 L = Loc("<hand>", 1, 1)
@@ -181,7 +180,7 @@ def test_bounds_and_fingerprints_agree(kw):
 
 
 def test_chunks_do_not_change_the_result():
-    from explorer import vector
+    from mmcheck.explorer.vector import engine as vector
 
     p = counters(3, 5, B("!=", R("x", C(2)), C(5)))
     t = explorer.check(p)
@@ -309,7 +308,7 @@ def test_big_specs_agree_on_their_violations_and_defaults(name):
 
 
 def test_dedup_tells_apart_states_with_equal_fingerprints() -> None:
-    from explorer.vector import dedup
+    from mmcheck.explorer.vector.engine import dedup
 
     class Same:  # every state gets the same fingerprint
         def fingerprints(self, words: np.ndarray) -> np.ndarray:

@@ -8,10 +8,9 @@ import os
 
 import pytest
 
-import explorer
-import spec
-from explorer.bfs import make_search
-from explorer.vector import VectorModel
+from mmcheck import explorer, spec
+from mmcheck.explorer.tuple.bfs import make_search
+from mmcheck.explorer.vector.engine import VectorModel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-import explorer
-from explorer import vector
-from explorer.workers import WorkerPool, default_workers
+from mmcheck import explorer
+from mmcheck.explorer.vector import engine as vector
+from mmcheck.explorer.vector.workers import WorkerPool, default_workers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FILTER = os.path.join(ROOT, "bench", "specs", "peterson_filter.mms")

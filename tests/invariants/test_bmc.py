@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-import spec
-from explorer.result import BOUNDED, VIOLATED
-from invariants import bmc
-from spec.errors import UsageError
-from spec.translate import compile_expr, compile_model
+from mmcheck import explorer, spec
+from mmcheck.explorer.core.result import BOUNDED, VIOLATED
+from mmcheck.explorer.tuple.translate import compile_expr, compile_model
+from mmcheck.invariants import bmc
+from mmcheck.spec.errors import UsageError
 
 ROOT = Path(__file__).parents[2]
 SPECS = sorted((ROOT / "tests" / "specs").glob("*.mms")) + sorted(
@@ -113,7 +112,7 @@ def test_bmc_rejects_symbolic_constants():
 
 
 def test_cli_bmc(capsys):
-    from explorer.cli import main
+    from mmcheck.cli import main
 
     path = str(ROOT / "tests" / "specs" / "refcount.mms")
     assert main(["bmc", path, "--depth", "3"]) == 0

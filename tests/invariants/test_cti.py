@@ -8,10 +8,10 @@ import dataclasses
 
 import pytest
 
-from explorer.cli import main
-from invariants import prove
-from invariants.cti import check_cti
-from invariants.prove import CTI
+from mmcheck.cli import main
+from mmcheck.invariants import prove
+from mmcheck.invariants.cti import check_cti
+from mmcheck.invariants.prove import CTI
 
 # x <= 1 is violated in 2 steps; `junk` (read by nothing) is 3 in every reachable state,
 # while the CTI's pre-state may hold any value there

@@ -15,7 +15,7 @@ SPEC = Path(__file__).parent.parent / "specs" / "refcount_nonlinear.mms"
 # the CLI, with a line on stderr as each z3 query starts: the signal is sent in a query
 CHILD = """
 import sys, z3
-from explorer.cli import main
+from mmcheck.cli import main
 check = z3.Solver.check
 def announced(self, *args):
     print("query", file=sys.stderr, flush=True)
@@ -31,8 +31,9 @@ BMC = ["bmc", str(SPEC), "-D", "NR=512", "-D", "MAPS=100000", "--depth", "40"]
 
 # the CLI, with a line on stderr as loading the spec starts, and a second spent in it
 LOADING = """
-import sys, time, spec
-from explorer.cli import main
+import sys, time
+from mmcheck import spec
+from mmcheck.cli import main
 load = spec.load
 def slow(*args, **kwargs):
     print("query", file=sys.stderr, flush=True)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-import spec
-from invariants import prove
-from invariants.cti import check_cti
-from invariants.prove import CTI, INIT, NO_ERROR, PROVED, TIMEOUT
-from spec.errors import UsageError
-from spec.translate import compile_expr, compile_model
+from mmcheck import spec
+from mmcheck.explorer.tuple.translate import compile_expr, compile_model
+from mmcheck.invariants import prove
+from mmcheck.invariants.cti import check_cti
+from mmcheck.invariants.prove import CTI, INIT, NO_ERROR, PROVED, TIMEOUT
+from mmcheck.spec.errors import UsageError
 
 SPECS = Path(__file__).parents[1] / "specs"
 REFCOUNT = str(SPECS / "refcount.mms")
@@ -154,7 +154,7 @@ def test_unknown_invariant_name_is_a_usage_error():
 
 
 def test_cli_prove_table_and_exit_codes(capsys):
-    from explorer.cli import main
+    from mmcheck.cli import main
 
     assert main(["prove", REFCOUNT, "--inv", "MappedHasRef", "--check-cti"]) == 1
     out = capsys.readouterr().out

@@ -9,10 +9,11 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invariants.encode import Encoder, State, as_int, failed
-from spec import ir
-from spec.errors import Loc
-from spec.translate import EvalError, compile_expr
+from mmcheck.explorer.core.model import EvalError
+from mmcheck.explorer.tuple.translate import compile_expr
+from mmcheck.invariants.encode import Encoder, State, as_int, failed
+from mmcheck.spec import ir
+from mmcheck.spec.errors import Loc
 
 L = Loc("<semantics>", 1, 1)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.cli import main
+from mmcheck.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = sorted((ROOT / "spec" / "models").glob("*.mms")) + sorted(
@@ -80,7 +80,7 @@ def run_inprocess(argv: list[str], guard: int = 30) -> Run:
 
 
 def run_subprocess(argv: list[str], timeout: float = 60) -> Run:
-    p = subprocess.run([sys.executable, "-m", "explorer.cli", *argv], capture_output=True,
+    p = subprocess.run([sys.executable, "-m", "mmcheck.cli", *argv], capture_output=True,
                        text=True, errors="replace", timeout=timeout, cwd=ROOT)  # fmt: skip
     return Run(argv, p.returncode, p.stdout, p.stderr)
 

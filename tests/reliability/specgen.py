@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import spec
-from spec.errors import SpecErrors
+from mmcheck import spec
+from mmcheck.spec.errors import SpecErrors
 
 # One entry per construct of docs/language.md (and of spec/prelude.mms).
 CONSTRUCTS = (

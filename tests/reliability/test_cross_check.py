@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-from explorer.expect import expect_consts, find_specs, plan
-from explorer.result import BOUNDED, HOLDS, INCOMPLETE, VIOLATED, Result
-from invariants import bmc
-from spec.errors import UsageError
+from mmcheck import explorer
+from mmcheck.explorer.core.result import BOUNDED, HOLDS, INCOMPLETE, VIOLATED, Result
+from mmcheck.explorer.expect import expect_consts, find_specs, plan
+from mmcheck.invariants import bmc
+from mmcheck.spec.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOW_SPECS = ("migrate_page.mms",)  # seconds per run: the cases sit behind -m slow

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-from explorer.result import Result
+from mmcheck import explorer
+from mmcheck.explorer.core.result import Result
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS, SPECS = ROOT / "spec" / "models", ROOT / "tests" / "specs"
@@ -77,7 +77,7 @@ def test_seeded_simulation_repeats(fixed):
 def cli_json(args: list[str], hash_seed: str) -> dict:
     """`mmcheck check --json` in a fresh process, without the timing fields."""
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    p = subprocess.run([sys.executable, "-m", "explorer.cli", "check", *args, "--json"],
+    p = subprocess.run([sys.executable, "-m", "mmcheck.cli", "check", *args, "--json"],
                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)  # fmt: skip
     assert p.returncode in (0, 1, 3), p.stderr
     doc = json.loads(p.stdout)

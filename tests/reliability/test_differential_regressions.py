@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-import explorer
-from explorer import reference, vector
-from explorer.result import BOUNDED, HOLDS, VIOLATED
-from invariants import bmc, prove
-from invariants.prove import CTI, PROVED, TIMEOUT, UNKNOWN
+from mmcheck import explorer
+from mmcheck.explorer import reference
+from mmcheck.explorer.core.result import BOUNDED, HOLDS, VIOLATED
+from mmcheck.explorer.vector import engine as vector
+from mmcheck.invariants import bmc, prove
+from mmcheck.invariants.prove import CTI, PROVED, TIMEOUT, UNKNOWN
 
 # seed 128: a set holds only elements of its domain; `{-1, 2}` is no value of
 # `set of 1..4`, so the assignment is a range error (docs/language.md, "Types": a set

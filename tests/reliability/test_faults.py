@@ -81,7 +81,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-CLI = ["-m", "explorer.cli"]
+CLI = ["-m", "mmcheck.cli"]
 
 
 class Run:
@@ -180,7 +180,7 @@ VECTOR_2 = ["--backend", "vector", "--workers", "2"]
 BOUNDED = ["-c", """
 import resource, sys
 import numba, numpy
-from explorer.cli import build_parser, main
+from mmcheck.cli import build_parser, main
 build_parser()  # imports every verb's module
 vm = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
 bound = vm + int(float(sys.argv[1]) * 2**30)

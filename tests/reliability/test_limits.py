@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-from explorer.result import HOLDS, INCOMPLETE
+from mmcheck import explorer
+from mmcheck.explorer.core.result import HOLDS, INCOMPLETE
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPLODE = ROOT / "tests" / "specs" / "explode.mms"
@@ -87,7 +87,7 @@ def test_time_limit_stops_cleanly(mm, backend):
 # would give the largest peak of any child so far, not this one's
 PEAK_WRAPPER = (
     "import resource, sys\n"
-    "from explorer.cli import main\n"
+    "from mmcheck.cli import main\n"
     "rc = main(sys.argv[1:])\n"
     "print('peak KiB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
     "sys.exit(rc)\n"
@@ -133,7 +133,7 @@ def start_check(args: list[str], busy: float = 2.0) -> subprocess.Popen:
     """`mmcheck check` running in a child, once it has used `busy` s of CPU: past its
     imports and loading (under a second), well into its work, however loaded the
     machine is."""
-    proc = subprocess.Popen([sys.executable, "-m", "explorer.cli", "check", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "mmcheck.cli", "check", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=ROOT)  # fmt: skip
     deadline = time.monotonic() + 120
@@ -183,7 +183,7 @@ def limited_memory() -> None:
 @pytest.mark.parametrize("name", sorted(HUGE_SPECS))
 def test_huge_specs_are_refused_quickly(mm, spec_file, name):
     path = spec_file(HUGE_SPECS[name])
-    p = subprocess.run([sys.executable, "-m", "explorer.cli", "typecheck", str(path)],
+    p = subprocess.run([sys.executable, "-m", "mmcheck.cli", "typecheck", str(path)],
                        capture_output=True, text=True, timeout=5, preexec_fn=limited_memory)  # fmt: skip
     mm.assert_clean(mm.Run([], p.returncode, p.stdout, p.stderr))
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-import explorer
-import spec
-from explorer import reference
-from explorer.bfs import make_search
-from explorer.result import BOUNDED, HOLDS, VIOLATED
-from explorer.vector import VectorModel
-from invariants import bmc, prove
-from invariants.prove import PROVED
-from spec import ir_print
+from mmcheck import explorer, spec
+from mmcheck.explorer import reference
+from mmcheck.explorer.core.result import BOUNDED, HOLDS, VIOLATED
+from mmcheck.explorer.tuple.bfs import make_search
+from mmcheck.explorer.vector.engine import VectorModel
+from mmcheck.invariants import bmc, prove
+from mmcheck.invariants.prove import PROVED
+from mmcheck.spec import ir_print
 
 STEP = "var x3 : 0..3 = 0\nprocess p {\na:\n  x3 := 2\n}\n"
 

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-import spec
-from spec.translate import _BUILTINS, _runtime, to_python_source
+from mmcheck import explorer, spec
+from mmcheck.explorer.core.sandbox import BUILTINS, runtime
+from mmcheck.explorer.tuple.translate import to_python_source
 
 # attribute names the generated code may use (list methods): attribute chains are how
 # code escapes a restricted namespace, so any other one fails these tests
 GENERATED_ATTRIBUTES = {"append", "sort"}
 # what the module finds in its namespace without defining it
-RUNTIME_NAMES = set(_runtime(())) | set(_BUILTINS)
+RUNTIME_NAMES = set(runtime(())) | set(BUILTINS)
 
 PAYLOAD = "__import__('os').system('touch PWNED')"
 
@@ -173,7 +173,7 @@ def test_strings_never_run(mm, tmp_path):
     )  # fmt: skip
     path = tmp_path / "payload.mms"
     path.write_text(text)
-    run = subprocess.run([sys.executable, "-m", "explorer.cli", "check", str(path)],
+    run = subprocess.run([sys.executable, "-m", "mmcheck.cli", "check", str(path)],
                          capture_output=True, text=True, cwd=tmp_path, timeout=60)  # fmt: skip
     assert run.returncode == 1, run.stderr
     assert f'{PAYLOAD}"); {PAYLOAD}; ("{{{PAYLOAD}}} %s %(x)s \\' in run.stdout

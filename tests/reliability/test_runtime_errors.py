@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-from explorer.result import VIOLATED
-from invariants import bmc
-from spec.errors import Loc
+from mmcheck import explorer
+from mmcheck.explorer.core.result import VIOLATED
+from mmcheck.invariants import bmc
+from mmcheck.spec.errors import Loc
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "specs" / "reliability_runtime.mms"

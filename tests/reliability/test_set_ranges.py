@@ -14,12 +14,11 @@ import itertools
 
 import pytest
 
-import explorer
-import spec
-from explorer import reference
-from invariants import bmc, prove
-from invariants.prove import PROVED
-from spec import ir
+from mmcheck import explorer, spec
+from mmcheck.explorer import reference
+from mmcheck.invariants import bmc, prove
+from mmcheck.invariants.prove import PROVED
+from mmcheck.spec import ir
 
 PRELUDE = ("var y : 0..3 = 1", "var s : set of 1..3 = {1, 3}", "var t : set of 0..5 = {0, 4}")
 OPERANDS = ("1..3", "{0, 2}", "{}", "s", "(y..2)")

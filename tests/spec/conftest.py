@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.cli import main
+from mmcheck.cli import main
 
 
 @pytest.fixture

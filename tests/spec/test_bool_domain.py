@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-import explorer
-from explorer.result import BOUNDED, HOLDS, VIOLATED
-from invariants import bmc, prove
-from invariants.prove import CTI, PROVED
+from mmcheck import explorer
+from mmcheck.explorer.core.result import BOUNDED, HOLDS, VIOLATED
+from mmcheck.invariants import bmc, prove
+from mmcheck.invariants.prove import CTI, PROVED
 
 SPEC = """
 var m : [bool] -> 0..2 = [q in bool |-> if q then 1 else 0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from explorer.cli import main
+from mmcheck.cli import main
 
 SPECS = Path(__file__).parent.parent / "specs"
 TUTORIAL = str(SPECS / "tutorial_spinlock.mms")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-import spec
-from spec.checker import parse_const_text
-from spec.errors import SpecErrors
+from mmcheck import spec
+from mmcheck.spec.checker import parse_const_text
+from mmcheck.spec.errors import SpecErrors
 
 # N sizes an array: a bad value taken as 0 made a second error, "empty range 1..0"
 SIZED = "const N = 2\nconst FIXED = false\nvar a : [1..N] -> bool = [i in 1..N |-> FIXED]\n"

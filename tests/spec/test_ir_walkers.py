@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 import z3
 
-import spec
-from explorer.model import EvalError
-from explorer.vector_bounds import check_int64
-from explorer.vector_expr import Columns, ExprCompiler, Frame
-from explorer.vector_pack import Layout
-from invariants.encode import Encoder, failed
-from spec import fold, ir, ir_print, slots
-from spec.translate import compile_expr
+from mmcheck import spec
+from mmcheck.explorer.core.model import EvalError
+from mmcheck.explorer.tuple.translate import compile_expr
+from mmcheck.explorer.vector.bounds import check_int64
+from mmcheck.explorer.vector.expr import Columns, ExprCompiler, Frame
+from mmcheck.explorer.vector.pack import Layout
+from mmcheck.invariants.encode import Encoder, failed
+from mmcheck.spec import fold, ir, ir_print, slots
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import export_promela  # noqa: E402

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import spec
-from explorer.cli import main
-from spec import errors
-from spec.errors import SpecErrors
-from spec.ir_print import expr
+from mmcheck import spec
+from mmcheck.cli import main
+from mmcheck.spec import errors
+from mmcheck.spec.errors import SpecErrors
+from mmcheck.spec.ir_print import expr
 
 
 def test_relative_includes_are_read_once(tmp_path: Path):

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-import explorer
-import invariants
-import spec
-from spec import ast
-from spec.errors import SpecErrors
-from spec.ir_print import expr
-from spec.parser import parse
+from mmcheck import explorer, invariants, spec
+from mmcheck.spec import ast
+from mmcheck.spec.errors import SpecErrors
+from mmcheck.spec.ir_print import expr
+from mmcheck.spec.parser import parse
 
 # reclaim is holder 1, fault[1] and fault[2] are 2 and 3
 SPEC = """

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import explorer
-import spec
-from spec import ir
-from spec.errors import SpecErrors
-from spec.ir_print import expr, update
+from mmcheck import explorer, spec
+from mmcheck.spec import ir
+from mmcheck.spec.errors import SpecErrors
+from mmcheck.spec.ir_print import expr, update
 
 SPECS = Path(__file__).parent.parent / "specs"
 

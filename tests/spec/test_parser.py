@@ -7,8 +7,8 @@ import logging
 
 import lark
 
-from spec import ast
-from spec.parser import GRAMMAR, parse
+from mmcheck.spec import ast
+from mmcheck.spec.parser import GRAMMAR, parse
 
 
 def decls(text: str) -> tuple:

@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import spec
-from spec.errors import SpecErrors
+from mmcheck import spec
+from mmcheck.spec.errors import SpecErrors
 
 SPECS = Path(__file__).parent.parent / "specs"
 SOURCES = [(SPECS / n).read_text() for n in ("tutorial_spinlock.mms", "design_sketch.mms")]

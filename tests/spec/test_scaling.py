@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-import spec
+from mmcheck import spec
 
 
 def load_seconds(n: int) -> float:

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-import explorer
-import invariants
-import spec
-from explorer.result import HOLDS
-from spec.errors import SpecErrors
+from mmcheck import explorer, invariants, spec
+from mmcheck.explorer.core.result import HOLDS
+from mmcheck.spec.errors import SpecErrors
 
 HEAD = """var s : set of 0..2 = {}
 var t : set of 0..4 = {3}

@@ -9,11 +9,9 @@ from itertools import combinations
 
 import pytest
 
-import explorer
-import invariants
-import spec
-from explorer.result import BOUNDED, HOLDS
-from invariants.prove import PROVED
+from mmcheck import explorer, invariants, spec
+from mmcheck.explorer.core.result import BOUNDED, HOLDS
+from mmcheck.invariants.prove import PROVED
 
 A_SETS = [set(c) for n in range(4) for c in combinations(range(3), n)]  # every subset of 0..2
 B_SETS = [set(), {2}, {1, 2}, {3, 4}, {2, 4}, {1, 2, 3, 4}]  # subsets of 1..4

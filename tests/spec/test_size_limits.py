@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-import spec
-from spec.errors import SpecErrors
-from spec.lower import tree_size
-from spec.slots import exprs_of
+from mmcheck import spec
+from mmcheck.spec.errors import SpecErrors
+from mmcheck.spec.lower import tree_size
+from mmcheck.spec.slots import exprs_of
 
 
 def errors(text: str) -> list[tuple[int, int, str]]:
@@ -81,7 +81,7 @@ def nested_reads(depth: int) -> str:
 
 def test_a_step_exponentially_large_as_a_tree_is_refused_in_seconds():
     # a subprocess: before the limit (and hashes cached on the shared nodes) it ran for hours
-    code = f"import spec\nspec.load({nested_reads(30)!r})\n"
+    code = f"from mmcheck import spec\nspec.load({nested_reads(30)!r})\n"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 1
     assert ("<string>:4:1: p.a lowers to more than 1,000,000 expression nodes (reads nested "

@@ -1,0 +1,184 @@
+"""The compiled model: what the translated Python module of a Program provides.
+
+`spec.translate.compile_model(program)` returns a `Model`. A state is a tuple of ints,
+one per slot of `program.slots`. Every transition of the program is an *edge*: one
+action with one value for each of its parameters, numbered 0 .. n_edges-1 in action
+order and, inside an action, in the order of its parameter values (the first parameter
+varies slowest). Back ends store an edge number per state as its parent link and
+rebuild traces by re-executing edges from an initial state (`Model.replay`).
+
+What the generated module provides (and the Model wraps):
+  iter_init() -> iterator of states: every initial state, in the order of the init
+      choices (duplicates possible), and None after every few thousand choices (a
+      pause, in which a search polls its bounds however few choices pass the guard);
+      Model.iter_init() leaves the pauses out, Model.init_states() lists the states.
+      The init action's updates are applied in order to a zeroed state, each reading
+      the state built so far; its guard and checks are then evaluated on the built state.
+  successors(s) -> list of (edge, state): every enabled edge of s with its successor,
+      in edge order. Raises spec.translate.EvalError on the first check failure or
+      runtime error; `first_error` then finds the edge that raised.
+  step(edge, s) -> state or None (edge disabled in s); may raise EvalError.
+  invariants: one function per Program.invariants entry, s -> truthy when it holds;
+      invariants_ok(s): all of them at once.
+  terminal(s): Program.terminal holds (False if the program has none).
+  all_done(s): the program has processes and every instance is at Done.
+  fingerprint(s): a 64-bit hash of s (CPython's tuple hash, with slots that may hold
+      -1 shifted first, since hash(-1) == hash(-2)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from mmcheck.explorer.core.result import FailedStep, Step
+from mmcheck.spec.errors import Loc
+from mmcheck.spec.ir import Action, Invariant, Program, const_int, instance_name
+
+State = tuple[int, ...]
+
+
+class EvalError(Exception):
+    """A runtime error of the spec: kind "domain", "div", "range" or a Check's kind.
+
+    Raised by the generated code; also importable as spec.translate.EvalError."""
+
+    def __init__(self, kind: str, loc: Loc | None, message: str) -> None:
+        super().__init__(f"{loc}: {message}" if loc else message)
+        self.kind = kind
+        self.loc = loc
+        self.message = message
+
+
+@dataclass(frozen=True)
+class EdgeGroup:
+    """The edges of one action: `base` .. `base + count - 1`."""
+
+    action: Action
+    base: int
+    count: int
+    los: tuple[int, ...]  # low bound of each parameter's domain
+    sizes: tuple[int, ...]  # size of each parameter's domain
+
+    def params(self, offset: int) -> tuple[int, ...]:
+        """The parameter values of edge `base + offset`."""
+        values = []
+        for lo, size in zip(reversed(self.los), reversed(self.sizes)):
+            offset, r = divmod(offset, size)
+            values.append(lo + r)
+        return tuple(reversed(values))
+
+
+def edge_groups(program: Program) -> tuple[EdgeGroup, ...]:
+    groups = []
+    base = 0
+    for a in program.actions:
+        los = tuple(const_int(p.type.lo) for p in a.params)
+        sizes = tuple(max(const_int(p.type.hi) - lo + 1, 0) for p, lo in zip(a.params, los))
+        count = 1
+        for n in sizes:
+            count *= n
+        groups.append(EdgeGroup(a, base, count, los, sizes))
+        base += count
+    return tuple(groups)
+
+
+@dataclass
+class Model:
+    program: Program
+    source: str  # the generated Python module
+    groups: tuple[EdgeGroup, ...]
+    init_choices: Callable[[], Iterator[State | None]]  # the generated iter_init
+    successors: Callable[[State], list[tuple[int, State]]]
+    _steps: tuple[Callable[..., State | None], ...]
+    invariants: tuple[tuple[Invariant, Callable[[State], object]], ...]
+    terminal: Callable[[State], bool]
+    all_done: Callable[[State], bool]
+    invariants_ok: Callable[[State], object]  # all of Program.invariants hold
+    fingerprint: Callable[[State], int]  # 64-bit hash of a state, no systematic collisions
+
+    @property
+    def n_slots(self) -> int:
+        return len(self.program.slots)
+
+    @property
+    def n_edges(self) -> int:
+        return self.groups[-1].base + self.groups[-1].count if self.groups else 0
+
+    def iter_init(self) -> Iterator[State]:
+        return (s for s in self.init_choices() if s is not None)
+
+    def init_states(self) -> list[State]:
+        return list(self.iter_init())
+
+    # --- edges
+    def group_of(self, edge: int) -> EdgeGroup:
+        lo, hi = 0, len(self.groups) - 1
+        while lo < hi:  # the last group whose base <= edge
+            mid = (lo + hi + 1) // 2
+            if self.groups[mid].base <= edge:
+                lo = mid
+            else:
+                hi = mid - 1
+        return self.groups[lo]
+
+    def decode(self, edge: int) -> tuple[Action, tuple[int, ...]]:
+        g = self.group_of(edge)
+        return g.action, g.params(edge - g.base)
+
+    def step(self, edge: int, state: State) -> State | None:
+        g = self.group_of(edge)
+        return self._steps[self.groups.index(g)](state, *g.params(edge - g.base))
+
+    def first_error(self, state: State) -> tuple[int, EvalError] | None:
+        """The first edge (in edge order) whose execution from `state` raises EvalError."""
+        for gi, g in enumerate(self.groups):
+            fn = self._steps[gi]
+            for off in range(g.count):
+                try:
+                    fn(state, *g.params(off))
+                except EvalError as e:
+                    return g.base + off, e
+        return None
+
+    def is_deadlock(self, state: State) -> bool:
+        """For a state with no successor: is stopping there a deadlock?"""
+        return not self.terminal(state) and not self.all_done(state)
+
+    # --- trace steps
+    def _describe(self, edge: int) -> dict:
+        action, values = self.decode(edge)
+        params = tuple((p.name, v) for p, v in zip(action.params, values))
+        instance = None
+        if action.process is not None:
+            proc = next(p for p in self.program.processes if p.name == action.process)
+            index = dict(params).get("self") if proc.index is not None else None
+            instance = instance_name(proc, index)
+        return {
+            "action": action.name,
+            "params": params,
+            "process": action.process,
+            "instance": instance,
+            "label": action.label,
+        }
+
+    def trace_step(self, edge: int | None, state: State) -> Step:
+        if edge is None:
+            return Step(None, (), state)
+        d = self._describe(edge)
+        return Step(state=state, loc=self.decode(edge)[0].loc, **d)
+
+    def failed_step(self, edge: int) -> FailedStep:
+        return FailedStep(**self._describe(edge))
+
+    def replay(self, initial: State, edges: list[int]) -> list[Step]:
+        """The trace from `initial` following `edges` (each must be enabled)."""
+        steps = [self.trace_step(None, initial)]
+        state = initial
+        for e in edges:
+            nxt = self.step(e, state)
+            if nxt is None:
+                raise RuntimeError(f"edge {e} is not enabled while replaying a trace")
+            state = nxt
+            steps.append(self.trace_step(e, state))
+        return steps

@@ -1,0 +1,114 @@
+"""What a check returns: verdict, statistics, the violation and its trace, coverage.
+
+Shared by every back end (tuple, vector), by the prover's CTIs and BMC traces, and by
+every output format, so that all of them print and compare the same objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mmcheck.spec.errors import Loc
+
+HOLDS, VIOLATED, INCOMPLETE = "holds", "violated", "incomplete"
+
+# The command's exit statuses: ok, violation, spec or usage error, incomplete; and
+# SIGPIPE's, as a shell reports a writer killed by it (the output pipe closed early).
+EXIT_OK, EXIT_VIOLATION, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 128 + 13
+# BMC's "no violation up to depth K": exit 0 as the prover's bounded verb, never "holds"
+BOUNDED = "bounded"
+
+# Violation kinds: a named invariant, a state with no step enabled, or an error in a step.
+VIOLATION_KINDS = ("invariant", "deadlock", "assert", "lock", "range", "domain", "div")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One state of a trace and the action that led to it (None for an initial state).
+
+    `params` holds the action's parameter values as raw ints (hidden ones included);
+    `instance` names the process instance ("fault[2]") for a process step."""
+
+    action: str | None
+    params: tuple[tuple[str, int], ...]
+    state: tuple[int, ...]
+    process: str | None = None
+    instance: str | None = None
+    label: str | None = None
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class FailedStep:
+    """The step that raised an error: taken from the last state of the trace."""
+
+    action: str
+    params: tuple[tuple[str, int], ...]
+    process: str | None = None
+    instance: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str  # one of VIOLATION_KINDS
+    name: str | None  # the invariant's name for kind "invariant"
+    message: str
+    loc: Loc | None  # the offending construct (invariant, assert, assignment, lock op)
+    trace: tuple[Step, ...]  # from an initial state to the bad state
+    failed: FailedStep | None = None  # for errors raised while taking a step
+
+    @property
+    def length(self) -> int:
+        """Steps in the trace (an initial-state violation has length 0, and so has an
+        error computing the initial states, whose trace is empty); a failed step counts
+        as one more step."""
+        return max(len(self.trace) - 1, 0) + (1 if self.failed else 0)
+
+
+@dataclass
+class Stats:
+    generated: int = 0  # successor states computed (initial states included)
+    distinct: int = 0  # distinct states stored
+    queue: int = 0  # states left to explore
+    depth: int = 0  # deepest BFS level reached (initial states are depth 0)
+    elapsed: float = 0.0  # seconds
+    bytes_per_state: float | None = None  # growth of peak RSS over distinct states
+    collision_probability: float | None = None  # fingerprint mode only
+    workers: int = 1
+    backend: str = "tuple"
+
+    @property
+    def states_per_second(self) -> float:
+        return self.distinct / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass
+class CoverageEntry:
+    action: str
+    process: str | None
+    label: str | None
+    enabled: int = 0  # states in which some instance of it was enabled
+    taken: int = 0  # successors it produced
+
+
+@dataclass
+class Result:
+    verdict: str  # HOLDS, VIOLATED, INCOMPLETE, or BOUNDED (bmc)
+    stats: Stats
+    violation: Violation | None = None
+    reason: str | None = None  # for INCOMPLETE: which bound stopped it
+    coverage: list[CoverageEntry] | None = None
+    spec: str = ""
+    consts: tuple[tuple[str, int], ...] = ()
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {HOLDS: EXIT_OK, BOUNDED: EXIT_OK, VIOLATED: EXIT_VIOLATION,
+                INCOMPLETE: EXIT_INCOMPLETE}[self.verdict]
+
+    @property
+    def trace(self) -> tuple[Step, ...]:
+        return self.violation.trace if self.violation else ()

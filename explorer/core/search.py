@@ -1,0 +1,150 @@
+"""What every search shares: `Search` holds the model, the properties checked, the
+bounds and the statistics, and turns what a frontier policy finds into a `Result`.
+The policies are the back ends' (explorer.tuple.bfs, explorer.tuple.simulate,
+explorer.vector.engine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from mmcheck.explorer.core.coverage import Coverage
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.model import EvalError, Model, State
+from mmcheck.explorer.core.result import INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
+from mmcheck.explorer.core.symmetry import real_trace
+from mmcheck.spec.ir import Invariant
+
+POLL_EVERY = 4096  # states expanded between two polls of the limits
+
+
+class Search:
+    """One run: model, properties, bounds, statistics, and the result they give."""
+
+    def __init__(self, model: Model, invariants: list[tuple[Invariant, Callable]],
+                 deadlock: bool, limits: Limits, *, canon: Callable | None = None,
+                 coverage: Coverage | None = None, backend: str = "tuple") -> None:  # fmt: skip
+        self.model = model
+        self.invariants = invariants
+        self.deadlock = deadlock
+        self.limits = limits
+        self.canon = canon
+        self.coverage = coverage
+        self.stats = Stats(backend=backend)
+        self.warnings: list[str] = []
+        every = [fn for _, fn in model.invariants]
+        # s -> every chosen invariant holds (may raise EvalError)
+        self.invariants_ok = (model.invariants_ok if [fn for _, fn in invariants] == every
+                              else lambda s: all(fn(s) for _, fn in invariants))  # fmt: skip
+
+    # --- properties
+    def state_ok(self, state: State) -> bool:
+        """Every chosen invariant holds in `state` (an evaluation error counts as not)."""
+        try:
+            return bool(self.invariants_ok(state))
+        except EvalError:
+            return False
+
+    def state_violation(self, steps: list[Step], invariants: list | None = None) -> Violation:
+        """Why the last state of `steps` is not `state_ok`."""
+        state = steps[-1].state
+        for inv, fn in self.invariants if invariants is None else invariants:
+            try:
+                if not fn(state):
+                    return Violation("invariant", inv.name, f"invariant {inv.name} is violated",
+                                     inv.loc, tuple(steps))  # fmt: skip
+            except EvalError as e:
+                return Violation(e.kind, inv.name, f"{e.message} (evaluating invariant "
+                                 f"{inv.name})", e.loc, tuple(steps))  # fmt: skip
+        raise RuntimeError("the invariants hold in the rebuilt trace (are they symmetric?)")
+
+    def bad_invariant(self, state: State) -> Invariant | None:
+        """The first chosen invariant that is false (or fails to evaluate) in `state`."""
+        for inv, fn in self.invariants:
+            try:
+                if not fn(state):
+                    return inv
+            except EvalError:
+                return inv
+        return None
+
+    def invariant_violation(self, inv: Invariant, steps: list[Step]) -> Violation:
+        """The violation of `inv` (false, or raising) in the last state of `steps`."""
+        return self.state_violation(steps, [i for i in self.invariants if i[0] is inv])
+
+    def is_stuck(self, state: State) -> bool:
+        """For a state without successors: a deadlock, or an error in deciding it."""
+        try:
+            return self.deadlock and self.model.is_deadlock(state)
+        except EvalError:
+            return True
+
+    def stuck_violation(self, steps: list[Step]) -> Violation:
+        """The deadlock (or the error deciding it) at the last state of `steps`."""
+        try:
+            self.model.is_deadlock(steps[-1].state)
+        except EvalError as e:
+            return Violation(e.kind, None, f"{e.message} (evaluating the terminal condition)",
+                             e.loc, tuple(steps))  # fmt: skip
+        return Violation("deadlock", None, "deadlock: no step is enabled", None, tuple(steps))
+
+    deadlock_violation = stuck_violation
+
+    # --- violations, from the real trace that reaches the bad state
+    def trace(self, initial: State, edges: list[int]) -> list[Step]:
+        if self.canon is None:
+            return self.model.replay(initial, edges)
+        return real_trace(self.model, self.canon, initial, edges)
+
+    def error_violation(self, steps: list[Step]) -> Violation:
+        """The first edge that raises from the trace's last state (re-executed there, so
+        that under symmetry it is the real state's edge)."""
+        found = self.model.first_error(steps[-1].state)
+        if found is None:
+            raise RuntimeError("a step error could not be reproduced while rebuilding the trace")
+        edge, err = found
+        return Violation(err.kind, None, err.message, err.loc, tuple(steps),
+                         self.model.failed_step(edge))  # fmt: skip
+
+    def initial(self, initial: Iterable[State] | None = None) -> Iterator[State | None]:
+        """The states to start from: `initial`, or the spec's, generated lazily with
+        pauses (None) in which to poll the limits (see explorer.model)."""
+        if initial is None:
+            return self.model.init_choices()
+        return (tuple(s) for s in initial)
+
+    def initial_states(self, initial: Iterable[State] | None = None) -> list[State] | Result:
+        """The states to start from, listed while the limits are polled; or the Result
+        that ends the search there (a bound, a signal, an error in an initial state)."""
+        states: list[State] = []
+        polls = POLL_EVERY
+        try:
+            for s in self.initial(initial):
+                polls -= 1
+                if s is None or not polls:
+                    polls = POLL_EVERY
+                    self.stats.generated = self.stats.queue = len(states)
+                    reason = self.limits.poll(self.stats)
+                    if reason:
+                        return self.result(INCOMPLETE, None, reason)
+                if s is not None:
+                    states.append(s)
+        except EvalError as e:
+            return self.result(VIOLATED, self.init_error(e))
+        self.stats.generated = self.stats.queue = 0
+        return states
+
+    def init_error(self, err: EvalError) -> Violation:
+        return Violation(err.kind, None, err.message, err.loc, ())
+
+    # --- the result
+    def result(self, verdict: str, violation: Violation | None = None,
+               reason: str | None = None) -> Result:  # fmt: skip
+        self.limits.finish(self.stats)
+        if violation is not None:  # the bad state is found one level below the one expanded
+            self.stats.depth = max(self.stats.depth, len(violation.trace) - 1)
+        consts = tuple((c.name, c.value) for c in self.model.program.consts
+                       if c.value is not None)  # fmt: skip
+        return Result(verdict, self.stats, violation, reason,
+                      self.coverage.entries() if self.coverage else None,
+                      self.model.program.name, consts, list(self.warnings))  # fmt: skip

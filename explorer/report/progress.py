@@ -1,0 +1,71 @@
+"""Progress while a check runs, in TLC's vocabulary.
+
+`Progress` is the callback given to `explorer.check(progress=...)`: the engine calls it
+with the statistics so far as often as it likes; it prints a plain line about every
+10 seconds ("Progress(d): X states generated (Y s/min), Z distinct states found,
+Q states left on queue") or, on a terminal, keeps one `rich` live line up to date.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from types import TracebackType
+from typing import TextIO
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from mmcheck.explorer.core.result import Stats
+
+PLAIN_INTERVAL = 10.0  # seconds between plain progress lines
+LIVE_INTERVAL = 0.25  # seconds between refreshes of the live display
+
+
+def progress_line(stats: Stats, per_minute: float) -> str:
+    return (
+        f"Progress({stats.depth}): {stats.generated:,} states generated "
+        f"({per_minute:,.0f} s/min), {stats.distinct:,} distinct states found, "
+        f"{stats.queue:,} states left on queue"
+    )
+
+
+class Progress:
+    """Use as a context manager around the check, so the live display is closed."""
+
+    def __init__(self, stream: TextIO | None = None, live: bool | None = None,
+                 interval: float = PLAIN_INTERVAL) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.live_mode = self.stream.isatty() if live is None else live
+        self.interval = LIVE_INTERVAL if self.live_mode else interval
+        self._live: Live | None = None
+        self._last_time = time.monotonic()
+        self._last_generated = 0
+
+    def __enter__(self) -> Progress:
+        if self.live_mode:
+            console = Console(file=self.stream, force_terminal=True)
+            self._live = Live(Text(""), console=console, transient=True,
+                              auto_refresh=False)
+            self._live.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def __call__(self, stats: Stats) -> None:
+        now = time.monotonic()
+        elapsed = now - self._last_time
+        if elapsed < self.interval:
+            return
+        per_minute = (stats.generated - self._last_generated) * 60.0 / elapsed
+        self._last_time, self._last_generated = now, stats.generated
+        line = progress_line(stats, per_minute)
+        if self._live is not None:
+            self._live.update(Text(f"{line}  [{stats.elapsed:.0f} s]"), refresh=True)
+        else:
+            print(line, file=self.stream, flush=True)

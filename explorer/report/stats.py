@@ -1,0 +1,63 @@
+"""What a check prints at the end: the statistics in TLC's vocabulary, the coverage
+table and the verdict line (with the reason when the result is incomplete)."""
+
+from __future__ import annotations
+
+from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, CoverageEntry, Result, Stats
+from mmcheck.explorer.report.view import headline
+from mmcheck.spec import ir
+
+
+def format_stats(stats: Stats) -> str:
+    lines = [
+        f"{stats.generated:,} states generated, {stats.distinct:,} distinct states found, "
+        f"{stats.queue:,} states left on queue.",
+        f"The depth of the state graph search is {stats.depth}.",
+        f"{stats.elapsed:.2f} s, {stats.states_per_second:,.0f} distinct states/s "
+        f"({stats.backend} back end, {stats.workers} worker{'s' if stats.workers != 1 else ''}).",
+    ]
+    if stats.bytes_per_state:  # 0 on runs too small to grow the process
+        lines.append(f"{stats.bytes_per_state:,.0f} bytes per distinct state.")
+    if stats.collision_probability is not None:
+        lines.append(
+            "Fingerprint mode: probability that a collision occurred "
+            f"(optimistic): {stats.collision_probability:.1e}."
+        )
+    return "\n".join(lines)
+
+
+def verdict_line(result: Result, program: ir.Program | None = None) -> str:
+    """HOLDS / VIOLATED / INCOMPLETE, in one line that says what it covers."""
+    n = result.stats.distinct
+    if result.verdict == HOLDS:
+        return f"HOLDS: no violation in the complete state space ({n:,} distinct states)."
+    if result.verdict == INCOMPLETE:
+        return (
+            f"INCOMPLETE: {result.reason or 'stopped early'}; no violation in the {n:,} "
+            "distinct states explored, which proves nothing about the rest."
+        )
+    v = result.violation
+    if v is None:
+        return "VIOLATED."
+    if not v.trace:
+        return f"VIOLATED: {headline(v, program)} (computing the initial states)."
+    steps = f"{v.length} step{'s' if v.length != 1 else ''}"
+    return f"VIOLATED: {headline(v, program)} (trace of {steps})."
+
+
+def format_coverage(entries: list[CoverageEntry]) -> str:
+    """One row per action (or process label): enabled and taken counts; actions never
+    taken come first and are flagged, since they usually mean a bug in the spec."""
+    rows = sorted(entries, key=lambda e: e.taken > 0)  # stable: spec order otherwise
+    width = max([len(e.action) for e in rows] + [len("action")])
+    out = [
+        "Coverage (actions never taken first):",
+        f"  {'action':<{width}}  {'enabled':>10}  {'taken':>10}",
+    ]
+    for e in rows:
+        flag = "  <- never taken" if e.taken == 0 else ""
+        mark = "!" if e.taken == 0 else " "
+        out.append(f"{mark} {e.action:<{width}}  {e.enabled:>10,}  {e.taken:>10,}{flag}")
+    never = sum(1 for e in rows if e.taken == 0)
+    out.append(f"{never} of {len(rows)} actions never taken.")
+    return "\n".join(out)

@@ -1,0 +1,210 @@
+"""Breadth-first search over a compiled model: the tuple back end's exhaustive policy
+(levels, a visited set, parent links) over a `Search` (explorer.core.search).
+
+Shortest traces: a level's states are expanded in order; a new state's invariants are
+checked when it is stored, so an invariant violation or a step error found while
+expanding level d has a trace of d+1 steps. A deadlock at level d is shorter, so after
+such a find the rest of level d is still expanded (storing nothing) to look for one.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterable, Iterator
+
+from mmcheck.explorer.core.coverage import Coverage
+from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Limits, out_of_memory
+from mmcheck.explorer.core.model import EvalError, State
+from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
+from mmcheck.explorer.core.search import POLL_EVERY, Search
+from mmcheck.explorer.tuple.store import Store, collision_probability
+from mmcheck.explorer.tuple.symmetry import canonicalizer
+from mmcheck.explorer.tuple.translate import compile_model
+from mmcheck.spec.errors import UsageError
+from mmcheck.spec.ir import Program
+
+
+def make_search(program: Program, *, invariants: Iterable[str] | None = None,
+                deadlock: bool = True, time_limit: float | None = None,
+                memory_limit: float | None = None,
+                progress: Callable[[Stats], None] | None = None, symmetry: bool = True,
+                coverage: bool = False, backend: str = "tuple",
+                bounds: dict[str, float | None] | None = None,
+                limits: Limits | None = None) -> Search:  # fmt: skip
+    """A Search over the compiled `program` (what every back end's check starts with):
+    checks that bounds are not negative (`bounds` names other ones, as the CLI spells
+    them) and that every chosen invariant exists. `limits`, if given, replaces the
+    Limits made of time_limit, memory_limit and progress."""
+    named = {"time-limit": time_limit, "memory-limit": memory_limit, **(bounds or {})}
+    for name, value in named.items():
+        if value is not None and value < 0:
+            raise UsageError(f"--{name} must not be negative")
+    model = compile_model(program)
+    chosen = list(model.invariants)
+    if invariants is not None:
+        by_name = {inv.name: (inv, fn) for inv, fn in model.invariants}
+        names = list(invariants)
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            have = ", ".join(by_name) or "none"
+            raise UsageError(f"unknown invariant {unknown[0]!r} (the spec has: {have})")
+        chosen = [by_name[n] for n in names]
+    limits = limits or Limits(time_limit, memory_limit, progress)
+    return Search(model, chosen, deadlock, limits,
+                  canon=canonicalizer(program) if symmetry else None,
+                  coverage=Coverage(model) if coverage else None, backend=backend)  # fmt: skip
+
+
+def bfs(search: Search, initial: Iterable[State] | None = None, *, fingerprint: bool = False,
+        max_depth: int | None = None, max_states: int | None = None) -> Result:  # fmt: skip
+    """Exhaustive breadth-first search from `initial` (real states, in order; by default
+    the spec's initial states)."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the search allocates millions of tuples and frees none: skip the scans
+    try:
+        with search.limits.catching_signals():
+            try:
+                return _bfs(search, search.initial(initial), fingerprint, max_depth, max_states)
+            except (MemoryError, SystemError) as e:
+                if not out_of_memory(e):
+                    raise
+                # leaving this block frees the search's frame, and what it held
+        return search.result(INCOMPLETE, None, OUT_OF_MEMORY)  # the statistics of the last poll
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _bfs(search: Search, initial: Iterator[State | None], fingerprint: bool, max_depth: int | None,
+         max_states: int | None) -> Result:  # fmt: skip
+    model, stats, limits, canon, cov = (search.model, search.stats, search.limits,
+                                        search.canon, search.coverage)  # fmt: skip
+    fp = model.fingerprint if fingerprint else None
+    store = Store(fp)
+    seen, seen_add = store.seen, store.seen.add
+    parents_append, edges_append = store.parents.append, store.edges.append
+    successors = model.successors
+    ok = search.invariants_ok if search.invariants else None
+    limit = max_states if max_states is not None else float("inf")
+
+    def finish(verdict: str, violation: Violation | None = None, reason: str | None = None,
+               queue: int = 0) -> Result:  # fmt: skip
+        stats.distinct = len(store)
+        stats.queue = queue
+        if fingerprint:
+            stats.collision_probability = collision_probability(stats.distinct, stats.generated)
+        return search.result(verdict, violation, reason)
+
+    def trace_to(sid: int) -> list[Step]:
+        root, edges = store.path(sid)
+        return search.trace(roots[root], edges)
+
+    # level 0: the initial states, generated while the limits are polled
+    roots: list[State] = []  # the real initial states, by index (parent links name them)
+    level: list[State] = []
+
+    def poll(queue: int) -> str | None:
+        stats.distinct = len(store)
+        stats.queue = queue
+        return limits.poll(stats)
+
+    reason = poll(0)  # a signal may have come while the spec was loading
+    if reason:
+        return finish(INCOMPLETE, None, reason)
+    polls = POLL_EVERY
+    try:
+        for s in initial:
+            polls -= 1
+            if s is None or not polls:
+                polls = POLL_EVERY
+                reason = poll(len(level))
+                if reason:
+                    return finish(INCOMPLETE, None, reason, len(level))
+                if s is None:
+                    continue
+            roots.append(s)
+            stats.generated += 1
+            t = canon(s) if canon else s
+            if store.add(t, -1, len(roots) - 1) < 0:
+                continue
+            level.append(t)
+            if not search.state_ok(s):
+                return finish(VIOLATED, search.state_violation(trace_to(len(store) - 1)))
+    except EvalError as e:
+        return finish(VIOLATED, search.init_error(e))
+    if not roots:
+        search.warnings.append("the spec has no initial state")
+    depth = 0
+    first = 0  # id of the level's first state
+    stats.depth = 0
+    truncated = False
+    while level:
+        at_bound = max_depth is not None and depth >= max_depth
+        pending: Violation | None = None
+        nxt: list[State] = []
+        for i, s in enumerate(level):
+            polls -= 1
+            if not polls:
+                polls = POLL_EVERY
+                reason = poll(len(level) - i + len(nxt))
+                if reason:
+                    if pending is not None:
+                        return finish(VIOLATED, pending)
+                    return finish(INCOMPLETE, None, reason, len(level) - i + len(nxt))
+            sid = first + i
+            try:
+                succ = successors(s)
+            except EvalError:
+                if pending is not None:
+                    continue
+                if at_bound:
+                    truncated = True
+                    continue
+                # of length depth + 1: a later state of this level may be a deadlock
+                pending = search.error_violation(trace_to(sid))
+                continue
+            if not succ:
+                if search.is_stuck(s):
+                    return finish(VIOLATED, search.stuck_violation(trace_to(sid)))
+                continue
+            if pending is not None:
+                continue
+            stats.generated += len(succ)
+            if cov is not None:
+                cov.record(succ)
+            for e, t in succ:
+                if canon is not None:
+                    t = canon(t)
+                k = fp(t) if fp is not None else t
+                n = len(seen)
+                seen_add(k)  # one hash per successor: a set that did not grow had it
+                if len(seen) == n:
+                    continue
+                if at_bound or n >= limit:
+                    seen.discard(k)
+                    if at_bound:
+                        truncated = True
+                        break
+                    return finish(INCOMPLETE, None, f"max states {max_states} reached",
+                                  len(level) - i + len(nxt))  # fmt: skip
+                parents_append(sid)
+                edges_append(e)
+                nxt.append(t)
+                if ok is not None:
+                    try:
+                        good = ok(t)
+                    except EvalError:
+                        good = False
+                    if not good:
+                        pending = search.state_violation(trace_to(len(store) - 1))
+                        break
+        if pending is not None:
+            return finish(VIOLATED, pending)
+        first += len(level)
+        level = nxt
+        if level:
+            depth += 1
+            stats.depth = depth
+    if truncated:
+        return finish(INCOMPLETE, None, f"max depth {max_depth} reached")
+    return finish(HOLDS)

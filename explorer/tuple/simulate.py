@@ -1,0 +1,77 @@
+"""Random simulation: N walks from random initial states, each of at most `depth` steps,
+checking the same properties as the exhaustive search (explorer.bfs.Search). A walk
+that finds nothing proves nothing: the verdict is then INCOMPLETE, reason "simulation".
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+from mmcheck.explorer.core.model import EvalError, State
+from mmcheck.explorer.core.result import INCOMPLETE, VIOLATED, Result
+from mmcheck.explorer.core.search import POLL_EVERY, Search
+
+DEFAULT_DEPTH = 100
+
+
+def simulate(search: Search, initial: Iterable[State] | None, walks: int,
+             seed: int | None = None, depth: int | None = None) -> Result:  # fmt: skip
+    """N random walks from `initial` (by default the spec's initial states)."""
+    with search.limits.catching_signals():
+        states = search.initial_states(initial)
+        if isinstance(states, Result):
+            return states
+        return _simulate(search, states, walks, seed, DEFAULT_DEPTH if depth is None else depth)
+
+
+def _simulate(search: Search, initial: list[State], walks: int, seed: int | None,
+              depth: int) -> Result:  # fmt: skip
+    model, stats, cov = search.model, search.stats, search.coverage
+    rng = random.Random(seed)
+    seen: set[int] = set()  # fingerprints, for the distinct-state count only
+    polls = POLL_EVERY
+
+    def finish(verdict: str, violation: object = None, reason: str | None = None) -> Result:
+        stats.distinct = len(seen)
+        return search.result(verdict, violation, reason)  # type: ignore[arg-type]
+
+    if not initial:
+        return finish(INCOMPLETE, None, "simulation")
+    for _ in range(walks):
+        root = rng.randrange(len(initial))
+        state = initial[root]
+        edges: list[int] = []
+        stats.generated += 1
+        seen.add(model.fingerprint(state))
+        if not search.state_ok(state):
+            return finish(VIOLATED, search.state_violation(model.replay(state, [])))
+        for _ in range(depth):
+            polls -= 1
+            if not polls:
+                polls = POLL_EVERY
+                stats.distinct = len(seen)
+                reason = search.limits.poll(stats)
+                if reason:
+                    return finish(INCOMPLETE, None, reason)
+            try:
+                succ = model.successors(state)
+            except EvalError:
+                steps = model.replay(initial[root], edges)
+                return finish(VIOLATED, search.error_violation(steps))
+            if not succ:
+                if search.is_stuck(state):
+                    steps = model.replay(initial[root], edges)
+                    return finish(VIOLATED, search.stuck_violation(steps))
+                break
+            if cov is not None:
+                cov.record(succ)
+            stats.generated += len(succ)
+            edge, state = rng.choice(succ)
+            edges.append(edge)
+            seen.add(model.fingerprint(state))
+            stats.depth = max(stats.depth, len(edges))
+            if not search.state_ok(state):
+                steps = model.replay(initial[root], edges)
+                return finish(VIOLATED, search.state_violation(steps))
+    return finish(INCOMPLETE, None, "simulation")

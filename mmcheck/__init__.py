@@ -1,0 +1,43 @@
+"""mmcheck: model checking and z3 proofs for the locking protocols of Linux memory
+management.
+
+The public API:
+
+    import mmcheck
+    program = mmcheck.load("races/mlock_munlock.mms", {"FIXED": False})
+    result = mmcheck.check(program)          # explicit-state search: a Result
+    print(result.verdict, result.stats.distinct, result.violation)
+    proof = mmcheck.prove(program)           # z3: inductive invariants (a ProveResult)
+    bounded = mmcheck.bmc(program, depth=8)  # z3: bounded model checking (a Result)
+
+The packages, one layer over the next: mmcheck.spec (the language: parser, checker, IR),
+mmcheck.explorer (explicit-state back ends over the IR, and the output formats) and
+mmcheck.invariants (the z3 back end).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> the module that defines it; imported on first use, so that the command (and
+# `import mmcheck`) loads neither z3 nor the explorer before a verb needs them
+_API = {
+    "check": "mmcheck.explorer", "load": "mmcheck.explorer",
+    "prove": "mmcheck.invariants", "bmc": "mmcheck.invariants",
+    "ProveResult": "mmcheck.invariants",
+    **dict.fromkeys(("HOLDS", "VIOLATED", "INCOMPLETE", "BOUNDED", "Result", "Stats",
+                     "Violation"), "mmcheck.explorer.core.result"),
+    **dict.fromkeys(("SpecError", "SpecErrors", "UsageError"), "mmcheck.spec.errors"),
+}
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module 'mmcheck' has no attribute {name!r}")
+    return getattr(importlib.import_module(_API[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))
