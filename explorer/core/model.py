@@ -1,39 +1,45 @@
-"""The compiled model: what the translated Python module of a Program provides.
+"""The model every engine explores: the `Model` protocol, and what its implementations share.
 
-`spec.translate.compile_model(program)` returns a `Model`. A state is a tuple of ints,
-one per slot of `program.slots`. Every transition of the program is an *edge*: one
-action with one value for each of its parameters, numbered 0 .. n_edges-1 in action
-order and, inside an action, in the order of its parameter values (the first parameter
-varies slowest). Back ends store an edge number per state as its parent link and
-rebuild traces by re-executing edges from an initial state (`Model.replay`).
+A state is a tuple of ints, one per slot of `program.slots`. Every transition of the
+program is an *edge*: one action with one value for each of its parameters, numbered
+0 .. n_edges-1 in action order and, inside an action, in the order of its parameter
+values (the first parameter varies slowest); the edges of one action form an
+`EdgeGroup`. Back ends store an edge number per state as its parent link and rebuild
+traces by re-executing edges from an initial state (`Model.replay`).
 
-What the generated module provides (and the Model wraps):
-  iter_init() -> iterator of states: every initial state, in the order of the init
+An implementation provides the primitives (the tuple back end's is
+explorer.tuple.model.CompiledModel, over the Python module explorer.tuple.translate
+generates):
+  init_choices() -> iterator of states: every initial state, in the order of the init
       choices (duplicates possible), and None after every few thousand choices (a
-      pause, in which a search polls its bounds however few choices pass the guard);
-      Model.iter_init() leaves the pauses out, Model.init_states() lists the states.
+      pause, in which a search polls its bounds however few choices pass the guard).
       The init action's updates are applied in order to a zeroed state, each reading
       the state built so far; its guard and checks are then evaluated on the built state.
   successors(s) -> list of (edge, state): every enabled edge of s with its successor,
-      in edge order. Raises spec.translate.EvalError on the first check failure or
-      runtime error; `first_error` then finds the edge that raised.
+      in edge order. Raises EvalError on the first check failure or runtime error;
+      `first_error` then finds the edge that raised.
   step(edge, s) -> state or None (edge disabled in s); may raise EvalError.
-  invariants: one function per Program.invariants entry, s -> truthy when it holds;
-      invariants_ok(s): all of them at once.
+  first_error(s) -> (edge, EvalError) of the first edge that raises from s, or None.
+  invariants: one (Invariant, function) per Program.invariants entry, the function
+      s -> truthy when it holds; invariants_ok(s): all of them at once.
   terminal(s): Program.terminal holds (False if the program has none).
   all_done(s): the program has processes and every instance is at Done.
-  fingerprint(s): a 64-bit hash of s (CPython's tuple hash, with slots that may hold
-      -1 shifted first, since hash(-1) == hash(-2)).
+  fingerprint(s): a 64-bit hash of s, without systematic collisions.
+and inherits, by subclassing `Model`, what is written once over them: iter_init and
+init_states (the initial states without pauses), decode, is_deadlock, the trace steps
+(trace_step, failed_step, replay) and the dependency matrix (deps).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from mmcheck.explorer.core.result import FailedStep, Step
 from mmcheck.spec.errors import Loc
 from mmcheck.spec.ir import Action, Invariant, Program, const_int, instance_name
+from mmcheck.spec.slots import slot_sets
 
 State = tuple[int, ...]
 
@@ -41,7 +47,7 @@ State = tuple[int, ...]
 class EvalError(Exception):
     """A runtime error of the spec: kind "domain", "div", "range" or a Check's kind.
 
-    Raised by the generated code; also importable as spec.translate.EvalError."""
+    Raised by the generated code; also importable as explorer.tuple.translate.EvalError."""
 
     def __init__(self, kind: str, loc: Loc | None, message: str) -> None:
         super().__init__(f"{loc}: {message}" if loc else message)
@@ -83,24 +89,37 @@ def edge_groups(program: Program) -> tuple[EdgeGroup, ...]:
     return tuple(groups)
 
 
-@dataclass
-class Model:
+@dataclass(frozen=True)
+class Deps:
+    """One row of the dependency matrix (LTSmin's PINS): the slots an action's edges may
+    read (in the guard, checks or updates) and may write. Two actions neither of which
+    writes a slot the other reads or writes commute: the ground of partial-order
+    reduction."""
+
+    reads: frozenset[int]
+    writes: frozenset[int]
+
+
+class Model(Protocol):
+    """What every engine needs of a model (see the module's docstring). The primitives
+    are declared as attributes so that an implementation may hold plain functions; the
+    other members are written here once, over the primitives."""
+
     program: Program
-    source: str  # the generated Python module
     groups: tuple[EdgeGroup, ...]
-    init_choices: Callable[[], Iterator[State | None]]  # the generated iter_init
-    successors: Callable[[State], list[tuple[int, State]]]
-    _steps: tuple[Callable[..., State | None], ...]
     invariants: tuple[tuple[Invariant, Callable[[State], object]], ...]
+    init_choices: Callable[[], Iterator[State | None]]
+    successors: Callable[[State], list[tuple[int, State]]]
+    invariants_ok: Callable[[State], object]
     terminal: Callable[[State], bool]
     all_done: Callable[[State], bool]
-    invariants_ok: Callable[[State], object]  # all of Program.invariants hold
-    fingerprint: Callable[[State], int]  # 64-bit hash of a state, no systematic collisions
+    fingerprint: Callable[[State], int]
 
-    @property
-    def n_slots(self) -> int:
-        return len(self.program.slots)
+    def step(self, edge: int, state: State) -> State | None: ...
 
+    def first_error(self, state: State) -> tuple[int, EvalError] | None: ...
+
+    # --- written once, over the primitives
     @property
     def n_edges(self) -> int:
         return self.groups[-1].base + self.groups[-1].count if self.groups else 0
@@ -111,7 +130,6 @@ class Model:
     def init_states(self) -> list[State]:
         return list(self.iter_init())
 
-    # --- edges
     def group_of(self, edge: int) -> EdgeGroup:
         lo, hi = 0, len(self.groups) - 1
         while lo < hi:  # the last group whose base <= edge
@@ -126,24 +144,13 @@ class Model:
         g = self.group_of(edge)
         return g.action, g.params(edge - g.base)
 
-    def step(self, edge: int, state: State) -> State | None:
-        g = self.group_of(edge)
-        return self._steps[self.groups.index(g)](state, *g.params(edge - g.base))
-
-    def first_error(self, state: State) -> tuple[int, EvalError] | None:
-        """The first edge (in edge order) whose execution from `state` raises EvalError."""
-        for gi, g in enumerate(self.groups):
-            fn = self._steps[gi]
-            for off in range(g.count):
-                try:
-                    fn(state, *g.params(off))
-                except EvalError as e:
-                    return g.base + off, e
-        return None
-
     def is_deadlock(self, state: State) -> bool:
         """For a state with no successor: is stopping there a deadlock?"""
         return not self.terminal(state) and not self.all_done(state)
+
+    def deps(self) -> tuple[Deps, ...]:
+        """The dependency matrix: one row per edge group, in group order."""
+        return tuple(Deps(*slot_sets(self.program, g.action)) for g in self.groups)
 
     # --- trace steps
     def _describe(self, edge: int) -> dict:

@@ -20,8 +20,9 @@ import math
 import operator
 from collections.abc import Callable, Iterable
 
-from mmcheck.explorer.core.model import EdgeGroup, EvalError, Model, edge_groups
+from mmcheck.explorer.core.model import EdgeGroup, EvalError, edge_groups
 from mmcheck.explorer.core.sandbox import exec_generated, sanitize
+from mmcheck.explorer.tuple.model import CompiledModel
 from mmcheck.spec.errors import NOWHERE, Loc, SpecError
 from mmcheck.spec.fold import interval
 from mmcheck.spec.ir import (
@@ -760,13 +761,13 @@ def to_python_source(program: Program) -> str:
     return t.module(edge_groups(program))
 
 
-def compile_model(program: Program) -> Model:
-    """Translate and compile `program` once; see explorer.model for what it provides."""
+def compile_model(program: Program) -> CompiledModel:
+    """Translate and compile `program` once; see explorer.tuple.model for what it provides."""
     t = _Translator(program)
     groups = edge_groups(program)
     source = t.module(groups)
     ns = exec_generated(source, f"<mmcheck {sanitize(program.name)}>", tuple(t.errors))
-    return Model(
+    return CompiledModel(
         program=program,
         source=source,
         groups=groups,

@@ -1,0 +1,47 @@
+"""The tuple back end's model: the functions of the Python module that
+explorer.tuple.translate generates from a Program, behind the core's `Model` protocol
+(explorer.core.model), whose generic members it inherits.
+
+The generated module provides iter_init (the model's init_choices), successors, one
+step function per action (st_<i>(s, *params) -> state or None), one function per
+invariant and invariants_ok, terminal, all_done, and fingerprint: CPython's tuple hash,
+with slots that may hold -1 shifted first, since hash(-1) == hash(-2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from mmcheck.explorer.core.model import EdgeGroup, EvalError, Model, State
+from mmcheck.spec.ir import Invariant, Program
+
+
+@dataclass
+class CompiledModel(Model):
+    program: Program
+    source: str  # the generated Python module
+    groups: tuple[EdgeGroup, ...]
+    init_choices: Callable[[], Iterator[State | None]]  # the generated iter_init
+    successors: Callable[[State], list[tuple[int, State]]]
+    _steps: tuple[Callable[..., State | None], ...]  # per edge group: st_<i>
+    invariants: tuple[tuple[Invariant, Callable[[State], object]], ...]
+    terminal: Callable[[State], bool]
+    all_done: Callable[[State], bool]
+    invariants_ok: Callable[[State], object]  # all of Program.invariants hold
+    fingerprint: Callable[[State], int]  # 64-bit hash of a state, no systematic collisions
+
+    def step(self, edge: int, state: State) -> State | None:
+        g = self.group_of(edge)
+        return self._steps[self.groups.index(g)](state, *g.params(edge - g.base))
+
+    def first_error(self, state: State) -> tuple[int, EvalError] | None:
+        """The first edge (in edge order) whose execution from `state` raises EvalError."""
+        for gi, g in enumerate(self.groups):
+            fn = self._steps[gi]
+            for off in range(g.count):
+                try:
+                    fn(state, *g.params(off))
+                except EvalError as e:
+                    return g.base + off, e
+        return None
