@@ -46,17 +46,27 @@ class Search:
             return False
 
     def state_violation(self, steps: list[Step], invariants: list | None = None) -> Violation:
-        """Why the last state of `steps` is not `state_ok`."""
+        """Why the last state of `steps` is not `state_ok`: its first invariant violation."""
+        found = next(self.invariant_violations(steps, invariants), None)
+        if found is None:
+            raise RuntimeError("the invariants hold in the rebuilt trace (are they symmetric?)")
+        return found
+
+    def invariant_violations(self, steps: list[Step],
+                             invariants: list | None = None) -> Iterator[Violation]:  # fmt: skip
+        """The violation of each chosen invariant (or each of `invariants`) that is false,
+        or fails to evaluate, in the last state of `steps`, in order."""
         state = steps[-1].state
         for inv, fn in self.invariants if invariants is None else invariants:
             try:
-                if not fn(state):
-                    return Violation("invariant", inv.name, f"invariant {inv.name} is violated",
-                                     inv.loc, tuple(steps))  # fmt: skip
+                holds = fn(state)
             except EvalError as e:
-                return Violation(e.kind, inv.name, f"{e.message} (evaluating invariant "
-                                 f"{inv.name})", e.loc, tuple(steps))  # fmt: skip
-        raise RuntimeError("the invariants hold in the rebuilt trace (are they symmetric?)")
+                yield Violation(e.kind, inv.name, f"{e.message} (evaluating invariant "
+                                f"{inv.name})", e.loc, tuple(steps))  # fmt: skip
+                continue
+            if not holds:
+                yield Violation("invariant", inv.name, f"invariant {inv.name} is violated",
+                                inv.loc, tuple(steps))  # fmt: skip
 
     def bad_invariant(self, state: State) -> Invariant | None:
         """The first chosen invariant that is false (or fails to evaluate) in `state`."""
@@ -88,8 +98,6 @@ class Search:
                              e.loc, tuple(steps))  # fmt: skip
         return Violation("deadlock", None, "deadlock: no step is enabled", None, tuple(steps))
 
-    deadlock_violation = stuck_violation
-
     # --- violations, from the real trace that reaches the bad state
     def trace(self, initial: State, edges: list[int]) -> list[Step]:
         if self.canon is None:
@@ -102,7 +110,10 @@ class Search:
         found = self.model.first_error(steps[-1].state)
         if found is None:
             raise RuntimeError("a step error could not be reproduced while rebuilding the trace")
-        edge, err = found
+        return self.step_error(steps, *found)
+
+    def step_error(self, steps: list[Step], edge: int, err: EvalError) -> Violation:
+        """The error `err` raised by taking `edge` from the last state of `steps`."""
         return Violation(err.kind, None, err.message, err.loc, tuple(steps),
                          self.model.failed_step(edge))  # fmt: skip
 

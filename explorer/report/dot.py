@@ -1,21 +1,22 @@
 """A state graph (explorer.core.graph) in Graphviz DOT.
 
 Initial states have a double border; states that break an invariant or deadlock are
-filled red; a step that raises an error leads to a red octagon naming the error; the
-edges of a shortest path to the nearest violation are drawn thick and red.
+filled red and labelled with why; a step that raises an error leads to a red octagon
+naming the error; the edges of a shortest path to the nearest violation are drawn thick
+and red.
 """
 
 from __future__ import annotations
 
 from mmcheck.explorer.core.graph import StateGraph
-from mmcheck.explorer.core.result import Step
+from mmcheck.explorer.core.result import FailedStep, Step, Violation
 from mmcheck.explorer.report.view import param_texts, state_items, step_info
 from mmcheck.spec import ir
 
 BAD_FILL = "#ffb3b3"
 
 
-def edge_label(program: ir.Program, step: Step | None) -> str:
+def edge_label(program: ir.Program, step: Step | FailedStep | None) -> str:
     if step is None:
         return "Init"
     info = step_info(program, step)
@@ -24,6 +25,15 @@ def edge_label(program: ir.Program, step: Step | None) -> str:
     if info.instance is not None:
         return f"{info.instance}: {info.label}{args}"
     return f"{step.action}({', '.join(params)})"
+
+
+def why(v: Violation) -> str:
+    """A violation in a few words: the invariant broken, deadlock, or the error."""
+    if v.kind == "invariant":
+        return f"violates {v.name}"
+    if v.kind == "deadlock":
+        return "deadlock"
+    return f"{v.kind}: {v.message}"
 
 
 def _quote(text: str) -> str:
@@ -51,18 +61,19 @@ def to_dot(program: ir.Program, g: StateGraph) -> str:
         if n in g.initial:
             attrs.append("peripheries=2")
         if n in g.bad:
-            attrs += ["style=filled", f'fillcolor="{BAD_FILL}"', f'xlabel="{_quote(g.bad[n])}"']
+            text = ", ".join(map(why, g.bad[n]))
+            attrs += ["style=filled", f'fillcolor="{BAD_FILL}"', f'xlabel="{_quote(text)}"']
         out.append(f"  s{n} [{', '.join(attrs)}];")
     path = g.shortest_path()
     for k, (src, step, dst) in enumerate(g.edges):
         label = edge_label(program, step)
         style = ", color=red, penwidth=2" if k in path else ""
         out.append(f'  s{src} -> s{dst} [label="{_quote(label)}"{style}];')
-    for k, (src, step, error) in enumerate(g.errors):
-        label = edge_label(program, step)
+    for k, (src, error) in enumerate(g.errors):
         out.append(f'  e{k} [shape=octagon, style=filled, fillcolor="{BAD_FILL}", '
-                   f'label="{_quote(error)}"];')
+                   f'label="{_quote(why(error))}"];')
         if src is not None:
+            label = edge_label(program, error.failed)
             out.append(f'  s{src} -> e{k} [label="{_quote(label)}", color=red];')
     out.append("}")
     return "\n".join(out) + "\n"

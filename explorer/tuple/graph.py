@@ -1,9 +1,11 @@
 """The reachable state graph of a spec, explored by the tuple back end (`mmcheck graph`).
 
 Breadth-first over the compiled model, without symmetry reduction, so each node is one
-concrete state. States that break an invariant or deadlock are marked with why; a step
-that raises an error (assert, lock misuse, range, domain, division) is recorded with
-the error; explorer.report.dot draws the graph.
+concrete state. What is a violation is what `check` decides (explorer.core.search's
+Search, with every invariant and the deadlock check): a state that breaks invariants or
+deadlocks is marked with the violations; a step that raises an error (assert, lock
+misuse, range, domain, division) is recorded with it, each step on its own, so that one
+error hides no other; explorer.report.dot draws the graph.
 """
 
 from __future__ import annotations
@@ -11,27 +13,17 @@ from __future__ import annotations
 from collections import deque
 
 from mmcheck.explorer.core.graph import StateGraph
-from mmcheck.explorer.core.model import EvalError, Model, State
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.model import EvalError, State
+from mmcheck.explorer.core.search import Search
 from mmcheck.explorer.tuple.translate import compile_model
 from mmcheck.spec import ir
-
-
-def _broken_invariants(model: Model, s: State) -> list[str]:
-    """Why `s` breaks invariants: each one false, or failing to evaluate (as `check`
-    reports an error in an invariant: a violation of it, with the error)."""
-    why = []
-    for inv, holds in model.invariants:
-        try:
-            if not holds(s):
-                why.append(f"violates {inv.name}")
-        except EvalError as e:
-            why.append(f"{e.kind} error evaluating {inv.name}: {e.message}")
-    return why
 
 
 def explore(program: ir.Program, max_states: int) -> StateGraph:
     """Every reachable state up to `max_states` nodes, every edge between them."""
     model = compile_model(program)
+    search = Search(model, list(model.invariants), True, Limits())
     g = StateGraph()
     queue: deque[State] = deque()
 
@@ -47,7 +39,7 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
     try:
         initial = model.init_states()
     except EvalError as e:
-        g.errors.append((None, None, f"{e.kind}: {e.message}"))
+        g.errors.append((None, search.init_error(e)))
         initial = []
     for s in initial:
         n = node(s)
@@ -56,13 +48,14 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
     while queue:
         s = queue.popleft()
         src = g.states[s]
-        why = _broken_invariants(model, s)
+        here = [model.trace_step(None, s)]  # the trace of a violation in s: s alone
+        bad = [] if search.state_ok(s) else list(search.invariant_violations(here))
         enabled = 0
-        for edge in range(model.n_edges):  # edge by edge, so one error hides no other step
+        for edge in range(model.n_edges):
             try:
                 t = model.step(edge, s)
             except EvalError as e:
-                g.errors.append((src, model.trace_step(edge, s), f"{e.kind}: {e.message}"))
+                g.errors.append((src, search.step_error(here, edge, e)))
                 enabled += 1
                 continue
             if t is None:
@@ -74,12 +67,8 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
                 if not known:
                     g.parent[dst] = len(g.edges)
                 g.edges.append((src, model.trace_step(edge, t), dst))
-        if not enabled:
-            try:
-                if model.is_deadlock(s):
-                    why.append("deadlock")
-            except EvalError as e:
-                why.append(f"{e.kind} error evaluating the terminal condition: {e.message}")
-        if why:
-            g.bad[src] = ", ".join(why)
+        if not enabled and search.is_stuck(s):
+            bad.append(search.stuck_violation(here))
+        if bad:
+            g.bad[src] = bad
     return g

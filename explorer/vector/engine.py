@@ -447,7 +447,7 @@ class VectorBFS:
 
     def deadlock(self, index: int) -> Result:
         trace = self.trace_to(self.depth, index)
-        return self.finish(VIOLATED, self.search.deadlock_violation(trace))
+        return self.finish(VIOLATED, self.search.stuck_violation(trace))
 
     def link(self, ex: Expanded, new: np.ndarray, c0: int, nxt: list[np.ndarray]) -> None:
         """Store the states `new` of ex: visited set, parent links, next level."""

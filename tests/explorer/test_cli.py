@@ -295,15 +295,6 @@ def test_graph(at_root, tmp_path, capsys):
     assert "5 states" in out and "truncated" in out
 
 
-def test_graph_of_an_invariant_that_fails_to_evaluate(at_root, tmp_path, capsys):
-    """An error evaluating an invariant marks the state (it was a traceback)."""
-    target = tmp_path / "runtime.dot"
-    code, out, _ = run(["graph", "tests/specs/reliability_runtime.mms", "-D", "ERR=9",
-                        "-o", str(target)], capsys)  # fmt: skip
-    assert code == 1
-    assert "domain error evaluating" in target.read_text()
-
-
 MISC = """spec Misc
 type Kind = enum { anon, file }
 type Pte = enum { present, migration, none }
