@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from mmcheck import spec
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.result import BOUNDED, Violation
 from mmcheck.explorer.report import format_cpu, format_text, to_itf
@@ -15,7 +14,7 @@ from mmcheck.invariants.bmc import bmc
 from mmcheck.invariants.cti import check_cti
 from mmcheck.invariants.prove import CTI, INIT, ProveResult, Query, prove
 from mmcheck.spec import ir
-from mmcheck.spec.arguments import add_spec_arguments, parse_defines
+from mmcheck.spec.arguments import add_spec_arguments, load_spec, parse_defines
 from mmcheck.spec.errors import UsageError
 
 
@@ -183,12 +182,11 @@ def run_prove(args: argparse.Namespace) -> int:
 
 
 def run_bmc(args: argparse.Namespace) -> int:
-    consts = parse_defines(args.defines)
     if args.depth < 0:
         raise UsageError("--depth must be at least 0")
     limits = Limits()
     with limits.catching_signals():  # a signal while loading: "interrupted", as in a query
-        program = spec.load(Path(args.file), consts)
+        program = load_spec(args)
         result = bmc(program, depth=args.depth, invariants=args.inv, limits=limits)
     itf: list = []
     if result.violation is not None:

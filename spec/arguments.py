@@ -1,9 +1,13 @@
-"""The command-line arguments every verb that reads a spec shares: FILE and -D."""
+"""The command-line arguments every verb that reads a spec shares: FILE and -D, and
+loading the spec they name."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from mmcheck import spec
+from mmcheck.spec import ir
 from mmcheck.spec.errors import UsageError
 
 
@@ -29,3 +33,8 @@ def parse_defines(defines: list[str]) -> dict[str, str]:
             raise UsageError(f"-D expects NAME=VALUE, got {d!r}")
         out[name.strip()] = value.strip()
     return out
+
+
+def load_spec(args: argparse.Namespace, symbolic: bool = False) -> ir.Program:
+    """The spec FILE, with the constants of -D (symbolic ones allowed if `symbolic`)."""
+    return spec.load(Path(args.file), parse_defines(args.defines), symbolic=symbolic)

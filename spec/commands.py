@@ -4,15 +4,9 @@ and ir. Each returns the exit status 0; errors reach the dispatcher as exception
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from mmcheck import spec
 from mmcheck.spec import ir, ir_print
-from mmcheck.spec.arguments import add_spec_arguments, parse_defines
-
-
-def _load(args: argparse.Namespace, symbolic: bool = False) -> ir.Program:
-    return spec.load(Path(args.file), parse_defines(args.defines), symbolic=symbolic)
+from mmcheck.spec.arguments import add_spec_arguments, load_spec
 
 
 def summary(p: ir.Program) -> str:
@@ -26,12 +20,12 @@ def summary(p: ir.Program) -> str:
 
 
 def run_typecheck(args: argparse.Namespace) -> int:
-    print(summary(_load(args, symbolic=True)))
+    print(summary(load_spec(args, symbolic=True)))
     return 0
 
 
 def run_ir(args: argparse.Namespace) -> int:
-    print(ir_print.program(_load(args, symbolic=True)), end="")
+    print(ir_print.program(load_spec(args, symbolic=True)), end="")
     return 0
 
 
