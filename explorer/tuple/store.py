@@ -1,8 +1,9 @@
-"""The visited set and the parent links of a search.
+"""The visited set and the parent links of a search (the tuple back end's implementation
+of the protocol explorer.core.visited.Visited, with states for keys).
 
 States get consecutive ids in discovery order (so a BFS level is a range of ids). For
-each id the store keeps its parent id and the edge (explorer.model) that led to it; a
-root keeps parent -1 and the index of its initial state instead of an edge. Traces are
+each id the store keeps its parent id and the edge (explorer.core.model) that led to it;
+a root keeps parent -1 and the index of its initial state instead of an edge. Traces are
 rebuilt by re-executing those edges from the initial state, never by storing states
 twice.
 
@@ -11,13 +12,19 @@ Exact mode keeps the states themselves in a set (a tuple of n small ints: about
 of each state (Model.fingerprint): a Python int in a set, about 32 bytes for the int
 plus ~30 for the slot. Both keep 16 bytes of parent link per state (two int64 arrays). Two distinct
 states with the same fingerprint make the search skip one of them silently; the
-collision probability is estimated as TLC does (see `collision_probability`).
+collision probability is estimated as TLC does (see `collision_probability`). A lookup
+or an insertion costs one hash of the state (and one of the fingerprint function), in
+amortised constant time.
+
+Not safe to share: one search owns its store, in one thread. `put_block` is `add` for a
+block; the BFS of explorer.tuple.bfs inlines `add` in its loop over successors instead
+(a method call per successor costs more than the set operation itself).
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 class Store:
@@ -31,9 +38,6 @@ class Store:
     def __len__(self) -> int:
         return len(self.parents)
 
-    def key(self, state: tuple[int, ...]) -> object:
-        return self.fingerprint(state) if self.fingerprint else state
-
     def add(self, state: tuple[int, ...], parent: int, edge: int) -> int:
         """The new id of `state`, or -1 if it was seen before."""
         k = self.fingerprint(state) if self.fingerprint else state
@@ -43,6 +47,19 @@ class Store:
         self.parents.append(parent)
         self.edges.append(edge)
         return len(self.parents) - 1
+
+    def put_block(self, states: Sequence[tuple[int, ...]], parent: int = -1,
+                  edges: Sequence[int] | None = None) -> list[bool]:  # fmt: skip
+        """Which of `states` were new. Each new one is stored, in block order, with parent
+        `parent` and its edge in `edges` (by default its place in the block: as a root
+        keeps the index of its initial state)."""
+        links = range(len(states)) if edges is None else edges
+        return [self.add(s, parent, e) >= 0 for s, e in zip(states, links)]
+
+    def contains_block(self, states: Sequence[tuple[int, ...]]) -> list[bool]:
+        """Which of `states` were seen."""
+        seen, fingerprint = self.seen, self.fingerprint
+        return [(fingerprint(s) if fingerprint else s) in seen for s in states]
 
     def path(self, sid: int) -> tuple[int, list[int]]:
         """(index of the initial state, edges from it) that lead to state `sid`."""

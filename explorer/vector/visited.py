@@ -14,6 +14,20 @@ after growing the array with realloc (no second copy of the array exists at any 
 Exact mode with states of more than one word keeps each state's words beside its
 fingerprint (a row per state) and compares them on a fingerprint match, so distinct
 states with equal fingerprints (a real 64-bit collision) are told apart.
+
+`VisitedSet` implements the protocol explorer.core.visited.Visited, a block being the
+fingerprints (with the words (nwords, m) beside them when words are kept):
+  Ordering: answers in block order; a state repeated in a block is new at its first
+      place. The set keeps fingerprints sorted (array) or hashed (delta), never in the
+      order they came.
+  Cost per state: the 9 bytes above (plus 8 a word when words are kept); a lookup is
+      a directory entry and a few cache lines; an insertion is amortised constant
+      time, as the delta is merged when it holds a sixteenth of the whole (each state
+      pays for about sixteen moves in the array).
+  Safety: none. The compiled functions release the GIL (nogil) but share the tables:
+      one thread of the main process owns the set; workers never see it.
+The vector engine uses the steps apart: `first_of_each` deduplicates a chunk (keeping
+each state's first parent), `seen` looks the distinct ones up, `insert` adds the new.
 """
 
 from __future__ import annotations
@@ -199,6 +213,21 @@ class VisitedSet:
         out = np.empty(len(fps), dtype=bool)
         _seen(self.main, self.directory, self.shift, self.mwords, self.dtab, self.dfps,
               self.dwords, self.keep_words, fps, _NO_WORDS if words is None else words, out)
+        return out
+
+    def contains_block(self, fps: np.ndarray, words: np.ndarray | None = None) -> np.ndarray:
+        """Which states of the block are in the set (the protocol's name for `seen`)."""
+        return self.seen(fps, words)
+
+    def put_block(self, fps: np.ndarray, words: np.ndarray | None = None) -> np.ndarray:
+        """Add the states of the block; which of them were new (absent before, and not
+        earlier in the block)."""
+        firsts, _ = first_of_each(fps, np.arange(len(fps)), words)  # in block order
+        fw = None if words is None else np.take(words, firsts, axis=1)
+        new = firsts[~self.seen(fps[firsts], fw)]
+        self.insert(fps[new], None if words is None else np.take(words, new, axis=1))
+        out = np.zeros(len(fps), dtype=bool)
+        out[new] = True
         return out
 
     def insert(self, fps: np.ndarray, words: np.ndarray | None) -> None:
