@@ -6,7 +6,8 @@ reach a back end as arithmetic and `true and p` is just `p`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 
 from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc
@@ -28,20 +29,24 @@ def is_false(e: ir.Expr) -> bool:
     return isinstance(e, ir.Const) and e.is_bool and e.value == 0
 
 
-_ARITH = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
+# The value on ints of each binary operator that evaluates both operands (all but and,
+# or, =>), as spec/ir.py defines it: an int for ARITH_OPS, else a bool. The caller rules
+# out a zero divisor.
+APPLY: dict[str, Callable[[int, int], int | bool]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "div": operator.floordiv,
+    "mod": operator.mod,
     "min": min,
     "max": max,
-}
-_COMPARE = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<=>": lambda a, b: bool(a) == bool(b),
 }
 
 
@@ -52,23 +57,21 @@ def binary(op: str, a: ir.Expr, b: ir.Expr, loc: Loc | None = None) -> ir.Expr:
         return disj((a, b))
     if op == "=>":
         return implies(a, b)
+    if (
+        isinstance(a, ir.Const)
+        and isinstance(b, ir.Const)
+        and (op not in ("div", "mod") or b.value != 0)  # else an error at run time
+    ):
+        value = APPLY[op](a.value, b.value)
+        return ir.Const(value) if op in ir.ARITH_OPS else const(bool(value))
     if op == "<=>":
-        if isinstance(a, ir.Const) and isinstance(b, ir.Const):
-            return const(a.value == b.value)
         return ir.Binary(op, a, b)
-    if isinstance(a, ir.Const) and isinstance(b, ir.Const):
-        if op in _ARITH:
-            return ir.Const(_ARITH[op](a.value, b.value))
-        if op in _COMPARE:
-            return const(_COMPARE[op](a.value, b.value))
-        if op in ("div", "mod") and b.value != 0:
-            return ir.Const(a.value // b.value if op == "div" else a.value % b.value)
     if op in ("==", "<=", ">=") and a == b and not may_fail(a):
         return TRUE
     if op in ("==", "!=") and isinstance(b, ir.Const) and b.is_bool:  # p == true  is  p
         return a if (b.value == 1) == (op == "==") else negate(a)
     if (
-        op in _COMPARE
+        op in ir.COMPARE_OPS
         and isinstance(b, ir.Const)
         and isinstance(a, ir.Ite)
         and all(isinstance(x, ir.Const) for x in (a.then, a.other))
@@ -80,6 +83,7 @@ def binary(op: str, a: ir.Expr, b: ir.Expr, loc: Loc | None = None) -> ir.Expr:
 
 
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+SWAPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}  # a op b: b SWAPPED[op] a
 
 
 def negate(a: ir.Expr) -> ir.Expr:
@@ -135,16 +139,23 @@ def implies(a: ir.Expr, b: ir.Expr) -> ir.Expr:
         return b
     if is_false(a) or (is_true(b) and not may_fail(a)):
         return TRUE
-    b = assuming(conjuncts(a), b)
+    b = assuming(set(conjuncts(a)), b)
     if is_true(b) and not may_fail(a):
         return TRUE
     return ir.Binary("=>", a, b)
 
 
-def conjuncts(e: ir.Expr) -> set[ir.Expr]:
-    if isinstance(e, ir.Binary) and e.op == "and":
-        return conjuncts(e.left) | conjuncts(e.right)
-    return {e}
+def conjuncts(e: ir.Expr) -> list[ir.Expr]:
+    """The operands of the `and`s at the top of e, in evaluation order."""
+    out: list[ir.Expr] = []
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ir.Binary) and x.op == "and":
+            stack += (x.right, x.left)
+        else:
+            out.append(x)
+    return out
 
 
 def assuming(facts: set[ir.Expr], e: ir.Expr) -> ir.Expr:

@@ -37,7 +37,8 @@ z3 back end accepts it (`Program.is_concrete`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -154,9 +155,6 @@ class Guard:
     kind: str  # "domain": the only one the lowering makes
     message: str
     loc: Loc | None
-
-
-QUANTIFIERS = ("forall", "exists", "count", "sum")
 
 
 @_shared
@@ -431,9 +429,7 @@ class Program:
         for v in self.vars:
             offsets[v.name] = len(slots)
             lo, hi = const_int(v.type.lo), const_int(v.type.hi)
-            ranges = [range(const_int(d.lo), const_int(d.hi) + 1) for d in v.dims]
-            for idx in itertools.product(*ranges):
-                slots.append(Slot(v.name, tuple(idx), lo, hi))
+            slots.extend(Slot(v.name, idx, lo, hi) for idx in indices(dim_bounds(v)))
         self._layout["slots"] = tuple(slots)
         self._layout["offsets"] = offsets
 
@@ -449,21 +445,16 @@ class Program:
 
     def slot_index(self, var: str, index: tuple[int, ...]) -> int:
         """Slot of var[index]; raises IndexError outside the array's dimensions."""
-        v = self.var(var)
         pos = 0
-        for d, i in zip(v.dims, index, strict=True):
-            lo, hi = const_int(d.lo), const_int(d.hi)
+        for (lo, hi), i in zip(dim_bounds(self.var(var)), index, strict=True):
             if not lo <= i <= hi:
                 raise IndexError(i)
-            pos = pos * (hi - lo + 1) + (i - lo)
+            pos = pos * (hi - lo + 1) + (i - lo)  # row-major
         return self.offset(var) + pos
 
     def var_slots(self, var: str) -> range:
         start = self.offset(var)
-        n = 1
-        for d in self.var(var).dims:
-            n *= const_int(d.hi) - const_int(d.lo) + 1
-        return range(start, start + n)
+        return range(start, start + math.prod(shape(dim_bounds(self.var(var)))))
 
     def show_slot(self, slot: int, value: int) -> str:
         """The value of a slot as the spec writes it (true, an enum name, a label)."""
@@ -484,6 +475,35 @@ def const_int(e: Expr) -> int:
     if isinstance(e, Const):
         return e.value
     raise ValueError(f"not a constant: {e!r}")
+
+
+# An array's slots are laid out row-major: its elements in the order `indices` gives,
+# consecutive values of each index `strides` apart.
+
+
+def dim_bounds(var: Var) -> tuple[tuple[int, int], ...]:
+    """(lo, hi) of each dimension of a variable of a concrete program."""
+    return tuple((const_int(d.lo), const_int(d.hi)) for d in var.dims)
+
+
+def shape(dims: Iterable[tuple[int, int]]) -> tuple[int, ...]:
+    """The number of values of each dimension (lo, hi)."""
+    return tuple(hi - lo + 1 for lo, hi in dims)
+
+
+def strides(sizes: Sequence[int]) -> tuple[int, ...]:
+    """How many elements apart consecutive values of each index are, in a row-major
+    array with dimensions of these sizes (the last index varies fastest)."""
+    out = [1] * len(sizes)
+    for k in range(len(sizes) - 1, 0, -1):
+        out[k - 1] = out[k] * sizes[k]
+    return tuple(out)
+
+
+def indices(dims: Iterable[tuple[int, int]]) -> Iterator[tuple[int, ...]]:
+    """Every index of an array over dims ((lo, hi) each) in row-major order, the order
+    of its slots (one empty index for a scalar)."""
+    return itertools.product(*(range(lo, hi + 1) for lo, hi in dims))
 
 
 def instance_name(process: Process, index: int | None) -> str:

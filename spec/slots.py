@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Iterator
 
 from mmcheck.spec import ir
+from mmcheck.spec.fold import operands
 
 
 def exprs_of(action: ir.Action) -> Iterator[ir.Expr]:
@@ -26,24 +27,8 @@ def exprs_of(action: ir.Action) -> Iterator[ir.Expr]:
 def reads(e: ir.Expr) -> Iterator[ir.Read]:
     if isinstance(e, ir.Read):
         yield e
-        for i in e.index:
-            yield from reads(i)
-    elif isinstance(e, ir.Unary):
-        yield from reads(e.arg)
-    elif isinstance(e, ir.Binary):
-        yield from reads(e.left)
-        yield from reads(e.right)
-    elif isinstance(e, ir.Ite):
-        yield from reads(e.cond)
-        yield from reads(e.then)
-        yield from reads(e.other)
-    elif isinstance(e, ir.Guard):
-        yield from reads(e.cond)
-        yield from reads(e.then)
-    elif isinstance(e, ir.Quant):
-        yield from reads(e.lo)
-        yield from reads(e.hi)
-        yield from reads(e.body)
+    for x in operands(e):
+        yield from reads(x)
 
 
 def touched(program: ir.Program, var: str, index: tuple[ir.Expr, ...]) -> set[int]:

@@ -97,3 +97,11 @@ def test_reads_printing_and_exports(program: ir.Program) -> None:
     assert "Assert(FALSE" in export_tla.TlaWriter(program).ex(e)
     with pytest.raises(ValueError, match="cannot be written in Promela"):
         export_promela.PromelaWriter(program).ex(e, {})
+
+
+def test_conjuncts_in_evaluation_order() -> None:
+    a, b, c = (ir.Read(x) for x in "abc")
+    right = ir.Binary("or", c, ir.Binary("and", a, b))
+    e = ir.Binary("and", ir.Binary("and", a, ir.Binary("and", b, c)), right)
+    assert fold.conjuncts(e) == [a, b, c, right]
+    assert fold.conjuncts(right) == [right]

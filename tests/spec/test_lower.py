@@ -93,6 +93,18 @@ def test_records_maps_and_sets_become_slots():
     ]
 
 
+def test_arrays_are_laid_out_row_major():
+    p = spec.load("var grid : [1..3, 0..1, 2..5] -> 0..1 = [i in 1..3, j in 0..1, k in 2..5 |-> 0]")
+    dims = ir.dim_bounds(p.var("grid"))
+    assert dims == ((1, 3), (0, 1), (2, 5))
+    assert ir.strides(ir.shape(dims)) == (8, 4, 1)
+    for slot, idx in zip(p.var_slots("grid"), ir.indices(dims), strict=True):
+        assert p.slots[slot].index == idx
+        assert p.slot_index("grid", idx) == slot == sum(
+            (i - lo) * st for i, (lo, _), st in zip(idx, dims, (8, 4, 1))
+        )
+
+
 def test_record_fields_in_any_order():
     p = spec.load(
         "type P = record { count: 0..3, locked: bool }\n"
