@@ -123,8 +123,8 @@ class VarInfo:
         return all(d.lo_int is not None and d.hi_int is not None for d in self.dims)
 
     def indices(self) -> Iterator[tuple[int, ...]]:
-        """Every index of a concrete array in row-major order (() for a scalar)."""
-        return itertools.product(*(range(d.lo_int, d.hi_int + 1) for d in self.dims))
+        """Every index of a concrete array in the order of its slots (() for a scalar)."""
+        return ir.indices((d.lo_int, d.hi_int) for d in self.dims)
 
     def in_domain(self, idx: tuple[z3.ExprRef, ...]) -> z3.BoolRef:
         return z3.And([z3.And(d.lo <= i, i <= d.hi) for d, i in zip(self.dims, idx)])
@@ -573,15 +573,20 @@ class Encoder:
         g, errs = self.expr(action.guard, st, params)
         g = as_bool(g)
         enabled = z3.And(g, ok(errs))
-        body: list[Err] = []
-        for chk in action.checks:
-            c, ce = self.expr(chk.cond, st, params)
-            body = seq(body, seq(ce, [Err(z3.Not(as_bool(c)), chk.kind, chk.loc, chk.message)]))
+        body = self._checks(action, st, params)
         post = st.copy()
         for u in action.updates:
             body = seq(body, self._update(u, st, params, post))
         errors = seq(errs, guarded(g, body))
         return StepEnc(action, params, self.param_domain(action, params), enabled, errors, post)
+
+    def _checks(self, action: ir.Action, st: State, params: dict[str, z3.ExprRef]) -> list[Err]:
+        """The errors of the action's checks, evaluated in order in st."""
+        errs: list[Err] = []
+        for chk in action.checks:
+            c, ce = self.expr(chk.cond, st, params)
+            errs = seq(errs, seq(ce, [Err(z3.Not(as_bool(c)), chk.kind, chk.loc, chk.message)]))
+        return errs
 
     def _update(self, u: ir.Update, st: State, env: dict, post: State) -> list[Err]:
         """Apply u (evaluated in st) to post; return the errors it raises."""
@@ -676,11 +681,7 @@ class Encoder:
             errs = seq(errs, self._update(u, st, params, st))
         g, ge = self.expr(action.guard, st, params)
         g = as_bool(g)
-        checks: list[Err] = []
-        for chk in action.checks:
-            c, ce = self.expr(chk.cond, st, params)
-            checks = seq(checks, seq(ce, [Err(z3.Not(as_bool(c)), chk.kind, chk.loc, chk.message)]))
-        errors = seq(errs, seq(ge, guarded(g, checks)))
+        errors = seq(errs, seq(ge, guarded(g, self._checks(action, st, params))))
         step = StepEnc(
             action, params, self.param_domain(action, params), z3.And(g, ok(ge)), errors, st
         )

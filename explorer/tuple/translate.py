@@ -15,16 +15,15 @@ soon as the parameters they mention are bound.
 
 from __future__ import annotations
 
-import itertools
 import math
-import operator
 from collections.abc import Callable, Iterable
 
 from mmcheck.explorer.core.model import EdgeGroup, EvalError, edge_groups
 from mmcheck.explorer.core.sandbox import exec_generated, sanitize
 from mmcheck.explorer.tuple.model import CompiledModel
+from mmcheck.spec import ir
 from mmcheck.spec.errors import NOWHERE, Loc, SpecError
-from mmcheck.spec.fold import interval
+from mmcheck.spec.fold import APPLY, SWAPPED, conjuncts, interval, operands
 from mmcheck.spec.ir import (
     Action,
     Assign,
@@ -53,13 +52,6 @@ _HASH_MODULUS = (1 << 61) - 1  # CPython hashes ints modulo this Mersenne prime
 
 Bounds = tuple[int, int] | None
 
-_FOLD: dict[str, Callable[[int, int], int]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "div": operator.floordiv,
-    "mod": operator.mod, "min": min, "max": max, "==": operator.eq, "!=": operator.ne,
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-    "<=>": lambda a, b: bool(a) == bool(b),
-}  # fmt: skip
-
 
 class _Binding:
     """A parameter or bound variable in scope: its Python code and known bounds."""
@@ -84,14 +76,8 @@ class _Translator:
         self.where: Loc = NOWHERE  # the construct being translated, for errors
         self.vars = {}
         for v in program.vars:
-            dims = [(const_int(d.lo), const_int(d.hi)) for d in v.dims]
-            strides = []
-            n = 1
-            for lo, hi in reversed(dims):
-                strides.append(n)
-                n *= hi - lo + 1
-            strides.reverse()
-            self.vars[v.name] = (program.offset(v.name), dims, strides,
+            dims = ir.dim_bounds(v)
+            self.vars[v.name] = (program.offset(v.name), dims, ir.strides(ir.shape(dims)),
                                  const_int(v.type.lo), const_int(v.type.hi), v.type.kind)  # fmt: skip
 
     # ------------------------------------------------------------------ helpers
@@ -137,7 +123,7 @@ class _Translator:
         b = self.const(e.right, env)
         if a is None or b is None or (e.op in ("div", "mod") and b == 0):
             return None
-        return int(_FOLD[e.op](a, b))
+        return int(APPLY[e.op](a, b))
 
     def bounds(self, e: Expr, env: Env) -> Bounds:
         """Bounds on the value of `e` that hold whenever it evaluates without error."""
@@ -158,7 +144,7 @@ class _Translator:
             b = self.bounds(e.arg, env)
             return None if b is None else (-b[1], -b[0])
         if isinstance(e, Binary):
-            if e.op in ("==", "!=", "<", "<=", ">", ">=", "and", "or", "=>", "<=>"):
+            if e.op not in ir.ARITH_OPS:  # a comparison or a connective
                 return 0, 1
             if e.op == "mod":
                 c = self.const(e.right, env)
@@ -182,7 +168,7 @@ class _Translator:
         if isinstance(e, Unary):
             return e.op == "neg"
         if isinstance(e, Binary):
-            return e.op in ("+", "-", "*", "div", "mod", "min", "max")
+            return e.op in ir.ARITH_OPS
         if isinstance(e, Ite):
             return _Translator.is_int_valued(e.then) and _Translator.is_int_valued(e.other)
         if isinstance(e, Guard):
@@ -374,7 +360,7 @@ class _Translator:
             if c is not None and not c:
                 continue
             cond = None if c is not None else self.ex(u.cond, env)
-            base, dims, strides, _, _, _ = self.vars[u.var]
+            base, dims, _, _, _, _ = self.vars[u.var]
             if isinstance(u, Assign):
                 slot, slot_code, pre = self.position(u.var, u.index, env, u.loc)
                 if pre is not None:
@@ -384,9 +370,8 @@ class _Translator:
                         cond = f"({cond}) and ({pre})"
                 emit(slot_code, slot, u.value, u.var, cond, u.loc, env)
             else:
-                for idx in itertools.product(*(range(lo, hi + 1) for lo, hi in dims)):
+                for slot, idx in enumerate(ir.indices(dims), base):  # the slots in order
                     env2 = {**env, **{n: _Binding(str(i), i, i) for n, i in zip(u.params, idx)}}
-                    slot = base + sum((i - lo) * st for i, (lo, _), st in zip(idx, dims, strides))
                     c2 = self.const(u.cond, env2)
                     if c2 is not None and not c2:
                         continue
@@ -417,11 +402,6 @@ class _Translator:
         return " + ".join(parts)
 
     # ------------------------------------------------------------------ actions
-    def conjuncts(self, e: Expr) -> list[Expr]:
-        if isinstance(e, Binary) and e.op == "and":
-            return self.conjuncts(e.left) + self.conjuncts(e.right)
-        return [e]
-
     @staticmethod
     def params_of(e: Expr) -> set[str]:
         out: set[str] = set()
@@ -430,18 +410,7 @@ class _Translator:
             x = stack.pop()
             if isinstance(x, Param):
                 out.add(x.name)
-            elif isinstance(x, Read):
-                stack.extend(x.index)
-            elif isinstance(x, Unary):
-                stack.append(x.arg)
-            elif isinstance(x, Binary):
-                stack += [x.left, x.right]
-            elif isinstance(x, Ite):
-                stack += [x.cond, x.then, x.other]
-            elif isinstance(x, Guard):
-                stack += [x.cond, x.then]
-            elif isinstance(x, Quant):
-                stack += [x.lo, x.hi, x.body]
+            stack.extend(operands(x))
         return out
 
     def body(self, action: Action, env: Env, ind: str, emit: Callable[[str], str]) -> list[str]:
@@ -480,7 +449,7 @@ class _Translator:
             raise SpecError(a.loc, f"{a.name} has {g.count} parameter values; at most "
                             f"{MAX_ENUM} can be enumerated")  # fmt: skip
         names = [p.name for p in a.params]
-        conj = self.conjuncts(a.guard)
+        conj = conjuncts(a.guard)
         head = self.header(a).strip()
         blocks: list[tuple[tuple[int, int] | None, list[str]]] = []
         if g.count <= UNROLL_EDGES:
@@ -506,7 +475,8 @@ class _Translator:
         lines = [head]
         env: Env = {}
         ind = ""
-        edge_terms = [str(g.base - sum(lo * st for lo, st in zip(g.los, self.radices(g))))]
+        radices = ir.strides(g.sizes)  # edges are numbered row-major over the parameters
+        edge_terms = [str(g.base - sum(lo * st for lo, st in zip(g.los, radices)))]
         for i, (p, lo, size) in enumerate(zip(a.params, g.los, g.sizes)):
             bound = set(names[:i])
             while pending and self.params_of(pending[0]) <= bound:
@@ -516,7 +486,7 @@ class _Translator:
             env[p.name] = _Binding(v, lo, lo + size - 1)
             lines.append(f"{ind}for {v} in range({lo}, {lo + size}):  # {sanitize(p.name)}")
             ind += "    "
-            st = self.radices(g)[i]
+            st = radices[i]
             edge_terms.append(v if st == 1 else f"{v} * {st}")
         for c in pending:
             lines.append(f"{ind}if not {self.ex(c, env)}: continue")
@@ -551,15 +521,6 @@ class _Translator:
         if order != sorted(order):
             out.append("    out.sort()  # edge order")
         return out + ["    return out"]
-
-    @staticmethod
-    def radices(g: EdgeGroup) -> list[int]:
-        out = []
-        n = 1
-        for size in reversed(g.sizes):
-            out.append(n)
-            n *= size
-        return out[::-1]
 
     def step_fn(self, ai: int, g: EdgeGroup) -> list[str]:
         """`st_<i>(s, p0, ...)`: the successor by one edge of the action, or None."""
@@ -617,10 +578,9 @@ class _Translator:
                 lines.append(f"{inner}s[{slot_code}] = {code}")
             else:
                 assert isinstance(u, AssignAll)
-                base, dims, strides, _, _, _ = self.vars[u.var]
-                for idx in itertools.product(*(range(lo, hi + 1) for lo, hi in dims)):
+                base, dims, _, _, _, _ = self.vars[u.var]
+                for slot, idx in enumerate(ir.indices(dims), base):  # the slots in order
                     env2 = {**env, **{n: _Binding(str(i), i, i) for n, i in zip(u.params, idx)}}
-                    slot = base + sum((i - lo) * st for i, (lo, _), st in zip(idx, dims, strides))
                     vpre, code = self.slot_value(u.var, u.value, env2, u.loc)
                     lines += [inner + x for x in vpre]
                     lines.append(f"{inner}s[{slot}] = {code}")
@@ -705,7 +665,6 @@ def init_values(guard: Expr, name: str, lo: int, hi: int) -> list[int] | range:
 
 
 inf = math.inf
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
 
 
 def _choices(e: Expr, name: str) -> Choices:
@@ -720,8 +679,8 @@ def _choices(e: Expr, name: str) -> Choices:
         a, b = _choices(e.left, name), _choices(e.right, name)
         return _meet(a, b) if e.op == "and" else _join(a, b)
     op, left, right = e.op, e.left, e.right
-    if isinstance(left, Const) and right == Param(name) and op in _FLIP:
-        op, left, right = _FLIP[op], right, left
+    if isinstance(left, Const) and right == Param(name) and op in SWAPPED:
+        op, left, right = SWAPPED[op], right, left
     if left != Param(name) or not isinstance(right, Const):
         return None
     c = right.value

@@ -18,6 +18,7 @@ import numpy as np
 from mmcheck.explorer.vector.pack import Layout
 from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc
+from mmcheck.spec.fold import APPLY
 
 Value = int | bool | np.ndarray
 Mask = np.ndarray | None
@@ -91,6 +92,12 @@ class Frame:
         fresh = self.err < 0
         self.err[fresh if mask is None else fresh & mask] = site
 
+    def failure(self, site: int, mask: Mask) -> np.ndarray:
+        """`fail(site, mask)`, and a value for the node that failed: zeros, a placeholder
+        (the rows that evaluate the node fail there)."""
+        self.fail(site, mask)
+        return np.zeros(self.n, dtype=np.int64)
+
     def live(self) -> Mask:
         """The rows without an error (None: all of them)."""
         return None if self.err is None else self.err < 0
@@ -146,17 +153,13 @@ class ExprCompiler:
         base = p.offset(e.var)
         if not e.index:
             return lambda f, a, env: f.col(base)
-        dims = [(ir.const_int(d.lo), ir.const_int(d.hi)) for d in var.dims]
-        strides = []
-        stride = 1
-        for lo, hi in reversed(dims):
-            strides.append(stride)
-            stride *= hi - lo + 1
-        strides.reverse()
+        dims = ir.dim_bounds(var)
+        strides = ir.strides(ir.shape(dims))
         site = self.site("domain", e.loc, f"{e.var} applied outside its domain")
         if all(isinstance(i, ir.Const | ir.Param) for i in e.index):
             return self._read_known(e, base, dims, strides, site)
         index = [self.compile(i) for i in e.index]
+        size = len(p.var_slots(e.var))
 
         def read(f: Frame, a: Mask, env: Env) -> Value:
             pos: Value = 0
@@ -166,19 +169,16 @@ class ExprCompiler:
                 bad = bad | (i < lo) | (i > hi)
                 pos = pos + (i - lo) * st
             if not isinstance(pos, np.ndarray):
-                if bad:
-                    f.fail(site, a)
-                    return np.zeros(f.n, dtype=np.int64)
-                return f.col(base + int(pos))
+                return f.failure(site, a) if bad else f.col(base + int(pos))
             if isinstance(bad, np.ndarray) and bad.any():
                 f.fail(site, bad if a is None else bad & a)
                 pos = np.where(bad, 0, pos)
-            return f.gather(base, stride, pos)
+            return f.gather(base, size, pos)
 
         return read
 
-    def _read_known(self, e: ir.Read, base: int, dims: list[tuple[int, int]],
-                    strides: list[int], site: int) -> Compiled:
+    def _read_known(self, e: ir.Read, base: int, dims: tuple[tuple[int, int], ...],
+                    strides: tuple[int, ...], site: int) -> Compiled:
         """A read whose index is constants and parameters (ints, never arrays): the
         slot is known before looking at any state."""
         parts = [(i.value if isinstance(i, ir.Const) else None,
@@ -190,8 +190,7 @@ class ExprCompiler:
             for value, name, lo, hi, st in parts:
                 i = env[name] if name else value
                 if i < lo or i > hi:
-                    f.fail(site, a)
-                    return np.zeros(f.n, dtype=np.int64)
+                    return f.failure(site, a)
                 slot += (i - lo) * st
             return f.col(slot)
 
@@ -218,8 +217,7 @@ class ExprCompiler:
                 zero = y == 0
                 if not isinstance(zero, np.ndarray):
                     if zero:
-                        f.fail(site, a)
-                        return np.zeros(f.n, dtype=np.int64)
+                        return f.failure(site, a)
                     return floor(x, y) if isinstance(x, np.ndarray) else int(floor(x, y))
                 if zero.any():
                     f.fail(site, zero if a is None else zero & a)
@@ -251,10 +249,7 @@ class ExprCompiler:
         def guard(f: Frame, a: Mask, env: Env) -> Value:
             c = cond(f, a, env)
             if not isinstance(c, np.ndarray):
-                if c:
-                    return then(f, a, env)
-                f.fail(site, a)
-                return np.zeros(f.n, dtype=np.int64)
+                return then(f, a, env) if c else f.failure(site, a)
             c = c.astype(bool, copy=False)
             if not c.all():
                 f.fail(site, ~c if a is None else ~c & a)
@@ -333,18 +328,12 @@ def _logic(op: str, left: Compiled, right: Compiled) -> Compiled:
     return logic
 
 
+# The Python operators of APPLY work elementwise on arrays too; min, max and <=> need
+# numpy's functions there. (div and mod are compiled apart: a zero divisor is an error.)
 _BINARY: dict[str, Callable[[Value, Value], Value]] = {
-    "+": lambda x, y: x + y,
-    "-": lambda x, y: x - y,
-    "*": lambda x, y: x * y,
+    **APPLY,
     "min": lambda x, y: np.minimum(x, y) if _any_array(x, y) else min(x, y),
     "max": lambda x, y: np.maximum(x, y) if _any_array(x, y) else max(x, y),
-    "==": lambda x, y: x == y,
-    "!=": lambda x, y: x != y,
-    "<": lambda x, y: x < y,
-    "<=": lambda x, y: x <= y,
-    ">": lambda x, y: x > y,
-    ">=": lambda x, y: x >= y,
     "<=>": lambda x, y: np.equal(np.asarray(x, bool), np.asarray(y, bool))
     if _any_array(x, y)
     else bool(x) == bool(y),

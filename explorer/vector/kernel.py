@@ -14,14 +14,14 @@ so it covers only instances where no evaluation error can happen whatever the st
 reads at indices known and inside their domain, division by non-zero constants,
 quantifiers over constant ranges. Checks, and writes whose value the declared ranges do
 not prove in range, are tested on the enabled rows; where one fails, the kernel leaves
-the instance to the interpreter (explorer.vector_actions) for that chunk, which records
+the instance to the interpreter (explorer/vector/actions.py) for that chunk, which records
 the errors in the sequential order. Instances the kernel does not cover are always
-interpreted. Like spec/translate.py, the source holds no spec text outside comments.
+interpreted. Like explorer/tuple/translate.py, the source holds no spec text outside comments.
 """
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +32,7 @@ from mmcheck.explorer.core.sandbox import exec_generated, sanitize
 from mmcheck.explorer.vector.actions import Instance
 from mmcheck.explorer.vector.pack import Layout
 from mmcheck.spec import ir
+from mmcheck.spec.fold import APPLY, SWAPPED, interval
 
 Bounds = tuple[int, int] | None
 Kernel = Callable[[np.ndarray, np.ndarray, list], list[int]]
@@ -54,8 +55,6 @@ Val = int | bool | Arr
 
 MAX_CHOICES = 32  # elements an index read from the state may pick from (np.choose)
 _TEMP = re.compile(r"t[0-9]+")
-_CMP = {"==", "!=", "<", "<=", ">", ">="}
-_SWAP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _ARITH = {"+": "+", "-": "-", "*": "*", "div": "//", "mod": "%"}
 
 
@@ -104,17 +103,11 @@ class KernelCompiler:
         return Arr(name, is_bool)
 
     def slot_of(self, e: ir.Read, env: dict[str, int]) -> int:
-        var = self.p.var(e.var)
-        slot = self.p.offset(e.var)
-        stride = 1
-        for i, d in reversed(list(zip(e.index, var.dims))):
-            v = self.fold(i, env)
-            lo, hi = ir.const_int(d.lo), ir.const_int(d.hi)
-            if not isinstance(v, int) or not lo <= v <= hi:
-                raise Uncovered("an index not known, or outside its domain")
-            slot += (v - lo) * stride
-            stride *= hi - lo + 1
-        return slot
+        index = tuple(self.fold(i, env) for i in e.index)
+        if all(isinstance(i, int) for i in index):
+            with contextlib.suppress(IndexError):
+                return self.p.slot_index(e.var, index)
+        raise Uncovered("an index not known, or outside its domain")
 
     def fold(self, e: ir.Expr, env: dict[str, int]) -> int | None:
         """The value of a state-independent expression, else None."""
@@ -183,8 +176,8 @@ class KernelCompiler:
         index = [self.ex(b, i, env, act) for i in e.index]
         if not any(isinstance(i, Arr) for i in index):
             return self.value(b, self.slot_of(e, env))
-        dims = _dims(var)
-        size = _size(dims)
+        dims = ir.dim_bounds(var)
+        size = len(self.p.var_slots(e.var))
         if size > MAX_CHOICES:
             raise Uncovered("a state-dependent index into a large array")
         at = self.read_position(b, e.index, index, dims, env, act)
@@ -195,13 +188,13 @@ class KernelCompiler:
         return self.emit(b, f"np.choose({at.code}, ({', '.join(cols)},), mode='clip')", False)
 
     def read_position(self, b: _Block, exprs: tuple[ir.Expr, ...], index: list[Val],
-                      dims: list[tuple[int, int]], env: dict[str, int], act: Val) -> Arr:
+                      dims: tuple[tuple[int, int], ...], env: dict[str, int], act: Val) -> Arr:
         """The flat position of an element inside its variable (rows whose index is
         outside the dimensions are flagged where `act` holds)."""
         pos = ""
         bad: list[str] = []
-        stride = 1
-        for i, ie, (lo, hi) in reversed(list(zip(index, exprs, dims))):
+        strides = ir.strides(ir.shape(dims))
+        for i, ie, (lo, hi), stride in reversed(list(zip(index, exprs, dims, strides))):
             ib = self.bounds(ie, env)
             if ib is None or ib[0] < lo or ib[1] > hi:
                 if not isinstance(i, Arr):
@@ -210,7 +203,6 @@ class KernelCompiler:
             off = _code(i) if not lo else f"({_code(i)} - {lo})"
             term = off if stride == 1 else f"{off} * {stride}"
             pos = term if not pos else f"{pos} + {term}"
-            stride *= hi - lo + 1
         if bad:
             self.flag(b, act, self.emit(b, " | ".join(bad), True))
         return self.emit(b, pos, False)
@@ -272,8 +264,8 @@ class KernelCompiler:
         if not isinstance(x, Arr) and not isinstance(y, Arr):
             if op in ("div", "mod") and y == 0:
                 raise Uncovered("division by zero")
-            return _fold(op, x, y)
-        if op in _CMP:
+            return APPLY[op](int(x), int(y))
+        if op in ir.COMPARE_OPS:
             fast = self.field_compare(b, op, e, env, x, y)
             if fast is not None:
                 return fast
@@ -291,7 +283,7 @@ class KernelCompiler:
         if isinstance(e.left, ir.Read) and not isinstance(y, Arr):
             read, c = e.left, y
         elif isinstance(e.right, ir.Read) and not isinstance(x, Arr):
-            read, c, op = e.right, x, _SWAP[op]
+            read, c, op = e.right, x, SWAPPED[op]
         else:
             return None
         if any(self.fold(i, env) is None for i in read.index):
@@ -302,7 +294,7 @@ class KernelCompiler:
         if not lo <= c <= hi:  # decided by the declared range if the same at both ends
             if op in ("==", "!="):
                 return op == "!="
-            at_lo, at_hi = _fold(op, lo, c), _fold(op, hi, c)
+            at_lo, at_hi = APPLY[op](lo, c), APPLY[op](hi, c)
             return at_lo if at_lo == at_hi else None
         f = self.field(b, slot)
         bits = self.u64((c - lo) << self.layout.shift[slot])
@@ -356,17 +348,10 @@ class KernelCompiler:
             a = self.bounds(e.arg, env)
             return (0, 1) if e.op == "not" else None if a is None else (-a[1], -a[0])
         if isinstance(e, ir.Binary):
-            if e.op in _CMP or e.op in ("and", "or", "=>", "<=>"):
+            if e.op not in ir.ARITH_OPS:  # a comparison or a connective
                 return 0, 1
             x, y = self.bounds(e.left, env), self.bounds(e.right, env)
-            if x is None or y is None or e.op not in ("+", "-", "min", "max"):
-                return None
-            if e.op == "+":
-                return x[0] + y[0], x[1] + y[1]
-            if e.op == "-":
-                return x[0] - y[1], x[1] - y[0]
-            pick = min if e.op == "min" else max
-            return pick(x[0], y[0]), pick(x[1], y[1])
+            return None if x is None or y is None else interval(e.op, x, y)
         return None
 
     # ------------------------------------------------------------------ instances
@@ -401,10 +386,10 @@ class KernelCompiler:
         writes: list[tuple[int, Val, Val]] = []
         for u in a.updates:
             var = self.p.var(u.var)
-            dims = _dims(var)
+            dims = ir.dim_bounds(var)
             if isinstance(u, ir.AssignAll):
                 elems = [({**env, **dict(zip(u.params, idx))}, tuple(ir.Const(i) for i in idx))
-                         for idx in itertools.product(*(range(lo, hi + 1) for lo, hi in dims))]
+                         for idx in ir.indices(dims)]
             else:
                 elems = [(env, u.index)]
             for wenv, index in elems:
@@ -420,7 +405,7 @@ class KernelCompiler:
         return head + body
 
     def write(self, b: _Block, u: ir.Assign | ir.AssignAll, var: ir.Var,
-              dims: list[tuple[int, int]], index: tuple[ir.Expr, ...],
+              dims: tuple[tuple[int, int], ...], index: tuple[ir.Expr, ...],
               env: dict[str, int]) -> list[tuple[int, Val, Val]]:
         """One element update as (slot, cond, value) writes: one for a known index,
         one per element (each under its own condition) for a state-dependent one."""
@@ -443,7 +428,7 @@ class KernelCompiler:
             return [(self.slot_of(ir.Read(u.var, index, u.loc), env), cond, val)]
         at = self.read_position(b, index, idx, dims, env, cond)
         return [(base + p, self.logic(b, "and", cond, self.emit(b, f"{at.code} == {p}", True)), val)
-                for p in range(_size(dims))]
+                for p in range(len(self.p.var_slots(u.var)))]
 
     def writes(self, writes: list[tuple[int, Val, Val]]) -> list[str]:
         """Statements replacing the written fields of S (later writes win)."""
@@ -522,17 +507,6 @@ class Kernels:
     source: str
 
 
-def _dims(var: ir.Var) -> list[tuple[int, int]]:
-    return [(ir.const_int(d.lo), ir.const_int(d.hi)) for d in var.dims]
-
-
-def _size(dims: list[tuple[int, int]]) -> int:
-    n = 1
-    for lo, hi in dims:
-        n *= hi - lo + 1
-    return n
-
-
 def _prune(lines: list[str]) -> list[str]:
     """Straight-line code without the temporaries nothing reads (no loops: one
     backward pass)."""
@@ -604,14 +578,6 @@ def _code(v: Val) -> str:
     if isinstance(v, Arr):
         return v.code
     return repr(bool(v)) if isinstance(v, bool) else repr(int(v))
-
-
-def _fold(op: str, x: int | bool, y: int | bool) -> int | bool:
-    x, y = int(x), int(y)
-    return {"+": x + y, "-": x - y, "*": x * y, "min": min(x, y), "max": max(x, y),
-            "div": x // y if y else 0, "mod": x % y if y else 0,
-            "==": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y,
-            ">=": x >= y}[op]
 
 
 def compile_kernels(program: ir.Program, layout: Layout, instances: list[Instance],
