@@ -13,18 +13,12 @@ the proctypes' own program counters are part of its state (see bench/README.md).
 
 from __future__ import annotations
 
-import itertools
-import re
 from pathlib import Path
 
-from export_tla import standalone  # bench/ scripts import each other
+from export_tla import flat_position, ident, standalone  # bench/ scripts import each other
 
 from mmcheck.explorer.tuple.translate import compile_model
 from mmcheck.spec import ir
-
-
-def pml_name(name: str) -> str:
-    return "v_" + re.sub(r"[^A-Za-z0-9]", "_", name)
 
 
 class PromelaWriter:
@@ -43,11 +37,7 @@ class PromelaWriter:
 
     def pos(self, var: str, idx: tuple[ir.Expr, ...], env: dict[str, int]) -> str:
         """The position of var[idx] in its flattened array."""
-        pos = "0"
-        for i, d in zip(idx, self.p.var(var).dims):
-            lo, hi = ir.const_int(d.lo), ir.const_int(d.hi)
-            pos = f"({pos}) * {hi - lo + 1} + ({self.ex(i, env)} - {lo})"
-        return pos
+        return flat_position(ir.dim_bounds(self.p.var(var)), [self.ex(i, env) for i in idx])
 
     def const(self, e: ir.Expr, env: dict[str, int]) -> int:
         """The value of a bound that must not depend on the state."""
@@ -69,9 +59,9 @@ class PromelaWriter:
             case ir.Param(name=n):
                 return str(env[n])
             case ir.Read(var=v, index=()):
-                return pml_name(v)
+                return ident(v)
             case ir.Read(var=v, index=idx):
-                return f"{pml_name(v)}[{self.pos(v, idx, env)}]"
+                return f"{ident(v)}[{self.pos(v, idx, env)}]"
             case ir.Unary(op="not", arg=a):
                 return f"(!{self.ex(a, env)})"
             case ir.Unary(op="neg", arg=a):
@@ -112,11 +102,9 @@ class PromelaWriter:
             lines.append(f"     assert({self.ex(c.cond, env)});")
         writes = []
         for u in a.updates:
-            var = self.p.var(u.var)
             if isinstance(u, ir.AssignAll):
-                dims = [range(ir.const_int(d.lo), ir.const_int(d.hi) + 1) for d in var.dims]
                 elems = [(tuple(ir.Const(i) for i in idx), {**env, **dict(zip(u.params, idx))})
-                         for idx in itertools.product(*dims)]
+                         for idx in ir.indices(ir.dim_bounds(self.p.var(u.var)))]
             else:
                 elems = [(u.index, env)]
             for idx, e_env in elems:
@@ -124,7 +112,7 @@ class PromelaWriter:
                 # value and index are read only where the update happens
                 lines.append(f"     {t}c = {self.ex(u.cond, e_env)}; "
                              f"{t}v = ({t}c -> {self.ex(u.value, e_env)} : 0);")
-                target = pml_name(u.var)
+                target = ident(u.var)
                 if idx:
                     lines.append(f"     {t}i = ({t}c -> {self.pos(u.var, idx, e_env)} : 0);")
                     target += f"[{t}i]"
@@ -146,13 +134,12 @@ class PromelaWriter:
         for v in self.p.vars:
             size = len(self.p.var_slots(v.name))
             dims = f"[{size}]" if v.dims else ""
-            out.append(f"{self.ctype(v)} {pml_name(v.name)}{dims};")
+            out.append(f"{self.ctype(v)} {ident(v.name)}{dims};")
         invariants = " && ".join(self.ex(i.expr, {}) for i in self.p.invariants)
         groups: dict[str, list[str]] = {}
         for a in self.p.actions:
-            for values in itertools.product(*(range(ir.const_int(q.type.lo),
-                                                    ir.const_int(q.type.hi) + 1)
-                                              for q in a.params)):
+            domains = [(ir.const_int(q.type.lo), ir.const_int(q.type.hi)) for q in a.params]
+            for values in ir.indices(domains):
                 env = {q.name: x for q, x in zip(a.params, values)}
                 owner = a.process or "env"
                 if a.process and "self" in env:
@@ -161,12 +148,12 @@ class PromelaWriter:
         for t in range(1, self.max_temps + 1):
             out.append(f"hidden int t{t}v, t{t}c, t{t}i;")
         for owner, steps in groups.items():
-            out += ["", f"proctype {pml_name(owner)}() {{", "end:", "  do"] + steps
+            out += ["", f"proctype {ident(owner)}() {{", "end:", "  do"] + steps
             out += ["  od", "}"]
-        sets = "; ".join(f"{pml_name(s.var)}{'[' + str(k) + ']' if self.p.var(s.var).dims else ''}"
+        sets = "; ".join(f"{ident(s.var)}{'[' + str(k) + ']' if self.p.var(s.var).dims else ''}"
                          f" = {val}"
                          for s, val, k in self._slot_values(initial))
-        runs = "; ".join(f"run {pml_name(o)}()" for o in groups)
+        runs = "; ".join(f"run {ident(o)}()" for o in groups)
         out += ["", "init {", f"  d_step {{ {sets} }};", f"  atomic {{ {runs} }}", "}"]
         return "\n".join(out) + "\n"
 

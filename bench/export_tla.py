@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from mmcheck import spec
@@ -24,10 +24,23 @@ from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc
 
 
-def tla_name(name: str) -> str:
-    """An IR name (fault.pc, page.count) as a TLA+ identifier."""
+def ident(name: str) -> str:
+    """An IR name (fault.pc, page.count) as a TLA+ or Promela identifier."""
     return "v_" + re.sub(r"[^A-Za-z0-9]", "_", name)
 
+
+def flat_position(dims: Sequence[tuple[int, int]], index: Sequence[str]) -> str:
+    """The position of element `index` (expressions) in a row-major array over dims, as
+    arithmetic that TLA+ and Promela write alike."""
+    pos = "0"
+    for (lo, hi), i in zip(dims, index):
+        pos = f"({pos}) * {hi - lo + 1} + ({i} - {lo})"
+    return pos
+
+
+def _binders(names: Iterable[str], ranges: Iterable[tuple[int, int]]) -> str:
+    """`n \\in lo..hi, ...`: TLA+ binders of names over integer ranges."""
+    return ", ".join(f"{n} \\in {lo}..{hi}" for n, (lo, hi) in zip(names, ranges))
 
 
 def _where(loc: Loc) -> str:
@@ -40,7 +53,7 @@ class TlaWriter:
         self.bools = {v.name for v in program.vars if v.type.is_bool}
         self.scope: dict[str, str] = {}  # IR name of a bound variable -> its TLA+ name
         self.globals = {"Init", "Next", "vars", "Spec", "SumOver"} | {
-            tla_name(d.name) for d in (*program.vars, *program.actions, *program.invariants)
+            ident(d.name) for d in (*program.vars, *program.actions, *program.invariants)
         }
 
     @contextlib.contextmanager
@@ -53,7 +66,7 @@ class TlaWriter:
         out = []
         for n in names:
             taken = self.globals | set(self.scope.values())
-            base = new = tla_name(n)
+            base = new = ident(n)
             k = 0
             while new in taken:
                 k += 1
@@ -90,9 +103,9 @@ class TlaWriter:
             case ir.Param(name=n):
                 return self.scope[n]
             case ir.Read(var=v, index=()):
-                return tla_name(v)
+                return ident(v)
             case ir.Read(var=v, index=idx):
-                return f"{tla_name(v)}[{', '.join(self.ex(i) for i in idx)}]"
+                return f"{ident(v)}[{', '.join(self.ex(i) for i in idx)}]"
             case ir.Unary(op="not", arg=a):
                 return f"(~{self.ex(a)})"
             case ir.Unary(op="neg", arg=a):
@@ -134,16 +147,12 @@ class TlaWriter:
             slots = self.p.var_slots(var.name)
             values = [self.value(var, state[s]) for s in slots]
             if not var.dims:
-                parts.append(f"{tla_name(var.name)} = {values[0]}")
+                parts.append(f"{ident(var.name)} = {values[0]}")
                 continue
-            dims = [(ir.const_int(d.lo), ir.const_int(d.hi)) for d in var.dims]
+            dims = ir.dim_bounds(var)
             names = [f"i{k}" for k in range(len(dims))]
-            flat = "0"
-            for (lo, hi), n in zip(dims, names):
-                flat = f"({flat}) * {hi - lo + 1} + ({n} - {lo})"
-            binders = ", ".join(f"{n} \\in {lo}..{hi}" for (lo, hi), n in zip(dims, names))
-            parts.append(f"{tla_name(var.name)} = [{binders} |-> <<{', '.join(values)}>>"
-                         f"[{flat} + 1]]")
+            parts.append(f"{ident(var.name)} = [{_binders(names, dims)} |-> "
+                         f"<<{', '.join(values)}>>[{flat_position(dims, names)} + 1]]")
         return "(" + " /\\ ".join(parts) + ")"
 
     def updates(self, a: ir.Action) -> tuple[list[str], list[str]]:
@@ -153,25 +162,22 @@ class TlaWriter:
             by_var.setdefault(u.var, []).append(u)
         eqs = []
         for name, ups in by_var.items():
-            cur = tla_name(name)
+            cur = ident(name)
             for u in ups:
                 cond = self.ex(u.cond)
                 guarded = u.cond != ir.TRUE
                 if isinstance(u, ir.AssignAll):
-                    var = self.p.var(name)
-                    dims = [(ir.const_int(d.lo), ir.const_int(d.hi)) for d in var.dims]
                     with self.binding(u.params) as names:
                         value = self.ex(u.value)
-                    binders = ", ".join(f"{q} \\in {lo}..{hi}" for q, (lo, hi) in zip(names, dims))
-                    new = f"[{binders} |-> {value}]"
+                    new = f"[{_binders(names, ir.dim_bounds(self.p.var(name)))} |-> {value}]"
                 elif not u.index:
                     new = self.ex(u.value)
                 else:
                     idx = ", ".join(self.ex(i) for i in u.index)
                     new = f"[{cur} EXCEPT ![{idx}] = {self.ex(u.value)}]"
                 cur = f"(IF {cond} THEN {new} ELSE {cur})" if guarded else new
-            eqs.append(f"{tla_name(name)}' = {cur}")
-        unchanged = [tla_name(v.name) for v in self.p.vars if v.name not in by_var]
+            eqs.append(f"{ident(name)}' = {cur}")
+        unchanged = [ident(v.name) for v in self.p.vars if v.name not in by_var]
         return eqs, unchanged
 
     def action(self, a: ir.Action) -> str:
@@ -185,13 +191,12 @@ class TlaWriter:
             conj.append(f"UNCHANGED <<{', '.join(unchanged)}>>")
         body = "     /\\ " + "\n     /\\ ".join(conj)
         if a.params:
-            binders = ", ".join(f"{n} \\in {ir.const_int(p.type.lo)}.."
-                                f"{ir.const_int(p.type.hi)}" for n, p in zip(names, a.params))
-            body = f"  \\E {binders}:\n{body}"
-        return f"{tla_name(a.name)} ==\n{body}"
+            domains = [(ir.const_int(p.type.lo), ir.const_int(p.type.hi)) for p in a.params]
+            body = f"  \\E {_binders(names, domains)}:\n{body}"
+        return f"{ident(a.name)} ==\n{body}"
 
     def module(self, name: str, initial: list[tuple[int, ...]]) -> str:
-        vars_ = ", ".join(tla_name(v.name) for v in self.p.vars)
+        vars_ = ", ".join(ident(v.name) for v in self.p.vars)
         out = [f"---- MODULE {name} ----",
                "\\* Generated by bench/export_tla.py from the mmcheck IR of "
                f"{Path(self.p.file).name}: do not edit.",
@@ -202,16 +207,16 @@ class TlaWriter:
                "Init ==\n  \\/ " + "\n  \\/ ".join(self.init_state(s) for s in initial), ""]
         for a in self.p.actions:
             out += [self.action(a), ""]
-        out.append("Next ==\n  \\/ " + "\n  \\/ ".join(tla_name(a.name) for a in self.p.actions))
+        out.append("Next ==\n  \\/ " + "\n  \\/ ".join(ident(a.name) for a in self.p.actions))
         out.append("")
         for inv in self.p.invariants:
-            out += [f"{tla_name(inv.name)} == {self.ex(inv.expr)}", ""]
+            out += [f"{ident(inv.name)} == {self.ex(inv.expr)}", ""]
         out += ["Spec == Init /\\ [][Next]_vars", "", "===="]
         return "\n".join(out) + "\n"
 
     def config(self) -> str:
         lines = ["INIT Init", "NEXT Next"]
-        lines += [f"INVARIANT {tla_name(inv.name)}" for inv in self.p.invariants]
+        lines += [f"INVARIANT {ident(inv.name)}" for inv in self.p.invariants]
         return "\n".join(lines) + "\n"
 
 
