@@ -1020,13 +1020,20 @@ class Elab:
             )
         return self.fx
 
-    def b_trylock(self, e: ast.Call, scope: dict) -> Val:
+    def atomic_place(self, e: ast.Call, scope: dict) -> tuple[Effects, LValue] | None:
+        """The effects and the place of a one-argument atomic operation (None after an
+        error)."""
         fx = self.effects(e)
         if fx is None or not self.arity(e, 1):
-            return ERR
+            return None
         lv = self.lvalue(e.args[0], scope)
-        if lv is None:
+        return None if lv is None else (fx, lv)
+
+    def b_trylock(self, e: ast.Call, scope: dict) -> Val:
+        got = self.atomic_place(e, scope)
+        if got is None:
             return ERR
+        fx, lv = got
         if not lv.lock or not isinstance(lv.type, LockT):
             return self.error(e.args[0].loc, f"trylock of {lv.name}, which is not a lock")
         return Val(BoolT(), expr=fx.trylock(lv, e.loc))
@@ -1044,12 +1051,10 @@ class Elab:
         return Val(BoolT(), expr=fx.cas(lv, old, new, e.loc))
 
     def b_test_and_set(self, e: ast.Call, scope: dict) -> Val:
-        fx = self.effects(e)
-        if fx is None or not self.arity(e, 1):
+        got = self.atomic_place(e, scope)
+        if got is None:
             return ERR
-        lv = self.lvalue(e.args[0], scope)
-        if lv is None:
-            return ERR
+        fx, lv = got
         if not isinstance(lv.type, BoolT):
             return self.error(e.args[0].loc, "test_and_set needs a bool variable")
         return Val(BoolT(), expr=fx.test_and_set(lv, e.loc))
