@@ -1,5 +1,6 @@
 """Action coverage: per action (a process step is one label of one process), in how
-many expanded states some instance of it was enabled and how many successors it gave."""
+many expanded states some instance of it was enabled and how many successors it gave.
+An observer of the search (explorer.core.observers)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ class Coverage:
         self.enabled = [0] * len(model.groups)
         self.taken = [0] * len(model.groups)
 
-    def record(self, succ: list[tuple[int, State]]) -> None:
+    def expanded(self, state: State, successors: list[tuple[int, State]]) -> None:
         owner, taken = self.owner, self.taken
         groups = set()
-        for e, _ in succ:
+        for e, _ in successors:
             g = owner[e]
             taken[g] += 1
             groups.add(g)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from mmcheck.explorer.core.coverage import Coverage
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.model import EvalError, Model, State
+from mmcheck.explorer.core.observers import Observer
 from mmcheck.explorer.core.result import INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
 from mmcheck.explorer.core.symmetry import real_trace
 from mmcheck.spec.ir import Invariant
@@ -30,6 +31,8 @@ class Search:
         self.limits = limits
         self.canon = canon
         self.coverage = coverage
+        # told of every expanded state (explorer.core.observers): the coverage, if recorded
+        self.observers: list[Observer] = [coverage] if coverage is not None else []
         self.stats = Stats(backend=backend)
         self.warnings: list[str] = []
         every = [fn for _, fn in model.invariants]

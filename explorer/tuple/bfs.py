@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from mmcheck.explorer.core.coverage import Coverage
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Limits, out_of_memory
 from mmcheck.explorer.core.model import EvalError, State
+from mmcheck.explorer.core.observers import notifier
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
 from mmcheck.explorer.core.search import POLL_EVERY, Search
 from mmcheck.explorer.tuple.store import Store, collision_probability
@@ -77,8 +78,8 @@ def bfs(search: Search, initial: Iterable[State] | None = None, *, fingerprint: 
 
 def _bfs(search: Search, initial: Iterator[State | None], fingerprint: bool, max_depth: int | None,
          max_states: int | None) -> Result:  # fmt: skip
-    model, stats, limits, canon, cov = (search.model, search.stats, search.limits,
-                                        search.canon, search.coverage)  # fmt: skip
+    model, stats, limits, canon = search.model, search.stats, search.limits, search.canon
+    expanded = notifier(search.observers)
     fp = model.fingerprint if fingerprint else None
     store = Store(fp)
     seen, seen_add = store.seen, store.seen.add
@@ -170,8 +171,8 @@ def _bfs(search: Search, initial: Iterator[State | None], fingerprint: bool, max
             if pending is not None:
                 continue
             stats.generated += len(succ)
-            if cov is not None:
-                cov.record(succ)
+            if expanded is not None:
+                expanded(s, succ)
             for e, t in succ:
                 if canon is not None:
                     t = canon(t)

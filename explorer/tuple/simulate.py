@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterable
 
 from mmcheck.explorer.core.model import EvalError, State
+from mmcheck.explorer.core.observers import notifier
 from mmcheck.explorer.core.result import INCOMPLETE, VIOLATED, Result
 from mmcheck.explorer.core.search import POLL_EVERY, Search
 
@@ -27,7 +28,8 @@ def simulate(search: Search, initial: Iterable[State] | None, walks: int,
 
 def _simulate(search: Search, initial: list[State], walks: int, seed: int | None,
               depth: int) -> Result:  # fmt: skip
-    model, stats, cov = search.model, search.stats, search.coverage
+    model, stats = search.model, search.stats
+    expanded = notifier(search.observers)
     rng = random.Random(seed)
     seen: set[int] = set()  # fingerprints, for the distinct-state count only
     polls = POLL_EVERY
@@ -64,8 +66,8 @@ def _simulate(search: Search, initial: list[State], walks: int, seed: int | None
                     steps = model.replay(initial[root], edges)
                     return finish(VIOLATED, search.stuck_violation(steps))
                 break
-            if cov is not None:
-                cov.record(succ)
+            if expanded is not None:
+                expanded(state, succ)
             stats.generated += len(succ)
             edge, state = rng.choice(succ)
             edges.append(edge)
