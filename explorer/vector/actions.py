@@ -154,14 +154,6 @@ def _positions(w: Write, f: Frame, a: Mask, env: Env) -> tuple[object, Mask]:
     return pos, bad
 
 
-def expand(instances: list[Instance], layout: Layout, columns: Columns) -> Expansion:
-    """Apply every instance, in program order, to a batch of packed states."""
-    out = Expansion(np.zeros(columns.n, dtype=bool))
-    for inst in instances:
-        apply_instance(inst, layout, columns, out)
-    return out
-
-
 def apply_instance(inst: Instance, layout: Layout, columns: Columns, out: Expansion) -> None:
     ca, env = inst.action, inst.env
     rows = np.arange(columns.n)
