@@ -1,4 +1,5 @@
-"""Worker processes for the vector back end: each level's chunks expanded in parallel.
+"""Worker processes for the vector back end: each level's chunks expanded in parallel
+(WorkerPool, an Expander: explorer.vector.expander states what the engine relies on).
 
 A worker is handed one chunk at a time: the main process copies the chunk's packed
 states into that worker's input block (shared memory) and sends its size over a pipe;
@@ -44,7 +45,8 @@ from multiprocessing.reduction import recv_handle, send_handle
 import numpy as np
 
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Fault
-from mmcheck.explorer.vector.engine import Cutter, Expanded, Level, VectorModel
+from mmcheck.explorer.vector.level import Cutter, Expanded, Level
+from mmcheck.explorer.vector.model import VectorModel
 
 NICE = 5
 MIN_CHUNK = 4096  # states; smaller chunks cost more in per-call overhead than they balance
@@ -167,9 +169,11 @@ def _expand_chunk(vm: VectorModel, deadlock: bool, keep_words: bool,
 
 
 class WorkerPool:
-    """`n` forked workers; `chunks` is a drop-in for explorer.vector.local_chunks."""
+    """`n` forked workers, an Expander (explorer.vector.expander): chunks of at most
+    `chunk` states."""
 
-    def __init__(self, vm: VectorModel, deadlock: bool, keep_words: bool, n: int) -> None:
+    def __init__(self, vm: VectorModel, deadlock: bool, keep_words: bool, n: int,
+                 chunk: int) -> None:
         ctx = mp.get_context("fork")
         self.conns: list[Connection] = []
         self.procs = []
@@ -184,16 +188,11 @@ class WorkerPool:
         self.inputs: dict[Connection, Block] = {}
         self.outs: dict[Connection, Block] = {}
         self.nwords = vm.layout.nwords
+        self.chunk = chunk
         self.busy: dict[Connection, tuple[int, int]] = {}  # worker -> (level id, c0)
         self.done: dict[tuple[int, int], Expanded] = {}
         self.ahead: Cutter | None = None  # the next level, cut while it grows
         self.level_id = 0
-
-    def __enter__(self) -> WorkerPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         self._drain()
@@ -268,19 +267,17 @@ class WorkerPool:
                       rows[self.nwords + 1].astype(np.int64), gen, err_row, dl_row)
         self.done[chunk] = ex
 
-    def chunks(self, vm: VectorModel, level: Level, nxt: list[np.ndarray], chunk: int,
-               deadlock: bool, keep_words: bool) -> Iterator[tuple[int, Expanded]]:
+    def expand(self, level: Level, nxt: Level) -> Iterator[tuple[int, Expanded]]:
         """Expanded chunks of `level`, in order, computed by the workers ahead of use;
         idle workers start on `nxt`, the next level, as it grows."""
-        del vm, deadlock, keep_words  # the workers were forked with them
-        n = len(self.conns)
+        n, chunk = len(self.conns), self.chunk
         now = self.level_id
         cutter = self.ahead
         if cutter is None or cutter.pieces is not level.pieces:
             self._drain()  # nothing cut ahead is of this level
             cutter = Cutter(level.pieces, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
         # several chunks a worker, so that none waits long at the end of a level
-        self.ahead = Cutter(nxt, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
+        self.ahead = Cutter(nxt.pieces, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
         self.level_id += 1
         want = 0  # c0 of the next chunk to yield
         try:

@@ -11,7 +11,7 @@ from mmcheck import explorer, spec
 from mmcheck.explorer import reference
 from mmcheck.explorer.core.result import BOUNDED, HOLDS, VIOLATED
 from mmcheck.explorer.tuple.bfs import make_search
-from mmcheck.explorer.vector.engine import VectorModel
+from mmcheck.explorer.vector.model import VectorModel
 from mmcheck.invariants import bmc, prove
 from mmcheck.invariants.prove import PROVED
 from mmcheck.spec import ir_print

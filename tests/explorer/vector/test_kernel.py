@@ -5,14 +5,15 @@ only where the sequential semantics evaluates) give the tuple back end's results
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from mmcheck import explorer, spec
 from mmcheck.explorer.tuple.bfs import make_search
-from mmcheck.explorer.vector.engine import VectorModel
+from mmcheck.explorer.vector.model import VectorModel
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = str(Path(__file__).resolve().parents[3])  # the repository
 
 
 def model(source: str, consts: dict | None = None) -> VectorModel:

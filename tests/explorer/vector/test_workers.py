@@ -4,6 +4,7 @@ as one process, whichever chunk a violation lies in."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from mmcheck import explorer
 from mmcheck.explorer.vector import engine as vector
 from mmcheck.explorer.vector.workers import WorkerPool, default_workers
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = str(Path(__file__).resolve().parents[3])  # the repository
 FILTER = os.path.join(ROOT, "bench", "specs", "peterson_filter.mms")
 MLOCK = os.path.join(ROOT, "spec", "models", "mlock_munlock.mms")
 MIGRATE = os.path.join(ROOT, "spec", "models", "migrate_page.mms")

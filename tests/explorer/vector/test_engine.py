@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from mmcheck.explorer.vector.visited import VisitedSet
 from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc, UsageError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = str(Path(__file__).resolve().parents[3])  # the repository
 L = Loc("<hand>", 1, 1)
 C = ir.Const
 
@@ -308,7 +309,7 @@ def test_big_specs_agree_on_their_violations_and_defaults(name):
 
 
 def test_dedup_tells_apart_states_with_equal_fingerprints() -> None:
-    from mmcheck.explorer.vector.engine import dedup
+    from mmcheck.explorer.vector.level import dedup
 
     class Same:  # every state gets the same fingerprint
         def fingerprints(self, words: np.ndarray) -> np.ndarray:
