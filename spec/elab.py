@@ -965,13 +965,8 @@ class Elab:
         return Val(BoolT(), expr=self.at_label(v, labels.index(lab.name), e.loc))
 
     def lock_val(self, e: ast.Expr, scope: dict) -> ir.Expr | None:
-        v = self.expr(e, scope)
-        if isinstance(v.type, ErrT):
-            return None
-        if not isinstance(v.type, LockT):
-            self.error(e.loc, f"expected a lock, got {v.type}")
-            return None
-        return v.expr
+        v = self.typed_val(e, scope, LockT, "a lock")
+        return None if v is None else v.expr
 
     def b_locked(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 1):
