@@ -103,7 +103,8 @@ class Deps:
 class Model(Protocol):
     """What every engine needs of a model (see the module's docstring). The primitives
     are declared as attributes so that an implementation may hold plain functions; the
-    other members are written here once, over the primitives."""
+    other members are written here once, over the primitives, for an implementation to
+    inherit by subclassing Model explicitly."""
 
     program: Program
     groups: tuple[EdgeGroup, ...]
