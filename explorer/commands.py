@@ -11,10 +11,13 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
-from mmcheck import explorer, spec
+from mmcheck import explorer
 from mmcheck.explorer import expect, report
+from mmcheck.explorer.core import registry
+from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import (
     EXIT_ERROR,
     EXIT_INCOMPLETE,
@@ -28,11 +31,10 @@ from mmcheck.explorer.report.stats import format_coverage, format_stats, verdict
 from mmcheck.explorer.tuple.graph import explore
 from mmcheck.explorer.tuple.translate import to_python_source
 from mmcheck.spec import ir
-from mmcheck.spec.arguments import add_spec_arguments, parse_defines
+from mmcheck.spec.arguments import add_spec_arguments, load_spec
 from mmcheck.spec.errors import UsageError, format_at
 
 TRACE_FORMATS = ("text", "cpu", "itf")
-BACKENDS = ("tuple", "vector", "reference")
 
 
 def _number(convert: Callable[[str], float], ok: Callable[[float], bool],
@@ -58,9 +60,9 @@ positive_real = _number(float, lambda x: x > 0, "a number > 0")
 
 def add_engine_arguments(p: argparse.ArgumentParser) -> None:
     """Flags that pick how states are explored, shared by check and test."""
-    p.add_argument("--backend", choices=BACKENDS, default="tuple",
-                   help="tuple: one state at a time; vector: numpy, a BFS level at a time; "
-                        "reference: the slow reference interpreter, for cross-checks")
+    backends = registry.backends()
+    p.add_argument("--backend", choices=[b.name for b in backends], default="tuple",
+                   help="; ".join(f"{b.name}: {b.summary}" for b in backends))
     p.add_argument("--workers", type=positive, default=None, metavar="N",
                    help="processes sharing each BFS level (default: all cores)")
     p.add_argument("--time-limit", type=positive_real, metavar="S",
@@ -95,54 +97,30 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     add_engine_arguments(p)
 
 
-def _validate(args: argparse.Namespace) -> None:
-    if args.simulate is None and (args.seed is not None or args.depth is not None):
-        raise UsageError("--seed and --depth go with --simulate")
-    if args.simulate is not None and args.max_depth is not None:
-        raise UsageError("--simulate walks --depth steps; --max-depth is for BFS")
+def check_options(args: argparse.Namespace) -> CheckOptions:
+    """The options the flags of check (or of test: the engine's only) ask for."""
+    flags = vars(args)
+    given = {f.name: flags[f.name] for f in fields(CheckOptions) if f.name in flags}
+    if "inv" in flags:  # check's flags that CheckOptions spells otherwise
+        given.update(invariants=args.inv, deadlock=not args.no_deadlock,
+                     symmetry=not args.no_symmetry)
+    return CheckOptions(**given)
 
 
-def load(args: argparse.Namespace) -> ir.Program:
-    return spec.load(Path(args.file), parse_defines(args.defines) or None)
-
-
-def run_check(args: argparse.Namespace, program: ir.Program) -> Result:
-    with Progress() as progress:
-        return explorer.check(
-            program,
-            invariants=args.inv,
-            deadlock=not args.no_deadlock,
-            max_depth=args.max_depth,
-            max_states=args.max_states,
-            time_limit=args.time_limit,
-            memory_limit=args.memory_limit,
-            fingerprint=args.fingerprint,
-            symmetry=not args.no_symmetry,
-            simulate=args.simulate,
-            seed=args.seed,
-            depth=args.depth,
-            coverage=args.coverage,
-            backend=args.backend,
-            workers=args.workers,
-            progress=progress,
-        )
-
-
-def expectations(args: argparse.Namespace, program: ir.Program,
-                 result: Result) -> tuple[list[expect.Comparison], str | None]:
+def expectations(options: CheckOptions, program: ir.Program, result: Result,
+                 path: Path) -> tuple[list[expect.Comparison], str | None]:
     """The expectations that apply to this run, each compared with the result; or why
     they could not be compared (a partial run, or flags that change what is checked)."""
     if not program.expects:
         return [], None
     if result.verdict == INCOMPLETE:
         return [], "the run is incomplete"
-    changed = [flag for flag, on in (("--inv", args.inv), ("--no-deadlock", args.no_deadlock),
-                                     ("--simulate", args.simulate)) if on]
+    changed = [flag for flag, on in (("--inv", options.invariants),
+                                     ("--no-deadlock", not options.deadlock),
+                                     ("--simulate", options.simulate)) if on]
     if changed:
         return [], f"{', '.join(changed)} changes what is checked"
-    # the reference back end does no symmetry reduction, as --no-symmetry
-    reduced = not args.no_symmetry and not (args.backend == "reference" and program.symmetric)
-    return expect.compare(program, result, Path(args.file), reduced), None
+    return expect.compare(program, result, path, expect.reduced(program, options)), None
 
 
 def report_expectations(compared: list[expect.Comparison], skipped: str | None) -> list[str]:
@@ -178,10 +156,11 @@ def format_trace(args: argparse.Namespace, program: ir.Program, result: Result) 
 
 
 def check(args: argparse.Namespace) -> int:
-    _validate(args)
-    program = load(args)
-    result = run_check(args, program)
-    compared, skipped = expectations(args, program, result)
+    options = check_options(args)
+    program = load_spec(args)
+    with Progress() as progress:
+        result = explorer.check(program, options=options, progress=progress)
+    compared, skipped = expectations(options, program, result, Path(args.file))
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     missed = any(not c.met for c in compared)
@@ -221,8 +200,7 @@ def test(args: argparse.Namespace) -> int:
     for p in args.paths:
         if not Path(p).exists():
             raise UsageError(f"{p}: no such file or directory")
-    cases, not_run = expect.run_all(args.paths, print, backend=args.backend,
-                                    workers=args.workers, time_limit=args.time_limit)
+    cases, not_run = expect.run_all(args.paths, print, check_options(args))
     if not cases and not not_run:
         raise UsageError("no expectations found in " + ", ".join(args.paths))
     if any(c.error for c in cases):
@@ -243,7 +221,7 @@ def add_graph_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def graph_verb(args: argparse.Namespace) -> int:
-    program = load(args)
+    program = load_spec(args)
     g = explore(program, args.max_states)
     try:
         Path(args.output).write_text(report.to_dot(program, g))
@@ -261,7 +239,7 @@ def graph_verb(args: argparse.Namespace) -> int:
 
 
 def translate_verb(args: argparse.Namespace) -> int:
-    print(to_python_source(load(args)), end="")
+    print(to_python_source(load_spec(args)), end="")
     return EXIT_OK
 
 

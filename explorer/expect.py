@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mmcheck import explorer, spec
+from mmcheck.explorer.core import registry
+from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, Result
 from mmcheck.spec import ir
 from mmcheck.spec.errors import SpecErrors
@@ -136,6 +138,13 @@ class Comparison:
                 "met": self.met, "note": self.note}
 
 
+def reduced(program: ir.Program, options: CheckOptions) -> bool:
+    """Whether a check of `program` with `options` reduces by symmetry, so that its state
+    count is the one an expectation pins: not with --no-symmetry, nor on a back end that
+    does no symmetry reduction where the spec has some."""
+    return options.symmetry and (registry.get(options.backend).symmetry or not program.symmetric)
+
+
 def compare(program: ir.Program, result: Result, path: Path,
             count_states: bool = True) -> list[Comparison]:
     """The expectations of the spec at `path` that apply to `program`'s constants,
@@ -216,17 +225,16 @@ def plan(specs: list[Path]) -> tuple[list[Planned], list[Case]]:
     return planned, broken
 
 
-def run_case(p: Planned, **check_options: object) -> Case:
+def run_case(p: Planned, options: CheckOptions) -> Case:
     expected = describe_expect(p.expect)
     start = time.monotonic()
     try:
         program = spec.load(p.path, expect_consts(p.base, p.expect))
-        result = explorer.check(program, **check_options)
+        result = explorer.check(program, options=options)
     except SpecErrors as err:
         return Case(str(p.path), p.consts, expected, "spec error", False, None,
                     time.monotonic() - start, err.format())
-    # the reference back end does no symmetry reduction: it counts more states than pinned
-    count_states = not (check_options.get("backend") == "reference" and program.symmetric)
+    count_states = reduced(program, options)
     return Case(str(p.path), p.consts, expected,
                 describe_result(result, count_states and p.expect.states is not None),
                 matches(p.expect, result, count_states), result.stats.distinct,
@@ -263,7 +271,7 @@ def summary(cases: list[Case], n_specs: int, not_run: int = 0) -> str:
 
 
 def run_all(paths: Iterable[str], emit: Callable[[str], None],
-            **check_options: object) -> tuple[list[Case], int]:
+            options: CheckOptions) -> tuple[list[Case], int]:
     """Run every expectation of every spec found, emitting one line per case as it
     finishes (a spec error with its message), then the summary. Returns the cases and
     how many were not run because Ctrl-C or SIGTERM stopped the run."""
@@ -280,7 +288,7 @@ def run_all(paths: Iterable[str], emit: Callable[[str], None],
     done = 0
     try:
         for p in planned:
-            case = run_case(p, **check_options)
+            case = run_case(p, options)
             done += 1
             cases.append(case)
             emit(widths.line(case))

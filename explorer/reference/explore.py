@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import (
     HOLDS,
     INCOMPLETE,
@@ -251,24 +253,13 @@ def explore(ref: Reference, *, deadlock: bool = True, invariants: list[str] | No
         return search.run()
 
 
-# check's options the reference does not support, and how the command line spells them
-UNSUPPORTED = {
-    "fingerprint": "--fingerprint",
-    "simulate": "--simulate",
-    "coverage": "--coverage",
-    "initial": "initial states given (initial=)",
-}
-
-
-def check(source: Program | str | os.PathLike, consts: dict | None = None, *,
-          limits: Limits, options: dict) -> Result:  # fmt: skip
-    """`explorer.check(..., backend="reference")`: `options` are check's keyword
-    arguments; those the reference does not support are refused by name."""
-    for name, flag in UNSUPPORTED.items():
-        if options.get(name):
-            raise UsageError(f"the reference back end does not support {flag}")
-    if options.get("workers") not in (None, 1):
-        raise UsageError("the reference back end runs one worker")
+def check(source: Program | str | os.PathLike, consts: dict | None, options: CheckOptions,
+          limits: Limits, initial: Iterable[tuple[int, ...]] | None = None) -> Result:  # fmt: skip
+    """`explorer.check(..., backend="reference")`, once the registry's entry
+    (reference.backend) has refused the options the reference does not support."""
+    if initial is not None:
+        raise UsageError("the reference back end does not support initial states given "
+                         "(initial=)")  # fmt: skip
     if isinstance(source, Program):  # reload its file with the same constants
         if not os.path.exists(source.file):
             raise UsageError("the reference back end needs the spec's file or text, not a "
@@ -276,17 +267,13 @@ def check(source: Program | str | os.PathLike, consts: dict | None = None, *,
         consts = {c.name: bool(c.value) if c.type.is_bool else c.value
                   for c in source.consts}  # fmt: skip
         source = source.file
-    for name in ("max_depth", "max_states"):
-        if (options.get(name) or 0) < 0:
-            raise UsageError(f"--{name.replace('_', '-')} must not be negative")
     ref = Reference(source, consts)
     limits.restart()
-    invariants = options.get("invariants")
-    ex = explore(ref, deadlock=options.get("deadlock", True),
-                 invariants=list(invariants) if invariants is not None else None,
-                 max_depth=options.get("max_depth"), max_states=options.get("max_states"),
+    ex = explore(ref, deadlock=options.deadlock,
+                 invariants=list(options.invariants) if options.invariants is not None else None,
+                 max_depth=options.max_depth, max_states=options.max_states,
                  limits=limits)  # fmt: skip
     assert ex.result is not None
-    if options.get("symmetry", True) and ref.program.symmetric:
+    if options.symmetry and ref.program.symmetric:
         ex.result.warnings.append("the reference back end does no symmetry reduction")
     return ex.result

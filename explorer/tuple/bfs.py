@@ -10,13 +10,14 @@ such a find the rest of level d is still expanded (storing nothing) to look for 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from mmcheck.explorer.core.coverage import Coverage
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Limits, out_of_memory
 from mmcheck.explorer.core.model import EvalError, State
 from mmcheck.explorer.core.observers import notifier
-from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
+from mmcheck.explorer.core.options import CheckOptions
+from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Step, Violation
 from mmcheck.explorer.core.search import POLL_EVERY, Search
 from mmcheck.explorer.tuple.store import Store, collision_probability
 from mmcheck.explorer.tuple.symmetry import canonicalizer
@@ -25,47 +26,37 @@ from mmcheck.spec.errors import UsageError
 from mmcheck.spec.ir import Program
 
 
-def make_search(program: Program, *, invariants: Iterable[str] | None = None,
-                deadlock: bool = True, time_limit: float | None = None,
-                memory_limit: float | None = None,
-                progress: Callable[[Stats], None] | None = None, symmetry: bool = True,
-                coverage: bool = False, backend: str = "tuple",
-                bounds: dict[str, float | None] | None = None,
-                limits: Limits | None = None) -> Search:  # fmt: skip
-    """A Search over the compiled `program` (what every back end's check starts with):
-    checks that bounds are not negative (`bounds` names other ones, as the CLI spells
-    them) and that every chosen invariant exists. `limits`, if given, replaces the
-    Limits made of time_limit, memory_limit and progress."""
-    named = {"time-limit": time_limit, "memory-limit": memory_limit, **(bounds or {})}
-    for name, value in named.items():
-        if value is not None and value < 0:
-            raise UsageError(f"--{name} must not be negative")
+def make_search(program: Program, options: CheckOptions, limits: Limits) -> Search:
+    """A Search over the compiled `program` (what every back end's check starts with),
+    for the invariants `options` chooses (each must exist); no symmetry reduction for
+    random walks."""
     model = compile_model(program)
     chosen = list(model.invariants)
-    if invariants is not None:
+    if options.invariants is not None:
         by_name = {inv.name: (inv, fn) for inv, fn in model.invariants}
-        names = list(invariants)
+        names = options.invariants
         unknown = [n for n in names if n not in by_name]
         if unknown:
             have = ", ".join(by_name) or "none"
             raise UsageError(f"unknown invariant {unknown[0]!r} (the spec has: {have})")
         chosen = [by_name[n] for n in names]
-    limits = limits or Limits(time_limit, memory_limit, progress)
-    return Search(model, chosen, deadlock, limits,
+    symmetry = options.symmetry and options.simulate is None
+    return Search(model, chosen, options.deadlock, limits,
                   canon=canonicalizer(program) if symmetry else None,
-                  coverage=Coverage(model) if coverage else None, backend=backend)  # fmt: skip
+                  coverage=Coverage(model) if options.coverage else None,
+                  backend=options.backend)  # fmt: skip
 
 
-def bfs(search: Search, initial: Iterable[State] | None = None, *, fingerprint: bool = False,
-        max_depth: int | None = None, max_states: int | None = None) -> Result:  # fmt: skip
-    """Exhaustive breadth-first search from `initial` (real states, in order; by default
-    the spec's initial states)."""
+def bfs(search: Search, options: CheckOptions, initial: Iterable[State] | None = None) -> Result:
+    """Exhaustive breadth-first search within the bounds of `options` from `initial`
+    (real states, in order; by default the spec's initial states)."""
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the search allocates millions of tuples and frees none: skip the scans
     try:
         with search.limits.catching_signals():
             try:
-                return _bfs(search, search.initial(initial), fingerprint, max_depth, max_states)
+                return _bfs(search, search.initial(initial), options.fingerprint,
+                            options.max_depth, options.max_states)
             except (MemoryError, SystemError) as e:
                 if not out_of_memory(e):
                     raise

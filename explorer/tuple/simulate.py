@@ -10,20 +10,24 @@ from collections.abc import Iterable
 
 from mmcheck.explorer.core.model import EvalError, State
 from mmcheck.explorer.core.observers import notifier
+from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import INCOMPLETE, VIOLATED, Result
 from mmcheck.explorer.core.search import POLL_EVERY, Search
 
 DEFAULT_DEPTH = 100
 
 
-def simulate(search: Search, initial: Iterable[State] | None, walks: int,
-             seed: int | None = None, depth: int | None = None) -> Result:  # fmt: skip
-    """N random walks from `initial` (by default the spec's initial states)."""
+def simulate(search: Search, options: CheckOptions,
+             initial: Iterable[State] | None = None) -> Result:  # fmt: skip
+    """`options.simulate` random walks, of `options.depth` steps at most, from `initial`
+    (by default the spec's initial states)."""
+    assert options.simulate is not None  # the number of walks
     with search.limits.catching_signals():
         states = search.initial_states(initial)
         if isinstance(states, Result):
             return states
-        return _simulate(search, states, walks, seed, DEFAULT_DEPTH if depth is None else depth)
+        depth = DEFAULT_DEPTH if options.depth is None else options.depth
+        return _simulate(search, states, options.simulate, options.seed, depth)
 
 
 def _simulate(search: Search, initial: list[State], walks: int, seed: int | None,

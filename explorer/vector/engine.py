@@ -26,14 +26,15 @@ edge); traces are rebuilt by re-executing the edges with the tuple model
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import closing
 
 import numpy as np
 
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Fault, Limits, out_of_memory
 from mmcheck.explorer.core.model import State
-from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
+from mmcheck.explorer.core.options import CheckOptions
+from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Violation
 from mmcheck.explorer.core.search import Search
 from mmcheck.explorer.tuple.bfs import make_search
 from mmcheck.explorer.tuple.store import collision_probability
@@ -252,36 +253,20 @@ class VectorBFS:
         return inv
 
 
-def vector_bfs(search: Search, initial: Iterable[State] | None, *, fingerprint: bool = False,
-               max_depth: int | None = None, max_states: int | None = None,
-               workers: int = 1) -> Result:
-    """Exhaustive BFS like explorer.bfs.bfs, over batches of states."""
-    run = VectorBFS(search, initial, fingerprint, max_depth, max_states)
+def vector_bfs(search: Search, options: CheckOptions,
+               initial: Iterable[State] | None = None) -> Result:
+    """Exhaustive BFS like explorer.tuple.bfs.bfs, over batches of states, within the
+    bounds of `options`, by `options.workers` processes (None: as many as cores)."""
+    workers = options.workers or default_workers()
+    run = VectorBFS(search, initial, options.fingerprint, options.max_depth, options.max_states)
     search.stats.workers = workers
     with search.limits.catching_signals(), closing(run.expander(workers)) as expander:
         return run.run(expander)
 
 
 
-def check(program: ir.Program, *, invariants: Iterable[str] | None = None,
-          deadlock: bool = True, max_depth: int | None = None, max_states: int | None = None,
-          time_limit: float | None = None, memory_limit: float | None = None,
-          fingerprint: bool = False, symmetry: bool = True, simulate: int | None = None,
-          seed: int | None = None, depth: int | None = None, coverage: bool = False,
-          workers: int | None = None, initial: Iterable[State] | None = None,
-          progress: Callable[[Stats], None] | None = None,
-          limits: Limits | None = None) -> Result:
-    """explorer.check for backend="vector" (same arguments, same Result); `limits`, if
-    given, replaces the Limits made of time_limit, memory_limit and progress."""
-    if simulate is not None or seed is not None or depth is not None:
-        raise UsageError("the vector back end explores exhaustively: --simulate, --seed and "
-                         "--depth need the tuple back end")
-    if coverage:
-        raise UsageError("the vector back end does not record coverage: use the tuple back end")
-    search = make_search(program, invariants=invariants, deadlock=deadlock,
-                         time_limit=time_limit, memory_limit=memory_limit, progress=progress,
-                         symmetry=symmetry, backend="vector",
-                         bounds={"max-depth": max_depth, "max-states": max_states},
-                         limits=limits)
-    return vector_bfs(search, initial, fingerprint=fingerprint, max_depth=max_depth,
-                      max_states=max_states, workers=workers or default_workers())
+def check(program: ir.Program, options: CheckOptions, limits: Limits,
+          initial: Iterable[State] | None = None) -> Result:
+    """explorer.check for backend="vector" on a loaded program, once the registry's
+    entry (vector.backend) has refused what this back end does not do."""
+    return vector_bfs(make_search(program, options, limits), options, initial)

@@ -9,13 +9,15 @@ import pytest
 from mmcheck import explorer
 from mmcheck.cli import main
 from mmcheck.explorer import expect, reference
+from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.spec.errors import SpecErrors, UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "explorer" / "reference"
 ALLOWED = {f"mmcheck.{m}" for m in (
     "spec", "spec.loader", "spec.parser", "spec.ast", "spec.errors", "spec.types",
-    "spec.symbols", "spec.checker", "spec.ir", "explorer.core.result", "explorer.core.limits")}
+    "spec.symbols", "spec.checker", "spec.ir", "explorer.core.result", "explorer.core.limits",
+    "explorer.core.options", "explorer.core.registry")}
 
 
 def test_the_reference_imports_nothing_of_the_lowering_or_the_back_ends():
@@ -446,7 +448,7 @@ def library_cases(*dirs: str) -> list:
 
 @pytest.mark.parametrize("case", library_cases("tests/specs", "spec/models"))
 def test_library_expectations_through_the_reference(case):
-    result = expect.run_case(case, backend="reference")
+    result = expect.run_case(case, CheckOptions(backend="reference"))
     assert result.ok, result.got
 
 

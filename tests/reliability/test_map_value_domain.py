@@ -9,6 +9,8 @@ import pytest
 
 from mmcheck import explorer, spec
 from mmcheck.explorer import reference
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import BOUNDED, HOLDS, VIOLATED
 from mmcheck.explorer.tuple.bfs import make_search
 from mmcheck.explorer.vector.model import VectorModel
@@ -75,5 +77,5 @@ def test_no_guard_where_every_index_is_statically_inside() -> None:
 
 @pytest.mark.parametrize("text", [t for t, _, _ in FAILING.values()], ids=FAILING.keys())
 def test_the_vector_kernels_fuse_a_guard(text: str) -> None:
-    vm = VectorModel(make_search(spec.load(text), deadlock=False))
+    vm = VectorModel(make_search(spec.load(text), CheckOptions(deadlock=False), Limits()))
     assert vm.interpreted == [] and vm.kernels.bad_invariant is not None

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from mmcheck import explorer, spec
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.tuple.bfs import make_search
 from mmcheck.explorer.vector.model import VectorModel
 
@@ -17,7 +19,8 @@ ROOT = str(Path(__file__).resolve().parents[3])  # the repository
 
 
 def model(source: str, consts: dict | None = None) -> VectorModel:
-    return VectorModel(make_search(spec.load(source, consts), deadlock=False))
+    search = make_search(spec.load(source, consts), CheckOptions(deadlock=False), Limits())
+    return VectorModel(search)
 
 
 @pytest.mark.parametrize(("path", "consts", "instances"), [

@@ -1,0 +1,42 @@
+"""CheckOptions: what a check explores and how, validated once, the same for every back
+end (explorer.check builds it from keywords, the check and test verbs from flags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mmcheck.spec.errors import UsageError
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """The options of one check (see explorer.check). Invalid combinations raise
+    UsageError, with the flags spelt as the command line spells them."""
+
+    invariants: tuple[str, ...] | None = None  # those to check; None: all (any iterable given)
+    deadlock: bool = True
+    max_depth: int | None = None
+    max_states: int | None = None
+    time_limit: float | None = None
+    memory_limit: float | None = None
+    fingerprint: bool = False
+    symmetry: bool = True
+    simulate: int | None = None  # N random walks instead of BFS
+    seed: int | None = None
+    depth: int | None = None  # the length of a walk
+    coverage: bool = False
+    backend: str = "tuple"
+    workers: int | None = 1  # None: all cores
+
+    def __post_init__(self) -> None:
+        if self.invariants is not None and not isinstance(self.invariants, tuple):
+            object.__setattr__(self, "invariants", tuple(self.invariants))
+        for flag, value in (("time-limit", self.time_limit), ("memory-limit", self.memory_limit),
+                            ("max-depth", self.max_depth), ("max-states", self.max_states),
+                            ("simulate", self.simulate), ("depth", self.depth)):  # fmt: skip
+            if value is not None and value < 0:
+                raise UsageError(f"--{flag} must not be negative")
+        if self.simulate is None and (self.seed is not None or self.depth is not None):
+            raise UsageError("--seed and --depth go with --simulate")
+        if self.simulate is not None and self.max_depth is not None:
+            raise UsageError("--simulate walks --depth steps; --max-depth is for BFS")

@@ -1,0 +1,34 @@
+"""The vector back end's entry in the registry (explorer.core.registry): what it refuses
+is decided here, without numpy; its engine is imported only to run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from mmcheck.explorer import load
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.model import State
+from mmcheck.explorer.core.options import CheckOptions
+from mmcheck.explorer.core.registry import Backend
+from mmcheck.explorer.core.result import Result
+from mmcheck.spec.ir import Program
+
+
+def refuses(options: CheckOptions) -> str | None:
+    if options.simulate is not None:  # CheckOptions allows --seed and --depth only with it
+        return ("the vector back end explores exhaustively: --simulate, --seed and --depth "
+                "need the tuple back end")
+    if options.coverage:
+        return "the vector back end does not record coverage: use the tuple back end"
+    return None
+
+
+def run(source_or_program: Program | str | os.PathLike, consts: dict | None,
+        options: CheckOptions, limits: Limits, initial: Iterable[State] | None) -> Result:  # fmt: skip
+    from mmcheck.explorer.vector import engine  # numpy and numba
+
+    return engine.check(load(source_or_program, consts), options, limits, initial)
+
+
+BACKEND = Backend("vector", "numpy, a BFS level at a time", 1, run, refuses)
