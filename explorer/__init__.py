@@ -11,6 +11,7 @@ from mmcheck.explorer.core import registry
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Violation
+from mmcheck.spec import program
 from mmcheck.spec.errors import UsageError
 from mmcheck.spec.ir import Program
 
@@ -18,13 +19,7 @@ __all__ = ["HOLDS", "INCOMPLETE", "VIOLATED", "CheckOptions", "Result", "Stats",
            "check", "load"]
 
 
-def load(source_or_program: Program | str | os.PathLike, consts: dict | None = None) -> Program:
-    """A Program as given, or loaded from a spec path or text by the front end."""
-    if isinstance(source_or_program, Program):
-        return source_or_program
-    from mmcheck import spec
-
-    return spec.load(source_or_program, consts)
+load = program  # the public name: a Program as given, or loaded from a spec path or text
 
 
 def check(

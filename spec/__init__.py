@@ -30,4 +30,13 @@ def load(
     return program
 
 
-__all__ = ["load"]
+def program(
+    source_or_program: ir.Program | str | os.PathLike, consts: dict[str, ConstValue] | None = None
+) -> ir.Program:
+    """A Program as given, or `load`ed from a spec path or text with `consts`."""
+    if isinstance(source_or_program, ir.Program):
+        return source_or_program
+    return load(source_or_program, consts)
+
+
+__all__ = ["load", "program"]

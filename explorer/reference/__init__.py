@@ -20,8 +20,19 @@ branch may write holds a failed value and an `await`, lock operation, `either` o
 `terminal`s are or-ed, in order.
 """
 
-from mmcheck.explorer.reference.evaluate import Fault
-from mmcheck.explorer.reference.explore import Exploration, check, explore
-from mmcheck.explorer.reference.machine import Reference, RState, Transition
+from __future__ import annotations
 
-__all__ = ["Exploration", "Fault", "RState", "Reference", "Transition", "check", "explore"]
+import importlib
+from typing import Any
+
+# name -> its module, imported on first use: the registry imports this package's
+# `backend` module for every command, which should not load the interpreter
+_API = {"Fault": "evaluate", "Exploration": "bfs", "check": "bfs", "explore": "bfs",
+        "Reference": "machine", "RState": "machine", "Transition": "machine"}  # fmt: skip
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_API[name]}"), name)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from mmcheck.explorer import load
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.model import State
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.registry import Backend
 from mmcheck.explorer.core.result import Result
+from mmcheck.spec import program
 from mmcheck.spec.ir import Program
 
 
@@ -28,7 +28,7 @@ def run(source_or_program: Program | str | os.PathLike, consts: dict | None,
         options: CheckOptions, limits: Limits, initial: Iterable[State] | None) -> Result:  # fmt: skip
     from mmcheck.explorer.vector import engine  # numpy and numba
 
-    return engine.check(load(source_or_program, consts), options, limits, initial)
+    return engine.check(program(source_or_program, consts), options, limits, initial)
 
 
 BACKEND = Backend("vector", "numpy, a BFS level at a time", 1, run, refuses)
