@@ -10,6 +10,7 @@ sequential semantics of spec/ir.py would raise.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from mmcheck.explorer.vector.expr import (
 )
 from mmcheck.explorer.vector.pack import Layout
 from mmcheck.spec import ir
+from mmcheck.spec.fold import conjuncts
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,6 @@ class Write:
     domain_site: int
     range_site: int
     env: tuple[tuple[str, int], ...] = ()  # AssignAll: this element's index names
-
-
-def conjuncts(e: ir.Expr) -> list[ir.Expr]:
-    """The top-level conjuncts of a guard, in evaluation order."""
-    if isinstance(e, ir.Binary) and e.op == "and":
-        return conjuncts(e.left) + conjuncts(e.right)
-    return [e]
 
 
 @dataclass
@@ -145,12 +140,11 @@ def _positions(w: Write, f: Frame, a: Mask, env: Env) -> tuple[object, Mask]:
     index is outside the variable's dimensions."""
     pos: object = 0
     bad: object = False
-    stride = 1
-    for fn, (lo, hi) in reversed(list(zip(w.index, w.dims))):
+    for fn, (lo, hi), stride in reversed(list(zip(w.index, w.dims,
+                                                   ir.strides(ir.shape(w.dims))))):  # fmt: skip
         i = fn(f, a, env)
         bad = bad | (i < lo) | (i > hi)
         pos = pos + (i - lo) * stride
-        stride *= hi - lo + 1
     return pos, bad
 
 
@@ -206,8 +200,7 @@ def apply_instance(inst: Instance, layout: Layout, columns: Columns, out: Expans
             v = v[ok] if isinstance(v, np.ndarray) else v
             pos = pos[ok] if isinstance(pos, np.ndarray) else pos
         if isinstance(pos, np.ndarray):
-            size = int(np.prod([hi - lo + 1 for lo, hi in w.dims]))
-            for p in range(size):
+            for p in range(math.prod(ir.shape(w.dims))):
                 _write(layout, succ, w.base + p, v, c & (pos == p))
         else:
             _write(layout, succ, w.base + int(pos), v, c)

@@ -44,7 +44,6 @@ from mmcheck.explorer.vector.model import VectorModel
 from mmcheck.explorer.vector.visited import VisitedSet
 from mmcheck.explorer.vector.workers import WorkerPool, default_workers
 from mmcheck.spec import ir
-from mmcheck.spec.errors import UsageError
 
 # States expanded together. Fingerprint mode, the one to choose for memory, takes half:
 # a chunk's temporaries are most of what a search holds beyond its visited set and
@@ -55,9 +54,6 @@ CHUNK = 1 << 15
 class VectorBFS:
     def __init__(self, search: Search, initial: Iterable[State] | None, fingerprint: bool,
                  max_depth: int | None, max_states: int | None, chunk: int | None = None) -> None:
-        if search.coverage is not None:
-            raise UsageError("the vector back end does not record coverage: "
-                             "use the tuple back end for --coverage")
         self.search = search
         self.vm = VectorModel(search)
         self.given = initial  # the states to start from; None: the spec's
