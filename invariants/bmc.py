@@ -13,6 +13,7 @@ import time
 
 import z3
 
+from mmcheck import spec
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.result import (
     BOUNDED,
@@ -25,7 +26,7 @@ from mmcheck.explorer.core.result import (
 )
 from mmcheck.invariants import interrupt, traces
 from mmcheck.invariants.encode import Encoder, State, StepEnc
-from mmcheck.invariants.prove import load, pick
+from mmcheck.invariants.prove import pick
 from mmcheck.spec import ir
 from mmcheck.spec.errors import UsageError
 
@@ -47,7 +48,7 @@ def bmc(
         raise UsageError("bmc needs concrete constants (no -D NAME=?)")
     limits = limits or Limits()
     with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
-        program = load(source, consts, False)
+        program = spec.program(source, consts)
         invs = pick(program, invariants, "invariant")
         return _Bmc(program, invs, limits).run(depth)
 

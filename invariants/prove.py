@@ -69,12 +69,6 @@ class ProveResult:
         return {PROVED: 0, CTI: 1, UNKNOWN: 3, TIMEOUT: 3, INTERRUPTED: 3}[self.status]
 
 
-def load(source: str | os.PathLike | ir.Program, consts: dict | None, symbolic: bool) -> ir.Program:
-    if isinstance(source, ir.Program):
-        return source
-    return spec.load(source, consts, symbolic=symbolic)
-
-
 def is_symbolic(consts: dict | None) -> bool:
     return any(v == "?" for v in (consts or {}).values())
 
@@ -109,7 +103,7 @@ def prove(
     and attached as `fallback`."""
     limits = Limits()
     with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
-        program = load(source, consts, is_symbolic(consts))
+        program = spec.program(source, consts, symbolic=is_symbolic(consts))
         lemma_invs = pick(program, tuple(lemmas), "lemma")
         chosen = pick(program, invariants, "invariant")
         if invariants is None:

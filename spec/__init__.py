@@ -31,12 +31,15 @@ def load(
 
 
 def program(
-    source_or_program: ir.Program | str | os.PathLike, consts: dict[str, ConstValue] | None = None
+    source_or_program: ir.Program | str | os.PathLike,
+    consts: dict[str, ConstValue] | None = None,
+    *,
+    symbolic: bool = False,
 ) -> ir.Program:
-    """A Program as given, or `load`ed from a spec path or text with `consts`."""
+    """A Program as given, or `load`ed from a spec path or text."""
     if isinstance(source_or_program, ir.Program):
         return source_or_program
-    return load(source_or_program, consts)
+    return load(source_or_program, consts, symbolic=symbolic)
 
 
 __all__ = ["load", "program"]
