@@ -2,7 +2,7 @@
 
 It evaluates the checked AST directly with Python values and explores by naive BFS,
 sharing no code with the lowering, the translation, the vector kernels or the z3
-encoding (tests/explorer/test_reference.py holds it to that), so that every back end
+encoding (tests/explorer/reference/test_reference.py holds it to that), so that every back end
 can be diffed against it. Written to be obviously correct, not fast.
 
 Where the language reference said nothing, it makes these choices, each now written in

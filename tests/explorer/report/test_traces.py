@@ -25,7 +25,7 @@ from mmcheck.explorer.report.view import reading_order, slot_label
 from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc, register_source
 
-GOLDEN = Path(__file__).parent.parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 
 SOURCE = """spec MlockRace
 const FIXED = false
@@ -273,7 +273,7 @@ def test_every_format_handles_the_trace(violation):
     json.dumps(traces.to_itf(PROGRAM, violation.trace))
 
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LIBRARY = sorted([*ROOT.glob("spec/models/*.mms"), *ROOT.glob("tests/specs/*.mms")])
 
 

@@ -8,13 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from mmcheck import explorer
 from mmcheck.explorer.core.result import INCOMPLETE
 
-SPECS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs")
+SPECS = str(Path(__file__).resolve().parents[2] / "specs")
 EXPLODE = os.path.join(SPECS, "explode.mms")
 PETERSON = os.path.join(SPECS, "peterson.mms")
 

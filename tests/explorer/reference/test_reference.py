@@ -12,7 +12,7 @@ from mmcheck.explorer import expect, reference
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.spec.errors import SpecErrors, UsageError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "explorer" / "reference"
 ALLOWED = {f"mmcheck.{m}" for m in (
     "spec", "spec.loader", "spec.parser", "spec.ast", "spec.errors", "spec.types",

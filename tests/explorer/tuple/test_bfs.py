@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import os
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from mmcheck import explorer
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED
 from mmcheck.spec.errors import UsageError
 
-SPECS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs")
+SPECS = str(Path(__file__).resolve().parents[2] / "specs")
 
 
 def spec(name: str) -> str:
