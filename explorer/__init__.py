@@ -15,8 +15,17 @@ from mmcheck.spec import program
 from mmcheck.spec.errors import UsageError
 from mmcheck.spec.ir import Program
 
-__all__ = ["HOLDS", "INCOMPLETE", "VIOLATED", "CheckOptions", "Result", "Stats", "Violation",
-           "check", "load"]
+__all__ = [
+    "HOLDS",
+    "INCOMPLETE",
+    "VIOLATED",
+    "CheckOptions",
+    "Result",
+    "Stats",
+    "Violation",
+    "check",
+    "load",
+]
 
 
 load = program  # the public name: a Program as given, or loaded from a spec path or text

@@ -37,8 +37,9 @@ from mmcheck.spec.errors import UsageError, format_at
 TRACE_FORMATS = ("text", "cpu", "itf")
 
 
-def _number(convert: Callable[[str], float], ok: Callable[[float], bool],
-            what: str) -> Callable[[str], float]:
+def _number(
+    convert: Callable[[str], float], ok: Callable[[float], bool], what: str
+) -> Callable[[str], float]:
     """An argparse type: `convert`, then reject values that are not `ok`."""
 
     def parse(text: str) -> float:
@@ -61,12 +62,25 @@ positive_real = _number(float, lambda x: x > 0, "a number > 0")
 def add_engine_arguments(p: argparse.ArgumentParser) -> None:
     """Flags that pick how states are explored, shared by check and test."""
     backends = registry.backends()
-    p.add_argument("--backend", choices=[b.name for b in backends], default="tuple",
-                   help="; ".join(f"{b.name}: {b.summary}" for b in backends))
-    p.add_argument("--workers", type=positive, default=None, metavar="N",
-                   help="processes sharing each BFS level (default: all cores)")
-    p.add_argument("--time-limit", type=positive_real, metavar="S",
-                   help="stop after S seconds (INCOMPLETE, exit 3)")
+    p.add_argument(
+        "--backend",
+        choices=[b.name for b in backends],
+        default="tuple",
+        help="; ".join(f"{b.name}: {b.summary}" for b in backends),
+    )
+    p.add_argument(
+        "--workers",
+        type=positive,
+        default=None,
+        metavar="N",
+        help="processes sharing each BFS level (default: all cores)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=positive_real,
+        metavar="S",
+        help="stop after S seconds (INCOMPLETE, exit 3)",
+    )
 
 
 # --------------------------------------------------------------------------- check
@@ -74,25 +88,43 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_check_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_arguments(p)
-    p.add_argument("--inv", action="append", default=None, metavar="NAME",
-                   help="check only this invariant (repeatable; default: all)")
+    p.add_argument(
+        "--inv",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="check only this invariant (repeatable; default: all)",
+    )
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
-    p.add_argument("--fingerprint", action="store_true",
-                   help="store 64-bit fingerprints instead of states")
+    p.add_argument(
+        "--fingerprint", action="store_true", help="store 64-bit fingerprints instead of states"
+    )
     p.add_argument("--no-symmetry", action="store_true", help="no symmetry reduction")
     p.add_argument("--max-depth", type=nonnegative, metavar="N", help="explore N steps deep")
     p.add_argument("--max-states", type=positive, metavar="N", help="stop at N distinct states")
-    p.add_argument("--memory-limit", type=positive_real, metavar="GB",
-                   help="stop when the process grows past GB gigabytes")
+    p.add_argument(
+        "--memory-limit",
+        type=positive_real,
+        metavar="GB",
+        help="stop when the process grows past GB gigabytes",
+    )
     p.add_argument("--simulate", type=positive, metavar="N", help="N random walks, no BFS")
     p.add_argument("--seed", type=int, metavar="S", help="random seed for --simulate")
     p.add_argument("--depth", type=positive, metavar="D", help="walk length for --simulate")
-    p.add_argument("--coverage", action="store_true",
-                   help="how often each action was enabled and taken")
-    p.add_argument("--trace", choices=TRACE_FORMATS, default="text",
-                   help="trace format: text (default), cpu (race diagram), itf (JSON)")
-    p.add_argument("--out", metavar="FILE",
-                   help="write the trace (with --json: the result) to FILE, not stdout")
+    p.add_argument(
+        "--coverage", action="store_true", help="how often each action was enabled and taken"
+    )
+    p.add_argument(
+        "--trace",
+        choices=TRACE_FORMATS,
+        default="text",
+        help="trace format: text (default), cpu (race diagram), itf (JSON)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the trace (with --json: the result) to FILE, not stdout",
+    )
     p.add_argument("--json", action="store_true", help="the whole result as JSON")
     add_engine_arguments(p)
 
@@ -102,22 +134,30 @@ def check_options(args: argparse.Namespace) -> CheckOptions:
     flags = vars(args)
     given = {f.name: flags[f.name] for f in fields(CheckOptions) if f.name in flags}
     if "inv" in flags:  # check's flags that CheckOptions spells otherwise
-        given.update(invariants=args.inv, deadlock=not args.no_deadlock,
-                     symmetry=not args.no_symmetry)
+        given.update(
+            invariants=args.inv, deadlock=not args.no_deadlock, symmetry=not args.no_symmetry
+        )
     return CheckOptions(**given)
 
 
-def expectations(options: CheckOptions, program: ir.Program, result: Result,
-                 path: Path) -> tuple[list[expect.Comparison], str | None]:
+def expectations(
+    options: CheckOptions, program: ir.Program, result: Result, path: Path
+) -> tuple[list[expect.Comparison], str | None]:
     """The expectations that apply to this run, each compared with the result; or why
     they could not be compared (a partial run, or flags that change what is checked)."""
     if not program.expects:
         return [], None
     if result.verdict == INCOMPLETE:
         return [], "the run is incomplete"
-    changed = [flag for flag, on in (("--inv", options.invariants),
-                                     ("--no-deadlock", not options.deadlock),
-                                     ("--simulate", options.simulate)) if on]
+    changed = [
+        flag
+        for flag, on in (
+            ("--inv", options.invariants),
+            ("--no-deadlock", not options.deadlock),
+            ("--simulate", options.simulate),
+        )
+        if on
+    ]
     if changed:
         return [], f"{', '.join(changed)} changes what is checked"
     return expect.compare(program, result, path, expect.reduced(program, options)), None
@@ -191,8 +231,12 @@ def check(args: argparse.Namespace) -> int:
 
 
 def add_test_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="DIR_OR_FILE",
-                   help="spec files, or directories searched for *.mms")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="DIR_OR_FILE",
+        help="spec files, or directories searched for *.mms",
+    )
     add_engine_arguments(p)
 
 
@@ -216,8 +260,13 @@ def test(args: argparse.Namespace) -> int:
 def add_graph_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_arguments(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT.dot", help="DOT file to write")
-    p.add_argument("--max-states", type=positive, default=1000, metavar="N",
-                   help="stop adding states after N (default 1000)")
+    p.add_argument(
+        "--max-states",
+        type=positive,
+        default=1000,
+        metavar="N",
+        help="stop adding states after N (default 1000)",
+    )
 
 
 def graph_verb(args: argparse.Namespace) -> int:
@@ -228,8 +277,10 @@ def graph_verb(args: argparse.Namespace) -> int:
     except OSError as e:
         raise UsageError(f"-o {args.output}: {e.strerror}") from None
     note = f" (truncated at --max-states {args.max_states})" if g.truncated else ""
-    print(f"Wrote {args.output}: {len(g.states):,} states, {len(g.edges):,} edges, "
-          f"{g.n_violations} violating{note}.")
+    print(
+        f"Wrote {args.output}: {len(g.states):,} states, {len(g.edges):,} edges, "
+        f"{g.n_violations} violating{note}."
+    )
     if g.truncated:
         return EXIT_INCOMPLETE
     return EXIT_VIOLATION if g.n_violations else EXIT_OK
@@ -258,12 +309,24 @@ def interruptible(verb: Callable[[argparse.Namespace], int]) -> Callable[[argpar
 
 
 COMMANDS: dict = {
-    "check": ("explore every reachable state; print the shortest violation",
-              add_check_arguments, interruptible(check)),
-    "test": ("check every `expect` of every spec found; one line per case",
-             add_test_arguments, interruptible(test)),
-    "graph": ("write the reachable state graph as Graphviz DOT",
-              add_graph_arguments, interruptible(graph_verb)),
-    "translate": ("print the generated Python next-state module",
-                  add_spec_arguments, translate_verb),
+    "check": (
+        "explore every reachable state; print the shortest violation",
+        add_check_arguments,
+        interruptible(check),
+    ),
+    "test": (
+        "check every `expect` of every spec found; one line per case",
+        add_test_arguments,
+        interruptible(test),
+    ),
+    "graph": (
+        "write the reachable state graph as Graphviz DOT",
+        add_graph_arguments,
+        interruptible(graph_verb),
+    ),
+    "translate": (
+        "print the generated Python next-state module",
+        add_spec_arguments,
+        translate_verb,
+    ),
 }

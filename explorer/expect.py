@@ -134,8 +134,13 @@ class Comparison:
     note: str | None = None  # what was left out of the comparison
 
     def to_json(self) -> dict[str, object]:
-        return {"loc": str(self.expect.loc), "expected": self.expected, "got": self.got,
-                "met": self.met, "note": self.note}
+        return {
+            "loc": str(self.expect.loc),
+            "expected": self.expected,
+            "got": self.got,
+            "met": self.met,
+            "note": self.note,
+        }
 
 
 def reduced(program: ir.Program, options: CheckOptions) -> bool:
@@ -145,8 +150,9 @@ def reduced(program: ir.Program, options: CheckOptions) -> bool:
     return options.symmetry and (registry.get(options.backend).symmetry or not program.symmetric)
 
 
-def compare(program: ir.Program, result: Result, path: Path,
-            count_states: bool = True) -> list[Comparison]:
+def compare(
+    program: ir.Program, result: Result, path: Path, count_states: bool = True
+) -> list[Comparison]:
     """The expectations of the spec at `path` that apply to `program`'s constants,
     each compared with `result` (see `matches` for `count_states`)."""
     try:
@@ -154,11 +160,15 @@ def compare(program: ir.Program, result: Result, path: Path,
     except SpecErrors:
         defaults = {}
     return [
-        Comparison(e, describe_expect(e),
-                   describe_result(result, count_states and e.states is not None),
-                   matches(e, result, count_states),
-                   None if count_states or e.states is None
-                   else "state count not compared without symmetry reduction")
+        Comparison(
+            e,
+            describe_expect(e),
+            describe_result(result, count_states and e.states is not None),
+            matches(e, result, count_states),
+            None
+            if count_states or e.states is None
+            else "state count not compared without symmetry reduction",
+        )
         for e in applicable(program, defaults)
     ]
 
@@ -232,15 +242,27 @@ def run_case(p: Planned, options: CheckOptions) -> Case:
         program = spec.load(p.path, expect_consts(p.base, p.expect))
         result = explorer.check(program, options=options)
     except SpecErrors as err:
-        return Case(str(p.path), p.consts, expected, "spec error", False, None,
-                    time.monotonic() - start, err.format())
+        return Case(
+            str(p.path),
+            p.consts,
+            expected,
+            "spec error",
+            False,
+            None,
+            time.monotonic() - start,
+            err.format(),
+        )
     count_states = reduced(program, options)
-    return Case(str(p.path), p.consts, expected,
-                describe_result(result, count_states and p.expect.states is not None),
-                matches(p.expect, result, count_states), result.stats.distinct,
-                time.monotonic() - start,
-                interrupted=result.verdict == INCOMPLETE
-                and (result.reason or "").startswith(INTERRUPTED))
+    return Case(
+        str(p.path),
+        p.consts,
+        expected,
+        describe_result(result, count_states and p.expect.states is not None),
+        matches(p.expect, result, count_states),
+        result.stats.distinct,
+        time.monotonic() - start,
+        interrupted=result.verdict == INCOMPLETE and (result.reason or "").startswith(INTERRUPTED),
+    )
 
 
 @dataclass(frozen=True)
@@ -270,8 +292,9 @@ def summary(cases: list[Case], n_specs: int, not_run: int = 0) -> str:
     return text + (f" Interrupted: {not_run} not run." if not_run else "")
 
 
-def run_all(paths: Iterable[str], emit: Callable[[str], None],
-            options: CheckOptions) -> tuple[list[Case], int]:
+def run_all(
+    paths: Iterable[str], emit: Callable[[str], None], options: CheckOptions
+) -> tuple[list[Case], int]:
     """Run every expectation of every spec found, emitting one line per case as it
     finishes (a spec error with its message), then the summary. Returns the cases and
     how many were not run because Ctrl-C or SIGTERM stopped the run."""

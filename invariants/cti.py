@@ -121,6 +121,8 @@ def check_cti(program: ir.Program, violation: Violation, **bounds: object) -> Re
         v = real.violation
         why = f"the exploration stopped first at a {v.kind} violation ({v.message})"
     else:
-        why = (f"not found within the bounds ({real.reason or 'incomplete'}, "
-               f"{real.stats.distinct} distinct states)")  # fmt: skip
+        why = (
+            f"not found within the bounds ({real.reason or 'incomplete'}, "
+            f"{real.stats.distinct} distinct states)"
+        )
     return Reachability("unknown", f"unknown: {why}")

@@ -23,11 +23,16 @@ from typing import Any
 # name -> the module that defines it; imported on first use, so that the command (and
 # `import mmcheck`) loads neither z3 nor the explorer before a verb needs them
 _API = {
-    "check": "mmcheck.explorer", "load": "mmcheck.explorer", "CheckOptions": "mmcheck.explorer",
-    "prove": "mmcheck.invariants", "bmc": "mmcheck.invariants",
+    "check": "mmcheck.explorer",
+    "load": "mmcheck.explorer",
+    "CheckOptions": "mmcheck.explorer",
+    "prove": "mmcheck.invariants",
+    "bmc": "mmcheck.invariants",
     "ProveResult": "mmcheck.invariants",
-    **dict.fromkeys(("HOLDS", "VIOLATED", "INCOMPLETE", "BOUNDED", "Result", "Stats",
-                     "Violation"), "mmcheck.explorer.core.result"),
+    **dict.fromkeys(
+        ("HOLDS", "VIOLATED", "INCOMPLETE", "BOUNDED", "Result", "Stats", "Violation"),
+        "mmcheck.explorer.core.result",
+    ),
     **dict.fromkeys(("SpecError", "SpecErrors", "UsageError"), "mmcheck.spec.errors"),
 }
 __all__ = sorted(_API)

@@ -87,7 +87,19 @@ class LValue:
 
 
 ERR = Val(ErrT(), expr=ir.Const(0))
-BUILTINS = ("done", "at", "locked", "held", "holder", "min", "max", "card", "trylock", "cas", "test_and_set")
+BUILTINS = (
+    "done",
+    "at",
+    "locked",
+    "held",
+    "holder",
+    "min",
+    "max",
+    "card",
+    "trylock",
+    "cas",
+    "test_and_set",
+)
 
 
 def member_type(t: SetT, member_any: bool) -> Type | None:
@@ -562,7 +574,10 @@ class Elab:
                 return self.error(e.loc, f"a {x.type} cannot be in a {s.type}")
             m = s.contains(x.expr, x.type)
             return Val(BoolT(), expr=m if op == "in" else f.negate(m))
-        a, b = self.typed_val(e.left, scope, SetT, "a set"), self.typed_val(e.right, scope, SetT, "a set")
+        a, b = (
+            self.typed_val(e.left, scope, SetT, "a set"),
+            self.typed_val(e.right, scope, SetT, "a set"),
+        )
         if a is None or b is None:
             return ERR
         t = unify(a.type, b.type)
@@ -607,7 +622,9 @@ class Elab:
         if isinstance(a.type, ErrT) or isinstance(b.type, ErrT):
             return f.TRUE
         if isinstance(a.type, HolderT) != isinstance(b.type, HolderT):
-            return self.held_by(a, b, loc) if isinstance(a.type, HolderT) else self.held_by(b, a, loc)
+            return (
+                self.held_by(a, b, loc) if isinstance(a.type, HolderT) else self.held_by(b, a, loc)
+            )
         t = unify(a.type, b.type)
         if t is None:
             self.mismatch(a.type, b.type, loc)
@@ -706,8 +723,11 @@ class Elab:
             return body(())
         lohi = bounds(dims[0])
         if lohi is None:  # a set of results of arithmetic (maps are over finite domains)
-            self.error(loc, "cannot count or compare the elements of this set: they are "
-                       "integers of no known range (results of arithmetic)")  # fmt: skip
+            self.error(
+                loc,
+                "cannot count or compare the elements of this set: they are "
+                "integers of no known range (results of arithmetic)",
+            )
             return f.TRUE if kind in ("forall", "exists") else ir.Const(0)
         lo, hi = lohi
         var = self.fresh("k")
@@ -733,12 +753,18 @@ class Elab:
             return Val(IntT(), expr=ir.Const(0))
         lohi = bounds(dom.type.elem)
         if lohi is None:
-            return self.error(b.domain.loc, "a quantifier needs a finite domain: the elements "
-                              "of this set are integers of no known range (results of arithmetic)")  # fmt: skip
+            return self.error(
+                b.domain.loc,
+                "a quantifier needs a finite domain: the elements "
+                "of this set are integers of no known range (results of arithmetic)",
+            )
         if any(f.reads_state(x) for x in lohi):
-            return self.error(b.domain.loc, "a quantifier's domain must not depend on the state: "
-                              "its bounds read variables (quantify over a type and test "
-                              "`i in lo..hi` in the body)")  # fmt: skip
+            return self.error(
+                b.domain.loc,
+                "a quantifier's domain must not depend on the state: "
+                "its bounds read variables (quantify over a type and test "
+                "`i in lo..hi` in the body)",
+            )
         var = self.fresh(b.name)
         x = ir.Param(var)
         inner = dict(scope)
@@ -912,10 +938,14 @@ class Elab:
                 raise
             self.env.too_big.add(d.name)
             if self.inlined > MAX_INLINED:
-                return self.error(loc, f"{d.name} is more than {MAX_INLINED} nodes "
-                                  "once definitions are inlined")  # fmt: skip
-            return self.error(loc, f"{d.name} is nested more than {MAX_NESTING} levels "
-                              "deep once definitions are inlined")  # fmt: skip
+                return self.error(
+                    loc, f"{d.name} is more than {MAX_INLINED} nodes once definitions are inlined"
+                )
+            return self.error(
+                loc,
+                f"{d.name} is nested more than {MAX_NESTING} levels "
+                "deep once definitions are inlined",
+            )
         finally:
             self.defs.pop()
             self.inlining -= 1

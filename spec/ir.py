@@ -185,7 +185,6 @@ def _show_named(names: tuple[str, ...], lo: Expr, value: int) -> str:
     return str(value)
 
 
-
 @dataclass(frozen=True)
 class ScalarType:
     """The values lo..hi of a scalar slot, and how to show them.

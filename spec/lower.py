@@ -167,8 +167,10 @@ class Lowering:
             if isinstance(lo, ir.Const) and isinstance(hi, ir.Const):
                 count = hi.value - lo.value + 1
                 if count > MAX_PROCESSES:
-                    self.error(p.decl.loc, f"process set {p.name} has {count} instances "
-                               f"(at most {MAX_PROCESSES})")  # fmt: skip
+                    self.error(
+                        p.decl.loc,
+                        f"process set {p.name} has {count} instances (at most {MAX_PROCESSES})",
+                    )
                     t, lo, hi = IntT(ir.Const(1), ir.Const(1)), ir.Const(1), ir.Const(1)
             if p.decl.symmetric and not (isinstance(t, IntT | EnumT) and t.sort):
                 self.env.sorts[p.name] = f.binary("+", f.binary("-", hi, lo), ir.Const(1))
@@ -223,8 +225,9 @@ class Lowering:
                 n *= max(0, d.hi.value - d.lo.value + 1)
         self.slots += n
         if self.slots > MAX_SLOTS:
-            self.error(loc, f"{name} needs {n} state slots, {self.slots} in all "
-                       f"(at most {MAX_SLOTS})")  # fmt: skip
+            self.error(
+                loc, f"{name} needs {n} state slots, {self.slots} in all (at most {MAX_SLOTS})"
+            )
             return False
         return True
 
@@ -590,9 +593,12 @@ def lower(env: Env) -> ir.Program:
     lw.check_defs()
     for a in (init, *actions):
         if tree_size(exprs_of(a)) > MAX_ACTION_NODES:
-            lw.error(a.loc, f"{'the initial state' if a is init else a.name} lowers to more than "
-                     f"{MAX_ACTION_NODES:,} expression nodes (reads nested in the indices of "
-                     "variables written earlier in the step)")  # fmt: skip
+            lw.error(
+                a.loc,
+                f"{'the initial state' if a is init else a.name} lowers to more than "
+                f"{MAX_ACTION_NODES:,} expression nodes (reads nested in the indices of "
+                "variables written earlier in the step)",
+            )
     processes = tuple(
         ir.Process(
             p.name,

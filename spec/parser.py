@@ -199,8 +199,11 @@ def parse(text: str, filename: str) -> ast.Module:
             tree = _lark().parse(masked)
             if (deep := _too_deep(tree)) is not None:
                 module = None
-                syntax.append(SpecError(_loc(filename, deep.meta),
-                                        f"nested more than {MAX_NESTING} levels deep"))
+                syntax.append(
+                    SpecError(
+                        _loc(filename, deep.meta), f"nested more than {MAX_NESTING} levels deep"
+                    )
+                )
                 break
             module = _Builder().transform(tree)
             break

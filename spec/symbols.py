@@ -45,9 +45,7 @@ def enumerable(spans: tuple[Span, ...] | None) -> bool:
     a single value, or bounds (or a hull) that read no state."""
     if spans is None:
         return False
-    return all(
-        p.lo == p.hi or not any(map(f.reads_state, p.hull or (p.lo, p.hi))) for p in spans
-    )
+    return all(p.lo == p.hi or not any(map(f.reads_state, p.hull or (p.lo, p.hi))) for p in spans)
 
 
 def join_spans(a: tuple[Span, ...] | None, b: tuple[Span, ...] | None) -> tuple[Span, ...] | None:

@@ -263,8 +263,11 @@ class Exec:
             return f.FALSE
         spans = s.support()
         if spans is None:
-            self.error(loc, f"cannot check that the elements of this set lie in {elem}: "
-                       "they are integers of no known range")  # fmt: skip
+            self.error(
+                loc,
+                f"cannot check that the elements of this set lie in {elem}: "
+                "they are integers of no known range",
+            )
             return f.FALSE
         parts = []
         for sp in spans:
@@ -275,9 +278,12 @@ class Exec:
             # all of a whole span is there: any value of its parts outside is one
             lo, hi = (sp.lo, sp.hi) if sp.whole else sp.hull or (sp.lo, sp.hi)
             if not sp.whole and not enumerable((sp,)):
-                self.error(loc, f"cannot check that the elements of this set lie in {elem}: "
-                           "under `inter` or `minus`, the bounds of a range that read the state "
-                           "must be variables, not results of arithmetic")  # fmt: skip
+                self.error(
+                    loc,
+                    f"cannot check that the elements of this set lie in {elem}: "
+                    "under `inter` or `minus`, the bounds of a range that read the state "
+                    "must be variables, not results of arithmetic",
+                )
                 return f.FALSE
             below = (lo, f.binary("min", hi, f.binary("-", tb[0], ir.Const(1))))
             above = (f.binary("max", lo, f.binary("+", tb[1], ir.Const(1))), hi)
@@ -351,9 +357,7 @@ class Exec:
         lo = 1 if f.is_true(eff) else 0
         names = ("not reached",) * (1 - lo) + tuple(f"branch{i}" for i in range(1, n + 1))
         self.hidden.append(
-            ir.ParamDecl(
-                name, ir.ScalarType("int", ir.Const(lo), ir.Const(n), names), hidden=True
-            )
+            ir.ParamDecl(name, ir.ScalarType("int", ir.Const(lo), ir.Const(n), names), hidden=True)
         )
         chosen = ir.Param(name)
         if lo == 0:

@@ -133,7 +133,9 @@ def within(a: Type, b: Type) -> bool:
         return False
 
     def le(x: ir.Expr, y: ir.Expr) -> bool:
-        return x == y or (isinstance(x, ir.Const) and isinstance(y, ir.Const) and x.value <= y.value)
+        return x == y or (
+            isinstance(x, ir.Const) and isinstance(y, ir.Const) and x.value <= y.value
+        )
 
     return le(bb[0], ba[0]) and le(ba[1], bb[1])
 
@@ -182,9 +184,11 @@ def unify(a: Type, b: Type) -> Type | None:
         # a map is a function over its domain: maps over different domains are of
         # different types (neither compared nor assigned), not merged over a hull; a
         # dimension whose type failed (an error already reported) matches any
-        if any(unify(x, y) is None
-               or (not isinstance(x, ErrT) and not isinstance(y, ErrT) and bounds(x) != bounds(y))
-               for x, y in zip(a.dims, b.dims)):  # fmt: skip
+        if any(
+            unify(x, y) is None
+            or (not isinstance(x, ErrT) and not isinstance(y, ErrT) and bounds(x) != bounds(y))
+            for x, y in zip(a.dims, b.dims)
+        ):
             return None
         elem = unify(a.elem, b.elem)
         return MapT(a.dims, elem) if elem is not None else None
@@ -225,18 +229,28 @@ def leaves(t: Type) -> list[Leaf]:
     become dimensions (a set is a bool per element)."""
     if isinstance(t, RecordT):
         return [
-            Leaf(f".{name}{lf.suffix}", lf.dims, lf.type,
-                 lambda v, idx, name=name, g=lf.part: g(v.fields[name], idx), lf.elem)
+            Leaf(
+                f".{name}{lf.suffix}",
+                lf.dims,
+                lf.type,
+                lambda v, idx, name=name, g=lf.part: g(v.fields[name], idx),
+                lf.elem,
+            )
             for name, ft in t.fields
             for lf in leaves(ft)
-        ]  # fmt: skip
+        ]
     if isinstance(t, MapT):
         n = len(t.dims)
         return [
-            Leaf(lf.suffix, t.dims + lf.dims, lf.type,
-                 lambda v, idx, g=lf.part: g(v.get(tuple(idx[:n]), None), idx[n:]), lf.elem)
+            Leaf(
+                lf.suffix,
+                t.dims + lf.dims,
+                lf.type,
+                lambda v, idx, g=lf.part: g(v.get(tuple(idx[:n]), None), idx[n:]),
+                lf.elem,
+            )
             for lf in leaves(t.elem)
-        ]  # fmt: skip
+        ]
     if isinstance(t, SetT):
         assert t.elem is not None
         return [Leaf("", (t.elem,), BoolT(), lambda v, idx: v, t.elem)]

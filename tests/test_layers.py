@@ -19,8 +19,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # the folders of the repository and the import name each installs as (pyproject.toml)
-PACKAGES = {"mmcheck": "mmcheck", "spec": "mmcheck.spec", "explorer": "mmcheck.explorer",
-            "invariants": "mmcheck.invariants"}  # fmt: skip
+PACKAGES = {
+    "mmcheck": "mmcheck",
+    "spec": "mmcheck.spec",
+    "explorer": "mmcheck.explorer",
+    "invariants": "mmcheck.invariants",
+}
 HEAVY = ("numpy", "numba", "z3")
 
 
@@ -49,8 +53,9 @@ def imports(path: Path) -> set[str]:
     return out
 
 
-SOURCES = {module_name(p): imports(p) for folder in PACKAGES
-           for p in sorted((ROOT / folder).rglob("*.py"))}  # fmt: skip
+SOURCES = {
+    module_name(p): imports(p) for folder in PACKAGES for p in sorted((ROOT / folder).rglob("*.py"))
+}
 
 
 def within(name: str, *prefixes: str) -> bool:
@@ -58,31 +63,59 @@ def within(name: str, *prefixes: str) -> bool:
 
 
 def offenders(module_prefix: str, forbidden: tuple[str, ...]) -> list[tuple[str, str]]:
-    return sorted((mod, imp) for mod, imps in SOURCES.items() if within(mod, module_prefix)
-                  for imp in imps if within(imp, *forbidden))  # fmt: skip
+    return sorted(
+        (mod, imp)
+        for mod, imps in SOURCES.items()
+        if within(mod, module_prefix)
+        for imp in imps
+        if within(imp, *forbidden)
+    )
 
 
 def test_every_source_file_is_seen():
-    assert {"mmcheck.spec.ir", "mmcheck.explorer.core.search", "mmcheck.explorer.vector.workers",
-            "mmcheck.invariants.prove", "mmcheck.cli"} <= set(SOURCES)  # fmt: skip
+    assert {
+        "mmcheck.spec.ir",
+        "mmcheck.explorer.core.search",
+        "mmcheck.explorer.vector.workers",
+        "mmcheck.invariants.prove",
+        "mmcheck.cli",
+    } <= set(SOURCES)
 
 
 def test_no_top_level_name_but_mmcheck():
     """Every import of our code goes through `mmcheck.` (a bare `spec` would be another
     project's package, or this folder by accident of the working directory)."""
-    assert [(m, i) for m, imps in SOURCES.items() for i in imps
-            if within(i, "spec", "explorer", "invariants")] == []  # fmt: skip
+    assert [
+        (m, i)
+        for m, imps in SOURCES.items()
+        for i in imps
+        if within(i, "spec", "explorer", "invariants")
+    ] == []
 
 
 def test_spec_imports_nothing_of_the_other_packages():
-    assert offenders("mmcheck.spec", ("mmcheck.explorer", "mmcheck.invariants", "mmcheck.cli",
-                                      *HEAVY)) == []  # fmt: skip
+    assert (
+        offenders("mmcheck.spec", ("mmcheck.explorer", "mmcheck.invariants", "mmcheck.cli", *HEAVY))
+        == []
+    )
 
 
 def test_the_core_is_light_and_names_no_back_end():
-    assert offenders("mmcheck.explorer.core", (
-        *HEAVY, "mmcheck.explorer.tuple", "mmcheck.explorer.vector", "mmcheck.explorer.report",
-        "mmcheck.explorer.reference", "mmcheck.invariants", "mmcheck.cli")) == []
+    assert (
+        offenders(
+            "mmcheck.explorer.core",
+            (
+                *HEAVY,
+                "mmcheck.explorer.tuple",
+                "mmcheck.explorer.vector",
+                "mmcheck.explorer.report",
+                "mmcheck.explorer.reference",
+                "mmcheck.invariants",
+                "mmcheck.cli",
+            ),
+        )
+        == []
+    )
 
 
 def test_the_explorer_never_imports_the_prover():
@@ -90,18 +123,37 @@ def test_the_explorer_never_imports_the_prover():
 
 
 def test_output_formats_read_results_and_the_ir_only():
-    assert offenders("mmcheck.explorer.report", (
-        *HEAVY, "mmcheck.explorer.tuple", "mmcheck.explorer.vector",
-        "mmcheck.explorer.reference")) == []
+    assert (
+        offenders(
+            "mmcheck.explorer.report",
+            (
+                *HEAVY,
+                "mmcheck.explorer.tuple",
+                "mmcheck.explorer.vector",
+                "mmcheck.explorer.reference",
+            ),
+        )
+        == []
+    )
 
 
 def test_back_ends_do_not_import_each_other_or_the_verbs():
     commands = ("mmcheck.explorer.commands", "mmcheck.explorer.expect")
-    assert offenders("mmcheck.explorer.tuple", ("mmcheck.explorer.vector", "numpy", "numba",
-                     "mmcheck.explorer.reference", *commands)) == []  # fmt: skip
+    assert (
+        offenders(
+            "mmcheck.explorer.tuple",
+            ("mmcheck.explorer.vector", "numpy", "numba", "mmcheck.explorer.reference", *commands),
+        )
+        == []
+    )
     assert offenders("mmcheck.explorer.vector", ("mmcheck.explorer.reference", *commands)) == []
-    assert offenders("mmcheck.explorer.reference", ("mmcheck.explorer.tuple",
-                     "mmcheck.explorer.vector", *commands)) == []  # fmt: skip
+    assert (
+        offenders(
+            "mmcheck.explorer.reference",
+            ("mmcheck.explorer.tuple", "mmcheck.explorer.vector", *commands),
+        )
+        == []
+    )
 
 
 def test_the_workers_never_import_the_engine():
@@ -109,9 +161,14 @@ def test_the_workers_never_import_the_engine():
 
 
 def test_the_prover_uses_the_explorer_through_its_core_formats_and_check():
-    internals = ("mmcheck.explorer.tuple.bfs", "mmcheck.explorer.tuple.simulate",
-                 "mmcheck.explorer.vector", "mmcheck.explorer.reference",
-                 "mmcheck.explorer.commands", "mmcheck.cli")  # fmt: skip
+    internals = (
+        "mmcheck.explorer.tuple.bfs",
+        "mmcheck.explorer.tuple.simulate",
+        "mmcheck.explorer.vector",
+        "mmcheck.explorer.reference",
+        "mmcheck.explorer.commands",
+        "mmcheck.cli",
+    )
     assert offenders("mmcheck.invariants", internals) == []
 
 
@@ -124,20 +181,42 @@ def test_the_dispatcher_names_no_verb_module():
 def test_the_wheel_installs_only_mmcheck(tmp_path):
     """Build the wheel from the tracked sources and list what it puts at the top of
     site-packages: `mmcheck` and its metadata, nothing else."""
-    files = subprocess.run(["git", "ls-files", "pyproject.toml", "README.md", *PACKAGES],
-                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "pyproject.toml", "README.md", *PACKAGES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for f in files:
         (tmp_path / "src" / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / f, tmp_path / "src" / f)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "--no-build-isolation", "-w", str(tmp_path / "dist"), str(tmp_path / "src")],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(tmp_path / "src"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {"mmcheck"}
-    assert {"mmcheck/spec/grammar.lark", "mmcheck/spec/prelude.mms",
-            "mmcheck/explorer/vector/workers.py", "mmcheck/invariants/prove.py"} <= set(names)
+    assert {
+        "mmcheck/spec/grammar.lark",
+        "mmcheck/spec/prelude.mms",
+        "mmcheck/explorer/vector/workers.py",
+        "mmcheck/invariants/prove.py",
+    } <= set(names)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[mmcheck.verbs]" in text and "mmcheck = mmcheck.cli:main" in text

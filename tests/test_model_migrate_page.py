@@ -48,7 +48,9 @@ def test_reverting_a_fix_shows_its_defect(patch, invariant, length):
     assert result.violation.length == length
 
 
-@pytest.mark.parametrize(("patch", "states"), HOLDING, ids=["series", "PATCH8", "PATCH11", "PATCH12"])
+@pytest.mark.parametrize(
+    ("patch", "states"), HOLDING, ids=["series", "PATCH8", "PATCH11", "PATCH12"]
+)
 def test_holds_with_the_series_and_without_the_cleanups(patch, states):
     result = explorer.check(SPEC, reverted(patch))
     assert result.verdict == HOLDS
@@ -79,8 +81,13 @@ def test_freed_page_trace_in_cpu_columns():
     for column in ("(migrate)", "(zap[1])", "(free_swap)"):
         assert column in text
     assert "(gup[1])" not in text
-    for label in ("zap_pte_range()", "free_swap_and_cache()", "get_new_page()",
-                  "putback_lru_page()", "rc = rc_freed"):
+    for label in (
+        "zap_pte_range()",
+        "free_swap_and_cache()",
+        "get_new_page()",
+        "putback_lru_page()",
+        "rc = rc_freed",
+    ):
         assert label in text
 
 
@@ -92,11 +99,15 @@ def test_scaling_constants_keep_the_series_correct():
     assert result.stats.distinct == 628_844
 
 
-@pytest.mark.parametrize(("consts", "depth", "invariant", "length"), [
-    ({}, 3, None, None),
-    ({"PATCH6": False}, 4, "UnusedNewPageReturned", 4),
-    pytest.param({"PATCH7": False}, 6, "NoBug", 6, marks=pytest.mark.slow),
-], ids=["series", "PATCH6", "PATCH7"])
+@pytest.mark.parametrize(
+    ("consts", "depth", "invariant", "length"),
+    [
+        ({}, 3, None, None),
+        ({"PATCH6": False}, 4, "UnusedNewPageReturned", 4),
+        pytest.param({"PATCH7": False}, 6, "NoBug", 6, marks=pytest.mark.slow),
+    ],
+    ids=["series", "PATCH6", "PATCH7"],
+)
 def test_bmc_agrees_with_the_explorer(consts, depth, invariant, length):
     # all invariants for the series; the one that breaks otherwise (BMC's cost grows
     # with each invariant encoded at each depth)
@@ -113,8 +124,16 @@ def test_bmc_agrees_with_the_explorer(consts, depth, invariant, length):
 
 
 ACCOUNTING = ["RefcountAccounted", "MapcountAccounted", "FrozenExclusive"]
-LEMMAS = ["NewPageHeld", "OldPageIsolated", "OldPageLockedByMigration", "NewPageLockOwners",
-          "RacerRefs", "PtesWellFormed", "FrozenWhileReplacing", "RssCountersRight"]
+LEMMAS = [
+    "NewPageHeld",
+    "OldPageIsolated",
+    "OldPageLockedByMigration",
+    "NewPageLockOwners",
+    "RacerRefs",
+    "PtesWellFormed",
+    "FrozenWhileReplacing",
+    "RssCountersRight",
+]
 
 
 def test_accounting_is_inductive_with_the_lemmas():

@@ -58,8 +58,7 @@ def ids(cases: list[tuple]) -> list[str]:
     return [f"{c[0]}-" + "-".join(f"{k}={v}" for k, v in c[1].items()) for c in cases]
 
 
-@pytest.mark.parametrize(("name", "consts", "invariant", "length"), BEFORE_FIX,
-                         ids=ids(BEFORE_FIX))
+@pytest.mark.parametrize(("name", "consts", "invariant", "length"), BEFORE_FIX, ids=ids(BEFORE_FIX))
 def test_race_found_before_fix(name, consts, invariant, length):
     result = explorer.check(path(name), consts)
     assert result.verdict == VIOLATED
@@ -168,22 +167,31 @@ def test_symmetry_keeps_verdicts():
         assert (with_sym.stats.distinct, without.stats.distinct) == (reduced, full)
 
 
-KSM_LEMMAS = ("LockedByMigration", "OldBeforeUnmap", "EntriesInWindow", "BrokenBehind",
-              "AllBroken")
+KSM_LEMMAS = ("LockedByMigration", "OldBeforeUnmap", "EntriesInWindow", "BrokenBehind", "AllBroken")
 
 
 def test_ksm_unmerge_proved_for_any_number_of_ptes():
     """With its lemmas, NoKsmPageLeft is inductive after the fix for a symbolic PTES;
     before it, the lemmas are vacuous and induction fails at the race's two steps."""
-    fixed = invariants.prove(path("ksm_unmerge"), {"FIXED": True, "PTES": "?"},
-                             invariants=["NoKsmPageLeft"], lemmas=KSM_LEMMAS)
+    fixed = invariants.prove(
+        path("ksm_unmerge"),
+        {"FIXED": True, "PTES": "?"},
+        invariants=["NoKsmPageLeft"],
+        lemmas=KSM_LEMMAS,
+    )
     assert fixed.status == PROVED
     assert len(fixed.queries) == 63
-    broken = invariants.prove(path("ksm_unmerge"), {"FIXED": False, "PTES": 3},
-                              invariants=["NoKsmPageLeft"], lemmas=KSM_LEMMAS)
+    broken = invariants.prove(
+        path("ksm_unmerge"),
+        {"FIXED": False, "PTES": 3},
+        invariants=["NoKsmPageLeft"],
+        lemmas=KSM_LEMMAS,
+    )
     assert broken.status == CTI
     assert sorted(q.action for q in broken.queries if q.status == CTI) == [
-        "migrate.remove_migration_ptes", "unmerge.remove_all_stable_nodes"]
+        "migrate.remove_migration_ptes",
+        "unmerge.remove_all_stable_nodes",
+    ]
 
 
 def outcome(result: Result) -> tuple | None:
@@ -207,8 +215,11 @@ BMC_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "consts", "depth"), BMC_CASES,
-                         ids=[f"{i}-depth{c[2]}" for i, c in zip(ids(BMC_CASES), BMC_CASES)])
+@pytest.mark.parametrize(
+    ("name", "consts", "depth"),
+    BMC_CASES,
+    ids=[f"{i}-depth{c[2]}" for i, c in zip(ids(BMC_CASES), BMC_CASES)],
+)
 def test_bmc_agrees_with_explorer(name, consts, depth):
     bmc = invariants.bmc(path(name), consts, depth=depth)
     bfs = explorer.check(path(name), consts, max_depth=depth, deadlock=False)

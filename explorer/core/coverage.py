@@ -29,6 +29,8 @@ class Coverage:
 
     def entries(self) -> list[CoverageEntry]:
         """Never-taken actions first (they usually mean a spec bug), then spec order."""
-        out = [CoverageEntry(g.action.name, g.action.process, g.action.label, en, tk)
-               for g, en, tk in zip(self.model.groups, self.enabled, self.taken)]  # fmt: skip
+        out = [
+            CoverageEntry(g.action.name, g.action.process, g.action.label, en, tk)
+            for g, en, tk in zip(self.model.groups, self.enabled, self.taken)
+        ]
         return sorted(out, key=lambda c: c.taken > 0)

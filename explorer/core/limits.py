@@ -25,6 +25,8 @@ NEAR_LIMIT = 64 << 20  # bytes of address space left: a failed allocation is lik
 
 class Fault(Exception):
     """A fault that ends a search as INCOMPLETE, its message the reason (a worker died)."""
+
+
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -59,8 +61,12 @@ def rss_bytes() -> int:
 class Limits:
     """The bounds of one search and the signals that interrupt it."""
 
-    def __init__(self, time_limit: float | None = None, memory_limit: float | None = None,
-                 progress: Callable[[Stats], None] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        time_limit: float | None = None,
+        memory_limit: float | None = None,
+        progress: Callable[[Stats], None] | None = None,
+    ) -> None:
         self.time_limit = time_limit
         self.memory_limit = int(memory_limit * GIB) if memory_limit is not None else None
         self.progress = progress

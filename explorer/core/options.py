@@ -31,9 +31,14 @@ class CheckOptions:
     def __post_init__(self) -> None:
         if self.invariants is not None and not isinstance(self.invariants, tuple):
             object.__setattr__(self, "invariants", tuple(self.invariants))
-        for flag, value in (("time-limit", self.time_limit), ("memory-limit", self.memory_limit),
-                            ("max-depth", self.max_depth), ("max-states", self.max_states),
-                            ("simulate", self.simulate), ("depth", self.depth)):  # fmt: skip
+        for flag, value in (
+            ("time-limit", self.time_limit),
+            ("memory-limit", self.memory_limit),
+            ("max-depth", self.max_depth),
+            ("max-states", self.max_states),
+            ("simulate", self.simulate),
+            ("depth", self.depth),
+        ):
             if value is not None and value < 0:
                 raise UsageError(f"--{flag} must not be negative")
         if self.simulate is None and (self.seed is not None or self.depth is not None):

@@ -35,8 +35,16 @@ class Backend:
     name: str  # as --backend spells it: the name of its entry point
     summary: str  # its --backend help
     order: int  # its place among the others in names() and the help
-    run: Callable[[Program | str | os.PathLike, dict | None, CheckOptions, Limits,
-                   Iterable[tuple[int, ...]] | None], Result]  # fmt: skip
+    run: Callable[
+        [
+            Program | str | os.PathLike,
+            dict | None,
+            CheckOptions,
+            Limits,
+            Iterable[tuple[int, ...]] | None,
+        ],
+        Result,
+    ]
     refuses: Callable[[CheckOptions], str | None] = refuses_nothing
     symmetry: bool = True  # it reduces by symmetry: its state counts are those specs pin
 

@@ -106,8 +106,12 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        return {HOLDS: EXIT_OK, BOUNDED: EXIT_OK, VIOLATED: EXIT_VIOLATION,
-                INCOMPLETE: EXIT_INCOMPLETE}[self.verdict]
+        return {
+            HOLDS: EXIT_OK,
+            BOUNDED: EXIT_OK,
+            VIOLATED: EXIT_VIOLATION,
+            INCOMPLETE: EXIT_INCOMPLETE,
+        }[self.verdict]
 
     @property
     def trace(self) -> tuple[Step, ...]:

@@ -13,8 +13,17 @@ from collections.abc import Callable
 from mmcheck.explorer.core.model import EvalError
 from mmcheck.spec.errors import Loc
 
-BUILTINS = {"hash": hash, "range": range, "min": min, "max": max, "all": all, "any": any, "sum": sum,
-            "tuple": tuple, "list": list}  # fmt: skip
+BUILTINS = {
+    "hash": hash,
+    "range": range,
+    "min": min,
+    "max": max,
+    "all": all,
+    "any": any,
+    "sum": sum,
+    "tuple": tuple,
+    "list": list,
+}
 
 
 def sanitize(text: str) -> str:
@@ -45,11 +54,12 @@ def runtime(table: tuple[tuple[str, Loc | None, str], ...]) -> dict:
             fail(k)
         return a % b
 
-    return {"__builtins__": dict(BUILTINS), "_fail": fail, "_div": _div, "_mod": _mod,
-            "_E": table}  # fmt: skip
+    return {"__builtins__": dict(BUILTINS), "_fail": fail, "_div": _div, "_mod": _mod, "_E": table}
 
 
-def exec_generated(source: str, filename: str, table: tuple = (), extra: dict | None = None) -> dict:
+def exec_generated(
+    source: str, filename: str, table: tuple = (), extra: dict | None = None
+) -> dict:
     """Run generated code in a namespace holding only the runtime helpers, the
     translator's builtins and `extra` (data tables); returns the namespace."""
     ns = runtime(table)

@@ -22,9 +22,17 @@ POLL_EVERY = 4096  # states expanded between two polls of the limits
 class Search:
     """One run: model, properties, bounds, statistics, and the result they give."""
 
-    def __init__(self, model: Model, invariants: list[tuple[Invariant, Callable]],
-                 deadlock: bool, limits: Limits, *, canon: Callable | None = None,
-                 coverage: Coverage | None = None, backend: str = "tuple") -> None:  # fmt: skip
+    def __init__(
+        self,
+        model: Model,
+        invariants: list[tuple[Invariant, Callable]],
+        deadlock: bool,
+        limits: Limits,
+        *,
+        canon: Callable | None = None,
+        coverage: Coverage | None = None,
+        backend: str = "tuple",
+    ) -> None:
         self.model = model
         self.invariants = invariants
         self.deadlock = deadlock
@@ -37,8 +45,11 @@ class Search:
         self.warnings: list[str] = []
         every = [fn for _, fn in model.invariants]
         # s -> every chosen invariant holds (may raise EvalError)
-        self.invariants_ok = (model.invariants_ok if [fn for _, fn in invariants] == every
-                              else lambda s: all(fn(s) for _, fn in invariants))  # fmt: skip
+        self.invariants_ok = (
+            model.invariants_ok
+            if [fn for _, fn in invariants] == every
+            else lambda s: all(fn(s) for _, fn in invariants)
+        )
 
     # --- properties
     def state_ok(self, state: State) -> bool:
@@ -55,8 +66,9 @@ class Search:
             raise RuntimeError("the invariants hold in the rebuilt trace (are they symmetric?)")
         return found
 
-    def invariant_violations(self, steps: list[Step],
-                             invariants: list | None = None) -> Iterator[Violation]:  # fmt: skip
+    def invariant_violations(
+        self, steps: list[Step], invariants: list | None = None
+    ) -> Iterator[Violation]:
         """The violation of each chosen invariant (or each of `invariants`) that is false,
         or fails to evaluate, in the last state of `steps`, in order."""
         state = steps[-1].state
@@ -64,12 +76,22 @@ class Search:
             try:
                 holds = fn(state)
             except EvalError as e:
-                yield Violation(e.kind, inv.name, f"{e.message} (evaluating invariant "
-                                f"{inv.name})", e.loc, tuple(steps))  # fmt: skip
+                yield Violation(
+                    e.kind,
+                    inv.name,
+                    f"{e.message} (evaluating invariant {inv.name})",
+                    e.loc,
+                    tuple(steps),
+                )
                 continue
             if not holds:
-                yield Violation("invariant", inv.name, f"invariant {inv.name} is violated",
-                                inv.loc, tuple(steps))  # fmt: skip
+                yield Violation(
+                    "invariant",
+                    inv.name,
+                    f"invariant {inv.name} is violated",
+                    inv.loc,
+                    tuple(steps),
+                )
 
     def bad_invariant(self, state: State) -> Invariant | None:
         """The first chosen invariant that is false (or fails to evaluate) in `state`."""
@@ -97,8 +119,13 @@ class Search:
         try:
             self.model.is_deadlock(steps[-1].state)
         except EvalError as e:
-            return Violation(e.kind, None, f"{e.message} (evaluating the terminal condition)",
-                             e.loc, tuple(steps))  # fmt: skip
+            return Violation(
+                e.kind,
+                None,
+                f"{e.message} (evaluating the terminal condition)",
+                e.loc,
+                tuple(steps),
+            )
         return Violation("deadlock", None, "deadlock: no step is enabled", None, tuple(steps))
 
     # --- violations, from the real trace that reaches the bad state
@@ -117,8 +144,9 @@ class Search:
 
     def step_error(self, steps: list[Step], edge: int, err: EvalError) -> Violation:
         """The error `err` raised by taking `edge` from the last state of `steps`."""
-        return Violation(err.kind, None, err.message, err.loc, tuple(steps),
-                         self.model.failed_step(edge))  # fmt: skip
+        return Violation(
+            err.kind, None, err.message, err.loc, tuple(steps), self.model.failed_step(edge)
+        )
 
     def initial(self, initial: Iterable[State] | None = None) -> Iterator[State | None]:
         """The states to start from: `initial`, or the spec's, generated lazily with
@@ -152,13 +180,20 @@ class Search:
         return Violation(err.kind, None, err.message, err.loc, ())
 
     # --- the result
-    def result(self, verdict: str, violation: Violation | None = None,
-               reason: str | None = None) -> Result:  # fmt: skip
+    def result(
+        self, verdict: str, violation: Violation | None = None, reason: str | None = None
+    ) -> Result:
         self.limits.finish(self.stats)
         if violation is not None:  # the bad state is found one level below the one expanded
             self.stats.depth = max(self.stats.depth, len(violation.trace) - 1)
-        consts = tuple((c.name, c.value) for c in self.model.program.consts
-                       if c.value is not None)  # fmt: skip
-        return Result(verdict, self.stats, violation, reason,
-                      self.coverage.entries() if self.coverage else None,
-                      self.model.program.name, consts, list(self.warnings))  # fmt: skip
+        consts = tuple((c.name, c.value) for c in self.model.program.consts if c.value is not None)
+        return Result(
+            verdict,
+            self.stats,
+            violation,
+            reason,
+            self.coverage.entries() if self.coverage else None,
+            self.model.program.name,
+            consts,
+            list(self.warnings),
+        )

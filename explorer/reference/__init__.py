@@ -27,8 +27,15 @@ from typing import Any
 
 # name -> its module, imported on first use: the registry imports this package's
 # `backend` module for every command, which should not load the interpreter
-_API = {"Fault": "evaluate", "Exploration": "bfs", "check": "bfs", "explore": "bfs",
-        "Reference": "machine", "RState": "machine", "Transition": "machine"}  # fmt: skip
+_API = {
+    "Fault": "evaluate",
+    "Exploration": "bfs",
+    "check": "bfs",
+    "explore": "bfs",
+    "Reference": "machine",
+    "RState": "machine",
+    "Transition": "machine",
+}
 __all__ = sorted(_API)
 
 

@@ -26,12 +26,18 @@ def refuses(options: CheckOptions) -> str | None:
     return None
 
 
-def run(source: Program | str | os.PathLike, consts: dict | None, options: CheckOptions,
-        limits: Limits, initial: Iterable[tuple[int, ...]] | None) -> Result:  # fmt: skip
+def run(
+    source: Program | str | os.PathLike,
+    consts: dict | None,
+    options: CheckOptions,
+    limits: Limits,
+    initial: Iterable[tuple[int, ...]] | None,
+) -> Result:
     from mmcheck.explorer.reference.bfs import check
 
     return check(source, consts, options, limits, initial)
 
 
-BACKEND = Backend("reference", "the slow reference interpreter, for cross-checks", 2, run,
-                  refuses, symmetry=False)
+BACKEND = Backend(
+    "reference", "the slow reference interpreter, for cross-checks", 2, run, refuses, symmetry=False
+)

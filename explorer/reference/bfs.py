@@ -72,8 +72,15 @@ class _Search:
     """One exploration: the levels, the violations found by length, and the first
     witness of each length for the trace."""
 
-    def __init__(self, ref: Reference, deadlock: bool, invariants: list[str] | None,
-                 max_depth: int | None, max_states: int | None, limits: Limits) -> None:  # fmt: skip
+    def __init__(
+        self,
+        ref: Reference,
+        deadlock: bool,
+        invariants: list[str] | None,
+        max_depth: int | None,
+        max_states: int | None,
+        limits: Limits,
+    ) -> None:
         self.ref, self.deadlock, self.invariants = ref, deadlock, invariants
         self.max_depth, self.max_states, self.limits = max_depth, max_states, limits
         self.ex = Exploration(ref)
@@ -82,15 +89,21 @@ class _Search:
         self.witness: dict[int, tuple[Encoded | None, Transition | None, Fault]] = {}
         self.stats = Stats(backend="reference")
 
-    def note(self, length: int, faults: list[Fault] | tuple[Fault, ...], at: Encoded | None,
-             failed: Transition | None = None) -> None:  # fmt: skip
+    def note(
+        self,
+        length: int,
+        faults: list[Fault] | tuple[Fault, ...],
+        at: Encoded | None,
+        failed: Transition | None = None,
+    ) -> None:
         for f in faults:
             self.found[length].add((f.kind, f.name, f.loc))
         if faults and length not in self.witness:
             self.witness[length] = (at, failed, faults[0])
 
-    def add(self, t: RState, parent: tuple[Encoded, Transition] | None, depth: int,
-            nxt: list[Encoded]) -> None:  # fmt: skip
+    def add(
+        self, t: RState, parent: tuple[Encoded, Transition] | None, depth: int, nxt: list[Encoded]
+    ) -> None:
         ex = self.ex
         e = self.ref.encode(t)
         if e in ex.states:
@@ -190,8 +203,9 @@ class _Search:
         elif reason is not None:
             ex.verdict, ex.reason = INCOMPLETE, reason
         consts = tuple((n, int(v)) for n, v in ref_consts(self.ref))  # type: ignore[call-overload]
-        ex.result = Result(ex.verdict, stats, violation, ex.reason, None, self.ref.program.name,
-                           consts)  # fmt: skip
+        ex.result = Result(
+            ex.verdict, stats, violation, ex.reason, None, self.ref.program.name, consts
+        )
         return ex
 
     # ------------------------------------------------------------------ traces
@@ -205,22 +219,37 @@ class _Search:
                 at = None
             else:
                 pre, t = link
-                steps.append(Step(t.action, self.params(t), at, process=process_of(t),
-                                  instance=t.instance, label=t.label))  # fmt: skip
+                steps.append(
+                    Step(
+                        t.action,
+                        self.params(t),
+                        at,
+                        process=process_of(t),
+                        instance=t.instance,
+                        label=t.label,
+                    )
+                )
                 at = pre
         return steps[::-1]
 
     def params(self, t: Transition) -> tuple[tuple[str, int], ...]:
         index = self.ref.sym.enum_index
-        return tuple((n, index[v] if isinstance(v, str) else int(v))  # type: ignore[call-overload]
-                     for n, v in t.params)  # fmt: skip
+        return tuple(
+            (n, index[v] if isinstance(v, str) else int(v))  # type: ignore[call-overload]
+            for n, v in t.params
+        )
 
     def violation(self, at: Encoded | None, failed: Transition | None, f: Fault) -> Violation:
         steps = self.trace(at) if at is not None else []
         step = None
         if failed is not None:
-            step = FailedStep(failed.action, self.params(failed), process_of(failed),
-                              failed.instance, failed.label)  # fmt: skip
+            step = FailedStep(
+                failed.action,
+                self.params(failed),
+                process_of(failed),
+                failed.instance,
+                failed.label,
+            )
         return Violation(f.kind, f.name, f.message, f.loc, tuple(steps), step)
 
 
@@ -237,42 +266,64 @@ def ref_consts(ref: Reference) -> list[tuple[str, object]]:
     return list(ref.sym.consts.items())
 
 
-def explore(ref: Reference, *, deadlock: bool = True, invariants: list[str] | None = None,
-            max_depth: int | None = None, max_states: int | None = None,
-            limits: Limits | None = None) -> Exploration:  # fmt: skip
+def explore(
+    ref: Reference,
+    *,
+    deadlock: bool = True,
+    invariants: list[str] | None = None,
+    max_depth: int | None = None,
+    max_states: int | None = None,
+    limits: Limits | None = None,
+) -> Exploration:
     """Explore every state of `ref` reachable within the bounds."""
     if invariants is not None:
         have = [d.name for d in ref.sym.invariants]
         unknown = [n for n in invariants if n not in have]
         if unknown:
-            raise UsageError(f"unknown invariant {unknown[0]!r} (the spec has: "
-                             f"{', '.join(have) or 'none'})")  # fmt: skip
-    search = _Search(ref, deadlock, list(invariants) if invariants is not None else None,
-                     max_depth, max_states, limits or Limits())  # fmt: skip
+            raise UsageError(
+                f"unknown invariant {unknown[0]!r} (the spec has: {', '.join(have) or 'none'})"
+            )
+    search = _Search(
+        ref,
+        deadlock,
+        list(invariants) if invariants is not None else None,
+        max_depth,
+        max_states,
+        limits or Limits(),
+    )
     with search.limits.catching_signals():
         return search.run()
 
 
-def check(source: Program | str | os.PathLike, consts: dict | None, options: CheckOptions,
-          limits: Limits, initial: Iterable[tuple[int, ...]] | None = None) -> Result:  # fmt: skip
+def check(
+    source: Program | str | os.PathLike,
+    consts: dict | None,
+    options: CheckOptions,
+    limits: Limits,
+    initial: Iterable[tuple[int, ...]] | None = None,
+) -> Result:
     """`explorer.check(..., backend="reference")`, once the registry's entry
     (reference.backend) has refused the options the reference does not support."""
     if initial is not None:
-        raise UsageError("the reference back end does not support initial states given "
-                         "(initial=)")  # fmt: skip
+        raise UsageError("the reference back end does not support initial states given (initial=)")
     if isinstance(source, Program):  # reload its file with the same constants
         if not os.path.exists(source.file):
-            raise UsageError("the reference back end needs the spec's file or text, not a "
-                             "Program built from text")  # fmt: skip
-        consts = {c.name: bool(c.value) if c.type.is_bool else c.value
-                  for c in source.consts}  # fmt: skip
+            raise UsageError(
+                "the reference back end needs the spec's file or text, not a "
+                "Program built from text"
+            )
+        consts = {c.name: bool(c.value) if c.type.is_bool else c.value for c in source.consts}
         source = source.file
     ref = Reference(source, consts)
     limits.restart()
-    ex = explore(ref, deadlock=options.deadlock,
-                 invariants=list(options.invariants) if options.invariants is not None else None,
-                 max_depth=options.max_depth, max_states=options.max_states,
-                 limits=limits)  # fmt: skip
+    ex = explore(
+        ref,
+        deadlock=options.deadlock,
+        invariants=list(options.invariants) if options.invariants is not None else None,
+        max_depth=options.max_depth,
+        max_states=options.max_states,
+        limits=limits,
+    )
     assert ex.result is not None
     if options.symmetry and ref.program.symmetric:
         ex.result.warnings.append("the reference back end does no symmetry reduction")

@@ -119,8 +119,9 @@ class Refused(Exception):
         self.what = what
 
     def error(self) -> SpecErrors:
-        return SpecErrors([SpecError(self.loc, f"the reference interpreter does not support "
-                                               f"{self.what}")])  # fmt: skip
+        return SpecErrors(
+            [SpecError(self.loc, f"the reference interpreter does not support {self.what}")]
+        )
 
 
 @dataclass
@@ -160,8 +161,11 @@ class Symbols:
         self.macros = {d.name: d for d in owned if isinstance(d, ast.MacroDecl)}
         self.var_decls = [d for d in owned if isinstance(d, ast.VarDecl)]
         self.vars = {d.name: self.resolve(d.type) for d in self.var_decls}
-        self.locks = {d.name: TLock(tuple(self.resolve(t) for t in d.dims))
-                      for d in owned if isinstance(d, ast.LockDecl)}  # fmt: skip
+        self.locks = {
+            d.name: TLock(tuple(self.resolve(t) for t in d.dims))
+            for d in owned
+            if isinstance(d, ast.LockDecl)
+        }
         self.inits = [d for d in owned if isinstance(d, ast.InitDecl)]
         self.terminals = [d for d in owned if isinstance(d, ast.TerminalDecl)]
         self.invariants = [d for d in owned if isinstance(d, ast.InvariantDecl)]
@@ -214,8 +218,7 @@ class Symbols:
 
     def ordered(self, values: frozenset) -> list:
         """A set's elements in slot order (enum values by their index)."""
-        return sorted(values, key=lambda v: self.enum_index.get(v, 0) if isinstance(v, str)
-                      else v)  # fmt: skip
+        return sorted(values, key=lambda v: self.enum_index.get(v, 0) if isinstance(v, str) else v)
 
     def binder(self, instance: Instance) -> str | None:
         """The name a process set gives its index (`fault[i in Cpu]`: i)."""
@@ -326,8 +329,9 @@ def _name(sym: Symbols, e: ast.Name, ctx: Ctx) -> object:
     raise Refused(e.loc, f"the name '{n}' here")
 
 
-def _call_def(sym: Symbols, d: ast.DefDecl, args: tuple[ast.Expr, ...], loc: Loc,
-              ctx: Ctx) -> object:  # fmt: skip
+def _call_def(
+    sym: Symbols, d: ast.DefDecl, args: tuple[ast.Expr, ...], loc: Loc, ctx: Ctx
+) -> object:
     if len(args) != len(d.params):
         raise Refused(loc, f"a call of {d.name} with {len(args)} arguments")
     # inlined at the use: each argument is evaluated where the parameter is read
@@ -348,8 +352,9 @@ def _call(sym: Symbols, e: ast.Call, ctx: Ctx) -> object:
     n, args = e.name, e.args
     if n in EFFECTS or n in sym.macros:
         if id(e) not in ctx.effects:
-            raise Refused(e.loc, f"a call of {n} inside and/or/=>/if/let/a quantifier or "
-                                 "outside a statement")  # fmt: skip
+            raise Refused(
+                e.loc, f"a call of {n} inside and/or/=>/if/let/a quantifier or outside a statement"
+            )
         return ctx.effects[id(e)]
     if n in sym.defs:
         return _call_def(sym, sym.defs[n], args, e.loc, ctx)
@@ -409,8 +414,9 @@ def _field(sym: Symbols, e: ast.Field, ctx: Ctx) -> object:
     if base is POISON:
         return POISON
     if isinstance(base, ProcSet):  # fault.tries: the local of every instance, as a map
-        return Frozen({(i[1],): ctx.state[(*i, e.name)]
-                       for i in sym.processes[base.name].instances()})  # fmt: skip
+        return Frozen(
+            {(i[1],): ctx.state[(*i, e.name)] for i in sym.processes[base.name].instances()}
+        )
     if isinstance(base, tuple):  # reclaim.ok, fault[i].tries
         return ctx.state[(*base, e.name)]
     assert isinstance(base, Frozen)

@@ -86,10 +86,17 @@ class Interpreter:
     def __init__(self, sym: Symbols) -> None:
         self.sym = sym
 
-    def ctx(self, p: Path, frame: Frame, effects: dict | None = None,
-            state: dict | None = None) -> Ctx:  # fmt: skip
-        return Ctx(p.state if state is None else state, p.faults, frame.scope, frame.instance,
-                   frame.at, effects or {})  # fmt: skip
+    def ctx(
+        self, p: Path, frame: Frame, effects: dict | None = None, state: dict | None = None
+    ) -> Ctx:
+        return Ctx(
+            p.state if state is None else state,
+            p.faults,
+            frame.scope,
+            frame.instance,
+            frame.at,
+            effects or {},
+        )
 
     # ------------------------------------------------------------------ places
     def place(self, e: ast.Expr, ctx: Ctx) -> Place | None:
@@ -255,8 +262,9 @@ class Interpreter:
         return [p]
 
     # ------------------------------------------------------------------ calls with effects
-    def with_effects(self, e: ast.Expr, p: Path,
-                     frame: Frame) -> Iterator[tuple[Path, object, dict]]:  # fmt: skip
+    def with_effects(
+        self, e: ast.Expr, p: Path, frame: Frame
+    ) -> Iterator[tuple[Path, object, dict]]:
         """(path, value of e, effects) for each path through the calls with effects in
         `e` (trylock, cas, test_and_set, macros), executed first, left to right."""
         states: list[tuple[Path, dict]] = [(p, {})]
@@ -281,8 +289,9 @@ class Interpreter:
         def walk(x: object, lazy: bool) -> None:
             if isinstance(x, ast.Call) and (x.name in EFFECTS or x.name in self.sym.macros):
                 if lazy:
-                    raise Refused(x.loc, f"a call of {x.name} under and/or/=>/if/let or a "
-                                         "quantifier")  # fmt: skip
+                    raise Refused(
+                        x.loc, f"a call of {x.name} under and/or/=>/if/let or a quantifier"
+                    )
                 for a in x.args:
                     if x.name in self.sym.macros:
                         walk(a, True)
@@ -304,8 +313,9 @@ class Interpreter:
         walk(e, False)
         return out
 
-    def effect(self, call: ast.Call, p: Path, frame: Frame,
-               effects: dict) -> list[tuple[Path, object]]:  # fmt: skip
+    def effect(
+        self, call: ast.Call, p: Path, frame: Frame, effects: dict
+    ) -> list[tuple[Path, object]]:
         """Run a call with effects; each path with the call's value."""
         sym = self.sym
         if call.name in sym.macros:

@@ -104,8 +104,14 @@ class Reference:
                 for x in values:
                     f = list(faults)
                     if out_of_range(x, t):
-                        f.append(Fault("range", None, d.init.loc, f"initial value {x} is outside "
-                                       "the variable's range"))  # fmt: skip
+                        f.append(
+                            Fault(
+                                "range",
+                                None,
+                                d.init.loc,
+                                f"initial value {x} is outside the variable's range",
+                            )
+                        )
                     name = self.keys_name(key)
                     c = (*choices, (name, x)) if d.is_choice else choices
                     nxt.append(({**state, key: x}, c, f))
@@ -161,12 +167,16 @@ class Reference:
                 params = (("self", inst[1]),) if p.index is not None else ()
                 for path in self.run.block(step.body, [Path(dict(pre))], Frame({}, inst)):
                     path.state[("pc", *inst)] = path.jump or after
-                    out.append(self._finish(f"{p.name}.{label}", self.instance_name(inst),
-                                            label, params, path))  # fmt: skip
+                    out.append(
+                        self._finish(
+                            f"{p.name}.{label}", self.instance_name(inst), label, params, path
+                        )
+                    )
         return out
 
-    def _finish(self, action: str, instance: str | None, label: str | None,
-                params: tuple, path: Path) -> Transition:  # fmt: skip
+    def _finish(
+        self, action: str, instance: str | None, label: str | None, params: tuple, path: Path
+    ) -> Transition:
         if path.faults or path.broken:
             return Transition(action, instance, label, params, None, tuple(path.faults))
         return Transition(action, instance, label, params, self.freeze(path.state))
@@ -185,8 +195,10 @@ class Reference:
             faults: list[Fault] = []
             v = evaluate(self.sym, d.expr, Ctx(state, faults))
             if faults:
-                out += [Fault(f.kind, d.name, f.loc, f"{f.message} (evaluating invariant "
-                              f"{d.name})") for f in faults]  # fmt: skip
+                out += [
+                    Fault(f.kind, d.name, f.loc, f"{f.message} (evaluating invariant {d.name})")
+                    for f in faults
+                ]
             elif not v:
                 out.append(Fault("invariant", d.name, d.loc, f"invariant {d.name} is violated"))
         return out
@@ -202,10 +214,10 @@ class Reference:
         for d in self.sym.terminals:
             v = self._guarded(evaluate, self.sym, d.expr, Ctx(state, faults))
             if faults:
-                return [Fault(f.kind, None, f.loc, f"{f.message} (evaluating the terminal "
-                              "condition)") for f in faults]  # fmt: skip
+                return [
+                    Fault(f.kind, None, f.loc, f"{f.message} (evaluating the terminal condition)")
+                    for f in faults
+                ]
             if v:
                 return []
         return [Fault("deadlock", None, None, "deadlock: no step is enabled")]  # type: ignore[arg-type]
-
-

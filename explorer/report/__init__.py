@@ -8,5 +8,12 @@ from mmcheck.explorer.report.itf import dumps, to_itf
 from mmcheck.explorer.report.json import result_json, violation_json
 from mmcheck.explorer.report.text import format_text
 
-__all__ = ["dumps", "format_cpu", "format_text", "result_json", "to_dot", "to_itf",
-           "violation_json"]
+__all__ = [
+    "dumps",
+    "format_cpu",
+    "format_text",
+    "result_json",
+    "to_dot",
+    "to_itf",
+    "violation_json",
+]

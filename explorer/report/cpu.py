@@ -47,8 +47,9 @@ def _effects(
     return out
 
 
-def _call(program: ir.Program, action: str, params: tuple[tuple[str, int], ...],
-          label: str | None) -> str:
+def _call(
+    program: ir.Program, action: str, params: tuple[tuple[str, int], ...], label: str | None
+) -> str:
     args = param_texts(program, action, params)
     if label is not None:
         return f"{label}()" + (f"  [{', '.join(args)}]" if args else "")

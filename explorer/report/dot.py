@@ -70,8 +70,10 @@ def to_dot(program: ir.Program, g: StateGraph) -> str:
         style = ", color=red, penwidth=2" if k in path else ""
         out.append(f'  s{src} -> s{dst} [label="{_quote(label)}"{style}];')
     for k, (src, error) in enumerate(g.errors):
-        out.append(f'  e{k} [shape=octagon, style=filled, fillcolor="{BAD_FILL}", '
-                   f'label="{_quote(why(error))}"];')
+        out.append(
+            f'  e{k} [shape=octagon, style=filled, fillcolor="{BAD_FILL}", '
+            f'label="{_quote(why(error))}"];'
+        )
         if src is not None:
             label = edge_label(program, error.failed)
             out.append(f'  s{src} -> e{k} [label="{_quote(label)}", color=red];')

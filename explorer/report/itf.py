@@ -49,8 +49,11 @@ def _whole(program: ir.Program, var: ir.Var, state: tuple[int, ...]) -> Any:
     """A variable's value: a scalar, or a map over its dimensions."""
     if not var.dims:
         return _element(program, var, state, ())
-    return {"#map": [[_key(var.dims, ix), _element(program, var, state, ix)]
-                     for ix in _indices(var.dims)]}
+    return {
+        "#map": [
+            [_key(var.dims, ix), _element(program, var, state, ix)] for ix in _indices(var.dims)
+        ]
+    }
 
 
 def _nest(obj: dict, path: list[str], value: Any) -> None:
@@ -87,8 +90,11 @@ def state_value(program: ir.Program, state: tuple[int, ...]) -> dict[str, Any]:
         dotted = [v for v in vs if "." in v.name]
         if not dotted:
             out[head] = _whole(program, vs[0], state)
-        elif head not in processes and dotted[0].dims and all(v.dims == dotted[0].dims
-                                                                for v in dotted):
+        elif (
+            head not in processes
+            and dotted[0].dims
+            and all(v.dims == dotted[0].dims for v in dotted)
+        ):
             out[head] = _record_map(program, dotted, state)
         else:
             obj: dict = {}
@@ -105,8 +111,9 @@ def to_itf(program: ir.Program, steps: tuple[Step, ...] | list[Step]) -> dict[st
         meta: dict[str, Any] = {
             "index": i,
             "action": step.action if step.action is not None else "Init",
-            "params": {n: scalar(t, v) for n, v, t in param_values(program, step.action,
-                                                                     step.params)},
+            "params": {
+                n: scalar(t, v) for n, v, t in param_values(program, step.action, step.params)
+            },
         }
         info = step_info(program, step)
         if step.action is not None and info.instance is not None:

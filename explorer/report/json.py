@@ -51,7 +51,8 @@ def result_json(program: ir.Program, result: Result) -> dict[str, Any]:
         "reason": result.reason,
         "stats": stats,
         "violation": violation_json(program, result.violation) if result.violation else None,
-        "coverage": (None if result.coverage is None
-                     else [dataclasses.asdict(c) for c in result.coverage]),
+        "coverage": (
+            None if result.coverage is None else [dataclasses.asdict(c) for c in result.coverage]
+        ),
         "warnings": list(result.warnings),
     }

@@ -34,8 +34,12 @@ def progress_line(stats: Stats, per_minute: float) -> str:
 class Progress:
     """Use as a context manager around the check, so the live display is closed."""
 
-    def __init__(self, stream: TextIO | None = None, live: bool | None = None,
-                 interval: float = PLAIN_INTERVAL) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        live: bool | None = None,
+        interval: float = PLAIN_INTERVAL,
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.live_mode = self.stream.isatty() if live is None else live
         self.interval = LIVE_INTERVAL if self.live_mode else interval
@@ -46,13 +50,13 @@ class Progress:
     def __enter__(self) -> Progress:
         if self.live_mode:
             console = Console(file=self.stream, force_terminal=True)
-            self._live = Live(Text(""), console=console, transient=True,
-                              auto_refresh=False)
+            self._live = Live(Text(""), console=console, transient=True, auto_refresh=False)
             self._live.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._live is not None:
             self._live.stop()
             self._live = None

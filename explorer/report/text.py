@@ -65,8 +65,14 @@ def format_text(program: ir.Program, violation: Violation, color: bool = False) 
             out.append(f"  {c.name}: {paint(c.old, _RED)} -> {paint(c.new, _GREEN)}")
     if violation.failed is not None:
         failed = violation.failed
-        as_step = Step(failed.action, failed.params, violation.trace[-1].state,
-                       failed.process, failed.instance, failed.label)
+        as_step = Step(
+            failed.action,
+            failed.params,
+            violation.trace[-1].state,
+            failed.process,
+            failed.instance,
+            failed.label,
+        )
         out.append(paint(step_title(program, as_step, n), _BOLD))
         out.append(paint(f"  fails: {headline(violation, program)}", _RED))
     return "\n".join(out)

@@ -78,8 +78,9 @@ class Change:
 def changes(program: ir.Program, old: tuple[int, ...], new: tuple[int, ...]) -> list[Change]:
     """The slots whose values differ between two states, in reading order."""
     return [
-        Change(i, slot_label(program, i), program.show_slot(i, old[i]),
-               program.show_slot(i, new[i]))
+        Change(
+            i, slot_label(program, i), program.show_slot(i, old[i]), program.show_slot(i, new[i])
+        )
         for i in reading_order(program)
         if old[i] != new[i]
     ]
@@ -87,8 +88,9 @@ def changes(program: ir.Program, old: tuple[int, ...], new: tuple[int, ...]) -> 
 
 def state_items(program: ir.Program, state: tuple[int, ...]) -> list[tuple[int, str, str]]:
     """Every slot of a state as (slot, name, value), in reading order."""
-    return [(i, slot_label(program, i), program.show_slot(i, state[i]))
-            for i in reading_order(program)]
+    return [
+        (i, slot_label(program, i), program.show_slot(i, state[i])) for i in reading_order(program)
+    ]
 
 
 def find_action(program: ir.Program, name: str | None) -> ir.Action | None:
@@ -100,9 +102,7 @@ def find_action(program: ir.Program, name: str | None) -> ir.Action | None:
     return None
 
 
-def taken(
-    decl: ir.Action | None, params: tuple[tuple[str, int], ...]
-) -> list[tuple[str, int]]:
+def taken(decl: ir.Action | None, params: tuple[tuple[str, int], ...]) -> list[tuple[str, int]]:
     """The parameters without the `either`s the step did not reach (hidden, value 0)."""
     hidden = {p.name for p in decl.params if p.hidden} if decl else set()
     return [(n, v) for n, v in params if not (n in hidden and v == 0)]

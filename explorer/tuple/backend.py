@@ -15,8 +15,13 @@ from mmcheck.spec import program
 from mmcheck.spec.ir import Program
 
 
-def run(source_or_program: Program | str | os.PathLike, consts: dict | None,
-        options: CheckOptions, limits: Limits, initial: Iterable[State] | None) -> Result:  # fmt: skip
+def run(
+    source_or_program: Program | str | os.PathLike,
+    consts: dict | None,
+    options: CheckOptions,
+    limits: Limits,
+    initial: Iterable[State] | None,
+) -> Result:
     """Breadth-first, or `options.simulate` random walks."""
     from mmcheck.explorer.tuple.bfs import bfs, make_search
     from mmcheck.explorer.tuple.simulate import simulate

@@ -41,10 +41,15 @@ def make_search(program: Program, options: CheckOptions, limits: Limits) -> Sear
             raise UsageError(f"unknown invariant {unknown[0]!r} (the spec has: {have})")
         chosen = [by_name[n] for n in names]
     symmetry = options.symmetry and options.simulate is None
-    return Search(model, chosen, options.deadlock, limits,
-                  canon=canonicalizer(program) if symmetry else None,
-                  coverage=Coverage(model) if options.coverage else None,
-                  backend=options.backend)  # fmt: skip
+    return Search(
+        model,
+        chosen,
+        options.deadlock,
+        limits,
+        canon=canonicalizer(program) if symmetry else None,
+        coverage=Coverage(model) if options.coverage else None,
+        backend=options.backend,
+    )
 
 
 def bfs(search: Search, options: CheckOptions, initial: Iterable[State] | None = None) -> Result:
@@ -55,8 +60,13 @@ def bfs(search: Search, options: CheckOptions, initial: Iterable[State] | None =
     try:
         with search.limits.catching_signals():
             try:
-                return _bfs(search, search.initial(initial), options.fingerprint,
-                            options.max_depth, options.max_states)
+                return _bfs(
+                    search,
+                    search.initial(initial),
+                    options.fingerprint,
+                    options.max_depth,
+                    options.max_states,
+                )
             except (MemoryError, SystemError) as e:
                 if not out_of_memory(e):
                     raise
@@ -67,8 +77,13 @@ def bfs(search: Search, options: CheckOptions, initial: Iterable[State] | None =
             gc.enable()
 
 
-def _bfs(search: Search, initial: Iterator[State | None], fingerprint: bool, max_depth: int | None,
-         max_states: int | None) -> Result:  # fmt: skip
+def _bfs(
+    search: Search,
+    initial: Iterator[State | None],
+    fingerprint: bool,
+    max_depth: int | None,
+    max_states: int | None,
+) -> Result:
     model, stats, limits, canon = search.model, search.stats, search.limits, search.canon
     expanded = notifier(search.observers)
     fp = model.fingerprint if fingerprint else None
@@ -79,8 +94,9 @@ def _bfs(search: Search, initial: Iterator[State | None], fingerprint: bool, max
     ok = search.invariants_ok if search.invariants else None
     limit = max_states if max_states is not None else float("inf")
 
-    def finish(verdict: str, violation: Violation | None = None, reason: str | None = None,
-               queue: int = 0) -> Result:  # fmt: skip
+    def finish(
+        verdict: str, violation: Violation | None = None, reason: str | None = None, queue: int = 0
+    ) -> Result:
         stats.distinct = len(store)
         stats.queue = queue
         if fingerprint:
@@ -177,8 +193,12 @@ def _bfs(search: Search, initial: Iterator[State | None], fingerprint: bool, max
                     if at_bound:
                         truncated = True
                         break
-                    return finish(INCOMPLETE, None, f"max states {max_states} reached",
-                                  len(level) - i + len(nxt))  # fmt: skip
+                    return finish(
+                        INCOMPLETE,
+                        None,
+                        f"max states {max_states} reached",
+                        len(level) - i + len(nxt),
+                    )
                 parents_append(sid)
                 edges_append(e)
                 nxt.append(t)

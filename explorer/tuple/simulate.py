@@ -17,8 +17,9 @@ from mmcheck.explorer.core.search import POLL_EVERY, Search
 DEFAULT_DEPTH = 100
 
 
-def simulate(search: Search, options: CheckOptions,
-             initial: Iterable[State] | None = None) -> Result:  # fmt: skip
+def simulate(
+    search: Search, options: CheckOptions, initial: Iterable[State] | None = None
+) -> Result:
     """`options.simulate` random walks, of `options.depth` steps at most, from `initial`
     (by default the spec's initial states)."""
     assert options.simulate is not None  # the number of walks
@@ -30,8 +31,9 @@ def simulate(search: Search, options: CheckOptions,
         return _simulate(search, states, options.simulate, options.seed, depth)
 
 
-def _simulate(search: Search, initial: list[State], walks: int, seed: int | None,
-              depth: int) -> Result:  # fmt: skip
+def _simulate(
+    search: Search, initial: list[State], walks: int, seed: int | None, depth: int
+) -> Result:
     model, stats = search.model, search.stats
     expanded = notifier(search.observers)
     rng = random.Random(seed)

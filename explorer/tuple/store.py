@@ -48,8 +48,12 @@ class Store:
         self.edges.append(edge)
         return len(self.parents) - 1
 
-    def put_block(self, states: Sequence[tuple[int, ...]], parent: int = -1,
-                  edges: Sequence[int] | None = None) -> list[bool]:  # fmt: skip
+    def put_block(
+        self,
+        states: Sequence[tuple[int, ...]],
+        parent: int = -1,
+        edges: Sequence[int] | None = None,
+    ) -> list[bool]:
         """Which of `states` were new. Each new one is stored, in block order, with parent
         `parent` and its edge in `edges` (by default its place in the block: as a root
         keeps the index of its initial state)."""

@@ -77,8 +77,14 @@ class _Translator:
         self.vars = {}
         for v in program.vars:
             dims = ir.dim_bounds(v)
-            self.vars[v.name] = (program.offset(v.name), dims, ir.strides(ir.shape(dims)),
-                                 const_int(v.type.lo), const_int(v.type.hi), v.type.kind)  # fmt: skip
+            self.vars[v.name] = (
+                program.offset(v.name),
+                dims,
+                ir.strides(ir.shape(dims)),
+                const_int(v.type.lo),
+                const_int(v.type.hi),
+                v.type.kind,
+            )
 
     # ------------------------------------------------------------------ helpers
     def error(self, kind: str, loc: Loc | None, message: str) -> int:
@@ -196,7 +202,9 @@ class _Translator:
             cond = self.const(e.cond, env)
             if cond is not None:
                 return self.ex(e.then if cond else e.other, env)
-            return f"({self.ex(e.then, env)} if {self.ex(e.cond, env)} else {self.ex(e.other, env)})"
+            return (
+                f"({self.ex(e.then, env)} if {self.ex(e.cond, env)} else {self.ex(e.other, env)})"
+            )
         if isinstance(e, Guard):
             k = self.error(e.kind, e.loc, e.message)
             return f"({self.ex(e.then, env)} if {self.ex(e.cond, env)} else _fail({k}))"
@@ -204,8 +212,9 @@ class _Translator:
             return self.quant(e, env)
         raise TypeError(f"not an IR expression: {e!r}")
 
-    def position(self, var: str, index: tuple[Expr, ...], env: Env,
-                 loc: Loc | None) -> tuple[int | None, str, str | None]:  # fmt: skip
+    def position(
+        self, var: str, index: tuple[Expr, ...], env: Env, loc: Loc | None
+    ) -> tuple[int | None, str, str | None]:
         """Where var[index] is: (slot if known, slot code, check condition or None).
 
         The check condition binds the unchecked index values (walrus) and is false, or
@@ -283,8 +292,11 @@ class _Translator:
         lo, hi = self.const(e.lo, env), self.const(e.hi, env)
         blo, bhi = self.bounds(e.lo, env), self.bounds(e.hi, env)
         if blo is not None and bhi is not None and bhi[1] - blo[0] + 1 > MAX_ENUM:
-            raise SpecError(self.where, f"a quantifier here ranges over up to "
-                            f"{bhi[1] - blo[0] + 1} values; at most {MAX_ENUM} can be enumerated")
+            raise SpecError(
+                self.where,
+                f"a quantifier here ranges over up to "
+                f"{bhi[1] - blo[0] + 1} values; at most {MAX_ENUM} can be enumerated",
+            )
         if lo is not None and hi is not None and hi - lo + 1 <= UNROLL_QUANT:
             bodies = []
             for v in range(lo, hi + 1):
@@ -299,7 +311,9 @@ class _Translator:
         q = self.fresh("q")
         rng = f"range({self.ex(e.lo, env)}, {self.ex(e.hi, env)} + 1)"
         known = lo is not None and hi is not None
-        body = self.ex(e.body, {**env, e.var: _Binding(q, lo if known else None, hi if known else None)})
+        body = self.ex(
+            e.body, {**env, e.var: _Binding(q, lo if known else None, hi if known else None)}
+        )
         if e.kind == "forall":
             return f"all({body} for {q} in {rng})"
         if e.kind == "exists":
@@ -331,8 +345,15 @@ class _Translator:
         def may_fail(code: str) -> bool:
             return "_fail(" in code or "_div(" in code or "_mod(" in code
 
-        def emit(slot_code: str, slot: int | None, value: Expr, var: str, cond: str | None,
-                 loc: Loc, env2: Env) -> None:  # fmt: skip
+        def emit(
+            slot_code: str,
+            slot: int | None,
+            value: Expr,
+            var: str,
+            cond: str | None,
+            loc: Loc,
+            env2: Env,
+        ) -> None:
             nonlocal dynamic
             pre, code = self.slot_value(var, value, env2, loc)
             if cond is None and slot is not None and not dynamic:
@@ -446,8 +467,10 @@ class _Translator:
         a = g.action
         self.where = a.loc
         if g.count > MAX_ENUM:
-            raise SpecError(a.loc, f"{a.name} has {g.count} parameter values; at most "
-                            f"{MAX_ENUM} can be enumerated")  # fmt: skip
+            raise SpecError(
+                a.loc,
+                f"{a.name} has {g.count} parameter values; at most {MAX_ENUM} can be enumerated",
+            )
         names = [p.name for p in a.params]
         conj = conjuncts(a.guard)
         head = self.header(a).strip()
@@ -527,8 +550,10 @@ class _Translator:
         a = g.action
         self.where = a.loc
         args = "".join(f", p{i}" for i in range(len(a.params)))
-        env = {p.name: _Binding(f"p{i}", lo, lo + size - 1)
-               for i, (p, lo, size) in enumerate(zip(a.params, g.los, g.sizes))}  # fmt: skip
+        env = {
+            p.name: _Binding(f"p{i}", lo, lo + size - 1)
+            for i, (p, lo, size) in enumerate(zip(a.params, g.los, g.sizes))
+        }
         lines = [f"def st_{ai}(s{args}):", self.header(a)]
         guard = self.ex(a.guard, env)
         if guard not in ("1", "True"):
@@ -612,20 +637,28 @@ class _Translator:
                 items += [f"(s[{k}] - {sl.lo}) >> 60", f"(s[{k}] - {sl.lo}) & {(1 << 60) - 1}"]
         if len(items) == len(self.p.slots) and all(i == f"s[{k}]" for k, i in enumerate(items)):
             return ["def fingerprint(s):", "    return hash(s)"]
-        return ["def fingerprint(s):", "    # slot values mapped into 0 .. 2^61 - 2, where ints hash to themselves",
-                f"    return hash(({', '.join(items)},))"]  # fmt: skip
+        return [
+            "def fingerprint(s):",
+            "    # slot values mapped into 0 .. 2^61 - 2, where ints hash to themselves",
+            f"    return hash(({', '.join(items)},))",
+        ]
 
     def all_done_fn(self) -> list[str]:
         tests = [f"s[{slot}] == {p.done}" for p, _, slot in self.p.process_instances()]
-        return ["def all_done(s):", "    # every process instance is at Done",
-                f"    return {' and '.join(tests) if tests else 'False'}"]  # fmt: skip
+        return [
+            "def all_done(s):",
+            "    # every process instance is at Done",
+            f"    return {' and '.join(tests) if tests else 'False'}",
+        ]
 
     # ------------------------------------------------------------------ the module
     def module(self, groups: Iterable[EdgeGroup]) -> str:
         groups = list(groups)
-        out = [f"# generated by mmcheck from spec {sanitize(self.p.name)}",
-               "# runtime: _fail(k[, value]) raises error k of table _E; _div/_mod are checked // and %",
-               "# slots:"]  # fmt: skip
+        out = [
+            f"# generated by mmcheck from spec {sanitize(self.p.name)}",
+            "# runtime: _fail(k[, value]) raises error k of table _E; _div/_mod are checked // and %",
+            "# slots:",
+        ]
         for k, slot in enumerate(self.p.slots):
             out.append(f"#   s[{k}] = {sanitize(slot.name)}  ({slot.lo}..{slot.hi})")
         out.append("")
@@ -638,7 +671,12 @@ class _Translator:
             self.where = inv.loc
             body += self.pred_fn(f"inv_{j}", inv.expr, f"invariant {sanitize(inv.name)}") + [""]
         every = " and ".join(f"({self.ex(inv.expr, {})})" for inv in self.p.invariants)
-        body += ["def invariants_ok(s):", "    # every invariant", f"    return {every or 'True'}", ""]
+        body += [
+            "def invariants_ok(s):",
+            "    # every invariant",
+            f"    return {every or 'True'}",
+            "",
+        ]
         self.where = Loc(self.p.file, 1, 1)  # the IR keeps no place for `terminal`
         body += self.pred_fn("terminal", self.p.terminal, "terminal states") + [""]
         body += self.all_done_fn() + [""]
@@ -684,8 +722,13 @@ def _choices(e: Expr, name: str) -> Choices:
     if left != Param(name) or not isinstance(right, Const):
         return None
     c = right.value
-    return {"==": frozenset({c}), "<": (-inf, c - 1), "<=": (-inf, c), ">": (c + 1, inf),
-            ">=": (c, inf)}.get(op)  # fmt: skip
+    return {
+        "==": frozenset({c}),
+        "<": (-inf, c - 1),
+        "<=": (-inf, c),
+        ">": (c + 1, inf),
+        ">=": (c, inf),
+    }.get(op)
 
 
 def _meet(a: Choices, b: Choices) -> Choices:

@@ -81,8 +81,11 @@ class Expansion:
         """All successors (words, parent rows, edges); the per-instance pieces are let go."""
         if not self.words:
             return np.empty((nwords, 0), np.uint64), np.empty(0, np.int64), np.empty(0, np.int64)
-        out = (np.concatenate(self.words, axis=1), np.concatenate(self.rows),
-               np.concatenate(self.inst))
+        out = (
+            np.concatenate(self.words, axis=1),
+            np.concatenate(self.rows),
+            np.concatenate(self.inst),
+        )
         self.words, self.rows, self.inst = [], [], []
         return out
 
@@ -118,8 +121,13 @@ class ActionCompiler:
             elif isinstance(u, ir.AssignAll):
                 for idx in itertools.product(*(range(lo, hi + 1) for lo, hi in dims)):
                     consts = tuple(ir.Const(i) for i in idx)
-                    writes.append(Write(index=tuple(ex.compile(c) for c in consts),
-                                        env=tuple(zip(u.params, idx)), **common))
+                    writes.append(
+                        Write(
+                            index=tuple(ex.compile(c) for c in consts),
+                            env=tuple(zip(u.params, idx)),
+                            **common,
+                        )
+                    )
             else:
                 raise Unsupported(f"update {type(u).__name__} cannot be vectorised")
         guard = [ex.compile(c) for c in conjuncts(action.guard)]
@@ -140,8 +148,7 @@ def _positions(w: Write, f: Frame, a: Mask, env: Env) -> tuple[object, Mask]:
     index is outside the variable's dimensions."""
     pos: object = 0
     bad: object = False
-    for fn, (lo, hi), stride in reversed(list(zip(w.index, w.dims,
-                                                   ir.strides(ir.shape(w.dims))))):  # fmt: skip
+    for fn, (lo, hi), stride in reversed(list(zip(w.index, w.dims, ir.strides(ir.shape(w.dims))))):
         i = fn(f, a, env)
         bad = bad | (i < lo) | (i > hi)
         pos = pos + (i - lo) * stride

@@ -17,15 +17,22 @@ from mmcheck.spec.ir import Program
 
 def refuses(options: CheckOptions) -> str | None:
     if options.simulate is not None:  # CheckOptions allows --seed and --depth only with it
-        return ("the vector back end explores exhaustively: --simulate, --seed and --depth "
-                "need the tuple back end")
+        return (
+            "the vector back end explores exhaustively: --simulate, --seed and --depth "
+            "need the tuple back end"
+        )
     if options.coverage:
         return "the vector back end does not record coverage: use the tuple back end"
     return None
 
 
-def run(source_or_program: Program | str | os.PathLike, consts: dict | None,
-        options: CheckOptions, limits: Limits, initial: Iterable[State] | None) -> Result:  # fmt: skip
+def run(
+    source_or_program: Program | str | os.PathLike,
+    consts: dict | None,
+    options: CheckOptions,
+    limits: Limits,
+    initial: Iterable[State] | None,
+) -> Result:
     from mmcheck.explorer.vector import engine  # numpy and numba
 
     return engine.check(program(source_or_program, consts), options, limits, initial)

@@ -52,8 +52,15 @@ CHUNK = 1 << 15
 
 
 class VectorBFS:
-    def __init__(self, search: Search, initial: Iterable[State] | None, fingerprint: bool,
-                 max_depth: int | None, max_states: int | None, chunk: int | None = None) -> None:
+    def __init__(
+        self,
+        search: Search,
+        initial: Iterable[State] | None,
+        fingerprint: bool,
+        max_depth: int | None,
+        max_states: int | None,
+        chunk: int | None = None,
+    ) -> None:
         self.search = search
         self.vm = VectorModel(search)
         self.given = initial  # the states to start from; None: the spec's
@@ -72,8 +79,13 @@ class VectorBFS:
         search.limits.restart()  # compiling the kernels is not part of the search
 
     # --- results
-    def finish(self, verdict: str, violation: Violation | None = None,
-               reason: str | None = None, queue: int = 0) -> Result:
+    def finish(
+        self,
+        verdict: str,
+        violation: Violation | None = None,
+        reason: str | None = None,
+        queue: int = 0,
+    ) -> Result:
         stats = self.search.stats
         stats.distinct = len(self.visited)
         stats.queue = queue
@@ -93,12 +105,16 @@ class VectorBFS:
         """Indices (into ex's distinct successors, in discovery order) of those not in
         the visited set; only among `keep` if given."""
         cand = np.arange(len(ex.fps)) if keep is None else np.flatnonzero(keep)
-        seen = self.visited.seen(ex.fps[cand], np.take(ex.words, cand, axis=1) if self.keep_words else None)
+        seen = self.visited.seen(
+            ex.fps[cand], np.take(ex.words, cand, axis=1) if self.keep_words else None
+        )
         return cand[~seen]
 
     def commit(self, ex: Expanded, new: np.ndarray) -> None:
         """Add the states `new` (indices from `fresh`) to the visited set."""
-        self.visited.insert(ex.fps[new], np.take(ex.words, new, axis=1) if self.keep_words else None)
+        self.visited.insert(
+            ex.fps[new], np.take(ex.words, new, axis=1) if self.keep_words else None
+        )
 
     # --- the search
     def expander(self, workers: int) -> Expander:
@@ -174,8 +190,7 @@ class VectorBFS:
             return self.finish(INCOMPLETE, None, f"max depth {self.max_depth} reached")
         return self.finish(HOLDS)
 
-    def chunk_step(self, ex: Expanded, c0: int, at_bound: bool,
-                   nxt: Level) -> Result | bool:
+    def chunk_step(self, ex: Expanded, c0: int, at_bound: bool, nxt: Level) -> Result | bool:
         """Take in one expanded chunk of the current level (its first state is c0 in the
         level). Returns a Result to stop with, else whether a depth bound cut anything."""
         search, stats = self.search, self.search.stats
@@ -249,8 +264,9 @@ class VectorBFS:
         return inv
 
 
-def vector_bfs(search: Search, options: CheckOptions,
-               initial: Iterable[State] | None = None) -> Result:
+def vector_bfs(
+    search: Search, options: CheckOptions, initial: Iterable[State] | None = None
+) -> Result:
     """Exhaustive BFS like explorer.tuple.bfs.bfs, over batches of states, within the
     bounds of `options`, by `options.workers` processes (None: as many as cores)."""
     workers = options.workers or default_workers()
@@ -260,9 +276,12 @@ def vector_bfs(search: Search, options: CheckOptions,
         return run.run(expander)
 
 
-
-def check(program: ir.Program, options: CheckOptions, limits: Limits,
-          initial: Iterable[State] | None = None) -> Result:
+def check(
+    program: ir.Program,
+    options: CheckOptions,
+    limits: Limits,
+    initial: Iterable[State] | None = None,
+) -> Result:
     """explorer.check for backend="vector" on a loaded program, once the registry's
     entry (vector.backend) has refused what this back end does not do."""
     return vector_bfs(make_search(program, options, limits), options, initial)

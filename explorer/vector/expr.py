@@ -177,13 +177,26 @@ class ExprCompiler:
 
         return read
 
-    def _read_known(self, e: ir.Read, base: int, dims: tuple[tuple[int, int], ...],
-                    strides: tuple[int, ...], site: int) -> Compiled:
+    def _read_known(
+        self,
+        e: ir.Read,
+        base: int,
+        dims: tuple[tuple[int, int], ...],
+        strides: tuple[int, ...],
+        site: int,
+    ) -> Compiled:
         """A read whose index is constants and parameters (ints, never arrays): the
         slot is known before looking at any state."""
-        parts = [(i.value if isinstance(i, ir.Const) else None,
-                  i.name if isinstance(i, ir.Param) else "", lo, hi, st)
-                 for i, (lo, hi), st in zip(e.index, dims, strides)]
+        parts = [
+            (
+                i.value if isinstance(i, ir.Const) else None,
+                i.name if isinstance(i, ir.Param) else "",
+                lo,
+                hi,
+                st,
+            )
+            for i, (lo, hi), st in zip(e.index, dims, strides)
+        ]
 
         def read(f: Frame, a: Mask, env: Env) -> Value:
             slot = base
@@ -293,7 +306,9 @@ class ExprCompiler:
                     live = conj(f, a, negate(acc))
                 else:
                     term = np.where(inside, b, 0) if bounded else b
-                    acc = acc + (term.astype(np.int64) if isinstance(term, np.ndarray) else int(term))
+                    acc = acc + (
+                        term.astype(np.int64) if isinstance(term, np.ndarray) else int(term)
+                    )
                 decided = kind in ("forall", "exists") and acc != (kind == "forall")
                 if not isinstance(acc, np.ndarray) and decided:
                     break
@@ -334,12 +349,13 @@ _BINARY: dict[str, Callable[[Value, Value], Value]] = {
     **APPLY,
     "min": lambda x, y: np.minimum(x, y) if _any_array(x, y) else min(x, y),
     "max": lambda x, y: np.maximum(x, y) if _any_array(x, y) else max(x, y),
-    "<=>": lambda x, y: np.equal(np.asarray(x, bool), np.asarray(y, bool))
-    if _any_array(x, y)
-    else bool(x) == bool(y),
+    "<=>": lambda x, y: (
+        np.equal(np.asarray(x, bool), np.asarray(y, bool))
+        if _any_array(x, y)
+        else bool(x) == bool(y)
+    ),
 }
 
 
 def _any_array(x: Value, y: Value) -> bool:
     return isinstance(x, np.ndarray) or isinstance(y, np.ndarray)
-

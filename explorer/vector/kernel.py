@@ -120,8 +120,11 @@ class KernelCompiler:
     def field(self, b: _Block, slot: int) -> Arr:
         """The slot's bits, in place in their word."""
         lay = self.layout
-        return self.emit(b, f"{b.words}[{lay.word[slot]}] & {self.u64(int(lay.mask(slot)) << lay.shift[slot])}",
-                         False)
+        return self.emit(
+            b,
+            f"{b.words}[{lay.word[slot]}] & {self.u64(int(lay.mask(slot)) << lay.shift[slot])}",
+            False,
+        )
 
     def value(self, b: _Block, slot: int) -> Arr:
         """The slot's value as int64."""
@@ -187,8 +190,15 @@ class KernelCompiler:
             return self.emit(b, f"np.where({at.code} > 0, {cols[1]}, {cols[0]})", False)
         return self.emit(b, f"np.choose({at.code}, ({', '.join(cols)},), mode='clip')", False)
 
-    def read_position(self, b: _Block, exprs: tuple[ir.Expr, ...], index: list[Val],
-                      dims: tuple[tuple[int, int], ...], env: dict[str, int], act: Val) -> Arr:
+    def read_position(
+        self,
+        b: _Block,
+        exprs: tuple[ir.Expr, ...],
+        index: list[Val],
+        dims: tuple[tuple[int, int], ...],
+        env: dict[str, int],
+        act: Val,
+    ) -> Arr:
         """The flat position of an element inside its variable (rows whose index is
         outside the dimensions are flagged where `act` holds)."""
         pos = ""
@@ -220,7 +230,9 @@ class KernelCompiler:
         return a if a.is_bool else self.emit(b, f"{a.code} != 0", True)
 
     def negate(self, b: _Block, a: Val) -> Val:
-        return (not a) if not isinstance(a, Arr) else self.emit(b, f"~{self.truth(b, a).code}", True)
+        return (
+            (not a) if not isinstance(a, Arr) else self.emit(b, f"~{self.truth(b, a).code}", True)
+        )
 
     def logic(self, b: _Block, op: str, x: Val, y: Val) -> Val:
         """x and/or y on values (constants folded away)."""
@@ -249,7 +261,9 @@ class KernelCompiler:
                 y = self.ex(b, e.right, env, act)
                 return self.truth(b, y) if isinstance(y, Arr) else bool(y)
             x = self.truth(b, x)
-            y = self.ex(b, e.right, env, self.logic(b, "and", act, self.negate(b, x) if decides else x))
+            y = self.ex(
+                b, e.right, env, self.logic(b, "and", act, self.negate(b, x) if decides else x)
+            )
             return self.logic(b, "or" if decides else "and", x, y)
         x, y = self.ex(b, e.left, env, act), self.ex(b, e.right, env, act)
         if op == "<=>":
@@ -276,8 +290,9 @@ class KernelCompiler:
             return self.emit(b, f"np.{op}imum({_code(x)}, {_code(y)})", False)
         return self.emit(b, f"{_code(x)} {_ARITH[op]} {_code(y)}", False)
 
-    def field_compare(self, b: _Block, op: str, e: ir.Binary, env: dict[str, int],
-                      x: Val, y: Val) -> Val | None:
+    def field_compare(
+        self, b: _Block, op: str, e: ir.Binary, env: dict[str, int], x: Val, y: Val
+    ) -> Val | None:
         """slot OP constant as a comparison of the slot's field with packed bits (the
         packed order is the value order), or None where that does not apply."""
         if isinstance(e.left, ir.Read) and not isinstance(y, Arr):
@@ -321,8 +336,11 @@ class KernelCompiler:
                 acc = self.logic(b, "or", acc, body)
             else:
                 if e.kind == "count":
-                    body = int(bool(body)) if not isinstance(body, Arr) else \
-                        self.emit(b, f"{self.truth(b, body).code}.astype(i64)", False)
+                    body = (
+                        int(bool(body))
+                        if not isinstance(body, Arr)
+                        else self.emit(b, f"{self.truth(b, body).code}.astype(i64)", False)
+                    )
                 if not isinstance(acc, Arr) and not isinstance(body, Arr):
                     acc = acc + body
                 elif acc == 0:
@@ -370,8 +388,11 @@ class KernelCompiler:
         if self.errs:  # errors possible in the guard: those chunks are interpreted
             # np.any, not .any(): a C method may import lazily, and the namespace of
             # generated code has no __import__
-            head += [f"    if np.any({' | '.join(e.code for e in self.errs)}):",
-                     f"        redo.append({k})", f"    elif len(r := {rows}):"]
+            head += [
+                f"    if np.any({' | '.join(e.code for e in self.errs)}):",
+                f"        redo.append({k})",
+                f"    elif len(r := {rows}):",
+            ]
         else:
             head += [f"    if len(r := {rows}):"]
         head += ["        en[r] = True", "        S = W[:, r]"]
@@ -388,8 +409,10 @@ class KernelCompiler:
             var = self.p.var(u.var)
             dims = ir.dim_bounds(var)
             if isinstance(u, ir.AssignAll):
-                elems = [({**env, **dict(zip(u.params, idx))}, tuple(ir.Const(i) for i in idx))
-                         for idx in ir.indices(dims)]
+                elems = [
+                    ({**env, **dict(zip(u.params, idx))}, tuple(ir.Const(i) for i in idx))
+                    for idx in ir.indices(dims)
+                ]
             else:
                 elems = [(env, u.index)]
             for wenv, index in elems:
@@ -397,16 +420,25 @@ class KernelCompiler:
         body = list(sub.lines)
         ind = "        "
         if self.errs:
-            body += [f"{ind}if np.any({' | '.join(e.code for e in self.errs)}):",
-                     f"{ind}    redo.append({k})", f"{ind}else:"]
+            body += [
+                f"{ind}if np.any({' | '.join(e.code for e in self.errs)}):",
+                f"{ind}    redo.append({k})",
+                f"{ind}else:",
+            ]
             ind += "    "
         body += [ind + line for line in self.writes(writes)]
         body.append(f"{ind}out.append(({k}, r, S))")
         return head + body
 
-    def write(self, b: _Block, u: ir.Assign | ir.AssignAll, var: ir.Var,
-              dims: tuple[tuple[int, int], ...], index: tuple[ir.Expr, ...],
-              env: dict[str, int]) -> list[tuple[int, Val, Val]]:
+    def write(
+        self,
+        b: _Block,
+        u: ir.Assign | ir.AssignAll,
+        var: ir.Var,
+        dims: tuple[tuple[int, int], ...],
+        index: tuple[ir.Expr, ...],
+        env: dict[str, int],
+    ) -> list[tuple[int, Val, Val]]:
         """One element update as (slot, cond, value) writes: one for a known index,
         one per element (each under its own condition) for a state-dependent one."""
         cond = self.ex(b, u.cond, env, True)
@@ -427,8 +459,10 @@ class KernelCompiler:
         if not any(isinstance(i, Arr) for i in idx):
             return [(self.slot_of(ir.Read(u.var, index, u.loc), env), cond, val)]
         at = self.read_position(b, index, idx, dims, env, cond)
-        return [(base + p, self.logic(b, "and", cond, self.emit(b, f"{at.code} == {p}", True)), val)
-                for p in range(len(self.p.var_slots(u.var)))]
+        return [
+            (base + p, self.logic(b, "and", cond, self.emit(b, f"{at.code} == {p}", True)), val)
+            for p in range(len(self.p.var_slots(u.var)))
+        ]
 
     def writes(self, writes: list[tuple[int, Val, Val]]) -> list[str]:
         """Statements replacing the written fields of S (later writes win)."""
@@ -478,20 +512,28 @@ class KernelCompiler:
             try:
                 code = self.instance(inst, top)
             except Uncovered:
-                del top.lines[mark[0]:]
+                del top.lines[mark[0] :]
                 top.memo = mark[1]
                 continue
             covered.append(inst.k)
             # guards of earlier instances are computed before this one's block
-            bodies.append("\n".join(top.lines[mark[0]:] + code))
-            del top.lines[mark[0]:]
+            bodies.append("\n".join(top.lines[mark[0] :] + code))
+            del top.lines[mark[0] :]
         body = _free_dead_temps(_free_block_temps(_prune("\n".join(bodies).split("\n"))))
         inv = self.invariants(invariants)
         consts = [f"{name} = u64({value})" for value, name in self.consts.items()]
-        src = ["# generated by explorer.vector_kernel: one chunk, every covered instance",
-               *consts, "", "def expand(W, en, out):",
-               "    redo = []", "    ALL = np.arange(W.shape[1])", *body, "    return redo", "",
-               *(_free_dead_temps(_prune(inv)) + [""] if inv is not None else [])]
+        src = [
+            "# generated by explorer.vector_kernel: one chunk, every covered instance",
+            *consts,
+            "",
+            "def expand(W, en, out):",
+            "    redo = []",
+            "    ALL = np.arange(W.shape[1])",
+            *body,
+            "    return redo",
+            "",
+            *(_free_dead_temps(_prune(inv)) + [""] if inv is not None else []),
+        ]
         return "\n".join(src), covered
 
 
@@ -580,9 +622,13 @@ def _code(v: Val) -> str:
     return repr(bool(v)) if isinstance(v, bool) else repr(int(v))
 
 
-def compile_kernels(program: ir.Program, layout: Layout, instances: list[Instance],
-                    invariants: list[ir.Expr]) -> Kernels:
+def compile_kernels(
+    program: ir.Program, layout: Layout, instances: list[Instance], invariants: list[ir.Expr]
+) -> Kernels:
     source, covered = KernelCompiler(program, layout).module(instances, invariants)
-    ns = exec_generated(source, f"<mmcheck kernel {sanitize(program.name)}>",
-                        extra={"np": np, "u64": np.uint64, "i64": np.int64, "len": len})
+    ns = exec_generated(
+        source,
+        f"<mmcheck kernel {sanitize(program.name)}>",
+        extra={"np": np, "u64": np.uint64, "i64": np.int64, "len": len},
+    )
     return Kernels(ns["expand"], frozenset(covered), ns.get("bad_invariant"), source)

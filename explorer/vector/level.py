@@ -47,8 +47,9 @@ class Expanded:
     dl_row: int
 
 
-def dedup(layout: Layout, words: np.ndarray, order: np.ndarray,
-          keep_words: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dedup(
+    layout: Layout, words: np.ndarray, order: np.ndarray, keep_words: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct states of a batch (words, fingerprints) in order of first discovery,
     each with the smallest `order` (non-negative, distinct) it appears with. Without
     kept words two states are equal when their fingerprints are; with them the words
@@ -106,7 +107,7 @@ class Cutter:
         while want:
             piece = self.pieces[p]
             take = min(want, piece.shape[1] - off)
-            parts.append(piece[:, off:off + take])
+            parts.append(piece[:, off : off + take])
             want -= take
             off += take
             if off == piece.shape[1]:

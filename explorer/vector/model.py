@@ -32,7 +32,8 @@ class VectorModel:
         self.exprs = ExprCompiler(program)
         try:
             self.instances: list[Instance] = ActionCompiler(program, self.exprs).instances(
-                program.actions)
+                program.actions
+            )
             self.invariants = [self.exprs.compile(inv.expr) for inv, _ in search.invariants]
             self.terminal = self.exprs.compile(program.terminal) if program.terminal else None
             check_int64(program)
@@ -40,8 +41,9 @@ class VectorModel:
             raise UsageError(f"the vector back end cannot check this spec: {e}") from None
         if len(self.instances) != search.model.n_edges:
             raise UsageError("the vector back end numbers edges differently from the model")
-        self.kernels = compile_kernels(program, self.layout, self.instances,
-                                       [inv.expr for inv, _ in search.invariants])
+        self.kernels = compile_kernels(
+            program, self.layout, self.instances, [inv.expr for inv, _ in search.invariants]
+        )
         self.interpreted = [i for i in self.instances if i.k not in self.kernels.covered]
         self.pcs = [(slot, p.done) for p, _, slot in program.process_instances()]
         self.canon = BatchCanon(program) if search.canon is not None else None

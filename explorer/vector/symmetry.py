@@ -38,8 +38,10 @@ class BatchCanon:
                 dims = [(const_int(d.lo), const_int(d.hi), d.sort) for d in v.dims]
                 ranges = (range(dlo, dhi + 1) for dlo, dhi, _ in dims)
                 for k, idx in enumerate(itertools.product(*ranges)):
-                    dest = [dlo + perm[s][i - dlo] if s in perm else i
-                            for i, (dlo, _, s) in zip(idx, dims)]
+                    dest = [
+                        dlo + perm[s][i - dlo] if s in perm else i
+                        for i, (dlo, _, s) in zip(idx, dims)
+                    ]
                     j = program.slot_index(v.name, tuple(dest)) if dims else base
                     src[j] = base + k
                     if moved:

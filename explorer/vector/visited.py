@@ -50,8 +50,9 @@ def _pow2_at_least(n: int) -> int:
 
 
 @numba.njit(**_JIT)
-def _first_of_each(fps: np.ndarray, order: np.ndarray, words: np.ndarray,
-                   keep: bool) -> tuple[np.ndarray, np.ndarray]:
+def _first_of_each(
+    fps: np.ndarray, order: np.ndarray, words: np.ndarray, keep: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """For each distinct state among the columns (fingerprint, and words when `keep`):
     one column holding it and the smallest `order` it appears with."""
     n = len(fps)
@@ -90,20 +91,32 @@ def _same(a: np.ndarray, i: int, b: np.ndarray, j: int) -> bool:
     return True
 
 
-def first_of_each(fps: np.ndarray, order: np.ndarray,
-                  words: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def first_of_each(
+    fps: np.ndarray, order: np.ndarray, words: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """The distinct states of a batch: for each, the index of a column holding it and
     the smallest `order` it appears with. Without `words` two states are equal when
     their fingerprints are; with them ((nwords, n)) the words are compared too."""
     keep = words is not None
-    return _first_of_each(fps, order.astype(np.int64, copy=False),
-                          words if keep else _NO_WORDS, keep)
+    return _first_of_each(
+        fps, order.astype(np.int64, copy=False), words if keep else _NO_WORDS, keep
+    )
 
 
 @numba.njit(**_JIT)
-def _seen(main: np.ndarray, directory: np.ndarray, shift: np.uint64, mwords: np.ndarray,
-          dtab: np.ndarray, dfps: np.ndarray, dwords: np.ndarray, keep: bool, q: np.ndarray,
-          qw: np.ndarray, out: np.ndarray) -> None:
+def _seen(
+    main: np.ndarray,
+    directory: np.ndarray,
+    shift: np.uint64,
+    mwords: np.ndarray,
+    dtab: np.ndarray,
+    dfps: np.ndarray,
+    dwords: np.ndarray,
+    keep: bool,
+    q: np.ndarray,
+    qw: np.ndarray,
+    out: np.ndarray,
+) -> None:
     dmask = np.uint64(len(dtab) - 1)
     for i in range(len(q)):
         f = q[i]
@@ -128,8 +141,15 @@ def _seen(main: np.ndarray, directory: np.ndarray, shift: np.uint64, mwords: np.
 
 
 @numba.njit(**_JIT)
-def _add(dtab: np.ndarray, dfps: np.ndarray, dwords: np.ndarray, dn: int, keep: bool,
-         q: np.ndarray, qw: np.ndarray) -> int:
+def _add(
+    dtab: np.ndarray,
+    dfps: np.ndarray,
+    dwords: np.ndarray,
+    dn: int,
+    keep: bool,
+    q: np.ndarray,
+    qw: np.ndarray,
+) -> int:
     dmask = np.uint64(len(dtab) - 1)
     for i in range(len(q)):
         f = q[i]
@@ -146,8 +166,9 @@ def _add(dtab: np.ndarray, dfps: np.ndarray, dwords: np.ndarray, dn: int, keep: 
 
 
 @numba.njit(**_JIT)
-def _merge_back(main: np.ndarray, n: int, d: np.ndarray, mwords: np.ndarray,
-                dwords: np.ndarray, keep: bool) -> None:
+def _merge_back(
+    main: np.ndarray, n: int, d: np.ndarray, mwords: np.ndarray, dwords: np.ndarray, keep: bool
+) -> None:
     """main[:n] and d sorted; main has room for both: merge from the back, in place."""
     i, j, k = n - 1, len(d) - 1, n + len(d) - 1
     while j >= 0:
@@ -211,8 +232,19 @@ class VisitedSet:
         """Which of the states (fingerprints; words (nwords, m) when words are kept) are
         in the set."""
         out = np.empty(len(fps), dtype=bool)
-        _seen(self.main, self.directory, self.shift, self.mwords, self.dtab, self.dfps,
-              self.dwords, self.keep_words, fps, _NO_WORDS if words is None else words, out)
+        _seen(
+            self.main,
+            self.directory,
+            self.shift,
+            self.mwords,
+            self.dtab,
+            self.dfps,
+            self.dwords,
+            self.keep_words,
+            fps,
+            _NO_WORDS if words is None else words,
+            out,
+        )
         return out
 
     def contains_block(self, fps: np.ndarray, words: np.ndarray | None = None) -> np.ndarray:
@@ -234,8 +266,15 @@ class VisitedSet:
         """Add states not in the set, pairwise distinct."""
         if self.dn + len(fps) > len(self.dfps):
             self._merge(max(len(fps), self.min_delta, len(self) // 16))
-        self.dn = _add(self.dtab, self.dfps, self.dwords, self.dn, self.keep_words, fps,
-                       _NO_WORDS if words is None else words)
+        self.dn = _add(
+            self.dtab,
+            self.dfps,
+            self.dwords,
+            self.dn,
+            self.keep_words,
+            fps,
+            _NO_WORDS if words is None else words,
+        )
         if self.dn > max(self.min_delta, len(self.main) // 16):
             self._merge(max(self.min_delta, len(self) // 16))
 

@@ -105,8 +105,14 @@ def _orphan_proof(parent: int, inherited: list[Connection]) -> None:
         os.nice(NICE)
 
 
-def _serve(vm: VectorModel, deadlock: bool, keep_words: bool, conn: Connection,
-           parent: int, inherited: list[Connection]) -> None:
+def _serve(
+    vm: VectorModel,
+    deadlock: bool,
+    keep_words: bool,
+    conn: Connection,
+    parent: int,
+    inherited: list[Connection],
+) -> None:
     """A worker's loop: expand the chunks it is sent until told to stop."""
     _orphan_proof(parent, inherited)
     blocks: dict[str, Block] = {}  # "in": the chunk read, "out": results
@@ -145,8 +151,9 @@ def _replace(blocks: dict, key: object, size: int, fd: int | None = None) -> Blo
     return block
 
 
-def _expand_chunk(vm: VectorModel, deadlock: bool, keep_words: bool,
-                  blocks: dict[str, Block], nwords: int, n: int) -> tuple:
+def _expand_chunk(
+    vm: VectorModel, deadlock: bool, keep_words: bool, blocks: dict[str, Block], nwords: int, n: int
+) -> tuple:
     """Expand the chunk of n states in the "in" block; write the result into this
     worker's "out" block: the distinct successors' words, fingerprints and orders as rows
     of m uint64s, then the n successor counts. The reply ends with the size of a new
@@ -172,15 +179,19 @@ class WorkerPool:
     """`n` forked workers, an Expander (explorer.vector.expander): chunks of at most
     `chunk` states."""
 
-    def __init__(self, vm: VectorModel, deadlock: bool, keep_words: bool, n: int,
-                 chunk: int) -> None:
+    def __init__(
+        self, vm: VectorModel, deadlock: bool, keep_words: bool, n: int, chunk: int
+    ) -> None:
         ctx = mp.get_context("fork")
         self.conns: list[Connection] = []
         self.procs = []
         for _ in range(n):
             mine, theirs = ctx.Pipe()
-            p = ctx.Process(target=_serve, daemon=True, args=(
-                vm, deadlock, keep_words, theirs, os.getpid(), [*self.conns, mine]))  # fmt: skip
+            p = ctx.Process(
+                target=_serve,
+                daemon=True,
+                args=(vm, deadlock, keep_words, theirs, os.getpid(), [*self.conns, mine]),
+            )
             p.start()
             theirs.close()
             self.conns.append(mine)
@@ -263,8 +274,15 @@ class WorkerPool:
         buf = self.outs[conn].buf
         rows = np.ndarray((self.nwords + 2, m), np.uint64, buf).copy()
         gen = np.ndarray(n, np.int64, buf, offset=rows.nbytes).copy()
-        ex = Expanded(n, rows[:self.nwords], rows[self.nwords],
-                      rows[self.nwords + 1].astype(np.int64), gen, err_row, dl_row)
+        ex = Expanded(
+            n,
+            rows[: self.nwords],
+            rows[self.nwords],
+            rows[self.nwords + 1].astype(np.int64),
+            gen,
+            err_row,
+            dl_row,
+        )
         self.done[chunk] = ex
 
     def expand(self, level: Level, nxt: Level) -> Iterator[tuple[int, Expanded]]:

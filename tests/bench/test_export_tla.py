@@ -74,8 +74,9 @@ def test_the_checker_finds_shadowing():
     assert shadowed(text) == ["X: v_i"]
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "spec" / "models").glob("*.mms")),
-                         ids=lambda p: p.stem)  # fmt: skip
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "spec" / "models").glob("*.mms")), ids=lambda p: p.stem
+)
 def test_every_library_spec_exports(tmp_path: Path, path: Path):
     text = export_tla.export(spec.load(path), path.stem, tmp_path).read_text()
     assert shadowed(text) == []

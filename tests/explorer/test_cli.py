@@ -25,8 +25,15 @@ from mmcheck.explorer.core.result import (
 from mmcheck.explorer.report.progress import Progress, progress_line
 from mmcheck.explorer.report.stats import format_coverage, format_stats, verdict_line
 
-STATS = Stats(generated=12_345, distinct=6_789, queue=0, depth=14, elapsed=2.0,
-              bytes_per_state=96.4, collision_probability=3.2e-12)
+STATS = Stats(
+    generated=12_345,
+    distinct=6_789,
+    queue=0,
+    depth=14,
+    elapsed=2.0,
+    bytes_per_state=96.4,
+    collision_probability=3.2e-12,
+)
 
 
 def test_statistics_in_tlc_vocabulary():
@@ -43,13 +50,15 @@ def test_statistics_in_tlc_vocabulary():
 
 def test_verdict_lines():
     assert verdict_line(Result(HOLDS, STATS)) == (
-        "HOLDS: no violation in the complete state space (6,789 distinct states).")
+        "HOLDS: no violation in the complete state space (6,789 distinct states)."
+    )
     incomplete = verdict_line(Result(INCOMPLETE, STATS, reason="time limit of 5 s reached"))
     assert incomplete.startswith("INCOMPLETE: time limit of 5 s reached; no violation in the 6,789")
     trace = (Step(None, (), (0,)), Step("a", (), (1,)), Step("a", (), (2,)))
     v = Violation("invariant", "Mutex", "", None, trace)
     assert verdict_line(Result(VIOLATED, STATS, v)) == (
-        "VIOLATED: invariant Mutex is violated (trace of 2 steps).")
+        "VIOLATED: invariant Mutex is violated (trace of 2 steps)."
+    )
 
 
 def test_coverage_lists_never_taken_first():
@@ -61,7 +70,11 @@ def test_coverage_lists_never_taken_first():
     ]
     lines = format_coverage(entries).splitlines()
     assert [line.split()[:2] for line in lines[2:6]] == [
-        ["!", "p.b"], ["!", "p.c"], ["p.a", "10"], ["tick", "5"]]
+        ["!", "p.b"],
+        ["!", "p.c"],
+        ["p.a", "10"],
+        ["tick", "5"],
+    ]
     assert lines[2].endswith("<- never taken")
     assert lines[-1] == "2 of 4 actions never taken."
 
@@ -76,28 +89,35 @@ def test_progress_lines_are_throttled(monkeypatch):
         progress(Stats(generated=2300, distinct=950, queue=41, depth=5))  # t=12: too early
     assert out.getvalue().splitlines() == [
         "Progress(5): 2,200 states generated (12,571 s/min), 900 distinct states found, "
-        "40 states left on queue"]
+        "40 states left on queue"
+    ]
     assert progress_line(Stats(depth=1), 0).startswith("Progress(1): 0 states generated")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["check", "x.mms", "--seed", "3"], "--seed and --depth go with --simulate"),
-    (["check", "x.mms", "--simulate", "5", "--max-depth", "3"], "--max-depth is for BFS"),
-    (["test", "no/such/dir"], "no/such/dir: no such file or directory"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["check", "x.mms", "--seed", "3"], "--seed and --depth go with --simulate"),
+        (["check", "x.mms", "--simulate", "5", "--max-depth", "3"], "--max-depth is for BFS"),
+        (["test", "no/such/dir"], "no/such/dir: no such file or directory"),
+    ],
+)
 def test_usage_errors_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv", [
-    ["check", "x.mms", "--workers", "0"],
-    ["check", "x.mms", "--trace", "svg"],
-    ["check", "x.mms", "--time-limit", "-1"],
-    ["check", "x.mms", "--max-depth", "many"],
-    ["graph", "x.mms"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "x.mms", "--workers", "0"],
+        ["check", "x.mms", "--trace", "svg"],
+        ["check", "x.mms", "--time-limit", "-1"],
+        ["check", "x.mms", "--max-depth", "many"],
+        ["graph", "x.mms"],
+    ],
+)
 def test_bad_flags_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -164,13 +184,14 @@ def test_check_holds(at_root, capsys):
     assert code == 0
     assert "21 states generated, 14 distinct states found, 0 states left on queue." in out
     assert out.splitlines()[-1] == (
-        "HOLDS: no violation in the complete state space (14 distinct states).")
+        "HOLDS: no violation in the complete state space (14 distinct states)."
+    )
 
 
 def test_cpu_diagram_of_a_real_spec_golden(at_root, capsys):
     code, out, _ = run(["check", RACE, "--trace", "cpu"], capsys)
     assert code == 1
-    diagram = out[: out.index("=> ")] + out[out.index("=> "):].splitlines()[0] + "\n"
+    diagram = out[: out.index("=> ")] + out[out.index("=> ") :].splitlines()[0] + "\n"
     assert diagram == (ROOT / "tests/golden/mlock_race.cpu.txt").read_text()
 
 
@@ -183,12 +204,16 @@ def test_itf_to_file_golden(at_root, tmp_path, capsys):
     assert doc["#meta"]["format"] == "ITF"
     assert len(doc["states"]) == 7
     assert [s["#meta"]["action"] for s in doc["states"][:3]] == [
-        "Init", "reclaim.try_to_unmap_one", "exit_mmap.munlock_vma_pages_range"]
+        "Init",
+        "reclaim.try_to_unmap_one",
+        "exit_mmap.munlock_vma_pages_range",
+    ]
     assert doc["states"][-1]["page"] == {"mlocked": True, "count": {"#bigint": "2"}}
     assert target.read_text() == (ROOT / "tests/golden/mlock_race.itf.json").read_text()
     target.unlink()
-    code, out, _ = run(["check", RACE, "-D", "FIXED=true", "--trace", "itf", "--out", str(target)],
-                       capsys)
+    code, out, _ = run(
+        ["check", RACE, "-D", "FIXED=true", "--trace", "itf", "--out", str(target)], capsys
+    )
     assert code == 0 and not target.exists()
     assert f"No violation: no trace written to {target}." in out
 
@@ -200,15 +225,24 @@ def test_json_result(at_root, capsys):
     assert doc["verdict"] == "violated"
     assert doc["stats"]["distinct"] == 18
     assert doc["violation"]["length"] == 6 and len(doc["violation"]["trace"]["states"]) == 7
-    assert doc["expectations"] == [{"loc": f"{RACE}:42:1", "expected": "violates NoLeak in 6 steps",
-                                    "got": "violates NoLeak in 6 steps", "met": True,
-                                    "note": None}]
+    assert doc["expectations"] == [
+        {
+            "loc": f"{RACE}:42:1",
+            "expected": "violates NoLeak in 6 steps",
+            "got": "violates NoLeak in 6 steps",
+            "met": True,
+            "note": None,
+        }
+    ]
 
 
-@pytest.mark.parametrize("flags, reason", [
-    (["--max-states", "5"], "INCOMPLETE: max states 5 reached"),
-    (["--max-depth", "2"], "INCOMPLETE: max depth 2 reached"),
-])
+@pytest.mark.parametrize(
+    "flags, reason",
+    [
+        (["--max-states", "5"], "INCOMPLETE: max states 5 reached"),
+        (["--max-depth", "2"], "INCOMPLETE: max depth 2 reached"),
+    ],
+)
 def test_bounds_give_incomplete(at_root, capsys, flags, reason):
     code, out, _ = run(["check", RACE, *flags], capsys)
     assert code == 3
@@ -225,8 +259,11 @@ def test_coverage_table(at_root, capsys):
 
 def test_expectation_mismatch_is_distinct(tmp_path, capsys):
     spec_file = tmp_path / "race.mms"
-    spec_file.write_text((ROOT / RACE).read_text().replace(
-        "expect FIXED=true: holds", "expect FIXED=true: violates NoLeak"))
+    spec_file.write_text(
+        (ROOT / RACE)
+        .read_text()
+        .replace("expect FIXED=true: holds", "expect FIXED=true: violates NoLeak")
+    )
     code, out, _ = run(["check", str(spec_file), "-D", "FIXED=true"], capsys)
     assert code == 1  # the check holds, but not as the spec expects
     assert f"{spec_file}:43:1: EXPECTATION NOT MET: expected violates NoLeak, got holds" in out
@@ -289,8 +326,9 @@ def test_graph(at_root, tmp_path, capsys):
     assert dot.count("peripheries=2") == 1
     assert dot.count("fillcolor") == 1 and 'xlabel="violates NoLeak"' in dot
     assert dot.count("penwidth=2") == 6  # the shortest path: the 6 steps of the trace
-    code, out, _ = run(["graph", RACE, "-o", str(target), "-D", "FIXED=true", "--max-states", "5"],
-                       capsys)
+    code, out, _ = run(
+        ["graph", RACE, "-o", str(target), "-D", "FIXED=true", "--max-states", "5"], capsys
+    )
     assert code == 3
     assert "5 states" in out and "truncated" in out
 
@@ -317,8 +355,10 @@ def test_itf_on_stdout_is_json_and_regroups_records(tmp_path, capsys):
     doc = json.loads(out)  # the report went to stderr
     assert "VIOLATED: assertion failed: too many references (trace of 3 steps)." in err
     first, second = doc["states"][:2]
-    assert first["pages"]["#map"][0] == [{"#bigint": "1"}, {"count": {"#bigint": "1"},
-                                                            "locked": False}]
+    assert first["pages"]["#map"][0] == [
+        {"#bigint": "1"},
+        {"count": {"#bigint": "1"}, "locked": False},
+    ]
     assert first["by_kind"] == {"#map": [["anon", "present"], ["file", "present"]]}
     assert second["#meta"]["process"] == "worker[1]"
     assert len(doc["states"]) == 3  # the failing step adds no state
@@ -334,15 +374,15 @@ def test_text_trace_of_either_and_record_maps(tmp_path, capsys):
 
 
 def test_vector_backend_same_counts(at_root, capsys):
-    code, out, _ = run(["check", RACE, "-D", "FIXED=true", "--backend", "vector",
-                        "--workers", "2"], capsys)
+    code, out, _ = run(
+        ["check", RACE, "-D", "FIXED=true", "--backend", "vector", "--workers", "2"], capsys
+    )
     assert code == 0
     assert "14 distinct states found" in out and "(vector back end, 2 workers)" in out
 
 
 def test_simulation_finds_the_race(at_root, capsys):
-    code, out, _ = run(["check", RACE, "--simulate", "50", "--seed", "1", "--depth", "20"],
-                       capsys)
+    code, out, _ = run(["check", RACE, "--simulate", "50", "--seed", "1", "--depth", "20"], capsys)
     assert code == 1
     assert "Expectations not compared: --simulate changes what is checked." in out
     assert out.splitlines()[-1].startswith("VIOLATED: invariant NoLeak is violated")
@@ -367,7 +407,8 @@ def test_error_computing_initial_states(tmp_path, capsys):
         assert code == 1
         assert "No trace: the error happened while computing the initial states." in out
         assert out.splitlines()[-1] == (
-            "VIOLATED: division by zero: the divisor of div is 0 (computing the initial states).")
+            "VIOLATED: division by zero: the divisor of div is 0 (computing the initial states)."
+        )
     code, out, _ = run(["check", str(spec_file), "--json"], capsys)
     assert json.loads(out)["violation"]["length"] == 0
     code, out, _ = run(["graph", str(spec_file), "-o", str(tmp_path / "g.dot")], capsys)
@@ -389,8 +430,13 @@ expect holds
 
 def test_test_verb_stops_on_sigint(tmp_path):
     (tmp_path / "big.mms").write_text(BIG)
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "mmcheck.cli", "test", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "mmcheck.cli", "test", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     first = proc.stdout.readline()  # the small case is done; the big one starts
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
@@ -403,8 +449,9 @@ def test_test_verb_stops_on_sigint(tmp_path):
         assert "incomplete (interrupted (SIGINT))" in lines[0]
         assert lines[-1] == "2 cases in 1 spec file: 1 passed, 1 failed, 0 errors."
     else:  # stopped while loading the spec for it
-        assert lines == ["1 case in 1 spec file: 1 passed, 0 failed, 0 errors. "
-                         "Interrupted: 1 not run."]
+        assert lines == [
+            "1 case in 1 spec file: 1 passed, 0 failed, 0 errors. Interrupted: 1 not run."
+        ]
 
 
 def test_test_verb_names_specs_without_expectations(tmp_path, capsys):
@@ -427,15 +474,21 @@ def test_cpu_diagram_of_plain_actions_and_of_a_deadlock(at_root, capsys):
     code, out, _ = run(["check", "tests/specs/philosophers.mms", "--trace", "cpu"], capsys)
     assert code == 1
     assert out.count("take_right()  // blocked") == 3
-    assert "=> deadlock: no step is enabled (phil[0] at take_right, phil[1] at take_right, " \
-           "phil[2] at take_right)" in out
+    assert (
+        "=> deadlock: no step is enabled (phil[0] at take_right, phil[1] at take_right, "
+        "phil[2] at take_right)" in out
+    )
 
 
 @pytest.mark.parametrize(
     ("argv", "unbuffered", "code"),
     [
         # the whole output in stdout's buffer: the run ends, its flush fails, its status stays
-        (["check", "spec/models/mlock_munlock.mms", "-D", "FIXED=false", "--trace", "cpu"], False, 1),
+        (
+            ["check", "spec/models/mlock_munlock.mms", "-D", "FIXED=false", "--trace", "cpu"],
+            False,
+            1,
+        ),
         # unbuffered: the first line written fails, the run stops there
         (["typecheck", "spec/models/migrate_page.mms"], True, 141),
     ],
@@ -448,8 +501,14 @@ def test_a_closed_output_pipe_ends_quietly(argv, unbuffered, code):
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
     try:
-        proc = subprocess.run([sys.executable, "-m", "mmcheck.cli", *argv], stdout=write,
-                              stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "mmcheck.cli", *argv],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+        )
     finally:
         os.close(write)
     assert (proc.returncode, proc.stderr) == (code, b"")

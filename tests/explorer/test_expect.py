@@ -14,9 +14,15 @@ INT = ir.ScalarType("int", ir.Const(1), ir.Const(4))
 
 def program(fixed: int, cpus: int, expects) -> ir.Program:
     return ir.Program(
-        "X", "x.mms",
+        "X",
+        "x.mms",
         (ir.ConstDecl("FIXED", fixed, BOOL, L), ir.ConstDecl("CPUS", cpus, INT, L)),
-        (), (), ir.Action("Init", (), ir.TRUE, (), (), L), (), (), expects=tuple(expects),
+        (),
+        (),
+        ir.Action("Init", (), ir.TRUE, (), (), L),
+        (),
+        (),
+        expects=tuple(expects),
     )
 
 
@@ -37,31 +43,37 @@ def test_descriptions_read_like_the_spec():
     assert expect.describe_expect(E_HOLDS_N) == "holds with 1234 states"
     assert expect.describe_expect(E_LEAK) == "violates NoLeak in 9 steps"
     assert expect.describe_expect(E_ASSERT) == "fails assert"
-    assert expect.describe_result(violated("invariant", "NoLeak", 9)) == "violates NoLeak in 9 steps"
+    assert (
+        expect.describe_result(violated("invariant", "NoLeak", 9)) == "violates NoLeak in 9 steps"
+    )
     assert expect.describe_result(violated("lock", None, 3)) == "fails lock in 3 steps"
     assert expect.describe_result(violated("lock", None, 1)) == "fails lock in 1 step"
     assert expect.describe_result(Result(INCOMPLETE, Stats(), reason="max-states")) == (
-        "incomplete (max-states)")
+        "incomplete (max-states)"
+    )
     p = program(0, 3, ())
     assert expect.describe_consts(p, E_DEADLOCK.consts) == "FIXED=false, CPUS=3"
     assert expect.describe_consts(p, ()) == "defaults"
 
 
-@pytest.mark.parametrize("e, result, met", [
-    (E_HOLDS, HOLDS_RESULT, True),
-    (E_HOLDS_N, HOLDS_RESULT, True),
-    (E_HOLDS_N, Result(HOLDS, Stats(distinct=1235)), False),
-    (E_HOLDS, violated("invariant", "NoLeak", 9), False),
-    (E_HOLDS, Result(INCOMPLETE, Stats(distinct=1234), reason="time limit"), False),
-    (E_LEAK, violated("invariant", "NoLeak", 9), True),
-    (E_LEAK, violated("invariant", "NoLeak", 8), False),
-    (E_LEAK, violated("invariant", "Other", 9), False),
-    (E_LEAK, violated("deadlock", None, 9), False),
-    (E_LEAK, HOLDS_RESULT, False),
-    (E_DEADLOCK, violated("deadlock", None, 4), True),
-    (E_ASSERT, violated("assert", None, 2), True),
-    (E_ASSERT, violated("lock", None, 2), False),
-])
+@pytest.mark.parametrize(
+    "e, result, met",
+    [
+        (E_HOLDS, HOLDS_RESULT, True),
+        (E_HOLDS_N, HOLDS_RESULT, True),
+        (E_HOLDS_N, Result(HOLDS, Stats(distinct=1235)), False),
+        (E_HOLDS, violated("invariant", "NoLeak", 9), False),
+        (E_HOLDS, Result(INCOMPLETE, Stats(distinct=1234), reason="time limit"), False),
+        (E_LEAK, violated("invariant", "NoLeak", 9), True),
+        (E_LEAK, violated("invariant", "NoLeak", 8), False),
+        (E_LEAK, violated("invariant", "Other", 9), False),
+        (E_LEAK, violated("deadlock", None, 9), False),
+        (E_LEAK, HOLDS_RESULT, False),
+        (E_DEADLOCK, violated("deadlock", None, 4), True),
+        (E_ASSERT, violated("assert", None, 2), True),
+        (E_ASSERT, violated("lock", None, 2), False),
+    ],
+)
 def test_matches(e, result, met):
     assert expect.matches(e, result) is met
 

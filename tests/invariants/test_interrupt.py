@@ -49,8 +49,12 @@ def interrupt(
 ) -> tuple[int, str, float]:
     """Run the CLI, send sig once `queries` queries have started (as `child` announces
     them): (status, stdout, the seconds from the signal to the exit)."""
-    p = subprocess.Popen([sys.executable, "-c", child, *argv], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+    p = subprocess.Popen(
+        [sys.executable, "-c", child, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         started = 0
         while started < queries:

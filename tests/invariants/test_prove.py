@@ -17,8 +17,17 @@ from mmcheck.spec.errors import UsageError
 SPECS = Path(__file__).parents[1] / "specs"
 REFCOUNT = str(SPECS / "refcount.mms")
 NONLINEAR = str(SPECS / "refcount_nonlinear.mms")
-ACTIONS = ("fault", "zap", "zap_migration", "try_to_unmap", "gup", "unpin", "freeze",
-           "unfreeze", "remove_migration_pte")  # fmt: skip
+ACTIONS = (
+    "fault",
+    "zap",
+    "zap_migration",
+    "try_to_unmap",
+    "gup",
+    "unpin",
+    "freeze",
+    "unfreeze",
+    "remove_migration_pte",
+)
 
 
 def failing(result):
@@ -59,11 +68,17 @@ def test_true_but_not_inductive_invariant_has_unreachable_ctis():
     r = prove(REFCOUNT, invariants=["MappedHasRef"])
     assert r.exit_code == 1
     assert failing(r) == {
-        ("MappedHasRef", "zap"), ("MappedHasRef", "try_to_unmap"),
-        ("MappedHasRef", "unpin"), ("MappedHasRef", "freeze"),
-        (NO_ERROR, "fault"), (NO_ERROR, "zap"), (NO_ERROR, "try_to_unmap"),
-        (NO_ERROR, "gup"), (NO_ERROR, "unpin"), (NO_ERROR, "remove_migration_pte"),
-    }  # fmt: skip
+        ("MappedHasRef", "zap"),
+        ("MappedHasRef", "try_to_unmap"),
+        ("MappedHasRef", "unpin"),
+        ("MappedHasRef", "freeze"),
+        (NO_ERROR, "fault"),
+        (NO_ERROR, "zap"),
+        (NO_ERROR, "try_to_unmap"),
+        (NO_ERROR, "gup"),
+        (NO_ERROR, "unpin"),
+        (NO_ERROR, "remove_migration_pte"),
+    }
     for q in r.queries:
         if q.status == CTI:
             assert len(q.cti.trace) == (1 if q.invariant == NO_ERROR else 2)

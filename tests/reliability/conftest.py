@@ -80,8 +80,14 @@ def run_inprocess(argv: list[str], guard: int = 30) -> Run:
 
 
 def run_subprocess(argv: list[str], timeout: float = 60) -> Run:
-    p = subprocess.run([sys.executable, "-m", "mmcheck.cli", *argv], capture_output=True,
-                       text=True, errors="replace", timeout=timeout, cwd=ROOT)  # fmt: skip
+    p = subprocess.run(
+        [sys.executable, "-m", "mmcheck.cli", *argv],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+        cwd=ROOT,
+    )
     return Run(argv, p.returncode, p.stdout, p.stderr)
 
 
@@ -96,8 +102,9 @@ def problems(run: Run) -> list[str]:
     for line in run.err.splitlines():
         if ERROR_LINE.search(line) and not line.startswith("mmcheck ") and not LOCATED.match(line):
             found.append(f"an error line without file:line:col: {line[:200]!r}")
-    if run.rc == 2 and not any(LOCATED.match(x) or x.startswith("mmcheck ")
-                               for x in run.err.splitlines()):  # fmt: skip
+    if run.rc == 2 and not any(
+        LOCATED.match(x) or x.startswith("mmcheck ") for x in run.err.splitlines()
+    ):
         found.append("exit status 2 without a located error")
     return found
 

@@ -328,8 +328,12 @@ class SpecGen:
             if v is not None and self.reads_state(v):
                 # lo..hi+1: overlaps the domain, so never a static error
                 return f"({v}) % {d.hi - d.lo + 2} + {self.lit(d.lo)}"
-        same = [n for n, t in sc.vars.items() if t == d or (isinstance(d, Int) and isinstance(t, Int)
-                                                            and d.lo <= t.lo and t.hi <= d.hi)]  # fmt: skip
+        same = [
+            n
+            for n, t in sc.vars.items()
+            if t == d
+            or (isinstance(d, Int) and isinstance(t, Int) and d.lo <= t.lo and t.hi <= d.hi)
+        ]
         if same and self.chance(0.5):
             return self.pick(same)
         if isinstance(d, Bool):
@@ -355,8 +359,21 @@ class SpecGen:
         if depth <= 0 or r < 0.3:
             return self.int_leaf(sc)
         d = depth - 1
-        choice = self.pick(["arith", "arith", "divmod", "neg", "if", "let", "minmax", "quant",
-                            "card", "def", "leaf"])  # fmt: skip
+        choice = self.pick(
+            [
+                "arith",
+                "arith",
+                "divmod",
+                "neg",
+                "if",
+                "let",
+                "minmax",
+                "quant",
+                "card",
+                "def",
+                "leaf",
+            ]
+        )
         if choice == "arith":
             op = self.pick("+-*")
             self.mark({"+": "add", "-": "sub", "*": "mul"}[op])
@@ -462,8 +479,25 @@ class SpecGen:
         if depth <= 0 or self.chance(0.2):
             return self.bool_leaf(sc)
         d = depth - 1
-        choice = self.pick(["cmp", "cmp", "logic", "logic", "not", "quant", "set", "enum",
-                            "eq", "def", "proc", "lock", "if", "let", "sym"])  # fmt: skip
+        choice = self.pick(
+            [
+                "cmp",
+                "cmp",
+                "logic",
+                "logic",
+                "not",
+                "quant",
+                "set",
+                "enum",
+                "eq",
+                "def",
+                "proc",
+                "lock",
+                "if",
+                "let",
+                "sym",
+            ]
+        )
         if choice == "cmp":
             op = self.pick(["==", "!=", "<", "<=", ">", ">="])
             self.mark({"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}[op])
@@ -609,8 +643,14 @@ class SpecGen:
         return f"at({target}, {self.pick(p.labels)})"
 
     def a_lock(self, sc: Scope) -> str | None:
-        choices = [*self.locks, *(f"{n}[{self.index(sc, d, 0)}]" for n, d in self.lock_arrays
-                                  if self.can_index(sc, Map((d,), Bool())))]  # fmt: skip
+        choices = [
+            *self.locks,
+            *(
+                f"{n}[{self.index(sc, d, 0)}]"
+                for n, d in self.lock_arrays
+                if self.can_index(sc, Map((d,), Bool()))
+            ),
+        ]
         return self.pick(choices) if choices else None
 
     def lock_pred(self, sc: Scope, depth: int) -> str:
@@ -682,8 +722,11 @@ class SpecGen:
         if n is not None and self.can_index(sc, t) and self.chance(0.6):
             k = 2 if self.chance(0.3) else 1
             self.mark("map-except" if k == 1 else "map-except-multi")
-            ups = ", ".join(f"[{', '.join(self.index(sc, d, 0) for d in t.dims)}] = "
-                            f"{self.value_of(sc, t.val, depth - 1)}" for _ in range(k))  # fmt: skip
+            ups = ", ".join(
+                f"[{', '.join(self.index(sc, d, 0) for d in t.dims)}] = "
+                f"{self.value_of(sc, t.val, depth - 1)}"
+                for _ in range(k)
+            )
             return f"[{n} except {ups}]"
         return self.map_literal(sc, t, depth)
 
@@ -799,8 +842,9 @@ class SpecGen:
         return Int(lo, lo + self.r.randint(1, 2))
 
     def var_type(self) -> Type:
-        choice = self.pick(["int", "int", "bool", "enum", "map1", "map2", "rec", "set", "set",
-                            "maprec"])  # fmt: skip
+        choice = self.pick(
+            ["int", "int", "bool", "enum", "map1", "map2", "rec", "set", "set", "maprec"]
+        )
         if choice == "int":
             self.mark("var-int")
             return self.int_type()
@@ -870,8 +914,10 @@ class SpecGen:
             self.page = "page"
             self.globals["page"] = Rec((("count", Int(0, 3)), ("locked", Bool())))
             self.space *= 8
-            out.append("var page : record { count: 0..3, locked: bool } = "
-                       "{ count: 1, locked: false }  // for the prelude's page primitives")  # fmt: skip
+            out.append(
+                "var page : record { count: 0..3, locked: bool } = "
+                "{ count: 1, locked: false }  // for the prelude's page primitives"
+            )
             self.mark("comment-slash")
         self.declare_locks(out)
         self.declare_defs(out)
@@ -1009,8 +1055,12 @@ class SpecGen:
                     p.binder = "me"
             self.procs.append(p)
         if symmetric:
-            p = Proc("w", ["wl0", "wl1"], self.sym if self.sym.name == "S" else Sym("w", 2),
-                     symmetric=True)  # fmt: skip
+            p = Proc(
+                "w",
+                ["wl0", "wl1"],
+                self.sym if self.sym.name == "S" else Sym("w", 2),
+                symmetric=True,
+            )
             self.mark(
                 "symmetric-process-set" if self.sym.name == "S" else "symmetric-process-range"
             )
@@ -1085,8 +1135,22 @@ class SpecGen:
         return "{ " + "; ".join(self.block(sc, p, j, depth)) + " }"
 
     def statement(self, sc: Scope, p: Proc, j: int, depth: int) -> str:
-        choice = self.pick(["assign", "assign", "assign", "if", "either", "await", "assert",
-                            "lock", "atomic", "macro", "prelude", "skip"])  # fmt: skip
+        choice = self.pick(
+            [
+                "assign",
+                "assign",
+                "assign",
+                "if",
+                "either",
+                "await",
+                "assert",
+                "lock",
+                "atomic",
+                "macro",
+                "prelude",
+                "skip",
+            ]
+        )
         d = depth - 1
         if choice == "if" and depth > 0:
             return self.if_stmt(sc, p, j, d)
@@ -1220,8 +1284,18 @@ class SpecGen:
         return f"{target} := {name}({arg})"
 
     def prelude_stmt(self, sc: Scope) -> str:
-        prim = self.pick(["lock_page", "trylock_page", "unlock_page", "get_page", "put_page",
-                          "get_page_unless_zero", "page_ref_freeze", "page_ref_unfreeze"])  # fmt: skip
+        prim = self.pick(
+            [
+                "lock_page",
+                "trylock_page",
+                "unlock_page",
+                "get_page",
+                "put_page",
+                "get_page_unless_zero",
+                "page_ref_freeze",
+                "page_ref_unfreeze",
+            ]
+        )
         args = "page"
         if prim in ("page_ref_freeze", "page_ref_unfreeze"):
             args += f", {self.r.randint(1, 2)}"

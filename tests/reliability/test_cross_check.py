@@ -31,7 +31,9 @@ def _cases(bmc_only_first: bool = False) -> list:
     """(path, constants, bounded) for each expectation of each spec, and each spec of
     tests/specs without one. With `bmc_only_first`, the cases after a spec's first are
     marked slow (z3 takes seconds on the larger specs)."""
-    planned, broken = plan(find_specs([str(ROOT / "spec" / "models"), str(ROOT / "tests" / "specs")]))
+    planned, broken = plan(
+        find_specs([str(ROOT / "spec" / "models"), str(ROOT / "tests" / "specs")])
+    )
     assert not broken, [b.error for b in broken]
     out = []
     seen = set()
@@ -40,8 +42,9 @@ def _cases(bmc_only_first: bool = False) -> list:
         name = f"{p.path.name}[{p.consts}]"
         slow = p.path.name in SLOW_SPECS or (bmc_only_first and p.path in seen)
         seen.add(p.path)
-        out.append(pytest.param(p.path, consts, False, id=name,
-                                marks=[pytest.mark.slow] if slow else []))  # fmt: skip
+        out.append(
+            pytest.param(p.path, consts, False, id=name, marks=[pytest.mark.slow] if slow else [])
+        )
     for path in find_specs([str(ROOT / "tests" / "specs")]):
         if path not in seen:
             out.append(pytest.param(path, {}, True, id=f"{path.name}[depth {UNBOUNDED_DEPTH}]"))

@@ -33,8 +33,15 @@ CASES = [
 def fingerprint(r: Result) -> tuple:
     """Everything a run decides, timing aside: verdict, counts, and the whole trace."""
     v = r.violation
-    return (r.verdict, r.reason, r.stats.generated, r.stats.distinct, r.stats.depth,
-            r.stats.queue, v and (v.kind, v.name, v.message, v.loc, v.trace, v.failed))  # fmt: skip
+    return (
+        r.verdict,
+        r.reason,
+        r.stats.generated,
+        r.stats.distinct,
+        r.stats.depth,
+        r.stats.queue,
+        v and (v.kind, v.name, v.message, v.loc, v.trace, v.failed),
+    )
 
 
 @pytest.mark.parametrize("fp", [False, True], ids=["exact", "fingerprint"])
@@ -48,8 +55,9 @@ def test_repeated_runs_are_identical(path, consts, fp):
 def test_vector_runs_agree_whatever_the_workers(path, consts):
     """Several workers expand a level in chunks; the result must not depend on which
     worker finishes first."""
-    runs = {w: fingerprint(explorer.check(path, consts, backend="vector", workers=w))
-            for w in (1, 2, 3)}  # fmt: skip
+    runs = {
+        w: fingerprint(explorer.check(path, consts, backend="vector", workers=w)) for w in (1, 2, 3)
+    }
     again = fingerprint(explorer.check(path, consts, backend="vector", workers=3))
     assert runs[1] == runs[2] == runs[3] == again
 
@@ -59,7 +67,10 @@ def test_both_back_ends_decide_alike(path, consts):
     tup = explorer.check(path, consts)
     vec = explorer.check(path, consts, backend="vector")
     assert (tup.verdict, tup.stats.distinct, tup.stats.depth) == (
-        vec.verdict, vec.stats.distinct, vec.stats.depth)  # fmt: skip
+        vec.verdict,
+        vec.stats.distinct,
+        vec.stats.depth,
+    )
     if tup.violation:
         tv, vv = tup.violation, vec.violation
         assert (tv.kind, tv.name, tv.loc, tv.length) == (vv.kind, vv.name, vv.loc, vv.length)
@@ -69,16 +80,24 @@ def test_both_back_ends_decide_alike(path, consts):
 def test_seeded_simulation_repeats(fixed):
     """(The vector back end explores exhaustively only.)"""
     path = MODELS / "mlock_munlock.mms"
-    runs = [fingerprint(explorer.check(path, {"FIXED": fixed}, simulate=30, seed=7, depth=40))
-            for _ in range(2)]  # fmt: skip
+    runs = [
+        fingerprint(explorer.check(path, {"FIXED": fixed}, simulate=30, seed=7, depth=40))
+        for _ in range(2)
+    ]
     assert runs[0] == runs[1]
 
 
 def cli_json(args: list[str], hash_seed: str) -> dict:
     """`mmcheck check --json` in a fresh process, without the timing fields."""
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    p = subprocess.run([sys.executable, "-m", "mmcheck.cli", "check", *args, "--json"],
-                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)  # fmt: skip
+    p = subprocess.run(
+        [sys.executable, "-m", "mmcheck.cli", "check", *args, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert p.returncode in (0, 1, 3), p.stderr
     doc = json.loads(p.stdout)
     for key in ("elapsed", "states_per_second", "bytes_per_state"):

@@ -55,8 +55,9 @@ def case(seed: int) -> tuple[specgen.Generated, reference.Reference, reference.E
 
 def fail(g: specgen.Generated, problems: list[str]) -> None:
     if problems:
-        pytest.fail(f"seed {g.seed}:\n  " + "\n  ".join(problems) + f"\n--- spec\n{g.text}",
-                    pytrace=False)  # fmt: skip
+        pytest.fail(
+            f"seed {g.seed}:\n  " + "\n  ".join(problems) + f"\n--- spec\n{g.text}", pytrace=False
+        )
 
 
 def outcome(r: Result) -> tuple:
@@ -77,8 +78,10 @@ def trace_problems(what: str, r: Result, ex: reference.Exploration) -> list[str]
                 f"{what}: trace step {k} ({v.trace[k].action}) is no transition of the reference"
             ]
     if v.failed and states and (v.kind, v.loc) not in ex.faults_from(states[-1]):
-        return [f"{what}: the failed step's {v.kind} at {v.loc} is no error of the reference "
-                f"from the last state (it has {sorted(map(str, ex.faults_from(states[-1])))})"]  # fmt: skip
+        return [
+            f"{what}: the failed step's {v.kind} at {v.loc} is no error of the reference "
+            f"from the last state (it has {sorted(map(str, ex.faults_from(states[-1])))})"
+        ]
     return []
 
 
@@ -102,8 +105,10 @@ def compare(what: str, r: Result, ex: reference.Exploration, full: bool = True) 
                 f"{what}: {outcome(r)}, reference's shortest {ex.shortest}: {sorted(map(str, ex.violations))}"
             )
         elif full and (v.kind, v.name, v.loc) not in ex.violations:
-            got.append(f"{what}: {(v.kind, v.name, str(v.loc))} is not among the reference's "
-                       f"{sorted(map(str, ex.violations))}")  # fmt: skip
+            got.append(
+                f"{what}: {(v.kind, v.name, str(v.loc))} is not among the reference's "
+                f"{sorted(map(str, ex.violations))}"
+            )
         got += trace_problems(what, r, ex)
     return got
 
@@ -113,8 +118,11 @@ def backend_problems(seed: int) -> list[str]:
     if ex.verdict == INCOMPLETE:
         return []  # too big for the reference: counted by test_specs_are_small
     got = []
-    for what, options in (("tuple", {}), ("tuple --fingerprint", {"fingerprint": True}),
-                          ("vector", {"backend": "vector"})):  # fmt: skip
+    for what, options in (
+        ("tuple", {}),
+        ("tuple --fingerprint", {"fingerprint": True}),
+        ("vector", {"backend": "vector"}),
+    ):
         got += compare(what, explorer.check(g.text, symmetry=False, **options), ex)
     if g.symmetric:
         for backend in ("tuple", "vector"):
@@ -126,8 +134,9 @@ def backend_problems(seed: int) -> list[str]:
     bare = reference.explore(ref, deadlock=False, invariants=[], max_states=MAX_STATES)
     if bare.verdict != INCOMPLETE:
         for backend in ("tuple", "vector"):
-            r = explorer.check(g.text, backend=backend, symmetry=False, deadlock=False,
-                               invariants=[])  # fmt: skip
+            r = explorer.check(
+                g.text, backend=backend, symmetry=False, deadlock=False, invariants=[]
+            )
             got += compare(f"{backend} without invariants or deadlocks", r, bare)
     got += simulation_problems(g, ref, ex)
     if ex.verdict == HOLDS:  # graph's loop reports errors on its own (not compared here)
@@ -135,8 +144,9 @@ def backend_problems(seed: int) -> list[str]:
     return got
 
 
-def simulation_problems(g: specgen.Generated, ref: reference.Reference,
-                        ex: reference.Exploration) -> list[str]:  # fmt: skip
+def simulation_problems(
+    g: specgen.Generated, ref: reference.Reference, ex: reference.Exploration
+) -> list[str]:
     """A random walk's violation is real (not necessarily shortest): the walk follows
     the reference's transitions, which may go past the states its search stored, and
     the reference finds the same violation at its end."""
@@ -157,10 +167,14 @@ def simulation_problems(g: specgen.Generated, ref: reference.Reference,
     elif v.kind == "invariant" or v.name is not None:
         found = {(f.kind, f.loc) for f in ref.invariant_faults(cur)}
     else:
-        found = {(f.kind, f.loc) for f in ref.stuck_faults(cur)} if not ref.transitions(cur) else set()
+        found = (
+            {(f.kind, f.loc) for f in ref.stuck_faults(cur)} if not ref.transitions(cur) else set()
+        )
     if (v.kind, v.loc) not in found:
-        return [f"--simulate: {v.kind} at {v.loc} is no violation of the reference at the walk's "
-                f"end (it has {sorted(map(str, found))})"]  # fmt: skip
+        return [
+            f"--simulate: {v.kind} at {v.loc} is no violation of the reference at the walk's "
+            f"end (it has {sorted(map(str, found))})"
+        ]
     return []
 
 
@@ -169,15 +183,16 @@ def graph_problems(g: specgen.Generated, ex: reference.Exploration) -> list[str]
     sg = graph.explore(spec.load(g.text), max_states=MAX_STATES)
     got = []
     if set(sg.states) != set(ex.states):
-        got.append(f"graph: {len(sg.states)} states, reference {len(ex.states)} "
-                   f"({len(set(sg.states) ^ set(ex.states))} differ)")  # fmt: skip
+        got.append(
+            f"graph: {len(sg.states)} states, reference {len(ex.states)} "
+            f"({len(set(sg.states) ^ set(ex.states))} differ)"
+        )
     node = {n: s for s, n in sg.states.items()}
     program = spec.load(g.text)
     edges = [(src, edge_label(program, step), dst) for src, step, dst in sg.edges]
     if len(set(edges)) != len(edges):
         got.append("graph: parallel edges with the same label")
-    bad = [(src, label) for src, label, dst in edges
-           if not ex.is_transition(node[src], node[dst])]  # fmt: skip
+    bad = [(src, label) for src, label, dst in edges if not ex.is_transition(node[src], node[dst])]
     if bad:
         got.append(f"graph: {len(bad)} edges are no transition of the reference, e.g. {bad[0]}")
     return got
@@ -194,11 +209,15 @@ def bmc_problems(seed: int) -> list[str]:
     if ex.shortest is not None and ex.shortest <= BMC_DEPTH:
         v = got.violation
         if got.verdict != VIOLATED or v.length != ex.shortest:
-            return [f"bmc depth {BMC_DEPTH}: {outcome(got)}, reference {sorted(map(str, ex.violations))} "
-                    f"in {ex.shortest} steps"]  # fmt: skip
+            return [
+                f"bmc depth {BMC_DEPTH}: {outcome(got)}, reference {sorted(map(str, ex.violations))} "
+                f"in {ex.shortest} steps"
+            ]
         if (v.kind, v.name, v.loc) not in ex.violations:
-            return [f"bmc: {(v.kind, v.name, str(v.loc))} is not among the reference's "
-                    f"{sorted(map(str, ex.violations))}"]  # fmt: skip
+            return [
+                f"bmc: {(v.kind, v.name, str(v.loc))} is not among the reference's "
+                f"{sorted(map(str, ex.violations))}"
+            ]
         return trace_problems("bmc", got, ex)
     if got.verdict != BOUNDED:
         return [f"bmc depth {BMC_DEPTH}: {outcome(got)}, reference none within the depth"]

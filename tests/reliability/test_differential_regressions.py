@@ -136,8 +136,10 @@ a:
 }
 invariant I: true
 """
-WRITTEN_WHOLE = [(INIT_OUTSIDE_ITS_DOMAIN, (4, 6), 0),
-                 (STEP_READS_A_WRITTEN_MAP_OUTSIDE_ITS_DOMAIN, (7, 12), 1)]  # fmt: skip
+WRITTEN_WHOLE = [
+    (INIT_OUTSIDE_ITS_DOMAIN, (4, 6), 0),
+    (STEP_READS_A_WRITTEN_MAP_OUTSIDE_ITS_DOMAIN, (7, 12), 1),
+]
 
 
 @pytest.mark.parametrize(("text", "loc", "length"), WRITTEN_WHOLE, ids=["init", "step"])
@@ -145,7 +147,12 @@ def test_a_map_written_whole_read_outside_its_domain(text, loc, length):
     assert ref_violations(text) == {("domain", None, loc)}
     for r in (*(explorer.check(text, backend=b) for b in ("tuple", "vector")), bmc(text, depth=2)):
         v = r.violation
-        assert (r.verdict, v.kind, (v.loc.line, v.loc.col), v.length) == (VIOLATED, "domain", loc, length)  # fmt: skip
+        assert (r.verdict, v.kind, (v.loc.line, v.loc.col), v.length) == (
+            VIOLATED,
+            "domain",
+            loc,
+            length,
+        )
     assert prove(text).status == CTI
 
 
@@ -177,7 +184,10 @@ def test_an_unused_let_binding_is_never_evaluated():
 # it"), as the reference says; the back ends dropped 3..5 and held with 3 states.
 CHOICE_OUTSIDE_ITS_RANGE = [
     ("var x : 0..2 in 0..5\nterminal true\ninvariant I: true\n", (1, 17)),
-    ("process p[self in 1..2] {\n  var x : 0..2 in {1, 4}\na:\n  skip\n}\ninvariant I: true\n", (2, 19)),
+    (
+        "process p[self in 1..2] {\n  var x : 0..2 in {1, 4}\na:\n  skip\n}\ninvariant I: true\n",
+        (2, 19),
+    ),
 ]
 
 
@@ -186,7 +196,7 @@ def test_an_initial_choice_outside_the_range_is_a_range_error(text, loc):
     assert ref_violations(text) == {("range", None, loc)}
     for r in (*(explorer.check(text, backend=b) for b in ("tuple", "vector")), bmc(text, depth=1)):
         v = r.violation
-        assert (r.verdict, v.kind, (v.loc.line, v.loc.col), v.length) == (VIOLATED, "range", loc, 0)  # fmt: skip
+        assert (r.verdict, v.kind, (v.loc.line, v.loc.col), v.length) == (VIOLATED, "range", loc, 0)
     assert prove(text).status == CTI
 
 
@@ -369,15 +379,21 @@ action start
 action act0
   when y == 1 and x1[(x0) % 3 + 1]
 """
-STEP_ERROR_OR_DEADLOCK = [(DEADLOCK_AFTER_STEP_ERROR, 0), (DEADLOCK_BEFORE_STEP_ERROR, 0),
-                          (DEADLOCK_AFTER_STEP_ERROR_DEEPER, 1)]  # fmt: skip
+STEP_ERROR_OR_DEADLOCK = [
+    (DEADLOCK_AFTER_STEP_ERROR, 0),
+    (DEADLOCK_BEFORE_STEP_ERROR, 0),
+    (DEADLOCK_AFTER_STEP_ERROR_DEEPER, 1),
+]
 
 
-@pytest.mark.parametrize(("text", "length"), STEP_ERROR_OR_DEADLOCK, ids=["after", "before", "deeper"])
+@pytest.mark.parametrize(
+    ("text", "length"), STEP_ERROR_OR_DEADLOCK, ids=["after", "before", "deeper"]
+)
 @pytest.mark.parametrize(("backend", "workers", "chunk"),
                          [("tuple", 1, None), ("vector", 1, None), ("vector", 1, 1), ("vector", 2, 1)])  # fmt: skip
-def test_a_deadlock_is_shorter_than_a_step_error_of_the_same_level(text, length, backend, workers,
-                                                                   chunk, monkeypatch):  # fmt: skip
+def test_a_deadlock_is_shorter_than_a_step_error_of_the_same_level(
+    text, length, backend, workers, chunk, monkeypatch
+):
     if chunk is not None:  # the error and the deadlock in different chunks
         monkeypatch.setattr(vector, "CHUNK", chunk)
     ex = reference.explore(reference.Reference(text))

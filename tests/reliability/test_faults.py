@@ -90,9 +90,13 @@ class Run:
 
     def __init__(self, args: list, grace: float = 0, launcher: list[str] = CLI) -> None:
         self.shm_before = shm_names()
-        self.proc = subprocess.Popen([sys.executable, "-c", REAPER, str(grace), *launcher,
-                                      *map(str, args)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, cwd=ROOT)  # fmt: skip
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", REAPER, str(grace), *launcher, *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         self.main: int | None = None
 
     def busy(self, seconds: float, workers: int = 0) -> None:
@@ -139,10 +143,14 @@ def assert_incomplete(ended: tuple[int, str, str], reason: str) -> None:
 
 SPARSE_INIT = "var x : 0..1000000000 in {1, 1000000000}\nterminal true\n"
 # 10^15 initial choices, none of which passes `init`: nothing is ever generated
-NO_INIT = ("var a : 0..100000 in 0..100000\nvar b : 0..100000 in 0..100000\n"
-           "var c : 0..100000 in 0..100000\ninit a + b + c < 0\nterminal true\n")  # fmt: skip
-MANY_INIT = ("var a : 0..100000 in 0..100000\nvar b : 0..100000 in 0..100000\n"
-             "var c : 0..100000 in 0..100000\nterminal true\n")  # fmt: skip
+NO_INIT = (
+    "var a : 0..100000 in 0..100000\nvar b : 0..100000 in 0..100000\n"
+    "var c : 0..100000 in 0..100000\ninit a + b + c < 0\nterminal true\n"
+)
+MANY_INIT = (
+    "var a : 0..100000 in 0..100000\nvar b : 0..100000 in 0..100000\n"
+    "var c : 0..100000 in 0..100000\nterminal true\n"
+)
 
 
 @pytest.mark.parametrize("backend", ["tuple", "vector"])
@@ -153,9 +161,11 @@ def test_initial_values_come_from_the_set_not_the_range(spec_file, backend):
     assert "2 distinct states found" in out, out
 
 
-@pytest.mark.parametrize("backend,text", [("tuple", NO_INIT), ("vector", NO_INIT),
-                                          ("vector", MANY_INIT)],
-                         ids=["tuple-none-passes", "vector-none-passes", "vector-many"])  # fmt: skip
+@pytest.mark.parametrize(
+    "backend,text",
+    [("tuple", NO_INIT), ("vector", NO_INIT), ("vector", MANY_INIT)],
+    ids=["tuple-none-passes", "vector-none-passes", "vector-many"],
+)
 def test_time_limit_while_generating_initial_states(spec_file, backend, text):
     run = Run(["check", spec_file(text), "--backend", backend, "--time-limit", "1"])
     assert_incomplete(run.end(), "time limit of 1 s reached")
@@ -177,7 +187,9 @@ VECTOR_2 = ["--backend", "vector", "--workers", "2"]
 
 # mmcheck with its address space bounded to what its imports map plus GIB (argv[1]):
 # a bound that does not depend on how much the libraries map on this machine
-BOUNDED = ["-c", """
+BOUNDED = [
+    "-c",
+    """
 import resource, sys
 import numba, numpy
 from mmcheck.cli import build_parser, main
@@ -186,7 +198,8 @@ vm = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
 bound = vm + int(float(sys.argv[1]) * 2**30)
 resource.setrlimit(resource.RLIMIT_AS, (bound, bound))
 sys.exit(main(sys.argv[2:]))
-"""]
+""",
+]
 # explode.mms with 60 counters: states of 60 slots, 60 successors each
 WIDE = EXPLODE.read_text().replace("1..10", "1..60")
 
@@ -194,9 +207,11 @@ WIDE = EXPLODE.read_text().replace("1..10", "1..60")
 # 0.25 GiB: loading and compiling the spec must fit below the bound with room to spare
 # (at 0.1 a fresh clone ran out before the search, which is a clean exit 3 as well, but
 # not the INCOMPLETE with statistics this test is about)
-@pytest.mark.parametrize("flags,gib", [([], 0.25), (["--backend", "vector", "--workers", "1"], 0.25),
-                                       (VECTOR_2, 0.25)],
-                         ids=["tuple", "vector", "vector-2-workers"])  # fmt: skip
+@pytest.mark.parametrize(
+    "flags,gib",
+    [([], 0.25), (["--backend", "vector", "--workers", "1"], 0.25), (VECTOR_2, 0.25)],
+    ids=["tuple", "vector", "vector-2-workers"],
+)
 def test_out_of_memory_is_incomplete(spec_file, flags, gib):
     run = Run([gib, "check", spec_file(WIDE), "--time-limit", "60", *flags], launcher=BOUNDED)
     assert_incomplete(run.end(90), "out of memory")
@@ -229,11 +244,15 @@ def test_killed_main_process_leaves_nothing():
 # ------------------------------------------------------------------ normal ends
 
 
-@pytest.mark.parametrize("args,want", [
-    ([PETERSON], 0),
-    ([ROOT / "spec" / "models" / "mlock_munlock.mms", "-D", "FIXED=false"], 1),
-    ([EXPLODE, "--time-limit", "1"], 3),
-], ids=["holds", "violated", "time-limit"])  # fmt: skip
+@pytest.mark.parametrize(
+    "args,want",
+    [
+        ([PETERSON], 0),
+        ([ROOT / "spec" / "models" / "mlock_munlock.mms", "-D", "FIXED=false"], 1),
+        ([EXPLODE, "--time-limit", "1"], 3),
+    ],
+    ids=["holds", "violated", "time-limit"],
+)
 def test_normal_end_leaves_nothing(args, want):
     rc, out, _ = Run(["check", *args, *VECTOR_2]).end()
     assert rc == want, out

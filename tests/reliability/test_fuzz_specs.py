@@ -22,12 +22,15 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = {p.name: p.read_text(encoding="utf-8")
-          for p in sorted((ROOT / "spec" / "models").glob("*.mms"))
-          + sorted((ROOT / "tests" / "specs").glob("*.mms"))}  # fmt: skip
+CORPUS = {
+    p.name: p.read_text(encoding="utf-8")
+    for p in sorted((ROOT / "spec" / "models").glob("*.mms"))
+    + sorted((ROOT / "tests" / "specs").glob("*.mms"))
+}
 
-FAST = settings(max_examples=150, deadline=None, derandomize=True,
-                suppress_health_check=list(HealthCheck))  # fmt: skip
+FAST = settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 LONG = settings(max_examples=4000, deadline=None, suppress_health_check=list(HealthCheck))
 
 # ------------------------------------------------------------------ grammar generator
@@ -40,8 +43,11 @@ KEYWORDS = ("spec", "include", "const", "assume", "type", "var", "init", "lock",
             "or", "true", "false", "enum", "record", "set", "of", "symmetric", "skip",
             "goto", "await", "assert", "unlock", "return", "either", "union", "minus",
             "inter", "subset", "notin", "except", "holds", "violates", "deadlock", "fails")  # fmt: skip
-NUMBERS = st.one_of(st.integers(0, 4), st.integers(-3, 10), st.sampled_from(
-    [2**31, 2**63 - 1, 2**63, 2**64, 10**30, -(2**63)]))
+NUMBERS = st.one_of(
+    st.integers(0, 4),
+    st.integers(-3, 10),
+    st.sampled_from([2**31, 2**63 - 1, 2**63, 2**64, 10**30, -(2**63)]),
+)
 
 
 def num_text(n: int) -> str:
@@ -57,35 +63,49 @@ def int_expr(depth: int = 3) -> st.SearchStrategy[str]:
     return st.one_of(
         leaf,
         st.tuples(sub, st.sampled_from(["+", "-", "*", "/", "%"]), sub).map(
-            lambda t: f"({t[0]} {t[1]} {t[2]})"),
-        st.tuples(bool_expr(depth - 1), sub, sub).map(lambda t: f"(if {t[0]} then {t[1]} else {t[2]})"),
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        ),
+        st.tuples(bool_expr(depth - 1), sub, sub).map(
+            lambda t: f"(if {t[0]} then {t[1]} else {t[2]})"
+        ),
         sub.map(lambda e: f"m[{e}]"),
-        st.tuples(st.sampled_from(["min", "max"]), sub, sub).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
-        st.tuples(st.sampled_from(["count", "sum"]), sub).map(lambda t: f"({t[0]} i in 1..2: m[i] + {t[1]} > 0)"
-                                                               if t[0] == "count" else f"(sum i in 1..2: m[i] + {t[1]})"),
+        st.tuples(st.sampled_from(["min", "max"]), sub, sub).map(
+            lambda t: f"{t[0]}({t[1]}, {t[2]})"
+        ),
+        st.tuples(st.sampled_from(["count", "sum"]), sub).map(
+            lambda t: (
+                f"({t[0]} i in 1..2: m[i] + {t[1]} > 0)"
+                if t[0] == "count"
+                else f"(sum i in 1..2: m[i] + {t[1]})"
+            )
+        ),
         sub.map(lambda e: f"(let z = {e} in z + 1)"),
         sub.map(lambda e: f"-{e}"),
-    )  # fmt: skip
+    )
 
 
 @cache
 def bool_expr(depth: int = 3) -> st.SearchStrategy[str]:
-    leaf = st.sampled_from(BOOL_VARS + ("true", "false", "done(p[1])", "at(p[2], l2)",
-                                        "locked(mu)", "held(mu)", "B"))  # fmt: skip
+    leaf = st.sampled_from(
+        BOOL_VARS + ("true", "false", "done(p[1])", "at(p[2], l2)", "locked(mu)", "held(mu)", "B")
+    )
     if depth == 0:
         return leaf
     sub, num = bool_expr(depth - 1), int_expr(depth - 1)
     return st.one_of(
         leaf,
         st.tuples(num, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), num).map(
-            lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        ),
         st.tuples(sub, st.sampled_from(["and", "or", "=>", "<=>"]), sub).map(
-            lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        ),
         sub.map(lambda e: f"(not {e})"),
         st.tuples(st.sampled_from(["forall", "exists"]), num).map(
-            lambda t: f"({t[0]} i in 1..2: m[i] != {t[1]})"),
+            lambda t: f"({t[0]} i in 1..2: m[i] != {t[1]})"
+        ),
         st.tuples(num, st.sampled_from(["in", "notin"])).map(lambda t: f"({t[0]} {t[1]} {{1, 2}})"),
-    )  # fmt: skip
+    )
 
 
 @cache
@@ -100,39 +120,68 @@ def statement(depth: int = 2) -> st.SearchStrategy[str]:
         bool_expr(2).map(lambda e: f"b := {e}"),
         bool_expr(2).map(lambda e: f"await {e}"),
         bool_expr(2).map(lambda e: f'assert {e}, "fuzz"'),
-        st.sampled_from(["skip", "lock mu", "unlock mu", "goto l1", "goto l2", "goto nowhere",
-                         "b := trylock(mu)", "b := cas(x, 0, 1)", "b := test_and_set(b)",
-                         "spin_lock(mu)", "spin_unlock(mu)"]),
-    )  # fmt: skip
+        st.sampled_from(
+            [
+                "skip",
+                "lock mu",
+                "unlock mu",
+                "goto l1",
+                "goto l2",
+                "goto nowhere",
+                "b := trylock(mu)",
+                "b := cas(x, 0, 1)",
+                "b := test_and_set(b)",
+                "spin_lock(mu)",
+                "spin_unlock(mu)",
+            ]
+        ),
+    )
     if depth == 0:
         return simple
     sub = st.lists(statement(depth - 1), min_size=1, max_size=3).map("; ".join)
     return st.one_of(
         simple,
-        st.tuples(bool_expr(1), sub, sub).map(lambda t: f"if {t[0]} {{ {t[1]} }} else {{ {t[2]} }}"),
+        st.tuples(bool_expr(1), sub, sub).map(
+            lambda t: f"if {t[0]} {{ {t[1]} }} else {{ {t[2]} }}"
+        ),
         st.tuples(sub, sub).map(lambda t: f"either {{ {t[0]} }} or {{ {t[1]} }}"),
-    )  # fmt: skip
+    )
 
 
 @cache
 def declaration() -> st.SearchStrategy[str]:
     body = st.lists(statement(), min_size=1, max_size=3).map("\n    ".join)
-    updates = st.lists(st.tuples(lvalue(), int_expr(2)).map(lambda t: f"  {t[0]}' = {t[1]}"),
-                       min_size=1, max_size=2).map("\n".join)  # fmt: skip
+    updates = st.lists(
+        st.tuples(lvalue(), int_expr(2)).map(lambda t: f"  {t[0]}' = {t[1]}"),
+        min_size=1,
+        max_size=2,
+    ).map("\n".join)
     return st.one_of(
         st.tuples(st.integers(0, 9), bool_expr(2), updates).map(
-            lambda t: f"action a{t[0]}(k: 1..2)\n  when {t[1]}\n{t[2]}"),
+            lambda t: f"action a{t[0]}(k: 1..2)\n  when {t[1]}\n{t[2]}"
+        ),
         st.tuples(st.integers(0, 9), bool_expr(3)).map(lambda t: f"invariant I{t[0]}: {t[1]}"),
         st.tuples(st.sampled_from(["init", "assume", "terminal"]), bool_expr(2)).map(" ".join),
         st.tuples(st.integers(0, 9), int_expr(2)).map(lambda t: f"def d{t[0]}(v) = v + {t[1]}"),
         st.tuples(st.sampled_from(["", "symmetric "]), body, body).map(
-            lambda t: f"{t[0]}process q[self in 1..2] {{\nq1:\n    {t[1]}\nq2:\n    {t[2]}\n}}"),
-        st.sampled_from(["expect holds", "expect violates I1 in 3 steps", "expect N=3: deadlock",
-                         "expect fails range with 10 states", 'include "nowhere"',
-                         'include "../../../../etc/passwd"', "type T = enum { t1, t2 }",
-                         "lock locks : [1..2]", "var r : record { f: 0..3, g: bool } = "
-                         "{ f: 1, g: true }", "var s : set of 1..3 = {1}", "spec Fuzz"]),
-    )  # fmt: skip
+            lambda t: f"{t[0]}process q[self in 1..2] {{\nq1:\n    {t[1]}\nq2:\n    {t[2]}\n}}"
+        ),
+        st.sampled_from(
+            [
+                "expect holds",
+                "expect violates I1 in 3 steps",
+                "expect N=3: deadlock",
+                "expect fails range with 10 states",
+                'include "nowhere"',
+                'include "../../../../etc/passwd"',
+                "type T = enum { t1, t2 }",
+                "lock locks : [1..2]",
+                "var r : record { f: 0..3, g: bool } = { f: 1, g: true }",
+                "var s : set of 1..3 = {1}",
+                "spec Fuzz",
+            ]
+        ),
+    )
 
 
 PRELUDE = """const N : 1..4 = 2
@@ -164,14 +213,65 @@ def generated_spec(draw: st.DrawFn) -> str:
 
 # ------------------------------------------------------------------ mutations
 
-TOKEN = re.compile(r'\s+|[A-Za-z_]\w*|0x[0-9a-fA-F]+|\d+|"(?:\\.|[^"\\\n])*"|#[^\n]*|//[^\n]*|.',
-                   re.S)  # fmt: skip
-ODD_TEXT = ["é", "\u202e", "\ufeff", "💥", "\x00", "\x07", "\x1b[31m", "\r", "\x0c", "\t",
-            "\u2028", "\\", '"', "'", "`", "$", "{", "}", "[", "]", "(", ")", ":", ";", ".."]  # fmt: skip
-HUGE = ["99999999999999999999", str(2**63), str(2**64), "0x" + "f" * 40, "-1", "-9223372036854775809",
-        "0", "1000000", "9" * 5000, "0x" + "f" * 5000]  # fmt: skip
-IDENTS = ["__import__", "__class__", "os", "self", "Done", "x", "true", "N", "count", "pc",
-          "eval", "s", "_fail", "_E", "range"]  # fmt: skip
+TOKEN = re.compile(
+    r'\s+|[A-Za-z_]\w*|0x[0-9a-fA-F]+|\d+|"(?:\\.|[^"\\\n])*"|#[^\n]*|//[^\n]*|.', re.S
+)
+ODD_TEXT = [
+    "é",
+    "\u202e",
+    "\ufeff",
+    "💥",
+    "\x00",
+    "\x07",
+    "\x1b[31m",
+    "\r",
+    "\x0c",
+    "\t",
+    "\u2028",
+    "\\",
+    '"',
+    "'",
+    "`",
+    "$",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    ":",
+    ";",
+    "..",
+]
+HUGE = [
+    "99999999999999999999",
+    str(2**63),
+    str(2**64),
+    "0x" + "f" * 40,
+    "-1",
+    "-9223372036854775809",
+    "0",
+    "1000000",
+    "9" * 5000,
+    "0x" + "f" * 5000,
+]
+IDENTS = [
+    "__import__",
+    "__class__",
+    "os",
+    "self",
+    "Done",
+    "x",
+    "true",
+    "N",
+    "count",
+    "pc",
+    "eval",
+    "s",
+    "_fail",
+    "_E",
+    "range",
+]
 
 
 def tokens(text: str) -> list[str]:
@@ -185,8 +285,22 @@ def mutation(draw: st.DrawFn, text: str) -> str:
         return draw(st.sampled_from(ODD_TEXT))
     solid = [i for i, t in enumerate(toks) if not t.isspace()] or [0]
     i = draw(st.sampled_from(solid))
-    op = draw(st.sampled_from(["delete", "duplicate", "swap", "truncate", "number", "ident",
-                               "nest", "odd", "line", "keyword"]))  # fmt: skip
+    op = draw(
+        st.sampled_from(
+            [
+                "delete",
+                "duplicate",
+                "swap",
+                "truncate",
+                "number",
+                "ident",
+                "nest",
+                "odd",
+                "line",
+                "keyword",
+            ]
+        )
+    )
     if op == "delete":
         toks[i] = ""
     elif op == "duplicate":
@@ -206,8 +320,13 @@ def mutation(draw: st.DrawFn, text: str) -> str:
     elif op == "nest":
         n = draw(st.sampled_from([2, 50, 150, 250, 1000, 3000]))
         kind = draw(st.sampled_from(["paren", "not", "minus", "plus", "if"]))
-        wrap = {"paren": ("(" * n, ")" * n), "not": ("not " * n, ""), "minus": ("-" * n, ""),
-                "plus": ("1 + " * n, ""), "if": ("if true then " * n, " else 0" * n)}[kind]
+        wrap = {
+            "paren": ("(" * n, ")" * n),
+            "not": ("not " * n, ""),
+            "minus": ("-" * n, ""),
+            "plus": ("1 + " * n, ""),
+            "if": ("if true then " * n, " else 0" * n),
+        }[kind]
         toks[i] = wrap[0] + toks[i] + wrap[1]
     elif op == "odd":
         toks[i] = toks[i] + draw(st.sampled_from(ODD_TEXT))
@@ -228,10 +347,12 @@ def mutated(draw: st.DrawFn, text: str | None = None) -> str:
     return text
 
 
-whole_files = st.one_of(st.just(b""), st.binary(max_size=300),
-                        st.sampled_from(sorted(CORPUS.values())).map(
-                            lambda t: t.encode("utf-16")),
-                        st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")))  # fmt: skip
+whole_files = st.one_of(
+    st.just(b""),
+    st.binary(max_size=300),
+    st.sampled_from(sorted(CORPUS.values())).map(lambda t: t.encode("utf-16")),
+    st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+)
 
 
 # ------------------------------------------------------------------ the property
@@ -287,7 +408,9 @@ def test_generator_reaches_the_explorer(mm):
         return mm.run_inprocess(["check", str(path), *mm.CHECK_BOUNDS]).rc in (0, 1, 3)
 
     # no shrinking: any spec that checks will do
-    find(generated_spec(), checked, settings=settings(FAST, max_examples=30, phases=[Phase.generate]))
+    find(
+        generated_spec(), checked, settings=settings(FAST, max_examples=30, phases=[Phase.generate])
+    )
 
 
 @pytest.mark.slow

@@ -103,8 +103,14 @@ def test_memory_limit_stops_before_growing_past_it(mm):
     (seen: 330-345 MiB usually, 513 MiB once, in a CI run)."""
     limit_gb = 0.3
     argv = ["check", str(EXPLODE), "--memory-limit", str(limit_gb), "--time-limit", "120"]
-    p = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *argv], capture_output=True,
-                       text=True, errors="replace", timeout=180, cwd=mm.ROOT)  # fmt: skip
+    p = subprocess.run(
+        [sys.executable, "-c", PEAK_WRAPPER, *argv],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=180,
+        cwd=mm.ROOT,
+    )
     peak = re.search(r"^peak KiB (\d+)$", p.stderr, re.M)
     err = p.stderr[: peak.start()] if peak else p.stderr
     assert_incomplete(mm.Run(argv, p.returncode, p.stdout, err), "memory limit of 0.3 GiB reached")
@@ -133,9 +139,13 @@ def start_check(args: list[str], busy: float = 2.0) -> subprocess.Popen:
     """`mmcheck check` running in a child, once it has used `busy` s of CPU: past its
     imports and loading (under a second), well into its work, however loaded the
     machine is."""
-    proc = subprocess.Popen([sys.executable, "-m", "mmcheck.cli", "check", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mmcheck.cli", "check", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 120
     while cpu_seconds(proc.pid) < busy and time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
@@ -183,8 +193,13 @@ def limited_memory() -> None:
 @pytest.mark.parametrize("name", sorted(HUGE_SPECS))
 def test_huge_specs_are_refused_quickly(mm, spec_file, name):
     path = spec_file(HUGE_SPECS[name])
-    p = subprocess.run([sys.executable, "-m", "mmcheck.cli", "typecheck", str(path)],
-                       capture_output=True, text=True, timeout=5, preexec_fn=limited_memory)  # fmt: skip
+    p = subprocess.run(
+        [sys.executable, "-m", "mmcheck.cli", "typecheck", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=5,
+        preexec_fn=limited_memory,
+    )
     mm.assert_clean(mm.Run([], p.returncode, p.stdout, p.stderr))
 
 

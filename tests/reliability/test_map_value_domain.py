@@ -56,7 +56,12 @@ def test_a_map_value_indexed_outside_its_domain(text: str, loc: tuple, length: i
     runs = [explorer.check(text, backend=b) for b in ("tuple", "vector")]
     for r in (*runs, bmc(text, depth=length + 1)):
         v = r.violation
-        assert (r.verdict, v.kind, (v.loc.line, v.loc.col), v.length) == (VIOLATED, "domain", loc, length)  # fmt: skip
+        assert (r.verdict, v.kind, (v.loc.line, v.loc.col), v.length) == (
+            VIOLATED,
+            "domain",
+            loc,
+            length,
+        )
     assert prove(text).status != PROVED
 
 

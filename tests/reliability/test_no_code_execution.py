@@ -60,9 +60,30 @@ invariant class: s <= 3 and out.eval <= 3
 
 def plain_names(text: str) -> str:
     """The same spec with every Python-meaningful name replaced by a plain one."""
-    names = ["exec", "import", "lambda", "None", "True", "print", "yield", "eval", "getattr",
-             "range", "out", "_E", "_fail", "open", "os", "sys", "system", "compile", "globals",
-             "locals", "class", "s"]  # fmt: skip
+    names = [
+        "exec",
+        "import",
+        "lambda",
+        "None",
+        "True",
+        "print",
+        "yield",
+        "eval",
+        "getattr",
+        "range",
+        "out",
+        "_E",
+        "_fail",
+        "open",
+        "os",
+        "sys",
+        "system",
+        "compile",
+        "globals",
+        "locals",
+        "class",
+        "s",
+    ]
     for i, n in enumerate(names):
         text = re.sub(rf"(?<![\w.]){re.escape(n)}(?!\w)", f"n{i}", text)
         text = re.sub(rf"(?<=\.){re.escape(n)}(?!\w)", f"n{i}", text)
@@ -93,8 +114,18 @@ def assert_only_generated(source: str) -> set[str]:
             used.add(node.id)
         elif isinstance(node, ast.Attribute):
             attrs.add(node.attr)
-        elif isinstance(node, ast.Import | ast.ImportFrom | ast.Global | ast.Nonlocal
-                        | ast.Lambda | ast.ClassDef | ast.With | ast.Try | ast.Delete):  # fmt: skip
+        elif isinstance(
+            node,
+            ast.Import
+            | ast.ImportFrom
+            | ast.Global
+            | ast.Nonlocal
+            | ast.Lambda
+            | ast.ClassDef
+            | ast.With
+            | ast.Try
+            | ast.Delete,
+        ):
             bad.append(node)
         elif isinstance(node, ast.Constant) and not isinstance(node.value, int | bool | None):
             bad.append(node)  # a string or bytes literal: spec text reaching the code
@@ -156,7 +187,9 @@ def test_dunder_names_are_harmless(mm, spec_file, decl):
 
 
 def test_dunder_attribute_is_an_unknown_field(mm, spec_file):
-    run = mm.run_inprocess(["check", str(spec_file("var x : bool = false\ninvariant I: x.__class__\n"))])
+    run = mm.run_inprocess(
+        ["check", str(spec_file("var x : bool = false\ninvariant I: x.__class__\n"))]
+    )
     assert run.rc == 2
     mm.assert_clean(run)
     assert "bool has no fields (.__class__)" in run.err and "spec.mms:2:" in run.err
@@ -165,16 +198,21 @@ def test_dunder_attribute_is_an_unknown_field(mm, spec_file):
 def test_strings_never_run(mm, tmp_path):
     """Assert messages and include paths with code in them are text, printed as such."""
     text = (
-        'var x : 0..2 = 0\n'
-        'process p {\n'
-        'l:\n'
+        "var x : 0..2 = 0\n"
+        "process p {\n"
+        "l:\n"
         f'  assert x == 1, "{PAYLOAD}\\"); {PAYLOAD}; (\\"{{{PAYLOAD}}} %s %(x)s \\\\"\n'
-        '}\n'
-    )  # fmt: skip
+        "}\n"
+    )
     path = tmp_path / "payload.mms"
     path.write_text(text)
-    run = subprocess.run([sys.executable, "-m", "mmcheck.cli", "check", str(path)],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=60)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "mmcheck.cli", "check", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert run.returncode == 1, run.stderr
     assert f'{PAYLOAD}"); {PAYLOAD}; ("{{{PAYLOAD}}} %s %(x)s \\' in run.stdout
     assert not (tmp_path / "PWNED").exists()
@@ -210,7 +248,9 @@ def test_defines_are_values_not_code(mm, spec_file, tmp_path, define):
 
 def test_terminal_escapes_in_spec_text_are_not_printed_raw(mm, spec_file):
     """A message or name must not smuggle terminal control sequences into the output."""
-    path = spec_file('var x : bool = false\nprocess p {\nl:\n  assert x, "\x1b]0;owned\x07\x1b[2J"\n}\n')
+    path = spec_file(
+        'var x : bool = false\nprocess p {\nl:\n  assert x, "\x1b]0;owned\x07\x1b[2J"\n}\n'
+    )
     run = mm.run_inprocess(["check", str(path)])
     assert run.rc == 1
     assert "assertion failed" in run.out

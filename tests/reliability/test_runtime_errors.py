@@ -46,8 +46,7 @@ def test_api_reports_kind_location_and_trace(err, backend):
     result = explorer.check(SPEC, {"ERR": err}, backend=backend)
     assert result.verdict == VIOLATED and result.exit_code == 1
     v = result.violation
-    assert (v.kind, v.loc, v.length, v.message) == (kind, Loc(str(SPEC), line, col), steps,
-                                                    message)  # fmt: skip
+    assert (v.kind, v.loc, v.length, v.message) == (kind, Loc(str(SPEC), line, col), steps, message)
     assert [s.action for s in v.trace] == TRACE_ACTIONS
     assert (v.failed.action if v.failed else None) == action
 
@@ -71,7 +70,9 @@ def test_cli_prints_location_source_caret_and_trace(mm, err, monkeypatch):
     mm.assert_clean(run)
     assert run.rc == 1
     lines = run.out.splitlines()
-    head = next(i for i, x in enumerate(lines) if x.startswith(f"{SHOWN}:{line}:{col}: violation: "))
+    head = next(
+        i for i, x in enumerate(lines) if x.startswith(f"{SHOWN}:{line}:{col}: violation: ")
+    )
     assert message in lines[head]
     source = SPEC.read_text().splitlines()[line - 1]
     assert lines[head + 1] == "    " + source

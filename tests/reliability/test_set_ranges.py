@@ -39,7 +39,10 @@ def set_spec(operands: tuple[str, ...]) -> str:
             f"var v{k} : bool = 0..1 subset {e}",
         ]
         if "y" not in e:  # a quantifier's domain must not depend on the state
-            lines += [f"var q{k} : -5..30 = sum j in {e}: j", f"var f{k} : bool = forall j in {e}: j > 1"]  # fmt: skip
+            lines += [
+                f"var q{k} : -5..30 = sum j in {e}: j",
+                f"var f{k} : bool = forall j in {e}: j > 1",
+            ]
     return "\n".join(lines + ["invariant Never: false"]) + "\n"
 
 

@@ -15,9 +15,19 @@ SIZED = "const N = 2\nconst FIXED = false\nvar a : [1..N] -> bool = [i in 1..N |
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("3", 3), ("-3", -3), ("0", 0), ("0x1F", 31), ("0X1f", 31), ("-0x10", -16),
-     ("true", True), ("false", False), ("?", "?"), (" 7 ", 7)],
-)  # fmt: skip
+    [
+        ("3", 3),
+        ("-3", -3),
+        ("0", 0),
+        ("0x1F", 31),
+        ("0X1f", 31),
+        ("-0x10", -16),
+        ("true", True),
+        ("false", False),
+        ("?", "?"),
+        (" 7 ", 7),
+    ],
+)
 def test_accepted_values(text: str, value: int | bool | str):
     parsed = parse_const_text(text)
     assert parsed == value and type(parsed) is type(value)
@@ -25,9 +35,27 @@ def test_accepted_values(text: str, value: int | bool | str):
 
 @pytest.mark.parametrize(
     "text",
-    ["\u0663", "1\u0662", "\uff13", "2_0", "0x_1", "+2", "--2", "- 2", "010", "0b11", "0o7",
-     "0x", "1e3", "2.0", "True", "TRUE", "yes", ""],
-)  # fmt: skip
+    [
+        "\u0663",
+        "1\u0662",
+        "\uff13",
+        "2_0",
+        "0x_1",
+        "+2",
+        "--2",
+        "- 2",
+        "010",
+        "0b11",
+        "0o7",
+        "0x",
+        "1e3",
+        "2.0",
+        "True",
+        "TRUE",
+        "yes",
+        "",
+    ],
+)
 def test_refused_values(text: str):
     assert isinstance(parse_const_text(text), str)
 

@@ -100,8 +100,10 @@ def test_arrays_are_laid_out_row_major():
     assert ir.strides(ir.shape(dims)) == (8, 4, 1)
     for slot, idx in zip(p.var_slots("grid"), ir.indices(dims), strict=True):
         assert p.slots[slot].index == idx
-        assert p.slot_index("grid", idx) == slot == sum(
-            (i - lo) * st for i, (lo, _), st in zip(idx, dims, (8, 4, 1))
+        assert (
+            p.slot_index("grid", idx)
+            == slot
+            == sum((i - lo) * st for i, (lo, _), st in zip(idx, dims, (8, 4, 1)))
         )
 
 

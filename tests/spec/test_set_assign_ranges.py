@@ -28,8 +28,7 @@ RUNTIME = {
     "record-except": ("process p {\na: r := { r except f = t minus {4} }\n}\n", "8:4"),
     "record-literal": ("process p {\na: r := { f: t, n: 1 }\n}\n", "8:4"),
     "map-element": ("process p {\na: m[1] := t\n}\n", "8:4"),
-    "map-literal": ("process p {\na: m := [i in 0..1 |-> if i == 1 then t else {}]\n}\n",
-                    "8:4"),
+    "map-literal": ("process p {\na: m := [i in 0..1 |-> if i == 1 then t else {}]\n}\n", "8:4"),
     "map-except": ("process p {\na: m := [m except [0] = {x}]\n}\n", "8:4"),
     "action": ("action go\n  s' = t\n", "8:3"),
     "action-map": ("action go\n  m[0]' = {x}\n", "8:3"),
@@ -102,7 +101,9 @@ INSIDE = [
 @pytest.mark.parametrize("value", INSIDE)
 def test_symbolic_elements_inside_the_range_are_no_error(tmp_path, value):
     path = tmp_path / "s.mms"
-    path.write_text(f"var x : 0..3 in 0..3\nvar s : set of 0..2 = {{}}\nprocess p {{\na: s := {value}\n}}\n")
+    path.write_text(
+        f"var x : 0..3 in 0..3\nvar s : set of 0..2 = {{}}\nprocess p {{\na: s := {value}\n}}\n"
+    )
     for backend in ("tuple", "vector"):
         assert explorer.check(path, deadlock=False, backend=backend).verdict == HOLDS, backend
     assert invariants.bmc(spec.load(path), depth=2).violation is None
@@ -130,6 +131,8 @@ def test_an_element_there_for_certain_is_a_static_error(text, at):
 def test_a_range_of_arithmetic_bounds_under_minus_is_a_static_error():
     # its values outside 0..2 are neither all in the set nor of a known range to list
     with pytest.raises(SpecErrors) as e:
-        spec.load("var x : 0..2 = 0\nvar s : set of 0..2 = {}\nprocess p {\na: s := (0..x + 1) minus {1}\n}\n")
+        spec.load(
+            "var x : 0..2 = 0\nvar s : set of 0..2 = {}\nprocess p {\na: s := (0..x + 1) minus {1}\n}\n"
+        )
     (err,) = e.value.errors
     assert (err.loc.line, err.loc.col) == (4, 4) and "cannot check" in err.message

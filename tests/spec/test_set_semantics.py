@@ -77,7 +77,9 @@ def expected(cases: list[int], values: list[int | bool]) -> str:
         by_value.setdefault(v, []).append(c)
     shown = lambda v: str(v).lower()  # noqa: E731
     *rest, (last, _) = by_value.items()
-    return "".join(f"if case in {lit(set(cs))} then {shown(v)} else " for v, cs in rest) + shown(last)
+    return "".join(f"if case in {lit(set(cs))} then {shown(v)} else " for v, cs in rest) + shown(
+        last
+    )
 
 
 def set_spec() -> str:

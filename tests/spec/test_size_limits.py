@@ -21,10 +21,11 @@ def errors(text: str) -> list[tuple[int, int, str]]:
 
 
 def test_too_many_slots_at_the_variable():
-    text = ("var ok : [1..10] -> bool = [i in 1..10 |-> false]\n"
-            "var a : [1..1000] -> [1..1000] -> bool = [i in 1..1000 |-> [j in 1..1000 |-> false]]\n")  # fmt: skip
-    assert errors(text) == [(2, 1, "a needs 1000000 state slots, 1000010 in all "
-                                   "(at most 1000000)")]  # fmt: skip
+    text = (
+        "var ok : [1..10] -> bool = [i in 1..10 |-> false]\n"
+        "var a : [1..1000] -> [1..1000] -> bool = [i in 1..1000 |-> [j in 1..1000 |-> false]]\n"
+    )
+    assert errors(text) == [(2, 1, "a needs 1000000 state slots, 1000010 in all (at most 1000000)")]
 
 
 def test_too_many_process_instances():
@@ -33,8 +34,11 @@ def test_too_many_process_instances():
 
 
 def test_inlined_def_too_large_at_its_use():
-    text = "var x : 0..1 = 0\ndef d0 = x\n" + "".join(
-        f"def d{k} = d{k - 1} + d{k - 1}\n" for k in range(1, 20)) + "invariant I: d19 >= 0\n"  # fmt: skip
+    text = (
+        "var x : 0..1 = 0\ndef d0 = x\n"
+        + "".join(f"def d{k} = d{k - 1} + d{k - 1}\n" for k in range(1, 20))
+        + "invariant I: d19 >= 0\n"
+    )
     found = errors(text)
     # d14 (2^16 - 3 nodes, its names counted) is the first def past 50000, in d15's body
     assert found[0] == (17, 11, "d14 is more than 50000 nodes once definitions are inlined")
@@ -42,20 +46,32 @@ def test_inlined_def_too_large_at_its_use():
 
 
 def test_inlined_def_too_deep_at_its_use():
-    text = "var x : 0..1 = 0\ndef d0 = x\n" + "".join(
-        f"def d{k} = d{k - 1} + 1\n" for k in range(1, 120)) + "invariant I: d119 >= 0\n"  # fmt: skip
+    text = (
+        "var x : 0..1 = 0\ndef d0 = x\n"
+        + "".join(f"def d{k} = d{k - 1} + 1\n" for k in range(1, 120))
+        + "invariant I: d119 >= 0\n"
+    )
     found = errors(text)
     assert found[-1] == (
-        122, 14, "d119 is nested more than 100 levels deep once definitions are inlined")  # fmt: skip
+        122,
+        14,
+        "d119 is nested more than 100 levels deep once definitions are inlined",
+    )
     # each def in the chain adds two levels (its name and its `+`): d50 is the first past 100
     assert found[0] == (
-        53, 11, "d50 is nested more than 100 levels deep once definitions are inlined")  # fmt: skip
+        53,
+        11,
+        "d50 is nested more than 100 levels deep once definitions are inlined",
+    )
     assert len(found) == 3
 
 
 def test_a_chain_of_defs_within_the_limit_holds():
-    text = "var x : 0..1 = 0\ndef d0 = x\n" + "".join(
-        f"def d{k} = d{k - 1} + 1\n" for k in range(1, 45)) + "invariant I: d44 >= 44\n"  # fmt: skip
+    text = (
+        "var x : 0..1 = 0\ndef d0 = x\n"
+        + "".join(f"def d{k} = d{k - 1} + 1\n" for k in range(1, 45))
+        + "invariant I: d44 >= 44\n"
+    )
     assert len(spec.load(text).invariants) == 1
 
 
@@ -75,8 +91,10 @@ def nested_reads(depth: int) -> str:
     e = "x[true]"
     for _ in range(depth):
         e = f"x[{e} == 1]"
-    return ("var y : 0..1 = 0\nvar x : [bool] -> 0..1 = [b in bool |-> 0]\n"
-            f"process p {{\na:\n  x[y == 0] := y\n  await {e} == 1\n}}\n")  # fmt: skip
+    return (
+        "var y : 0..1 = 0\nvar x : [bool] -> 0..1 = [b in bool |-> 0]\n"
+        f"process p {{\na:\n  x[y == 0] := y\n  await {e} == 1\n}}\n"
+    )
 
 
 def test_a_step_exponentially_large_as_a_tree_is_refused_in_seconds():
@@ -84,8 +102,10 @@ def test_a_step_exponentially_large_as_a_tree_is_refused_in_seconds():
     code = f"from mmcheck import spec\nspec.load({nested_reads(30)!r})\n"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 1
-    assert ("<string>:4:1: p.a lowers to more than 1,000,000 expression nodes (reads nested "
-            "in the indices of variables written earlier in the step)") in run.stderr  # fmt: skip
+    assert (
+        "<string>:4:1: p.a lowers to more than 1,000,000 expression nodes (reads nested "
+        "in the indices of variables written earlier in the step)"
+    ) in run.stderr
 
 
 def test_nested_reads_within_the_limit_load():

@@ -29,8 +29,13 @@ class Recorder:
 
 def search(coverage: bool = False) -> Search:
     model = compile_model(spec.load(COUNTERS))
-    return Search(model, list(model.invariants), True, Limits(),
-                  coverage=Coverage(model) if coverage else None)  # fmt: skip
+    return Search(
+        model,
+        list(model.invariants),
+        True,
+        Limits(),
+        coverage=Coverage(model) if coverage else None,
+    )
 
 
 def test_notifier():

@@ -22,10 +22,16 @@ PETERSON = ROOT / "tests" / "specs" / "peterson.mms"
 # --------------------------------------------------------------------------- options
 
 
-@pytest.mark.parametrize("field, flag", [
-    ("time_limit", "--time-limit"), ("memory_limit", "--memory-limit"),
-    ("max_depth", "--max-depth"), ("max_states", "--max-states"), ("simulate", "--simulate"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "field, flag",
+    [
+        ("time_limit", "--time-limit"),
+        ("memory_limit", "--memory-limit"),
+        ("max_depth", "--max-depth"),
+        ("max_states", "--max-states"),
+        ("simulate", "--simulate"),
+    ],
+)
 def test_a_negative_bound_is_refused_by_its_flag(field, flag):
     with pytest.raises(UsageError, match=f"^{flag} must not be negative$"):
         CheckOptions(**{field: -1})
@@ -62,8 +68,9 @@ def test_options_are_immutable_and_compare_by_value():
 
 
 def test_the_defaults_are_those_of_check():
-    assert CheckOptions() == CheckOptions(invariants=None, deadlock=True, symmetry=True,
-                                          backend="tuple", workers=1, fingerprint=False)
+    assert CheckOptions() == CheckOptions(
+        invariants=None, deadlock=True, symmetry=True, backend="tuple", workers=1, fingerprint=False
+    )
 
 
 # --------------------------------------------------------------------------- check's arguments
@@ -102,14 +109,17 @@ def test_an_unknown_back_end():
         explorer.check(PETERSON, backend="x")
 
 
-@pytest.mark.parametrize("backend, options, message", [
-    ("tuple", CheckOptions(simulate=2, coverage=True), None),
-    ("vector", CheckOptions(simulate=2), "the vector back end explores exhaustively"),
-    ("vector", CheckOptions(coverage=True), "the vector back end does not record coverage"),
-    ("reference", CheckOptions(fingerprint=True), "does not support --fingerprint"),
-    ("reference", CheckOptions(workers=2), "the reference back end runs one worker"),
-    ("reference", CheckOptions(workers=None), None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "backend, options, message",
+    [
+        ("tuple", CheckOptions(simulate=2, coverage=True), None),
+        ("vector", CheckOptions(simulate=2), "the vector back end explores exhaustively"),
+        ("vector", CheckOptions(coverage=True), "the vector back end does not record coverage"),
+        ("reference", CheckOptions(fingerprint=True), "does not support --fingerprint"),
+        ("reference", CheckOptions(workers=2), "the reference back end runs one worker"),
+        ("reference", CheckOptions(workers=None), None),
+    ],
+)
 def test_what_each_back_end_refuses(backend, options, message):
     refusal = registry.get(backend).refuses(options)
     assert refusal is None if message is None else message in refusal
@@ -126,12 +136,21 @@ def run_nothing(source, consts, options, limits, initial) -> Result:
 
 def test_a_new_back_end_is_one_entry(monkeypatch):
     """Registered like the others, it is looked up, asked and run by explorer.check."""
-    refusing = registry.Backend("other", "a stub", 9, run_nothing,
-                                lambda o: "other refuses --fingerprint" if o.fingerprint else None)
+    refusing = registry.Backend(
+        "other",
+        "a stub",
+        9,
+        run_nothing,
+        lambda o: "other refuses --fingerprint" if o.fingerprint else None,
+    )
     monkeypatch.setitem(sys.modules, "other_backend", type(sys)("other_backend"))
     sys.modules["other_backend"].BACKEND = refusing  # type: ignore[attr-defined]
-    points = EntryPoints([*registry.entry_points(group=registry.GROUP),
-                          EntryPoint("other", "other_backend:BACKEND", registry.GROUP)])
+    points = EntryPoints(
+        [
+            *registry.entry_points(group=registry.GROUP),
+            EntryPoint("other", "other_backend:BACKEND", registry.GROUP),
+        ]
+    )
     monkeypatch.setattr(registry, "entry_points", lambda group, **kw: points.select(**kw))
     assert registry.names()[-1] == "other"
     assert explorer.check(PETERSON, backend="other", max_states=7).reason == "ran 7"
@@ -142,12 +161,15 @@ def test_a_new_back_end_is_one_entry(monkeypatch):
 
 
 def test_options_and_the_registry_import_no_numpy():
-    code = ("import sys\n"
-            "from mmcheck.explorer.core import options, registry\n"
-            "import mmcheck.explorer\n"
-            "registry.names()\n"
-            "registry.get('vector').refuses(options.CheckOptions(coverage=True))\n"
-            "print(sorted(m for m in ('numpy', 'numba', 'z3') if m in sys.modules))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout  # fmt: skip
+    code = (
+        "import sys\n"
+        "from mmcheck.explorer.core import options, registry\n"
+        "import mmcheck.explorer\n"
+        "registry.names()\n"
+        "registry.get('vector').refuses(options.CheckOptions(coverage=True))\n"
+        "print(sorted(m for m in ('numpy', 'numba', 'z3') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -25,8 +25,10 @@ def colliding(state: tuple[int, ...]) -> int:
 def blocks() -> list[list[tuple[int, int]]]:
     """Blocks of two-slot states with repeats inside a block and across blocks."""
     rng = random.Random(7)
-    return [[(rng.randrange(40), rng.randrange(40)) for _ in range(n)]
-            for n in (0, 1, 50, 300, 300, 800, 50)]  # fmt: skip
+    return [
+        [(rng.randrange(40), rng.randrange(40)) for _ in range(n)]
+        for n in (0, 1, 50, 300, 300, 800, 50)
+    ]
 
 
 @pytest.mark.parametrize("exact", [True, False])

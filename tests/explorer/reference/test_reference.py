@@ -14,10 +14,24 @@ from mmcheck.spec.errors import SpecErrors, UsageError
 
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "explorer" / "reference"
-ALLOWED = {f"mmcheck.{m}" for m in (
-    "spec", "spec.loader", "spec.parser", "spec.ast", "spec.errors", "spec.types",
-    "spec.symbols", "spec.checker", "spec.ir", "explorer.core.result", "explorer.core.limits",
-    "explorer.core.options", "explorer.core.registry")}
+ALLOWED = {
+    f"mmcheck.{m}"
+    for m in (
+        "spec",
+        "spec.loader",
+        "spec.parser",
+        "spec.ast",
+        "spec.errors",
+        "spec.types",
+        "spec.symbols",
+        "spec.checker",
+        "spec.ir",
+        "explorer.core.result",
+        "explorer.core.limits",
+        "explorer.core.options",
+        "explorer.core.registry",
+    )
+}
 
 
 def test_the_reference_imports_nothing_of_the_lowering_or_the_back_ends():
@@ -34,7 +48,9 @@ def test_the_reference_imports_nothing_of_the_lowering_or_the_back_ends():
             for name in names:
                 if name.startswith("mmcheck"):
                     assert name in ALLOWED or name.startswith("mmcheck.explorer.reference"), (
-                        f, name)
+                        f,
+                        name,
+                    )
 
 
 def explore(text: str, **options) -> reference.Exploration:
@@ -53,14 +69,17 @@ def line_of(text: str, snippet: str) -> int:
 
 
 def test_sets_that_differ_are_not_equal():
-    ex = explore("var s : set of 0..2 = {1}\nvar t : set of 0..2 = {2}\n"
-                 "invariant Differ: s != t\n", deadlock=False)
+    ex = explore(
+        "var s : set of 0..2 = {1}\nvar t : set of 0..2 = {2}\ninvariant Differ: s != t\n",
+        deadlock=False,
+    )
     assert counts(ex) == ("holds", 1, 1, 0)
 
 
 def test_card_of_a_set_difference():
-    ex = explore("var s : set of 0..2 = {0,1,2}\ninvariant A: card(s minus {0}) <= 1\n",
-                 deadlock=False)
+    ex = explore(
+        "var s : set of 0..2 = {0,1,2}\ninvariant A: card(s minus {0}) <= 1\n", deadlock=False
+    )
     assert ex.verdict == "violated" and ex.shortest == 0
     assert {(k, n) for k, n, _ in ex.violations} == {("invariant", "A")}
 
@@ -441,9 +460,14 @@ def test_result_has_a_replayable_trace():
 def library_cases(*dirs: str) -> list:
     specs = expect.find_specs([str(ROOT / d) for d in dirs])
     planned, _ = expect.plan(specs)
-    return [pytest.param(p, id=f"{p.path.name}:{p.consts}",
-                         marks=[pytest.mark.slow] if "migrate_page" in p.path.name else [])
-            for p in planned]
+    return [
+        pytest.param(
+            p,
+            id=f"{p.path.name}:{p.consts}",
+            marks=[pytest.mark.slow] if "migrate_page" in p.path.name else [],
+        )
+        for p in planned
+    ]
 
 
 @pytest.mark.parametrize("case", library_cases("tests/specs", "spec/models"))
@@ -458,8 +482,10 @@ def test_mmcheck_test_backend_reference(capsys):
 
 
 def test_bool_is_the_set_of_its_values():
-    text = ("var m : [bool] -> 0..2 = [q in bool |-> if q then 1 else 0]\n"
-            "terminal true\n"
-            "invariant I: card(bool) == 2 and (sum q in bool: m[q]) == 1 and true in bool\n")  # fmt: skip
+    text = (
+        "var m : [bool] -> 0..2 = [q in bool |-> if q then 1 else 0]\n"
+        "terminal true\n"
+        "invariant I: card(bool) == 2 and (sum q in bool: m[q]) == 1 and true in bool\n"
+    )
     ex = explore(text)
     assert (ex.verdict, ex.distinct) == ("holds", 1)

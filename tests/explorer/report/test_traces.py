@@ -74,7 +74,9 @@ def action(name: str, params=(), process=None, label=None, line=1) -> ir.Action:
 
 
 PROCESSES = (
-    ir.Process("munlock", ("munlock_vma_pages_range", "munlock_page"), "munlock.pc", None, loc(7), 1),
+    ir.Process(
+        "munlock", ("munlock_vma_pages_range", "munlock_page"), "munlock.pc", None, loc(7), 1
+    ),
     ir.Process("reclaim", ("try_to_unmap_one", "mlock_vma_page"), "reclaim.pc", None, loc(11), 2),
     ir.Process("fault", ("do_fault",), "fault.pc", CPU, loc(15), 3),
 )
@@ -98,10 +100,21 @@ PROGRAM = ir.Program(
     actions=(
         action("munlock.munlock_vma_pages_range", (), "munlock", "munlock_vma_pages_range", 8),
         action("munlock.munlock_page", (), "munlock", "munlock_page", 9),
-        action("reclaim.try_to_unmap_one", (ir.ParamDecl("either_1", ir.ScalarType("int", c(1), c(2)), hidden=True),),
-               "reclaim", "try_to_unmap_one", 12),
+        action(
+            "reclaim.try_to_unmap_one",
+            (ir.ParamDecl("either_1", ir.ScalarType("int", c(1), c(2)), hidden=True),),
+            "reclaim",
+            "try_to_unmap_one",
+            12,
+        ),
         action("reclaim.mlock_vma_page", (), "reclaim", "mlock_vma_page", 13),
-        action("fault.do_fault", (ir.ParamDecl("self", ir.ScalarType("int", c(1), c(2))),), "fault", "do_fault", 16),
+        action(
+            "fault.do_fault",
+            (ir.ParamDecl("self", ir.ScalarType("int", c(1), c(2))),),
+            "fault",
+            "do_fault",
+            16,
+        ),
         action("shrink", (ir.ParamDecl("n", ir.ScalarType("int", c(1), c(2))),), line=18),
     ),
     invariants=(ir.Invariant("NoLeak", ir.TRUE, loc(19)),),
@@ -129,8 +142,12 @@ S6 = after(S5, s3=2)  # shrink(n=2)
 
 TRACE = (
     Step(None, (), S0),
-    Step("reclaim.try_to_unmap_one", (("either_1", 1),), S1, "reclaim", "reclaim", "try_to_unmap_one"),
-    Step("munlock.munlock_vma_pages_range", (), S2, "munlock", "munlock", "munlock_vma_pages_range"),
+    Step(
+        "reclaim.try_to_unmap_one", (("either_1", 1),), S1, "reclaim", "reclaim", "try_to_unmap_one"
+    ),
+    Step(
+        "munlock.munlock_vma_pages_range", (), S2, "munlock", "munlock", "munlock_vma_pages_range"
+    ),
     Step("fault.do_fault", (("self", 1),), S3, "fault", "fault[1]", "do_fault"),
     Step("munlock.munlock_page", (), S4, "munlock", "munlock", "munlock_page"),
     Step("reclaim.mlock_vma_page", (), S5, "reclaim", "reclaim", "mlock_vma_page"),
@@ -138,7 +155,11 @@ TRACE = (
 )
 INVARIANT = Violation("invariant", "NoLeak", "", loc(19), TRACE)
 FAILED = Violation(
-    "lock", None, "unlock of a lock not held", loc(9, 37), TRACE[:4],
+    "lock",
+    None,
+    "unlock of a lock not held",
+    loc(9, 37),
+    TRACE[:4],
     FailedStep("munlock.munlock_page", (), "munlock", "munlock", "munlock_page"),
 )
 
@@ -155,12 +176,25 @@ def check_golden(name: str, text: str) -> None:
 def test_slot_labels_read_like_the_spec():
     names = [slot_label(PROGRAM, i) for i in range(len(PROGRAM.slots))]
     assert names == [
-        "vm_locked", "page.mlocked", "pte[1]", "pte[2]", "ptl", "munlock.pc", "reclaim.pc",
-        "fault[1].pc", "fault[2].pc", "fault[1].ok", "fault[2].ok",
+        "vm_locked",
+        "page.mlocked",
+        "pte[1]",
+        "pte[2]",
+        "ptl",
+        "munlock.pc",
+        "reclaim.pc",
+        "fault[1].pc",
+        "fault[2].pc",
+        "fault[1].ok",
+        "fault[2].ok",
     ]
     # a process instance's variables stand together
     assert [names[i] for i in reading_order(PROGRAM)][-4:] == [
-        "fault[1].pc", "fault[1].ok", "fault[2].pc", "fault[2].ok"]
+        "fault[1].pc",
+        "fault[1].ok",
+        "fault[2].pc",
+        "fault[2].ok",
+    ]
 
 
 def test_text_trace_shows_initial_state_and_changes_only():
@@ -173,7 +207,9 @@ def test_text_trace_shows_initial_state_and_changes_only():
     assert "Step 1: reclaim.try_to_unmap_one(branch 1)  [reclaim at try_to_unmap_one]" in lines
     assert "Step 3: fault.do_fault  [fault[1] at do_fault]" in lines
     assert "Step 6: shrink(n=2)" in lines
-    step2 = lines.index("Step 2: munlock.munlock_vma_pages_range  [munlock at munlock_vma_pages_range]")
+    step2 = lines.index(
+        "Step 2: munlock.munlock_vma_pages_range  [munlock at munlock_vma_pages_range]"
+    )
     assert lines[step2 + 1 : step2 + 4] == [
         "  vm_locked: true -> false",
         "  ptl: free -> munlock",
@@ -209,8 +245,12 @@ def test_cpu_diagram_columns():
     lines = traces.format_cpu(PROGRAM, INVARIANT).splitlines()
     header = next(line for line in lines if line.startswith("CPU0"))
     # fault[2] takes no step: no column, named under the diagram
-    assert re.split(r"\s{2,}", header) == ["CPU0 (munlock)", "CPU1 (reclaim)", "CPU2 (fault[1])",
-                                           "(actions)"]
+    assert re.split(r"\s{2,}", header) == [
+        "CPU0 (munlock)",
+        "CPU1 (reclaim)",
+        "CPU2 (fault[1])",
+        "(actions)",
+    ]
     assert lines[-1] == "   (no step taken by fault[2])"
     col = {name: header.index(name) for name in ("CPU0", "CPU1", "CPU2", "(actions)")}
     body = [line for line in lines[3:] if re.match(r"\w+\(", line.strip())]
@@ -242,8 +282,11 @@ def test_itf_golden_and_shape():
     assert doc["states"][3]["fault"]["ok"]["#map"][0] == [{"#bigint": "1"}, True]
     assert doc["states"][2]["ptl"] == "munlock"
     assert doc["states"][3]["#meta"] == {
-        "index": 3, "action": "fault.do_fault", "params": {"self": {"#bigint": "1"}},
-        "process": "fault[1]", "label": "do_fault",
+        "index": 3,
+        "action": "fault.do_fault",
+        "params": {"self": {"#bigint": "1"}},
+        "process": "fault[1]",
+        "label": "do_fault",
     }
     assert all(set(s) == {"#meta", *doc["vars"]} for s in doc["states"])
 
@@ -260,8 +303,9 @@ def test_result_json():
     assert doc["violation"]["loc"] == "mlock_race.mms:9:37"
     assert doc["violation"]["failed"]["process"] == "munlock"
     assert len(doc["violation"]["trace"]["states"]) == 4
-    assert doc["coverage"] == [{"action": "shrink", "process": None, "label": None,
-                                "enabled": 3, "taken": 0}]
+    assert doc["coverage"] == [
+        {"action": "shrink", "process": None, "label": None, "enabled": 3, "taken": 0}
+    ]
     holds = traces.result_json(PROGRAM, Result(HOLDS, stats))
     assert holds["violation"] is None and holds["coverage"] is None
 

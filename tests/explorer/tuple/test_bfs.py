@@ -47,8 +47,7 @@ def test_diehard_solution_is_six_steps():
     assert v.trace[0].state == (0, 0) and v.trace[-1].state[1] == 4
     # the trace is real: every step is the named action applied to the previous state
     actions = [s.action for s in v.trace[1:]]
-    assert actions == ["FillBig", "BigToSmall", "EmptySmall", "BigToSmall", "FillBig",
-                       "BigToSmall"]  # fmt: skip
+    assert actions == ["FillBig", "BigToSmall", "EmptySmall", "BigToSmall", "FillBig", "BigToSmall"]
 
 
 def test_philosophers_deadlock():
@@ -89,7 +88,11 @@ def test_fingerprint_and_exact_agree(path):
     exact = explorer.check(path, max_states=50_000)
     fp = explorer.check(path, max_states=50_000, fingerprint=True)
     assert (fp.verdict, fp.stats.distinct, fp.stats.generated, fp.stats.depth) == (
-        exact.verdict, exact.stats.distinct, exact.stats.generated, exact.stats.depth)
+        exact.verdict,
+        exact.stats.distinct,
+        exact.stats.generated,
+        exact.stats.depth,
+    )
     assert (fp.violation is None) == (exact.violation is None)
     if exact.violation:
         assert fp.violation.trace == exact.violation.trace

@@ -106,10 +106,12 @@ def test_traces_name_only_the_branches_taken(tmp_path):
     assert "Step 1: p.s  [p at s]" in text and "Step 2: p.s(branch 2)  [p at s]" in text
     cpu = format_cpu(program, v).splitlines()
     assert [line.strip() for line in cpu if line.strip().startswith("s()")] == [
-        "s()", "s()  [branch 2]"
+        "s()",
+        "s()  [branch 2]",
     ]
     assert [s["#meta"]["params"] for s in to_itf(program, v.trace)["states"][1:]] == [
-        {}, {"either#1": "branch2"}
+        {},
+        {"either#1": "branch2"},
     ]
     labels = {edge_label(program, step) for _, step, _ in explore(program, max_states=100).edges}
     assert labels == {"p: s", "p: s [branch 1]", "p: s [branch 2]", "p: s [branch 3]"}

@@ -18,9 +18,23 @@ RUNTIME = ROOT / "tests/specs/reliability_runtime.mms"
 def test_cli_graph_of_an_invariant_that_fails_to_evaluate(tmp_path):
     """The error evaluating an invariant marks the states (it was a traceback)."""
     target = tmp_path / "runtime.dot"
-    proc = subprocess.run([sys.executable, "-m", "mmcheck.cli", "graph", str(RUNTIME), "-D",
-                           "ERR=9", "-o", str(target)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=60)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mmcheck.cli",
+            "graph",
+            str(RUNTIME),
+            "-D",
+            "ERR=9",
+            "-o",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert (proc.returncode, proc.stderr) == (1, "")
     assert proc.stdout == f"Wrote {target}: 5 states, 4 edges, 3 violating.\n"
     dot = target.read_text()

@@ -13,17 +13,27 @@ from mmcheck.spec.ir import Binary, Const, Param, Unary
 X = Param("x")
 
 
-@pytest.mark.parametrize("guard,want", [
-    (Binary("or", Binary("==", X, Const(7)), Binary("==", X, Const(1))), [1, 7]),
-    (Binary("and", Binary("<=", Const(3), X), Binary("<", X, Const(8))), range(3, 8)),
-    (Binary("and", Binary(">", X, Const(2)), Binary("or", Binary("==", X, Const(1)),
-                                                    Binary("==", X, Const(5)))), [5]),
-    (Binary("or", Binary("==", X, Const(4)), Binary(">=", X, Const(9))), range(4, 11)),
-    (Binary("==", X, Param("y")), range(0, 11)),
-    (Binary("==", Const(20), X), []),
-    (X, [1]),
-    (Unary("not", X), [0]),
-], ids=["set", "range", "and", "or-hull", "unknown", "outside", "bool", "not"])  # fmt: skip
+@pytest.mark.parametrize(
+    "guard,want",
+    [
+        (Binary("or", Binary("==", X, Const(7)), Binary("==", X, Const(1))), [1, 7]),
+        (Binary("and", Binary("<=", Const(3), X), Binary("<", X, Const(8))), range(3, 8)),
+        (
+            Binary(
+                "and",
+                Binary(">", X, Const(2)),
+                Binary("or", Binary("==", X, Const(1)), Binary("==", X, Const(5))),
+            ),
+            [5],
+        ),
+        (Binary("or", Binary("==", X, Const(4)), Binary(">=", X, Const(9))), range(4, 11)),
+        (Binary("==", X, Param("y")), range(0, 11)),
+        (Binary("==", Const(20), X), []),
+        (X, [1]),
+        (Unary("not", X), [0]),
+    ],
+    ids=["set", "range", "and", "or-hull", "unknown", "outside", "bool", "not"],
+)
 def test_values_allowed_by_the_guard(guard, want):
     assert list(init_values(guard, "x", 0, 10)) == list(want)
 

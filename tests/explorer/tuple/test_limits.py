@@ -73,8 +73,12 @@ print(r.verdict, r.reason, r.stats.distinct > 0, r.stats.elapsed > 0, flush=True
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_stops_cleanly(sig):
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, EXPLODE], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, EXPLODE],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline() == "searching\n"  # the search runs: handlers are set
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)

@@ -61,15 +61,24 @@ def assign(var, value, *index, cond=ir.TRUE, line=1) -> ir.Assign:
 @pytest.mark.parametrize("a, b", [(7, 2), (-7, 2), (7, -2), (-7, -2), (0, 3)])
 def test_floor_div_and_mod(a, b):
     p = program([])
-    assert compile_expr(p, B("div", ir.Param("a"), ir.Param("b")), ("a", "b"))((0,) * 4, a, b) == a // b
-    assert compile_expr(p, B("mod", ir.Param("a"), ir.Param("b")), ("a", "b"))((0,) * 4, a, b) == a % b
+    assert (
+        compile_expr(p, B("div", ir.Param("a"), ir.Param("b")), ("a", "b"))((0,) * 4, a, b)
+        == a // b
+    )
+    assert (
+        compile_expr(p, B("mod", ir.Param("a"), ir.Param("b")), ("a", "b"))((0,) * 4, a, b) == a % b
+    )
 
 
 def test_short_circuit_skips_errors():
     p = program([])
     bad = B("div", C(1), R("x"), line=4)  # x is 0: division by zero if evaluated
-    for e in (B("and", C(0, True), bad), B("or", C(1, True), bad), B("=>", C(0, True), bad),
-              ir.Ite(C(1, True), C(3), bad)):  # fmt: skip
+    for e in (
+        B("and", C(0, True), bad),
+        B("or", C(1, True), bad),
+        B("=>", C(0, True), bad),
+        ir.Ite(C(1, True), C(3), bad),
+    ):
         compile_expr(p, e)((0,) * 4)
     with pytest.raises(EvalError) as err:
         compile_expr(p, B("and", C(1, True), B("==", bad, C(1))))((0,) * 4)
@@ -90,9 +99,16 @@ def test_quantifiers():
 
 
 def test_updates_read_the_pre_state_and_later_writes_win():
-    swap = act("swap", [assign("x", R("m", C(1))), assign("m", R("x"), C(1)),
-                        assign("m", C(4), C(2)), assign("m", C(5), C(2)),
-                        assign("m", C(1), C(3), cond=B("==", R("x"), C(4)))])  # fmt: skip
+    swap = act(
+        "swap",
+        [
+            assign("x", R("m", C(1))),
+            assign("m", R("x"), C(1)),
+            assign("m", C(4), C(2)),
+            assign("m", C(5), C(2)),
+            assign("m", C(1), C(3), cond=B("==", R("x"), C(4))),
+        ],
+    )
     model = compile_model(program([swap]))
     assert model.successors((3, 1, 0, 0)) == [(0, (1, 3, 5, 0))]
     assert model.successors((4, 2, 0, 0)) == [(0, (2, 4, 5, 1))]
@@ -100,8 +116,12 @@ def test_updates_read_the_pre_state_and_later_writes_win():
 
 def test_dynamic_index_and_parameter_edges():
     i = ir.Param("i")
-    inc = act("inc", [assign("m", B("+", R("m", i), C(1)), i)],
-              guard=B("<", R("m", i), C(2)), params=[ir.ParamDecl("i", T(1, 3))])  # fmt: skip
+    inc = act(
+        "inc",
+        [assign("m", B("+", R("m", i), C(1)), i)],
+        guard=B("<", R("m", i), C(2)),
+        params=[ir.ParamDecl("i", T(1, 3))],
+    )
     model = compile_model(program([inc]))
     assert model.successors((0, 0, 2, 1)) == [(0, (0, 1, 2, 1)), (2, (0, 0, 2, 2))]
     assert model.decode(2)[1] == (3,) and model.step(1, (0, 0, 2, 1)) is None
@@ -113,11 +133,18 @@ def test_loops_agree_with_unrolling(monkeypatch):
     import mmcheck.explorer.tuple.translate as tr
 
     i, j = ir.Param("i"), ir.Param("j")
-    mv = act("move", [assign("m", R("m", j), i), assign("m", R("m", i), j)],
-             guard=B("and", B("!=", i, j), B("<", R("m", i), R("m", j))),
-             params=[ir.ParamDecl("i", T(1, 3)), ir.ParamDecl("j", T(1, 3))])  # fmt: skip
-    bump = act("bump", [assign("m", B("+", R("m", i), C(1)), i)], guard=B("<", R("m", i), C(3)),
-               params=[ir.ParamDecl("i", T(1, 3))])  # fmt: skip
+    mv = act(
+        "move",
+        [assign("m", R("m", j), i), assign("m", R("m", i), j)],
+        guard=B("and", B("!=", i, j), B("<", R("m", i), R("m", j))),
+        params=[ir.ParamDecl("i", T(1, 3)), ir.ParamDecl("j", T(1, 3))],
+    )
+    bump = act(
+        "bump",
+        [assign("m", B("+", R("m", i), C(1)), i)],
+        guard=B("<", R("m", i), C(3)),
+        params=[ir.ParamDecl("i", T(1, 3))],
+    )
     p = program([mv, bump])
     unrolled = explorer.check(p, deadlock=False)
     monkeypatch.setattr(tr, "UNROLL_EDGES", 0)
@@ -133,11 +160,18 @@ def test_loops_agree_with_unrolling(monkeypatch):
 def errors_program(kind: str) -> ir.Program:
     step = act("step", [assign("x", B("+", R("x"), C(1)))], guard=B("<", R("x"), C(2)))
     if kind == "assert":
-        chk = act("chk", [], guard=B("==", R("x"), C(1)),
-                  checks=[ir.Check("assert", B("!=", R("x"), C(1)), 'say "no"\n', loc(9))])
+        chk = act(
+            "chk",
+            [],
+            guard=B("==", R("x"), C(1)),
+            checks=[ir.Check("assert", B("!=", R("x"), C(1)), 'say "no"\n', loc(9))],
+        )
         return program([step, chk])
-    value = {"range": B("+", R("x"), C(5)), "domain": R("m", R("x"), line=7),
-             "div": B("div", C(1), B("-", R("x"), C(2)), line=8)}[kind]  # fmt: skip
+    value = {
+        "range": B("+", R("x"), C(5)),
+        "domain": R("m", R("x"), line=7),
+        "div": B("div", C(1), B("-", R("x"), C(2)), line=8),
+    }[kind]
     target = "m" if kind == "range" else "x"
     index = (C(1),) if kind == "range" else ()
     boom = act("boom", [assign(target, value, *index, line=6)], guard=B("==", R("x"), C(2)))
@@ -153,9 +187,16 @@ def errors_program(kind: str) -> ir.Program:
 def test_runtime_errors(kind, line, length, message):
     p = errors_program(kind)
     if kind == "domain":  # read m[x] with x = 4
-        p = program([act("step", [assign("x", B("+", R("x"), C(2)))], guard=B("<", R("x"), C(4))),
-                     act("boom", [assign("x", R("m", R("x"), line=7), line=6)],
-                         guard=B("==", R("x"), C(4)))])  # fmt: skip
+        p = program(
+            [
+                act("step", [assign("x", B("+", R("x"), C(2)))], guard=B("<", R("x"), C(4))),
+                act(
+                    "boom",
+                    [assign("x", R("m", R("x"), line=7), line=6)],
+                    guard=B("==", R("x"), C(4)),
+                ),
+            ]
+        )
         length, message = 3, "m[4] is outside its domain 1..3"
     r = explorer.check(p)
     v = r.violation
@@ -174,8 +215,17 @@ def test_init_error_is_a_violation():
 
 # --------------------------------------------------------------------------- safety
 
-HOSTILE = ['__import__', 'x"); import os; os.system("echo pwned") #', "a\nimport os\n",
-           "__builtins__", "s", "t", "out", "\x00\r\x0b'''", "exec(open('/etc/passwd'))"]
+HOSTILE = [
+    "__import__",
+    'x"); import os; os.system("echo pwned") #',
+    "a\nimport os\n",
+    "__builtins__",
+    "s",
+    "t",
+    "out",
+    "\x00\r\x0b'''",
+    "exec(open('/etc/passwd'))",
+]
 
 ALLOWED_NAMES = re.compile(
     r"^(s|t|pc|out|p\d+|q\d+|_t\d+|_v\d+|_fail|_div|_mod|a_\d+|st_\d+|inv_\d+|invariants_ok|iter_init|"
@@ -184,16 +234,23 @@ ALLOWED_NAMES = re.compile(
 
 
 def hostile_program() -> ir.Program:
-    vars_ = tuple(ir.Var(n, T(0, 1), (ir.Dim(C(0), C(1)),) if k % 2 else (), L)
-                  for k, n in enumerate(HOSTILE))  # fmt: skip
+    vars_ = tuple(
+        ir.Var(n, T(0, 1), (ir.Dim(C(0), C(1)),) if k % 2 else (), L) for k, n in enumerate(HOSTILE)
+    )
     actions = []
     for k, n in enumerate(HOSTILE):
         index = (ir.Param(n),) if k % 2 else ()
         params = (ir.ParamDecl(n, T(0, 1)),) if k % 2 else ()
-        actions.append(ir.Action(n, params, B("<", ir.Read(n, index, L), C(1)),
-                                 (ir.Check("assert", ir.TRUE, n, L),),
-                                 (ir.Assign(n, index, B("+", ir.Read(n, index, L), C(1)),
-                                            ir.TRUE, L),), Loc(n, 1, 1)))  # fmt: skip
+        actions.append(
+            ir.Action(
+                n,
+                params,
+                B("<", ir.Read(n, index, L), C(1)),
+                (ir.Check("assert", ir.TRUE, n, L),),
+                (ir.Assign(n, index, B("+", ir.Read(n, index, L), C(1)), ir.TRUE, L),),
+                Loc(n, 1, 1),
+            )
+        )
     invs = tuple(ir.Invariant(n, ir.Quant("forall", n, C(0), C(1), ir.TRUE), L) for n in HOSTILE)
     return program(actions, vars_, invs, name=HOSTILE[1])
 
@@ -230,8 +287,10 @@ def test_hostile_program_runs_with_restricted_builtins():
 def test_unenumerable_parameters_are_a_spec_error():
     from mmcheck.spec.errors import SpecError
 
-    text = ("spec Big\nvar x : 0..3 = 0\naction a(i: 0..4611686018427387904)\n"
-            "  when x < 3 and i == x\n  x' = x + 1\n")  # fmt: skip
+    text = (
+        "spec Big\nvar x : 0..3 = 0\naction a(i: 0..4611686018427387904)\n"
+        "  when x < 3 and i == x\n  x' = x + 1\n"
+    )
     with pytest.raises(SpecError) as err:
         explorer.check(text)
     assert (err.value.loc.line, err.value.loc.col) == (3, 1)

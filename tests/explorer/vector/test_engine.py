@@ -38,8 +38,9 @@ def T(lo: int, hi: int, kind: str = "int") -> ir.ScalarType:
     return ir.ScalarType(kind, C(lo), C(hi))
 
 
-def act(name: str, guard: ir.Expr, *updates: tuple[str, ir.Expr], params=(), checks=(),
-        line: int = 1) -> ir.Action:
+def act(
+    name: str, guard: ir.Expr, *updates: tuple[str, ir.Expr], params=(), checks=(), line: int = 1
+) -> ir.Action:
     ups = tuple(ir.Assign(v, (), e, ir.TRUE, loc(line)) for v, e in updates)
     return ir.Action(name, tuple(params), guard, tuple(checks), ups, loc(line))
 
@@ -47,8 +48,9 @@ def act(name: str, guard: ir.Expr, *updates: tuple[str, ir.Expr], params=(), che
 def program(vars_, acts, invs=(), init=None, terminal=None) -> ir.Program:
     if init is None:
         init = act("init", ir.TRUE, *((v.name, C(const_lo(v))) for v in vars_ if not v.dims))
-    return ir.Program("hand", "<hand>", (), (), tuple(vars_), init, tuple(acts), tuple(invs),
-                      terminal=terminal)
+    return ir.Program(
+        "hand", "<hand>", (), (), tuple(vars_), init, tuple(acts), tuple(invs), terminal=terminal
+    )
 
 
 def const_lo(v: ir.Var) -> int:
@@ -61,11 +63,16 @@ def jugs() -> ir.Program:
     pour_bs = B("min", B("-", C(3), R(s)), R(b))
     return program(
         [ir.Var(s, T(0, 3), (), L), ir.Var(b, T(0, 5), (), L)],
-        [act("FillSmall", ir.TRUE, (s, C(3))), act("FillBig", ir.TRUE, (b, C(5))),
-         act("EmptySmall", ir.TRUE, (s, C(0))), act("EmptyBig", ir.TRUE, (b, C(0))),
-         act("SmallToBig", ir.TRUE, (s, B("-", R(s), pour_sb)), (b, B("+", R(b), pour_sb))),
-         act("BigToSmall", ir.TRUE, (b, B("-", R(b), pour_bs)), (s, B("+", R(s), pour_bs)))],
-        [ir.Invariant("NotFour", B("!=", R(b), C(4)), loc(9))])
+        [
+            act("FillSmall", ir.TRUE, (s, C(3))),
+            act("FillBig", ir.TRUE, (b, C(5))),
+            act("EmptySmall", ir.TRUE, (s, C(0))),
+            act("EmptyBig", ir.TRUE, (b, C(0))),
+            act("SmallToBig", ir.TRUE, (s, B("-", R(s), pour_sb)), (b, B("+", R(b), pour_sb))),
+            act("BigToSmall", ir.TRUE, (b, B("-", R(b), pour_bs)), (s, B("+", R(s), pour_bs))),
+        ],
+        [ir.Invariant("NotFour", B("!=", R(b), C(4)), loc(9))],
+    )
 
 
 def counters(n: int, m: int, invariant: ir.Expr | None = None) -> ir.Program:
@@ -74,10 +81,22 @@ def counters(n: int, m: int, invariant: ir.Expr | None = None) -> ir.Program:
     p = ir.ParamDecl("i", T(1, n))
     x = ir.Var("x", T(0, m), (ir.Dim(C(1), C(n)),), L)
     init = ir.Action("init", (), ir.TRUE, (), (ir.AssignAll("x", ("j",), C(0), ir.TRUE, L),), L)
-    inc = ir.Action("inc", (p,), B("<", R("x", i), C(m)), (),
-                    (ir.Assign("x", (i,), B("+", R("x", i), C(1)), ir.TRUE, loc(2)),), loc(2))
-    dec = ir.Action("dec", (p,), B(">", R("x", i), C(0)), (),
-                    (ir.Assign("x", (i,), B("-", R("x", i), C(1)), ir.TRUE, loc(3)),), loc(3))
+    inc = ir.Action(
+        "inc",
+        (p,),
+        B("<", R("x", i), C(m)),
+        (),
+        (ir.Assign("x", (i,), B("+", R("x", i), C(1)), ir.TRUE, loc(2)),),
+        loc(2),
+    )
+    dec = ir.Action(
+        "dec",
+        (p,),
+        B(">", R("x", i), C(0)),
+        (),
+        (ir.Assign("x", (i,), B("-", R("x", i), C(1)), ir.TRUE, loc(3)),),
+        loc(3),
+    )
     invs = (ir.Invariant("Inv", invariant, loc(4)),) if invariant is not None else ()
     return ir.Program("counters", "<hand>", (), (), (x,), init, (inc, dec), invs)
 
@@ -95,15 +114,32 @@ def walker(error: str) -> ir.Program:
         "domain": act("peek", reach, ("y", R("a", R("x"), line=7)), line=7),
         "div": act("divide", reach, ("y", B("div", C(1), B("-", R("x"), C(3)), line=8)), line=8),
         "range": act("bump", reach, ("y", B("+", R("x"), C(1))), line=9),
-        "assert": act("check", reach, ("y", C(1)), line=10,
-                      checks=[ir.Check("assert", B("<", R("x"), C(3)), "x small", loc(10))]),
+        "assert": act(
+            "check",
+            reach,
+            ("y", C(1)),
+            line=10,
+            checks=[ir.Check("assert", B("<", R("x"), C(3)), "x small", loc(10))],
+        ),
         "deadlock": act("idle", B("<", R("x"), C(0)), ("y", C(0))),
     }[error]
     wobble = act("wobble", B("<", R("y"), C(2)), ("y", B("+", R("y"), C(1))))
-    return program([x, y, a], [step, wobble, bad],
-                   init=ir.Action("init", (), ir.TRUE, (), (
-                       ir.Assign("x", (), C(0), ir.TRUE, L), ir.Assign("y", (), C(0), ir.TRUE, L),
-                       ir.AssignAll("a", ("k",), C(0), ir.TRUE, L)), L))
+    return program(
+        [x, y, a],
+        [step, wobble, bad],
+        init=ir.Action(
+            "init",
+            (),
+            ir.TRUE,
+            (),
+            (
+                ir.Assign("x", (), C(0), ir.TRUE, L),
+                ir.Assign("y", (), C(0), ir.TRUE, L),
+                ir.AssignAll("a", ("k",), C(0), ir.TRUE, L),
+            ),
+            L,
+        ),
+    )
 
 
 def both(p: ir.Program | str, consts: dict | None = None, **kw) -> tuple:
@@ -274,8 +310,10 @@ def test_visited_set_exact_mode_keeps_words_through_merges():
 # --------------------------------------------------------------------------- spec files
 
 
-SPEC_FILES = sorted(glob.glob(os.path.join(ROOT, "tests", "specs", "*.mms"))
-                    + glob.glob(os.path.join(ROOT, "spec", "models", "*.mms")))
+SPEC_FILES = sorted(
+    glob.glob(os.path.join(ROOT, "tests", "specs", "*.mms"))
+    + glob.glob(os.path.join(ROOT, "spec", "models", "*.mms"))
+)
 
 
 # Specs whose "holds" expectations take the tuple back end seconds each: every one of
@@ -283,9 +321,14 @@ SPEC_FILES = sorted(glob.glob(os.path.join(ROOT, "tests", "specs", "*.mms"))
 BIG = {"migrate_page.mms"}
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.slow) if os.path.basename(p) in BIG else p
-    for p in SPEC_FILES], ids=os.path.basename)
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.slow) if os.path.basename(p) in BIG else p
+        for p in SPEC_FILES
+    ],
+    ids=os.path.basename,
+)
 def test_spec_library_agrees_on_every_expectation(path):
     prog = spec.load(path)
     if not prog.expects:  # a spec too big to explore (tests/specs/explode.mms): a bound

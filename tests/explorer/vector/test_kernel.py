@@ -23,10 +23,13 @@ def model(source: str, consts: dict | None = None) -> VectorModel:
     return VectorModel(search)
 
 
-@pytest.mark.parametrize(("path", "consts", "instances"), [
-    ("spec/models/migrate_page.mms", {"PTES": "2", "GUPS": "2", "ZAPS": "2"}, 40),
-    ("bench/specs/peterson_filter.mms", {"N": "3"}, 15),
-])
+@pytest.mark.parametrize(
+    ("path", "consts", "instances"),
+    [
+        ("spec/models/migrate_page.mms", {"PTES": "2", "GUPS": "2", "ZAPS": "2"}, 40),
+        ("bench/specs/peterson_filter.mms", {"N": "3"}, 15),
+    ],
+)
 def test_every_instance_and_invariant_fused(path: str, consts: dict, instances: int) -> None:
     vm = model(os.path.join(ROOT, path), consts)
     assert len(vm.instances) == instances
@@ -72,15 +75,22 @@ action bad
 """
 
 
-@pytest.mark.parametrize(("nobad", "verdict", "distinct", "trace"),
-                         [("false", "violated", 2, 2), ("true", "holds", 3, 0)])
-def test_guard_errors_only_where_evaluated(nobad: str, verdict: str, distinct: int,
-                                           trace: int) -> None:
+@pytest.mark.parametrize(
+    ("nobad", "verdict", "distinct", "trace"),
+    [("false", "violated", 2, 2), ("true", "holds", 3, 0)],
+)
+def test_guard_errors_only_where_evaluated(
+    nobad: str, verdict: str, distinct: int, trace: int
+) -> None:
     consts = {"NOBAD": nobad}
     assert model(DOMAIN, consts).interpreted == []
     tup = explorer.check(DOMAIN, consts, deadlock=False)
     vec = explorer.check(DOMAIN, consts, deadlock=False, backend="vector", workers=1)
-    assert (vec.verdict, vec.stats.distinct, vec.stats.depth, vec.stats.generated) == \
-        (tup.verdict, tup.stats.distinct, tup.stats.depth, tup.stats.generated)
+    assert (vec.verdict, vec.stats.distinct, vec.stats.depth, vec.stats.generated) == (
+        tup.verdict,
+        tup.stats.distinct,
+        tup.stats.depth,
+        tup.stats.generated,
+    )
     assert (vec.verdict, vec.stats.distinct) == (verdict, distinct)
     assert len(vec.violation.trace if vec.violation else ()) == trace

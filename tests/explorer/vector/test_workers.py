@@ -30,7 +30,11 @@ def run(path, consts, workers, chunk=None, **kw):
 
 def same(a, b):
     assert (a.verdict, a.stats.distinct, a.stats.generated, a.stats.depth) == (
-        b.verdict, b.stats.distinct, b.stats.generated, b.stats.depth)
+        b.verdict,
+        b.stats.distinct,
+        b.stats.generated,
+        b.stats.depth,
+    )
     assert (a.violation is None) == (b.violation is None)
     if a.violation is not None:
         assert a.violation.kind == b.violation.kind
@@ -47,8 +51,7 @@ def test_filter_lock_counts_identical(workers):
     assert many.stats.workers == workers
 
 
-@pytest.mark.parametrize("consts", [{"FIXED": False}, {"FIXED": False, "VMAS": 1},
-                                    {"FIXED": True}])
+@pytest.mark.parametrize("consts", [{"FIXED": False}, {"FIXED": False, "VMAS": 1}, {"FIXED": True}])
 def test_mlock_violations_identical(consts):
     one = run(MLOCK, consts, 1, chunk=3)
     two = run(MLOCK, consts, 2, chunk=3)
