@@ -1,8 +1,9 @@
 """The `expect` declarations of a spec: which apply to a run, whether a result meets
 them, and the runner behind `mmcheck test` (every expectation of every spec found).
 
-An expectation names some constants; the others keep their defaults. It applies to a
-check whose constants are exactly those values.
+An expectation names some constants; the others are as the spec defines them (a
+constant defined from another follows it). It applies to a check whose constants are
+exactly those of that run.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mmcheck import explorer, spec
@@ -55,6 +56,8 @@ def describe_expect(expect: ir.Expect) -> str:
         text += in_steps(expect.steps)
     if expect.states is not None:
         text += f" with {expect.states} states"
+    if expect.checks is not None:
+        text += f" (invariants {', '.join(expect.checks)})"
     return text
 
 
@@ -96,17 +99,42 @@ def const_values(program: ir.Program) -> dict[str, int | None]:
     return {c.name: c.value for c in program.consts}
 
 
-def applicable(program: ir.Program, defaults: dict[str, int | None]) -> list[ir.Expect]:
-    """The expectations of `program` whose constants, completed with the defaults,
-    are the constants `program` was loaded with."""
+ConstsOf = Callable[[ir.Expect], dict[str, int | None] | None]
+
+
+def applicable(program: ir.Program, consts_of: ConstsOf) -> list[ir.Expect]:
+    """The expectations of `program` that `mmcheck test` checks with exactly the
+    constants `program` has: `consts_of(e)` gives those of its run for `e` (None where
+    the spec does not load so), in which a constant defined from another follows it."""
     actual = const_values(program)
-    out = []
-    for e in program.expects:
-        wanted = dict(defaults)
-        wanted.update(e.consts)
-        if all(actual.get(n) == v for n, v in wanted.items()):
-            out.append(e)
-    return out
+    return [
+        e
+        for e in program.expects
+        # a constant the expectation sets differs: no need to load the spec for it
+        if all(actual.get(n) == v for n, v in e.consts) and consts_of(e) == actual
+    ]
+
+
+def load_case(path: Path, base: ir.Program, e: ir.Expect) -> ir.Program:
+    """The spec at `path` as `mmcheck test` checks `e`: loaded with e's constants, the
+    others as the spec defines them (`base`: the spec loaded once, for their types)."""
+    return spec.load(path, expect_consts(base, e))
+
+
+def case_consts(path: Path, base: ir.Program) -> ConstsOf:
+    """`consts_of` for `applicable`: the constants of the spec at `path` loaded as
+    `mmcheck test` checks an expectation, each set of them loaded once."""
+    loaded: dict[tuple[tuple[str, int], ...], dict[str, int | None] | None] = {}
+
+    def consts_of(e: ir.Expect) -> dict[str, int | None] | None:
+        if e.consts not in loaded:
+            try:
+                loaded[e.consts] = const_values(load_case(path, base, e))
+            except SpecErrors:
+                loaded[e.consts] = None
+        return loaded[e.consts]
+
+    return consts_of
 
 
 def load_defaults(path: Path) -> ir.Program:
@@ -140,6 +168,7 @@ class Comparison:
             "got": self.got,
             "met": self.met,
             "note": self.note,
+            "invariants": list(self.expect.checks) if self.expect.checks is not None else None,
         }
 
 
@@ -150,15 +179,27 @@ def reduced(program: ir.Program, options: CheckOptions) -> bool:
     return options.symmetry and (registry.get(options.backend).symmetry or not program.symmetric)
 
 
+def options_for(expect: ir.Expect, options: CheckOptions) -> CheckOptions:
+    """The options of the run that checks `expect`: the invariants (and lemmas) its
+    clause names, as --inv would; without one, every invariant and no lemma."""
+    return replace(options, invariants=expect.checks, lemmas=False)
+
+
+def checked(program: ir.Program, options: CheckOptions) -> set[str]:
+    """The invariants and lemmas a check of `program` with `options` looks at."""
+    return {i.name for i in program.invariants if i.checked(options.invariants, options.lemmas)}
+
+
 def compare(
-    program: ir.Program, result: Result, path: Path, count_states: bool = True
-) -> list[Comparison]:
-    """The expectations of the spec at `path` that apply to `program`'s constants,
-    each compared with `result` (see `matches` for `count_states`)."""
-    try:
-        defaults = const_values(load_defaults(path))
-    except SpecErrors:
-        defaults = {}
+    program: ir.Program, result: Result, path: Path, options: CheckOptions
+) -> tuple[list[Comparison], list[ir.Expect]]:
+    """The expectations of the spec at `path` that apply to `program`'s constants and
+    check what the run with `options` checked, each compared with `result`; and those
+    that apply but check other invariants (not compared)."""
+    count_states = reduced(program, options)
+    run = checked(program, options)
+    found = applicable(program, case_consts(path, program))
+    same = [e for e in found if checked(program, options_for(e, options)) == run]
     return [
         Comparison(
             e,
@@ -169,8 +210,8 @@ def compare(
             if count_states or e.states is None
             else "state count not compared without symmetry reduction",
         )
-        for e in applicable(program, defaults)
-    ]
+        for e in same
+    ], [e for e in found if e not in same]
 
 
 # --------------------------------------------------------------------------- the runner
@@ -218,7 +259,8 @@ class Planned:
     def command(self) -> str:
         """The `mmcheck check` command that reproduces this case, with its trace."""
         defines = "".join(f" -D {n}={show_const(self.base, n, v)}" for n, v in self.expect.consts)
-        return f"mmcheck check {shlex.quote(str(self.path))}{defines}"
+        checks = "".join(f" --inv {n}" for n in self.expect.checks or ())
+        return f"mmcheck check {shlex.quote(str(self.path))}{defines}{checks}"
 
 
 def plan(specs: list[Path]) -> tuple[list[Planned], list[Case]]:
@@ -239,8 +281,8 @@ def run_case(p: Planned, options: CheckOptions) -> Case:
     expected = describe_expect(p.expect)
     start = time.monotonic()
     try:
-        program = spec.load(p.path, expect_consts(p.base, p.expect))
-        result = explorer.check(program, options=options)
+        program = load_case(p.path, p.base, p.expect)
+        result = explorer.check(program, options=options_for(p.expect, options))
     except SpecErrors as err:
         return Case(
             str(p.path),

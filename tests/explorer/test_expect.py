@@ -1,7 +1,10 @@
 """Expectations: how they read, when they apply, when a result meets them."""
 
+import re
+
 import pytest
 
+from mmcheck.cli import main
 from mmcheck.explorer import expect
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
 from mmcheck.spec import ir
@@ -80,11 +83,50 @@ def test_matches(e, result, met):
 
 def test_applicable_completes_with_defaults():
     expects = (E_HOLDS, E_LEAK, E_DEADLOCK, E_ASSERT)
-    defaults = {"FIXED": 0, "CPUS": 2}
-    assert expect.applicable(program(0, 2, expects), defaults) == [E_LEAK, E_ASSERT]
-    assert expect.applicable(program(1, 2, expects), defaults) == [E_HOLDS]
-    assert expect.applicable(program(0, 3, expects), defaults) == [E_DEADLOCK]
-    assert expect.applicable(program(1, 3, expects), defaults) == []
+
+    def consts_of(e):  # the spec's run for e: its constants, the others' defaults
+        return {"FIXED": 0, "CPUS": 2, **dict(e.consts)}
+
+    assert expect.applicable(program(0, 2, expects), consts_of) == [E_LEAK, E_ASSERT]
+    assert expect.applicable(program(1, 2, expects), consts_of) == [E_HOLDS]
+    assert expect.applicable(program(0, 3, expects), consts_of) == [E_DEADLOCK]
+    assert expect.applicable(program(1, 3, expects), consts_of) == []
+
+
+DERIVED = """
+const FIX = true
+const G = FIX
+var bad : bool = false
+process p {
+a: if not G { bad := true }
+}
+invariant Ok: not bad
+expect holds
+expect FIX=false: violates Ok in 1 steps
+expect G=false: violates Ok in 1 steps
+"""
+
+
+@pytest.mark.parametrize(
+    "defines, lines",
+    [
+        ((), [9]),
+        (("FIX=false",), [10]),  # G follows FIX, as in the run `mmcheck test` makes
+        (("G=false",), [11]),
+        (("FIX=false", "G=false"), [10]),  # the very run of FIX=false
+        (("FIX=false", "G=true"), []),  # FIX=false's run has G=false
+    ],
+)
+def test_check_applies_what_test_runs_of_a_derived_constant(tmp_path, capsys, defines, lines):
+    path = tmp_path / "derived.mms"
+    path.write_text(DERIVED)
+    assert main(["test", str(path)]) == 0
+    assert "3 cases in 1 spec file: 3 passed" in capsys.readouterr().out
+    args = [a for d in defines for a in ("-D", d)]
+    main(["check", str(path), *args])
+    out = capsys.readouterr().out
+    assert [int(m) for m in re.findall(r"Expectation met: .*:(\d+):1:", out)] == lines
+    assert "NOT MET" not in out
 
 
 def test_expect_consts_are_typed_for_load():
