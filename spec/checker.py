@@ -14,7 +14,7 @@ from pathlib import Path
 from mmcheck.spec import ast, ir
 from mmcheck.spec import fold as f
 from mmcheck.spec.elab import Elab
-from mmcheck.spec.errors import Loc, SpecError
+from mmcheck.spec.errors import Loc, SpecError, did_you_mean
 from mmcheck.spec.fold import const
 from mmcheck.spec.parser import MAX_INT
 from mmcheck.spec.symbols import (
@@ -86,11 +86,11 @@ class Env:
         self._collect()
 
     # ------------------------------------------------------------------ errors
-    def error(self, loc: Loc | None, msg: str) -> None:
+    def error(self, loc: Loc | None, msg: str, hint: str | None = None) -> None:
         loc = loc or self.header_loc
         if (loc, msg) not in self.seen_errors:
             self.seen_errors.add((loc, msg))
-            self.errors.append(SpecError(loc, msg))
+            self.errors.append(SpecError(loc, msg, hint=hint))
 
     # ------------------------------------------------------------------ collection
     def _declare(self, name: str, sym: object, loc: Loc) -> bool:
@@ -125,7 +125,10 @@ class Env:
             elif isinstance(d, ast.ActionDecl):
                 self._declare(d.name, OtherSym("an action", d.loc), d.loc)
             elif isinstance(d, ast.InvariantDecl):
-                self._declare(d.name, OtherSym("an invariant", d.loc), d.loc)
+                what = "a lemma" if d.lemma else "an invariant"
+                self._declare(d.name, OtherSym(what, d.loc), d.loc)
+            elif isinstance(d, ast.ConstraintDecl):
+                self._declare(d.name, OtherSym("a constraint", d.loc), d.loc)
             elif isinstance(d, ast.ProcessDecl):
                 self._collect_process(d)
         for d in self.decls:
@@ -133,11 +136,12 @@ class Env:
                 self._collect_enums(t, owner)
         for name in self.overrides:
             if not isinstance(self.symbols.get(name), ast.ConstDecl):
-                consts = sorted(n for n, s in self.symbols.items() if isinstance(s, ast.ConstDecl))
+                consts = sorted(self.names(ast.ConstDecl))
                 self.error(
                     self.header_loc,
                     f"-D {name}: there is no constant '{name}' in this "
                     f"spec (constants: {', '.join(consts) or 'none'})",
+                    did_you_mean(name, consts),
                 )
 
     def _collect_process(self, d: ast.ProcessDecl) -> None:
@@ -187,6 +191,11 @@ class Env:
             self._collect_enums(t.elem, owner)
 
     # ------------------------------------------------------------------ lookups
+    def names(self, *kinds: type) -> list[str]:
+        """The declared names whose symbol (resolved or still a declaration) is one of
+        `kinds`: what a misspelt name of that kind may have meant."""
+        return [n for n, s in self.symbols.items() if isinstance(s, kinds)]
+
     def lookup(self, name: str) -> Symbol | None:
         sym = self.symbols.get(name)
         if isinstance(sym, ast.ConstDecl):
@@ -333,8 +342,11 @@ class Env:
         if name in self.types:
             return self.types[name]
         sym = self.symbols.get(name)
+        if sym is None:
+            self.error(loc, f"unknown type '{name}'", did_you_mean(name, self.names(TypeSym)))
+            return ErrT()
         if not isinstance(sym, TypeSym):
-            self.error(loc, f"unknown type '{name}'" if sym is None else f"'{name}' is not a type")
+            self.error(loc, f"'{name}' is not a type")
             return ErrT()
         if name in self.resolving:
             self.error(loc, f"type {name} is defined in terms of itself")

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from mmcheck.spec import ast, ir
 from mmcheck.spec import fold as f
-from mmcheck.spec.errors import Loc
+from mmcheck.spec.errors import Loc, did_you_mean
 from mmcheck.spec.parser import MAX_INT, MAX_NESTING
 from mmcheck.spec.symbols import (
+    VALUE_SYMBOLS,
     ByName,
     ConstSym,
     DefSym,
@@ -87,6 +88,11 @@ class LValue:
 
 
 ERR = Val(ErrT(), expr=ir.Const(0))
+# the library models say "no page" with 0 of a range (`type Pfn = 0..POOL`) or an enum value
+NULL_HINT = (
+    "there is no NULL: declare the value that means none, such as 0 of "
+    "`type Pfn = 0..N` (0: no page) or `none` in an enum"
+)
 BUILTINS = (
     "done",
     "at",
@@ -204,8 +210,8 @@ class Elab:
         self.inlined = 0  # nodes elaborated under the outermost of them
 
     # ------------------------------------------------------------------ helpers
-    def error(self, loc: Loc, msg: str) -> Val:
-        self.env.error(loc, msg)
+    def error(self, loc: Loc, msg: str, hint: str | None = None) -> Val:
+        self.env.error(loc, msg, hint)
         return ERR
 
     def fresh(self, name: str) -> str:
@@ -262,7 +268,9 @@ class Elab:
             return zero
         if v.type.sort and not symmetric_ok:
             self.error(
-                e.loc, f"arithmetic and ordering on symmetric {v.type.sort} values break symmetry"
+                e.loc,
+                f"arithmetic and ordering on values of {self.sort_words(v.type.sort)} "
+                "break symmetry",
             )
         return v
 
@@ -330,9 +338,20 @@ class Elab:
             return ERR
         sym = self.env.lookup(name)
         if sym is None:
-            self.error(loc, f"unknown name '{name}'")
+            self.error(loc, f"unknown name '{name}'", self.unknown_name_hint(name, scope))
             return ERR
         return sym
+
+    def unknown_name_hint(self, name: str, scope: dict) -> str | None:
+        """C's NULL explained, else the value name in scope closest to `name`."""
+        if name == "NULL":
+            return NULL_HINT
+        known = [*scope, *self.env.names(*VALUE_SYMBOLS)]
+        if self.proc is not None:
+            known += self.proc.locals
+            if self.proc.decl.index is not None:
+                known += ("self", self.proc.decl.index.name)
+        return did_you_mean(name, known)
 
     def name(self, e: ast.Name, scope: dict) -> Val:
         if e.name == "bool":  # a keyword, never declared: the type name as a set
@@ -426,28 +445,42 @@ class Elab:
         inside = True
         for a, d in zip(args, t.dims):
             v = self.expr(a, scope)
-            out.append(self.check_index(v, d, a.loc))
+            out.append(self.check_index(v, d, a))
             inside = inside and within(v.type, d)
         return tuple(out), inside
 
-    def check_index(self, v: Val, d: Type, loc: Loc) -> ir.Expr:
-        """An index value against a map dimension: type, symmetry, and static range."""
+    def check_index(self, v: Val, d: Type, e: ast.Expr, process: ProcInfo | None = None) -> ir.Expr:
+        """An index value (written e) against a map dimension, or against the index type
+        of `process` for an instance of it: type, symmetry, and static range."""
+        loc = e.loc
         if isinstance(v.type, ErrT) or isinstance(d, ErrT):
             return v.expr if v.expr is not None else ir.Const(0)
         if unify(v.type, d) is None or not isinstance(v.type, SCALARS):
             self.error(loc, f"index of type {v.type} for a map over {d}")
             return ir.Const(0)
-        if sort_of(d) and sort_of(v.type) != sort_of(d):
+        sort = sort_of(d)
+        if sort and sort_of(v.type) != sort:
+            if process is None:
+                wanted = f"index into a map over symmetric {sort} must be a {sort} value"
+            else:
+                of = "its symmetric index" if sort == process.name else f"symmetric {sort}"
+                wanted = (
+                    f"an instance of symmetric process set {process.name} is named by a "
+                    f"value of {of}"
+                )
             self.error(
                 loc,
-                f"index into a map over symmetric {sort_of(d)} must be a "
-                f"{sort_of(d)} value (a constant index breaks symmetry)",
+                f"{wanted} ({self.not_of_sort(v, e, 'a constant index')})",
+                self.sort_hint(sort),
             )
-        elif sort_of(v.type) and not sort_of(d):
+        elif sort_of(v.type) and not sort:
+            hint = self.sort_hint(sort_of(v.type))
             self.error(
                 loc,
-                f"a symmetric {sort_of(v.type)} value indexes a map over {d}: "
-                f"declare the map over {sort_of(v.type)} so symmetry permutes it too",
+                f"a value of {self.sort_words(sort_of(v.type))} indexes a map over {d}: "
+                f"declare the map over {'T' if hint else sort_of(v.type)} so symmetry "
+                "permutes it too",
+                hint,
             )
         b = bounds(d)
         if (
@@ -465,7 +498,7 @@ class Elab:
         if p.index is None or len(e.args) != 1:
             return self.error(e.loc, f"{p.name} is not a process set of one index")
         v = self.expr(e.args[0], scope)
-        i = self.check_index(v, p.index, e.args[0].loc)
+        i = self.check_index(v, p.index, e.args[0], p)
         where = None if within(v.type, p.index) else e.loc
         return Val(ProcT(p.name), process=p, instance=i, instance_loc=where)
 
@@ -478,8 +511,12 @@ class Elab:
         if not isinstance(base.type, RecordT):
             return self.error(e.loc, f"{base.type} has no fields (.{e.name})")
         if base.type.field(e.name) is None:
-            names = ", ".join(n for n, _ in base.type.fields)
-            return self.error(e.loc, f"{base.type} has no field '{e.name}' (fields: {names})")
+            names = [n for n, _ in base.type.fields]
+            return self.error(
+                e.loc,
+                f"{base.type} has no field '{e.name}' (fields: {', '.join(names)})",
+                did_you_mean(e.name, names),
+            )
         return base.fields[e.name]
 
     def process_local(self, base: Val, e: ast.Field) -> Val:
@@ -489,7 +526,9 @@ class Elab:
         if e.name not in p.locals:
             names = ", ".join(p.locals) or "none"
             return self.error(
-                e.loc, f"process {p.name} has no variable '{e.name}' (its variables: {names})"
+                e.loc,
+                f"process {p.name} has no variable '{e.name}' (its variables: {names})",
+                did_you_mean(e.name, p.locals),
             )
         sym = self.env.local_sym(p, e.name)
         if p.index is None:
@@ -678,10 +717,42 @@ class Elab:
             if s and sort_of(y.type) != s:
                 self.error(
                     loc,
-                    f"symmetric {s} values may only be compared with other {s} "
-                    "values (a literal breaks symmetry)",
+                    f"values of {self.sort_words(s)} may only be compared with each other "
+                    f"({self.not_of_sort(y, None, 'a literal')})",
+                    self.sort_hint(s),
                 )
                 return
+
+    def sort_words(self, sort: str) -> str:
+        """A symmetric sort in messages: `symmetric T`, or, for the range or enum that
+        `symmetric process p[i in ..]` made a sort (named p), the set's index."""
+        if isinstance(self.env.symbols.get(sort), ProcInfo):
+            return f"the symmetric index of process set {sort}"
+        return f"symmetric {sort}"
+
+    def sort_hint(self, sort: str | None) -> str | None:
+        """How to name values of a process set's index sort outside the set (the sort
+        has no name of its own), or None for a sort that is a type."""
+        p = self.env.symbols.get(sort) if sort else None
+        if not isinstance(p, ProcInfo) or p.decl.index is None:
+            return None
+        return (
+            "declare the index type as a symmetric type (`type T = symmetric ...`, "
+            f"`symmetric process {p.name}[{p.decl.index.name} in T]`): T names its values "
+            "anywhere (`forall j in T`, `[T] -> bool`)"
+        )
+
+    def not_of_sort(self, v: Val, e: ast.Expr | None, constant: str) -> str:
+        """Why v (written e, if known), where a value of a sort is wanted, breaks
+        symmetry; `constant`: what a constant v is called ("a literal")."""
+        if isinstance(v.expr, ir.Const):
+            return f"{constant} breaks symmetry"
+        if sort_of(v.type):
+            return f"this is a value of {self.sort_words(sort_of(v.type))}"
+        if isinstance(v.expr, ir.Param):  # bound by a quantifier, a comprehension, a parameter
+            name = f"'{e.name}'" if isinstance(e, ast.Name) else "this value"
+            return f"{name} is bound over {v.type}, which is not symmetric"
+        return f"a value of {v.type} breaks symmetry"
 
     def eq_val(self, a: Val, b: Val, t: Type, loc: Loc) -> ir.Expr:
         if isinstance(t, RecordT):
@@ -919,7 +990,8 @@ class Elab:
         if sym is None and e.name in BUILTINS:
             return getattr(self, "b_" + e.name)(e, scope)
         if sym is None:
-            return self.error(e.loc, f"unknown operator '{e.name}'")
+            known = [*self.env.names(DefSym, MacroSym), *BUILTINS]
+            return self.error(e.loc, f"unknown operator '{e.name}'", did_you_mean(e.name, known))
         return self.error(e.loc, f"'{e.name}' is not an operator")
 
     def inline_def(self, d: ast.DefDecl, args: tuple[Val, ...], scope: dict, loc: Loc) -> Val:
@@ -985,10 +1057,11 @@ class Elab:
         lab = e.args[1]
         labels = v.process.labels
         if not isinstance(lab, ast.Name) or lab.name not in labels:
+            name = getattr(lab, "name", "?")
             return self.error(
                 lab.loc,
-                f"process {v.process.name} has no label "
-                f"'{getattr(lab, 'name', '?')}' (labels: {', '.join(labels)})",
+                f"process {v.process.name} has no label '{name}' (labels: {', '.join(labels)})",
+                did_you_mean(name, labels),
             )
         if v.process.index is not None and v.instance is None:
             return self.error(e.args[0].loc, f"at() needs one instance: {v.process.name}[i]")
@@ -1117,7 +1190,10 @@ class Elab:
                 return None
             ft = base.type.field(e.name) if isinstance(base.type, RecordT) else None
             if ft is None:
-                self.error(e.loc, f"{base.name} has no field '{e.name}'")
+                names = [n for n, _ in base.type.fields] if isinstance(base.type, RecordT) else []
+                self.error(
+                    e.loc, f"{base.name} has no field '{e.name}'", did_you_mean(e.name, names)
+                )
                 return None
             return LValue(
                 f"{base.irname}.{e.name}", base.index, ft, base.lock, f"{base.name}.{e.name}"

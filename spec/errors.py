@@ -6,6 +6,7 @@ carrying a `Loc`; the CLI prints them with `format_error` and never a traceback.
 
 from __future__ import annotations
 
+import difflib
 import errno
 import os
 import stat
@@ -83,8 +84,9 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
 
 
-def format_at(loc: Loc, message: str, kind: str = "error") -> str:
-    """`file:line:col: kind: message`, then the source line and a caret under the column."""
+def format_at(loc: Loc, message: str, kind: str = "error", hint: str | None = None) -> str:
+    """`file:line:col: kind: message`, then the source line and a caret under the column,
+    then the hint if any."""
     out = [printable(f"{loc}: {kind}: {message}")]
     line = source_line(loc.file, loc.line)
     if line is not None:
@@ -92,20 +94,32 @@ def format_at(loc: Loc, message: str, kind: str = "error") -> str:
         prefix = printable(line[: max(loc.col - 1, 0)].expandtabs(8))
         out.append(f"    {shown}")
         out.append(f"    {' ' * len(prefix)}^")
+    if hint is not None:
+        out.append(printable(f"    hint: {hint}"))
     return "\n".join(out)
 
 
-class SpecError(Exception):
-    """One problem in a spec, at a location."""
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    """A hint naming the known name closest to a misspelt `name`, if one is close."""
+    close = difflib.get_close_matches(name, sorted(set(known) - {name}), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
 
-    def __init__(self, loc: Loc, message: str, kind: str = "error") -> None:
+
+class SpecError(Exception):
+    """One problem in a spec, at a location; `hint`: how to fix it, in the language's
+    terms, where the likely cause is known (a C habit, a misspelt name)."""
+
+    def __init__(
+        self, loc: Loc, message: str, kind: str = "error", hint: str | None = None
+    ) -> None:
         super().__init__(f"{loc}: {message}")
         self.loc = loc
         self.message = message
         self.kind = kind
+        self.hint = hint
 
     def format(self) -> str:
-        return format_at(self.loc, self.message, self.kind)
+        return format_at(self.loc, self.message, self.kind, self.hint)
 
 
 class SpecErrors(Exception):

@@ -14,7 +14,7 @@ from mmcheck.spec import ast, ir
 from mmcheck.spec import fold as f
 from mmcheck.spec.checker import Env
 from mmcheck.spec.elab import ERR, Elab, pre_state
-from mmcheck.spec.errors import Loc
+from mmcheck.spec.errors import Loc, did_you_mean
 from mmcheck.spec.slots import exprs_of, with_slot_sets
 from mmcheck.spec.symbols import ProcInfo, Val, VarSym
 from mmcheck.spec.symexec import Exec, Store, Write
@@ -137,8 +137,8 @@ class Lowering:
         self.lock_sorts: list[tuple[str, int]] = []
         self.slots = 0  # state slots declared so far
 
-    def error(self, loc: Loc, msg: str) -> None:
-        self.env.error(loc, msg)
+    def error(self, loc: Loc, msg: str, hint: str | None = None) -> None:
+        self.env.error(loc, msg, hint)
 
     # ------------------------------------------------------------------ processes
     def number_processes(self) -> None:
@@ -528,9 +528,18 @@ class Lowering:
     def invariants(self) -> tuple[ir.Invariant, ...]:
         elab = Elab(self.env, reader=pre_state)
         return tuple(
-            ir.Invariant(d.name, elab.boolean(d.expr, {}), d.loc)
+            ir.Invariant(d.name, elab.boolean(d.expr, {}), d.loc, d.lemma)
             for d in self.env.decls
             if isinstance(d, ast.InvariantDecl)
+        )
+
+    def constraints(self) -> tuple[ir.Invariant, ...]:
+        """The state constraints: predicates of one state, elaborated as invariants."""
+        elab = Elab(self.env, reader=pre_state)
+        return tuple(
+            ir.Invariant(d.name, elab.boolean(d.expr, {}), d.loc)
+            for d in self.env.decls
+            if isinstance(d, ast.ConstraintDecl)
         )
 
     def terminal(self) -> ir.Expr | None:
@@ -548,20 +557,29 @@ class Lowering:
             for name, value, loc in d.consts:
                 sym = self.env.symbols.get(name)
                 if not self.is_const(name) if sym is not None else True:
-                    self.error(loc, f"expect: there is no constant '{name}'")
+                    consts = filter(self.is_const, self.env.symbols)
+                    hint = did_you_mean(name, consts)
+                    self.error(loc, f"expect: there is no constant '{name}'", hint)
                     continue
                 consts.append((name, int(value)))
             verdict, prop = d.verdict, None
             if verdict == "violates":
                 verdict, prop = "invariant", d.detail
                 if prop not in inv_names:
-                    self.error(d.loc, f"expect: there is no invariant '{prop}'")
+                    hint = did_you_mean(prop, inv_names)
+                    self.error(d.loc, f"expect: there is no invariant '{prop}'", hint)
+                elif d.checks is not None and prop not in (n for n, _ in d.checks):
+                    self.error(d.loc, f"expect: {prop} is not among the invariants checked")
             elif verdict == "fails":
                 verdict = d.detail or ""
                 if verdict not in FAIL_KINDS:
                     self.error(d.loc, f"expect: `fails` takes one of {', '.join(FAIL_KINDS)}")
                     continue
-            out.append(ir.Expect(tuple(consts), verdict, prop, d.loc, d.steps, d.states))
+            for name, loc in d.checks or ():
+                if name not in inv_names:
+                    self.error(loc, f"expect: there is no invariant or lemma '{name}'")
+            checks = tuple(n for n, _ in d.checks) if d.checks is not None else None
+            out.append(ir.Expect(tuple(consts), verdict, prop, d.loc, d.steps, d.states, checks))
         return tuple(out)
 
 
@@ -627,6 +645,7 @@ def lower(env: Env) -> ir.Program:
         sorts,
         sizes,
         lw.expects(invariants),
+        constraints=lw.constraints(),
     )
     if env.errors or not program.is_concrete:
         return program

@@ -35,7 +35,9 @@ KEYWORDS = frozenset(
         "def",
         "macro",
         "invariant",
+        "lemma",
         "terminal",
+        "constraint",
         "action",
         "when",
         "process",
@@ -85,10 +87,20 @@ _STMT_START = {"SKIP", "GOTO", "AWAIT", "ASSERT", "LOCK", "UNLOCK", "RETURN", "E
 
 
 class _Current:
-    """The file being parsed and its errors, for the transformer. Not reentrant."""
+    """The file being parsed and its errors, for the transformer, and the offsets of the
+    keywords the lexer took for names in the parse under way. Not reentrant."""
 
     file = ""
     errors: list[SpecError] = []
+    keywords_as_names: set[int] = set()
+
+
+def _note_name(tok: Token) -> Token:
+    """Lexer callback: a keyword lexed as a name (where the parser state takes no such
+    keyword) means the construct before it is incomplete, if parsing fails right after."""
+    if tok.value in KEYWORDS:
+        _Current.keywords_as_names.add(tok.start_pos)
+    return tok
 
 
 @cache
@@ -99,14 +111,14 @@ def _lark() -> Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
+        lexer_callbacks={"IDENT": _note_name},
     )
 
 
 def _terminal_words() -> dict[str, str]:
     words = dict(_TOKEN_WORDS)
-    for t in _lark().terminals:
-        if t.name not in words and t.pattern.type == "str":
-            words[t.name] = f"'{t.pattern.value}'"
+    for name, value in _literals().items():
+        words.setdefault(name, f"'{value}'")
     return words
 
 
@@ -132,7 +144,11 @@ def describe_expected(expected: set[str]) -> str:
 def _syntax_error(e: UnexpectedInput, filename: str, text: str) -> SpecError:
     if isinstance(e, UnexpectedCharacters):
         char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
-        return SpecError(Loc(filename, e.line, e.column), f"unexpected character {char!r}")
+        loc = Loc(filename, e.line, e.column)
+        c_op = _c_operator(text, e.pos_in_stream)
+        if c_op is not None:
+            return SpecError(loc, f"unexpected '{c_op[0]}'", hint=c_op[1])
+        return SpecError(loc, f"unexpected character {char!r}")
     expected_set = set(getattr(e, "expected", ()) or ())
     ip = getattr(e, "interactive_parser", None)
     if ip is not None:  # the parser state knows keywords the lexer folded into names
@@ -145,20 +161,116 @@ def _syntax_error(e: UnexpectedInput, filename: str, text: str) -> SpecError:
         loc = Loc(filename, len(lines), len(lines[-1]) + 1)
         return SpecError(loc, "unexpected end of file" + tail)
     kw = _keyword_before(text, token.start_pos)
-    if kw is not None:  # a keyword the lexer took for a name: what precedes is incomplete
-        word, pos = kw
-        line = text.count("\n", 0, pos) + 1
-        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    if kw is not None and kw[1] in _Current.keywords_as_names:
+        # a keyword the lexer took for a name, where the parser wanted more of what
+        # precedes it (`var x : bool =` then `const N = 3`): that is incomplete
         return SpecError(
-            Loc(filename, line, col),
-            f"unexpected '{word}' (a keyword): "
+            _loc_at(filename, text, kw[1]),
+            f"unexpected '{kw[0]}' (a keyword): "
             "the declaration or statement before it is incomplete",
         )
+    c_habit = _c_habit(text, token, {_literals().get(t) for t in expected_set})
+    if c_habit is not None:
+        shown, pos, hint = c_habit
+        return SpecError(_loc_at(filename, text, pos), f"unexpected '{shown}'", hint=hint)
     shown = token.value
-    hint = ""
+    note = ""
     if shown in KEYWORDS and "IDENT" in expected_set:
-        hint = f" ('{shown}' is a keyword and cannot be a name)"
-    return SpecError(Loc(filename, token.line, token.column), f"unexpected '{shown}'{hint}{tail}")
+        note = f" ('{shown}' is a keyword and cannot be a name)"
+    hint = None
+    if kw is not None and kw[0] == "return" and "IDENT" in expected_set:
+        hint = _RETURN_HINTS.get(_enclosing_decl(text, token.start_pos))
+    loc = Loc(filename, token.line, token.column)
+    return SpecError(loc, f"unexpected '{shown}'{note}{tail}", hint=hint)
+
+
+def _loc_at(filename: str, text: str, pos: int) -> Loc:
+    """The location of offset pos of text."""
+    return Loc(filename, text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos))
+
+
+@cache
+def _literals() -> dict[str, str]:
+    """The text of each terminal that is a fixed string, by terminal name."""
+    return {t.name: t.pattern.value for t in _lark().terminals if t.pattern.type == "str"}
+
+
+# C's boolean operators, which no token of the language starts
+_C_BOOLEAN = {"&&": "use `and`", "||": "use `or`"}
+_NEGATED = re.compile(r"!\s*([A-Za-z_][A-Za-z0-9_.]*)")
+_PLACE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*(?:\[[^\]\n]*\][A-Za-z0-9_.]*)*\s*$")
+_SIMPLE = re.compile(r"[A-Za-z0-9_.]+")
+
+
+def _c_operator(text: str, pos: int) -> tuple[str, str] | None:
+    """A C operator at offset pos, where the lexer found no token (`&&`, `||`, `!x`; `!=`
+    is a token), and the hint for it."""
+    if text[pos : pos + 2] in _C_BOOLEAN:
+        return text[pos : pos + 2], _C_BOOLEAN[text[pos : pos + 2]]
+    if text[pos : pos + 1] == "!":
+        m = _NEGATED.match(text, pos)
+        return "!", f"use `not`, as in `not {m.group(1) if m else '(...)'}`"
+    return None
+
+
+def _c_habit(text: str, token: Token, expected: set[str | None]) -> tuple[str, int, str] | None:
+    """A C habit at an unexpected token: what to show as unexpected, its offset, and the
+    hint. `expected` holds the fixed strings the parser would have taken there; `:=`
+    among them means the token follows a place that starts a statement."""
+    pos = token.start_pos
+    # after a place, the lexer may take `:=` for a `:` where it expects neither
+    value = ":=" if text.startswith(":=", pos) else token.value
+    assigning = ":=" in expected
+    pair = text[pos : pos + 2]
+    doubled = value in ("+", "-") and pair == value * 2  # `x++`, `x--`
+    if assigning and value in ("+", "-", "*", "/", "%") and (pair == value + "=" or doubled):
+        place = _place_before(text, pos)
+        operand = _operand_after(text, pos + 2) if pair[1] == "=" else "1"
+        return pair, pos, f"there is no `{pair}`: write `{place} := {place} {value} {operand}`"
+    if value == "+" and text[pos - 1 : pos] == "+":  # `y := x++`: the second `+` fails
+        place = _place_before(text, pos - 1)
+        return "++", pos - 1, f"there is no `++`: write `{place} := {place} + 1` as a statement"
+    if value == "=" and assigning:
+        return "=", pos, "use `:=` to assign"
+    if value in ("=", ":=") and "==" in expected:
+        return value, pos, "use `==` to compare (`:=` assigns)"
+    if value == "==" and assigning:
+        place = _place_before(text, pos)
+        return "==", pos, f"use `:=` to assign (`await {place} == ...` waits until it holds)"
+    return None
+
+
+def _place_before(text: str, pos: int) -> str:
+    """The place (`x`, `m[i].f`) written before offset pos in its statement, or `x`."""
+    m = _PLACE.search(text, text.rfind("\n", 0, pos) + 1, pos)
+    return m.group().rstrip() if m else "x"
+
+
+def _operand_after(text: str, pos: int) -> str:
+    """The rest of the statement from offset pos, parenthesised unless simple (`e` if
+    none): the right operand of a compound assignment `x += e`."""
+    ends = [i for i in (text.find(c, pos) for c in ("\n", ";", "}", "#", "//")) if i >= 0]
+    operand = text[pos : min(ends, default=len(text))].strip()
+    if not operand:
+        return "e"
+    return operand if _SIMPLE.fullmatch(operand) else f"({operand})"
+
+
+PROCESS_END_HINT = "a process ends with `goto Done`"  # for a `return` in a process
+_RETURN_HINTS = {
+    "process": PROCESS_END_HINT,
+    "symmetric": PROCESS_END_HINT,
+    "macro": "`return` takes a value: a macro without one ends at its `}`",
+}
+
+
+def _enclosing_decl(text: str, pos: int) -> str | None:
+    """The keyword of the declaration offset pos is in (the last line before pos that
+    starts with one)."""
+    last = None
+    for m in _RESYNC.finditer(text, 0, pos):
+        last = m.group(1)
+    return last
 
 
 # possessive: a comment is never split (`# a # b` as two), else matching is exponential
@@ -180,7 +292,7 @@ def _keyword_before(text: str, pos: int) -> tuple[str, int] | None:
 # where parsing resumes after a syntax error: a line starting with a declaration
 _RESYNC = re.compile(
     r"^(spec|include|const|assume|type|init|def|macro|action|process|invariant|terminal|"
-    r"expect|symmetric)\b",
+    r"constraint|expect|symmetric)\b",
     re.M,
 )
 MAX_SYNTAX_ERRORS = 20
@@ -195,6 +307,7 @@ def parse(text: str, filename: str) -> ast.Module:
     start = 0  # offset of the text still to parse; what precedes is blanked
     while True:
         masked = re.sub(r"[^\n]", " ", text[:start]) + text[start:]
+        _Current.keywords_as_names = set()
         try:
             tree = _lark().parse(masked)
             if (deep := _too_deep(tree)) is not None:
@@ -363,8 +476,14 @@ class _Builder(Transformer):
     def invariant_decl(self, meta: Any, c: list) -> ast.InvariantDecl:
         return ast.InvariantDecl(self._decl_name(c[0]), c[1], self._at(meta))
 
+    def lemma_decl(self, meta: Any, c: list) -> ast.InvariantDecl:
+        return ast.InvariantDecl(self._decl_name(c[0]), c[1], self._at(meta), lemma=True)
+
     def terminal_decl(self, meta: Any, c: list) -> ast.TerminalDecl:
         return ast.TerminalDecl(c[0], self._at(meta))
+
+    def constraint_decl(self, meta: Any, c: list) -> ast.ConstraintDecl:
+        return ast.ConstraintDecl(self._decl_name(c[0]), c[1], self._at(meta))
 
     def action_decl(self, meta: Any, c: list) -> ast.ActionDecl:
         items = c[2]
@@ -407,8 +526,16 @@ class _Builder(Transformer):
         return ast.Step(label, tuple(c[1:]), self._tloc(c[0]))
 
     def expect_decl(self, meta: Any, c: list) -> ast.ExpectDecl:
-        consts, (verdict, detail, steps, states) = c
-        return ast.ExpectDecl(consts or (), verdict, detail, steps, states, self._at(meta))
+        consts, (verdict, detail, steps, states), checks = c
+        return ast.ExpectDecl(consts or (), verdict, detail, steps, states, self._at(meta), checks)
+
+    def expect_checks(self, meta: Any, c: list) -> tuple[tuple[str, Loc], ...]:
+        word, names = c
+        if word.value != "invariants":
+            self.errors.append(
+                SpecError(self._tloc(word), f"expected 'invariants', got '{word.value}'")
+            )
+        return names
 
     def expect_consts(self, meta: Any, c: list) -> tuple:
         return tuple(c)

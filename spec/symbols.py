@@ -170,3 +170,17 @@ class OtherSym:
 Symbol = (
     ConstSym | VarSym | LockSym | EnumValSym | TypeSym | DefSym | MacroSym | ProcInfo | OtherSym
 )
+
+# what a name read as a value may stand for, resolved or still its declaration
+VALUE_SYMBOLS = (
+    ConstSym,
+    ast.ConstDecl,
+    VarSym,
+    ast.VarDecl,
+    LockSym,
+    ast.LockDecl,
+    EnumValSym,
+    TypeSym,
+    DefSym,
+    ProcInfo,
+)

@@ -18,7 +18,8 @@ from mmcheck.spec import ast, ir
 from mmcheck.spec import fold as f
 from mmcheck.spec.checker import PRELUDE, Env
 from mmcheck.spec.elab import ERR, Elab, LValue, Reader, ite_val, pre_state
-from mmcheck.spec.errors import Loc
+from mmcheck.spec.errors import Loc, did_you_mean
+from mmcheck.spec.parser import PROCESS_END_HINT
 from mmcheck.spec.symbols import ByName, ProcInfo, Val, enumerable
 from mmcheck.spec.types import (
     ErrT,
@@ -153,8 +154,8 @@ class Exec:
         if label is not None and proc is not None:
             self.next_pc = ir.Const(label + 1)
 
-    def error(self, loc: Loc, msg: str) -> None:
-        self.elab.error(loc, msg)
+    def error(self, loc: Loc, msg: str, hint: str | None = None) -> None:
+        self.elab.error(loc, msg, hint)
 
     def check(self, c: ir.Check) -> None:
         if not f.is_true(c.cond):  # statically fine (or on no path)
@@ -331,6 +332,7 @@ class Exec:
                 s.loc,
                 f"goto to unknown label '{s.label}' (labels of {self.proc.name}: "
                 f"{', '.join(labels)})",
+                did_you_mean(s.label, labels),
             )
             return
         eff = self.eff()
@@ -431,7 +433,8 @@ class Exec:
 
     def s_Return(self, s: ast.Return, scope: dict) -> None:
         if not self.frames:
-            self.error(s.loc, "return outside a macro")
+            hint = PROCESS_END_HINT if self.proc is not None else None
+            self.error(s.loc, "return outside a macro", hint)
             return
         fr = self.frames[-1]
         v = self.elab.expr(s.value, scope)

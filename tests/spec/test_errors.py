@@ -4,11 +4,18 @@ traceback, exit status 2, and all errors of a file at once."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from mmcheck import spec
 
-def assert_error(rc: int, err: str, line: int, col: int, message: str, source: str) -> None:
+
+def assert_error(
+    rc: int, err: str, line: int, col: int, message: str, source: str, hint: str | None = None
+) -> None:
+    """The error at line:col says `message`, quotes `source` with a caret under col, and
+    ends with `hint` (None: with no hint)."""
     assert rc == 2
     assert "Traceback" not in err
     m = re.search(rf"spec\.mms:{line}:{col}: error: (.*)", err)
@@ -21,6 +28,11 @@ def assert_error(rc: int, err: str, line: int, col: int, message: str, source: s
     assert caret.strip() == "^"
     # the caret sits under column `col` of the quoted line (4 spaces of indent)
     assert caret.index("^") - 4 == col - 1
+    after = lines[i + 3] if i + 3 < len(lines) else ""
+    if hint is None:
+        assert not after.startswith("    hint:"), err
+    else:
+        assert after == f"    hint: {hint}", err
 
 
 CASES = [
@@ -137,14 +149,6 @@ CASES = [
         9,
         "'self' is only defined inside a process set",
         "a: x := self",
-    ),
-    (
-        "return outside a macro",
-        "process p {\na: return true\n}\n",
-        2,
-        4,
-        "return outside a macro",
-        "a: return true",
     ),
     (
         "field of a record",
@@ -291,6 +295,152 @@ CASES = [
 def test_error(run_cli, name, text, line, col, message, source):
     rc, out, err = run_cli(text)
     assert_error(rc, err, line, col, message, source)
+
+
+PROC = "var x : 0..3 = 0\nvar y : bool = true\nprocess p {{\na: {}\n}}\n"  # line 4: the step
+
+# fmt: off
+HINTS = [
+    # (name, spec text, line, col, message fragment, quoted source line, hint)
+    ("C and", "var x : bool = true\ninvariant I: x && x\n", 2, 16, "unexpected '&&'",
+     "invariant I: x && x", "use `and`"),
+    ("C or", "var x : bool = true\ninvariant I: x || x\n", 2, 16, "unexpected '||'",
+     "invariant I: x || x", "use `or`"),
+    ("C not", "var x : bool = true\ninvariant I: !x\n", 2, 14, "unexpected '!'",
+     "invariant I: !x", "use `not`, as in `not x`"),
+    ("C increment", PROC.format("x++"), 4, 5, "unexpected '++'", "a: x++",
+     "there is no `++`: write `x := x + 1`"),
+    ("C decrement", PROC.format("x--"), 4, 5, "unexpected '--'", "a: x--",
+     "there is no `--`: write `x := x - 1`"),
+    ("C increment in an expression", PROC.format("x := x++"), 4, 10, "unexpected '++'",
+     "a: x := x++", "there is no `++`: write `x := x + 1` as a statement"),
+    ("C compound assignment", PROC.format("x += 1"), 4, 6, "unexpected '+='", "a: x += 1",
+     "there is no `+=`: write `x := x + 1`"),
+    ("C compound assignment of an expression", PROC.format("x -= x + 1 # c"), 4, 6,
+     "unexpected '-='", "a: x -= x + 1 # c", "there is no `-=`: write `x := x - (x + 1)`"),
+    ("C assignment", PROC.format("x = 1"), 4, 6, "unexpected '='", "a: x = 1",
+     "use `:=` to assign"),
+    ("C assignment as a condition", PROC.format("await x = 1"), 4, 12, "unexpected '='",
+     "a: await x = 1", "use `==` to compare (`:=` assigns)"),
+    ("assignment as a condition", PROC.format("if x := 1 { skip }"), 4, 9, "unexpected ':='",
+     "a: if x := 1 { skip }", "use `==` to compare (`:=` assigns)"),
+    ("C comparison as a statement", PROC.format("x == 1"), 4, 6, "unexpected '=='",
+     "a: x == 1", "use `:=` to assign (`await x == ...` waits until it holds)"),
+    ("C NULL", PROC.format("x := NULL"), 4, 9, "unknown name 'NULL'", "a: x := NULL",
+     "there is no NULL: declare the value that means none, such as 0 of "
+     "`type Pfn = 0..N` (0: no page) or `none` in an enum"),
+    ("return in a process", PROC.format("x := 1; return 0"), 4, 12, "return outside a macro",
+     "a: x := 1; return 0", "a process ends with `goto Done`"),
+    ("return without a value in a process", PROC.format("return"), 5, 1,
+     "unexpected '}'; expected an expression", "}", "a process ends with `goto Done`"),
+    ("return without a value in a macro", "macro m() { return }\n", 1, 20,
+     "unexpected '}'; expected an expression", "macro m() { return }",
+     "`return` takes a value: a macro without one ends at its `}`"),
+    ("misspelt name", "var page_count : 0..3 = 0\ninvariant I: page_cuont == 0\n", 2, 14,
+     "unknown name 'page_cuont'", "invariant I: page_cuont == 0", "did you mean `page_count`?"),
+    ("misspelt bound name", "invariant I: forall page in 0..2: pgae >= 0\n", 1, 35,
+     "unknown name 'pgae'", "invariant I: forall page in 0..2: pgae >= 0",
+     "did you mean `page`?"),
+    ("misspelt goto label", "process p {\nstart: goto fnish\nfinish: skip\n}\n", 2, 8,
+     "goto to unknown label 'fnish'", "start: goto fnish", "did you mean `finish`?"),
+    ("misspelt at() label", "process p {\nstart: skip\n}\ninvariant I: at(p, strat)\n", 4, 20,
+     "process p has no label 'strat'", "invariant I: at(p, strat)", "did you mean `start`?"),
+    ("misspelt type", "type Pfn = 0..3\nvar x : Pnf = 0\n", 2, 9, "unknown type 'Pnf'",
+     "var x : Pnf = 0", "did you mean `Pfn`?"),
+    ("misspelt operator", "def is_free(x) = x == 0\ninvariant I: is_fre(1)\n", 2, 14,
+     "unknown operator 'is_fre'", "invariant I: is_fre(1)", "did you mean `is_free`?"),
+    ("misspelt macro", PROC.format("spin_lok(x)"), 4, 4, "unknown operator 'spin_lok'",
+     "a: spin_lok(x)", "did you mean `spin_lock`?"),
+    ("misspelt field", "type R = record { count: 0..3 }\nvar r : R = { count: 0 }\n"
+     "invariant I: r.cuont == 0\n", 3, 14, "R has no field 'cuont'",
+     "invariant I: r.cuont == 0", "did you mean `count`?"),
+    ("misspelt expect constant", "const FIXED = true\nexpect FIXD=false: holds\n", 2, 8,
+     "expect: there is no constant 'FIXD'", "expect FIXD=false: holds", "did you mean `FIXED`?"),
+    ("misspelt expect invariant", "var x : bool = true\ninvariant NoLeak: x\n"
+     "expect violates NoLeek\n", 3, 1, "expect: there is no invariant 'NoLeek'",
+     "expect violates NoLeek", "did you mean `NoLeak`?"),
+    ("a name close to none", "var page_count : 0..3 = 0\ninvariant I: zzz == 0\n", 2, 14,
+     "unknown name 'zzz'", "invariant I: zzz == 0", None),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("name,text,line,col,message,source,hint", HINTS, ids=[c[0] for c in HINTS])
+def test_hint(run_cli, name, text, line, col, message, source, hint):
+    rc, out, err = run_cli(text)
+    assert_error(rc, err, line, col, message, source, hint)
+    assert "1 error\n" in err or err.endswith("1 error"), err  # one error, not a cascade
+
+
+def test_define_suggests_a_constant(run_cli):
+    rc, out, err = run_cli("spec S\nconst FIXED = true\n", "-D", "FIXD=false")
+    assert_error(
+        rc, err, 1, 1, "-D FIXD: there is no constant 'FIXD'", "spec S", "did you mean `FIXED`?"
+    )
+
+
+SYMMETRIC_MAP = "type C = symmetric 1..2\nvar m : [C] -> bool = [c in C |-> false]\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "invariant I: forall i in 1..2: m[i]",
+        "invariant I: exists i in 1..2: m[i]",
+        "invariant I: (count i in 1..2: m[i]) > 0",
+        "invariant I: [i in 1..2 |-> m[i]] != [j in 1..2 |-> true]",
+    ],
+)
+def test_bound_index_is_not_called_constant(run_cli, line):
+    rc, out, err = run_cli(SYMMETRIC_MAP + line + "\n")
+    message = "index into a map over symmetric C must be a C value ('i' is bound over 1..2"
+    assert_error(rc, err, 3, line.index("m[i]") + 3, message, line)
+    assert "constant" not in err
+
+
+def test_symmetric_process_set_index_named(run_cli):
+    text = "symmetric process p[i in 1..3] {\na: skip\n}\ninvariant I: at(p[1], a)\n"
+    rc, out, err = run_cli(text)
+    message = (
+        "an instance of symmetric process set p is named by a value of its symmetric index "
+        "(a constant index breaks symmetry)"
+    )
+    hint = (
+        "declare the index type as a symmetric type (`type T = symmetric ...`, "
+        "`symmetric process p[i in T]`): T names its values anywhere (`forall j in T`, "
+        "`[T] -> bool`)"
+    )
+    assert_error(rc, err, 4, 19, message, "invariant I: at(p[1], a)", hint)
+    text = text.replace("at(p[1], a)", "forall j in 1..3: at(p[j], a)")
+    rc, out, err = run_cli(text)
+    message = "named by a value of its symmetric index ('j' is bound over 1..3"
+    assert_error(rc, err, 4, 37, message, "invariant I: forall j in 1..3: at(p[j], a)", hint)
+    rc, out, err = run_cli("symmetric process p[i in 1..3] {\na: await i + 1 > 2\n}\n")
+    message = "arithmetic and ordering on values of the symmetric index of process set p"
+    assert_error(rc, err, 2, 10, message, "a: await i + 1 > 2")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = sorted([*ROOT.glob("spec/models/*.mms"), *ROOT.glob("tests/specs/*.mms")])
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
+def test_no_hint_on_library_and_test_specs(path):
+    """The hints read only where parsing or checking already failed: every library and
+    test spec still type-checks."""
+    spec.load(path, symbolic=True)
+
+
+def test_no_hint_on_valid_operators(run_cli):
+    """`!=`, `:=`, `==`, `=` where the language has them: no error, so no hint."""
+    text = (
+        "const N = 2\nvar x : 0..3 = 0\ndef f(a) = a != N\n"
+        "action a\n  when x == 0 and not f(x)\n  x' = x + 1\n"
+        "macro m() { if x == 1 { return true }; return false }\n"
+        "process p {\na: x := 2; await x != 1; if m() { goto Done }\n}\n"
+    )
+    rc, out, err = run_cli(text)
+    assert rc == 0, err
 
 
 def test_several_errors_reported_at_once(run_cli):
