@@ -137,3 +137,10 @@ class SpecErrors(Exception):
 
 class UsageError(Exception):
     """A command-line problem (bad flag value, unknown -D constant given without a location)."""
+
+
+def unknown_invariant(name: str, have: list[str]) -> UsageError:
+    """The error for `--inv name` where the spec's invariants are `have`."""
+    close = did_you_mean(name, have)
+    listed = f"unknown invariant {name!r} (the spec has: {', '.join(have) or 'none'})"
+    return UsageError(listed + (f"; {close}" if close else ""))

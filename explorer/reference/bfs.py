@@ -5,7 +5,8 @@ the step errors of each state: enough for differential tests to ask whether a ba
 end's state, transition or error exists here too. Every violation of the shortest
 length is collected (the level that finds one is finished, and deadlocks one level
 further are looked for when an error or invariant violation ends a level), with one
-shortest trace as a Result that every printer takes. Cost: a few thousand states a
+shortest trace as a Result that every printer takes. A state a constraint cuts is
+generated but neither stored nor an edge's end. Cost: a few thousand states a
 second (Python objects and the AST walked for every step); for cross-checks, not for
 large models.
 """
@@ -31,7 +32,7 @@ from mmcheck.explorer.core.result import (
 )
 from mmcheck.explorer.reference.evaluate import Fault
 from mmcheck.explorer.reference.machine import Reference, RState, Transition
-from mmcheck.spec.errors import Loc, UsageError
+from mmcheck.spec.errors import Loc, UsageError, unknown_invariant
 from mmcheck.spec.ir import Program
 
 POLL_EVERY = 1024  # states expanded between two polls of the limits
@@ -76,7 +77,7 @@ class _Search:
         self,
         ref: Reference,
         deadlock: bool,
-        invariants: list[str] | None,
+        invariants: list[str],
         max_depth: int | None,
         max_states: int | None,
         limits: Limits,
@@ -132,6 +133,8 @@ class _Search:
                     self.note(depth + 1, t.faults, e, t)
                 continue
             self.stats.generated += 1
+            if ref.cut(t.target):  # not in the state space: no state, no edge
+                continue
             post = ref.encode(t.target)
             ex.edges[e].add(post)
             if post in ex.states:
@@ -154,6 +157,8 @@ class _Search:
                     self.note(0, t.faults, None)
                     continue
                 self.stats.generated += 1
+                if ref.cut(t.target):
+                    continue
                 self.add(t.target, None, 0, level)
                 ex.initial.add(ref.encode(t.target))
             if self.found[0] and not level:
@@ -274,19 +279,24 @@ def explore(
     max_depth: int | None = None,
     max_states: int | None = None,
     limits: Limits | None = None,
+    lemmas: bool = False,
 ) -> Exploration:
-    """Explore every state of `ref` reachable within the bounds."""
+    """Explore every state of `ref` reachable within the bounds, checking the invariants
+    named (default: every one declared `invariant`) and, if `lemmas`, every `lemma`."""
     if invariants is not None:
         have = [d.name for d in ref.sym.invariants]
         unknown = [n for n in invariants if n not in have]
         if unknown:
-            raise UsageError(
-                f"unknown invariant {unknown[0]!r} (the spec has: {', '.join(have) or 'none'})"
-            )
+            raise unknown_invariant(unknown[0], have)
+    chosen = [
+        d.name
+        for d in ref.sym.invariants
+        if (lemmas and d.lemma) or (d.name in invariants if invariants is not None else not d.lemma)
+    ]
     search = _Search(
         ref,
         deadlock,
-        list(invariants) if invariants is not None else None,
+        chosen,
         max_depth,
         max_states,
         limits or Limits(),
@@ -323,6 +333,7 @@ def check(
         max_depth=options.max_depth,
         max_states=options.max_states,
         limits=limits,
+        lemmas=options.lemmas,
     )
     assert ex.result is not None
     if options.symmetry and ref.program.symmetric:

@@ -22,24 +22,23 @@ from mmcheck.explorer.core.search import POLL_EVERY, Search
 from mmcheck.explorer.tuple.store import Store, collision_probability
 from mmcheck.explorer.tuple.symmetry import canonicalizer
 from mmcheck.explorer.tuple.translate import compile_model
-from mmcheck.spec.errors import UsageError
+from mmcheck.spec.errors import unknown_invariant
 from mmcheck.spec.ir import Program
 
 
 def make_search(program: Program, options: CheckOptions, limits: Limits) -> Search:
     """A Search over the compiled `program` (what every back end's check starts with),
-    for the invariants `options` chooses (each must exist); no symmetry reduction for
-    random walks."""
+    for the invariants `options` chooses (each must exist), in declaration order; no
+    symmetry reduction for random walks."""
     model = compile_model(program)
-    chosen = list(model.invariants)
     if options.invariants is not None:
-        by_name = {inv.name: (inv, fn) for inv, fn in model.invariants}
-        names = options.invariants
-        unknown = [n for n in names if n not in by_name]
+        have = [inv.name for inv, _ in model.invariants]
+        unknown = [n for n in options.invariants if n not in have]
         if unknown:
-            have = ", ".join(by_name) or "none"
-            raise UsageError(f"unknown invariant {unknown[0]!r} (the spec has: {have})")
-        chosen = [by_name[n] for n in names]
+            raise unknown_invariant(unknown[0], have)
+    chosen = [
+        (inv, fn) for inv, fn in model.invariants if inv.checked(options.invariants, options.lemmas)
+    ]
     symmetry = options.symmetry and options.simulate is None
     return Search(
         model,
@@ -91,7 +90,8 @@ def _bfs(
     seen, seen_add = store.seen, store.seen.add
     parents_append, edges_append = store.parents.append, store.edges.append
     successors = model.successors
-    ok = search.invariants_ok if search.invariants else None
+    ok = search.invariants_ok if search.checks_states else None
+    kept = search.kept if search.constraints else None
     limit = max_states if max_states is not None else float("inf")
 
     def finish(
@@ -130,8 +130,10 @@ def _bfs(
                     return finish(INCOMPLETE, None, reason, len(level))
                 if s is None:
                     continue
-            roots.append(s)
             stats.generated += 1
+            if kept is not None and not kept(s):
+                continue
+            roots.append(s)
             t = canon(s) if canon else s
             if store.add(t, -1, len(roots) - 1) < 0:
                 continue
@@ -141,7 +143,11 @@ def _bfs(
     except EvalError as e:
         return finish(VIOLATED, search.init_error(e))
     if not roots:
-        search.warnings.append("the spec has no initial state")
+        search.warnings.append(
+            "the constraints cut every initial state"
+            if stats.generated
+            else "the spec has no initial state"
+        )
     depth = 0
     first = 0  # id of the level's first state
     stats.depth = 0
@@ -187,6 +193,9 @@ def _bfs(
                 n = len(seen)
                 seen_add(k)  # one hash per successor: a set that did not grow had it
                 if len(seen) == n:
+                    continue
+                if kept is not None and not kept(t):
+                    seen.discard(k)  # not stored: judged again wherever it is reached
                     continue
                 if at_bound or n >= limit:
                     seen.discard(k)

@@ -188,6 +188,15 @@ def test_check_holds(at_root, capsys):
     )
 
 
+@pytest.mark.parametrize("backend", ["tuple", "vector", "reference"])
+def test_unknown_invariant_suggests_the_closest(at_root, capsys, backend):
+    assert main(["check", RACE, "--inv", "NoLek", "--backend", backend]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().endswith(
+        "unknown invariant 'NoLek' (the spec has: NoLeak); did you mean `NoLeak`?"
+    ), err
+
+
 def test_cpu_diagram_of_a_real_spec_golden(at_root, capsys):
     code, out, _ = run(["check", RACE, "--trace", "cpu"], capsys)
     assert code == 1
@@ -232,6 +241,7 @@ def test_json_result(at_root, capsys):
             "got": "violates NoLeak in 6 steps",
             "met": True,
             "note": None,
+            "invariants": None,
         }
     ]
 
