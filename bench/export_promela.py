@@ -175,6 +175,13 @@ class PromelaWriter:
 
 
 def export(program: ir.Program, name: str, out_dir: Path) -> Path:
+    if program.constraints:
+        # a guard on the successor would make a state whose successors are all cut an
+        # end state, which SPIN reports as a deadlock (invalid end state)
+        raise ValueError(
+            f"the Promela export cannot express constraint {program.constraints[0].name}: "
+            "SPIN has no state constraint"
+        )
     initial = list(dict.fromkeys(compile_model(program).init_states()))
     if len(initial) != 1:
         raise ValueError("the Promela export needs exactly one initial state")

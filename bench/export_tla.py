@@ -5,7 +5,9 @@ product of its index ranges), same initial states (listed explicitly, as the exp
 computes them), one disjunct of Next per IR action with its parameters existentially
 quantified, updates as EXCEPT chains read from the pre-state (later writes win). So
 TLC's distinct-state count must be mmcheck's exactly. Runtime errors are not modelled:
-the benchmark specs have none.
+the benchmark specs have none. State constraints become CONSTRAINTs; since TLC checks
+the invariants of a state its constraints cut too (it only does not store or expand
+it), each invariant is written as implied by the constraints.
 
     python bench/export_tla.py SPEC.mms OUT_DIR [-D NAME=VALUE ...]
 """
@@ -54,7 +56,8 @@ class TlaWriter:
         self.bools = {v.name for v in program.vars if v.type.is_bool}
         self.scope: dict[str, str] = {}  # IR name of a bound variable -> its TLA+ name
         self.globals = {"Init", "Next", "vars", "Spec", "SumOver"} | {
-            ident(d.name) for d in (*program.vars, *program.actions, *program.invariants)
+            ident(d.name)
+            for d in (*program.vars, *program.actions, *program.invariants, *program.constraints)
         }
 
     @contextlib.contextmanager
@@ -226,14 +229,19 @@ class TlaWriter:
             out += [self.action(a), ""]
         out.append("Next ==\n  \\/ " + "\n  \\/ ".join(ident(a.name) for a in self.p.actions))
         out.append("")
+        for c in self.p.constraints:
+            out += [f"{ident(c.name)} == {self.ex(c.expr)}", ""]
+        inside = " /\\ ".join(ident(c.name) for c in self.p.constraints)
         for inv in self.p.invariants:
-            out += [f"{ident(inv.name)} == {self.ex(inv.expr)}", ""]
+            body = f"({inside}) => ({self.ex(inv.expr)})" if inside else self.ex(inv.expr)
+            out += [f"{ident(inv.name)} == {body}", ""]
         out += ["Spec == Init /\\ [][Next]_vars", "", "===="]
         return "\n".join(out) + "\n"
 
     def config(self) -> str:
         lines = ["INIT Init", "NEXT Next"]
         lines += [f"INVARIANT {ident(inv.name)}" for inv in self.p.invariants]
+        lines += [f"CONSTRAINT {ident(c.name)}" for c in self.p.constraints]
         return "\n".join(lines) + "\n"
 
 

@@ -1,5 +1,9 @@
 """Bounded model checking: Init /\\ Next^k /\\ (not Inv \\/ an error step), k = 0, 1, ...
 
+Under state constraints every state of a path but the last satisfies them (a step into a
+state one cuts is not a step), and the last is kept by them: its violation is then the
+failure to evaluate a constraint, or an invariant's.
+
 One solver, extended a step at a time; each depth is checked under push/pop, so the
 first violation found is a shortest one, of the same length as the explorer's. An error
 raised by the step from the state at depth k-1 is a violation of length k, as in the
@@ -37,10 +41,11 @@ def bmc(
     *,
     depth: int,
     invariants: list[str] | tuple[str, ...] | None = None,
+    lemmas: bool = False,
     limits: Limits | None = None,
 ) -> Result:
-    """Look for a violation of the chosen invariants (all by default) or a runtime error
-    in at most `depth` steps. A result that holds means only: none up to that depth.
+    """Look for a violation of the chosen invariants (by default every one not a lemma),
+    and of the lemmas if `lemmas`, or a runtime error in at most `depth` steps. A result that holds means only: none up to that depth.
     `limits`: those whose signals the caller already catches (while it loaded the spec)."""
     if depth < 0:
         raise UsageError("--depth must be at least 0")
@@ -49,7 +54,8 @@ def bmc(
     limits = limits or Limits()
     with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
         program = spec.program(source, consts)
-        invs = pick(program, invariants, "invariant")
+        pick(program, invariants, "invariant")  # each name must exist
+        invs = [i for i in program.invariants if i.checked(invariants, lemmas)]
         return _Bmc(program, invs, limits).run(depth)
 
 
@@ -110,7 +116,7 @@ class _Bmc:
             err = traces.first_error(s.model(), self.init_step.errors)
             return self._result(VIOLATED, 0, Violation(err.kind, None, err.message, err.loc, ()))
         s.pop()
-        s.add(init_ok)
+        s.add(init_ok, enc.inside(s0))  # a path goes on only from states inside the constraints
         for k in range(1, depth + 1):
             prev = self.states[-1]
             steps = [enc.step(a, prev, enc.param_terms(a, str(k))) for a in self.program.actions]
@@ -140,13 +146,18 @@ class _Bmc:
                 s.add(*enc.frame_lemmas(prev, st.post))
             if (v := self._bad_state(k, z3.Or(bad))) is not None:
                 return self._result(VIOLATED, k, v)
+            s.add(enc.inside(nxt))
         return self._result(BOUNDED, depth, None)
 
     def _bad(self, st: State) -> z3.BoolRef:
-        return z3.Or([z3.Not(self.enc.holds(inv, st)) for inv in self.invs])
+        """st is kept by the constraints and its check fails: a constraint fails to
+        evaluate, or they hold and an invariant does not."""
+        broken = z3.Or([z3.Not(self.enc.holds(inv, st)) for inv in self.invs])
+        return z3.Or(self.enc.constraint_failed(st), z3.And(self.enc.inside(st), broken))
 
     def _bad_state(self, k: int, bad: z3.BoolRef) -> Violation | None:
-        """The violation of an invariant by the state at depth k (bad says which)."""
+        """The violation by the state at depth k (bad says which): the failure to
+        evaluate a constraint, else an invariant's."""
         s, st = self.solver, self.states[k]
         s.push()
         s.add(bad)
@@ -154,19 +165,25 @@ class _Bmc:
         if self._check(k):
             model = s.model()
             trace = self._trace(model, k)
-            inv = next(
-                i
-                for i in self.invs
-                if z3.is_false(model.eval(self.enc.holds(i, st), model_completion=True))
-            )
-            errs = self.enc.invariant_errors(inv, st)
-            if any(z3.is_true(model.eval(e.cond, model_completion=True)) for e in errs):
-                err = traces.first_error(model, errs)
-                v = Violation(err.kind, inv.name, err.message, err.loc, trace)
-            else:
-                v = traces.invariant_violation(trace, inv)
+            v = traces.constraint_error(model, self.enc, st, trace)
+            if v is None:
+                v = self._invariant_violation(model, st, trace)
         s.pop()
         return v
+
+    def _invariant_violation(
+        self, model: z3.ModelRef, st: State, trace: tuple[Step, ...]
+    ) -> Violation:
+        inv = next(
+            i
+            for i in self.invs
+            if z3.is_false(model.eval(self.enc.holds(i, st), model_completion=True))
+        )
+        errs = self.enc.invariant_errors(inv, st)
+        if any(z3.is_true(model.eval(e.cond, model_completion=True)) for e in errs):
+            err = traces.first_error(model, errs)
+            return Violation(err.kind, inv.name, err.message, err.loc, trace)
+        return traces.invariant_violation(trace, inv)
 
     def _trace(self, model: z3.ModelRef, k: int) -> tuple[Step, ...]:
         prog, enc = self.program, self.enc

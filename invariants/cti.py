@@ -58,7 +58,8 @@ def read_by(program: ir.Program, e: ir.Expr) -> set[int]:
 def targets(program: ir.Program, violation: Violation) -> list[tuple[tuple[int, ...], Set[int]]]:
     """The CTI's states, each with the slots deciding the violation: for the pre-state what
     the action and the invariant read, for the bad post-state what the invariant reads."""
-    inv = next((i for i in program.invariants if i.name == violation.name), None)
+    props = (*program.invariants, *program.constraints)  # a constraint: its evaluation failed
+    inv = next((i for i in props if i.name == violation.name), None)
     inv_slots = read_by(program, inv.expr) if inv is not None else set()
     step = violation.failed.action if violation.failed else violation.trace[-1].action
     action = next(a for a in program.actions if a.name == step)

@@ -707,3 +707,24 @@ class Encoder:
 
     def invariant_errors(self, inv: ir.Invariant, st: State) -> list[Err]:
         return self.expr(inv.expr, st, {})[1]
+
+    # --- state constraints: a state where one is false is not in the state space; they
+    # are evaluated in order, so one is evaluated only where the earlier ones hold
+    def inside(self, st: State) -> z3.BoolRef:
+        """Every constraint holds, without error, in st: a state the explorer expands."""
+        return z3.And([self.holds(c, st) for c in self.program.constraints])
+
+    def constraint_errors(self, st: State) -> list[tuple[ir.Invariant, list[Err]]]:
+        """Per constraint, the errors of its evaluation in st (where the earlier ones
+        hold): a state where one happens is kept, and that is a violation."""
+        out: list[tuple[ir.Invariant, list[Err]]] = []
+        before: list[z3.BoolRef] = []
+        for c in self.program.constraints:
+            v, errs = self.expr(c.expr, st, {})
+            out.append((c, guarded(z3.And(before), errs)))
+            before.append(z3.And(ok(errs), as_bool(v)))
+        return out
+
+    def constraint_failed(self, st: State) -> z3.BoolRef:
+        """A constraint fails to evaluate in st."""
+        return failed([e for _, errs in self.constraint_errors(st) for e in errs])

@@ -2,9 +2,17 @@
 invariant P and action A separately, as Apalache's IndInit/IndNext, with a CTI for
 each failed query.
 
-Inv, the hypothesis, is the conjunction of the chosen invariants and the lemmas; every
-one of them is also a goal, so a lemma is proved, never assumed. A further row checks
+Inv, the hypothesis, is the conjunction of the chosen invariants and the lemmas (the
+spec's `lemma` declarations and the invariants named as lemmas); every one of them is
+also a goal, so a lemma is proved, never assumed. A further row checks
 that no step errs from a state satisfying Inv (and that Init raises no error).
+
+State constraints C (their conjunction, true without error): initiation assumes C in
+the initial state, consecution C in the pre- and the post-state, and the error row also
+asks for a state kept (an initial state, or a successor of a state satisfying Inv and
+C) where a constraint fails to evaluate. All proved, every state the explorer stores
+satisfies Inv and raises no error: by induction along its paths, each of whose states
+but the last satisfies C (docs/prove.md).
 """
 
 from __future__ import annotations
@@ -95,7 +103,8 @@ def prove(
     timeout: float | None = None,
     fallback: int | None = None,
 ) -> ProveResult:
-    """Prove the chosen invariants (all by default) inductive, strengthened by the lemmas.
+    """Prove the chosen invariants (by default every one not a lemma) inductive,
+    strengthened by the spec's lemmas and the invariants named in `lemmas`.
 
     `consts` values "?" leave a constant symbolic (constrained by its range and the
     spec's assumes). If a query on a symbolic program is unknown or times out, the whole
@@ -104,10 +113,12 @@ def prove(
     limits = Limits()
     with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
         program = spec.program(source, consts, symbolic=is_symbolic(consts))
-        lemma_invs = pick(program, tuple(lemmas), "lemma")
+        named = pick(program, tuple(lemmas), "lemma")
+        spec_lemmas = [i for i in program.invariants if i.lemma]
+        lemma_invs = list(dict.fromkeys(spec_lemmas + named))
         chosen = pick(program, invariants, "invariant")
         if invariants is None:
-            chosen = [i for i in chosen if i.name not in set(lemmas)]
+            chosen = [i for i in chosen if i not in lemma_invs]
         goals = chosen + [i for i in lemma_invs if i not in chosen]
         if not goals:
             raise UsageError("the spec has no invariant to prove")
@@ -115,7 +126,7 @@ def prove(
             spec=program.file,
             consts=tuple(sorted((consts or {}).items())),
             goals=tuple(g.name for g in goals),
-            lemmas=tuple(lemmas),
+            lemmas=tuple(i.name for i in lemma_invs),
         )
         prover = _Prover(program, source, consts or {}, timeout, limits)
         try:
@@ -196,38 +207,42 @@ class _Prover:
         s = self._solver()
         init_state, init_ok, init_step = enc.init("0")
         s.add(init_step.domain)
+        inside = enc.inside(init_state)
         for g in goals:
             s.push()
-            s.add(init_ok, z3.Not(enc.holds(g, init_state)))
+            s.add(init_ok, inside, z3.Not(enc.holds(g, init_state)))
             out.append(
                 self._query(s, g.name, INIT, lambda m, g=g: self._init_cti(m, init_state, g))
             )
             s.pop()
         s.push()
-        s.add(init_step.error)
-        out.append(self._query(s, NO_ERROR, INIT, lambda m: self._init_error(m, init_step)))
+        s.add(z3.Or(init_step.error, z3.And(init_ok, enc.constraint_failed(init_state))))
+        init_error = lambda m: self._init_error(m, init_state, init_step)  # noqa: E731
+        out.append(self._query(s, NO_ERROR, INIT, init_error))
         s.pop()
         # consecution, one action at a time
         pre = enc.new_state("pre")
         s = self._solver()
         s.add(*enc.in_ranges(pre))
-        s.add(*(enc.holds(g, pre) for g in goals))
+        s.add(*(enc.holds(g, pre) for g in goals), enc.inside(pre))
         for action in self.program.actions:
             step = enc.step(action, pre, enc.param_terms(action, "1"))
             post = {g.name: enc.holds(g, step.post) for g in goals}
+            inside = enc.inside(step.post)
             # asserted with each query: z3 was much slower with them a scope further out
             lemmas = enc.frame_lemmas(pre, step.post)
             s.push()
             s.add(step.fires)
             for g in goals:
                 s.push()
-                s.add(z3.Not(post[g.name]), *lemmas)
+                s.add(inside, z3.Not(post[g.name]), *lemmas)
                 cti = lambda m, g=g, st=step: self._step_cti(m, pre, st, g)  # noqa: E731
                 out.append(self._query(s, g.name, action.name, cti))
                 s.pop()
             s.pop()
             s.push()
-            s.add(step.error, *lemmas)
+            post_fails = z3.And(step.fires, enc.constraint_failed(step.post))
+            s.add(z3.Or(step.error, post_fails), *lemmas)
             cti = lambda m, st=step: self._error_cti(m, pre, st)  # noqa: E731
             out.append(self._query(s, NO_ERROR, action.name, cti))
             s.pop()
@@ -253,8 +268,15 @@ class _Prover:
         trace = (Step(None, (), traces.state_tuple(self.enc, model, st, prog)),)
         return prog, traces.invariant_violation(trace, goal)
 
-    def _init_error(self, model: z3.ModelRef, step: StepEnc) -> tuple[ir.Program, Violation]:
+    def _init_error(
+        self, model: z3.ModelRef, st: State, step: StepEnc
+    ) -> tuple[ir.Program, Violation]:
         prog = self._concrete(model)
+        if not z3.is_true(model.eval(step.error, model_completion=True)):
+            trace = (Step(None, (), traces.state_tuple(self.enc, model, st, prog)),)
+            v = traces.constraint_error(model, self.enc, st, trace)
+            assert v is not None  # the query: an error building the state, or this
+            return prog, v
         err = traces.first_error(model, step.errors)
         # as the explorer reports an initial state that errs: no trace
         return prog, Violation(err.kind, None, err.message, err.loc, ())
@@ -278,5 +300,12 @@ class _Prover:
         prog = self._concrete(model)
         params = traces.param_values(model, step)
         trace = (Step(None, (), traces.state_tuple(self.enc, model, pre, prog)),)
+        if not z3.is_true(model.eval(step.error, model_completion=True)):
+            post = traces.make_step(
+                prog, step.action, params, traces.state_tuple(self.enc, model, step.post, prog)
+            )
+            v = traces.constraint_error(model, self.enc, step.post, (*trace, post))
+            assert v is not None  # the query: an error taking the step, or this
+            return prog, v
         err = traces.first_error(model, step.errors)
         return prog, traces.error_violation(trace, prog, err, step, params)

@@ -89,5 +89,17 @@ def error_violation(
     )
 
 
+def constraint_error(
+    model: z3.ModelRef, enc: Encoder, st: State, trace: tuple[Step, ...]
+) -> Violation | None:
+    """The failure to evaluate a constraint in st that the model makes happen, if any."""
+    for con, errs in enc.constraint_errors(st):
+        if any(z3.is_true(model.eval(e.cond, model_completion=True)) for e in errs):
+            err = first_error(model, errs)
+            message = f"{err.message} (evaluating constraint {con.name})"
+            return Violation(err.kind, con.name, message, err.loc, trace)
+    return None
+
+
 def invariant_violation(trace: tuple[Step, ...], inv: ir.Invariant) -> Violation:
     return Violation("invariant", inv.name, f"invariant {inv.name} is violated", inv.loc, trace)

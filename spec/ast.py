@@ -408,10 +408,20 @@ class InvariantDecl:
     name: str
     expr: Expr
     loc: Loc
+    lemma: bool = False  # `lemma`: proved and assumed by prove, checked only on request
 
 
 @dataclass(frozen=True)
 class TerminalDecl:
+    expr: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class ConstraintDecl:
+    """`constraint Name: expr`: states where expr is false are not in the state space."""
+
+    name: str
     expr: Expr
     loc: Loc
 
@@ -424,6 +434,7 @@ class ExpectDecl:
     steps: int | None
     states: int | None
     loc: Loc
+    checks: tuple[tuple[str, Loc], ...] | None = None  # `(invariants A, B)`: what is checked
 
 
 Decl = (
@@ -441,6 +452,7 @@ Decl = (
     | ProcessDecl
     | InvariantDecl
     | TerminalDecl
+    | ConstraintDecl
     | ExpectDecl
 )
 

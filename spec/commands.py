@@ -12,9 +12,12 @@ from mmcheck.spec.arguments import add_spec_arguments, load_spec
 def summary(p: ir.Program) -> str:
     slots = f"{len(p.slots)} slots" if p.is_concrete else "symbolic slots"
     n_inst = sum(1 for _ in p.process_instances()) if p.is_concrete else len(p.processes)
+    n_lemmas = sum(i.lemma for i in p.invariants)
+    lemmas = f", {n_lemmas} lemmas" if n_lemmas else ""
+    constraints = f", {len(p.constraints)} constraints" if p.constraints else ""
     return (
         f"{p.file}: ok: {len(p.vars)} variables, {slots}, {len(p.actions)} actions, "
-        f"{len(p.invariants)} invariants, {len(p.processes)} processes "
+        f"{len(p.invariants) - n_lemmas} invariants{lemmas}{constraints}, {len(p.processes)} processes "
         f"({n_inst} instances)"
     )
 

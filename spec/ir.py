@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -333,6 +333,16 @@ class Invariant:
     name: str
     expr: Expr
     loc: Loc
+    # a `lemma`: always in prove's hypothesis and goals, checked by the other back ends
+    # only when asked (CheckOptions.lemmas, or by name)
+    lemma: bool = False
+
+    def checked(self, names: Collection[str] | None, lemmas: bool) -> bool:
+        """Whether a check of the invariants `names` (None: every one that is not a
+        lemma), with every lemma too if `lemmas`, checks this one."""
+        if self.lemma and lemmas:
+            return True
+        return self.name in names if names is not None else not self.lemma
 
 
 @dataclass(frozen=True)
@@ -360,6 +370,7 @@ class Expect:
     loc: Loc
     steps: int | None = None
     states: int | None = None
+    checks: tuple[str, ...] | None = None  # the invariants checked; None: as a plain check
 
 
 @dataclass(frozen=True)
@@ -397,6 +408,9 @@ class Program:
     symmetric: tuple[str, ...] = ()  # the symmetric sorts
     sort_sizes: tuple[tuple[str, int], ...] = ()  # size of each symmetric sort
     expects: tuple[Expect, ...] = ()
+    # state constraints (TLC's CONSTRAINT), in declaration order: a state where one is
+    # false is not in the state space (not stored, checked or expanded)
+    constraints: tuple[Invariant, ...] = ()
     _layout: dict = field(default_factory=dict, compare=False, repr=False)
 
     # --- lookups

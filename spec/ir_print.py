@@ -156,12 +156,16 @@ def program(p: ir.Program) -> str:
         out += action(p, a, concrete)
     out.append("")
     for inv in p.invariants:
-        out.append(f"invariant {inv.name}: {expr(inv.expr, 0, p)}")
+        kind = "lemma" if inv.lemma else "invariant"
+        out.append(f"{kind} {inv.name}: {expr(inv.expr, 0, p)}")
+    for c in p.constraints:
+        out.append(f"constraint {c.name}: {expr(c.expr, 0, p)}")
     if p.terminal is not None:
         out.append(f"terminal {expr(p.terminal, 0, p)}")
     for x in p.expects:
         consts = ", ".join(f"{n}={v}" for n, v in x.consts)
         extra = "".join(f" {k}={v}" for k, v in (("steps", x.steps), ("states", x.states)) if v)
         prop = f" {x.prop}" if x.prop else ""
-        out.append(f"expect {consts + ': ' if consts else ''}{x.verdict}{prop}{extra}")
+        checks = f" (invariants {', '.join(x.checks)})" if x.checks is not None else ""
+        out.append(f"expect {consts + ': ' if consts else ''}{x.verdict}{prop}{extra}{checks}")
     return "\n".join(out) + "\n"

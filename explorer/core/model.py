@@ -22,6 +22,8 @@ generates):
   first_error(s) -> (edge, EvalError) of the first edge that raises from s, or None.
   invariants: one (Invariant, function) per Program.invariants entry, the function
       s -> truthy when it holds; invariants_ok(s): all of them at once.
+  constraints, constraints_ok(s): the same for Program.constraints (evaluated in order:
+      an error in one is raised only where the earlier ones hold).
   terminal(s): Program.terminal holds (False if the program has none).
   all_done(s): the program has processes and every instance is at Done.
   fingerprint(s): a 64-bit hash of s, without systematic collisions.
@@ -112,6 +114,8 @@ class Model(Protocol):
     init_choices: Callable[[], Iterator[State | None]]
     successors: Callable[[State], list[tuple[int, State]]]
     invariants_ok: Callable[[State], object]
+    constraints: tuple[tuple[Invariant, Callable[[State], object]], ...]
+    constraints_ok: Callable[[State], object]
     terminal: Callable[[State], bool]
     all_done: Callable[[State], bool]
     fingerprint: Callable[[State], int]

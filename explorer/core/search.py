@@ -43,36 +43,70 @@ class Search:
         self.observers: list[Observer] = [coverage] if coverage is not None else []
         self.stats = Stats(backend=backend)
         self.warnings: list[str] = []
+        self.constraints = model.constraints
         every = [fn for _, fn in model.invariants]
-        # s -> every chosen invariant holds (may raise EvalError)
-        self.invariants_ok = (
+        invariants_ok = (
             model.invariants_ok
             if [fn for _, fn in invariants] == every
             else lambda s: all(fn(s) for _, fn in invariants)
         )
+        # s -> the check of a state kept in the state space (see `kept`): the constraints
+        # evaluate without error and every chosen invariant holds (may raise EvalError)
+        if self.constraints:
+            constraints_ok = model.constraints_ok
+            self.invariants_ok = lambda s: constraints_ok(s) and invariants_ok(s)
+        else:
+            self.invariants_ok = invariants_ok
 
     # --- properties
+    def kept(self, state: State) -> bool:
+        """Whether `state` is in the state space the constraints leave: none of them is
+        false, evaluated in order. A state where one fails to evaluate (the earlier ones
+        holding) is kept, so that its check (`state_ok`) reports the error."""
+        try:
+            return bool(self.model.constraints_ok(state))
+        except EvalError:
+            return True
+
+    @property
+    def checks_states(self) -> bool:
+        """Whether a state kept has anything to check (`state_ok` is not always true)."""
+        return bool(self.invariants or self.constraints)
+
     def state_ok(self, state: State) -> bool:
-        """Every chosen invariant holds in `state` (an evaluation error counts as not)."""
+        """The check of a kept state: the constraints evaluate and every chosen invariant
+        holds (an evaluation error counts as not)."""
         try:
             return bool(self.invariants_ok(state))
         except EvalError:
             return False
 
-    def state_violation(self, steps: list[Step], invariants: list | None = None) -> Violation:
-        """Why the last state of `steps` is not `state_ok`: its first invariant violation."""
-        found = next(self.invariant_violations(steps, invariants), None)
+    def state_violation(self, steps: list[Step]) -> Violation:
+        """Why the last state of `steps` is not `state_ok`: its first violation."""
+        found = next(self.invariant_violations(steps), None)
         if found is None:
             raise RuntimeError("the invariants hold in the rebuilt trace (are they symmetric?)")
         return found
 
-    def invariant_violations(
-        self, steps: list[Step], invariants: list | None = None
-    ) -> Iterator[Violation]:
-        """The violation of each chosen invariant (or each of `invariants`) that is false,
-        or fails to evaluate, in the last state of `steps`, in order."""
+    def invariant_violations(self, steps: list[Step]) -> Iterator[Violation]:
+        """The violation of each chosen invariant that is false, or fails to evaluate,
+        in the last state of `steps`, in order; first the error of the constraint that
+        fails to evaluate there, if one does."""
         state = steps[-1].state
-        for inv, fn in self.invariants if invariants is None else invariants:
+        for con, fn in self.constraints:
+            try:
+                if fn(state):
+                    continue
+            except EvalError as e:
+                yield Violation(
+                    e.kind,
+                    con.name,
+                    f"{e.message} (evaluating constraint {con.name})",
+                    e.loc,
+                    tuple(steps),
+                )
+            break  # the later constraints are not evaluated (nor in `kept`)
+        for inv, fn in self.invariants:
             try:
                 holds = fn(state)
             except EvalError as e:
@@ -92,20 +126,6 @@ class Search:
                     inv.loc,
                     tuple(steps),
                 )
-
-    def bad_invariant(self, state: State) -> Invariant | None:
-        """The first chosen invariant that is false (or fails to evaluate) in `state`."""
-        for inv, fn in self.invariants:
-            try:
-                if not fn(state):
-                    return inv
-            except EvalError:
-                return inv
-        return None
-
-    def invariant_violation(self, inv: Invariant, steps: list[Step]) -> Violation:
-        """The violation of `inv` (false, or raising) in the last state of `steps`."""
-        return self.state_violation(steps, [i for i in self.invariants if i[0] is inv])
 
     def is_stuck(self, state: State) -> bool:
         """For a state without successors: a deadlock, or an error in deciding it."""

@@ -169,6 +169,7 @@ class Symbols:
         self.inits = [d for d in owned if isinstance(d, ast.InitDecl)]
         self.terminals = [d for d in owned if isinstance(d, ast.TerminalDecl)]
         self.invariants = [d for d in owned if isinstance(d, ast.InvariantDecl)]
+        self.constraints = [d for d in owned if isinstance(d, ast.ConstraintDecl)]
         self.actions = [d for d in owned if isinstance(d, ast.ActionDecl)]
         self.processes: dict[str, Process] = {}
         for d in owned:

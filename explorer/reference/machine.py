@@ -183,12 +183,33 @@ class Reference:
 
     # ------------------------------------------------------------------ state properties
     def invariant_faults(self, s: RState, names: list[str] | None = None) -> list[Fault]:
-        """The invariants (all, or those named) false or failing in s."""
+        """The invariants (all, or those named) false or failing in s, after the failure
+        to evaluate a constraint there, if one fails."""
         return self._guarded(self._invariant_faults, s, names)
+
+    def cut(self, s: RState) -> bool:
+        """Whether a constraint is false in s, so that s is not in the state space."""
+        return self._guarded(self._constraints, s)[0]
+
+    def _constraints(self, s: RState) -> tuple[bool, list[Fault]]:
+        """(cut, failures): the constraints in order, up to the first that is false
+        (s is cut) or fails to evaluate (s is kept, and that is a violation)."""
+        state = self.thaw(s)
+        for d in self.sym.constraints:
+            faults: list[Fault] = []
+            v = evaluate(self.sym, d.expr, Ctx(state, faults))
+            if faults:
+                return False, [
+                    Fault(f.kind, d.name, f.loc, f"{f.message} (evaluating constraint {d.name})")
+                    for f in faults
+                ]
+            if not v:
+                return True, []
+        return False, []
 
     def _invariant_faults(self, s: RState, names: list[str] | None) -> list[Fault]:
         state = self.thaw(s)
-        out = []
+        out = self._constraints(s)[1]
         for d in self.sym.invariants:
             if names is not None and d.name not in names:
                 continue

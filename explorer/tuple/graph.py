@@ -2,10 +2,12 @@
 
 Breadth-first over the compiled model, without symmetry reduction, so each node is one
 concrete state. What is a violation is what `check` decides (explorer.core.search's
-Search, with every invariant and the deadlock check): a state that breaks invariants or
-deadlocks is marked with the violations; a step that raises an error (assert, lock
-misuse, range, domain, division) is recorded with it, each step on its own, so that one
-error hides no other; explorer.report.dot draws the graph.
+Search, with every invariant, the lemmas if asked, and the deadlock check): a state
+that breaks invariants or deadlocks is marked with the violations; a step that raises
+an error (assert, lock misuse, range, domain, division) is recorded with it, each step
+on its own, so that one error hides no other. A state a constraint cuts is not drawn,
+nor the edges into it (they still make their source no deadlock). explorer.report.dot
+draws the graph.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from mmcheck.explorer.tuple.translate import compile_model
 from mmcheck.spec import ir
 
 
-def explore(program: ir.Program, max_states: int) -> StateGraph:
+def explore(program: ir.Program, max_states: int, lemmas: bool = False) -> StateGraph:
     """Every reachable state up to `max_states` nodes, every edge between them."""
     model = compile_model(program)
-    search = Search(model, list(model.invariants), True, Limits())
+    chosen = [(inv, fn) for inv, fn in model.invariants if inv.checked(None, lemmas)]
+    search = Search(model, chosen, True, Limits())
     g = StateGraph()
     queue: deque[State] = deque()
 
@@ -42,6 +45,8 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
         g.errors.append((None, search.init_error(e)))
         initial = []
     for s in initial:
+        if not search.kept(s):
+            continue
         n = node(s)
         if n is not None:
             g.initial.add(n)
@@ -61,6 +66,8 @@ def explore(program: ir.Program, max_states: int) -> StateGraph:
             if t is None:
                 continue
             enabled += 1
+            if not search.kept(t):
+                continue
             known = t in g.states
             dst = node(t)
             if dst is not None:

@@ -4,8 +4,9 @@ explorer.tuple.translate generates from a Program, behind the core's `Model` pro
 
 The generated module provides iter_init (the model's init_choices), successors, one
 step function per action (st_<i>(s, *params) -> state or None), one function per
-invariant and invariants_ok, terminal, all_done, and fingerprint: CPython's tuple hash,
-with slots that may hold -1 shifted first, since hash(-1) == hash(-2).
+invariant and invariants_ok, the same for the state constraints (con_<j> and
+constraints_ok), terminal, all_done, and fingerprint: CPython's tuple hash, with slots
+that may hold -1 shifted first, since hash(-1) == hash(-2).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class CompiledModel(Model):
     terminal: Callable[[State], bool]
     all_done: Callable[[State], bool]
     invariants_ok: Callable[[State], object]  # all of Program.invariants hold
+    constraints: tuple[tuple[Invariant, Callable[[State], object]], ...]
+    constraints_ok: Callable[[State], object]  # all of Program.constraints hold
     fingerprint: Callable[[State], int]  # 64-bit hash of a state, no systematic collisions
 
     def step(self, edge: int, state: State) -> State | None:

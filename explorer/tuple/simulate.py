@@ -1,5 +1,6 @@
 """Random simulation: N walks from random initial states, each of at most `depth` steps,
-checking the same properties as the exhaustive search (explorer.bfs.Search). A walk
+checking the same properties as the exhaustive search (explorer.bfs.Search), inside the
+state space the constraints leave (a walk ends where every successor is cut). A walk
 that finds nothing proves nothing: the verdict is then INCOMPLETE, reason "simulation".
 """
 
@@ -27,6 +28,7 @@ def simulate(
         states = search.initial_states(initial)
         if isinstance(states, Result):
             return states
+        states = [s for s in states if search.kept(s)]
         depth = DEFAULT_DEPTH if options.depth is None else options.depth
         return _simulate(search, states, options.simulate, options.seed, depth)
 
@@ -75,6 +77,10 @@ def _simulate(
             if expanded is not None:
                 expanded(state, succ)
             stats.generated += len(succ)
+            if search.constraints:
+                succ = [(e, t) for e, t in succ if search.kept(t)]
+                if not succ:
+                    break  # every successor is cut: the walk ends, no deadlock
             edge, state = rng.choice(succ)
             edges.append(edge)
             seen.add(model.fingerprint(state))

@@ -622,6 +622,22 @@ class _Translator:
         code = "False" if e is None else self.ex(e, {})
         return [f"def {name}(s):", f"    # {comment}", f"    return {code}"]
 
+    def constraint_fns(self) -> list[str]:
+        """`con_<j>(s)` per state constraint, and `constraints_ok(s)`: every one holds,
+        evaluated in order, so an error in a later one is raised only if the earlier
+        ones hold."""
+        out: list[str] = []
+        every = []
+        for j, c in enumerate(self.p.constraints):
+            self.where = c.loc
+            out += self.pred_fn(f"con_{j}", c.expr, f"constraint {sanitize(c.name)}") + [""]
+            every.append(f"({self.ex(c.expr, {})})")
+        return out + [
+            "def constraints_ok(s):",
+            "    # every constraint, in order",
+            f"    return {' and '.join(every) or 'True'}",
+        ]
+
     def fingerprint_fn(self) -> list[str]:
         """`fingerprint(s)`: a 64-bit hash of the state. CPython hashes an int modulo
         2^61 - 1 (and -1 like -2), so two values of one slot collide for certain unless
@@ -677,6 +693,7 @@ class _Translator:
             f"    return {every or 'True'}",
             "",
         ]
+        body += self.constraint_fns() + [""]
         self.where = Loc(self.p.file, 1, 1)  # the IR keeps no place for `terminal`
         body += self.pred_fn("terminal", self.p.terminal, "terminal states") + [""]
         body += self.all_done_fn() + [""]
@@ -778,6 +795,8 @@ def compile_model(program: Program) -> CompiledModel:
         _steps=tuple(ns[f"st_{i}"] for i in range(len(groups))),
         invariants=tuple((inv, ns[f"inv_{j}"]) for j, inv in enumerate(program.invariants)),
         invariants_ok=ns["invariants_ok"],
+        constraints=tuple((c, ns[f"con_{j}"]) for j, c in enumerate(program.constraints)),
+        constraints_ok=ns["constraints_ok"],
         fingerprint=ns["fingerprint"],
         terminal=ns["terminal"],
         all_done=ns["all_done"],

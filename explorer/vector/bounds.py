@@ -31,7 +31,7 @@ def check_int64(program: ir.Program) -> None:
                     for name, d in zip(u.params, dims)
                 }
                 _bounds(program, u.value, inner, u.loc)
-    for inv in program.invariants:
+    for inv in (*program.invariants, *program.constraints):
         _bounds(program, inv.expr, {}, inv.loc)
     if program.terminal is not None:
         _bounds(program, program.terminal, {}, program.init.loc)

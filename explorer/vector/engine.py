@@ -18,6 +18,9 @@ verdict, distinct-state count, depth and trace.
   - after an invariant violation or a step error the rest of the level is only
     searched for a deadlock (a shorter trace);
   - a state without successors is a deadlock unless terminal or all processes are done.
+  - a successor (or initial state) where a constraint is false is dropped before
+    deduplication: not stored, counted or expanded (though counted as generated); its
+    parent, which has successors, is no deadlock.
 
 Parent links are kept per level (index of the parent in the previous level, and the
 edge); traces are rebuilt by re-executing the edges with the tuple model
@@ -148,10 +151,15 @@ class VectorBFS:
         self.initial = initial
         nslots = len(vm.program.slots)
         init = np.array(self.initial, dtype=np.int64).reshape(len(self.initial), nslots).T
-        words = vm.canonical(vm.layout.pack(init))
+        words = vm.layout.pack(init)
+        index = np.arange(init.shape[1])  # of each state in self.initial
+        if vm.constraints:
+            keep = ~vm.constrained(words)[0]
+            words, index = words[:, keep], index[keep]
+        words = vm.canonical(words)
         stats.generated += len(self.initial)
         self.levels.start()
-        uwords, fps, order = dedup(vm.layout, words, np.arange(init.shape[1]), self.keep_words)
+        uwords, fps, order = dedup(vm.layout, words, index, self.keep_words)
         ex = Expanded(0, uwords, fps, order, order[:0], 0, 0)
         new = self.fresh(ex)
         bad = np.flatnonzero(self.bad_new(ex, new))
@@ -160,9 +168,7 @@ class VectorBFS:
         self.commit(ex, new)
         self.levels.add(ex.order[new])
         if len(bad):
-            inv = self._failing_invariant(self.initial[int(ex.order[new[-1]])])
-            trace = self.trace_to(0, len(new) - 1)
-            return self.finish(VIOLATED, search.invariant_violation(inv, trace))
+            return self.finish(VIOLATED, search.state_violation(self.trace_to(0, len(new) - 1)))
         level = Level([np.take(ex.words, new, axis=1)])
         truncated = False
         while level.size:
@@ -223,9 +229,7 @@ class VectorBFS:
             stats.generated += int(ex.gen[: last_row + 1].sum())
             index = nxt.size + bad_at
             self.link(ex, new, c0, nxt)
-            state = tuple(int(x) for x in self.vm.layout.unpack(ex.words[:, new[-1:]])[:, 0])
-            trace = self.trace_to(self.depth + 1, index)
-            self.pending = search.invariant_violation(self._failing_invariant(state), trace)
+            self.pending = search.state_violation(self.trace_to(self.depth + 1, index))
             if last_row < dl_row < n:
                 return self.deadlock(c0 + dl_row)
             return False
@@ -241,8 +245,9 @@ class VectorBFS:
         return False
 
     def bad_new(self, ex: Expanded, new: np.ndarray) -> np.ndarray:
-        """For the states `new` of ex: whether an invariant fails there."""
-        if not self.vm.invariants:
+        """For the states `new` of ex: whether their check fails (an invariant, or the
+        evaluation of a constraint)."""
+        if not self.vm.invariants and not self.vm.constraints:
             return np.zeros(len(new), dtype=bool)
         return self.vm.bad_invariant(np.take(ex.words, new, axis=1))
 
@@ -256,12 +261,6 @@ class VectorBFS:
         self.commit(ex, new)
         self.levels.add(ex.order[new] + c0 * k)
         nxt.append(np.take(ex.words, new, axis=1))
-
-    def _failing_invariant(self, state: State) -> ir.Invariant:
-        inv = self.search.bad_invariant(state)
-        if inv is None:
-            raise RuntimeError("an invariant violation could not be reproduced")
-        return inv
 
 
 def vector_bfs(

@@ -31,6 +31,8 @@ CONSTRUCTS = (
     "var-map-bool-domain", "var-map-of-record", "var-record", "var-set-int", "var-set-enum",
     "var-in-range", "var-in-literal", "var-reads-earlier-var", "init-constraint", "lock",
     "lock-array", "def-no-params", "def-params", "invariant", "terminal", "expect",
+    "lemma", "expect-invariants",
+    "constraint",
     # expressions
     "add", "sub", "mul", "div", "mod", "div-negative", "neg", "eq", "ne", "lt", "le", "gt",
     "ge", "not", "and", "or", "implies", "iff", "if-expr", "let", "let-multi", "forall",
@@ -200,6 +202,7 @@ class Generated:
     constructs: frozenset[str]
     invariants: tuple[str, ...]
     symmetric: bool  # the spec declares a symmetric type or process set
+    lemmas: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ the generator
@@ -214,6 +217,11 @@ class SpecGen:
     def __init__(self, seed: int, draw: int = 0) -> None:
         self.seed = seed
         self.r = random.Random(seed if draw == 0 else f"{seed}/{draw}")
+        # a stream of its own for the lemmas, so that they leave every other draw as it was
+        self.r_lemma = random.Random(f"{seed}/{draw}/lemma")
+        # and for whether there are constraints: they are drawn last, so a spec without
+        # them is as it was
+        self.r_constraint = random.Random(f"{seed}/{draw}/constraint")
         self.used: set[str] = set()
         self.globals: dict[str, Type] = {}
         self.enums: list[Enum] = []
@@ -927,13 +935,18 @@ class SpecGen:
             self.emit_process(out, p)
         for k in range(self.r.randint(0 if self.procs else 1, 2)):
             self.emit_action(out, k)
-        invs = self.emit_invariants(out)
+        invs, lemmas = self.emit_invariants(out)
         if self.chance(0.3):
             self.mark("terminal")
             out.append(f"terminal {self.bool_expr(Scope(dict(self.globals)), 1)}")
         if self.chance(0.1):
             self.mark("expect")
-            out.append("expect holds  # not checked here")
+            checks = ""
+            if self.r_lemma.random() < 0.5:
+                self.mark("expect-invariants")
+                checks = f" (invariants {', '.join(invs + lemmas)})"
+            out.append(f"expect holds{checks}  # not checked here")
+        self.emit_constraints(out)
         text = "\n".join(out) + "\n"
         return Generated(
             self.seed,
@@ -941,6 +954,7 @@ class SpecGen:
             frozenset(self.used),
             invs,
             self.sym is not None or any(p.symmetric for p in self.procs),
+            lemmas,
         )
 
     def declare_consts(self, out: list[str]) -> None:
@@ -1385,20 +1399,44 @@ class SpecGen:
         n, t = self.pick(ints)
         return f"({n} >= {self.lit(t.lo)} and {n} <= {self.lit(t.hi - self.r.randint(0, 1))})"
 
-    def emit_invariants(self, out: list[str]) -> tuple[str, ...]:
+    def emit_constraints(self, out: list[str]) -> None:
+        """State constraints, in some specs: an arbitrary predicate, mostly weakened by a
+        fact that holds in most states, placed after it (the predicate is then always
+        evaluated, and may fail to) or before it."""
+        if self.r_constraint.random() >= 0.25:
+            return
         sc = Scope(dict(self.globals))
-        names = []
+        for k in range(self.r_constraint.randint(1, 2)):
+            self.mark("constraint")
+            body = self.bool_expr(sc, 2)
+            r = self.r_constraint.random()
+            if r < 0.5:
+                body = f"{body} or {self.range_fact(sc)}"
+            elif r < 0.9:
+                body = f"{self.range_fact(sc)} or {body}"
+            out.append(f"constraint Con{k}: {body}")
+
+    def emit_invariants(self, out: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The invariants, some of them declared `lemma`: their names, and the lemmas'."""
+        sc = Scope(dict(self.globals))
+        names: list[str] = []
+        lemmas: list[str] = []
         for k in range(self.r.randint(1, 3)):
-            self.mark("invariant")
-            names.append(f"Inv{k}")
             body = self.bool_expr(sc, 3)
             r = self.r.random()
             if r < 0.3:  # weaker invariants, so that some hold
                 body = f"{body} or {self.bool_expr(sc, 1)}"
             elif r < 0.6:
                 body = f"{self.range_fact(sc)} or {body}"
-            out.append(f"invariant Inv{k}: {body}")
-        return tuple(names)
+            if self.r_lemma.random() < 0.15:
+                self.mark("lemma")
+                lemmas.append(f"Lem{k}")
+                out.append(f"lemma Lem{k}: {body}")
+            else:
+                self.mark("invariant")
+                names.append(f"Inv{k}")
+                out.append(f"invariant Inv{k}: {body}")
+        return tuple(names), tuple(lemmas)
 
 
 MAX_DRAWS = 20
