@@ -45,8 +45,9 @@ def bmc(
     limits: Limits | None = None,
 ) -> Result:
     """Look for a violation of the chosen invariants (by default every one not a lemma),
-    and of the lemmas if `lemmas`, or a runtime error in at most `depth` steps. A result that holds means only: none up to that depth.
-    `limits`: those whose signals the caller already catches (while it loaded the spec)."""
+    and of the lemmas if `lemmas`, or a runtime error in at most `depth` steps. A result
+    that holds means only: none up to that depth. `limits`: those whose signals the
+    caller already catches (while it loaded the spec)."""
     if depth < 0:
         raise UsageError("--depth must be at least 0")
     if any(v == "?" for v in (consts or {}).values()):

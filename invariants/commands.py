@@ -34,14 +34,16 @@ def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
         "--inv",
         action="append",
         metavar="NAME",
-        help="invariant to prove (repeatable; default: every invariant not a lemma)",
+        help="invariant to prove (repeatable; default: every invariant not a lemma); "
+        "the spec's lemmas are always assumed and proved",
     )
     p.add_argument(
         "--lemma",
         action="append",
         default=[],
         metavar="NAME",
-        help="invariant of the spec assumed as a strengthening, and proved too (repeatable)",
+        help="invariant of the spec assumed as a strengthening, and proved too, as the "
+        "spec's lemmas are (repeatable)",
     )
     p.add_argument("--timeout", type=float, metavar="S", help="z3 time limit per query, in seconds")
     p.add_argument(
@@ -77,8 +79,9 @@ def _add_bmc_arguments(p: argparse.ArgumentParser) -> None:
         "--inv",
         action="append",
         metavar="NAME",
-        help="invariant to check (repeatable; default all)",
+        help="invariant or lemma to check (repeatable; default: every invariant)",
     )
+    p.add_argument("--lemmas", action="store_true", help="check the spec's lemmas too")
     _add_trace_arguments(p)
 
 
@@ -187,7 +190,9 @@ def run_bmc(args: argparse.Namespace) -> int:
     limits = Limits()
     with limits.catching_signals():  # a signal while loading: "interrupted", as in a query
         program = load_spec(args)
-        result = bmc(program, depth=args.depth, invariants=args.inv, limits=limits)
+        result = bmc(
+            program, depth=args.depth, invariants=args.inv, lemmas=args.lemmas, limits=limits
+        )
     itf: list = []
     if result.violation is not None:
         v = result.violation

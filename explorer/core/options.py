@@ -14,6 +14,7 @@ class CheckOptions:
     UsageError, with the flags spelt as the command line spells them."""
 
     invariants: tuple[str, ...] | None = None  # those to check; None: all (any iterable given)
+    lemmas: bool = False  # check the spec's lemmas too (else only those named)
     deadlock: bool = True
     max_depth: int | None = None
     max_states: int | None = None

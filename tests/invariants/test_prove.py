@@ -199,3 +199,22 @@ action w
 invariant I: card(s) <= 3
 """
     assert prove(text).status == PROVED
+
+
+LEMMAS = str(SPECS / "lemma_refcount.mms")
+
+
+def test_the_specs_lemmas_are_assumed_and_proved_with_no_flag(capsys):
+    from mmcheck.cli import main
+
+    r = prove(LEMMAS, {"PTES": "?"})
+    assert r.status == PROVED
+    assert r.goals == ("MappedHasRef", "Balanced", "Mapcount")
+    assert r.lemmas == ("Balanced", "Mapcount")
+    # before the fix the lemma is not inductive: the fault breaks it
+    assert ("Balanced", "fault") in failing(prove(LEMMAS, {"FIXED": False}))
+    assert main(["prove", LEMMAS, "--inv", "MappedHasRef", "--lemma", "MappedHasRef"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith(
+        ": MappedHasRef, Balanced, Mapcount (lemmas: Balanced, Mapcount, MappedHasRef)"
+    )

@@ -11,8 +11,9 @@ shares no code with the lowering, so a lowering bug shows here as a disagreement
 - with symmetry, for specs with symmetric types: the verdict and the length;
 - BMC at a small depth: a violation within the depth iff the reference's bounded search
   has one, of the same length;
-- prove: an invariant PROVED is never violated in the reference's search, and a spec
-  all of whose queries are PROVED holds (deadlocks aside).
+- with the lemmas checked too (--lemmas), for specs that declare some: as above;
+- prove: an invariant PROVED (with the lemmas, all proved too) is never violated in the
+  reference's search, and a spec all of whose queries are PROVED holds (deadlocks aside).
 
 A failure prints the seed and the spec, so that the case can be reproduced with
 `specgen.generate(seed)` and minimised; each disagreement found so far is pinned in
@@ -138,6 +139,12 @@ def backend_problems(seed: int) -> list[str]:
                 g.text, backend=backend, symmetry=False, deadlock=False, invariants=[]
             )
             got += compare(f"{backend} without invariants or deadlocks", r, bare)
+    if g.lemmas:
+        with_lemmas = reference.explore(ref, lemmas=True, max_states=MAX_STATES)
+        if with_lemmas.verdict != INCOMPLETE:
+            for backend in ("tuple", "vector"):
+                r = explorer.check(g.text, backend=backend, symmetry=False, lemmas=True)
+                got += compare(f"{backend} --lemmas", r, with_lemmas)
     got += simulation_problems(g, ref, ex)
     if ex.verdict == HOLDS:  # graph's loop reports errors on its own (not compared here)
         got += graph_problems(g, ex)
@@ -225,14 +232,15 @@ def bmc_problems(seed: int) -> list[str]:
 
 
 def prove_problems(seed: int) -> list[str]:
-    """An invariant proved inductive is never violated; all queries proved: no error."""
+    """An invariant proved inductive is never violated; all queries proved: no error.
+    The spec's lemmas are goals too: the proof stands only if they are proved as well."""
     g, ref, _ = case(seed)
     got = []
-    for name in g.invariants:
+    for name in g.invariants or g.lemmas[:1]:
         p = prove(g.text, invariants=[name], timeout=5)
-        if not all(q.status == PROVED for q in p.queries if q.invariant == name):
+        if not all(q.status == PROVED for q in p.queries if q.invariant in p.goals):
             continue
-        ex = reference.explore(ref, deadlock=False, invariants=[name], max_states=MAX_STATES)
+        ex = reference.explore(ref, deadlock=False, invariants=list(p.goals), max_states=MAX_STATES)
         if any(kind == "invariant" for kind, _, _ in ex.violations):
             got.append(
                 f"prove: {name} PROVED, reference {sorted(map(str, ex.violations))} in {ex.shortest} steps"

@@ -98,6 +98,16 @@ def test_expectations():
         ("deadlock", None, None, None),
     ]
     assert ds[1].consts[0][:2] == ("A", False) and ds[1].consts[1][:2] == ("N", -2)
+    assert all(d.checks is None for d in ds)
+
+
+def test_lemmas_and_expectations_naming_what_they_check():
+    lemma, e = decls("lemma L: true\nexpect violates A in 2 steps (invariants A, L)\n")
+    assert isinstance(lemma, ast.InvariantDecl) and lemma.lemma
+    assert [n for n, _ in e.checks] == ["A", "L"] and e.steps == 2
+    assert (e.checks[1][1].line, e.checks[1][1].col) == (2, 45)
+    (inv,) = decls("invariant invariants: true\n")  # the clause's word is no keyword
+    assert not inv.lemma and inv.name == "invariants"
 
 
 def test_keywords_are_fine_as_field_names():
