@@ -2,11 +2,13 @@
 
 With every patch applied the model holds; with patch 3, 6, 7 or 10 reverted it shows the
 defect that patch's mail names, as a shortest trace; with 8, 11 or 12 reverted it holds
-("no actual problem", as their mails say). BMC agrees with the explorer at small depths.
+("no actual problem", as their mails say), and so do the spec's lemmas. BMC agrees with
+the explorer at small depths.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -52,7 +54,7 @@ def test_reverting_a_fix_shows_its_defect(patch, invariant, length):
     ("patch", "states"), HOLDING, ids=["series", "PATCH8", "PATCH11", "PATCH12"]
 )
 def test_holds_with_the_series_and_without_the_cleanups(patch, states):
-    result = explorer.check(SPEC, reverted(patch))
+    result = explorer.check(SPEC, reverted(patch), lemmas=True)
     assert result.verdict == HOLDS
     assert result.stats.distinct == states
 
@@ -123,8 +125,9 @@ def test_bmc_agrees_with_the_explorer(consts, depth, invariant, length):
             assert (result.violation.name, result.violation.length) == (invariant, length)
 
 
-ACCOUNTING = ["RefcountAccounted", "MapcountAccounted", "FrozenExclusive"]
-LEMMAS = [
+# the accounting, and the invariant of patch 8, which the proof needs too
+ACCOUNTING = ["RefcountAccounted", "MapcountAccounted", "FrozenExclusive", "RssCountersRight"]
+LEMMAS = (
     "NewPageHeld",
     "OldPageIsolated",
     "OldPageLockedByMigration",
@@ -132,20 +135,25 @@ LEMMAS = [
     "RacerRefs",
     "PtesWellFormed",
     "FrozenWhileReplacing",
-    "RssCountersRight",
-]
+)
 
 
 def test_accounting_is_inductive_with_the_lemmas():
-    result = invariants.prove(SPEC, invariants=ACCOUNTING, lemmas=LEMMAS)
+    result = invariants.prove(SPEC, invariants=ACCOUNTING)
     assert result.status == PROVED
-    assert {q.invariant for q in result.queries} >= set(ACCOUNTING + LEMMAS)
+    assert result.lemmas == LEMMAS
+    assert result.goals == (*ACCOUNTING, *LEMMAS)
+    assert {q.invariant for q in result.queries} >= set(ACCOUNTING + list(LEMMAS))
 
 
 def test_accounting_alone_is_not_inductive():
-    # without the lemmas, unfreezing a page whose references are not known to be only
-    # the isolation's is a counterexample to induction
-    result = invariants.prove(SPEC, invariants=ACCOUNTING)
+    # without the lemmas (declared invariants instead), unfreezing a page whose references
+    # are not known to be only the isolation's is a counterexample to induction
+    program = spec.load(SPEC)
+    no_lemmas = tuple(dataclasses.replace(i, lemma=False) for i in program.invariants)
+    result = invariants.prove(
+        dataclasses.replace(program, invariants=no_lemmas), invariants=ACCOUNTING
+    )
     assert result.status == CTI
     failed = {(q.invariant, q.action) for q in result.queries if q.status == CTI}
     assert ("RefcountAccounted", "migrate.page_ref_unfreeze") in failed
@@ -153,6 +161,6 @@ def test_accounting_alone_is_not_inductive():
 
 @pytest.mark.slow
 def test_accounting_is_inductive_for_any_number_of_ptes():
-    result = invariants.prove(SPEC, {"PTES": "?"}, invariants=ACCOUNTING, lemmas=LEMMAS)
+    result = invariants.prove(SPEC, {"PTES": "?"}, invariants=ACCOUNTING)
     assert result.status == PROVED
     assert result.fallback is None

@@ -171,21 +171,16 @@ KSM_LEMMAS = ("LockedByMigration", "OldBeforeUnmap", "EntriesInWindow", "BrokenB
 
 
 def test_ksm_unmerge_proved_for_any_number_of_ptes():
-    """With its lemmas, NoKsmPageLeft is inductive after the fix for a symbolic PTES;
-    before it, the lemmas are vacuous and induction fails at the race's two steps."""
+    """With the spec's lemmas, NoKsmPageLeft is inductive after the fix for a symbolic
+    PTES; before it, the lemmas are vacuous and induction fails at the race's two steps."""
     fixed = invariants.prove(
-        path("ksm_unmerge"),
-        {"FIXED": True, "PTES": "?"},
-        invariants=["NoKsmPageLeft"],
-        lemmas=KSM_LEMMAS,
+        path("ksm_unmerge"), {"FIXED": True, "PTES": "?"}, invariants=["NoKsmPageLeft"]
     )
     assert fixed.status == PROVED
+    assert fixed.lemmas == KSM_LEMMAS
     assert len(fixed.queries) == 63
     broken = invariants.prove(
-        path("ksm_unmerge"),
-        {"FIXED": False, "PTES": 3},
-        invariants=["NoKsmPageLeft"],
-        lemmas=KSM_LEMMAS,
+        path("ksm_unmerge"), {"FIXED": False, "PTES": 3}, invariants=["NoKsmPageLeft"]
     )
     assert broken.status == CTI
     assert sorted(q.action for q in broken.queries if q.status == CTI) == [

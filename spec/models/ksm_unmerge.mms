@@ -101,21 +101,22 @@ remove_all_stable_nodes:
 # behind"; remove_stable_node's WARN).
 invariant NoKsmPageLeft: done(unmerge) => forall a in Addr: not is_ksm(a)
 
-# Lemmas for `mmcheck prove` (with --lemma), which make NoKsmPageLeft inductive after the
-# fix for any number of ptes: the page lock is migration's; old ptes exist only before
-# try_to_unmap, migration entries only until remove_migration_ptes; and with the fix,
-# every address unmerge has passed maps a private copy.
-invariant LockedByMigration:
+# Lemmas, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which make
+# NoKsmPageLeft inductive after the fix for any number of ptes: the page lock is
+# migration's; old ptes exist only before try_to_unmap, migration entries only until
+# remove_migration_ptes; and with the fix, every address unmerge has passed maps a
+# private copy.
+lemma LockedByMigration:
   page.locked <=> (at(migrate, try_to_unmap) or at(migrate, remove_migration_ptes)
                    or at(migrate, unlock_page))
-invariant OldBeforeUnmap:
+lemma OldBeforeUnmap:
   (exists a in Addr: pte[a] == ksm_page) => (at(migrate, lock_page) or at(migrate, try_to_unmap))
-invariant EntriesInWindow:
+lemma EntriesInWindow:
   (exists a in Addr: pte[a] == migration) => at(migrate, remove_migration_ptes)
-invariant BrokenBehind:
+lemma BrokenBehind:
   FIXED and not (at(unmerge, remove_all_stable_nodes) or done(unmerge))
     => forall a in Addr: a < unmerge.addr => pte[a] == anon
-invariant AllBroken:
+lemma AllBroken:
   FIXED and (at(unmerge, remove_all_stable_nodes) or done(unmerge))
     => forall a in Addr: pte[a] == anon
 

@@ -585,8 +585,8 @@ invariant SwapcacheRemapped: done(migrate) => forall i in Pte: pte[i] != pte_swa
 
 // ---------------------------------------------------------------- lemmas
 // What the accounting invariants rest on, written so that together with them they are
-// inductive (mmcheck prove --lemma ...): who holds each reference and each lock at each
-// step. The explorer checks them too.
+// inductive: who holds each reference and each lock at each step. `mmcheck prove`
+// assumes and proves them with the invariants it proves; `check --lemmas` checks them.
 
 def migrate_idle = done(migrate) or at(migrate, get_new_page)
 def migrate_holds_old =
@@ -595,7 +595,7 @@ def migrate_holds_old =
 // migration holds a new page, with the pool's reference, from get_new_page() to the
 // end of unmap_and_move(), and its lock from the trylock to the unlock; until
 // migration is done the whole pool is there
-invariant NewPageHeld:
+lemma NewPageHeld:
   (newpage == 0 <=> migrate_idle) and newpage != OLD
   and (not done(migrate) => forall p in NewPage: pages[p].iso)
   and (newpage_locked => migrate_holds_old and not at(migrate, trylock_newpage))
@@ -605,18 +605,18 @@ invariant NewPageHeld:
   and (PATCH7 and (at(migrate, try_to_unmap_one) or at(migrate, move_to_new_page))
        => newpage_locked)
 
-invariant OldPageIsolated: not done(migrate) => pages[OLD].iso
+lemma OldPageIsolated: not done(migrate) => pages[OLD].iso
 
-invariant OldPageLockedByMigration: pages[OLD].locked <=> migrate_holds_old
+lemma OldPageLockedByMigration: pages[OLD].locked <=> migrate_holds_old
 
 // a pool page's lock is held by migration or by its previous user, never both
-invariant NewPageLockOwners:
+lemma NewPageLockOwners:
   forall p in NewPage:
     (pages[p].locked <=>
       ((newpage_locked and newpage == p) or (at(prev_user[p], put_page) and prev_ref[p])))
     and not (newpage_locked and newpage == p and at(prev_user[p], put_page) and prev_ref[p])
 
-invariant RacerRefs:
+lemma RacerRefs:
   not prev_ref[OLD]
   and (forall p in NewPage:
     (prev_ref[p] => at(prev_user[p], lock_page) or at(prev_user[p], put_page))
@@ -635,7 +635,7 @@ invariant RacerRefs:
 
 // pte locks are only held within a step; a present pte names its page; a migration
 // entry's page is still PageAnon (with patch 8, always)
-invariant PtesWellFormed:
+lemma PtesWellFormed:
   (forall i in Pte:
     not locked(ptl[i])
     and (pte[i] == pte_present <=> pfn[i] != 0)
@@ -644,7 +644,7 @@ invariant PtesWellFormed:
 
 // the old page is frozen, under tree_lock and with newpage locked, exactly across the
 // slot replacement
-invariant FrozenWhileReplacing:
+lemma FrozenWhileReplacing:
   (frozen <=> at(migrate, radix_tree_replace_slot) or at(migrate, page_ref_unfreeze))
   and (tree_locked <=> frozen)
   and (frozen => newpage_locked)
