@@ -372,6 +372,17 @@ def test_hint(run_cli, name, text, line, col, message, source, hint):
     assert "1 error\n" in err or err.endswith("1 error"), err  # one error, not a cascade
 
 
+def test_incomplete_only_when_it_is_the_cause(run_cli):
+    """A keyword the parser took as a keyword is not what makes the text before it
+    incomplete: the error is at the token after it."""
+    rc, out, err = run_cli(PROC.format("await"))
+    assert_error(rc, err, 5, 1, "unexpected '}'; expected an expression", "}")
+    assert "is incomplete" not in err
+    rc, out, err = run_cli("var x : bool =\nconst N = 3\n")
+    message = "unexpected 'const' (a keyword): the declaration or statement before it is incomplete"
+    assert_error(rc, err, 2, 1, message, "const N = 3")
+
+
 def test_define_suggests_a_constant(run_cli):
     rc, out, err = run_cli("spec S\nconst FIXED = true\n", "-D", "FIXD=false")
     assert_error(
