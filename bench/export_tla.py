@@ -53,6 +53,8 @@ def _where(loc: Loc) -> str:
 class TlaWriter:
     def __init__(self, program: ir.Program) -> None:
         self.p = program
+        # what `mmcheck check` checks: the lemmas only on request
+        self.checked = [i for i in program.invariants if i.checked(None, False)]
         self.bools = {v.name for v in program.vars if v.type.is_bool}
         self.scope: dict[str, str] = {}  # IR name of a bound variable -> its TLA+ name
         self.globals = {"Init", "Next", "vars", "Spec", "SumOver"} | {
@@ -232,7 +234,7 @@ class TlaWriter:
         for c in self.p.constraints:
             out += [f"{ident(c.name)} == {self.ex(c.expr)}", ""]
         inside = " /\\ ".join(ident(c.name) for c in self.p.constraints)
-        for inv in self.p.invariants:
+        for inv in self.checked:
             body = f"({inside}) => ({self.ex(inv.expr)})" if inside else self.ex(inv.expr)
             out += [f"{ident(inv.name)} == {body}", ""]
         out += ["Spec == Init /\\ [][Next]_vars", "", "===="]
@@ -240,7 +242,7 @@ class TlaWriter:
 
     def config(self) -> str:
         lines = ["INIT Init", "NEXT Next"]
-        lines += [f"INVARIANT {ident(inv.name)}" for inv in self.p.invariants]
+        lines += [f"INVARIANT {ident(inv.name)}" for inv in self.checked]
         lines += [f"CONSTRAINT {ident(c.name)}" for c in self.p.constraints]
         return "\n".join(lines) + "\n"
 
