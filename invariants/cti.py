@@ -87,11 +87,12 @@ def check_cti(program: ir.Program, violation: Violation, **bounds: object) -> Re
     real = explorer.check(program, invariants=goal, deadlock=False, symmetry=False, **bounds)
     found = real.violation
     if real.verdict == VIOLATED and found is not None and found.kind == violation.kind:
-        what = (
-            f"invariant {violation.name} is really violated"
-            if violation.kind == "invariant"
-            else f"a step really fails ({found.message})"
-        )
+        if violation.kind == "invariant":
+            what = f"invariant {violation.name} is really violated"
+        elif found.failed is None and found.name is not None:  # a constraint's evaluation
+            what = f"constraint {found.name} really fails to evaluate ({found.message})"
+        else:
+            what = f"a step really fails ({found.message})"
         return Reachability(
             "reachable",
             f"{what}, not merely not inductive: the explored state space breaks it "

@@ -22,6 +22,7 @@ from mmcheck.explorer.tuple import graph
 from mmcheck.explorer.tuple.bfs import make_search
 from mmcheck.explorer.vector.model import VectorModel
 from mmcheck.invariants import bmc, prove
+from mmcheck.invariants.cti import check_cti
 from mmcheck.invariants.prove import CTI, NO_ERROR, PROVED
 from mmcheck.spec.errors import SpecErrors, UsageError
 
@@ -227,6 +228,9 @@ def test_prove_reports_a_constraint_that_fails_to_evaluate():
     v = bad[0].cti
     assert (v.kind, v.name, v.length) == ("domain", "Unset", 1)
     assert v.message.endswith("(evaluating constraint Unset)")
+    real = check_cti(bad[0].program, v)
+    assert real.verdict == "reachable" and real.violation.length == 3
+    assert real.text.startswith("constraint Unset really fails to evaluate")
 
 
 # ------------------------------------------------------------------ exports
