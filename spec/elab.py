@@ -47,6 +47,7 @@ from mmcheck.spec.types import (
     Type,
     bounds,
     in_range,
+    sort_clash,
     sort_of,
     unify,
     within,
@@ -551,6 +552,8 @@ class Elab:
         t = unify(a.type, b.type)
         if t is None:
             return self.error(e.loc, f"the branches have different types: {a.type} and {b.type}")
+        if self.sorts_mix(a.type, b.type, e.loc, "the branches"):
+            return ERR
         return ite_val(c, a, b, t)
 
     @contextmanager
@@ -622,6 +625,8 @@ class Elab:
         t = unify(a.type, b.type)
         if t is None:
             return self.error(e.loc, f"{a.type} and {b.type} do not mix")
+        if self.sorts_mix(a.type, b.type, e.loc, f"`{op}`"):
+            return ERR
         # the elements range over the hull of both element types (see `unify`)
         # `and` short-circuits: a value outside a's type reaches b only in a union
         either_any = a.member_any and (b.member_any or op != "union")
@@ -722,6 +727,25 @@ class Elab:
                     self.sort_hint(s),
                 )
                 return
+        self.sorts_mix(a.type, b.type, loc, "compared values")  # maps, records, sets
+
+    def sorts_mix(self, a: Type, b: Type, loc: Loc, what: str) -> bool:
+        """Whether `what` (values compared, or merged into one) puts values of a symmetric
+        sort beside other values (in a scalar, a map's index or element, a set's
+        elements, a record's field), with an error if so: the reduction permutes a
+        sort's values only where the type says the sort."""
+        clash = sort_clash(a, b)
+        if clash is None:
+            return False
+        s, other = (clash[0], clash[1]) if clash[0] else (clash[1], clash[0])
+        assert s is not None
+        with_ = f"values of {self.sort_words(other)}" if other else "other values (literals)"
+        self.error(
+            loc,
+            f"{what} mix values of {self.sort_words(s)} with {with_}: that breaks symmetry",
+            self.sort_hint(s),
+        )
+        return True
 
     def sort_words(self, sort: str) -> str:
         """A symmetric sort in messages: `symmetric T`, or, for the range or enum that
@@ -869,6 +893,8 @@ class Elab:
             u = unify(t, v.type) if t is not None else v.type
             if u is None:
                 return self.error(i.loc, f"set elements of different types: {t} and {v.type}")
+            if t is not None and self.sorts_mix(t, v.type, i.loc, "the set's elements"):
+                return ERR
             t = u
         exprs = [v.expr for v in items]
         return Val(
@@ -904,6 +930,8 @@ class Elab:
             u = unify(ft, v.type)
             if u is None:
                 self.error(value.loc, f"field '{name}' is {ft}, not {v.type}")
+                continue
+            if self.sorts_mix(ft, v.type, value.loc, f"field '{name}' and its new value"):
                 continue
             fields[name], types[name] = v, u  # a set of a wider range widens the field
         return Val(RecordT(tuple(types.items()), base.type.name), fields=fields)
@@ -955,6 +983,8 @@ class Elab:
             u = unify(t.elem, v.type)
             if got is None or u is None:
                 self.error(value.loc, f"the map holds {t.elem}, not {v.type}")
+                continue
+            if self.sorts_mix(t.elem, v.type, value.loc, "the map's elements and the new value"):
                 continue
             t = MapT(t.dims, u)  # a set of a wider range widens the elements
             updates.append((got[0], v))

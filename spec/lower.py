@@ -342,6 +342,8 @@ class Lowering:
         if t is None:
             self.error(d.init.loc, f"{d.name} is {sym.type}; it cannot start in a {s.type}")
             return
+        if not ex.sorts_match(d.name, sym.type, s.type.elem, d.init.loc):
+            return
         name = sym.irname
         params.append(ir.ParamDecl(name, scalar_type(t)))
         x = ir.Param(name)
@@ -384,6 +386,8 @@ class Lowering:
                     f"cannot assign a value of type {probe.type} to {v.name}, which is {sym.type}",
                 )
                 continue
+            if not ex.sorts_match(v.name, sym.type, probe.type, v.init.loc):
+                continue
             whole = Val(MapT((idx_t,), sym.type), get=get)
             ex.write_val(sym.irname, (), MapT((idx_t,), sym.type), whole, v.init.loc, f.TRUE)
 
@@ -408,6 +412,10 @@ class Lowering:
             t = choice_type(s, sym.type, params)
             if t is None:
                 self.error(v.init.loc, f"{v.name} is {sym.type}; it cannot start in a {s.type}")
+                return
+            if s.type.elem is not None and not ex.sorts_match(
+                v.name, sym.type, s.type.elem, v.init.loc
+            ):
                 return
             name = f"{sym.irname}[{p.index.show(i) if hasattr(p.index, 'show') else i}]"
             params.append(ir.ParamDecl(name, scalar_type(t)))

@@ -30,7 +30,7 @@ from mmcheck.spec.types import (
     bounds,
     in_range,
     leaves,
-    sort_of,
+    sort_clash,
     unify,
 )
 
@@ -187,14 +187,30 @@ class Exec:
                 loc, f"cannot assign a value of type {v.type} to {lv.name}, which is {lv.type}"
             )
             return
-        s = sort_of(lv.type)
-        if s and sort_of(v.type) != s:
-            self.error(
-                loc,
-                f"{lv.name} holds symmetric {s} values; a literal or other value breaks symmetry",
-            )
+        if not self.sorts_match(lv.name, lv.type, v.type, loc):
             return
         self.write_val(lv.irname, lv.index, lv.type, v, loc)
+
+    def sorts_match(self, name: str, place: Type, value: Type, loc: Loc) -> bool:
+        """Storing a value of type `value` in `name` (of type `place`) keeps every
+        symmetric sort where its type says it is; an error otherwise."""
+        clash = sort_clash(place, value)
+        if clash is None:
+            return True
+        s, vs = clash
+        if s:
+            self.error(
+                loc, f"{name} holds symmetric {s} values; a literal or other value breaks symmetry"
+            )
+        else:
+            assert vs is not None
+            self.error(
+                loc,
+                f"{name} is not of {self.elab.sort_words(vs)}: storing one of its values there "
+                "breaks symmetry (the reduction permutes them only where the type says so)",
+                self.elab.sort_hint(vs),
+            )
+        return False
 
     def write_val(
         self,
@@ -472,6 +488,8 @@ class Exec:
         for v in (old, new):
             if not isinstance(v.type, ErrT) and unify(lv.type, v.type) is None:
                 self.error(loc, f"cas on {lv.name} ({lv.type}) with a {v.type}")
+                return f.FALSE
+            if not self.sorts_match(lv.name, lv.type, v.type, loc):
                 return f.FALSE
         cur = self.store.read(lv.irname, lv.index, loc)
         ok = f.binary("==", cur, old.expr)

@@ -204,6 +204,38 @@ def unify(a: Type, b: Type) -> Type | None:
     return None
 
 
+def sort_clash(place: Type, value: Type) -> tuple[str | None, str | None] | None:
+    """Where storing a value of type `value` in a place of type `place` (whose types
+    unify) would mix a symmetric sort with anything else: the (place's, value's) sorts
+    of the first scalar, map index or set element that differ; None if none does.
+    Symmetry reduction permutes a sort's values only where the type says the sort, so a
+    value of a sort stored elsewhere, or another value stored as one, is not permuted
+    with the rest of the state: the reduction would merge states that differ."""
+    if isinstance(place, IntT | EnumT) and isinstance(value, IntT | EnumT):
+        return (place.sort, value.sort) if place.sort != value.sort else None
+    pairs: list[tuple[Type, Type]] = []
+    if isinstance(place, MapT) and isinstance(value, MapT):
+        pairs = [*zip(place.dims, value.dims), (place.elem, value.elem)]
+    elif isinstance(place, RecordT) and isinstance(value, RecordT):
+        fields = dict(value.fields)
+        pairs = [(t, fields[f]) for f, t in place.fields if f in fields]
+    elif (
+        isinstance(place, SetT)
+        and isinstance(value, SetT)
+        and None
+        not in (
+            place.elem,
+            value.elem,
+        )
+    ):
+        pairs = [(place.elem, value.elem)]  # type: ignore[list-item]
+    for p, v in pairs:
+        clash = sort_clash(p, v)
+        if clash is not None:
+            return clash
+    return None
+
+
 @dataclass(frozen=True)
 class Leaf:
     """One IR variable of a spec value: its name suffix (".count"), the types of its extra
