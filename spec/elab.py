@@ -614,6 +614,8 @@ class Elab:
                 return ERR
             if s.type.elem is not None and unify(x.type, s.type.elem) is None:
                 return self.error(e.loc, f"a {x.type} cannot be in a {s.type}")
+            if s.type.elem is not None and self.sorts_mix(x.type, s.type.elem, e.loc, f"`{op}`"):
+                return ERR
             m = s.contains(x.expr, x.type)
             return Val(BoolT(), expr=m if op == "in" else f.negate(m))
         a, b = (
@@ -739,7 +741,11 @@ class Elab:
             return False
         s, other = (clash[0], clash[1]) if clash[0] else (clash[1], clash[0])
         assert s is not None
-        with_ = f"values of {self.sort_words(other)}" if other else "other values (literals)"
+        with_ = (
+            f"values of {self.sort_words(other)}"
+            if other
+            else "values of no symmetric sort (literals, plain variables)"
+        )
         self.error(
             loc,
             f"{what} mix values of {self.sort_words(s)} with {with_}: that breaks symmetry",

@@ -42,12 +42,22 @@ CASES = {
     "if branches": (
         "type T = symmetric 1..3\nvar o : T in T\n",
         "  s: o := (if o == o then self else 1)\n",
-        f"the branches mix values of {IDX} with other values (literals)",
+        f"the branches mix values of {IDX} with values of no symmetric sort",
     ),
     "set literal": (
         "var s : set of 0..3 = {}\n",
         "  s: await 2 in {1, self}\n",
         f"the set's elements mix values of {IDX}",
+    ),
+    "membership": (
+        "var s : set of 1..3 = {1}\n",
+        "  s: await self in s\n",
+        f"`in` mix values of {IDX} with values of no symmetric sort",
+    ),
+    "literal in a set of the sort": (
+        "type T = symmetric 1..3\nvar s : set of T = {}\n",
+        "  s: await 1 notin s\n",
+        "`notin` mix values of symmetric T with values of no symmetric sort",
     ),
     "union": (
         "var s : set of 0..3 = {}\n",
