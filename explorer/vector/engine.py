@@ -108,7 +108,7 @@ class VectorBFS:
         """Indices (into ex's distinct successors, in discovery order) of those not in
         the visited set; only among `keep` if given."""
         cand = np.arange(len(ex.fps)) if keep is None else np.flatnonzero(keep)
-        seen = self.visited.seen(
+        seen = self.visited.contains_block(
             ex.fps[cand], np.take(ex.words, cand, axis=1) if self.keep_words else None
         )
         return cand[~seen]

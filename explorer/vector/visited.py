@@ -27,7 +27,8 @@ fingerprints (with the words (nwords, m) beside them when words are kept):
   Safety: none. The compiled functions release the GIL (nogil) but share the tables:
       one thread of the main process owns the set; workers never see it.
 The vector engine uses the steps apart: `first_of_each` deduplicates a chunk (keeping
-each state's first parent), `seen` looks the distinct ones up, `insert` adds the new.
+each state's first parent), `contains_block` looks the distinct ones up, `insert` adds
+the new.
 """
 
 from __future__ import annotations
@@ -228,7 +229,7 @@ class VisitedSet:
         self.dwords = np.empty((cap if self.keep_words else 0, self.nwords), np.uint64)
         self.dn = 0
 
-    def seen(self, fps: np.ndarray, words: np.ndarray | None) -> np.ndarray:
+    def contains_block(self, fps: np.ndarray, words: np.ndarray | None = None) -> np.ndarray:
         """Which of the states (fingerprints; words (nwords, m) when words are kept) are
         in the set."""
         out = np.empty(len(fps), dtype=bool)
@@ -247,16 +248,12 @@ class VisitedSet:
         )
         return out
 
-    def contains_block(self, fps: np.ndarray, words: np.ndarray | None = None) -> np.ndarray:
-        """Which states of the block are in the set (the protocol's name for `seen`)."""
-        return self.seen(fps, words)
-
     def put_block(self, fps: np.ndarray, words: np.ndarray | None = None) -> np.ndarray:
         """Add the states of the block; which of them were new (absent before, and not
         earlier in the block)."""
         firsts, _ = first_of_each(fps, np.arange(len(fps)), words)  # in block order
         fw = None if words is None else np.take(words, firsts, axis=1)
-        new = firsts[~self.seen(fps[firsts], fw)]
+        new = firsts[~self.contains_block(fps[firsts], fw)]
         self.insert(fps[new], None if words is None else np.take(words, new, axis=1))
         out = np.zeros(len(fps), dtype=bool)
         out[new] = True
@@ -308,5 +305,5 @@ def warm_up() -> None:
         v = VisitedSet(nwords, keep, min_delta=16)
         words = np.zeros((nwords, 3), np.uint64) if keep else None
         v.insert(fps, words)
-        v.seen(fps, words)
+        v.contains_block(fps, words)
         v._merge(16)

@@ -262,11 +262,11 @@ def test_visited_set_exact_words_tell_colliding_fingerprints_apart():
     vs = VisitedSet(2, keep_words=True)
     fps = np.array([5, 5, 9], dtype=np.uint64)  # two different states, one fingerprint
     words = np.array([[1, 2, 3], [0, 0, 0]], dtype=np.uint64)
-    assert not vs.seen(fps, words).any()
+    assert not vs.contains_block(fps, words).any()
     vs.insert(fps, words)
     q = np.array([5, 5, 5, 9], dtype=np.uint64)
     qw = np.array([[1, 2, 4, 3], [0, 0, 0, 0]], dtype=np.uint64)
-    assert vs.seen(q, qw).tolist() == [True, True, False, True]
+    assert vs.contains_block(q, qw).tolist() == [True, True, False, True]
     assert len(vs) == 3
 
 
@@ -278,15 +278,15 @@ def test_visited_set_merges_keep_every_fingerprint():
     allfps = np.unique(allfps)
     rng.shuffle(allfps)
     for part in np.array_split(allfps, 97):
-        assert not vs.seen(part, None).any()
+        assert not vs.contains_block(part, None).any()
         vs.insert(part, None)
-        assert vs.seen(part, None).all()
+        assert vs.contains_block(part, None).all()
     assert len(vs) == len(allfps)
     assert len(vs.main) > len(allfps) // 2  # merged into the sorted array
     assert (vs.main[1:] >= vs.main[:-1]).all()
-    assert vs.seen(allfps, None).all()
+    assert vs.contains_block(allfps, None).all()
     other = rng.integers(0, 2**64, 10_000, dtype=np.uint64)
-    assert vs.seen(other, None).sum() == np.isin(other, allfps).sum()
+    assert vs.contains_block(other, None).sum() == np.isin(other, allfps).sum()
 
 
 def test_visited_set_exact_mode_keeps_words_through_merges():
@@ -298,13 +298,13 @@ def test_visited_set_exact_mode_keeps_words_through_merges():
     fps = words[0] % np.uint64(37)  # collisions everywhere
     order = rng.permutation(words.shape[1])
     for part in np.array_split(order, 40):
-        assert not vs.seen(fps[part], words[:, part]).any()
+        assert not vs.contains_block(fps[part], words[:, part]).any()
         vs.insert(fps[part], np.ascontiguousarray(words[:, part]))
     assert len(vs) == words.shape[1]
-    assert vs.seen(fps, words).all()
+    assert vs.contains_block(fps, words).all()
     other = words.copy()
     other[1] += np.uint64(1000)  # the same fingerprints, other words
-    assert not vs.seen(fps, other).any()
+    assert not vs.contains_block(fps, other).any()
 
 
 # --------------------------------------------------------------------------- spec files
