@@ -110,6 +110,14 @@ class SetLit:
 
 
 @dataclass(frozen=True)
+class SeqLit:
+    """`<<a, b>>`: a sequence literal (`<<>>` the empty one)."""
+
+    items: tuple[Expr, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class RecordLit:
     fields: tuple[tuple[str, Expr, Loc], ...]
     loc: Loc
@@ -130,9 +138,56 @@ class MapLit:
 
 
 @dataclass(frozen=True)
+class SetFilter:
+    """`{ x in S | P }`: the elements of S for which P holds."""
+
+    binder: Binder
+    cond: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class SetImage:
+    """`{ e : x in S, y in T }`: the values of e for the elements of S (and T)."""
+
+    body: Expr
+    binders: tuple[Binder, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class MapExcept:
     base: Expr
     updates: tuple[tuple[tuple[Expr, ...], Expr], ...]
+    loc: Loc
+
+
+# Sets of compound values, TLA+'s [D -> S], [f: S, ...] and SUBSET S: only the set of
+# a variable's initial values (`var x : T in S`) and the element sets inside them.
+
+
+@dataclass(frozen=True)
+class FunSet:
+    """`[D1, D2 -> S]`: every map over the domains with elements in S."""
+
+    dims: tuple[TypeExpr, ...]
+    elem: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class RecordSet:
+    """`[f: S, g: T]`: every record with field f in S and g in T."""
+
+    fields: tuple[tuple[str, Expr, Loc], ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class SubsetOf:
+    """`subset S`: every subset of S."""
+
+    base: Expr
     loc: Loc
 
 
@@ -149,10 +204,16 @@ Expr = (
     | Let
     | Quant
     | SetLit
+    | SeqLit
     | RecordLit
     | RecordExcept
     | MapLit
     | MapExcept
+    | SetFilter
+    | SetImage
+    | FunSet
+    | RecordSet
+    | SubsetOf
 )
 
 # --------------------------------------------------------------------------- types
@@ -207,8 +268,34 @@ class SetType:
     loc: Loc
 
 
+@dataclass(frozen=True)
+class SeqType:
+    """`seq[N] of T`: sequences of at most N (a constant) elements of T."""
+
+    cap: Expr
+    elem: TypeExpr
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class OptionType:
+    """`T?`: T's values and `none`."""
+
+    inner: TypeExpr
+    loc: Loc
+
+
 TypeExpr = (
-    BoolType | RangeType | EnumType | NamedType | SymmetricType | RecordType | MapType | SetType
+    BoolType
+    | RangeType
+    | EnumType
+    | NamedType
+    | SymmetricType
+    | RecordType
+    | MapType
+    | SetType
+    | SeqType
+    | OptionType
 )
 
 # --------------------------------------------------------------------------- statements
@@ -253,6 +340,16 @@ class Either:
 
 
 @dataclass(frozen=True)
+class With:
+    """`with x in S, y in T { body }`: one transition per choice of the bound values (a
+    later domain may read the earlier names); no choice, no transition."""
+
+    binders: tuple[Binder, ...]
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Assert:
     cond: Expr
     message: str | None
@@ -284,7 +381,18 @@ class CallStmt:
 
 
 Stmt = (
-    Assign | Skip | Goto | If | Await | Either | Assert | LockStmt | UnlockStmt | Return | CallStmt
+    Assign
+    | Skip
+    | Goto
+    | If
+    | Await
+    | Either
+    | With
+    | Assert
+    | LockStmt
+    | UnlockStmt
+    | Return
+    | CallStmt
 )
 
 # --------------------------------------------------------------------------- declarations
@@ -427,6 +535,16 @@ class ConstraintDecl:
 
 
 @dataclass(frozen=True)
+class CoverDecl:
+    """`cover Name: expr`: a witness property, reported reached (with its shortest trace)
+    or not reached; never a violation."""
+
+    name: str
+    expr: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class ExpectDecl:
     consts: tuple[tuple[str, int | bool, Loc], ...]
     verdict: str  # holds | violates | deadlock | fails
@@ -435,6 +553,7 @@ class ExpectDecl:
     states: int | None
     loc: Loc
     checks: tuple[tuple[str, Loc], ...] | None = None  # `(invariants A, B)`: what is checked
+    covers: tuple[tuple[str, Loc], ...] = ()  # `, covers A, B`: witnesses the run must reach
 
 
 Decl = (
@@ -453,6 +572,7 @@ Decl = (
     | InvariantDecl
     | TerminalDecl
     | ConstraintDecl
+    | CoverDecl
     | ExpectDecl
 )
 

@@ -20,6 +20,7 @@ from mmcheck.spec.parser import MAX_INT
 from mmcheck.spec.symbols import (
     ConstSym,
     DefSym,
+    EnumChoices,
     EnumValSym,
     LockSym,
     MacroSym,
@@ -29,7 +30,22 @@ from mmcheck.spec.symbols import (
     TypeSym,
     VarSym,
 )
-from mmcheck.spec.types import BoolT, EnumT, ErrT, IntT, LockT, MapT, RecordT, SetT, Type, bounds
+from mmcheck.spec.types import (
+    BoolT,
+    EnumT,
+    ErrT,
+    IntT,
+    LockT,
+    MapT,
+    OptionT,
+    RecordT,
+    SeqT,
+    SetT,
+    Type,
+    bounds,
+    finite_scalar,
+    sort_of,
+)
 
 PRELUDE = Path(__file__).with_name("prelude.mms")
 
@@ -94,6 +110,13 @@ class Env:
 
     # ------------------------------------------------------------------ collection
     def _declare(self, name: str, sym: object, loc: Loc) -> bool:
+        first_sym = self.symbols.get(name)
+        if isinstance(sym, EnumValSym) and isinstance(first_sym, EnumValSym | EnumChoices):
+            # a value name of several enums: each enum's own, chosen by the context
+            choices = first_sym.choices if isinstance(first_sym, EnumChoices) else [first_sym]
+            if all(c.type is not sym.type for c in choices):
+                self.symbols[name] = EnumChoices(name, [*choices, sym])
+                return True
         if name in self.symbols:
             first = self.locs[name]
             # a spec may redefine a prelude primitive
@@ -129,6 +152,8 @@ class Env:
                 self._declare(d.name, OtherSym(what, d.loc), d.loc)
             elif isinstance(d, ast.ConstraintDecl):
                 self._declare(d.name, OtherSym("a constraint", d.loc), d.loc)
+            elif isinstance(d, ast.CoverDecl):
+                self._declare(d.name, OtherSym("a cover", d.loc), d.loc)
             elif isinstance(d, ast.ProcessDecl):
                 self._collect_process(d)
         for d in self.decls:
@@ -187,8 +212,10 @@ class Env:
         elif isinstance(t, ast.MapType):
             for x in (*t.dims, t.elem):
                 self._collect_enums(x, owner)
-        elif isinstance(t, ast.SetType):
+        elif isinstance(t, ast.SeqType):
             self._collect_enums(t.elem, owner)
+        elif isinstance(t, ast.SetType | ast.OptionType):
+            self._collect_enums(t.elem if isinstance(t, ast.SetType) else t.inner, owner)
 
     # ------------------------------------------------------------------ lookups
     def names(self, *kinds: type) -> list[str]:
@@ -397,8 +424,61 @@ class Env:
         if isinstance(t, ast.MapType):
             return MapT(tuple(self.domain(d) for d in t.dims), self.resolve_type(t.elem))
         if isinstance(t, ast.SetType):
-            return SetT(self.domain(t.elem))
+            return SetT(self.set_elem(t.elem))
+        if isinstance(t, ast.SeqType):
+            return self.seq_type(t)
+        if isinstance(t, ast.OptionType):
+            inner = self.resolve_type(t.inner)
+            if isinstance(inner, ErrT):
+                return inner
+            if not isinstance(inner, BoolT | IntT | EnumT) or bounds(inner) is None:
+                self.error(t.loc, f"only a bool, a range or an enum can be an option, not {inner}")
+                return ErrT()
+            return OptionT(inner)
         raise AssertionError(t)
+
+    def seq_type(self, t: ast.SeqType) -> Type:
+        """`seq[N] of T`: N a constant of at least 1, T a finite scalar of no symmetric
+        sort (a position past the length holds T's first value, which a permutation of
+        the sort would move)."""
+        cap = self.elab.constant(t.cap)
+        elem = self.resolve_type(t.elem)
+        if isinstance(cap.type, ErrT) or isinstance(elem, ErrT):
+            return ErrT()
+        if not isinstance(cap.type, IntT):
+            self.error(t.cap.loc, f"a sequence's bound is an integer constant, not {cap.type}")
+            return ErrT()
+        if isinstance(cap.expr, ir.Const) and cap.expr.value < 1:
+            self.error(t.cap.loc, f"a sequence's bound must be at least 1, not {cap.expr.value}")
+            return ErrT()
+        if not finite_scalar(elem):
+            self.error(t.elem.loc, f"a sequence's elements are bools, ranges or enums, not {elem}")
+            return ErrT()
+        if sort_of(elem):
+            self.error(
+                t.elem.loc,
+                f"a sequence of values of symmetric {sort_of(elem)} is not supported",
+            )
+            return ErrT()
+        return SeqT(cap.expr, elem)
+
+    def set_elem(self, t: ast.TypeExpr) -> Type:
+        """A set's element type: a finite scalar type, or a record of them (the set is a
+        bitmap over the product of the fields' domains)."""
+        r = self.resolve_type(t)
+        if not isinstance(r, RecordT):
+            return self.domain(t)
+        for name, ft in r.fields:
+            if isinstance(ft, ErrT):
+                return ft
+            if not finite_scalar(ft):
+                self.error(
+                    t.loc,
+                    f"a set's elements are finite scalars or records of them: field '{name}' "
+                    f"of {r} is {ft}, not a range, an enum or bool",
+                )
+                return ErrT()
+        return r
 
     def domain(self, t: ast.TypeExpr) -> Type:
         """A map dimension or set element type: a finite scalar type."""

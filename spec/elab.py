@@ -20,6 +20,7 @@ from mmcheck.spec.symbols import (
     ByName,
     ConstSym,
     DefSym,
+    EnumChoices,
     EnumValSym,
     LockSym,
     MacroSym,
@@ -41,15 +42,24 @@ from mmcheck.spec.types import (
     IntT,
     LockT,
     MapT,
+    OptionT,
+    Point,
     ProcT,
     RecordT,
+    SeqT,
     SetT,
     Type,
     bounds,
+    elem_dims,
+    elem_index,
+    elem_point,
+    finite_elem,
     in_range,
+    none_value,
     sort_clash,
     sort_of,
     unify,
+    value_type,
     within,
 )
 
@@ -89,6 +99,7 @@ class LValue:
 
 
 ERR = Val(ErrT(), expr=ir.Const(0))
+NONE = Val(OptionT(None), expr=ir.Const(0))  # the literal `none`, of any option type
 # the library models say "no page" with 0 of a range (`type Pfn = 0..POOL`) or an enum value
 NULL_HINT = (
     "there is no NULL: declare the value that means none, such as 0 of "
@@ -106,7 +117,38 @@ BUILTINS = (
     "trylock",
     "cas",
     "test_and_set",
+    "some",
+    "len",
+    "head",
+    "tail",
+    "append",
 )
+
+
+def has_option(t: Type) -> bool:
+    if isinstance(t, RecordT):
+        return any(has_option(ft) for _, ft in t.fields)
+    return isinstance(t, OptionT) or isinstance(t, MapT) and has_option(t.elem)
+
+
+def option_parts(v: Val) -> tuple[ir.Expr, ir.Expr]:
+    """(whether v is none, its value where it is not) for a value of an option type, or
+    of a type that is no option (never none: an implicit `some`)."""
+    t = v.type
+    if not isinstance(t, OptionT):
+        return ir.FALSE, v.expr
+    if t.inner is None:
+        return ir.TRUE, ir.Const(0)
+    n = none_value(t)
+    return (ir.FALSE if n is None else f.binary("==", v.expr, n)), v.expr
+
+
+def elem_record(t: Type) -> bool:
+    """Whether t is a record that can be a set's element: its fields bools, enums or ints
+    (of any range: the range of a set written is checked)."""
+    return isinstance(t, RecordT) and all(
+        isinstance(ft, BoolT | IntT | EnumT | ErrT) for _, ft in t.fields
+    )
 
 
 def member_type(t: SetT, member_any: bool) -> Type | None:
@@ -123,6 +165,39 @@ def literal_span(v: Val) -> Span:
     return Span(b[0], b[1]) if b else Span(v.expr, v.expr, ir.TRUE, True)
 
 
+def point_of(v: Val) -> Point:
+    """The set element that the value v is: a scalar, or a record's fields."""
+    if v.fields is not None:
+        return {n: x.expr for n, x in v.fields.items()}
+    return v.expr
+
+
+def at_member(kind: str, member: ir.Expr, val: ir.Expr) -> ir.Expr:
+    """The body of the quantifier `kind` at one value of its bound variable: `val`
+    where `member` says the value is in the domain (forall: true, else: 0 or false)."""
+    if kind == "forall":
+        return f.implies(member, val)
+    if kind in ("exists", "count"):
+        return f.conj((member, val))
+    return f.ite(member, val, ir.Const(0))
+
+
+def bound_val(t: Type, x: Point) -> Val:
+    """The value of type t that the set element x is (what a binder over a set binds)."""
+    if isinstance(t, RecordT):
+        assert isinstance(x, dict)
+        return Val(t, fields={n: Val(ft, expr=x[n]) for n, ft in t.fields})
+    assert not isinstance(x, dict)
+    return Val(t, expr=x)
+
+
+def is_point(x: Point, v: Val) -> ir.Expr:
+    """Whether the set element x is the value v (x's fields in order, short-circuit)."""
+    if isinstance(x, dict):
+        return f.conj(f.binary("==", y, v.fields[n].expr) for n, y in x.items())
+    return f.binary("==", x, v.expr)
+
+
 def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
     """`if c then a else b` for values of any type."""
     if f.is_true(c):
@@ -133,6 +208,12 @@ def ite_val(c: ir.Expr, a: Val, b: Val, t: Type) -> Val:
         return Val(t, fields={n: ite_val(c, a.fields[n], b.fields[n], ft) for n, ft in t.fields})
     if isinstance(t, MapT) and a.get and b.get:
         return Val(t, get=lambda i, loc: ite_val(c, a.get(i, loc), b.get(i, loc), t.elem))
+    if isinstance(t, SeqT) and a.length is not None and b.length is not None:
+        return Val(
+            t,
+            length=f.ite(c, a.length, b.length),
+            get=lambda i, loc: ite_val(c, a.get(i, loc), b.get(i, loc), t.elem or IntT()),
+        )
     if isinstance(t, SetT) and a.member and b.member:
         both_any = a.member_any and b.member_any
         xt = member_type(t, both_any)
@@ -163,6 +244,12 @@ def guard_val(cond: ir.Expr, v: Val, message: str, loc: Loc | None) -> Val:
         return Val(t, fields={n: guard_val(cond, x, message, loc) for n, x in v.fields.items()})
     if isinstance(t, MapT) and v.get:
         return Val(t, get=lambda i, l2: guard_val(cond, v.get(i, l2), message, loc))
+    if isinstance(t, SeqT) and v.length is not None:
+        return Val(
+            t,
+            length=f.guard(cond, v.length, "domain", message, loc),
+            get=lambda i, l2: guard_val(cond, v.get(i, l2), message, loc),
+        )
     if isinstance(t, SetT) and v.member:
         xt = member_type(t, v.member_any)
         return Val(
@@ -209,6 +296,11 @@ class Elab:
         self.depth = 0  # nesting of the expression being elaborated, defs inlined
         self.inlining = 0  # uses of defs being inlined, one inside another
         self.inlined = 0  # nodes elaborated under the outermost of them
+        # the type the context wants of the expression being elaborated (the place it is
+        # stored in, the other side of `==`), or None: it picks the enum of a value name
+        # several enums declare; only the node itself sees it (an `if`, a set literal or a
+        # `let` hands it on to their branches, elements, body)
+        self.expected: Type | None = None
 
     # ------------------------------------------------------------------ helpers
     def error(self, loc: Loc, msg: str, hint: str | None = None) -> Val:
@@ -248,7 +340,7 @@ class Elab:
         return Val(self.proc.index, expr=ir.Param("self"))
 
     def boolean(self, e: ast.Expr, scope: dict) -> ir.Expr:
-        v = self.expr(e, scope)
+        v = self.unwrap(self.expr(e, scope), e.loc)
         if isinstance(v.type, ErrT):
             return f.TRUE
         if not isinstance(v.type, BoolT):
@@ -260,7 +352,7 @@ class Elab:
         return self.int_val(e, scope, symmetric_ok).expr
 
     def int_val(self, e: ast.Expr, scope: dict, symmetric_ok: bool = False) -> Val:
-        v = self.expr(e, scope)
+        v = self.unwrap(self.expr(e, scope), e.loc)
         zero = Val(IntT(), expr=ir.Const(0))
         if isinstance(v.type, ErrT):
             return zero
@@ -274,6 +366,60 @@ class Elab:
                 "break symmetry",
             )
         return v
+
+    def unwrap(self, v: Val, loc: Loc) -> Val:
+        """v where a value of its inner type is required (arithmetic, a condition, an
+        index, `in`): for an option, a "null" error at loc where it is none."""
+        t = v.type
+        if not isinstance(t, OptionT):
+            return v
+        if t.inner is None:
+            return self.error(loc, "`none` is no value here: only an option can be none")
+        n = none_value(t)
+        if n is None:
+            return Val(t.inner, expr=v.expr)
+        message = f"none where a value of {t.inner} is required"
+        return Val(t.inner, expr=f.guard(f.binary("!=", v.expr, n), v.expr, "null", message, loc))
+
+    def none_for(self, v: Val, place: Type, loc: Loc) -> Val:
+        """v, or the literal `none` where v is the name `none` of an enum (`none_name`)
+        and an option is expected; where that option is of the very enum, an error."""
+        if not v.none_name or not isinstance(place, OptionT):
+            return v
+        if place.inner is not None and unify(place.inner, v.type) is not None:
+            return self.error(
+                loc,
+                f"`none` is ambiguous here: the option's none or the value none of {v.type}",
+            )
+        return NONE
+
+    def encoded(self, v: Val, t: Type, loc: Loc | None) -> Val:
+        """v as a value of type t, where t or v holds options: each option of v numbered
+        as t numbers it (its none; a T as some T); with loc (a value stored), a "range"
+        error there where a value is outside the option's inner type (one past it would
+        read as none) and a "null" error where none is stored in a place of no option
+        type; without (a merge of branches into their common type), unchecked."""
+        if isinstance(v.type, ErrT) or not has_option(t) and not has_option(v.type):
+            return v
+        if isinstance(t, RecordT) and v.fields is not None:
+            return Val(t, fields={n: self.encoded(v.fields[n], ft, loc) for n, ft in t.fields})
+        if isinstance(t, MapT) and v.get is not None:
+            return Val(t, get=lambda i, l2: self.encoded(v.get(i, l2), t.elem, loc))
+        if not isinstance(t, OptionT) and loc is not None:
+            return self.unwrap(v, loc)  # an option stored where a T is
+        if not isinstance(t, OptionT) or t.inner is None:
+            return v
+        n = none_value(t)
+        vt = value_type(v.type)
+        fits = within(vt, t.inner) if not isinstance(vt, OptionT) else True
+        if isinstance(v.type, OptionT) and none_value(v.type) == n and fits:
+            return Val(t, expr=v.expr)
+        is_none, x = option_parts(v)
+        if not fits and loc is not None:
+            x = f.guard(
+                in_range(x, t.inner), x, "range", f"value outside {t.inner}, the values of {t}", loc
+            )
+        return Val(t, expr=f.ite(is_none, n, x))
 
     def constant(self, e: ast.Expr, scope: dict | None = None) -> Val:
         """A constant expression (folded to Const, or built from SymConsts)."""
@@ -306,7 +452,16 @@ class Elab:
             # each element read at the loc its index gives: None where statically inside
             return Val(t, get=lambda i, l2: self.var_value(irname, t.elem, index + i, l2, reader))
         if isinstance(t, SetT):
-            return Val(t, member=lambda x: self.read(irname, index + (x,), loc, reader))
+            return Val(
+                t,
+                member=lambda x: self.read(irname, index + elem_index(t.elem, x), loc, reader),
+            )
+        if isinstance(t, SeqT):
+            return Val(
+                t,
+                length=self.read(f"{irname}.len", index, loc, reader),
+                get=lambda i, l2: self.var_value(irname, t.elem, index + i, l2, reader),
+            )
         return Val(t, expr=self.read(irname, index, loc, reader))
 
     def read(
@@ -357,21 +512,28 @@ class Elab:
     def name(self, e: ast.Name, scope: dict) -> Val:
         if e.name == "bool":  # a keyword, never declared: the type name as a set
             return self.domain_of_type(BoolT(), e.loc)
+        if (
+            e.name == "none"
+            and e.name not in scope
+            and not (self.proc is not None and e.name in self.proc.locals)
+            and self.env.lookup(e.name) is None
+        ):
+            return NONE
         sym = self.lookup(e.name, scope, e.loc)
         if isinstance(sym, Val):
             return sym
         if isinstance(sym, ByName):
-            return self.expr(sym.expr, sym.scope)
+            return self.expr(sym.expr, sym.scope, self.expected)
+        if isinstance(sym, EnumChoices):
+            sym = self.choose_enum(sym, e.loc)
+            if sym is None:
+                return ERR
         if isinstance(sym, ConstSym):
             return Val(sym.type, expr=sym.value)
         if isinstance(sym, EnumValSym):
-            if sym.type.sort:
-                self.error(
-                    e.loc,
-                    f"'{e.name}' names one value of symmetric {sym.type.sort}: "
-                    "a literal breaks symmetry",
-                )
-            return Val(sym.type, expr=ir.Const(sym.index))
+            # `none` of an enum is the option's none where an option is expected
+            v = replace(self.enum_value(sym, e.name, e.loc), none_name=e.name == "none")
+            return self.none_for(v, self.expected, e.loc) if self.expected else v
         if isinstance(sym, VarSym):
             return self.var_value(sym.irname, sym.type, self.local_index(sym), e.loc)
         if isinstance(sym, LockSym):
@@ -387,25 +549,113 @@ class Elab:
             return self.error(e.loc, f"'{e.name}' is a macro, not a value")
         return self.error(e.loc, f"'{e.name}' is not a value ({sym.kind})")
 
+    def choose_enum(self, sym: EnumChoices, loc: Loc) -> EnumValSym | None:
+        """The value of the enum the context expects, of a name several enums declare;
+        None after an error that lists how to write each."""
+        want = self.expected
+        if isinstance(want, ErrT):
+            return None  # the other side had an error
+        if isinstance(want, OptionT):
+            want = want.inner
+        if isinstance(want, EnumT):
+            for c in sym.choices:
+                if unify(want, c.type) is not None:
+                    return c
+        if isinstance(self.expected, OptionT) and sym.name == "none":
+            return sym.choices[0]  # the option's none (see none_for)
+        qualified = []
+        for c in sym.choices:
+            named = isinstance(self.env.symbols.get(c.type.name), TypeSym)
+            qualified.append(
+                f"`{c.type.name}.{sym.name}`" if named else f"the value of {c.type.name}'s enum"
+            )
+        self.error(
+            loc,
+            f"'{sym.name}' is a value of several enums: "
+            + ("" if want is None else f"none of them is {want}; ")
+            + f"write {' or '.join(qualified)}",
+            None
+            if all(q.startswith("`") for q in qualified)
+            else "an enum declared in a variable's type has no name to qualify its values "
+            "with: declare it as a type (`type T = enum { ... }`)",
+        )
+        return None
+
+    def enum_value(self, sym: EnumValSym, shown: str, loc: Loc) -> Val:
+        """The value sym names (written `shown`)."""
+        if sym.type.sort:
+            self.error(
+                loc,
+                f"'{shown}' names one value of symmetric {sym.type.sort}: a literal breaks symmetry",
+            )
+        return Val(sym.type, expr=ir.Const(sym.index))
+
+    def qualified_enum(self, e: ast.Field, scope: dict) -> Val | None:
+        """`Pte.none`: a value of the enum type Pte; None if e is no such name (Pte is not
+        an enum type, or a name in scope hides it)."""
+        base = e.base
+        if not isinstance(base, ast.Name) or base.name in scope:
+            return None
+        if self.proc is not None and base.name in self.proc.locals:
+            return None
+        if not isinstance(self.env.symbols.get(base.name), TypeSym):
+            return None
+        t = self.env.named_type(base.name, base.loc)
+        if not isinstance(t, EnumT):
+            return None
+        if e.name not in t.values:
+            return self.error(
+                e.loc,
+                f"enum {base.name} has no value '{e.name}' (values: {', '.join(t.values)})",
+                did_you_mean(e.name, t.values),
+            )
+        return self.enum_value(EnumValSym(t, t.values.index(e.name), e.loc), str(e.name), e.loc)
+
+    def ambiguous(self, e: ast.Expr, scope: dict) -> bool:
+        """Whether e is, or has where the type expected of e reaches (an `if`'s branches,
+        a set literal's elements, a `let`'s or map literal's body, the new values of an
+        `except`, a record literal's fields), a value name that several enums declare, so
+        that its enum is the one the context expects."""
+        if isinstance(e, ast.IfExpr):
+            return self.ambiguous(e.then, scope) or self.ambiguous(e.other, scope)
+        if isinstance(e, ast.SetLit):
+            return any(self.ambiguous(i, scope) for i in e.items)
+        if isinstance(e, ast.Let):
+            return self.ambiguous(e.body, {**scope, **{n: None for n, _, _ in e.bindings}})
+        if isinstance(e, ast.MapLit):
+            return self.ambiguous(e.body, {**scope, **{b.name: None for b in e.binders}})
+        if isinstance(e, ast.MapExcept):
+            return any(self.ambiguous(v, scope) for _, v in e.updates)
+        if isinstance(e, ast.RecordLit | ast.RecordExcept):
+            return any(self.ambiguous(v, scope) for _, v, _ in e.fields)
+        if not isinstance(e, ast.Name) or e.name in scope:
+            return False
+        if self.proc is not None and e.name in self.proc.locals:
+            return False
+        return isinstance(self.env.symbols.get(e.name), EnumChoices)
+
     def domain_of_type(self, t: Type, loc: Loc) -> Val:
         if isinstance(t, ErrT):
             return ERR
-        if not isinstance(t, BoolT | IntT | EnumT) or bounds(t) is None:
+        if not finite_elem(t):
             return self.error(loc, f"type {t} is not a finite domain")
         return Val(SetT(t), member=lambda x: f.TRUE, full=True)
 
     # ------------------------------------------------------------------ dispatch
-    def expr(self, e: ast.Expr, scope: dict) -> Val:
+    def expr(self, e: ast.Expr, scope: dict, expected: Type | None = None) -> Val:
+        """The value of e; `expected`: the type the context wants (see `self.expected`)."""
         method = getattr(self, "x_" + type(e).__name__)
         if self.inlining:  # the parser bounds nesting within one expression, not across defs
             self.inlined += 1
             if self.depth > MAX_NESTING or self.inlined > MAX_INLINED:
                 raise _TooBig
         self.depth += 1
+        saved, self.expected = self.expected, expected
         try:
             v = method(e, scope)
         finally:
             self.depth -= 1
+            self.expected = saved
         if isinstance(v.expr, ir.Const) and not -MAX_INT - 1 <= v.expr.value <= MAX_INT:
             return self.error(e.loc, "value out of the 64-bit range (-2^63 .. 2^63 - 1)")
         return v
@@ -425,6 +675,8 @@ class Elab:
             return ERR
         if isinstance(base.type, ProcT):
             return self.instance(base, e, scope)
+        if isinstance(base.type, SeqT):
+            return self.position(base, e, scope)
         if not isinstance(base.type, MapT):
             return self.error(e.loc, f"only maps can be indexed, not {base.type}")
         got = self.indices(base.type, e.args, scope, e.loc)
@@ -454,6 +706,7 @@ class Elab:
         """An index value (written e) against a map dimension, or against the index type
         of `process` for an instance of it: type, symmetry, and static range."""
         loc = e.loc
+        v = self.unwrap(v, loc)
         if isinstance(v.type, ErrT) or isinstance(d, ErrT):
             return v.expr if v.expr is not None else ir.Const(0)
         if unify(v.type, d) is None or not isinstance(v.type, SCALARS):
@@ -504,6 +757,9 @@ class Elab:
         return Val(ProcT(p.name), process=p, instance=i, instance_loc=where)
 
     def x_Field(self, e: ast.Field, scope: dict) -> Val:
+        qualified = self.qualified_enum(e, scope)
+        if qualified is not None:
+            return qualified
         base = self.expr(e.base, scope)
         if isinstance(base.type, ErrT):
             return ERR
@@ -544,17 +800,18 @@ class Elab:
         return Val(IntT(), expr=f.neg(self.integer(e.arg, scope)))
 
     def x_IfExpr(self, e: ast.IfExpr, scope: dict) -> Val:
+        want = self.expected
         c = self.boolean(e.cond, scope)
         with self.effects_under(c):
-            a = self.expr(e.then, scope)
+            a = self.expr(e.then, scope, want)
         with self.effects_under(f.negate(c)):
-            b = self.expr(e.other, scope)
+            b = self.expr(e.other, scope, want or (None if isinstance(a.type, ErrT) else a.type))
         t = unify(a.type, b.type)
         if t is None:
             return self.error(e.loc, f"the branches have different types: {a.type} and {b.type}")
         if self.sorts_mix(a.type, b.type, e.loc, "the branches"):
             return ERR
-        return ite_val(c, a, b, t)
+        return ite_val(c, self.encoded(a, t, None), self.encoded(b, t, None), t)
 
     @contextmanager
     def effects_under(self, cond: ir.Expr) -> Iterator[None]:
@@ -566,10 +823,11 @@ class Elab:
                 yield
 
     def x_Let(self, e: ast.Let, scope: dict) -> Val:
+        want = self.expected
         inner = dict(scope)
         for name, value, _ in e.bindings:
             inner[name] = self.expr(value, inner)
-        return self.expr(e.body, inner)
+        return self.expr(e.body, inner, want)
 
     def x_BinOp(self, e: ast.BinOp, scope: dict) -> Val:
         before = len(self.env.errors)
@@ -592,7 +850,12 @@ class Elab:
             a, b = self.integer(e.left, scope), self.integer(e.right, scope)
             return Val(BoolT(), expr=f.binary(op, a, b))
         if op in ("==", "!="):
-            a, b = self.expr(e.left, scope), self.expr(e.right, scope)
+            if self.ambiguous(e.left, scope) and not self.ambiguous(e.right, scope):
+                b = self.expr(e.right, scope)  # the other side says which enum's
+                a = self.expr(e.left, scope, b.type)
+            else:
+                a = self.expr(e.left, scope)
+                b = self.expr(e.right, scope, a.type)
             eq = self.equal(a, b, e.loc)
             return Val(BoolT(), expr=eq if op == "==" else f.negate(eq))
         if op == "..":
@@ -609,14 +872,23 @@ class Elab:
                 spans=(Span(lo, hi, ir.TRUE, True, hull),),
             )
         if op in ("in", "notin"):
-            x, s = self.expr(e.left, scope), self.typed_val(e.right, scope, SetT, "a set")
+            if self.ambiguous(e.left, scope):  # the set says which enum's
+                s = self.typed_val(e.right, scope, (SetT, SeqT), "a set")
+                want = s.type.elem if s is not None else None
+                x = self.unwrap(self.expr(e.left, scope, want), e.left.loc)
+            else:
+                x = self.unwrap(self.expr(e.left, scope), e.left.loc)
+                s = self.typed_val(e.right, scope, (SetT, SeqT), "a set", SetT(x.type))
             if s is None or isinstance(x.type, ErrT):
                 return ERR
             if s.type.elem is not None and unify(x.type, s.type.elem) is None:
                 return self.error(e.loc, f"a {x.type} cannot be in a {s.type}")
             if s.type.elem is not None and self.sorts_mix(x.type, s.type.elem, e.loc, f"`{op}`"):
                 return ERR
-            m = s.contains(x.expr, x.type)
+            if isinstance(s.type, SeqT):
+                m = self.seq_has(s, x)
+            else:
+                m = s.contains(point_of(x), x.type)
             return Val(BoolT(), expr=m if op == "in" else f.negate(m))
         a, b = (
             self.typed_val(e.left, scope, SetT, "a set"),
@@ -653,10 +925,17 @@ class Elab:
             spans = spans_of(b, ir.TRUE, False)
         return Val(t, member=combine, member_any=either_any, spans=spans)
 
-    def typed_val(self, e: ast.Expr, scope: dict, kind: type, what: str) -> Val | None:
+    def typed_val(
+        self,
+        e: ast.Expr,
+        scope: dict,
+        kind: type | tuple[type, ...],
+        what: str,
+        expected: Type | None = None,
+    ) -> Val | None:
         """The value of e if its type is a `kind` (what: "a set"), else None, reported
         unless e already had an error."""
-        v = self.expr(e, scope)
+        v = self.expr(e, scope, expected)
         if isinstance(v.type, ErrT):
             return None
         if not isinstance(v.type, kind):
@@ -671,6 +950,9 @@ class Elab:
             return (
                 self.held_by(a, b, loc) if isinstance(a.type, HolderT) else self.held_by(b, a, loc)
             )
+        a, b = self.none_for(a, b.type, loc), self.none_for(b, a.type, loc)
+        if isinstance(a.type, ErrT) or isinstance(b.type, ErrT):
+            return f.TRUE
         t = unify(a.type, b.type)
         if t is None:
             self.mismatch(a.type, b.type, loc)
@@ -721,6 +1003,8 @@ class Elab:
     def check_symmetric_literal(self, a: Val, b: Val, loc: Loc) -> None:
         for x, y in ((a, b), (b, a)):
             s = sort_of(x.type)
+            if y.type == NONE.type:  # none is of every option, of a sort too
+                continue
             if s and sort_of(y.type) != s:
                 self.error(
                     loc,
@@ -803,6 +1087,14 @@ class Elab:
                 lambda x: f.binary("<=>", a.contains(x, t.elem), b.contains(x, t.elem)),
                 loc,
             )
+        if isinstance(t, SeqT):
+            return self.seq_equal(a, b, t, loc)
+        if isinstance(t, OptionT):
+            both = isinstance(a.type, OptionT) and isinstance(b.type, OptionT)
+            if both and none_value(a.type) == none_value(b.type):
+                return f.binary("==", a.expr, b.expr)  # both numbered alike: none too
+            (na, va), (nb, vb) = option_parts(a), option_parts(b)
+            return f.ite(na, nb, f.conj((f.negate(nb), f.binary("==", va, vb))))
         return f.binary("==", a.expr, b.expr)
 
     def over_elems(
@@ -810,7 +1102,8 @@ class Elab:
     ) -> ir.Expr:
         if t.elem is None:
             return f.TRUE if kind == "forall" else ir.Const(0)
-        return self.over_dims(kind, (t.elem,), lambda idx: body(idx[0]), loc)
+        elem = t.elem
+        return self.over_dims(kind, elem_dims(elem), lambda idx: body(elem_point(elem, idx)), loc)
 
     def over_dims(
         self,
@@ -836,7 +1129,9 @@ class Elab:
             inner = self.over_dims(kind, dims[1:], lambda rest: body((ir.Param(var),) + rest), loc)
         if (kind, inner) in (("forall", f.TRUE), ("exists", f.FALSE)):
             return inner  # so whatever the range
-        return ir.Quant(kind, var, lo, hi, inner)
+        # over several dimensions, the outer ones add up what the innermost counts
+        outer = "sum" if kind in ("count", "sum") and len(dims) > 1 else kind
+        return ir.Quant(outer, var, lo, hi, inner)
 
     def x_Quant(self, e: ast.Quant, scope: dict) -> Val:
         return self.quant(e.kind, e.binders, e.body, scope, e.loc)
@@ -844,64 +1139,135 @@ class Elab:
     def quant(
         self, kind: str, binders: tuple[ast.Binder, ...], body: ast.Expr, scope: dict, loc: Loc
     ) -> Val:
-        b = binders[0]
-        dom = self.typed_val(b.domain, scope, SetT, "a set")
-        if dom is None:
+        def value(inner: dict) -> ir.Expr:
+            return self.integer(body, inner) if kind == "sum" else self.boolean(body, inner)
+
+        q = self.over_binders(kind, binders, scope, value)
+        if q is None:
             return ERR
+        return Val(BoolT() if kind in ("forall", "exists") else IntT(), expr=q)
+
+    def over_binders(
+        self,
+        kind: str,
+        binders: tuple[ast.Binder, ...],
+        scope: dict,
+        body: Callable[[dict], ir.Expr],
+    ) -> ir.Expr | None:
+        """The quantifier `kind` over the binders (each over a set: a later domain may read
+        the earlier binders), of `body` given the scope with them bound; None after an
+        error. A binder over a set of records is one bound variable per field."""
+        b = binders[0]
+        dom = self.typed_val(b.domain, scope, (SetT, SeqT), "a set")
+        if dom is None:
+            return None
+        if isinstance(dom.type, SeqT):
+            return self.over_positions(kind, binders, dom, scope, body)
         if dom.type.elem is None:  # `{}`: no value to bind
-            if kind in ("forall", "exists"):
-                return Val(BoolT(), expr=f.const(kind == "forall"))
-            return Val(IntT(), expr=ir.Const(0))
-        lohi = bounds(dom.type.elem)
-        if lohi is None:
-            return self.error(
+            return f.const(kind == "forall") if kind in ("forall", "exists") else ir.Const(0)
+        elem = dom.type.elem
+        lohis = [bounds(d) for d in elem_dims(elem)]
+        if any(lohi is None for lohi in lohis):
+            self.error(
                 b.domain.loc,
                 "a quantifier needs a finite domain: the elements "
                 "of this set are integers of no known range (results of arithmetic)",
             )
-        if any(f.reads_state(x) for x in lohi):
-            return self.error(
-                b.domain.loc,
-                "a quantifier's domain must not depend on the state: "
-                "its bounds read variables (quantify over a type and test "
-                "`i in lo..hi` in the body)",
-            )
-        var = self.fresh(b.name)
-        x = ir.Param(var)
+            return None
+        evaluated = f.TRUE  # the state-dependent bounds of dom that may fail, evaluated
+        exact = not any(f.reads_state(x) for lohi in lohis for x in lohi)
+        if not exact:
+            got = self.static_domain(dom, b.domain.loc, "a quantifier")
+            if got is None:
+                return None
+            elem, evaluated = got
+            lohis = [bounds(elem)]
+        names = (
+            [self.fresh(f"{b.name}.{n}") for n, _ in elem.fields]
+            if isinstance(elem, RecordT)
+            else [self.fresh(b.name)]
+        )
+        x = elem_point(elem, tuple(ir.Param(n) for n in names))
         inner = dict(scope)
-        inner[b.name] = Val(dom.type.elem, expr=x)
-        outer = kind
-        with self.binding(var):
-            if len(binders) > 1:
-                val = self.quant(kind, binders[1:], body, inner, loc).expr
-                if kind in ("count", "sum"):
-                    outer = "sum"  # the inner quantifier already counts or sums
-            elif kind == "sum":
-                val = self.integer(body, inner)
-            else:
-                val = self.boolean(body, inner)
-        member = f.TRUE if dom.full else dom.member(x)
+        inner[b.name] = bound_val(elem, x)
+        with self.binding(*names):
+            got = self.rest_of_binders(kind, binders, inner, body)
+        if got is None:
+            return None
+        outer, val = got
+        if exact:
+            member = f.TRUE if dom.full else dom.member(x)
+        else:
+            member = dom.contains(x, elem)
         if outer == "forall":
             val = f.implies(member, val)
         elif outer in ("exists", "count"):
             val = f.conj((member, val))
         else:
             val = f.ite(member, val, ir.Const(0))
-        t: Type = BoolT() if kind in ("forall", "exists") else IntT()
-        return Val(t, expr=ir.Quant(outer, var, lohi[0], lohi[1], val))
+        for k, (name, (lo, hi)) in enumerate(reversed(list(zip(names, lohis)))):
+            # a record's fields: the outer ones add up what the innermost counts or sums
+            q = outer if k == 0 or outer in ("forall", "exists") else "sum"
+            val = ir.Quant(q, name, lo, hi, val)
+        if kind in ("forall", "exists"):
+            return f.conj((evaluated, val))
+        return f.ite(evaluated, val, ir.Const(0))
+
+    def static_domain(self, dom: Val, loc: Loc, what: str) -> tuple[Type, ir.Expr] | None:
+        """For a set of ints whose bounds read the state (`1..n`): the type a variable
+        bound over it ranges over, of bounds that read no state (the hull of the ranges of
+        its bounds' types: 1..3 for n : 0..3), each value then tested for membership; and a
+        true expression that evaluates the bounds that may fail, so that an error there
+        happens whatever the values bound, as where the domain is evaluated first. None
+        after an error (`what`: "a quantifier", for it)."""
+        t = dom.type.elem
+        hulls = [sp.hull or (sp.lo, sp.hi) for sp in dom.support() or ()]
+        if not hulls or any(any(map(f.reads_state, h)) for h in hulls):
+            self.error(
+                loc,
+                f"{what} needs a finite domain: the bounds of this set read the state "
+                "and are not variables or constants of a known range (`0..n + 1`: "
+                "write `0..m` with a variable m, or test `i <= n + 1` in the body)",
+            )
+            return None
+        lo, hi = hulls[0]
+        for h in hulls[1:]:
+            lo, hi = f.binary("min", lo, h[0]), f.binary("max", hi, h[1])
+        evaluated = f.conj(
+            f.binary("<=", f.binary("min", sp.lo, sp.hi), f.binary("max", sp.lo, sp.hi))
+            for sp in dom.support() or ()
+            if f.may_fail(sp.lo) or f.may_fail(sp.hi)
+        )
+        return IntT(lo, hi, t.sort if isinstance(t, IntT) else None), evaluated
 
     def x_SetLit(self, e: ast.SetLit, scope: dict) -> Val:
-        items = [self.expr(i, scope) for i in e.items]
+        want = self.expected.elem if isinstance(self.expected, SetT) else None
+        vals: dict[int, Val] = {}
+        if want is None:  # a value name of several enums is of the others' enum
+            for k, i in enumerate(e.items):
+                if not self.ambiguous(i, scope):
+                    vals[k] = self.expr(i, scope)
+                    want = want or (None if isinstance(vals[k].type, ErrT) else vals[k].type)
+        items = [
+            self.unwrap(vals[k] if k in vals else self.expr(i, scope, want), i.loc)
+            for k, i in enumerate(e.items)
+        ]
         t: Type | None = None
         for i, v in zip(e.items, items):
-            if not isinstance(v.type, SCALARS + (ErrT,)):
-                return self.error(i.loc, f"set elements must be scalars, not {v.type}")
+            if not isinstance(v.type, SCALARS + (ErrT,)) and not elem_record(v.type):
+                return self.error(
+                    i.loc, f"set elements must be scalars or records of them, not {v.type}"
+                )
             u = unify(t, v.type) if t is not None else v.type
             if u is None:
                 return self.error(i.loc, f"set elements of different types: {t} and {v.type}")
             if t is not None and self.sorts_mix(t, v.type, i.loc, "the set's elements"):
                 return ERR
             t = u
+        if isinstance(t, RecordT):  # no spans: see Exec.outside
+            return Val(
+                SetT(t), member=lambda x: f.disj(is_point(x, v) for v in items), member_any=True
+            )
         exprs = [v.expr for v in items]
         return Val(
             SetT(t),
@@ -910,12 +1276,76 @@ class Elab:
             spans=tuple(dict.fromkeys(map(literal_span, items))),
         )
 
+    def x_SetFilter(self, e: ast.SetFilter, scope: dict) -> Val:
+        b = e.binder
+        dom = self.typed_val(b.domain, scope, SetT, "a set")
+        if dom is None:
+            return ERR
+        elem = dom.type.elem
+        if elem is None:  # `{}`: nothing to filter
+            return dom
+        reader = self.snapshot() if self.snapshot else self.reader
+
+        def holds(x: Point) -> ir.Expr:
+            saved = self.reader, self.snapshot, self.fx
+            self.reader, self.snapshot, self.fx = reader, None, None
+            try:
+                return self.boolean(e.cond, {**scope, b.name: bound_val(elem, x)})
+            finally:
+                self.reader, self.snapshot, self.fx = saved
+
+        # the condition's errors are reported here, once, whether or not it is asked
+        probe = tuple(ir.Param(self.fresh(b.name)) for _ in elem_dims(elem))
+        holds(elem_point(elem, probe))
+        xt = member_type(dom.type, dom.member_any)
+        return Val(
+            dom.type,
+            # only a member of the domain is tested: the condition is of its element type
+            member=lambda x: f.conj((dom.contains(x, xt), holds(x))),
+            member_any=dom.member_any,
+            spans=spans_of(dom, ir.TRUE, False),
+        )
+
+    def x_SetImage(self, e: ast.SetImage, scope: dict) -> Val:
+        reader = self.snapshot() if self.snapshot else self.reader
+
+        def image(body: Callable[[Val], ir.Expr]) -> ir.Expr | None:
+            """Whether some value of the binders gives a value of e.body for which `body`
+            holds (None after an error)."""
+            saved = self.reader, self.snapshot, self.fx
+            self.reader, self.snapshot, self.fx = reader, None, None
+            try:
+                return self.over_binders(
+                    "exists", e.binders, scope, lambda inner: body(self.expr(e.body, inner))
+                )
+            finally:
+                self.reader, self.snapshot, self.fx = saved
+
+        types: list[Type] = []
+        if image(lambda v: types.append(v.type) or f.FALSE) is None:
+            return ERR
+        if not types:  # a binder over `{}`: the empty set
+            return Val(SetT(None), member=lambda x: ir.FALSE, member_any=True, spans=())
+        t = types[0]
+        if isinstance(t, ErrT):
+            return ERR
+        if not isinstance(t, BoolT | IntT | EnumT) and not elem_record(t):
+            return self.error(
+                e.body.loc, f"set elements must be scalars or records of them, not {t}"
+            )
+        return Val(
+            SetT(t),
+            member=lambda x: image(lambda v: is_point(x, v)) or ir.FALSE,
+            member_any=True,
+        )
+
     def x_RecordLit(self, e: ast.RecordLit, scope: dict) -> Val:
+        want = self.expected if isinstance(self.expected, RecordT) else None
         fields: dict[str, Val] = {}
         for name, value, loc in e.fields:
             if name in fields:
                 self.error(loc, f"field '{name}' given twice")
-            fields[name] = self.expr(value, scope)
+            fields[name] = self.expr(value, scope, want.field(name) if want else None)
         t = RecordT(tuple((n, v.type) for n, v in fields.items()))
         return Val(t, fields=fields)
 
@@ -932,7 +1362,7 @@ class Elab:
             if ft is None:
                 self.error(loc, f"{base.type} has no field '{name}'")
                 continue
-            v = self.expr(value, scope)
+            v = self.expr(value, scope, ft)
             u = unify(ft, v.type)
             if u is None:
                 self.error(value.loc, f"field '{name}' is {ft}, not {v.type}")
@@ -954,6 +1384,7 @@ class Elab:
 
         # the body is elaborated at each use, against the state as it is here
         reader = self.snapshot() if self.snapshot else self.reader
+        want = self.expected.elem if isinstance(self.expected, MapT) else None
 
         def get(idx: tuple[ir.Expr, ...], loc: Loc | None) -> Val:
             inner = dict(scope)
@@ -962,7 +1393,7 @@ class Elab:
             saved = self.reader, self.snapshot, self.fx
             self.reader, self.snapshot, self.fx = reader, None, None
             try:
-                v = self.expr(e.body, inner)
+                v = self.expr(e.body, inner, want)
             finally:
                 self.reader, self.snapshot, self.fx = saved
             if loc is None:
@@ -985,7 +1416,7 @@ class Elab:
         checks = []  # each index not statically in the domain: (inside, message, where)
         for args, value in e.updates:
             got = self.indices(t, args, scope, value.loc)
-            v = self.expr(value, scope)
+            v = self.expr(value, scope, t.elem)
             u = unify(t.elem, v.type)
             if got is None or u is None:
                 self.error(value.loc, f"the map holds {t.elem}, not {v.type}")
@@ -1008,6 +1439,22 @@ class Elab:
             return out
 
         return Val(t, get=get)
+
+    def x_FunSet(self, e: ast.FunSet, scope: dict) -> Val:
+        return self.initial_set_only(e.loc, "[D -> S] (a set of maps)")
+
+    def x_RecordSet(self, e: ast.RecordSet, scope: dict) -> Val:
+        return self.initial_set_only(e.loc, "[f: S, ...] (a set of records)")
+
+    def x_SubsetOf(self, e: ast.SubsetOf, scope: dict) -> Val:
+        return self.initial_set_only(e.loc, "subset S (a set of sets)")
+
+    def initial_set_only(self, loc: Loc, what: str) -> Val:
+        """Sets of maps, records and sets are the initial values of a variable only
+        (lowered by choosing each part, spec/lower.py), never values of the state."""
+        return self.error(
+            loc, f"{what} may only be the set a variable starts in (`var x : T in S`)"
+        )
 
     # ------------------------------------------------------------------ calls
     def x_Call(self, e: ast.Call, scope: dict) -> Val:
@@ -1135,6 +1582,19 @@ class Elab:
 
     b_max = b_min
 
+    def b_some(self, e: ast.Call, scope: dict) -> Val:
+        if not self.arity(e, 1):
+            return ERR
+        v = self.expr(e.args[0], scope)
+        if isinstance(v.type, ErrT):
+            return ERR
+        if not isinstance(v.type, BoolT | IntT | EnumT):
+            return self.error(
+                e.args[0].loc,
+                f"some(..) makes an option of a bool, an int or an enum, not {v.type}",
+            )
+        return Val(OptionT(v.type), expr=v.expr)
+
     def b_card(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 1):
             return ERR
@@ -1177,7 +1637,8 @@ class Elab:
         if fx is None or not self.arity(e, 3):
             return ERR
         lv = self.lvalue(e.args[0], scope)
-        old, new = self.expr(e.args[1], scope), self.expr(e.args[2], scope)
+        want = lv.type if lv is not None else None
+        old, new = self.expr(e.args[1], scope, want), self.expr(e.args[2], scope, want)
         if lv is None:
             return ERR
         if not isinstance(lv.type, SCALARS) or lv.lock:
@@ -1192,6 +1653,181 @@ class Elab:
         if not isinstance(lv.type, BoolT):
             return self.error(e.args[0].loc, "test_and_set needs a bool variable")
         return Val(BoolT(), expr=fx.test_and_set(lv, e.loc))
+
+    # ------------------------------------------------------------------ sequences
+    # A sequence value is its `length` and `get((i,), loc)`, the element at position i,
+    # asked only for 1 <= i <= length, so that no position past it is ever evaluated
+    # (as the reference's lazy elements); a variable's positions past its length hold
+    # a canonical value (`Val.stored`). Reads of a variable's positions stay inside
+    # 1..cap for every value of a quantified position, guarded or not.
+
+    def x_SeqLit(self, e: ast.SeqLit, scope: dict) -> Val:
+        items = [self.unwrap(self.expr(i, scope), i.loc) for i in e.items]
+        t: Type | None = None
+        for i, v in zip(e.items, items):
+            if not isinstance(v.type, BoolT | IntT | EnumT | ErrT):
+                return self.error(i.loc, f"sequence elements must be scalars, not {v.type}")
+            u = unify(t, v.type) if t is not None else v.type
+            if u is None:
+                return self.error(i.loc, f"sequence elements of different types: {t} and {v.type}")
+            if t is not None and self.sorts_mix(t, v.type, i.loc, "the sequence's elements"):
+                return ERR
+            t = u
+
+        def get(idx: tuple[ir.Expr, ...], loc: Loc | None) -> Val:
+            if not items:  # never asked: `<<>>` has no position
+                return Val(IntT(), expr=ir.Const(0))
+            out = items[-1]
+            for k in range(len(items) - 2, -1, -1):
+                out = ite_val(f.binary("==", idx[0], ir.Const(k + 1)), items[k], out, t)
+            return out
+
+        return Val(SeqT(ir.Const(len(items)), t), length=ir.Const(len(items)), get=get)
+
+    def seq_arg(self, e: ast.Call, scope: dict, n: int = 1) -> Val | None:
+        """The sequence that is the first argument of the builtin call e, of n arguments."""
+        if not self.arity(e, n):
+            return None
+        return self.typed_val(e.args[0], scope, SeqT, "a sequence")
+
+    def b_len(self, e: ast.Call, scope: dict) -> Val:
+        s = self.seq_arg(e, scope)
+        return ERR if s is None else s.seq_length()
+
+    def nonempty(self, s: Val, what: str, loc: Loc) -> ir.Expr | None:
+        """That s has an element, where `what` (head, tail) needs one: None after the
+        static error of the literal `<<>>`."""
+        if s.type.elem is None:
+            self.error(loc, f"{what} of the empty sequence")
+            return None
+        return f.binary(">=", s.length, ir.Const(1))
+
+    def b_head(self, e: ast.Call, scope: dict) -> Val:
+        s = self.seq_arg(e, scope)
+        cond = None if s is None else self.nonempty(s, "head", e.loc)
+        if cond is None:
+            return ERR
+        return guard_val(cond, s.get((ir.Const(1),), None), "head of an empty sequence", e.loc)
+
+    def b_tail(self, e: ast.Call, scope: dict) -> Val:
+        s = self.seq_arg(e, scope)
+        cond = None if s is None else self.nonempty(s, "tail", e.loc)
+        if cond is None:
+            return ERR
+        cap = s.type.cap
+        length = f.binary("-", s.length, ir.Const(1))
+        return Val(
+            s.type,
+            # every use of a sequence reads its length first: the error happens there
+            length=f.guard(cond, length, "domain", "tail of an empty sequence", e.loc),
+            get=lambda i, loc: s.get(
+                (f.binary("min", f.binary("+", i[0], ir.Const(1)), cap),), loc
+            ),
+        )
+
+    def b_append(self, e: ast.Call, scope: dict) -> Val:
+        s = self.seq_arg(e, scope, 2)
+        x = self.unwrap(self.expr(e.args[1], scope), e.args[1].loc) if s is not None else ERR
+        if s is None or isinstance(x.type, ErrT):
+            return ERR
+        if not isinstance(x.type, BoolT | IntT | EnumT):
+            return self.error(e.args[1].loc, f"sequence elements must be scalars, not {x.type}")
+        t = unify(s.type.elem, x.type) if s.type.elem is not None else x.type
+        if t is None:
+            return self.error(e.args[1].loc, f"a {x.type} cannot be appended to a {s.type}")
+        if s.type.elem is not None and self.sorts_mix(
+            s.type.elem, x.type, e.args[1].loc, "the sequence's elements"
+        ):
+            return ERR
+        cap, last = s.type.cap, f.binary("+", s.length, ir.Const(1))
+
+        def get(idx: tuple[ir.Expr, ...], loc: Loc | None) -> Val:
+            if s.type.elem is None:  # `<<>>`: position 1 is the only one
+                return x
+            before = s.get((f.binary("min", idx[0], cap),), loc)
+            return ite_val(f.binary("==", idx[0], last), x, before, t)
+
+        # one longer than s may be: stored where it does not fit, a range error there
+        return Val(SeqT(f.binary("+", cap, ir.Const(1)), t), length=last, get=get)
+
+    def position(self, s: Val, e: ast.Index, scope: dict) -> Val:
+        """`s[i]`: the element at position i, counted from 1 as in TLA+; a domain error
+        unless 1 <= i <= len(s)."""
+        if len(e.args) != 1:
+            return self.error(e.loc, f"a sequence is indexed by one position, not {len(e.args)}")
+        i = self.int_val(e.args[0], scope).expr
+        inside = f.conj((f.binary("<=", ir.Const(1), i), f.binary("<=", i, s.length)))
+        if s.type.elem is None:
+            return self.error(e.loc, "the empty sequence has no positions")
+        if f.is_false(inside):
+            return self.error(e.args[0].loc, f"position {i.value} is outside the sequence")
+        # the element's own read is checked too: inside the guard, it never fails
+        return guard_val(inside, s.get((i,), e.loc), "sequence indexed outside 1..len", e.loc)
+
+    def seq_has(self, s: Val, x: Val) -> ir.Expr:
+        """`x in s`: some position up to the length holds x (the first, left to right)."""
+        if s.type.elem is None:
+            return f.FALSE
+        k = self.fresh("k")
+        with self.binding(k):
+            at = ir.Param(k)
+            found = f.binary("==", s.get((at,), None).expr, x.expr)
+            body = f.conj((f.binary("<=", at, s.length), found))
+        return ir.Quant("exists", k, ir.Const(1), s.type.cap, body)
+
+    def seq_equal(self, a: Val, b: Val, t: SeqT, loc: Loc) -> ir.Expr:
+        """The same length, then the same element at each position, left to right."""
+        same = f.binary("==", a.length, b.length)
+        if a.type.elem is None or b.type.elem is None:
+            return same
+        cap = a.type.cap if a.type.cap == b.type.cap else f.binary("min", a.type.cap, b.type.cap)
+        k = self.fresh("k")
+        with self.binding(k):
+            at = ir.Param(k)
+            eq = self.eq_val(a.get((at,), None), b.get((at,), None), t.elem, loc)
+            body = f.implies(f.binary("<=", at, a.length), eq)
+        return f.conj((same, ir.Quant("forall", k, ir.Const(1), cap, body)))
+
+    def over_positions(
+        self,
+        kind: str,
+        binders: tuple[ast.Binder, ...],
+        dom: Val,
+        scope: dict,
+        body: Callable[[dict], ir.Expr],
+    ) -> ir.Expr | None:
+        """A binder over a sequence: over its positions up to the length, bound to the
+        element at each, left to right (an element held twice counts twice)."""
+        if dom.type.elem is None:  # `<<>>`
+            return f.const(kind == "forall") if kind in ("forall", "exists") else ir.Const(0)
+        name = self.fresh(binders[0].name)
+        at = ir.Param(name)
+        inner = dict(scope)
+        inner[binders[0].name] = dom.get((at,), None)
+        with self.binding(name):
+            got = self.rest_of_binders(kind, binders, inner, body)
+        if got is None:
+            return None
+        outer, val = got
+        val = at_member(outer, f.binary("<=", at, dom.length), val)
+        return ir.Quant(outer, name, ir.Const(1), dom.type.cap, val)
+
+    def rest_of_binders(
+        self,
+        kind: str,
+        binders: tuple[ast.Binder, ...],
+        inner: dict,
+        body: Callable[[dict], ir.Expr],
+    ) -> tuple[str, ir.Expr] | None:
+        """The body of the quantifier `kind` over binders[0], given the scope with it
+        bound: the quantifier over the other binders (None after an error), and the kind
+        of the one over binders[0] (a count or sum over the others is summed)."""
+        if len(binders) == 1:
+            return kind, body(inner)
+        val = self.over_binders(kind, binders[1:], inner, body)
+        if val is None:
+            return None
+        return ("sum" if kind in ("count", "sum") else kind), val
 
     # ------------------------------------------------------------------ places
     def lvalue(self, e: ast.Expr, scope: dict) -> LValue | None:

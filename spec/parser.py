@@ -7,6 +7,7 @@ spelled in words ("expected a name or '('"), never a lark traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,13 @@ KEYWORDS = frozenset(
         "type",
         "var",
         "in",
-        "init",
-        "lock",
         "def",
         "macro",
         "invariant",
         "lemma",
         "terminal",
         "constraint",
+        "cover",
         "action",
         "when",
         "process",
@@ -91,6 +91,7 @@ class _Current:
     keywords the lexer took for names in the parse under way. Not reentrant."""
 
     file = ""
+    text = ""  # the text being parsed, for the soft keywords' look-ahead
     errors: list[SpecError] = []
     keywords_as_names: set[int] = set()
 
@@ -103,6 +104,28 @@ def _note_name(tok: Token) -> Token:
     return tok
 
 
+# Words that start a declaration or statement (`lock l`, `init e`, `with x in S`) and are
+# names elsewhere: the contextual lexer takes them for keywords only where the parser
+# state takes the keyword, and there one followed by what only follows a place (`lock :=
+# true`, `init' = 0`, `with[i] := 1`, `lock.f := 1`) is the name.
+SOFT_KEYWORDS = ("lock", "init", "with")
+_AFTER_PLACE = re.compile(r"\s*(?::=|'|\[|\.(?!\.))")
+
+
+class _SoftKeywords:
+    """Post-lexer: a soft keyword followed by an assignment, prime, index or field is
+    the name (see SOFT_KEYWORDS)."""
+
+    always_accept = ()
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        for tok in stream:
+            if tok.value in SOFT_KEYWORDS and tok.type != "IDENT":
+                if _AFTER_PLACE.match(_Current.text, tok.end_pos):
+                    tok = Token.new_borrow_pos("IDENT", tok.value, tok)
+            yield tok
+
+
 @cache
 def _lark() -> Lark:
     return Lark(
@@ -112,6 +135,7 @@ def _lark() -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         lexer_callbacks={"IDENT": _note_name},
+        postlex=_SoftKeywords(),
     )
 
 
@@ -195,7 +219,7 @@ def _literals() -> dict[str, str]:
     return {t.name: t.pattern.value for t in _lark().terminals if t.pattern.type == "str"}
 
 
-# C's boolean operators, which no token of the language starts
+# C's boolean operators: `&&` starts no token of the language, `||` the `|` of a filter
 _C_BOOLEAN = {"&&": "use `and`", "||": "use `or`"}
 _NEGATED = re.compile(r"!\s*([A-Za-z_][A-Za-z0-9_.]*)")
 _PLACE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*(?:\[[^\]\n]*\][A-Za-z0-9_.]*)*\s*$")
@@ -222,6 +246,8 @@ def _c_habit(text: str, token: Token, expected: set[str | None]) -> tuple[str, i
     value = ":=" if text.startswith(":=", pos) else token.value
     assigning = ":=" in expected
     pair = text[pos : pos + 2]
+    if pair == "||":
+        return pair, pos, _C_BOOLEAN[pair]
     doubled = value in ("+", "-") and pair == value * 2  # `x++`, `x--`
     if assigning and value in ("+", "-", "*", "/", "%") and (pair == value + "=" or doubled):
         place = _place_before(text, pos)
@@ -292,7 +318,7 @@ def _keyword_before(text: str, pos: int) -> tuple[str, int] | None:
 # where parsing resumes after a syntax error: a line starting with a declaration
 _RESYNC = re.compile(
     r"^(spec|include|const|assume|type|init|def|macro|action|process|invariant|terminal|"
-    r"constraint|expect|symmetric)\b",
+    r"constraint|cover|expect|symmetric)\b",
     re.M,
 )
 MAX_SYNTAX_ERRORS = 20
@@ -308,6 +334,7 @@ def parse(text: str, filename: str) -> ast.Module:
     while True:
         masked = re.sub(r"[^\n]", " ", text[:start]) + text[start:]
         _Current.keywords_as_names = set()
+        _Current.text = masked
         try:
             tree = _lark().parse(masked)
             if (deep := _too_deep(tree)) is not None:
@@ -485,6 +512,9 @@ class _Builder(Transformer):
     def constraint_decl(self, meta: Any, c: list) -> ast.ConstraintDecl:
         return ast.ConstraintDecl(self._decl_name(c[0]), c[1], self._at(meta))
 
+    def cover_decl(self, meta: Any, c: list) -> ast.CoverDecl:
+        return ast.CoverDecl(self._decl_name(c[0]), c[1], self._at(meta))
+
     def action_decl(self, meta: Any, c: list) -> ast.ActionDecl:
         items = c[2]
         guards = tuple(x for x in items if not isinstance(x, ast.Primed))
@@ -526,8 +556,13 @@ class _Builder(Transformer):
         return ast.Step(label, tuple(c[1:]), self._tloc(c[0]))
 
     def expect_decl(self, meta: Any, c: list) -> ast.ExpectDecl:
-        consts, (verdict, detail, steps, states), checks = c
-        return ast.ExpectDecl(consts or (), verdict, detail, steps, states, self._at(meta), checks)
+        consts, (verdict, detail, steps, states), covers, checks = c
+        return ast.ExpectDecl(
+            consts or (), verdict, detail, steps, states, self._at(meta), checks, covers or ()
+        )
+
+    def expect_covers(self, meta: Any, c: list) -> tuple[tuple[str, Loc], ...]:
+        return c[0]
 
     def expect_checks(self, meta: Any, c: list) -> tuple[tuple[str, Loc], ...]:
         word, names = c
@@ -585,6 +620,9 @@ class _Builder(Transformer):
     def symmetric_type(self, meta: Any, c: list) -> ast.SymmetricType:
         return ast.SymmetricType(c[1], self._at(meta))
 
+    def option_type(self, meta: Any, c: list) -> ast.OptionType:
+        return ast.OptionType(c[0], self._at(meta))
+
     def record_type(self, meta: Any, c: list) -> ast.RecordType:
         return ast.RecordType(tuple(c), self._at(meta))
 
@@ -596,6 +634,9 @@ class _Builder(Transformer):
 
     def set_type(self, meta: Any, c: list) -> ast.SetType:
         return ast.SetType(c[0], self._at(meta))
+
+    def seq_type(self, meta: Any, c: list) -> ast.SeqType:
+        return ast.SeqType(c[0], c[1], self._at(meta))
 
     def domains(self, meta: Any, c: list) -> tuple[ast.TypeExpr, ...]:
         return tuple(c)
@@ -640,6 +681,9 @@ class _Builder(Transformer):
 
     def either_stmt(self, meta: Any, c: list) -> ast.Either:
         return ast.Either(tuple(c), self._at(meta))
+
+    def with_stmt(self, meta: Any, c: list) -> ast.With:
+        return ast.With(c[0], c[1], self._at(meta))
 
     def lv_name(self, meta: Any, c: list) -> ast.Name:
         return ast.Name(str(c[0]), self._at(meta))
@@ -693,6 +737,15 @@ class _Builder(Transformer):
     def range(self, meta: Any, c: list) -> ast.BinOp:
         return self._bin("..", meta, c)
 
+    def subset_of(self, meta: Any, c: list) -> ast.SubsetOf:
+        return ast.SubsetOf(c[0], self._at(meta))
+
+    def fun_set(self, meta: Any, c: list) -> ast.FunSet:
+        return ast.FunSet(c[0], c[1], self._at(meta))
+
+    def record_set(self, meta: Any, c: list) -> ast.RecordSet:
+        return ast.RecordSet(tuple(c), self._at(meta))
+
     def not_(self, meta: Any, c: list) -> ast.Unary:
         return ast.Unary("not", c[0], self._at(meta))
 
@@ -735,8 +788,48 @@ class _Builder(Transformer):
     def set_lit(self, meta: Any, c: list) -> ast.SetLit:
         return ast.SetLit(c[0] or (), self._at(meta))
 
+    def seq_lit(self, meta: Any, c: list) -> ast.SeqLit:
+        return ast.SeqLit(c[0] or (), self._at(meta))
+
     def record_lit(self, meta: Any, c: list) -> ast.RecordLit:
-        return ast.RecordLit(tuple(c), self._at(meta))
+        """`{count: e, ...}`: a record whose first field is named by a keyword."""
+        at = self._at(meta)
+        return ast.RecordLit(((c[0], c[1], at), *c[2:]), at)
+
+    def record_or_image(self, meta: Any, c: list) -> ast.Expr:
+        """`{a: e, ...}`, a record, or `{e : x in S}`, the image of S by e (whose e is not
+        a bare name: `{x : x in S}` is a record of one field x)."""
+        head, value, fields = c[0], c[1], c[2:]
+        at = self._at(meta)
+        if isinstance(head, ast.Name):
+            return ast.RecordLit(((head.name, value, head.loc), *fields), at)
+        if fields:
+            return self._bad(head.loc, "a record's field is named by a name, then ':'")
+        return self.set_image(meta, [head, value])
+
+    def set_image(self, meta: Any, c: list) -> ast.Expr:
+        head, first, rest = c[0], c[1], c[2:]
+        binder = self._binder_of(first)
+        if binder is None:
+            return self._bad(first.loc, "expected `x in S` after ':' in the set { e : x in S }")
+        return ast.SetImage(head, (binder, *rest), self._at(meta))
+
+    def set_filter(self, meta: Any, c: list) -> ast.Expr:
+        binder = self._binder_of(c[0])
+        if binder is None:
+            return self._bad(c[0].loc, "expected `x in S` before '|' in the set { x in S | P }")
+        return ast.SetFilter(binder, c[1], self._at(meta))
+
+    def _binder_of(self, e: ast.Expr) -> ast.Binder | None:
+        """`x in S` read as a binder of x over S (a comprehension's), else None."""
+        if isinstance(e, ast.BinOp) and e.op == "in" and isinstance(e.left, ast.Name):
+            return ast.Binder(e.left.name, e.right, e.left.loc)
+        return None
+
+    def _bad(self, loc: Loc, message: str) -> ast.SetLit:
+        """A syntax error found by a transformer; the expression stands as `{}`."""
+        self.errors.append(SpecError(loc, message))
+        return ast.SetLit((), loc)
 
     def record_except(self, meta: Any, c: list) -> ast.RecordExcept:
         return ast.RecordExcept(c[0], tuple(c[1:]), self._at(meta))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from mmcheck.spec import ast, ir
 from mmcheck.spec import fold as f
 from mmcheck.spec.errors import Loc
-from mmcheck.spec.types import EnumT, IntT, Type, bounds, in_range, within
+from mmcheck.spec.types import EnumT, IntT, Point, Type, bounds, in_range, within
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,11 @@ class Val:
     type: Type
     expr: ir.Expr | None = None  # scalars
     fields: dict[str, Val] | None = None  # records
-    get: Callable[[tuple[ir.Expr, ...], Loc | None], Val] | None = None  # maps
-    member: Callable[[ir.Expr], ir.Expr] | None = None  # sets
+    get: Callable[[tuple[ir.Expr, ...], Loc | None], Val] | None = None  # maps, sequences
+    # a sequence's number of elements; its `get` gives the element at (i,), asked only
+    # for 1 <= i <= length
+    length: ir.Expr | None = None
+    member: Callable[[Point], ir.Expr] | None = None  # sets
     full: bool = False  # a set holding every value of its element type
     member_any: bool = False  # `member` answers for any value, not only the element type's
     spans: tuple[Span, ...] | None = None  # a set's possible values; None: its element type's
@@ -66,8 +69,9 @@ class Val:
     instance: ir.Expr | None = None
     # `p[i]`: where an i outside p's index range is reported (None: i is statically inside)
     instance_loc: Loc | None = None
+    none_name: bool = False  # the name `none` read as an enum's value (see Elab.none_for)
 
-    def contains(self, x: ir.Expr, xt: Type | None) -> ir.Expr:
+    def contains(self, x: Point, xt: Type | None) -> ir.Expr:
         """`x in` this set, for x of type xt (None: not known). Unless `member_any`,
         `member` answers only for values of the element type (a variable's set has one slot
         per element), so a value outside that type is no member, and `member` is not asked."""
@@ -81,6 +85,18 @@ class Val:
         if self.full:
             return in_range(x, t)
         return f.conj((in_range(x, t), self.member(x)))
+
+    def seq_length(self) -> Val:
+        return Val(IntT(ir.Const(0), self.type.cap), expr=self.length)
+
+    def stored(self, i: ir.Expr, pad: ir.Expr, cap: ir.Expr) -> Val:
+        """A sequence's position i (of 1..cap, its place's) as its slot holds it: the
+        element up to the length, and past it `pad`, one canonical value, so that equal
+        sequences are equal states. A value of fewer positions is asked inside them."""
+        own = self.type.cap
+        fits = own == cap or f.is_true(f.binary("<=", cap, own))
+        elem = self.get((i if fits else f.binary("min", i, own),), None)
+        return Val(elem.type, expr=f.ite(f.binary("<=", i, self.length), elem.expr, pad))
 
     def support(self) -> tuple[Span, ...] | None:
         """Spans covering every value this set may hold; None if not known (an int of no
@@ -128,6 +144,15 @@ class EnumValSym:
 
 
 @dataclass
+class EnumChoices:
+    """A value name that several enums declare (`Pte.none` and `Page.none`): the value is
+    the one of the enum the context expects (`Elab.expected`), or written qualified."""
+
+    name: str
+    choices: list[EnumValSym]
+
+
+@dataclass
 class TypeSym:
     decl: ast.TypeDecl
 
@@ -168,7 +193,16 @@ class OtherSym:
 
 
 Symbol = (
-    ConstSym | VarSym | LockSym | EnumValSym | TypeSym | DefSym | MacroSym | ProcInfo | OtherSym
+    ConstSym
+    | VarSym
+    | LockSym
+    | EnumValSym
+    | EnumChoices
+    | TypeSym
+    | DefSym
+    | MacroSym
+    | ProcInfo
+    | OtherSym
 )
 
 # what a name read as a value may stand for, resolved or still its declaration
@@ -180,6 +214,7 @@ VALUE_SYMBOLS = (
     LockSym,
     ast.LockDecl,
     EnumValSym,
+    EnumChoices,
     TypeSym,
     DefSym,
     ProcInfo,

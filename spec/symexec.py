@@ -10,6 +10,7 @@ values), `either` a hidden parameter, `goto` and `return` flags on the path.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,16 +23,22 @@ from mmcheck.spec.errors import Loc, did_you_mean
 from mmcheck.spec.parser import PROCESS_END_HINT
 from mmcheck.spec.symbols import ByName, ProcInfo, Val, enumerable
 from mmcheck.spec.types import (
+    BoolT,
+    EnumT,
     ErrT,
     IntT,
     Leaf,
     LockT,
+    RecordT,
+    SetT,
     Type,
     bounds,
+    elem_dims,
     in_range,
     leaves,
     sort_clash,
     unify,
+    within,
 )
 
 
@@ -43,6 +50,7 @@ class Write:
     value: Callable[[tuple[ir.Expr, ...]], ir.Expr]
     cond: ir.Expr
     loc: Loc
+    via: tuple[ir.MacroCall, ...] = ()
 
 
 class Store:
@@ -104,7 +112,7 @@ class Store:
                 continue  # its declaration had an error (already reported)
             total = len(dims)
             if n == total:
-                out.append(ir.Assign(var, w.prefix, w.value(()), w.cond, w.loc))
+                out.append(ir.Assign(var, w.prefix, w.value(()), w.cond, w.loc, w.via))
                 continue
             params = tuple(f"#{i + 1}" for i in range(total))
             idx = tuple(ir.Param(p) for p in params)
@@ -112,7 +120,7 @@ class Store:
             if n:
                 old = self.read(var, idx, w.loc, k, in_domain=True)
                 value = f.ite(f.eq_all(idx[:n], w.prefix), value, old)
-            out.append(ir.AssignAll(var, params, value, w.cond, w.loc))
+            out.append(ir.AssignAll(var, params, value, w.cond, w.loc, w.via))
         return out
 
 
@@ -123,13 +131,30 @@ def same_read(a: ir.Expr, b: ir.Expr) -> bool:
     )
 
 
+def choice_type(t: BoolT | IntT | EnumT) -> ir.ScalarType:
+    """The domain of a `with`'s parameter choosing a value of t: t's values (a bool as 0
+    or 1) and, one below them, the value that stands for "not reached"."""
+    lo, hi = bounds(t)
+    if isinstance(t, IntT):
+        sorts = ((t.sort, t.lo.value),) if t.sort and isinstance(t.lo, ir.Const) else ()
+        below = f.binary("-", lo, ir.Const(1))
+        # where the bounds' types leave no value (5..n, n : 0..3), only "not reached"
+        return ir.ScalarType("int", below, f.binary("max", hi, below), (), sorts)
+    names = ("false", "true") if isinstance(t, BoolT) else t.values
+    sorts = ((t.sort, 0),) if isinstance(t, EnumT) and t.sort else ()
+    return ir.ScalarType("enum", ir.Const(-1), hi, ("not reached", *names), sorts)
+
+
 @dataclass
 class Frame:
-    """A macro being inlined: whether it has returned (on this path) and its value."""
+    """A macro being inlined: whether it has returned (on this path) and its value.
+    `call` is where the outermost macro being inlined was called, `at` where this one was."""
 
     name: str
     returned: ir.Expr
     call: Loc
+    at: Loc
+    primitive: bool  # a prelude macro
     result: Val | None = None
 
 
@@ -149,6 +174,7 @@ class Exec:
         self.guards: list[ir.Expr] = []
         self.checks: list[ir.Check] = []
         self.hidden: list[ir.ParamDecl] = []
+        self.branches: list[ir.Branch] = []  # ir.Action.branches
         self.value_wanted = True  # whether the macro being called must return a value
         self.next_pc: ir.Expr | None = None
         if label is not None and proc is not None:
@@ -159,7 +185,11 @@ class Exec:
 
     def check(self, c: ir.Check) -> None:
         if not f.is_true(c.cond):  # statically fine (or on no path)
-            self.checks.append(c)
+            self.checks.append(dataclasses.replace(c, via=self.via()))
+
+    def via(self) -> tuple[ir.MacroCall, ...]:
+        """The macro calls being inlined, outermost first (ir.Assign.via)."""
+        return tuple(ir.MacroCall(fr.name, fr.at, fr.primitive) for fr in self.frames)
 
     def eff(self) -> ir.Expr:
         """The condition under which the statement being executed runs."""
@@ -180,6 +210,7 @@ class Exec:
         if lv.lock:
             self.error(loc, f"{lv.name} is a lock: it changes only by lock, unlock and trylock")
             return
+        v = self.elab.none_for(v, lv.type, loc)
         if isinstance(v.type, ErrT) or isinstance(lv.type, ErrT):
             return
         if unify(lv.type, v.type) is None:
@@ -223,6 +254,7 @@ class Exec:
     ) -> None:
         cond = self.eff() if cond is None else cond
         loc = self.site(loc)
+        v = self.elab.encoded(v, t, loc)
         for leaf in leaves(t):
             name = irname + leaf.suffix
             probe = tuple(ir.Param(f"#{i + 1}") for i in range(len(leaf.dims)))
@@ -234,7 +266,8 @@ class Exec:
                 value, self.store.read(name, idx + probe, loc)
             ):
                 continue  # writes back what is there (`{ r except f = e }` leaves the rest)
-            self.store.write(name, Write(idx, lambda rest, g=leaf.get: g(v, rest), cond, loc))
+            write = Write(idx, lambda rest, g=leaf.get: g(v, rest), cond, loc, self.via())
+            self.store.write(name, write)
 
     def site(self, loc: Loc) -> Loc:
         """Where a step's effects are reported: inside a prelude primitive, at its call."""
@@ -262,7 +295,7 @@ class Exec:
         is there for certain, else a `range` check."""
         out = self.elab.over_dims(
             "exists",
-            leaf.dims[:-1],
+            leaf.dims[: -len(elem_dims(leaf.elem))],
             lambda idx: self.outside(leaf.part(v, idx), leaf.elem, loc),
             loc,
         )
@@ -275,6 +308,8 @@ class Exec:
     def outside(self, s: Val, elem: Type, loc: Loc) -> ir.Expr:
         """Whether the set s holds a value outside the int type elem (enums and bools
         unify only with their own type), asked of each span of values s may hold."""
+        if isinstance(elem, RecordT):
+            return self.outside_record(s, elem, loc)
         tb = bounds(elem)
         if not isinstance(elem, IntT) or tb is None:
             return f.FALSE
@@ -309,6 +344,28 @@ class Exec:
                 parts.append(f.conj((sp.where, held)))
         return f.disj(parts)
 
+    def outside_record(self, s: Val, elem: RecordT, loc: Loc) -> ir.Expr:
+        """Whether the set of records s holds one with a field outside elem's: asked of
+        every record of the fields' ranges in s's type, which must be known."""
+        vt = s.type.elem
+        if not isinstance(vt, RecordT) or within(vt, elem):
+            return f.FALSE
+        for n, ft in vt.fields:
+            b = bounds(ft)
+            if b is None or any(map(f.reads_state, b)):
+                self.error(
+                    loc,
+                    f"cannot check that the elements of this set lie in {elem}: field '{n}' "
+                    "holds integers of no known constant range (results of arithmetic)",
+                )
+                return f.FALSE
+        return self.elab.over_elems(
+            "exists",
+            SetT(vt),
+            lambda x: f.conj((s.contains(x, vt), f.negate(in_range(x, elem)))),
+            loc,
+        )
+
     def holds_any(self, s: Val, lo: ir.Expr, hi: ir.Expr) -> ir.Expr:
         """Whether the set s holds a value of lo..hi (bounds that read no state)."""
         if isinstance(lo, ir.Const) and isinstance(hi, ir.Const) and hi.value - lo.value < 16:
@@ -322,7 +379,7 @@ class Exec:
             return ir.Quant("exists", var, lo, hi, s.contains(ir.Param(var), IntT(lo, hi)))
 
     def write_scalar(self, lv: LValue, value: ir.Expr, cond: ir.Expr, loc: Loc) -> None:
-        self.store.write(lv.irname, Write(lv.index, lambda rest: value, cond, loc))
+        self.store.write(lv.irname, Write(lv.index, lambda rest: value, cond, loc, self.via()))
 
     # ------------------------------------------------------------------ statements
     def run(self, stmts: tuple[ast.Stmt, ...], scope: dict) -> None:
@@ -330,8 +387,12 @@ class Exec:
             getattr(self, "s_" + type(s).__name__)(s, scope)
 
     def s_Assign(self, s: ast.Assign, scope: dict) -> None:
-        v = self.elab.expr(s.value, scope)
-        lv = self.elab.lvalue(s.target, scope)
+        if self.elab.ambiguous(s.value, scope):  # the place says which enum's value
+            lv = self.elab.lvalue(s.target, scope)
+            v = self.elab.expr(s.value, scope, lv.type if lv is not None else None)
+        else:
+            v = self.elab.expr(s.value, scope)
+            lv = self.elab.lvalue(s.target, scope)
         if lv is not None:
             self.assign(lv, v, s.loc)
 
@@ -355,8 +416,18 @@ class Exec:
         self.next_pc = f.ite(eff, ir.Const(labels.index(s.label)), self.next_pc)
         self.jumped = f.disj((self.jumped, eff))
 
+    def branch(self, kind: str, stmts: tuple[ast.Stmt, ...], at: Loc, cond: ir.Expr) -> None:
+        """Record an arm for coverage, taken where `cond` holds on a path reaching it
+        (the arms of the prelude's macros are not the spec's)."""
+        if not any(fr.primitive for fr in self.frames):
+            loc = getattr(stmts[0], "loc", at) if stmts else at
+            self.branches.append(ir.Branch(kind, loc, f.conj((self.eff(), cond))))
+
     def s_If(self, s: ast.If, scope: dict) -> None:
         c = self.elab.boolean(s.cond, scope)
+        self.branch("then", s.then, s.loc, c)
+        if s.other:
+            self.branch("else", s.other, s.loc, f.negate(c))
         with self.assuming(c):
             self.run(s.then, scope)
         with self.assuming(f.negate(c)):
@@ -381,8 +452,58 @@ class Exec:
         if lo == 0:
             self.guards.append(f.ite(f.binary("==", chosen, ir.Const(0)), f.negate(eff), eff))
         for i, branch in enumerate(s.branches, 1):
+            self.branch(f"branch {i}", branch, s.loc, f.binary("==", chosen, ir.Const(i)))
             with self.assuming(f.binary("==", chosen, ir.Const(i))):
                 self.run(branch, scope)
+
+    def s_With(self, s: ast.With, scope: dict) -> None:
+        """One hidden parameter per binder, over values of the set's type that read no
+        state and one below them, which stands for "not reached" (as an either's 0): the
+        guard says the value is in the set where the `with` is reached, else that one."""
+        inner = dict(scope)
+        eff = self.eff()
+        for b in s.binders:
+            dom = self.elab.typed_val(b.domain, inner, SetT, "a set")
+            if dom is None:
+                return
+            if dom.type.elem is None:  # `{}`: nothing to choose, so no transition
+                self.guards.append(f.negate(eff))
+                return
+            elem = dom.type.elem
+            if not isinstance(elem, BoolT | IntT | EnumT) or bounds(elem) is None:
+                self.error(
+                    b.domain.loc,
+                    f"`with` chooses from a set of bools, enum values or ints of a known "
+                    f"range, not a {dom.type}",
+                )
+                return
+            evaluated = f.TRUE
+            exact = not any(map(f.reads_state, bounds(elem)))
+            if not exact:
+                got = self.elab.static_domain(dom, b.domain.loc, "`with`")
+                if got is None:
+                    return
+                elem, evaluated = got
+            name = f"with#{len(self.hidden) + 1}"
+            st = choice_type(elem)
+            self.hidden.append(ir.ParamDecl(name, st, hidden=True, binds=b.name))
+            chosen = ir.Param(name)
+            x = f.binary("==", chosen, ir.Const(1)) if isinstance(elem, BoolT) else chosen
+            if exact:
+                member = f.TRUE if dom.full else dom.member(x)
+            else:
+                member = dom.contains(x, elem)
+            # where the `with` is reached, its set's bounds are evaluated even if no
+            # value is in it (the not-reached value's guard evaluates them too)
+            self.guards.append(
+                f.ite(
+                    f.binary("==", chosen, st.lo),
+                    f.conj((f.implies(eff, evaluated), f.negate(eff))),
+                    f.conj((eff, evaluated, member)),
+                )
+            )
+            inner[b.name] = Val(elem, expr=x)
+        self.run(s.body, inner)
 
     def s_Assert(self, s: ast.Assert, scope: dict) -> None:
         c = self.elab.boolean(s.cond, scope)
@@ -510,7 +631,8 @@ class Exec:
             return ERR
         inner = {p: ByName(a, scope) for p, a in zip(macro.params, args)}
         wanted, self.value_wanted = self.value_wanted, True
-        fr = Frame(macro.name, f.FALSE, self.frames[0].call if self.frames else loc)
+        primitive = macro.loc.file == str(PRELUDE)
+        fr = Frame(macro.name, f.FALSE, self.frames[0].call if self.frames else loc, loc, primitive)
         self.frames.append(fr)
         try:
             self.run(macro.body, inner)

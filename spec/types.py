@@ -49,6 +49,18 @@ class EnumT:
 
 
 @dataclass(frozen=True)
+class OptionT:
+    """`T?`: the values of a scalar T and `none`, in one slot where `none` is the value
+    after T's last (`none_value`). `inner` None: the literal `none`, of any option type;
+    an inner int of no known range (`some(x + 1)`) is never none."""
+
+    inner: BoolT | IntT | EnumT | None
+
+    def __str__(self) -> str:
+        return f"{self.inner}?" if self.inner is not None else "none"
+
+
+@dataclass(frozen=True)
 class LockT:
     def __str__(self) -> str:
         return "lock"
@@ -84,6 +96,21 @@ class SetT:
 
 
 @dataclass(frozen=True)
+class SeqT:
+    """`seq[N] of T`: sequences of at most `cap` elements of a finite scalar type (None:
+    the empty literal `<<>>`, a sequence of anything). A variable of it is a length slot
+    0..cap and one slot per position 1..cap (`leaves`); positions past the length hold
+    the element type's first value, so that equal sequences are equal states."""
+
+    cap: ir.Expr
+    elem: Type | None
+
+    def __str__(self) -> str:
+        cap = self.cap.value if isinstance(self.cap, ir.Const) else "N"
+        return f"seq[{cap}] of {self.elem}" if self.elem else "seq"
+
+
+@dataclass(frozen=True)
 class ProcT:
     """A process (instance) named in done(..)/at(..)."""
 
@@ -109,8 +136,18 @@ class ErrT:
         return "?"
 
 
-Type = BoolT | IntT | EnumT | LockT | RecordT | MapT | SetT | ProcT | HolderT | ErrT
+Type = (
+    BoolT | IntT | EnumT | OptionT | LockT | RecordT | MapT | SetT | SeqT | ProcT | HolderT | ErrT
+)
 SCALARS = (BoolT, IntT, EnumT, LockT)
+
+
+def none_value(t: OptionT) -> ir.Expr | None:
+    """The slot value that stands for `none` in an option of type t: one past the last
+    of its inner type's (values of a symmetric sort keep their numbers, so the sort's
+    offsets are those of the inner type); None where it has no known last value."""
+    b = bounds(t.inner) if t.inner is not None else None
+    return binary("+", b[1], const(1)) if b is not None else None
 
 
 def bounds(t: Type) -> tuple[ir.Expr, ir.Expr] | None:
@@ -127,7 +164,10 @@ def bounds(t: Type) -> tuple[ir.Expr, ir.Expr] | None:
 
 
 def within(a: Type, b: Type) -> bool:
-    """Every value of the scalar type a lies, as far as is known statically, in b's bounds."""
+    """Every value of the scalar type a lies, as far as is known statically, in b's bounds
+    (of records of the same fields: every field's)."""
+    if isinstance(a, RecordT) and isinstance(b, RecordT):
+        return all(a.field(n) is not None and within(a.field(n), ft) for n, ft in b.fields)
     ba, bb = bounds(a), bounds(b)
     if ba is None or bb is None:
         return False
@@ -140,16 +180,64 @@ def within(a: Type, b: Type) -> bool:
     return le(bb[0], ba[0]) and le(ba[1], bb[1])
 
 
-def in_range(x: ir.Expr, t: Type) -> ir.Expr:
-    """x lies in the bounds of the scalar type t (true for an int of unknown range)."""
+def in_range(x: Point, t: Type) -> ir.Expr:
+    """x lies in the bounds of the scalar type t (true for an int of unknown range), or
+    each field of a record's point in its field's."""
+    if isinstance(t, RecordT):
+        assert isinstance(x, dict)
+        return conj(in_range(x[n], ft) for n, ft in t.fields)
     b = bounds(t)
     if b is None:
         return const(True)
     return conj((binary("<=", b[0], x), binary("<=", x, b[1])))
 
 
+def finite_scalar(t: Type) -> bool:
+    """Whether t is a finite domain: a bool, an enum or a range of known bounds."""
+    return isinstance(t, BoolT | IntT | EnumT) and bounds(t) is not None
+
+
+def finite_elem(t: Type) -> bool:
+    """Whether t can be a set's element type: a finite domain or a record of them."""
+    if isinstance(t, RecordT):
+        return all(finite_scalar(ft) for _, ft in t.fields)
+    return finite_scalar(t)
+
+
+# An element of a set as the lowering asks for it: a scalar's value, or a record's field
+# values by name (a set of records is a bitmap over the product of its fields' domains).
+Point = ir.Expr | dict[str, ir.Expr]
+
+
+def elem_dims(t: Type) -> tuple[Type, ...]:
+    """The bitmap dimensions of a set of t: t itself, or a record's fields in order."""
+    return tuple(ft for _, ft in t.fields) if isinstance(t, RecordT) else (t,)
+
+
+def elem_point(t: Type, idx: tuple[ir.Expr, ...]) -> Point:
+    """The element of a set of t at an index over `elem_dims(t)`."""
+    return {n: x for (n, _), x in zip(t.fields, idx)} if isinstance(t, RecordT) else idx[0]
+
+
+def elem_index(t: Type, x: Point) -> tuple[ir.Expr, ...]:
+    """The index over `elem_dims(t)` of the element x of a set of t."""
+    if isinstance(t, RecordT):
+        assert isinstance(x, dict)
+        return tuple(x[n] for n, _ in t.fields)
+    assert not isinstance(x, dict)
+    return (x,)
+
+
 def sort_of(t: Type) -> str | None:
+    if isinstance(t, OptionT):
+        return sort_of(t.inner) if t.inner is not None else None
     return t.sort if isinstance(t, IntT | EnumT) else None
+
+
+def value_type(t: Type) -> Type:
+    """The type of the values an option of type t holds when it is not none (a type that
+    is no option: itself)."""
+    return t.inner if isinstance(t, OptionT) and t.inner is not None else t
 
 
 def unify(a: Type, b: Type) -> Type | None:
@@ -158,6 +246,14 @@ def unify(a: Type, b: Type) -> Type | None:
         return b
     if isinstance(b, ErrT):
         return a
+    if isinstance(a, OptionT) or isinstance(b, OptionT):
+        # an option and a T (implicitly `some`), or two options: an option of the common
+        # inner type; the literal `none` goes with any option
+        ia, ib = (x.inner if isinstance(x, OptionT) else x for x in (a, b))
+        if ia is None and ib is None:
+            return a  # none and none
+        inner = ia if ib is None else ib if ia is None else unify(ia, ib)
+        return OptionT(inner) if isinstance(inner, BoolT | IntT | EnumT) else None
     if isinstance(a, IntT) and isinstance(b, IntT):
         # the hull of both ranges: `s union {5}` has elements of either operand's range
         if None in (a.lo, a.hi, b.lo, b.hi):
@@ -197,6 +293,14 @@ def unify(a: Type, b: Type) -> Type | None:
             return a if a.elem is not None else b
         elem = unify(a.elem, b.elem)
         return SetT(elem) if elem is not None else None
+    if isinstance(a, SeqT) and isinstance(b, SeqT):
+        # at most as many elements as the longer: storing one longer than its place's
+        # bound is a range error of the place's length slot
+        cap = a.cap if a.cap == b.cap else binary("max", a.cap, b.cap)
+        if a.elem is None or b.elem is None:
+            return SeqT(cap, a.elem or b.elem)
+        elem = unify(a.elem, b.elem)
+        return SeqT(cap, elem) if elem is not None else None
     if type(a) is type(b) and isinstance(a, BoolT | LockT | HolderT):
         return a
     if isinstance(a, ProcT) and isinstance(b, ProcT) and a.process == b.process:
@@ -211,6 +315,10 @@ def sort_clash(place: Type, value: Type) -> tuple[str | None, str | None] | None
     Symmetry reduction permutes a sort's values only where the type says the sort, so a
     value of a sort stored elsewhere, or another value stored as one, is not permuted
     with the rest of the state: the reduction would merge states that differ."""
+    if isinstance(place, OptionT) or isinstance(value, OptionT):
+        place, value = value_type(place), value_type(value)
+        if isinstance(place, OptionT) or isinstance(value, OptionT):
+            return None  # the literal `none`: of no sort, and of any
     if isinstance(place, IntT | EnumT) and isinstance(value, IntT | EnumT):
         return (place.sort, value.sort) if place.sort != value.sort else None
     pairs: list[tuple[Type, Type]] = []
@@ -219,6 +327,8 @@ def sort_clash(place: Type, value: Type) -> tuple[str | None, str | None] | None
     elif isinstance(place, RecordT) and isinstance(value, RecordT):
         fields = dict(value.fields)
         pairs = [(t, fields[f]) for f, t in place.fields if f in fields]
+    elif isinstance(place, SeqT) and isinstance(value, SeqT) and place.elem and value.elem:
+        pairs = [(place.elem, value.elem)]
     elif (
         isinstance(place, SetT)
         and isinstance(value, SetT)
@@ -240,7 +350,8 @@ def sort_clash(place: Type, value: Type) -> tuple[str | None, str | None] | None
 class Leaf:
     """One IR variable of a spec value: its name suffix (".count"), the types of its extra
     dimensions, its scalar type, and how to get its element from a value of the whole.
-    A set's leaf is one bool per element (`elem`, its last dimension); `part` gives the
+    A set's leaf is one bool per element (`elem`: its last dimension, or the last of its
+    fields' for a set of records, `elem_dims`); `part` gives the
     scalar or set value that the leaf's elements under an index of its other dimensions
     come from."""
 
@@ -253,12 +364,14 @@ class Leaf:
     def get(self, v: Val, idx: tuple[ir.Expr, ...]) -> ir.Expr:
         if self.elem is None:
             return self.part(v, idx).expr
-        return self.part(v, idx[:-1]).contains(idx[-1], self.elem)
+        n = len(elem_dims(self.elem))
+        return self.part(v, idx[:-n]).contains(elem_point(self.elem, idx[-n:]), self.elem)
 
 
 def leaves(t: Type) -> list[Leaf]:
     """The scalar leaves of a type, in slot order: records split by field, maps and sets
-    become dimensions (a set is a bool per element)."""
+    become dimensions (a set is a bool per element), a sequence is its length ("q.len")
+    then its positions ("q", over 1..cap)."""
     if isinstance(t, RecordT):
         return [
             Leaf(
@@ -285,5 +398,12 @@ def leaves(t: Type) -> list[Leaf]:
         ]
     if isinstance(t, SetT):
         assert t.elem is not None
-        return [Leaf("", (t.elem,), BoolT(), lambda v, idx: v, t.elem)]
+        return [Leaf("", elem_dims(t.elem), BoolT(), lambda v, idx: v, t.elem)]
+    if isinstance(t, SeqT):
+        assert t.elem is not None and bounds(t.elem) is not None
+        pad = bounds(t.elem)[0]  # what positions past the length hold
+        return [
+            Leaf(".len", (), IntT(const(0), t.cap), lambda v, idx: v.seq_length()),
+            Leaf("", (IntT(const(1), t.cap),), t.elem, lambda v, idx: v.stored(idx[0], pad, t.cap)),
+        ]
     return [Leaf("", (), t, lambda v, idx: v)]

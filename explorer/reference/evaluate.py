@@ -20,19 +20,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import product
 
 from mmcheck.explorer.reference.values import (
+    NONE,
     POISON,
     Frozen,
     Holder,
     Instance,
     ProcSet,
+    Seq,
+    Some,
     TBool,
     TEnum,
     TInt,
     TLock,
     TMap,
+    TOption,
     TRecord,
+    TSeq,
     TSet,
     Type,
     domain,
@@ -91,6 +97,25 @@ class LazySet:
 
     op: str
     parts: tuple
+
+
+@dataclass(frozen=True)
+class FilterSet:
+    """`{ x in S | P }`: `y in` it asks P of y only where y is in S (`member`); anything
+    else evaluates P for every element of S, in order (`force`)."""
+
+    domain: Lazy
+    e: ast.SetFilter
+    ctx: Ctx
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """`{ e : x in S }`: `y in` it evaluates e for the elements of S in order up to the
+    first equal to y (`member`); anything else evaluates e for every one (`force`)."""
+
+    e: ast.SetImage
+    ctx: Ctx
 
 
 @dataclass
@@ -157,6 +182,7 @@ class Symbols:
                 self.consts[d.name] = bool(c.value) if c.is_bool else c.value
         self.type_decls = {d.name: d for d in owned if isinstance(d, ast.TypeDecl)}
         self.enum_index: dict[str, int] = {}  # enum value -> its index in its enum
+        self.enums: list[tuple[str, ...]] = []  # the values of each enum (names may repeat)
         self.defs = {d.name: d for d in owned if isinstance(d, ast.DefDecl)}
         self.macros = {d.name: d for d in owned if isinstance(d, ast.MacroDecl)}
         self.var_decls = [d for d in owned if isinstance(d, ast.VarDecl)]
@@ -170,6 +196,7 @@ class Symbols:
         self.terminals = [d for d in owned if isinstance(d, ast.TerminalDecl)]
         self.invariants = [d for d in owned if isinstance(d, ast.InvariantDecl)]
         self.constraints = [d for d in owned if isinstance(d, ast.ConstraintDecl)]
+        self.covers = [d for d in owned if isinstance(d, ast.CoverDecl)]
         self.actions = [d for d in owned if isinstance(d, ast.ActionDecl)]
         self.processes: dict[str, Process] = {}
         for d in owned:
@@ -197,6 +224,7 @@ class Symbols:
             names = tuple(n for n, _ in t.names)
             for i, n in enumerate(names):
                 self.enum_index[n] = i
+            self.enums.append(names)
             return TEnum(names)
         if isinstance(t, ast.NamedType):
             return self.resolve(self.type_decls[t.name].type)
@@ -208,6 +236,10 @@ class Symbols:
             return TMap(tuple(self.resolve(d) for d in t.dims), self.resolve(t.elem))
         if isinstance(t, ast.SetType):
             return TSet(self.resolve(t.elem))
+        if isinstance(t, ast.SeqType):
+            return TSeq(self.constant(t.cap), self.resolve(t.elem))
+        if isinstance(t, ast.OptionType):
+            return TOption(self.resolve(t.inner))
         raise Refused(t.loc, f"the type {type(t).__name__}")
 
     def constant(self, e: ast.Expr) -> int:
@@ -218,8 +250,22 @@ class Symbols:
         return v
 
     def ordered(self, values: frozenset) -> list:
-        """A set's elements in slot order (enum values by their index)."""
-        return sorted(values, key=lambda v: self.enum_index.get(v, 0) if isinstance(v, str) else v)
+        """A set's elements in slot order (enum values by their index); maps, records
+        and sets (initial values) by their elements in that order."""
+        names = {v for v in values if isinstance(v, str)}
+        if names and len(names) == len(values):  # enum values: their enum's order
+            enum = next(e for e in self.enums if names <= set(e))
+            return sorted(values, key=enum.index)
+        return sorted(values, key=self.order_key)
+
+    def order_key(self, v: object) -> object:
+        if isinstance(v, str):
+            return self.enum_index.get(v, 0)
+        if isinstance(v, Frozen):  # keys in one order for every value of a type
+            return tuple(self.order_key(v.d[k]) for k in sorted(v.d, key=repr))
+        if isinstance(v, frozenset):
+            return sorted(map(self.order_key, v))  # type: ignore[type-var]
+        return v
 
     def binder(self, instance: Instance) -> str | None:
         """The name a process set gives its index (`fault[i in Cpu]`: i)."""
@@ -246,34 +292,104 @@ def force(sym: Symbols, v: object) -> object:
         v = v.force(sym)
     if isinstance(v, Frozen):
         return Frozen({k: force(sym, x) for k, x in v.d.items()})
+    if isinstance(v, Seq):
+        return Seq(tuple(force(sym, x) for x in v.items))
+    if isinstance(v, FilterSet):
+        s = force(sym, v.domain)
+        if s is POISON:
+            return POISON
+        kept = []
+        for x in sym.ordered(s):  # type: ignore[arg-type]
+            c = _holds(sym, v, x)
+            if c is POISON:
+                return POISON
+            if c:
+                kept.append(x)
+        return frozenset(kept)
+    if isinstance(v, ImageSet):
+        values = _image(sym, v)
+        if values is POISON:
+            return POISON
+        forced = [force(sym, x) for x in values]  # type: ignore[union-attr]
+        return POISON if any(map(failed, forced)) else frozenset(forced)
     if isinstance(v, LazySet):
         parts = [force(sym, x) for x in v.parts]
+        if v.op == "lit":
+            parts = [unwrap(p, x.expr.loc, x.ctx) for p, x in zip(parts, v.parts)]
         if POISON in parts:
             return POISON
         return frozenset(parts) if v.op == "lit" else ARITH[v.op](*parts)  # type: ignore[arg-type]
     return v
 
 
+def unwrap(v: object, loc: Loc, ctx: Ctx) -> object:
+    """v where a value is required (a condition, an operand, an index, a set literal's
+    element, `in`'s left side): an option's value, and a null failure at loc for none."""
+    if v is NONE:
+        return ctx.fail("null", loc, "none where a value is required")
+    return v.value if isinstance(v, Some) else v
+
+
+def scalar(sym: Symbols, e: ast.Expr, ctx: Ctx) -> object:
+    """The value of e where a value is required (see `unwrap`)."""
+    return unwrap(evaluate(sym, e, ctx), e.loc, ctx)
+
+
+def enum_none(sym: Symbols, e: ast.Expr, ctx: Ctx) -> bool:
+    """Whether e is the name `none` of an enum's value: beside an option, or stored in
+    one, it is the option's none (docs/language.md, "Options")."""
+    if not isinstance(e, ast.Name) or e.name != "none" or "none" in ctx.scope:
+        return False
+    inst = ctx.instance
+    local = inst is not None and "none" in sym.processes[inst[0]].locals
+    return not local and "none" in sym.enum_index and "none" not in sym.consts
+
+
+def is_option(v: object) -> bool:
+    return v is NONE or isinstance(v, Some)
+
+
 def failed(v: object) -> bool:
     """Whether a forced value is POISON or holds a POISON element."""
+    if isinstance(v, Seq):
+        return any(failed(x) for x in v.items)
     return v is POISON or isinstance(v, Frozen) and any(failed(x) for x in v.d.values())
 
 
 def member(sym: Symbols, x: object, s: object) -> object:
     """`x in s`: a literal's elements left to right up to the first equal to x, a union
-    as `or`, an inter as `and`, a minus as `and not` (what the back ends do)."""
+    as `or`, an inter as `and`, a minus as `and not` (what the back ends do); a record
+    x compared field by field up to the first that differs."""
     if isinstance(s, Lazy):
         s = s.force(sym)
+    if isinstance(s, Seq):
+        return _seq_has(sym, x, s)
+    if isinstance(s, FilterSet):
+        a = member(sym, x, s.domain)
+        return a if a is POISON or not a else _holds(sym, s, x)
+    if isinstance(s, ImageSet):
+        values = _image(sym, s)
+        if values is POISON:
+            return POISON
+        for v in values:  # type: ignore[union-attr]
+            eq = _equal(sym, x, v, s.ctx)
+            if eq is POISON or eq:
+                return eq
+        return False
     if not isinstance(s, LazySet):
         s = force(sym, s)
-        return POISON if s is POISON else x in s  # type: ignore[operator]
+        if s is POISON:
+            return POISON
+        x = force(sym, x)  # a record with lazy fields
+        return POISON if failed(x) else x in s  # type: ignore[operator]
     if s.op == "lit":
         for item in s.parts:
-            v = item.force(sym)
+            v = unwrap(item.force(sym), item.expr.loc, item.ctx)
             if v is POISON:
                 return POISON
-            if v == x:
-                return True
+            eq = _equal(sym, x, v, item.ctx) if isinstance(v, Frozen) else v == x
+            if eq is POISON or eq:
+                return eq
         return False
     a = member(sym, x, s.parts[0])
     if a is POISON or a == (s.op == "union"):  # known: in A of a union, not in A else
@@ -282,6 +398,22 @@ def member(sym: Symbols, x: object, s: object) -> object:
     if b is POISON:
         return POISON
     return not b if s.op == "minus" else b
+
+
+def _holds(sym: Symbols, s: FilterSet, x: object) -> object:
+    """The condition of the filter s for its element x."""
+    scope = {**s.ctx.scope, s.e.binder.name: x}
+    c = evaluate(sym, s.e.cond, replace(s.ctx, scope=scope))
+    return POISON if c is POISON else bool(c)
+
+
+def _image(sym: Symbols, s: ImageSet) -> list | object:
+    """The values of the image s's expression, one per value of its binders, in order;
+    each evaluated at its first use (`Lazy`), so that `member` stops at the first equal."""
+    scopes = bindings(sym, s.e.binders, s.ctx)
+    if scopes is POISON:
+        return POISON
+    return [Lazy(s.e.body, replace(s.ctx, scope=scope)) for scope in scopes]  # type: ignore[union-attr]
 
 
 def snapshot(ctx: Ctx) -> Ctx:
@@ -327,6 +459,8 @@ def _name(sym: Symbols, e: ast.Name, ctx: Ctx) -> object:
     if n in sym.processes:
         p = sym.processes[n]
         return ProcSet(n) if p.index is not None else (n, None)
+    if n == "none":
+        return NONE
     raise Refused(e.loc, f"the name '{n}' here")
 
 
@@ -359,9 +493,15 @@ def _call(sym: Symbols, e: ast.Call, ctx: Ctx) -> object:
         return ctx.effects[id(e)]
     if n in sym.defs:
         return _call_def(sym, sym.defs[n], args, e.loc, ctx)
+    if n in SEQ_BUILTINS:
+        return _seq_call(sym, e, ctx)
     vals = [force(sym, evaluate(sym, a, ctx)) for a in args] if n not in ("at", "done") else []
+    if n in ("min", "max"):
+        vals = [unwrap(v, a.loc, ctx) for v, a in zip(vals, args)]
     if any(v is POISON for v in vals):
         return POISON
+    if n == "some":
+        return Some(vals[0])
     if n == "min":
         return min(vals)  # type: ignore[type-var]
     if n == "max":
@@ -396,13 +536,17 @@ def _done(sym: Symbols, v: object, ctx: Ctx) -> object:
 
 def _index(sym: Symbols, e: ast.Index, ctx: Ctx) -> object:
     base = evaluate(sym, e.base, ctx)
-    key = tuple(evaluate(sym, a, ctx) for a in e.args)
+    key = tuple(scalar(sym, a, ctx) for a in e.args)
     if base is POISON or POISON in key:
         return POISON
     if isinstance(base, ProcSet):
         if key[0] not in domain(sym.processes[base.name].index):  # type: ignore[arg-type]
             return ctx.fail("domain", e.loc, f"no instance {base.name}[{key[0]}]")
         return (base.name, key[0])
+    if isinstance(base, Seq):
+        if not 1 <= key[0] <= len(base.items):  # type: ignore[operator]
+            return ctx.fail("domain", e.loc, f"position {key[0]} is outside the sequence")
+        return element(sym, base.items[key[0] - 1])  # type: ignore[operator]
     assert isinstance(base, Frozen)
     if key not in base.d:
         shown = ", ".join(str(k) for k in key)
@@ -411,6 +555,9 @@ def _index(sym: Symbols, e: ast.Index, ctx: Ctx) -> object:
 
 
 def _field(sym: Symbols, e: ast.Field, ctx: Ctx) -> object:
+    enum = qualified_enum(sym, e, ctx)
+    if enum is not None:
+        return enum
     base = evaluate(sym, e.base, ctx)
     if base is POISON:
         return POISON
@@ -424,13 +571,26 @@ def _field(sym: Symbols, e: ast.Field, ctx: Ctx) -> object:
     return element(sym, base.d[e.name])
 
 
+def qualified_enum(sym: Symbols, e: ast.Field, ctx: Ctx) -> str | None:
+    """`Pte.none`: the value none of the enum type Pte (a value is its name), if e.base
+    names an enum type that no bound name, local or variable hides."""
+    b = e.base
+    if not isinstance(b, ast.Name) or b.name in ctx.scope or b.name not in sym.type_decls:
+        return None
+    inst = ctx.instance
+    if inst is not None and b.name in sym.processes[inst[0]].locals:
+        return None
+    t = sym.resolve(sym.type_decls[b.name].type)
+    return e.name if isinstance(t, TEnum) else None
+
+
 def element(sym: Symbols, v: object) -> object:
     """An element read from a map or record: evaluated now if it is lazy."""
     return v.force(sym) if isinstance(v, Lazy) else v
 
 
 def _unary(sym: Symbols, e: ast.Unary, ctx: Ctx) -> object:
-    v = evaluate(sym, e.arg, ctx)
+    v = scalar(sym, e.arg, ctx)
     if v is POISON:
         return POISON
     return (not v) if e.op == "not" else -v  # type: ignore[operator]
@@ -441,6 +601,14 @@ def _equal(sym: Symbols, a: object, b: object, ctx: Ctx) -> object:
     order and a record's in the left operand's field order, up to the first pair that
     differs: the elements after it are not evaluated (docs/language.md)."""
     a, b = (v.force(sym) if isinstance(v, Lazy) else v for v in (a, b))
+    if isinstance(a, Seq) and isinstance(b, Seq):  # the lengths, then position by position
+        if len(a.items) != len(b.items):
+            return False
+        for x, y in zip(a.items, b.items):
+            eq = _equal(sym, x, y, ctx)
+            if eq is POISON or not eq:
+                return eq
+        return True
     if isinstance(a, Frozen) and isinstance(b, Frozen):
         for k, x in a.d.items():
             eq = _equal(sym, x, b.d[k], ctx)
@@ -450,6 +618,8 @@ def _equal(sym: Symbols, a: object, b: object, ctx: Ctx) -> object:
     a, b = force(sym, a), force(sym, b)  # a set: every element of both
     if failed(a) or failed(b):
         return POISON
+    # an option equals a value of its inner type that it holds (an implicit `some`)
+    a, b = (v.value if isinstance(v, Some) else v for v in (a, b))
     if isinstance(b, Holder):
         a, b = b, a
     if isinstance(a, Holder):
@@ -487,6 +657,8 @@ def _binop(sym: Symbols, e: ast.BinOp, ctx: Ctx) -> object:
         at = snapshot(ctx)
         return LazySet(op, (Lazy(e.left, at), Lazy(e.right, at)))
     a = evaluate(sym, e.left, ctx)
+    if op not in ("==", "!="):
+        a = unwrap(a, e.left.loc, ctx)
     if a is POISON:
         return POISON
     if op in ("and", "or", "=>"):
@@ -494,12 +666,18 @@ def _binop(sym: Symbols, e: ast.BinOp, ctx: Ctx) -> object:
             return bool(a)
         if op == "=>" and not a:
             return True
-        b = evaluate(sym, e.right, ctx)
+        b = scalar(sym, e.right, ctx)
         return POISON if b is POISON else bool(b)
     b = evaluate(sym, e.right, ctx)
+    if op not in ("==", "!="):
+        b = unwrap(b, e.right.loc, ctx)
     if b is POISON:
         return POISON
     if op in ("==", "!="):
+        if enum_none(sym, e.left, ctx) and is_option(b):
+            a = NONE
+        if enum_none(sym, e.right, ctx) and is_option(a):
+            b = NONE
         eq = _equal(sym, a, b, ctx)
         return POISON if eq is POISON else eq == (op == "==")
     if op == "<=>":
@@ -518,7 +696,7 @@ def _binop(sym: Symbols, e: ast.BinOp, ctx: Ctx) -> object:
 
 
 def _ifexpr(sym: Symbols, e: ast.IfExpr, ctx: Ctx) -> object:
-    c = evaluate(sym, e.cond, ctx)
+    c = scalar(sym, e.cond, ctx)
     if c is POISON:
         return POISON
     return evaluate(sym, e.then if c else e.other, ctx)
@@ -532,8 +710,12 @@ def _let(sym: Symbols, e: ast.Let, ctx: Ctx) -> object:
 
 
 def elements(sym: Symbols, e: ast.Expr, ctx: Ctx) -> list | object:
-    """The values of a quantifier's or map literal's domain, in slot order."""
-    s = force(sym, evaluate(sym, e, ctx))
+    """The values of a quantifier's or map literal's domain, in slot order; a sequence's
+    elements in order, each once per position it is at, evaluated where they are used."""
+    s = evaluate(sym, e, ctx)
+    if isinstance(s, Seq):
+        return list(s.items)
+    s = force(sym, s)
     return POISON if s is POISON else sym.ordered(s)  # type: ignore[arg-type]
 
 
@@ -557,7 +739,7 @@ def _quant(sym: Symbols, e: ast.Quant, ctx: Ctx) -> object:
         return POISON
     total = 0
     for scope in scopes:  # type: ignore[union-attr]
-        v = evaluate(sym, e.body, replace(ctx, scope=scope))
+        v = scalar(sym, e.body, replace(ctx, scope=scope))
         if v is POISON:
             return POISON
         if e.kind == "forall" and not v:
@@ -571,6 +753,15 @@ def _quant(sym: Symbols, e: ast.Quant, ctx: Ctx) -> object:
 def _setlit(sym: Symbols, e: ast.SetLit, ctx: Ctx) -> object:
     at = snapshot(ctx)
     return LazySet("lit", tuple(Lazy(x, at) for x in e.items))
+
+
+def _setfilter(sym: Symbols, e: ast.SetFilter, ctx: Ctx) -> object:
+    at = snapshot(ctx)
+    return FilterSet(Lazy(e.binder.domain, at), e, at)
+
+
+def _setimage(sym: Symbols, e: ast.SetImage, ctx: Ctx) -> object:
+    return ImageSet(e, snapshot(ctx))
 
 
 def _recordlit(sym: Symbols, e: ast.RecordLit, ctx: Ctx) -> object:
@@ -602,13 +793,83 @@ def _mapexcept(sym: Symbols, e: ast.MapExcept, ctx: Ctx) -> object:
     d = dict(base.d)  # type: ignore[union-attr]
     at = snapshot(ctx)
     for args, x in e.updates:  # left to right: the index and its domain; the value is lazy
-        key = tuple(evaluate(sym, a, ctx) for a in args)
+        key = tuple(scalar(sym, a, ctx) for a in args)
         if POISON in key:
             return POISON
         if key not in d:
             return ctx.fail("domain", args[0].loc, "index outside the map's domain in except")
         d[key] = Lazy(x, at)
     return Frozen(d)
+
+
+def _funset(sym: Symbols, e: ast.FunSet, ctx: Ctx) -> object:
+    """`[D -> S]`: every map from D to S (the front end allows it only as the set of a
+    variable's initial values)."""
+    codomain = force(sym, evaluate(sym, e.elem, ctx))
+    if codomain is POISON:
+        return POISON
+    keys = list(product(*(domain(sym.resolve(d)) for d in e.dims)))
+    return frozenset(
+        Frozen(dict(zip(keys, values)))
+        for values in product(sym.ordered(codomain), repeat=len(keys))  # type: ignore[arg-type]
+    )
+
+
+def _recordset(sym: Symbols, e: ast.RecordSet, ctx: Ctx) -> object:
+    """`[f: S, ...]`: every record with each field in its set."""
+    sets = [force(sym, evaluate(sym, x, ctx)) for _, x, _ in e.fields]
+    if POISON in sets:
+        return POISON
+    names = [n for n, _, _ in e.fields]
+    return frozenset(Frozen(dict(zip(names, values))) for values in product(*sets))  # type: ignore[call-overload]
+
+
+def _subset(sym: Symbols, e: ast.SubsetOf, ctx: Ctx) -> object:
+    """`subset S`: every subset of S."""
+    base = force(sym, evaluate(sym, e.base, ctx))
+    if base is POISON:
+        return POISON
+    items = list(base)  # type: ignore[call-overload]
+    return frozenset(
+        frozenset(x for x, keep in zip(items, bits) if keep)
+        for bits in product((False, True), repeat=len(items))
+    )
+
+
+# --------------------------------------------------------------------------- sequences
+# A sequence's elements are lazy, as a map's: `len`, `tail` and `append` evaluate none of
+# them, `head` and `s[i]` the one they give, `in` and `==` left to right up to the
+# first that decides.
+
+SEQ_BUILTINS = ("len", "head", "tail", "append")
+
+
+def _seqlit(sym: Symbols, e: ast.SeqLit, ctx: Ctx) -> object:
+    at = snapshot(ctx)
+    return Seq(tuple(Lazy(x, at) for x in e.items))
+
+
+def _seq_call(sym: Symbols, e: ast.Call, ctx: Ctx) -> object:
+    s = evaluate(sym, e.args[0], ctx)
+    if s is POISON:
+        return POISON
+    assert isinstance(s, Seq)
+    if e.name == "len":
+        return len(s.items)
+    if e.name == "append":
+        return Seq((*s.items, Lazy(e.args[1], snapshot(ctx))))
+    if not s.items:
+        return ctx.fail("domain", e.loc, f"{e.name} of an empty sequence")
+    return element(sym, s.items[0]) if e.name == "head" else Seq(s.items[1:])
+
+
+def _seq_has(sym: Symbols, x: object, s: Seq) -> object:
+    """`x in s` (of a scalar x): its elements left to right up to the first equal to x."""
+    for item in s.items:
+        v = element(sym, item)
+        if v is POISON or v == x:
+            return v if v is POISON else True
+    return False
 
 
 _EVAL: dict[type, Callable] = {
@@ -624,8 +885,14 @@ _EVAL: dict[type, Callable] = {
     ast.Let: _let,
     ast.Quant: _quant,
     ast.SetLit: _setlit,
+    ast.SeqLit: _seqlit,
     ast.RecordLit: _recordlit,
     ast.RecordExcept: _recordexcept,
     ast.MapLit: _maplit,
     ast.MapExcept: _mapexcept,
+    ast.SetFilter: _setfilter,
+    ast.SetImage: _setimage,
+    ast.FunSet: _funset,
+    ast.RecordSet: _recordset,
+    ast.SubsetOf: _subset,
 }

@@ -2,8 +2,9 @@
 
 A value is an int, a bool, an enum value (its name: enum names are global), a
 frozenset (a set), a `Frozen` mapping (a record: field -> value; a map: index tuple ->
-value), a lock's holder (None or an `Instance`), or `POISON`: what an expression that
-failed (domain, div) stands for, so that the step can go on to a later `await`.
+value), a `Seq` (a sequence), a lock's holder (None or an `Instance`), an option's
+value (`NONE`, or `Some` of its inner value), or `POISON`: what an expression that failed (domain, div) stands
+for, so that the step can go on to a later `await`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,30 @@ class Poison:
 POISON = Poison()
 
 
+class NoneValue:
+    """`none`, the value of an option that holds none."""
+
+    _instance: NoneValue | None = None
+
+    def __new__(cls) -> NoneValue:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "none"
+
+
+NONE = NoneValue()
+
+
+@dataclass(frozen=True)
+class Some:
+    """An option that holds a value: what a place of an option type stores for one."""
+
+    value: object
+
+
 class Frozen:
     """An immutable, hashable mapping: records (field -> value) and maps (index tuple
     -> value). Never mutated after construction; `replace` makes a changed copy."""
@@ -58,6 +83,14 @@ class Frozen:
         d = dict(self.d)
         d[key] = value
         return Frozen(d)
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A sequence: its elements in order, each a value, or while it is not stored a
+    `Lazy` one (evaluated where it is used, as a map's)."""
+
+    items: tuple
 
 
 @dataclass(frozen=True)
@@ -111,13 +144,26 @@ class TSet:
 
 
 @dataclass(frozen=True)
+class TOption:
+    inner: Type
+
+
+@dataclass(frozen=True)
+class TSeq:
+    """`seq[N] of T`: at most `cap` elements."""
+
+    cap: int
+    elem: Type
+
+
+@dataclass(frozen=True)
 class TLock:
     """A lock, or with dims an array of locks."""
 
     dims: tuple[Type, ...] = ()
 
 
-Type = TBool | TInt | TEnum | TRecord | TMap | TSet | TLock
+Type = TBool | TInt | TEnum | TRecord | TMap | TSet | TSeq | TOption | TLock
 
 
 def domain(t: Type) -> list:
@@ -128,6 +174,9 @@ def domain(t: Type) -> list:
         return list(range(t.lo, t.hi + 1))
     if isinstance(t, TEnum):
         return list(t.names)
+    if isinstance(t, TRecord):  # a set of records: every record, the last field fastest
+        names = [f for f, _ in t.fields]
+        return [Frozen(dict(zip(names, vs))) for vs in product(*(domain(ft) for _, ft in t.fields))]
     raise TypeError(f"not a finite domain: {t}")
 
 
@@ -139,8 +188,10 @@ def indices(dims: tuple[Type, ...]) -> Iterator[tuple]:
 def out_of_range(value: object, t: Type) -> bool:
     """Whether some integer inside `value` is outside its declared range (or some set
     element outside the set's element type)."""
-    if value is POISON:
+    if value is POISON or value is NONE:
         return False
+    if isinstance(t, TOption):
+        return out_of_range(value.value if isinstance(value, Some) else value, t.inner)
     if isinstance(t, TInt):
         return not t.lo <= value <= t.hi  # type: ignore[operator]
     if isinstance(t, TRecord):
@@ -150,4 +201,33 @@ def out_of_range(value: object, t: Type) -> bool:
     if isinstance(t, TSet):
         allowed = set(domain(t.elem))
         return any(x not in allowed for x in value)  # type: ignore[union-attr]
+    if isinstance(t, TSeq):
+        assert isinstance(value, Seq)
+        return len(value.items) > t.cap or any(out_of_range(x, t.elem) for x in value.items)
     return False
+
+
+def stored(value: object, t: Type) -> tuple[object, bool]:
+    """`value` as a place of type t holds it: a value of an option's inner type as Some
+    of it, an option where t is no option as its value. True with it where a none went
+    into a place of no option type (the caller reports a null failure; POISON there).
+    An enum's value `none` stored in an option whose inner type has no such value is the
+    option's none: the checker read it so (docs/language.md, "Options")."""
+    if value is POISON:
+        return value, False
+    if isinstance(t, TOption):
+        if value == "none" and not (isinstance(t.inner, TEnum) and "none" in t.inner.names):
+            return NONE, False
+        return (value if value is NONE or isinstance(value, Some) else Some(value)), False
+    if value is NONE:
+        return POISON, True
+    if isinstance(value, Some):
+        return value.value, False
+    if isinstance(value, Frozen) and isinstance(t, TRecord | TMap):
+        types = dict(t.fields) if isinstance(t, TRecord) else None
+        out, null = {}, False
+        for k, x in value.d.items():
+            out[k], bad = stored(x, types[k] if types is not None else t.elem)  # type: ignore[union-attr]
+            null = null or bad
+        return Frozen(out), null
+    return value, False
