@@ -8,12 +8,13 @@ spec/elab.py; names are resolved by spec/checker.py.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterable
 
 from mmcheck.spec import ast, ir
 from mmcheck.spec import fold as f
 from mmcheck.spec.checker import Env
-from mmcheck.spec.elab import ERR, Elab, pre_state
+from mmcheck.spec.elab import ERR, Elab, ite_val, pre_state
 from mmcheck.spec.errors import Loc, did_you_mean
 from mmcheck.spec.slots import exprs_of, with_slot_sets
 from mmcheck.spec.symbols import ProcInfo, Val, VarSym
@@ -25,14 +26,18 @@ from mmcheck.spec.types import (
     IntT,
     LockT,
     MapT,
+    OptionT,
+    RecordT,
+    SeqT,
     SetT,
     Type,
     bounds,
     leaves,
+    none_value,
     unify,
 )
 
-FAIL_KINDS = ("assert", "lock", "range", "domain", "div")
+FAIL_KINDS = ("assert", "lock", "range", "domain", "div", "null")
 
 
 def scalar_type(
@@ -41,6 +46,12 @@ def scalar_type(
     lock_hi: ir.Expr | None = None,
     lock_sorts: tuple[tuple[str, int], ...] = (),
 ) -> ir.ScalarType:
+    if isinstance(t, OptionT):
+        assert t.inner is not None
+        st = scalar_type(t.inner)
+        if st.kind == "bool":
+            st = dataclasses.replace(st, kind="enum", names=("false", "true"))
+        return dataclasses.replace(st, hi=none_value(t), none=True)
     if isinstance(t, BoolT):
         return ir.ScalarType("bool", ir.Const(0), ir.Const(1))
     if isinstance(t, EnumT):
@@ -58,13 +69,14 @@ def choice_type(s: Val, t: Type, params: list[ir.ParamDecl]) -> Type | None:
     that one outside x's range is a range error at the assignment (docs/language.md),
     never silently no choice; None if s's elements are no values of t. A parameter's
     domain is constant: a bound of s that reads earlier choices (`0..y`) is bounded
-    through their domains (`params`); one of no known bound (`{y * z}`) is t's."""
+    through their domains (`params`); one of no known bound (`{y * z}`) is t's. So a
+    choice runs over s's values, not t's (`in {0, 1}` for a 0..100: two)."""
     if s.type.elem is None:
         return t
     u = unify(s.type.elem, t)
     if u is None or not isinstance(u, IntT):
         return u
-    hull, own = bounds(u), bounds(t)
+    hull, own = bounds(s.type.elem), bounds(t)
     if hull is None or own is None:
         return t
     doms = {p.name: (p.type.lo, p.type.hi) for p in params}
@@ -98,6 +110,35 @@ def const_bounds(e: ir.Expr, doms: dict[str, tuple[ir.Expr, ir.Expr]]) -> tuple[
     return None if a is None or b is None else f.interval(e.op, a, b)
 
 
+def literal_text(v: Val, t: Type) -> str | None:
+    """A constant record, set or scalar value as the spec writes it (None if not known:
+    a map, or a value that reads the state)."""
+    if isinstance(t, RecordT) and v.fields is not None:
+        parts = [literal_text(v.fields[n], ft) for n, ft in t.fields]
+        if None in parts:
+            return None
+        return "{" + ", ".join(f"{n}: {p}" for (n, _), p in zip(t.fields, parts)) + "}"
+    if isinstance(t, SetT) and v.member is not None and t.elem is not None:
+        lo, hi = bounds(t.elem) or (None, None)
+        if not isinstance(lo, ir.Const) or not isinstance(hi, ir.Const):
+            return None
+        show = scalar_type(t.elem).show
+        members = [(k, v.contains(ir.Const(k), t.elem)) for k in range(lo.value, hi.value + 1)]
+        if not all(isinstance(m, ir.Const) for _, m in members):
+            return None
+        return "{" + ", ".join(show(k) for k, m in members if m.value) + "}"
+    if isinstance(t, BoolT | IntT | EnumT) and isinstance(v.expr, ir.Const):
+        return scalar_type(t).show(v.expr.value)
+    return None
+
+
+def holds_seq(t: Type) -> bool:
+    """Whether t is a sequence or has one inside (a map's element, a record's field)."""
+    if isinstance(t, RecordT):
+        return any(holds_seq(ft) for _, ft in t.fields)
+    return isinstance(t, SeqT) or isinstance(t, MapT) and holds_seq(t.elem)
+
+
 def dim(t: Type) -> ir.Dim:
     lo, hi = bounds(t) or (ir.Const(0), ir.Const(-1))
     names = t.values if isinstance(t, EnumT) else ()
@@ -107,6 +148,7 @@ def dim(t: Type) -> ir.Dim:
 
 MAX_SLOTS = 10**6  # state slots in all (each state is a vector of them)
 MAX_PROCESSES = 10**5  # instances of one process set
+MAX_INIT_CHOICES = 10**7  # combinations of the initial choices (`var x : T in S`)
 # expression nodes of one action written out as trees, as the back ends walk them: a read
 # of a variable the step wrote earlier repeats its index once per write, so reads nested
 # in one another's indices grow exponentially (the lowering itself shares the subtrees)
@@ -136,6 +178,8 @@ class Lowering:
         self.last_holder: ir.Expr = ir.Const(0)
         self.lock_sorts: list[tuple[str, int]] = []
         self.slots = 0  # state slots declared so far
+        self.init_space = 1  # combinations of the initial choices so far
+        self.init_space_reported = False
 
     def error(self, loc: Loc, msg: str, hint: str | None = None) -> None:
         self.env.error(loc, msg, hint)
@@ -198,6 +242,9 @@ class Lowering:
         source: str = "",
     ) -> None:
         if isinstance(t, ErrT):
+            return
+        if isinstance(t, MapT | RecordT) and holds_seq(t):
+            self.error(loc, "a sequence is a variable's own type, not a map's element or a field")
             return
         for leaf in leaves(t):
             if isinstance(leaf.type, ErrT) or any(isinstance(d, ErrT) for d in leaf.dims):
@@ -327,30 +374,14 @@ class Lowering:
         if isinstance(sym.type, ErrT):
             return
         if not d.is_choice:
-            v = elab.expr(d.init, scope)
+            v = elab.expr(d.init, scope, sym.type)
             lv = elab.lvalue(ast.Name(d.name, d.loc), scope)
             if lv is not None:
                 ex.assign(lv, v, d.init.loc)
             return
-        s = elab.typed_val(d.init, scope, SetT, "a set")
-        if s is None:
-            return
-        if not isinstance(sym.type, BoolT | IntT | EnumT) or s.type.elem is None:
-            self.error(d.loc, "`in` chooses the initial value of a scalar variable only")
-            return
-        t = choice_type(s, sym.type, params)
-        if t is None:
-            self.error(d.init.loc, f"{d.name} is {sym.type}; it cannot start in a {s.type}")
-            return
-        if not ex.sorts_match(d.name, sym.type, s.type.elem, d.init.loc):
-            return
-        name = sym.irname
-        params.append(ir.ParamDecl(name, scalar_type(t)))
-        x = ir.Param(name)
-        ex.guards.append(s.contains(x, t))
         lv = elab.lvalue(ast.Name(d.name, d.loc), scope)
         if lv is not None:
-            ex.assign(lv, Val(sym.type, expr=x), d.init.loc)
+            self.choose(ex, elab, scope, params, sym.type, d.init, sym.irname, lv.irname, lv.index)
 
     def init_process(self, ex: Exec, p: ProcInfo, params: list[ir.ParamDecl]) -> None:
         loc = p.decl.loc
@@ -377,7 +408,7 @@ class Lowering:
                 scope = {"self": me, p.decl.index.name: me}
                 return Elab(
                     self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot
-                ).expr(v.init, scope)
+                ).expr(v.init, scope, sym.type)
 
             probe = get((ir.Param("#1"),), v.loc)
             if unify(sym.type, probe.type) is None:
@@ -396,34 +427,253 @@ class Lowering:
     ) -> None:
         """`var x : T in S` in a process set: one initial choice per instance."""
         lo, hi = bounds(p.index)
-        if not isinstance(sym.type, BoolT | IntT | EnumT) or not isinstance(lo, ir.Const):
-            self.error(
-                v.loc,
-                "`in` chooses the initial value of a scalar variable only "
-                "(and, in a process set, of a set of concrete size)",
-            )
+        if not isinstance(lo, ir.Const) or not isinstance(hi, ir.Const):
+            self.error(v.loc, "`in` chooses initial values in a process set of concrete size only")
             return
         elab = Elab(self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot)
+        show = scalar_type(p.index).show
+        # written instance by instance (and part by part) below
+        self.first_write(ex, sym.irname, (), MapT((p.index,), sym.type), v.init.loc)
         for i in range(lo.value, hi.value + 1):
             me = Val(p.index, expr=ir.Const(i))
-            s = elab.typed_val(v.init, {"self": me, p.decl.index.name: me}, SetT, "a set")
-            if s is None:
-                return
-            t = choice_type(s, sym.type, params)
-            if t is None:
-                self.error(v.init.loc, f"{v.name} is {sym.type}; it cannot start in a {s.type}")
-                return
-            if s.type.elem is not None and not ex.sorts_match(
-                v.name, sym.type, s.type.elem, v.init.loc
+            scope = {"self": me, p.decl.index.name: me}
+            name = f"{sym.irname}[{show(i)}]"
+            if not self.choose(
+                ex, elab, scope, params, sym.type, v.init, name, sym.irname, (ir.Const(i),)
             ):
                 return
-            name = f"{sym.irname}[{p.index.show(i) if hasattr(p.index, 'show') else i}]"
-            params.append(ir.ParamDecl(name, scalar_type(t)))
-            x = ir.Param(name)
-            ex.guards.append(s.contains(x, t))
-            ex.write_val(
-                sym.irname, (ir.Const(i),), sym.type, Val(sym.type, expr=x), v.init.loc, f.TRUE
+
+    def choose(
+        self,
+        ex: Exec,
+        elab: Elab,
+        scope: dict,
+        params: list[ir.ParamDecl],
+        t: Type,
+        s: ast.Expr,
+        name: str,
+        irname: str,
+        idx: tuple[ir.Expr, ...],
+    ) -> bool:
+        """`name in s` for an initial value: writes to irname[idx] (of type t) a value
+        chosen from the set s, by one choice parameter per scalar (`name`), per map element
+        (`[D -> S]`), record field (`[f: S, ...]`) and element of the subsets of a set
+        (`subset S`), or one over the values of a set literal of maps, records or sets.
+        The parameters are named after the parts they choose (`votes[n1]`, `r.a`);
+        the choice of each is the guard that its value is a member of its set. False
+        after an error (reported once, not once per element)."""
+        if isinstance(s, ast.FunSet):
+            return self.choose_map(ex, elab, scope, params, t, s, name, irname, idx)
+        if isinstance(s, ast.RecordSet):
+            if not isinstance(t, RecordT):
+                return self.refuse(
+                    s.loc, f"{name} is {t}, not a record: it cannot start in a set of records"
+                )
+            given = {f_: (e, loc) for f_, e, loc in s.fields}
+            for f_, _, loc in s.fields:
+                if t.field(f_) is None or len([g for g, _, _ in s.fields if g == f_]) > 1:
+                    why = "given twice" if t.field(f_) else f"not a field of {t}"
+                    return self.refuse(loc, f"field '{f_}' {why}")
+            missing = [f_ for f_, _ in t.fields if f_ not in given]
+            if missing:
+                return self.refuse(s.loc, f"the set of records gives no field '{missing[0]}'")
+            return all(
+                self.choose(
+                    ex, elab, scope, params, ft, given[f_][0], f"{name}.{f_}", f"{irname}.{f_}", idx
+                )
+                for f_, ft in t.fields
             )
+        if isinstance(s, ast.SubsetOf):
+            return self.choose_subset(ex, elab, scope, params, t, s, name, irname, idx)
+        if isinstance(s, ast.SetLit) and s.items and not isinstance(t, BoolT | IntT | EnumT):
+            return self.choose_value(ex, elab, scope, params, t, s, name, irname, idx)
+        if not isinstance(t, BoolT | IntT | EnumT):
+            return self.refuse(
+                s.loc,
+                f"{name} is {t}: it starts in a set of such values: [D -> S] for a map, "
+                "[f: S, ...] or a set literal of records for a record, subset S for a set",
+            )
+        v = elab.typed_val(s, scope, SetT, "a set", SetT(t))
+        if v is None:
+            return False
+        if v.type.elem is None:
+            return self.refuse(s.loc, f"{name} starts in an empty set: it has no initial value")
+        u = choice_type(v, t, params)
+        if u is None:
+            return self.refuse(s.loc, f"{name} is {t}; it cannot start in a {v.type}")
+        if not ex.sorts_match(name, t, v.type.elem, s.loc):
+            return False
+        x = self.choice(params, name, scalar_type(u), s.loc)
+        ex.guards.append(v.contains(x, u))
+        ex.write_val(irname, idx, t, Val(t, expr=x), s.loc, f.TRUE)
+        return True
+
+    def choose_map(
+        self,
+        ex: Exec,
+        elab: Elab,
+        scope: dict,
+        params: list[ir.ParamDecl],
+        t: Type,
+        s: ast.FunSet,
+        name: str,
+        irname: str,
+        idx: tuple[ir.Expr, ...],
+    ) -> bool:
+        """`name in [D1, .., Dn -> S]`: each element of the map chosen from S."""
+        if not isinstance(t, MapT):
+            return self.refuse(s.loc, f"{name} is {t}, not a map: it cannot start in a set of maps")
+        if len(s.dims) != len(t.dims):
+            return self.refuse(
+                s.loc, f"{name} has {len(t.dims)} index(es); these maps have {len(s.dims)}"
+            )
+        ranges = []
+        for d, dx in zip(t.dims, s.dims):
+            given = self.env.domain(dx)
+            if isinstance(given, ErrT):
+                return False
+            if unify(d, given) is None or bounds(d) != bounds(given):
+                return self.refuse(dx.loc, f"these maps are over {given}; {name} is over {d}")
+            lo, hi = bounds(d)
+            if not isinstance(lo, ir.Const) or not isinstance(hi, ir.Const):
+                return self.refuse(
+                    dx.loc, "a set of maps needs a domain of constant size (one choice per element)"
+                )
+            ranges.append(range(lo.value, hi.value + 1))
+        # written element by element below
+        self.first_write(ex, irname, idx, t, s.loc)
+        shows = [scalar_type(d).show for d in t.dims]
+        for key in itertools.product(*ranges):
+            at = ", ".join(show(k) for show, k in zip(shows, key))
+            index = idx + tuple(ir.Const(k) for k in key)
+            if not self.choose(
+                ex, elab, scope, params, t.elem, s.elem, f"{name}[{at}]", irname, index
+            ):
+                return False
+        return True
+
+    def first_write(
+        self, ex: Exec, irname: str, idx: tuple[ir.Expr, ...], t: Type, loc: Loc
+    ) -> None:
+        """Writes irname[idx] (of type t) whole, with a value of its range that the
+        element by element writes of the choices overwrite: a read of an element at an
+        index not known statically (`init forall n in Node: votes[n]`) ends with it, not
+        with the state before the initial one."""
+        for leaf in leaves(t):
+            first = (bounds(leaf.type) or (ir.Const(0),))[0]
+            ex.store.write(irname + leaf.suffix, Write(idx, lambda rest, v=first: v, f.TRUE, loc))
+
+    def choose_subset(
+        self,
+        ex: Exec,
+        elab: Elab,
+        scope: dict,
+        params: list[ir.ParamDecl],
+        t: Type,
+        s: ast.SubsetOf,
+        name: str,
+        irname: str,
+        idx: tuple[ir.Expr, ...],
+    ) -> bool:
+        """`name in subset S`: each value of S's element type in the set or not (one bool
+        choice each, true only for a member of S). An element outside the set's own
+        element type is chosen too, so that it is a range error, never silently left out."""
+        if not isinstance(t, SetT):
+            return self.refuse(s.loc, f"{name} is {t}, not a set: it cannot start in subsets")
+        base = elab.typed_val(s.base, scope, SetT, "a set")
+        if base is None:
+            return False
+        elem = t.elem
+        if base.type.elem is not None:
+            u = choice_type(base, t.elem, params)
+            if u is None:
+                return self.refuse(
+                    s.base.loc, f"{name} is {t}; it cannot start in subsets of a {base.type}"
+                )
+            if not ex.sorts_match(name, t.elem, base.type.elem, s.base.loc):
+                return False
+            elem = u
+        lo, hi = bounds(elem)
+        if not isinstance(lo, ir.Const) or not isinstance(hi, ir.Const):
+            return self.refuse(
+                s.loc, "subsets need a set of constant bounds (one choice per element)"
+            )
+        show = scalar_type(elem).show
+        flags = []
+        for k in range(lo.value, hi.value + 1):
+            b = self.choice(params, f"{name}[{show(k)}]", scalar_type(BoolT()), s.loc)
+            ex.guards.append(f.implies(b, base.contains(ir.Const(k), elem)))
+            flags.append((k, b))
+
+        def member(x: ir.Expr) -> ir.Expr:
+            out: ir.Expr = ir.FALSE
+            for k, b in reversed(flags):
+                out = f.ite(f.binary("==", x, ir.Const(k)), b, out)
+            return out
+
+        ex.write_val(irname, idx, t, Val(SetT(elem), member=member, member_any=True), s.loc, f.TRUE)
+        return True
+
+    def choose_value(
+        self,
+        ex: Exec,
+        elab: Elab,
+        scope: dict,
+        params: list[ir.ParamDecl],
+        t: Type,
+        s: ast.SetLit,
+        name: str,
+        irname: str,
+        idx: tuple[ir.Expr, ...],
+    ) -> bool:
+        """`name in {v1, .., vn}` for a map, record or set: one choice among the values
+        (1..n), each value chosen once however often it is written."""
+        vals = []
+        for item in s.items:
+            v = elab.expr(item, scope)
+            if isinstance(v.type, ErrT):
+                return False
+            if unify(t, v.type) is None:
+                return self.refuse(item.loc, f"{name} is {t}; it cannot start in a {v.type}")
+            if not ex.sorts_match(name, t, v.type, item.loc):
+                return False
+            vals.append(v)
+        shown = [literal_text(v, t) for v in vals]
+        one, n = ir.Const(1), ir.Const(len(vals))
+        known = None not in shown
+        st = ir.ScalarType("enum", one, n, tuple(shown)) if known else ir.ScalarType("int", one, n)
+        x = self.choice(params, name, st, s.loc)  # shown as the value (else its position)
+        value = vals[-1]
+        for j in range(len(vals) - 2, -1, -1):
+            value = ite_val(f.binary("==", x, ir.Const(j + 1)), vals[j], value, t)
+        for j, v in enumerate(vals):
+            same = f.disj(elab.eq_val(w, v, t, s.loc) for w in vals[:j])
+            ex.guards.append(f.implies(f.binary("==", x, ir.Const(j + 1)), f.negate(same)))
+        ex.write_val(irname, idx, t, value, s.loc, f.TRUE)
+        return True
+
+    def choice(
+        self, params: list[ir.ParamDecl], name: str, st: ir.ScalarType, loc: Loc
+    ) -> ir.Param:
+        """A new choice parameter of the initial states, the product of the numbers of
+        values of all of them bounded by MAX_INIT_CHOICES (each back end but the prover
+        enumerates every combination)."""
+        params.append(ir.ParamDecl(name, st))
+        if isinstance(st.lo, ir.Const) and isinstance(st.hi, ir.Const):
+            self.init_space *= max(st.hi.value - st.lo.value + 1, 1)
+            if self.init_space > MAX_INIT_CHOICES and not self.init_space_reported:
+                self.init_space_reported = True
+                self.error(
+                    loc,
+                    f"the initial values chosen up to {name} make over {MAX_INIT_CHOICES:,} "
+                    "combinations, each an initial state to try; choose fewer (or fix some with "
+                    "`=` and the others with `init` constraints)",
+                )
+        return ir.Param(name)
+
+    def refuse(self, loc: Loc, msg: str) -> bool:
+        self.error(loc, msg)
+        return False
 
     # ------------------------------------------------------------------ actions
     def action(self, d: ast.ActionDecl) -> ir.Action:
@@ -441,8 +691,13 @@ class Lowering:
         with elab.binding(*scope):
             guard = f.conj(elab.boolean(g, scope) for g in d.guards)
             for u in d.updates:
-                v = elab.expr(u.value, scope)  # right-hand sides read the state before the step
-                lv = elab.lvalue(u.target, scope)
+                # right-hand sides read the state before the step
+                if elab.ambiguous(u.value, scope):  # the place says which enum's value
+                    lv = elab.lvalue(u.target, scope)
+                    v = elab.expr(u.value, scope, lv.type if lv is not None else None)
+                else:
+                    v = elab.expr(u.value, scope)
+                    lv = elab.lvalue(u.target, scope)
                 if lv is not None:
                     ex.assign(lv, v, u.loc)
             updates = tuple(store.updates())
@@ -468,6 +723,7 @@ class Lowering:
                     s.loc,
                     p.name,
                     s.label,
+                    branches=tuple(ex.branches),
                 )
             )
         return out
@@ -543,11 +799,19 @@ class Lowering:
 
     def constraints(self) -> tuple[ir.Invariant, ...]:
         """The state constraints: predicates of one state, elaborated as invariants."""
+        return self.predicates(ast.ConstraintDecl)
+
+    def covers(self) -> tuple[ir.Invariant, ...]:
+        """The witness properties: predicates of one state, elaborated as invariants
+        (the same symmetry rules: a cover is evaluated on canonical states)."""
+        return self.predicates(ast.CoverDecl)
+
+    def predicates(self, kind: type) -> tuple[ir.Invariant, ...]:
         elab = Elab(self.env, reader=pre_state)
         return tuple(
             ir.Invariant(d.name, elab.boolean(d.expr, {}), d.loc)
             for d in self.env.decls
-            if isinstance(d, ast.ConstraintDecl)
+            if isinstance(d, kind)
         )
 
     def terminal(self) -> ir.Expr | None:
@@ -558,6 +822,7 @@ class Lowering:
     def expects(self, invariants: tuple[ir.Invariant, ...]) -> tuple[ir.Expect, ...]:
         out = []
         inv_names = {i.name for i in invariants}
+        cover_names = [d.name for d in self.env.decls if isinstance(d, ast.CoverDecl)]
         for d in self.env.decls:
             if not isinstance(d, ast.ExpectDecl) or d.loc.file != self.env.file:
                 continue
@@ -586,8 +851,15 @@ class Lowering:
             for name, loc in d.checks or ():
                 if name not in inv_names:
                     self.error(loc, f"expect: there is no invariant or lemma '{name}'")
+            for name, loc in d.covers:
+                if name not in cover_names:
+                    hint = did_you_mean(name, cover_names)
+                    self.error(loc, f"expect: there is no cover '{name}'", hint)
             checks = tuple(n for n, _ in d.checks) if d.checks is not None else None
-            out.append(ir.Expect(tuple(consts), verdict, prop, d.loc, d.steps, d.states, checks))
+            covers = tuple(n for n, _ in d.covers)
+            out.append(
+                ir.Expect(tuple(consts), verdict, prop, d.loc, d.steps, d.states, checks, covers)
+            )
         return tuple(out)
 
 
@@ -654,6 +926,7 @@ def lower(env: Env) -> ir.Program:
         sizes,
         lw.expects(invariants),
         constraints=lw.constraints(),
+        covers=lw.covers(),
     )
     if env.errors or not program.is_concrete:
         return program

@@ -11,7 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mmcheck.explorer.reference.evaluate import Symbols
-from mmcheck.explorer.reference.values import Instance, TMap, TRecord, TSet, Type, domain, indices
+from mmcheck.explorer.reference.values import (
+    NONE,
+    Instance,
+    Seq,
+    Some,
+    TMap,
+    TRecord,
+    TSeq,
+    TSet,
+    Type,
+    domain,
+    indices,
+)
 from mmcheck.spec.ir import Program, ScalarType, Var
 
 Leaves = Callable[[dict], list]  # state -> the scalar values of one IR variable, in order
@@ -60,6 +72,8 @@ class Encoder:
             return len(list(indices(t.dims))) * self._count(t.elem, fields)
         if isinstance(t, TSet):
             return len(domain(t.elem))
+        if isinstance(t, TSeq):
+            return 1 if fields == ["len"] else t.cap
         return 1
 
     # ------------------------------------------------------------------ values
@@ -70,6 +84,13 @@ class Encoder:
         return tuple(out)
 
     def number(self, x: object, t: ScalarType) -> int:
+        if t.none:  # an option: none is the last value, Some(v) v's number
+            if x is NONE:
+                return t.hi.value  # type: ignore[union-attr]
+            assert isinstance(x, Some)
+            x = x.value
+            if isinstance(x, bool):
+                return int(x)
         if t.kind in ("bool", "int"):
             return int(x)  # type: ignore[call-overload]
         lo = t.lo.value  # type: ignore[union-attr]
@@ -94,4 +115,9 @@ def flatten(value: object, t: Type, fields: list[str]) -> list:
         return [x for k in indices(t.dims) for x in flatten(value.d[k], t.elem, fields)]  # type: ignore[union-attr]
     if isinstance(t, TSet):
         return [x in value for x in domain(t.elem)]  # type: ignore[operator]
+    if isinstance(t, TSeq):  # its length ("q.len"), or its positions, the first value past it
+        assert isinstance(value, Seq)
+        if fields == ["len"]:
+            return [len(value.items)]
+        return [*value.items, *[domain(t.elem)[0]] * (t.cap - len(value.items))]
     return [value]

@@ -1,9 +1,14 @@
 """Traces in ITF, the Informal Trace Format of Apalache, so ITF viewers can open them.
 
 Integers are {"#bigint": "..."}, booleans JSON booleans, enum values, labels and lock
-holders strings, maps {"#map": [[key, value], ...]}. Variables split by the lowering
+holders strings, maps {"#map": [[key, value], ...]}, options (`T?`) the variants
+{"tag": "Some", "value": v} and {"tag": "None", "value": {"#tup": []}}. Variables split by the lowering
 are regrouped: record fields ("page.count") into one object, a map of records into a
 map of objects, a process's pc and local variables into one object per process.
+
+Each state after the first says in its "#meta" what the step did: "writes" lists the
+elements it changed or wrote with the value they had, as the text trace names them,
+each with its new value, whether it was unchanged, and the macro calls it came from.
 """
 
 from __future__ import annotations
@@ -13,7 +18,13 @@ import json
 from typing import Any
 
 from mmcheck.explorer.core.result import Step
-from mmcheck.explorer.report.view import param_values, step_info
+from mmcheck.explorer.report.view import (
+    SeqSlots,
+    effects,
+    param_values,
+    sequences,
+    step_info,
+)
 from mmcheck.spec import ir
 from mmcheck.spec.ir import const_int
 
@@ -25,11 +36,21 @@ def scalar(t: ir.ScalarType | None, value: int) -> Any:
     """One value as ITF writes it, following its IR type."""
     if t is None:
         return {"#bigint": str(value)}
+    if t.none:  # an option: Apalache's Option variant, None carrying the empty tuple
+        if value == const_int(t.hi):
+            return {"tag": "None", "value": {"#tup": []}}
+        inner = bool(value) if t.names == ("false", "true") else scalar(_plain(t), value)
+        return {"tag": "Some", "value": inner}
     if t.kind == "bool":
         return bool(value)
     if t.names:
         return t.show(value)
     return {"#bigint": str(value)}
+
+
+def _plain(t: ir.ScalarType) -> ir.ScalarType:
+    """The inner type of an option's ScalarType."""
+    return ir.ScalarType(t.kind, t.lo, t.hi, t.names, t.sorts)
 
 
 def _key(dims: tuple[ir.Dim, ...], index: tuple[int, ...]) -> Any:
@@ -82,13 +103,39 @@ def _record_map(program: ir.Program, fields: list[ir.Var], state: tuple[int, ...
     return {"#map": entries}
 
 
+def _seq_part(program: ir.Program, v: ir.Var, seqs: dict[int, SeqSlots]) -> bool:
+    """Whether v is one of a sequence's variables (its length, or its positions)."""
+    return program.offset(v.name) in seqs
+
+
+def _seq_list(program: ir.Program, seq: SeqSlots, state: tuple[int, ...]) -> list:
+    """A sequence as ITF writes it: a list of its elements."""
+    return [scalar(program.var(program.slots[p].var).type, state[p]) for p in seq.elements(state)]
+
+
+def _seq_whole(
+    program: ir.Program, length: ir.Var, state: tuple[int, ...], seqs: dict[int, SeqSlots]
+) -> Any:
+    """The sequence whose length is the variable `length`: a list, or a map of lists
+    over a process set's instances."""
+    lists = [_seq_list(program, seqs[slot], state) for slot in program.var_slots(length.name)]
+    if not length.dims:
+        return lists[0]
+    return {"#map": [[_key(length.dims, ix), x] for ix, x in zip(_indices(length.dims), lists)]}
+
+
 def state_value(program: ir.Program, state: tuple[int, ...]) -> dict[str, Any]:
     """One state as an ITF object: variable name -> value."""
     processes = {p.name for p in program.processes}
+    seqs = sequences(program)
     out: dict[str, Any] = {}
     for head, vs in _group(program).items():
+        # a sequence's two variables, `q.len` and `q`, are one value: a list
+        vs = [v for v in vs if not _seq_part(program, v, seqs) or v.name.endswith(".len")]
         dotted = [v for v in vs if "." in v.name]
-        if not dotted:
+        if vs[0].name == f"{head}.len" and _seq_part(program, vs[0], seqs):
+            out[head] = _seq_whole(program, vs[0], state, seqs)
+        elif not dotted:
             out[head] = _whole(program, vs[0], state)
         elif (
             head not in processes
@@ -99,7 +146,10 @@ def state_value(program: ir.Program, state: tuple[int, ...]) -> dict[str, Any]:
         else:
             obj: dict = {}
             for v in dotted:
-                _nest(obj, v.name.split(".")[1:], _whole(program, v, state))
+                if _seq_part(program, v, seqs):
+                    _nest(obj, v.name.split(".")[1:-1], _seq_whole(program, v, state, seqs))
+                else:
+                    _nest(obj, v.name.split(".")[1:], _whole(program, v, state))
             out[head] = obj
     return out
 
@@ -107,7 +157,9 @@ def state_value(program: ir.Program, state: tuple[int, ...]) -> dict[str, Any]:
 def to_itf(program: ir.Program, steps: tuple[Step, ...] | list[Step]) -> dict[str, Any]:
     """A trace (initial state first) as an ITF document."""
     states = []
+    seqs = sequences(program)
     for i, step in enumerate(steps):
+        prev = steps[i - 1] if i > 0 else None
         meta: dict[str, Any] = {
             "index": i,
             "action": step.action if step.action is not None else "Init",
@@ -119,6 +171,18 @@ def to_itf(program: ir.Program, steps: tuple[Step, ...] | list[Step]) -> dict[st
         if step.action is not None and info.instance is not None:
             meta["process"] = info.instance
             meta["label"] = info.label
+        if prev is not None and step.action is not None:
+            meta["writes"] = [
+                {
+                    "var": e.name,
+                    "value": _seq_list(program, seqs[e.slot], step.state)
+                    if e.slot in seqs
+                    else scalar(program.var(program.slots[e.slot].var).type, step.state[e.slot]),
+                    "unchanged": e.unchanged,
+                    "via": e.via_names,
+                }
+                for e in effects(program, prev, step)
+            ]
         states.append({"#meta": meta, **state_value(program, step.state)})
     return {
         "#meta": {

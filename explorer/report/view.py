@@ -6,9 +6,10 @@ Shared by the text trace, the CPU diagram, ITF, the DOT graph and the coverage t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mmcheck.explorer.core.result import FailedStep, Step, Violation
+from mmcheck.explorer.core.writes import writers
 from mmcheck.spec import ir
 from mmcheck.spec.errors import printable
 
@@ -86,11 +87,153 @@ def changes(program: ir.Program, old: tuple[int, ...], new: tuple[int, ...]) -> 
     ]
 
 
+@dataclass(frozen=True)
+class Effect:
+    """What a step did to one slot: a change, or a write that left the value as it was
+    (`unchanged`). `via` is the chain of macro calls it came from, outermost first,
+    without prelude primitives: their effect is the line itself (`page.count = 2`).
+    `update` is the index of the update that wrote it in the step's action (None where
+    that is not known)."""
+
+    slot: int
+    name: str
+    old: str
+    new: str
+    unchanged: bool = False
+    via: tuple[ir.MacroCall, ...] = ()
+    update: int | None = None
+
+    @property
+    def via_names(self) -> list[str]:
+        return [call.name for call in self.via]
+
+
+def effects(program: ir.Program, prev: Step, step: Step) -> list[Effect]:
+    """The changes of a step and the writes that left a value unchanged, in reading
+    order. Writes to program counters (the labels say the control flow) and locks
+    (taken and released in one step) show only where they change the value, as does
+    a write of a whole map or set (only the elements it changed)."""
+    decl = find_action(program, step.action) if step.action is not None else None
+    wrote = writers(program, decl, dict(step.params), prev.state) if decl else None
+    if wrote is None:
+        return seq_effects(
+            program,
+            prev.state,
+            step.state,
+            [
+                Effect(c.slot, c.name, c.old, c.new)
+                for c in changes(program, prev.state, step.state)
+            ],
+        )
+    assert decl is not None
+    out = []
+    for i in reading_order(program):
+        old, new = prev.state[i], step.state[i]
+        k = wrote.get(i)
+        u = decl.updates[k] if k is not None else None
+        if old == new:
+            var = program.var(program.slots[i].var)
+            if not isinstance(u, ir.Assign) or var.role == "pc" or var.type.kind == "lock":
+                continue
+        via = tuple(call for call in u.via if not call.primitive) if u is not None else ()
+        out.append(
+            Effect(
+                i,
+                slot_label(program, i),
+                program.show_slot(i, old),
+                program.show_slot(i, new),
+                old == new,
+                via,
+                k,
+            )
+        )
+    return seq_effects(program, prev.state, step.state, out)
+
+
 def state_items(program: ir.Program, state: tuple[int, ...]) -> list[tuple[int, str, str]]:
-    """Every slot of a state as (slot, name, value), in reading order."""
+    """Every slot of a state as (slot, name, value), in reading order; a sequence as one
+    item (`waiters = <<2, 1>>`)."""
+    seqs = sequences(program)
     return [
-        (i, slot_label(program, i), program.show_slot(i, state[i])) for i in reading_order(program)
+        (i, seqs[i].name, seqs[i].show(program, state))
+        if i in seqs
+        else (i, slot_label(program, i), program.show_slot(i, state[i]))
+        for i in reading_order(program)
+        if i not in seqs or i == seqs[i].length
     ]
+
+
+# ---------------------------------------------------------------------- sequences
+
+
+@dataclass(frozen=True)
+class SeqSlots:
+    """One sequence of the spec in the state: the slot of its length and those of its
+    positions 1..cap (the lowering's variables `q.len` and `q`)."""
+
+    name: str  # as the spec writes it: `waiters`, `task[2].queue`
+    length: int
+    positions: tuple[int, ...]
+
+    def elements(self, state: tuple[int, ...]) -> tuple[int, ...]:
+        """The slots of its positions up to its length."""
+        return self.positions[: state[self.length]]
+
+    def show(self, program: ir.Program, state: tuple[int, ...]) -> str:
+        """As the spec writes it: `<<2, 1>>`."""
+        items = (program.show_slot(p, state[p]) for p in self.elements(state))
+        return "<<" + ", ".join(items) + ">>"
+
+
+def sequences(program: ir.Program) -> dict[int, SeqSlots]:
+    """Each slot of a sequence, its length's and its positions', -> the sequence. A
+    sequence is the IR variables `q.len` and `q`, whose last dimension is its positions
+    (a process set's local: one sequence per instance)."""
+    names = {v.name for v in program.vars}
+    out: dict[int, SeqSlots] = {}
+    for v in program.vars:
+        base = v.name.removesuffix(".len")
+        if base == v.name or base not in names:
+            continue
+        items = program.var(base)
+        if len(items.dims) != len(v.dims) + 1:
+            continue
+        cap = ir.dim_bounds(items)[-1]
+        size = cap[1] - cap[0] + 1
+        start = program.offset(base)
+        for n, slot in enumerate(program.var_slots(v.name)):
+            positions = tuple(range(start + n * size, start + (n + 1) * size))
+            seq = SeqSlots(slot_label(program, slot).removesuffix(".len"), slot, positions)
+            out.update((s, seq) for s in (slot, *positions))
+    return out
+
+
+def seq_effects(
+    program: ir.Program, old: tuple[int, ...], new: tuple[int, ...], items: list[Effect]
+) -> list[Effect]:
+    """The effects with those on the slots of one sequence made one, where the first
+    of them is (`waiters: <<2>> -> <<2, 3>>`)."""
+    seqs = sequences(program)
+    out: list[Effect] = []
+    done: set[int] = set()
+    for e in items:
+        seq = seqs.get(e.slot)
+        if seq is None:
+            out.append(e)
+        elif seq.length not in done:
+            done.add(seq.length)
+            before, after = seq.show(program, old), seq.show(program, new)
+            out.append(
+                replace(
+                    e,
+                    slot=seq.length,
+                    name=seq.name,
+                    old=before,
+                    new=after,
+                    unchanged=before == after,
+                )
+            )
+    return out
 
 
 def find_action(program: ir.Program, name: str | None) -> ir.Action | None:
@@ -103,22 +246,25 @@ def find_action(program: ir.Program, name: str | None) -> ir.Action | None:
 
 
 def taken(decl: ir.Action | None, params: tuple[tuple[str, int], ...]) -> list[tuple[str, int]]:
-    """The parameters without the `either`s the step did not reach (hidden, value 0)."""
-    hidden = {p.name for p in decl.params if p.hidden} if decl else set()
-    return [(n, v) for n, v in params if not (n in hidden and v == 0)]
+    """The parameters without the `either`s and `with`s the step did not reach."""
+    hidden = {p.name: p for p in decl.params if p.hidden} if decl else {}
+    return [(n, v) for n, v in params if n not in hidden or hidden[n].reached(v)]
 
 
 def param_texts(
     program: ir.Program, action: str | None, params: tuple[tuple[str, int], ...]
 ) -> list[str]:
-    """Parameters as the reader wants them: `expected=2`, an `either` choice as `branch k`;
-    a process step's `self` is left out (the instance names it)."""
+    """Parameters as the reader wants them: `expected=2`, an `either` choice as `branch k`,
+    a `with`'s as `with x = 2`; a process step's `self` is left out (the instance names
+    it)."""
     decl = find_action(program, action)
     decls = {p.name: p for p in decl.params} if decl else {}
     out = []
     for name, value in taken(decl, params):
         p = decls.get(name)
-        if p is not None and p.hidden:  # branches count from 1, as a reader counts them
+        if p is not None and p.binds:
+            out.append(f"with {p.binds} = {p.chosen().show(value)}")
+        elif p is not None and p.hidden:  # branches count from 1, as a reader counts them
             out.append(f"branch {value}")
         elif name == "self" and decl is not None and decl.process is not None:
             continue
@@ -130,10 +276,18 @@ def param_texts(
 def param_values(
     program: ir.Program, action: str | None, params: tuple[tuple[str, int], ...]
 ) -> list[tuple[str, int, ir.ScalarType | None]]:
-    """Parameters as (name, raw value, type) for the machine-readable formats."""
+    """Parameters as (name, raw value, type) for the machine-readable formats; a `with`'s
+    choice as `with x` and the value chosen."""
     decl = find_action(program, action)
-    decls = {p.name: p.type for p in decl.params} if decl else {}
-    return [(n, v, decls.get(n)) for n, v in taken(decl, params)]
+    decls = {p.name: p for p in decl.params} if decl else {}
+    out: list[tuple[str, int, ir.ScalarType | None]] = []
+    for n, v in taken(decl, params):
+        p = decls.get(n)
+        if p is not None and p.binds:
+            out.append((f"with {p.binds}", v, p.chosen()))
+        else:
+            out.append((n, v, p.type if p else None))
+    return out
 
 
 @dataclass(frozen=True)
@@ -183,6 +337,8 @@ def headline(violation: Violation, program: ir.Program | None = None) -> str:
     each unfinished process waits."""
     if violation.kind == "invariant":
         return f"invariant {violation.name} is violated"
+    if violation.kind == "cover":
+        return f"cover {violation.name} is reached"
     if violation.kind == "deadlock":
         where = waiting(program, violation.trace[-1].state) if program else []
         at = ", ".join(f"{instance} at {label}" for instance, label in where)
@@ -193,5 +349,6 @@ def headline(violation: Violation, program: ir.Program | None = None) -> str:
         "range": "value out of range",
         "domain": "map applied outside its domain",
         "div": "division by zero",
+        "null": "NULL dereference",
     }.get(violation.kind, violation.kind)
     return f"{what}: {printable(violation.message)}" if violation.message else what

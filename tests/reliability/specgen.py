@@ -32,7 +32,7 @@ CONSTRUCTS = (
     "var-in-range", "var-in-literal", "var-reads-earlier-var", "init-constraint", "lock",
     "lock-array", "def-no-params", "def-params", "invariant", "terminal", "expect",
     "lemma", "expect-invariants",
-    "constraint",
+    "constraint", "cover", "expect-covers",
     # expressions
     "add", "sub", "mul", "div", "mod", "div-negative", "neg", "eq", "ne", "lt", "le", "gt",
     "ge", "not", "and", "or", "implies", "iff", "if-expr", "let", "let-multi", "forall",
@@ -59,6 +59,12 @@ CONSTRUCTS = (
     "cas", "test-and-set", "macro", "macro-return", "macro-return-in-if", "macro-place-arg",
     "spin_lock", "spin_unlock", "lock_page", "trylock_page", "unlock_page", "get_page",
     "put_page", "get_page_unless_zero", "page_ref_freeze", "page_ref_unfreeze",
+    "with", "with-two-binders",
+    # scoped enum values, names that are keywords elsewhere, state-dependent domains
+    "enum-qualified", "enum-shared-value", "var-named-keyword", "quant-state-bounds",
+    # sequences
+    "var-seq", "seq-literal", "seq-empty", "seq-len", "seq-head", "seq-tail", "seq-append",
+    "seq-index", "seq-in", "seq-eq", "seq-quant",
 )  # fmt: skip
 
 # ------------------------------------------------------------------ types
@@ -130,7 +136,16 @@ class Map:
         return f"[{', '.join(map(str, self.dims))}] -> {self.val}"
 
 
-Type = Int | Bool | Enum | Sym | SetT | Rec | Map
+@dataclass(frozen=True)
+class Seq:
+    cap: int
+    elem: Int | Bool | Enum
+
+    def __str__(self) -> str:
+        return f"seq[{self.cap}] of {self.elem}"
+
+
+Type = Int | Bool | Enum | Sym | SetT | Rec | Map | Seq
 
 
 def kind(t: Type) -> object:
@@ -139,6 +154,8 @@ def kind(t: Type) -> object:
         return "int"
     if isinstance(t, SetT):
         return ("set", kind(t.elem))
+    if isinstance(t, Seq):
+        return ("seq", kind(t.elem))
     return t
 
 
@@ -164,6 +181,8 @@ def size(t: Type) -> int:
         return t.size
     if isinstance(t, SetT):
         return 2 ** size(t.elem)
+    if isinstance(t, Seq):
+        return sum(size(t.elem) ** n for n in range(t.cap + 1))
     if isinstance(t, Rec):
         n = 1
         for _, f in t.fields:
@@ -222,6 +241,14 @@ class SpecGen:
         # and for whether there are constraints: they are drawn last, so a spec without
         # them is as it was
         self.r_constraint = random.Random(f"{seed}/{draw}/constraint")
+        # and for the covers, drawn after the constraints
+        self.r_cover = random.Random(f"{seed}/{draw}/cover")
+        # and for sequences: a spec without a sequence variable is as it was
+        self.r_seq = random.Random(f"{seed}/{draw}/seq")
+        self.seqs: dict[str, Seq] = {}
+        # and for `with`, qualified and shared enum values, keyword-like names and ranges
+        # whose bounds read the state: a spec that draws none of them is as it was
+        self.r_choice = random.Random(f"{seed}/{draw}/choice")
         self.used: set[str] = set()
         self.globals: dict[str, Type] = {}
         self.enums: list[Enum] = []
@@ -363,6 +390,8 @@ class SpecGen:
     # ---------------------------------------------------------------- int expressions
 
     def int_expr(self, sc: Scope, depth: int) -> str:
+        if self.seqs and self.r_seq.random() < 0.12:
+            return self.seq_int(sc, depth)
         r = self.r.random()
         if depth <= 0 or r < 0.3:
             return self.int_leaf(sc)
@@ -472,6 +501,11 @@ class SpecGen:
         self.mark("quant-range")
         lo = self.r.randint(-1, 1)
         hi = lo + self.r.randint(0, 3)
+        bounds = [(n, t) for n, t in sc.vars.items() if isinstance(t, Int) and t.hi >= lo]
+        if sc.in_step and bounds and self.r_choice.random() < 0.3:
+            self.mark("quant-state-bounds")  # lo..x: over lo..(x's highest), tested
+            n, t = self.r_choice.choice(bounds)
+            return f"{self.lit(lo)}..{n}", Int(lo, t.hi)
         return f"{self.lit(lo)}..{self.lit(hi)}", Int(lo, hi)
 
     def call_def(self, sc: Scope, d: tuple[str, int], depth: int) -> str:
@@ -484,6 +518,8 @@ class SpecGen:
     # ---------------------------------------------------------------- bool expressions
 
     def bool_expr(self, sc: Scope, depth: int) -> str:
+        if self.seqs and self.r_seq.random() < 0.12:
+            return self.seq_bool(sc, depth)
         if depth <= 0 or self.chance(0.2):
             return self.bool_leaf(sc)
         d = depth - 1
@@ -567,8 +603,13 @@ class SpecGen:
 
     def enum_expr(self, sc: Scope, e: Enum, depth: int) -> str:
         if self.chance(0.7):
-            return self.pick(e.values)
-        return self.read(sc, e, depth) or self.pick(e.values)
+            v = self.pick(e.values)
+        else:
+            v = self.read(sc, e, depth) or self.pick(e.values)
+        if v in e.values and e.name == "E" and self.r_choice.random() < 0.2:
+            self.mark("enum-qualified")
+            return f"E.{v}"
+        return v
 
     def set_pred(self, sc: Scope, depth: int) -> str:
         elem = self.pick(["int", "int", *self.enums])
@@ -706,6 +747,8 @@ class SpecGen:
             return self.enum_expr(sc, t, depth)
         if isinstance(t, Sym):
             return self.sym_value(sc)
+        if isinstance(t, Seq):
+            return self.seq_value(sc, t, depth)
         if isinstance(t, SetT):
             if isinstance(t.elem, Int) and self.chance(0.8):
                 # keep inside the element range mostly: inter with it
@@ -913,6 +956,8 @@ class SpecGen:
                 continue
             self.declare_var(out, f"x{k}", t, sc)
             sc.vars[f"x{k}"] = t
+        if self.r_seq.random() < 0.3:
+            self.declare_seq(out, sc)
         if self.sym is not None and self.sym.name == "S":
             self.globals["cnt"] = Map((self.sym,), Int(0, 2))
             self.space *= 9
@@ -947,7 +992,8 @@ class SpecGen:
                 checks = f" (invariants {', '.join(invs + lemmas)})"
             out.append(f"expect holds{checks}  # not checked here")
         self.emit_constraints(out)
-        text = "\n".join(out) + "\n"
+        self.emit_covers(out)
+        text = self.choices_in_text("\n".join(out) + "\n", sc)
         return Generated(
             self.seed,
             text,
@@ -956,6 +1002,31 @@ class SpecGen:
             self.sym is not None or any(p.symmetric for p in self.procs),
             lemmas,
         )
+
+    def choices_in_text(self, text: str, sc: Scope) -> str:
+        """Drawn on a stream of their own, after the rest: a second enum F sharing E's first
+        value name (E's written `E.e0` everywhere, F's unqualified where the context says
+        F's), and x0 renamed `lock`, `init` or `with` (names but where a declaration or
+        statement starts)."""
+        if "E" in self.types and self.r_choice.random() < 0.3:
+            self.mark("enum-shared-value", "enum-qualified")
+            shared = self.types["E"].values[0]  # type: ignore[union-attr]
+            lines = text.splitlines()
+            at = next(k for k, line in enumerate(lines) if line.startswith("type E = enum"))
+            text = "\n".join(
+                line if k == at else re.sub(rf"(?<![.\w]){shared}(?!\w)", f"E.{shared}", line)
+                for k, line in enumerate(lines)
+            )
+            text = text.replace(
+                lines[at],
+                f"{lines[at]}\ntype F = enum {{ f_a, {shared} }}\nvar xf : F = {shared}"
+                f"\ninit xf == {shared} or xf == F.f_a",
+            )
+            text += "\n"
+        if "x0" in sc.vars and self.r_choice.random() < 0.2:
+            self.mark("var-named-keyword")
+            text = re.sub(r"\bx0\b", self.r_choice.choice(["lock", "init", "with"]), text)
+        return text
 
     def declare_consts(self, out: list[str]) -> None:
         if self.chance(0.5):
@@ -1149,6 +1220,8 @@ class SpecGen:
         return "{ " + "; ".join(self.block(sc, p, j, depth)) + " }"
 
     def statement(self, sc: Scope, p: Proc, j: int, depth: int) -> str:
+        if depth > 0 and self.r_choice.random() < 0.03:
+            return self.with_stmt(sc, p, j, depth - 1)
         choice = self.pick(
             [
                 "assign",
@@ -1226,6 +1299,15 @@ class SpecGen:
         if any("either" in b for b in branches):
             self.mark("either-in-either")
         return "either " + " or ".join(branches)
+
+    def with_stmt(self, sc: Scope, p: Proc, j: int, depth: int) -> str:
+        """`with x in S { ... }`: S any quantifier domain (it may read the state)."""
+        self.mark("with")
+        text, inner = self.binders(sc, depth)
+        if "," in text:
+            self.mark("with-two-binders")
+        inner = Scope(inner.vars, sc.proc, sc.in_step, inner.bound)
+        return f"with {text} {self.sub_block(inner, p, j, depth)}"
 
     def lock_stmt(self, sc: Scope) -> str:
         lk = self.a_lock(sc)
@@ -1415,6 +1497,116 @@ class SpecGen:
             elif r < 0.9:
                 body = f"{self.range_fact(sc)} or {body}"
             out.append(f"constraint Con{k}: {body}")
+
+    def emit_covers(self, out: list[str]) -> None:
+        """Witness properties, in some specs: arbitrary predicates (some reached, some
+        not, some failing to evaluate in some states), and now and then an expectation
+        naming them (not checked here)."""
+        if self.r_cover.random() >= 0.4:
+            return
+        sc = Scope(dict(self.globals))
+        names = []
+        for k in range(self.r_cover.randint(1, 3)):
+            self.mark("cover")
+            names.append(f"Cov{k}")
+            out.append(f"cover Cov{k}: {self.bool_expr(sc, self.r_cover.randint(1, 2))}")
+        if self.r_cover.random() < 0.2:
+            self.mark("expect-covers")
+            out.append(f"expect holds, covers {', '.join(names)}  # not checked here")
+
+    # ---------------------------------------------------------------- sequences
+    # drawn from `r_seq` where the main stream would change the specs without them
+
+    def declare_seq(self, out: list[str], sc: Scope) -> None:
+        r = self.r_seq
+        elem = r.choice([Int(0, r.randint(1, 2)), Bool(), *self.enums[:1]])
+        t = Seq(r.randint(1, 3), elem)
+        if self.space * size(t) > self.MAX_SPACE:
+            return
+        self.mark("var-seq")
+        self.globals["qs"] = sc.vars["qs"] = self.seqs["qs"] = t
+        self.space *= size(t)
+        out.append(f"var qs : {t} = {self.seq_literal(t, r.randint(0, t.cap))}")
+
+    def seq_literal(self, t: Seq, n: int, sc: Scope | None = None) -> str:
+        """A literal of n elements: constants, or with a scope expressions of it."""
+        self.mark("seq-literal" if n else "seq-empty")
+        items = (
+            self.value_of(sc, t.elem, 1) if sc else self.pick(values(t.elem)) for _ in range(n)
+        )
+        return "<<" + ", ".join(items) + ">>"
+
+    def seq_value(self, sc: Scope, t: Seq, depth: int) -> str:
+        """A sequence for `qs`: appended to (past its bound sometimes: a range error), its
+        tail (of the empty one sometimes: a domain error), or a literal."""
+        choice = self.r_seq.choice(["append", "append", "tail", "tail", "literal", "if"])
+        if choice == "append":
+            self.mark("seq-append")
+            x = f"append(qs, {self.value_of(sc, t.elem, 1)})"
+            if self.r_seq.random() < 0.6:
+                self.mark("seq-len", "if-expr")
+                return f"(if len(qs) < {t.cap} then {x} else qs)"
+            return x
+        if choice == "tail":
+            self.mark("seq-tail")
+            if self.r_seq.random() < 0.6:
+                self.mark("seq-len", "if-expr")
+                return "(if len(qs) > 0 then tail(qs) else qs)"
+            return "tail(qs)"
+        if choice == "if":
+            self.mark("if-expr")
+            a, b = self.seq_value(sc, t, depth), self.seq_value(sc, t, depth)
+            return f"(if {self.bool_expr(sc, 1)} then {a} else {b})"
+        return self.seq_literal(t, self.r_seq.randint(0, t.cap), sc)
+
+    def seq_elem(self, sc: Scope, t: Seq) -> str:
+        """An element of qs: its head, or at a position (outside its length sometimes:
+        a domain error)."""
+        r = self.r_seq.random()
+        if r < 0.4:
+            self.mark("seq-head")
+            if self.r_seq.random() < 0.5:
+                self.mark("seq-len", "if-expr")
+                return f"(if len(qs) > 0 then head(qs) else {self.pick(values(t.elem))})"
+            return "head(qs)"
+        self.mark("seq-index")
+        if r < 0.7:
+            return f"qs[{self.r_seq.randint(1, t.cap)}]"
+        return f"qs[max({self.int_expr(sc, 1)}, 1)]"
+
+    def seq_int(self, sc: Scope, depth: int) -> str:
+        t = self.seqs["qs"]
+        r = self.r_seq.random()
+        if r < 0.35 or depth <= 0:
+            self.mark("seq-len")
+            return "len(qs)"
+        if r < 0.6 and isinstance(t.elem, Int):
+            return self.seq_elem(sc, t)
+        self.mark("seq-quant")
+        q = self.r_seq.choice(["count", "sum"] if isinstance(t.elem, Int) else ["count"])
+        self.mark(q)
+        inner = Scope({**sc.vars, f"e{sc.bound}": t.elem}, sc.proc, sc.in_step, sc.bound + 1)
+        body = self.bool_expr(inner, depth - 1) if q == "count" else self.int_expr(inner, depth - 1)
+        return f"({q} e{sc.bound} in qs: {body})"
+
+    def seq_bool(self, sc: Scope, depth: int) -> str:
+        t = self.seqs["qs"]
+        r = self.r_seq.random()
+        if r < 0.3:
+            self.mark("seq-in")
+            op = self.r_seq.choice(["in", "notin"])
+            return f"({self.value_of(sc, t.elem, 1)} {op} qs)"
+        if r < 0.5:
+            self.mark("seq-eq")
+            other = self.seq_value(sc, t, max(depth - 1, 0))
+            return f"(qs {self.r_seq.choice(['==', '!='])} {other})"
+        if r < 0.7 and not isinstance(t.elem, Int):
+            return f"({self.seq_elem(sc, t)} == {self.value_of(sc, t.elem, 1)})"
+        self.mark("seq-quant")
+        q = self.r_seq.choice(["forall", "exists"])
+        self.mark(q)
+        inner = Scope({**sc.vars, f"e{sc.bound}": t.elem}, sc.proc, sc.in_step, sc.bound + 1)
+        return f"({q} e{sc.bound} in qs: {self.bool_expr(inner, max(depth - 1, 0))})"
 
     def emit_invariants(self, out: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The invariants, some of them declared `lemma`: their names, and the lemmas'."""
