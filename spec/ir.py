@@ -23,7 +23,9 @@ Action semantics (every back end implements exactly this):
   dimension is a "domain" error, `div`/`mod` by zero a "div" error, and an update
   writing a value outside its variable's range a "range" error, each at the node's loc;
   `Guard` fails with its own kind at its loc where its `cond` is false (the lowering's
-  "domain" error of a map value that is no variable, indexed outside its domain).
+  "domain" error of a map value that is no variable, indexed outside its domain; "null",
+  an option's none used as a value; "range", a value one past an option's inner type
+  stored in it, where it would read as none).
   `and`, `or`, `=>`, `Ite` and `Guard` evaluate left to right and short-circuit, so an
   error in a branch that is not taken does not happen.
 
@@ -39,7 +41,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from mmcheck.spec.errors import Loc
@@ -196,6 +198,8 @@ class ScalarType:
     sorts: the symmetric sorts whose elements these values stand for, each as
       (sort, offset): the values offset .. offset+|sort|-1 are the sort's elements
       in order. A permutation of the sort acts on those values and fixes the others.
+    none: an option (`T?`): the value hi is `none`, lo..hi-1 are T's values (shown as
+      `kind` and `names` say; an option of bool has kind "enum" and names false, true).
     """
 
     kind: str
@@ -203,12 +207,18 @@ class ScalarType:
     hi: Expr
     names: tuple[str, ...] = ()
     sorts: tuple[tuple[str, int], ...] = ()
+    none: bool = False
 
     @property
     def is_bool(self) -> bool:
         return self.kind == "bool"
 
     def show(self, value: int) -> str:
+        if self.none and isinstance(self.hi, Const):
+            if value == self.hi.value:
+                return "none"
+            if _show_named(self.names, self.lo, value) == "none":  # an enum's value none
+                return "some(none)"
         if self.kind == "bool":
             return "true" if value else "false"
         return _show_named(self.names, self.lo, value)
@@ -232,7 +242,9 @@ class Dim:
 class Var:
     """A state variable. `role` is "var" (declared by the spec), "pc" (a process's
     program counter) or "lock". `source` is the spec variable it comes from (records
-    are split into one Var per field, named "page.count")."""
+    are split into one Var per field, named "page.count"). A set of records is a bool
+    per record, its last dimensions the records' fields: `elem_fields` names them, for
+    the traces only (no back end reads it)."""
 
     name: str
     type: ScalarType
@@ -240,6 +252,7 @@ class Var:
     loc: Loc
     role: str = "var"
     source: str = ""
+    elem_fields: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- actions
@@ -252,17 +265,50 @@ class ParamDecl:
     # introduced by the lowering, not by the spec: an `either`'s branch, 1..n, or 0 on the
     # paths of the step that do not reach it (then the domain starts at 0)
     hidden: bool = False
+    # a hidden parameter that is a `with`'s choice: the name it binds. Its domain starts
+    # one below the values the set may hold: that value stands for "not reached"
+    binds: str = ""
+
+    def reached(self, value: int) -> bool:
+        """Whether a hidden parameter's value is a choice the step made, not the value
+        that stands for an `either` or `with` the step did not reach."""
+        if not self.binds:
+            return value != 0
+        return not isinstance(self.type.lo, Const) or value != self.type.lo.value
+
+    def chosen(self) -> ScalarType:
+        """A `with` parameter's type without its "not reached" value."""
+        t = self.type
+        if t.names == ("not reached", "false", "true"):  # a bool, as 0 and 1
+            return ScalarType("bool", Const(0), Const(1))
+        lo = Const(t.lo.value + 1) if isinstance(t.lo, Const) else t.lo
+        return replace(t, lo=lo, names=t.names[1:])
+
+
+@dataclass(frozen=True)
+class MacroCall:
+    """One macro call that an update or check was inlined from: the macro's name, where
+    it was called, and whether it is a prelude primitive (lock_page, get_page, ...)."""
+
+    name: str
+    loc: Loc
+    primitive: bool = False
 
 
 @dataclass(frozen=True)
 class Assign:
-    """var[index] := value when cond (a scalar variable has index ())."""
+    """var[index] := value when cond (a scalar variable has index ()).
+
+    `via` is provenance for the traces only (every back end ignores it): the chain of
+    macro calls, outermost first, whose inlined body this update came from; () for a
+    statement of the step itself."""
 
     var: str
     index: tuple[Expr, ...]
     value: Expr
     cond: Expr
     loc: Loc
+    via: tuple[MacroCall, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,6 +321,7 @@ class AssignAll:
     value: Expr
     cond: Expr
     loc: Loc
+    via: tuple[MacroCall, ...] = ()  # as Assign's
 
 
 Update = Assign | AssignAll
@@ -288,6 +335,19 @@ class Check:
     cond: Expr
     message: str
     loc: Loc
+    via: tuple[MacroCall, ...] = ()  # as Assign's
+
+
+@dataclass(frozen=True)
+class Branch:
+    """An arm of an `if` (kind "then" or "else") or a branch of an `either` ("branch k")
+    in a step, for coverage: an edge of the action takes it iff `cond` holds in the
+    pre-state with the edge's parameters (hidden ones included). `loc`: the arm's first
+    statement (the `if` or `either` itself where the arm is empty)."""
+
+    kind: str
+    loc: Loc
+    cond: Expr
 
 
 @dataclass(frozen=True)
@@ -305,6 +365,9 @@ class Action:
     label: str | None = None
     reads: frozenset[int] = frozenset()  # slots read by guard, checks or updates
     writes: frozenset[int] = frozenset()  # slots possibly written
+    # the `if` arms and `either` branches of a step, in source order (not those of the
+    # prelude's macros): what branch coverage counts; no back end executes them
+    branches: tuple[Branch, ...] = ()
 
 
 # --------------------------------------------------------------------------- the program
@@ -355,7 +418,17 @@ class ConstDecl:
     loc: Loc
 
 
-VERDICTS = ("holds", "invariant", "deadlock", "assert", "lock", "range", "domain", "div")
+VERDICTS = (
+    "holds",
+    "invariant",
+    "deadlock",
+    "assert",
+    "lock",
+    "range",
+    "domain",
+    "div",
+    "null",
+)
 
 
 @dataclass(frozen=True)
@@ -371,6 +444,7 @@ class Expect:
     steps: int | None = None
     states: int | None = None
     checks: tuple[str, ...] | None = None  # the invariants checked; None: as a plain check
+    covers: tuple[str, ...] = ()  # the covers the run must reach
 
 
 @dataclass(frozen=True)
@@ -411,6 +485,9 @@ class Program:
     # state constraints (TLC's CONSTRAINT), in declaration order: a state where one is
     # false is not in the state space (not stored, checked or expanded)
     constraints: tuple[Invariant, ...] = ()
+    # witness properties (`cover`), in declaration order: state predicates that the
+    # search reports reached (in the first state stored where one holds) or not
+    covers: tuple[Invariant, ...] = ()
     _layout: dict = field(default_factory=dict, compare=False, repr=False)
 
     # --- lookups
