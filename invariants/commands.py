@@ -10,6 +10,7 @@ from pathlib import Path
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.result import BOUNDED, Violation
 from mmcheck.explorer.report import format_cpu, format_text, to_itf
+from mmcheck.explorer.report.color import color_allowed
 from mmcheck.invariants.bmc import bmc
 from mmcheck.invariants.cti import check_cti
 from mmcheck.invariants.prove import CTI, INIT, ProveResult, Query, prove
@@ -91,9 +92,10 @@ def _show_trace(
     if args.trace == "itf":
         itf.append(to_itf(program, v.trace))
         return None
+    color = color_allowed(sys.stdout)  # --out takes the ITF traces only
     if args.trace == "cpu":
-        return format_cpu(program, v)
-    return format_text(program, v, color=sys.stdout.isatty())
+        return format_cpu(program, v, color=color)
+    return format_text(program, v, color=color)
 
 
 def _write_itf(itf: list, args: argparse.Namespace) -> None:

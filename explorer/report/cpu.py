@@ -2,15 +2,26 @@
 instance (CPU0, CPU1, ...), each step written in its process's column, so time runs
 down the page; the label (the kernel function) and, indented under it, its effect.
 
-Fixed width, spaces only, no colour: it must paste into a mail unchanged.
+Under a step's label come its own effects, then those of each macro it called, under
+the call's name (`do_wp_page()`), nested as the calls are; a macro stays inside its
+step (the step is still one atomic transition), so these are sub-steps in name only.
+Prelude primitives (get_page, spin_lock, ...) are no sub-steps: their effect is one
+line that says it. A write that left the value as it was says so: `count = 1
+(unchanged)`.
+
+Fixed width, spaces only, no colour: it must paste into a mail unchanged. On a colour
+terminal, the unchanged writes are dimmed as well (the text stays the same).
 """
 
 from __future__ import annotations
 
-from mmcheck.explorer.core.result import Violation
+from mmcheck.explorer.core.result import Step, Violation
+from mmcheck.explorer.report.color import dim
 from mmcheck.explorer.report.view import (
     NO_TRACE,
-    changes,
+    Effect,
+    effects,
+    find_action,
     headline,
     instance_names,
     param_texts,
@@ -23,28 +34,67 @@ from mmcheck.spec import ir
 GAP = 4  # spaces between columns
 ACTIONS_COLUMN = "actions"  # header of the column of actions outside any process
 WIDTH = 76  # where the initial-state line wraps
+INDENT = "  "  # under a label, and under each macro call
+UNCHANGED = " (unchanged)"  # after a write that left the value as it was
+
+Line = tuple[str, bool]  # a line of a column, and whether it is dimmed on a terminal
 
 
-def _effects(
-    program: ir.Program, old: tuple[int, ...], new: tuple[int, ...], instance: str | None
-) -> list[str]:
-    """The changed variables, compactly: `page.mlocked = true`, `lock ptl`, `unlock ptl`.
-    Program counters are left out: the labels in the column show the control flow."""
-    out = []
-    for c in changes(program, old, new):
-        var = program.var(program.slots[c.slot].var)
-        if var.role == "pc":
-            continue
-        name = c.name
-        if instance is not None and name.startswith(instance + "."):
-            name = name[len(instance) + 1 :]  # the column already says whose it is
-        if var.type.kind == "lock" and old[c.slot] == 0:
-            out.append(f"lock {name}")
-        elif var.type.kind == "lock" and new[c.slot] == 0:
-            out.append(f"unlock {name}")
-        else:
-            out.append(f"{name} = {c.new}")
+def _effect(
+    program: ir.Program, e: Effect, old: tuple[int, ...], new: tuple[int, ...], instance: str | None
+) -> str:
+    """One effect, compactly: `page.mlocked = true`, `lock ptl`, `unlock ptl`."""
+    name = e.name
+    if instance is not None and name.startswith(instance + "."):
+        name = name[len(instance) + 1 :]  # the column already says whose it is
+    if program.var(program.slots[e.slot].var).type.kind == "lock":
+        if old[e.slot] == 0:
+            return f"lock {name}"
+        if new[e.slot] == 0:
+            return f"unlock {name}"
+    return f"{name} = {e.new}" + (UNCHANGED if e.unchanged else "")
+
+
+def _nested(items: list[tuple[tuple[ir.MacroCall, ...], int, Line]]) -> list[Line]:
+    """Lines under a label, each under the macro calls it came from (outermost first):
+    a group's own lines first, in the order given, then its calls' groups in the order
+    of the calls (the least `order` of their items), each under the call's name. Calls
+    are told apart by where they are made: a macro may be called twice."""
+    first: dict[tuple[ir.MacroCall, ...], int] = {}
+    for via, order, _ in items:
+        for d in range(1, len(via) + 1):
+            first[via[:d]] = min(first.get(via[:d], order), order)
+
+    def key(k: int) -> tuple:
+        via = items[k][0]
+        return (*((1, first[via[:d]]) for d in range(1, len(via) + 1)), (0, k))
+
+    out: list[Line] = []
+    shown: tuple[ir.MacroCall, ...] = ()
+    for k in sorted(range(len(items)), key=key):
+        via, _, (text, dimmed) = items[k]
+        common = 0
+        while common < min(len(via), len(shown)) and via[common] == shown[common]:
+            common += 1
+        out.extend((INDENT * (d + 1) + f"{via[d].name}()", False) for d in range(common, len(via)))
+        shown = via
+        out.append((INDENT * (len(via) + 1) + text, dimmed))
     return out
+
+
+def _effects(program: ir.Program, prev: Step, step: Step, instance: str | None) -> list[Line]:
+    """The step's effects in reading order, under the macro calls they came from.
+    Program counters are left out: the labels in the column show the control flow."""
+    items = [
+        (
+            e.via,
+            e.update if e.update is not None else -1,
+            (_effect(program, e, prev.state, step.state, instance), e.unchanged),
+        )
+        for e in effects(program, prev, step)
+        if program.var(program.slots[e.slot].var).role != "pc"
+    ]
+    return _nested(items)
 
 
 def _call(
@@ -74,26 +124,45 @@ def _initially(program: ir.Program, state: tuple[int, ...]) -> list[str]:
     return lines
 
 
-def _blocks(program: ir.Program, violation: Violation) -> list[tuple[str | None, list[str]]]:
+def _failed_via(program: ir.Program, violation: Violation) -> tuple[ir.MacroCall, ...]:
+    """The macro calls of the check that failed, where the failed step's action has
+    one check of that kind at that place (else the failure shows under the label)."""
+    decl = find_action(program, violation.failed.action) if violation.failed else None
+    vias = {
+        tuple(call for call in c.via if not call.primitive)
+        for c in (decl.checks if decl else ())
+        if c.kind == violation.kind and c.loc == violation.loc
+    }
+    return vias.pop() if len(vias) == 1 else ()
+
+
+def _blocks(program: ir.Program, violation: Violation) -> list[tuple[str | None, list[Line]]]:
     """Each step as (instance or None for a plain action, its lines), in order; for a
     deadlock, then a note in the column of every process left waiting."""
-    blocks: list[tuple[str | None, list[str]]] = []
+    blocks: list[tuple[str | None, list[Line]]] = []
     for prev, step in zip(violation.trace, violation.trace[1:]):
         info = step_info(program, step)
-        effects = _effects(program, prev.state, step.state, info.instance)
         call = _call(program, step.action or "", step.params, info.label)
-        blocks.append((info.instance, [call] + ["  " + e for e in effects]))
+        blocks.append(
+            (info.instance, [(call, False), *_effects(program, prev, step, info.instance)])
+        )
     if violation.failed is not None:
         info = step_info(program, violation.failed)
         call = _call(program, violation.failed.action, violation.failed.params, info.label)
-        blocks.append((info.instance, [call, f"  // {headline(violation, program)}"]))
+        failure = (
+            _failed_via(program, violation),
+            0,
+            (f"// {headline(violation, program)}", False),
+        )
+        blocks.append((info.instance, [(call, False), *_nested([failure])]))
     if violation.kind == "deadlock":
         for instance, label in waiting(program, violation.trace[-1].state):
-            blocks.append((instance, [f"{label}()  // blocked"]))
+            blocks.append((instance, [(f"{label}()  // blocked", False)]))
     return blocks
 
 
-def format_cpu(program: ir.Program, violation: Violation) -> str:
+def format_cpu(program: ir.Program, violation: Violation, color: bool = False) -> str:
+    """The diagram; with `color`, for a terminal (color.color_allowed)."""
     where = f" at {violation.loc}" if violation.loc is not None else ""
     outcome = f"=> {headline(violation, program)}{where}"
     if not violation.trace:
@@ -110,21 +179,24 @@ def format_cpu(program: ir.Program, violation: Violation) -> str:
     if None in active:
         column_of[None] = len(headers)
         headers.append(f"({ACTIONS_COLUMN})")
-    rows = [(column_of[instance], text) for instance, lines in blocks for text in lines]
+    rows = [(column_of[instance], line) for instance, lines in blocks for line in lines]
 
     widths = [len(h) for h in headers]
-    for col, text in rows:
+    for col, (text, _) in rows:
         widths[col] = max(widths[col], len(text))
     starts = [sum(widths[:k]) + GAP * k for k in range(len(widths))]
 
-    def line(col: int, text: str) -> str:
-        return (" " * starts[col] + text).rstrip()
+    def line(col: int, text: str, dimmed: bool) -> str:
+        if dimmed and color:  # the indent stays plain
+            body = text.lstrip(" ")
+            text = text[: len(text) - len(body)] + dim(body)
+        return " " * starts[col] + text
 
     out = _initially(program, violation.trace[0].state)
     out.append("")
     out.append("".join(h.ljust(w + GAP) for h, w in zip(headers, widths)).rstrip())
     out.append("")
-    out.extend(line(col, text) for col, text in rows)
+    out.extend(line(col, text, dimmed) for col, (text, dimmed) in rows)
     out.append("")
     out.append(outcome)
     if idle:

@@ -1,12 +1,16 @@
 """The default trace: the violation, the initial state in full, then per step the
-action, who took it and only the variables it changed (old -> new)."""
+action, who took it and only the variables it changed (old -> new) or wrote with the
+value they had (`locked: true (unchanged)`), each written inside a macro with the
+macro calls it came from (`[in take_lock() > set_locked()]`)."""
 
 from __future__ import annotations
 
 from mmcheck.explorer.core.result import Step, Violation
+from mmcheck.explorer.report.color import dim
 from mmcheck.explorer.report.view import (
     NO_TRACE,
-    changes,
+    Effect,
+    effects,
     headline,
     param_texts,
     state_items,
@@ -26,12 +30,23 @@ class _Paint:
         return "".join(styles) + text + _RESET if self.color else text
 
 
+def effect_line(e: Effect, paint: _Paint) -> str:
+    if e.unchanged:
+        line = f"{e.name}: {e.new} (unchanged)"
+    else:
+        line = f"{e.name}: {paint(e.old, _RED)} -> {paint(e.new, _GREEN)}"
+    if e.via:
+        line += "  [in " + " > ".join(f"{name}()" for name in e.via_names) + "]"
+    return "  " + (dim(line) if e.unchanged and paint.color else line)
+
+
 def violation_header(program: ir.Program, violation: Violation) -> str:
     """The headline with file:line:col and the offending source line, if located."""
     text = headline(violation, program)
+    what = "witness" if violation.kind == "cover" else "violation"
     if violation.loc is None:
-        return f"violation: {text}"
-    return format_at(violation.loc, text, "violation")
+        return f"{what}: {text}"
+    return format_at(violation.loc, text, what)
 
 
 def step_title(program: ir.Program, step: Step, number: int) -> str:
@@ -61,8 +76,7 @@ def format_text(program: ir.Program, violation: Violation, color: bool = False) 
         out.append(f"  {name} = {value}")
     for number, (prev, step) in enumerate(zip(violation.trace, violation.trace[1:]), 1):
         out.append(paint(step_title(program, step, number), _BOLD))
-        for c in changes(program, prev.state, step.state):
-            out.append(f"  {c.name}: {paint(c.old, _RED)} -> {paint(c.new, _GREEN)}")
+        out.extend(effect_line(e, paint) for e in effects(program, prev, step))
     if violation.failed is not None:
         failed = violation.failed
         as_step = Step(

@@ -287,6 +287,11 @@ def test_itf_golden_and_shape():
         "params": {"self": {"#bigint": "1"}},
         "process": "fault[1]",
         "label": "do_fault",
+        "writes": [
+            {"var": "pte[1]", "value": "migration", "unchanged": False, "via": []},
+            {"var": "fault[1].pc", "value": "Done", "unchanged": False, "via": []},
+            {"var": "fault[1].ok", "value": True, "unchanged": False, "via": []},
+        ],
     }
     assert all(set(s) == {"#meta", *doc["vars"]} for s in doc["states"])
 
