@@ -214,11 +214,8 @@ class ScalarType:
         return self.kind == "bool"
 
     def show(self, value: int) -> str:
-        if self.none and isinstance(self.hi, Const):
-            if value == self.hi.value:
-                return "none"
-            if _show_named(self.names, self.lo, value) == "none":  # an enum's value none
-                return "some(none)"
+        if self.none and isinstance(self.hi, Const) and value == self.hi.value:
+            return "none"
         if self.kind == "bool":
             return "true" if value else "false"
         return _show_named(self.names, self.lo, value)

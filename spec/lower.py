@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from mmcheck.spec import ast, ir
 from mmcheck.spec import fold as f
@@ -139,6 +140,24 @@ def holds_seq(t: Type) -> bool:
     return isinstance(t, SeqT) or isinstance(t, MapT) and holds_seq(t.elem)
 
 
+@dataclass(frozen=True)
+class Part:
+    """The part of a variable an initial choice sets: the choice parameter's name
+    (`votes[2]`, `p.mine[1]` for instance 1 of p), the part as the spec names it, for
+    errors (`votes[2]`, `mine`), and where it is stored: IR variable and index prefix."""
+
+    name: str
+    what: str
+    irname: str
+    idx: tuple[ir.Expr, ...]
+
+    def elem(self, shown: str, index: tuple[ir.Expr, ...]) -> Part:
+        return Part(f"{self.name}[{shown}]", f"{self.what}[{shown}]", self.irname, self.idx + index)
+
+    def field(self, name: str) -> Part:
+        return Part(f"{self.name}.{name}", f"{self.what}.{name}", f"{self.irname}.{name}", self.idx)
+
+
 def dim(t: Type) -> ir.Dim:
     lo, hi = bounds(t) or (ir.Const(0), ir.Const(-1))
     names = t.values if isinstance(t, EnumT) else ()
@@ -258,10 +277,19 @@ class Lowering:
                 tuple(self.lock_sorts),
             )
             dims = tuple(dim(d) for d in prefix_dims + leaf.dims)
+            # a set of records: its last dimensions are the fields, a bool shown as one
+            fields = leaf.elem.fields if isinstance(leaf.elem, RecordT) else ()
+            if fields:
+                dims = dims[: -len(fields)] + tuple(
+                    dataclasses.replace(d, names=("false", "true")) if isinstance(t, BoolT) else d
+                    for d, (_, t) in zip(dims[-len(fields) :], fields)
+                )
             irname = name + leaf.suffix
             if not self.count_slots(irname, dims, loc):
                 return
-            self.vars.append(ir.Var(irname, st, dims, loc, role, source or name))
+            self.vars.append(
+                ir.Var(irname, st, dims, loc, role, source or name, tuple(n for n, _ in fields))
+            )
             self.var_dims[irname] = dims
 
     def count_slots(self, name: str, dims: tuple[ir.Dim, ...], loc: Loc) -> bool:
@@ -381,7 +409,8 @@ class Lowering:
             return
         lv = elab.lvalue(ast.Name(d.name, d.loc), scope)
         if lv is not None:
-            self.choose(ex, elab, scope, params, sym.type, d.init, sym.irname, lv.irname, lv.index)
+            at = Part(sym.irname, d.name, lv.irname, lv.index)
+            self.choose(ex, elab, scope, params, sym.type, d.init, at)
 
     def init_process(self, ex: Exec, p: ProcInfo, params: list[ir.ParamDecl]) -> None:
         loc = p.decl.loc
@@ -402,13 +431,17 @@ class Lowering:
             idx_t = p.index
 
             def get(
-                idx: tuple[ir.Expr, ...], l2: Loc | None, v: ast.VarDecl = v, idx_t: Type = idx_t
+                idx: tuple[ir.Expr, ...],
+                l2: Loc | None,
+                v: ast.VarDecl = v,
+                idx_t: Type = idx_t,
+                want: Type = sym.type,
             ) -> Val:
                 me = Val(idx_t, expr=idx[0])
                 scope = {"self": me, p.decl.index.name: me}
                 return Elab(
                     self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot
-                ).expr(v.init, scope, sym.type)
+                ).expr(v.init, scope, want)
 
             probe = get((ir.Param("#1"),), v.loc)
             if unify(sym.type, probe.type) is None:
@@ -433,14 +466,12 @@ class Lowering:
         elab = Elab(self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot)
         show = scalar_type(p.index).show
         # written instance by instance (and part by part) below
-        self.first_write(ex, sym.irname, (), MapT((p.index,), sym.type), v.init.loc)
+        self.first_write(ex, Part("", "", sym.irname, ()), MapT((p.index,), sym.type), v.loc)
         for i in range(lo.value, hi.value + 1):
             me = Val(p.index, expr=ir.Const(i))
             scope = {"self": me, p.decl.index.name: me}
-            name = f"{sym.irname}[{show(i)}]"
-            if not self.choose(
-                ex, elab, scope, params, sym.type, v.init, name, sym.irname, (ir.Const(i),)
-            ):
+            at = Part(f"{sym.irname}[{show(i)}]", v.name, sym.irname, (ir.Const(i),))
+            if not self.choose(ex, elab, scope, params, sym.type, v.init, at):
                 return
 
     def choose(
@@ -451,61 +482,59 @@ class Lowering:
         params: list[ir.ParamDecl],
         t: Type,
         s: ast.Expr,
-        name: str,
-        irname: str,
-        idx: tuple[ir.Expr, ...],
+        at: Part,
     ) -> bool:
-        """`name in s` for an initial value: writes to irname[idx] (of type t) a value
-        chosen from the set s, by one choice parameter per scalar (`name`), per map element
+        """`x in s` for an initial value: writes to the part `at` (of type t) a value
+        chosen from the set s, by one choice parameter per scalar, per map element
         (`[D -> S]`), record field (`[f: S, ...]`) and element of the subsets of a set
         (`subset S`), or one over the values of a set literal of maps, records or sets.
         The parameters are named after the parts they choose (`votes[n1]`, `r.a`);
         the choice of each is the guard that its value is a member of its set. False
         after an error (reported once, not once per element)."""
         if isinstance(s, ast.FunSet):
-            return self.choose_map(ex, elab, scope, params, t, s, name, irname, idx)
+            return self.choose_map(ex, elab, scope, params, t, s, at)
         if isinstance(s, ast.RecordSet):
             if not isinstance(t, RecordT):
                 return self.refuse(
-                    s.loc, f"{name} is {t}, not a record: it cannot start in a set of records"
+                    s.loc, f"{at.what} is {t}, not a record: it cannot start in records"
                 )
             given = {f_: (e, loc) for f_, e, loc in s.fields}
             for f_, _, loc in s.fields:
-                if t.field(f_) is None or len([g for g, _, _ in s.fields if g == f_]) > 1:
+                if t.field(f_) is None or [g for g, _, _ in s.fields].count(f_) > 1:
                     why = "given twice" if t.field(f_) else f"not a field of {t}"
                     return self.refuse(loc, f"field '{f_}' {why}")
             missing = [f_ for f_, _ in t.fields if f_ not in given]
             if missing:
                 return self.refuse(s.loc, f"the set of records gives no field '{missing[0]}'")
             return all(
-                self.choose(
-                    ex, elab, scope, params, ft, given[f_][0], f"{name}.{f_}", f"{irname}.{f_}", idx
-                )
+                self.choose(ex, elab, scope, params, ft, given[f_][0], at.field(f_))
                 for f_, ft in t.fields
             )
         if isinstance(s, ast.SubsetOf):
-            return self.choose_subset(ex, elab, scope, params, t, s, name, irname, idx)
+            return self.choose_subset(ex, elab, scope, params, t, s, at)
+        if isinstance(t, SeqT):
+            return self.refuse(s.loc, "a sequence's initial value is given by `=`, not `in`")
         if isinstance(s, ast.SetLit) and s.items and not isinstance(t, BoolT | IntT | EnumT):
-            return self.choose_value(ex, elab, scope, params, t, s, name, irname, idx)
+            return self.choose_value(ex, elab, scope, params, t, s, at)
         if not isinstance(t, BoolT | IntT | EnumT):
             return self.refuse(
                 s.loc,
-                f"{name} is {t}: it starts in a set of such values: [D -> S] for a map, "
+                f"{at.what} is {t}: it starts in a set of such values: [D -> S] for a map, "
                 "[f: S, ...] or a set literal of records for a record, subset S for a set",
             )
-        v = elab.typed_val(s, scope, SetT, "a set", SetT(t))
+        v = elab.typed_val(s, scope, SetT, "a set")
         if v is None:
             return False
         if v.type.elem is None:
-            return self.refuse(s.loc, f"{name} starts in an empty set: it has no initial value")
+            return self.refuse(s.loc, f"{at.what} starts in an empty set: it has no initial value")
         u = choice_type(v, t, params)
         if u is None:
-            return self.refuse(s.loc, f"{name} is {t}; it cannot start in a {v.type}")
-        if not ex.sorts_match(name, t, v.type.elem, s.loc):
+            return self.refuse(s.loc, f"{at.what} is {t}; it cannot start in a {v.type}")
+        if not ex.sorts_match(at.what, t, v.type.elem, s.loc):
             return False
-        x = self.choice(params, name, scalar_type(u), s.loc)
+        x = self.choice(params, at.name, scalar_type(u), s.loc)
         ex.guards.append(v.contains(x, u))
-        ex.write_val(irname, idx, t, Val(t, expr=x), s.loc, f.TRUE)
+        ex.write_val(at.irname, at.idx, t, Val(t, expr=x), s.loc, f.TRUE)
         return True
 
     def choose_map(
@@ -516,16 +545,14 @@ class Lowering:
         params: list[ir.ParamDecl],
         t: Type,
         s: ast.FunSet,
-        name: str,
-        irname: str,
-        idx: tuple[ir.Expr, ...],
+        at: Part,
     ) -> bool:
-        """`name in [D1, .., Dn -> S]`: each element of the map chosen from S."""
+        """`x in [D1, .., Dn -> S]`: each element of the map chosen from S."""
         if not isinstance(t, MapT):
-            return self.refuse(s.loc, f"{name} is {t}, not a map: it cannot start in a set of maps")
+            return self.refuse(s.loc, f"{at.what} is {t}, not a map: it cannot start in maps")
         if len(s.dims) != len(t.dims):
             return self.refuse(
-                s.loc, f"{name} has {len(t.dims)} index(es); these maps have {len(s.dims)}"
+                s.loc, f"{at.what} has {len(t.dims)} index(es); these maps have {len(s.dims)}"
             )
         ranges = []
         for d, dx in zip(t.dims, s.dims):
@@ -533,35 +560,31 @@ class Lowering:
             if isinstance(given, ErrT):
                 return False
             if unify(d, given) is None or bounds(d) != bounds(given):
-                return self.refuse(dx.loc, f"these maps are over {given}; {name} is over {d}")
+                return self.refuse(dx.loc, f"these maps are over {given}; {at.what} is over {d}")
             lo, hi = bounds(d)
             if not isinstance(lo, ir.Const) or not isinstance(hi, ir.Const):
                 return self.refuse(
                     dx.loc, "a set of maps needs a domain of constant size (one choice per element)"
                 )
             ranges.append(range(lo.value, hi.value + 1))
-        # written element by element below
-        self.first_write(ex, irname, idx, t, s.loc)
+        self.first_write(ex, at, t, s.loc)  # written element by element below
         shows = [scalar_type(d).show for d in t.dims]
         for key in itertools.product(*ranges):
-            at = ", ".join(show(k) for show, k in zip(shows, key))
-            index = idx + tuple(ir.Const(k) for k in key)
-            if not self.choose(
-                ex, elab, scope, params, t.elem, s.elem, f"{name}[{at}]", irname, index
-            ):
+            shown = ", ".join(show(k) for show, k in zip(shows, key))
+            elem = at.elem(shown, tuple(ir.Const(k) for k in key))
+            if not self.choose(ex, elab, scope, params, t.elem, s.elem, elem):
                 return False
         return True
 
-    def first_write(
-        self, ex: Exec, irname: str, idx: tuple[ir.Expr, ...], t: Type, loc: Loc
-    ) -> None:
-        """Writes irname[idx] (of type t) whole, with a value of its range that the
+    def first_write(self, ex: Exec, at: Part, t: Type, loc: Loc) -> None:
+        """Writes the part `at` (of type t) whole, with a value of its range that the
         element by element writes of the choices overwrite: a read of an element at an
         index not known statically (`init forall n in Node: votes[n]`) ends with it, not
         with the state before the initial one."""
         for leaf in leaves(t):
             first = (bounds(leaf.type) or (ir.Const(0),))[0]
-            ex.store.write(irname + leaf.suffix, Write(idx, lambda rest, v=first: v, f.TRUE, loc))
+            write = Write(at.idx, lambda rest, v=first: v, f.TRUE, loc)
+            ex.store.write(at.irname + leaf.suffix, write)
 
     def choose_subset(
         self,
@@ -571,15 +594,13 @@ class Lowering:
         params: list[ir.ParamDecl],
         t: Type,
         s: ast.SubsetOf,
-        name: str,
-        irname: str,
-        idx: tuple[ir.Expr, ...],
+        at: Part,
     ) -> bool:
-        """`name in subset S`: each value of S's element type in the set or not (one bool
+        """`x in subset S`: each value of S's element type in the set or not (one bool
         choice each, true only for a member of S). An element outside the set's own
         element type is chosen too, so that it is a range error, never silently left out."""
         if not isinstance(t, SetT):
-            return self.refuse(s.loc, f"{name} is {t}, not a set: it cannot start in subsets")
+            return self.refuse(s.loc, f"{at.what} is {t}, not a set: it cannot start in subsets")
         base = elab.typed_val(s.base, scope, SetT, "a set")
         if base is None:
             return False
@@ -588,9 +609,9 @@ class Lowering:
             u = choice_type(base, t.elem, params)
             if u is None:
                 return self.refuse(
-                    s.base.loc, f"{name} is {t}; it cannot start in subsets of a {base.type}"
+                    s.base.loc, f"{at.what} is {t}; it cannot start in subsets of a {base.type}"
                 )
-            if not ex.sorts_match(name, t.elem, base.type.elem, s.base.loc):
+            if not ex.sorts_match(at.what, t.elem, base.type.elem, s.base.loc):
                 return False
             elem = u
         lo, hi = bounds(elem)
@@ -601,7 +622,7 @@ class Lowering:
         show = scalar_type(elem).show
         flags = []
         for k in range(lo.value, hi.value + 1):
-            b = self.choice(params, f"{name}[{show(k)}]", scalar_type(BoolT()), s.loc)
+            b = self.choice(params, at.elem(show(k), ()).name, scalar_type(BoolT()), s.loc)
             ex.guards.append(f.implies(b, base.contains(ir.Const(k), elem)))
             flags.append((k, b))
 
@@ -611,7 +632,8 @@ class Lowering:
                 out = f.ite(f.binary("==", x, ir.Const(k)), b, out)
             return out
 
-        ex.write_val(irname, idx, t, Val(SetT(elem), member=member, member_any=True), s.loc, f.TRUE)
+        chosen = Val(SetT(elem), member=member, member_any=True)
+        ex.write_val(at.irname, at.idx, t, chosen, s.loc, f.TRUE)
         return True
 
     def choose_value(
@@ -622,11 +644,9 @@ class Lowering:
         params: list[ir.ParamDecl],
         t: Type,
         s: ast.SetLit,
-        name: str,
-        irname: str,
-        idx: tuple[ir.Expr, ...],
+        at: Part,
     ) -> bool:
-        """`name in {v1, .., vn}` for a map, record or set: one choice among the values
+        """`x in {v1, .., vn}` for a map, record or set: one choice among the values
         (1..n), each value chosen once however often it is written."""
         vals = []
         for item in s.items:
@@ -634,22 +654,22 @@ class Lowering:
             if isinstance(v.type, ErrT):
                 return False
             if unify(t, v.type) is None:
-                return self.refuse(item.loc, f"{name} is {t}; it cannot start in a {v.type}")
-            if not ex.sorts_match(name, t, v.type, item.loc):
+                return self.refuse(item.loc, f"{at.what} is {t}; it cannot start in a {v.type}")
+            if not ex.sorts_match(at.what, t, v.type, item.loc):
                 return False
             vals.append(v)
         shown = [literal_text(v, t) for v in vals]
         one, n = ir.Const(1), ir.Const(len(vals))
         known = None not in shown
         st = ir.ScalarType("enum", one, n, tuple(shown)) if known else ir.ScalarType("int", one, n)
-        x = self.choice(params, name, st, s.loc)  # shown as the value (else its position)
+        x = self.choice(params, at.name, st, s.loc)  # shown as the value (else its position)
         value = vals[-1]
         for j in range(len(vals) - 2, -1, -1):
             value = ite_val(f.binary("==", x, ir.Const(j + 1)), vals[j], value, t)
         for j, v in enumerate(vals):
             same = f.disj(elab.eq_val(w, v, t, s.loc) for w in vals[:j])
             ex.guards.append(f.implies(f.binary("==", x, ir.Const(j + 1)), f.negate(same)))
-        ex.write_val(irname, idx, t, value, s.loc, f.TRUE)
+        ex.write_val(at.irname, at.idx, t, value, s.loc, f.TRUE)
         return True
 
     def choice(
@@ -705,9 +725,10 @@ class Lowering:
 
     def steps(self, p: ProcInfo) -> list[ir.Action]:
         out = []
-        for i, s in enumerate(p.decl.steps):
+        for i, s in enumerate(p.steps):
             store = Store(pre_state, self.dims)
             ex = Exec(self.env, store, p, i)
+            ex.next_pc = ir.Const((*p.labels, "Done").index(s.after))
             idx: tuple[ir.Expr, ...] = (ir.Param("self"),) if p.index is not None else ()
             at = f.binary("==", ir.Read(p.pc_var, idx, s.loc), ir.Const(i))
             ex.run(s.body, {})
@@ -905,7 +926,7 @@ def lower(env: Env) -> ir.Program:
             dim(p.index) if p.index is not None else None,
             p.decl.loc,
             p.first_holder,
-            tuple(s.loc for s in p.decl.steps),
+            tuple(s.loc for s in p.steps),
         )
         for p in lw.procs
     )

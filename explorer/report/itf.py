@@ -19,9 +19,11 @@ from typing import Any
 
 from mmcheck.explorer.core.result import Step
 from mmcheck.explorer.report.view import (
+    RecordSetSlots,
     SeqSlots,
     effects,
     param_values,
+    record_sets,
     sequences,
     step_info,
 )
@@ -68,6 +70,8 @@ def _element(program: ir.Program, var: ir.Var, state: tuple[int, ...], index: tu
 
 def _whole(program: ir.Program, var: ir.Var, state: tuple[int, ...]) -> Any:
     """A variable's value: a scalar, or a map over its dimensions."""
+    if var.elem_fields:
+        return _record_sets(program, var, state)
     if not var.dims:
         return _element(program, var, state, ())
     return {
@@ -75,6 +79,30 @@ def _whole(program: ir.Program, var: ir.Var, state: tuple[int, ...]) -> Any:
             [_key(var.dims, ix), _element(program, var, state, ix)] for ix in _indices(var.dims)
         ]
     }
+
+
+def _record_set(group: RecordSetSlots, state: tuple[int, ...]) -> dict:
+    """A set of records as ITF writes it: {"#set": [{field: value, ...}, ...]}."""
+    return {
+        "#set": [
+            {f: bool(v) if d.names == ("false", "true") else _key((d,), (v,)) for f, d, v in rec}
+            for rec in group.records(state)
+        ]
+    }
+
+
+def _record_sets(program: ir.Program, var: ir.Var, state: tuple[int, ...]) -> Any:
+    """A variable that is a set of records, or a map of them over its other dimensions."""
+    n = len(var.elem_fields)
+    groups = record_sets(program)
+    first = tuple(const_int(d.lo) for d in var.dims[-n:])  # of each set's first slot
+    sets = [
+        (ix, _record_set(groups[program.slot_index(var.name, ix + first)], state))
+        for ix in _indices(var.dims[:-n])
+    ]
+    if len(var.dims) == n:
+        return sets[0][1]
+    return {"#map": [[_key(var.dims[:-n], ix), value] for ix, value in sets]}
 
 
 def _nest(obj: dict, path: list[str], value: Any) -> None:
@@ -158,6 +186,7 @@ def to_itf(program: ir.Program, steps: tuple[Step, ...] | list[Step]) -> dict[st
     """A trace (initial state first) as an ITF document."""
     states = []
     seqs = sequences(program)
+    sets = record_sets(program)
     for i, step in enumerate(steps):
         prev = steps[i - 1] if i > 0 else None
         meta: dict[str, Any] = {
@@ -177,6 +206,8 @@ def to_itf(program: ir.Program, steps: tuple[Step, ...] | list[Step]) -> dict[st
                     "var": e.name,
                     "value": _seq_list(program, seqs[e.slot], step.state)
                     if e.slot in seqs
+                    else _record_set(sets[e.slot], step.state)
+                    if e.slot in sets
                     else scalar(program.var(program.slots[e.slot].var).type, step.state[e.slot]),
                     "unchanged": e.unchanged,
                     "via": e.via_names,

@@ -33,21 +33,24 @@ def _owned_dims(program: ir.Program, var: ir.Var) -> int:
     return 1 if process.index is not None else 0
 
 
-def slot_label(program: ir.Program, slot: int) -> str:
+def slot_label(program: ir.Program, slot: int, drop: int = 0) -> str:
     """A slot as the spec writes it: `pte[2]`, `page.count`, `pages[1].count`,
-    and process variables under their instance: `fault[2].pc`, `reclaim.ok`."""
+    and process variables under their instance: `fault[2].pc`, `reclaim.ok`. With
+    `drop`, the value the slot is part of, without its last `drop` index values (the
+    set of records that a slot is one record of: `msgs`, `node[2].inbox`)."""
     s = program.slots[slot]
     var = program.var(s.var)
-    k = _owned_dims(program, var)
+    dims, index = var.dims[: len(var.dims) - drop], s.index[: len(s.index) - drop]
+    k = min(_owned_dims(program, var), len(dims))
     if k == 0:
-        return var.name + _index_text(var.dims, s.index)
+        return var.name + _index_text(dims, index)
     head, _, tail = var.name.partition(".")
     process = next((p for p in program.processes if p.name == head), None)
     if process is not None:
-        owner = ir.instance_name(process, s.index[0])
+        owner = ir.instance_name(process, index[0])
     else:
-        owner = head + _index_text(var.dims, s.index)
-    return f"{owner}.{tail}" + _index_text(var.dims[k:], s.index[k:])
+        owner = head + _index_text(dims, index)
+    return f"{owner}.{tail}" + _index_text(dims[k:], index[k:])
 
 
 def reading_order(program: ir.Program) -> list[int]:
@@ -152,8 +155,8 @@ def effects(program: ir.Program, prev: Step, step: Step) -> list[Effect]:
 
 def state_items(program: ir.Program, state: tuple[int, ...]) -> list[tuple[int, str, str]]:
     """Every slot of a state as (slot, name, value), in reading order; a sequence as one
-    item (`waiters = <<2, 1>>`)."""
-    seqs = sequences(program)
+    item (`waiters = <<2, 1>>`), a set of records too."""
+    seqs = grouped(program)
     return [
         (i, seqs[i].name, seqs[i].show(program, state))
         if i in seqs
@@ -208,12 +211,71 @@ def sequences(program: ir.Program) -> dict[int, SeqSlots]:
     return out
 
 
+# ---------------------------------------------------------------------- sets of records
+
+
+@dataclass(frozen=True)
+class RecordSetSlots:
+    """One set of records of the spec in the state: a slot per record (the lowering's
+    bitmap, its last dimensions the records' fields)."""
+
+    name: str  # as the spec writes it: `msgs`, `node[2].inbox`
+    var: ir.Var
+    slots: tuple[int, ...]  # in row-major order of the fields' values
+
+    @property
+    def length(self) -> int:
+        """The slot that stands for the whole set (as a sequence's length slot does)."""
+        return self.slots[0]
+
+    def records(self, state: tuple[int, ...]) -> list[list[tuple[str, ir.Dim, int]]]:
+        """Each record in the set, as (field, its dimension, its value) in field order."""
+        n = len(self.var.elem_fields)
+        dims = self.var.dims[-n:]
+        return [
+            list(zip(self.var.elem_fields, dims, ix))
+            for slot, ix in zip(self.slots, ir.indices(ir.dim_bounds(self.var)[-n:]))
+            if state[slot]
+        ]
+
+    def show(self, program: ir.Program, state: tuple[int, ...]) -> str:
+        """As the spec writes it: `{{kind: commit, rm: 1}, {kind: commit, rm: 2}}`."""
+        items = (
+            "{" + ", ".join(f"{f}: {d.show(v)}" for f, d, v in rec) + "}"
+            for rec in self.records(state)
+        )
+        return "{" + ", ".join(items) + "}"
+
+
+def record_sets(program: ir.Program) -> dict[int, RecordSetSlots]:
+    """Each slot of a set of records -> the set (one per index of the variable's other
+    dimensions: a map's element, a process set's instance)."""
+    out: dict[int, RecordSetSlots] = {}
+    for v in program.vars:
+        n = len(v.elem_fields)
+        if not n:
+            continue
+        size = len(list(ir.indices(ir.dim_bounds(v)[-n:])))
+        slots = program.var_slots(v.name)
+        for start in range(slots.start, slots.stop, size):
+            group = RecordSetSlots(
+                slot_label(program, start, n), v, tuple(range(start, start + size))
+            )
+            out.update((s, group) for s in group.slots)
+    return out
+
+
+def grouped(program: ir.Program) -> dict[int, SeqSlots | RecordSetSlots]:
+    """The slots shown together as one value: those of a sequence, of a set of records."""
+    return {**sequences(program), **record_sets(program)}
+
+
 def seq_effects(
     program: ir.Program, old: tuple[int, ...], new: tuple[int, ...], items: list[Effect]
 ) -> list[Effect]:
-    """The effects with those on the slots of one sequence made one, where the first
-    of them is (`waiters: <<2>> -> <<2, 3>>`)."""
-    seqs = sequences(program)
+    """The effects with those on the slots of one sequence (or set of records) made one,
+    where the first of them is (`waiters: <<2>> -> <<2, 3>>`)."""
+    seqs = grouped(program)
     out: list[Effect] = []
     done: set[int] = set()
     for e in items:

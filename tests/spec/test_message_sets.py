@@ -140,3 +140,19 @@ def test_errors(text, expected):
 def test_a_bare_name_before_a_colon_is_a_record_field():
     program = spec.load("var r : record { x: bool } = { x: 1 in {1} }\n")
     assert [v.name for v in program.vars] == ["r.x"]
+
+
+def test_a_record_type_is_the_set_of_its_records_and_images_take_several_binders():
+    text = HEAD + (
+        "action Send\n"
+        "  when msgs == {}\n"
+        "  msgs' = { {kind: k, seq: s} : k in Kind, s in { t in 0..2 | t <= seq + 1 } }\n"
+        "action Next\n"
+        "  when seq < 1\n"
+        "  seq' = seq + 1\n"
+        "terminal true\n"
+        "invariant All: card(Msg) == 6 and msgs subset Msg\n"
+        "invariant Pairs: card(msgs) == 0 or card(msgs) == 2 * (seq + 2) or card(msgs) == 4\n"
+        "invariant Each: forall m in { m in Msg | m.seq == 0 }: msgs == {} or m in msgs\n"
+    )
+    assert outcomes(text) == {("holds", None, 5)}
