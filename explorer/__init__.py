@@ -47,7 +47,9 @@ def check(
     `simulate=N` runs N random walks instead (of at most `depth` steps). Any bound hit,
     or SIGINT / SIGTERM, gives an INCOMPLETE result with the reason and the statistics
     so far. `initial` replaces the spec's initial states (e.g. a counterexample's
-    pre-state); `progress` is called with the statistics as the search goes.
+    pre-state); `progress` is called with the statistics as the search goes. Each
+    `cover` of the spec is in `Result.covers`, reached (with a trace) or not; `strict`
+    makes a complete search that leaves one unreached exit 1 (`Result.exit_code`).
     """
     options = replace(options, **kwargs) if options is not None else CheckOptions(**kwargs)
     backend = registry.get(options.backend)
@@ -56,4 +58,6 @@ def check(
         raise UsageError(refusal)
     limits = Limits(options.time_limit, options.memory_limit, progress)
     with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
-        return backend.run(source_or_program, consts, options, limits, initial)
+        result = backend.run(source_or_program, consts, options, limits, initial)
+    result.strict = options.strict
+    return result

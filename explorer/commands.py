@@ -25,14 +25,21 @@ from mmcheck.explorer.core.result import (
     EXIT_VIOLATION,
     INCOMPLETE,
     Result,
+    Violation,
 )
 from mmcheck.explorer.report.progress import Progress
-from mmcheck.explorer.report.stats import format_coverage, format_stats, verdict_line
+from mmcheck.explorer.report.stats import (
+    cover_lines,
+    format_branches,
+    format_coverage,
+    format_stats,
+    verdict_line,
+)
 from mmcheck.explorer.tuple.graph import explore
 from mmcheck.explorer.tuple.translate import to_python_source
 from mmcheck.spec import ir
 from mmcheck.spec.arguments import add_spec_arguments, load_spec
-from mmcheck.spec.errors import UsageError, format_at
+from mmcheck.spec.errors import UsageError, did_you_mean, format_at
 
 TRACE_FORMATS = ("text", "cpu", "itf")
 
@@ -116,6 +123,16 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
         "--coverage", action="store_true", help="how often each action was enabled and taken"
     )
     p.add_argument(
+        "--strict",
+        action="store_true",
+        help="a cover that the complete search does not reach fails the check (exit 1)",
+    )
+    p.add_argument(
+        "--witness",
+        metavar="COVER",
+        help="print the trace to the first state where this cover holds, not the violation's",
+    )
+    p.add_argument(
         "--trace",
         choices=TRACE_FORMATS,
         default="text",
@@ -187,9 +204,27 @@ def write_out(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
-def format_trace(args: argparse.Namespace, program: ir.Program, result: Result) -> str:
-    v = result.violation
-    assert v is not None
+def chosen_trace(args: argparse.Namespace, result: Result) -> Violation | None:
+    """The trace to print: the witness of --witness's cover (None where it is not
+    reached), else the violation's."""
+    if args.witness is None:
+        return result.violation
+    cover = next(c for c in result.covers if c.name == args.witness)
+    return cover.witness() if cover.reached else None
+
+
+def check_witness(args: argparse.Namespace, program: ir.Program) -> None:
+    """--witness names a cover of the spec (said before the search, not after)."""
+    have = [c.name for c in program.covers]
+    if args.witness is not None and args.witness not in have:
+        close = did_you_mean(args.witness, have)
+        raise UsageError(
+            f"--witness: unknown cover {args.witness!r} (the spec has: {', '.join(have) or 'none'})"
+            + (f"; {close}" if close else "")
+        )
+
+
+def format_trace(args: argparse.Namespace, program: ir.Program, v: Violation) -> str:
     if args.trace == "cpu":
         return report.format_cpu(program, v)
     if args.trace == "itf":
@@ -201,6 +236,7 @@ def format_trace(args: argparse.Namespace, program: ir.Program, result: Result) 
 def check(args: argparse.Namespace) -> int:
     options = check_options(args)
     program = load_spec(args)
+    check_witness(args, program)
     with Progress() as progress:
         result = explorer.check(program, options=options, progress=progress)
     compared, skipped = expectations(options, program, result, Path(args.file))
@@ -208,6 +244,7 @@ def check(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     missed = any(not c.met for c in compared)
     code = EXIT_VIOLATION if missed and result.exit_code == EXIT_OK else result.exit_code
+    trace = chosen_trace(args, result)
     if args.json:
         doc = report.result_json(program, result)
         doc["expectations"] = [c.to_json() for c in compared]
@@ -215,18 +252,23 @@ def check(args: argparse.Namespace) -> int:
         return code
     # ITF on stdout stays valid JSON: the report goes to stderr beside it
     stream = sys.stderr if args.trace == "itf" and not args.out else sys.stdout
-    if result.violation is not None:
-        write_out(args, format_trace(args, program, result))
+    if trace is not None:
+        write_out(args, format_trace(args, program, trace))
         if args.out:
             print(f"Trace ({args.trace}) written to {args.out}.", file=stream)
     elif args.out:
-        print(f"No violation: no trace written to {args.out}.", file=stream)
+        what = f"cover {args.witness} not reached" if args.witness else "No violation"
+        print(f"{what}: no trace written to {args.out}.", file=stream)
     if result.coverage is not None:
         print(format_coverage(result.coverage), file=stream)
+    if result.branches:
+        print(format_branches(result.branches), file=stream)
     print(format_stats(result.stats), file=stream)
     for line in report_expectations(compared, skipped):
         print(line, file=stream)
     print(verdict_line(result, program), file=stream)
+    for line in cover_lines(result):
+        print(line, file=stream)
     return code
 
 

@@ -56,17 +56,19 @@ def describe_expect(expect: ir.Expect) -> str:
         text += in_steps(expect.steps)
     if expect.states is not None:
         text += f" with {expect.states} states"
+    if expect.covers:
+        text += f", covers {', '.join(expect.covers)}"
     if expect.checks is not None:
         text += f" (invariants {', '.join(expect.checks)})"
     return text
 
 
-def describe_result(result: Result, states: bool = False) -> str:
+def describe_result(result: Result, states: bool = False, covers: tuple[str, ...] = ()) -> str:
     """The outcome in the words of `describe_expect`, so the two can be compared by eye
-    (with the distinct-state count if `states`)."""
+    (with the distinct-state count if `states`, and which of `covers` were reached)."""
     count = f" with {result.stats.distinct} states" if states else ""
     if result.verdict == HOLDS:
-        return "holds" + count
+        return "holds" + count + describe_covers(result, covers)
     if result.verdict == INCOMPLETE:
         return f"incomplete ({result.reason or 'stopped early'})"
     v = result.violation
@@ -77,13 +79,27 @@ def describe_result(result: Result, states: bool = False) -> str:
         text = "deadlock"
     else:
         text = f"fails {v.kind}"
-    return f"{text}{in_steps(v.length)}{count}"
+    return f"{text}{in_steps(v.length)}{count}{describe_covers(result, covers)}"
+
+
+def describe_covers(result: Result, names: tuple[str, ...]) -> str:
+    """`, covers A (B not reached)`: which of the covers `names` the run reached."""
+    reached = {c.name for c in result.covers if c.reached}
+    hit = [n for n in names if n in reached]
+    missed = [n for n in names if n not in reached]
+    text = f", covers {', '.join(hit)}" if hit else ""
+    if missed:
+        text += f" ({', '.join(missed)} not reached)"
+    return text
 
 
 def matches(expect: ir.Expect, result: Result, count_states: bool = True) -> bool:
     """Does `result` meet `expect`? The state count is compared only if `count_states`
     (a run without symmetry reduction counts more states than the spec pins)."""
     if count_states and expect.states is not None and result.stats.distinct != expect.states:
+        return False
+    reached = {c.name for c in result.covers if c.reached}
+    if not reached.issuperset(expect.covers):
         return False
     if expect.verdict == "holds":
         return result.verdict == HOLDS
@@ -169,6 +185,7 @@ class Comparison:
             "met": self.met,
             "note": self.note,
             "invariants": list(self.expect.checks) if self.expect.checks is not None else None,
+            "covers": list(self.expect.covers),
         }
 
 
@@ -204,7 +221,7 @@ def compare(
         Comparison(
             e,
             describe_expect(e),
-            describe_result(result, count_states and e.states is not None),
+            describe_result(result, count_states and e.states is not None, e.covers),
             matches(e, result, count_states),
             None
             if count_states or e.states is None
@@ -299,7 +316,7 @@ def run_case(p: Planned, options: CheckOptions) -> Case:
         str(p.path),
         p.consts,
         expected,
-        describe_result(result, count_states and p.expect.states is not None),
+        describe_result(result, count_states and p.expect.states is not None, p.expect.covers),
         matches(p.expect, result, count_states),
         result.stats.distinct,
         time.monotonic() - start,

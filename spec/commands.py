@@ -15,6 +15,7 @@ def summary(p: ir.Program) -> str:
     n_lemmas = sum(i.lemma for i in p.invariants)
     lemmas = f", {n_lemmas} lemmas" if n_lemmas else ""
     constraints = f", {len(p.constraints)} constraints" if p.constraints else ""
+    constraints += f", {len(p.covers)} covers" if p.covers else ""
     return (
         f"{p.file}: ok: {len(p.vars)} variables, {slots}, {len(p.actions)} actions, "
         f"{len(p.invariants) - n_lemmas} invariants{lemmas}{constraints}, {len(p.processes)} processes "

@@ -160,6 +160,8 @@ def program(p: ir.Program) -> str:
         out.append(f"{kind} {inv.name}: {expr(inv.expr, 0, p)}")
     for c in p.constraints:
         out.append(f"constraint {c.name}: {expr(c.expr, 0, p)}")
+    for c in p.covers:
+        out.append(f"cover {c.name}: {expr(c.expr, 0, p)}")
     if p.terminal is not None:
         out.append(f"terminal {expr(p.terminal, 0, p)}")
     for x in p.expects:
@@ -167,5 +169,7 @@ def program(p: ir.Program) -> str:
         extra = "".join(f" {k}={v}" for k, v in (("steps", x.steps), ("states", x.states)) if v)
         prop = f" {x.prop}" if x.prop else ""
         checks = f" (invariants {', '.join(x.checks)})" if x.checks is not None else ""
-        out.append(f"expect {consts + ': ' if consts else ''}{x.verdict}{prop}{extra}{checks}")
+        covers = f", covers {', '.join(x.covers)}" if x.covers else ""
+        head = f"expect {consts + ': ' if consts else ''}{x.verdict}"
+        out.append(f"{head}{prop}{extra}{covers}{checks}")
     return "\n".join(out) + "\n"

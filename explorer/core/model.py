@@ -24,6 +24,10 @@ generates):
       s -> truthy when it holds; invariants_ok(s): all of them at once.
   constraints, constraints_ok(s): the same for Program.constraints (evaluated in order:
       an error in one is raised only where the earlier ones hold).
+  covers: one (Invariant, function) per Program.covers entry, s -> truthy where it holds.
+  branch_tests() -> per action, per ir.Action.branches entry, a function
+      (s, *params) -> truthy where an edge with those parameters takes the branch
+      (compiled on demand: branch coverage only).
   terminal(s): Program.terminal holds (False if the program has none).
   all_done(s): the program has processes and every instance is at Done.
   fingerprint(s): a 64-bit hash of s, without systematic collisions.
@@ -116,6 +120,8 @@ class Model(Protocol):
     invariants_ok: Callable[[State], object]
     constraints: tuple[tuple[Invariant, Callable[[State], object]], ...]
     constraints_ok: Callable[[State], object]
+    covers: tuple[tuple[Invariant, Callable[[State], object]], ...]
+    branch_tests: Callable[[], tuple[tuple[Callable[..., object], ...], ...]]
     terminal: Callable[[State], bool]
     all_done: Callable[[State], bool]
     fingerprint: Callable[[State], int]

@@ -26,6 +26,7 @@ class CheckOptions:
     seed: int | None = None
     depth: int | None = None  # the length of a walk
     coverage: bool = False
+    strict: bool = False  # a cover not reached by a complete search is a failure (exit 1)
     backend: str = "tuple"
     workers: int | None = 1  # None: all cores
 

@@ -1,4 +1,5 @@
-"""What a check returns: verdict, statistics, the violation and its trace, coverage.
+"""What a check returns: verdict, statistics, the violation and its trace, coverage,
+the covers reached.
 
 Shared by every back end (tuple, vector), by the prover's CTIs and BMC traces, and by
 every output format, so that all of them print and compare the same objects.
@@ -52,7 +53,7 @@ class FailedStep:
 
 @dataclass(frozen=True)
 class Violation:
-    kind: str  # one of VIOLATION_KINDS
+    kind: str  # one of VIOLATION_KINDS, or "cover" for a cover's witness (Cover.witness)
     name: str | None  # the invariant's name for kind "invariant"
     message: str
     loc: Loc | None  # the offending construct (invariant, assert, assignment, lock op)
@@ -65,6 +66,31 @@ class Violation:
         error computing the initial states, whose trace is empty); a failed step counts
         as one more step."""
         return max(len(self.trace) - 1, 0) + (1 if self.failed else 0)
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A witness property's outcome: `trace` leads to a state where it holds (in a BFS
+    the shortest such trace), or is None where no state explored reaches it."""
+
+    name: str
+    loc: Loc
+    trace: tuple[Step, ...] | None = None
+
+    @property
+    def reached(self) -> bool:
+        return self.trace is not None
+
+    @property
+    def length(self) -> int:
+        """Steps to the witness state (0 for an initial state)."""
+        return len(self.trace) - 1 if self.trace else 0
+
+    def witness(self) -> Violation:
+        """The trace to the witness state, as the trace printers take it: a Violation of
+        kind "cover" (what every printer shows as a trace, though nothing is violated)."""
+        assert self.trace is not None
+        return Violation("cover", self.name, f"cover {self.name} is reached", self.loc, self.trace)
 
 
 @dataclass
@@ -94,6 +120,14 @@ class CoverageEntry:
 
 
 @dataclass
+class BranchEntry:
+    action: str
+    kind: str  # "then", "else" or "branch k" (of an either)
+    loc: Loc
+    taken: int = 0  # successors whose step took it
+
+
+@dataclass
 class Result:
     verdict: str  # HOLDS, VIOLATED, INCOMPLETE, or BOUNDED (bmc)
     stats: Stats
@@ -103,15 +137,25 @@ class Result:
     spec: str = ""
     consts: tuple[tuple[str, int], ...] = ()
     warnings: list[str] = field(default_factory=list)
+    covers: list[Cover] = field(default_factory=list)  # one per cover, in spec order
+    # CheckOptions.strict: a complete search that leaves a cover unreached fails
+    strict: bool = False
+    branches: list[BranchEntry] | None = None  # with the coverage: per if arm and either branch
 
     @property
     def exit_code(self) -> int:
+        if self.strict and self.verdict == HOLDS and self.unreached:
+            return EXIT_VIOLATION
         return {
             HOLDS: EXIT_OK,
             BOUNDED: EXIT_OK,
             VIOLATED: EXIT_VIOLATION,
             INCOMPLETE: EXIT_INCOMPLETE,
         }[self.verdict]
+
+    @property
+    def unreached(self) -> list[Cover]:
+        return [c for c in self.covers if not c.reached]
 
     @property
     def trace(self) -> tuple[Step, ...]:

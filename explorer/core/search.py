@@ -12,7 +12,15 @@ from mmcheck.explorer.core.coverage import Coverage
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.model import EvalError, Model, State
 from mmcheck.explorer.core.observers import Observer
-from mmcheck.explorer.core.result import INCOMPLETE, VIOLATED, Result, Stats, Step, Violation
+from mmcheck.explorer.core.result import (
+    INCOMPLETE,
+    VIOLATED,
+    Cover,
+    Result,
+    Stats,
+    Step,
+    Violation,
+)
 from mmcheck.explorer.core.symmetry import real_trace
 from mmcheck.spec.ir import Invariant
 
@@ -44,6 +52,12 @@ class Search:
         self.stats = Stats(backend=backend)
         self.warnings: list[str] = []
         self.constraints = model.constraints
+        # the covers, and per cover the trace to the first state stored where it holds
+        # (a shortest one, as a BFS stores states level by level); `unreached`: the
+        # indices of those without one yet, empty once every cover is reached
+        self.covers = model.covers
+        self.witnesses: list[tuple[Step, ...] | None] = [None] * len(self.covers)
+        self.unreached = list(range(len(self.covers)))
         every = [fn for _, fn in model.invariants]
         invariants_ok = (
             model.invariants_ok
@@ -126,6 +140,25 @@ class Search:
                     inv.loc,
                     tuple(steps),
                 )
+
+    def covered(self, state: State) -> list[int]:
+        """The covers not reached yet that hold in `state`, a state stored (canonical
+        under symmetry: covers are symmetric, as invariants). An error evaluating one
+        counts as not holding: a cover is a witness sought, not a property checked."""
+        hits = []
+        for j in self.unreached:
+            try:
+                if self.covers[j][1](state):
+                    hits.append(j)
+            except EvalError:
+                pass
+        return hits
+
+    def reach(self, covers: list[int], steps: list[Step]) -> None:
+        """The covers `covers` are reached at the last state of `steps`."""
+        for j in covers:
+            self.witnesses[j] = tuple(steps)
+            self.unreached.remove(j)
 
     def is_stuck(self, state: State) -> bool:
         """For a state without successors: a deadlock, or an error in deciding it."""
@@ -216,4 +249,6 @@ class Search:
             self.model.program.name,
             consts,
             list(self.warnings),
+            [Cover(c.name, c.loc, w) for (c, _), w in zip(self.covers, self.witnesses)],
+            branches=self.coverage.branch_entries() if self.coverage else None,
         )

@@ -24,6 +24,7 @@ from mmcheck.explorer.core.result import (
     HOLDS,
     INCOMPLETE,
     VIOLATED,
+    Cover,
     FailedStep,
     Result,
     Stats,
@@ -89,6 +90,9 @@ class _Search:
         # length -> (state the trace ends at or None, failed transition or None, fault)
         self.witness: dict[int, tuple[Encoded | None, Transition | None, Fault]] = {}
         self.stats = Stats(backend="reference")
+        # each cover's first state (states are added level by level: a shallowest one)
+        self.unreached = [d.name for d in ref.sym.covers]
+        self.witnessed: dict[str, Encoded] = {}
 
     def note(
         self,
@@ -113,6 +117,10 @@ class _Search:
         ex.parent[e] = parent
         nxt.append(e)
         self.note(depth, self.ref.invariant_faults(t, self.invariants), e)
+        if self.unreached:
+            for name in self.ref.covered(t, self.unreached):
+                self.witnessed[name] = e
+                self.unreached.remove(name)
 
     def expand(self, e: Encoded, depth: int, nxt: list[Encoded] | None) -> bool:
         """Transitions of a state at `depth`; new states go to `nxt` (None: only look
@@ -208,8 +216,21 @@ class _Search:
         elif reason is not None:
             ex.verdict, ex.reason = INCOMPLETE, reason
         consts = tuple((n, int(v)) for n, v in ref_consts(self.ref))  # type: ignore[call-overload]
+        covers = [
+            Cover(d.name, d.loc, tuple(self.trace(self.witnessed[d.name])))
+            if d.name in self.witnessed
+            else Cover(d.name, d.loc)
+            for d in self.ref.sym.covers
+        ]
         ex.result = Result(
-            ex.verdict, stats, violation, ex.reason, None, self.ref.program.name, consts
+            ex.verdict,
+            stats,
+            violation,
+            ex.reason,
+            None,
+            self.ref.program.name,
+            consts,
+            covers=covers,
         )
         return ex
 

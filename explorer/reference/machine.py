@@ -207,6 +207,20 @@ class Reference:
                 return True, []
         return False, []
 
+    def covered(self, s: RState, names: list[str]) -> list[str]:
+        """The covers among `names` that hold in s (one that fails to evaluate does not)."""
+        return self._guarded(self._covered, s, names)
+
+    def _covered(self, s: RState, names: list[str]) -> list[str]:
+        state = self.thaw(s)
+        out = []
+        for d in self.sym.covers:
+            if d.name in names:
+                faults: list[Fault] = []
+                if evaluate(self.sym, d.expr, Ctx(state, faults)) and not faults:
+                    out.append(d.name)
+        return out
+
     def _invariant_faults(self, s: RState, names: list[str] | None) -> list[Fault]:
         state = self.thaw(s)
         out = self._constraints(s)[1]

@@ -41,7 +41,8 @@ def consts_json(program: ir.Program) -> dict[str, Any]:
 
 def result_json(program: ir.Program, result: Result) -> dict[str, Any]:
     """The whole result: verdict, reason, statistics, violation with its ITF trace,
-    coverage and warnings (the `--json` output)."""
+    coverage, warnings and the covers, each with its witness's ITF trace if reached (the
+    `--json` output)."""
     stats = dataclasses.asdict(result.stats)
     stats["states_per_second"] = result.stats.states_per_second
     return {
@@ -54,5 +55,23 @@ def result_json(program: ir.Program, result: Result) -> dict[str, Any]:
         "coverage": (
             None if result.coverage is None else [dataclasses.asdict(c) for c in result.coverage]
         ),
+        "branches": (
+            None
+            if result.branches is None
+            else [
+                {"action": b.action, "branch": b.kind, "loc": str(b.loc), "taken": b.taken}
+                for b in result.branches
+            ]
+        ),
         "warnings": list(result.warnings),
+        "covers": [
+            {
+                "name": c.name,
+                "loc": str(c.loc),
+                "reached": c.reached,
+                "length": c.length if c.reached else None,
+                "trace": to_itf(program, c.trace) if c.trace is not None else None,
+            }
+            for c in result.covers
+        ],
     }

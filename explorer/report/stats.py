@@ -3,7 +3,14 @@ table and the verdict line (with the reason when the result is incomplete)."""
 
 from __future__ import annotations
 
-from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, CoverageEntry, Result, Stats
+from mmcheck.explorer.core.result import (
+    HOLDS,
+    INCOMPLETE,
+    BranchEntry,
+    CoverageEntry,
+    Result,
+    Stats,
+)
 from mmcheck.explorer.report.view import headline
 from mmcheck.spec import ir
 
@@ -45,6 +52,21 @@ def verdict_line(result: Result, program: ir.Program | None = None) -> str:
     return f"VIOLATED: {headline(v, program)} (trace of {steps})."
 
 
+def cover_lines(result: Result) -> list[str]:
+    """One line per cover: reached in how many steps, or not; NOT REACHED only where the
+    search was complete (then the spec may be vacuous)."""
+    out = []
+    for c in result.covers:
+        if c.reached:
+            what = f"reached in {c.length} step{'s' if c.length != 1 else ''}"
+        elif result.verdict == HOLDS:
+            what = "NOT REACHED (the spec may be vacuous)"
+        else:
+            what = "not reached before the search stopped"
+        out.append(f"cover {c.name}: {what}")
+    return out
+
+
 def format_coverage(entries: list[CoverageEntry]) -> str:
     """One row per action (or process label): enabled and taken counts; actions never
     taken come first and are flagged, since they usually mean a bug in the spec."""
@@ -60,4 +82,26 @@ def format_coverage(entries: list[CoverageEntry]) -> str:
         out.append(f"{mark} {e.action:<{width}}  {e.enabled:>10,}  {e.taken:>10,}{flag}")
     never = sum(1 for e in rows if e.taken == 0)
     out.append(f"{never} of {len(rows)} actions never taken.")
+    return "\n".join(out)
+
+
+def format_branches(entries: list[BranchEntry]) -> str:
+    """One row per `if` arm and `either` branch of a step, with its place and how many
+    successors took it; the never-taken first, flagged (SPIN's "unreached in proctype")."""
+    rows = sorted(entries, key=lambda e: e.taken > 0)  # stable: spec order otherwise
+    places = [str(e.loc) for e in rows]
+    width = max([len(p) for p in places] + [len("place")])
+    action = max([len(e.action) for e in rows] + [len("action")])
+    kind = max([len(e.kind) for e in rows] + [len("branch")])
+    out = [
+        "Branch coverage (branches never taken first):",
+        f"  {'place':<{width}}  {'action':<{action}}  {'branch':<{kind}}  {'taken':>10}",
+    ]
+    for e, place in zip(rows, places):
+        flag, mark = ("  <- never taken", "!") if e.taken == 0 else ("", " ")
+        out.append(
+            f"{mark} {place:<{width}}  {e.action:<{action}}  {e.kind:<{kind}}  {e.taken:>10,}{flag}"
+        )
+    never = sum(1 for e in rows if e.taken == 0)
+    out.append(f"{never} of {len(rows)} branches never taken.")
     return "\n".join(out)

@@ -5,6 +5,8 @@ Shortest traces: a level's states are expanded in order; a new state's invariant
 checked when it is stored, so an invariant violation or a step error found while
 expanding level d has a trace of d+1 steps. A deadlock at level d is shorter, so after
 such a find the rest of level d is still expanded (storing nothing) to look for one.
+A cover is evaluated on each state when it is stored, until it holds in one: the first
+such state is one of the shallowest.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def _bfs(
     successors = model.successors
     ok = search.invariants_ok if search.checks_states else None
     kept = search.kept if search.constraints else None
+    unreached = search.unreached  # the covers not reached yet (emptied as they are)
     limit = max_states if max_states is not None else float("inf")
 
     def finish(
@@ -138,6 +141,8 @@ def _bfs(
             if store.add(t, -1, len(roots) - 1) < 0:
                 continue
             level.append(t)
+            if unreached and (hits := search.covered(t)):
+                search.reach(hits, trace_to(len(store) - 1))
             if not search.state_ok(s):
                 return finish(VIOLATED, search.state_violation(trace_to(len(store) - 1)))
     except EvalError as e:
@@ -211,6 +216,8 @@ def _bfs(
                 parents_append(sid)
                 edges_append(e)
                 nxt.append(t)
+                if unreached and (hits := search.covered(t)):
+                    search.reach(hits, trace_to(len(store) - 1))
                 if ok is not None:
                     try:
                         good = ok(t)

@@ -5,8 +5,9 @@ explorer.tuple.translate generates from a Program, behind the core's `Model` pro
 The generated module provides iter_init (the model's init_choices), successors, one
 step function per action (st_<i>(s, *params) -> state or None), one function per
 invariant and invariants_ok, the same for the state constraints (con_<j> and
-constraints_ok), terminal, all_done, and fingerprint: CPython's tuple hash, with slots
-that may hold -1 shifted first, since hash(-1) == hash(-2).
+constraints_ok), one per cover (cov_<j>), terminal, all_done, and fingerprint:
+CPython's tuple hash, with slots that may hold -1 shifted first, since
+hash(-1) == hash(-2).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class CompiledModel(Model):
     invariants_ok: Callable[[State], object]  # all of Program.invariants hold
     constraints: tuple[tuple[Invariant, Callable[[State], object]], ...]
     constraints_ok: Callable[[State], object]  # all of Program.constraints hold
+    covers: tuple[tuple[Invariant, Callable[[State], object]], ...]  # cov_<j>
+    # compiles, per action, a test (state, *params) -> taken of each of its branches
+    branch_tests: Callable[[], tuple[tuple[Callable[..., object], ...], ...]]
     fingerprint: Callable[[State], int]  # 64-bit hash of a state, no systematic collisions
 
     def step(self, edge: int, state: State) -> State | None:

@@ -2,6 +2,8 @@
 checking the same properties as the exhaustive search (explorer.bfs.Search), inside the
 state space the constraints leave (a walk ends where every successor is cut). A walk
 that finds nothing proves nothing: the verdict is then INCOMPLETE, reason "simulation".
+A cover is reached with the walk that first gets to a state where it holds (not
+necessarily by a shortest trace).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def _simulate(
         edges: list[int] = []
         stats.generated += 1
         seen.add(model.fingerprint(state))
+        if search.unreached and (hits := search.covered(state)):
+            search.reach(hits, model.replay(state, []))
         if not search.state_ok(state):
             return finish(VIOLATED, search.state_violation(model.replay(state, [])))
         for _ in range(depth):
@@ -85,6 +89,8 @@ def _simulate(
             edges.append(edge)
             seen.add(model.fingerprint(state))
             stats.depth = max(stats.depth, len(edges))
+            if search.unreached and (hits := search.covered(state)):
+                search.reach(hits, model.replay(initial[root], edges))
             if not search.state_ok(state):
                 steps = model.replay(initial[root], edges)
                 return finish(VIOLATED, search.state_violation(steps))

@@ -694,6 +694,9 @@ class _Translator:
             "",
         ]
         body += self.constraint_fns() + [""]
+        for j, c in enumerate(self.p.covers):
+            self.where = c.loc
+            body += self.pred_fn(f"cov_{j}", c.expr, f"cover {sanitize(c.name)}") + [""]
         self.where = Loc(self.p.file, 1, 1)  # the IR keeps no place for `terminal`
         body += self.pred_fn("terminal", self.p.terminal, "terminal states") + [""]
         body += self.all_done_fn() + [""]
@@ -797,9 +800,20 @@ def compile_model(program: Program) -> CompiledModel:
         invariants_ok=ns["invariants_ok"],
         constraints=tuple((c, ns[f"con_{j}"]) for j, c in enumerate(program.constraints)),
         constraints_ok=ns["constraints_ok"],
+        covers=tuple((c, ns[f"cov_{j}"]) for j, c in enumerate(program.covers)),
+        branch_tests=functools.partial(branch_tests, program),
         fingerprint=ns["fingerprint"],
         terminal=ns["terminal"],
         all_done=ns["all_done"],
+    )
+
+
+def branch_tests(program: Program) -> tuple[tuple[Callable, ...], ...]:
+    """Per action, per branch of it (ir.Action.branches): a function (state, *params)
+    -> whether an edge with those parameters takes the branch."""
+    return tuple(
+        tuple(compile_expr(program, b.cond, tuple(p.name for p in a.params)) for b in a.branches)
+        for a in program.actions
     )
 
 

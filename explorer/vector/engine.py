@@ -14,7 +14,8 @@ verdict, distinct-state count, depth and trace.
 
   - a state whose expansion raises an error has no successors; the first such state of
     a level ends the search with the error of its first failing edge;
-  - a new state's invariants are checked when it is stored;
+  - a new state's invariants are checked when it is stored, and the covers not reached
+    yet evaluated;
   - after an invariant violation or a step error the rest of the level is only
     searched for a deadlock (a shorter trace);
   - a state without successors is a deadlock unless terminal or all processes are done.
@@ -167,6 +168,7 @@ class VectorBFS:
             new = new[: bad[0] + 1]
         self.commit(ex, new)
         self.levels.add(ex.order[new])
+        self.cover(ex, new, 0, 0)
         if len(bad):
             return self.finish(VIOLATED, search.state_violation(self.trace_to(0, len(new) - 1)))
         level = Level([np.take(ex.words, new, axis=1)])
@@ -260,7 +262,21 @@ class VectorBFS:
         k = len(self.vm.instances)
         self.commit(ex, new)
         self.levels.add(ex.order[new] + c0 * k)
+        self.cover(ex, new, self.depth + 1, nxt.size)
         nxt.append(np.take(ex.words, new, axis=1))
+
+    def cover(self, ex: Expanded, new: np.ndarray, depth: int, first: int) -> None:
+        """Evaluate the covers not reached yet on the states `new` of ex, just stored at
+        `depth` from index `first` of that level: each reached in the first of them
+        where it holds (the order the tuple back end stores them in)."""
+        search = self.search
+        if not search.unreached or not len(new):
+            return
+        words = np.take(ex.words, new, axis=1)
+        for j in list(search.unreached):
+            at = self.vm.first_covered(j, words)
+            if at is not None:
+                search.reach([j], self.trace_to(depth, first + at))
 
 
 def vector_bfs(

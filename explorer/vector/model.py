@@ -45,6 +45,7 @@ class VectorModel:
             )
             self.invariants = [self.exprs.compile(inv.expr) for inv, _ in search.invariants]
             self.constraints = [self.constraint(con) for con, _ in search.constraints]
+            self.covers = [self.constraint(c, "cover") for c, _ in search.covers]
             self.terminal = self.exprs.compile(program.terminal) if program.terminal else None
             check_int64(program)
         except Unsupported as e:
@@ -63,11 +64,20 @@ class VectorModel:
         self.canon = BatchCanon(program) if search.canon is not None else None
         warm_up()
 
-    def constraint(self, con: Invariant) -> Compiled:
+    def constraint(self, con: Invariant, what: str = "constraint") -> Compiled:
         try:
             return self.exprs.compile(con.expr)
         except Unsupported as e:
-            raise Unsupported(f"constraint {con.name}: {e}") from None
+            raise Unsupported(f"{what} {con.name}: {e}") from None
+
+    def first_covered(self, j: int, words: np.ndarray) -> int | None:
+        """The index of the first of these packed states where cover j holds (an error
+        evaluating it counts as not holding, as Search.covered), or None; by the numpy
+        interpreter: a cover is evaluated only until reached."""
+        f = Frame(Columns(self.layout, words))
+        holds = np.broadcast_to(truth(self.covers[j](f, None, {})), f.n) & ~f.failed()
+        hits = np.flatnonzero(holds)
+        return int(hits[0]) if len(hits) else None
 
     def canonical(self, words: np.ndarray) -> np.ndarray:
         """Packed states replaced by their canonical forms (if the search uses symmetry)."""

@@ -242,6 +242,7 @@ def test_json_result(at_root, capsys):
             "met": True,
             "note": None,
             "invariants": None,
+            "covers": [],
         }
     ]
 

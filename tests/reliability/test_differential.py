@@ -8,7 +8,9 @@ shares no code with the lowering, so a lowering bug shows here as a disagreement
   the same distinct, generated and depth; on VIOLATED a violation of the shortest
   length whose (kind, name, loc) the reference found too, with a trace every step of
   which is a real transition of the reference (a failed step: an error it raises);
-- with symmetry, for specs with symmetric types: the verdict and the length;
+  on HOLDS the same covers reached, each at the same (shortest) depth;
+- with symmetry, for specs with symmetric types: the verdict and the length, and the
+  covers;
 - BMC at a small depth: a violation within the depth iff the reference's bounded search
   has one, of the same length;
 - with the lemmas checked too (--lemmas), for specs that declare some: as above;
@@ -86,12 +88,19 @@ def trace_problems(what: str, r: Result, ex: reference.Exploration) -> list[str]
     return []
 
 
+def reached(r: Result | None) -> dict[str, int | None]:
+    """Each cover's shortest witness length, None where not reached."""
+    return {c.name: c.length if c.reached else None for c in r.covers} if r else {}
+
+
 def compare(what: str, r: Result, ex: reference.Exploration, full: bool = True) -> list[str]:
     """What differs between a back end's result and the reference's exploration; `full`
     compares the statistics and the violation's identity too (not under symmetry)."""
     if r.verdict != ex.verdict:
         return [f"{what}: {outcome(r)}, reference {ex.verdict} {sorted(map(str, ex.violations))}"]
     got = []
+    if r.verdict == HOLDS and reached(r) != reached(ex.result):
+        got.append(f"{what}: covers reached {reached(r)}, reference {reached(ex.result)}")
     if r.verdict == HOLDS and full:
         mine, theirs = (
             (r.stats.distinct, r.stats.generated, r.stats.depth),
