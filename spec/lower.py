@@ -614,7 +614,9 @@ class Lowering:
             if not ex.sorts_match(at.what, t.elem, base.type.elem, s.base.loc):
                 return False
             elem = u
-        lo, hi = bounds(elem)
+        if not isinstance(elem, BoolT | IntT | EnumT):
+            return self.refuse(s.loc, f"subset of a set of {elem} values is not supported")
+        lo, hi = bounds(elem) or (None, None)
         if not isinstance(lo, ir.Const) or not isinstance(hi, ir.Const):
             return self.refuse(
                 s.loc, "subsets need a set of constant bounds (one choice per element)"

@@ -15,6 +15,8 @@ soon as the parameters they mention are bound.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections.abc import Callable, Iterable
 
@@ -48,6 +50,8 @@ UNROLL_EDGES = 16  # unroll an action whose parameters have at most this many va
 UNROLL_QUANT = 8  # unroll a quantifier over at most this many values
 MAX_ENUM = 10**7  # values one action's parameters or a quantifier may take
 INIT_PAUSE = 1 << 12  # initial choices between two pauses of iter_init (a power of 2)
+# initial choices iter_init takes in nested loops; more in one (Python nests 20 blocks)
+INIT_NESTING = 12
 _HASH_MODULUS = (1 << 61) - 1  # CPython hashes ints modulo this Mersenne prime
 
 Bounds = tuple[int, int] | None
@@ -572,13 +576,19 @@ class _Translator:
         lines = ["def iter_init():"]
         env: Env = {}
         ind = "    "
+        codes = []
         for i, p in enumerate(a.params):
             values = init_values(a.guard, p.name, const_int(p.type.lo), const_int(p.type.hi))
             lo, hi = (values[0], values[-1]) if values else (0, -1)
             env[p.name] = _Binding(f"p{i}", lo, hi)
             code = f"range({lo}, {hi + 1})" if len(values) == hi - lo + 1 else repr(tuple(values))
+            codes.append(code)
             lines.append(f"{ind}for p{i} in {code}:  # {sanitize(p.name)}")
             ind += "    "
+        if len(codes) > INIT_NESTING:  # one loop over the combinations, in the same order
+            names = ", ".join(f"p{i}" for i in range(len(codes)))
+            lines[1:] = [f"    for {names} in _product({', '.join(codes)}):"]
+            ind = "        "
         if a.params:  # a pause now and then, so that the caller can poll its bounds
             lines[1:1] = ["    n = 0"]
             lines += [f"{ind}n += 1", f"{ind}if not n & {INIT_PAUSE - 1}: yield None"]
@@ -788,7 +798,8 @@ def compile_model(program: Program) -> CompiledModel:
     t = _Translator(program)
     groups = edge_groups(program)
     source = t.module(groups)
-    ns = exec_generated(source, f"<mmcheck {sanitize(program.name)}>", tuple(t.errors))
+    extra = {"_product": itertools.product}
+    ns = exec_generated(source, f"<mmcheck {sanitize(program.name)}>", tuple(t.errors), extra)
     return CompiledModel(
         program=program,
         source=source,
