@@ -1,5 +1,5 @@
 // Page migration as Hugh Dickins' series "mm: page migration cleanups, and a little
-// mlock" (seed 004, shared/seeds/004_82956716a1a67df9.txt, linux-mm, 2015-10-19)
+// mlock" (seed 004, linux-mm, 2015-10-19)
 // leaves it: mm/migrate.c unmap_and_move, __unmap_and_move, move_to_new_page,
 // migrate_page_move_mapping, migrate_page_copy, remove_migration_pte and mm/rmap.c
 // try_to_unmap_one of v4.3 with the series applied, racing with everything that can
@@ -651,10 +651,23 @@ lemma FrozenWhileReplacing:
   and (at(migrate, radix_tree_replace_slot) => slot == OLD)
   and (at(migrate, page_ref_unfreeze) => slot == newpage)
 
+// ---------------------------------------------------------------- witnesses
+
+// Paths the model must really take, lest the invariants above hold vacuously (`check`
+// reports each reached with its shortest trace, or NOT REACHED). With the series: the
+// page is migrated and a pte maps the new page again, which is still mlocked (the path
+// MlockCarried is about); and the page freed from under migration, whose unused new
+// page then goes back to the pool (the path UnusedNewPageReturned is about).
+cover Migrated:
+  done(migrate) and migrated_to != 0
+  and (exists i in Pte: pte[i] == pte_present and pfn[i] == migrated_to)
+cover StillMlocked: done(migrate) and migrated_to != 0 and pages[migrated_to].mlocked
+cover FreedUnderUs: done(migrate) and migrate.rc == rc_freed
+
 // ---------------------------------------------------------------- expected results
 // (default constants: 1 pte, a pool of 1, one of each racer, 1 pass)
 
-expect holds with 130596 states
+expect holds with 130596 states, covers Migrated, StillMlocked, FreedUnderUs
 expect PATCH3=false: violates MlockCarried in 9 steps
 expect PATCH6=false: violates UnusedNewPageReturned in 4 steps
 expect PATCH7=false: violates NoBug in 6 steps
