@@ -100,10 +100,9 @@ class LValue:
 
 ERR = Val(ErrT(), expr=ir.Const(0))
 NONE = Val(OptionT(None), expr=ir.Const(0))  # the literal `none`, of any option type
-# the library models say "no page" with 0 of a range (`type Pfn = 0..POOL`) or an enum value
 NULL_HINT = (
-    "there is no NULL: declare the value that means none, such as 0 of "
-    "`type Pfn = 0..N` (0: no page) or `none` in an enum"
+    "there is no NULL: a value that may be NULL is an option, `var p : Pfn? = none` "
+    "(`p := none`, `if p != none`)"
 )
 BUILTINS = (
     "done",
@@ -131,12 +130,22 @@ def has_option(t: Type) -> bool:
     return isinstance(t, OptionT) or isinstance(t, MapT) and has_option(t.elem)
 
 
+def as_number(v: Val) -> ir.Expr:
+    """The slot value of v in an option: a bool as the int 0 or 1, not as a condition
+    (`o == true` folds to `o`, which is wrong where o may be none)."""
+    if not isinstance(v.type, BoolT):
+        return v.expr
+    if isinstance(v.expr, ir.Const):
+        return ir.Const(v.expr.value)
+    return f.ite(v.expr, ir.Const(1), ir.Const(0))
+
+
 def option_parts(v: Val) -> tuple[ir.Expr, ir.Expr]:
     """(whether v is none, its value where it is not) for a value of an option type, or
     of a type that is no option (never none: an implicit `some`)."""
     t = v.type
     if not isinstance(t, OptionT):
-        return ir.FALSE, v.expr
+        return ir.FALSE, as_number(v)
     if t.inner is None:
         return ir.TRUE, ir.Const(0)
     n = none_value(t)
@@ -379,19 +388,15 @@ class Elab:
         if n is None:
             return Val(t.inner, expr=v.expr)
         message = f"none where a value of {t.inner} is required"
-        return Val(t.inner, expr=f.guard(f.binary("!=", v.expr, n), v.expr, "null", message, loc))
+        x = f.guard(f.binary("!=", v.expr, n), v.expr, "null", message, loc)
+        # a bool's slot value as a condition again
+        return Val(t.inner, expr=f.binary("==", x, ir.Const(1)) if isinstance(t.inner, BoolT) else x)
 
-    def none_for(self, v: Val, place: Type, loc: Loc) -> Val:
+    @staticmethod
+    def none_for(v: Val, place: Type | None) -> Val:
         """v, or the literal `none` where v is the name `none` of an enum (`none_name`)
-        and an option is expected; where that option is of the very enum, an error."""
-        if not v.none_name or not isinstance(place, OptionT):
-            return v
-        if place.inner is not None and unify(place.inner, v.type) is not None:
-            return self.error(
-                loc,
-                f"`none` is ambiguous here: the option's none or the value none of {v.type}",
-            )
-        return NONE
+        and an option is expected (an option is never of an enum with a value none)."""
+        return NONE if v.none_name and isinstance(place, OptionT) else v
 
     def encoded(self, v: Val, t: Type, loc: Loc | None) -> Val:
         """v as a value of type t, where t or v holds options: each option of v numbered
@@ -533,7 +538,7 @@ class Elab:
         if isinstance(sym, EnumValSym):
             # `none` of an enum is the option's none where an option is expected
             v = replace(self.enum_value(sym, e.name, e.loc), none_name=e.name == "none")
-            return self.none_for(v, self.expected, e.loc) if self.expected else v
+            return self.none_for(v, self.expected)
         if isinstance(sym, VarSym):
             return self.var_value(sym.irname, sym.type, self.local_index(sym), e.loc)
         if isinstance(sym, LockSym):
@@ -632,7 +637,8 @@ class Elab:
             return False
         if self.proc is not None and e.name in self.proc.locals:
             return False
-        return isinstance(self.env.symbols.get(e.name), EnumChoices)
+        # `none`, an enum's value, is an option's none where the context wants an option
+        return e.name == "none" or isinstance(self.env.symbols.get(e.name), EnumChoices)
 
     def domain_of_type(self, t: Type, loc: Loc) -> Val:
         if isinstance(t, ErrT):
@@ -697,7 +703,7 @@ class Elab:
         out = []
         inside = True
         for a, d in zip(args, t.dims):
-            v = self.expr(a, scope)
+            v = self.expr(a, scope, d)  # `m[none]`: the dimension says which enum's
             out.append(self.check_index(v, d, a))
             inside = inside and within(v.type, d)
         return tuple(out), inside
@@ -950,7 +956,7 @@ class Elab:
             return (
                 self.held_by(a, b, loc) if isinstance(a.type, HolderT) else self.held_by(b, a, loc)
             )
-        a, b = self.none_for(a, b.type, loc), self.none_for(b, a.type, loc)
+        a, b = self.none_for(a, b.type), self.none_for(b, a.type)
         if isinstance(a.type, ErrT) or isinstance(b.type, ErrT):
             return f.TRUE
         t = unify(a.type, b.type)
@@ -1593,7 +1599,7 @@ class Elab:
                 e.args[0].loc,
                 f"some(..) makes an option of a bool, an int or an enum, not {v.type}",
             )
-        return Val(OptionT(v.type), expr=v.expr)
+        return Val(OptionT(v.type), expr=as_number(v))
 
     def b_card(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 1):
@@ -1755,7 +1761,10 @@ class Elab:
         unless 1 <= i <= len(s)."""
         if len(e.args) != 1:
             return self.error(e.loc, f"a sequence is indexed by one position, not {len(e.args)}")
+        before = len(self.env.errors)
         i = self.int_val(e.args[0], scope).expr
+        if len(self.env.errors) > before:
+            return ERR  # no cascade from the position
         inside = f.conj((f.binary("<=", ir.Const(1), i), f.binary("<=", i, s.length)))
         if s.type.elem is None:
             return self.error(e.loc, "the empty sequence has no positions")

@@ -169,3 +169,9 @@ def test_front_end_errors(text, message):
     with pytest.raises(SpecErrors) as e:
         spec.load(text)
     assert any(message in err.message for err in e.value.errors), e.value
+
+
+def test_prove_with_a_symbolic_bound():
+    text = ALL_SEQS.replace("seq[2]", "seq[N]").replace("len(q) < 2", "len(q) < N")
+    text = "const N : 1..4 = 2\n" + text.replace("len(q) <= 2 and ", "len(q) <= N and ")
+    assert prove(text, {"N": "?"}).status == PROVED
