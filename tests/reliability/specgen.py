@@ -32,7 +32,8 @@ CONSTRUCTS = (
     "var-in-range", "var-in-literal", "var-reads-earlier-var", "init-constraint", "lock",
     "lock-array", "def-no-params", "def-params", "invariant", "terminal", "expect",
     "lemma", "expect-invariants",
-    "constraint", "cover", "expect-covers",
+    "constraint", "cover", "expect-covers", "type-option", "option-none", "option-some",
+    "option-eq-none", "option-implicit-some", "option-use", "option-enum-none",
     # expressions
     "add", "sub", "mul", "div", "mod", "div-negative", "neg", "eq", "ne", "lt", "le", "gt",
     "ge", "not", "and", "or", "implies", "iff", "if-expr", "let", "let-multi", "forall",
@@ -59,12 +60,18 @@ CONSTRUCTS = (
     "cas", "test-and-set", "macro", "macro-return", "macro-return-in-if", "macro-place-arg",
     "spin_lock", "spin_unlock", "lock_page", "trylock_page", "unlock_page", "get_page",
     "put_page", "get_page_unless_zero", "page_ref_freeze", "page_ref_unfreeze",
-    "with", "with-two-binders",
+    "with", "with-two-binders", "either-label",
     # scoped enum values, names that are keywords elsewhere, state-dependent domains
     "enum-qualified", "enum-shared-value", "var-named-keyword", "quant-state-bounds",
     # sequences
     "var-seq", "seq-literal", "seq-empty", "seq-len", "seq-head", "seq-tail", "seq-append",
     "seq-index", "seq-in", "seq-eq", "seq-quant",
+    # sets of records and comprehensions
+    "var-set-record", "set-record-literal", "set-record-in", "set-record-quant",
+    "set-record-card", "set-record-type-name", "set-filter", "set-image",
+    "set-image-two-binders",
+    # initial values of maps, records and sets chosen from sets
+    "var-in-maps", "var-in-records", "var-in-subsets", "var-in-values",
 )  # fmt: skip
 
 # ------------------------------------------------------------------ types
@@ -145,7 +152,17 @@ class Seq:
         return f"seq[{self.cap}] of {self.elem}"
 
 
-Type = Int | Bool | Enum | Sym | SetT | Rec | Map | Seq
+@dataclass(frozen=True)
+class MsgSet:
+    """A set of records (a message set)."""
+
+    rec: Rec
+
+    def __str__(self) -> str:
+        return f"set of {self.rec}"
+
+
+Type = Int | Bool | Enum | Sym | SetT | Rec | Map | Seq | MsgSet
 
 
 def kind(t: Type) -> object:
@@ -183,6 +200,8 @@ def size(t: Type) -> int:
         return 2 ** size(t.elem)
     if isinstance(t, Seq):
         return sum(size(t.elem) ** n for n in range(t.cap + 1))
+    if isinstance(t, MsgSet):
+        return 2 ** size(t.rec)
     if isinstance(t, Rec):
         n = 1
         for _, f in t.fields:
@@ -241,14 +260,21 @@ class SpecGen:
         # and for whether there are constraints: they are drawn last, so a spec without
         # them is as it was
         self.r_constraint = random.Random(f"{seed}/{draw}/constraint")
+        self.r_option = random.Random(f"{seed}/{draw}/option")  # options (emit_options)
         # and for the covers, drawn after the constraints
         self.r_cover = random.Random(f"{seed}/{draw}/cover")
         # and for sequences: a spec without a sequence variable is as it was
         self.r_seq = random.Random(f"{seed}/{draw}/seq")
         self.seqs: dict[str, Seq] = {}
+        # and for the set of records `ms`: a spec without one is as it was
+        self.r_msg = random.Random(f"{seed}/{draw}/msg")
+        self.msgs: MsgSet | None = None
         # and for `with`, qualified and shared enum values, keyword-like names and ranges
         # whose bounds read the state: a spec that draws none of them is as it was
         self.r_choice = random.Random(f"{seed}/{draw}/choice")
+        # and for the initial values of maps, records and sets chosen from sets
+        self.r_init = random.Random(f"{seed}/{draw}/init")
+        self.used_labels: set[str] = set()
         self.used: set[str] = set()
         self.globals: dict[str, Type] = {}
         self.enums: list[Enum] = []
@@ -392,6 +418,8 @@ class SpecGen:
     def int_expr(self, sc: Scope, depth: int) -> str:
         if self.seqs and self.r_seq.random() < 0.12:
             return self.seq_int(sc, depth)
+        if self.msgs and self.r_msg.random() < 0.12:
+            return self.msg_int(sc, depth)
         r = self.r.random()
         if depth <= 0 or r < 0.3:
             return self.int_leaf(sc)
@@ -520,6 +548,8 @@ class SpecGen:
     def bool_expr(self, sc: Scope, depth: int) -> str:
         if self.seqs and self.r_seq.random() < 0.12:
             return self.seq_bool(sc, depth)
+        if self.msgs and self.r_msg.random() < 0.12:
+            return self.msg_bool(sc, depth)
         if depth <= 0 or self.chance(0.2):
             return self.bool_leaf(sc)
         d = depth - 1
@@ -749,6 +779,8 @@ class SpecGen:
             return self.sym_value(sc)
         if isinstance(t, Seq):
             return self.seq_value(sc, t, depth)
+        if isinstance(t, MsgSet):
+            return self.msg_value(sc, depth)
         if isinstance(t, SetT):
             if isinstance(t.elem, Int) and self.chance(0.8):
                 # keep inside the element range mostly: inter with it
@@ -840,7 +872,71 @@ class SpecGen:
                 lines.append(f"var {name} : {t} = min(max({self.pick(prev)}, {t.lo}), {t.hi})")
                 return
         init = self.initial(t)
+        if isinstance(t, Map | Rec | SetT) and self.r_init.random() < 0.15:
+            lines.append(f"var {name} : {t} in {self.initial_set(t, init)}")
+            if self.r_init.random() < 0.5:
+                self.mark("init-constraint")
+                lines.append(f"init {self.initial_constraint(name, t)}")
+            return
         lines.append(f"var {name} : {t} = {init}")
+
+    # drawn from `r_init` (and after the main stream's literal, which they replace) where
+    # the main stream would change the specs without them
+    def initial_set(self, t: Map | Rec | SetT, literal: str) -> str:
+        """A set of initial values of a map, record or set variable: all maps to a set,
+        all records of given field sets, all subsets, or a literal of values."""
+        r = self.r_init
+        if r.random() < 0.2:
+            self.mark("var-in-values")
+            return "{" + ", ".join(dict.fromkeys([literal, self.initial_literal(t)])) + "}"
+        if isinstance(t, Map):
+            self.mark("var-in-maps")
+            return f"[{', '.join(map(str, t.dims))} -> {self.elem_set(t.val)}]"
+        if isinstance(t, Rec):
+            self.mark("var-in-records")
+            return self.elem_set(t)
+        self.mark("var-in-subsets")
+        return f"subset {self.elem_set(t.elem)}"
+
+    def initial_literal(self, t: Type) -> str:
+        """`initial` drawing from r_init."""
+        saved, self.r = self.r, self.r_init
+        try:
+            return self.initial(t)
+        finally:
+            self.r = saved
+
+    def elem_set(self, t: Int | Bool | Enum | Rec) -> str:
+        """A set of values of t, now and then with one outside it (a range error)."""
+        r = self.r_init
+        if isinstance(t, Rec):
+            return "[" + ", ".join(f"{f}: {self.elem_set(ft)}" for f, ft in t.fields) + "]"
+        if isinstance(t, Int) and r.random() < 0.1:
+            return f"{t.lo}..{t.hi + 1}"
+        if r.random() < 0.3:
+            return self.binder(t)
+        vals = values(t)
+        return "{" + ", ".join(r.sample(vals, r.randint(1, min(2, len(vals))))) + "}"
+
+    def initial_constraint(self, name: str, t: Map | Rec | SetT) -> str:
+        """An `init` constraint on a chosen map, record or set."""
+        r = self.r_init
+        if isinstance(t, SetT):
+            self.mark("card")
+            return f"card({name}) <= {r.randint(0, 2)}"
+        if isinstance(t, Rec):
+            f, ft = r.choice(t.fields)
+            self.mark("record-field")
+            return f"{name}.{f} != {r.choice(values(ft))}"
+        names = [f"q{k}" for k in range(len(t.dims))]
+        binds = ", ".join(f"{n} in {d}" for n, d in zip(names, t.dims))
+        elem = f"{name}[{', '.join(names)}]"
+        val = t.val
+        if isinstance(val, Rec):
+            f, val = r.choice(val.fields)
+            elem += f".{f}"
+        self.mark("count", "map-index2" if len(names) == 2 else "map-index")
+        return f"(count {binds}: {elem} == {r.choice(values(val))}) <= {r.randint(1, 2)}"
 
     def initial(self, t: Type) -> str:
         """A constant initial value of type t."""
@@ -958,6 +1054,8 @@ class SpecGen:
             sc.vars[f"x{k}"] = t
         if self.r_seq.random() < 0.3:
             self.declare_seq(out, sc)
+        if self.r_msg.random() < 0.3:
+            self.declare_msgs(out, sc)
         if self.sym is not None and self.sym.name == "S":
             self.globals["cnt"] = Map((self.sym,), Int(0, 2))
             self.space *= 9
@@ -993,6 +1091,7 @@ class SpecGen:
             out.append(f"expect holds{checks}  # not checked here")
         self.emit_constraints(out)
         self.emit_covers(out)
+        invs += self.emit_options(out)
         text = self.choices_in_text("\n".join(out) + "\n", sc)
         return Generated(
             self.seed,
@@ -1008,9 +1107,10 @@ class SpecGen:
         value name (E's written `E.e0` everywhere, F's unqualified where the context says
         F's), and x0 renamed `lock`, `init` or `with` (names but where a declaration or
         statement starts)."""
-        if "E" in self.types and self.r_choice.random() < 0.3:
+        shared = self.types["E"].values[0] if "E" in self.types else ""  # type: ignore[union-attr]
+        # (not where the name is also bound, as a sequence's quantifier may bind it)
+        if shared and self.r_choice.random() < 0.3 and not re.search(rf"\b{shared} in\b", text):
             self.mark("enum-shared-value", "enum-qualified")
-            shared = self.types["E"].values[0]  # type: ignore[union-attr]
             lines = text.splitlines()
             at = next(k for k, line in enumerate(lines) if line.startswith("type E = enum"))
             text = "\n".join(
@@ -1295,7 +1395,14 @@ class SpecGen:
         n = 3 if self.chance(0.25) else 2
         if n == 3:
             self.mark("either-three")
-        branches = [self.sub_block(sc, p, j, depth) for _ in range(n)]
+        blocks = [self.block(sc, p, j, depth) for _ in range(n)]
+        if depth == 1 and self.r_choice.random() < 0.15:  # an either that is a step's own
+            self.mark("either-label")  # the branch goes on in a step of its own
+            k = self.r_choice.randrange(n)
+            at = self.r_choice.randrange(len(blocks[k]) + 1)
+            blocks[k].insert(at, f"{p.labels[j]}_in{len(self.used_labels)}:")
+            self.used_labels.add(blocks[k][at])
+        branches = ["{ " + "; ".join(b).replace(":;", ":") + " }" for b in blocks]
         if any("either" in b for b in branches):
             self.mark("either-in-either")
         return "either " + " or ".join(branches)
@@ -1514,6 +1621,45 @@ class SpecGen:
             self.mark("expect-covers")
             out.append(f"expect holds, covers {', '.join(names)}  # not checked here")
 
+    def emit_options(self, out: list[str]) -> tuple[str, ...]:
+        """Options, in some specs (drawn on a stream of their own, after the rest): a
+        variable `o` of type T? (T 0..2 or bool), now and then an enum with a value
+        `none` beside it, actions that store none, some(..) and plain values in o and use
+        it where a value is required (a null failure where it is none, a range failure
+        past 2), and an invariant: the names of the invariants."""
+        r = self.r_option
+        if r.random() >= 0.3:
+            return ()
+        is_int = r.random() < 0.7
+        vals = ["0", "1", "2"] if is_int else ["false", "true"]
+        use = "(o + 1)" if is_int else "(not o)"  # a null failure where o is none
+        lines = [f"var o : {'0..2' if is_int else 'bool'}? = "
+                 + r.choice(["none", f"some({r.choice(vals)})", r.choice(vals)])]  # fmt: skip
+        enum_none = r.random() < 0.5
+        if enum_none:  # `none` an enum's value too: the option's where one is wanted
+            self.mark("option-enum-none")
+            lines += ["type OPte = enum { opresent, none }", "var opte : OPte = none"]
+        guards = ["o == none", "o != none", f"o == some({r.choice(vals)})",
+                  f"o != {r.choice(vals)}", "true", f"(o == none or {use} == {vals[1]})"]  # fmt: skip
+        values = ["none", f"some({r.choice(vals)})", r.choice(vals), use,
+                  f"(if o == none then {r.choice(vals)} else none)"]  # fmt: skip
+        if enum_none:
+            values.append("(if opte == none then none else o)")
+        for k in range(r.randint(1, 2)):
+            lines += [f"action opt{k}", f"  when {r.choice(guards)}", f"  o' = {r.choice(values)}"]
+            if enum_none and r.random() < 0.5:
+                lines.append("  opte' = if o == none then opresent else none")
+        fact = f"o == none or {use} >= 1" if is_int else f"o != none => ({use} or o)"
+        lines.append(f"invariant Opt: {fact}")
+        text = "\n".join(lines)
+        self.mark("type-option", "option-none", "option-eq-none", "option-use")
+        if "some(" in text:
+            self.mark("option-some")
+        if re.search(r"= (?:[0-2]|true|false)$|o != [0-2a-z]|then [0-2a-z]+ else none", text, re.M):
+            self.mark("option-implicit-some")
+        out.extend(lines)
+        return ("Opt",)
+
     # ---------------------------------------------------------------- sequences
     # drawn from `r_seq` where the main stream would change the specs without them
 
@@ -1607,6 +1753,124 @@ class SpecGen:
         self.mark(q)
         inner = Scope({**sc.vars, f"e{sc.bound}": t.elem}, sc.proc, sc.in_step, sc.bound + 1)
         return f"({q} e{sc.bound} in qs: {self.bool_expr(inner, max(depth - 1, 0))})"
+
+    # ---------------------------------------------------------------- sets of records
+    # drawn from `r_msg` where the main stream would change the specs without them
+
+    def declare_msgs(self, out: list[str], sc: Scope) -> None:
+        r = self.r_msg
+        f = r.choice([Bool(), *self.enums[:1]])
+        t = MsgSet(Rec((("f", f), ("g", Int(0, r.randint(1, 2)))), "M"))
+        if self.space * size(t) > self.MAX_SPACE:
+            return
+        self.mark("var-set-record")
+        self.msgs = self.globals["ms"] = sc.vars["ms"] = t
+        self.space *= size(t)
+        out.append(f"type M = record {{ f: {f}, g: {t.rec.fields[1][1]} }}")
+        items = ", ".join(self.msg_record(None) for _ in range(r.randint(0, 2)))
+        out.append(f"var ms : set of M = {{{items}}}")
+
+    def msg_record(self, sc: Scope | None) -> str:
+        """A record literal of M: its fields constants, or with a scope values of
+        known ranges (ints of another range sometimes: a range error where stored)."""
+        assert self.msgs is not None
+        self.mark("record-literal")
+        parts = []
+        for name, ft in self.msgs.rec.fields:
+            value = None
+            if sc is not None and self.r_msg.random() < 0.5:
+                known = Scope({n: t for n, t in sc.vars.items() if t != UNKNOWN}, sc.proc)
+                value = self.read(known, kind(ft), 0)
+            parts.append(f"{name}: {value or self.r_msg.choice(values(ft))}")
+        return "{" + ", ".join(parts) + "}"
+
+    def msg_scope(self, sc: Scope) -> tuple[str, Scope]:
+        """A name bound to a record of M, and the scope with it."""
+        assert self.msgs is not None
+        name = f"m{sc.bound}"
+        return name, Scope({**sc.vars, name: self.msgs.rec}, sc.proc, sc.in_step, sc.bound + 1)
+
+    def msg_set(self, sc: Scope, depth: int) -> str:
+        """A set of records of M, to read."""
+        r = self.r_msg.random()
+        if r < 0.1:
+            self.mark("set-record-type-name")
+            return "M"
+        if r < 0.5 or depth <= 0:
+            return "ms"
+        return self.msg_value(sc, depth - 1)
+
+    def msg_value(self, sc: Scope, depth: int) -> str:
+        """A set of records of M: ms with a record added or taken out, a filter or an
+        image of it, the image of M's fields' values, or a literal."""
+        assert self.msgs is not None
+        (_, f), (_, g) = self.msgs.rec.fields
+        choice = self.r_msg.choice(["add", "add", "remove", "filter", "image", "image2", "lit"])
+        if choice in ("add", "remove"):
+            self.mark("set-record-literal", "set-union" if choice == "add" else "set-minus")
+            op = "union" if choice == "add" else "minus"
+            return f"(ms {op} {{{self.msg_record(sc)}}})"
+        if choice == "filter":
+            self.mark("set-filter")
+            m, inner = self.msg_scope(sc)
+            return f"{{ {m} in {self.msg_set(sc, depth)} | {self.bool_expr(inner, 1)} }}"
+        if choice == "image":
+            self.mark("set-image")
+            m, inner = self.msg_scope(sc)
+            gv = self.r_msg.choice(
+                [f"{m}.g", "0", f"(if {self.bool_expr(inner, 0)} then 0 else {m}.g)"]
+            )
+            return f"{{ {{f: {m}.f, g: {gv}}} : {m} in {self.msg_set(sc, depth)} }}"
+        if choice == "image2":
+            self.mark("set-image", "set-image-two-binders")
+            a, b, k = f"a{sc.bound}", f"b{sc.bound}", f"k{sc.bound}"
+            # b's set may read a, the binder before it
+            inner = Scope({**sc.vars, a: f, k: UNKNOWN}, sc.proc, sc.in_step, sc.bound + 1)
+            cond = self.bool_expr(inner, 0)
+            return f"{{ {{f: {a}, g: {b}}} : {a} in {self.binder(f)}, {b} in {{ {k} in {g} | {cond} }} }}"
+        self.mark("set-record-literal")
+        items = ", ".join(self.msg_record(sc) for _ in range(self.r_msg.randint(0, 2)))
+        return f"{{{items}}}"
+
+    def msg_int(self, sc: Scope, depth: int) -> str:
+        r = self.r_msg.random()
+        if r < 0.4:
+            self.mark("card", "set-record-card")
+            return f"card({self.msg_set(sc, depth)})"
+        if r < 0.6:
+            # a filter of a set of ints: the binder is of no known range to the generator
+            self.mark("card", "set-filter")
+            k = f"k{sc.bound}"
+            inner = Scope({**sc.vars, k: UNKNOWN}, sc.proc, sc.in_step, sc.bound + 1)
+            dom = self.set_expr(sc, "int", min(depth, 1))
+            return f"card({{ {k} in {dom} | {self.bool_expr(inner, max(depth - 1, 0))} }})"
+        q = self.r_msg.choice(["count", "sum"])
+        self.mark(q, "set-record-quant")
+        m, inner = self.msg_scope(sc)
+        body = self.bool_expr(inner, max(depth - 1, 0)) if q == "count" else f"{m}.g"
+        return f"({q} {m} in {self.msg_set(sc, depth)}: {body})"
+
+    def msg_bool(self, sc: Scope, depth: int) -> str:
+        r = self.r_msg.random()
+        if r < 0.3:
+            self.mark("set-record-in", "set-record-literal")
+            op = self.r_msg.choice(["in", "notin"])
+            return f"({self.msg_record(sc)} {op} {self.msg_set(sc, depth)})"
+        if r < 0.45:
+            # the image of a set of ints, asked of a value (of no known range: it is not
+            # counted or compared)
+            self.mark("set-image", "set-in")
+            k = f"k{sc.bound}"
+            dom = self.set_expr(sc, "int", min(depth, 1))
+            return f"({self.int_expr(sc, 0)} in {{ {k} + 1 : {k} in {dom} }})"
+        if r < 0.6:
+            op = self.r_msg.choice(["subset", "==", "!="])
+            self.mark({"subset": "subset", "==": "set-eq", "!=": "set-ne"}[op])
+            return f"({self.msg_set(sc, depth)} {op} {self.msg_set(sc, depth)})"
+        q = self.r_msg.choice(["forall", "exists"])
+        self.mark(q, "set-record-quant")
+        m, inner = self.msg_scope(sc)
+        return f"({q} {m} in {self.msg_set(sc, depth)}: {self.bool_expr(inner, max(depth - 1, 0))})"
 
     def emit_invariants(self, out: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The invariants, some of them declared `lemma`: their names, and the lemmas'."""
