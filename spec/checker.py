@@ -29,6 +29,7 @@ from mmcheck.spec.symbols import (
     Symbol,
     TypeSym,
     VarSym,
+    step_parts,
 )
 from mmcheck.spec.types import (
     BoolT,
@@ -44,7 +45,6 @@ from mmcheck.spec.types import (
     Type,
     bounds,
     finite_scalar,
-    sort_of,
 )
 
 PRELUDE = Path(__file__).with_name("prelude.mms")
@@ -171,13 +171,14 @@ class Env:
 
     def _collect_process(self, d: ast.ProcessDecl) -> None:
         labels: list[str] = []
-        for s in d.steps:
+        steps = step_parts(d)
+        for s in steps:
             if s.label in labels:
                 self.error(s.loc, f"duplicate label '{s.label}' in process {d.name}")
             elif s.label == "Done":
                 self.error(s.loc, "'Done' is the end of every process, not a label")
             labels.append(s.label)
-        p = ProcInfo(d, tuple(labels))
+        p = ProcInfo(d, tuple(labels), steps)
         if not self._declare(d.name, p, d.loc):
             return
         self.processes.append(p)
@@ -434,13 +435,21 @@ class Env:
             if not isinstance(inner, BoolT | IntT | EnumT) or bounds(inner) is None:
                 self.error(t.loc, f"only a bool, a range or an enum can be an option, not {inner}")
                 return ErrT()
+            if isinstance(inner, EnumT) and "none" in inner.values:
+                # `none` in the option's place could be either
+                self.error(
+                    t.loc,
+                    f"{inner} has a value none: an option of it would have two nones",
+                    f"{inner}'s none already says that there is no value",
+                )
+                return ErrT()
             return OptionT(inner)
         raise AssertionError(t)
 
     def seq_type(self, t: ast.SeqType) -> Type:
-        """`seq[N] of T`: N a constant of at least 1, T a finite scalar of no symmetric
-        sort (a position past the length holds T's first value, which a permutation of
-        the sort would move)."""
+        """`seq[N] of T`: N a constant of at least 1, T a finite scalar, not a symmetric
+        enum (a position past the length holds a value outside a symmetric range's sort,
+        `seq_positions`, which an enum has no number for)."""
         cap = self.elab.constant(t.cap)
         elem = self.resolve_type(t.elem)
         if isinstance(cap.type, ErrT) or isinstance(elem, ErrT):
@@ -454,10 +463,11 @@ class Env:
         if not finite_scalar(elem):
             self.error(t.elem.loc, f"a sequence's elements are bools, ranges or enums, not {elem}")
             return ErrT()
-        if sort_of(elem):
+        if isinstance(elem, EnumT) and elem.sort:
             self.error(
                 t.elem.loc,
-                f"a sequence of values of symmetric {sort_of(elem)} is not supported",
+                f"a sequence of values of symmetric enum {elem.sort} is not supported "
+                "(of a symmetric range it is)",
             )
             return ErrT()
         return SeqT(cap.expr, elem)

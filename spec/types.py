@@ -346,6 +346,17 @@ def sort_clash(place: Type, value: Type) -> tuple[str | None, str | None] | None
     return None
 
 
+def seq_positions(elem: Type) -> tuple[ir.Expr, Type]:
+    """What the positions of a sequence of elem hold past its length, and their slots'
+    type: elem's first value; for a symmetric range, the value after its last, which
+    is no value of the sort, so that a permutation of the sort leaves it as it is."""
+    lo, hi = bounds(elem)
+    if isinstance(elem, IntT) and elem.sort:
+        past = binary("+", hi, const(1))
+        return past, IntT(lo, past, elem.sort)  # the sort's values are still lo..hi
+    return lo, elem
+
+
 @dataclass(frozen=True)
 class Leaf:
     """One IR variable of a spec value: its name suffix (".count"), the types of its extra
@@ -400,10 +411,10 @@ def leaves(t: Type) -> list[Leaf]:
         assert t.elem is not None
         return [Leaf("", elem_dims(t.elem), BoolT(), lambda v, idx: v, t.elem)]
     if isinstance(t, SeqT):
-        assert t.elem is not None and bounds(t.elem) is not None
-        pad = bounds(t.elem)[0]  # what positions past the length hold
+        assert t.elem is not None
+        pad, slot = seq_positions(t.elem)
         return [
             Leaf(".len", (), IntT(const(0), t.cap), lambda v, idx: v.seq_length()),
-            Leaf("", (IntT(const(1), t.cap),), t.elem, lambda v, idx: v.stored(idx[0], pad, t.cap)),
+            Leaf("", (IntT(const(1), t.cap),), slot, lambda v, idx: v.stored(idx[0], pad, t.cap)),
         ]
     return [Leaf("", (), t, lambda v, idx: v)]

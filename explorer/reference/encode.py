@@ -115,9 +115,9 @@ def flatten(value: object, t: Type, fields: list[str]) -> list:
         return [x for k in indices(t.dims) for x in flatten(value.d[k], t.elem, fields)]  # type: ignore[union-attr]
     if isinstance(t, TSet):
         return [x in value for x in domain(t.elem)]  # type: ignore[operator]
-    if isinstance(t, TSeq):  # its length ("q.len"), or its positions, the first value past it
+    if isinstance(t, TSeq):  # its length ("q.len"), or its positions, `pad` past it
         assert isinstance(value, Seq)
         if fields == ["len"]:
             return [len(value.items)]
-        return [*value.items, *[domain(t.elem)[0]] * (t.cap - len(value.items))]
+        return [*value.items, *[t.pad] * (t.cap - len(value.items))]
     return [value]

@@ -124,6 +124,8 @@ class Process:
     labels: tuple[str, ...]
     index: Type | None  # the set's index type
     locals: dict[str, Type]
+    # by label: the statements a step at it runs, and the label it goes to after them
+    entries: dict[str, tuple[tuple[ast.Stmt, ...], str]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -203,8 +205,8 @@ class Symbols:
             if isinstance(d, ast.ProcessDecl):
                 index = self.resolve(d.index.type) if d.index else None
                 local_types = {v.name: self.resolve(v.type) for v in d.locals}
-                labels = tuple(s.label for s in d.steps)
-                self.processes[d.name] = Process(d, labels, index, local_types)
+                entries = entry_points(d)
+                self.processes[d.name] = Process(d, tuple(entries), index, local_types, entries)
         for d in owned:  # enum values declared in types no variable uses
             if isinstance(d, ast.ActionDecl):
                 for p in d.params:
@@ -237,10 +239,20 @@ class Symbols:
         if isinstance(t, ast.SetType):
             return TSet(self.resolve(t.elem))
         if isinstance(t, ast.SeqType):
-            return TSeq(self.constant(t.cap), self.resolve(t.elem))
+            elem = self.resolve(t.elem)
+            # past its length, a position holds the first value; of a symmetric range
+            # the one after its last, as no permutation moves it (docs/language.md)
+            pad = elem.hi + 1 if self.symmetric(t.elem) else domain(elem)[0]  # type: ignore[union-attr]
+            return TSeq(self.constant(t.cap), elem, pad)
         if isinstance(t, ast.OptionType):
             return TOption(self.resolve(t.inner))
         raise Refused(t.loc, f"the type {type(t).__name__}")
+
+    def symmetric(self, t: ast.TypeExpr) -> bool:
+        """Whether t is a symmetric type (written, or named)."""
+        if isinstance(t, ast.NamedType):
+            return self.symmetric(self.type_decls[t.name].type)
+        return isinstance(t, ast.SymmetricType)
 
     def constant(self, e: ast.Expr) -> int:
         faults: list[Fault] = []
@@ -274,6 +286,25 @@ class Symbols:
 
     def is_prelude(self, d: ast.MacroDecl) -> bool:
         return d.loc.file == str(PRELUDE)
+
+
+def entry_points(d: ast.ProcessDecl) -> dict[str, tuple[tuple[ast.Stmt, ...], str]]:
+    """Each label of a process, in the order written, with what a step at it runs and
+    where the process is after that (docs/language.md, "Processes"): a step's label runs
+    its statements, then the next step's label follows; a label inside a branch of one of
+    its `either`s runs what follows in the branch, then what follows the `either`, then
+    that same next label."""
+    out: dict[str, tuple[tuple[ast.Stmt, ...], str]] = {}
+    nexts = [s.label for s in d.steps[1:]] + ["Done"]
+    for step, nxt in zip(d.steps, nexts):
+        out[step.label] = (step.body, nxt)
+        for k, stmt in enumerate(step.body):
+            branches = stmt.branches if isinstance(stmt, ast.Either) else ()
+            for branch in branches:
+                for m, x in enumerate(branch):
+                    if isinstance(x, ast.Label):
+                        out[x.name] = ((*branch[m + 1 :], *step.body[k + 1 :]), nxt)
+    return out
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -333,20 +364,6 @@ def unwrap(v: object, loc: Loc, ctx: Ctx) -> object:
 def scalar(sym: Symbols, e: ast.Expr, ctx: Ctx) -> object:
     """The value of e where a value is required (see `unwrap`)."""
     return unwrap(evaluate(sym, e, ctx), e.loc, ctx)
-
-
-def enum_none(sym: Symbols, e: ast.Expr, ctx: Ctx) -> bool:
-    """Whether e is the name `none` of an enum's value: beside an option, or stored in
-    one, it is the option's none (docs/language.md, "Options")."""
-    if not isinstance(e, ast.Name) or e.name != "none" or "none" in ctx.scope:
-        return False
-    inst = ctx.instance
-    local = inst is not None and "none" in sym.processes[inst[0]].locals
-    return not local and "none" in sym.enum_index and "none" not in sym.consts
-
-
-def is_option(v: object) -> bool:
-    return v is NONE or isinstance(v, Some)
 
 
 def failed(v: object) -> bool:
@@ -618,7 +635,13 @@ def _equal(sym: Symbols, a: object, b: object, ctx: Ctx) -> object:
     a, b = force(sym, a), force(sym, b)  # a set: every element of both
     if failed(a) or failed(b):
         return POISON
-    # an option equals a value of its inner type that it holds (an implicit `some`)
+    # an option equals a value of its inner type that it holds (an implicit `some`); an
+    # enum's value `none` beside one is the option's none (no option is of an enum with
+    # a value none: see `stored`)
+    if a == "none" and (b is NONE or isinstance(b, Some)):
+        a = NONE
+    if b == "none" and (a is NONE or isinstance(a, Some)):
+        b = NONE
     a, b = (v.value if isinstance(v, Some) else v for v in (a, b))
     if isinstance(b, Holder):
         a, b = b, a
@@ -674,10 +697,6 @@ def _binop(sym: Symbols, e: ast.BinOp, ctx: Ctx) -> object:
     if b is POISON:
         return POISON
     if op in ("==", "!="):
-        if enum_none(sym, e.left, ctx) and is_option(b):
-            a = NONE
-        if enum_none(sym, e.right, ctx) and is_option(a):
-            b = NONE
         eq = _equal(sym, a, b, ctx)
         return POISON if eq is POISON else eq == (op == "==")
     if op == "<=>":

@@ -150,10 +150,12 @@ class TOption:
 
 @dataclass(frozen=True)
 class TSeq:
-    """`seq[N] of T`: at most `cap` elements."""
+    """`seq[N] of T`: at most `cap` elements; `pad`: the value its positions past the
+    length are encoded with."""
 
     cap: int
     elem: Type
+    pad: object
 
 
 @dataclass(frozen=True)
@@ -211,12 +213,12 @@ def stored(value: object, t: Type) -> tuple[object, bool]:
     """`value` as a place of type t holds it: a value of an option's inner type as Some
     of it, an option where t is no option as its value. True with it where a none went
     into a place of no option type (the caller reports a null failure; POISON there).
-    An enum's value `none` stored in an option whose inner type has no such value is the
-    option's none: the checker read it so (docs/language.md, "Options")."""
+    An enum's value `none` stored in an option is the option's none: no option is of an
+    enum with a value none, so the checker read the name so (docs/language.md)."""
     if value is POISON:
         return value, False
     if isinstance(t, TOption):
-        if value == "none" and not (isinstance(t.inner, TEnum) and "none" in t.inner.names):
+        if value == "none":
             return NONE, False
         return (value if value is NONE or isinstance(value, Some) else Some(value)), False
     if value is NONE:

@@ -5,6 +5,7 @@ CPU diagram, ITF) and the front end's errors."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ from mmcheck.explorer import expect
 from mmcheck.explorer import report as traces
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS, VIOLATED
+from mmcheck.explorer.tuple import graph
 from mmcheck.invariants import bmc, prove
 from mmcheck.invariants.prove import PROVED
+from mmcheck.spec import ir
 from mmcheck.spec.errors import SpecErrors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,9 +155,10 @@ def test_local_sequences_in_traces():
         ("var q : seq[0] of bool = <<>>", "a sequence's bound must be at least 1, not 0"),
         ("var q : seq[2] of set of bool = <<>>", "elements are bools, ranges or enums"),
         (
-            "type P = symmetric 1..2\nvar q : seq[2] of P = <<>>",
-            "a sequence of values of symmetric P is not supported",
+            "type P = symmetric enum { a, b }\nvar q : seq[2] of P = <<>>",
+            "a sequence of values of symmetric enum P is not supported",
         ),
+        ("var q : seq[2] of bool in {<<>>}", "a sequence's initial value is given by `=`"),
         ("var m : [1..2] -> seq[2] of bool = [i in 1..2 |-> <<>>]", "a variable's own type"),
         ("var q : seq[2] of 0..3 = <<1, 2, 3>>", "value 3 is outside the range 0..2 of q.len"),
         ("var q : seq[2] of 0..3 = <<1, true>>", "sequence elements of different types"),
@@ -175,3 +179,61 @@ def test_prove_with_a_symbolic_bound():
     text = ALL_SEQS.replace("seq[2]", "seq[N]").replace("len(q) < 2", "len(q) < N")
     text = "const N : 1..4 = 2\n" + text.replace("len(q) <= 2 and ", "len(q) <= N and ")
     assert prove(text, {"N": "?"}).status == PROVED
+
+
+# Tasks are symmetric: a position past the length holds 4, no task, so that no
+# permutation of the tasks moves it (were it task 1, the states with an equal queue
+# would fall into several orbits, and the reduction would count too many).
+SYMMETRIC = """
+type Task = symmetric 1..3
+var locked : bool = false
+var owner : Task in Task
+var waiters : seq[3] of Task = <<>>
+symmetric process task[t in Task] {
+  take:  if not locked then { locked := true; owner := t; goto crit }
+         else { waiters := append(waiters, t) }
+  sleep: await locked and owner == t
+  crit:  skip
+  wake:  if len(waiters) > 0 {
+           owner := head(waiters)
+           waiters := tail(waiters)
+         } else {
+           locked := false
+         }
+}
+invariant OwnerNotQueued: not locked or not (owner in waiters)
+invariant QueuedOnce: forall t in Task: (count w in waiters: w == t) <= 1
+"""
+
+
+def orbits(program: ir.Program, states, sort: str, values: list[int]) -> int:
+    """How many orbits the states make under the permutations of the sort's values:
+    each slot's value and each index over the sort permuted."""
+
+    def permute(state: tuple[int, ...], sigma: dict[int, int]) -> tuple[int, ...]:
+        out = list(state)
+        for v in program.vars:
+            by_sort = [k for k, d in enumerate(v.dims) if d.sort == sort]
+            of_sort = sort in dict(v.type.sorts)
+            for idx in ir.indices(ir.dim_bounds(v)):
+                x = state[program.slot_index(v.name, idx)]
+                moved = tuple(sigma[i] if k in by_sort else i for k, i in enumerate(idx))
+                out[program.slot_index(v.name, moved)] = sigma.get(x, x) if of_sort else x
+        return tuple(out)
+
+    perms = [dict(zip(values, p)) for p in itertools.permutations(values)]
+    return len({min(permute(s, sigma) for sigma in perms) for s in states})
+
+
+def test_symmetric_elements_count_one_state_per_orbit():
+    program = spec.load(SYMMETRIC)
+    states = graph.explore(program, max_states=1000).states
+    assert (len(states), orbits(program, states, "Task", [1, 2, 3])) == (90, 19)
+    for backend in ("tuple", "vector"):
+        r = explorer.check(SYMMETRIC, backend=backend)
+        assert (r.verdict, r.stats.distinct) == (HOLDS, 19)
+        r = explorer.check(SYMMETRIC, backend=backend, symmetry=False)
+        assert (r.verdict, r.stats.distinct) == (HOLDS, 90)
+    r = explorer.check(SYMMETRIC, backend="reference")
+    assert (r.verdict, r.stats.distinct) == (HOLDS, 90)
+    assert bmc(SYMMETRIC, depth=6).violation is None
