@@ -21,9 +21,14 @@ class Coverage:
         self.branch_taken = [[0] * len(t) for t in self.tests]
 
     def expanded(self, state: State, successors: list[tuple[int, State]]) -> None:
+        self.taken_edges(state, [e for e, _ in successors])
+
+    def taken_edges(self, state: State, edges: list[int]) -> None:
+        """`state` was expanded along `edges` (not empty): what `expanded` counts, for an
+        engine that has the edges but not the successors as tuples (the vector one)."""
         owner, taken, groups = self.owner, self.taken, self.model.groups
         enabled = set()
-        for e, _ in successors:
+        for e in edges:
             g = owner[e]
             taken[g] += 1
             enabled.add(g)

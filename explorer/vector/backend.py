@@ -21,8 +21,8 @@ def refuses(options: CheckOptions) -> str | None:
             "the vector back end explores exhaustively: --simulate, --seed and --depth "
             "need the tuple back end"
         )
-    if options.coverage:
-        return "the vector back end does not record coverage: use the tuple back end"
+    if options.coverage and options.workers != 1:
+        return "the vector back end records coverage with one worker: add --workers 1"
     return None
 
 

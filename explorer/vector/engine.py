@@ -16,6 +16,8 @@ verdict, distinct-state count, depth and trace.
     a level ends the search with the error of its first failing edge;
   - a new state's invariants are checked when it is stored, and the covers not reached
     yet evaluated;
+  - with coverage recorded (one worker), the edges of each state the tuple back end
+    would expand are counted, from the chunk's edges kept before the cut and dedup;
   - after an invariant violation or a step error the rest of the level is only
     searched for a deadlock (a shorter trace);
   - a state without successors is a deadlock unless terminal or all processes are done.
@@ -211,6 +213,7 @@ class VectorBFS:
         limit = dl_row if at_bound else min(err_row, dl_row)
         keep = ex.order // k < limit
         if at_bound:
+            self.observe(ex, limit)
             stats.generated += int(ex.gen[:limit].sum())
             if dl_row < n:
                 return self.deadlock(c0 + dl_row)
@@ -221,6 +224,7 @@ class VectorBFS:
         room = None if self.max_states is None else self.max_states - len(self.visited)
         if room is not None and len(new) > room and (bad_at is None or bad_at >= room):
             cut_row = int(ex.order[new[room]] // k)
+            self.observe(ex, cut_row + 1)
             self.link(ex, new[:room], c0, nxt)
             stats.generated += int(ex.gen[: cut_row + 1].sum())
             queued = n - cut_row + nxt.size
@@ -228,6 +232,7 @@ class VectorBFS:
         if bad_at is not None:
             new = new[: bad_at + 1]
             last_row = int(ex.order[new[-1]] // k)
+            self.observe(ex, last_row + 1)
             stats.generated += int(ex.gen[: last_row + 1].sum())
             index = nxt.size + bad_at
             self.link(ex, new, c0, nxt)
@@ -235,6 +240,7 @@ class VectorBFS:
             if last_row < dl_row < n:
                 return self.deadlock(c0 + dl_row)
             return False
+        self.observe(ex, limit)
         stats.generated += int(ex.gen[:limit].sum())
         self.link(ex, new, c0, nxt)
         if limit < n:
@@ -245,6 +251,22 @@ class VectorBFS:
             if dl_row < n:
                 return self.deadlock(c0 + dl_row)
         return False
+
+    def observe(self, ex: Expanded, rows: int) -> None:
+        """Tell the coverage of the chunk's first `rows` states that have successors: the
+        states the tuple back end's BFS expands (up to the one whose successor ends the
+        search, or before the first that raises or is a deadlock)."""
+        coverage = self.search.coverage
+        if coverage is None or ex.edges is None or ex.parents is None:
+            return
+        k = len(self.vm.instances)
+        edges = ex.edges[ex.edges < rows * k]
+        if not len(edges):
+            return
+        starts = np.flatnonzero(np.diff(edges // k, prepend=-1))
+        states = self.vm.layout.unpack(np.take(ex.parents, edges[starts] // k, axis=1))
+        for j, (a, b) in enumerate(zip(starts, [*starts[1:], len(edges)])):
+            coverage.taken_edges(tuple(int(v) for v in states[:, j]), (edges[a:b] % k).tolist())
 
     def bad_new(self, ex: Expanded, new: np.ndarray) -> np.ndarray:
         """For the states `new` of ex: whether their check fails (an invariant, or the

@@ -45,6 +45,10 @@ class Expanded:
     gen: np.ndarray
     err_row: int
     dl_row: int
+    # with coverage recorded: the chunk's states, and every successor's discovery
+    # (row * edges + edge) before constraints cut and dedup remove any, in that order
+    parents: np.ndarray | None = None
+    edges: np.ndarray | None = None
 
 
 def dedup(

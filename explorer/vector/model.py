@@ -62,6 +62,7 @@ class VectorModel:
         self.interpreted = [i for i in self.instances if i.k not in self.kernels.covered]
         self.pcs = [(slot, p.done) for p, _, slot in program.process_instances()]
         self.canon = BatchCanon(program) if search.canon is not None else None
+        self.coverage = search.coverage is not None  # keep each chunk's edges for it
         warm_up()
 
     def constraint(self, con: Invariant, what: str = "constraint") -> Compiled:
@@ -103,6 +104,9 @@ class VectorModel:
             apply_instance(inst, self.layout, columns, exp)
         succ, rows, inst = exp.successors(self.layout.nwords)
         gen = np.bincount(rows, minlength=n)  # the successors cut too, as the tuple back end
+        edges = (
+            np.sort(rows.astype(np.int64) * len(self.instances) + inst) if self.coverage else None
+        )
         if self.constraints:
             keep = ~self.constrained(succ)[0]
             succ, rows, inst = succ[:, keep], rows[keep], inst[keep]
@@ -116,7 +120,9 @@ class VectorModel:
         order = rows.astype(np.int64) * len(self.instances) + inst
         del rows, inst, columns  # the unpacked slots: let them go before sorting
         uwords, fps, order = dedup(self.layout, succ, order, keep_words)
-        return Expanded(n, uwords, fps, order, gen, err_row, dl_row)
+        if edges is None:
+            return Expanded(n, uwords, fps, order, gen, err_row, dl_row)
+        return Expanded(n, uwords, fps, order, gen, err_row, dl_row, words, edges)
 
     def bad_invariant(self, words: np.ndarray) -> np.ndarray:
         """Per state, whether its check fails: some checked invariant fails, or a

@@ -114,7 +114,8 @@ def test_an_unknown_back_end():
     [
         ("tuple", CheckOptions(simulate=2, coverage=True), None),
         ("vector", CheckOptions(simulate=2), "the vector back end explores exhaustively"),
-        ("vector", CheckOptions(coverage=True), "the vector back end does not record coverage"),
+        ("vector", CheckOptions(coverage=True), None),
+        ("vector", CheckOptions(coverage=True, workers=None), "records coverage with one worker"),
         ("reference", CheckOptions(fingerprint=True), "does not support --fingerprint"),
         ("reference", CheckOptions(workers=2), "the reference back end runs one worker"),
         ("reference", CheckOptions(workers=None), None),

@@ -231,8 +231,8 @@ def test_chunks_do_not_change_the_result():
 
 
 def test_unsupported_options_are_refused():
-    with pytest.raises(UsageError, match="coverage"):
-        explorer.check(jugs(), backend="vector", coverage=True)
+    with pytest.raises(UsageError, match="coverage with one worker"):
+        explorer.check(jugs(), backend="vector", coverage=True, workers=2)
     with pytest.raises(UsageError, match="simulate"):
         explorer.check(jugs(), backend="vector", simulate=3)
 
