@@ -8,7 +8,6 @@ the coverage table, the statistics, the expectations and the verdict.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import fields
@@ -27,6 +26,7 @@ from mmcheck.explorer.core.result import (
     Result,
     Violation,
 )
+from mmcheck.explorer.report.color import color_allowed
 from mmcheck.explorer.report.progress import Progress
 from mmcheck.explorer.report.stats import (
     cover_lines,
@@ -225,11 +225,11 @@ def check_witness(args: argparse.Namespace, program: ir.Program) -> None:
 
 
 def format_trace(args: argparse.Namespace, program: ir.Program, v: Violation) -> str:
+    color = not args.out and color_allowed(sys.stdout)
     if args.trace == "cpu":
-        return report.format_cpu(program, v)
+        return report.format_cpu(program, v, color=color)
     if args.trace == "itf":
         return report.dumps(report.to_itf(program, v.trace))
-    color = not args.out and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     return report.format_text(program, v, color=color)
 
 

@@ -82,12 +82,21 @@ def _nested(items: list[tuple[tuple[ir.MacroCall, ...], int, Line]]) -> list[Lin
     return out
 
 
-def _effects(program: ir.Program, prev: Step, step: Step, instance: str | None) -> list[Line]:
+def _unlabelled(via: tuple[ir.MacroCall, ...], label: str | None) -> tuple[ir.MacroCall, ...]:
+    """The calls to show for an effect of a step at `label`: a step that calls the macro
+    it is named after (`do_wp_page: do_wp_page(...)`) shows its effects right under the
+    label, not under the same name again."""
+    return via[1:] if via and via[0].name == label else via
+
+
+def _effects(
+    program: ir.Program, prev: Step, step: Step, instance: str | None, label: str | None
+) -> list[Line]:
     """The step's effects in reading order, under the macro calls they came from.
     Program counters are left out: the labels in the column show the control flow."""
     items = [
         (
-            e.via,
+            _unlabelled(e.via, label),
             e.update if e.update is not None else -1,
             (_effect(program, e, prev.state, step.state, instance), e.unchanged),
         )
@@ -144,13 +153,16 @@ def _blocks(program: ir.Program, violation: Violation) -> list[tuple[str | None,
         info = step_info(program, step)
         call = _call(program, step.action or "", step.params, info.label)
         blocks.append(
-            (info.instance, [(call, False), *_effects(program, prev, step, info.instance)])
+            (
+                info.instance,
+                [(call, False), *_effects(program, prev, step, info.instance, info.label)],
+            )
         )
     if violation.failed is not None:
         info = step_info(program, violation.failed)
         call = _call(program, violation.failed.action, violation.failed.params, info.label)
         failure = (
-            _failed_via(program, violation),
+            _unlabelled(_failed_via(program, violation), info.label),
             0,
             (f"// {headline(violation, program)}", False),
         )

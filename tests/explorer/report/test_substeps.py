@@ -262,3 +262,27 @@ def test_the_writes_explain_the_changes_in_random_specs(seed):
             edge, state = rng.choice(successors)
             edges.append(edge)
         assert_writes_explain_changes(program, tuple(model.replay(initial, edges)))
+
+
+def test_a_step_named_after_its_macro_shows_no_sub_step_of_that_name():
+    program = spec.load(
+        """spec Named
+var n : 0..3 = 0
+var seen : bool = false
+macro bump() { n := n + 1 }
+macro do_fault() { bump(); seen := false }
+process p {
+do_fault:
+  do_fault()
+}
+invariant Small: n < 1
+"""
+    )
+    violation = explorer.check(program).violation
+    assert report.format_cpu(program, violation).splitlines()[4:9] == [
+        "do_fault()",
+        "  seen = false (unchanged)",
+        "  bump()",
+        "    n = 1",
+        "",
+    ]
