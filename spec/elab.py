@@ -200,6 +200,23 @@ def bound_val(t: Type, x: Point) -> Val:
     return Val(t, expr=x)
 
 
+def mentions(e: ir.Expr, names: set[str]) -> bool:
+    """Whether e reads one of the bound variables `names`."""
+    if isinstance(e, ir.Param):
+        return e.name in names
+    return any(mentions(x, names) for x in f.operands(e))
+
+
+def unbound(t: Type, names: set[str]) -> Type:
+    """The type t outside the binders of the bound variables `names`: an int whose bounds
+    read one of them is of no known range there (`{ y : x in 0..2, y in 0..x }`)."""
+    if isinstance(t, RecordT):
+        return replace(t, fields=tuple((n, unbound(ft, names)) for n, ft in t.fields))
+    if isinstance(t, IntT) and any(mentions(b, names) for b in (t.lo, t.hi) if b is not None):
+        return IntT(sort=t.sort)
+    return t
+
+
 def is_point(x: Point, v: Val) -> ir.Expr:
     """Whether the set element x is the value v (x's fields in order, short-circuit)."""
     if isinstance(x, dict):
@@ -390,7 +407,9 @@ class Elab:
         message = f"none where a value of {t.inner} is required"
         x = f.guard(f.binary("!=", v.expr, n), v.expr, "null", message, loc)
         # a bool's slot value as a condition again
-        return Val(t.inner, expr=f.binary("==", x, ir.Const(1)) if isinstance(t.inner, BoolT) else x)
+        return Val(
+            t.inner, expr=f.binary("==", x, ir.Const(1)) if isinstance(t.inner, BoolT) else x
+        )
 
     @staticmethod
     def none_for(v: Val, place: Type | None) -> Val:
@@ -1328,11 +1347,19 @@ class Elab:
                 self.reader, self.snapshot, self.fx = saved
 
         types: list[Type] = []
-        if image(lambda v: types.append(v.type) or f.FALSE) is None:
+        binders: set[str] = set()  # the bound variables of the binders
+        outside = set(self.env.bound)
+
+        def probe(v: Val) -> ir.Expr:
+            types.append(v.type)
+            binders.update(self.env.bound - outside)
+            return f.FALSE
+
+        if image(probe) is None:
             return ERR
         if not types:  # a binder over `{}`: the empty set
             return Val(SetT(None), member=lambda x: ir.FALSE, member_any=True, spans=())
-        t = types[0]
+        t = unbound(types[0], binders)
         if isinstance(t, ErrT):
             return ERR
         if not isinstance(t, BoolT | IntT | EnumT) and not elem_record(t):

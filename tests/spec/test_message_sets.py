@@ -162,3 +162,17 @@ def test_a_record_type_is_the_set_of_its_records_and_images_take_several_binders
         "invariant Each: forall m in { m in Msg | m.seq == 0 }: msgs == {} or m in msgs\n"
     )
     assert outcomes(text) == {("holds", None, 5)}
+
+
+def test_an_image_whose_values_range_over_its_own_binders_is_of_no_known_range():
+    dependent = "{ y : x in 0..2, y in 0..x }"
+    text = f"terminal true\ninvariant I: 2 in {dependent} and 3 notin {dependent}\n"
+    assert outcomes(text) == {("holds", None, 1)}
+    assert errors(f"invariant I: card({dependent}) == 3\n") == [
+        (
+            1,
+            14,
+            "cannot count or compare the elements of this set: they are integers of no "
+            "known range (results of arithmetic)",
+        )
+    ]
