@@ -21,7 +21,7 @@ from mmcheck.explorer.report.view import (
     NO_TRACE,
     Effect,
     effects,
-    find_action,
+    failed_via,
     headline,
     instance_names,
     param_texts,
@@ -133,18 +133,6 @@ def _initially(program: ir.Program, state: tuple[int, ...]) -> list[str]:
     return lines
 
 
-def _failed_via(program: ir.Program, violation: Violation) -> tuple[ir.MacroCall, ...]:
-    """The macro calls of the check that failed, where the failed step's action has
-    one check of that kind at that place (else the failure shows under the label)."""
-    decl = find_action(program, violation.failed.action) if violation.failed else None
-    vias = {
-        tuple(call for call in c.via if not call.primitive)
-        for c in (decl.checks if decl else ())
-        if c.kind == violation.kind and c.loc == violation.loc
-    }
-    return vias.pop() if len(vias) == 1 else ()
-
-
 def _blocks(program: ir.Program, violation: Violation) -> list[tuple[str | None, list[Line]]]:
     """Each step as (instance or None for a plain action, its lines), in order; for a
     deadlock, then a note in the column of every process left waiting."""
@@ -162,7 +150,7 @@ def _blocks(program: ir.Program, violation: Violation) -> list[tuple[str | None,
         info = step_info(program, violation.failed)
         call = _call(program, violation.failed.action, violation.failed.params, info.label)
         failure = (
-            _unlabelled(_failed_via(program, violation), info.label),
+            _unlabelled(failed_via(program, violation), info.label),
             0,
             (f"// {headline(violation, program)}", False),
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 from mmcheck.explorer.core.result import Result, Violation
 from mmcheck.explorer.report.itf import scalar, to_itf
-from mmcheck.explorer.report.view import headline, param_values, step_info
+from mmcheck.explorer.report.view import failed_via, headline, param_values, step_info
 from mmcheck.spec import ir
 
 
@@ -31,6 +31,7 @@ def violation_json(program: ir.Program, violation: Violation) -> dict[str, Any]:
             "params": {n: scalar(t, v) for n, v, t in param_values(program, f.action, f.params)},
             "process": info.instance,
             "label": info.label,
+            "via": [call.name for call in failed_via(program, violation)],
         }
     return out
 

@@ -11,6 +11,7 @@ from mmcheck.explorer.report.view import (
     NO_TRACE,
     Effect,
     effects,
+    failed_via,
     headline,
     param_texts,
     state_items,
@@ -35,9 +36,13 @@ def effect_line(e: Effect, paint: _Paint) -> str:
         line = f"{e.name}: {e.new} (unchanged)"
     else:
         line = f"{e.name}: {paint(e.old, _RED)} -> {paint(e.new, _GREEN)}"
-    if e.via:
-        line += "  [in " + " > ".join(f"{name}()" for name in e.via_names) + "]"
+    line += via_text(e.via)
     return "  " + (dim(line) if e.unchanged and paint.color else line)
+
+
+def via_text(via: tuple[ir.MacroCall, ...]) -> str:
+    """The macro calls a line came from, outermost first: `  [in a() > b()]`."""
+    return "  [in " + " > ".join(f"{call.name}()" for call in via) + "]" if via else ""
 
 
 def violation_header(program: ir.Program, violation: Violation) -> str:
@@ -88,5 +93,6 @@ def format_text(program: ir.Program, violation: Violation, color: bool = False) 
             failed.label,
         )
         out.append(paint(step_title(program, as_step, n), _BOLD))
-        out.append(paint(f"  fails: {headline(violation, program)}", _RED))
+        failure = f"  fails: {headline(violation, program)}"
+        out.append(paint(failure, _RED) + via_text(failed_via(program, violation)))
     return "\n".join(out)

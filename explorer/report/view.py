@@ -153,6 +153,18 @@ def effects(program: ir.Program, prev: Step, step: Step) -> list[Effect]:
     return seq_effects(program, prev.state, step.state, out)
 
 
+def failed_via(program: ir.Program, violation: Violation) -> tuple[ir.MacroCall, ...]:
+    """The macro calls (no prelude primitive) of the check that failed in the failed step,
+    where its action has one check of that kind at that place; else ()."""
+    decl = find_action(program, violation.failed.action) if violation.failed else None
+    vias = {
+        tuple(call for call in c.via if not call.primitive)
+        for c in (decl.checks if decl else ())
+        if c.kind == violation.kind and c.loc == violation.loc
+    }
+    return vias.pop() if len(vias) == 1 else ()
+
+
 def state_items(program: ir.Program, state: tuple[int, ...]) -> list[tuple[int, str, str]]:
     """Every slot of a state as (slot, name, value), in reading order; a sequence as one
     item (`waiters = <<2, 1>>`), a set of records too."""

@@ -146,6 +146,9 @@ def test_itf_and_json_carry_the_writes():
 
 def test_a_failed_check_shows_under_its_macro_call():
     program, violation = checked(CHECKED="true")
+    text = report.format_text(program, violation).splitlines()
+    assert text[-1] == "  fails: assertion failed: lock word already set  [in take_lock()]"
+    assert report.violation_json(program, violation)["failed"]["via"] == ["take_lock"]
     lines = report.format_cpu(program, violation).splitlines()
     end = next(k for k, line in enumerate(lines) if line.startswith("=>"))
     assert [line.strip() for line in lines[end - 4 : end - 1]] == [
