@@ -150,12 +150,20 @@ class Part:
     what: str
     irname: str
     idx: tuple[ir.Expr, ...]
+    loc: Loc  # the whole set's, where a range error of any part is reported
 
     def elem(self, shown: str, index: tuple[ir.Expr, ...]) -> Part:
-        return Part(f"{self.name}[{shown}]", f"{self.what}[{shown}]", self.irname, self.idx + index)
+        return dataclasses.replace(
+            self, name=f"{self.name}[{shown}]", what=f"{self.what}[{shown}]", idx=self.idx + index
+        )
 
     def field(self, name: str) -> Part:
-        return Part(f"{self.name}.{name}", f"{self.what}.{name}", f"{self.irname}.{name}", self.idx)
+        return dataclasses.replace(
+            self,
+            name=f"{self.name}.{name}",
+            what=f"{self.what}.{name}",
+            irname=f"{self.irname}.{name}",
+        )
 
 
 def dim(t: Type) -> ir.Dim:
@@ -409,7 +417,7 @@ class Lowering:
             return
         lv = elab.lvalue(ast.Name(d.name, d.loc), scope)
         if lv is not None:
-            at = Part(sym.irname, d.name, lv.irname, lv.index)
+            at = Part(sym.irname, d.name, lv.irname, lv.index, d.init.loc)
             self.choose(ex, elab, scope, params, sym.type, d.init, at)
 
     def init_process(self, ex: Exec, p: ProcInfo, params: list[ir.ParamDecl]) -> None:
@@ -466,11 +474,12 @@ class Lowering:
         elab = Elab(self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot)
         show = scalar_type(p.index).show
         # written instance by instance (and part by part) below
-        self.first_write(ex, Part("", "", sym.irname, ()), MapT((p.index,), sym.type), v.loc)
+        whole = Part("", "", sym.irname, (), v.init.loc)
+        self.first_write(ex, whole, MapT((p.index,), sym.type))
         for i in range(lo.value, hi.value + 1):
             me = Val(p.index, expr=ir.Const(i))
             scope = {"self": me, p.decl.index.name: me}
-            at = Part(f"{sym.irname}[{show(i)}]", v.name, sym.irname, (ir.Const(i),))
+            at = Part(f"{sym.irname}[{show(i)}]", v.name, sym.irname, (ir.Const(i),), v.init.loc)
             if not self.choose(ex, elab, scope, params, sym.type, v.init, at):
                 return
 
@@ -534,7 +543,7 @@ class Lowering:
             return False
         x = self.choice(params, at.name, scalar_type(u), s.loc)
         ex.guards.append(v.contains(x, u))
-        ex.write_val(at.irname, at.idx, t, Val(t, expr=x), s.loc, f.TRUE)
+        ex.write_val(at.irname, at.idx, t, Val(t, expr=x), at.loc, f.TRUE)
         return True
 
     def choose_map(
@@ -567,7 +576,7 @@ class Lowering:
                     dx.loc, "a set of maps needs a domain of constant size (one choice per element)"
                 )
             ranges.append(range(lo.value, hi.value + 1))
-        self.first_write(ex, at, t, s.loc)  # written element by element below
+        self.first_write(ex, at, t)  # written element by element below
         shows = [scalar_type(d).show for d in t.dims]
         for key in itertools.product(*ranges):
             shown = ", ".join(show(k) for show, k in zip(shows, key))
@@ -576,14 +585,14 @@ class Lowering:
                 return False
         return True
 
-    def first_write(self, ex: Exec, at: Part, t: Type, loc: Loc) -> None:
+    def first_write(self, ex: Exec, at: Part, t: Type) -> None:
         """Writes the part `at` (of type t) whole, with a value of its range that the
         element by element writes of the choices overwrite: a read of an element at an
         index not known statically (`init forall n in Node: votes[n]`) ends with it, not
         with the state before the initial one."""
         for leaf in leaves(t):
             first = (bounds(leaf.type) or (ir.Const(0),))[0]
-            write = Write(at.idx, lambda rest, v=first: v, f.TRUE, loc)
+            write = Write(at.idx, lambda rest, v=first: v, f.TRUE, at.loc)
             ex.store.write(at.irname + leaf.suffix, write)
 
     def choose_subset(
@@ -635,7 +644,7 @@ class Lowering:
             return out
 
         chosen = Val(SetT(elem), member=member, member_any=True)
-        ex.write_val(at.irname, at.idx, t, chosen, s.loc, f.TRUE)
+        ex.write_val(at.irname, at.idx, t, chosen, at.loc, f.TRUE)
         return True
 
     def choose_value(
@@ -671,7 +680,7 @@ class Lowering:
         for j, v in enumerate(vals):
             same = f.disj(elab.eq_val(w, v, t, s.loc) for w in vals[:j])
             ex.guards.append(f.implies(f.binary("==", x, ir.Const(j + 1)), f.negate(same)))
-        ex.write_val(at.irname, at.idx, t, value, s.loc, f.TRUE)
+        ex.write_val(at.irname, at.idx, t, value, at.loc, f.TRUE)
         return True
 
     def choice(

@@ -101,7 +101,7 @@ OUTSIDE = [
 def test_a_value_outside_the_type_is_a_range_error(text, backend):
     r = explorer.check(text + "\ninvariant T: true\n", backend=backend, deadlock=False)
     assert (r.verdict, r.violation.kind, r.violation.length) == (VIOLATED, "range", 0)
-    assert r.violation.loc.line == 1
+    assert (r.violation.loc.line, r.violation.loc.col) == (1, text.index(" in ") + 5)
 
 
 def test_bmc_and_prove_take_every_choice():
