@@ -340,6 +340,16 @@ class Either:
 
 
 @dataclass(frozen=True)
+class Label:
+    """`name:` inside a branch of an `either` that is a statement of a step: the branch's
+    step ends there (as `goto name`), and the step `name` runs the rest of the branch, then
+    what follows the `either` in its step."""
+
+    name: str
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class With:
     """`with x in S, y in T { body }`: one transition per choice of the bound values (a
     later domain may read the earlier names); no choice, no transition."""
@@ -388,6 +398,7 @@ Stmt = (
     | Await
     | Either
     | With
+    | Label
     | Assert
     | LockStmt
     | UnlockStmt

@@ -120,9 +120,9 @@ class _SoftKeywords:
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         for tok in stream:
-            if tok.value in SOFT_KEYWORDS and tok.type != "IDENT":
-                if _AFTER_PLACE.match(_Current.text, tok.end_pos):
-                    tok = Token.new_borrow_pos("IDENT", tok.value, tok)
+            soft = tok.value in SOFT_KEYWORDS and tok.type != "IDENT"
+            if soft and _AFTER_PLACE.match(_Current.text, tok.end_pos):
+                tok = Token.new_borrow_pos("IDENT", tok.value, tok)
             yield tok
 
 
@@ -547,13 +547,19 @@ class _Builder(Transformer):
             self._decl_name(name), index, sym is not None, local_vars, steps, self._at(meta)
         )
 
-    def step(self, meta: Any, c: list) -> ast.Step:
-        label = c[0].value.rstrip(": \t")
+    def _label(self, tok: Token) -> str:
+        label = tok.value.rstrip(": \t")
         if label in KEYWORDS:
             self.errors.append(
-                SpecError(self._tloc(c[0]), f"'{label}' is a keyword and cannot be a label")
+                SpecError(self._tloc(tok), f"'{label}' is a keyword and cannot be a label")
             )
-        return ast.Step(label, tuple(c[1:]), self._tloc(c[0]))
+        return label
+
+    def step(self, meta: Any, c: list) -> ast.Step:
+        return ast.Step(self._label(c[0]), tuple(c[1:]), self._tloc(c[0]))
+
+    def label_stmt(self, meta: Any, c: list) -> ast.Label:
+        return ast.Label(self._label(c[0]), self._tloc(c[0]))
 
     def expect_decl(self, meta: Any, c: list) -> ast.ExpectDecl:
         consts, (verdict, detail, steps, states), covers, checks = c

@@ -167,10 +167,43 @@ class MacroSym:
     decl: ast.MacroDecl
 
 
+@dataclass(frozen=True)
+class StepPart:
+    """One step of a process: its label, the statements it runs, and the label it goes to
+    when they end without a `goto` (`after`: the next step of the process body, or
+    Done). A label inside an `either` branch starts a step of the rest of the branch, then
+    of what follows the `either` in its step (docs/language.md, "Processes")."""
+
+    label: str
+    body: tuple[ast.Stmt, ...]
+    after: str
+    loc: Loc
+
+
+def step_parts(d: ast.ProcessDecl) -> tuple[StepPart, ...]:
+    """The steps of a process, in the order their labels are written."""
+    tops = [s.label for s in d.steps]
+    out = []
+    for k, s in enumerate(d.steps):
+        after = tops[k + 1] if k + 1 < len(tops) else "Done"
+        out.append(StepPart(s.label, s.body, after, s.loc))
+        for j, st in enumerate(s.body):
+            if not isinstance(st, ast.Either):
+                continue
+            for branch in st.branches:
+                for m, x in enumerate(branch):
+                    if isinstance(x, ast.Label):
+                        out.append(
+                            StepPart(x.name, branch[m + 1 :] + s.body[j + 1 :], after, x.loc)
+                        )
+    return tuple(out)
+
+
 @dataclass
 class ProcInfo:
     decl: ast.ProcessDecl
     labels: tuple[str, ...]
+    steps: tuple[StepPart, ...] = ()  # by label, in the order of `labels`
     index: IntT | EnumT | None = None  # the set's index type
     first_holder: int = 1
     locals: dict[str, VarSym] = field(default_factory=dict)

@@ -210,7 +210,7 @@ class Exec:
         if lv.lock:
             self.error(loc, f"{lv.name} is a lock: it changes only by lock, unlock and trylock")
             return
-        v = self.elab.none_for(v, lv.type, loc)
+        v = self.elab.none_for(v, lv.type)
         if isinstance(v.type, ErrT) or isinstance(lv.type, ErrT):
             return
         if unify(lv.type, v.type) is None:
@@ -422,6 +422,19 @@ class Exec:
         if not any(fr.primitive for fr in self.frames):
             loc = getattr(stmts[0], "loc", at) if stmts else at
             self.branches.append(ir.Branch(kind, loc, f.conj((self.eff(), cond))))
+
+    def s_Label(self, s: ast.Label, scope: dict) -> None:
+        """A label inside an `either` branch ends the step there, as `goto` it does."""
+        nested = self.proc.steps if self.proc is not None and not self.frames else ()
+        if not any(p.loc == s.loc for p in nested):
+            self.error(
+                s.loc,
+                "a label inside a block may only stand directly in a branch of an `either` "
+                "that is itself a statement of a step (not in an `if`, a `with`, a macro or "
+                "a nested `either`)",
+            )
+            return
+        self.s_Goto(ast.Goto(s.name, s.loc), scope)
 
     def s_If(self, s: ast.If, scope: dict) -> None:
         c = self.elab.boolean(s.cond, scope)

@@ -25,9 +25,12 @@ from mmcheck.explorer.reference.evaluate import (
     Fault,
     Refused,
     Symbols,
+    bindings,
     evaluate,
     failed,
     force,
+    scalar,
+    unwrap,
 )
 from mmcheck.explorer.reference.values import (
     POISON,
@@ -38,6 +41,8 @@ from mmcheck.explorer.reference.values import (
     Type,
     indices,
     out_of_range,
+    overflows,
+    stored,
 )
 from mmcheck.spec import ast
 from mmcheck.spec.errors import Loc
@@ -115,7 +120,7 @@ class Interpreter:
                 return Place(e.name, (), sym.locks[e.name])
         elif isinstance(e, ast.Index):
             base = self.place(e.base, ctx)
-            key = tuple(evaluate(sym, a, ctx) for a in e.args)
+            key = tuple(scalar(sym, a, ctx) for a in e.args)
             if base is None or POISON in key:
                 return None
             t = base.type
@@ -142,8 +147,12 @@ class Interpreter:
     def write(self, p: Path, place: Place, value: object, loc: Loc, ctx: Ctx) -> None:
         """place := value, with the range check of its declared type; storing a value
         evaluates every element of it."""
-        value = force(self.sym, value)
-        if out_of_range(value, place.type):
+        if overflows(value, place.type):
+            ctx.fail("range", loc, f"a sequence longer than {place.type.cap} elements")  # type: ignore[union-attr]
+        value, null = stored(force(self.sym, value), place.type)
+        if null:
+            ctx.fail("null", loc, "none stored as a value")
+        elif out_of_range(value, place.type):
             ctx.fail("range", loc, f"value {value} is outside the variable's range")
 
         def put(v: object, path: tuple[object, ...]) -> object:
@@ -174,8 +183,13 @@ class Interpreter:
         if isinstance(s, ast.Goto):
             p.jump = s.label
             return [p]
+        if isinstance(s, ast.Label):  # in an `either` branch: the next step starts there
+            p.jump = s.name
+            return [p]
         if isinstance(s, ast.Either):
             return [q for b in s.branches for q in self.block(b, [p.fork()], frame)]
+        if isinstance(s, ast.With):
+            return self.with_(s, p, frame)
         if isinstance(s, ast.LockStmt | ast.UnlockStmt):
             return self.lock_op(s, p, frame)
         if isinstance(s, ast.CallStmt):
@@ -183,6 +197,8 @@ class Interpreter:
         expr = s.value if isinstance(s, ast.Assign | ast.Return) else s.cond  # type: ignore[union-attr]
         out: list[Path] = []
         for q, v, effects in self.with_effects(expr, p, frame):
+            if q.running and not isinstance(s, ast.Assign | ast.Return):
+                v = unwrap(v, expr.loc, self.ctx(q, frame, effects))  # a condition
             if not q.running:
                 out.append(q)
             elif isinstance(s, ast.Assign):
@@ -215,6 +231,20 @@ class Interpreter:
                 assert isinstance(s, ast.If)
                 out.extend(self.block(s.then if v else s.other, [q], frame))
         return out
+
+    def with_(self, s: ast.With, p: Path, frame: Frame) -> list[Path]:
+        """One path per choice of the bound values, in the order of their domains' elements
+        (a domain evaluated as a quantifier's is, after the earlier names are bound); none
+        if a domain is empty. A domain that failed ends the path as an error."""
+        scopes = bindings(self.sym, s.binders, self.ctx(p, frame))
+        if scopes is POISON:
+            p.broken = True
+            return [p]
+        return [
+            q
+            for scope in scopes  # type: ignore[union-attr]
+            for q in self.block(s.body, [p.fork()], replace(frame, scope=scope))
+        ]
 
     def spoil(self, stmts: tuple[ast.Stmt, ...], p: Path, frame: Frame) -> None:
         """After an `if` whose condition failed: every place its branches may write holds
@@ -362,7 +392,7 @@ class Interpreter:
         frame = Frame(params, None)
         ctx = self.ctx(p, frame, state=pre)
         for g in d.guards:
-            v = evaluate(self.sym, g, ctx)
+            v = scalar(self.sym, g, ctx)
             if v is POISON:
                 p.broken = True
                 return p

@@ -16,9 +16,24 @@ from typing import TypeVar
 
 from mmcheck import spec
 from mmcheck.explorer.reference.encode import Encoder
-from mmcheck.explorer.reference.evaluate import Ctx, Fault, Refused, Symbols, evaluate, force
+from mmcheck.explorer.reference.evaluate import (
+    Ctx,
+    Fault,
+    Refused,
+    Symbols,
+    evaluate,
+    force,
+    scalar,
+)
 from mmcheck.explorer.reference.execute import Frame, Interpreter, Path, free_lock
-from mmcheck.explorer.reference.values import POISON, Instance, domain, out_of_range
+from mmcheck.explorer.reference.values import (
+    POISON,
+    Instance,
+    domain,
+    out_of_range,
+    overflows,
+    stored,
+)
 from mmcheck.spec.checker import ConstValue, Env
 from mmcheck.spec.ir import Program
 from mmcheck.spec.loader import Loader, source_of
@@ -99,11 +114,17 @@ class Reference:
             nxt = []
             for state, choices, faults in partial:
                 ctx = Ctx(state, faults, instance=inst)
-                v = force(sym, evaluate(sym, d.init, ctx))
+                v = evaluate(sym, d.init, ctx)
+                if overflows(v, t):  # before any element is evaluated
+                    ctx.fail("range", d.init.loc, f"a sequence longer than {t.cap} elements")  # type: ignore[union-attr]
+                v = force(sym, v)
                 values = sym.ordered(v) if d.is_choice and v is not POISON else [v]
                 for x in values:
                     f = list(faults)
-                    if out_of_range(x, t):
+                    x, null = stored(x, t)
+                    if null:
+                        f.append(Fault("null", None, d.init.loc, "none stored as a value"))
+                    elif out_of_range(x, t):
                         f.append(
                             Fault(
                                 "range",
@@ -125,7 +146,7 @@ class Reference:
                     state[("pc", *inst)] = p.labels[0] if p.labels else "Done"
             ok: object = True
             for d in sym.inits:
-                ok = evaluate(sym, d.expr, Ctx(state, faults))
+                ok = scalar(sym, d.expr, Ctx(state, faults))
                 if ok is POISON or not ok:
                     break
             if faults:
@@ -161,11 +182,9 @@ class Reference:
                 label = pre[("pc", *inst)]
                 if label == "Done":
                     continue
-                i = p.labels.index(label)
-                step = p.decl.steps[i]
-                after = p.labels[i + 1] if i + 1 < len(p.labels) else "Done"
+                body, after = p.entries[label]
                 params = (("self", inst[1]),) if p.index is not None else ()
-                for path in self.run.block(step.body, [Path(dict(pre))], Frame({}, inst)):
+                for path in self.run.block(body, [Path(dict(pre))], Frame({}, inst)):
                     path.state[("pc", *inst)] = path.jump or after
                     out.append(
                         self._finish(
@@ -197,7 +216,7 @@ class Reference:
         state = self.thaw(s)
         for d in self.sym.constraints:
             faults: list[Fault] = []
-            v = evaluate(self.sym, d.expr, Ctx(state, faults))
+            v = scalar(self.sym, d.expr, Ctx(state, faults))
             if faults:
                 return False, [
                     Fault(f.kind, d.name, f.loc, f"{f.message} (evaluating constraint {d.name})")
@@ -217,7 +236,7 @@ class Reference:
         for d in self.sym.covers:
             if d.name in names:
                 faults: list[Fault] = []
-                if evaluate(self.sym, d.expr, Ctx(state, faults)) and not faults:
+                if scalar(self.sym, d.expr, Ctx(state, faults)) and not faults:
                     out.append(d.name)
         return out
 
@@ -228,7 +247,7 @@ class Reference:
             if names is not None and d.name not in names:
                 continue
             faults: list[Fault] = []
-            v = evaluate(self.sym, d.expr, Ctx(state, faults))
+            v = scalar(self.sym, d.expr, Ctx(state, faults))
             if faults:
                 out += [
                     Fault(f.kind, d.name, f.loc, f"{f.message} (evaluating invariant {d.name})")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 import lark
 
 from mmcheck.spec import ast
-from mmcheck.spec.parser import GRAMMAR, parse
+from mmcheck.spec.parser import GRAMMAR, KEYWORDS, parse
 
 
 def decls(text: str) -> tuple:
@@ -117,6 +118,41 @@ def test_keywords_are_fine_as_field_names():
     assert [f for f, _, _ in t.type.fields] == ["count", "locked"]
     e = expr("p.count > 0")
     assert e.left.name == "count"
+
+
+def test_lock_init_with_are_names_except_where_they_start_something():
+    text = (
+        "var lock : bool = false\nvar init : 0..3 = 0\nvar with : [1..2] -> bool = x\n"
+        "init init == 0\nlock l\n"
+        "process p {\na:\n  lock := true\n  lock l\n  with[1] := lock\n"
+        "  with i in 1..2 { init := init + i }\n  lock.f := 1\n}\n"
+        "action A\n  init' = 0\n  lock' = false\n"
+        "lock m\n"
+    )
+    v_lock, v_init, v_with, init, lock, proc, action, lock2 = decls(text)
+    assert (v_lock.name, v_init.name, v_with.name) == ("lock", "init", "with")
+    assert isinstance(init, ast.InitDecl) and init.expr.left.name == "init"
+    assert isinstance(lock, ast.LockDecl) and isinstance(lock2, ast.LockDecl)
+    s1, s2, s3, s4, s5 = proc.steps[0].body
+    assert isinstance(s1, ast.Assign) and s1.target.name == "lock"
+    assert isinstance(s2, ast.LockStmt) and s2.target.name == "l"
+    assert isinstance(s3, ast.Assign) and s3.target.base.name == "with" and s3.value.name == "lock"
+    assert isinstance(s4, ast.With) and [b.name for b in s4.binders] == ["i"]
+    assert isinstance(s5, ast.Assign) and s5.target.base.name == "lock"
+    assert [u.target.name for u in action.updates] == ["init", "lock"]
+
+
+def test_with_takes_several_binders():
+    (p,) = decls("process p {\na:\n  with x in s, y in 0..x { skip }\n}\n")
+    (w,) = p.steps[0].body
+    assert [b.name for b in w.binders] == ["x", "y"] and isinstance(w.body[0], ast.Skip)
+    assert (w.loc.line, w.loc.col) == (3, 3)
+
+
+def test_the_language_reference_lists_the_keywords():
+    doc = (GRAMMAR.parents[1] / "docs" / "language.md").read_text()
+    m = re.search(r"- Keywords are reserved and cannot name anything you declare: `([^`]*)`", doc)
+    assert m and sorted(m.group(1).split()) == sorted(KEYWORDS)
 
 
 def test_strings_are_data():
