@@ -4,10 +4,14 @@ on every back end, and a clear error for what they cannot be."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mmcheck import explorer, spec
 from mmcheck.explorer import CheckOptions
+from mmcheck.invariants import bmc, prove
+from mmcheck.invariants.prove import PROVED
 from mmcheck.spec.errors import SpecErrors
 
 HEAD = (
@@ -176,3 +180,11 @@ def test_an_image_whose_values_range_over_its_own_binders_is_of_no_known_range()
             "known range (results of arithmetic)",
         )
     ]
+
+
+def test_the_message_set_protocol_through_z3():
+    path = str(Path(__file__).parents[1] / "specs" / "msgset_commit.mms")
+    assert prove(path, invariants=["Counted"]).status == PROVED
+    bad = bmc(path, {"FIXED": False}, depth=4)
+    assert bad.violation is not None and bad.violation.name == "Consistent"
+    assert bmc(path, depth=4).violation is None
