@@ -203,10 +203,16 @@ def out_of_range(value: object, t: Type) -> bool:
     if isinstance(t, TSet):
         allowed = set(domain(t.elem))
         return any(x not in allowed for x in value)  # type: ignore[union-attr]
-    if isinstance(t, TSeq):
-        assert isinstance(value, Seq)
-        return len(value.items) > t.cap or any(out_of_range(x, t.elem) for x in value.items)
+    if isinstance(t, TSeq):  # its length: `overflows`
+        return any(out_of_range(x, t.elem) for x in value.items)  # type: ignore[union-attr]
     return False
+
+
+def overflows(value: object, t: Type) -> bool:
+    """Whether value is a sequence longer than the bound of the sequence type t: storing
+    it is a range error before any of its elements is evaluated, as in the back ends,
+    which write its length first."""
+    return isinstance(t, TSeq) and isinstance(value, Seq) and len(value.items) > t.cap
 
 
 def stored(value: object, t: Type) -> tuple[object, bool]:

@@ -97,6 +97,7 @@ terminal step == 1
     ("write", "kind"),
     [
         ("append(append(q, 2), 3)", "range"),  # past the bound of 2
+        ("append(append(q, 2), 1 / k)", "range"),  # before any element is evaluated
         ("<<q[k]>>", "domain"),  # position 0
         ("tail(tail(q))", "domain"),
         ("<<head(tail(q))>>", "domain"),
