@@ -347,7 +347,7 @@ def force(sym: Symbols, v: object) -> object:
         parts = [force(sym, x) for x in v.parts]
         if v.op == "lit":
             parts = [unwrap(p, x.expr.loc, x.ctx) for p, x in zip(parts, v.parts)]
-        if POISON in parts:
+        if any(map(failed, parts)):  # a record or map element with a failed part too
             return POISON
         return frozenset(parts) if v.op == "lit" else ARITH[v.op](*parts)  # type: ignore[arg-type]
     return v
