@@ -259,11 +259,20 @@ class _Search:
         return steps[::-1]
 
     def params(self, t: Transition) -> tuple[tuple[str, int], ...]:
-        index = self.ref.sym.enum_index
-        return tuple(
-            (n, index[v] if isinstance(v, str) else int(v))  # type: ignore[call-overload]
-            for n, v in t.params
-        )
+        """The parameter values as the IR numbers them: an enum value by its place among
+        its parameter type's names (two enums may share a value name)."""
+        program = self.ref.program
+        decl = next((a for a in (program.init, *program.actions) if a.name == t.action), None)
+        types = {p.name: p.type for p in decl.params} if decl else {}
+        out = []
+        for n, v in t.params:
+            st = types.get(n)
+            if isinstance(v, str) and st is not None and v in st.names:
+                v = st.lo.value + st.names.index(v)  # type: ignore[union-attr]
+            elif isinstance(v, str):
+                v = self.ref.sym.enum_index[v]
+            out.append((n, int(v)))  # type: ignore[call-overload]
+        return tuple(out)
 
     def violation(self, at: Encoded | None, failed: Transition | None, f: Fault) -> Violation:
         steps = self.trace(at) if at is not None else []

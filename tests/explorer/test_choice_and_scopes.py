@@ -202,3 +202,18 @@ def test_goto_and_at_name_a_label_in_a_branch(backend):
 def test_prove_and_bmc_see_the_steps_of_labels_in_branches():
     assert bmc(LABELS, depth=4).violation is None
     assert prove(LABELS).status == PROVED
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_parameter_of_a_shared_value_name_is_numbered_by_its_own_enum(backend):
+    text = """
+type B = enum { b1, b2, none }
+type A = enum { none, a1 }
+var x : B = b1
+action Set(v: B)
+  when v == none
+  x' = v
+invariant I: x != none
+"""
+    v = explorer.check(text, backend=backend).violation
+    assert (v.name, v.trace[1].params) == ("I", (("v", 2),))
