@@ -172,3 +172,11 @@ def test_prove_refuses_a_choice_per_element_of_a_symbolic_domain():
     assert explorer.check(text, deadlock=False).stats.distinct == 4
     with pytest.raises(SpecErrors, match="domain of constant size"):
         prove(text, {"N": "?"})
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_error_in_a_literal_value_is_an_initial_error(backend):
+    text = "var k : 0..2 in {2}\nvar r : record { a: 0..3 } in { {a: 1}, {a: 3 / (k - 2)} }\n"
+    r = explorer.check(text + "invariant T: true\n", backend=backend, deadlock=False)
+    v = r.violation
+    assert (r.verdict, v.kind, v.length, v.loc.line, v.loc.col) == (VIOLATED, "div", 0, 2, 45)
