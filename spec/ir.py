@@ -6,8 +6,11 @@ small integers). Laid out in declaration order, element by element (row-major), 
 variables give the state *slots*: a state is a tuple of ints, one per slot.
 
 Expressions are scalar-valued and read the pre-state only. Array-valued source
-expressions (map literals, EXCEPT, set operations, record values) have been eliminated
-by the lowering, so a back end only ever sees `Read(var, index)` of a single element.
+expressions (map literals, EXCEPT, set operations, record values, sequences) have been
+eliminated by the lowering, so a back end only ever sees `Read(var, index)` of a single
+element. (A sequence variable `q` is `q.len` and its positions `q[1..N]`, those past the
+length holding one canonical value, so that equal sequences are equal states:
+spec.types.seq_positions.)
 
 Action semantics (every back end implements exactly this):
   1. for each value of the parameters (their domains are finite ranges), the action
@@ -323,7 +326,7 @@ class AssignAll:
 
 Update = Assign | AssignAll
 
-CHECK_KINDS = ("assert", "lock", "range")  # range: a set written with an element outside
+CHECK_KINDS = ("assert", "lock", "range", "free")  # range: a set written with an element outside
 
 
 @dataclass(frozen=True)
@@ -425,6 +428,7 @@ VERDICTS = (
     "domain",
     "div",
     "null",
+    "free",
 )
 
 
