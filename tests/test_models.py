@@ -17,13 +17,10 @@ MODELS = Path(__file__).resolve().parent.parent / "spec" / "models"
 
 # spec, constants, violated invariant, shortest trace length
 BEFORE_FIX = [
-    ("mlock_munlock", {"FIXED": False}, "NoLeak", 10),
-    ("mlock_munlock", {"FIXED": False, "MLOCKED": False}, "NoLeak", 10),
-    ("mlock_munlock", {"FIXED": False, "VMAS": 1}, "NoMlockedFree", 10),
-    ("mlock_munlock", {"FIXED": False, "TRUNCATE": True}, "NoMlockedFree", 8),
-    ("mlock_munlock", {"FIXED": False, "VMAS": 4}, "NoLeak", 10),
-    ("rawio_cow", {"FIXED": False}, "DataArrives", 7),
-    ("rawio_cow", {"FIXED": False, "WRITERS": 3}, "DataArrives", 7),
+    ("mlock_munlock", {"FIXED": False}, "NoLeak", 11),
+    ("mlock_munlock", {"FIXED": False, "VMAS": 1}, "NoMlockedFree", 11),
+    ("mlock_munlock", {"FIXED": False, "TRUNCATE": True}, "NoMlockedFree", 9),
+    ("mlock_munlock", {"FIXED": False, "VMAS": 4}, "NoLeak", 11),
     ("async_buffer_migrate", {"FIXED": False}, "AsyncNeverBlocks", 3),
     ("async_buffer_migrate", {"FIXED": False, "JOURNALS": 3}, "AsyncNeverBlocks", 3),
     ("ksm_unmerge", {"FIXED": False}, "NoKsmPageLeft", 6),
@@ -32,13 +29,15 @@ BEFORE_FIX = [
 
 # spec, constants, distinct states of the complete state space
 AFTER_FIX = [
-    ("mlock_munlock", {"FIXED": True}, 50),
-    ("mlock_munlock", {"FIXED": True, "MLOCKED": False}, 48),
-    ("mlock_munlock", {"FIXED": True, "VMAS": 1}, 40),
-    ("mlock_munlock", {"FIXED": True, "TRUNCATE": True}, 24),
-    ("mlock_munlock", {"FIXED": True, "VMAS": 4}, 64),
-    ("rawio_cow", {"FIXED": True}, 51),
-    ("rawio_cow", {"FIXED": True, "WRITERS": 3}, 132),
+    ("mlock_munlock", {"FIXED": True}, 93),
+    ("mlock_munlock", {"FIXED": True, "VMAS": 1}, 45),
+    ("mlock_munlock", {"FIXED": True, "TRUNCATE": True}, 43),
+    ("mlock_munlock", {"FIXED": True, "VMAS": 4}, 371),
+    # PG_mlocked already set: reclaim culls the page at page_evictable(), fixed or not
+    ("mlock_munlock", {"FIXED": False, "MLOCKED": True}, 46),
+    ("mlock_munlock", {"FIXED": True, "MLOCKED": True}, 46),
+    ("mlock_munlock", {"FIXED": False, "VMAS": 1, "MLOCKED": True}, 34),
+    ("mlock_munlock", {"FIXED": False, "TRUNCATE": True, "MLOCKED": True}, 25),
     ("async_buffer_migrate", {"FIXED": True}, 18),
     ("async_buffer_migrate", {"FIXED": True, "JOURNALS": 3}, 44),
     ("ksm_unmerge", {"FIXED": True}, 28),
@@ -75,14 +74,18 @@ def steps(result: Result) -> list[tuple[str | None, str | None]]:
 
 def test_mlock_race_is_the_one_in_the_thread():
     """The shortest leak is Kirill's race as Vlastimil Babka expanded it (seed 004,
-    2015-10-19 12:33): exit_mmap's munlock on CPU0, reclaim's late mlock on CPU1."""
+    2015-10-19 12:33): exit_mmap's munlock on CPU0, reclaim's late mlock on CPU1, from
+    the start the kernel can be in: PG_mlocked not yet set, so reclaim's page_evictable()
+    lets the page through to try_to_unmap, and munlock's TestClearPageMlocked finds
+    nothing to clear."""
     result = explorer.check(path("mlock_munlock"), {"FIXED": False})
     assert steps(result) == [
-        ("reclaim", "lock_page"),
+        ("reclaim", "trylock_page"),
+        ("reclaim", "page_evictable"),
         ("reclaim", "try_to_unmap_one"),
         ("reclaim", "down_read_trylock"),
         ("exit_mmap", "munlock_vma_pages_range"),
-        ("exit_mmap", "__munlock_pagevec_fill"),
+        ("exit_mmap", "follow_page_mask"),
         ("exit_mmap", "__munlock_pagevec"),
         ("exit_mmap", "zap_pte_range"),
         ("reclaim", "mlock_vma_page"),
@@ -108,6 +111,19 @@ def test_mlock_page_lock_does_not_save_the_last_mapper():
     fixed = explorer.check(path("mlock_munlock"), {"FIXED": True}, coverage=True)
     phase2 = next(c for c in fixed.coverage if c.label == "__munlock_isolated_page")
     assert phase2.taken > 0
+
+
+def test_mlock_covers():
+    """The rmap walk reaches the VM_LOCKED vma after another one; the late mlock happens
+    after the fix too (under the pte lock); with PG_mlocked already set it never does,
+    since reclaim culls the page at page_evictable()."""
+    reached = {
+        c.name: c.reached for c in explorer.check(path("mlock_munlock"), {"FIXED": True}).covers
+    }
+    assert reached == {"LockedVmaNotFirst": True, "LateMlock": True, "MunlockPhase2": True}
+    culled = explorer.check(path("mlock_munlock"), {"FIXED": False, "MLOCKED": True})
+    assert culled.verdict == HOLDS
+    assert [c.name for c in culled.covers if not c.reached] == ["LateMlock"]
 
 
 def test_mlock_truncation_frees_an_mlocked_page():
@@ -147,12 +163,7 @@ def test_rmap_vma_adjust_modes(backend, consts, checks, expected):
     """No lock in vma_adjust and the child's own anon_vma lock both leave the migration
     entry behind; the root's lock (012f18004da3) holds. The spec's expectations, pinned."""
     result = explorer.check(path("rmap_vma_adjust"), consts, invariants=checks, backend=backend)
-    if isinstance(expected, int):
-        assert result.verdict == HOLDS
-        assert result.stats.distinct == expected
-    else:
-        assert result.verdict == VIOLATED
-        assert outcome(result) == expected
+    assert_expected(result, expected)
 
 
 def test_rmap_child_anon_vma_lock_does_not_exclude_the_walk():
@@ -205,17 +216,117 @@ def test_rmap_vma_adjust_proved_for_any_number_of_faults():
         ]
 
 
+# rawio_cow, every expectation of the spec on both explorers: constants, and the length
+# of the shortest trace to DataArrives' violation or, when it holds, the distinct states
+RAWIO_MODES = [
+    ({"KERNEL": 6}, ("invariant", "DataArrives", 9)),
+    ({"KERNEL": 6, "WRITERS": 2}, ("invariant", "DataArrives", 9)),
+    ({"KERNEL": 6, "WRITERS": 3}, ("invariant", "DataArrives", 9)),
+    ({"KERNEL": 6, "REORDER": True}, ("invariant", "DataArrives", 9)),
+    ({"KERNEL": 6, "REORDER": True, "WRITERS": 2}, ("invariant", "DataArrives", 9)),
+    ({"KERNEL": 6, "REORDER": True, "WRITERS": 3}, ("invariant", "DataArrives", 9)),
+    ({"KERNEL": 7}, 97),
+    ({"KERNEL": 7, "WRITERS": 2}, 178),
+    ({"KERNEL": 7, "WRITERS": 3}, 281),
+    ({"KERNEL": 7, "REORDER": True}, 88),
+    ({"KERNEL": 7, "REORDER": True, "WRITERS": 2}, 169),
+    ({"KERNEL": 7, "REORDER": True, "WRITERS": 3}, 272),
+    ({"KERNEL": 13}, 92),
+    ({"KERNEL": 13, "WRITERS": 2}, 194),
+    ({"KERNEL": 13, "WRITERS": 3}, 326),
+    ({"KERNEL": 13, "REORDER": True}, 100),
+    ({"KERNEL": 13, "REORDER": True, "WRITERS": 2}, ("invariant", "DataArrives", 11)),
+    ({"KERNEL": 13, "REORDER": True, "WRITERS": 3}, ("invariant", "DataArrives", 11)),
+]
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+@pytest.mark.parametrize(
+    ("consts", "expected"),
+    RAWIO_MODES,
+    ids=["-".join(f"{k}={v}" for k, v in consts.items()) for consts, _ in RAWIO_MODES],
+)
+def test_rawio_cow_modes(backend, consts, expected):
+    """2.6.6 loses the read; Andrea's page_count check (2.6.7) and c475a8ab625d's
+    mapcount + swapcount (2.6.13) keep it, the latter only in its own order of
+    do_swap_page. The spec's expectations, pinned."""
+    result = explorer.check(path("rawio_cow"), consts, backend=backend)
+    assert_expected(result, expected)
+
+
 def test_rawio_data_lost_through_cow():
-    result = explorer.check(path("rawio_cow"), {"FIXED": False})
+    """2.6.6: the pin makes do_swap_page's and do_wp_page's page_count 3 or more, so the
+    write fault after the unmap copies the page the DMA is filling."""
+    result = explorer.check(path("rawio_cow"), {"KERNEL": 6})
     assert steps(result) == [
         ("rawio", "get_user_pages"),
         ("reclaim", "lock_page"),
         ("reclaim", "try_to_unmap_one"),
         ("reclaim", "unlock_page"),
+        ("user[1]", "lookup_swap_cache"),
+        ("user[1]", "lock_page"),
         ("user[1]", "do_swap_page"),
         ("user[1]", "do_wp_page"),
         ("rawio", "dio_bio_end_io"),
     ]
+
+
+def test_rawio_mapcount_check_needs_its_order():
+    """c475a8ab625d's test in 2.6.12's do_swap_page: swap_free first makes the sum 0, and
+    do_wp_page copies because a second faulting thread took the page lock after
+    unlock_page. In c475a8ab625d's order the sum is 1 and no thread copies."""
+    consts = {"KERNEL": 13, "REORDER": True, "WRITERS": 2}
+    result = explorer.check(path("rawio_cow"), consts)
+    assert steps(result)[-4:] == [
+        ("user[1]", "do_swap_page"),
+        ("user[2]", "lock_page"),
+        ("user[1]", "do_wp_page"),
+        ("rawio", "dio_bio_end_io"),
+    ]
+    assert steps(result)[1:3] == [("reclaim", "lock_page"), ("reclaim", "try_to_unmap_one")]
+
+
+RAWIO_LEMMAS = (
+    "PageLock",
+    "PageTableLock",
+    "PageCount",
+    "SwapCount",
+    "FaultWindow",
+    "Pinned",
+    "PinnedStaysMapped",
+    "NeverCopied",
+    "DataStays",
+)
+
+
+@pytest.mark.parametrize(
+    "consts",
+    [{"KERNEL": 6, "WRITERS": 3}, {"KERNEL": 13, "REORDER": True, "WRITERS": 3}],
+    ids=["KERNEL=6", "KERNEL=13-REORDER"],
+)
+def test_rawio_lemmas_hold_where_the_race_is(consts):
+    """What the lemmas say of the fixes is guarded by KERNEL: they hold in the modes that
+    lose the read too, so they assume nothing the kernel does not do."""
+    result = explorer.check(path("rawio_cow"), consts, invariants=list(RAWIO_LEMMAS))
+    assert result.verdict == HOLDS
+
+
+def test_rawio_cow_proved_for_any_number_of_writers():
+    """With the spec's lemmas, DataArrives is inductive for a symbolic WRITERS with the
+    page_count check (either order) and with c475a8ab625d in its order; 2.6.6, and
+    c475a8ab625d in 2.6.12's order, fail induction only at the DMA's completion."""
+    for consts in [
+        {"KERNEL": 7, "WRITERS": "?"},
+        {"KERNEL": 7, "REORDER": True, "WRITERS": "?"},
+        {"KERNEL": 13, "WRITERS": "?"},
+    ]:
+        fixed = invariants.prove(path("rawio_cow"), consts)
+        assert fixed.status == PROVED, consts
+        assert fixed.lemmas == RAWIO_LEMMAS
+    for consts in [{"KERNEL": 6}, {"KERNEL": 13, "REORDER": True}]:
+        broken = invariants.prove(path("rawio_cow"), consts)
+        assert broken.status == CTI
+        assert [q.action for q in broken.queries if q.status == CTI] == ["rawio.dio_bio_end_io"]
 
 
 def test_ksm_unmerge_passes_the_migration_entry():
@@ -230,7 +341,7 @@ def test_symmetry_keeps_verdicts():
     for name, consts, reduced, full in [
         ("rmap_vma_adjust", {"LOCK": 2, "FAULTS": 3}, 57, 119),
         ("async_buffer_migrate", {"FIXED": True, "JOURNALS": 3}, 44, 126),
-        ("rawio_cow", {"FIXED": True, "WRITERS": 3}, 132, 327),
+        ("rawio_cow", {"KERNEL": 13, "WRITERS": 3}, 326, 1208),
     ]:
         with_sym = explorer.check(path(name), consts)
         without = explorer.check(path(name), consts, symmetry=False)
@@ -265,16 +376,25 @@ def outcome(result: Result) -> tuple | None:
     return None if v is None else (v.kind, v.name, v.length)
 
 
+def assert_expected(result: Result, expected: int | tuple) -> None:
+    """expected: the distinct states of a spec that holds, or the violation's outcome."""
+    if isinstance(expected, int):
+        assert result.verdict == HOLDS
+        assert result.stats.distinct == expected
+    else:
+        assert result.verdict == VIOLATED
+        assert outcome(result) == expected
+
+
 # spec, constants, depth: BMC tries every depth up to it, so finding the shortest
 # violation at that depth also agrees on every shallower one; after the fix, deep enough
 # for the explorer to finish
 BMC_CASES = [
-    ("mlock_munlock", {"FIXED": False, "TRUNCATE": True}, 8),
+    ("mlock_munlock", {"FIXED": False, "TRUNCATE": True}, 9),
     ("rmap_vma_adjust", {"LOCK": 0}, 6),
     ("rmap_vma_adjust", {"LOCK": 1}, 6),
     ("rmap_vma_adjust", {"LOCK": 2}, 9),
-    ("rawio_cow", {"FIXED": False}, 7),
-    ("rawio_cow", {"FIXED": True}, 8),
+    ("rawio_cow", {"KERNEL": 6}, 9),
     ("async_buffer_migrate", {"FIXED": False}, 4),
     ("async_buffer_migrate", {"FIXED": True}, 8),
     ("ksm_unmerge", {"FIXED": False}, 6),
@@ -295,9 +415,27 @@ def test_bmc_agrees_with_explorer(name, consts, depth):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("consts", "depth"),
+    [
+        ({"KERNEL": 7}, 12),
+        ({"KERNEL": 13}, 13),
+        ({"KERNEL": 13, "REORDER": True, "WRITERS": 2}, 11),
+    ],
+    ids=["KERNEL=7", "KERNEL=13", "KERNEL=13-REORDER-WRITERS=2"],
+)
+def test_bmc_agrees_on_rawio_cow_modes(consts, depth):
+    """Deep enough for the explorer to finish (the fixes) or to find the 11-step race."""
+    bmc = invariants.bmc(path("rawio_cow"), consts, depth=depth)
+    bfs = explorer.check(path("rawio_cow"), consts, max_depth=depth, deadlock=False)
+    assert outcome(bmc) == outcome(bfs)
+    assert bfs.verdict == (HOLDS if len(consts) == 1 else VIOLATED)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("fixed", [False, True])
 def test_bmc_agrees_on_mlock_munlock_at_depth_11(fixed):
     bmc = invariants.bmc(path("mlock_munlock"), {"FIXED": fixed}, depth=11)
     bfs = explorer.check(path("mlock_munlock"), {"FIXED": fixed}, max_depth=11, deadlock=False)
     assert outcome(bmc) == outcome(bfs)
-    assert outcome(bfs) == (None if fixed else ("invariant", "NoLeak", 10))
+    assert outcome(bfs) == (None if fixed else ("invariant", "NoLeak", 11))

@@ -1,6 +1,7 @@
 # Reclaim's try_to_unmap_one sets PageMlocked while munlock or unmap clears it.
 #
-# Seed 004 (shared/seeds/004_82956716a1a67df9.txt): [PATCH 2/12] "mm: rmap use pte lock
+# Seed 004 (linux-mm, thread of "[PATCH 0/12] mm: page migration cleanups, and a
+# little mlock"): [PATCH 2/12] "mm: rmap use pte lock
 # not mmap_sem to set PageMlocked" (Hugh Dickins, 2015-10-19 04:50) and Vlastimil Babka's
 # reply of 2015-10-19 12:33, which expands Kirill's CPU0/CPU1 race. Kernel: v4.3
 # mm/rmap.c try_to_unmap_one, mm/mlock.c munlock_vma_pages_range / __munlock_pagevec /
@@ -17,9 +18,9 @@
 #  - zap_pte_range (exit_mmap's or truncation's unmap_mapping_range, which removes even
 #    anonymous COWs) unmaps the page in that window; mlock_vma_page then marks a page no
 #    one maps, and it is freed PageMlocked: "Bad page state (mlocked)".
-# The fix calls mlock_vma_page with the pte lock still held: munlock's
-# __munlock_pagevec_fill and zap_pte_range take that pte lock after clearing VM_LOCKED,
-# so either they come after the mlock (and undo it), or reclaim sees their effect.
+# The fix calls mlock_vma_page with the pte lock still held: munlock's follow_page_mask
+# and zap_pte_range take that pte lock after clearing VM_LOCKED, so either they come
+# after the mlock (and undo it), or reclaim sees their effect.
 #
 # Abstractions:
 #  - One page. Vma 1 belongs to the mm being torn down (exit_mmap) or truncated and is
@@ -28,7 +29,8 @@
 #    or not (a swap entry or none: both "not mapped" here). Nothing but reclaim takes
 #    mmap_sem, so its down_read_trylock always succeeds: that is why it does not help.
 #  - Reclaim has already isolated the page from the LRU (one reference) when the model
-#    starts; its rmap walk visits the vmas in order 1..VMAS.
+#    starts; its rmap walk visits the vmas in any order (the interval tree's order
+#    follows addresses the model does not have).
 #  - PG_mlocked and PageLRU are flags; the LRU lists themselves, the zone counters and
 #    mlock_vma_page's own isolate_lru_page (which fails: reclaim holds the page
 #    isolated) are not modelled.
@@ -46,10 +48,12 @@ spec MlockMunlock
 const FIXED = false        # true: mlock_vma_page under the pte lock (patch 2/12)
 const TRUNCATE = false     # CPU0 is truncation's unmap_mapping_range, not exit_mmap
 const VMAS : 1..4 = 2      # vmas mapping the page; only vma 1 is VM_LOCKED
-const MLOCKED = true       # PG_mlocked when the model starts, as in Vlastimil's trace
-                           # (e.g. a fault mlocked it after reclaim had isolated it);
-                           # false: not yet, e.g. mlock() has set VM_LOCKED but not
-                           # populated the range, so reclaim is the one to mark it
+const MLOCKED = false      # PG_mlocked when the model starts. false: mlock() has set
+                           # VM_LOCKED but not yet populated the range, so reclaim is the
+                           # one to mark the page. true, as in Vlastimil's trace (a fault's
+                           # mlock_vma_page after reclaim isolated the page): reachable,
+                           # but reclaim then culls the page at page_evictable() and never
+                           # reaches try_to_unmap, so there is no race to find
 
 type Vma = 1..VMAS
 # count: the mappings, reclaim's isolation and munlock's pagevec reference;
@@ -89,9 +93,12 @@ process exit_mmap {
 munlock_vma_pages_range:
   await not TRUNCATE
   vm_locked[1] := false
-# __munlock_pagevec_fill: "this briefly takes pte lock" (Vlastimil) to find the page
-# mapped in the vma and get a reference for the pagevec
-__munlock_pagevec_fill:
+# munlock_vma_pages_range: "page = follow_page_mask(vma, start, FOLL_GET | FOLL_DUMP,
+# &page_mask);": follow_page_pte takes the pte lock (pte_offset_map_lock), and with
+# FOLL_GET pins a present page (get_page_foll) for the pagevec ("The pin from
+# follow_page_mask() prevents them from collapsing by THP"). __munlock_pagevec_fill then
+# pins the pages of the following ptes, under the same pte lock: there are none here.
+follow_page_mask:
   spin_lock(ptl[1])
   if pte[1] {
     get_page(page)
@@ -130,11 +137,35 @@ zap_pte_range:
 }
 
 # CPU1: shrink_page_list on the isolated page: lock it, try_to_unmap, unlock, put back.
+# rmap_walk_anon: "anon_vma_interval_tree_foreach(avc, &anon_vma->rb_root, pgoff, pgoff)"
+# visits the vmas that map the page in the interval tree's order, which follows their
+# addresses, not their flags or their mms: the next vma is any one not yet visited, and
+# the walk ends (SWAP_AGAIN: the page stays mapped somewhere) after the last.
+macro rmap_walk_next() {
+  if card(walked) == VMAS {
+    goto unlock_page
+  } else {
+    with w in Vma minus walked {
+      v := w
+      walked := walked union {w}
+    }
+    goto try_to_unmap_one
+  }
+}
+
 process reclaim {
   var v : Vma = 1              # the vma rmap_walk is visiting
-# shrink_page_list: trylock_page (a failed trylock only skips the page)
-lock_page:
+  var walked : set of Vma = {} # the vmas it has visited
+# shrink_page_list: "if (!trylock_page(page)) goto keep;". Nothing else takes the lock
+# of a page that reclaim holds isolated (munlock's phase 2 never runs for it), so the
+# trylock cannot fail here, and a blocking lock_page is the same.
+trylock_page:
   lock_page(page)
+# shrink_page_list: "if (unlikely(!page_evictable(page))) goto cull_mlocked;": a page
+# already PG_mlocked is put back on the unevictable list, never unmapped
+page_evictable:
+  if page.mlocked { goto unlock_page }
+  rmap_walk_next()
 # try_to_unmap -> rmap_walk -> try_to_unmap_one(vma v): page_check_address takes the pte
 # lock. In a VM_LOCKED vma: before the fix, out_mlock drops the pte lock first; after it,
 # "Holding pte lock, we do *not* need mmap_sem here". Otherwise the pte is unmapped
@@ -151,12 +182,7 @@ try_to_unmap_one:
   } else {
     if pte[v] { unmap_pte(v) }
     spin_unlock(ptl[v])
-    if v == VMAS {
-      goto unlock_page
-    } else {
-      v := v + 1
-      goto try_to_unmap_one
-    }
+    rmap_walk_next()
   }
 # before the fix: "if (down_read_trylock(&vma->vm_mm->mmap_sem)) { if (vma->vm_flags &
 # VM_LOCKED) mlock_vma_page(page) ...}"; without it, SWAP_AGAIN and the walk goes on
@@ -165,12 +191,7 @@ down_read_trylock:
     if vm_locked[v] { goto mlock_vma_page }
     unlock mmap_sem[v]
   }
-  if v == VMAS {
-    goto unlock_page
-  } else {
-    v := v + 1
-    goto try_to_unmap_one
-  }
+  rmap_walk_next()
 # mlock_vma_page: TestSetPageMlocked; SWAP_MLOCK stops the walk. Then up_read (before
 # the fix) or pte_unmap_unlock (after it).
 mlock_vma_page:
@@ -216,25 +237,39 @@ invariant NoLeak:
 # free_pages_check: a page is never freed PageMlocked ("Bad page state (mlocked)").
 invariant NoMlockedFree: page.count == 0 => not page.mlocked
 
+# The rmap walk can reach the VM_LOCKED vma after another one, so try_to_unmap_one has
+# already unmapped the page there (page_remove_rmap) when it finds VM_LOCKED.
+cover LockedVmaNotFirst:
+  at(reclaim, try_to_unmap_one) and reclaim.v == 1 and card(reclaim.walked) > 1
+# Reclaim's late mlock_vma_page happens: before the fix, after the pte lock is dropped.
+cover LateMlock: at(reclaim, mlock_vma_page)
+# Munlock's phase 2 runs, once reclaim has put the page back on an LRU.
+cover MunlockPhase2: at(exit_mmap, __munlock_isolated_page)
+
 # The unmapper that the TRUNCATE switch leaves out waits at its first step.
 terminal done(reclaim) and (if TRUNCATE then done(truncate) else done(exit_mmap))
 
-# Vlastimil's trace: PG_mlocked set, another mm still maps the page
-expect FIXED=false: violates NoLeak in 10 steps
-expect FIXED=true: holds with 50 states
-expect FIXED=false, MLOCKED=false: violates NoLeak in 10 steps
-expect FIXED=true, MLOCKED=false: holds with 48 states
+# Kirill's race as Vlastimil expands it, from the start the kernel can be in (mlock() has
+# set VM_LOCKED, the page is not yet PG_mlocked): reclaim marks it, too late; another mm
+# still maps the page, so PG_mlocked stays set
+expect FIXED=false: violates NoLeak in 11 steps
+expect FIXED=true: holds with 93 states, covers LockedVmaNotFirst, LateMlock, MunlockPhase2
+# The start of Vlastimil's trace, PG_mlocked already set while reclaim holds the page
+# isolated (a fault's mlock_vma_page got there first): shrink_page_list culls the page at
+# page_evictable() and never calls try_to_unmap, so there is no race, fixed or not
+expect FIXED=false, MLOCKED=true: holds with 46 states
+expect FIXED=true, MLOCKED=true: holds with 46 states
 # exit_mmap as the last mapper: the page lock does not save it ("doesn't page lock prevent
 # that one?"): munlock's phase 2, the only step that takes it, never runs for a page that
 # reclaim holds isolated, so zap_pte_range can come before the late mlock_vma_page, and
 # the page is freed PageMlocked
-expect FIXED=false, VMAS=1: violates NoMlockedFree in 10 steps
-expect FIXED=true, VMAS=1: holds with 40 states
-expect FIXED=false, VMAS=1, MLOCKED=false: violates NoMlockedFree in 10 steps
-expect FIXED=true, VMAS=1, MLOCKED=false: holds with 40 states
+expect FIXED=false, VMAS=1: violates NoMlockedFree in 11 steps
+expect FIXED=true, VMAS=1: holds with 45 states
+expect FIXED=false, VMAS=1, MLOCKED=true: holds with 34 states
 # truncation of the anonymous COWs: "Bad page state (mlocked)"
-expect FIXED=false, TRUNCATE=true: violates NoMlockedFree in 8 steps
-expect FIXED=true, TRUNCATE=true: holds with 24 states
-# more mms mapping the page
-expect FIXED=false, VMAS=4: violates NoLeak in 10 steps
-expect FIXED=true, VMAS=4: holds with 64 states
+expect FIXED=false, TRUNCATE=true: violates NoMlockedFree in 9 steps
+expect FIXED=true, TRUNCATE=true: holds with 43 states
+expect FIXED=false, TRUNCATE=true, MLOCKED=true: holds with 25 states
+# more mms mapping the page, the VM_LOCKED one anywhere in the rmap walk
+expect FIXED=false, VMAS=4: violates NoLeak in 11 steps
+expect FIXED=true, VMAS=4: holds with 371 states
