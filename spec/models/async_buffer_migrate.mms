@@ -1,6 +1,6 @@
 # Async migration of a page with buffers must trylock the buffers before the mapping moves.
 #
-# Seed 002 (shared/seeds/002_a6197bcde71627c9.txt): Mel Gorman, 2011-12-16, replying to
+# Seed 002 (linux-mm): Mel Gorman, 2011-12-16, replying to
 # Andrew Morton on "mm: compaction: Determine if dirty pages can be migrated without
 # blocking within ->migratepage": "In the async migration case of moving a page with
 # buffers, lock the buffers using trylock before the mapping is moved. If the mapping

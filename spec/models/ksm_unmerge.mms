@@ -1,6 +1,7 @@
 # KSM unmerge misses a KSM page that is being migrated, and leaves it mapped.
 #
-# Seed 003 (shared/seeds/003_1a30ca301c60d25e.txt): Hugh Dickins and Mel Gorman,
+# Seed 003 (linux-kernel, the thread of "[PATCH 6/11] ksm: remove old stable nodes more
+# thoroughly" in Hugh Dickins' KSM NUMA series): Hugh Dickins and Mel Gorman,
 # 2013-02-08, on "ksm: stop hotremove lockdep warning" / unmerge_and_remove_all_rmap_items:
 # "a 4th cause emerges once KSM migration is properly working: that interval during
 # page migration when the old page has been fully unmapped but the new not yet mapped in
