@@ -9,7 +9,7 @@ range, domain, div) are recorded and the path goes on, so that a later false `aw
 still disables it; a failure that leaves no value (domain, div) poisons what reads it,
 and an `await` or lock operation reading POISON ends the path as an error. After an
 `if` whose condition failed, what either branch may write is POISON and an `await`,
-lock operation or `either` in a branch is an error (`spoil`); a later `await` that
+lock operation, `either` or `with` in a branch is an error (`spoil`); a later `await` that
 reads no POISON and is false still disables the step.
 """
 
@@ -29,14 +29,18 @@ from mmcheck.explorer.reference.evaluate import (
     evaluate,
     failed,
     force,
+    pool_of,
+    pool_ref,
     scalar,
     unwrap,
 )
 from mmcheck.explorer.reference.values import (
+    NONE,
     POISON,
     Frozen,
     Instance,
     TLock,
+    Some,
     TRecord,
     Type,
     indices,
@@ -118,6 +122,9 @@ class Interpreter:
                 return Place(e.name, (), sym.vars[e.name])
             if e.name in sym.locks:
                 return Place(e.name, (), sym.locks[e.name])
+        elif isinstance(e, ast.Index) and (pool := pool_of(sym, e.base, ctx)) is not None:
+            r = pool_ref(sym, e, ctx)
+            return None if r is POISON else Place(pool, ((r,),), sym.vars[pool].elem)  # type: ignore[union-attr]
         elif isinstance(e, ast.Index):
             base = self.place(e.base, ctx)
             key = tuple(scalar(sym, a, ctx) for a in e.args)
@@ -362,6 +369,11 @@ class Interpreter:
         if call.name not in EFFECTS:
             raise Refused(call.loc, f"a call of {call.name} as a statement")
         ctx = self.ctx(p, frame, effects)
+        if call.name == "alloc":
+            return self.alloc(call, p)
+        if call.name == "free":
+            self.free(call, p, frame, ctx)
+            return [(p, None)]
         place = self.place(call.args[0], ctx)
         old = POISON if place is None else self.read(p, place, call.loc, ctx)
         if old is POISON:
@@ -384,6 +396,44 @@ class Interpreter:
             return [(p, False)]
         self.write(p, place, new, call.loc, ctx)
         return [(p, True)]
+
+    def alloc(self, call: ast.Call, p: Path) -> list[tuple[Path, object]]:
+        """`alloc(Page)`: a path for each free reference, allocated there; none only
+        where every one is allocated."""
+        key = f"{call.args[0].name}.allocated"  # type: ignore[attr-defined]
+        used = p.state[key]
+        free = [k[0] for k, v in used.d.items() if not v]
+        if not free:
+            return [(p, NONE)]
+        out = []
+        for r in free:
+            q = p.fork()
+            q.state[key] = used.replace((r,), True)
+            out.append((q, Some(r)))
+        return out
+
+    def free(self, call: ast.Call, p: Path, frame: Frame, ctx: Ctx) -> None:
+        """`free(r)`: a double free where r is not allocated; else it is not, and its
+        element is the pool's initial value again."""
+        r = scalar(self.sym, call.args[0], ctx)
+        if r is POISON:
+            p.broken = True
+            return
+        key = f"{r.pool}.allocated"  # type: ignore[attr-defined]
+        if not p.state[key].d[(r,)]:
+            p.faults.append(Fault("free", None, frame.at or call.loc, "double free"))
+            return
+        p.state[key] = p.state[key].replace((r,), False)
+        init = self.pool_init(r.pool)  # type: ignore[attr-defined]
+        p.state[r.pool] = p.state[r.pool].replace((r,), init)  # type: ignore[attr-defined]
+
+    def pool_init(self, pool: str) -> object:
+        """The value of a free element of the pool: its declared initial value."""
+        d = self.sym.pools[pool]
+        value, _ = stored(
+            force(self.sym, evaluate(self.sym, d.init, Ctx({}, []))), self.sym.vars[pool].elem
+        )  # type: ignore[union-attr]
+        return value
 
     # ------------------------------------------------------------------ actions
     def action(self, d: ast.ActionDecl, params: dict, pre: dict) -> Path | None:

@@ -217,3 +217,18 @@ invariant I: x != none
 """
     v = explorer.check(text, backend=backend).violation
     assert (v.name, v.trace[1].params) == ("I", (("v", 2),))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_with_under_a_failed_condition_is_an_error(backend):
+    text = """
+var m : [1..2] -> bool = [i in 1..2 |-> true]
+var k : 0..2 = 0
+var x : 0..2 = 0
+process p {
+a:
+  if m[k] { with i in 1..2 { x := i } }
+}
+"""
+    v = explorer.check(text, backend=backend).violation
+    assert (v.kind, v.length, v.failed.action) == ("domain", 1, "p.a")
