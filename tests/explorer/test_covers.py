@@ -59,6 +59,19 @@ def test_shortest_witnesses_agree_on_every_backend(backend, symmetry):
     assert (r.verdict, r.violation.name, reached(r)) == (VIOLATED, "MutualExclusion", BUGGY)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"fingerprint": True},
+        {"backend": "vector", "fingerprint": True},
+        {"backend": "vector", "workers": 2},
+    ],
+)
+def test_fingerprints_and_workers_reach_the_same_covers(options):
+    r = explorer.check(SPINLOCK, {"FIXED": True}, **options)
+    assert (r.verdict, reached(r)) == (HOLDS, FIXED)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_witness_trace_ends_where_the_cover_holds(backend):
     r = explorer.check(SPINLOCK, {"FIXED": True}, backend=backend)
