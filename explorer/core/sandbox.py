@@ -8,6 +8,7 @@ helpers that raise the spec's runtime errors by number from a message table.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from mmcheck.explorer.core.model import EvalError
@@ -54,7 +55,14 @@ def runtime(table: tuple[tuple[str, Loc | None, str], ...]) -> dict:
             fail(k)
         return a % b
 
-    return {"__builtins__": dict(BUILTINS), "_fail": fail, "_div": _div, "_mod": _mod, "_E": table}
+    return {
+        "__builtins__": dict(BUILTINS),
+        "_fail": fail,
+        "_div": _div,
+        "_mod": _mod,
+        "_E": table,
+        "_product": itertools.product,  # iter_init's combinations of many initial choices
+    }
 
 
 def exec_generated(

@@ -16,7 +16,6 @@ soon as the parameters they mention are bound.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from collections.abc import Callable, Iterable
 
@@ -798,8 +797,7 @@ def compile_model(program: Program) -> CompiledModel:
     t = _Translator(program)
     groups = edge_groups(program)
     source = t.module(groups)
-    extra = {"_product": itertools.product}
-    ns = exec_generated(source, f"<mmcheck {sanitize(program.name)}>", tuple(t.errors), extra)
+    ns = exec_generated(source, f"<mmcheck {sanitize(program.name)}>", tuple(t.errors))
     return CompiledModel(
         program=program,
         source=source,
