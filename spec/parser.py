@@ -151,7 +151,7 @@ def describe_expected(expected: set[str]) -> str:
     names = set(expected)
     parts: list[str] = []
     if len(names & _EXPR_START) >= 6:
-        names -= _EXPR_START | {"FORALL", "EXISTS", "COUNT", "SUM", "LET"}
+        names -= _EXPR_START | {"FORALL", "EXISTS", "COUNT", "SUM", "LET", "SUBSET"}
         parts.append("an expression")
     if len(names & _STMT_START) >= 6:
         names -= _STMT_START
@@ -473,6 +473,9 @@ class _Builder(Transformer):
 
     def type_decl(self, meta: Any, c: list) -> ast.TypeDecl:
         return ast.TypeDecl(self._decl_name(c[0]), c[1], self._at(meta))
+
+    def pool_decl(self, meta: Any, c: list) -> ast.PoolDecl:
+        return ast.PoolDecl(self._decl_name(c[0]), c[1], c[2], c[3], self._at(meta))
 
     def var_decl(self, meta: Any, c: list) -> ast.VarDecl:
         is_choice, init = c[2]
