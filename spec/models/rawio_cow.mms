@@ -8,7 +8,8 @@
 # lost generating data corruption." Andrea answers Hugh Dickins' RFC, which drops the
 # test that keeps such a page mapped and bases the COW decision on page_mapcount and the
 # swap count instead. What landed: c475a8ab625d "[PATCH] can_share_swap_page: use
-# page_mapcount" (Hugh Dickins, 2.6.13): "So remove the page_count hack from
+# page_mapcount" (Hugh Dickins, 2.6.13; posted as "[PATCH 2/2] can_share_swap_page: use
+# page_mapcount", linux-kernel, 2005-06-06): "So remove the page_count hack from
 # try_to_unmap_one ... Simplify can_share_swap_page ... to check page_mapcount +
 # page_swapcount == 1: still needs the page lock to stabilize their (pessimistic) sum
 # ... In do_swap_page, move swap_free and unlock_page below page_add_anon_rmap, to keep
@@ -78,7 +79,8 @@ def late_swap_free = if REORDER then KERNEL < 13 else KERNEL == 13
 
 # The swap count (mm/swapfile.c), on swap_map[swp_offset(entry)] of one entry: 1 for the
 # swap cache, 1 for each pte holding the entry.
-# swap_duplicate: "if (p->swap_map[offset] < SWAP_MAP_MAX) { p->swap_map[offset]++;"
+# swap_duplicate: "if (offset < p->max && p->swap_map[offset]) { if
+# (p->swap_map[offset] < SWAP_MAP_MAX - 1) { p->swap_map[offset]++;"
 macro swap_duplicate(s) {
   assert s > 0, "swap_duplicate of a free swap entry"
   s := s + 1
