@@ -49,3 +49,7 @@ macro page_ref_unfreeze(p, n) {
   assert p.count == 0, "unfreeze of a page not frozen"
   p.count := n
 }
+
+# the same under their names before v4.6 (page_ref_freeze arrived with page_ref.h)
+macro page_freeze_refs(p, n) { return page_ref_freeze(p, n) }
+macro page_unfreeze_refs(p, n) { page_ref_unfreeze(p, n) }

@@ -159,7 +159,7 @@ def test_accounting_alone_is_not_inductive():
     )
     assert result.status == CTI
     failed = {(q.invariant, q.action) for q in result.queries if q.status == CTI}
-    assert ("RefcountAccounted", "migrate.page_ref_unfreeze") in failed
+    assert ("RefcountAccounted", "migrate.page_unfreeze_refs") in failed
 
 
 @pytest.mark.slow

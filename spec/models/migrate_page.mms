@@ -115,7 +115,7 @@ var prev_ref : [PageId] -> bool = [p in PageId |-> false]
 
 // Ghosts: migration's state that the invariants read.
 var newpage : Pfn = 0           // the new page migration holds (0: none)
-var frozen : bool = false       // the old page's refs are frozen (page_ref_freeze)
+var frozen : bool = false       // the old page's refs are frozen (page_freeze_refs)
 var migrated_to : Pfn = 0       // the new page that became the page
 var newpage_locked : bool = false   // migration holds newpage's lock
 var bug : bool = false          // a BUG() was hit
@@ -234,7 +234,7 @@ migrate_page_move_mapping:
   // swap_aops.migratepage is migrate_page() -> migrate_page_move_mapping(). A page no
   // longer in the swap cache has no mapping: expected_count 1, no freeze. Otherwise,
   // under tree_lock, the slot must still hold the page and
-  // page_ref_freeze(page, expected_count = 2: isolation + cache) must succeed.
+  // page_freeze_refs(page, expected_count = 2: isolation + cache) must succeed.
   if not pages[OLD].swapcache {
     if pages[OLD].count != 1 { goto move_to_new_page_done }
     else {
@@ -246,7 +246,7 @@ migrate_page_move_mapping:
     tree_locked := true
     if slot != OLD { tree_locked := false; goto move_to_new_page_done }
     else {
-      frozen := page_ref_freeze(pages[OLD], 2)
+      frozen := page_freeze_refs(pages[OLD], 2)
       if not frozen { tree_locked := false; goto move_to_new_page_done }
     }
   }
@@ -264,9 +264,9 @@ radix_tree_replace_slot:
   }
   slot := newpage
 
-page_ref_unfreeze:
+page_unfreeze_refs:
   // page_unfreeze_refs(page, expected_count - 1): the cache's reference went to newpage
-  page_ref_unfreeze(pages[OLD], 1)
+  page_unfreeze_refs(pages[OLD], 1)
   frozen := false
   tree_locked := false                         // spin_unlock(&mapping->tree_lock)
 
@@ -398,7 +398,7 @@ set_page_dirty:
 }
 
 // get_user_pages() on pte g: pins the page, the I/O completes, set_page_dirty_lock(),
-// put_page(). A pin on the old page makes page_ref_freeze() fail.
+// put_page(). A pin on the old page makes page_freeze_refs() fail.
 process gup[self in 1..GUPS] {
 follow_page_pte:
   // follow_page_pte() under the pte lock: get_page() on a present page; a migration
@@ -515,9 +515,15 @@ free_swap_and_cache:
   }
 }
 
-// The racing previous user of each pool page (patch 7): a speculative reference from
-// the page's previous life, taken with get_page_unless_zero(), then lock_page() to look
-// at it; not its page any more: unlock_page(), put_page().
+// HYPOTHETICAL: the racing user of each pool page that patch 7/12 makes room for ("to be
+// honest, this is really to extend the usefulness of the custom put_new_page feature,
+// allowing a pool of new pages to be shared perhaps with racing uses"). v4.3 has no
+// such user: a speculative page-cache lookup's get_page_unless_zero() on a freed page
+// fails its slot recheck and drops the reference before any lock_page(), and v4.3's
+// one put_new_page user, compaction (compaction_free back to cc->freepages), hands its
+// free pages to nobody else. The model's user takes get_page_unless_zero(), then an unconditional
+// lock_page() to look at the page; not its page any more: unlock_page(), put_page().
+// It stands for a future pool sharer, and shows why the BUG() had to go.
 process prev_user[self in NewPage] {
 get_page_unless_zero:
   if get_page_unless_zero(pages[self]) { prev_ref[self] := true } else { goto put_page }
@@ -550,7 +556,7 @@ invariant RefcountAccounted:
 
 invariant MapcountAccounted: forall p in PageId: pages[p].mapcount == mapped(p)
 
-// page_ref_freeze() succeeded: nobody but the isolation and the cache holds the page
+// page_freeze_refs() succeeded: nobody but the isolation and the cache holds the page
 invariant FrozenExclusive: frozen => extra_refs(OLD) == 0
 
 // the new page is reachable (cache slot or pte) only once set up, and usable (unlocked)
@@ -562,11 +568,16 @@ invariant NewPageSetUpBeforeVisible:
 // the page that ends up in the swap cache carries PG_dirty
 invariant DirtyNotLost: done(migrate) and slot != 0 => pages[slot].dirty
 
-// a page mapped in a VM_LOCKED vma is PageMlocked (patch 3)
+// INTENT, not safety (patch 3/12: "Not a serious bug, the next attempt at reclaiming the
+// page would fix it up; but a betrayal of page migration's intent - the new page ought
+// to emerge as PageMlocked"): a page mapped in a VM_LOCKED vma is PageMlocked
 invariant MlockCarried:
   forall i in Pte: (pte[i] == pte_present and vm_locked[i]) => pages[pfn[i]].mlocked
 
-// a new page migration did not use is back in the pool (patch 6)
+// ROBUSTNESS of an interface, not a bug of v4.3 (patch 6/12: "I don't know of any problem
+// from the way it's used in our current tree, but there is one defect in page
+// migration's custom put_new_page feature"): a new page migration did not use is back in
+// the pool it came from
 invariant UnusedNewPageReturned:
   done(migrate) => forall p in NewPage: p == migrated_to or pages[p].iso
 
@@ -580,7 +591,9 @@ invariant RssCountersRight:
     and rss_file[i] == 0
     and rss_swap[i] == (if pte[i] == pte_swap then 1 else 0)
 
-// migration remaps a swapcache page: no pte is left a swap entry (patch 10)
+// PERFORMANCE, not safety (patch 10/12: "any page blessed with swapcache would entail a
+// minor fault when it's next touched, which page migration otherwise tries to avoid"):
+// migration remaps a swapcache page, no pte is left a swap entry
 invariant SwapcacheRemapped: done(migrate) => forall i in Pte: pte[i] != pte_swap
 
 // ---------------------------------------------------------------- lemmas
@@ -600,7 +613,7 @@ lemma NewPageHeld:
   and (not done(migrate) => forall p in NewPage: pages[p].iso)
   and (newpage_locked => migrate_holds_old and not at(migrate, trylock_newpage))
   and ((at(migrate, migrate_page_move_mapping) or at(migrate, radix_tree_replace_slot)
-        or at(migrate, page_ref_unfreeze) or at(migrate, migrate_page_copy)
+        or at(migrate, page_unfreeze_refs) or at(migrate, migrate_page_copy)
         or at(migrate, move_to_new_page_done)) => newpage_locked)
   and (PATCH7 and (at(migrate, try_to_unmap_one) or at(migrate, move_to_new_page))
        => newpage_locked)
@@ -645,11 +658,11 @@ lemma PtesWellFormed:
 // the old page is frozen, under tree_lock and with newpage locked, exactly across the
 // slot replacement
 lemma FrozenWhileReplacing:
-  (frozen <=> at(migrate, radix_tree_replace_slot) or at(migrate, page_ref_unfreeze))
+  (frozen <=> at(migrate, radix_tree_replace_slot) or at(migrate, page_unfreeze_refs))
   and (tree_locked <=> frozen)
   and (frozen => newpage_locked)
   and (at(migrate, radix_tree_replace_slot) => slot == OLD)
-  and (at(migrate, page_ref_unfreeze) => slot == newpage)
+  and (at(migrate, page_unfreeze_refs) => slot == newpage)
 
 // ---------------------------------------------------------------- witnesses
 
@@ -668,10 +681,14 @@ cover FreedUnderUs: done(migrate) and migrate.rc == rc_freed
 // (default constants: 1 pte, a pool of 1, one of each racer, 1 pass)
 
 expect holds with 130596 states, covers Migrated, StillMlocked, FreedUnderUs
+// the intent of migration (not safety): the new page is not PageMlocked
 expect PATCH3=false: violates MlockCarried in 9 steps
+// the put_new_page interface (no v4.3 user is hurt): the unused new page leaves the pool
 expect PATCH6=false: violates UnusedNewPageReturned in 4 steps
+// the BUG() on a failed trylock of newpage, hit only by the hypothetical pool sharer
 expect PATCH7=false: violates NoBug in 6 steps
 expect PATCH8=false: holds with 135804 states
+// a minor fault later (not safety): the swapcache page's ptes are left swap entries
 expect PATCH10=false: violates SwapcacheRemapped in 11 steps
 expect PATCH11=false: holds with 130596 states
 expect PATCH12=false: holds with 130587 states

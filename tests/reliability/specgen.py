@@ -34,6 +34,7 @@ CONSTRUCTS = (
     "lemma", "expect-invariants",
     "constraint", "cover", "expect-covers", "type-option", "option-none", "option-some",
     "option-eq-none", "option-implicit-some", "option-use", "option-enum-none",
+    "pool-decl", "pool-alloc", "pool-free", "pool-allocated", "pool-read", "pool-write",
     # expressions
     "add", "sub", "mul", "div", "mod", "div-negative", "neg", "eq", "ne", "lt", "le", "gt",
     "ge", "not", "and", "or", "implies", "iff", "if-expr", "let", "let-multi", "forall",
@@ -60,6 +61,7 @@ CONSTRUCTS = (
     "cas", "test-and-set", "macro", "macro-return", "macro-return-in-if", "macro-place-arg",
     "spin_lock", "spin_unlock", "lock_page", "trylock_page", "unlock_page", "get_page",
     "put_page", "get_page_unless_zero", "page_ref_freeze", "page_ref_unfreeze",
+    "page_freeze_refs", "page_unfreeze_refs",
     "with", "with-two-binders", "either-label",
     # scoped enum values, names that are keywords elsewhere, state-dependent domains
     "enum-qualified", "enum-shared-value", "var-named-keyword", "quant-state-bounds",
@@ -261,6 +263,7 @@ class SpecGen:
         # them is as it was
         self.r_constraint = random.Random(f"{seed}/{draw}/constraint")
         self.r_option = random.Random(f"{seed}/{draw}/option")  # options (emit_options)
+        self.r_pool = random.Random(f"{seed}/{draw}/pool")  # pools (emit_pool)
         # and for the covers, drawn after the constraints
         self.r_cover = random.Random(f"{seed}/{draw}/cover")
         # and for sequences: a spec without a sequence variable is as it was
@@ -1092,6 +1095,7 @@ class SpecGen:
         self.emit_constraints(out)
         self.emit_covers(out)
         invs += self.emit_options(out)
+        invs += self.emit_pool(out)
         text = self.choices_in_text("\n".join(out) + "\n", sc)
         return Generated(
             self.seed,
@@ -1497,13 +1501,20 @@ class SpecGen:
                 "get_page_unless_zero",
                 "page_ref_freeze",
                 "page_ref_unfreeze",
+                "page_freeze_refs",
+                "page_unfreeze_refs",
             ]
         )
         args = "page"
-        if prim in ("page_ref_freeze", "page_ref_unfreeze"):
+        if prim in (
+            "page_ref_freeze",
+            "page_ref_unfreeze",
+            "page_freeze_refs",
+            "page_unfreeze_refs",
+        ):
             args += f", {self.r.randint(1, 2)}"
         call = f"{prim}({args})"
-        if prim in ("trylock_page", "get_page_unless_zero", "page_ref_freeze"):
+        if prim in ("trylock_page", "get_page_unless_zero", "page_ref_freeze", "page_freeze_refs"):
             target = self.bool_place(sc)
             if target is None:
                 return "skip"
@@ -1660,19 +1671,64 @@ class SpecGen:
         out.extend(lines)
         return ("Opt",)
 
+    def emit_pool(self, out: list[str]) -> tuple[str, ...]:
+        """A pool, in some specs (drawn on a stream of its own, after the rest): a
+        process that allocates an element, writes and reads it and frees it, now and
+        then without checking for none, freeing twice or reading after the free (null
+        and free failures), and an invariant over the allocated elements."""
+        r = self.r_pool
+        if r.random() >= 0.2:
+            return ()
+        self.mark("pool-decl", "pool-alloc", "pool-free", "pool-allocated", "pool-read")
+        self.mark("pool-write")
+        checked = r.random() < 0.7
+        write = "Pg[pr] := " + r.choice(["1", "2", "(Pg[pr] + 1) % 3"])
+        use = r.choice(["pv := Pg[pr]", "await Pg[pr] != 1", "skip"])
+        lines = [
+            "pool Pg[2] of 0..2 = " + r.choice(["0", "1"]),
+            "var pr : Pg? = none",
+            "var pv : 0..2 = 0",
+            "process pl {",
+            "  pa: pr := alloc(Pg)",
+            f"      {'if pr != none then ' if checked else ''}{write}",
+            "  pb: "
+            + r.choice(
+                ["free(pr)", "either { free(pr) } or { skip }", "if allocated(pr) then free(pr)"]
+            ),  # fmt: skip
+            f"  pc: {use}",
+        ]
+        if r.random() < 0.5:
+            lines.append("      goto " + r.choice(["pa", "pb"]))
+        lines.append("}")
+        lines.append(
+            "invariant PoolInv: forall q in Pg: allocated(q) => Pg[q] <= " + r.choice(["1", "2"])
+        )
+        out.extend(lines)
+        return ("PoolInv",)
+
     # ---------------------------------------------------------------- sequences
     # drawn from `r_seq` where the main stream would change the specs without them
 
     def declare_seq(self, out: list[str], sc: Scope) -> None:
         r = self.r_seq
-        elem = r.choice([Int(0, r.randint(1, 2)), Bool(), *self.enums[:1]])
+        # a symmetric range too (not an enum): its values come from bound names only
+        sym = [self.sym] if self.sym and "type-symmetric-range" in self.used else []
+        elem = r.choice([Int(0, r.randint(1, 2)), Bool(), *self.enums[:1], *sym])
         t = Seq(r.randint(1, 3), elem)
         if self.space * size(t) > self.MAX_SPACE:
             return
         self.mark("var-seq")
         self.globals["qs"] = sc.vars["qs"] = self.seqs["qs"] = t
         self.space *= size(t)
-        out.append(f"var qs : {t} = {self.seq_literal(t, r.randint(0, t.cap))}")
+        n = 0 if isinstance(elem, Sym) else r.randint(0, t.cap)
+        out.append(f"var qs : {t} = {self.seq_literal(t, n)}")
+
+    def elem_value(self, sc: Scope, t: Seq) -> str | None:
+        """A value of qs's element type, None where there is none to write: a symmetric
+        value is only a name bound to one."""
+        if isinstance(t.elem, Sym) and not any(v == t.elem for v in sc.vars.values()):
+            return None
+        return self.value_of(sc, t.elem, 1)
 
     def seq_literal(self, t: Seq, n: int, sc: Scope | None = None) -> str:
         """A literal of n elements: constants, or with a scope expressions of it."""
@@ -1686,9 +1742,10 @@ class SpecGen:
         """A sequence for `qs`: appended to (past its bound sometimes: a range error), its
         tail (of the empty one sometimes: a domain error), or a literal."""
         choice = self.r_seq.choice(["append", "append", "tail", "tail", "literal", "if"])
-        if choice == "append":
+        x = self.elem_value(sc, t)
+        if choice == "append" and x is not None:
             self.mark("seq-append")
-            x = f"append(qs, {self.value_of(sc, t.elem, 1)})"
+            x = f"append(qs, {x})"
             if self.r_seq.random() < 0.6:
                 self.mark("seq-len", "if-expr")
                 return f"(if len(qs) < {t.cap} then {x} else qs)"
@@ -1703,7 +1760,8 @@ class SpecGen:
             self.mark("if-expr")
             a, b = self.seq_value(sc, t, depth), self.seq_value(sc, t, depth)
             return f"(if {self.bool_expr(sc, 1)} then {a} else {b})"
-        return self.seq_literal(t, self.r_seq.randint(0, t.cap), sc)
+        n = self.r_seq.randint(0, t.cap) if x is not None else 0
+        return self.seq_literal(t, n, sc)
 
     def seq_elem(self, sc: Scope, t: Seq) -> str:
         """An element of qs: its head, or at a position (outside its length sometimes:
@@ -1711,7 +1769,7 @@ class SpecGen:
         r = self.r_seq.random()
         if r < 0.4:
             self.mark("seq-head")
-            if self.r_seq.random() < 0.5:
+            if self.r_seq.random() < 0.5 and values(t.elem):
                 self.mark("seq-len", "if-expr")
                 return f"(if len(qs) > 0 then head(qs) else {self.pick(values(t.elem))})"
             return "head(qs)"
@@ -1738,16 +1796,17 @@ class SpecGen:
     def seq_bool(self, sc: Scope, depth: int) -> str:
         t = self.seqs["qs"]
         r = self.r_seq.random()
-        if r < 0.3:
+        x = self.elem_value(sc, t)
+        if r < 0.3 and x is not None:
             self.mark("seq-in")
             op = self.r_seq.choice(["in", "notin"])
-            return f"({self.value_of(sc, t.elem, 1)} {op} qs)"
+            return f"({x} {op} qs)"
         if r < 0.5:
             self.mark("seq-eq")
             other = self.seq_value(sc, t, max(depth - 1, 0))
             return f"(qs {self.r_seq.choice(['==', '!='])} {other})"
-        if r < 0.7 and not isinstance(t.elem, Int):
-            return f"({self.seq_elem(sc, t)} == {self.value_of(sc, t.elem, 1)})"
+        if r < 0.7 and not isinstance(t.elem, Int) and x is not None:
+            return f"({self.seq_elem(sc, t)} == {x})"
         self.mark("seq-quant")
         q = self.r_seq.choice(["forall", "exists"])
         self.mark(q)
