@@ -335,7 +335,7 @@ def test_library_violations_in_every_format(path):
         if e.verdict == "holds":
             continue
         program = spec.load(path, expect_consts(base, e))
-        result = explorer.check(program)
+        result = explorer.check(program, invariants=e.checks)  # as `mmcheck test` runs it
         v = result.violation
         assert v is not None and v.kind == e.verdict
         text = traces.format_text(program, v)
