@@ -24,6 +24,7 @@ from mmcheck.spec.symbols import (
     EnumValSym,
     LockSym,
     MacroSym,
+    PoolSym,
     ProcInfo,
     Span,
     TypeSym,
@@ -80,6 +81,8 @@ class Effects(Protocol):
     def trylock(self, lv: LValue, loc: Loc) -> ir.Expr: ...
     def cas(self, lv: LValue, old: Val, new: Val, loc: Loc) -> ir.Expr: ...
     def test_and_set(self, lv: LValue, loc: Loc) -> ir.Expr: ...
+    def alloc(self, pool: PoolSym, loc: Loc) -> ir.Expr: ...
+    def free(self, pool: PoolSym, ref: ir.Expr, loc: Loc) -> None: ...
     def call_macro(
         self, macro: ast.MacroDecl, args: tuple[ast.Expr, ...], scope: dict, loc: Loc
     ) -> Val: ...
@@ -117,6 +120,9 @@ BUILTINS = (
     "cas",
     "test_and_set",
     "some",
+    "alloc",
+    "free",
+    "allocated",
     "len",
     "head",
     "tail",
@@ -565,6 +571,8 @@ class Elab:
         if isinstance(sym, TypeSym):
             t = self.env.named_type(e.name, e.loc)
             return self.domain_of_type(t, e.loc)
+        if isinstance(sym, PoolSym):  # its references, as a type name is its values
+            return self.domain_of_type(sym.ref, e.loc)
         if isinstance(sym, DefSym):
             return self.inline_def(sym.decl, (), scope, e.loc)
         if isinstance(sym, ProcInfo):
@@ -695,6 +703,10 @@ class Elab:
         return self.name(e, scope)
 
     def x_Index(self, e: ast.Index, scope: dict) -> Val:
+        pool = self.pool_named(e.base, scope)
+        if pool is not None:
+            idx = self.pool_index(pool, e, scope)
+            return ERR if idx is None else self.var_value(pool.name, pool.elem, (idx,), None)
         base = self.expr(e.base, scope)
         if isinstance(base.type, ErrT):
             return ERR
@@ -1615,6 +1627,67 @@ class Elab:
 
     b_max = b_min
 
+    # ------------------------------------------------------------------ pools
+    def pool_named(self, e: ast.Expr, scope: dict) -> PoolSym | None:
+        """The pool e names (`Page` in `Page[r]`), unless a bound name or local hides it."""
+        if not isinstance(e, ast.Name) or e.name in scope:
+            return None
+        if self.proc is not None and e.name in self.proc.locals:
+            return None
+        sym = self.env.lookup(e.name)
+        return sym if isinstance(sym, PoolSym) and not isinstance(sym.elem, ErrT) else None
+
+    def pool_index(self, pool: PoolSym, e: ast.Index, scope: dict) -> ir.Expr | None:
+        """The reference of `Page[r]`, guarded: a "free" error at e where r is not
+        allocated (a use after free), a "null" one where r is none."""
+        if len(e.args) != 1:
+            self.error(e.loc, f"pool {pool.name} is indexed by one reference")
+            return None
+        r = self.check_index(self.expr(e.args[0], scope), pool.ref, e.args[0])
+        live = self.read(pool.allocated, (r,), e.loc)
+        return f.guard(live, r, "free", f"{pool.name}[..] is not allocated", e.loc)
+
+    def pool_ref(self, e: ast.Call, scope: dict) -> tuple[PoolSym, ir.Expr] | None:
+        """The pool and reference of `free(r)`, `allocated(r)`: r of a pool's type."""
+        if not self.arity(e, 1):
+            return None
+        v = self.unwrap(self.expr(e.args[0], scope), e.args[0].loc)
+        if isinstance(v.type, ErrT):
+            return None
+        pool = self.env.lookup(sort_of(v.type) or "")
+        if not isinstance(pool, PoolSym):
+            self.error(e.args[0].loc, f"{e.name}(..) takes a reference to a pool, not {v.type}")
+            return None
+        return pool, v.expr
+
+    def b_alloc(self, e: ast.Call, scope: dict) -> Val:
+        if not self.arity(e, 1):
+            return ERR
+        pool = self.pool_named(e.args[0], scope)
+        if pool is None:
+            return self.error(e.args[0].loc, "alloc(..) takes the name of a pool")
+        if self.fx is None or self.proc is None:
+            return self.error(e.loc, "alloc(..) is only allowed in a process step")
+        return Val(OptionT(pool.ref), expr=self.fx.alloc(pool, e.loc))
+
+    def b_free(self, e: ast.Call, scope: dict) -> Val:
+        got = self.pool_ref(e, scope)
+        if got is None:
+            return ERR
+        if self.fx is None or self.proc is None:
+            return self.error(e.loc, "free(..) is only allowed in a process step")
+        if getattr(self.fx, "value_wanted", False):
+            return self.error(e.loc, "free(..) is a statement, it has no value")
+        self.fx.free(*got, e.loc)
+        return Val(BoolT(), expr=ir.TRUE)
+
+    def b_allocated(self, e: ast.Call, scope: dict) -> Val:
+        got = self.pool_ref(e, scope)
+        if got is None:
+            return ERR
+        pool, r = got
+        return Val(BoolT(), expr=self.read(pool.allocated, (r,), e.loc))
+
     def b_some(self, e: ast.Call, scope: dict) -> Val:
         if not self.arity(e, 1):
             return ERR
@@ -1792,7 +1865,8 @@ class Elab:
         i = self.int_val(e.args[0], scope).expr
         if len(self.env.errors) > before:
             return ERR  # no cascade from the position
-        inside = f.conj((f.binary("<=", ir.Const(1), i), f.binary("<=", i, s.length)))
+        # the sequence (its length) first, then the position, as they are written
+        inside = f.conj((f.binary(">=", s.length, i), f.binary("<=", ir.Const(1), i)))
         if s.type.elem is None:
             return self.error(e.loc, "the empty sequence has no positions")
         if f.is_false(inside):
@@ -1801,15 +1875,18 @@ class Elab:
         return guard_val(inside, s.get((i,), e.loc), "sequence indexed outside 1..len", e.loc)
 
     def seq_has(self, s: Val, x: Val) -> ir.Expr:
-        """`x in s`: some position up to the length holds x (the first, left to right)."""
+        """`x in s`: some position up to the length holds x (the first, left to right).
+        x is evaluated first, where s is empty too: `x == x`, folded away unless x may
+        fail."""
+        first = f.binary("==", x.expr, x.expr)
         if s.type.elem is None:
-            return f.FALSE
+            return f.conj((first, f.FALSE))
         k = self.fresh("k")
         with self.binding(k):
             at = ir.Param(k)
             found = f.binary("==", s.get((at,), None).expr, x.expr)
             body = f.conj((f.binary("<=", at, s.length), found))
-        return ir.Quant("exists", k, ir.Const(1), s.type.cap, body)
+        return f.conj((first, ir.Quant("exists", k, ir.Const(1), s.type.cap, body)))
 
     def seq_equal(self, a: Val, b: Val, t: SeqT, loc: Loc) -> ir.Expr:
         """The same length, then the same element at each position, left to right."""
@@ -1879,6 +1956,13 @@ class Elab:
             if sym is not ERR:
                 self.error(e.loc, f"'{e.name}' is not a variable")
             return None
+        if isinstance(e, ast.Index) and (pool := self.pool_named(e.base, scope)) is not None:
+            idx = self.pool_index(pool, e, scope)
+            return (
+                None
+                if idx is None
+                else LValue(pool.name, (idx,), pool.elem, False, f"{pool.name}[...]")
+            )
         if isinstance(e, ast.Index):
             base = self.lvalue(e.base, scope)
             if base is None:

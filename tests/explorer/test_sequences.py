@@ -103,6 +103,8 @@ terminal step == 1
         ("<<head(tail(q))>>", "domain"),
         ("append(q, 4)", "range"),  # an element outside 0..3
         ("append(q, q[1] + 2)", None),
+        ("if (1 / k) in tail(q) then q else q", "div"),  # x first, though tail(q) is empty
+        ("<<tail(tail(q))[1 / k]>>", "domain"),  # the sequence first, then the position
         ("if len(<<3, 1 / k>>) == 2 then <<head(<<2, 1 / k>>)>> else q", None),  # lazy
         ("if <<1, 1 / k>> != <<2, 1 / k>> and 1 in <<1, 1 / k>> then q else <<>>", None),
     ],
