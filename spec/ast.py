@@ -443,6 +443,18 @@ class TypeDecl:
 
 
 @dataclass(frozen=True)
+class PoolDecl:
+    """`pool Page[N] of T = init`: the symmetric type Page of N references, each to an
+    element of type T; init is the value of a free element."""
+
+    name: str
+    size: Expr
+    elem: TypeExpr
+    init: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class VarDecl:
     """`var x : T = e` (value) or `var x : T in S` (choice, `is_choice`)."""
 
@@ -584,6 +596,7 @@ Decl = (
     | TerminalDecl
     | ConstraintDecl
     | CoverDecl
+    | PoolDecl
     | ExpectDecl
 )
 

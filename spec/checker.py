@@ -25,6 +25,7 @@ from mmcheck.spec.symbols import (
     LockSym,
     MacroSym,
     OtherSym,
+    PoolSym,
     ProcInfo,
     Symbol,
     TypeSym,
@@ -135,7 +136,7 @@ class Env:
         for d in self.decls:
             if isinstance(d, ast.SpecHeader):
                 self.name, self.header_loc = d.name, d.loc
-            elif isinstance(d, ast.ConstDecl | ast.VarDecl):
+            elif isinstance(d, ast.ConstDecl | ast.VarDecl | ast.PoolDecl):
                 self._declare(d.name, d, d.loc)
             elif isinstance(d, ast.TypeDecl):
                 self._declare(d.name, TypeSym(d), d.loc)
@@ -190,6 +191,8 @@ class Env:
     def _type_exprs(self, d: ast.Decl) -> list[tuple[ast.TypeExpr, str]]:
         if isinstance(d, ast.TypeDecl):
             return [(d.type, d.name)]
+        if isinstance(d, ast.PoolDecl):
+            return [(d.elem, d.name)]
         if isinstance(d, ast.VarDecl):
             return [(d.type, d.name)]
         if isinstance(d, ast.ActionDecl):
@@ -235,7 +238,35 @@ class Env:
             resolved = LockSym(sym, MapT(dims, LockT()) if dims else LockT())
             self.symbols[name] = resolved
             return resolved
+        if isinstance(sym, ast.PoolDecl):
+            ref = self.pool_ref(sym)
+            elem = self.resolve_type(sym.elem)
+            if isinstance(elem, LockT) or isinstance(elem, RecordT) and elem.field("allocated"):
+                self.error(
+                    sym.elem.loc, f"a pool holds no locks nor a field 'allocated', not {elem}"
+                )
+                elem = ErrT()
+            pool = PoolSym(sym, ref, elem)
+            self.symbols[name] = pool
+            return pool
         return sym
+
+    def pool_ref(self, d: ast.PoolDecl) -> Type:
+        """The type of a pool's references: the symmetric sort 1..N named after it."""
+        if d.name in self.types:
+            return self.types[d.name]
+        size = self.elab.constant(d.size)
+        t: Type = ErrT()
+        if isinstance(size.type, IntT) and isinstance(size.expr, ir.Const):
+            if size.expr.value < 1:
+                self.error(d.size.loc, f"a pool of {size.expr.value} elements: it needs at least 1")
+            else:
+                self.sorts[d.name] = size.expr
+                t = IntT(ir.Const(1), size.expr, d.name)
+        elif not isinstance(size.type, ErrT):
+            self.error(d.size.loc, "a pool's size is a constant integer")
+        self.types[d.name] = t
+        return t
 
     def const_sym(self, name: str) -> ConstSym:
         sym = self.symbols[name]
@@ -373,6 +404,8 @@ class Env:
         if sym is None:
             self.error(loc, f"unknown type '{name}'", did_you_mean(name, self.names(TypeSym)))
             return ErrT()
+        if isinstance(sym, ast.PoolDecl | PoolSym):
+            return self.pool_ref(sym if isinstance(sym, ast.PoolDecl) else sym.decl)
         if not isinstance(sym, TypeSym):
             self.error(loc, f"'{name}' is not a type")
             return ErrT()

@@ -38,7 +38,7 @@ from mmcheck.spec.types import (
     unify,
 )
 
-FAIL_KINDS = ("assert", "lock", "range", "domain", "div", "null")
+FAIL_KINDS = ("assert", "lock", "range", "domain", "div", "null", "free")
 
 
 def scalar_type(
@@ -327,6 +327,11 @@ class Lowering:
             elif isinstance(d, ast.LockDecl):
                 sym = self.env.lookup(d.name)
                 self.add_var(d.name, sym.type, d.loc, role="lock")
+            elif isinstance(d, ast.PoolDecl):
+                pool = self.env.lookup(d.name)
+                if not isinstance(pool.ref, ErrT) and not isinstance(pool.elem, ErrT):
+                    self.add_var(d.name, MapT((pool.ref,), pool.elem), d.loc)
+                    self.add_var(pool.allocated, MapT((pool.ref,), BoolT()), d.loc, source=d.name)
             elif isinstance(d, ast.ProcessDecl):
                 p = self.env.lookup(d.name)
                 pdims = (p.index,) if p.index is not None else ()
@@ -369,6 +374,8 @@ class Lowering:
             elif isinstance(d, ast.LockDecl):
                 sym = self.env.lookup(d.name)
                 self.init_zero(ex, d.name, sym.type, d.loc)
+            elif isinstance(d, ast.PoolDecl):
+                self.init_pool(ex, d)
             elif isinstance(d, ast.ProcessDecl):
                 p = self.env.lookup(d.name)
                 self.init_process(ex, p, params)
@@ -387,6 +394,38 @@ class Lowering:
             tuple(ex.checks),
             tuple(updates),
             self.env.header_loc,
+        )
+
+    def init_pool(self, ex: Exec, d: ast.PoolDecl) -> None:
+        """Every element of a pool its initial value (a constant), none allocated."""
+        pool = self.env.lookup(d.name)
+        if isinstance(pool.ref, ErrT) or isinstance(pool.elem, ErrT):
+            return
+        v = ex.elab.constant(d.init)
+        if isinstance(v.type, ErrT):
+            return
+        if unify(pool.elem, v.type) is None:
+            self.error(d.init.loc, f"pool {d.name} holds {pool.elem}, not {v.type}")
+            return
+        if not ex.sorts_match(d.name, pool.elem, v.type, d.init.loc):
+            return
+        dims = (pool.ref,)
+        ex.write_val(
+            d.name,
+            (),
+            MapT(dims, pool.elem),
+            Val(MapT(dims, pool.elem), get=lambda i, at: v),
+            d.loc,
+            f.TRUE,
+        )
+        no = Val(BoolT(), expr=ir.FALSE)
+        ex.write_val(
+            pool.allocated,
+            (),
+            MapT(dims, BoolT()),
+            Val(MapT(dims, BoolT()), get=lambda i, at: no),
+            d.loc,
+            f.TRUE,
         )
 
     def init_zero(

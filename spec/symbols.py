@@ -225,6 +225,25 @@ class OtherSym:
     loc: Loc
 
 
+@dataclass
+class PoolSym:
+    """`pool Page[N] of T`: `ref`, the symmetric sort of its references 1..N (the type
+    Page), and T; its elements are the IR variable named Page (a map over the sort) and
+    which are allocated the variable `Page.allocated`."""
+
+    decl: ast.PoolDecl
+    ref: Type
+    elem: Type
+
+    @property
+    def name(self) -> str:
+        return self.decl.name
+
+    @property
+    def allocated(self) -> str:
+        return f"{self.decl.name}.allocated"
+
+
 Symbol = (
     ConstSym
     | VarSym
@@ -235,6 +254,7 @@ Symbol = (
     | DefSym
     | MacroSym
     | ProcInfo
+    | PoolSym
     | OtherSym
 )
 
@@ -251,4 +271,6 @@ VALUE_SYMBOLS = (
     TypeSym,
     DefSym,
     ProcInfo,
+    PoolSym,
+    ast.PoolDecl,
 )

@@ -21,7 +21,7 @@ from mmcheck.spec.checker import PRELUDE, Env
 from mmcheck.spec.elab import ERR, Elab, LValue, Reader, ite_val, pre_state
 from mmcheck.spec.errors import Loc, did_you_mean
 from mmcheck.spec.parser import PROCESS_END_HINT
-from mmcheck.spec.symbols import ByName, ProcInfo, Val, enumerable
+from mmcheck.spec.symbols import ByName, PoolSym, ProcInfo, Val, enumerable
 from mmcheck.spec.types import (
     BoolT,
     EnumT,
@@ -635,6 +635,40 @@ class Exec:
         cur = self.store.read(lv.irname, lv.index, loc)
         self.write_scalar(lv, f.TRUE, self.eff(), loc)
         return cur
+
+    def alloc(self, pool: PoolSym, loc: Loc) -> ir.Expr:
+        """`alloc(Page)`: a hidden parameter chooses the reference, any free one (each a
+        transition), or none (N + 1) only where none is free; it is then allocated."""
+        n = bounds(pool.ref)[1]
+        assert isinstance(n, ir.Const)
+        none = ir.Const(n.value + 1)
+        name = f"alloc#{len(self.hidden) + 1}"
+        shown = ir.ScalarType("int", ir.Const(1), none, (), ((pool.name, 1),), none=True)
+        self.hidden.append(ir.ParamDecl(name, shown, hidden=True))
+        x = ir.Param(name)
+        is_none = f.binary("==", x, none)
+
+        def used(r: ir.Expr) -> ir.Expr:
+            return self.store.read(pool.allocated, (r,), loc)
+
+        full = f.conj(used(ir.Const(i)) for i in range(1, n.value + 1))
+        eff = self.eff()
+        # not reached: none, so that each path is one transition
+        self.guards.append(f.ite(eff, f.ite(is_none, full, f.negate(used(x))), is_none))
+        idx = f.ite(is_none, ir.Const(1), x)  # inside the pool on every path
+        got = f.conj((eff, f.negate(is_none)))
+        self.store.write(pool.allocated, Write((idx,), lambda rest: ir.TRUE, got, loc))
+        return x
+
+    def free(self, pool: PoolSym, ref: ir.Expr, loc: Loc) -> None:
+        """`free(r)`: r must be allocated (else a "free" error, a double free); then it
+        is not, and its element is the pool's initial value again."""
+        eff = self.eff()
+        live = self.store.read(pool.allocated, (ref,), loc)
+        message = f"{pool.name}[..] is freed but not allocated: a double free"
+        self.check(ir.Check("free", f.implies(eff, live), message, self.site(loc)))
+        self.store.write(pool.allocated, Write((ref,), lambda rest: ir.FALSE, eff, loc))
+        self.write_val(pool.name, (ref,), pool.elem, self.elab.constant(pool.decl.init), loc, eff)
 
     def call_macro(
         self, macro: ast.MacroDecl, args: tuple[ast.Expr, ...], scope: dict, loc: Loc

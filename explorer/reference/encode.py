@@ -57,6 +57,8 @@ class Encoder:
                 (lambda s: [x for i in insts for x in flatten(s[(*i, local)], t, fields)]),
                 len(insts) * self._count(t, fields),
             )
+        if v.name in sym.vars:  # a variable whose name has a dot: a pool's `allocated`
+            root, fields = v.name, []
         t = sym.locks[root] if v.role == "lock" else sym.vars[root]
         if v.role == "lock":
             if t.dims:  # type: ignore[union-attr]

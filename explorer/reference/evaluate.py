@@ -38,6 +38,7 @@ from mmcheck.explorer.reference.values import (
     TMap,
     TOption,
     TRecord,
+    TRef,
     TSeq,
     TSet,
     Type,
@@ -47,7 +48,7 @@ from mmcheck.spec import ast
 from mmcheck.spec.checker import PRELUDE, Env
 from mmcheck.spec.errors import Loc, SpecError, SpecErrors
 
-EFFECTS = ("trylock", "cas", "test_and_set")  # builtins that change the state
+EFFECTS = ("trylock", "cas", "test_and_set", "alloc", "free")  # builtins that change the state
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,13 @@ class Symbols:
         self.defs = {d.name: d for d in owned if isinstance(d, ast.DefDecl)}
         self.macros = {d.name: d for d in owned if isinstance(d, ast.MacroDecl)}
         self.var_decls = [d for d in owned if isinstance(d, ast.VarDecl)]
+        # a pool: its elements, a map over its references, and which are allocated
+        self.pools = {d.name: d for d in owned if isinstance(d, ast.PoolDecl)}
         self.vars = {d.name: self.resolve(d.type) for d in self.var_decls}
+        for d in self.pools.values():
+            ref = (self.resolve(ast.NamedType(d.name, d.loc)),)
+            self.vars[d.name] = TMap(ref, self.resolve(d.elem))
+            self.vars[f"{d.name}.allocated"] = TMap(ref, TBool())
         self.locks = {
             d.name: TLock(tuple(self.resolve(t) for t in d.dims))
             for d in owned
@@ -228,6 +235,8 @@ class Symbols:
                 self.enum_index[n] = i
             self.enums.append(names)
             return TEnum(names)
+        if isinstance(t, ast.NamedType) and t.name in self.pools:
+            return TRef(t.name, self.constant(self.pools[t.name].size))
         if isinstance(t, ast.NamedType):
             return self.resolve(self.type_decls[t.name].type)
         if isinstance(t, ast.SymmetricType):  # no symmetry reduction: a plain range or enum
@@ -462,6 +471,8 @@ def _name(sym: Symbols, e: ast.Name, ctx: Ctx) -> object:
         return ctx.state[(ctx.instance[0], ctx.instance[1], n)]
     if n in sym.consts:
         return sym.consts[n]
+    if n in sym.pools:  # its references, as a type name is its values
+        return frozenset(domain(sym.resolve(ast.NamedType(n, e.loc))))
     if n in sym.vars or n in sym.locks:
         return ctx.state[n]
     if n in sym.enum_index:
@@ -519,6 +530,9 @@ def _call(sym: Symbols, e: ast.Call, ctx: Ctx) -> object:
         return POISON
     if n == "some":
         return Some(vals[0])
+    if n == "allocated":
+        r = unwrap(vals[0], args[0].loc, ctx)
+        return POISON if r is POISON else ctx.state[f"{r.pool}.allocated"].d[(r,)]
     if n == "min":
         return min(vals)  # type: ignore[type-var]
     if n == "max":
@@ -551,7 +565,31 @@ def _done(sym: Symbols, v: object, ctx: Ctx) -> object:
     return ctx.state[("pc", *v)] == "Done"  # type: ignore[misc]
 
 
+def pool_of(sym: Symbols, e: ast.Expr, ctx: Ctx) -> str | None:
+    """The pool e names (`Page` in `Page[r]`), unless a bound name or a local hides it."""
+    if not isinstance(e, ast.Name) or e.name not in sym.pools or e.name in ctx.scope:
+        return None
+    inst = ctx.instance
+    return None if inst is not None and e.name in sym.processes[inst[0]].locals else e.name
+
+
+def pool_ref(sym: Symbols, e: ast.Index, ctx: Ctx) -> object:
+    """The reference of `Page[r]`: POISON after a null failure at r, or a "free" one at e
+    where it is not allocated (a use after free)."""
+    (arg,) = e.args
+    r = scalar(sym, arg, ctx)
+    if r is POISON:
+        return POISON
+    if not ctx.state[f"{r.pool}.allocated"].d[(r,)]:  # type: ignore[union-attr]
+        return ctx.fail("free", e.loc, f"{r.pool}[{r.index}] is not allocated")  # type: ignore[union-attr]
+    return r
+
+
 def _index(sym: Symbols, e: ast.Index, ctx: Ctx) -> object:
+    pool = pool_of(sym, e.base, ctx)
+    if pool is not None:
+        r = pool_ref(sym, e, ctx)
+        return POISON if r is POISON else element(sym, ctx.state[pool].d[(r,)])
     base = evaluate(sym, e.base, ctx)
     key = tuple(scalar(sym, a, ctx) for a in e.args)
     if base is POISON or POISON in key:

@@ -28,6 +28,7 @@ from mmcheck.explorer.reference.evaluate import (
 from mmcheck.explorer.reference.execute import Frame, Interpreter, Path, free_lock
 from mmcheck.explorer.reference.values import (
     POISON,
+    Frozen,
     Instance,
     domain,
     out_of_range,
@@ -102,8 +103,15 @@ class Reference:
 
     def _init_transitions(self) -> list[Transition]:
         sym = self.sym
+        # every element of a pool its initial value, none allocated
+        pools: dict = {}
+        for name in sym.pools:
+            refs = domain(sym.vars[name].dims[0])  # type: ignore[union-attr]
+            init = self.run.pool_init(name)
+            pools[name] = Frozen({(r,): init for r in refs})
+            pools[f"{name}.allocated"] = Frozen({(r,): False for r in refs})
         # partial initial states, each with its `in` choices and failures so far
-        partial: list[tuple[dict, tuple, list[Fault]]] = [({}, (), [])]
+        partial: list[tuple[dict, tuple, list[Fault]]] = [(pools, (), [])]
         decls = [(None, d) for d in sym.var_decls]
         for p in sym.processes.values():
             for inst in p.instances():

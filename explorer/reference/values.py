@@ -51,6 +51,18 @@ class NoneValue:
 NONE = NoneValue()
 
 
+@dataclass(frozen=True, order=True)
+class Ref:
+    """A reference to an element of a pool: the pool's name and the element's number
+    (its slot value, 1..N)."""
+
+    pool: str
+    index: int
+
+    def __int__(self) -> int:
+        return self.index
+
+
 @dataclass(frozen=True)
 class Some:
     """An option that holds a value: what a place of an option type stores for one."""
@@ -149,6 +161,14 @@ class TOption:
 
 
 @dataclass(frozen=True)
+class TRef:
+    """The references of the pool named `pool`, of `size` elements."""
+
+    pool: str
+    size: int
+
+
+@dataclass(frozen=True)
 class TSeq:
     """`seq[N] of T`: at most `cap` elements; `pad`: the value its positions past the
     length are encoded with."""
@@ -165,7 +185,7 @@ class TLock:
     dims: tuple[Type, ...] = ()
 
 
-Type = TBool | TInt | TEnum | TRecord | TMap | TSet | TSeq | TOption | TLock
+Type = TBool | TInt | TEnum | TRecord | TMap | TSet | TSeq | TOption | TRef | TLock
 
 
 def domain(t: Type) -> list:
@@ -176,6 +196,8 @@ def domain(t: Type) -> list:
         return list(range(t.lo, t.hi + 1))
     if isinstance(t, TEnum):
         return list(t.names)
+    if isinstance(t, TRef):
+        return [Ref(t.pool, i) for i in range(1, t.size + 1)]
     if isinstance(t, TRecord):  # a set of records: every record, the last field fastest
         names = [f for f, _ in t.fields]
         return [Frozen(dict(zip(names, vs))) for vs in product(*(domain(ft) for _, ft in t.fields))]

@@ -338,6 +338,8 @@ def param_texts(
         p = decls.get(name)
         if p is not None and p.binds:
             out.append(f"with {p.binds} = {p.chosen().show(value)}")
+        elif p is not None and p.hidden and p.type.none:  # `alloc`'s choice, or none
+            out.append(f"alloc = {p.type.show(value)}")
         elif p is not None and p.hidden:  # branches count from 1, as a reader counts them
             out.append(f"branch {value}")
         elif name == "self" and decl is not None and decl.process is not None:
@@ -424,5 +426,6 @@ def headline(violation: Violation, program: ir.Program | None = None) -> str:
         "domain": "map applied outside its domain",
         "div": "division by zero",
         "null": "NULL dereference",
+        "free": "use after free",
     }.get(violation.kind, violation.kind)
     return f"{what}: {printable(violation.message)}" if violation.message else what
