@@ -28,7 +28,8 @@ Action semantics (every back end implements exactly this):
   `Guard` fails with its own kind at its loc where its `cond` is false (the lowering's
   "domain" error of a map value that is no variable, indexed outside its domain; "null",
   an option's none used as a value; "range", a value one past an option's inner type
-  stored in it, where it would read as none).
+  stored in it, where it would read as none; "free", a pool element not allocated,
+  used). A Check of kind "free" is a pool element freed that is not allocated.
   `and`, `or`, `=>`, `Ite` and `Guard` evaluate left to right and short-circuit, so an
   error in a branch that is not taken does not happen.
 
