@@ -21,10 +21,6 @@ BEFORE_FIX = [
     ("mlock_munlock", {"FIXED": False, "VMAS": 1}, "NoMlockedFree", 11),
     ("mlock_munlock", {"FIXED": False, "TRUNCATE": True}, "NoMlockedFree", 9),
     ("mlock_munlock", {"FIXED": False, "VMAS": 4}, "NoLeak", 11),
-    ("async_buffer_migrate", {"FIXED": False}, "AsyncNeverBlocks", 3),
-    ("async_buffer_migrate", {"FIXED": False, "JOURNALS": 3}, "AsyncNeverBlocks", 3),
-    ("ksm_unmerge", {"FIXED": False}, "NoKsmPageLeft", 6),
-    ("ksm_unmerge", {"FIXED": False, "PTES": 3}, "NoKsmPageLeft", 8),
 ]
 
 # spec, constants, distinct states of the complete state space
@@ -38,10 +34,6 @@ AFTER_FIX = [
     ("mlock_munlock", {"FIXED": True, "MLOCKED": True}, 46),
     ("mlock_munlock", {"FIXED": False, "VMAS": 1, "MLOCKED": True}, 34),
     ("mlock_munlock", {"FIXED": False, "TRUNCATE": True, "MLOCKED": True}, 25),
-    ("async_buffer_migrate", {"FIXED": True}, 18),
-    ("async_buffer_migrate", {"FIXED": True, "JOURNALS": 3}, 44),
-    ("ksm_unmerge", {"FIXED": True}, 28),
-    ("ksm_unmerge", {"FIXED": True, "PTES": 3}, 64),
 ]
 
 
@@ -329,10 +321,148 @@ def test_rawio_cow_proved_for_any_number_of_writers():
         assert [q.action for q in broken.queries if q.status == CTI] == ["rawio.dio_bio_end_io"]
 
 
+# async_buffer_migrate, every expectation of the spec on both explorers: constants, the
+# outcome (kind, name, trace length) or, when it holds, the distinct states, and the
+# covers reached
+ASYNC_MODES = [
+    ({"DESIGN": 0}, 200, {"GaveUpDirty"}),
+    ({"DESIGN": 0, "ASYNC": False}, 784, {"Migrated", "JournalAfterMigration"}),
+    ({"DESIGN": 1}, ("invariant", "AsyncNeverBlocks", 9), {"PartialRollback"}),
+    ({"DESIGN": 1, "JOURNALS": 2}, ("invariant", "AsyncNeverBlocks", 9), {"PartialRollback"}),
+    ({"DESIGN": 1, "ASYNC": False}, 784, {"Migrated", "JournalAfterMigration"}),
+    ({"DESIGN": 2}, 819, {"Migrated", "PartialRollback", "JournalAfterMigration"}),
+    ({"DESIGN": 2, "JOURNALS": 2}, 3186, {"Migrated", "PartialRollback", "JournalAfterMigration"}),
+    ({"DESIGN": 2, "BUFS": 3}, 1401, {"Migrated", "PartialRollback", "JournalAfterMigration"}),
+    ({"DESIGN": 2, "BUFS": 1}, 352, {"Migrated", "JournalAfterMigration"}),
+    ({"DESIGN": 2, "ASYNC": False}, 784, {"Migrated", "JournalAfterMigration"}),
+]
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+@pytest.mark.parametrize(
+    ("consts", "expected", "covers"),
+    ASYNC_MODES,
+    ids=["-".join(f"{k}={v}" for k, v in consts.items()) for consts, _, _ in ASYNC_MODES],
+)
+def test_async_buffer_migrate_modes(backend, consts, expected, covers):
+    """v3.2 never migrates the dirty page in async mode; the design b969c4ab9f18's
+    comment rules out blocks; b969c4ab9f18 holds, and its partial-trylock rollback and a
+    journal write from the new page happen. The spec's expectations, pinned."""
+    result = explorer.check(path("async_buffer_migrate"), consts, backend=backend)
+    assert_expected(result, expected)
+    assert {c.name for c in result.covers if c.reached} == covers
+
+
+def test_async_cannot_move_the_mapping_back():
+    """The design ruled out: the slot points at the new page when the journal takes a
+    buffer, the trylock fails, and a lookup that found the new page holds a reference,
+    so page_freeze_refs(newpage) on the way back cannot succeed: async would block."""
+    result = explorer.check(path("async_buffer_migrate"), {"DESIGN": 1})
+    assert steps(result) == [
+        ("migrate", "__unmap_and_move"),
+        ("migrate", "move_to_new_page"),
+        ("migrate", "migrate_page_move_mapping"),
+        ("migrate", "radix_tree_replace_slot"),
+        ("journal[1]", "lock_buffer"),
+        ("migrate", "trylock_buffer"),
+        ("migrate", "buffers_busy"),
+        ("lookup", "find_get_page"),
+        ("lookup", "page_cache_get_speculative"),
+    ]
+
+
+def mutated(name: str, *edits: tuple[str, str]) -> str:
+    """The spec's text with each (old, new) edit made; each old text occurs once."""
+    text = path(name).read_text()
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_async_buffer_migrate_invariants_are_not_vacuous():
+    """Buffers moved after migration dropped their locks: the journal builds its bio from
+    a page that no longer owns them. The sync lock loop skipped: the BUG_ON fires."""
+    moved = mutated(
+        "async_buffer_migrate",
+        (
+            "  buffers := newpage\n",
+            "  buffers := newpage\n  unlock bh_lock[1]\n  unlock bh_lock[2]\n",
+        ),
+        ("  unlock bh_lock[i]\n  if i < BUFS { i := i + 1; goto unlock_buffer }", "  skip"),
+        ("assert (forall b in Buf: held(bh_lock[b])) and", "assert"),
+    )
+    result = explorer.check(spec.load(moved, {"DESIGN": 2}))
+    assert (result.violation.kind, result.violation.name) == (
+        "invariant",
+        "JournalWritesTheBuffersPage",
+    )
+    skipped = mutated(
+        "async_buffer_migrate", ("  lock bh_lock[i]\n  if i < BUFS", "  skip\n  if i < BUFS")
+    )
+    bug = explorer.check(spec.load(skipped, {"DESIGN": 2, "ASYNC": False}))
+    assert "BUG_ON(!buffer_migrate_lock_buffers(head, mode))" in bug.violation.message
+
+
+# ksm_unmerge, every expectation of the spec on both explorers: constants, the outcome
+# or the distinct states, and (when it holds) the covers reached
+KSM_COVERS = {"MigrationFailed", "Migrated", "WaitedOnEntry"}
+KSM_MODES = [
+    ({"FIXED": False}, ("assert", None, 8), None),
+    ({"FIXED": True}, 128, KSM_COVERS),
+    ({"FIXED": False, "PTES": 3}, ("assert", None, 10), None),
+    ({"FIXED": True, "PTES": 3}, 300, KSM_COVERS),
+    ({"FIXED": True, "SWAPPED": 1}, ("invariant", "NoKsmPageLeft", 6), None),
+    ({"FIXED": True, "SWAP_FIXED": True, "SWAPPED": 1}, 137, KSM_COVERS | {"FaultBehindUnmerge"}),
+    ({"FIXED": True, "PTES": 2, "SWAPPED": 1}, ("invariant", "NoKsmPageLeft", 9), None),
+    ({"FIXED": False, "SWAP_FIXED": True, "PTES": 2, "SWAPPED": 1}, ("assert", None, 9), None),
+    (
+        {"FIXED": True, "SWAP_FIXED": True, "PTES": 2, "SWAPPED": 1},
+        335,
+        KSM_COVERS | {"FaultBehindUnmerge"},
+    ),
+]
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+@pytest.mark.parametrize(
+    ("consts", "expected", "covers"),
+    KSM_MODES,
+    ids=["-".join(f"{k}={v}" for k, v in consts.items()) for consts, _, _ in KSM_MODES],
+)
+def test_ksm_unmerge_modes(backend, consts, expected, covers):
+    """Each cause is found without its fix (remove_stable_node's WARN, or a KSM page
+    faulted back after it), and both fixes hold while migration both fails and succeeds
+    and the fault comes behind the unmerge. The spec's expectations, pinned."""
+    result = explorer.check(path("ksm_unmerge"), consts, backend=backend)
+    assert_expected(result, expected)
+    if covers is not None:
+        assert {c.name for c in result.covers if c.reached} == covers
+
+
 def test_ksm_unmerge_passes_the_migration_entry():
+    """Hugh's 4th cause: follow_page skips the migration entry, the migrated page is
+    mapped in its place, and remove_stable_node's WARN_ON_ONCE(page_mapped(page)) fires."""
     result = explorer.check(path("ksm_unmerge"), {"FIXED": False})
     assert ("unmerge", "follow_page") in steps(result)
     assert ("unmerge", "handle_mm_fault") not in steps(result)
+    assert ("migrate", "remove_migration_ptes") in steps(result)
+    assert "WARN_ON_ONCE(page_mapped(page))" in result.violation.message
+
+
+def test_ksm_unmerge_faults_back_from_swapcache():
+    """Cause 3: the fault maps the KSM page from the swap cache after unmerge passed."""
+    result = explorer.check(path("ksm_unmerge"), {"FIXED": True, "SWAPPED": 1})
+    assert steps(result)[-1] == ("fault", "ksm_might_need_to_copy")
+    assert ("unmerge", "remove_stable_node") in steps(result)
+
+
+def test_ksm_unmerge_reference_makes_migration_fail():
+    """A reference break_ksm or migration_entry_wait holds makes the count check of
+    migrate_page_move_mapping fail: without the reference count, migration never fails."""
+    pinned = mutated("ksm_unmerge", ("  if page.count == (if", "  if true or page.count == (if"))
+    result = explorer.check(spec.load(pinned, {"FIXED": True}))
+    assert "MigrationFailed" not in {c.name for c in result.covers if c.reached}
 
 
 def test_symmetry_keeps_verdicts():
@@ -340,7 +470,7 @@ def test_symmetry_keeps_verdicts():
     verdict."""
     for name, consts, reduced, full in [
         ("rmap_vma_adjust", {"LOCK": 2, "FAULTS": 3}, 57, 119),
-        ("async_buffer_migrate", {"FIXED": True, "JOURNALS": 3}, 44, 126),
+        ("async_buffer_migrate", {"DESIGN": 2, "JOURNALS": 2}, 3186, 5913),
         ("rawio_cow", {"KERNEL": 13, "WRITERS": 3}, 326, 1208),
     ]:
         with_sym = explorer.check(path(name), consts)
@@ -395,10 +525,13 @@ BMC_CASES = [
     ("rmap_vma_adjust", {"LOCK": 1}, 6),
     ("rmap_vma_adjust", {"LOCK": 2}, 9),
     ("rawio_cow", {"KERNEL": 6}, 9),
-    ("async_buffer_migrate", {"FIXED": False}, 4),
-    ("async_buffer_migrate", {"FIXED": True}, 8),
-    ("ksm_unmerge", {"FIXED": False}, 6),
+    ("async_buffer_migrate", {"DESIGN": 1, "BUFS": 1}, 9),
+    # half the explorer's depth (18): z3 takes minutes for all of it
+    ("async_buffer_migrate", {"DESIGN": 2, "BUFS": 1}, 9),
+    ("ksm_unmerge", {"FIXED": False}, 8),
     ("ksm_unmerge", {"FIXED": True}, 8),
+    ("ksm_unmerge", {"FIXED": True, "SWAPPED": 1}, 6),
+    ("ksm_unmerge", {"FIXED": True, "SWAP_FIXED": True, "SWAPPED": 1}, 8),
 ]
 
 
