@@ -31,10 +31,10 @@ DEFECTS = [
 # patch reverted (None: the series applied), distinct states of the whole state space;
 # a few seconds each, so only the series runs by default
 HOLDING = [
-    (None, 130_596),
-    pytest.param("PATCH8", 135_804, marks=pytest.mark.slow),
-    pytest.param("PATCH11", 130_596, marks=pytest.mark.slow),
-    pytest.param("PATCH12", 130_587, marks=pytest.mark.slow),
+    (None, 203_760),
+    pytest.param("PATCH8", 212_664, marks=pytest.mark.slow),
+    pytest.param("PATCH11", 203_760, marks=pytest.mark.slow),
+    pytest.param("PATCH12", 203_751, marks=pytest.mark.slow),
 ]
 
 
@@ -59,7 +59,45 @@ def test_holds_with_the_series_and_without_the_cleanups(patch, states):
     assert result.stats.distinct == states
     if patch is None:  # the paths the invariants are about are taken: they hold not vacuously
         reached = {c.name: c.length for c in result.covers if c.reached}
-        assert reached == {"Migrated": 13, "StillMlocked": 13, "FreedUnderUs": 4}
+        assert reached == {
+            "Migrated": 13,
+            "StillMlocked": 13,
+            "FreedUnderUs": 4,
+            "MunlockPinFailsFreeze": 8,
+            "MunlockClearsBehindMigrationEntry": 6,
+        }
+
+
+def test_swap_count_keeps_swap_entries_resolvable(tmp_path):
+    # Before patch 10 migration leaves swap ptes; swap_map counts them, so the outside
+    # mm's free_swap_and_cache() leaves the page in the swap cache. Without the count
+    # (deleting the page once unmapped), a swap pte is left with no page behind it.
+    chosen = ["SwapEntryResolves", "SwapCountAccounted"]
+    result = explorer.check(SPEC, {"PATCH10": False}, invariants=chosen)
+    assert result.verdict == HOLDS
+    assert result.stats.distinct == 124_632
+    source = SPEC.read_text()
+    counted = "  if swap_count == 0 and slot != 0 {\n"
+    assert source.count(counted) == 1
+    uncounted = tmp_path / "migrate_page.mms"
+    uncounted.write_text(source.replace(counted, "  if slot != 0 {\n"))
+    result = explorer.check(uncounted, {"PATCH10": False}, invariants=["SwapEntryResolves"])
+    assert result.verdict == VIOLATED
+    assert (result.violation.name, result.violation.length) == ("SwapEntryResolves", 11)
+    assert result.violation.trace[-1].label == "free_swap_and_cache"
+
+
+def test_munlock_pin_makes_the_freeze_fail():
+    # v4.3's munlock takes a FOLL_GET pin (follow_page_mask) under the pte lock and drops
+    # it after TestClearPageMlocked; held across page_freeze_refs(), it makes it fail
+    result = explorer.check(SPEC)
+    cover = next(c for c in result.covers if c.name == "MunlockPinFailsFreeze")
+    steps = [(s.instance, s.label) for s in cover.trace[1:]]
+    assert ("munlock", "follow_page_mask") in steps
+    assert steps.index(("munlock", "follow_page_mask")) < steps.index(
+        ("migrate", "migrate_page_move_mapping")
+    )
+    assert ("munlock", "pagevec_release") not in steps
 
 
 def test_bug_trace_is_the_previous_user_holding_newpage_lock():
@@ -101,7 +139,7 @@ def test_scaling_constants_keep_the_series_correct():
     # two ptes (the second vma not VM_LOCKED) and two migrate_pages() passes
     result = explorer.check(SPEC, {"PTES": 2, "ZAPS": 2, "PASSES": 2})
     assert result.verdict == HOLDS
-    assert result.stats.distinct == 628_844
+    assert result.stats.distinct == 989_036
 
 
 @pytest.mark.parametrize(
@@ -128,8 +166,16 @@ def test_bmc_agrees_with_the_explorer(consts, depth, invariant, length):
             assert (result.violation.name, result.violation.length) == (invariant, length)
 
 
-# the accounting, and the invariant of patch 8, which the proof needs too
-ACCOUNTING = ["RefcountAccounted", "MapcountAccounted", "FrozenExclusive", "RssCountersRight"]
+# the accounting, the invariant of patch 8, which the proof needs too, and the swap
+# entries' resolving
+ACCOUNTING = [
+    "RefcountAccounted",
+    "MapcountAccounted",
+    "FrozenExclusive",
+    "RssCountersRight",
+    "SwapCountAccounted",
+    "SwapEntryResolves",
+]
 LEMMAS = (
     "NewPageHeld",
     "OldPageIsolated",

@@ -16,7 +16,12 @@
 // - 10/12 reverted: the swapcache page is unmapped to swap entries, not migration
 //   entries, and is not remapped (SwapcacheRemapped).
 // - 8/12, 11/12, 12/12 reverted: no invariant breaks, as their mails say ("no actual
-//   problem"): see docs/races/migrate_page.md for why.
+//   problem"): see docs/races/migrate_page.md for why. The page is anonymous: what these
+//   patches claim for file pages (a file page's mapping, the lockless ->mapping reader,
+//   PAGECACHE_TAG_DIRTY and NR_FILE_DIRTY) is not tested here.
+// - The racers are v4.3's: munlock's FOLL_GET pin makes the freeze fail and its
+//   TestClearPageMlocked runs outside the pte lock; swap_map's count keeps a page in the
+//   swap cache while swap ptes refer to it (SwapEntryResolves).
 //
 //   mmcheck check spec/models/migrate_page.mms                       # the series applied
 //   mmcheck check spec/models/migrate_page.mms -D PATCH7=false --trace cpu
@@ -38,8 +43,16 @@
 // - A pte is none, present (mapping pfn[i]), a migration entry (always for the page
 //   being migrated) or a swap entry; pte dirty and soft-dirty bits are not modelled.
 // - rss counters are one MM_ANONPAGES/MM_FILEPAGES/MM_SWAPENTS triple per mm.
-// - Swap counts are not modelled: `free_swap` deletes the page from the swap cache once
-//   nothing maps it, as free_swap_and_cache() does when the last swap user goes.
+// - The swap entry's swap_map count is `swap_count`: one per swap pte (an mm outside the
+//   model holds one, zapped by `free_swap`; before patch 10 try_to_unmap_one adds them),
+//   SWAP_HAS_CACHE being `slot != 0`. free_swap_and_cache() deletes the page from the
+//   swap cache only when the count drops to the cache alone; vm_swap_full() is false.
+//   No writeback: the page is dirty, swap's copy stale, so a swap pte must resolve
+//   through the swap cache. Swap-in of a swap pte (do_swap_page) is not modelled.
+// - The munlock racer's page is off the LRU while migration holds it (isolated), so
+//   __munlock_pagevec() gives its FOLL_GET pin back with pagevec_release(); a page back on
+//   the LRU would go through phase 2 (lock_page, __munlock_isolated_page) first, which is
+//   folded into that put_page.
 // - get_new_page() returns the first page of the pool; put_new_page() puts it back.
 // - Patch 10's by-the-way soft_dirty fix (file migration entries) is not modelled.
 
@@ -112,6 +125,10 @@ var lookup_ref : [1..LOOKUPS] -> Pfn = [j in 1..LOOKUPS |-> 0]
 var gup_pin : [1..GUPS] -> Pfn = [g in 1..GUPS |-> 0]
 var fault_ref : [1..FAULTS] -> Pfn = [f in 1..FAULTS |-> 0]
 var prev_ref : [PageId] -> bool = [p in PageId |-> false]
+var munlock_pin : Pfn = 0       // follow_page_mask(FOLL_GET)'s pin, held by munlock
+// swap_map's count of the page's swap entry (SWAP_HAS_CACHE aside): the swap pte of the
+// mm outside the model, and the model's swap ptes
+var swap_count : 0..PTES + 1 = 1
 
 // Ghosts: migration's state that the invariants read.
 var newpage : Pfn = 0           // the new page migration holds (0: none)
@@ -136,6 +153,7 @@ def extra_refs(p) =
   + (count g in 1..GUPS: gup_pin[g] == p)
   + (count f in 1..FAULTS: fault_ref[f] == p)
   + (if prev_ref[p] then 1 else 0)
+  + (if munlock_pin == p then 1 else 0)
 def holders(p) = (if pages[p].iso then 1 else 0) + (if slot == p then 1 else 0) + extra_refs(p)
 // compaction_alloc(): the first page on the pool's list
 def in_pool(p) = pages[p].iso and newpage != p
@@ -158,6 +176,27 @@ macro restore_pte(i, p) {
   pages[p].mapcount := pages[p].mapcount + 1     // page_add_anon_rmap()
   // patch 3: if (vma->vm_flags & VM_LOCKED) mlock_vma_page(new);
   if PATCH3 and vm_locked[i] { pages[p].mlocked := true }
+}
+
+// mm/swapfile.c free_swap_and_cache(entry), called by zap_pte_range() under the pte lock
+// when a swap pte goes, in one step (its find_get_page() reference is dropped within it):
+//   if (swap_entry_free(p, entry, 1) == SWAP_HAS_CACHE) {
+//           page = find_get_page(swap_address_space(entry), entry.val);
+//           if (page && !trylock_page(page)) { page_cache_release(page); page = NULL; } }
+//   ... if (PageSwapCache(page) && !PageWriteback(page) &&
+//           (!page_mapped(page) || vm_swap_full())) {
+//           delete_from_swap_cache(page); SetPageDirty(page); }
+// Migration holds the page lock while it moves the slot, so the trylock fails then.
+macro free_swap_and_cache() {
+  swap_count := swap_count - 1
+  if swap_count == 0 and slot != 0 {
+    if not pages[slot].locked and pages[slot].swapcache and pages[slot].mapcount == 0 {
+      pages[slot].swapcache := false
+      pages[slot].dirty := true
+      put_page(pages[slot])                    // the swap cache's reference
+      slot := 0
+    }
+  }
 }
 
 // ---------------------------------------------------------------- migration
@@ -206,6 +245,7 @@ try_to_unmap_one:
       pte[i] := pte_migration                  // make_migration_entry(page)
     } else {
       pte[i] := pte_swap
+      swap_count := swap_count + 1             // swap_duplicate(entry)
       rss_anon[i] := rss_anon[i] - 1
       rss_swap[i] := rss_swap[i] + 1
     }
@@ -458,19 +498,38 @@ put_page:
   }
 }
 
-// munlock(2) (or exit) of the first vma, which holds mmap_sem but migration takes none.
+// munlock(2) of the first vma: mm/mlock.c munlock_vma_pages_range(), which holds
+// mmap_sem for write (migration takes none), on the vma's one page.
 process munlock {
 munlock_vma_pages_range:
-  // vma->vm_flags &= ~VM_LOCKED
+  // vma->vm_flags &= VM_LOCKED_CLEAR_MASK;
   vm_locked[1] := false
 
-munlock_vma_page:
-  // follow_page() (no FOLL_MIGRATION: a migration entry gives no page) under the pte
-  // lock, then TestClearPageMlocked(page); no other vma is VM_LOCKED, so
-  // try_to_munlock() would not set it again
+follow_page_mask:
+  // page = follow_page_mask(vma, start, FOLL_GET | FOLL_DUMP, &page_mask);
+  // follow_page_pte() under the pte lock: get_page() on a present pte's page; without
+  // FOLL_MIGRATION a migration entry (and a swap entry) gives no page: nothing to do
   spin_lock(ptl[1])
-  if pte[1] == pte_present { pages[pfn[1]].mlocked := false }
+  if pte[1] == pte_present {
+    get_page(pages[pfn[1]])
+    munlock_pin := pfn[1]
+  }
   spin_unlock(ptl[1])
+  if munlock_pin == 0 { goto Done }
+
+__munlock_pagevec:
+  // phase 1, under zone->lru_lock but not the pte lock: if (TestClearPageMlocked(page))
+  // { /* We already have pin from follow_page_mask() ... */ if
+  // (__munlock_isolate_lru_page(page, false)) continue; else
+  // __munlock_isolation_failed(page); } -- the page is isolated, by migration, so it
+  // goes to pvec_putback. No other vma is VM_LOCKED: nothing sets PG_mlocked again.
+  pages[munlock_pin].mlocked := false
+
+pagevec_release:
+  // "Now we can release pins of pages that we are not munlocking":
+  // pagevec_release(&pvec_putback)
+  put_page(pages[munlock_pin])
+  munlock_pin := 0
 }
 
 // munmap or exit of mm z: zap_pte_range() on its pte.
@@ -478,7 +537,8 @@ process zap[self in 1..ZAPS] {
 zap_pte_range:
   // a present pte: page_remove_rmap(), put_page(), MM_ANONPAGES--. A migration entry:
   // migration_entry_to_page() (BUG_ON(!PageLocked)), then MM_ANONPAGES-- or
-  // MM_FILEPAGES-- as PageAnon(page) says. A swap entry: MM_SWAPENTS--.
+  // MM_FILEPAGES-- as PageAnon(page) says. A swap entry: MM_SWAPENTS--, then
+  // free_swap_and_cache(entry).
   spin_lock(ptl[self])
   if pte[self] == pte_present {
     page_remove_rmap(pages[pfn[self]])
@@ -489,30 +549,19 @@ zap_pte_range:
     else { rss_file[self] := rss_file[self] - 1 }
   } else if pte[self] == pte_swap {
     rss_swap[self] := rss_swap[self] - 1
+    free_swap_and_cache()
   }
   pte[self] := pte_none
   pfn[self] := 0
   spin_unlock(ptl[self])
 }
 
-// The page's last swap user goes: free_swap_and_cache() trylocks the page and, if it
-// is in the swap cache and no longer mapped, deletes it (delete_from_swap_cache under
-// tree_lock, which migration only holds with the page lock). This is how the page can
-// be "freed from under" migration.
+// munmap or exit of the mm outside the model whose pte is a swap entry for the page:
+// its zap_pte_range() calls free_swap_and_cache(entry). Once the model's ptes are gone
+// too, that deletes the page from the swap cache: the page "freed from under" migration.
 process free_swap {
 free_swap_and_cache:
-  if slot != 0 {
-    if trylock_page(pages[slot]) {
-      if pages[slot].mapcount == 0 {
-        pages[slot].swapcache := false
-        put_page(pages[slot])
-        unlock_page(pages[slot])
-        slot := 0
-      } else {
-        unlock_page(pages[slot])
-      }
-    }
-  }
+  free_swap_and_cache()
 }
 
 // HYPOTHETICAL: the racing user of each pool page that patch 7/12 makes room for ("to be
@@ -596,6 +645,18 @@ invariant RssCountersRight:
 // migration remaps a swapcache page, no pte is left a swap entry
 invariant SwapcacheRemapped: done(migrate) => forall i in Pte: pte[i] != pte_swap
 
+// swap_map counts the entry's swap ptes: the model's, and the outside mm's until
+// free_swap zaps it
+invariant SwapCountAccounted:
+  swap_count == (count i in Pte: pte[i] == pte_swap) + (if done(free_swap) then 0 else 1)
+
+// a swap pte's entry resolves: it is allocated on swap (swap_map counts it) and, the page
+// being dirty (swap's copy stale), the swap cache holds the page for it; otherwise the
+// next fault would read stale data, or a freed swap slot
+invariant SwapEntryResolves:
+  forall i in Pte: pte[i] == pte_swap =>
+    (swap_count > 0 and slot != 0 and pages[slot].swapcache)
+
 // ---------------------------------------------------------------- lemmas
 // What the accounting invariants rest on, written so that together with them they are
 // inductive: who holds each reference and each lock at each step. `mmcheck prove`
@@ -645,6 +706,7 @@ lemma RacerRefs:
     (fault_ref[f] != 0 => fault_ref[f] == OLD
       and (at(fault[f], wait_on_page_locked) or at(fault[f], put_page)))
     and (at(fault[f], wait_on_page_locked) => fault_ref[f] == OLD))
+  and (munlock_pin != 0 <=> at(munlock, __munlock_pagevec) or at(munlock, pagevec_release))
 
 // pte locks are only held within a step; a present pte names its page; a migration
 // entry's page is still PageAnon (with patch 8, always)
@@ -663,6 +725,8 @@ lemma FrozenWhileReplacing:
   and (frozen => newpage_locked)
   and (at(migrate, radix_tree_replace_slot) => slot == OLD)
   and (at(migrate, page_unfreeze_refs) => slot == newpage)
+  and (at(migrate, migrate_page_copy) => slot != OLD)
+  and (slot == OLD => pages[OLD].swapcache)
 
 // ---------------------------------------------------------------- witnesses
 
@@ -676,19 +740,30 @@ cover Migrated:
   and (exists i in Pte: pte[i] == pte_present and pfn[i] == migrated_to)
 cover StillMlocked: done(migrate) and migrated_to != 0 and pages[migrated_to].mlocked
 cover FreedUnderUs: done(migrate) and migrate.rc == rc_freed
+// munlock's FOLL_GET pin on the old page, taken before try_to_unmap, makes
+// page_freeze_refs() fail, and its TestClearPageMlocked(), outside the pte lock, meets
+// the page behind a migration entry
+cover MunlockPinFailsFreeze:
+  munlock_pin == OLD and at(migrate, move_to_new_page_done) and migrate.rc == rc_eagain
+cover MunlockClearsBehindMigrationEntry:
+  at(munlock, __munlock_pagevec) and munlock_pin == OLD and pte[1] == pte_migration
 
 // ---------------------------------------------------------------- expected results
 // (default constants: 1 pte, a pool of 1, one of each racer, 1 pass)
 
-expect holds with 130596 states, covers Migrated, StillMlocked, FreedUnderUs
+expect holds with 203760 states, covers Migrated, StillMlocked, FreedUnderUs,
+  MunlockPinFailsFreeze, MunlockClearsBehindMigrationEntry
 // the intent of migration (not safety): the new page is not PageMlocked
 expect PATCH3=false: violates MlockCarried in 9 steps
 // the put_new_page interface (no v4.3 user is hurt): the unused new page leaves the pool
 expect PATCH6=false: violates UnusedNewPageReturned in 4 steps
 // the BUG() on a failed trylock of newpage, hit only by the hypothetical pool sharer
 expect PATCH7=false: violates NoBug in 6 steps
-expect PATCH8=false: holds with 135804 states
+expect PATCH8=false: holds with 212664 states
 // a minor fault later (not safety): the swapcache page's ptes are left swap entries
 expect PATCH10=false: violates SwapcacheRemapped in 11 steps
-expect PATCH11=false: holds with 130596 states
-expect PATCH12=false: holds with 130587 states
+// the swap entries it leaves still resolve: swap_map counts them, so free_swap_and_cache()
+// keeps the page in the swap cache while they exist
+expect PATCH10=false: holds with 124632 states (invariants SwapEntryResolves, SwapCountAccounted)
+expect PATCH11=false: holds with 203760 states
+expect PATCH12=false: holds with 203751 states
