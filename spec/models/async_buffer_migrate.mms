@@ -287,6 +287,77 @@ cover GaveUpDirty: migrate.rc == rc_ebusy
 cover PartialRollback: at(migrate, unlock_taken_buffer)
 cover JournalAfterMigration: exists j in Journal: at(journal[j], unlock_buffer) and journal[j].io == newpage
 
+# Lemmas for `mmcheck prove`: what each label means for the locks, the buffers and the
+# two pages' counts. They hold in every design; the explorer checks them with --lemmas.
+def frozen = at(migrate, radix_tree_replace_slot)
+  or (DESIGN == 2 and (at(migrate, trylock_buffer) or at(migrate, unlock_taken_buffer)
+                       or at(migrate, buffers_busy)))
+def mig_holds(b) =
+  ((at(migrate, trylock_buffer) or at(migrate, lock_buffer)) and b < migrate.i)
+  or (at(migrate, unlock_taken_buffer) and migrate.k <= b and b < migrate.i)
+  or (at(migrate, radix_tree_replace_slot) and DESIGN == 2 and ASYNC)
+  or at(migrate, ClearPagePrivate) or at(migrate, set_bh_page) or at(migrate, migrate_page_copy)
+  or (at(migrate, unlock_buffer) and b >= migrate.i)
+def moved = at(migrate, set_bh_page) or at(migrate, migrate_page_copy)
+  or at(migrate, unlock_buffer) or migrate.rc == rc_success
+def ending = at(migrate, unlock_page) or at(migrate, putback_lru_page)
+def lref(q) = if (at(lookup, recheck_slot) or at(lookup, page_cache_release)) and lookup.p == q then 1 else 0
+def old_base =
+  if at(migrate, __unmap_and_move) or at(migrate, move_to_new_page)
+     or at(migrate, migrate_page_move_mapping) then 3
+  else if frozen then 0
+  else if at(migrate, trylock_buffer) or at(migrate, unlock_taken_buffer)
+     or at(migrate, buffers_busy) or at(migrate, move_mapping_back)
+     or at(migrate, lock_buffer) or at(migrate, ClearPagePrivate) then 2
+  else if at(migrate, set_bh_page) or at(migrate, migrate_page_copy)
+     or at(migrate, unlock_buffer) then 1
+  else if migrate.rc == rc_success then (if ending then 1 else 0)
+  else if migrate.rc == rc_eagain then 3
+  else if ending then 3 else 2
+def new_base =
+  if at(migrate, __unmap_and_move) or at(migrate, move_to_new_page)
+     or at(migrate, migrate_page_move_mapping) or frozen then 1
+  else if at(migrate, trylock_buffer) or at(migrate, unlock_taken_buffer)
+     or at(migrate, buffers_busy) or at(migrate, move_mapping_back)
+     or at(migrate, lock_buffer) or at(migrate, ClearPagePrivate) then 2
+  else if at(migrate, set_bh_page) or at(migrate, migrate_page_copy)
+     or at(migrate, unlock_buffer) then 3
+  else if migrate.rc == rc_success then (if ending then 3 else 2)
+  else if ending then 1 else 0
+
+lemma TreeLock: (locked(tree_lock) <=> frozen) and (locked(tree_lock) => holder(tree_lock) == migrate)
+lemma MigrateBufferLocks: forall b in Buf: holder(bh_lock[b]) == migrate <=> mig_holds(b)
+lemma Rollback: at(migrate, unlock_taken_buffer) => migrate.k < migrate.i
+lemma Cursors:
+  (at(migrate, __unmap_and_move) or at(migrate, move_to_new_page)
+   or at(migrate, migrate_page_move_mapping)
+   or (at(migrate, radix_tree_replace_slot) and not (DESIGN == 2 and ASYNC))
+   => migrate.i == 1)
+  and (at(migrate, __unmap_and_move) or at(migrate, move_to_new_page)
+       or at(migrate, migrate_page_move_mapping) or at(migrate, radix_tree_replace_slot)
+       or at(migrate, trylock_buffer) => migrate.k == 1)
+lemma Result: migrate.rc == rc_none <=> not (ending or done(migrate))
+lemma JournalBufferLocks:
+  forall j in Journal, b in Buf:
+    holder(bh_lock[b]) == journal[j]
+      <=> (at(journal[j], submit_bh) or at(journal[j], unlock_buffer)) and b == journal[j].b
+lemma BuffersOwner: buffers == (if moved then newpage else page)
+lemma BhPage:
+  forall b in Buf: b_page[b] == (if at(migrate, set_bh_page) and b >= migrate.i then page else buffers)
+lemma PageLocks:
+  (pages[page].locked <=> not (at(migrate, __unmap_and_move) or at(migrate, putback_lru_page) or done(migrate)))
+  and (pages[newpage].locked <=> pages[page].locked and not at(migrate, move_to_new_page))
+lemma OldCount: pages[page].count == old_base + lref(page) and (frozen => lref(page) == 0)
+lemma NewCount: pages[newpage].count == new_base + lref(newpage)
+lemma AsyncTrylocks:
+  ASYNC => (DESIGN != 0 => not at(migrate, lock_buffer)) and (DESIGN != 1 => not at(migrate, move_mapping_back))
+lemma AsyncGivesUp:
+  ASYNC and DESIGN == 0 => pages[page].dirty
+    and (at(migrate, __unmap_and_move) or at(migrate, move_to_new_page) or migrate.rc == rc_ebusy)
+lemma SyncLocks:
+  not ASYNC => not (at(migrate, trylock_buffer) or at(migrate, unlock_taken_buffer)
+                    or at(migrate, buffers_busy) or at(migrate, move_mapping_back))
+
 # v3.2: async compaction gives up on the dirty page (-EBUSY) and never migrates it
 # (Migrated is not reached: tests/test_models.py checks it); sync mode migrates it,
 # locking the buffers after the move, where it may block
