@@ -502,7 +502,7 @@ put_page:
 // mmap_sem for write (migration takes none), on the vma's one page.
 process munlock {
 munlock_vma_pages_range:
-  // vma->vm_flags &= VM_LOCKED_CLEAR_MASK;
+  // vma->vm_flags &= ~VM_LOCKED; (v4.4 made it VM_LOCKED_CLEAR_MASK)
   vm_locked[1] := false
 
 follow_page_mask:
