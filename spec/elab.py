@@ -924,8 +924,12 @@ class Elab:
                 return ERR
             if isinstance(s.type, SeqT):
                 m = self.seq_has(s, x)
-            else:
-                m = s.contains(point_of(x), x.type)
+            else:  # x is evaluated first, where the set is empty too (`x == x` folds away
+                # unless x may fail); a record's fields in order
+                point = point_of(x)
+                parts = point.values() if isinstance(point, dict) else (point,)
+                first = [f.binary("==", p, p) for p in parts if p is not None]
+                m = f.conj((*first, s.contains(point, x.type)))
             return Val(BoolT(), expr=m if op == "in" else f.negate(m))
         a, b = (
             self.typed_val(e.left, scope, SetT, "a set"),

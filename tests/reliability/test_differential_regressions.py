@@ -458,3 +458,24 @@ def test_equality_stops_at_the_first_difference(expr, want):
         v = explorer.check(text, backend=backend).violation
         got = v and (v.kind, v.name, (v.loc.line, v.loc.col))
         assert got == want, backend
+
+
+# found beside the sequences' `x in s` fix: `x in {}` and `x notin {}` folded to a
+# constant without evaluating x, so a failing x was no error on the back ends, while the
+# reference (docs/language.md: `x in S` evaluates x first) reports it
+MEMBERSHIP_EVALUATES_X = """
+var k : 0..1 = 0
+terminal true
+invariant I: EXPR
+"""
+
+
+@pytest.mark.parametrize("expr", ["(1 / k) notin {}", "(1 / k) in {}", "(1 / k) in {} minus {1}"])
+def test_membership_evaluates_the_element_where_the_set_is_empty(expr):
+    text = MEMBERSHIP_EVALUATES_X.replace("EXPR", expr)
+    want = ("div", "I", (4, 15))
+    assert ref_violations(text) == {want}
+    for backend in ("tuple", "vector"):
+        v = explorer.check(text, backend=backend).violation
+        assert v is not None and (v.kind, v.name, (v.loc.line, v.loc.col)) == want, backend
+    assert bmc(text, depth=0).verdict == VIOLATED
