@@ -253,6 +253,9 @@ terminal done(reclaim) and (if TRUNCATE then done(truncate) else done(exit_mmap)
 # set VM_LOCKED, the page is not yet PG_mlocked): reclaim marks it, too late; another mm
 # still maps the page, so PG_mlocked stays set
 expect FIXED=false: violates NoLeak in 11 steps
+# with the walk free to visit vma 2 first, reclaim's own unmap there leaves exit_mmap
+# the last mapper, and the page is freed PageMlocked with two vmas too
+expect FIXED=false: violates NoMlockedFree in 12 steps (invariants NoMlockedFree)
 expect FIXED=true: holds with 93 states, covers LockedVmaNotFirst, LateMlock, MunlockPhase2
 # The start of Vlastimil's trace, PG_mlocked already set while reclaim holds the page
 # isolated (a fault's mlock_vma_page got there first): shrink_page_list culls the page at
