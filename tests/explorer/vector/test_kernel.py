@@ -26,7 +26,7 @@ def model(source: str, consts: dict | None = None) -> VectorModel:
 @pytest.mark.parametrize(
     ("path", "consts", "instances"),
     [
-        ("spec/models/migrate_page.mms", {"PTES": "2", "GUPS": "2", "ZAPS": "2"}, 40),
+        ("spec/models/migrate_page.mms", {"PTES": "2", "GUPS": "2", "ZAPS": "2"}, 42),
         ("bench/specs/peterson_filter.mms", {"N": "3"}, 15),
     ],
 )
