@@ -175,7 +175,6 @@ def dim(t: Type) -> ir.Dim:
 
 MAX_SLOTS = 10**6  # state slots in all (each state is a vector of them)
 MAX_PROCESSES = 10**5  # instances of one process set
-MAX_INIT_CHOICES = 10**7  # combinations of the initial choices (`var x : T in S`)
 # expression nodes of one action written out as trees, as the back ends walk them: a read
 # of a variable the step wrote earlier repeats its index once per write, so reads nested
 # in one another's indices grow exponentially (the lowering itself shares the subtrees)
@@ -205,8 +204,6 @@ class Lowering:
         self.last_holder: ir.Expr = ir.Const(0)
         self.lock_sorts: list[tuple[str, int]] = []
         self.slots = 0  # state slots declared so far
-        self.init_space = 1  # combinations of the initial choices so far
-        self.init_space_reported = False
 
     def error(self, loc: Loc, msg: str, hint: str | None = None) -> None:
         self.env.error(loc, msg, hint)
@@ -725,20 +722,10 @@ class Lowering:
     def choice(
         self, params: list[ir.ParamDecl], name: str, st: ir.ScalarType, loc: Loc
     ) -> ir.Param:
-        """A new choice parameter of the initial states, the product of the numbers of
-        values of all of them bounded by MAX_INIT_CHOICES (each back end but the prover
-        enumerates every combination)."""
+        """A new choice parameter of the initial states. Their combinations are not
+        bounded: the back ends enumerate them lazily, so a time limit or a signal stops a
+        search that spends its time there (tests/reliability/test_faults.py)."""
         params.append(ir.ParamDecl(name, st))
-        if isinstance(st.lo, ir.Const) and isinstance(st.hi, ir.Const):
-            self.init_space *= max(st.hi.value - st.lo.value + 1, 1)
-            if self.init_space > MAX_INIT_CHOICES and not self.init_space_reported:
-                self.init_space_reported = True
-                self.error(
-                    loc,
-                    f"the initial values chosen up to {name} make over {MAX_INIT_CHOICES:,} "
-                    "combinations, each an initial state to try; choose fewer (or fix some with "
-                    "`=` and the others with `init` constraints)",
-                )
         return ir.Param(name)
 
     def refuse(self, loc: Loc, msg: str) -> bool:
