@@ -53,10 +53,16 @@ class Transcript:
     compared: bool
 
 
+# lines printed or not by how the run went on this machine: the memory figure appears
+# only where the peak resident set grew enough to mean something
+OPTIONAL = re.compile(r"^<n> bytes per distinct state\.$")
+
+
 def _normalise(text: str) -> str:
     for pattern, placeholder in VOLATILE:
         text = pattern.sub(placeholder, text)
-    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+    lines = (line.rstrip() for line in text.strip("\n").splitlines())
+    return "\n".join(line for line in lines if not OPTIONAL.match(line))
 
 
 def transcripts(page: Path) -> list[Transcript]:
