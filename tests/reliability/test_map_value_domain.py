@@ -30,8 +30,8 @@ FAILING = {
     "2-dims-update": ("var x : 0..2 = 0\nvar y : 0..3 = 0\nprocess p {\na:\n  x := 2;\nb:\n"
                       "  y := [i in 0..1, j in 0..1 |-> i + j][1, x]\n}\ninvariant I: true\n",
                       (7, 8), 2),
-    "init": ("var x : 0..3 in 0..3\ninit [q in 0..2 |-> q != 1][x]\nterminal true\n"
-             "invariant I: true\n", (2, 6), 0),
+    "init": ("var x : 0..3 in 0..3\ninit ([q in 0..2 |-> q != 1][x])\nterminal true\n"
+             "invariant I: true\n", (2, 7), 0),
     # elements that are no scalar: each part of them is checked
     "set-element": (STEP + "invariant I: 0 in [q in 0..1 |-> 0..1][x3]\n", (6, 19), 1),
     "record-element": (STEP + "invariant I: [q in 0..1 |-> { count: q, locked: false }][x3]"
