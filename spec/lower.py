@@ -577,7 +577,7 @@ class Lowering:
             return self.refuse(s.loc, f"{at.what} is {t}; it cannot start in a {v.type}")
         if not ex.sorts_match(at.what, t, v.type.elem, s.loc):
             return False
-        x = self.choice(params, at.name, scalar_type(u), s.loc)
+        x = self.choice(params, at.name, scalar_type(u))
         ex.guards.append(v.contains(x, u))
         ex.write_val(at.irname, at.idx, t, Val(t, expr=x), at.loc, f.TRUE)
         return True
@@ -669,7 +669,7 @@ class Lowering:
         show = scalar_type(elem).show
         flags = []
         for k in range(lo.value, hi.value + 1):
-            b = self.choice(params, at.elem(show(k), ()).name, scalar_type(BoolT()), s.loc)
+            b = self.choice(params, at.elem(show(k), ()).name, scalar_type(BoolT()))
             ex.guards.append(f.implies(b, base.contains(ir.Const(k), elem)))
             flags.append((k, b))
 
@@ -709,7 +709,7 @@ class Lowering:
         one, n = ir.Const(1), ir.Const(len(vals))
         known = None not in shown
         st = ir.ScalarType("enum", one, n, tuple(shown)) if known else ir.ScalarType("int", one, n)
-        x = self.choice(params, at.name, st, s.loc)  # shown as the value (else its position)
+        x = self.choice(params, at.name, st)  # shown as the value (else its position)
         value = vals[-1]
         for j in range(len(vals) - 2, -1, -1):
             value = ite_val(f.binary("==", x, ir.Const(j + 1)), vals[j], value, t)
@@ -719,9 +719,7 @@ class Lowering:
         ex.write_val(at.irname, at.idx, t, value, at.loc, f.TRUE)
         return True
 
-    def choice(
-        self, params: list[ir.ParamDecl], name: str, st: ir.ScalarType, loc: Loc
-    ) -> ir.Param:
+    def choice(self, params: list[ir.ParamDecl], name: str, st: ir.ScalarType) -> ir.Param:
         """A new choice parameter of the initial states. Their combinations are not
         bounded: the back ends enumerate them lazily, so a time limit or a signal stops a
         search that spends its time there (tests/reliability/test_faults.py)."""
