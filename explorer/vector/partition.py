@@ -1,0 +1,275 @@
+"""The visited set partitioned among owners: each of `parts` owners (forked workers,
+explorer.vector.workers; Ray actors) owns the states whose fingerprints `owner_of` maps
+to it, stores them, checks them and expands them. This module is the part of it that
+does not depend on how owners talk: the partition function, one owner's steps
+(`Partition`), the merge of their sorted keys into the level's global order (`merge`),
+and the protocol a transport implements (`Owners`), which the engine drives
+(explorer.vector.engine.VectorBFS.run_owners).
+
+A level is searched in synchronous rounds:
+  1. every owner adopts the global indices of the states it owns of the level (their
+     places in the level, `Partition.adopt`) and expands them (`Partition.expand`):
+     each successor, with its key = parent's global index * edges + edge, fingerprint
+     and packed words, goes to its owner (an `Outgoing` per destination); the owner
+     reports its first state whose expansion raises, its first deadlock, and the
+     successors it generated;
+  2. every owner takes in all the blocks sent to it (`Partition.receive`): it keeps for
+     each state the SMALLEST key it was discovered with (its first discovery in the
+     single-process order: parent, then edge), drops those in its visited set, stores the
+     others, checks their invariants, and reports their keys, sorted, with the key of
+     the first whose check fails and, per cover asked for, the first key where it holds;
+  3. the coordinator merges the sorted keys (`merge`): the merged array is the next
+     level in the order one process finds it, and its parent links; the positions give
+     each owner the global indices of its new states (round 1 of the next level).
+
+Contract:
+  - ordering: everything an owner reports is in key order, and keys are distinct
+    across owners (a (parent, edge) pair has one successor), so the merge restores the
+    single process's discovery order exactly: counts, verdicts and traces are the same
+    as explorer.vector.engine's with one process. The coordinator decides where a level
+    is cut (the first state that raises or is a deadlock, a violation, --max-states)
+    from the owners' reports alone: an owner stores states past such a cut, which is
+    harmless because the search ends with that level (its count is the coordinator's);
+  - cost per state: an owner keeps its visited set (explorer.vector.visited) and the
+    words of the states it owns of the current and the next level (8 bytes a word), 8
+    bytes a state of the current level (successors generated) and 8 a global index; a
+    successor crosses once, from the owner expanding it to the owner of its
+    fingerprint, as 8 x (words + 2) bytes; the coordinator gets 8 bytes (a key) per
+    new state and sends back 8 (its global index);
+  - safety: a Partition belongs to one thread; owners share nothing but the blocks a
+    transport moves between them.
+
+What a transport (an `Owners`) must do: keep one Partition per owner, built after the
+VectorModel is compiled (a forked worker has its copy; an actor builds its own); move
+each owner's `Outgoing` for j to owner j unchanged (its own too), and hand owner j the
+blocks from every owner, in any order, in one `receive` call per level; return the
+reports in owner order; end every owner's process or actor on `close`, however the run
+ends, and turn an owner's death into explorer.core.limits.Fault ("worker N died ...",
+N from 1) and its MemoryError into MemoryError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from mmcheck.explorer.vector.model import VectorModel
+from mmcheck.explorer.vector.visited import VisitedSet, first_of_each
+
+# The owner of a fingerprint is read from its bits from OWNER_SHIFT up. The visited set
+# indexes its directory with the top bits (at most 31 below 2^36 states an owner) and its
+# hash tables, like the dedup of a batch, with the low bits (tables below 2^32 entries):
+# an owner's fingerprints are spread as evenly over both as the whole set's.
+OWNER_SHIFT = np.uint64(32)
+
+
+def owner_of(fps: np.ndarray, parts: int) -> np.ndarray:
+    """The owner (0 to parts - 1, int64) of each fingerprint (uint64)."""
+    return ((fps >> OWNER_SHIFT) % np.uint64(parts)).astype(np.int64)
+
+
+@dataclass
+class Outgoing:
+    """Successors bound for one owner, in key order: keys (int64, parent's global index *
+    edges + edge), fingerprints (uint64) and packed words ((nwords, m) uint64)."""
+
+    keys: np.ndarray
+    fps: np.ndarray
+    words: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass
+class LevelExpansion:
+    """What one owner's expansion of its states of a level gives: the successors for
+    each owner (by destination), the global index of its first state whose expansion
+    raises and of its first deadlock (None where there is none), and the number of
+    successors it generated (those a constraint cuts included)."""
+
+    outgoing: list[Outgoing]
+    error: int | None
+    deadlock: int | None
+    generated: int
+
+
+@dataclass
+class NewStates:
+    """One owner's new states of a level: their keys, sorted; the key of the first
+    whose check fails (an invariant, or a constraint's evaluation), None if none; and
+    for each cover asked for, the key of the first where it holds."""
+
+    keys: np.ndarray
+    bad: int | None = None
+    covered: dict[int, int] = field(default_factory=dict)
+
+
+class Partition:
+    """One owner: its visited set, and its states of the current level (packed words
+    and global indices, in level order) and of the next (in key order, until
+    adopted)."""
+
+    def __init__(
+        self,
+        vm: VectorModel,
+        deadlock: bool,
+        keep_words: bool,
+        index: int,
+        parts: int,
+        chunk: int,
+    ) -> None:
+        self.vm = vm
+        self.deadlock = deadlock
+        self.keep_words = keep_words
+        self.index = index
+        self.parts = parts
+        self.chunk = chunk
+        nwords = vm.layout.nwords
+        self.visited = VisitedSet(nwords, keep_words)
+        self.words = np.empty((nwords, 0), np.uint64)  # the current level's states
+        self.at = np.empty(0, np.int64)  # their global indices, increasing
+        self.gen = np.empty(0, np.int64)  # successors generated, cumulated, per state
+        self.new = np.empty((nwords, 0), np.uint64)  # the next level's, in key order
+
+    def __len__(self) -> int:
+        """States stored (past a level's cut too)."""
+        return len(self.visited)
+
+    def adopt(self, global_index: np.ndarray) -> None:
+        """The new states of the last `receive` (in key order) make up the current
+        level, at these global indices (increasing, int64)."""
+        if len(global_index) != self.new.shape[1]:
+            raise ValueError("adopt: one global index per new state")
+        self.words, self.new = self.new, self.new[:, :0]
+        self.at = global_index.astype(np.int64, copy=False)
+        self.gen = np.zeros(0, np.int64)
+
+    def expand(self) -> LevelExpansion:
+        """Expand the current level's states, chunk by chunk, and route the successors."""
+        vm, k, parts = self.vm, len(self.vm.instances), self.parts
+        n = self.words.shape[1]
+        error = deadlock = None
+        gen = np.empty(n, np.int64)
+        pieces: list[list[Outgoing]] = [[] for _ in range(parts)]
+        for c0 in range(0, n, self.chunk):
+            ex = vm.expand(self.words[:, c0 : c0 + self.chunk], self.deadlock, self.keep_words)
+            gen[c0 : c0 + ex.n] = ex.gen
+            if error is None and ex.err_row < ex.n:
+                error = int(self.at[c0 + ex.err_row])
+            if deadlock is None and ex.dl_row < ex.n:
+                deadlock = int(self.at[c0 + ex.dl_row])
+            # ex.order is row * k + edge, increasing: keys stay in order
+            keys = self.at[c0 + ex.order // k] * k + ex.order % k
+            if parts == 1:
+                pieces[0].append(Outgoing(keys, ex.fps, ex.words))
+                continue
+            dest = owner_of(ex.fps, parts)
+            by_dest = np.argsort(dest, kind="stable")  # stays in key order within each
+            cuts = np.searchsorted(dest[by_dest], np.arange(1, parts))
+            for j, mine in enumerate(np.split(by_dest, cuts)):
+                pieces[j].append(
+                    Outgoing(keys[mine], ex.fps[mine], np.take(ex.words, mine, axis=1))
+                )
+        self.gen = np.cumsum(gen)
+        return LevelExpansion(
+            [_join(p, vm.layout.nwords) for p in pieces], error, deadlock, int(self.gen[-1:].sum())
+        )
+
+    def generated_before(self, index: int) -> int:
+        """Successors generated by this owner's states of the current level whose global
+        index is below `index`."""
+        below = int(np.searchsorted(self.at, index))
+        return int(self.gen[below - 1]) if below else 0
+
+    def receive(self, blocks: Sequence[Outgoing], covers: Sequence[int] = ()) -> NewStates:
+        """Take in every successor sent to this owner for the level (from all owners, in
+        any order): each state with its smallest key, those not visited stored, in key
+        order, and checked; `covers`: the covers to evaluate on them."""
+        nwords = self.vm.layout.nwords
+        got = _join(list(blocks), nwords)
+        reps, least = first_of_each(got.fps, got.keys, got.words if self.keep_words else None)
+        by_key = np.argsort(least)
+        reps, least = reps[by_key], least[by_key]
+        fps = got.fps[reps]
+        words = np.take(got.words, reps, axis=1)
+        del got, by_key
+        seen = self.visited.contains_block(fps, words if self.keep_words else None)
+        fresh = ~seen
+        keys, fps, words = least[fresh], fps[fresh], words[:, fresh]
+        self.visited.insert(fps, words if self.keep_words else None)
+        self.new = words
+        out = NewStates(keys)
+        if len(keys) and (self.vm.invariants or self.vm.constraints):
+            bad = np.flatnonzero(self.vm.bad_invariant(words))
+            if len(bad):
+                out.bad = int(keys[bad[0]])
+        for j in covers:
+            at = self.vm.first_covered(j, words) if len(keys) else None
+            if at is not None:
+                out.covered[j] = int(keys[at])
+        return out
+
+
+def _join(blocks: list[Outgoing], nwords: int) -> Outgoing:
+    if len(blocks) == 1:
+        return blocks[0]
+    if not blocks:
+        return Outgoing(
+            np.empty(0, np.int64), np.empty(0, np.uint64), np.empty((nwords, 0), np.uint64)
+        )
+    return Outgoing(
+        np.concatenate([b.keys for b in blocks]),
+        np.concatenate([b.fps for b in blocks]),
+        np.concatenate([b.words for b in blocks], axis=1),
+    )
+
+
+def merge(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The owners' sorted, pairwise disjoint key arrays merged into one sorted int64
+    array (the level in global order: its parent links), and for each owner the global
+    indices (int64) of its keys in it."""
+    sizes = [len(k) for k in keys]
+    if not sizes:
+        return np.empty(0, np.int64), []
+    allkeys = np.concatenate([np.asarray(k, np.int64) for k in keys])
+    order = np.argsort(allkeys, kind="stable")
+    merged = allkeys[order]
+    where = np.empty(len(order), np.int64)
+    where[order] = np.arange(len(order), dtype=np.int64)
+    return merged, np.split(where, np.cumsum(sizes)[:-1])
+
+
+class Owners(Protocol):
+    """A transport: `parts` owners, each a Partition, in processes or actors (see the
+    module docstring for what it must do). Reports come back in owner order."""
+
+    parts: int
+
+    def seed(self, blocks: list[Outgoing]) -> list[NewStates]:
+        """Owner j receives blocks[j] (initial states, keyed by their index among the
+        initial states) as its first level's successors."""
+        ...
+
+    def expand(self, adopt: list[np.ndarray]) -> list[LevelExpansion]:
+        """Owner j adopts the global indices adopt[j], expands, and its successors are
+        moved to their owners; the reports keep no successors (outgoing empty)."""
+        ...
+
+    def receive(self, covers: Sequence[int]) -> list[NewStates]:
+        """Every owner takes in the successors moved to it by the last `expand`."""
+        ...
+
+    def generated_before(self, index: int) -> int:
+        """The successors generated by states of the current level below `index`, over
+        all owners."""
+        ...
+
+    def stored(self) -> list[int]:
+        """The states each owner stores."""
+        ...
+
+    def close(self) -> None: ...
