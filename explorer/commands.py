@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -80,13 +81,32 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
         type=positive,
         default=None,
         metavar="N",
-        help="processes sharing each BFS level (default: all cores)",
+        help="processes sharing each BFS level (default: all cores; --backend ray: actors, "
+        "default one per CPU of the cluster)",
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="--backend ray: the Ray cluster to run on, as `ray start --head` prints it "
+        "(default: start a local one)",
     )
     p.add_argument(
         "--time-limit",
         type=positive_real,
         metavar="S",
         help="stop after S seconds (INCOMPLETE, exit 3)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="--backend vector: generate the kernels again, neither reading nor writing "
+        "the per-user cache ($MMCHECK_CACHE_DIR, else ~/.cache/mmcheck)",
+    )
+    p.add_argument(
+        "--por",
+        action="store_true",
+        help="partial-order reduction: expand a stubborn subset of each state's steps where "
+        "one exists (tuple back end; a violation's trace is then found again unreduced)",
     )
 
 
@@ -151,6 +171,7 @@ def check_options(args: argparse.Namespace) -> CheckOptions:
     """The options the flags of check (or of test: the engine's only) ask for."""
     flags = vars(args)
     given = {f.name: flags[f.name] for f in fields(CheckOptions) if f.name in flags}
+    given["cache"] = not flags.get("no_cache", False)
     if "inv" in flags:  # check's flags that CheckOptions spells otherwise
         given.update(
             invariants=args.inv, deadlock=not args.no_deadlock, symmetry=not args.no_symmetry
@@ -234,11 +255,14 @@ def format_trace(args: argparse.Namespace, program: ir.Program, v: Violation) ->
 
 
 def check(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
     options = check_options(args)
     program = load_spec(args)
     check_witness(args, program)
     with Progress() as progress:
-        result = explorer.check(program, options=options, progress=progress)
+        notice = None if args.json else progress.notice
+        result = explorer.check(program, options=options, progress=progress, notice=notice)
+    result.stats.wall = time.perf_counter() - start  # the spec's loading counted too
     compared, skipped = expectations(options, program, result, Path(args.file))
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -289,14 +313,14 @@ def test(args: argparse.Namespace) -> int:
     for p in args.paths:
         if not Path(p).exists():
             raise UsageError(f"{p}: no such file or directory")
-    cases, not_run = expect.run_all(args.paths, print, check_options(args))
-    if not cases and not not_run:
+    run = expect.run_all(args.paths, print, check_options(args))
+    if not run.cases and not run.not_run and not run.interrupted:
         raise UsageError("no expectations found in " + ", ".join(args.paths))
-    if any(c.error for c in cases):
+    if run.interrupted or run.not_run or any(c.interrupted for c in run.cases):
+        return EXIT_INCOMPLETE  # stopped: the cases not run may fail, or not load
+    if any(c.error for c in run.cases):
         return EXIT_ERROR
-    if not_run or any(c.interrupted for c in cases):
-        return EXIT_INCOMPLETE
-    return EXIT_OK if all(c.ok for c in cases) else EXIT_VIOLATION
+    return EXIT_OK if all(c.ok for c in run.cases) else EXIT_VIOLATION
 
 
 # --------------------------------------------------------------------------- graph

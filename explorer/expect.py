@@ -8,11 +8,16 @@ exactly those of that run.
 
 from __future__ import annotations
 
+import os
 import shlex
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
 
 from mmcheck import explorer, spec
 from mmcheck.explorer.core import registry
@@ -192,7 +197,10 @@ class Comparison:
 def reduced(program: ir.Program, options: CheckOptions) -> bool:
     """Whether a check of `program` with `options` reduces by symmetry, so that its state
     count is the one an expectation pins: not with --no-symmetry, nor on a back end that
-    does no symmetry reduction where the spec has some."""
+    does no symmetry reduction where the spec has some, nor with --por (it counts the
+    states of the reduced graph)."""
+    if options.por:
+        return False
     return options.symmetry and (registry.get(options.backend).symmetry or not program.symmetric)
 
 
@@ -225,7 +233,8 @@ def compare(
             matches(e, result, count_states),
             None
             if count_states or e.states is None
-            else "state count not compared without symmetry reduction",
+            else "state count not compared "
+            + ("with --por" if options.por else "without symmetry reduction"),
         )
         for e in same
     ], [e for e in found if e not in same]
@@ -340,7 +349,9 @@ class Widths:
         ).rstrip()
 
 
-def summary(cases: list[Case], n_specs: int, not_run: int = 0) -> str:
+def summary(
+    cases: list[Case], n_specs: int, not_run: int = 0, interrupted: str | None = None
+) -> str:
     passed = sum(c.ok for c in cases)
     errors = sum(1 for c in cases if c.error)
     failed = len(cases) - passed - errors
@@ -348,15 +359,83 @@ def summary(cases: list[Case], n_specs: int, not_run: int = 0) -> str:
         f"{len(cases)} case{'s' if len(cases) != 1 else ''} in {n_specs} spec "
         f"file{'s' if n_specs != 1 else ''}: {passed} passed, {failed} failed, {errors} errors."
     )
-    return text + (f" Interrupted: {not_run} not run." if not_run else "")
+    return text + (f" Interrupted by {interrupted}: {not_run} not run." if interrupted else "")
 
 
-def run_all(
-    paths: Iterable[str], emit: Callable[[str], None], options: CheckOptions
-) -> tuple[list[Case], int]:
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interruption:
+    """SIGINT and SIGTERM while a suite runs, as a context manager (main thread only:
+    elsewhere signals keep their handlers).
+
+    Between checks a signal raises KeyboardInterrupt at once. Inside a check the
+    check's own handler takes it (explorer.core.limits) and the check stops at its next
+    poll, but a short check may end first, complete, and the signal would be lost. So
+    each signal also leaves its number in a pipe (signal.set_wakeup_fd: the interpreter
+    writes it whichever Python handler is installed), which `arrived` reads after
+    every case."""
+
+    def __init__(self) -> None:
+        self.signal: str | None = None  # the first stop signal that arrived
+        self._pipe: tuple[int, int] | None = None
+        self._old_fd = -1
+        self._old: dict[signal.Signals, Callable[[int, FrameType | None], Any] | int | None] = {}
+
+    def __enter__(self) -> Interruption:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        self._pipe = os.pipe()
+        for fd in self._pipe:
+            os.set_blocking(fd, False)  # set_wakeup_fd's requirement; reads never wait
+        self._old_fd = signal.set_wakeup_fd(self._pipe[1], warn_on_full_buffer=False)
+        self._old = {s: signal.signal(s, self._handler) for s in STOP_SIGNALS}
+        return self
+
+    def _handler(self, signum: int, frame: FrameType | None) -> None:
+        self.signal = self.signal or signal.Signals(signum).name
+        raise KeyboardInterrupt
+
+    def arrived(self) -> bool:
+        """Whether SIGINT or SIGTERM came since the suite began, in a check or not."""
+        if self._pipe is not None:
+            try:
+                numbers = os.read(self._pipe[0], 4096)
+            except BlockingIOError:  # nothing written
+                numbers = b""
+            for n in numbers:
+                if n in STOP_SIGNALS and self.signal is None:
+                    self.signal = signal.Signals(n).name
+        return self.signal is not None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._pipe is None:
+            return
+        for s, handler in self._old.items():
+            signal.signal(s, handler)
+        signal.set_wakeup_fd(self._old_fd)
+        for fd in self._pipe:
+            os.close(fd)
+        self._pipe = None
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """What `run_all` did: the cases run, how many were not run, and the signal that
+    stopped the suite (None if it ran to the end)."""
+
+    cases: list[Case]
+    not_run: int
+    interrupted: str | None
+
+
+def run_all(paths: Iterable[str], emit: Callable[[str], None], options: CheckOptions) -> SuiteRun:
     """Run every expectation of every spec found, emitting one line per case as it
-    finishes (a spec error with its message), then the summary. Returns the cases and
-    how many were not run because Ctrl-C or SIGTERM stopped the run."""
+    finishes (a spec error with its message), then the summary. Ctrl-C or SIGTERM stops
+    the suite: the case under way as incomplete, or, where its check ended first,
+    right after it."""
     specs = find_specs(paths)
     planned, cases = plan(specs)
     widths = Widths(
@@ -368,24 +447,26 @@ def run_all(
         emit(widths.line(case))
         emit(case.error or "")
     done = 0
-    try:
-        for p in planned:
-            case = run_case(p, options)
-            done += 1
-            cases.append(case)
-            emit(widths.line(case))
-            if case.error:
-                emit(case.error)
-            elif not case.ok:
-                emit(f"      to see it: {p.command}")
-            if case.interrupted:
-                break
-    except KeyboardInterrupt:  # between two checks, outside their signal handling
-        pass
+    with Interruption() as stop:
+        try:
+            for p in planned:
+                case = run_case(p, options)
+                done += 1
+                cases.append(case)
+                emit(widths.line(case))
+                if case.error:
+                    emit(case.error)
+                elif not case.ok:
+                    emit(f"      to see it: {p.command}")
+                if case.interrupted or stop.arrived():
+                    break
+        except KeyboardInterrupt:  # between two checks, outside their signal handling
+            pass
+        interrupted = stop.signal if stop.arrived() else None
     not_run = len(planned) - done
     checked = {str(p.path) for p in planned} | {c.spec for c in cases}
     unchecked = [str(p) for p in specs if str(p) not in checked]
     if unchecked:
         emit("No expect lines, not checked: " + ", ".join(unchecked))
-    emit(summary(cases, len(specs), not_run))
-    return cases, not_run
+    emit(summary(cases, len(specs), not_run, interrupted))
+    return SuiteRun(cases, not_run, interrupted)

@@ -77,8 +77,9 @@ def test_bmc_and_graph_leave_the_lemmas_out_unless_asked():
 
 def test_test_verb_checks_each_expectation_with_its_own_invariants():
     lines: list[str] = []
-    cases, not_run = expect.run_all([SPEC], lines.append, CheckOptions())
-    assert not_run == 0 and [c.ok for c in cases] == [True] * 4
+    run = expect.run_all([SPEC], lines.append, CheckOptions())
+    cases = run.cases
+    assert run.not_run == 0 and run.interrupted is None and [c.ok for c in cases] == [True] * 4
     assert [c.expected for c in cases] == [
         "holds with 8 states",
         "holds with 8 states (invariants MappedHasRef, Balanced, Mapcount)",

@@ -1,0 +1,133 @@
+"""Ctrl-C and SIGTERM stop `mmcheck test` wherever they land: in a check, between two,
+or as a short check ends (after its last poll, where its own handler takes the signal
+and the check, complete, no longer looks at it)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from mmcheck.cli import main
+from mmcheck.explorer.core.search import Search
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# 1,728 to 4,096 states a case: a check of a few tens of milliseconds with one poll at
+# its start, about as long as loading the spec for it
+CUBE = """spec Cube
+const N = 3
+var a : 0..N = 0
+var b : 0..N = 0
+var c : 0..N = 0
+action inc_a when a < N a' = a + 1
+action inc_b when b < N b' = b + 1
+action inc_c when c < N c' = c + 1
+invariant Bounded: a + b + c <= 3 * N
+terminal a == N and b == N and c == N
+"""
+
+
+def cube_suite(directory: Path, rounds: int) -> Path:
+    lines = [f"expect N={n}: holds with {(n + 1) ** 3} states" for n in (11, 12, 13, 14, 15)]
+    path = directory / "cube.mms"
+    path.write_text(CUBE + "\n".join(lines * rounds) + "\n")
+    return path
+
+
+def test_a_signal_as_a_check_ends_stops_the_suite(tmp_path, monkeypatch, capsys):
+    cube = cube_suite(tmp_path, 1)
+    finish = Search.result
+    signalled = []
+
+    def result_then_signal(self, *args, **kwargs):
+        if not signalled:  # the first check: SIGINT after its last poll, before it returns
+            signalled.append(True)
+            signal.raise_signal(signal.SIGINT)
+        return finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(Search, "result", result_then_signal)
+    before = signal.getsignal(signal.SIGINT), signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(before[1])
+    assert main(["test", str(cube)]) == 3
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("ok ") and "1,728 states" in lines[0]  # it ran to the end
+    assert lines[1:] == [
+        "1 case in 1 spec file: 1 passed, 0 failed, 0 errors. Interrupted by SIGINT: 4 not run."
+    ]
+    # the suite gives back the handlers and the wakeup fd it found
+    assert (signal.getsignal(signal.SIGINT), signal.set_wakeup_fd(-1)) == before
+    signal.set_wakeup_fd(before[1])
+
+
+def interrupt(spec: Path, signum: int, delay: float) -> tuple[int, str, str, int]:
+    """Run `mmcheck test spec`, send `signum` `delay` seconds after its first case; its
+    status, stdout, stderr and process group."""
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "mmcheck.cli", "test", str(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,  # its own process group, to look for leftovers in
+    )
+    try:
+        first = proc.stdout.readline()
+        time.sleep(delay)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    return proc.returncode, first + out, err, proc.pid
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_at_any_moment_stops_the_suite(tmp_path, signum):
+    cube = cube_suite(tmp_path, 8)  # 40 cases, some 2 s: each run stops long before the end
+    delays = [0.0, 0.007, 0.015, 0.025, 0.04, 0.06, 0.09] if signum == signal.SIGINT else [0.02]
+    with ThreadPoolExecutor(len(delays)) as pool:
+        runs = list(pool.map(lambda d: interrupt(cube, signum, d), delays))
+    name = signal.Signals(signum).name
+    for delay, (code, out, err, pid) in zip(delays, runs):
+        where = f"{name} {delay} s after the first case:\n{out}{err}"
+        assert code == 3, where
+        assert "Traceback" not in out + err and err == "", where
+        lines = out.splitlines()
+        done = sum(1 for line in lines if line.startswith(("ok ", "FAIL ")))
+        assert lines[-1].endswith(f"Interrupted by {name}: {40 - done} not run."), where
+        with pytest.raises(ProcessLookupError):  # nothing left in its process group
+            os.killpg(pid, 0)
+
+
+BIG = """spec Big
+const N = 2000
+var a : 0..N = 0
+var b : 0..N = 0
+action inc_a when a < N a' = a + 1
+action inc_b when b < N b' = b + 1
+terminal a == N and b == N
+expect N=2: holds with 9 states
+expect holds
+"""
+
+
+def test_a_long_check_stops_as_incomplete(tmp_path):
+    (tmp_path / "big.mms").write_text(BIG)
+    code, out, err, _ = interrupt(tmp_path / "big.mms", signal.SIGINT, 0.5)
+    assert code == 3, out + err
+    assert "Traceback" not in out + err
+    first, *lines = out.splitlines()
+    assert first.startswith("ok ") and "9 states" in first
+    if lines[0].startswith("FAIL"):  # stopped inside the big check, as it normally is
+        assert "incomplete (interrupted (SIGINT))" in lines[0]
+        assert lines[-1] == (
+            "2 cases in 1 spec file: 1 passed, 1 failed, 0 errors. Interrupted by SIGINT: 0 not run."
+        )
+    else:  # stopped while loading the spec for it
+        assert lines == [
+            "1 case in 1 spec file: 1 passed, 0 failed, 0 errors. Interrupted by SIGINT: 1 not run."
+        ]
