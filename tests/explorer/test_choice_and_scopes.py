@@ -6,14 +6,13 @@ deadlocks and errors of `with`, and how traces show a `with`'s choice."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from mmcheck import explorer, spec
 from mmcheck.cli import main
-from mmcheck.explorer import expect
-from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS, VIOLATED
 from mmcheck.explorer.report.view import param_texts, param_values
 from mmcheck.invariants import bmc, prove
@@ -21,7 +20,8 @@ from mmcheck.invariants.prove import CTI, PROVED
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ("with_choice", "either_labels", "enum_scopes", "quant_state_bounds", "soft_keywords")
-BACKENDS = ("tuple", "vector", "reference")
+sys.path.insert(0, str(ROOT / "tests"))
+from expect_cases import BACKENDS, check_expectation, expectation_cases  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -29,20 +29,11 @@ def at_root(monkeypatch):
     monkeypatch.chdir(ROOT)  # relative paths: the messages name no machine path
 
 
-def cases() -> list:
-    planned, broken = expect.plan(expect.find_specs([f"tests/specs/{s}.mms" for s in SPECS]))
-    assert not broken and len(planned) == 9
-    return [
-        pytest.param(p, backend, id=f"{p.path.name}:{p.consts}:{backend}")
-        for p in planned
-        for backend in BACKENDS
-    ]
-
-
-@pytest.mark.parametrize(("case", "backend"), cases())
+@pytest.mark.parametrize(
+    ("case", "backend"), expectation_cases([f"tests/specs/{s}.mms" for s in SPECS], 9)
+)
 def test_expectations_hold_on_every_backend(case, backend):
-    got = expect.run_case(case, CheckOptions(backend=backend))
-    assert got.ok, got.got
+    check_expectation(case, backend)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from mmcheck import explorer, spec
-from mmcheck.explorer import expect
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.model import EvalError
 from mmcheck.explorer.core.options import CheckOptions
@@ -32,27 +31,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 import export_promela  # noqa: E402
 import export_tla  # noqa: E402
 
-BACKENDS = ("tuple", "vector", "reference")
+sys.path.insert(0, str(ROOT / "tests"))
+from expect_cases import BACKENDS, check_expectation, expectation_cases  # noqa: E402
 
 
 def spec_path(name: str) -> Path:
     return SPECS / f"constraint_{name}.mms"
 
 
-def cases() -> list:
-    planned, broken = expect.plan(expect.find_specs([str(p) for p in SPECS.glob("constraint_*")]))
-    assert not broken and len(planned) == 7
-    return [
-        pytest.param(p, backend, id=f"{p.path.name}:{p.consts}:{backend}")
-        for p in planned
-        for backend in BACKENDS
-    ]
-
-
-@pytest.mark.parametrize(("case", "backend"), cases())
+@pytest.mark.parametrize(("case", "backend"), expectation_cases(SPECS.glob("constraint_*"), 7))
 def test_expectations_hold_on_every_backend(case, backend):
-    got = expect.run_case(case, CheckOptions(backend=backend))
-    assert got.ok, got.got
+    check_expectation(case, backend)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

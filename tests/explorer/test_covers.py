@@ -5,6 +5,7 @@ shortest trace or not, the early stop, simulation, symmetry, the front end's err
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ from mmcheck.spec.errors import SpecErrors
 
 ROOT = Path(__file__).resolve().parents[2]
 SPINLOCK = ROOT / "tests/specs/cover_spinlock.mms"
-BACKENDS = ("tuple", "vector", "reference")
+sys.path.insert(0, str(ROOT / "tests"))
+from expect_cases import BACKENDS, check_expectation, expectation_cases  # noqa: E402
 
 
 def reached(result) -> dict[str, int | None]:
@@ -29,20 +31,9 @@ def reached(result) -> dict[str, int | None]:
     return {c.name: c.length if c.reached else None for c in result.covers}
 
 
-def cases() -> list:
-    planned, broken = expect.plan(expect.find_specs([str(SPINLOCK)]))
-    assert not broken and len(planned) == 2
-    return [
-        pytest.param(p, backend, id=f"{p.consts}:{backend}")
-        for p in planned
-        for backend in BACKENDS
-    ]
-
-
-@pytest.mark.parametrize(("case", "backend"), cases())
+@pytest.mark.parametrize(("case", "backend"), expectation_cases([SPINLOCK], 2, named=False))
 def test_expectations_hold_on_every_backend(case, backend):
-    got = expect.run_case(case, CheckOptions(backend=backend))
-    assert got.ok, got.got
+    check_expectation(case, backend)
 
 
 FIXED = {"Entered": 3, "Handover": 7, "BothInside": None, "AllDone": 8}

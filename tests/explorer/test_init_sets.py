@@ -6,14 +6,13 @@ the front end's errors."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from mmcheck import explorer, spec
-from mmcheck.explorer import expect
 from mmcheck.explorer import report as traces
-from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import BOUNDED, HOLDS, VIOLATED
 from mmcheck.invariants import bmc, prove
 from mmcheck.invariants.prove import CTI, PROVED
@@ -22,23 +21,13 @@ from mmcheck.spec.errors import SpecErrors
 ROOT = Path(__file__).resolve().parents[2]
 COMMIT = ROOT / "tests/specs/init_sets_commit.mms"
 NESTED = ROOT / "tests/specs/init_sets_nested.mms"
-BACKENDS = ("tuple", "vector", "reference")
+sys.path.insert(0, str(ROOT / "tests"))
+from expect_cases import BACKENDS, check_expectation, expectation_cases  # noqa: E402
 
 
-def cases() -> list:
-    planned, broken = expect.plan(expect.find_specs([str(COMMIT), str(NESTED)]))
-    assert not broken and len(planned) == 3
-    return [
-        pytest.param(p, backend, id=f"{Path(p.path).name}:{p.consts}:{backend}")
-        for p in planned
-        for backend in BACKENDS
-    ]
-
-
-@pytest.mark.parametrize(("case", "backend"), cases())
+@pytest.mark.parametrize(("case", "backend"), expectation_cases([COMMIT, NESTED], 3))
 def test_expectations_hold_on_every_backend(case, backend):
-    got = expect.run_case(case, CheckOptions(backend=backend))
-    assert got.ok, got.got
+    check_expectation(case, backend)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

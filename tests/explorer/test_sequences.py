@@ -6,14 +6,13 @@ CPU diagram, ITF) and the front end's errors."""
 from __future__ import annotations
 
 import itertools
+import sys
 from pathlib import Path
 
 import pytest
 
 from mmcheck import explorer, spec
-from mmcheck.explorer import expect
 from mmcheck.explorer import report as traces
-from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS, VIOLATED
 from mmcheck.explorer.tuple import graph
 from mmcheck.invariants import bmc, prove
@@ -23,23 +22,13 @@ from mmcheck.spec.errors import SpecErrors
 
 ROOT = Path(__file__).resolve().parents[2]
 WAITQUEUE = ROOT / "tests/specs/seq_waitqueue.mms"
-BACKENDS = ("tuple", "vector", "reference")
+sys.path.insert(0, str(ROOT / "tests"))
+from expect_cases import BACKENDS, check_expectation, expectation_cases  # noqa: E402
 
 
-def cases() -> list:
-    planned, broken = expect.plan(expect.find_specs([str(WAITQUEUE)]))
-    assert not broken and len(planned) == 3
-    return [
-        pytest.param(p, backend, id=f"{p.consts}:{backend}")
-        for p in planned
-        for backend in BACKENDS
-    ]
-
-
-@pytest.mark.parametrize(("case", "backend"), cases())
+@pytest.mark.parametrize(("case", "backend"), expectation_cases([WAITQUEUE], 3, named=False))
 def test_waitqueue_expectations_hold_on_every_backend(case, backend):
-    got = expect.run_case(case, CheckOptions(backend=backend))
-    assert got.ok, got.got
+    check_expectation(case, backend)
 
 
 def test_waitqueue_bmc_finds_the_overflow_and_the_empty_head():

@@ -4,6 +4,7 @@ traces show them, and symmetry over an option of a symmetric type."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from mmcheck import bmc, check, load
 from mmcheck.explorer.report.itf import to_itf
 
 ROOT = Path(__file__).parents[2]
-BACKENDS = ("tuple", "vector", "reference")
+sys.path.insert(0, str(ROOT / "tests"))
+from expect_cases import BACKENDS  # noqa: E402
 
 ERRORS = {
     "option of a record": (

@@ -3,6 +3,7 @@ errors, use after free and double free on every back end, allocation, symmetry."
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ import pytest
 from mmcheck import bmc, check
 
 ROOT = Path(__file__).parents[2]
-BACKENDS = ("tuple", "vector", "reference")
+sys.path.insert(0, str(ROOT / "tests"))
+from expect_cases import BACKENDS  # noqa: E402
+
 POOL = "pool Page[2] of 0..3 = 0\n"
 
 ERRORS = {
