@@ -1,8 +1,12 @@
 """The vector back end: breadth-first search over whole levels with numpy.
 
 A level holds packed states (explorer.vector.pack), (words, n) arrays, in pieces
-(explorer.vector.level). It is expanded in chunks, in this process or by forked workers
-(an Expander, explorer.vector.expander): every action instance is applied to the whole
+(explorer.vector.level). It is expanded in chunks, in this process (an Expander,
+explorer.vector.expander) or, with several workers, by the owners of the visited set's
+partitions (explorer.vector.partition, `run_owners`: each expands, stores and checks
+its own states, and the level's order is restored by merging their sorted (parent,
+edge) keys, so the rules below hold as they do in one process): every action instance
+is applied to the whole
 chunk at once (explorer.vector.model: by one generated numpy kernel,
 explorer.vector.kernel; the interpreter explorer.vector.actions where it cannot, or
 where an error happens), successors are fingerprinted together, deduplicated against
@@ -32,7 +36,7 @@ edge); traces are rebuilt by re-executing the edges with the tuple model
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import closing
 
 import numpy as np
@@ -47,8 +51,16 @@ from mmcheck.explorer.tuple.store import collision_probability
 from mmcheck.explorer.vector.expander import Expander, LocalExpander
 from mmcheck.explorer.vector.level import Expanded, Level, Levels, dedup
 from mmcheck.explorer.vector.model import VectorModel
+from mmcheck.explorer.vector.partition import (
+    LevelExpansion,
+    NewStates,
+    Outgoing,
+    Owners,
+    merge,
+    owner_of,
+)
 from mmcheck.explorer.vector.visited import VisitedSet
-from mmcheck.explorer.vector.workers import WorkerPool, default_workers
+from mmcheck.explorer.vector.workers import OwnerPool, default_workers
 from mmcheck.spec import ir
 
 # States expanded together. Fingerprint mode, the one to choose for memory, takes half:
@@ -66,9 +78,10 @@ class VectorBFS:
         max_depth: int | None,
         max_states: int | None,
         chunk: int | None = None,
+        use_cache: bool = True,
     ) -> None:
         self.search = search
-        self.vm = VectorModel(search)
+        self.vm = VectorModel(search, use_cache)
         self.given = initial  # the states to start from; None: the spec's
         self.initial: list[State] = []
         self.fingerprint = fingerprint
@@ -78,6 +91,7 @@ class VectorBFS:
         layout = self.vm.layout
         self.keep_words = not fingerprint and layout.nwords > 1
         self.visited = VisitedSet(layout.nwords, self.keep_words)
+        self.owned: int | None = None  # with owners (run_owners): the states they store
         self.levels = Levels(len(self.vm.instances))
         self.depth = 0
         self.queue = 0  # states left to expand, as of the last chunk taken in
@@ -93,7 +107,7 @@ class VectorBFS:
         queue: int = 0,
     ) -> Result:
         stats = self.search.stats
-        stats.distinct = len(self.visited)
+        stats.distinct = len(self.visited) if self.owned is None else self.owned
         stats.queue = queue
         stats.depth = self.depth
         if self.fingerprint and self.vm.layout.nwords > 1:
@@ -123,19 +137,37 @@ class VectorBFS:
         )
 
     # --- the search
-    def expander(self, workers: int) -> Expander:
-        """What expands the levels of this run: this process, or `workers` forked ones
-        (the same successors in the same order either way: explorer.vector.expander)."""
-        vm, deadlock = self.vm, self.search.deadlock
-        if workers <= 1:
-            return LocalExpander(vm, deadlock, self.keep_words, self.chunk)
-        return WorkerPool(vm, deadlock, self.keep_words, workers, self.chunk)
+    def expander(self) -> Expander:
+        """What expands the levels of a run in this process."""
+        return LocalExpander(self.vm, self.search.deadlock, self.keep_words, self.chunk)
+
+    def owners(self, workers: int) -> OwnerPool:
+        """`workers` forked processes owning the visited set's partitions; waiting for
+        them, the search's bounds are polled (one reached stops the run)."""
+        stats, limits = self.search.stats, self.search.limits
+        return OwnerPool(
+            self.vm,
+            self.search.deadlock,
+            self.keep_words,
+            workers,
+            self.chunk,
+            lambda: limits.poll(stats),
+        )
 
     def run(self, expander: Expander) -> Result:
-        """The search, with levels expanded by `expander`; a worker's death or running
-        out of memory ends it, INCOMPLETE."""
+        """The search, with levels expanded by `expander` in this process."""
+        return self.guarded(lambda: self._run(expander))
+
+    def run_owners(self, owners: Owners) -> Result:
+        """The search, with the visited set partitioned among `owners`
+        (explorer.vector.partition)."""
+        return self.guarded(lambda: self._run_owners(owners))
+
+    def guarded(self, search: Callable[[], Result]) -> Result:
+        """`search`, stopped cleanly by a fault (a worker's death, a bound reached while
+        waiting for workers) or by running out of memory: INCOMPLETE."""
         try:
-            return self._run(expander)
+            return search()
         except Fault as e:
             reason = str(e)
         except (MemoryError, SystemError) as e:
@@ -151,16 +183,7 @@ class VectorBFS:
         initial = search.initial_states(self.given)
         if isinstance(initial, Result):
             return initial
-        self.initial = initial
-        nslots = len(vm.program.slots)
-        init = np.array(self.initial, dtype=np.int64).reshape(len(self.initial), nslots).T
-        words = vm.layout.pack(init)
-        index = np.arange(init.shape[1])  # of each state in self.initial
-        if vm.constraints:
-            keep = ~vm.constrained(words)[0]
-            words, index = words[:, keep], index[keep]
-        words = vm.canonical(words)
-        stats.generated += len(self.initial)
+        words, index = self.initial_words(initial)
         self.levels.start()
         uwords, fps, order = dedup(vm.layout, words, index, self.keep_words)
         ex = Expanded(0, uwords, fps, order, order[:0], 0, 0)
@@ -182,6 +205,7 @@ class VectorBFS:
             for c0, ex in expander.expand(level, nxt):
                 stats.distinct = len(self.visited)
                 self.queue = level.size - c0 + nxt.size
+                stats.queue, stats.depth = self.queue, self.depth  # for progress reports
                 reason = search.limits.poll(stats)
                 if reason:
                     if self.pending is not None:
@@ -199,6 +223,133 @@ class VectorBFS:
         if truncated:
             return self.finish(INCOMPLETE, None, f"max depth {self.max_depth} reached")
         return self.finish(HOLDS)
+
+    def _run_owners(self, owners: Owners) -> Result:
+        """The levels searched by owners of the visited set's partitions, one round
+        each: what they report decides where a level is cut exactly as chunk_step does
+        chunk by chunk, so counts, verdicts and traces are the same."""
+        search, stats, vm = self.search, self.search.stats, self.vm
+        initial = search.initial_states(self.given)
+        if isinstance(initial, Result):
+            return initial
+        words, index = self.initial_words(initial)
+        fps = vm.layout.fingerprints(words)
+        dest = owner_of(fps, owners.parts)
+        seeds = []
+        for j in range(owners.parts):
+            mine = np.flatnonzero(dest == j)
+            seeds.append(Outgoing(index[mine], fps[mine], np.take(words, mine, axis=1)))
+        del words, fps, dest
+        news = owners.seed(seeds, list(search.unreached))
+        keys, where = merge([new.keys for new in news])
+        bad = self.first_bad(keys, news, len(keys))
+        self.owned = 0
+        self.levels.start()
+        self.store(keys, news, 0, len(keys) if bad is None else bad + 1)
+        if bad is not None:
+            return self.finish(VIOLATED, search.state_violation(self.trace_to(0, bad)))
+        k = len(vm.instances)
+        size, truncated = len(keys), False
+        while size:
+            at_bound = self.max_depth is not None and self.depth >= self.max_depth
+            self.queue = size
+            stats.distinct, stats.queue, stats.depth = self.owned or 0, size, self.depth
+            self.levels.start()
+            reason = search.limits.poll(stats)
+            if reason:
+                return self.finish(INCOMPLETE, None, reason, size)
+            reports = owners.expand(where)
+            error = min((r.error for r in reports if r.error is not None), default=None)
+            dead = min((r.deadlock for r in reports if r.deadlock is not None), default=None)
+            # successors of the states from the first that raises or is a deadlock on
+            # are not taken in (at the depth bound, from the first deadlock on)
+            stop = (
+                dead if at_bound or error is None else error if dead is None else min(error, dead)
+            )
+            news = owners.receive([] if at_bound else list(search.unreached))
+            keys, where = merge([new.keys for new in news])
+            if stop is not None:
+                keys = keys[: np.searchsorted(keys, stop * k)]
+            if at_bound:
+                stats.generated += self.generated(owners, reports, dead)
+                if dead is not None:
+                    return self.deadlock(dead)
+                truncated = error is not None or len(keys) > 0
+                break
+            bad = self.first_bad(keys, news, len(keys))
+            room = None if self.max_states is None else self.max_states - self.owned
+            if room is not None and len(keys) > room and (bad is None or bad >= room):
+                cut = int(keys[room]) // k  # the state whose successor does not fit
+                stats.generated += owners.generated_before(cut + 1)
+                self.store(keys, news, self.depth + 1, room)
+                reason = f"max states {self.max_states} reached"
+                return self.finish(INCOMPLETE, None, reason, size - cut + room)
+            if bad is not None:
+                stats.generated += owners.generated_before(int(keys[bad]) // k + 1)
+                self.store(keys, news, self.depth + 1, bad + 1)
+                self.pending = search.state_violation(self.trace_to(self.depth + 1, bad))
+            else:
+                stats.generated += self.generated(owners, reports, stop)
+                self.store(keys, news, self.depth + 1, len(keys))
+                if error is not None and (dead is None or error < dead):
+                    # of length depth + 1: a later state of this level may be a deadlock
+                    self.pending = search.error_violation(self.trace_to(self.depth, error))
+            if dead is not None:
+                return self.deadlock(dead)
+            if self.pending is not None:
+                return self.finish(VIOLATED, self.pending)
+            size = len(keys)
+            if size:
+                self.depth += 1
+        if truncated:
+            return self.finish(INCOMPLETE, None, f"max depth {self.max_depth} reached")
+        return self.finish(HOLDS)
+
+    @staticmethod
+    def first_bad(keys: np.ndarray, news: list[NewStates], n: int) -> int | None:
+        """The index in `keys` (the level's new states in order, cut to the first n)
+        of the first whose check fails, reported by its owner."""
+        bad = min((new.bad for new in news if new.bad is not None), default=None)
+        if bad is None:
+            return None
+        at = int(np.searchsorted(keys[:n], bad))
+        return at if at < n and keys[at] == bad else None
+
+    @staticmethod
+    def generated(owners: Owners, reports: list[LevelExpansion], stop: int | None) -> int:
+        """The successors generated by the level's states before `stop` (all: None)."""
+        if stop is None:
+            return sum(r.generated for r in reports)
+        return owners.generated_before(stop)
+
+    def store(self, keys: np.ndarray, news: list[NewStates], depth: int, n: int) -> None:
+        """Store the first n of a level's new states (`keys`, in order) found by owners:
+        parent links, count, and the covers their owners found holding there."""
+        self.levels.add(keys[:n])
+        self.owned = self.search.stats.distinct = (self.owned or 0) + n
+        first: dict[int, int] = {}
+        for new in news:
+            for j, key in new.covered.items():
+                first[j] = min(first.get(j, key), key)
+        for j, key in first.items():
+            at = int(np.searchsorted(keys[:n], key))
+            if at < n and keys[at] == key:
+                self.search.reach([j], self.trace_to(depth, at))
+
+    def initial_words(self, initial: list[State]) -> tuple[np.ndarray, np.ndarray]:
+        """The initial states packed (canonical, those a constraint cuts dropped), with
+        the index of each among `initial`, which become self.initial."""
+        vm = self.vm
+        self.initial = initial
+        nslots = len(vm.program.slots)
+        init = np.array(initial, dtype=np.int64).reshape(len(initial), nslots).T
+        words = vm.layout.pack(init)
+        index = np.arange(init.shape[1])  # of each state in self.initial
+        if vm.constraints:
+            keep = ~vm.constrained(words)[0]
+            words, index = words[:, keep], index[keep]
+        self.search.stats.generated += len(initial)
+        return vm.canonical(words), index
 
     def chunk_step(self, ex: Expanded, c0: int, at_bound: bool, nxt: Level) -> Result | bool:
         """Take in one expanded chunk of the current level (its first state is c0 in the
@@ -307,10 +458,21 @@ def vector_bfs(
     """Exhaustive BFS like explorer.tuple.bfs.bfs, over batches of states, within the
     bounds of `options`, by `options.workers` processes (None: as many as cores)."""
     workers = options.workers or default_workers()
-    run = VectorBFS(search, initial, options.fingerprint, options.max_depth, options.max_states)
+    run = VectorBFS(
+        search,
+        initial,
+        options.fingerprint,
+        options.max_depth,
+        options.max_states,
+        use_cache=options.cache,
+    )
     search.stats.workers = workers
-    with search.limits.catching_signals(), closing(run.expander(workers)) as expander:
-        return run.run(expander)
+    with search.limits.catching_signals():
+        if workers <= 1:
+            with closing(run.expander()) as expander:
+                return run.run(expander)
+        with closing(run.owners(workers)) as owners:
+            return run.run_owners(owners)
 
 
 def check(

@@ -1,5 +1,6 @@
-"""How the vector engine has a level expanded: the Expander protocol, and its in-process
-implementation (the other is explorer.vector.workers.WorkerPool, forked workers).
+"""How the vector engine has a level expanded in its own process: the Expander protocol,
+and its implementation (several workers instead own partitions of the visited set and
+expand their own states: explorer.vector.partition).
 
 Contract of an Expander:
   - order: `expand(level, nxt)` yields (c0, ex) for consecutive chunks of `level`, in
@@ -8,15 +9,14 @@ Contract of an Expander:
     them. Where chunks are cut is the expander's choice and changes nothing the engine
     reports: it takes the chunks in order and keeps each state's first discovery
     (parent, then edge), within a chunk (`dedup`) and across chunks (the visited set).
-    So state counts, verdicts and traces are identical with 1 or N workers;
+    So state counts, verdicts and traces do not depend on the chunks;
   - `nxt` is the next level as the engine appends the new states to it: an expander may
     start on its first chunks early, and never changes it;
   - the engine may stop before the end of a level (it closes the generator): what was
     computed ahead is then dropped;
-  - cost per state: in process, nothing beyond a chunk's temporaries; with workers, a
-    copy of each state into shared memory and of each distinct successor back;
-  - safety: an expander is driven by one thread of the main process, one `expand` at a
-    time; `close` ends it (and its processes) and is called once, however the run ends.
+  - cost per state: nothing beyond a chunk's temporaries;
+  - safety: an expander is driven by one thread, one `expand` at a time; `close` ends
+    it and is called once, however the run ends.
 """
 
 from __future__ import annotations

@@ -168,9 +168,8 @@ class Partition:
                 pieces[0].append(Outgoing(keys, ex.fps, ex.words))
                 continue
             dest = owner_of(ex.fps, parts)
-            by_dest = np.argsort(dest, kind="stable")  # stays in key order within each
-            cuts = np.searchsorted(dest[by_dest], np.arange(1, parts))
-            for j, mine in enumerate(np.split(by_dest, cuts)):
+            for j in range(parts):
+                mine = np.flatnonzero(dest == j)
                 pieces[j].append(
                     Outgoing(keys[mine], ex.fps[mine], np.take(ex.words, mine, axis=1))
                 )
@@ -186,21 +185,27 @@ class Partition:
         return int(self.gen[below - 1]) if below else 0
 
     def receive(self, blocks: Sequence[Outgoing], covers: Sequence[int] = ()) -> NewStates:
-        """Take in every successor sent to this owner for the level (from all owners, in
-        any order): each state with its smallest key, those not visited stored, in key
-        order, and checked; `covers`: the covers to evaluate on them."""
-        nwords = self.vm.layout.nwords
-        got = _join(list(blocks), nwords)
-        reps, least = first_of_each(got.fps, got.keys, got.words if self.keep_words else None)
-        by_key = np.argsort(least)
-        reps, least = reps[by_key], least[by_key]
-        fps = got.fps[reps]
-        words = np.take(got.words, reps, axis=1)
+        """Take in every successor sent to this owner for the level (from all owners,
+        each block in key order, the blocks in any order): each state with its smallest
+        key, those not visited stored, in key order, and checked; `covers`: the covers
+        to evaluate on them."""
+        keep = self.keep_words
+        fresh = []
+        for b in blocks:  # the visited ones dropped first: most successors are
+            new = np.flatnonzero(~self.visited.contains_block(b.fps, b.words if keep else None))
+            fresh.append(Outgoing(b.keys[new], b.fps[new], np.take(b.words, new, axis=1)))
+        got = _join(fresh, self.vm.layout.nwords)
+        del fresh
+        # sorted runs, one a block: a stable sort merges them in about linear time
+        by_key = np.argsort(got.keys, kind="stable")
+        keys, fps = got.keys[by_key], got.fps[by_key]
+        words = np.take(got.words, by_key, axis=1)
         del got, by_key
-        seen = self.visited.contains_block(fps, words if self.keep_words else None)
-        fresh = ~seen
-        keys, fps, words = least[fresh], fps[fresh], words[:, fresh]
-        self.visited.insert(fps, words if self.keep_words else None)
+        # in key order, a state's first column holds its smallest key, and the first
+        # columns come in key order
+        firsts, _ = first_of_each(fps, keys, words if keep else None)
+        keys, fps, words = keys[firsts], fps[firsts], np.take(words, firsts, axis=1)
+        self.visited.insert(fps, words if keep else None)
         self.new = words
         out = NewStates(keys)
         if len(keys) and (self.vm.invariants or self.vm.constraints):
@@ -249,9 +254,9 @@ class Owners(Protocol):
 
     parts: int
 
-    def seed(self, blocks: list[Outgoing]) -> list[NewStates]:
+    def seed(self, blocks: list[Outgoing], covers: Sequence[int]) -> list[NewStates]:
         """Owner j receives blocks[j] (initial states, keyed by their index among the
-        initial states) as its first level's successors."""
+        initial states) as its first level's successors (`receive`)."""
         ...
 
     def expand(self, adopt: list[np.ndarray]) -> list[LevelExpansion]:

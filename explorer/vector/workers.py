@@ -1,31 +1,32 @@
-"""Worker processes for the vector back end: each level's chunks expanded in parallel
-(WorkerPool, an Expander: explorer.vector.expander states what the engine relies on).
+"""Worker processes for the vector back end: each owns a partition of the visited set
+(OwnerPool, an Owners transport of explorer.vector.partition, which states the rounds of
+a level and what the engine relies on).
 
-A worker is handed one chunk at a time: the main process copies the chunk's packed
-states into that worker's input block (shared memory) and sends its size over a pipe;
-the worker applies every action instance, deduplicates the successors among themselves
-and writes them (packed words, fingerprints, discovery orders) into its own output
-block. The main process takes the chunks back in level order, so the visited set, the
-invariants (checked on the new states only), parent links and the choice of the
-violation reported are exactly those of one process.
-
-The workers do not wait for the end of a level: the next level is cut into chunks as
-its states are stored, in their final order, and a worker with nothing left of the
-current level expands the first chunks of the next one. Their results wait until the
-main process gets there (and are dropped if the search stops first).
+A worker holds a Partition (built at the fork, sharing the compiled model): its visited
+set and its states of the current level. The main process only coordinates: per level
+it tells every worker the global indices of its states and to expand them; each worker
+writes the successors bound for worker j into its block for j (shared memory: words,
+fingerprints and keys as rows of uint64s) and replies with their counts, its first
+error and deadlock; the main process then tells each worker where to read, and each
+takes in its successors, stores and checks the new ones and replies with their sorted
+keys, which the main process merges. Successors move from worker to worker without
+a copy through the main process; the main process gets 8 bytes per new state (its
+key, over the pipe) and sends 8 back (its global index).
 
 Workers are forked after the model is compiled, so they share its compiled actions
 without pickling anything.
 
 Faults end the run, never hang it nor outlive it. The blocks are memfds (an unlinked
-temporary file where there is none) handed over by file descriptor: they have no name,
-and the kernel frees each once no process of the run maps it, however the run ends. A
-worker that dies (killed by a signal, a crash) closes its pipe: the main process reads
-the end of file and stops, INCOMPLETE, "worker N died (signal S)"; a worker that gets a
-MemoryError says so and the search stops, INCOMPLETE, "out of memory". A worker dies
-with the main process:
-the kernel kills it (PR_SET_PDEATHSIG, Linux), and, failing that, it sees the end of file
-on its pipe, or its parent change while it waits.
+temporary file where there is none) handed over by file descriptor (a new block, made
+when one must grow, passes through the main process to its reader as a descriptor):
+they have no name, and the kernel frees each once no process of the run maps it,
+however the run ends. A worker that dies (killed by a signal, a crash) closes its pipe:
+the main process reads the end of file and stops, INCOMPLETE, "worker N died (signal
+S)"; a worker that gets a MemoryError says so and the search stops, INCOMPLETE, "out
+of memory". While it waits for the workers the main process polls the search's bounds
+and signals, and stops the run on one; workers still busy then are killed. A worker
+dies with the main process: the kernel kills it (PR_SET_PDEATHSIG, Linux), and, failing
+that, it sees the end of file on its pipe, or its parent change while it waits.
 """
 
 from __future__ import annotations
@@ -38,19 +39,18 @@ import multiprocessing as mp
 import os
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import recv_handle, send_handle
 
 import numpy as np
 
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Fault
-from mmcheck.explorer.vector.level import Cutter, Expanded, Level
 from mmcheck.explorer.vector.model import VectorModel
+from mmcheck.explorer.vector.partition import LevelExpansion, NewStates, Outgoing, Partition
 
-NICE = 5
-MIN_CHUNK = 4096  # states; smaller chunks cost more in per-call overhead than they balance
 ORPHAN_POLL = 1.0  # seconds between two looks at its parent by a waiting worker
+POLL = 0.1  # seconds between two polls of the search's bounds while workers are busy
 PR_SET_PDEATHSIG = 1
 
 
@@ -99,47 +99,6 @@ def _orphan_proof(parent: int, inherited: list[Connection]) -> None:
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group: the parent stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # the main process takes the chunks in, one at a time, and is the bottleneck: on a
-    # machine with no core to spare, the workers yield the CPU to it
-    with contextlib.suppress(OSError):
-        os.nice(NICE)
-
-
-def _serve(
-    vm: VectorModel,
-    deadlock: bool,
-    keep_words: bool,
-    conn: Connection,
-    parent: int,
-    inherited: list[Connection],
-) -> None:
-    """A worker's loop: expand the chunks it is sent until told to stop."""
-    _orphan_proof(parent, inherited)
-    blocks: dict[str, Block] = {}  # "in": the chunk read, "out": results
-    try:
-        while True:
-            while not conn.poll(ORPHAN_POLL):
-                if os.getppid() != parent:
-                    return
-            msg = conn.recv()
-            if msg is None:
-                return
-            nwords, n, size = msg
-            try:
-                if size is not None:
-                    _replace(blocks, "in", size, recv_handle(conn))
-                reply = _expand_chunk(vm, deadlock, keep_words, blocks, nwords, n)
-            except MemoryError:
-                conn.send(OUT_OF_MEMORY)
-                continue
-            conn.send(reply)
-            if reply[-1] is not None:
-                blocks["out"].send(conn)
-    except (EOFError, OSError):  # the main process is gone
-        return
-    finally:
-        for block in blocks.values():
-            block.close()
 
 
 def _replace(blocks: dict, key: object, size: int, fd: int | None = None) -> Block:
@@ -151,174 +110,261 @@ def _replace(blocks: dict, key: object, size: int, fd: int | None = None) -> Blo
     return block
 
 
-def _expand_chunk(
-    vm: VectorModel, deadlock: bool, keep_words: bool, blocks: dict[str, Block], nwords: int, n: int
-) -> tuple:
-    """Expand the chunk of n states in the "in" block; write the result into this
-    worker's "out" block: the distinct successors' words, fingerprints and orders as rows
-    of m uint64s, then the n successor counts. The reply ends with the size of a new
-    "out" block, sent after it (None: the same block)."""
-    ex = vm.expand(np.ndarray((nwords, n), np.uint64, blocks["in"].buf), deadlock, keep_words)
-    m = len(ex.fps)
-    need = 8 * (m * (nwords + 2) + ex.n)
-    out = blocks.get("out")
-    size = None
-    if out is None or out.size < need:
-        size = max(2 * need, 1 << 16)
-        out = _replace(blocks, "out", size)
-    rows = np.ndarray((nwords + 2, m), np.uint64, out.buf)
-    rows[:nwords] = ex.words
-    rows[nwords] = ex.fps
-    rows[nwords + 1] = ex.order
-    np.ndarray(ex.n, np.int64, out.buf, offset=rows.nbytes)[:] = ex.gen
-    del rows
-    return m, ex.n, ex.err_row, ex.dl_row, size
+class _Owner:
+    """A worker's side: its Partition, the blocks it writes successors into (by
+    destination) and reads them from (by source), and its successors for itself."""
+
+    def __init__(self, part: Partition, conn: Connection) -> None:
+        self.part = part
+        self.conn = conn
+        self.nwords = part.vm.layout.nwords
+        self.outs: dict[int, Block] = {}
+        self.ins: dict[int, Block] = {}
+        self.local: Outgoing | None = None
+
+    def answer(self, msg: tuple) -> tuple[object, list[tuple[int, Block]]]:
+        """The reply to a message of the main process, and the new blocks whose
+        descriptors follow it, each with the worker it is for."""
+        part = self.part
+        if msg[0] == "seed":
+            return part.receive([msg[1]], msg[2]), []
+        if msg[0] == "expand":
+            part.adopt(msg[1])
+            return self.expand()
+        if msg[0] == "receive":
+            return self.receive(msg[1], msg[2]), []
+        if msg[0] == "generated":
+            return part.generated_before(msg[1]), []
+        assert msg[0] == "stored", msg
+        return len(part), []
+
+    def expand(self) -> tuple[tuple[LevelExpansion, list[int]], list[tuple[int, Block]]]:
+        """Expand, write the successors for each other worker into its block; reply with
+        the report (without successors) and their counts by destination."""
+        level = self.part.expand()
+        counts, fresh = [], []
+        for j, out in enumerate(level.outgoing):
+            counts.append(len(out))
+            if j == self.part.index:
+                self.local = out
+                continue
+            m = len(out)
+            need = 8 * (self.nwords + 2) * m
+            block = self.outs.get(j)
+            if block is None or block.size < need:
+                block = _replace(self.outs, j, max(2 * need, 1 << 16))
+                fresh.append((j, block))
+            rows = np.ndarray((self.nwords + 2, m), np.uint64, block.buf)
+            rows[: self.nwords] = out.words
+            rows[self.nwords] = out.fps
+            rows[self.nwords + 1] = out.keys.view(np.uint64)
+            del rows
+        level.outgoing = []
+        return (level, counts), fresh
+
+    def receive(
+        self, covers: Sequence[int], sources: list[tuple[int, int, int | None]]
+    ) -> NewStates:
+        """Take in the level's successors: this worker's own and, from each source, the
+        count given in its block (a new one's descriptor follows the message)."""
+        got = [] if self.local is None else [self.local]
+        for i, m, size in sources:
+            if size is not None:
+                _replace(self.ins, i, size, recv_handle(self.conn))
+            rows = np.ndarray((self.nwords + 2, m), np.uint64, self.ins[i].buf) if m else None
+            if rows is not None:
+                keys = rows[self.nwords + 1].view(np.int64)
+                got.append(Outgoing(keys, rows[self.nwords], rows[: self.nwords]))
+        self.local = None
+        new = self.part.receive(got, covers)
+        del got
+        return new
+
+    def close(self) -> None:
+        for block in [*self.outs.values(), *self.ins.values()]:
+            block.close()
 
 
-class WorkerPool:
-    """`n` forked workers, an Expander (explorer.vector.expander): chunks of at most
-    `chunk` states."""
+def _serve(
+    vm: VectorModel,
+    deadlock: bool,
+    keep_words: bool,
+    index: int,
+    parts: int,
+    chunk: int,
+    conn: Connection,
+    parent: int,
+    inherited: list[Connection],
+) -> None:
+    """A worker's loop: answer the main process's messages until told to stop."""
+    _orphan_proof(parent, inherited)
+    owner = None
+    try:
+        owner = _Owner(Partition(vm, deadlock, keep_words, index, parts, chunk), conn)
+        while True:
+            while not conn.poll(ORPHAN_POLL):
+                if os.getppid() != parent:
+                    return
+            msg = conn.recv()
+            if msg is None:
+                return
+            try:
+                reply, blocks = owner.answer(msg)
+            except MemoryError:
+                conn.send(OUT_OF_MEMORY)
+                continue
+            conn.send((reply, [(j, block.size) for j, block in blocks]))
+            for _, block in blocks:
+                block.send(conn)
+    except MemoryError:  # building its Partition
+        with contextlib.suppress(OSError):
+            conn.send(OUT_OF_MEMORY)
+    except (EOFError, OSError):  # the main process is gone
+        return
+    finally:
+        if owner is not None:
+            owner.close()
+
+
+class OwnerPool:
+    """`n` forked workers owning the partitions of the visited set: an Owners transport
+    (explorer.vector.partition). `poll` is called while they are busy; the reason to
+    stop it returns ends the run (a Fault)."""
 
     def __init__(
-        self, vm: VectorModel, deadlock: bool, keep_words: bool, n: int, chunk: int
+        self,
+        vm: VectorModel,
+        deadlock: bool,
+        keep_words: bool,
+        n: int,
+        chunk: int,
+        poll: Callable[[], str | None],
     ) -> None:
         ctx = mp.get_context("fork")
+        self.parts = n
+        self.poll = poll
         self.conns: list[Connection] = []
         self.procs = []
-        for _ in range(n):
+        for i in range(n):
             mine, theirs = ctx.Pipe()
             p = ctx.Process(
                 target=_serve,
                 daemon=True,
-                args=(vm, deadlock, keep_words, theirs, os.getpid(), [*self.conns, mine]),
+                args=(
+                    vm,
+                    deadlock,
+                    keep_words,
+                    i,
+                    n,
+                    chunk,
+                    theirs,
+                    os.getpid(),
+                    [*self.conns, mine],
+                ),
             )
             p.start()
             theirs.close()
             self.conns.append(mine)
             self.procs.append(p)
-        self.inputs: dict[Connection, Block] = {}
-        self.outs: dict[Connection, Block] = {}
-        self.nwords = vm.layout.nwords
-        self.chunk = chunk
-        self.busy: dict[Connection, tuple[int, int]] = {}  # worker -> (level id, c0)
-        self.done: dict[tuple[int, int], Expanded] = {}
-        self.ahead: Cutter | None = None  # the next level, cut while it grows
-        self.level_id = 0
+        self.busy: set[int] = set()
+        self.counts: list[list[int]] = []  # [from][to]: successors of the last expand
+        self.fresh: dict[tuple[int, int], tuple[int, int]] = {}  # (from, to) -> (size, fd)
 
-    def close(self) -> None:
-        self._drain()
-        for c in self.conns:
-            with contextlib.suppress(OSError):
-                c.send(None)
-            c.close()
-        for p in self.procs:
-            p.join(timeout=5)
-            if p.is_alive():
-                p.kill()
-                p.join()
-        for block in [*self.outs.values(), *self.inputs.values()]:
-            block.close()
-        self.outs.clear()
-        self.inputs.clear()
+    def seed(self, blocks: list[Outgoing], covers: Sequence[int]) -> list[NewStates]:
+        return self._ask([("seed", b, list(covers)) for b in blocks])
 
-    def _drain(self) -> None:
-        """Wait for what is in flight and drop it (the search stopped early, or moved
-        to a level not cut ahead). A worker found dead here is found again when sent
-        its next chunk."""
-        for conn in list(self.busy):
-            with contextlib.suppress(Fault, MemoryError):
-                self._take(conn)
-        self.busy.clear()
-        self.done.clear()
+    def expand(self, adopt: list[np.ndarray]) -> list[LevelExpansion]:
+        replies = self._ask([("expand", a) for a in adopt])
+        self.counts = [counts for _, counts in replies]
+        return [level for level, _ in replies]
 
-    def _died(self, conn: Connection) -> Fault:
-        """The fault of the worker at the other end of `conn`, which has gone."""
-        i = self.conns.index(conn)
+    def receive(self, covers: Sequence[int]) -> list[NewStates]:
+        msgs, handles = [], []
+        for j in range(self.parts):
+            sources, fds = [], []
+            for i in range(self.parts):
+                if i == j:
+                    continue
+                size, fd = self.fresh.pop((i, j), (None, None))
+                sources.append((i, self.counts[i][j], size))
+                if fd is not None:
+                    fds.append(fd)
+            msgs.append(("receive", list(covers), sources))
+            handles.append(fds)
+        return self._ask(msgs, handles)
+
+    def generated_before(self, index: int) -> int:
+        return sum(self._ask([("generated", index)] * self.parts))
+
+    def stored(self) -> list[int]:
+        return self._ask([("stored",)] * self.parts)
+
+    def _ask(self, msgs: list[tuple], handles: list[list[int]] | None = None) -> list:
+        """Send msgs[i] to worker i (then the descriptors handles[i], closed here once
+        sent); the replies, in worker order."""
+        try:
+            for i, msg in enumerate(msgs):
+                try:
+                    self.conns[i].send(msg)
+                    for fd in handles[i] if handles else ():
+                        send_handle(self.conns[i], fd, 0)
+                except OSError:
+                    raise self._died(i) from None
+                self.busy.add(i)
+        finally:
+            for fd in (fd for fds in handles or () for fd in fds):
+                os.close(fd)
+        replies: list = [None] * len(msgs)
+        while self.busy:
+            ready = wait([self.conns[i] for i in self.busy], timeout=POLL)
+            if not ready:
+                reason = self.poll()
+                if reason:
+                    raise Fault(reason)
+            for conn in ready:
+                i = self.conns.index(conn)
+                self.busy.discard(i)  # whatever happens next, the reply is taken
+                try:
+                    msg = conn.recv()
+                    if msg == OUT_OF_MEMORY:
+                        raise MemoryError(msg)
+                    replies[i], blocks = msg
+                    for j, size in blocks:
+                        self._forward(i, j, size, recv_handle(conn))
+                except (EOFError, OSError):
+                    raise self._died(i) from None
+        return replies
+
+    def _forward(self, i: int, j: int, size: int, fd: int) -> None:
+        """Keep the descriptor of worker i's new block for j until j is told to read it."""
+        old = self.fresh.pop((i, j), None)
+        if old is not None:
+            os.close(old[1])
+        self.fresh[(i, j)] = (size, fd)
+
+    def _died(self, i: int) -> Fault:
+        """The fault of worker i, which has gone."""
         p = self.procs[i]
         p.join(timeout=5)
         how = f"signal {-p.exitcode}" if p.exitcode and p.exitcode < 0 else f"status {p.exitcode}"
         return Fault(f"worker {i + 1} died ({how})")
 
-    def _send(self, conn: Connection, level_id: int, c0: int, words: np.ndarray) -> None:
-        need = max(words.nbytes, 8)
-        block = self.inputs.get(conn)
-        fresh = block is None or block.size < need
-        if fresh:
-            block = _replace(self.inputs, conn, 2 * need)
-        np.ndarray(words.shape, np.uint64, block.buf)[:] = words
-        try:
-            conn.send((self.nwords, words.shape[1], block.size if fresh else None))
-            if fresh:
-                block.send(conn)
-        except OSError:
-            raise self._died(conn) from None
-        self.busy[conn] = (level_id, c0)
-
-    def _take(self, conn: Connection) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
-        """The chunk a busy worker was given, (level id, c0), and its reply, (m, n,
-        err_row, dl_row) with the result in self.outs[conn]."""
-        chunk = self.busy.pop(conn)  # whatever happens next, the reply is taken
-        try:
-            msg = conn.recv()
-            if msg == OUT_OF_MEMORY:
-                raise MemoryError(msg)
-            *reply, size = msg
-            if size is not None:
-                _replace(self.outs, conn, size, recv_handle(conn))
-        except (EOFError, OSError):
-            raise self._died(conn) from None
-        return chunk, tuple(reply)
-
-    def _receive(self, conn: Connection) -> None:
-        chunk, (m, n, err_row, dl_row) = self._take(conn)
-        buf = self.outs[conn].buf
-        rows = np.ndarray((self.nwords + 2, m), np.uint64, buf).copy()
-        gen = np.ndarray(n, np.int64, buf, offset=rows.nbytes).copy()
-        ex = Expanded(
-            n,
-            rows[: self.nwords],
-            rows[self.nwords],
-            rows[self.nwords + 1].astype(np.int64),
-            gen,
-            err_row,
-            dl_row,
-        )
-        self.done[chunk] = ex
-
-    def expand(self, level: Level, nxt: Level) -> Iterator[tuple[int, Expanded]]:
-        """Expanded chunks of `level`, in order, computed by the workers ahead of use;
-        idle workers start on `nxt`, the next level, as it grows."""
-        n, chunk = len(self.conns), self.chunk
-        now = self.level_id
-        cutter = self.ahead
-        if cutter is None or cutter.pieces is not level.pieces:
-            self._drain()  # nothing cut ahead is of this level
-            cutter = Cutter(level.pieces, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
-        # several chunks a worker, so that none waits long at the end of a level
-        self.ahead = Cutter(nxt.pieces, min(chunk, max(MIN_CHUNK, -(-level.size // (4 * n)))))
-        self.level_id += 1
-        want = 0  # c0 of the next chunk to yield
-        try:
-            while want < level.size:
-                for conn in self.conns:
-                    if conn in self.busy:
-                        continue
-                    job = cutter.take(True)
-                    if job is not None:
-                        self._send(conn, now, *job)
-                        continue
-                    job = self.ahead.take(False)
-                    if job is not None:
-                        self._send(conn, now + 1, *job)
-                ex = self.done.pop((now, want), None)
-                if ex is None:
-                    assert self.busy, "the chunk awaited was never handed out"
-                    for conn in wait(list(self.busy)):
-                        self._receive(conn)
-                    continue
-                yield want, ex
-                want += ex.n
-        finally:
-            if want < level.size:  # the search stopped: nothing ahead is needed
-                self._drain()
-                self.ahead = None
+    def close(self) -> None:
+        """End the workers: those idle are told to stop, those busy (the run stopped
+        while they worked) killed."""
+        for i, (conn, p) in enumerate(zip(self.conns, self.procs)):
+            if i in self.busy:
+                p.kill()
+            else:
+                with contextlib.suppress(OSError):
+                    conn.send(None)
+            conn.close()
+        for p in self.procs:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.kill()
+                p.join()
+        self.busy.clear()
+        for _, fd in self.fresh.values():
+            os.close(fd)
+        self.fresh.clear()

@@ -100,14 +100,17 @@ class Run:
         self.main: int | None = None
 
     def busy(self, seconds: float, workers: int = 0) -> None:
-        """Wait until mmcheck has used `seconds` of CPU and has `workers` children."""
+        """Wait until mmcheck has `workers` children and it and they have used `seconds`
+        of CPU (with workers, the main process mostly waits for them)."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.proc.communicate()
             try:
                 if self.main is None:
                     self.main = children(self.proc.pid)[0]
-                if cpu_seconds(self.main) >= seconds and len(self.workers()) >= workers:
+                workers_now = self.workers()
+                used = cpu_seconds(self.main) + sum(map(cpu_seconds, workers_now))
+                if used >= seconds and len(workers_now) >= workers:
                     return
             except (IndexError, OSError):
                 pass

@@ -1,11 +1,33 @@
-"""The partitioned visited set (explorer.vector.partition): the partition function and
-the merge of the owners' keys into the level's global order."""
+"""The partitioned visited set (explorer.vector.partition): the partition function, the
+merge of the owners' keys into the level's global order, and searches by owners (forked
+workers, and every owner in this process) identical to one process's and to the tuple
+back end's: verdict, distinct and generated counts, depth, violation and trace, covers."""
 
 from __future__ import annotations
 
-import numpy as np
+import os
+import sys
+from pathlib import Path
 
-from mmcheck.explorer.vector.partition import merge, owner_of
+import numpy as np
+import pytest
+
+from mmcheck import explorer, spec
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.options import CheckOptions
+from mmcheck.explorer.expect import expect_consts
+from mmcheck.explorer.tuple.bfs import make_search
+from mmcheck.explorer.vector import engine
+from mmcheck.explorer.vector.model import VectorModel
+from mmcheck.explorer.vector.partition import Outgoing, Partition, merge, owner_of
+from mmcheck.spec.errors import UsageError
+
+ROOT = Path(__file__).resolve().parents[3]  # the repository
+sys.path.insert(0, str(ROOT / "tests" / "reliability"))
+import specgen  # noqa: E402 - a helper module beside the tests, not a package
+
+MODELS = ROOT / "spec" / "models"
+FILTER = ROOT / "bench" / "specs" / "peterson_filter.mms"
 
 
 def test_owner_reads_bits_the_visited_set_does_not_index_with():
@@ -50,3 +72,187 @@ def test_merge_of_random_disjoint_keys():
     assert (merged == np.sort(allkeys)).all()
     for k, w in zip(keys, where):
         assert (merged[w] == k).all() and (np.diff(w) > 0).all()
+
+
+class LocalOwners:
+    """An Owners transport with every Partition in this process (no fork, no shared
+    memory): the owners' logic alone, against the single-process engine."""
+
+    def __init__(self, vm, deadlock, keep_words, parts, chunk):
+        self.parts = parts
+        self.owners = [Partition(vm, deadlock, keep_words, i, parts, chunk) for i in range(parts)]
+        self.sent: list[list[Outgoing]] = []
+
+    def seed(self, blocks, covers):
+        return [p.receive([b], covers) for p, b in zip(self.owners, blocks)]
+
+    def expand(self, adopt):
+        reports = []
+        for p, a in zip(self.owners, adopt):
+            p.adopt(a)
+            reports.append(p.expand())
+        self.sent = [[r.outgoing[j] for r in reports] for j in range(self.parts)]
+        for r in reports:
+            r.outgoing = []
+        return reports
+
+    def receive(self, covers):
+        got, self.sent = self.sent, []
+        return [p.receive(blocks[::-1], covers) for p, blocks in zip(self.owners, got)]
+
+    def generated_before(self, index):
+        return sum(p.generated_before(index) for p in self.owners)
+
+    def stored(self):
+        return [len(p) for p in self.owners]
+
+    def close(self):
+        pass
+
+    @staticmethod
+    def running(search):
+        """`search`, with the engine's owners in this process."""
+        saved = engine.VectorBFS.owners
+
+        def owners(run, workers):
+            return LocalOwners(run.vm, run.search.deadlock, run.keep_words, workers, run.chunk)
+
+        engine.VectorBFS.owners = owners
+        try:
+            return search()
+        finally:
+            engine.VectorBFS.owners = saved
+
+
+def outcome(r) -> tuple:
+    v = r.violation
+    return (
+        r.verdict,
+        r.reason,
+        r.stats.distinct,
+        r.stats.generated,
+        r.stats.depth,
+        None if v is None else (v.kind, v.name, str(v.loc), v.length, v.failed, v.trace),
+        [(c.name, c.reached, c.trace) for c in r.covers],
+    )
+
+
+def vector(path, consts=None, workers=1, **kw):
+    return explorer.check(path, consts, backend="vector", workers=workers, **kw)
+
+
+def agree(path, consts=None, tuple_too=True, **kw) -> tuple:
+    """The outcome with one process, checked identical with 2 forked owners, 3 owners in
+    this process (small chunks: many per level) and the tuple back end."""
+    one = outcome(vector(path, consts, 1, **kw))
+    assert outcome(vector(path, consts, 2, **kw)) == one
+    old = engine.CHUNK
+    engine.CHUNK = 64
+    try:
+        three = LocalOwners.running(lambda: vector(path, consts, 3, **kw))
+    finally:
+        engine.CHUNK = old
+    assert outcome(three) == one
+    if tuple_too:  # as tests/reliability/test_differential.py compares them
+        t = outcome(explorer.check(path, consts, **kw))
+        assert t[0] == one[0]
+        if t[0] == "holds":
+            assert t[2:5] == one[2:5]
+        if t[5] is not None:
+            assert t[5][:4] == one[5][:4]
+    return one
+
+
+LIBRARY = sorted(p.name for p in MODELS.glob("*.mms"))
+
+
+@pytest.mark.parametrize("name", LIBRARY)
+@pytest.mark.parametrize("fingerprint", [False, True], ids=["exact", "fp"])
+def test_library_expectations_identical_to_one_process(name, fingerprint):
+    path = MODELS / name
+    prog = spec.load(str(path))
+    cases = [expect_consts(prog, e) for e in prog.expects]
+    if name == "migrate_page.mms":  # its "holds" cases take the tuple back end seconds
+        cases = [c for c, e in zip(cases, prog.expects) if e.verdict != "holds"]
+    assert cases
+    for consts in cases:
+        agree(path, consts, fingerprint=fingerprint)
+
+
+@pytest.mark.slow
+def test_migrate_page_holds_identically():
+    one = agree(MODELS / "migrate_page.mms", tuple_too=False)
+    assert one[:5] == ("holds", None, 203_760, one[3], one[4])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_specs_identical_to_one_process(seed):
+    g = specgen.generate(seed)
+    try:
+        vector(g.text, symmetry=False, max_states=20_000)
+    except UsageError:
+        pytest.skip("the vector back end refuses this spec")
+    for fingerprint in (False, True):
+        agree(g.text, symmetry=False, max_states=20_000, fingerprint=fingerprint)
+
+
+@pytest.mark.parametrize("max_states", [1, 7, 500, 3000, 9819, 9820, 9821])
+def test_max_states_stops_at_the_same_state(max_states):
+    """--max-states: the same states stored (the first in the single-process order),
+    the same successors generated, the same verdict; the queue is not compared."""
+    one = agree(FILTER, {"N": 4}, tuple_too=False, max_states=max_states)
+    assert one[2] == min(max_states, 9820)
+
+
+@pytest.mark.parametrize("max_depth", [0, 1, 5, 31, 32])
+def test_max_depth_identical(max_depth):
+    agree(FILTER, {"N": 4}, max_depth=max_depth)
+
+
+@pytest.mark.parametrize(
+    "consts", [{"FIXED": False}, {"FIXED": False, "VMAS": 1}, {"FIXED": False, "MLOCKED": True}]
+)
+def test_violation_cut_by_max_states(consts):
+    """A bound that falls before, at and after the violating state."""
+    path = MODELS / "mlock_munlock.mms"
+    full = vector(path, consts)
+    for bound in range(max(1, full.stats.distinct - 3), full.stats.distinct + 2):
+        agree(path, consts, tuple_too=False, max_states=bound)
+
+
+def test_keys_and_indices_beyond_32_bits():
+    """An owner whose states sit past 2^32 in their level: keys are int64, generated
+    counts are found by global index."""
+    prog = spec.load(str(FILTER), {"N": 3})
+    search = make_search(prog, CheckOptions(backend="vector"), Limits())
+    vm = VectorModel(search)
+    part = Partition(vm, search.deadlock, False, 0, 1, 4)
+    init = np.array(search.initial_states(None), np.int64).T
+    words = vm.layout.pack(init)
+    got = part.receive([Outgoing(np.arange(words.shape[1]), vm.layout.fingerprints(words), words)])
+    assert len(got.keys) == len(part) == words.shape[1]
+    base = (1 << 33) + 5
+    part.adopt(base + 2 * np.arange(len(got.keys), dtype=np.int64))
+    level = part.expand()
+    (out,) = level.outgoing
+    k = len(vm.instances)
+    assert out.keys.dtype == np.int64 and (np.diff(out.keys) > 0).all()
+    assert (out.keys // k >= base).all() and ((out.keys // k - base) % 2 == 0).all()
+    assert part.generated_before(base) == 0
+    assert part.generated_before(base + 1) == part.generated_before(base + 2) > 0
+    assert part.generated_before(1 << 40) == level.generated
+    new = part.receive([out])
+    merged, (where,) = merge([new.keys])
+    assert (merged == new.keys).all() and (where == np.arange(len(merged))).all()
+
+
+def test_per_owner_counts_add_up():
+    r = vector(FILTER, {"N": 4}, 2)
+    assert r.stats.workers == 2 and r.stats.distinct == 9820
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="memfds are Linux's")
+def test_no_memfd_left_after_a_run():
+    before = set(os.listdir("/proc/self/fd"))
+    vector(FILTER, {"N": 4}, 3)
+    assert set(os.listdir("/proc/self/fd")) <= before

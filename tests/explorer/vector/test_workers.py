@@ -10,7 +10,7 @@ import pytest
 
 from mmcheck import explorer
 from mmcheck.explorer.vector import engine as vector
-from mmcheck.explorer.vector.workers import WorkerPool, default_workers
+from mmcheck.explorer.vector.workers import OwnerPool, default_workers
 
 ROOT = str(Path(__file__).resolve().parents[3])  # the repository
 FILTER = os.path.join(ROOT, "bench", "specs", "peterson_filter.mms")
@@ -88,4 +88,4 @@ def test_pool_stops_cleanly_mid_level():
 
 def test_default_workers_is_the_cpu_count():
     assert default_workers() == len(os.sched_getaffinity(0))
-    assert WorkerPool is not None
+    assert OwnerPool is not None
