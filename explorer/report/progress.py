@@ -2,8 +2,10 @@
 
 `Progress` is the callback given to `explorer.check(progress=...)`: the engine calls it
 with the statistics so far as often as it likes; it prints a plain line about every
-10 seconds ("Progress(d): X states generated (Y s/min), Z distinct states found,
-Q states left on queue") or, on a terminal, keeps one `rich` live line up to date.
+10 seconds ("Progress(d): X states generated (Y states/s), Z distinct states found,
+Q states left on queue": d the depth being explored, Y the rate since the last line) or,
+on a terminal, keeps one `rich` live line up to date. `Progress.notice` is the check's
+`notice`: a line about work before the search (compiling kernels), printed at once.
 """
 
 from __future__ import annotations
@@ -13,20 +15,20 @@ import time
 from types import TracebackType
 from typing import TextIO
 
-from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
 from mmcheck.explorer.core.result import Stats
+from mmcheck.explorer.report.color import console
 
 PLAIN_INTERVAL = 10.0  # seconds between plain progress lines
 LIVE_INTERVAL = 0.25  # seconds between refreshes of the live display
 
 
-def progress_line(stats: Stats, per_minute: float) -> str:
+def progress_line(stats: Stats, per_second: float) -> str:
     return (
         f"Progress({stats.depth}): {stats.generated:,} states generated "
-        f"({per_minute:,.0f} s/min), {stats.distinct:,} distinct states found, "
+        f"({per_second:,.0f} states/s), {stats.distinct:,} distinct states found, "
         f"{stats.queue:,} states left on queue"
     )
 
@@ -49,8 +51,12 @@ class Progress:
 
     def __enter__(self) -> Progress:
         if self.live_mode:
-            console = Console(file=self.stream, force_terminal=True)
-            self._live = Live(Text(""), console=console, transient=True, auto_refresh=False)
+            self._live = Live(
+                Text(""),
+                console=console(self.stream, terminal=True),
+                transient=True,
+                auto_refresh=False,
+            )
             self._live.start()
         return self
 
@@ -61,15 +67,23 @@ class Progress:
             self._live.stop()
             self._live = None
 
+    def notice(self, text: str) -> None:
+        if self._live is not None:
+            self._live.console.print(text, markup=False, highlight=False)
+        else:
+            print(text, file=self.stream, flush=True)
+
     def __call__(self, stats: Stats) -> None:
         now = time.monotonic()
         elapsed = now - self._last_time
         if elapsed < self.interval:
             return
-        per_minute = (stats.generated - self._last_generated) * 60.0 / elapsed
+        per_second = (stats.generated - self._last_generated) / elapsed
         self._last_time, self._last_generated = now, stats.generated
-        line = progress_line(stats, per_minute)
+        line = progress_line(stats, per_second)
+        # a back end whose workers run apart (the Ray back end's actors) says how each does
+        workers = "".join(f"\n  {w}" for w in getattr(stats, "per_worker", ()))
         if self._live is not None:
-            self._live.update(Text(f"{line}  [{stats.elapsed:.0f} s]"), refresh=True)
+            self._live.update(Text(f"{line}  [{stats.elapsed:.0f} s]{workers}"), refresh=True)
         else:
-            print(line, file=self.stream, flush=True)
+            print(line + workers, file=self.stream, flush=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from mmcheck.explorer.core.result import Step, Violation
 from mmcheck.explorer.report.color import dim
+from mmcheck.explorer.report.color import paint as styled
 from mmcheck.explorer.report.view import (
     NO_TRACE,
     Effect,
@@ -20,22 +21,22 @@ from mmcheck.explorer.report.view import (
 from mmcheck.spec import ir
 from mmcheck.spec.errors import format_at
 
-_RESET, _BOLD, _RED, _GREEN = "\x1b[0m", "\x1b[1m", "\x1b[31m", "\x1b[32m"
-
 
 class _Paint:
+    """`text` in a rich style (color.paint) where colour is on, else as it is."""
+
     def __init__(self, color: bool) -> None:
         self.color = color
 
-    def __call__(self, text: str, *styles: str) -> str:
-        return "".join(styles) + text + _RESET if self.color else text
+    def __call__(self, text: str, style: str) -> str:
+        return styled(text, style) if self.color else text
 
 
 def effect_line(e: Effect, paint: _Paint) -> str:
     if e.unchanged:
         line = f"{e.name}: {e.new} (unchanged)"
     else:
-        line = f"{e.name}: {paint(e.old, _RED)} -> {paint(e.new, _GREEN)}"
+        line = f"{e.name}: {paint(e.old, 'red')} -> {paint(e.new, 'green')}"
     line += via_text(e.via)
     return "  " + (dim(line) if e.unchanged and paint.color else line)
 
@@ -67,7 +68,7 @@ def step_title(program: ir.Program, step: Step, number: int) -> str:
 
 def format_text(program: ir.Program, violation: Violation, color: bool = False) -> str:
     paint = _Paint(color)
-    out = [paint(violation_header(program, violation), _BOLD, _RED)]
+    out = [paint(violation_header(program, violation), "bold red")]
     if not violation.trace:
         return "\n".join(out + [NO_TRACE])
     n = violation.length
@@ -76,11 +77,11 @@ def format_text(program: ir.Program, violation: Violation, color: bool = False) 
     title = "State 0: initial state"
     if first.params:
         title += " (" + ", ".join(param_texts(program, None, first.params)) + ")"
-    out.append(paint(title, _BOLD))
+    out.append(paint(title, "bold"))
     for _, name, value in state_items(program, first.state):
         out.append(f"  {name} = {value}")
     for number, (prev, step) in enumerate(zip(violation.trace, violation.trace[1:]), 1):
-        out.append(paint(step_title(program, step, number), _BOLD))
+        out.append(paint(step_title(program, step, number), "bold"))
         out.extend(effect_line(e, paint) for e in effects(program, prev, step))
     if violation.failed is not None:
         failed = violation.failed
@@ -92,7 +93,7 @@ def format_text(program: ir.Program, violation: Violation, color: bool = False) 
             failed.instance,
             failed.label,
         )
-        out.append(paint(step_title(program, as_step, n), _BOLD))
+        out.append(paint(step_title(program, as_step, n), "bold"))
         failure = f"  fails: {headline(violation, program)}"
-        out.append(paint(failure, _RED) + via_text(failed_via(program, violation)))
+        out.append(paint(failure, "red") + via_text(failed_via(program, violation)))
     return "\n".join(out)
