@@ -39,7 +39,7 @@ from mmcheck.explorer.report.stats import (
 from mmcheck.explorer.tuple.graph import explore
 from mmcheck.explorer.tuple.translate import to_python_source
 from mmcheck.spec import ir
-from mmcheck.spec.arguments import add_spec_arguments, load_spec
+from mmcheck.spec.arguments import add_spec_arguments, check_writable, load_spec, require_state
 from mmcheck.spec.errors import UsageError, did_you_mean, format_at
 
 TRACE_FORMATS = ("text", "cpu", "itf")
@@ -65,6 +65,7 @@ def _number(
 positive = _number(int, lambda n: n >= 1, "a whole number >= 1")
 nonnegative = _number(int, lambda n: n >= 0, "a whole number >= 0")
 positive_real = _number(float, lambda x: x > 0, "a number > 0")
+any_integer = _number(lambda t: int(t, 0), lambda n: True, "an integer (decimal or 0x hex)")
 
 
 def add_engine_arguments(p: argparse.ArgumentParser) -> None:
@@ -137,7 +138,12 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
         help="stop when the process grows past GB gigabytes",
     )
     p.add_argument("--simulate", type=positive, metavar="N", help="N random walks, no BFS")
-    p.add_argument("--seed", type=int, metavar="S", help="random seed for --simulate")
+    p.add_argument(
+        "--seed",
+        type=any_integer,
+        metavar="S",
+        help="random seed for --simulate (default: drawn, and printed to reproduce the run)",
+    )
     p.add_argument("--depth", type=positive, metavar="D", help="walk length for --simulate")
     p.add_argument(
         "--coverage", action="store_true", help="how often each action was enabled and taken"
@@ -258,7 +264,10 @@ def check(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     options = check_options(args)
     program = load_spec(args)
+    require_state(program)
     check_witness(args, program)
+    if args.out:
+        check_writable(args.out, "--out")
     with Progress() as progress:
         notice = None if args.json else progress.notice
         result = explorer.check(program, options=options, progress=progress, notice=notice)
@@ -288,6 +297,8 @@ def check(args: argparse.Namespace) -> int:
     if result.branches:
         print(format_branches(result.branches), file=stream)
     print(format_stats(result.stats), file=stream)
+    if result.stats.seed is not None and args.seed is None:
+        print(f"Seed drawn: use --seed {result.stats.seed:#x} to reproduce.", file=stream)
     for line in report_expectations(compared, skipped):
         print(line, file=stream)
     print(verdict_line(result, program), file=stream)
@@ -328,7 +339,9 @@ def test(args: argparse.Namespace) -> int:
 
 def add_graph_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_arguments(p)
-    p.add_argument("-o", "--output", required=True, metavar="OUT.dot", help="DOT file to write")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT.dot", help="DOT file to write (- for stdout)"
+    )
     p.add_argument("--lemmas", action="store_true", help="mark the spec's lemmas' violations too")
     p.add_argument(
         "--max-states",
@@ -341,15 +354,24 @@ def add_graph_arguments(p: argparse.ArgumentParser) -> None:
 
 def graph_verb(args: argparse.Namespace) -> int:
     program = load_spec(args)
+    require_state(program)
+    to_stdout = args.output == "-"
+    if not to_stdout:
+        check_writable(args.output, "-o")
     g = explore(program, args.max_states, args.lemmas)
-    try:
-        Path(args.output).write_text(report.to_dot(program, g))
-    except OSError as e:
-        raise UsageError(f"-o {args.output}: {e.strerror}") from None
+    dot = report.to_dot(program, g)
+    if to_stdout:
+        sys.stdout.write(dot)
+    else:
+        try:
+            Path(args.output).write_text(dot)
+        except OSError as e:
+            raise UsageError(f"-o {args.output}: {e.strerror}") from None
     note = f" (truncated at --max-states {args.max_states})" if g.truncated else ""
-    print(
-        f"Wrote {args.output}: {len(g.states):,} states, {len(g.edges):,} edges, "
-        f"{g.n_violations} violating{note}."
+    print(  # beside DOT on stdout, on stderr
+        f"Wrote {'the graph' if to_stdout else args.output}: {len(g.states):,} states, "
+        f"{len(g.edges):,} edges, {g.n_violations} violating{note}.",
+        file=sys.stderr if to_stdout else sys.stdout,
     )
     if g.truncated:
         return EXIT_INCOMPLETE

@@ -15,7 +15,13 @@ from mmcheck.invariants.bmc import bmc
 from mmcheck.invariants.cti import check_cti
 from mmcheck.invariants.prove import CTI, INIT, ProveResult, Query, prove
 from mmcheck.spec import ir
-from mmcheck.spec.arguments import add_spec_arguments, load_spec, parse_defines
+from mmcheck.spec.arguments import (
+    add_spec_arguments,
+    check_writable,
+    load_spec,
+    parse_defines,
+    require_state,
+)
 from mmcheck.spec.errors import UsageError
 
 
@@ -103,8 +109,11 @@ def _write_itf(itf: list, args: argparse.Namespace) -> None:
         return
     text = json.dumps(itf[0] if len(itf) == 1 else itf, indent=2)
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+        try:
+            with open(args.out, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
+        except OSError as e:  # checked before the run: this is a race with it
+            raise UsageError(f"--out {args.out}: {e.strerror}") from None
     else:
         print(text)
 
@@ -172,6 +181,8 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
 
 def run_prove(args: argparse.Namespace) -> int:
     consts = parse_defines(args.defines)
+    if args.out:
+        check_writable(args.out, "--out")
     result = prove(
         Path(args.file),
         consts,
@@ -189,9 +200,12 @@ def run_prove(args: argparse.Namespace) -> int:
 def run_bmc(args: argparse.Namespace) -> int:
     if args.depth < 0:
         raise UsageError("--depth must be at least 0")
+    if args.out:
+        check_writable(args.out, "--out")
     limits = Limits()
     with limits.catching_signals():  # a signal while loading: "interrupted", as in a query
         program = load_spec(args)
+        require_state(program)
         result = bmc(
             program, depth=args.depth, invariants=args.inv, lemmas=args.lemmas, limits=limits
         )

@@ -1,5 +1,6 @@
 """The command-line arguments every verb that reads a spec shares: FILE and -D, and
-loading the spec they name."""
+loading the spec they name; and the check, before a run, that a file it is to write
+can be."""
 
 from __future__ import annotations
 
@@ -38,3 +39,31 @@ def parse_defines(defines: list[str]) -> dict[str, str]:
 def load_spec(args: argparse.Namespace, symbolic: bool = False) -> ir.Program:
     """The spec FILE, with the constants of -D (symbolic ones allowed if `symbolic`)."""
     return spec.load(Path(args.file), parse_defines(args.defines), symbolic=symbolic)
+
+
+def require_state(program: ir.Program) -> None:
+    """A UsageError for a spec with no variable and no process (an empty file, say): its
+    one state is empty and nothing can step in it, so a search would report a deadlock
+    (and bmc, nothing) about a spec that declares nothing to check."""
+    if not program.vars and not program.processes:
+        raise UsageError(
+            f"{program.file}: the spec declares no variable and no process: nothing to check"
+        )
+
+
+def check_writable(path: str, flag: str) -> None:
+    """A UsageError (naming `flag`, `path` and the OS's reason) if `path` cannot be
+    written, said before the run rather than after it, when its result would be lost.
+    Opens it as writing will, and leaves it as it was: an existing file unchanged (opened
+    to append, nothing written), a new one removed."""
+    target = Path(path)
+    try:
+        if target.exists():
+            with open(target, "a"):
+                pass
+        else:
+            with open(target, "x"):
+                pass
+            target.unlink()
+    except OSError as e:
+        raise UsageError(f"{flag} {path}: {e.strerror or e}") from None

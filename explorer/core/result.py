@@ -99,11 +99,26 @@ class Stats:
     distinct: int = 0  # distinct states stored
     queue: int = 0  # states left to explore
     depth: int = 0  # deepest BFS level reached (initial states are depth 0)
-    elapsed: float = 0.0  # seconds
-    bytes_per_state: float | None = None  # growth of peak RSS over distinct states
+    elapsed: float = 0.0  # seconds of the search
+    wall: float = 0.0  # seconds of the whole check: loading, compiling, searching, traces
+    bytes_per_state: float | None = None  # peak RSS growth per state, where meaningful (limits)
     collision_probability: float | None = None  # fingerprint mode only
     workers: int = 1
     backend: str = "tuple"
+    # --simulate: the walks made (None for an exhaustive search), the steps they took in
+    # all, and the random seed (the one given, or the one drawn for the run)
+    walks: int | None = None
+    steps: int = 0
+    seed: int | None = None
+    # partial-order reduction (--por): the states expanded through a stubborn subset of
+    # their enabled steps, those fully expanded (None without --por), and of these the
+    # ones the cycle proviso expanded fully
+    por_reduced: int | None = None
+    por_full: int | None = None
+    por_proviso: int | None = None
+    # with --por, a violation's trace comes from a re-run without reduction to its depth:
+    # the distinct states of that re-run
+    por_rerun: int | None = None
 
     @property
     def states_per_second(self) -> float:

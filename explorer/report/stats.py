@@ -15,20 +15,58 @@ from mmcheck.explorer.report.view import headline
 from mmcheck.spec import ir
 
 
+def search_time(stats: Stats) -> str:
+    """The search's seconds, and the whole check's where known (what is not search is
+    start-up: loading the spec, compiling kernels)."""
+    if not stats.wall:
+        return f"{stats.elapsed:.2f} s"
+    return f"{stats.elapsed:.2f} s search ({stats.wall:.2f} s in all)"
+
+
+def counted(n: int, what: str) -> str:
+    """`1 step`, `2,048 steps`."""
+    return f"{n:,} {what}{'s' if n != 1 else ''}"
+
+
+def search_lines(stats: Stats) -> list[str]:
+    """What was explored: in TLC's words for a search, in a simulation's for --simulate
+    (walks and steps; no queue, no complete state graph)."""
+    if stats.walks is None:
+        return [
+            f"{stats.generated:,} states generated, {stats.distinct:,} distinct states found, "
+            f"{stats.queue:,} states left on queue.",
+            f"The depth of the state graph search is {stats.depth}.",
+        ]
+    return [
+        f"{counted(stats.walks, 'random trace')} walked, {counted(stats.steps, 'step')} in all, "
+        f"{stats.distinct:,} distinct states seen.",
+        f"The longest trace walked has {counted(stats.depth, 'step')}.",
+    ]
+
+
 def format_stats(stats: Stats) -> str:
     lines = [
-        f"{stats.generated:,} states generated, {stats.distinct:,} distinct states found, "
-        f"{stats.queue:,} states left on queue.",
-        f"The depth of the state graph search is {stats.depth}.",
-        f"{stats.elapsed:.2f} s, {stats.states_per_second:,.0f} distinct states/s "
+        *search_lines(stats),
+        f"{search_time(stats)}, {stats.states_per_second:,.0f} distinct states/s "
         f"({stats.backend} back end, {stats.workers} worker{'s' if stats.workers != 1 else ''}).",
     ]
-    if stats.bytes_per_state:  # 0 on runs too small to grow the process
+    if stats.bytes_per_state is not None:  # only where it means something (limits.py)
         lines.append(f"{stats.bytes_per_state:,.0f} bytes per distinct state.")
     if stats.collision_probability is not None:
         lines.append(
             "Fingerprint mode: probability that a collision occurred "
             f"(optimistic): {stats.collision_probability:.1e}."
+        )
+    if stats.por_reduced is not None:
+        lines.append(
+            f"Partial-order reduction: {stats.por_reduced:,} states expanded through a "
+            f"stubborn subset of their steps, {stats.por_full or 0:,} fully "
+            f"({stats.por_proviso or 0:,} by the cycle proviso)."
+        )
+    if stats.por_rerun is not None:
+        lines.append(
+            "The trace is a shortest one: from a search without reduction to its depth "
+            f"({stats.por_rerun:,} distinct states)."
         )
     return "\n".join(lines)
 
@@ -38,6 +76,12 @@ def verdict_line(result: Result, program: ir.Program | None = None) -> str:
     n = result.stats.distinct
     if result.verdict == HOLDS:
         return f"HOLDS: no violation in the complete state space ({n:,} distinct states)."
+    if result.verdict == INCOMPLETE and result.stats.walks is not None:
+        return (
+            f"INCOMPLETE: {result.reason or 'stopped early'}; no violation in "
+            f"{counted(result.stats.walks, 'random trace')} ({n:,} distinct states seen), "
+            "which proves nothing about the states not seen."
+        )
     if result.verdict == INCOMPLETE:
         return (
             f"INCOMPLETE: {result.reason or 'stopped early'}; no violation in the {n:,} "
@@ -61,6 +105,8 @@ def cover_lines(result: Result) -> list[str]:
             what = f"reached in {c.length} step{'s' if c.length != 1 else ''}"
         elif result.verdict == HOLDS:
             what = "NOT REACHED (the spec may be vacuous)"
+        elif result.stats.walks is not None:
+            what = "not reached by the random traces"
         else:
             what = "not reached before the search stopped"
         out.append(f"cover {c.name}: {what}")

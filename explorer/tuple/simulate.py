@@ -3,12 +3,14 @@ checking the same properties as the exhaustive search (explorer.bfs.Search), ins
 state space the constraints leave (a walk ends where every successor is cut). A walk
 that finds nothing proves nothing: the verdict is then INCOMPLETE, reason "simulation".
 A cover is reached with the walk that first gets to a state where it holds (not
-necessarily by a shortest trace).
+necessarily by a shortest trace). Without a seed one is drawn, and kept in the
+statistics (Stats.seed) so that the run can be repeated.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Iterable
 
 from mmcheck.explorer.core.model import EvalError, State
@@ -32,13 +34,14 @@ def simulate(
             return states
         states = [s for s in states if search.kept(s)]
         depth = DEFAULT_DEPTH if options.depth is None else options.depth
-        return _simulate(search, states, options.simulate, options.seed, depth)
+        seed = secrets.randbits(32) if options.seed is None else options.seed
+        search.stats.seed = seed
+        return _simulate(search, states, options.simulate, seed, depth)
 
 
-def _simulate(
-    search: Search, initial: list[State], walks: int, seed: int | None, depth: int
-) -> Result:
+def _simulate(search: Search, initial: list[State], walks: int, seed: int, depth: int) -> Result:
     model, stats = search.model, search.stats
+    stats.walks = 0
     expanded = notifier(search.observers)
     rng = random.Random(seed)
     seen: set[int] = set()  # fingerprints, for the distinct-state count only
@@ -51,6 +54,7 @@ def _simulate(
     if not initial:
         return finish(INCOMPLETE, None, "simulation")
     for _ in range(walks):
+        stats.walks += 1
         root = rng.randrange(len(initial))
         state = initial[root]
         edges: list[int] = []
@@ -87,6 +91,7 @@ def _simulate(
                     break  # every successor is cut: the walk ends, no deadlock
             edge, state = rng.choice(succ)
             edges.append(edge)
+            stats.steps += 1
             seen.add(model.fingerprint(state))
             stats.depth = max(stats.depth, len(edges))
             if search.unreached and (hits := search.covered(state)):

@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from mmcheck.cli import main
+from mmcheck.explorer.core import limits as limits_module
+from mmcheck.explorer.core.limits import MEMORY_MIN_GROWTH, MEMORY_MIN_STATES, Limits
 from mmcheck.explorer.core.result import (
     HOLDS,
     INCOMPLETE,
@@ -86,7 +89,7 @@ def test_progress_lines_are_throttled(monkeypatch):
         progress(Stats(generated=2200, distinct=900, queue=40, depth=5))  # t=10.5
         progress(Stats(generated=2300, distinct=950, queue=41, depth=5))  # t=12: too early
     assert out.getvalue().splitlines() == [
-        "Progress(5): 2,200 states generated (12,571 s/min), 900 distinct states found, "
+        "Progress(5): 2,200 states generated (210 states/s), 900 distinct states found, "
         "40 states left on queue"
     ]
     assert progress_line(Stats(depth=1), 0).startswith("Progress(1): 0 states generated")
@@ -404,7 +407,7 @@ def test_live_progress_is_transient(monkeypatch):
     with Progress(out, live=True) as progress:
         progress(Stats(generated=10, distinct=5, queue=1, depth=1))
     shown = out.getvalue()
-    assert "Progress(1): 10 states generated (120 s/min), 5 distinct states found" in shown
+    assert "Progress(1): 10 states generated (2 states/s), 5 distinct states found" in shown
     assert shown.endswith("\x1b[2K")  # the live line is erased when the check ends
 
 
@@ -483,3 +486,197 @@ def test_a_closed_output_pipe_ends_quietly(argv, unbuffered, code):
     finally:
         os.close(write)
     assert (proc.returncode, proc.stderr) == (code, b"")
+
+
+# --------------------------------------------------------------------------- edges
+# output files, a spec with nothing to check, -D N=?, graph -o -, bytes per state,
+# what --simulate says
+
+SPINLOCK = "tests/specs/tutorial_spinlock.mms"  # violates MutualExclusion in 6 steps
+
+
+# --------------------------------------------------------------------------- --out
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [["check"], ["check", "--json"], ["prove", "--trace", "itf"], ["bmc", "--depth", "8"]],
+    ids=["check", "check-json", "prove", "bmc"],
+)
+def test_an_unwritable_out_is_a_usage_error_before_the_run(at_root, tmp_path, capsys, verb):
+    for target, reason in (
+        (tmp_path / "no" / "such" / "dir" / "trace.txt", "No such file or directory"),
+        (tmp_path, "Is a directory"),
+    ):
+        code, out, err = run([verb[0], SPINLOCK, *verb[1:], "--out", str(target)], capsys)
+        assert code == 2, out + err
+        assert err == f"mmcheck {verb[0]}: error: --out {target}: {reason}\n"
+        assert out == ""  # nothing was run: no statistics, no verdict
+
+
+def test_out_leaves_no_file_where_there_is_no_trace(at_root, tmp_path, capsys):
+    target = tmp_path / "trace.txt"
+    code, out, _ = run(["check", SPINLOCK, "-D", "FIXED=true", "--out", str(target)], capsys)
+    assert code == 0
+    assert f"No violation: no trace written to {target}." in out
+    assert not target.exists()  # the check before the run made it, and removed it
+    target.write_text("kept\n")
+    assert run(["check", SPINLOCK, "-D", "FIXED=true", "--out", str(target)], capsys)[0] == 0
+    assert target.read_text() == "kept\n"
+    assert run(["check", SPINLOCK, "--out", str(target)], capsys)[0] == 1
+    assert target.read_text().startswith("tests/specs/tutorial_spinlock.mms:32:1: violation")
+
+
+# --------------------------------------------------------------------------- nothing to check
+
+
+@pytest.mark.parametrize("text", ["", "spec Empty\n", "spec C\nconst N = 2\ninvariant I: N > 1\n"])
+@pytest.mark.parametrize(
+    "verb", [["check"], ["bmc", "--depth", "3"], ["graph", "-o", "g.dot"]], ids=lambda v: v[0]
+)
+def test_a_spec_without_state_has_nothing_to_check(tmp_path, monkeypatch, capsys, text, verb):
+    monkeypatch.chdir(tmp_path)
+    Path("empty.mms").write_text(text)
+    code, out, err = run([verb[0], "empty.mms", *verb[1:]], capsys)
+    assert (code, out) == (2, "")  # not "VIOLATED: deadlock", nor a bmc that finds nothing
+    assert err == (
+        f"mmcheck {verb[0]}: error: empty.mms: the spec declares no variable and no "
+        "process: nothing to check\n"
+    )
+    assert not Path("g.dot").exists()
+
+
+# --------------------------------------------------------------------------- -D N=?
+
+
+@pytest.mark.parametrize(
+    "verb", [["check"], ["bmc", "--depth", "3"], ["graph", "-o", "-"]], ids=lambda v: v[0]
+)
+def test_a_symbolic_constant_outside_prove_is_one_error(at_root, capsys, verb):
+    code, out, err = run([verb[0], SPINLOCK, "-D", "CPUS=?", *verb[1:]], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"{SPINLOCK}:7:1: error: -D CPUS=?: a symbolic constant ('?') is only allowed for prove",
+        "    const CPUS = 2",
+        "    ^",
+        "1 error",
+    ]
+
+
+# --------------------------------------------------------------------------- graph -o -
+
+
+def test_graph_to_stdout(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["graph", str(ROOT / SPINLOCK), "-o", "-"], capsys)
+    assert code == 1
+    assert out.startswith('digraph "TutorialSpinlock" {') and out.endswith("}\n")
+    assert err == "Wrote the graph: 29 states, 40 edges, 1 violating.\n"
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    code, out, _ = run(["graph", str(ROOT / SPINLOCK), "-o", "g.dot"], capsys)
+    assert out == "Wrote g.dot: 29 states, 40 edges, 1 violating.\n"
+    assert Path("g.dot").read_text().startswith('digraph "TutorialSpinlock" {')
+
+
+def test_graph_to_an_unwritable_file_is_said_before_exploring(at_root, tmp_path, capsys):
+    code, out, err = run(["graph", SPINLOCK, "-o", str(tmp_path)], capsys)
+    assert (code, out) == (2, "")
+    assert err == f"mmcheck graph: error: -o {tmp_path}: Is a directory\n"
+
+
+# --------------------------------------------------------------------------- bytes per state
+
+
+@pytest.mark.parametrize(
+    "distinct, growth, workers, shown",
+    [
+        (18, 4_088_036 * 18, 1, False),  # the absurd figure of a tiny run
+        (MEMORY_MIN_STATES - 1, 1 << 30, 1, False),
+        (MEMORY_MIN_STATES, MEMORY_MIN_GROWTH - 1, 1, False),
+        (MEMORY_MIN_STATES, MEMORY_MIN_GROWTH, 1, True),
+        (500_000, 300 * 500_000, 1, True),
+        (500_000, 300 * 500_000, 4, False),  # the states are in the workers
+    ],
+)
+def test_bytes_per_state_only_where_it_means_something(
+    monkeypatch, distinct, growth, workers, shown
+):
+    rss = iter([100 << 20, (100 << 20) + growth])
+    monkeypatch.setattr(limits_module, "rss_bytes", lambda: next(rss))
+    limits = Limits()  # the resident set at the start of the search
+    stats = Stats(distinct=distinct, workers=workers)
+    limits.finish(stats)  # and at its end
+    assert (stats.bytes_per_state is not None) is shown
+    text = format_stats(stats)
+    if shown:
+        assert stats.bytes_per_state == growth / distinct
+        assert f"{growth / distinct:,.0f} bytes per distinct state." in text
+    else:
+        assert "bytes per distinct state" not in text
+
+
+def test_a_small_run_prints_no_bytes_per_state(at_root, capsys):
+    code, out, _ = run(["check", SPINLOCK], capsys)
+    assert code == 1 and "bytes per distinct state" not in out
+    code, out, _ = run(["check", SPINLOCK, "--json"], capsys)
+    assert '"bytes_per_state": null' in out
+
+
+# --------------------------------------------------------------------------- --simulate
+
+SEED_LINE = re.compile(r"^Seed drawn: use --seed (0x[0-9a-f]+) to reproduce\.$", re.M)
+MLOCK = "spec/models/mlock_munlock.mms"
+
+
+def test_simulation_without_a_seed_prints_the_one_it_drew(at_root, capsys):
+    argv = ["check", MLOCK, "--simulate", "100", "--depth", "30"]
+    code, out, _ = run(argv, capsys)
+    seed = SEED_LINE.search(out)
+    assert seed, out
+    again = run([*argv, "--seed", seed.group(1)], capsys)
+    assert again[0] == code
+
+    def walks(text: str) -> list[str]:  # what the walks found, without the times
+        return [line for line in text.splitlines() if "states/s" not in line]
+
+    # the same walks: the same trace, counts and verdict; no seed line where one was given
+    assert walks(again[1]) == [line for line in walks(out) if not SEED_LINE.match(line)]
+
+
+def test_simulation_speaks_of_walks(at_root, capsys):
+    code, out, _ = run(
+        ["check", MLOCK, "-D", "FIXED=true", "--simulate", "100", "--seed", "7", "--depth", "30"],
+        capsys,
+    )
+    assert code == 3
+    lines = out.splitlines()
+    assert lines[:2] == [
+        "100 random traces walked, 1,009 steps in all, 88 distinct states seen.",
+        "The longest trace walked has 12 steps.",
+    ]
+    assert "queue" not in out and "state graph" not in out and "Seed" not in out
+    assert lines[-4:] == [
+        "INCOMPLETE: simulation; no violation in 100 random traces (88 distinct states seen), "
+        "which proves nothing about the states not seen.",
+        "cover LockedVmaNotFirst: reached in 7 steps",
+        "cover LateMlock: reached in 3 steps",
+        "cover MunlockPhase2: reached in 10 steps",
+    ]
+    assert (
+        run(
+            [
+                "check",
+                MLOCK,
+                "-D",
+                "FIXED=true",
+                "--simulate",
+                "100",
+                "--seed",
+                "0x7",
+                "--depth",
+                "30",
+            ],
+            capsys,
+        )[1].splitlines()[:2]
+        == lines[:2]
+    )  # --seed takes hex too
