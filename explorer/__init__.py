@@ -53,7 +53,7 @@ def check(
     """
     options = replace(options, **kwargs) if options is not None else CheckOptions(**kwargs)
     backend = registry.get(options.backend)
-    refusal = backend.refuses(options)
+    refusal = backend.refusal(options)
     if refusal is not None:
         raise UsageError(refusal)
     limits = Limits(options.time_limit, options.memory_limit, progress)

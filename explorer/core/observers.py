@@ -9,10 +9,10 @@ gives them, in edge order, before any is stored. Action coverage
 What is meant to plug in here later:
   liveness: an observer that records the behaviour graph (each expanded state with its
       successors, canonicalised as the engine stores them) and checks it for fair
-      cycles when the search ends;
-  partial-order reduction: it chooses successors rather than watching them, so it is a
-      step of its own before the observers (an ample set picked with the dependency
-      matrix, Model.deps); the observers then see the successors it keeps.
+      cycles when the search ends.
+Partial-order reduction (explorer.core.por) chooses successors rather than watching
+them, so it is a step of its own before the observers; they would see the successors it
+keeps (--por refuses --coverage, the one observer today).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ class CheckOptions:
     depth: int | None = None  # the length of a walk
     coverage: bool = False
     strict: bool = False  # a cover not reached by a complete search is a failure (exit 1)
+    por: bool = False  # partial-order reduction (explorer.core.por)
     backend: str = "tuple"
     workers: int | None = 1  # None: all cores
 
@@ -47,3 +48,10 @@ class CheckOptions:
             raise UsageError("--seed and --depth go with --simulate")
         if self.simulate is not None and self.max_depth is not None:
             raise UsageError("--simulate walks --depth steps; --max-depth is for BFS")
+        if self.por and self.simulate is not None:
+            raise UsageError("--por reduces an exhaustive search: not with --simulate")
+        if self.por and self.coverage:
+            raise UsageError(
+                "--por expands only some steps of a state: --coverage would count those, "
+                "not the spec's"
+            )

@@ -47,6 +47,16 @@ class Backend:
     ]
     refuses: Callable[[CheckOptions], str | None] = refuses_nothing
     symmetry: bool = True  # it reduces by symmetry: its state counts are those specs pin
+    por: bool = False  # it does partial-order reduction (--por); the others refuse it
+
+    def refusal(self, options: CheckOptions) -> str | None:
+        """Why this back end cannot run with `options`, or None."""
+        if options.por and not self.por:
+            return (
+                f"the {self.name} back end does no partial-order reduction: "
+                "--por needs --backend tuple"
+            )
+        return self.refuses(options)
 
 
 def backends() -> list[Backend]:

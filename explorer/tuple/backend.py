@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.model import State
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.registry import Backend
-from mmcheck.explorer.core.result import Result
+from mmcheck.explorer.core.result import INCOMPLETE, VIOLATED, Result
 from mmcheck.spec import program
 from mmcheck.spec.ir import Program
 
@@ -26,11 +27,45 @@ def run(
     from mmcheck.explorer.tuple.bfs import bfs, make_search
     from mmcheck.explorer.tuple.simulate import simulate
 
-    search = make_search(program(source_or_program, consts), options, limits)
+    prog = program(source_or_program, consts)
+    search = make_search(prog, options, limits)
     result = (simulate if options.simulate is not None else bfs)(search, options, initial)
+    if options.por and result.verdict == VIOLATED and result.violation is not None:
+        shortest(prog, options, limits, initial, result)
     if options.workers is not None and options.workers != 1:
         result.warnings.append("the tuple back end runs one worker")
     return result
 
 
-BACKEND = Backend("tuple", "one state at a time", 0, run)
+def shortest(
+    prog: Program,
+    options: CheckOptions,
+    limits: Limits,
+    initial: Iterable[State] | None,
+    result: Result,
+) -> None:
+    """A violation found with partial-order reduction may have a longer trace than the
+    shortest: the search is run again without reduction, as deep as that trace, and its
+    violation (the one a search without --por reports) replaces it. If that run stops
+    early (a bound), the reduced search's violation stays, said not to be shortest."""
+    from mmcheck.explorer.tuple.bfs import bfs, make_search
+
+    found = result.violation
+    assert found is not None
+    if not found.trace:  # in computing the initial states: no step to save
+        return
+    plain = replace(options, por=False, max_depth=found.length)
+    again = bfs(make_search(prog, plain, limits), plain, initial)
+    result.stats.elapsed = limits.elapsed
+    if again.verdict == VIOLATED and again.violation is not None:
+        result.violation = again.violation
+        result.stats.por_rerun = again.stats.distinct
+        return
+    why = again.reason if again.verdict == INCOMPLETE else "it found none"
+    result.warnings.append(
+        f"the trace is not necessarily shortest: the re-run without partial-order "
+        f"reduction to its depth stopped ({why})"
+    )
+
+
+BACKEND = Backend("tuple", "one state at a time", 0, run, por=True)

@@ -7,6 +7,13 @@ expanding level d has a trace of d+1 steps. A deadlock at level d is shorter, so
 such a find the rest of level d is still expanded (storing nothing) to look for one.
 A cover is evaluated on each state when it is stored, until it holds in one: the first
 such state is one of the shallowest.
+
+With partial-order reduction (`por`, explorer.core.por) a state is expanded through a
+stubborn subset of its enabled edges where one exists. Cycle proviso: a state with a
+reduced successor already visited at its own level or above is fully expanded instead
+(every cycle of the reduced graph has such an edge, so every cycle has a fully expanded
+state). All of a state's edges are still computed, so its step errors are found. Traces
+are not shortest then: explorer.tuple.backend re-runs a violation's depth unreduced.
 """
 
 from __future__ import annotations
@@ -19,11 +26,12 @@ from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Limits, out_of_memory
 from mmcheck.explorer.core.model import EvalError, State
 from mmcheck.explorer.core.observers import notifier
 from mmcheck.explorer.core.options import CheckOptions
+from mmcheck.explorer.core.por import Reducer, visible_slots
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Step, Violation
 from mmcheck.explorer.core.search import POLL_EVERY, Search
 from mmcheck.explorer.tuple.store import Store, collision_probability
 from mmcheck.explorer.tuple.symmetry import canonicalizer
-from mmcheck.explorer.tuple.translate import compile_model
+from mmcheck.explorer.tuple.translate import compile_expr, compile_model
 from mmcheck.spec.errors import unknown_invariant
 from mmcheck.spec.ir import Program
 
@@ -67,6 +75,7 @@ def bfs(search: Search, options: CheckOptions, initial: Iterable[State] | None =
                     options.fingerprint,
                     options.max_depth,
                     options.max_states,
+                    reducer(search) if options.por else None,
                 )
             except (MemoryError, SystemError) as e:
                 if not out_of_memory(e):
@@ -78,12 +87,21 @@ def bfs(search: Search, options: CheckOptions, initial: Iterable[State] | None =
             gc.enable()
 
 
+def reducer(search: Search) -> Reducer:
+    """The stubborn sets of the search's model, for what the search checks."""
+    program = search.model.program
+    checked = [inv for inv, _ in search.invariants] + list(program.constraints)
+    covers = visible_slots(program, [c for c, _ in search.covers])
+    return Reducer(search.model, visible_slots(program, checked), compile_expr, covers)
+
+
 def _bfs(
     search: Search,
     initial: Iterator[State | None],
     fingerprint: bool,
     max_depth: int | None,
     max_states: int | None,
+    reducer: Reducer | None = None,
 ) -> Result:
     model, stats, limits, canon = search.model, search.stats, search.limits, search.canon
     expanded = notifier(search.observers)
@@ -96,12 +114,17 @@ def _bfs(
     kept = search.kept if search.constraints else None
     unreached = search.unreached  # the covers not reached yet (emptied as they are)
     limit = max_states if max_states is not None else float("inf")
+    reduce = reducer.reduce if reducer is not None else None
+    por = [0, 0, 0]  # states expanded reduced, fully, fully by the proviso
+    fresh: set = set()  # with --por: the keys of the next level's states stored so far
 
     def finish(
         verdict: str, violation: Violation | None = None, reason: str | None = None, queue: int = 0
     ) -> Result:
         stats.distinct = len(store)
         stats.queue = queue
+        if reduce is not None:
+            stats.por_reduced, stats.por_full, stats.por_proviso = por
         if fingerprint:
             stats.collision_probability = collision_probability(stats.distinct, stats.generated)
         return search.result(verdict, violation, reason)
@@ -153,6 +176,8 @@ def _bfs(
             if stats.generated
             else "the spec has no initial state"
         )
+    if reducer is not None and not unreached:
+        reducer.covers_reached()
     depth = 0
     first = 0  # id of the level's first state
     stats.depth = 0
@@ -188,6 +213,23 @@ def _bfs(
                 continue
             if pending is not None:
                 continue
+            if reduce is not None:
+                keep = reduce(s, [e for e, _ in succ]) if len(succ) > 1 else None
+                if keep is None:
+                    por[1] += 1
+                else:
+                    part = [succ[j] for j in keep]
+                    for _, t in part:  # the cycle proviso
+                        if canon is not None:
+                            t = canon(t)
+                        k = fp(t) if fp is not None else t
+                        if k in seen and k not in fresh:
+                            por[1] += 1
+                            por[2] += 1
+                            break
+                    else:
+                        por[0] += 1
+                        succ = part
             stats.generated += len(succ)
             if expanded is not None:
                 expanded(s, succ)
@@ -216,8 +258,12 @@ def _bfs(
                 parents_append(sid)
                 edges_append(e)
                 nxt.append(t)
+                if reduce is not None:
+                    fresh.add(k)
                 if unreached and (hits := search.covered(t)):
                     search.reach(hits, trace_to(len(store) - 1))
+                    if not unreached and reducer is not None:
+                        reducer.covers_reached()
                 if ok is not None:
                     try:
                         good = ok(t)
@@ -230,6 +276,7 @@ def _bfs(
             return finish(VIOLATED, pending)
         first += len(level)
         level = nxt
+        fresh.clear()
         if level:
             depth += 1
             stats.depth = depth
