@@ -78,6 +78,8 @@ class _Bmc:
             return self._run(depth)
         except _Unknown as e:
             return self._incomplete(f"z3 answered unknown at depth {self.depth}: {e}")
+        except traces.Undecided as e:
+            return self._incomplete(f"{e} (the violation at depth {self.depth})")
         except interrupt.Interrupted as e:
             return self._incomplete(f"{e.reason} at depth {self.depth}")
 
@@ -175,13 +177,9 @@ class _Bmc:
     def _invariant_violation(
         self, model: z3.ModelRef, st: State, trace: tuple[Step, ...]
     ) -> Violation:
-        inv = next(
-            i
-            for i in self.invs
-            if z3.is_false(model.eval(self.enc.holds(i, st), model_completion=True))
-        )
+        inv = next(i for i in self.invs if not traces.holds(model, self.enc.holds(i, st)))
         errs = self.enc.invariant_errors(inv, st)
-        if any(z3.is_true(model.eval(e.cond, model_completion=True)) for e in errs):
+        if any(traces.holds(model, e.cond) for e in errs):
             err = traces.first_error(model, errs)
             return Violation(err.kind, inv.name, err.message, err.loc, trace)
         return traces.invariant_violation(trace, inv)
@@ -201,7 +199,7 @@ class _Bmc:
 
     def _error_violation(self, model: z3.ModelRef, k: int, steps: list[StepEnc]) -> Violation:
         trace = self._trace(model, k - 1)
-        st = next(st for st in steps if z3.is_true(model.eval(st.error, model_completion=True)))
+        st = next(st for st in steps if traces.holds(model, st.error))
         err = traces.first_error(model, st.errors)
         return traces.error_violation(trace, self.program, err, st, traces.param_values(model, st))
 

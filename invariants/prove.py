@@ -251,7 +251,10 @@ class _Prover:
         status, dt, reason = self._check(s)
         q = Query(goal, action, status, dt, reason)
         if status == CTI:
-            q.program, q.cti = make_cti(s.model())
+            try:
+                q.program, q.cti = make_cti(s.model())
+            except traces.Undecided as e:  # not proved, but no CTI to show
+                q.status, q.reason = UNKNOWN, str(e)
         return q
 
     # --- CTIs as traces of the concrete program the model's constants give
@@ -272,7 +275,7 @@ class _Prover:
         self, model: z3.ModelRef, st: State, step: StepEnc
     ) -> tuple[ir.Program, Violation]:
         prog = self._concrete(model)
-        if not z3.is_true(model.eval(step.error, model_completion=True)):
+        if not traces.holds(model, step.error):
             trace = (Step(None, (), traces.state_tuple(self.enc, model, st, prog)),)
             v = traces.constraint_error(model, self.enc, st, trace)
             assert v is not None  # the query: an error building the state, or this
@@ -300,7 +303,7 @@ class _Prover:
         prog = self._concrete(model)
         params = traces.param_values(model, step)
         trace = (Step(None, (), traces.state_tuple(self.enc, model, pre, prog)),)
-        if not z3.is_true(model.eval(step.error, model_completion=True)):
+        if not traces.holds(model, step.error):
             post = traces.make_step(
                 prog, step.action, params, traces.state_tuple(self.enc, model, step.post, prog)
             )

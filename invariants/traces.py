@@ -1,5 +1,11 @@
 """Traces from z3 models: concrete states, parameters and steps in the explorer's
-Step/Violation objects, so CTIs and BMC counterexamples print in every explorer format."""
+Step/Violation objects, so CTIs and BMC counterexamples print in every explorer format.
+
+Every term is read through `value`: z3's model evaluator leaves a quantifier open (one
+over a range whose bound is an action's parameter, say: `forall j in 1..n` is a z3
+ForAll then), so a step's error condition could be neither true nor false in the model
+that satisfies it. Such a term, closed by the model's values, is decided by a solver.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,64 @@ from mmcheck.invariants.encode import Encoder, Err, State, StepEnc, as_int
 from mmcheck.spec import ir
 
 
+class Undecided(Exception):
+    """z3 cannot evaluate a term of a model it gave; the message says why."""
+
+
+def value(model: z3.ModelRef, t: z3.ExprRef) -> z3.ExprRef:
+    """The value of t in the model: a numeral, or true or false."""
+    v = model.eval(t, model_completion=True)
+    if not _is_value(v):
+        # the quantifiers left open read nothing of the model any more: each is decided
+        # on its own, and the term then simplifies to a value
+        v = z3.simplify(z3.substitute(v, *((q, _decide(q)) for q in _open_quantifiers(v))))
+        if not _is_value(v):
+            raise Undecided(f"z3 cannot evaluate {v.sexpr()[:200]} in its model")
+    return v
+
+
+def _is_value(v: z3.ExprRef) -> bool:
+    return z3.is_int_value(v) or z3.is_true(v) or z3.is_false(v)
+
+
+def _open_quantifiers(t: z3.ExprRef) -> list[z3.QuantifierRef]:
+    """The outermost quantifiers in t."""
+    out: list[z3.QuantifierRef] = []
+    todo, seen = [t], set()
+    while todo:
+        e = todo.pop()
+        if e.get_id() in seen:
+            continue
+        seen.add(e.get_id())
+        if z3.is_quantifier(e):
+            out.append(e)
+        elif z3.is_app(e):
+            todo.extend(e.children())
+    return out
+
+
+def _decide(q: z3.QuantifierRef) -> z3.BoolRef:
+    """Whether the closed formula q is true."""
+    answers = []
+    for claim in (q, z3.Not(q)):
+        s = z3.Solver()
+        s.add(claim)
+        answers.append(s.check())
+        if answers[-1] == z3.unknown:
+            raise Undecided(f"z3 cannot decide {q.sexpr()[:200]}: {s.reason_unknown()}")
+    if answers == [z3.sat, z3.unsat]:
+        return z3.BoolVal(True)
+    if answers == [z3.unsat, z3.sat]:
+        return z3.BoolVal(False)
+    raise Undecided(f"z3 finds {q.sexpr()[:200]} neither true nor false")
+
+
+def holds(model: z3.ModelRef, cond: z3.ExprRef) -> bool:
+    return z3.is_true(value(model, cond))
+
+
 def model_int(model: z3.ModelRef, t: z3.ExprRef) -> int:
-    v = model.eval(as_int(t), model_completion=True)
-    return v.as_long()
+    return value(model, as_int(t)).as_long()
 
 
 def const_values(enc: Encoder, model: z3.ModelRef) -> dict[str, int]:
@@ -70,11 +131,12 @@ def _instance(
 
 
 def first_error(model: z3.ModelRef, errors: list[Err]) -> Err:
-    """The error the model makes happen (error conditions are mutually exclusive)."""
+    """The error the model makes happen (error conditions are mutually exclusive); the
+    caller knows that one does."""
     for e in errors:
-        if z3.is_true(model.eval(e.cond, model_completion=True)):
+        if holds(model, e.cond):
             return e
-    raise ValueError("the model raises none of the errors")
+    raise AssertionError("the model raises none of the errors")
 
 
 def error_violation(
@@ -94,7 +156,7 @@ def constraint_error(
 ) -> Violation | None:
     """The failure to evaluate a constraint in st that the model makes happen, if any."""
     for con, errs in enc.constraint_errors(st):
-        if any(z3.is_true(model.eval(e.cond, model_completion=True)) for e in errs):
+        if any(holds(model, e.cond) for e in errs):
             err = first_error(model, errs)
             message = f"{err.message} (evaluating constraint {con.name})"
             return Violation(err.kind, con.name, message, err.loc, trace)
