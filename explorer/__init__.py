@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
@@ -38,6 +39,7 @@ def check(
     *,
     initial: Iterable[tuple[int, ...]] | None = None,
     progress: Callable[[Stats], None] | None = None,
+    notice: Callable[[str], None] | None = None,
     **kwargs: Any,
 ) -> Result:
     """Check every invariant (or those named), step errors and deadlocks of a spec.
@@ -47,17 +49,20 @@ def check(
     `simulate=N` runs N random walks instead (of at most `depth` steps). Any bound hit,
     or SIGINT / SIGTERM, gives an INCOMPLETE result with the reason and the statistics
     so far. `initial` replaces the spec's initial states (e.g. a counterexample's
-    pre-state); `progress` is called with the statistics as the search goes. Each
+    pre-state); `progress` is called with the statistics as the search goes, `notice`
+    with a line about work before it that takes a while (compiling kernels). Each
     `cover` of the spec is in `Result.covers`, reached (with a trace) or not; `strict`
     makes a complete search that leaves one unreached exit 1 (`Result.exit_code`).
     """
+    start = time.perf_counter()
     options = replace(options, **kwargs) if options is not None else CheckOptions(**kwargs)
     backend = registry.get(options.backend)
     refusal = backend.refusal(options)
     if refusal is not None:
         raise UsageError(refusal)
-    limits = Limits(options.time_limit, options.memory_limit, progress)
+    limits = Limits(options.time_limit, options.memory_limit, progress, notice)
     with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
         result = backend.run(source_or_program, consts, options, limits, initial)
+    result.stats.wall = time.perf_counter() - start
     result.strict = options.strict
     return result

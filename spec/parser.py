@@ -16,6 +16,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from mmcheck.spec import ast
+from mmcheck.spec import cache as spec_cache
 from mmcheck.spec.errors import Loc, SpecError, SpecErrors, register_source
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
@@ -128,7 +129,7 @@ class _SoftKeywords:
 
 @cache
 def _lark() -> Lark:
-    return Lark(
+    return spec_cache.lark_parser(
         GRAMMAR.read_text(encoding="utf-8"),
         parser="lalr",
         lexer="contextual",

@@ -16,15 +16,20 @@ Regenerate after a deliberate change of output, then read the diff:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from mmcheck.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -39,7 +44,10 @@ VOLATILE = [
     (re.compile(r"\b\d[\d,]* bytes per distinct state\b"), "<n> bytes per distinct state"),
     (re.compile(r"\b\d[\d,]*(\.\d+)? ?(MiB|GiB|KiB|MB|GB)\b"), "<memory>"),
     # the same figures in --json
-    (re.compile(r'"(elapsed|bytes_per_state|states_per_second|seconds)": [\d.e+-]+'), r'"\1": <n>'),
+    (
+        re.compile(r'"(elapsed|wall|bytes_per_state|states_per_second|seconds)": [\d.e+-]+'),
+        r'"\1": <n>',
+    ),
     (re.compile(r" {2,}"), " "),  # column widths follow the timings
 ]
 
@@ -54,8 +62,11 @@ class Transcript:
 
 
 # lines printed or not by how the run went on this machine: the memory figure appears
-# only where the peak resident set grew enough to mean something
-OPTIONAL = re.compile(r"^<n> bytes per distinct state\.$")
+# only where the peak resident set grew enough to mean something, and the vector back
+# end's notice only where the kernels were not in the cache yet
+OPTIONAL = re.compile(
+    r"^(<n> bytes per distinct state\.|compiling kernels \(first run only\)\.\.\.)$"
+)
 
 
 def _normalise(text: str) -> str:
@@ -94,10 +105,110 @@ ALL = [t for page in PAGES for t in transcripts(page)]
 
 
 EXIT = re.compile(r"^\[exit (\d+)\]$")
+# verbs whose output depends on what the process did before: z3 picks its counterexamples
+# and CTIs by the order of the terms its context holds, so a trace after other proofs in
+# the same process differs from a fresh process's
+OWN_PROCESS = ("prove", "bmc")
 
 
 def run(command: str, scratch: Path, show_exit: bool) -> str:
-    """What the command prints, as the docs show it."""
+    """What the command prints, as the docs show it: run in this process through the CLI
+    entry where it is `mmcheck ARGS`, alone or piped into one filter `_filter` emulates
+    (a subprocess would spend most of its time importing), in a shell otherwise and for
+    the verbs of OWN_PROCESS."""
+    words = list(shlex.shlex(command, posix=True, punctuation_chars=True))
+    bar = words.index("|") if "|" in words else len(words)
+    argv, filters = words[1:bar], words[bar + 1 :]
+    plain = not any(re.fullmatch(r"[|&;()<>]+", w) for w in argv + filters)
+    if (
+        plain
+        and words[0] == "mmcheck"
+        and not (argv and argv[0] in OWN_PROCESS)
+        and (bar == len(words) or _filter(filters, ""))
+    ):
+        status, text, stderr = _in_process(argv, scratch, piped=bar < len(words))
+        if bar < len(words):
+            filtered = _filter(filters, text)
+            assert filtered is not None
+            status, text = filtered
+            text = stderr + text  # mmcheck's stderr bypasses the pipe
+        text = text.rstrip("\n")
+    else:
+        status, text = _in_shell(command, scratch)
+    if show_exit or (status not in SILENT_EXITS and "|" not in command):
+        text += f"\n[exit {status}]"
+    return text
+
+
+def _filter(argv: list[str], text: str) -> tuple[int, str] | None:
+    """The exit status and output of `argv` reading `text`, for the filters the docs pipe
+    into (`tail -N`, `head -N`, `grep [-E] PATTERN`); None for any other command."""
+    lines = text.splitlines(keepends=True)
+    match argv:
+        case ["tail", n] if re.fullmatch(r"-\d+", n):
+            return 0, "".join(lines[len(lines) - int(n[1:]) :])
+        case ["head", n] if re.fullmatch(r"-\d+", n):
+            return 0, "".join(lines[: int(n[1:])])
+        # a basic pattern without regex syntax means the same to grep and to re
+        case ["grep", pattern] if re.fullmatch(r"[\w ,:=-]+", pattern):
+            picked = [s for s in lines if pattern in s]
+        case ["grep", "-E", pattern]:
+            picked = [s for s in lines if re.search(pattern, s)]
+        case _:
+            return None
+    return (0 if picked else 1), "".join(picked)
+
+
+def _in_process(argv: list[str], scratch: Path, piped: bool) -> tuple[int, str, str]:
+    """Run `mmcheck argv` through the CLI entry with file descriptors 1 and 2 on files,
+    so forked workers and C libraries write where Python does: one file, as `2>&1` makes
+    it, or where `piped` two (the pipe takes stdout alone). Returns the exit status, what
+    the first file holds and what the second holds ("" without one).
+    Python's streams are buffered as on a pipe (stdout in blocks, stderr by lines), so
+    they interleave as a subprocess's do. The environment is the subprocess's; it, the
+    directory and the signal handlers are restored afterwards."""
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(tempfile.TemporaryFile())
+        err = stack.enter_context(tempfile.TemporaryFile()) if piped else out
+        saved_fds = os.dup(1), os.dup(2)
+        saved_streams = sys.stdout, sys.stderr
+        saved_env = dict(os.environ)
+        saved_cwd = os.getcwd()
+        saved_signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        streams = (
+            open(1, "w", encoding="utf-8", closefd=False),  # noqa: SIM115
+            open(2, "w", encoding="utf-8", closefd=False, buffering=1),  # noqa: SIM115
+        )
+        sys.stdout, sys.stderr = streams
+        os.environ.update(NO_COLOR="1", COLUMNS="100")
+        os.environ.pop("FORCE_COLOR", None)
+        os.chdir(scratch)
+        try:
+            status = main(argv)
+        except SystemExit as e:  # argparse's usage errors
+            status = 0 if e.code is None else e.code if isinstance(e.code, int) else 1
+        finally:
+            for stream in streams:
+                stream.close()  # flushes; the descriptors stay open (closefd=False)
+            sys.stdout, sys.stderr = saved_streams
+            for fd, saved in zip((1, 2), saved_fds, strict=True):
+                os.dup2(saved, fd)
+                os.close(saved)
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+            for s, h in saved_signals.items():
+                signal.signal(s, h)
+        texts = []
+        for f in (out, err) if piped else (out,):
+            f.seek(0)
+            texts.append(f.read().decode())
+    return status, texts[0], texts[1] if piped else ""
+
+
+def _in_shell(command: str, scratch: Path) -> tuple[int, str]:
     mmcheck = f"{shlex.quote(sys.executable)} -m mmcheck"
     shell = re.sub(r"^mmcheck ", mmcheck + " ", command)
     env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
@@ -111,10 +222,7 @@ def run(command: str, scratch: Path, show_exit: bool) -> str:
         text=True,
         timeout=300,
     )
-    text = proc.stdout.rstrip("\n")
-    if show_exit or (proc.returncode not in SILENT_EXITS and "|" not in command):
-        text += f"\n[exit {proc.returncode}]"
-    return text
+    return proc.returncode, proc.stdout.rstrip("\n")
 
 
 def matches(got: str, expected: list[str]) -> bool:
@@ -135,7 +243,8 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _id(t: Transcript) -> str:
-    return f"{t.page.relative_to(ROOT)}:{t.line}"
+    page = t.page.relative_to(ROOT) if t.page.is_relative_to(ROOT) else t.page.name
+    return f"{page}:{t.line}"
 
 
 @pytest.mark.parametrize("t", [t for t in ALL if t.compared], ids=_id)
@@ -175,3 +284,45 @@ def test_every_command_is_compared_or_says_why() -> None:
             assert t.command.startswith("mmcheck "), _id(t)
     assert len(ALL) >= 60
     assert len(skipped) <= 15, skipped
+
+
+# commands run both in this process and in a shell: a verdict, an error on stderr, a
+# filter, a usage error of argparse's
+SAME_IN_A_SHELL = [
+    "mmcheck check tests/specs/tutorial_spinlock.mms --trace cpu",
+    "mmcheck check tests/specs/no_such.mms",
+    "mmcheck check tests/specs/lemma_refcount.mms -D FIXED=false | tail -1",
+    "mmcheck check tests/specs/tutorial_spinlock.mms | grep -E 'VIOLATED|HOLDS'",
+    "mmcheck check --no-such-option",
+]
+
+
+@pytest.mark.parametrize("command", SAME_IN_A_SHELL)
+def test_in_process_prints_what_a_shell_does(command: str, scratch: Path) -> None:
+    status, text = _in_shell(command, scratch)
+    if status not in SILENT_EXITS and "|" not in command:
+        text += f"\n[exit {status}]"
+    assert _normalise(run(command, scratch, False)) == _normalise(text)
+
+
+def _page(tmp_path: Path, output: list[str]) -> Transcript:
+    """A transcript of a page of its own, of the first command of SAME_IN_A_SHELL."""
+    page = tmp_path / "page.md"
+    page.write_text("\n".join(["Text.", "```", "$ " + SAME_IN_A_SHELL[0], *output, "```", ""]))
+    (t,) = transcripts(page)
+    return t
+
+
+def test_a_wrong_transcript_fails_and_regeneration_rewrites_it(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    got = run(SAME_IN_A_SHELL[0], scratch, False).splitlines()
+    wrong = [*got[:-1], got[-1].replace("VIOLATED", "HOLDS")]  # the verdict line
+    assert wrong != got and matches("\n".join(got), got)
+    monkeypatch.delenv("MMCHECK_REGEN_DOCS", raising=False)
+    with pytest.raises(AssertionError, match="prints something else now"):
+        test_transcript(_page(tmp_path, wrong), scratch)
+    monkeypatch.setenv("MMCHECK_REGEN_DOCS", "1")
+    test_transcript(_page(tmp_path, wrong), scratch)
+    (t,) = transcripts(tmp_path / "page.md")
+    assert matches("\n".join(got), t.output) and t.output != wrong

@@ -3,7 +3,8 @@
 A search calls `Limits.poll(stats)` every few thousand states; it returns the reason to
 stop (which becomes the INCOMPLETE verdict's reason) or None. Memory is the resident
 set size read from /proc/self/statm (a bound on RSS, the memory the machine actually
-gives the process); where that file does not exist, the peak RSS from getrusage.
+gives the process), plus the growth of the workers the search names (`helpers`);
+where that file does not exist, the peak RSS from getrusage.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import resource
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from mmcheck.explorer.core.result import Stats
 
@@ -62,6 +63,15 @@ def rss_bytes() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
+def rss_of(pid: int) -> int:
+    """The resident set size of process `pid` (0 if it is gone, or without /proc)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def bytes_per_state(growth: int, stats: Stats) -> float | None:
     """The growth of this process's peak resident set during a search over its distinct
     states, where that figure means something: the states are held in this process (one
@@ -89,6 +99,10 @@ class Limits:
         self.memory_limit = int(memory_limit * GIB) if memory_limit is not None else None
         self.progress = progress
         self.notice = notice  # told what the run does before its search (compiling kernels)
+        # the processes working for the search (workers): --memory-limit counts their
+        # growth since first polled (forked, they start out sharing this one's pages)
+        self.helpers: Callable[[], Iterable[int]] = tuple
+        self._helper_base: dict[int, int] = {}
         self.signal: str | None = None
         self.restart()
 
@@ -116,9 +130,16 @@ class Limits:
             return f"interrupted ({self.signal})"
         if self.time_limit is not None and stats.elapsed >= self.time_limit:
             return f"time limit of {self.time_limit:g} s reached"
-        if self.memory_limit is not None and rss >= self.memory_limit:
+        if self.memory_limit is not None and rss + self.helpers_growth() >= self.memory_limit:
             return f"memory limit of {self.memory_limit / GIB:g} GiB reached"
         return None
+
+    def helpers_growth(self) -> int:
+        grown = 0
+        for pid in self.helpers():
+            rss = rss_of(pid)
+            grown += max(0, rss - self._helper_base.setdefault(pid, rss))
+        return grown
 
     def finish(self, stats: Stats) -> None:
         """Fill in the final elapsed time and bytes per distinct state (bytes_per_state)."""

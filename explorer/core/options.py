@@ -29,7 +29,9 @@ class CheckOptions:
     strict: bool = False  # a cover not reached by a complete search is a failure (exit 1)
     por: bool = False  # partial-order reduction (explorer.core.por)
     backend: str = "tuple"
-    workers: int | None = 1  # None: all cores
+    workers: int | None = 1  # None: all cores (--backend ray: one actor per CPU of the cluster)
+    ray_address: str | None = None  # --backend ray: the cluster to join; None: a local one
+    cache: bool = True  # the vector back end's kernels from and to the per-user cache
 
     def __post_init__(self) -> None:
         if self.invariants is not None and not isinstance(self.invariants, tuple):
@@ -46,6 +48,8 @@ class CheckOptions:
                 raise UsageError(f"--{flag} must not be negative")
         if self.simulate is None and (self.seed is not None or self.depth is not None):
             raise UsageError("--seed and --depth go with --simulate")
+        if self.ray_address is not None and self.backend != "ray":
+            raise UsageError("--ray-address goes with --backend ray")
         if self.simulate is not None and self.max_depth is not None:
             raise UsageError("--simulate walks --depth steps; --max-depth is for BFS")
         if self.por and self.simulate is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from types import CodeType
 
 from mmcheck.explorer.core.model import EvalError
 from mmcheck.spec.errors import Loc
@@ -66,11 +67,12 @@ def runtime(table: tuple[tuple[str, Loc | None, str], ...]) -> dict:
 
 
 def exec_generated(
-    source: str, filename: str, table: tuple = (), extra: dict | None = None
+    source: str | CodeType, filename: str, table: tuple = (), extra: dict | None = None
 ) -> dict:
-    """Run generated code in a namespace holding only the runtime helpers, the
-    translator's builtins and `extra` (data tables); returns the namespace."""
+    """Run generated code (its source, or the code compiled from it) in a namespace
+    holding only the runtime helpers, the translator's builtins and `extra` (data
+    tables); returns the namespace."""
     ns = runtime(table)
     ns.update(extra or {})
-    exec(compile(source, filename, "exec"), ns)
+    exec(source if isinstance(source, CodeType) else compile(source, filename, "exec"), ns)
     return ns

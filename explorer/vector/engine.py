@@ -98,6 +98,20 @@ class VectorBFS:
         self.pending: Violation | None = None
         search.limits.restart()  # compiling the kernels is not part of the search
 
+    @classmethod
+    def of(
+        cls, search: Search, options: CheckOptions, initial: Iterable[State] | None
+    ) -> VectorBFS:
+        """The search that `options` ask for: its bounds, fingerprints, kernels' cache."""
+        return cls(
+            search,
+            initial,
+            options.fingerprint,
+            options.max_depth,
+            options.max_states,
+            use_cache=options.cache,
+        )
+
     # --- results
     def finish(
         self,
@@ -145,7 +159,7 @@ class VectorBFS:
         """`workers` forked processes owning the visited set's partitions; waiting for
         them, the search's bounds are polled (one reached stops the run)."""
         stats, limits = self.search.stats, self.search.limits
-        return OwnerPool(
+        pool = OwnerPool(
             self.vm,
             self.search.deadlock,
             self.keep_words,
@@ -153,6 +167,8 @@ class VectorBFS:
             self.chunk,
             lambda: limits.poll(stats),
         )
+        limits.helpers = pool.pids  # they hold the visited set: --memory-limit counts them
+        return pool
 
     def run(self, expander: Expander) -> Result:
         """The search, with levels expanded by `expander` in this process."""
@@ -458,14 +474,7 @@ def vector_bfs(
     """Exhaustive BFS like explorer.tuple.bfs.bfs, over batches of states, within the
     bounds of `options`, by `options.workers` processes (None: as many as cores)."""
     workers = options.workers or default_workers()
-    run = VectorBFS(
-        search,
-        initial,
-        options.fingerprint,
-        options.max_depth,
-        options.max_states,
-        use_cache=options.cache,
-    )
+    run = VectorBFS.of(search, options, initial)
     search.stats.workers = workers
     with search.limits.catching_signals():
         if workers <= 1:

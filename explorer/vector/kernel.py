@@ -27,6 +27,7 @@ import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import CodeType
 
 import numpy as np
 
@@ -660,17 +661,17 @@ def _code(v: Val) -> str:
     return repr(bool(v)) if isinstance(v, bool) else repr(int(v))
 
 
-def compile_kernels(
-    program: ir.Program,
-    layout: Layout,
-    instances: list[Instance],
-    invariants: list[ir.Expr],
-    constraints: list[ir.Expr],
-) -> Kernels:
-    source, covered = KernelCompiler(program, layout).module(instances, invariants, constraints)
+def kernel_filename(program: ir.Program) -> str:
+    return f"<mmcheck kernel {sanitize(program.name)}>"
+
+
+def load_kernels(source: str, code: CodeType, covered: list[int]) -> Kernels:
+    """The kernels of a source `KernelCompiler.module` wrote, compiled to `code`
+    (compile(source, kernel_filename(program), "exec")), run in the sandbox of
+    generated code."""
     ns = exec_generated(
-        source,
-        f"<mmcheck kernel {sanitize(program.name)}>",
+        code,
+        code.co_filename,
         extra={"np": np, "u64": np.uint64, "i64": np.int64, "len": len},
     )
     return Kernels(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from mmcheck.explorer.core.search import Search
+from mmcheck.explorer.vector import cache
 from mmcheck.explorer.vector.actions import ActionCompiler, Expansion, Instance, apply_instance
 from mmcheck.explorer.vector.bounds import check_int64
 from mmcheck.explorer.vector.expr import (
@@ -21,7 +22,6 @@ from mmcheck.explorer.vector.expr import (
     Unsupported,
     truth,
 )
-from mmcheck.explorer.vector.kernel import compile_kernels
 from mmcheck.explorer.vector.level import Expanded, dedup
 from mmcheck.explorer.vector.pack import Layout
 from mmcheck.explorer.vector.symmetry import BatchCanon
@@ -34,7 +34,9 @@ class VectorModel:
     """The program compiled for batches: instances in edge order, invariants,
     deadlock test, packing layout."""
 
-    def __init__(self, search: Search) -> None:
+    def __init__(self, search: Search, use_cache: bool = True) -> None:
+        """`use_cache`: read and write the kernels' source in the per-user cache
+        (explorer.vector.cache); the kernels are the same either way."""
         program = search.model.program
         self.program = program
         self.layout = Layout.of(program)
@@ -52,18 +54,22 @@ class VectorModel:
             raise UsageError(f"the vector back end cannot check this spec: {e}") from None
         if len(self.instances) != search.model.n_edges:
             raise UsageError("the vector back end numbers edges differently from the model")
-        self.kernels = compile_kernels(
+        announce = cache.Announcer(search.limits.notice)
+        self.kernels = cache.kernels(
             program,
             self.layout,
             self.instances,
             [inv.expr for inv, _ in search.invariants],
             [con.expr for con, _ in search.constraints],
+            use_cache=use_cache,
+            announce=announce,
         )
         self.interpreted = [i for i in self.instances if i.k not in self.kernels.covered]
         self.pcs = [(slot, p.done) for p, _, slot in program.process_instances()]
         self.canon = BatchCanon(program) if search.canon is not None else None
         self.coverage = search.coverage is not None  # keep each chunk's edges for it
-        warm_up()
+        with cache.announcing(announce):
+            warm_up()
 
     def constraint(self, con: Invariant, what: str = "constraint") -> Compiled:
         try:
