@@ -98,12 +98,14 @@ def test_an_unknown_keyword_is_a_type_error():
 
 
 def test_the_back_ends_in_order():
-    assert registry.names() == ["tuple", "vector", "reference"]
+    assert registry.names() == ["tuple", "vector", "reference", "ray"]
     assert [b.name for b in registry.backends()] == registry.names()
 
 
 def test_an_unknown_back_end():
-    with pytest.raises(UsageError, match=r"^unknown back end 'x' \(tuple, vector or reference\)$"):
+    with pytest.raises(
+        UsageError, match=r"^unknown back end 'x' \(tuple, vector, reference or ray\)$"
+    ):
         registry.get("x")
     with pytest.raises(UsageError, match="unknown back end 'x'"):
         explorer.check(PETERSON, backend="x")
@@ -119,6 +121,9 @@ def test_an_unknown_back_end():
         ("reference", CheckOptions(fingerprint=True), "does not support --fingerprint"),
         ("reference", CheckOptions(workers=2), "the reference back end runs one worker"),
         ("reference", CheckOptions(workers=None), None),
+        ("ray", CheckOptions(simulate=2), "the ray back end explores exhaustively"),
+        ("ray", CheckOptions(coverage=True), "the ray back end records no coverage"),
+        ("ray", CheckOptions(backend="ray", ray_address="auto", fingerprint=True), None),
     ],
 )
 def test_what_each_back_end_refuses(backend, options, message):
@@ -157,7 +162,7 @@ def test_a_new_back_end_is_one_entry(monkeypatch):
     assert explorer.check(PETERSON, backend="other", max_states=7).reason == "ran 7"
     with pytest.raises(UsageError, match="^other refuses --fingerprint$"):
         explorer.check(PETERSON, backend="other", fingerprint=True)
-    with pytest.raises(UsageError, match=r"\(tuple, vector, reference or other\)"):
+    with pytest.raises(UsageError, match=r"\(tuple, vector, reference, ray or other\)"):
         registry.get("x")
 
 
