@@ -5,7 +5,10 @@ followed by its output (stdout and stderr, as a terminal shows them). A last lin
 `[exit N]` is the exit status; without it the status must be 0 or 1 (the verdict line
 says which). A line `...` (indented or not) stands for any number of lines left out. The commands run
 from a scratch directory that sees the repository's spec/ and tests/, so a command that
-writes a file (`--out`, `graph -o`) writes it there. Timings, rates and memory figures
+writes a file (`--out`, `graph -o`) writes it there. They run in this process, through
+the CLI's entry with its output on files as a subprocess's would be (a filter they are
+piped into emulated), since a subprocess spends most of a short command importing; in a
+shell where `run` says (z3's verbs, other shell syntax). Timings, rates and memory figures
 differ per run and per machine: they are compared as placeholders. A block preceded by
 `<!-- transcript: not compared ... -->` is illustrative (a time limit, a progress line, a
 file the reader writes along a tutorial) and the comment says why.
