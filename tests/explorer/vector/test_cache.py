@@ -79,11 +79,17 @@ def test_a_second_run_compiles_nothing(cache_dir: Path):
         )
 
 
-def test_no_cache_neither_reads_nor_writes(cache_dir: Path):
+def test_no_cache_neither_reads_nor_writes(cache_dir: Path, capsys: pytest.CaptureFixture[str]):
+    from mmcheck.cli import main
+
     for _ in range(2):
         result, made = run(cache=False)
         assert made == 1
         assert result.stats.distinct == 14
+    assert entries(cache_dir) == []
+    argv = ["check", str(PHILOSOPHERS), "--backend", "vector", "--workers", "1", "--no-cache"]
+    assert main(argv) == 1
+    assert kernel_cache.COMPILING in capsys.readouterr().err
     assert entries(cache_dir) == []
 
 
