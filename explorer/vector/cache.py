@@ -65,7 +65,8 @@ def entry_key(
     constraints: list[ir.Expr],
 ) -> str:
     generators = [(_HERE / name).read_bytes() for name in _GENERATORS]
-    fold = Path(ir.__file__).with_name("fold.py").read_bytes()
+    spec = Path(ir.__file__).parent  # the IR's helpers (shapes, slots) and folding
+    generators += [(spec / name).read_bytes() for name in ("ir.py", "fold.py")]
     return cache.key(
         "vector kernels",
         FORMAT,
@@ -73,7 +74,6 @@ def entry_key(
         platform.machine(),
         np.__version__,
         *generators,
-        fold,
         repr(program),
         repr([(i.k, i.params) for i in instances]),
         repr(invariants),
