@@ -12,13 +12,19 @@ mutually exclusive and a step errs exactly where the explorer's Python would.
 Quantifiers over concrete bounds are unrolled; over symbolic bounds `forall`/`exists`
 become z3 quantifiers and `count`/`sum` recursive functions (sound, but z3 cannot do
 the induction a changed array needs, so such queries often come back unknown).
+
+A symbolic count or sum (outside any z3 quantifier) is a constant, equated with its
+recursive definition by an equation of `Encoder.definitions`: a query without them is
+weaker (any real state satisfies it), so its unsat answer is a proof, and it spares z3
+the unfolding of the definitions, which buried the few facts that matter (the frame
+lemmas) under instantiations. The prover asks that first and adds them otherwise.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import z3
@@ -214,6 +220,9 @@ class Encoder:
         self.consts = {c.name: z3.Int(c.name) for c in program.consts if c.value is None}
         self._fresh = itertools.count()
         self.sums: list[SumTerm] = []  # counts and sums evaluated, for frame_lemmas
+        # each symbolic sum's name equated with its recursive definition (see above)
+        self.definitions: list[z3.BoolRef] = []
+        self._bound: set[str] = set()  # the variables bound by z3 quantifiers and lambdas
         self.vars: dict[str, VarInfo] = {}
         for v in program.vars:
             dims = []
@@ -470,10 +479,16 @@ class Encoder:
             case _:
                 return z3.Sum([as_int(t) for t in terms]) if terms else z3.IntVal(0), errs
 
+    def _bound_var(self, base: str) -> z3.ArithRef:
+        """A fresh variable for a z3 quantifier or lambda to bind."""
+        v = z3.Int(self.fresh(base))
+        self._bound.add(str(v))
+        return v
+
     def _symbolic_quant(
         self, e: ir.Quant, lo: z3.ArithRef, hi: z3.ArithRef, st: State, env: dict
     ) -> Val:
-        i = z3.Int(self.fresh(e.var))
+        i = self._bound_var(e.var)
         body, be = self.expr(e.body, st, {**env, e.var: i})
         in_range = z3.And(lo <= i, i <= hi)
         if e.kind == "forall":
@@ -481,12 +496,19 @@ class Encoder:
         elif e.kind == "exists":
             value = z3.Exists([i], z3.And(in_range, as_bool(body)))
         else:
-            value = self._recursive_sum(e, i, body, lo, hi)
-            self.sums.append(SumTerm(e, env, st, lo, hi, value, self))
+            # the same count evaluated again in a state (see refuted) is the same term
+            term = SumTerm(e, env, st, lo, hi, z3.IntVal(0), self)
+            known = [t for t in self.sums if t.state is st and t.same_instance(term)]
+            if known:
+                value = known[0].value
+            else:
+                closed = not any(str(v) in self._bound for v in env.values())
+                value = self._recursive_sum(e, i, body, lo, hi, closed)
+                self.sums.append(replace(term, value=value))
         if not be:
             return value, []
         # the body at i is evaluated, and raises, only if every earlier value let it through
-        j = z3.Int(self.fresh(e.var))
+        j = self._bound_var(e.var)
         body_j, be_j = self.expr(e.body, st, {**env, e.var: j})
         through = ok(be_j)
         if e.kind == "forall":
@@ -501,18 +523,34 @@ class Encoder:
         return value, errs
 
     def _recursive_sum(
-        self, e: ir.Quant, i: z3.ArithRef, body: z3.ExprRef, lo: z3.ArithRef, hi: z3.ArithRef
+        self,
+        e: ir.Quant,
+        i: z3.ArithRef,
+        body: z3.ExprRef,
+        lo: z3.ArithRef,
+        hi: z3.ArithRef,
+        closed: bool,
     ) -> z3.ArithRef:
+        """The sum as a recursive function, or, when it reads no variable a quantifier
+        binds (`closed`), a constant that `definitions` equates with it."""
         term = as_int(as_bool(body)) if e.kind == "count" else as_int(body)
         # z3 keeps recursive definitions for good: their names are unique per process
-        f = z3.RecFunction(f"{e.kind}!{next(_REC_NAMES)}", z3.IntSort(), z3.IntSort())
+        n = next(_REC_NAMES)
+        f = z3.RecFunction(f"{e.kind}!{n}", z3.IntSort(), z3.IntSort())
         z3.RecAddDefinition(f, [i], z3.If(i > hi, z3.IntVal(0), term + f(i + 1)))
-        return f(lo)
+        if not closed:  # a constant would not vary with the bound variable
+            return f(lo)
+        name = z3.Int(f"{e.kind}~{n}")
+        self.definitions.append(name == f(lo))
+        return name
 
-    def frame_lemmas(self, pre: State, post: State) -> list[z3.BoolRef]:
+    def frame_lemmas(
+        self, pre: State, post: State, witnesses: Iterable[z3.ArithRef] = ()
+    ) -> list[z3.BoolRef]:
         """Facts about the counts and sums of a step from `pre` to
-        `post`: a count lies between 0 and the size of its range and counts a written
-        index k as its summand there; a count or sum in `post` equals the same one in
+        `post`: a count (in either state) lies between 0 and the size of its range and
+        counts a written index k, or one of the `witnesses` (see `refuted`), as its
+        summand there; a count or sum in `post` equals the same one in
         `pre` when the summands agree everywhere, and differs by the change at k when
         they agree everywhere but at a written index k. All are theorems about finite
         sums (by induction on the bounds) that z3 cannot find by itself over symbolic
@@ -522,10 +560,14 @@ class Encoder:
         for k in post.points:  # an index is often written in several arrays
             if not any(k.eq(q) for q in points):
                 points.append(k)
-        for a in (t for t in self.sums if t.state is pre and t.quant.kind == "count"):
+        counted = [*points, *(w for w in witnesses if not any(w.eq(q) for q in points))]
+        counts = (
+            t for t in self.sums if (t.state is pre or t.state is post) and t.quant.kind == "count"
+        )
+        for a in counts:
             size = z3.If(a.hi >= a.lo, a.hi - a.lo + 1, 0)
             out.append(z3.And(a.value >= 0, a.value <= size))
-            for k in points:  # one value of the range counts at most its own summand
+            for k in counted:  # one value of the range counts at most its own summand
                 at_k = z3.And(a.lo <= k, k <= a.hi)
                 out.append(
                     z3.Implies(at_k, z3.And(a.body(k) <= a.value, a.value <= size - 1 + a.body(k)))
@@ -653,7 +695,7 @@ class Encoder:
                 else:
                     post.vals[u.var] = z3.If(c, v, cur)
             return errs
-        idx = [z3.Int(self.fresh(p)) for p in u.params]
+        idx = [self._bound_var(p) for p in u.params]
         sub = {**env, **dict(zip(u.params, idx))}
         c, ce = self.expr(u.cond, st, sub)
         c = as_bool(c)
@@ -704,6 +746,35 @@ class Encoder:
         """The invariant evaluates to true, without error, in st."""
         v, errs = self.expr(inv.expr, st, {})
         return z3.And(ok(errs), as_bool(v))
+
+    def refuted(self, inv: ir.Invariant, st: State) -> tuple[z3.BoolRef, list[z3.ArithRef]]:
+        """The invariant does not hold in st: as not holds(inv, st), but a `forall` over
+        symbolic bounds by which it can be false (the invariant itself, the right of an
+        implication, a side of a conjunction, nested ones) is refuted by a fresh witness
+        constant in its range rather than by a negated z3 quantifier. Equisatisfiable
+        (each witness is existential, outside any quantifier); it gives the frame lemmas
+        an index to count at. Returns the condition and the witnesses."""
+        _, errs = self.expr(inv.expr, st, {})
+        witnesses: list[z3.ArithRef] = []
+        false = self._false(inv.expr, st, {}, witnesses)
+        return z3.Or(failed(errs), z3.And(ok(errs), false)), witnesses
+
+    def _false(self, e: ir.Expr, st: State, env: dict, witnesses: list[z3.ArithRef]) -> z3.BoolRef:
+        """The value of e in st is false (its errors aside), with witnesses as in refuted."""
+        if isinstance(e, ir.Quant) and e.kind == "forall":
+            lo, hi = (as_int(self.expr(b, st, env)[0]) for b in (e.lo, e.hi))
+            if int_value(lo) is None or int_value(hi) is None:
+                w = z3.Int(self.fresh(e.var))
+                witnesses.append(w)
+                body = self._false(e.body, st, {**env, e.var: w}, witnesses)
+                return z3.And(lo <= w, w <= hi, body)
+        elif isinstance(e, ir.Binary) and e.op in ("and", "or", "=>"):
+            right = self._false(e.right, st, env, witnesses)
+            if e.op == "=>":
+                return z3.And(as_bool(self.expr(e.left, st, env)[0]), right)
+            left = self._false(e.left, st, env, witnesses)
+            return z3.Or(left, right) if e.op == "and" else z3.And(left, right)
+        return z3.Not(as_bool(self.expr(e, st, env)[0]))
 
     def invariant_errors(self, inv: ir.Invariant, st: State) -> list[Err]:
         return self.expr(inv.expr, st, {})[1]

@@ -227,15 +227,21 @@ class _Prover:
         s.add(*(enc.holds(g, pre) for g in goals), enc.inside(pre))
         for action in self.program.actions:
             step = enc.step(action, pre, enc.param_terms(action, "1"))
-            post = {g.name: enc.holds(g, step.post) for g in goals}
+            # every goal's counts in the post-state exist before the frame lemmas
+            refuted = {g.name: enc.refuted(g, step.post) for g in goals}
             inside = enc.inside(step.post)
             # asserted with each query: z3 was much slower with them a scope further out
             lemmas = enc.frame_lemmas(pre, step.post)
             s.push()
             s.add(step.fires)
             for g in goals:
+                fails, witnesses = refuted[g.name]
+                if witnesses:
+                    goal_lemmas = enc.frame_lemmas(pre, step.post, witnesses)
+                else:
+                    goal_lemmas = lemmas
                 s.push()
-                s.add(inside, z3.Not(post[g.name]), *lemmas)
+                s.add(inside, fails, *goal_lemmas)
                 cti = lambda m, g=g, st=step: self._step_cti(m, pre, st, g)  # noqa: E731
                 out.append(self._query(s, g.name, action.name, cti))
                 s.pop()
@@ -249,8 +255,26 @@ class _Prover:
 
     def _query(self, s: z3.Solver, goal: str, action: str, make_cti: object) -> Query:
         status, dt, reason = self._check(s)
-        q = Query(goal, action, status, dt, reason)
-        if status == CTI:
+        if status != PROVED and self.enc.definitions:
+            # asked first without the symbolic counts' definitions (encode.py): a proof
+            # then stands, anything else is asked again with them, in the time left
+            left = None if self.timeout is None else self.timeout - dt
+            s.push()
+            s.add(*self.enc.definitions)
+            if left is not None:
+                s.set("timeout", max(1, int(left * 1000)))
+            status, dt2, reason = self._check(s)
+            dt += dt2
+            q = self._answer(s, Query(goal, action, status, dt, reason), make_cti)
+            if left is not None:
+                s.set("timeout", max(1, int(self.timeout * 1000)))
+            s.pop()
+            return q
+        return self._answer(s, Query(goal, action, status, dt, reason), make_cti)
+
+    def _answer(self, s: z3.Solver, q: Query, make_cti: object) -> Query:
+        """q, with its CTI built from s's model if it is one."""
+        if q.status == CTI:
             try:
                 q.program, q.cti = make_cti(s.model())
             except traces.Undecided as e:  # not proved, but no CTI to show

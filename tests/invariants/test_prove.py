@@ -201,6 +201,35 @@ invariant I: card(s) <= 3
     assert prove(text).status == PROVED
 
 
+def test_a_symbolic_forall_goal_is_refuted_at_a_witness_the_counts_are_bounded_at():
+    # Zapping one swap pte leaves the others resolvable only because the count was at
+    # least 2: the post-state's count is at least its summand at the pte the negated
+    # goal picks. As a negated z3 quantifier, z3 never related that pte to the count
+    # (a timeout); as a witness constant, the frame lemmas bound the count there.
+    text = """
+const PTES : 1..64 = 2
+var swapped : [1..PTES] -> bool = [i in 1..PTES |-> true]
+var swap_count : 0..PTES = PTES
+var cached : bool = true
+action zap(i: 1..PTES)
+  when swapped[i]
+  swapped[i]' = false
+  swap_count' = swap_count - 1
+  cached' = cached and swap_count > 1
+invariant Counted: swap_count == (count i in 1..PTES: swapped[i])
+invariant Resolves: forall i in 1..PTES: swapped[i] => swap_count > 0 and cached
+"""
+    r = prove(text, {"PTES": "?"}, timeout=60)
+    assert r.status == PROVED
+    assert r.fallback is None
+    # a real counterexample is still found at a symbolic size, with its witness
+    broken = text.replace("cached and swap_count > 1", "cached and swap_count > 2")
+    r = prove(broken, {"PTES": "?"}, timeout=60)
+    assert failing(r) == {("Resolves", "zap")}
+    (q,) = [q for q in r.queries if q.status == CTI]
+    assert_real_cti(q)
+
+
 LEMMAS = str(SPECS / "lemma_refcount.mms")
 
 
