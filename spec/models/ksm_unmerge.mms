@@ -224,8 +224,8 @@ cover FaultBehindUnmerge:
   at(fault, ksm_might_need_to_copy) and (at(unmerge, remove_stable_node) or done(unmerge))
 
 # Lemmas, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which make
-# NoKsmPageLeft and the WARN inductive after FIXED, none swapped (proved for given PTES:
-# symbolic, z3 does not finish): the page lock is migration's or the fault's; the old
+# NoKsmPageLeft and the WARN inductive after FIXED, none swapped (proved for any PTES,
+# `-D PTES=?`): the page lock is migration's or the fault's; the old
 # page's count is its references; migration entries exist only until
 # remove_migration_ptes; without swap entries the fault does nothing; and with the fix,
 # every address unmerge has passed maps a private copy.
