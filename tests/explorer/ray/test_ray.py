@@ -208,23 +208,40 @@ def test_a_killed_actor_stops_the_run_incomplete():
     assert r.stats.distinct > 0 and r.stats.generated > 0
 
 
-def ray_processes() -> set[int]:
-    out = set()
+def descendants(pid: int) -> set[int]:
+    """The processes below `pid` (children, theirs, ...), now."""
+    parent = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
             try:
-                cmd = Path(f"/proc/{d}/cmdline").read_bytes()
-            except OSError:
+                parent[int(d)] = int(
+                    Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
+            except (OSError, IndexError, ValueError):
                 continue
-            if b"ray" in cmd and int(d) != os.getpid():
-                out.add(int(d))
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        kids = {c for c, pp in parent.items() if pp == p}
+        todo.extend(kids - out)
+        out |= kids
     return out
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone
+        return b""
+
+
+def alive(pids: set[int]) -> set[int]:
+    return {p for p in pids if Path(f"/proc/{p}").exists()}
 
 
 def test_sigterm_ends_the_run_and_its_ray_session():
     """`mmcheck check --backend ray` with no address starts a local Ray session: SIGTERM
     stops the search (INCOMPLETE, exit 3) and every process of that session ends."""
-    before = ray_processes()
     run = subprocess.Popen(
         [sys.executable, "-m", "mmcheck.cli", "check", EXPLODE, "--backend", "ray"],
         stdout=subprocess.PIPE,
@@ -234,21 +251,19 @@ def test_sigterm_ends_the_run_and_its_ray_session():
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any(
-        b"ray::Owner" in Path(f"/proc/{p}/cmdline").read_bytes()
-        for p in ray_processes() - before
-        if Path(f"/proc/{p}").exists()
+        b"ray::Owner" in cmdline(p) for p in descendants(run.pid)
     ):
         assert run.poll() is None, run.communicate()
         time.sleep(0.2)
     time.sleep(2)  # the actors compile and search
-    started = ray_processes() - before - {run.pid}
-    assert started
+    started = descendants(run.pid)  # Ray's processes: the session's, the actors
+    assert any(b"ray::Owner" in cmdline(p) for p in started), "no actor started"
     run.send_signal(signal.SIGTERM)
     out, err = run.communicate(timeout=60)
     assert run.returncode == 3, out + err[-3000:]
     assert "INCOMPLETE: interrupted (SIGTERM)" in out, out + err[-3000:]
     assert "Traceback" not in out + err, err[-3000:]
     deadline = time.monotonic() + 30
-    while (left := started & ray_processes()) and time.monotonic() < deadline:
+    while (left := alive(started)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not left, [Path(f"/proc/{p}/cmdline").read_bytes() for p in left]
