@@ -28,6 +28,8 @@ def run(
     from mmcheck.explorer.tuple.simulate import simulate
 
     prog = program(source_or_program, consts)
+    if options.por and initial is not None:
+        initial = list(initial)  # a violation's re-run starts from them again
     search = make_search(prog, options, limits)
     result = (simulate if options.simulate is not None else bfs)(search, options, initial)
     if options.por and result.verdict == VIOLATED and result.violation is not None:
