@@ -176,10 +176,12 @@ class Reducer:
             self.dependent.append(frozenset(dep))
         self.always = [bool(w & visible) for w in writes]
         self.visible = [bool(w & (visible | covers)) for w in writes]
+        self.inert = all(self.visible)  # no edge can seed a reduced set
         self.reads, self.writes = reads, writes
 
     def covers_reached(self) -> None:
         self.visible = self.always
+        self.inert = all(self.visible)
 
     def enabling(self, edge: int, state: State) -> frozenset[int]:
         """D1: the writers of the guard's conjuncts up to the first false in `state`."""
@@ -192,13 +194,15 @@ class Reducer:
             pass  # not where the search expands: every guard evaluated there
         return self.guard_writers[edge]
 
-    def reduce(self, state: State, enabled: list[int]) -> list[int] | None:
-        """The positions in `enabled` (the edges enabled in `state`, in edge order) of a
-        smallest stubborn set's enabled edges found from one seed each, if smaller than
-        all of them and without a visible edge; None if there is none such."""
+    def reduce(self, state: State, successors: list[tuple[int, State]]) -> list[int] | None:
+        """The positions in `successors` (the (edge, successor) pairs of the edges enabled
+        in `state`, in edge order) of a smallest stubborn set's enabled edges found from
+        one seed each, if smaller than all of them and without a visible edge; None if
+        there is none such."""
         visible = self.visible
-        if len(enabled) < 2 or all(visible[e] for e in enabled):  # no seed
-            return None
+        if self.inert or len(successors) < 2 or all(visible[e] for e, _ in successors):
+            return None  # no seed
+        enabled = [e for e, _ in successors]
         en = {e: i for i, e in enumerate(enabled)}
         dependent, enabling = self.dependent, self.enabling
         best: list[int] | None = None

@@ -214,7 +214,7 @@ def _bfs(
             if pending is not None:
                 continue
             if reduce is not None:
-                keep = reduce(s, [e for e, _ in succ]) if len(succ) > 1 else None
+                keep = reduce(s, succ)
                 if keep is None:
                     por[1] += 1
                 else:
