@@ -299,6 +299,9 @@ class OwnerPool:
     def stored(self) -> list[int]:
         return self._ask([("stored",)] * self.parts)
 
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs if p.pid is not None]
+
     def _ask(self, msgs: list[tuple], handles: list[list[int]] | None = None) -> list:
         """Send msgs[i] to worker i (then the descriptors handles[i], closed here once
         sent); the replies, in worker order."""
@@ -364,6 +367,8 @@ class OwnerPool:
             if p.is_alive():
                 p.kill()
                 p.join()
+            p.close()  # its pipes
+        self.procs.clear()
         self.busy.clear()
         for _, fd in self.fresh.values():
             os.close(fd)

@@ -256,3 +256,13 @@ def test_no_memfd_left_after_a_run():
     before = set(os.listdir("/proc/self/fd"))
     vector(FILTER, {"N": 4}, 3)
     assert set(os.listdir("/proc/self/fd")) <= before
+
+
+def test_memory_limit_counts_the_workers():
+    """The workers hold the visited set: a bound the main process alone stays under."""
+    from mmcheck.explorer.core.limits import GIB, rss_bytes
+
+    bound = (rss_bytes() + (48 << 20)) / GIB
+    r = vector(FILTER, {"N": 6}, 2, memory_limit=bound, fingerprint=True)
+    assert (r.verdict, r.reason) == ("incomplete", f"memory limit of {bound:g} GiB reached")
+    assert 0 < r.stats.distinct < 5_914_662
