@@ -253,6 +253,11 @@ def reads_state(e: ir.Expr) -> bool:
     return isinstance(e, ir.Read) or any(map(reads_state, operands(e)))
 
 
+def reads_param(e: ir.Expr) -> bool:
+    """Whether e reads an action's parameter (anywhere inside)."""
+    return isinstance(e, ir.Param) or any(map(reads_param, operands(e)))
+
+
 def may_fail(e: ir.Expr) -> bool:
     """Whether evaluating e may be an error (spec/ir.py), anywhere inside: a Read with a
     loc (the lowering gives none where each index is statically inside its dimension)
@@ -280,3 +285,24 @@ def interval(op: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]
         pick = min if op == "min" else max
         return pick(a[0], b[0]), pick(a[1], b[1])
     return None
+
+
+def const_bounds(e: ir.Expr, doms: dict[str, tuple[ir.Expr, ir.Expr]]) -> tuple[int, int] | None:
+    """Constant bounds of the int expression e over parameters of the domains `doms`,
+    or None where not known."""
+    if isinstance(e, ir.Const):
+        return e.value, e.value
+    if isinstance(e, ir.Param) and e.name in doms:
+        lo, hi = doms[e.name]
+        known = isinstance(lo, ir.Const) and isinstance(hi, ir.Const)
+        return (lo.value, hi.value) if known else None
+    if isinstance(e, ir.Unary) and e.op == "neg":
+        b = const_bounds(e.arg, doms)
+        return None if b is None else (-b[1], -b[0])
+    if isinstance(e, ir.Ite):
+        a, b = const_bounds(e.then, doms), const_bounds(e.other, doms)
+        return None if a is None or b is None else (min(a[0], b[0]), max(a[1], b[1]))
+    if not isinstance(e, ir.Binary):
+        return None
+    a, b = const_bounds(e.left, doms), const_bounds(e.right, doms)
+    return None if a is None or b is None else interval(e.op, a, b)

@@ -81,34 +81,13 @@ def choice_type(s: Val, t: Type, params: list[ir.ParamDecl]) -> Type | None:
     if hull is None or own is None:
         return t
     doms = {p.name: (p.type.lo, p.type.hi) for p in params}
-    lo = const_bounds(hull[0], doms)
-    hi = const_bounds(hull[1], doms)
+    lo = f.const_bounds(hull[0], doms)
+    hi = f.const_bounds(hull[1], doms)
     return IntT(
         ir.Const(lo[0]) if lo is not None else own[0],
         ir.Const(hi[1]) if hi is not None else own[1],
         u.sort,
     )
-
-
-def const_bounds(e: ir.Expr, doms: dict[str, tuple[ir.Expr, ir.Expr]]) -> tuple[int, int] | None:
-    """Constant bounds of the int expression e over parameters of the domains `doms`,
-    or None where not known."""
-    if isinstance(e, ir.Const):
-        return e.value, e.value
-    if isinstance(e, ir.Param) and e.name in doms:
-        lo, hi = doms[e.name]
-        known = isinstance(lo, ir.Const) and isinstance(hi, ir.Const)
-        return (lo.value, hi.value) if known else None
-    if isinstance(e, ir.Unary) and e.op == "neg":
-        b = const_bounds(e.arg, doms)
-        return None if b is None else (-b[1], -b[0])
-    if isinstance(e, ir.Ite):
-        a, b = const_bounds(e.then, doms), const_bounds(e.other, doms)
-        return None if a is None or b is None else (min(a[0], b[0]), max(a[1], b[1]))
-    if not isinstance(e, ir.Binary):
-        return None
-    a, b = const_bounds(e.left, doms), const_bounds(e.right, doms)
-    return None if a is None or b is None else f.interval(e.op, a, b)
 
 
 def literal_text(v: Val, t: Type) -> str | None:

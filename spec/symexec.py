@@ -491,12 +491,19 @@ class Exec:
                 )
                 return
             evaluated = f.TRUE
-            exact = not any(map(f.reads_state, bounds(elem)))
+            varies = any(map(f.reads_state, bounds(elem))) or any(map(f.reads_param, bounds(elem)))
+            exact = not varies
             if not exact:
                 got = self.elab.static_domain(dom, b.domain.loc, "`with`")
                 if got is None:
                     return
                 elem, evaluated = got
+                if isinstance(elem, IntT) and any(map(f.reads_param, bounds(elem))):
+                    # `0..self`: a parameter's domain is constant, so it runs over the
+                    # bounds' values for every instance and each value is tested
+                    elem = self.param_hull(elem, b.domain.loc)
+                    if elem is None:
+                        return
             name = f"with#{len(self.hidden) + 1}"
             st = choice_type(elem)
             self.hidden.append(ir.ParamDecl(name, st, hidden=True, binds=b.name))
@@ -517,6 +524,18 @@ class Exec:
             )
             inner[b.name] = Val(elem, expr=x)
         self.run(s.body, inner)
+
+    def param_hull(self, t: IntT, loc: Loc) -> IntT | None:
+        """t with bounds that read parameters (`self`, an outer `with`'s value) widened to
+        constants over the parameters' domains; None after an error."""
+        doms = {h.name: (h.type.lo, h.type.hi) for h in self.hidden}
+        if self.proc is not None and self.proc.index is not None:
+            doms["self"] = bounds(self.proc.index)
+        lo, hi = (f.const_bounds(x, doms) for x in bounds(t))
+        if lo is None or hi is None:
+            self.error(loc, "`with` needs a set whose bounds have a known range")
+            return None
+        return IntT(ir.Const(lo[0]), ir.Const(hi[1]), t.sort)
 
     def s_Assert(self, s: ast.Assert, scope: dict) -> None:
         c = self.elab.boolean(s.cond, scope)

@@ -479,3 +479,27 @@ def test_membership_evaluates_the_element_where_the_set_is_empty(expr):
         v = explorer.check(text, backend=backend).violation
         assert v is not None and (v.kind, v.name, (v.loc.line, v.loc.col)) == want, backend
     assert bmc(text, depth=0).verdict == VIOLATED
+
+
+# seed 200062: a `with` over a range bounded by a parameter (`0..self`, an outer
+# `with`'s value) made a hidden parameter of a non-constant domain, and every back end
+# but the reference failed to build the model ("not a constant"). It runs over the
+# bounds' hull, each value tested for membership.
+WITH_OVER_A_PARAMETER = """
+var x : 0..3 = 0
+var y : 0..3 = 0
+process p[self in 1..2] {
+a:
+  with i in 0..self { with j in i..self { x := i; y := j } }
+}
+invariant I: x <= y
+"""
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_with_over_a_range_bounded_by_a_parameter(backend):
+    ref = reference.explore(reference.Reference(WITH_OVER_A_PARAMETER))
+    got = explorer.check(WITH_OVER_A_PARAMETER, backend=backend, deadlock=False)
+    assert (ref.verdict, ref.distinct) == (HOLDS, 16)  # 1 + 3 + 6 + 6 (pcs, x, y)
+    assert (got.verdict, got.stats.distinct) == (ref.verdict, ref.distinct)
+    assert prove(WITH_OVER_A_PARAMETER).status == PROVED
