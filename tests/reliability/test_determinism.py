@@ -100,7 +100,7 @@ def cli_json(args: list[str], hash_seed: str) -> dict:
     )
     assert p.returncode in (0, 1, 3), p.stderr
     doc = json.loads(p.stdout)
-    for key in ("elapsed", "states_per_second", "bytes_per_state"):
+    for key in ("elapsed", "wall", "states_per_second", "bytes_per_state"):
         doc["stats"].pop(key)
     return doc
 

@@ -166,12 +166,12 @@ def test_comments_of_the_generated_module_are_single_printable_lines():
     "var __class__ : bool = false",
     "var x : bool = false\naction __init__ when true\n  x' = true",
     "var x : bool = false\ndef __getattr__(a) = a",
-    "type T = enum { __builtins__, ok }",
+    "type T = enum { __builtins__, ok }\nvar t : T = ok",
     "var r : record { __dict__: bool } = { __dict__: true }",
     "lock __lock",
     "process __main__ { l: skip }",
     "process p { __import__: skip }",
-    "const __debug__ = 1",
+    "const __debug__ = 1\nvar x : 0..1 = __debug__",
     "var x : bool = false\ninvariant __I: x or not x",
 ])  # fmt: skip
 def test_dunder_names_are_harmless(mm, spec_file, decl):
