@@ -5,25 +5,25 @@ EXTENDS Integers, FiniteSets, TLC
 RECURSIVE SumOver(_, _, _)
 SumOver(f(_), lo, hi) == IF lo > hi THEN 0 ELSE f(lo) + SumOver(f, lo + 1, hi)
 
-VARIABLES v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc
-vars == <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+VARIABLES v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc
+vars == <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 Init ==
-  \/ (v_pages_count = [i0 \in 1..2 |-> <<4, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_mapcount = [i0 \in 1..2 |-> <<2, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_locked = [i0 \in 1..2 |-> <<FALSE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_dirty = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_mlocked = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_swapcache = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_setup = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_uptodate = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_iso = [i0 \in 1..2 |-> <<TRUE, TRUE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pte = [i0 \in 1..2 |-> <<1, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pfn = [i0 \in 1..2 |-> <<1, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_vm_locked = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_rss_anon = [i0 \in 1..2 |-> <<1, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_rss_file = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_rss_swap = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_slot = 1 /\ v_old_anon = TRUE /\ v_lookup_page = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_lookup_ref = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_gup_pin = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_fault_ref = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_prev_ref = [i0 \in 1..2 |-> <<FALSE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_newpage = 0 /\ v_frozen = FALSE /\ v_migrated_to = 0 /\ v_newpage_locked = FALSE /\ v_bug = FALSE /\ v_ptl = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_tree_locked = FALSE /\ v_migrate_pc = 0 /\ v_migrate_rc = 0 /\ v_migrate_i = 1 /\ v_migrate_was_mapped = FALSE /\ v_migrate_pass = 1 /\ v_lookup_pc = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_gup_pc = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_fault_pc = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_munlock_pc = 0 /\ v_zap_pc = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_free_swap_pc = 0 /\ v_prev_user_pc = [i0 \in 2..2 |-> <<0>>[(0) * 1 + (i0 - 2) + 1]])
+  \/ (v_pages_count = [i0 \in 1..2 |-> <<4, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_mapcount = [i0 \in 1..2 |-> <<2, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_locked = [i0 \in 1..2 |-> <<FALSE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_dirty = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_mlocked = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_swapcache = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_setup = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_uptodate = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_iso = [i0 \in 1..2 |-> <<TRUE, TRUE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pte = [i0 \in 1..2 |-> <<1, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pfn = [i0 \in 1..2 |-> <<1, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_vm_locked = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_rss_anon = [i0 \in 1..2 |-> <<1, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_rss_file = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_rss_swap = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_slot = 1 /\ v_old_anon = TRUE /\ v_lookup_page = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_lookup_ref = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_gup_pin = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_fault_ref = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_prev_ref = [i0 \in 1..2 |-> <<FALSE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_munlock_pin = 0 /\ v_swap_count = 1 /\ v_newpage = 0 /\ v_frozen = FALSE /\ v_migrated_to = 0 /\ v_newpage_locked = FALSE /\ v_bug = FALSE /\ v_ptl = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_tree_locked = FALSE /\ v_migrate_pc = 0 /\ v_migrate_rc = 0 /\ v_migrate_i = 1 /\ v_migrate_was_mapped = FALSE /\ v_migrate_pass = 1 /\ v_lookup_pc = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_gup_pc = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_fault_pc = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_munlock_pc = 0 /\ v_zap_pc = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_free_swap_pc = 0 /\ v_prev_user_pc = [i0 \in 2..2 |-> <<0>>[(0) * 1 + (i0 - 2) + 1]])
 
 v_migrate_get_new_page ==
      /\ (v_migrate_pc = 0)
-     /\ Assert((SumOver(LAMBDA v_p: (IF ((v_pages_iso[v_p] /\ (v_newpage # v_p)) /\ (\A v_q \in 2..(v_p - 1): (~(v_pages_iso[v_q] /\ (v_newpage # v_q))))) THEN v_p ELSE 0), 2, 2) # 0), "assert at migrate_page.mms:175:3")
+     /\ Assert((SumOver(LAMBDA v_p: (IF ((v_pages_iso[v_p] /\ (v_newpage # v_p)) /\ (\A v_q \in 2..(v_p - 1): (~(v_pages_iso[v_q] /\ (v_newpage # v_q))))) THEN v_p ELSE 0), 2, 2) # 0), "assert at migrate_page.mms:214:3")
      /\ v_newpage' = SumOver(LAMBDA v_p: (IF ((v_pages_iso[v_p] /\ (v_newpage # v_p)) /\ (\A v_q \in 2..(v_p - 1): (~(v_pages_iso[v_q] /\ (v_newpage # v_q))))) THEN v_p ELSE 0), 2, 2)
      /\ v_migrate_rc' = (IF (v_pages_count[1] # 1) THEN 0 ELSE (IF (v_pages_count[1] = 1) THEN 2 ELSE v_migrate_rc))
      /\ v_migrate_pc' = (IF (v_pages_count[1] = 1) THEN 14 ELSE 1)
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_lock_page ==
      /\ ((v_migrate_pc = 1) /\ (~v_pages_locked[1]))
      /\ v_pages_locked' = [v_pages_locked EXCEPT ![1] = TRUE]
      /\ v_migrate_pc' = 2
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_trylock_newpage ==
      /\ (v_migrate_pc = 2)
@@ -31,15 +31,15 @@ v_migrate_trylock_newpage ==
      /\ v_newpage_locked' = (~v_pages_locked[v_newpage])
      /\ v_migrate_was_mapped' = (IF (((~v_pages_locked[v_newpage]) /\ (v_pages_mapcount[1] > 0)) /\ (~v_pages_locked[v_newpage])) THEN TRUE ELSE v_migrate_was_mapped)
      /\ v_migrate_pc' = (IF (((~v_pages_locked[v_newpage]) /\ (v_pages_mapcount[1] <= 0)) /\ (~v_pages_locked[v_newpage])) THEN 4 ELSE (IF v_pages_locked[v_newpage] THEN 13 ELSE 3))
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_try_to_unmap_one ==
      /\ ((v_migrate_pc = 3) /\ ((v_ptl[v_migrate_i] = 0) \/ (v_ptl[v_migrate_i] = 1)))
-     /\ Assert((v_ptl[v_migrate_i] # 1), "lock at migrate_page.mms:203:3")
-     /\ Assert((((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:214:5")
-     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) # 0), "lock at migrate_page.mms:216:3")
-     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1), "lock at migrate_page.mms:216:3")
-     /\ v_ptl' = [[v_ptl EXCEPT ![v_migrate_i] = 1] EXCEPT ![v_migrate_i] = 0]
+     /\ Assert((v_ptl[v_migrate_i] # 1), "lock at migrate_page.mms:242:3")
+     /\ Assert((((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:254:5")
+     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) # 0), "lock at migrate_page.mms:256:3")
+     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1), "lock at migrate_page.mms:256:3")
+     /\ v_ptl' = (IF ((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1) THEN [[v_ptl EXCEPT ![v_migrate_i] = 1] EXCEPT ![v_migrate_i] = 0] ELSE [v_ptl EXCEPT ![v_migrate_i] = 1])
      /\ v_pte' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pte EXCEPT ![v_migrate_i] = 2] ELSE v_pte)
      /\ v_pfn' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pfn EXCEPT ![v_migrate_i] = 0] ELSE v_pfn)
      /\ v_pages_mapcount' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pages_mapcount EXCEPT ![1] = (v_pages_mapcount[1] - 1)] ELSE v_pages_mapcount)
@@ -47,12 +47,12 @@ v_migrate_try_to_unmap_one ==
      /\ v_pages_count' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] - 1)] ELSE v_pages_count)
      /\ v_migrate_i' = (IF (v_migrate_i >= 2) THEN 1 ELSE (IF (v_migrate_i < 2) THEN (v_migrate_i + 1) ELSE v_migrate_i))
      /\ v_migrate_pc' = (IF (v_migrate_i < 2) THEN 3 ELSE 4)
-     /\ UNCHANGED <<v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_rc, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_rc, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_move_to_new_page ==
      /\ (v_migrate_pc = 4)
      /\ v_migrate_pc' = (IF (((v_pages_mapcount[1] > 0) /\ (~v_migrate_was_mapped)) /\ (~((v_pages_mapcount[1] > 0) /\ v_migrate_was_mapped))) THEN 13 ELSE (IF ((v_pages_mapcount[1] > 0) /\ v_migrate_was_mapped) THEN 10 ELSE 5))
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_migrate_page_move_mapping ==
      /\ ((v_migrate_pc = 5) /\ (v_pages_swapcache[1] => (~v_tree_locked)))
@@ -61,27 +61,27 @@ v_migrate_migrate_page_move_mapping ==
      /\ v_pages_count' = (IF (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) /\ (v_pages_count[1] = 2)) THEN [v_pages_count EXCEPT ![1] = 0] ELSE v_pages_count)
      /\ v_frozen' = (IF ((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) THEN (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) /\ (v_pages_count[1] = 2)) ELSE v_frozen)
      /\ v_migrate_pc' = (IF (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~(IF (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) THEN ((~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) /\ (v_pages_count[1] = 2)) ELSE v_frozen))) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) THEN 9 ELSE (IF ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))) THEN 9 ELSE (IF (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))) THEN 8 ELSE (IF ((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) THEN 9 ELSE 6))))
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_radix_tree_replace_slot ==
      /\ (v_migrate_pc = 6)
-     /\ Assert((v_pages_count[v_newpage] > 0), "assert at migrate_page.mms:259:3")
+     /\ Assert((v_pages_count[v_newpage] > 0), "assert at migrate_page.mms:299:3")
      /\ v_pages_setup' = [v_pages_setup EXCEPT ![v_newpage] = TRUE]
      /\ v_pages_count' = [v_pages_count EXCEPT ![v_newpage] = (v_pages_count[v_newpage] + 1)]
      /\ v_pages_swapcache' = [v_pages_swapcache EXCEPT ![v_newpage] = TRUE]
      /\ v_pages_dirty' = (IF v_pages_dirty[1] THEN [(IF v_pages_dirty[1] THEN [v_pages_dirty EXCEPT ![1] = FALSE] ELSE v_pages_dirty) EXCEPT ![v_newpage] = TRUE] ELSE (IF v_pages_dirty[1] THEN [v_pages_dirty EXCEPT ![1] = FALSE] ELSE v_pages_dirty))
      /\ v_slot' = v_newpage
      /\ v_migrate_pc' = 7
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_migrate_page_ref_unfreeze ==
+v_migrate_page_unfreeze_refs ==
      /\ (v_migrate_pc = 7)
-     /\ Assert((v_pages_count[1] = 0), "assert at migrate_page.mms:269:3")
+     /\ Assert((v_pages_count[1] = 0), "assert at migrate_page.mms:309:3")
      /\ v_pages_count' = [v_pages_count EXCEPT ![1] = 1]
      /\ v_frozen' = FALSE
      /\ v_tree_locked' = FALSE
      /\ v_migrate_pc' = 8
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_migrate_page_copy ==
      /\ (v_migrate_pc = 8)
@@ -91,21 +91,21 @@ v_migrate_migrate_page_copy ==
      /\ v_migrate_rc' = 1
      /\ v_migrated_to' = v_newpage
      /\ v_migrate_pc' = 9
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_setup, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_setup, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_move_to_new_page_done ==
      /\ (v_migrate_pc = 9)
      /\ v_migrate_pc' = (IF (((v_migrate_rc # 1) /\ (~v_migrate_was_mapped)) /\ (~((((v_migrate_rc = 1) /\ v_migrate_was_mapped) \/ (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped)))) \/ (((v_migrate_rc # 1) /\ v_migrate_was_mapped) /\ (~(((v_migrate_rc = 1) /\ v_migrate_was_mapped) \/ (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped))))))))) THEN 13 ELSE (IF (((v_migrate_rc # 1) /\ v_migrate_was_mapped) /\ (~(((v_migrate_rc = 1) /\ v_migrate_was_mapped) \/ (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped)))))) THEN 10 ELSE (IF (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped))) THEN 13 ELSE 10)))
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_remove_migration_pte ==
      /\ ((v_migrate_pc = 10) /\ ((v_ptl[v_migrate_i] = 0) \/ (v_ptl[v_migrate_i] = 1)))
-     /\ Assert((v_ptl[v_migrate_i] # 1), "lock at migrate_page.mms:315:3")
-     /\ Assert((((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) => (v_pages_count[v_newpage] > 0)), "assert at migrate_page.mms:317:27")
-     /\ Assert((((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:317:60")
-     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) # 0), "lock at migrate_page.mms:319:3")
-     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1), "lock at migrate_page.mms:319:3")
-     /\ v_ptl' = [[v_ptl EXCEPT ![v_migrate_i] = 1] EXCEPT ![v_migrate_i] = 0]
+     /\ Assert((v_ptl[v_migrate_i] # 1), "lock at migrate_page.mms:355:3")
+     /\ Assert((((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) => (v_pages_count[v_newpage] > 0)), "assert at migrate_page.mms:357:27")
+     /\ Assert((((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:357:60")
+     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) # 0), "lock at migrate_page.mms:359:3")
+     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1), "lock at migrate_page.mms:359:3")
+     /\ v_ptl' = (IF ((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1) THEN [[v_ptl EXCEPT ![v_migrate_i] = 1] EXCEPT ![v_migrate_i] = 0] ELSE [v_ptl EXCEPT ![v_migrate_i] = 1])
      /\ v_pages_count' = (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) THEN [(IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pages_count EXCEPT ![v_newpage] = (v_pages_count[v_newpage] + 1)] ELSE v_pages_count) EXCEPT ![1] = ((IF (((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) /\ (1 = v_newpage)) THEN (v_pages_count[v_newpage] + 1) ELSE v_pages_count[1]) + 1)] ELSE (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pages_count EXCEPT ![v_newpage] = (v_pages_count[v_newpage] + 1)] ELSE v_pages_count))
      /\ v_pte' = (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) THEN [(IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pte EXCEPT ![v_migrate_i] = 1] ELSE v_pte) EXCEPT ![v_migrate_i] = 1] ELSE (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pte EXCEPT ![v_migrate_i] = 1] ELSE v_pte))
      /\ v_pfn' = (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) THEN [(IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pfn EXCEPT ![v_migrate_i] = v_newpage] ELSE v_pfn) EXCEPT ![v_migrate_i] = 1] ELSE (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pfn EXCEPT ![v_migrate_i] = v_newpage] ELSE v_pfn))
@@ -113,45 +113,45 @@ v_migrate_remove_migration_pte ==
      /\ v_pages_mlocked' = (IF (((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) /\ v_vm_locked[v_migrate_i]) THEN [(IF (((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) /\ v_vm_locked[v_migrate_i]) THEN [v_pages_mlocked EXCEPT ![v_newpage] = TRUE] ELSE v_pages_mlocked) EXCEPT ![1] = TRUE] ELSE (IF (((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) /\ v_vm_locked[v_migrate_i]) THEN [v_pages_mlocked EXCEPT ![v_newpage] = TRUE] ELSE v_pages_mlocked))
      /\ v_migrate_i' = (IF (v_migrate_i >= 2) THEN 1 ELSE (IF (v_migrate_i < 2) THEN (v_migrate_i + 1) ELSE v_migrate_i))
      /\ v_migrate_pc' = (IF (v_migrate_i >= 2) THEN 13 ELSE (IF (v_migrate_i < 2) THEN 10 ELSE 11))
-     /\ UNCHANGED <<v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_rc, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_rc, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_BUG ==
      /\ FALSE
      /\ v_migrate_pc' = 12
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_clear_page_mapping ==
      /\ (v_migrate_pc = 12)
      /\ v_old_anon' = FALSE
      /\ v_migrate_pc' = 13
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_unlock_page ==
      /\ (v_migrate_pc = 13)
-     /\ Assert((v_newpage_locked => v_pages_locked[v_newpage]), "assert at migrate_page.mms:339:23")
-     /\ Assert((IF (v_newpage_locked /\ (1 = v_newpage)) THEN FALSE ELSE v_pages_locked[1]), "assert at migrate_page.mms:340:3")
+     /\ Assert((v_newpage_locked => v_pages_locked[v_newpage]), "assert at migrate_page.mms:379:23")
+     /\ Assert((IF (v_newpage_locked /\ (1 = v_newpage)) THEN FALSE ELSE v_pages_locked[1]), "assert at migrate_page.mms:380:3")
      /\ v_pages_locked' = [(IF v_newpage_locked THEN [v_pages_locked EXCEPT ![v_newpage] = FALSE] ELSE v_pages_locked) EXCEPT ![1] = FALSE]
      /\ v_newpage_locked' = (IF v_newpage_locked THEN FALSE ELSE v_newpage_locked)
      /\ v_migrate_pc' = 14
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_putback_lru_page ==
      /\ (v_migrate_pc = 14)
-     /\ Assert((((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:350:5")
-     /\ Assert(((~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) => ((IF (((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) /\ (v_newpage = 1)) THEN (v_pages_count[1] - 1) ELSE v_pages_count[v_newpage]) > 0)), "assert at migrate_page.mms:356:5")
+     /\ Assert((((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:390:5")
+     /\ Assert(((~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) => ((IF (((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) /\ (v_newpage = 1)) THEN (v_pages_count[1] - 1) ELSE v_pages_count[v_newpage]) > 0)), "assert at migrate_page.mms:396:5")
      /\ v_pages_iso' = (IF (~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) THEN [(IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_iso EXCEPT ![1] = FALSE] ELSE v_pages_iso) EXCEPT ![v_newpage] = FALSE] ELSE (IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_iso EXCEPT ![1] = FALSE] ELSE v_pages_iso))
      /\ v_pages_count' = (IF (~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) THEN [(IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] - 1)] ELSE v_pages_count) EXCEPT ![v_newpage] = ((IF (((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) /\ (v_newpage = 1)) THEN (v_pages_count[1] - 1) ELSE v_pages_count[v_newpage]) - 1)] ELSE (IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] - 1)] ELSE v_pages_count))
      /\ v_newpage' = 0
      /\ v_migrate_pass' = (IF ((v_migrate_rc = 0) /\ (v_migrate_pass < 1)) THEN (v_migrate_pass + 1) ELSE v_migrate_pass)
      /\ v_migrate_pc' = (IF ((v_migrate_rc = 0) /\ (v_migrate_pass < 1)) THEN 0 ELSE 15)
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_lookup_find_get_page ==
   \E v_self \in 1..1:
      /\ (v_lookup_pc[v_self] = 0)
      /\ v_lookup_page' = [v_lookup_page EXCEPT ![v_self] = v_slot]
      /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (IF (v_slot = 0) THEN 3 ELSE 1)]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_lookup_page_cache_get_speculative ==
   \E v_self \in 1..1:
@@ -160,130 +160,150 @@ v_lookup_page_cache_get_speculative ==
      /\ v_lookup_ref' = (IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_lookup_ref EXCEPT ![v_self] = v_lookup_page[v_self]] ELSE v_lookup_ref)
      /\ v_lookup_page' = (IF (v_pages_count[v_lookup_page[v_self]] = 0) THEN [(IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_lookup_page EXCEPT ![v_self] = 0] ELSE v_lookup_page) EXCEPT ![v_self] = 0] ELSE (IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_lookup_page EXCEPT ![v_self] = 0] ELSE v_lookup_page))
      /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (IF (v_pages_count[v_lookup_page[v_self]] = 0) THEN 0 ELSE 2)]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_lookup_recheck_slot ==
   \E v_self \in 1..1:
      /\ (v_lookup_pc[v_self] = 2)
-     /\ Assert(((v_slot # v_lookup_ref[v_self]) => (v_pages_count[v_lookup_ref[v_self]] > 0)), "assert at migrate_page.mms:386:5")
+     /\ Assert(((v_slot # v_lookup_ref[v_self]) => (v_pages_count[v_lookup_ref[v_self]] > 0)), "assert at migrate_page.mms:426:5")
      /\ v_pages_count' = (IF (v_slot # v_lookup_ref[v_self]) THEN [v_pages_count EXCEPT ![v_lookup_ref[v_self]] = (v_pages_count[v_lookup_ref[v_self]] - 1)] ELSE v_pages_count)
      /\ v_lookup_ref' = (IF (v_slot # v_lookup_ref[v_self]) THEN [v_lookup_ref EXCEPT ![v_self] = 0] ELSE v_lookup_ref)
      /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (IF (v_slot # v_lookup_ref[v_self]) THEN 0 ELSE 3)]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_lookup_set_page_dirty ==
-  \E v_self \in 1..1, v_either_1 \in 0..1:
-     /\ (v_lookup_pc[v_self] = 3)
-     /\ Assert(((v_lookup_ref[v_self] # 0) => (v_pages_count[v_lookup_ref[v_self]] > 0)), "assert at migrate_page.mms:395:5")
-     /\ v_pages_dirty' = (IF ((v_lookup_ref[v_self] # 0) /\ (v_either_1 = 0)) THEN [v_pages_dirty EXCEPT ![v_lookup_ref[v_self]] = TRUE] ELSE v_pages_dirty)
+  \E v_self \in 1..1, v_either_1 \in 0..2:
+     /\ ((v_lookup_pc[v_self] = 3) /\ (IF (v_either_1 = 0) THEN (v_lookup_ref[v_self] = 0) ELSE (v_lookup_ref[v_self] # 0)))
+     /\ Assert(((v_lookup_ref[v_self] # 0) => (v_pages_count[v_lookup_ref[v_self]] > 0)), "assert at migrate_page.mms:435:5")
+     /\ v_pages_dirty' = (IF ((v_lookup_ref[v_self] # 0) /\ (v_either_1 = 1)) THEN [v_pages_dirty EXCEPT ![v_lookup_ref[v_self]] = TRUE] ELSE v_pages_dirty)
      /\ v_pages_count' = (IF (v_lookup_ref[v_self] # 0) THEN [v_pages_count EXCEPT ![v_lookup_ref[v_self]] = (v_pages_count[v_lookup_ref[v_self]] - 1)] ELSE v_pages_count)
      /\ v_lookup_ref' = (IF (v_lookup_ref[v_self] # 0) THEN [v_lookup_ref EXCEPT ![v_self] = 0] ELSE v_lookup_ref)
      /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = 4]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_gup_follow_page_pte ==
   \E v_self \in 1..2:
      /\ ((v_gup_pc[v_self] = 0) /\ ((v_ptl[v_self] = 0) \/ (v_ptl[v_self] = (v_self + 4))))
-     /\ Assert((v_ptl[v_self] # (v_self + 4)), "lock at migrate_page.mms:407:3")
-     /\ Assert(((v_pte[v_self] = 1) => (v_pages_count[v_pfn[v_self]] > 0)), "assert at migrate_page.mms:409:5")
-     /\ Assert(((v_self + 4) # 0), "lock at migrate_page.mms:412:3")
+     /\ Assert((v_ptl[v_self] # (v_self + 4)), "lock at migrate_page.mms:447:3")
+     /\ Assert(((v_pte[v_self] = 1) => (v_pages_count[v_pfn[v_self]] > 0)), "assert at migrate_page.mms:449:5")
+     /\ Assert(((v_self + 4) # 0), "lock at migrate_page.mms:452:3")
      /\ v_ptl' = [[v_ptl EXCEPT ![v_self] = (v_self + 4)] EXCEPT ![v_self] = 0]
      /\ v_pages_count' = (IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (v_pages_count[v_pfn[v_self]] + 1)] ELSE v_pages_count)
      /\ v_gup_pin' = (IF (v_pte[v_self] = 1) THEN [v_gup_pin EXCEPT ![v_self] = v_pfn[v_self]] ELSE v_gup_pin)
      /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] # 1)) THEN 3 ELSE (IF (v_pte[v_self] = 1) THEN 2 ELSE 1))]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_gup_migration_entry_wait ==
   \E v_self \in 1..2:
      /\ ((v_gup_pc[v_self] = 1) /\ (~v_pages_locked[1]))
      /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = 0]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_gup_set_page_dirty_lock ==
   \E v_self \in 1..2:
      /\ ((v_gup_pc[v_self] = 2) /\ (~v_pages_locked[v_gup_pin[v_self]]))
      /\ v_pages_dirty' = [v_pages_dirty EXCEPT ![v_gup_pin[v_self]] = TRUE]
      /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = 3]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_gup_put_page ==
   \E v_self \in 1..2:
      /\ (v_gup_pc[v_self] = 3)
-     /\ Assert(((v_gup_pin[v_self] # 0) => (v_pages_count[v_gup_pin[v_self]] > 0)), "assert at migrate_page.mms:428:5")
+     /\ Assert(((v_gup_pin[v_self] # 0) => (v_pages_count[v_gup_pin[v_self]] > 0)), "assert at migrate_page.mms:468:5")
      /\ v_pages_count' = (IF (v_gup_pin[v_self] # 0) THEN [v_pages_count EXCEPT ![v_gup_pin[v_self]] = (v_pages_count[v_gup_pin[v_self]] - 1)] ELSE v_pages_count)
      /\ v_gup_pin' = (IF (v_gup_pin[v_self] # 0) THEN [v_gup_pin EXCEPT ![v_self] = 0] ELSE v_gup_pin)
      /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = 4]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_fault_do_swap_page ==
   \E v_self \in 1..1:
      /\ ((v_fault_pc[v_self] = 0) /\ ((v_ptl[v_self] = 0) \/ (v_ptl[v_self] = (v_self + 6))))
-     /\ Assert((v_ptl[v_self] # (v_self + 6)), "lock at migrate_page.mms:441:3")
-     /\ Assert(((v_self + 6) # 0), "lock at migrate_page.mms:445:3")
+     /\ Assert((v_ptl[v_self] # (v_self + 6)), "lock at migrate_page.mms:481:3")
+     /\ Assert(((v_self + 6) # 0), "lock at migrate_page.mms:485:3")
      /\ v_ptl' = [[v_ptl EXCEPT ![v_self] = (v_self + 6)] EXCEPT ![v_self] = 0]
      /\ v_pages_count' = (IF ((v_pte[v_self] = 2) /\ (v_pages_count[1] # 0)) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] + 1)] ELSE v_pages_count)
      /\ v_fault_ref' = (IF ((v_pte[v_self] = 2) /\ (v_pages_count[1] # 0)) THEN [v_fault_ref EXCEPT ![v_self] = 1] ELSE v_fault_ref)
-     /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = (IF (((v_pte[v_self] = 2) /\ ((IF ((v_pte[v_self] = 2) /\ (v_pages_count[1] # 0)) THEN 1 ELSE v_fault_ref[v_self]) = 0)) /\ (v_pte[v_self] = 2)) THEN 0 ELSE (IF (v_pte[v_self] # 2) THEN 2 ELSE 1))]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = (IF (((v_pte[v_self] = 2) /\ ((IF (v_pages_count[1] # 0) THEN 1 ELSE v_fault_ref[v_self]) = 0)) /\ (v_pte[v_self] = 2)) THEN 0 ELSE (IF (v_pte[v_self] # 2) THEN 2 ELSE 1))]
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_fault_wait_on_page_locked ==
   \E v_self \in 1..1:
      /\ ((v_fault_pc[v_self] = 1) /\ (~v_pages_locked[1]))
      /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = 2]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_fault_put_page ==
   \E v_self \in 1..1:
      /\ (v_fault_pc[v_self] = 2)
-     /\ Assert(((v_fault_ref[v_self] # 0) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:455:5")
+     /\ Assert(((v_fault_ref[v_self] # 0) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:495:5")
      /\ v_pages_count' = (IF (v_fault_ref[v_self] # 0) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] - 1)] ELSE v_pages_count)
      /\ v_fault_ref' = (IF (v_fault_ref[v_self] # 0) THEN [v_fault_ref EXCEPT ![v_self] = 0] ELSE v_fault_ref)
      /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = (IF (v_fault_ref[v_self] # 0) THEN 0 ELSE 3)]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_munlock_munlock_vma_pages_range ==
      /\ (v_munlock_pc = 0)
      /\ v_vm_locked' = [v_vm_locked EXCEPT ![1] = FALSE]
      /\ v_munlock_pc' = 1
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_munlock_munlock_vma_page ==
+v_munlock_follow_page_mask ==
      /\ ((v_munlock_pc = 1) /\ ((v_ptl[1] = 0) \/ (v_ptl[1] = 2)))
-     /\ Assert((v_ptl[1] # 2), "lock at migrate_page.mms:471:3")
+     /\ Assert((v_ptl[1] # 2), "lock at migrate_page.mms:512:3")
+     /\ Assert(((v_pte[1] = 1) => (v_pages_count[v_pfn[1]] > 0)), "assert at migrate_page.mms:514:5")
      /\ v_ptl' = [[v_ptl EXCEPT ![1] = 2] EXCEPT ![1] = 0]
-     /\ v_pages_mlocked' = (IF (v_pte[1] = 1) THEN [v_pages_mlocked EXCEPT ![v_pfn[1]] = FALSE] ELSE v_pages_mlocked)
-     /\ v_munlock_pc' = 2
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ v_pages_count' = (IF (v_pte[1] = 1) THEN [v_pages_count EXCEPT ![v_pfn[1]] = (v_pages_count[v_pfn[1]] + 1)] ELSE v_pages_count)
+     /\ v_munlock_pin' = (IF (v_pte[1] = 1) THEN v_pfn[1] ELSE v_munlock_pin)
+     /\ v_munlock_pc' = (IF ((IF (v_pte[1] = 1) THEN v_pfn[1] ELSE v_munlock_pin) = 0) THEN 4 ELSE 2)
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+
+v_munlock___munlock_pagevec ==
+     /\ (v_munlock_pc = 2)
+     /\ v_pages_mlocked' = [v_pages_mlocked EXCEPT ![v_munlock_pin] = FALSE]
+     /\ v_munlock_pc' = 3
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+
+v_munlock_pagevec_release ==
+     /\ (v_munlock_pc = 3)
+     /\ Assert((v_pages_count[v_munlock_pin] > 0), "assert at migrate_page.mms:531:3")
+     /\ v_pages_count' = [v_pages_count EXCEPT ![v_munlock_pin] = (v_pages_count[v_munlock_pin] - 1)]
+     /\ v_munlock_pin' = 0
+     /\ v_munlock_pc' = 4
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_zap_zap_pte_range ==
   \E v_self \in 1..2:
      /\ ((v_zap_pc[v_self] = 0) /\ ((v_ptl[v_self] = 0) \/ (v_ptl[v_self] = (v_self + 7))))
-     /\ Assert((v_ptl[v_self] # (v_self + 7)), "lock at migrate_page.mms:482:3")
-     /\ Assert(((v_pte[v_self] = 1) => (v_pages_count[v_pfn[v_self]] > 0)), "assert at migrate_page.mms:485:5")
-     /\ Assert(((v_self + 7) # 0), "lock at migrate_page.mms:495:3")
+     /\ Assert((v_ptl[v_self] # (v_self + 7)), "lock at migrate_page.mms:542:3")
+     /\ Assert(((v_pte[v_self] = 1) => (v_pages_count[v_pfn[v_self]] > 0)), "assert at migrate_page.mms:545:5")
+     /\ Assert(((((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) => (v_pages_count[v_slot] > 0)), "assert at migrate_page.mms:552:5")
+     /\ Assert(((v_self + 7) # 0), "lock at migrate_page.mms:556:3")
      /\ v_ptl' = [[v_ptl EXCEPT ![v_self] = (v_self + 7)] EXCEPT ![v_self] = 0]
      /\ v_pages_mapcount' = (IF (v_pte[v_self] = 1) THEN [v_pages_mapcount EXCEPT ![v_pfn[v_self]] = (v_pages_mapcount[v_pfn[v_self]] - 1)] ELSE v_pages_mapcount)
      /\ v_pages_mlocked' = (IF ((v_pte[v_self] = 1) /\ (((v_pages_mapcount[v_pfn[v_self]] - 1) = 0) /\ v_pages_mlocked[v_pfn[v_self]])) THEN [v_pages_mlocked EXCEPT ![v_pfn[v_self]] = FALSE] ELSE v_pages_mlocked)
-     /\ v_pages_count' = (IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (v_pages_count[v_pfn[v_self]] - 1)] ELSE v_pages_count)
+     /\ v_pages_count' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN [(IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (v_pages_count[v_pfn[v_self]] - 1)] ELSE v_pages_count) EXCEPT ![v_slot] = ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_count[v_pfn[v_self]] - 1) ELSE v_pages_count[v_slot]) - 1)] ELSE (IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (v_pages_count[v_pfn[v_self]] - 1)] ELSE v_pages_count))
      /\ v_rss_anon' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] = 2)) /\ v_old_anon) THEN [(IF (v_pte[v_self] = 1) THEN [v_rss_anon EXCEPT ![v_self] = (v_rss_anon[v_self] - 1)] ELSE v_rss_anon) EXCEPT ![v_self] = ((IF (v_pte[v_self] = 1) THEN (v_rss_anon[v_self] - 1) ELSE v_rss_anon[v_self]) - 1)] ELSE (IF (v_pte[v_self] = 1) THEN [v_rss_anon EXCEPT ![v_self] = (v_rss_anon[v_self] - 1)] ELSE v_rss_anon))
      /\ v_rss_file' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] = 2)) /\ (~v_old_anon)) THEN [v_rss_file EXCEPT ![v_self] = (v_rss_file[v_self] - 1)] ELSE v_rss_file)
      /\ v_rss_swap' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) THEN [v_rss_swap EXCEPT ![v_self] = (v_rss_swap[v_self] - 1)] ELSE v_rss_swap)
+     /\ v_swap_count' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) THEN (v_swap_count - 1) ELSE v_swap_count)
+     /\ v_pages_swapcache' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN [v_pages_swapcache EXCEPT ![v_slot] = FALSE] ELSE v_pages_swapcache)
+     /\ v_pages_dirty' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN [v_pages_dirty EXCEPT ![v_slot] = TRUE] ELSE v_pages_dirty)
+     /\ v_slot' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN 0 ELSE v_slot)
      /\ v_pte' = [v_pte EXCEPT ![v_self] = 0]
      /\ v_pfn' = [v_pfn EXCEPT ![v_self] = 0]
      /\ v_zap_pc' = [v_zap_pc EXCEPT ![v_self] = 1]
-     /\ UNCHANGED <<v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_free_swap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_locked, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_free_swap_free_swap_and_cache ==
      /\ (v_free_swap_pc = 0)
-     /\ Assert(((((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] = 0)) => (v_pages_count[v_slot] > 0)), "assert at migrate_page.mms:508:9")
-     /\ Assert(((((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] = 0)) => (IF (v_slot = v_slot) THEN TRUE ELSE v_pages_locked[v_slot])), "assert at migrate_page.mms:509:9")
-     /\ Assert(((((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] # 0)) => (IF (v_slot = v_slot) THEN TRUE ELSE v_pages_locked[(IF (((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] = 0)) THEN 0 ELSE v_slot)])), "assert at migrate_page.mms:512:9")
-     /\ v_pages_locked' = (IF (((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] # 0)) THEN [(IF (((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] = 0)) THEN [(IF ((v_slot # 0) /\ (~v_pages_locked[v_slot])) THEN [v_pages_locked EXCEPT ![v_slot] = TRUE] ELSE v_pages_locked) EXCEPT ![v_slot] = FALSE] ELSE (IF ((v_slot # 0) /\ (~v_pages_locked[v_slot])) THEN [v_pages_locked EXCEPT ![v_slot] = TRUE] ELSE v_pages_locked)) EXCEPT ![(IF (((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] = 0)) THEN 0 ELSE v_slot)] = FALSE] ELSE (IF (((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] = 0)) THEN [(IF ((v_slot # 0) /\ (~v_pages_locked[v_slot])) THEN [v_pages_locked EXCEPT ![v_slot] = TRUE] ELSE v_pages_locked) EXCEPT ![v_slot] = FALSE] ELSE (IF ((v_slot # 0) /\ (~v_pages_locked[v_slot])) THEN [v_pages_locked EXCEPT ![v_slot] = TRUE] ELSE v_pages_locked)))
-     /\ v_pages_swapcache' = (IF (((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] = 0)) THEN [v_pages_swapcache EXCEPT ![v_slot] = FALSE] ELSE v_pages_swapcache)
-     /\ v_pages_count' = (IF (((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] = 0)) THEN [v_pages_count EXCEPT ![v_slot] = (v_pages_count[v_slot] - 1)] ELSE v_pages_count)
-     /\ v_slot' = (IF (((v_slot # 0) /\ (~v_pages_locked[v_slot])) /\ (v_pages_mapcount[v_slot] = 0)) THEN 0 ELSE v_slot)
+     /\ Assert((((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) => (v_pages_count[v_slot] > 0)), "assert at migrate_page.mms:564:3")
+     /\ v_swap_count' = (v_swap_count - 1)
+     /\ v_pages_swapcache' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN [v_pages_swapcache EXCEPT ![v_slot] = FALSE] ELSE v_pages_swapcache)
+     /\ v_pages_dirty' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN [v_pages_dirty EXCEPT ![v_slot] = TRUE] ELSE v_pages_dirty)
+     /\ v_pages_count' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN [v_pages_count EXCEPT ![v_slot] = (v_pages_count[v_slot] - 1)] ELSE v_pages_count)
+     /\ v_slot' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN 0 ELSE v_slot)
      /\ v_free_swap_pc' = 1
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_prev_user_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_prev_user_pc>>
 
 v_prev_user_get_page_unless_zero ==
   \E v_self \in 2..2:
@@ -291,25 +311,25 @@ v_prev_user_get_page_unless_zero ==
      /\ v_pages_count' = (IF (v_pages_count[v_self] # 0) THEN [v_pages_count EXCEPT ![v_self] = (v_pages_count[v_self] + 1)] ELSE v_pages_count)
      /\ v_prev_ref' = (IF (v_pages_count[v_self] # 0) THEN [v_prev_ref EXCEPT ![v_self] = TRUE] ELSE v_prev_ref)
      /\ v_prev_user_pc' = [v_prev_user_pc EXCEPT ![v_self] = (IF (v_pages_count[v_self] = 0) THEN 2 ELSE 1)]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
 
 v_prev_user_lock_page ==
   \E v_self \in 2..2:
      /\ ((v_prev_user_pc[v_self] = 1) /\ (~v_pages_locked[v_self]))
      /\ v_pages_locked' = [v_pages_locked EXCEPT ![v_self] = TRUE]
      /\ v_prev_user_pc' = [v_prev_user_pc EXCEPT ![v_self] = 2]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
+     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
 
 v_prev_user_put_page ==
   \E v_self \in 2..2:
      /\ (v_prev_user_pc[v_self] = 2)
-     /\ Assert((v_prev_ref[v_self] => v_pages_locked[v_self]), "assert at migrate_page.mms:530:5")
-     /\ Assert((v_prev_ref[v_self] => (v_pages_count[v_self] > 0)), "assert at migrate_page.mms:531:5")
+     /\ Assert((v_prev_ref[v_self] => v_pages_locked[v_self]), "assert at migrate_page.mms:585:5")
+     /\ Assert((v_prev_ref[v_self] => (v_pages_count[v_self] > 0)), "assert at migrate_page.mms:586:5")
      /\ v_pages_locked' = (IF v_prev_ref[v_self] THEN [v_pages_locked EXCEPT ![v_self] = FALSE] ELSE v_pages_locked)
      /\ v_pages_count' = (IF v_prev_ref[v_self] THEN [v_pages_count EXCEPT ![v_self] = (v_pages_count[v_self] - 1)] ELSE v_pages_count)
      /\ v_prev_ref' = (IF v_prev_ref[v_self] THEN [v_prev_ref EXCEPT ![v_self] = FALSE] ELSE v_prev_ref)
      /\ v_prev_user_pc' = [v_prev_user_pc EXCEPT ![v_self] = 3]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
+     /\ UNCHANGED <<v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
 
 Next ==
   \/ v_migrate_get_new_page
@@ -319,7 +339,7 @@ Next ==
   \/ v_migrate_move_to_new_page
   \/ v_migrate_migrate_page_move_mapping
   \/ v_migrate_radix_tree_replace_slot
-  \/ v_migrate_page_ref_unfreeze
+  \/ v_migrate_page_unfreeze_refs
   \/ v_migrate_migrate_page_copy
   \/ v_migrate_move_to_new_page_done
   \/ v_migrate_remove_migration_pte
@@ -339,7 +359,9 @@ Next ==
   \/ v_fault_wait_on_page_locked
   \/ v_fault_put_page
   \/ v_munlock_munlock_vma_pages_range
-  \/ v_munlock_munlock_vma_page
+  \/ v_munlock_follow_page_mask
+  \/ v_munlock___munlock_pagevec
+  \/ v_munlock_pagevec_release
   \/ v_zap_zap_pte_range
   \/ v_free_swap_free_swap_and_cache
   \/ v_prev_user_get_page_unless_zero
@@ -350,11 +372,11 @@ v_MigrationEntryLocked == (\A v_i \in 1..2: ((v_pte[v_i] = 2) => v_pages_locked[
 
 v_NoMigrationEntryLeft == ((v_migrate_pc = 15) => (\A v_i \in 1..2: (v_pte[v_i] # 2)))
 
-v_RefcountAccounted == (\A v_p \in 1..2: (v_pages_count[v_p] = (IF ((v_p = 1) /\ v_frozen) THEN 0 ELSE (((IF v_pages_iso[v_p] THEN 1 ELSE 0) + (IF (v_slot = v_p) THEN 1 ELSE 0)) + ((((v_pages_mapcount[v_p] + Cardinality({v_j \in 1..1: (v_lookup_ref[v_j] = v_p)})) + Cardinality({v_g \in 1..2: (v_gup_pin[v_g] = v_p)})) + Cardinality({v_f \in 1..1: (v_fault_ref[v_f] = v_p)})) + (IF v_prev_ref[v_p] THEN 1 ELSE 0))))))
+v_RefcountAccounted == (\A v_p \in 1..2: (v_pages_count[v_p] = (IF ((v_p = 1) /\ v_frozen) THEN 0 ELSE (((IF v_pages_iso[v_p] THEN 1 ELSE 0) + (IF (v_slot = v_p) THEN 1 ELSE 0)) + (((((v_pages_mapcount[v_p] + Cardinality({v_j \in 1..1: (v_lookup_ref[v_j] = v_p)})) + Cardinality({v_g \in 1..2: (v_gup_pin[v_g] = v_p)})) + Cardinality({v_f \in 1..1: (v_fault_ref[v_f] = v_p)})) + (IF v_prev_ref[v_p] THEN 1 ELSE 0)) + (IF (v_munlock_pin = v_p) THEN 1 ELSE 0))))))
 
 v_MapcountAccounted == (\A v_p \in 1..2: (v_pages_mapcount[v_p] = Cardinality({v_i \in 1..2: ((v_pte[v_i] = 1) /\ (v_pfn[v_i] = v_p))})))
 
-v_FrozenExclusive == (v_frozen => (((((v_pages_mapcount[1] + Cardinality({v_j \in 1..1: (v_lookup_ref[v_j] = 1)})) + Cardinality({v_g \in 1..2: (v_gup_pin[v_g] = 1)})) + Cardinality({v_f \in 1..1: (v_fault_ref[v_f] = 1)})) + (IF v_prev_ref[1] THEN 1 ELSE 0)) = 0))
+v_FrozenExclusive == (v_frozen => ((((((v_pages_mapcount[1] + Cardinality({v_j \in 1..1: (v_lookup_ref[v_j] = 1)})) + Cardinality({v_g \in 1..2: (v_gup_pin[v_g] = 1)})) + Cardinality({v_f \in 1..1: (v_fault_ref[v_f] = 1)})) + (IF v_prev_ref[1] THEN 1 ELSE 0)) + (IF (v_munlock_pin = 1) THEN 1 ELSE 0)) = 0))
 
 v_NewPageSetUpBeforeVisible == (\A v_p \in 2..2: (((v_slot = v_p) \/ (v_pages_mapcount[v_p] > 0)) => (v_pages_setup[v_p] /\ (v_pages_uptodate[v_p] \/ v_pages_locked[v_p]))))
 
@@ -370,19 +392,9 @@ v_RssCountersRight == (\A v_i \in 1..2: (((v_rss_anon[v_i] = (IF ((v_pte[v_i] = 
 
 v_SwapcacheRemapped == ((v_migrate_pc = 15) => (\A v_i \in 1..2: (v_pte[v_i] # 3)))
 
-v_NewPageHeld == (((((((v_newpage = 0) <=> ((v_migrate_pc = 15) \/ (v_migrate_pc = 0))) /\ (v_newpage # 1)) /\ ((v_migrate_pc # 15) => (\A v_p \in 2..2: v_pages_iso[v_p]))) /\ (v_newpage_locked => ((~((((v_migrate_pc = 15) \/ (v_migrate_pc = 0)) \/ (v_migrate_pc = 1)) \/ (v_migrate_pc = 14))) /\ (v_migrate_pc # 2)))) /\ ((((((v_migrate_pc = 5) \/ (v_migrate_pc = 6)) \/ (v_migrate_pc = 7)) \/ (v_migrate_pc = 8)) \/ (v_migrate_pc = 9)) => v_newpage_locked)) /\ (((v_migrate_pc = 3) \/ (v_migrate_pc = 4)) => v_newpage_locked))
+v_SwapCountAccounted == (v_swap_count = (Cardinality({v_i \in 1..2: (v_pte[v_i] = 3)}) + (IF (v_free_swap_pc = 1) THEN 0 ELSE 1)))
 
-v_OldPageIsolated == ((v_migrate_pc # 15) => v_pages_iso[1])
-
-v_OldPageLockedByMigration == (v_pages_locked[1] <=> (~((((v_migrate_pc = 15) \/ (v_migrate_pc = 0)) \/ (v_migrate_pc = 1)) \/ (v_migrate_pc = 14))))
-
-v_NewPageLockOwners == (\A v_p \in 2..2: ((v_pages_locked[v_p] <=> ((v_newpage_locked /\ (v_newpage = v_p)) \/ ((v_prev_user_pc[v_p] = 2) /\ v_prev_ref[v_p]))) /\ (~(((v_newpage_locked /\ (v_newpage = v_p)) /\ (v_prev_user_pc[v_p] = 2)) /\ v_prev_ref[v_p]))))
-
-v_RacerRefs == (((((~v_prev_ref[1]) /\ (\A v_p \in 2..2: ((v_prev_ref[v_p] => ((v_prev_user_pc[v_p] = 1) \/ (v_prev_user_pc[v_p] = 2))) /\ ((v_prev_user_pc[v_p] = 1) => v_prev_ref[v_p])))) /\ (\A v_j \in 1..1: ((((v_lookup_page[v_j] # 0) <=> (v_lookup_pc[v_j] = 1)) /\ ((v_lookup_ref[v_j] # 0) => ((v_lookup_pc[v_j] = 2) \/ (v_lookup_pc[v_j] = 3)))) /\ ((v_lookup_pc[v_j] = 2) => (v_lookup_ref[v_j] # 0))))) /\ (\A v_g \in 1..2: (((v_gup_pin[v_g] # 0) => ((v_gup_pc[v_g] = 2) \/ (v_gup_pc[v_g] = 3))) /\ ((v_gup_pc[v_g] = 2) => (v_gup_pin[v_g] # 0))))) /\ (\A v_f \in 1..1: (((v_fault_ref[v_f] # 0) => ((v_fault_ref[v_f] = 1) /\ ((v_fault_pc[v_f] = 1) \/ (v_fault_pc[v_f] = 2)))) /\ ((v_fault_pc[v_f] = 1) => (v_fault_ref[v_f] = 1)))))
-
-v_PtesWellFormed == ((\A v_i \in 1..2: (((v_ptl[v_i] = 0) /\ ((v_pte[v_i] = 1) <=> (v_pfn[v_i] # 0))) /\ ((v_pte[v_i] = 2) => v_old_anon))) /\ (v_old_anon /\ (v_migrate_pc # 12)))
-
-v_FrozenWhileReplacing == (((((v_frozen <=> ((v_migrate_pc = 6) \/ (v_migrate_pc = 7))) /\ (v_tree_locked <=> v_frozen)) /\ (v_frozen => v_newpage_locked)) /\ ((v_migrate_pc = 6) => (v_slot = 1))) /\ ((v_migrate_pc = 7) => (v_slot = v_newpage)))
+v_SwapEntryResolves == (\A v_i \in 1..2: ((v_pte[v_i] = 3) => (((v_swap_count > 0) /\ (v_slot # 0)) /\ v_pages_swapcache[v_slot])))
 
 Spec == Init /\ [][Next]_vars
 
