@@ -502,8 +502,9 @@ class Encoder:
             if known:
                 value = known[0].value
             else:
-                closed = not any(str(v) in self._bound for v in env.values())
-                value = self._recursive_sum(e, i, body, lo, hi, closed)
+                # the variables enclosing z3 quantifiers bind, which the sum may read
+                outer = {str(v): v for v in env.values() if str(v) in self._bound}
+                value = self._recursive_sum(e, i, body, lo, hi, tuple(outer.values()))
                 self.sums.append(replace(term, value=value))
         if not be:
             return value, []
@@ -529,17 +530,21 @@ class Encoder:
         body: z3.ExprRef,
         lo: z3.ArithRef,
         hi: z3.ArithRef,
-        closed: bool,
+        outer: tuple[z3.ArithRef, ...],
     ) -> z3.ArithRef:
-        """The sum as a recursive function, or, when it reads no variable a quantifier
-        binds (`closed`), a constant that `definitions` equates with it."""
+        """The sum as a recursive function of i and of the `outer` bound variables it
+        may read (as arguments: a definition is global, so a variable an enclosing
+        quantifier binds would be a free constant in it, the same for every value of
+        that quantifier), or, when there is none, a constant that `definitions` equates
+        with it."""
         term = as_int(as_bool(body)) if e.kind == "count" else as_int(body)
         # z3 keeps recursive definitions for good: their names are unique per process
         n = next(_REC_NAMES)
-        f = z3.RecFunction(f"{e.kind}!{n}", z3.IntSort(), z3.IntSort())
-        z3.RecAddDefinition(f, [i], z3.If(i > hi, z3.IntVal(0), term + f(i + 1)))
-        if not closed:  # a constant would not vary with the bound variable
-            return f(lo)
+        sorts = [z3.IntSort()] * (1 + len(outer))
+        f = z3.RecFunction(f"{e.kind}!{n}", *sorts, z3.IntSort())
+        z3.RecAddDefinition(f, [i, *outer], z3.If(i > hi, z3.IntVal(0), term + f(i + 1, *outer)))
+        if outer:
+            return f(lo, *outer)
         name = z3.Int(f"{e.kind}~{n}")
         self.definitions.append(name == f(lo))
         return name

@@ -247,3 +247,26 @@ def test_the_specs_lemmas_are_assumed_and_proved_with_no_flag(capsys):
     assert first.endswith(
         ": MappedHasRef, Balanced, Mapcount (lemmas: Balanced, Mapcount, MappedHasRef)"
     )
+
+
+# A count inside a forall over a symbolic range reads the forall's variable. Its
+# recursive definition took that variable as a free constant, one value for the whole
+# forall: the true Counts was refuted at Init, and, assumed in the pre-state, made
+# Never "proved" after a step that breaks it.
+COUNT_UNDER_A_SYMBOLIC_FORALL = """
+const N : 2..4 = 2
+var x : 0..1 = 0
+action a
+  when true
+  x' = 1
+invariant Counts: forall i in 1..N: (count j in 1..N: j <= i) == i
+invariant Never: x == 0
+"""
+
+
+def test_a_count_under_a_symbolic_forall_follows_its_variable():
+    r = prove(COUNT_UNDER_A_SYMBOLIC_FORALL, {"N": "?"}, timeout=5)
+    got = {(q.invariant, q.action): q.status for q in r.queries}
+    assert got[("Counts", "Init")] == PROVED
+    assert got[("Never", "a")] != PROVED
+    assert r.status != PROVED
