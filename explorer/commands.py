@@ -1,5 +1,5 @@
 """Verbs of the explorer package (registered in pyproject.toml, see mmcheck.cli): check,
-test, graph, translate.
+test, graph, export, translate.
 
 A thin layer over `explorer.check`: parse flags, load the spec, run, print the trace,
 the coverage table, the statistics, the expectations and the verdict.
@@ -8,6 +8,7 @@ the coverage table, the statistics, the expectations and the verdict.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -27,6 +28,9 @@ from mmcheck.explorer.core.result import (
     Result,
     Violation,
 )
+from mmcheck.explorer.export import ExportError
+from mmcheck.explorer.export import promela as promela_export
+from mmcheck.explorer.export import tla as tla_export
 from mmcheck.explorer.report.color import color_allowed
 from mmcheck.explorer.report.progress import Progress
 from mmcheck.explorer.report.stats import (
@@ -386,6 +390,45 @@ def translate_verb(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- export
+
+
+def add_export_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_arguments(p)
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--tla", metavar="DIR", help="write NAME.tla and NAME.cfg (TLC) into DIR")
+    target.add_argument("--promela", metavar="DIR", help="write NAME.pml (SPIN) into DIR")
+    p.add_argument(
+        "--name",
+        help="the model's name: file names and TLA+ module (default: the spec file's stem)",
+    )
+
+
+def export_verb(args: argparse.Namespace) -> int:
+    name = args.name or Path(args.file).stem
+    if not re.fullmatch(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*", name):
+        # TLC reads module NAME from NAME.tla: an identifier of letters, digits and _
+        raise UsageError(f"--name {name!r}: use letters, digits and _ (a TLA+ module name)")
+    program = load_spec(args)
+    require_state(program)
+    flag, out, write = (
+        ("--tla", args.tla, tla_export.export)
+        if args.tla is not None
+        else ("--promela", args.promela, promela_export.export)
+    )
+    if Path(out).exists() and not Path(out).is_dir():
+        raise UsageError(f"{flag} {out}: not a directory")
+    try:
+        path = write(program, name, Path(out))
+    except ExportError as e:
+        raise UsageError(f"{flag}: {e}") from None
+    except OSError as e:
+        raise UsageError(f"{flag} {out}: {e.strerror or e}") from None
+    written = [path, path.with_suffix(".cfg")] if args.tla is not None else [path]
+    print(f"Wrote {', '.join(map(str, written))}.")
+    return EXIT_OK
+
+
 def interruptible(verb: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Ctrl-C outside a search (loading, compiling, drawing a graph) still ends the
     command cleanly: a one-line note and exit 3, never a traceback."""
@@ -415,6 +458,11 @@ COMMANDS: dict = {
         "write the reachable state graph as Graphviz DOT",
         add_graph_arguments,
         interruptible(graph_verb),
+    ),
+    "export": (
+        "write the spec as TLA+ (for TLC) or Promela (for SPIN), to cross-check it",
+        add_export_arguments,
+        interruptible(export_verb),
     ),
     "translate": (
         "print the generated Python next-state module",

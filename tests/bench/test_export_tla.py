@@ -1,19 +1,18 @@
-"""bench/export_tla.py writes TLA+ that TLC accepts: no bound variable shadows another
-name in scope (TLC rejects that as "Multiply-defined symbol"), for every library spec."""
+"""The TLA+ export (explorer/export/tla.py) writes TLA+ that TLC accepts: no bound variable
+shadows another name in scope (TLC rejects that as "Multiply-defined symbol"), for every
+library spec."""
 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 from mmcheck import spec
+from mmcheck.explorer.export import tla as export_tla
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-import export_tla  # noqa: E402
 
 # every `NAME \in` of the export binds NAME (quantifiers, set and function constructors,
 # the parameters of Next's disjuncts); LAMBDA binds too. A binder's scope is the bracket

@@ -17,6 +17,8 @@ from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.model import EvalError
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import BOUNDED, HOLDS, INCOMPLETE, VIOLATED
+from mmcheck.explorer.export import promela as export_promela
+from mmcheck.explorer.export import tla as export_tla
 from mmcheck.explorer.tuple import graph
 from mmcheck.explorer.tuple.bfs import make_search
 from mmcheck.explorer.vector.model import VectorModel
@@ -27,10 +29,6 @@ from mmcheck.spec.errors import SpecErrors, UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "tests/specs"
-sys.path.insert(0, str(ROOT / "bench"))
-import export_promela  # noqa: E402
-import export_tla  # noqa: E402
-
 sys.path.insert(0, str(ROOT / "tests"))
 from expect_cases import BACKENDS, check_expectation, expectation_cases  # noqa: E402
 

@@ -5,9 +5,7 @@ values and errors in every state, and read, printed and exported by the rest."""
 from __future__ import annotations
 
 import dataclasses
-import sys
 import typing
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,16 +13,14 @@ import z3
 
 from mmcheck import spec
 from mmcheck.explorer.core.model import EvalError
+from mmcheck.explorer.export import promela as export_promela
+from mmcheck.explorer.export import tla as export_tla
 from mmcheck.explorer.tuple.translate import compile_expr
 from mmcheck.explorer.vector.bounds import check_int64
 from mmcheck.explorer.vector.expr import Columns, ExprCompiler, Frame
 from mmcheck.explorer.vector.pack import Layout
 from mmcheck.invariants.encode import Encoder, failed
 from mmcheck.spec import fold, ir, ir_print, slots
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-import export_promela  # noqa: E402
-import export_tla  # noqa: E402
 
 # x3 == 2: the map literal is indexed outside 0..1, a domain error; x3 == 3: not indexed
 SPEC = """var x3 : 0..3 in 0..3

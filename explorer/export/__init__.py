@@ -1,0 +1,11 @@
+"""The program's IR written as a peer tool's model, to cross-check a spec with TLC
+(`tla.export`: NAME.tla and NAME.cfg) or SPIN (`promela.export`: NAME.pml). Both read
+the IR only, and the tuple back end for the initial states; `mmcheck export` and
+bench/run call them.
+"""
+
+from __future__ import annotations
+
+
+class ExportError(ValueError):
+    """A program the export cannot express in the target language (said by name)."""
