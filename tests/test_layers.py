@@ -180,6 +180,32 @@ def test_back_ends_do_not_import_each_other_or_the_verbs():
     assert offenders("mmcheck.explorer.ray", ("mmcheck.explorer.reference", *commands)) == []
 
 
+def test_the_exports_read_the_ir_and_the_tuple_back_ends_initial_states_only():
+    """TLA+ and Promela are written from the IR; the tuple back end lists the initial
+    states (the same as every back end's)."""
+    assert (
+        offenders(
+            "mmcheck.explorer.export",
+            (
+                *HEAVY,
+                "mmcheck.explorer.vector",
+                "mmcheck.explorer.reference",
+                "mmcheck.explorer.ray",
+                "mmcheck.explorer.commands",
+                "mmcheck.explorer.expect",
+            ),
+        )
+        == []
+    )
+    assert {
+        i
+        for m, imps in SOURCES.items()
+        if within(m, "mmcheck.explorer.export")
+        for i in imps
+        if within(i, "mmcheck.explorer.tuple")
+    } == {"mmcheck.explorer.tuple.translate", "mmcheck.explorer.tuple.translate.compile_model"}
+
+
 def test_the_workers_never_import_the_engine():
     assert offenders("mmcheck.explorer.vector.workers", ("mmcheck.explorer.vector.engine",)) == []
 
@@ -239,6 +265,7 @@ def test_the_wheel_installs_only_mmcheck(tmp_path):
         "mmcheck/spec/grammar.lark",
         "mmcheck/spec/prelude.mms",
         "mmcheck/explorer/vector/workers.py",
+        "mmcheck/explorer/export/tla.py",
         "mmcheck/invariants/prove.py",
     } <= set(names)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
