@@ -39,15 +39,18 @@ def out_of_memory(e: BaseException) -> bool:
     """Whether `e` is the process running out of memory: a MemoryError, or a SystemError
     raised while the address space is within NEAR_LIMIT of its bound (RLIMIT_AS), where
     CPython sometimes loses the MemoryError of a failed allocation ("error return
-    without exception set")."""
+    without exception set"). Called while the failed search still holds its memory: a
+    MemoryError in reading the address space's size answers the question too."""
     if isinstance(e, MemoryError):
         return True
     bound = resource.getrlimit(resource.RLIMIT_AS)[0]
     if not isinstance(e, SystemError) or bound == resource.RLIM_INFINITY:
         return False
     try:
-        with open("/proc/self/statm", "rb") as f:
-            size = int(f.read().split()[0]) * _PAGE
+        with open("/proc/self/statm", "rb", buffering=0) as f:
+            size = int(f.read(64).split()[0]) * _PAGE
+    except MemoryError:
+        return True
     except (OSError, ValueError, IndexError):
         return False
     return size > bound - NEAR_LIMIT

@@ -220,6 +220,22 @@ def test_out_of_memory_is_incomplete(spec_file, flags, gib):
     assert_incomplete(run.end(90), "out of memory")
 
 
+def test_a_memory_error_in_classifying_a_system_error_is_out_of_memory(monkeypatch):
+    """CPython's lost MemoryError ("error return without exception set") is classified
+    by reading the address space's size while the failed search still holds its memory;
+    that read failing with a MemoryError (a CI run at 0.25 GiB) answers yes, and does not
+    escape as "out of memory" before the search's statistics are printed."""
+    from mmcheck.explorer.core import limits
+
+    def no_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(limits.resource, "getrlimit", lambda which: (2**30, 2**30))
+    monkeypatch.setattr(limits, "open", no_memory, raising=False)
+    assert limits.out_of_memory(SystemError("error return without exception set"))
+    assert not limits.out_of_memory(ValueError("x"))
+
+
 def test_out_of_memory_while_loading(spec_file):
     big = "const N = 900000\nvar a : [1..N] -> 0..1 = [i in 1..N |-> 0]\nterminal true\n"
     rc, out, err = Run([0.02, "check", spec_file(big)], launcher=BOUNDED).end()
