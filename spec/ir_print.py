@@ -102,6 +102,12 @@ def update(u: ir.Update, p: ir.Program) -> str:
     return f"{target} := {value}{when}"
 
 
+def via(chain: tuple[ir.MacroCall, ...]) -> str:
+    """Where an inlined update or check came from: the macro calls, outermost first,
+    each with the place it was called."""
+    return "via " + " > ".join(f"{m.name} at {m.loc}" for m in chain)
+
+
 def slots(ss: frozenset[int]) -> str:
     return "{" + ", ".join(map(str, sorted(ss))) + "}"
 
@@ -113,9 +119,11 @@ def action(p: ir.Program, a: ir.Action, concrete: bool) -> list[str]:
     out = [f"action {a.name}({params})    # {a.loc}"]
     out.append(f"  guard  {expr(a.guard, 0, p)}")
     for c in a.checks:
-        out.append(f"  check  {c.kind}: {expr(c.cond, 0, p)}    # {c.message!r} at {c.loc}")
+        origin = f"; {via(c.via)}" if c.via else ""
+        out.append(f"  check  {c.kind}: {expr(c.cond, 0, p)}    # {c.message!r} at {c.loc}{origin}")
     for u in a.updates:
-        out.append(f"  update {update(u, p)}")
+        origin = f"    # {via(u.via)}" if u.via else ""
+        out.append(f"  update {update(u, p)}{origin}")
     if concrete:
         out.append(f"  reads  {slots(a.reads)}  writes {slots(a.writes)}")
     return out

@@ -61,3 +61,15 @@ def test_ir_golden(capsys):
     assert main(["ir", TUTORIAL, "-D", "FIXED=true"]) == 0
     out = capsys.readouterr().out.replace(TUTORIAL, "tests/specs/tutorial_spinlock.mms")
     assert out == golden.read_text()
+
+
+def test_ir_says_which_macro_call_an_update_or_check_came_from(capsys):
+    """`via`: the prelude's get_page and spin_lock, inlined, are named with their call."""
+    model = str(Path(__file__).parents[2] / "spec" / "models" / "mlock_munlock.mms")
+    assert main(["ir", model]) == 0
+    out = capsys.readouterr().out
+    follow = out.split("action exit_mmap.follow_page_mask()")[1].split("\n\n")[0]
+    assert "update ptl[1] := 1    # via spin_lock at " in follow
+    assert "update page.count := page.count + 1   when pte[1]    # via get_page at " in follow
+    assert "'get_page on a free page' at " in follow and "; via get_page at " in follow
+    assert "update exit_mmap.pc := __munlock_pagevec\n" in follow + "\n"  # the step's own
