@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mmcheck.explorer.export import ExportError
+from mmcheck.explorer.export import ExportError, initial_states
 from mmcheck.explorer.export.tla import flat_position, ident
-from mmcheck.explorer.tuple.translate import compile_model
 from mmcheck.spec import ir
 
 
@@ -182,7 +181,7 @@ def export(program: ir.Program, name: str, out_dir: Path) -> Path:
             f"the Promela export cannot express constraint {program.constraints[0].name}: "
             "SPIN has no state constraint"
         )
-    initial = list(dict.fromkeys(compile_model(program).init_states()))
+    initial = initial_states(program)
     if len(initial) != 1:
         raise ExportError(
             f"the Promela export needs exactly one initial state (the spec has {len(initial)})"

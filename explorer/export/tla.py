@@ -17,8 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from mmcheck.explorer.export import ExportError
-from mmcheck.explorer.tuple.translate import compile_model
+from mmcheck.explorer.export import ExportError, initial_states
 from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc
 
@@ -247,7 +246,7 @@ class TlaWriter:
 def export(program: ir.Program, name: str, out_dir: Path) -> Path:
     """Write NAME.tla and NAME.cfg into out_dir; returns the .tla path."""
     writer = TlaWriter(program)
-    initial = list(dict.fromkeys(compile_model(program).init_states()))
+    initial = initial_states(program)
     out_dir.mkdir(parents=True, exist_ok=True)
     tla = out_dir / f"{name}.tla"
     tla.write_text(writer.module(name, initial))
