@@ -245,7 +245,9 @@ class Var:
     program counter) or "lock". `source` is the spec variable it comes from (records
     are split into one Var per field, named "page.count"). A set of records is a bool
     per record, its last dimensions the records' fields: `elem_fields` names them, for
-    the traces only (no back end reads it)."""
+    the traces only (no back end reads it). `set_dims` is how many of its last
+    dimensions are a set's element (a set is a bool per element: 1 for a set of scalars,
+    one per field for a set of records; 0 for no set), for the values of a trace only."""
 
     name: str
     type: ScalarType
@@ -254,6 +256,7 @@ class Var:
     role: str = "var"
     source: str = ""
     elem_fields: tuple[str, ...] = ()
+    set_dims: int = 0
 
 
 # --------------------------------------------------------------------------- actions
@@ -352,6 +355,24 @@ class Branch:
 
 
 @dataclass(frozen=True)
+class Wait:
+    """What a step waits for, to say why it is not enabled (`mmcheck replay`); no back
+    end reads it: the guard says it all. kind "await": an `await` at `loc`; "when": an
+    action's `when` at `loc`; "lock": the wait of `lock` at `loc` for `place` (the
+    lock's variable and index) to be free or the step's own, `holder` its value where
+    the step reaches it; "with": a `with`'s choice of its parameter at `loc`. An edge
+    is disabled wherever `cond` (over the pre-state and the action's parameters, hidden
+    ones included) is false. `via`: the macro calls it came from, as Assign's."""
+
+    kind: str
+    cond: Expr
+    loc: Loc
+    via: tuple[MacroCall, ...] = ()
+    place: tuple[str, tuple[Expr, ...]] | None = None
+    holder: Expr | None = None
+
+
+@dataclass(frozen=True)
 class Action:
     """One transition group. For a process step, `process` and `label` name it and
     the process set's index is the parameter named "self"."""
@@ -369,6 +390,9 @@ class Action:
     # the `if` arms and `either` branches of a step, in source order (not those of the
     # prelude's macros): what branch coverage counts; no back end executes them
     branches: tuple[Branch, ...] = ()
+    # the awaits, lock waits and `with` choices of a step, in the order they are reached:
+    # what `mmcheck replay` names when a step cannot be taken; no back end executes them
+    waits: tuple[Wait, ...] = ()
 
 
 # --------------------------------------------------------------------------- the program

@@ -33,6 +33,7 @@ from mmcheck.spec.types import (
     SetT,
     Type,
     bounds,
+    elem_dims,
     leaves,
     none_value,
     unify,
@@ -271,8 +272,18 @@ class Lowering:
             irname = name + leaf.suffix
             if not self.count_slots(irname, dims, loc):
                 return
+            set_dims = len(elem_dims(leaf.elem)) if leaf.elem is not None else 0
             self.vars.append(
-                ir.Var(irname, st, dims, loc, role, source or name, tuple(n for n, _ in fields))
+                ir.Var(
+                    irname,
+                    st,
+                    dims,
+                    loc,
+                    role,
+                    source or name,
+                    tuple(n for n, _ in fields),
+                    set_dims,
+                )
             )
             self.var_dims[irname] = dims
 
@@ -723,7 +734,8 @@ class Lowering:
         store = Store(pre_state, self.dims)
         ex = Exec(self.env, store, None)
         with elab.binding(*scope):
-            guard = f.conj(elab.boolean(g, scope) for g in d.guards)
+            guards = [elab.boolean(g, scope) for g in d.guards]
+            guard = f.conj(guards)
             for u in d.updates:
                 # right-hand sides read the state before the step
                 if elab.ambiguous(u.value, scope):  # the place says which enum's value
@@ -735,7 +747,10 @@ class Lowering:
                 if lv is not None:
                     ex.assign(lv, v, u.loc)
             updates = tuple(store.updates())
-        return ir.Action(d.name, tuple(params), guard, tuple(ex.checks), updates, d.loc)
+        waits = tuple(ir.Wait("when", c, g.loc) for c, g in zip(guards, d.guards))
+        return ir.Action(
+            d.name, tuple(params), guard, tuple(ex.checks), updates, d.loc, waits=waits
+        )
 
     def steps(self, p: ProcInfo) -> list[ir.Action]:
         out = []
@@ -759,6 +774,7 @@ class Lowering:
                     p.name,
                     s.label,
                     branches=tuple(ex.branches),
+                    waits=tuple(ex.waits),
                 )
             )
         return out

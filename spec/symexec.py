@@ -175,6 +175,7 @@ class Exec:
         self.checks: list[ir.Check] = []
         self.hidden: list[ir.ParamDecl] = []
         self.branches: list[ir.Branch] = []  # ir.Action.branches
+        self.waits: list[ir.Wait] = []  # ir.Action.waits
         self.value_wanted = True  # whether the macro being called must return a value
         self.next_pc: ir.Expr | None = None
         if label is not None and proc is not None:
@@ -449,6 +450,7 @@ class Exec:
     def s_Await(self, s: ast.Await, scope: dict) -> None:
         c = self.elab.boolean(s.cond, scope)
         self.guards.append(f.implies(self.eff(), c))
+        self.waits.append(ir.Wait("await", self.guards[-1], s.loc, self.via()))
 
     def s_Either(self, s: ast.Either, scope: dict) -> None:
         name = f"either#{len(self.hidden) + 1}"
@@ -481,6 +483,7 @@ class Exec:
                 return
             if dom.type.elem is None:  # `{}`: nothing to choose, so no transition
                 self.guards.append(f.negate(eff))
+                self.waits.append(ir.Wait("with", self.guards[-1], b.domain.loc, self.via()))
                 return
             elem = dom.type.elem
             if not isinstance(elem, BoolT | IntT | EnumT) or bounds(elem) is None:
@@ -522,6 +525,7 @@ class Exec:
                     f.conj((eff, evaluated, member)),
                 )
             )
+            self.waits.append(ir.Wait("with", self.guards[-1], b.domain.loc, self.via()))
             inner[b.name] = Val(elem, expr=x)
         self.run(s.body, inner)
 
@@ -563,6 +567,8 @@ class Exec:
         self.guards.append(
             f.implies(eff, f.disj((f.binary("==", held, ir.Const(0)), f.binary("==", held, me))))
         )
+        place = (lv.irname, lv.index)
+        self.waits.append(ir.Wait("lock", self.guards[-1], s.loc, self.via(), place, held))
         self.check(
             ir.Check(
                 "lock",
