@@ -1,5 +1,5 @@
 """Verbs of the explorer package (registered in pyproject.toml, see mmcheck.cli): check,
-test, graph, export, translate.
+test, graph, export, replay, translate.
 
 A thin layer over `explorer.check`: parse flags, load the spec, run, print the trace,
 the coverage table, the statistics, the expectations and the verdict.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -16,15 +17,14 @@ from dataclasses import fields
 from pathlib import Path
 
 from mmcheck import explorer
-from mmcheck.explorer import expect, report
+from mmcheck.explorer import expect, replay, report
 from mmcheck.explorer.core import registry
-from mmcheck.explorer.core.options import CheckOptions
+from mmcheck.explorer.core.options import SWITCH_AT, CheckOptions
 from mmcheck.explorer.core.result import (
     EXIT_ERROR,
     EXIT_INCOMPLETE,
     EXIT_OK,
     EXIT_VIOLATION,
-    INCOMPLETE,
     Result,
     Violation,
 )
@@ -33,6 +33,7 @@ from mmcheck.explorer.export import promela as promela_export
 from mmcheck.explorer.export import tla as tla_export
 from mmcheck.explorer.report.color import color_allowed
 from mmcheck.explorer.report.progress import Progress
+from mmcheck.explorer.report.schema import CHECK, TEST
 from mmcheck.explorer.report.stats import (
     cover_lines,
     format_branches,
@@ -72,22 +73,42 @@ positive_real = _number(float, lambda x: x > 0, "a number > 0")
 any_integer = _number(lambda t: int(t, 0), lambda n: True, "an integer (decimal or 0x hex)")
 
 
+def workers(text: str) -> int | None:
+    """--workers: a whole number >= 1, or `all` (None: every core)."""
+    if text == "all":
+        return None
+    try:
+        return int(positive(text))
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number >= 1 or all, got {text!r}"
+        ) from None
+
+
 def add_engine_arguments(p: argparse.ArgumentParser) -> None:
     """Flags that pick how states are explored, shared by check and test."""
     backends = registry.backends()
     p.add_argument(
         "--backend",
         choices=[b.name for b in backends],
-        default="tuple",
+        default=CheckOptions.backend,  # the API's default, and the CLI's
         help="; ".join(f"{b.name}: {b.summary}" for b in backends),
     )
     p.add_argument(
-        "--workers",
+        "--switch-at",
         type=positive,
-        default=None,
         metavar="N",
-        help="processes sharing each BFS level (default: all cores; --backend ray: actors, "
-        "default one per CPU of the cluster)",
+        help=f"--backend auto: go on with the vector back end from the first BFS level of "
+        f"N states (default {SWITCH_AT:,})",
+    )
+    p.add_argument(
+        "--workers",
+        type=workers,
+        default=CheckOptions.workers,  # the API's default, and the CLI's
+        metavar="N",
+        help=f"processes sharing each BFS level of the vector back end, or Ray actors "
+        f"(default {CheckOptions.workers}; all: every core, or one actor per CPU of the "
+        "Ray cluster); the tuple back end runs one",
     )
     p.add_argument(
         "--ray-address",
@@ -174,6 +195,7 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
         help="write the trace (with --json: the result) to FILE, not stdout",
     )
     p.add_argument("--json", action="store_true", help="the whole result as JSON")
+    p.set_defaults(json_format=CHECK)
     add_engine_arguments(p)
 
 
@@ -187,33 +209,6 @@ def check_options(args: argparse.Namespace) -> CheckOptions:
             invariants=args.inv, deadlock=not args.no_deadlock, symmetry=not args.no_symmetry
         )
     return CheckOptions(**given)
-
-
-def expectations(
-    options: CheckOptions, program: ir.Program, result: Result, path: Path
-) -> tuple[list[expect.Comparison], str | None]:
-    """The expectations that apply to this run and check the invariants it checked,
-    each compared with the result; and why others could not be (a partial run, flags
-    that change what is checked)."""
-    if not program.expects:
-        return [], None
-    if result.verdict == INCOMPLETE:
-        return [], "the run is incomplete"
-    changed = [
-        flag
-        for flag, on in (("--no-deadlock", not options.deadlock), ("--simulate", options.simulate))
-        if on
-    ]
-    if changed:
-        return [], f"{', '.join(changed)} changes what is checked"
-    compared, others = expect.compare(program, result, path, options)
-    if not others:
-        return compared, None
-    wanted = ", ".join(
-        f"{e.loc} ({'invariants ' + ', '.join(e.checks) if e.checks else 'every invariant'})"
-        for e in others
-    )
-    return compared, f"the run checks other invariants than {wanted}"
 
 
 def report_expectations(compared: list[expect.Comparison], skipped: str | None) -> list[str]:
@@ -276,17 +271,17 @@ def check(args: argparse.Namespace) -> int:
         notice = None if args.json else progress.notice
         result = explorer.check(program, options=options, progress=progress, notice=notice)
     result.stats.wall = time.perf_counter() - start  # the spec's loading counted too
-    compared, skipped = expectations(options, program, result, Path(args.file))
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    if args.json:
+        doc = result.to_dict()
+        write_out(args, report.dumps(doc))
+        missed = any(not e["met"] for e in doc["expectations"])
+        return EXIT_VIOLATION if missed and result.exit_code == EXIT_OK else result.exit_code
+    compared, skipped = expect.expectations(options, program, result, Path(args.file))
     missed = any(not c.met for c in compared)
     code = EXIT_VIOLATION if missed and result.exit_code == EXIT_OK else result.exit_code
     trace = chosen_trace(args, result)
-    if args.json:
-        doc = report.result_json(program, result)
-        doc["expectations"] = [c.to_json() for c in compared]
-        write_out(args, report.dumps(doc))
-        return code
     # ITF on stdout stays valid JSON: the report goes to stderr beside it
     stream = sys.stderr if args.trace == "itf" and not args.out else sys.stdout
     if trace is not None:
@@ -321,6 +316,24 @@ def add_test_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR_OR_FILE",
         help="spec files, or directories searched for *.mms",
     )
+    p.add_argument(
+        "--json", action="store_true", help="one JSON document of every case, not the lines"
+    )
+    p.set_defaults(json_format=TEST)
+    p.add_argument(
+        "--ktap",
+        action="store_true",
+        help="KTAP version 1 (kselftest's and KUnit's format): a test per spec file, "
+        "its expect lines as subtests",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=nonnegative,
+        default=1,
+        metavar="N",
+        help="check N cases at a time, each in a process of its own (0: one per CPU; default 1)",
+    )
     add_engine_arguments(p)
 
 
@@ -328,9 +341,23 @@ def test(args: argparse.Namespace) -> int:
     for p in args.paths:
         if not Path(p).exists():
             raise UsageError(f"{p}: no such file or directory")
-    run = expect.run_all(args.paths, print, check_options(args))
+    if args.json and args.ktap:
+        raise UsageError("--json or --ktap: one format at a time")
+    emit = (lambda line: None) if args.json else print
+    # the lines fit a terminal; piped or in a file, they are whole
+    terminal = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    run = expect.run_all(
+        args.paths,
+        emit,
+        check_options(args),
+        jobs=args.jobs,
+        ktap=args.ktap,
+        terminal=None if args.ktap else terminal,
+    )
     if not run.cases and not run.not_run and not run.interrupted:
         raise UsageError("no expectations found in " + ", ".join(args.paths))
+    if args.json:
+        print(report.dumps(run.to_dict()))
     if run.interrupted or run.not_run or any(c.interrupted for c in run.cases):
         return EXIT_INCOMPLETE  # stopped: the cases not run may fail, or not load
     if any(c.error for c in run.cases):
@@ -437,6 +464,8 @@ def interruptible(verb: Callable[[argparse.Namespace], int]) -> Callable[[argpar
         try:
             return verb(args)
         except KeyboardInterrupt:
+            if getattr(args, "json", False):
+                raise  # the dispatcher writes it as the --json document's error
             print(f"mmcheck {args.verb}: interrupted", file=sys.stderr)
             return EXIT_INCOMPLETE
 
@@ -464,6 +493,7 @@ COMMANDS: dict = {
         add_export_arguments,
         interruptible(export_verb),
     ),
+    "replay": (replay.HELP, replay.add_arguments, interruptible(replay.run)),
     "translate": (
         "print the generated Python next-state module",
         add_spec_arguments,

@@ -10,6 +10,10 @@ The public API:
     proof = mmcheck.prove(program)           # z3: inductive invariants (a ProveResult)
     bounded = mmcheck.bmc(program, depth=8)  # z3: bounded model checking (a Result)
 
+The documents of the verbs' --json come from the same objects: `proof.to_dict()`,
+`mmcheck.bmc_json(program, bounded, 8)`; `mmcheck.schema("check")` (or test, prove, bmc)
+is the JSON Schema of each.
+
 The packages, one layer over the next: mmcheck.spec (the language: parser, checker, IR),
 mmcheck.explorer (explicit-state back ends over the IR, and the output formats) and
 mmcheck.invariants (the z3 back end).
@@ -29,6 +33,9 @@ _API = {
     "prove": "mmcheck.invariants",
     "bmc": "mmcheck.invariants",
     "ProveResult": "mmcheck.invariants",
+    "replay": "mmcheck.explorer.replay",
+    "bmc_json": "mmcheck.invariants",
+    "schema": "mmcheck.explorer.report.schema",
     **dict.fromkeys(
         ("HOLDS", "VIOLATED", "INCOMPLETE", "BOUNDED", "Result", "Stats", "Violation"),
         "mmcheck.explorer.core.result",
