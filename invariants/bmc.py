@@ -14,6 +14,7 @@ errors only.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import z3
 
@@ -27,7 +28,10 @@ from mmcheck.explorer.core.result import (
     Stats,
     Step,
     Violation,
+    const_values,
 )
+from mmcheck.explorer.report.json import consts_json, violation_json
+from mmcheck.explorer.report.schema import BMC
 from mmcheck.invariants import interrupt, traces
 from mmcheck.invariants.encode import Encoder, State, StepEnc
 from mmcheck.invariants.prove import pick
@@ -60,6 +64,25 @@ def bmc(
         return _Bmc(program, invs, limits).run(depth)
 
 
+def bmc_json(program: ir.Program, result: Result, depth: int) -> dict[str, Any]:
+    """The result of `bmc(program, depth=depth)` as `mmcheck bmc --json` writes it
+    (format mmcheck-bmc/1): "ended_at_depth" is the violation's length, `depth` where none
+    was found, or the depth being checked when z3 gave up or a signal stopped it."""
+    return {
+        "format": BMC,
+        "spec": result.spec or program.file,
+        "consts": consts_json(program),
+        "depth": depth,
+        "verdict": result.verdict,
+        "reason": result.reason,
+        "ended_at_depth": result.stats.depth,
+        "seconds": result.stats.elapsed,
+        "violation": None
+        if result.violation is None
+        else violation_json(program, result.violation),
+    }
+
+
 class _Bmc:
     def __init__(self, program: ir.Program, invs: list[ir.Invariant], limits: Limits) -> None:
         self.program = program
@@ -86,7 +109,13 @@ class _Bmc:
     def _incomplete(self, reason: str) -> Result:
         stats = Stats(depth=self.depth, elapsed=time.perf_counter() - self.start, backend="z3")
         return Result(
-            INCOMPLETE, stats, None, reason, spec=self.program.file, consts=self._consts()
+            INCOMPLETE,
+            stats,
+            None,
+            reason,
+            spec=self.program.file,
+            consts=const_values(self.program),
+            program=self.program,
         )
 
     def _check(self, k: int) -> bool:
@@ -96,9 +125,6 @@ class _Bmc:
         if answer == z3.unknown:
             raise _Unknown(self.solver.reason_unknown())
         return answer == z3.sat
-
-    def _consts(self) -> tuple[tuple[str, int], ...]:
-        return tuple((c.name, c.value) for c in self.program.consts if c.value is not None)
 
     def _run(self, depth: int) -> Result:
         enc, s = self.enc, self.solver
@@ -207,7 +233,13 @@ class _Bmc:
         stats = Stats(depth=k, elapsed=time.perf_counter() - self.start, backend="z3")
         reason = None if violation else f"no violation up to depth {k} (bounded model checking)"
         return Result(
-            verdict, stats, violation, reason, spec=self.program.file, consts=self._consts()
+            verdict,
+            stats,
+            violation,
+            reason,
+            spec=self.program.file,
+            consts=const_values(self.program),
+            program=self.program,
         )
 
 

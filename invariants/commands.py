@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.result import BOUNDED, Violation
-from mmcheck.explorer.report import format_cpu, format_text, to_itf
+from mmcheck.explorer.report import dumps, format_cpu, format_text, to_itf
 from mmcheck.explorer.report.color import color_allowed
-from mmcheck.invariants.bmc import bmc
-from mmcheck.invariants.cti import check_cti
+from mmcheck.explorer.report.schema import BMC, PROVE
+from mmcheck.invariants.bmc import bmc, bmc_json
+from mmcheck.invariants.cti import Reachability, check_cti
 from mmcheck.invariants.prove import CTI, INIT, ProveResult, Query, prove
 from mmcheck.spec import ir
 from mmcheck.spec.arguments import (
@@ -32,7 +34,12 @@ def _add_trace_arguments(p: argparse.ArgumentParser) -> None:
         default="text",
         help="how to print a counterexample (default text)",
     )
-    p.add_argument("--out", metavar="FILE", help="write the ITF trace(s) to FILE instead of stdout")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the ITF trace(s) (with --json: the result) to FILE instead of stdout",
+    )
+    p.add_argument("--json", action="store_true", help="the whole result as JSON")
 
 
 def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,6 +51,7 @@ def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
         help="invariant to prove (repeatable; default: every invariant not a lemma); "
         "the spec's lemmas are always assumed and proved",
     )
+    p.set_defaults(json_format=PROVE)
     p.add_argument(
         "--lemma",
         action="append",
@@ -82,6 +90,7 @@ def _add_bmc_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--depth", type=int, required=True, metavar="K", help="longest trace to look for"
     )
+    p.set_defaults(json_format=BMC)
     p.add_argument(
         "--inv",
         action="append",
@@ -107,7 +116,11 @@ def _show_trace(
 def _write_itf(itf: list, args: argparse.Namespace) -> None:
     if not itf:
         return
-    text = json.dumps(itf[0] if len(itf) == 1 else itf, indent=2)
+    _write(json.dumps(itf[0] if len(itf) == 1 else itf, indent=2), args)
+
+
+def _write(text: str, args: argparse.Namespace) -> None:
+    """The ITF traces or the --json document: on stdout, or in --out's FILE."""
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8") as f:
@@ -128,6 +141,14 @@ def _sizes(result: ProveResult, q: Query) -> str:
     if not symbolic or q.program is None:
         return ""
     return " at " + ", ".join(f"{n}={q.program.const_value(n)}" for n in symbolic)
+
+
+def _check_cti(q: Query, args: argparse.Namespace) -> Reachability:
+    """--check-cti: whether q's CTI is reachable, kept in q."""
+    assert q.program is not None and q.cti is not None
+    reach = check_cti(q.program, q.cti, max_states=args.max_states, time_limit=args.time_limit)
+    q.reachability, q.real = reach.verdict, reach.violation
+    return reach
 
 
 def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str = "prove") -> None:
@@ -155,10 +176,7 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
         if shown:
             print(shown)
         if args.check_cti:
-            reach = check_cti(
-                q.program, q.cti, max_states=args.max_states, time_limit=args.time_limit
-            )
-            q.reachability = reach.verdict
+            reach = _check_cti(q, args)
             print(f"reachability: {reach.text}")
             found = reach.violation and _show_trace(q.program, reach.violation, args, itf)
             if found:
@@ -191,7 +209,21 @@ def run_prove(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         fallback=args.fallback,
     )
+    if args.json:
+        proofs = [result] + ([result.fallback] if result.fallback else [])
+        for q in (q for r in proofs for q in r.queries if args.check_cti):
+            if q.status == CTI and q.cti is not None and q.program is not None:
+                _check_cti(q, args)
+        _write(dumps(result.to_dict()), args)
+        return result.exit_code
     itf: list = []
+    if args.trace == "itf":
+        # one JSON document, an array of ITF traces (one per CTI, and per reachable
+        # state found by --check-cti); without --out it is stdout's only text
+        with contextlib.redirect_stdout(sys.stdout if args.out else sys.stderr):
+            report(result, args, itf)
+        _write(json.dumps(itf, indent=2), args)
+        return result.exit_code
     report(result, args, itf)
     _write_itf(itf, args)
     return result.exit_code
@@ -209,6 +241,9 @@ def run_bmc(args: argparse.Namespace) -> int:
         result = bmc(
             program, depth=args.depth, invariants=args.inv, lemmas=args.lemmas, limits=limits
         )
+    if args.json:
+        _write(dumps(bmc_json(program, result, args.depth)), args)
+        return result.exit_code
     itf: list = []
     if result.violation is not None:
         v = result.violation

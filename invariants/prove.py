@@ -20,12 +20,15 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import z3
 
 from mmcheck import spec
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.result import Step, Violation
+from mmcheck.explorer.report.json import consts_json, violation_json
+from mmcheck.explorer.report.schema import PROVE
 from mmcheck.invariants import interrupt, traces
 from mmcheck.invariants.encode import Encoder, State, StepEnc
 from mmcheck.spec import ir
@@ -47,6 +50,26 @@ class Query:
     cti: Violation | None = None  # a two-state trace (one state for initiation / errors)
     program: ir.Program | None = None  # the concrete program the CTI's states belong to
     reachability: str | None = None  # what --check-cti established
+    real: Violation | None = None  # --check-cti: the trace from Init to a real violation
+
+    def to_json(self, symbolic: list[str]) -> dict[str, Any]:
+        """The query as `prove --json` writes it; `symbolic`: the constants left
+        symbolic, whose sizes its CTI was found at are given."""
+        program = self.program
+        has_cti = self.cti is not None and program is not None
+        return {
+            "invariant": self.invariant,
+            "action": self.action,
+            "status": self.status,
+            "reason": self.reason,
+            "seconds": self.seconds,
+            "cti": violation_json(program, self.cti) if has_cti else None,
+            "sizes": {n: program.const_value(n) for n in symbolic} if has_cti else None,
+            "reachability": self.reachability,
+            "real": None
+            if self.real is None or program is None
+            else violation_json(program, self.real),
+        }
 
 
 @dataclass
@@ -59,6 +82,8 @@ class ProveResult:
     fallback: ProveResult | None = None  # concrete re-run after unknowns on symbolic sizes
     fallback_reason: str | None = None
     interrupted: str | None = None  # "interrupted (SIGINT)": the queries are those answered
+    # every constant of the spec, typed as check --json gives them, "?" where symbolic
+    constants: dict[str, int | bool | str] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -75,6 +100,23 @@ class ProveResult:
     @property
     def exit_code(self) -> int:
         return {PROVED: 0, CTI: 1, UNKNOWN: 3, TIMEOUT: 3, INTERRUPTED: 3}[self.status]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The proof as `mmcheck prove --json` writes it (format mmcheck-prove/1), with
+        its fallback's the same way."""
+        symbolic = [name for name, value in self.constants.items() if value == "?"]
+        return {
+            "format": PROVE,
+            "spec": self.spec,
+            "consts": self.constants,
+            "goals": list(self.goals),
+            "lemmas": list(self.lemmas),
+            "status": self.status,
+            "interrupted": self.interrupted,
+            "queries": [q.to_json(symbolic) for q in self.queries],
+            "fallback_reason": self.fallback_reason,
+            "fallback": None if self.fallback is None else self.fallback.to_dict(),
+        }
 
 
 def is_symbolic(consts: dict | None) -> bool:
@@ -127,6 +169,10 @@ def prove(
             consts=tuple(sorted((consts or {}).items())),
             goals=tuple(g.name for g in goals),
             lemmas=tuple(i.name for i in lemma_invs),
+            constants={
+                **consts_json(program),
+                **{c.name: "?" for c in program.consts if c.value is None},
+            },
         )
         prover = _Prover(program, source, consts or {}, timeout, limits)
         try:

@@ -5,23 +5,50 @@ pyproject.toml): a dict verb -> (one-line help, add_arguments(parser), run(args)
 exit status), so this module names no package. Exit status everywhere: 0 holds/ok,
 1 violation, 2 spec or usage error, 3 incomplete; 141 if the output pipe closed before
 the run ended (`| head`) (explorer.core.result holds them).
+
+A verb with `--json` declares its document's format as the parser default `json_format`;
+given --json, what stops it before a result (a usage or spec error, out of memory,
+Ctrl-C) is that document too, with an "error" object, on stdout, with the same status.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from importlib.metadata import entry_points
+from typing import NoReturn
 
 from mmcheck.explorer.core.result import EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_INCOMPLETE
-from mmcheck.spec.errors import SpecError, SpecErrors, UsageError
+from mmcheck.spec.errors import (
+    INTERRUPTED,
+    OUT_OF_MEMORY,
+    SPEC,
+    USAGE,
+    SpecError,
+    SpecErrors,
+    UsageError,
+    error_json,
+)
 
 VERBS = "mmcheck.verbs"  # the entry-point group of the verbs
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class Parser(argparse.ArgumentParser):
+    """The command's parser, and each verb's (`verbs`, on the command's)."""
+
+    verbs: dict[str, Parser]
+    raise_errors = False  # --json: a usage error is raised, to be written as the document
+
+    def error(self, message: str) -> NoReturn:
+        if self.raise_errors:
+            raise UsageError(message)
+        super().error(message)
+
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="mmcheck",
         description="Model checking and z3 proofs for kernel locking protocols.",
     )
@@ -31,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
             p = sub.add_parser(verb, help=help_text, description=help_text)
             add_args(p)
             p.set_defaults(run=run)
+    parser.verbs = sub.choices  # each made by add_parser as the command's class: a Parser
     return parser
 
 
@@ -49,23 +77,50 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE if status is None else status
 
 
+def asked_json(parser: Parser, argv: list[str]) -> tuple[str, str | None]:
+    """The verb argv names, and the format of its --json document where argv asks for
+    one (None otherwise, or where the verb has no --json)."""
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    verb = next((w for w in words if not w.startswith("-")), "")
+    # argparse takes an option's unambiguous prefix: --js is --json
+    asked = any(len(w) >= 4 and "--json".startswith(w) for w in words)
+    if not asked or verb not in parser.verbs:
+        return verb, None
+    return verb, parser.verbs[verb].get_default("json_format")
+
+
 def dispatch(argv: list[str] | None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return EXIT_ERROR
+    verb, fmt = asked_json(parser, argv)
+
+    def fail(
+        status: int, kind: str, text: str, errors: SpecError | SpecErrors | None = None
+    ) -> int:
+        if fmt is None:
+            print(text, file=sys.stderr)
+        else:
+            print(json.dumps(error_json(fmt, kind, text, errors), indent=2))
+        return status
+
     try:
+        if fmt is not None:  # the verb's parser reports its own flags' errors
+            parser.raise_errors = parser.verbs[verb].raise_errors = True
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help()
+            return EXIT_ERROR
         return int(args.run(args))
     except (SpecError, SpecErrors) as e:
-        print(e.format(), file=sys.stderr)
-        return EXIT_ERROR
+        return fail(EXIT_ERROR, SPEC, e.format(), e)
     except UsageError as e:
-        print(f"mmcheck {args.verb}: error: {e}", file=sys.stderr)
-        return EXIT_ERROR
+        return fail(EXIT_ERROR, USAGE, f"mmcheck {verb}: error: {e}")
     except MemoryError:  # before a search began: a search reports it with its statistics
-        print(f"mmcheck {args.verb}: out of memory", file=sys.stderr)
-        return EXIT_INCOMPLETE
+        return fail(EXIT_INCOMPLETE, OUT_OF_MEMORY, f"mmcheck {verb}: out of memory")
+    except KeyboardInterrupt:  # the verbs say it themselves, but as --json's document
+        if fmt is None:
+            raise
+        return fail(EXIT_INCOMPLETE, INTERRUPTED, f"mmcheck {verb}: interrupted")
 
 
 if __name__ == "__main__":

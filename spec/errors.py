@@ -12,6 +12,7 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 _SOURCES: dict[str, str] = {}
 
@@ -137,6 +138,37 @@ class SpecErrors(Exception):
 
 class UsageError(Exception):
     """A command-line problem (bad flag value, unknown -D constant given without a location)."""
+
+
+# The kinds of error a verb's --json document reports (its "error" object's "kind").
+SPEC, USAGE, OUT_OF_MEMORY, INTERRUPTED = "spec", "usage", "out of memory", "interrupted"
+
+
+def error_json(
+    fmt: str, kind: str, message: str, errors: SpecError | SpecErrors | None = None
+) -> dict[str, Any]:
+    """The document a verb's --json writes where the verb gives no result: its `fmt`,
+    and an "error" object of a `kind` above with `message` as the command prints it
+    without --json, and each spec error of `errors` with its location and source line."""
+    found = [] if errors is None else errors.errors if isinstance(errors, SpecErrors) else [errors]
+    return {
+        "format": fmt,
+        "error": {
+            "kind": kind,
+            "message": message,
+            "errors": [
+                {
+                    "file": e.loc.file,
+                    "line": e.loc.line,
+                    "col": e.loc.col,
+                    "message": e.message,
+                    "hint": e.hint,
+                    "source": source_line(e.loc.file, e.loc.line),
+                }
+                for e in found
+            ],
+        },
+    }
 
 
 def unknown_invariant(name: str, have: list[str]) -> UsageError:

@@ -28,6 +28,7 @@ PACKAGES = {
     "invariants": "mmcheck.invariants",
 }
 HEAVY = ("numpy", "numba", "z3")
+SCHEMAS = ("common", "check", "test", "prove", "bmc")
 
 
 def module_name(path: Path) -> str:
@@ -267,6 +268,8 @@ def test_the_wheel_installs_only_mmcheck(tmp_path):
         "mmcheck/explorer/vector/workers.py",
         "mmcheck/explorer/export/tla.py",
         "mmcheck/invariants/prove.py",
+        # the JSON Schemas of --json (mmcheck.schema reads them from the package)
+        *(f"mmcheck/explorer/report/schemas/{n}.json" for n in SCHEMAS),
     } <= set(names)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -1,5 +1,6 @@
-"""The whole result of a check as JSON (`check --json`): verdict, statistics, the
-violation with its trace in ITF values, the constants."""
+"""The whole result of a check as JSON (`check --json`, format mmcheck-check/1, its
+schema in schemas/check.json): verdict, statistics, the violation with its trace in ITF
+values, the constants."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from mmcheck.explorer.core.result import Result, Violation
 from mmcheck.explorer.report.itf import scalar, to_itf
+from mmcheck.explorer.report.schema import CHECK
 from mmcheck.explorer.report.view import failed_via, headline, param_values, step_info
 from mmcheck.spec import ir
 
@@ -47,6 +49,7 @@ def result_json(program: ir.Program, result: Result) -> dict[str, Any]:
     stats = dataclasses.asdict(result.stats)
     stats["states_per_second"] = result.stats.states_per_second
     return {
+        "format": CHECK,
         "spec": result.spec or program.file,
         "consts": consts_json(program),
         "verdict": result.verdict,
