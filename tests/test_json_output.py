@@ -187,6 +187,23 @@ def test_prove_refuted_gives_each_cti_as_a_trace(capsys):
     assert all(set(q["sizes"]) == {"PTES"} for q in ctis)
 
 
+def test_prove_check_cti_says_which_ctis_are_real(capsys):
+    argv = ["prove", REFCOUNT, "-D", "UNLESS_ZERO=false", "--inv", "Balanced", "--check-cti"]
+    code, doc = run_json(argv, capsys)
+    fault = next(
+        q for q in doc["queries"] if (q["invariant"], q["action"]) == ("Balanced", "fault")
+    )
+    real = fault["real"]
+    assert (code, fault["reachability"]) == (1, "reachable")
+    assert (real["name"], real["length"], len(real["trace"]["states"])) == ("Balanced", 5, 6)
+
+    code, doc = run_json(["prove", REFCOUNT, "--inv", "MappedHasRef", "--check-cti"], capsys)
+    zap = next(
+        q for q in doc["queries"] if (q["invariant"], q["action"]) == ("MappedHasRef", "zap")
+    )
+    assert (code, zap["reachability"], zap["real"]) == (1, "unreachable", None)
+
+
 def test_prove_unknown_falls_back_and_the_fallback_is_a_proof_too(capsys):
     argv = ["prove", NONLINEAR, "-D", "NR=?", "-D", "MAPS=?", "--inv", "Sqrt2", "--timeout", "1"]
     code, doc = run_json(argv, capsys)
@@ -217,6 +234,17 @@ def test_bmc_violated_and_bounded(capsys):
         4,
         None,
     )
+
+
+@pytest.mark.parametrize("verb", [["check"], ["prove"], ["bmc", "--depth", "3"]])
+def test_out_takes_the_document(tmp_path, capsys, verb):
+    target = tmp_path / "result.json"
+    code = main([verb[0], SPINLOCK, *verb[1:], "--json", "--out", str(target)])
+    out, _ = capsys.readouterr()
+    assert out == ""
+    doc = json.loads(target.read_text())
+    validator(verb[0]).validate(doc)
+    assert doc["format"] == FORMATS[verb[0]] and code in (0, 1)
 
 
 # --------------------------------------------------------------------------- errors
