@@ -121,14 +121,27 @@ def _uncomment(line: str) -> str:
     return (line[: m.start()] if m else line).expandtabs(8).rstrip()
 
 
+def _unquoted(lines: list[str]) -> list[str]:
+    """The lines of a diagram quoted in a reply (`> ` before each, `>> ` in a reply to a
+    reply) with the quote marks made blanks, so that columns and places stay as they
+    are in the text."""
+    while any(line.strip() for line in lines) and all(
+        line.lstrip(" ").startswith(">") for line in lines if line.strip()
+    ):
+        lines = [line.replace(">", " ", 1) if line.strip() else line for line in lines]
+    return lines
+
+
 def parse_diagram(text: str, file: str) -> Diagram:
     """The steps of a CPU diagram or of a plain list; SpecErrors at file:line:col."""
     register_source(file, text)
-    lines = [_uncomment(raw) for raw in text.splitlines()]
+    lines = _unquoted([_uncomment(raw) for raw in text.splitlines()])
     errors: list[SpecError] = []
     first = next((n for n, line in enumerate(lines) if line.strip()), len(lines))
     initially, body_from = _initially(lines, first, file, errors)
-    header = next((n for n in range(body_from, len(lines)) if _HEADER.match(lines[n])), None)
+    header = next(
+        (n for n in range(body_from, len(lines)) if _HEADER.match(lines[n].lstrip())), None
+    )
     if header is None:
         steps = _plain(lines, body_from, file, errors)
     else:
@@ -148,9 +161,9 @@ def _initially(
     items: list[tuple[str, str, Loc]] = []
     if n == len(lines) or not lines[n].lstrip().startswith("Initially:"):
         return items, n
-    k = n
+    k, indent = n, lines[n].index("Initially:")
     while True:
-        start = lines[k].index("Initially:") + len("Initially:") if k == n else 0
+        start = indent + len("Initially:") if k == n else 0
         for off, item in _split(lines[k][start:]):
             name, eq, value = item.partition(" = ")
             loc = Loc(file, k + 1, start + off + 1)
@@ -158,8 +171,8 @@ def _initially(
                 items.append((name.strip(), value.strip(), loc))
             else:
                 errors.append(SpecError(loc, f"expected `name = value`, got {item!r}"))
-        k += 1
-        if k == len(lines) or not lines[k].startswith(" ") or not lines[k].strip():
+        k += 1  # the items go on on the lines indented under it
+        if k == len(lines) or len(lines[k]) - len(lines[k].lstrip()) <= indent:
             return items, k
 
 

@@ -9,10 +9,22 @@ import pytest
 import mmcheck
 from mmcheck.cli import main
 from mmcheck.explorer import report
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.model import EvalError
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.expect import expect_consts
-from mmcheck.explorer.replay import EXIT_IMPOSSIBLE, IMPOSSIBLE, POSSIBLE, replay
-from mmcheck.spec.errors import SpecErrors
+from mmcheck.explorer.replay import (
+    EXIT_IMPOSSIBLE,
+    IMPOSSIBLE,
+    POSSIBLE,
+    Line,
+    _resolve,
+    _why_not,
+    replay,
+)
+from mmcheck.explorer.tuple.bfs import make_search
+from mmcheck.spec import ir
+from mmcheck.spec.errors import NOWHERE, SpecErrors
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "spec" / "models"
@@ -142,6 +154,21 @@ def test_seed_004_flagship_race_is_possible() -> None:
     assert r.summary() == "possible: invariant NoLeak breaks at step 11"
     assert r.violation is not None and r.violation.name == "NoLeak"
     assert report.format_cpu(r.program, r.violation) + "\n" == FLAGSHIP_HERE
+
+
+def test_a_diagram_quoted_in_a_reply() -> None:
+    quoted = "".join(f"> {line}".rstrip() + "\n" for line in FLAGSHIP.splitlines())
+    r = replay(MLOCK, quoted, {"FIXED": False}, TUPLE)
+    assert r.summary() == "possible: invariant NoLeak breaks at step 11"
+    broken = quoted.replace(
+        ">                                       try_to_unmap_one()", ">" + " " * 39 + "nowhere()"
+    )
+    said = errors(MLOCK, broken, {"FIXED": False})
+    assert said.splitlines()[:3] == [
+        "<diagram>:15:41: error: reclaim has no label 'nowhere'",
+        "    >" + " " * 39 + "nowhere()",
+        " " * 44 + "^",
+    ]
 
 
 def test_plain_lines_try_every_choice_inside_a_step() -> None:
@@ -289,6 +316,8 @@ def test_initially_pins_the_initial_state(held: Path) -> None:
     r = replay(held, "Initially: x = 2\nreclaim: trylock_page\n", None, TUPLE)
     assert r.verdict == IMPOSSIBLE and r.at == 0
     assert r.summary() == "the initial state cannot be: no initial state has x = 2 (it is 0)"
+    r = replay(held, "Initially: x = 0,\n  page.count = 1\nreclaim: trylock_page\n", None, TUPLE)
+    assert r.summary() == "possible: no invariant breaks; 1 steps"
 
 
 def errors(spec: Path | str, diagram: str, consts: dict | None = None) -> str:
@@ -372,3 +401,62 @@ def test_the_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_python_api() -> None:
     r = mmcheck.replay(MLOCK, FLAGSHIP_PLAIN, {"FIXED": False})
     assert r.verdict == POSSIBLE and r.violation is not None and r.violation.length == 11
+
+
+WAITING_SPECS = [
+    (MLOCK, {"FIXED": False}),
+    (MLOCK, {"FIXED": True}),
+    (MODELS / "migrate_page.mms", {"PATCH7": False}),
+    (SPECS / "philosophers.mms", {}),
+    (SPECS / "tutorial_spinlock.mms", {}),
+    (SPECS / "either_labels.mms", {}),
+    (SPECS / "pool_migrate.mms", {}),
+    (None, {}),  # HELD: a `when`, an empty `with`, a lock in a prelude primitive
+]
+
+
+def every_step(prog: ir.Program) -> list[Line]:
+    """A diagram line for each step of each process instance, and each action."""
+    return [
+        Line(NOWHERE, ir.instance_name(p, index), a.label, ())
+        if a.process is not None
+        else Line(NOWHERE, None, a.name, ())
+        for a in prog.actions
+        for p, index, _ in (
+            [(p, i, s) for p, i, s in prog.process_instances() if p.name == a.process]
+            if a.process is not None
+            else [(None, None, None)]
+        )
+    ]
+
+
+@pytest.mark.parametrize(("path", "consts"), WAITING_SPECS, ids=lambda x: getattr(x, "stem", ""))
+def test_every_disabled_step_has_a_reason(path: Path | None, consts: dict, held: Path) -> None:
+    """In every state reached (the first 2,000), every step that cannot be taken where its
+    instance is at its label is explained by a wait that is false (ir.Action.waits), or
+    by the constraint its successor breaks: never by the bare fallback."""
+    prog = mmcheck.load(path or held, consts)
+    search = make_search(prog, CheckOptions(symmetry=False), Limits())
+    model = search.model
+    moves = [_resolve(search, line) for line in every_step(prog)]
+    seen = dict.fromkeys(model.init_states())
+    frontier = list(seen)
+    waits = 0
+    while frontier and len(seen) < 2000:
+        s = frontier.pop(0)
+        for move in moves:
+            taken = []
+            for edge in move.edges:
+                try:
+                    taken.append(model.step(edge, s))
+                except EvalError:
+                    taken.append(s)  # enabled, and fails: no wait
+            if any(n is not None for n in taken):
+                new = [n for n in taken if n is not None and n not in seen]
+                seen.update(dict.fromkeys(new))
+                frontier += new
+                continue
+            reasons = _why_not(search, move, s)
+            assert not any(r.endswith("is not enabled") for r in reasons), (move.line, reasons)
+            waits += any(" is at " not in r and "finished" not in r for r in reasons)
+    assert waits > 0
