@@ -489,7 +489,7 @@ class Replay:
             return format_at(loc, reason, f"step {self.at} cannot happen")
         v = self.violation
         if v is None:
-            return f"possible: no invariant breaks; {self.steps} steps"
+            return f"possible: no invariant breaks; {self.steps} step{'s' * (self.steps != 1)}"
         step = v.length
         if v.kind == "invariant":
             what = f"invariant {v.name} breaks at step {step}"
@@ -514,18 +514,21 @@ def _initial(search: Search, diagram: Diagram) -> tuple[list[State], list[str]]:
     there is none, why."""
     prog = search.model.program
     states = [s for s in search.model.iter_init() if search.kept(s)]
+    if not states:
+        return [], ["the spec has no initial state (within its constraints)"]
     if not diagram.initially:
         return states, []
-    names = {name for s in states[:1] for _, name, _ in state_items(prog, s)}
+    names = {name for _, name, _ in state_items(prog, states[0])}
     for name, _, loc in diagram.initially:
-        if states and name not in names:
+        if name not in names:
             raise SpecError(loc, f"the spec has no {name!r}", hint=did_you_mean(name, names))
     for name, value, _ in diagram.initially:
         shown = [{n: v for _, n, v in state_items(prog, s)} for s in states]
         left = [s for s, items in zip(states, shown) if items[name] == value]
         if not left:
-            have = ", ".join(dict.fromkeys(items[name] for items in shown))
-            return [], [f"no initial state has {name} = {value} (it is {have})"]
+            have = list(dict.fromkeys(items[name] for items in shown))
+            one_of = "it is" if len(have) == 1 else "it is one of"
+            return [], [f"no initial state has {name} = {value} ({one_of} {', '.join(have)})"]
         states = left
     return states, []
 
