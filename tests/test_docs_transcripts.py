@@ -11,7 +11,15 @@ piped into emulated), since a subprocess spends most of a short command importin
 shell where `run` says (z3's verbs, other shell syntax). Timings, rates and memory figures
 differ per run and per machine: they are compared as placeholders. A block preceded by
 `<!-- transcript: not compared ... -->` is illustrative (a time limit, a progress line, a
-file the reader writes along a tutorial) and the comment says why.
+file edited as the text says, a tool that is not mmcheck) and the comment says why; one preceded by
+`<!-- transcript: slow ... -->` is compared only with `-m slow` (a run of many seconds,
+kept out of CI's time) and the comment says why.
+
+Each page runs in a scratch directory of its own. A fenced block preceded by
+`<!-- transcript: file NAME -->` is a file the reader writes along the page (the
+tutorial's spec): before each command, the page's file blocks above it are written there
+in order, so a command sees NAME as the text has it at that point;
+`<!-- transcript: append NAME -->` adds the block to the end of NAME instead.
 
 Regenerate after a deliberate change of output, then read the diff:
 `MMCHECK_REGEN_DOCS=1 python -m pytest tests/test_docs_transcripts.py`.
@@ -37,6 +45,8 @@ from mmcheck.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 NOT_COMPARED = "<!-- transcript: not compared"
+SLOW = "<!-- transcript: slow"
+FILE_BLOCK = re.compile(r"^<!-- transcript: (file|append) ([\w.-]+) -->$")
 # the exit statuses a transcript need not show: 0 and 1 read from the verdict line
 SILENT_EXITS = (0, 1)
 
@@ -62,6 +72,19 @@ class Transcript:
     command: str
     output: list[str]
     compared: bool
+    slow: bool = False
+
+
+@dataclass
+class FileBlock:
+    """A file the reader writes along a page: written (or appended to) before the
+    commands below it run."""
+
+    page: Path
+    line: int  # of the opening fence, 1-based
+    name: str
+    append: bool
+    text: str
 
 
 # lines printed or not by how the run went on this machine: the memory figure appears
@@ -79,28 +102,46 @@ def _normalise(text: str) -> str:
     return "\n".join(line for line in lines if not OPTIONAL.match(line))
 
 
-def transcripts(page: Path) -> list[Transcript]:
+def _blocks(page: Path) -> list[tuple[int, list[str], list[str]]]:
+    """The fenced blocks of a page: the opening fence's line (1-based), the comments
+    among the two lines above it, and the block's lines."""
     lines = page.read_text().splitlines()
-    out: list[Transcript] = []
-    inside = False
-    compared = True
-    current: Transcript | None = None
+    out: list[tuple[int, list[str], list[str]]] = []
+    start = None
     for n, line in enumerate(lines, 1):
-        if line.startswith("```"):
-            inside = not inside
-            if inside and n >= 2:
-                compared = not any(
-                    lines[k].startswith(NOT_COMPARED) for k in range(max(0, n - 3), n - 1)
-                )
-            current = None
+        if not line.startswith("```"):
             continue
-        if not inside:
+        if start is None:
+            start = n
             continue
-        if line.startswith("$ mmcheck "):
-            current = Transcript(page, n, line[2:], [], compared)
-            out.append(current)
-        elif current is not None:
-            current.output.append(line)
+        above = [s for s in lines[max(0, start - 3) : start - 1] if s.startswith("<!--")]
+        out.append((start, above, lines[start : n - 1]))
+        start = None
+    return out
+
+
+def transcripts(page: Path) -> list[Transcript]:
+    out: list[Transcript] = []
+    for start, above, body in _blocks(page):
+        compared = not any(s.startswith(NOT_COMPARED) for s in above)
+        slow = any(s.startswith(SLOW) for s in above)
+        current: Transcript | None = None
+        for n, line in enumerate(body, start + 1):
+            if line.startswith("$ mmcheck "):
+                current = Transcript(page, n, line[2:], [], compared, slow)
+                out.append(current)
+            elif current is not None:
+                current.output.append(line)
+    return out
+
+
+def file_blocks(page: Path) -> list[FileBlock]:
+    out = []
+    for start, above, body in _blocks(page):
+        for s in above:
+            if m := FILE_BLOCK.match(s):
+                text = "".join(line + "\n" for line in body)
+                out.append(FileBlock(page, start, m[2], m[1] == "append", text))
     return out
 
 
@@ -245,15 +286,36 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return where
 
 
+def page_directory(scratch: Path, t: Transcript) -> Path:
+    """The directory `t` runs in: its page's own (seeing spec/, tests/ and bench/ as
+    `scratch` does), holding the page's files as they stand at `t`."""
+    where = scratch / "pages" / _id(t).rsplit(":", 1)[0].replace("/", "_")
+    if not where.exists():
+        where.mkdir(parents=True)
+        for name in ("spec", "tests", "bench"):
+            (where / name).symlink_to(ROOT / name)
+    blocks = file_blocks(t.page)
+    for name in {b.name for b in blocks}:
+        (where / name).unlink(missing_ok=True)
+    for b in (b for b in blocks if b.line < t.line):
+        with (where / b.name).open("a" if b.append else "w") as f:
+            f.write(b.text)
+    return where
+
+
 def _id(t: Transcript) -> str:
     page = t.page.relative_to(ROOT) if t.page.is_relative_to(ROOT) else t.page.name
     return f"{page}:{t.line}"
 
 
-@pytest.mark.parametrize("t", [t for t in ALL if t.compared], ids=_id)
+@pytest.mark.parametrize(
+    "t",
+    [pytest.param(t, marks=[pytest.mark.slow] if t.slow else []) for t in ALL if t.compared],
+    ids=_id,
+)
 def test_transcript(t: Transcript, scratch: Path) -> None:
     shows_exit = bool(t.output) and EXIT.match(t.output[-1]) is not None
-    got = run(t.command, scratch, shows_exit)
+    got = run(t.command, page_directory(scratch, t), shows_exit)
     if matches(got, t.output):
         return
     if os.environ.get("MMCHECK_REGEN_DOCS"):
@@ -287,6 +349,55 @@ def test_every_command_is_compared_or_says_why() -> None:
             assert t.command.startswith("mmcheck "), _id(t)
     assert len(ALL) >= 60
     assert len(skipped) <= 15, skipped
+    # compared with -m slow only: each a run of many seconds
+    slow = sorted(_id(t) for t in ALL if t.slow and t.compared)
+    assert len(slow) <= 8, slow
+
+
+def test_every_transcript_comment_is_understood() -> None:
+    """A misspelt comment would silently compare a block, or write no file."""
+    known = re.compile(
+        rf"^({re.escape(NOT_COMPARED)}|{re.escape(SLOW)})[: ].*-->$|{FILE_BLOCK.pattern}"
+    )
+    for page in PAGES:
+        for n, line in enumerate(page.read_text().splitlines(), 1):
+            if line.startswith("<!-- transcript"):
+                assert known.match(line), f"{page.relative_to(ROOT)}:{n}: {line}"
+
+
+def test_a_file_block_is_written_before_the_commands_below_it(
+    tmp_path: Path, scratch: Path
+) -> None:
+    page = tmp_path / "page.md"
+    spec = ["var x : 0..1 = 0", "action flip", "  x' = 1 - x"]
+    page.write_text(
+        "\n".join(
+            [
+                "<!-- transcript: file s.mms -->",
+                "```",
+                *spec,
+                "```",
+                "```",
+                "$ mmcheck typecheck s.mms",
+                "```",
+                "<!-- transcript: append s.mms -->",
+                "```",
+                "invariant Small: x <= 1",
+                "```",
+                "```",
+                "$ mmcheck typecheck s.mms",
+                "```",
+                "",
+            ]
+        )
+    )
+    first, second = transcripts(page)
+    assert "0 invariants" in run(first.command, page_directory(scratch, first), False)
+    where = page_directory(scratch, second)
+    assert "1 invariants" in run(second.command, where, False)
+    assert (where / "s.mms").read_text() == "\n".join([*spec, "invariant Small: x <= 1", ""])
+    # the first command sees the file as it stood above it, whatever ran before
+    assert (page_directory(scratch, first) / "s.mms").read_text() == "\n".join([*spec, ""])
 
 
 # commands run both in this process and in a shell: a verdict, an error on stderr, a
