@@ -65,4 +65,9 @@ def check(
         result = backend.run(source_or_program, consts, options, limits, initial)
     result.stats.wall = time.perf_counter() - start
     result.strict = options.strict
+    # to_dict writes what `check --json` prints: the output formats and expectations
+    # sit above the core the Result is of
+    from mmcheck.explorer.expect import document
+
+    result.options, result.writer = options, document
     return result

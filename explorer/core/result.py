@@ -2,13 +2,21 @@
 the covers reached.
 
 Shared by every back end (tuple, vector), by the prover's CTIs and BMC traces, and by
-every output format, so that all of them print and compare the same objects.
+every output format, so that all of them print and compare the same objects. A Result
+keeps the program checked, and gives it to the steps of its traces: `step.values` is
+the state as the spec writes it (explorer.core.values).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import html
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from mmcheck.explorer.core.options import CheckOptions
+from mmcheck.explorer.core.values import state_values
+from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc
 
 HOLDS, VIOLATED, INCOMPLETE = "holds", "violated", "incomplete"
@@ -29,7 +37,8 @@ class Step:
     """One state of a trace and the action that led to it (None for an initial state).
 
     `params` holds the action's parameter values as raw ints (hidden ones included);
-    `instance` names the process instance ("fault[2]") for a process step."""
+    `instance` names the process instance ("fault[2]") for a process step. `program`
+    is the program the state is of, given by the Result the step is in."""
 
     action: str | None
     params: tuple[tuple[str, int], ...]
@@ -38,6 +47,21 @@ class Step:
     instance: str | None = None
     label: str | None = None
     loc: Loc | None = None
+    program: ir.Program | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The state as the spec writes it: each variable, lock and process -> its value
+        in plain Python (explorer.core.values), e.g. `{"page": {"count": 1, ...},
+        "pte": {1: "present"}}`."""
+        if self.program is None:
+            raise ValueError("this step has no program: only the steps of a Result have values")
+        return state_values(self.program, self.state)
+
+
+def with_program(steps: Iterable[Step], program: ir.Program) -> tuple[Step, ...]:
+    """The steps, each given the program its state is of."""
+    return tuple(s if s.program is program else replace(s, program=program) for s in steps)
 
 
 @dataclass(frozen=True)
@@ -104,7 +128,10 @@ class Stats:
     bytes_per_state: float | None = None  # peak RSS growth per state, where meaningful (limits)
     collision_probability: float | None = None  # fingerprint mode only
     workers: int = 1
-    backend: str = "tuple"
+    backend: str = "tuple"  # the back end that ran the search (under auto: that ended it)
+    # --backend auto: how the vector back end came in, or why it could not (None: the
+    # tuple back end ran alone, as no level reached the threshold or an option asked so)
+    auto: str | None = None
     # --simulate: the walks made (None for an exhaustive search), the steps they took in
     # all, and the random seed (the one given, or the one drawn for the run)
     walks: int | None = None
@@ -150,12 +177,32 @@ class Result:
     reason: str | None = None  # for INCOMPLETE: which bound stopped it
     coverage: list[CoverageEntry] | None = None
     spec: str = ""
-    consts: tuple[tuple[str, int], ...] = ()
+    consts: tuple[tuple[str, int | bool], ...] = ()  # the program's (const_values)
     warnings: list[str] = field(default_factory=list)
     covers: list[Cover] = field(default_factory=list)  # one per cover, in spec order
     # CheckOptions.strict: a complete search that leaves a cover unreached fails
     strict: bool = False
     branches: list[BranchEntry] | None = None  # with the coverage: per if arm and either branch
+    # the program checked, which every step of the traces is given (Step.values)
+    program: ir.Program | None = field(default=None, repr=False, compare=False)
+    # given by mmcheck.check: its options, and the writer of `check --json`'s document,
+    # which sits above the core with the output formats and the expectations
+    options: CheckOptions | None = field(default=None, repr=False, compare=False)
+    writer: Callable[[Result], dict[str, Any]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.program is None:
+            return
+        if self.violation is not None:
+            self.violation = replace(
+                self.violation, trace=with_program(self.violation.trace, self.program)
+            )
+        self.covers = [
+            replace(c, trace=with_program(c.trace, self.program)) if c.trace else c
+            for c in self.covers
+        ]
 
     @property
     def exit_code(self) -> int:
@@ -174,4 +221,56 @@ class Result:
 
     @property
     def trace(self) -> tuple[Step, ...]:
-        return self.violation.trace if self.violation else ()
+        """The violation's trace, each step with its values (`trace[-1].values`)."""
+        if self.violation is None:
+            return ()
+        if self.program is None:
+            return self.violation.trace
+        return with_program(self.violation.trace, self.program)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole result as `mmcheck check --json` prints it (the same document)."""
+        if self.writer is None:
+            raise ValueError("only a Result of mmcheck.check has a JSON document")
+        return self.writer(self)
+
+    def __repr__(self) -> str:
+        what = f"{self.verdict}, {self.stats.distinct:,} distinct states"
+        if self.violation is not None:
+            v = self.violation
+            name = f" {v.name}" if v.name else ""
+            what += f", {v.kind}{name} in {v.length} step{'s' * (v.length != 1)}"
+        elif self.reason:
+            what += f" ({self.reason})"
+        return f"<Result {self.spec}: {what}>"
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: the verdict, the counts, and the violation."""
+        rows = [
+            ("spec", self.spec),
+            ("verdict", self.verdict + (f" ({self.reason})" if self.reason else "")),
+            ("distinct states", f"{self.stats.distinct:,}"),
+            ("states generated", f"{self.stats.generated:,}"),
+            ("depth", str(self.stats.depth)),
+        ]
+        if self.violation is not None:
+            v = self.violation
+            rows.append(("violation", f"{v.kind}{' ' + v.name if v.name else ''}: {v.message}"))
+            last = v.failed.action if v.failed else v.trace[-1].action if v.trace else None
+            rows.append(("trace", f"{v.length} steps, the last {last or 'Init'}"))
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(x)}</td></tr>"
+            for k, x in rows
+        )
+        return f"<table>{body}</table>"
+
+
+def const_values(program: ir.Program) -> tuple[tuple[str, int | bool], ...]:
+    """The program's constants that have a value (not those the prover keeps symbolic),
+    bools as bools: `Result.consts`."""
+    return tuple(
+        (c.name, bool(c.value) if c.type.is_bool else c.value)
+        for c in program.consts
+        if c.value is not None
+    )

@@ -20,6 +20,7 @@ from mmcheck.explorer.core.result import (
     Stats,
     Step,
     Violation,
+    const_values,
 )
 from mmcheck.explorer.core.symmetry import real_trace
 from mmcheck.spec.ir import Invariant
@@ -239,7 +240,6 @@ class Search:
         self.limits.finish(self.stats)
         if violation is not None:  # the bad state is found one level below the one expanded
             self.stats.depth = max(self.stats.depth, len(violation.trace) - 1)
-        consts = tuple((c.name, c.value) for c in self.model.program.consts if c.value is not None)
         return Result(
             verdict,
             self.stats,
@@ -247,8 +247,9 @@ class Search:
             reason,
             self.coverage.entries() if self.coverage else None,
             self.model.program.name,
-            consts,
+            const_values(self.model.program),
             list(self.warnings),
             [Cover(c.name, c.loc, w) for (c, _), w in zip(self.covers, self.witnesses)],
             branches=self.coverage.branch_entries() if self.coverage else None,
+            program=self.model.program,
         )

@@ -215,7 +215,10 @@ class _Search:
             stats.depth = max(stats.depth, len(violation.trace) - 1)
         elif reason is not None:
             ex.verdict, ex.reason = INCOMPLETE, reason
-        consts = tuple((n, int(v)) for n, v in ref_consts(self.ref))  # type: ignore[call-overload]
+        consts = tuple(
+            (n, v if isinstance(v, bool) else int(v))  # type: ignore[call-overload]
+            for n, v in ref_consts(self.ref)
+        )
         covers = [
             Cover(d.name, d.loc, tuple(self.trace(self.witnessed[d.name])))
             if d.name in self.witnessed
@@ -231,6 +234,7 @@ class _Search:
             self.ref.program.name,
             consts,
             covers=covers,
+            program=self.ref.program,
         )
         return ex
 

@@ -1,10 +1,17 @@
-"""Traces in ITF, the Informal Trace Format of Apalache, so ITF viewers can open them.
+"""Traces in ITF, the Informal Trace Format of Apalache and Quint (ADR-015), so ITF
+viewers and readers can open them.
 
-Integers are {"#bigint": "..."}, booleans JSON booleans, enum values, labels and lock
-holders strings, maps {"#map": [[key, value], ...]}, options (`T?`) the variants
-{"tag": "Some", "value": v} and {"tag": "None", "value": {"#tup": []}}. Variables split by the lowering
-are regrouped: record fields ("page.count") into one object, a map of records into a
-map of objects, a process's pc and local variables into one object per process.
+Integers are {"#bigint": "..."} (ADR-015 allows it for every integer, and Apalache and
+Quint write them so), booleans JSON booleans, enum values, labels and lock holders
+strings, maps {"#map": [[key, value], ...]} (a key of several dimensions a
+{"#tup": [...]}), sets {"#set": [...]}, sequences lists, options (`T?`) the variants
+{"tag": "Some", "value": v} and {"tag": "None", "value": {"#tup": []}}. The values are
+the spec's, as explorer.core.values puts back together what the lowering split:
+record fields ("page.count") into one object, a map of records into a map of objects,
+a process's pc and local variables into one object per process. The spec's constants
+are the trace's "params", their values in every state beside the variables (ADR-015
+asks for them in the first); "loop", the state a lasso's loop starts at, is given only
+for a lasso (never for the safety traces of today).
 
 Each state after the first says in its "#meta" what the step did: "writes" lists the
 elements it changed or wrote with the value they had, as the text trace names them,
@@ -13,11 +20,11 @@ each with its new value, whether it was unchanged, and the macro calls it came f
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
 from mmcheck.explorer.core.result import Step
+from mmcheck.explorer.core.values import groups, state_values
 from mmcheck.explorer.report.view import (
     RecordSetSlots,
     SeqSlots,
@@ -55,85 +62,43 @@ def _plain(t: ir.ScalarType) -> ir.ScalarType:
     return ir.ScalarType(t.kind, t.lo, t.hi, t.names, t.sorts)
 
 
-def _key(dims: tuple[ir.Dim, ...], index: tuple[int, ...]) -> Any:
-    keys = [d.show(i) if d.names else {"#bigint": str(i)} for d, i in zip(dims, index)]
-    return keys[0] if len(keys) == 1 else {"#tup": keys}
+def _dim_value(d: ir.Dim, value: int) -> Any:
+    if d.names == ("false", "true"):
+        return bool(value)
+    return d.show(value) if d.names else {"#bigint": str(value)}
 
 
-def _indices(dims: tuple[ir.Dim, ...]) -> list[tuple[int, ...]]:
-    return list(itertools.product(*(range(const_int(d.lo), const_int(d.hi) + 1) for d in dims)))
+class Itf:
+    """The values of ITF, for the walk of explorer.core.values."""
+
+    def scalar(self, t: ir.ScalarType, value: int) -> Any:
+        return scalar(t, value)
+
+    def key(self, dims: tuple[ir.Dim, ...], index: tuple[int, ...]) -> Any:
+        keys = [_dim_value(d, i) for d, i in zip(dims, index)]
+        return keys[0] if len(keys) == 1 else {"#tup": keys}
+
+    def map(self, entries: list[tuple[Any, Any]]) -> Any:
+        return {"#map": [[k, v] for k, v in entries]}
+
+    def set(self, elements: list[Any]) -> Any:
+        return {"#set": elements}
+
+    def seq(self, items: list[Any]) -> Any:
+        return items
+
+    def element(self, fields: dict[str, Any]) -> Any:
+        return fields
 
 
-def _element(program: ir.Program, var: ir.Var, state: tuple[int, ...], index: tuple) -> Any:
-    return scalar(var.type, state[program.slot_index(var.name, index)])
-
-
-def _whole(program: ir.Program, var: ir.Var, state: tuple[int, ...]) -> Any:
-    """A variable's value: a scalar, or a map over its dimensions."""
-    if var.elem_fields:
-        return _record_sets(program, var, state)
-    if not var.dims:
-        return _element(program, var, state, ())
-    return {
-        "#map": [
-            [_key(var.dims, ix), _element(program, var, state, ix)] for ix in _indices(var.dims)
-        ]
-    }
+ITF = Itf()
 
 
 def _record_set(group: RecordSetSlots, state: tuple[int, ...]) -> dict:
     """A set of records as ITF writes it: {"#set": [{field: value, ...}, ...]}."""
-    return {
-        "#set": [
-            {f: bool(v) if d.names == ("false", "true") else _key((d,), (v,)) for f, d, v in rec}
-            for rec in group.records(state)
-        ]
-    }
-
-
-def _record_sets(program: ir.Program, var: ir.Var, state: tuple[int, ...]) -> Any:
-    """A variable that is a set of records, or a map of them over its other dimensions."""
-    n = len(var.elem_fields)
-    groups = record_sets(program)
-    first = tuple(const_int(d.lo) for d in var.dims[-n:])  # of each set's first slot
-    sets = [
-        (ix, _record_set(groups[program.slot_index(var.name, ix + first)], state))
-        for ix in _indices(var.dims[:-n])
-    ]
-    if len(var.dims) == n:
-        return sets[0][1]
-    return {"#map": [[_key(var.dims[:-n], ix), value] for ix, value in sets]}
-
-
-def _nest(obj: dict, path: list[str], value: Any) -> None:
-    for part in path[:-1]:
-        obj = obj.setdefault(part, {})
-    obj[path[-1]] = value
-
-
-def _group(program: ir.Program) -> dict[str, list[ir.Var]]:
-    """The IR variables behind each top-level ITF variable, in declaration order."""
-    groups: dict[str, list[ir.Var]] = {}
-    for v in program.vars:
-        groups.setdefault(v.name.split(".")[0], []).append(v)
-    return groups
-
-
-def _record_map(program: ir.Program, fields: list[ir.Var], state: tuple[int, ...]) -> Any:
-    """A map of records split into one array per field, put back as a map of objects."""
-    dims = fields[0].dims
-    entries = []
-    for ix in _indices(dims):
-        rec: dict = {}
-        for f in fields:
-            _nest(rec, f.name.split(".")[1:], _element(program, f, state, ix))
-        entries.append([_key(dims, ix), rec])
-    return {"#map": entries}
-
-
-def _seq_part(program: ir.Program, v: ir.Var, seqs: dict[int, SeqSlots]) -> bool:
-    """Whether v is one of a sequence's variables (its length, or its positions)."""
-    return program.offset(v.name) in seqs
+    return ITF.set(
+        [ITF.element({f: _dim_value(d, v) for f, d, v in rec}) for rec in group.records(state)]
+    )
 
 
 def _seq_list(program: ir.Program, seq: SeqSlots, state: tuple[int, ...]) -> list:
@@ -141,49 +106,23 @@ def _seq_list(program: ir.Program, seq: SeqSlots, state: tuple[int, ...]) -> lis
     return [scalar(program.var(program.slots[p].var).type, state[p]) for p in seq.elements(state)]
 
 
-def _seq_whole(
-    program: ir.Program, length: ir.Var, state: tuple[int, ...], seqs: dict[int, SeqSlots]
-) -> Any:
-    """The sequence whose length is the variable `length`: a list, or a map of lists
-    over a process set's instances."""
-    lists = [_seq_list(program, seqs[slot], state) for slot in program.var_slots(length.name)]
-    if not length.dims:
-        return lists[0]
-    return {"#map": [[_key(length.dims, ix), x] for ix, x in zip(_indices(length.dims), lists)]}
-
-
 def state_value(program: ir.Program, state: tuple[int, ...]) -> dict[str, Any]:
-    """One state as an ITF object: variable name -> value."""
-    processes = {p.name for p in program.processes}
-    seqs = sequences(program)
-    out: dict[str, Any] = {}
-    for head, vs in _group(program).items():
-        # a sequence's two variables, `q.len` and `q`, are one value: a list
-        vs = [v for v in vs if not _seq_part(program, v, seqs) or v.name.endswith(".len")]
-        dotted = [v for v in vs if "." in v.name]
-        if vs[0].name == f"{head}.len" and _seq_part(program, vs[0], seqs):
-            out[head] = _seq_whole(program, vs[0], state, seqs)
-        elif not dotted:
-            out[head] = _whole(program, vs[0], state)
-        elif (
-            head not in processes
-            and dotted[0].dims
-            and all(v.dims == dotted[0].dims for v in dotted)
-        ):
-            out[head] = _record_map(program, dotted, state)
-        else:
-            obj: dict = {}
-            for v in dotted:
-                if _seq_part(program, v, seqs):
-                    _nest(obj, v.name.split(".")[1:-1], _seq_whole(program, v, state, seqs))
-                else:
-                    _nest(obj, v.name.split(".")[1:], _whole(program, v, state))
-            out[head] = obj
-    return out
+    """One state as an ITF object: each variable, lock and process of the spec -> its
+    value (explorer.core.values walked with ITF's values)."""
+    return state_values(program, state, ITF)
 
 
-def to_itf(program: ir.Program, steps: tuple[Step, ...] | list[Step]) -> dict[str, Any]:
-    """A trace (initial state first) as an ITF document."""
+def params(program: ir.Program) -> dict[str, Any]:
+    """The spec's constants (those with a value) as ITF writes them: its parameters."""
+    return {c.name: scalar(c.type, c.value) for c in program.consts if c.value is not None}
+
+
+def to_itf(
+    program: ir.Program, steps: tuple[Step, ...] | list[Step], loop: int | None = None
+) -> dict[str, Any]:
+    """A trace (initial state first) as an ITF document; `loop`, for a lasso, the index
+    of the state its loop starts at (the last state steps back to it)."""
+    consts = params(program)
     states = []
     seqs = sequences(program)
     sets = record_sets(program)
@@ -214,17 +153,21 @@ def to_itf(program: ir.Program, steps: tuple[Step, ...] | list[Step]) -> dict[st
                 }
                 for e in effects(program, prev, step)
             ]
-        states.append({"#meta": meta, **state_value(program, step.state)})
-    return {
+        states.append({"#meta": meta, **consts, **state_value(program, step.state)})
+    doc: dict[str, Any] = {
         "#meta": {
             "format": "ITF",
             "format-description": FORMAT_DESCRIPTION,
             "source": program.file,
             "description": f"trace of spec {program.name} produced by mmcheck",
         },
-        "vars": list(_group(program)),
+        "params": list(consts),
+        "vars": list(groups(program)),
         "states": states,
     }
+    if loop is not None:
+        doc["loop"] = loop
+    return doc
 
 
 def dumps(value: Any, indent: int = 0) -> str:

@@ -293,7 +293,10 @@ def test_itf_golden_and_shape():
             {"var": "fault[1].ok", "value": True, "unchanged": False, "via": []},
         ],
     }
-    assert all(set(s) == {"#meta", *doc["vars"]} for s in doc["states"])
+    # the constants are the trace's params (ADR-015), their values in every state
+    assert doc["params"] == ["FIXED"] and "loop" not in doc
+    assert all(set(s) == {"#meta", "FIXED", *doc["vars"]} for s in doc["states"])
+    assert all(s["FIXED"] is False for s in doc["states"])
 
 
 def test_result_json():
@@ -346,4 +349,4 @@ def test_library_violations_in_every_format(path):
         doc = json.loads(json.dumps(traces.result_json(program, result)))
         itf = doc["violation"]["trace"]
         assert len(itf["states"]) == len(v.trace)
-        assert all(set(s) == {"#meta", *itf["vars"]} for s in itf["states"])
+        assert all(set(s) == {"#meta", *itf["params"], *itf["vars"]} for s in itf["states"])
