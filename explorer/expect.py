@@ -601,6 +601,16 @@ class SuiteRun:
         }
 
 
+@dataclass(frozen=True)
+class Suite:
+    """What `run_all` found: the spec files, the expectations to check (`plan`), and
+    a case for each spec that does not load."""
+
+    specs: list[Path]
+    planned: list[Planned]
+    broken: list[Case]
+
+
 class TextReport:
     """`mmcheck test`'s lines: one a case as it finishes (a spec error with its message,
     a failed case with the command that shows it, and, where the terminal's width cut
@@ -608,22 +618,17 @@ class TextReport:
     summary."""
 
     def __init__(
-        self,
-        emit: Callable[[str], None],
-        specs: list[Path],
-        planned: list[Planned],
-        broken: list[Case],
-        terminal: int | None = None,
+        self, emit: Callable[[str], None], suite: Suite, terminal: int | None = None
     ) -> None:
         self.emit = emit
-        self.planned = planned
+        self.planned = suite.planned
         self.widths = Widths(
-            max((len(str(p)) for p in specs), default=0),
-            max((len(p.consts) for p in planned), default=0),
-            max((len(describe_expect(p.expect)) for p in planned), default=0),
+            max((len(str(p)) for p in suite.specs), default=0),
+            max((len(p.consts) for p in suite.planned), default=0),
+            max((len(describe_expect(p.expect)) for p in suite.planned), default=0),
             terminal,
         )
-        for case in broken:
+        for case in suite.broken:
             emit(self.widths.line(case))
             emit(case.error or "")
 
@@ -654,19 +659,13 @@ class KtapReport:
     is `not ok` with its message and `# ERROR`; one without expect lines `ok` with
     `# SKIP`; a case not run (the suite was stopped) `not ok`, saying why."""
 
-    def __init__(
-        self,
-        emit: Callable[[str], None],
-        specs: list[Path],
-        planned: list[Planned],
-        broken: list[Case],
-        terminal: int | None = None,
-    ) -> None:
+    def __init__(self, emit: Callable[[str], None], suite: Suite) -> None:
+        specs, planned = suite.specs, suite.planned
         self.emit = emit
         self.planned = planned
         # per spec found: its case (a spec error), the indices of its cases, or none
         self.entries: list[Case | list[int] | None] = []
-        errors = iter(broken)
+        errors = iter(suite.broken)
         error = next(errors, None)
         j = 0
         for path in specs:
@@ -738,9 +737,6 @@ class KtapReport:
         self.emit("# " + summary(run.cases, run.specs, run.not_run, run.interrupted))
 
 
-Report = TextReport | KtapReport
-
-
 def run_all(
     paths: Iterable[str],
     emit: Callable[[str], None],
@@ -758,7 +754,8 @@ def run_all(
     way as incomplete, or, where their checks ended first, right after them."""
     specs = find_specs(paths)
     planned, cases = plan(specs)
-    report: Report = (KtapReport if ktap else TextReport)(emit, specs, planned, cases, terminal)
+    suite = Suite(specs, planned, list(cases))
+    report = KtapReport(emit, suite) if ktap else TextReport(emit, suite, terminal)
     if jobs < 0:
         raise UsageError("-j must not be negative")
     jobs = jobs or default_jobs()

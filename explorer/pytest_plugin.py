@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -90,14 +89,7 @@ class SpecFile(pytest.File):
         planned, broken = expect.plan([self.path])
         if broken:
             raise self.CollectError(broken[0].error)
-        names = [
-            p.consts + (f"[{', '.join(p.expect.checks)}]" if p.expect.checks is not None else "")
-            for p in planned
-        ]
-        count = Counter(names)
-        for p, name in zip(planned, names, strict=True):
-            if count[name] > 1:
-                name += f" (line {p.expect.loc.line})"
+        for p, name in zip(planned, expect.case_names(planned), strict=True):
             yield ExpectItem.from_parent(self, name=name, planned=p)
 
 

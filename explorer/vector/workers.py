@@ -32,7 +32,6 @@ that, it sees the end of file on its pipe, or its parent change while it waits.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import mmap
 import multiprocessing as mp
@@ -45,13 +44,13 @@ from multiprocessing.reduction import recv_handle, send_handle
 
 import numpy as np
 
+from mmcheck.explorer.core.forked import die_with_parent
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Fault
 from mmcheck.explorer.vector.model import VectorModel
 from mmcheck.explorer.vector.partition import LevelExpansion, NewStates, Outgoing, Partition
 
 ORPHAN_POLL = 1.0  # seconds between two looks at its parent by a waiting worker
 POLL = 0.1  # seconds between two polls of the search's bounds while workers are busy
-PR_SET_PDEATHSIG = 1
 
 
 def default_workers() -> int:
@@ -89,14 +88,7 @@ class Block:
 
 def _orphan_proof(parent: int, inherited: list[Connection]) -> None:
     """Make a fresh worker end with its parent, and leave signals to the parent."""
-    # the main process's ends of the pipes, copied by fork: while any process holds
-    # one, its worker would not see the end of file when the main process dies
-    for c in inherited:
-        c.close()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before the call above
-        os._exit(1)
+    die_with_parent(parent, inherited)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group: the parent stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 

@@ -64,41 +64,59 @@ def test_a_signal_as_a_check_ends_stops_the_suite(tmp_path, monkeypatch, capsys)
     signal.set_wakeup_fd(before[1])
 
 
-def interrupt(spec: Path, signum: int, delay: float) -> tuple[int, str, str, int]:
-    """Run `mmcheck test spec`, send `signum` `delay` seconds after its first case; its
-    status, stdout, stderr and process group."""
+def interrupt(
+    spec: Path, signum: int, delay: float, jobs: int = 1, group: bool = False
+) -> tuple[int, str, str, int]:
+    """Run `mmcheck test -j jobs spec`, send `signum` `delay` seconds after its first
+    case (to its whole process group if `group`, as a terminal's Ctrl-C); its status,
+    stdout, stderr and process group."""
     proc = subprocess.Popen(
-        [sys.executable, "-u", "-m", "mmcheck.cli", "test", str(spec)],
+        [sys.executable, "-u", "-m", "mmcheck.cli", "test", "-j", str(jobs), str(spec)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        bufsize=0,  # readline takes the first line only: communicate reads the rest
         cwd=ROOT,
         start_new_session=True,  # its own process group, to look for leftovers in
     )
     try:
         first = proc.stdout.readline()
         time.sleep(delay)
-        proc.send_signal(signum)
+        if group:
+            os.killpg(proc.pid, signum)
+        else:
+            proc.send_signal(signum)
         out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    return proc.returncode, first + out, err, proc.pid
+    return proc.returncode, (first + out).decode(), err.decode(), proc.pid
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_at_any_moment_stops_the_suite(tmp_path, signum):
+@pytest.mark.parametrize(
+    "signum, jobs, group, delays",
+    [
+        (signal.SIGINT, 1, False, [0.0, 0.007, 0.015, 0.025, 0.04, 0.06, 0.09]),
+        (signal.SIGTERM, 1, False, [0.02]),
+        (signal.SIGINT, 2, False, [0.0, 0.03, 0.09]),  # to the main process alone: passed on
+        (signal.SIGINT, 2, True, [0.0, 0.05]),  # to every process, as Ctrl-C in a terminal
+        (signal.SIGTERM, 2, False, [0.02]),
+    ],
+)
+def test_a_signal_at_any_moment_stops_the_suite(tmp_path, signum, jobs, group, delays):
     cube = cube_suite(tmp_path, 8)  # 40 cases, some 2 s: each run stops long before the end
-    delays = [0.0, 0.007, 0.015, 0.025, 0.04, 0.06, 0.09] if signum == signal.SIGINT else [0.02]
     with ThreadPoolExecutor(len(delays)) as pool:
-        runs = list(pool.map(lambda d: interrupt(cube, signum, d), delays))
+        runs = list(pool.map(lambda d: interrupt(cube, signum, d, jobs, group), delays))
     name = signal.Signals(signum).name
     for delay, (code, out, err, pid) in zip(delays, runs):
-        where = f"{name} {delay} s after the first case:\n{out}{err}"
+        where = f"-j {jobs}, {name} {delay} s after the first case:\n{out}{err}"
         assert code == 3, where
         assert "Traceback" not in out + err and err == "", where
         lines = out.splitlines()
         done = sum(1 for line in lines if line.startswith(("ok ", "FAIL ")))
+        assert 0 < done < 40, where
         assert lines[-1].endswith(f"Interrupted by {name}: {40 - done} not run."), where
+        # a case the signal stopped fails as incomplete (with -j, in a worker)
+        stopped = [line for line in lines if line.startswith("FAIL ")]
+        assert all(f"incomplete (interrupted ({name}))" in line for line in stopped), where
         with pytest.raises(ProcessLookupError):  # nothing left in its process group
             os.killpg(pid, 0)
 
@@ -131,3 +149,53 @@ def test_a_long_check_stops_as_incomplete(tmp_path):
         assert lines == [
             "1 case in 1 spec file: 1 passed, 0 failed, 0 errors. Interrupted by SIGINT: 1 not run."
         ]
+
+
+def cpu_ticks(pid: int) -> int:
+    """The user and system CPU time of process `pid`, in clock ticks (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_a_killed_worker_fails_its_case_and_the_suite_goes_on(tmp_path):
+    spec = tmp_path / "big.mms"
+    spec.write_text(
+        BIG.replace("expect N=2: holds with 9 states\nexpect holds\n", "")
+        + "expect holds\nexpect N=2: holds with 9 states\nexpect N=3: holds with 16 states\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mmcheck.cli", "test", "-j", "2", str(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        children: list[int] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the big check has run a while
+            time.sleep(0.5)
+            task = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+            children = [int(c) for c in task.read_text().split()]
+            if children and max(map(cpu_ticks, children)) > 50:
+                break
+        os.kill(max(children, key=cpu_ticks), signal.SIGKILL)  # the one checking the big case
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1, out + err  # a failed case
+    assert "Traceback" not in out + err and err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("FAIL") and "expected holds" in lines[0]
+    assert "got incomplete (the process checking it died (signal SIGKILL))" in lines[0]
+    assert lines[1].startswith("      to see it: mmcheck check")
+    assert lines[2].startswith("ok ") and "9 states" in lines[2]
+    assert lines[3].startswith("ok ") and "16 states" in lines[3]
+    assert lines[4] == "3 cases in 1 spec file: 2 passed, 1 failed, 0 errors."
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)
