@@ -95,6 +95,13 @@ def test_check_holds_violated_and_incomplete(capsys):
     assert doc["reason"] == "max states 5 reached" and doc["expectations"] == []
 
 
+def test_the_check_document_is_the_apis(capsys):
+    _, doc = run_json(["check", SPINLOCK], capsys)
+    api = mmcheck.check(SPINLOCK).to_dict()
+    validator("check").validate(api)
+    assert untimed(api) == untimed(doc)
+
+
 def test_check_with_coverage_covers_and_a_failed_step(capsys):
     code, doc = run_json(["check", COVERS, "-D", "FIXED=true", "--coverage"], capsys)
     assert code == 0 and doc["coverage"] and doc["branches"] is not None
