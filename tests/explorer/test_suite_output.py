@@ -28,7 +28,7 @@ from mmcheck.explorer.core.search import Search
 from mmcheck.spec.errors import UsageError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_suite_signals import CUBE  # noqa: E402 - the suites' test spec, beside this file
+from test_suite_signals import CUBE, cube_suite, interrupt  # noqa: E402 - beside this file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -315,6 +315,20 @@ def test_ktap_when_interrupted_says_what_was_not_run(tmp_path, monkeypatch, caps
     ]
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ktap_of_a_suite_a_signal_stopped_is_whole(tmp_path, jobs):
+    path = cube_suite(tmp_path, 8)  # 40 cases, a few seconds at least
+    code, out, err, _ = interrupt(path, signal.SIGINT, 1.0, jobs, flags=("--ktap",))
+    assert code == 3 and err == "", out + err
+    tests, trailer = read_ktap(out)
+    assert len(tests) == 1 and not tests[0].ok and len(tests[0].subtests) == 40
+    left = [s for s in tests[0].subtests if s.diagnostics == ["not run: interrupted by SIGINT"]]
+    assert left and all(not s.ok for s in left)
+    assert trailer[0].endswith(f"Interrupted by SIGINT: {len(left)} not run."), out
+    for s in tests[0].subtests:  # every other case passed, or failed stopped
+        assert s in left or s.ok or "got incomplete (interrupted (SIGINT))" in s.diagnostics
+
+
 # ---------------------------------------------------------------------------------- -j
 
 
@@ -352,6 +366,12 @@ def test_an_error_in_a_worker_is_the_runs_error(tmp_path, monkeypatch, capsys):
     assert main(["test", "-j", "2", str(path)]) == 2
     assert capsys.readouterr() == alone
     assert "no such back end today" in alone.err
+
+
+def test_one_format_at_a_time(tmp_path, capsys):
+    path = cube(tmp_path, [1])
+    assert main(["test", "--ktap", "--json", str(path)]) == 2
+    assert "--json or --ktap: one format at a time" in capsys.readouterr().out
 
 
 def test_jobs_must_be_a_count(capsys):

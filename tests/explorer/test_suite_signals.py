@@ -65,13 +65,19 @@ def test_a_signal_as_a_check_ends_stops_the_suite(tmp_path, monkeypatch, capsys)
 
 
 def interrupt(
-    spec: Path, signum: int, delay: float, jobs: int = 1, group: bool = False
+    spec: Path,
+    signum: int,
+    delay: float,
+    jobs: int = 1,
+    group: bool = False,
+    flags: tuple[str, ...] = (),
 ) -> tuple[int, str, str, int]:
-    """Run `mmcheck test -j jobs spec`, send `signum` `delay` seconds after its first
-    case (to its whole process group if `group`, as a terminal's Ctrl-C); its status,
-    stdout, stderr and process group."""
+    """Run `mmcheck test -j jobs [flags] spec`, send `signum` `delay` seconds after its
+    first line (to its whole process group if `group`, as a terminal's Ctrl-C); its
+    status, stdout, stderr and process group."""
+    command = ["test", "-j", str(jobs), *flags, str(spec)]
     proc = subprocess.Popen(
-        [sys.executable, "-u", "-m", "mmcheck.cli", "test", "-j", str(jobs), str(spec)],
+        [sys.executable, "-u", "-m", "mmcheck.cli", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         bufsize=0,  # readline takes the first line only: communicate reads the rest
