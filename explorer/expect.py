@@ -27,7 +27,7 @@ from typing import Any
 from mmcheck import explorer, spec
 from mmcheck.explorer import ktap
 from mmcheck.explorer.core import registry
-from mmcheck.explorer.core.forked import die_with_parent
+from mmcheck.explorer.core.forked import available_cpus, die_with_parent
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, Result
 from mmcheck.explorer.report.json import result_json
@@ -752,13 +752,13 @@ def run_all(
     per CPU); the lines come in the same order, the same but for the times. Lines fit a
     terminal `terminal` columns wide. Ctrl-C or SIGTERM stops the suite: the cases under
     way as incomplete, or, where their checks ended first, right after them."""
+    if jobs < 0:
+        raise UsageError("-j must not be negative")
     specs = find_specs(paths)
     planned, cases = plan(specs)
     suite = Suite(specs, planned, list(cases))
     report = KtapReport(emit, suite) if ktap else TextReport(emit, suite, terminal)
-    if jobs < 0:
-        raise UsageError("-j must not be negative")
-    jobs = jobs or default_jobs()
+    jobs = jobs or available_cpus()  # -j 0
     parallel = jobs > 1 and len(planned) > 1
     done = 0  # the cases with a result or reported not run, a prefix of `planned`
     ran = 0
@@ -791,11 +791,6 @@ def run_all(
 
 def stopped_by(stop: Interruption) -> str:
     return f"interrupted by {stop.signal}" if stop.arrived() else "the suite was stopped"
-
-
-def default_jobs() -> int:
-    """`-j 0`: one process per CPU this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 Results = Iterator[tuple[int, Case | None]]

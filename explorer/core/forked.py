@@ -13,6 +13,11 @@ from multiprocessing.connection import Connection
 PR_SET_PDEATHSIG = 1
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system says it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def die_with_parent(parent: int, inherited: Iterable[Connection]) -> None:
     """Called first in a freshly forked child of `parent`: the kernel kills it when its
     parent dies (PR_SET_PDEATHSIG, Linux), and the parent's ends of the other children's

@@ -44,7 +44,7 @@ from multiprocessing.reduction import recv_handle, send_handle
 
 import numpy as np
 
-from mmcheck.explorer.core.forked import die_with_parent
+from mmcheck.explorer.core.forked import available_cpus, die_with_parent
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Fault
 from mmcheck.explorer.vector.model import VectorModel
 from mmcheck.explorer.vector.partition import LevelExpansion, NewStates, Outgoing, Partition
@@ -54,7 +54,7 @@ POLL = 0.1  # seconds between two polls of the search's bounds while workers are
 
 
 def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return available_cpus()
 
 
 class Block:
