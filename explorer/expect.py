@@ -905,7 +905,7 @@ class CasePool:
         proc = self.ctx.Process(
             target=serve_cases,
             args=(theirs, self.planned, self.options, os.getpid(), inherited),
-            daemon=True,
+            daemon=False,  # a case may start processes of its own (--workers); close ends it
         )
         proc.start()
         theirs.close()

@@ -343,6 +343,16 @@ def test_jobs_print_what_one_at_a_time_prints(tmp_path, capsys, form):
         assert case_lines(capsys.readouterr().out) == alone
 
 
+def test_a_case_may_start_workers_of_its_own(tmp_path, capsys):
+    """A -j worker checks with the vector back end's workers under it."""
+    path = cube(tmp_path, [1, 2])
+    flags = ["--backend", "vector", "--workers", "2", str(path)]
+    assert main(["test", *flags]) == 0
+    alone = case_lines(capsys.readouterr().out)
+    assert main(["test", "-j", "2", *flags]) == 0
+    assert case_lines(capsys.readouterr().out) == alone
+
+
 def test_jobs_from_python(tmp_path):
     path = cube(tmp_path, [1, 2, 3])
     lines: list[str] = []
