@@ -45,10 +45,12 @@ def check(
     """Check every invariant (or those named), step errors and deadlocks of a spec.
 
     `options` (CheckOptions), with any of its fields given as keywords instead or over
-    it. Breadth-first by default, so a violation comes with a shortest trace;
-    `simulate=N` runs N random walks instead (of at most `depth` steps). Any bound hit,
-    or SIGINT / SIGTERM, gives an INCOMPLETE result with the reason and the statistics
-    so far. `initial` replaces the spec's initial states (e.g. a counterexample's
+    it. The back end is `backend="auto"` by default: the tuple back end, going on with
+    the vector one from a BFS level of `switch_at` states, with the same results
+    (explorer.vector.auto). Breadth-first by default, so a violation comes with a
+    shortest trace; `simulate=N` runs N random walks instead (of at most `depth`
+    steps). Any bound hit, or SIGINT / SIGTERM, gives an INCOMPLETE result with the
+    reason and the statistics so far. `initial` replaces the spec's initial states (e.g. a counterexample's
     pre-state); `progress` is called with the statistics as the search goes, `notice`
     with a line about work before it that takes a while (compiling kernels). Each
     `cover` of the spec is in `Result.covers`, reached (with a trace) or not; `strict`

@@ -21,6 +21,7 @@ from mmcheck.explorer import expect, replay, report
 from mmcheck.explorer.core import registry
 from mmcheck.explorer.core.options import SWITCH_AT, CheckOptions
 from mmcheck.explorer.core.result import (
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INCOMPLETE,
     EXIT_OK,
@@ -44,7 +45,13 @@ from mmcheck.explorer.report.stats import (
 from mmcheck.explorer.tuple.graph import explore
 from mmcheck.explorer.tuple.translate import to_python_source
 from mmcheck.spec import ir
-from mmcheck.spec.arguments import add_spec_arguments, check_writable, load_spec, require_state
+from mmcheck.spec.arguments import (
+    add_spec_arguments,
+    check_writable,
+    described,
+    load_spec,
+    require_state,
+)
 from mmcheck.spec.errors import UsageError, did_you_mean, format_at
 
 TRACE_FORMATS = ("text", "cpu", "itf")
@@ -267,7 +274,7 @@ def check(args: argparse.Namespace) -> int:
     check_witness(args, program)
     if args.out:
         check_writable(args.out, "--out")
-    with Progress() as progress:
+    with Progress(options=options) as progress:
         notice = None if args.json else progress.notice
         result = explorer.check(program, options=options, progress=progress, notice=notice)
     result.stats.wall = time.perf_counter() - start  # the spec's loading counted too
@@ -472,31 +479,109 @@ def interruptible(verb: Callable[[argparse.Namespace], int]) -> Callable[[argpar
     return run
 
 
+# the exit statuses each verb's help ends with (spec.arguments.described)
+USAGE_STATUS = {EXIT_ERROR: "an error in the spec or on the command line"}
+CHECK_STATUSES = {
+    EXIT_OK: "no violation in the complete state space",
+    EXIT_VIOLATION: "a violation (its trace is printed), an expectation not met, or with "
+    "--strict a cover not reached",
+    **USAGE_STATUS,
+    EXIT_INCOMPLETE: "incomplete: a bound, a signal (Ctrl-C) or lack of memory stopped it",
+    EXIT_BROKEN_PIPE: "the output pipe closed before the end (| head)",
+}
+TEST_STATUSES = {
+    EXIT_OK: "every expectation met",
+    EXIT_VIOLATION: "an expectation not met",
+    EXIT_ERROR: "a spec that does not load, or an error on the command line",
+    EXIT_INCOMPLETE: "stopped (Ctrl-C) before every case ran",
+}
+GRAPH_STATUSES = {
+    EXIT_OK: "the graph is written; no state of it violates an invariant",
+    EXIT_VIOLATION: "the graph is written; some states violate an invariant (marked)",
+    **USAGE_STATUS,
+    EXIT_INCOMPLETE: "the graph is cut at --max-states",
+}
+WRITTEN_STATUSES = {EXIT_OK: "written", **USAGE_STATUS}
+
 COMMANDS: dict = {
     "check": (
         "explore every reachable state; print the shortest violation",
-        add_check_arguments,
+        described(
+            add_check_arguments,
+            (
+                "mmcheck check spec/models/mlock_munlock.mms --trace cpu",
+                "mmcheck check spec/models/migrate_page.mms -D PTES=2 -D GUPS=2 "
+                "--max-states 20000 --time-limit 60",
+            ),
+            CHECK_STATUSES,
+        ),
         interruptible(check),
     ),
     "test": (
         "check every `expect` of every spec found; one line per case",
-        add_test_arguments,
+        described(
+            add_test_arguments,
+            (
+                "mmcheck test tests/specs/peterson.mms tests/specs/philosophers.mms",
+                "mmcheck test tests/specs/local_work.mms --json",
+            ),
+            TEST_STATUSES,
+        ),
         interruptible(test),
     ),
     "graph": (
         "write the reachable state graph as Graphviz DOT",
-        add_graph_arguments,
+        described(
+            add_graph_arguments,
+            (
+                "mmcheck graph tests/specs/peterson.mms -o peterson.dot",
+                "mmcheck graph spec/models/mlock_munlock.mms --max-states 200 -o mlock.dot",
+            ),
+            GRAPH_STATUSES,
+        ),
         interruptible(graph_verb),
     ),
     "export": (
         "write the spec as TLA+ (for TLC) or Promela (for SPIN), to cross-check it",
-        add_export_arguments,
+        described(
+            add_export_arguments,
+            (
+                "mmcheck export spec/models/mlock_munlock.mms --tla tla",
+                "mmcheck export tests/specs/peterson.mms --promela spin --name Peterson",
+            ),
+            WRITTEN_STATUSES,
+        ),
         interruptible(export_verb),
     ),
-    "replay": (replay.HELP, replay.add_arguments, interruptible(replay.run)),
+    "replay": (
+        replay.HELP,
+        described(
+            replay.add_arguments,
+            (
+                "mmcheck replay tests/golden/mlock_race.mms tests/golden/mlock_race.cpu.txt",
+                "mmcheck replay tests/golden/mlock_race.mms tests/golden/mlock_race.cpu.txt "
+                "--trace text",
+            ),
+            {
+                EXIT_OK: "the schedule is possible and nothing breaks",
+                EXIT_VIOLATION: "it is possible and an invariant breaks (or a step fails, or "
+                "it ends in a deadlock)",
+                EXIT_ERROR: "an error in the spec, the diagram or the command line",
+                replay.EXIT_IMPOSSIBLE: "a step of it cannot happen (the reason is printed)",
+            },
+        ),
+        interruptible(replay.run),
+    ),
     "translate": (
         "print the generated Python next-state module",
-        add_spec_arguments,
+        described(
+            add_spec_arguments,
+            (
+                "mmcheck translate tests/specs/peterson.mms",
+                "mmcheck translate spec/models/mlock_munlock.mms -D VMAS=3",
+            ),
+            {EXIT_OK: "the module is printed", **USAGE_STATUS},
+        ),
         translate_verb,
     ),
 }

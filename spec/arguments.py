@@ -1,10 +1,13 @@
 """The command-line arguments every verb that reads a spec shares: FILE and -D, and
-loading the spec they name; and the check, before a run, that a file it is to write
-can be."""
+loading the spec they name; the check, before a run, that a file it is to write can
+be; and the end of every verb's --help (`described`): two examples and the exit
+statuses."""
 
 from __future__ import annotations
 
 import argparse
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from mmcheck import spec
@@ -23,6 +26,27 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="override a constant (repeatable); VALUE ? leaves it symbolic for prove",
     )
+
+
+def described(
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+    examples: tuple[str, str],
+    statuses: dict[int, str],
+) -> Callable[[argparse.ArgumentParser], None]:
+    """`add_arguments`, then the help's end: the `examples` (command lines, as run from
+    the repository's root: tests/test_cli_help.py runs them) and the exit `statuses`."""
+
+    def add(parser: argparse.ArgumentParser) -> None:
+        add_arguments(parser)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the lines
+        shown = "\n".join(f"  $ {line}" for line in examples)
+        codes = "\n".join(
+            textwrap.fill(what, 79, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+            for code, what in sorted(statuses.items())
+        )
+        parser.epilog = f"examples:\n{shown}\n\nexit status:\n{codes}"
+
+    return add
 
 
 def parse_defines(defines: list[str]) -> dict[str, str]:

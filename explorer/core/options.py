@@ -7,6 +7,12 @@ from dataclasses import dataclass
 
 from mmcheck.spec.errors import UsageError
 
+# --backend auto hands the search over to the vector back end once a BFS level has this
+# many states (--switch-at): a state space with no such level is searched by the tuple
+# back end in about the vector back end's start-up (a second: numba, the kernels); one
+# with such a level has more to come (bench/README.md, "--backend auto")
+SWITCH_AT = 10_000
+
 
 @dataclass(frozen=True)
 class CheckOptions:
@@ -28,8 +34,10 @@ class CheckOptions:
     coverage: bool = False
     strict: bool = False  # a cover not reached by a complete search is a failure (exit 1)
     por: bool = False  # partial-order reduction (explorer.core.por)
-    backend: str = "tuple"
-    workers: int | None = 1  # None: all cores (--backend ray: one actor per CPU of the cluster)
+    backend: str = "auto"  # tuple, then vector for a large state space (explorer.vector.auto)
+    switch_at: int | None = None  # --backend auto: a level's states to switch at; None: SWITCH_AT
+    # processes (vector) or actors (ray); None: all cores (ray: one per CPU of the cluster)
+    workers: int | None = 1
     ray_address: str | None = None  # --backend ray: the cluster to join; None: a local one
     cache: bool = True  # the vector back end's kernels from and to the per-user cache
 
@@ -43,11 +51,14 @@ class CheckOptions:
             ("max-states", self.max_states),
             ("simulate", self.simulate),
             ("depth", self.depth),
+            ("switch-at", self.switch_at),
         ):
             if value is not None and value < 0:
                 raise UsageError(f"--{flag} must not be negative")
         if self.simulate is None and (self.seed is not None or self.depth is not None):
             raise UsageError("--seed and --depth go with --simulate")
+        if self.switch_at is not None and self.backend != "auto":
+            raise UsageError("--switch-at goes with --backend auto")
         if self.ray_address is not None and self.backend != "ray":
             raise UsageError("--ray-address goes with --backend ray")
         if self.simulate is not None and self.max_depth is not None:

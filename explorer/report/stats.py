@@ -45,10 +45,11 @@ def search_lines(stats: Stats) -> list[str]:
 
 
 def format_stats(stats: Stats) -> str:
+    auto = f"; auto: {stats.auto}" if stats.auto else ""  # --backend auto: how it chose
     lines = [
         *search_lines(stats),
         f"{search_time(stats)}, {stats.states_per_second:,.0f} distinct states/s "
-        f"({stats.backend} back end, {stats.workers} worker{'s' if stats.workers != 1 else ''}).",
+        f"({stats.backend} back end, {counted(stats.workers, 'worker')}{auto}).",
     ]
     if stats.bytes_per_state is not None:  # only where it means something (limits.py)
         lines.append(f"{stats.bytes_per_state:,.0f} bytes per distinct state.")

@@ -14,12 +14,17 @@ reduced successor already visited at its own level or above is fully expanded in
 (every cycle of the reduced graph has such an edge, so every cycle has a fully expanded
 state). All of a state's edges are still computed, so its step errors are found. Traces
 are not shortest then: explorer.tuple.backend re-runs a violation's depth unreduced.
+
+`bfs_until` may stop at a level boundary instead, once a level has `switch_at` states:
+it returns a Handover (visited set, parent links, the level not yet expanded) for the
+vector back end to go on from (explorer.vector.auto).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from mmcheck.explorer.core.coverage import Coverage
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Limits, out_of_memory
@@ -61,9 +66,37 @@ def make_search(program: Program, options: CheckOptions, limits: Limits) -> Sear
     )
 
 
+@dataclass
+class Handover:
+    """A search stopped at a level boundary, everything another back end needs to go on
+    as this one would: the store (visited set; parent links, a level being a range of
+    ids), the roots its level 0 links name, and level `depth`, stored, not expanded."""
+
+    store: Store
+    roots: list[State]
+    level: list[State]  # the states of level `depth`, in their order (ids from starts[-1])
+    starts: list[int]  # the id of the first state of each level, 0 to depth
+    depth: int
+
+
 def bfs(search: Search, options: CheckOptions, initial: Iterable[State] | None = None) -> Result:
     """Exhaustive breadth-first search within the bounds of `options` from `initial`
     (real states, in order; by default the spec's initial states)."""
+    result = bfs_until(search, options, initial)
+    assert isinstance(result, Result)
+    return result
+
+
+def bfs_until(
+    search: Search,
+    options: CheckOptions,
+    initial: Iterable[State] | None = None,
+    switch_at: int | None = None,
+    ready: Callable[[], bool] = lambda: True,
+) -> Result | Handover:
+    """`bfs`, stopped with a Handover at the first level boundary where the level to
+    expand next has `switch_at` states or more and `ready()` says the taker is ready
+    (asked once: if it says no, the search goes on to the end)."""
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the search allocates millions of tuples and frees none: skip the scans
     try:
@@ -76,6 +109,8 @@ def bfs(search: Search, options: CheckOptions, initial: Iterable[State] | None =
                     options.max_depth,
                     options.max_states,
                     reducer(search) if options.por else None,
+                    switch_at,
+                    ready,
                 )
             except (MemoryError, SystemError) as e:
                 if not out_of_memory(e):
@@ -102,7 +137,9 @@ def _bfs(
     max_depth: int | None,
     max_states: int | None,
     reducer: Reducer | None = None,
-) -> Result:
+    switch_at: int | None = None,
+    ready: Callable[[], bool] = lambda: True,
+) -> Result | Handover:
     model, stats, limits, canon = search.model, search.stats, search.limits, search.canon
     expanded = notifier(search.observers)
     fp = model.fingerprint if fingerprint else None
@@ -180,6 +217,7 @@ def _bfs(
         reducer.covers_reached()
     depth = 0
     first = 0  # id of the level's first state
+    starts = [0]  # and of every level's so far
     stats.depth = 0
     truncated = False
     while level:
@@ -275,11 +313,17 @@ def _bfs(
         if pending is not None:
             return finish(VIOLATED, pending)
         first += len(level)
+        starts.append(first)
         level = nxt
         fresh.clear()
         if level:
             depth += 1
             stats.depth = depth
+            if switch_at is not None and len(level) >= switch_at:
+                if ready():
+                    stats.distinct, stats.queue = len(store), len(level)
+                    return Handover(store, roots, level, starts, depth)
+                switch_at = None
     if truncated:
         return finish(INCOMPLETE, None, f"max depth {max_depth} reached")
     return finish(HOLDS)

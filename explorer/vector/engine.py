@@ -36,6 +36,7 @@ edge); traces are rebuilt by re-executing the edges with the tuple model
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from contextlib import closing
 
@@ -46,7 +47,7 @@ from mmcheck.explorer.core.model import State
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, VIOLATED, Result, Violation
 from mmcheck.explorer.core.search import Search
-from mmcheck.explorer.tuple.bfs import make_search
+from mmcheck.explorer.tuple.bfs import Handover, make_search
 from mmcheck.explorer.tuple.store import collision_probability
 from mmcheck.explorer.vector.expander import Expander, LocalExpander
 from mmcheck.explorer.vector.level import Expanded, Level, Levels, dedup
@@ -67,6 +68,7 @@ from mmcheck.spec import ir
 # a chunk's temporaries are most of what a search holds beyond its visited set and
 # parent links (10^7 states of migrate_page: 15.4 bytes a state against 16.8, 12% slower).
 CHUNK = 1 << 15
+ADOPT_BLOCK = 1 << 16  # states of a tuple BFS packed at a time when taking it over
 
 
 class VectorBFS:
@@ -79,6 +81,7 @@ class VectorBFS:
         max_states: int | None,
         chunk: int | None = None,
         use_cache: bool = True,
+        restart: bool = True,
     ) -> None:
         self.search = search
         self.vm = VectorModel(search, use_cache)
@@ -96,13 +99,19 @@ class VectorBFS:
         self.depth = 0
         self.queue = 0  # states left to expand, as of the last chunk taken in
         self.pending: Violation | None = None
-        search.limits.restart()  # compiling the kernels is not part of the search
+        if restart:  # compiling the kernels is not part of the search (unless it goes on)
+            search.limits.restart()
 
     @classmethod
     def of(
-        cls, search: Search, options: CheckOptions, initial: Iterable[State] | None
+        cls,
+        search: Search,
+        options: CheckOptions,
+        initial: Iterable[State] | None,
+        restart: bool = True,
     ) -> VectorBFS:
-        """The search that `options` ask for: its bounds, fingerprints, kernels' cache."""
+        """The search that `options` ask for: its bounds, fingerprints, kernels' cache;
+        its clock restarted once the kernels are compiled, unless `restart` is False."""
         return cls(
             search,
             initial,
@@ -110,6 +119,7 @@ class VectorBFS:
             options.max_depth,
             options.max_states,
             use_cache=options.cache,
+            restart=restart,
         )
 
     # --- results
@@ -179,6 +189,17 @@ class VectorBFS:
         (explorer.vector.partition)."""
         return self.guarded(lambda: self._run_owners(owners))
 
+    def check(self, workers: int | None) -> Result:
+        """The search, by `workers` processes (None: as many as cores)."""
+        workers = workers or default_workers()
+        self.search.stats.workers = workers
+        with self.search.limits.catching_signals():
+            if workers <= 1:
+                with closing(self.expander()) as expander:
+                    return self.run(expander)
+            with closing(self.owners(workers)) as owners:
+                return self.run_owners(owners)
+
     def guarded(self, search: Callable[[], Result]) -> Result:
         """`search`, stopped cleanly by a fault (a worker's death, a bound reached while
         waiting for workers) or by running out of memory: INCOMPLETE."""
@@ -195,7 +216,7 @@ class VectorBFS:
         return self.finish(INCOMPLETE, None, reason, self.queue)
 
     def _run(self, expander: Expander) -> Result:
-        search, stats, vm = self.search, self.search.stats, self.vm
+        search, vm = self.search, self.vm
         initial = search.initial_states(self.given)
         if isinstance(initial, Result):
             return initial
@@ -212,7 +233,11 @@ class VectorBFS:
         self.cover(ex, new, 0, 0)
         if len(bad):
             return self.finish(VIOLATED, search.state_violation(self.trace_to(0, len(new) - 1)))
-        level = Level([np.take(ex.words, new, axis=1)])
+        return self.levels_from(expander, Level([np.take(ex.words, new, axis=1)]))
+
+    def levels_from(self, expander: Expander, level: Level) -> Result:
+        """The search from `level` (at self.depth, stored, not expanded) on."""
+        search, stats = self.search, self.search.stats
         truncated = False
         while level.size:
             at_bound = self.max_depth is not None and self.depth >= self.max_depth
@@ -239,6 +264,43 @@ class VectorBFS:
         if truncated:
             return self.finish(INCOMPLETE, None, f"max depth {self.max_depth} reached")
         return self.finish(HOLDS)
+
+    def adopt(self, handover: Handover) -> Level:
+        """Take over a tuple BFS stopped at a level boundary (explorer.tuple.bfs): its
+        visited set, parent links and initial states become this search's, and its
+        level not yet expanded is returned, the same states in the same order. The two
+        back ends store the same canonical states and number edges alike, so the search
+        goes on exactly as this back end's own would from there."""
+        store, layout, k = handover.store, self.vm.layout, len(self.vm.instances)
+        assert store.fingerprint is None  # fingerprints are no states (auto starts again)
+        self.initial = handover.roots
+        self.depth = handover.depth
+        seen = iter(store.seen)
+        while block := list(itertools.islice(seen, ADOPT_BLOCK)):
+            words = self.packed(block)
+            self.visited.insert(layout.fingerprints(words), words if self.keep_words else None)
+        del seen
+        store.seen.clear()  # the tuple back end's states go once taken
+        parents = np.frombuffer(store.parents, dtype=np.int64)
+        edges = np.frombuffer(store.edges, dtype=np.int64)
+        bounds = [*handover.starts, len(store)]
+        for d in range(handover.depth + 1):
+            lo, hi = bounds[d], bounds[d + 1]
+            self.levels.start()  # level 0: the index of the initial state, as a root's edge
+            self.levels.add(
+                edges[lo:hi] + (parents[lo:hi] - bounds[d - 1]) * k if d else edges[lo:hi]
+            )
+        level = handover.level
+        pieces = [
+            self.packed(level[i : i + ADOPT_BLOCK]) for i in range(0, len(level), ADOPT_BLOCK)
+        ]
+        level.clear()
+        return Level(pieces)
+
+    def packed(self, states: list[State]) -> np.ndarray:
+        """`states` (canonical) packed, in order."""
+        nslots = len(self.vm.program.slots)
+        return self.vm.layout.pack(np.array(states, dtype=np.int64).reshape(len(states), nslots).T)
 
     def _run_owners(self, owners: Owners) -> Result:
         """The levels searched by owners of the visited set's partitions, one round
@@ -473,15 +535,23 @@ def vector_bfs(
 ) -> Result:
     """Exhaustive BFS like explorer.tuple.bfs.bfs, over batches of states, within the
     bounds of `options`, by `options.workers` processes (None: as many as cores)."""
-    workers = options.workers or default_workers()
-    run = VectorBFS.of(search, options, initial)
-    search.stats.workers = workers
-    with search.limits.catching_signals():
-        if workers <= 1:
-            with closing(run.expander()) as expander:
-                return run.run(expander)
-        with closing(run.owners(workers)) as owners:
-            return run.run_owners(owners)
+    return VectorBFS.of(search, options, initial).check(options.workers)
+
+
+def resume(run: VectorBFS, handover: Handover) -> Result:
+    """The search of a tuple BFS stopped at a level boundary, gone on with by `run`
+    (one process) from there."""
+    search = run.search
+    search.stats.workers = 1
+    with search.limits.catching_signals(), closing(run.expander()) as expander:
+        try:
+            level = run.adopt(handover)
+        except (MemoryError, SystemError) as e:
+            if not out_of_memory(e):
+                raise
+            # the statistics the tuple search handed over with: its states, all stored
+            return search.result(INCOMPLETE, None, OUT_OF_MEMORY)
+        return run.guarded(lambda: run.levels_from(expander, level))
 
 
 def check(

@@ -63,6 +63,7 @@ def outcome(r: Result) -> tuple:
 def run(path: Path, consts: dict, bounded: bool, **options: object) -> Result:
     if bounded:
         options.setdefault("max_depth", UNBOUNDED_DEPTH)
+    options.setdefault("backend", "tuple")  # the reference: never switching to vector
     return explorer.check(path, consts, **options)
 
 

@@ -69,7 +69,7 @@ def test_options_are_immutable_and_compare_by_value():
 
 def test_the_defaults_are_those_of_check():
     assert CheckOptions() == CheckOptions(
-        invariants=None, deadlock=True, symmetry=True, backend="tuple", workers=1, fingerprint=False
+        invariants=None, deadlock=True, symmetry=True, backend="auto", workers=1, fingerprint=False
     )
 
 
@@ -98,13 +98,13 @@ def test_an_unknown_keyword_is_a_type_error():
 
 
 def test_the_back_ends_in_order():
-    assert registry.names() == ["tuple", "vector", "reference", "ray"]
+    assert registry.names() == ["auto", "tuple", "vector", "reference", "ray"]
     assert [b.name for b in registry.backends()] == registry.names()
 
 
 def test_an_unknown_back_end():
     with pytest.raises(
-        UsageError, match=r"^unknown back end 'x' \(tuple, vector, reference or ray\)$"
+        UsageError, match=r"^unknown back end 'x' \(auto, tuple, vector, reference or ray\)$"
     ):
         registry.get("x")
     with pytest.raises(UsageError, match="unknown back end 'x'"):
@@ -162,7 +162,7 @@ def test_a_new_back_end_is_one_entry(monkeypatch):
     assert explorer.check(PETERSON, backend="other", max_states=7).reason == "ran 7"
     with pytest.raises(UsageError, match="^other refuses --fingerprint$"):
         explorer.check(PETERSON, backend="other", fingerprint=True)
-    with pytest.raises(UsageError, match=r"\(tuple, vector, reference, ray or other\)"):
+    with pytest.raises(UsageError, match=r"\(auto, tuple, vector, reference, ray or other\)"):
         registry.get("x")
 
 

@@ -21,26 +21,26 @@ PETERSON = os.path.join(SPECS, "peterson.mms")
 
 
 def test_max_depth():
-    r = explorer.check(PETERSON, max_depth=3)
+    r = explorer.check(PETERSON, backend="tuple", max_depth=3)
     assert r.verdict == INCOMPLETE and r.reason == "max depth 3 reached"
     assert (r.stats.depth, r.stats.distinct) == (3, 10)
     assert r.exit_code == 3
 
 
 def test_max_depth_beyond_the_graph_is_complete():
-    assert explorer.check(PETERSON, max_depth=7).verdict == "holds"
-    assert explorer.check(PETERSON, max_depth=6).verdict == INCOMPLETE
+    assert explorer.check(PETERSON, backend="tuple", max_depth=7).verdict == "holds"
+    assert explorer.check(PETERSON, backend="tuple", max_depth=6).verdict == INCOMPLETE
 
 
 def test_max_states():
-    r = explorer.check(EXPLODE, max_states=5000)
+    r = explorer.check(EXPLODE, backend="tuple", max_states=5000)
     assert r.verdict == INCOMPLETE and r.reason == "max states 5000 reached"
     assert r.stats.distinct == 5000 and r.stats.queue > 0 and r.stats.generated > 5000
 
 
 def test_time_limit_on_a_huge_space():
     t0 = time.perf_counter()
-    r = explorer.check(EXPLODE, time_limit=0.5, fingerprint=True)
+    r = explorer.check(EXPLODE, backend="tuple", time_limit=0.5, fingerprint=True)
     assert r.verdict == INCOMPLETE and r.reason.startswith("time limit")
     assert time.perf_counter() - t0 < 5 and r.stats.distinct > 1000
     assert 0.5 <= r.stats.elapsed < 5
@@ -50,14 +50,16 @@ def test_memory_limit():
     from mmcheck.explorer.core.limits import GIB, rss_bytes
 
     limit = (rss_bytes() + (20 << 20)) / GIB  # 20 MiB more than now
-    r = explorer.check(EXPLODE, memory_limit=limit)
+    r = explorer.check(EXPLODE, backend="tuple", memory_limit=limit)
     assert r.verdict == INCOMPLETE and r.reason.startswith("memory limit")
     assert r.stats.distinct > 10_000
-    assert explorer.check(EXPLODE, memory_limit=0.001).stats.distinct == 0  # stops at once
+    assert (
+        explorer.check(EXPLODE, backend="tuple", memory_limit=0.001).stats.distinct == 0
+    )  # stops at once
 
 
 def test_simulation_never_holds():
-    r = explorer.check(EXPLODE, simulate=3, seed=0, depth=10)
+    r = explorer.check(EXPLODE, backend="tuple", simulate=3, seed=0, depth=10)
     assert r.verdict == INCOMPLETE and r.reason == "simulation"
     assert r.stats.generated > 30 and r.stats.depth == 10
 
@@ -65,7 +67,7 @@ def test_simulation_never_holds():
 CHILD = """
 import sys
 from mmcheck import explorer
-r = explorer.check(sys.argv[1], fingerprint=True,
+r = explorer.check(sys.argv[1], backend="tuple", fingerprint=True,
                    progress=lambda s: s.distinct and print("searching", flush=True))
 print(r.verdict, r.reason, r.stats.distinct > 0, r.stats.elapsed > 0, flush=True)
 """
@@ -88,5 +90,5 @@ def test_signal_stops_cleanly(sig):
 
 def test_signal_handler_restored():
     before = signal.getsignal(signal.SIGINT)
-    explorer.check(PETERSON)
+    explorer.check(PETERSON, backend="tuple")
     assert signal.getsignal(signal.SIGINT) is before

@@ -143,7 +143,7 @@ def walker(error: str) -> ir.Program:
 
 
 def both(p: ir.Program | str, consts: dict | None = None, **kw) -> tuple:
-    t = explorer.check(p, consts, **kw)
+    t = explorer.check(p, consts, backend="tuple", **kw)
     v = explorer.check(p, consts, backend="vector", **kw)
     return t, v
 
