@@ -20,6 +20,7 @@ from mmcheck.spec import ir
 from mmcheck.spec.arguments import (
     add_spec_arguments,
     check_writable,
+    described,
     load_spec,
     parse_defines,
     require_state,
@@ -264,11 +265,42 @@ def run_bmc(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+USAGE_STATUS = {2: "an error in the spec or on the command line"}
+
 COMMANDS: dict = {
     "prove": (
         "prove invariants inductive with z3 (initiation and consecution per action)",
-        _add_prove_arguments,
+        described(
+            _add_prove_arguments,
+            (
+                "mmcheck prove tests/specs/refcount.mms --inv MappedHasRef --check-cti",
+                "mmcheck prove tests/specs/refcount.mms --inv MappedHasRef --lemma Balanced "
+                "--lemma FrozenAlone --lemma Mapcount",
+            ),
+            {
+                0: "every invariant asked for is proved inductive (with the lemmas)",
+                1: "a counterexample to induction (CTI), printed",
+                **USAGE_STATUS,
+                3: "z3 answered unknown, ran past --timeout, or was interrupted",
+            },
+        ),
         run_prove,
     ),
-    "bmc": ("bounded model checking with z3 up to a depth", _add_bmc_arguments, run_bmc),
+    "bmc": (
+        "bounded model checking with z3 up to a depth",
+        described(
+            _add_bmc_arguments,
+            (
+                "mmcheck bmc tests/specs/tutorial_spinlock.mms --depth 6 --trace cpu",
+                "mmcheck bmc tests/specs/tutorial_spinlock.mms -D FIXED=true --depth 4 --json",
+            ),
+            {
+                0: "no violation in any trace of up to --depth steps",
+                1: "a violation, with its trace",
+                **USAGE_STATUS,
+                3: "z3 answered unknown, or it was interrupted",
+            },
+        ),
+        run_bmc,
+    ),
 }

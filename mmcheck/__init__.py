@@ -22,7 +22,13 @@ mmcheck.invariants (the z3 back end).
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+
+try:
+    __version__ = version("mmcheck")  # as installed (pyproject.toml's version)
+except PackageNotFoundError:  # a source tree used without installing it
+    __version__ = "0+unknown"
 
 # name -> the module that defines it; imported on first use, so that the command (and
 # `import mmcheck`) loads neither z3 nor the explorer before a verb needs them

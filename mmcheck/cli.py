@@ -20,6 +20,7 @@ import sys
 from importlib.metadata import entry_points
 from typing import NoReturn
 
+from mmcheck import __version__
 from mmcheck.explorer.core.result import EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_INCOMPLETE
 from mmcheck.spec.errors import (
     INTERRUPTED,
@@ -52,6 +53,7 @@ def build_parser() -> Parser:
         prog="mmcheck",
         description="Model checking and z3 proofs for kernel locking protocols.",
     )
+    parser.add_argument("--version", action="version", version=f"mmcheck {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for point in sorted(entry_points(group=VERBS), key=lambda p: p.name):
         for verb, (help_text, add_args, run) in point.load().items():

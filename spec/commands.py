@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 
 from mmcheck.spec import ir, ir_print
-from mmcheck.spec.arguments import add_spec_arguments, load_spec
+from mmcheck.spec.arguments import add_spec_arguments, described, load_spec
+
+# what the help of both verbs ends with (spec.arguments.described)
+STATUSES = {0: "the spec is well formed", 2: "an error in the spec or on the command line"}
 
 
 def summary(p: ir.Program) -> str:
@@ -34,6 +37,28 @@ def run_ir(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict = {
-    "typecheck": ("check a spec; print a one-line summary", add_spec_arguments, run_typecheck),
-    "ir": ("print the lowered IR of a spec", add_spec_arguments, run_ir),
+    "typecheck": (
+        "check a spec; print a one-line summary",
+        described(
+            add_spec_arguments,
+            (
+                "mmcheck typecheck spec/models/migrate_page.mms",
+                "mmcheck typecheck spec/models/mlock_munlock.mms -D VMAS=3",
+            ),
+            STATUSES,
+        ),
+        run_typecheck,
+    ),
+    "ir": (
+        "print the lowered IR of a spec",
+        described(
+            add_spec_arguments,
+            (
+                "mmcheck ir tests/specs/peterson.mms",
+                "mmcheck ir spec/models/mlock_munlock.mms -D VMAS=?",
+            ),
+            STATUSES,
+        ),
+        run_ir,
+    ),
 }
