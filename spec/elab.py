@@ -297,6 +297,8 @@ def guard_val(cond: ir.Expr, v: Val, message: str, loc: Loc | None) -> Val:
     return v
 
 
+COMPOUND_SETS = (ast.FunSet, ast.RecordSet, ast.SubsetOf)  # TLA+'s [D -> S], [f: S], SUBSET
+
 MAX_INLINED = 50_000  # expression nodes one use of a def may expand to
 
 
@@ -908,6 +910,17 @@ class Elab:
                 member_any=True,
                 spans=(Span(lo, hi, ir.TRUE, True, hull),),
             )
+        if op in ("in", "notin") and isinstance(e.right, COMPOUND_SETS):
+            x = self.expr(e.left, scope)
+            if isinstance(x.type, ErrT):
+                return ERR
+            m = self.in_compound(x, e.right, scope, op)
+            if m is None:
+                return ERR
+            # x is evaluated first, every part of it, where it is in no such set too
+            first = self.eq_val(x, x, x.type, e.loc)
+            m = f.conj((first, m)) if f.may_fail(first) else m
+            return Val(BoolT(), expr=m if op == "in" else f.negate(m))
         if op in ("in", "notin"):
             if self.ambiguous(e.left, scope):  # the set says which enum's
                 s = self.typed_val(e.right, scope, (SetT, SeqT), "a set")
@@ -918,18 +931,9 @@ class Elab:
                 s = self.typed_val(e.right, scope, (SetT, SeqT), "a set", SetT(x.type))
             if s is None or isinstance(x.type, ErrT):
                 return ERR
-            if s.type.elem is not None and unify(x.type, s.type.elem) is None:
-                return self.error(e.loc, f"a {x.type} cannot be in a {s.type}")
-            if s.type.elem is not None and self.sorts_mix(x.type, s.type.elem, e.loc, f"`{op}`"):
+            m = self.member_of(x, s, e.loc, op)
+            if m is None:
                 return ERR
-            if isinstance(s.type, SeqT):
-                m = self.seq_has(s, x)
-            else:  # x is evaluated first, where the set is empty too (`x == x` folds away
-                # unless x may fail); a record's fields in order
-                point = point_of(x)
-                parts = point.values() if isinstance(point, dict) else (point,)
-                first = [f.binary("==", p, p) for p in parts if p is not None]
-                m = f.conj((*first, s.contains(point, x.type)))
             return Val(BoolT(), expr=m if op == "in" else f.negate(m))
         a, b = (
             self.typed_val(e.left, scope, SetT, "a set"),
@@ -937,10 +941,14 @@ class Elab:
         )
         if a is None or b is None:
             return ERR
+        return self.set_binop(a, b, op, e.loc)
+
+    def set_binop(self, a: Val, b: Val, op: str, loc: Loc) -> Val:
+        """`a op b` for sets a and b: `subset`, `union`, `inter` or `minus`."""
         t = unify(a.type, b.type)
         if t is None:
-            return self.error(e.loc, f"{a.type} and {b.type} do not mix")
-        if self.sorts_mix(a.type, b.type, e.loc, f"`{op}`"):
+            return self.error(loc, f"{a.type} and {b.type} do not mix")
+        if self.sorts_mix(a.type, b.type, loc, f"`{op}`"):
             return ERR
         # the elements range over the hull of both element types (see `unify`)
         # `and` short-circuits: a value outside a's type reaches b only in a union
@@ -950,7 +958,7 @@ class Elab:
         if op == "subset":
             return Val(
                 BoolT(),
-                expr=self.over_elems("forall", t, lambda x: f.implies(in_a(x), in_b(x)), e.loc),
+                expr=self.over_elems("forall", t, lambda x: f.implies(in_a(x), in_b(x)), loc),
             )
         combine = {
             "union": lambda x: f.disj((in_a(x), in_b(x))),
@@ -965,6 +973,140 @@ class Elab:
         elif op == "inter" and not enumerable(spans):
             spans = spans_of(b, ir.TRUE, False)
         return Val(t, member=combine, member_any=either_any, spans=spans)
+
+    def member_of(self, x: Val, s: Val, loc: Loc, op: str) -> ir.Expr | None:
+        """`x in s` for a value x of its inner type and a set or sequence s; None after
+        an error."""
+        if s.type.elem is not None and unify(x.type, s.type.elem) is None:
+            self.error(loc, f"a {x.type} cannot be in a {s.type}")
+            return None
+        if s.type.elem is not None and self.sorts_mix(x.type, s.type.elem, loc, f"`{op}`"):
+            return None
+        if isinstance(s.type, SeqT):
+            return self.seq_has(s, x)
+        # x is evaluated first, where the set is empty too (`x == x` folds away unless x
+        # may fail); a record's fields in order
+        point = point_of(x)
+        parts = point.values() if isinstance(point, dict) else (point,)
+        first = [f.binary("==", p, p) for p in parts if p is not None]
+        return f.conj((*first, s.contains(point, x.type)))
+
+    def in_compound(
+        self, x: Val, s: ast.FunSet | ast.RecordSet | ast.SubsetOf, scope: dict, op: str
+    ) -> ir.Expr | None:
+        """`x in s` for one of TLA+'s sets of maps, records and sets (x evaluated
+        already): x's domain, or fields, compared with s's, statically (a map over
+        another range, a record of other fields: false), then each element, or field, in
+        its set, in index order (the set's field order), up to the first that is not; a
+        set x is a subset. None after an error."""
+        t = x.type
+        if isinstance(s, ast.SubsetOf):
+            if not isinstance(t, SetT):
+                self.error(s.loc, f"a {t} cannot be in subset S (a set of sets): it is no set")
+                return None
+            base = self.typed_val(s.base, scope, SetT, "a set")
+            if base is None:
+                return None
+            v = self.set_binop(x, base, "subset", s.loc)
+            return None if isinstance(v.type, ErrT) else v.expr
+        if isinstance(s, ast.RecordSet):
+            if not isinstance(t, RecordT):
+                self.error(
+                    s.loc, f"a {t} cannot be in [f: S, ...] (a set of records): it is no record"
+                )
+                return None
+            names = [n for n, _, _ in s.fields]
+            for n, _, at in s.fields:
+                if names.count(n) > 1:
+                    self.error(at, f"field '{n}' given twice")
+                    return None
+            if set(names) != {n for n, _ in t.fields}:
+                return self.checked_false(s, scope)  # TLA+: a record of other fields
+            parts = []
+            for n, sx, _ in s.fields:
+                m = self.elem_in(x.fields[n], sx, scope, op, s.loc)
+                if m is None:
+                    return None
+                parts.append(m)
+            return f.conj(parts)
+        if not isinstance(t, MapT):
+            self.error(s.loc, f"a {t} cannot be in [D -> S] (a set of maps): it is no map")
+            return None
+        if len(s.dims) != len(t.dims):
+            return self.checked_false(s, scope)  # a domain of tuples of another length
+        same = True
+        for d, dx in zip(t.dims, s.dims):
+            given = self.env.domain(dx)
+            eq = self.same_domain(d, given, dx.loc)
+            if eq is None:
+                return None
+            same = same and eq
+        if not same:
+            return self.checked_false(s, scope)  # TLA+: a map over another domain
+        failed = False
+
+        def body(idx: tuple[ir.Expr, ...]) -> ir.Expr:
+            nonlocal failed
+            m = self.elem_in(x.get(idx, None), s.elem, scope, op, s.loc)
+            failed = failed or m is None
+            return f.TRUE if m is None else m
+
+        out = self.over_dims("forall", t.dims, body, s.loc)
+        return None if failed else out
+
+    def checked_false(self, s: ast.Expr, scope: dict) -> ir.Expr | None:
+        """False, for an `in` s whose members are of another domain or fields than x,
+        once the sets inside s are type checked (None after an error)."""
+        before = len(self.env.errors)
+        if isinstance(s, ast.FunSet):
+            for dx in s.dims:
+                self.env.domain(dx)
+            self.checked_false(s.elem, scope)
+        elif isinstance(s, ast.RecordSet):
+            for _, sx, _ in s.fields:
+                self.checked_false(sx, scope)
+        else:
+            self.typed_val(s.base if isinstance(s, ast.SubsetOf) else s, scope, SetT, "a set")
+        return f.FALSE if len(self.env.errors) == before else None
+
+    def elem_in(self, x: Val, s: ast.Expr, scope: dict, op: str, loc: Loc) -> ir.Expr | None:
+        """An element or field x of a map or record in its set s of `[D -> s]`,
+        `[f: s]`; an option's none is a null error at loc (the set's), as in `x in s`."""
+        if isinstance(s, COMPOUND_SETS):
+            return self.in_compound(x, s, scope, op)
+        v = self.typed_val(s, scope, SetT, "a set", SetT(x.type))
+        if v is None:
+            return None
+        return self.member_of(self.unwrap(x, loc), v, s.loc, op)
+
+    def same_domain(self, d: Type, given: Type, loc: Loc) -> bool | None:
+        """Whether a map's dimension d and the domain `given` of a set of maps are the
+        same set: ranges of other constant bounds are not; a domain of another type (bool,
+        another enum, a range of another symmetric sort) is an error, as comparing such
+        values is, and so are ranges not known to be equal or not (symbolic bounds).
+        None after an error."""
+        if isinstance(given, ErrT) or isinstance(d, ErrT):
+            return None
+        if unify(d, given) is None or isinstance(d, BoolT) != isinstance(given, BoolT):
+            self.error(
+                loc,
+                f"a map over {d} is never in a set of maps over {given}: the "
+                "domains are of different types",
+            )
+            return None
+        if self.sorts_mix(d, given, loc, "the domains"):
+            return None
+        (dlo, dhi), (glo, ghi) = bounds(d), bounds(given)
+        if (dlo, dhi) == (glo, ghi):
+            return True
+        if all(isinstance(b, ir.Const) for b in (dlo, dhi, glo, ghi)):
+            return False
+        self.error(
+            loc,
+            "cannot tell whether this domain is the map's: their bounds are not the same "
+            "expressions, and not all constants (a symbolic constant, -D N=?)",
+        )
+        return None
 
     def typed_val(
         self,
@@ -1499,10 +1641,13 @@ class Elab:
         return self.initial_set_only(e.loc, "subset S (a set of sets)")
 
     def initial_set_only(self, loc: Loc, what: str) -> Val:
-        """Sets of maps, records and sets are the initial values of a variable only
-        (lowered by choosing each part, spec/lower.py), never values of the state."""
+        """Sets of maps, records and sets are the initial values of a variable (lowered
+        by choosing each part, spec/lower.py) and the right side of `in` (`in_compound`)
+        only, never values of the state."""
         return self.error(
-            loc, f"{what} may only be the set a variable starts in (`var x : T in S`)"
+            loc,
+            f"{what} may only be the set a variable starts in (`var x : T in S`) "
+            "or the right side of `in` and `notin`",
         )
 
     # ------------------------------------------------------------------ calls

@@ -717,6 +717,12 @@ def _binop(sym: Symbols, e: ast.BinOp, ctx: Ctx) -> object:
     if op in ("union", "inter", "minus"):  # `x in A union B` is `x in A or x in B`
         at = snapshot(ctx)
         return LazySet(op, (Lazy(e.left, at), Lazy(e.right, at)))
+    if op in ("in", "notin") and isinstance(e.right, COMPOUND_SETS):
+        x = force(sym, evaluate(sym, e.left, ctx))  # every part of x, first
+        if failed(x):
+            return POISON
+        is_in = _belongs(sym, x, e.right, ctx)
+        return POISON if is_in is POISON else is_in == (op == "in")
     a = evaluate(sym, e.left, ctx)
     if op not in ("==", "!="):
         a = unwrap(a, e.left.loc, ctx)
@@ -861,7 +867,7 @@ def _mapexcept(sym: Symbols, e: ast.MapExcept, ctx: Ctx) -> object:
 
 def _funset(sym: Symbols, e: ast.FunSet, ctx: Ctx) -> object:
     """`[D -> S]`: every map from D to S (the front end allows it only as the set of a
-    variable's initial values)."""
+    variable's initial values; `in` it is `_belongs`)."""
     codomain = force(sym, evaluate(sym, e.elem, ctx))
     if codomain is POISON:
         return POISON
@@ -891,6 +897,43 @@ def _subset(sym: Symbols, e: ast.SubsetOf, ctx: Ctx) -> object:
         frozenset(x for x, keep in zip(items, bits) if keep)
         for bits in product((False, True), repeat=len(items))
     )
+
+
+COMPOUND_SETS = (ast.FunSet, ast.RecordSet, ast.SubsetOf)
+
+
+def _belongs(sym: Symbols, x: object, s: ast.Expr, ctx: Ctx) -> object:
+    """`x in s` for a set s of maps, records or sets, from the value x (every part of it
+    evaluated) without building s: a map's keys must be the index tuples of s's domain
+    and a record's fields s's (else False), then each element, in index order, or field,
+    in s's order, is in its set, up to the first that is not; each set is evaluated
+    where it is first needed, once. A set x is a subset of s's base."""
+    if isinstance(s, ast.SubsetOf):
+        base = force(sym, evaluate(sym, s.base, ctx))
+        return POISON if base is POISON else x <= base  # type: ignore[operator]
+    assert isinstance(x, Frozen) and isinstance(s, ast.FunSet | ast.RecordSet)
+    if isinstance(s, ast.RecordSet):
+        keys: list = [n for n, _, _ in s.fields]
+        sets = [sx for _, sx, _ in s.fields]
+    else:
+        keys = list(product(*(domain(sym.resolve(d)) for d in s.dims)))
+        sets = [s.elem] * len(keys)
+    if set(x.d) != set(keys):
+        return False
+    evaluated: dict[int, object] = {}
+    for k, sx in zip(keys, sets):
+        if isinstance(sx, COMPOUND_SETS):
+            is_in = _belongs(sym, x.d[k], sx, ctx)
+        else:
+            v = unwrap(x.d[k], s.loc, ctx)  # an option's none: a null failure
+            if v is POISON:
+                return POISON
+            if id(sx) not in evaluated:
+                evaluated[id(sx)] = evaluate(sym, sx, ctx)
+            is_in = member(sym, v, evaluated[id(sx)])
+        if is_in is POISON or not is_in:
+            return is_in
+    return True
 
 
 # --------------------------------------------------------------------------- sequences

@@ -126,7 +126,7 @@ def test_traces_name_each_choice():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("var s : set of 0..1 = {}\ninvariant I: s in subset 0..1", "may only be the set a"),
+        ("var s : set of 0..1 = {}\ninvariant I: card(subset s) > 0", "may only be the set a"),
         ("var m : [0..1] -> bool in [0..2 -> bool]", "these maps are over 0..2; m is over 0..1"),
         ("var m : [0..1] -> bool in [0..1, 0..1 -> bool]", "m has 1 index(es); these maps have 2"),
         ("var m : [0..1] -> bool in [0..1 -> 0..1]", "m[0] is bool; it cannot start in a set of"),
@@ -140,7 +140,7 @@ def test_traces_name_each_choice():
         ("var m : [0..1] -> bool in bool", "m is [0..1] -> bool: it starts in a set of such"),
         ("def d = [0..1 -> bool]", "may only be the set a variable starts in"),
         ("def d = [a: bool]", "may only be the set a variable starts in"),
-        ("invariant I: {} in subset 0..1", "may only be the set a variable starts in"),
+        ("invariant I: forall s in subset 0..1: true", "or the right side of `in`"),
         (
             "type P = symmetric 1..2\nvar s : set of P in subset {1}",
             "s holds symmetric P values",

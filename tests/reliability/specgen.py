@@ -74,6 +74,9 @@ CONSTRUCTS = (
     "set-image-two-binders",
     # initial values of maps, records and sets chosen from sets
     "var-in-maps", "var-in-records", "var-in-subsets", "var-in-values",
+    # membership in those sets (TLA+'s TypeOK)
+    "in-maps", "in-maps-other-domain", "in-records", "in-records-other-fields",
+    "in-subsets", "notin-compound",
 )  # fmt: skip
 
 # ------------------------------------------------------------------ types
@@ -277,6 +280,8 @@ class SpecGen:
         self.r_choice = random.Random(f"{seed}/{draw}/choice")
         # and for the initial values of maps, records and sets chosen from sets
         self.r_init = random.Random(f"{seed}/{draw}/init")
+        # and for membership in such sets (`compound_in`)
+        self.r_compound = random.Random(f"{seed}/{draw}/compound")
         self.used_labels: set[str] = set()
         self.used: set[str] = set()
         self.globals: dict[str, Type] = {}
@@ -532,7 +537,9 @@ class SpecGen:
         self.mark("quant-range")
         lo = self.r.randint(-1, 1)
         hi = lo + self.r.randint(0, 3)
-        bounds = [(n, t) for n, t in sc.vars.items() if isinstance(t, Int) and t.hi >= lo]
+        bounds = [  # not a let's value (of no known range)
+            (n, t) for n, t in sc.vars.items() if isinstance(t, Int) and t != UNKNOWN and t.hi >= lo
+        ]
         if sc.in_step and bounds and self.r_choice.random() < 0.3:
             self.mark("quant-state-bounds")  # lo..x: over lo..(x's highest), tested
             n, t = self.r_choice.choice(bounds)
@@ -549,6 +556,10 @@ class SpecGen:
     # ---------------------------------------------------------------- bool expressions
 
     def bool_expr(self, sc: Scope, depth: int) -> str:
+        if self.r_compound.random() < 0.025:
+            found = self.compound_in(sc, depth)
+            if found is not None:
+                return found
         if self.seqs and self.r_seq.random() < 0.12:
             return self.seq_bool(sc, depth)
         if self.msgs and self.r_msg.random() < 0.12:
@@ -656,6 +667,59 @@ class SpecGen:
         if elem == "int":
             self.mark("int-sets-different-ranges")
         return f"({s} {op} {self.set_expr(sc, elem, depth)})"
+
+    def compound_in(self, sc: Scope, depth: int) -> str | None:
+        """`x in [D -> S]`, `x in [f: S, ...]` or `x in subset S` (or `notin`) for a map,
+        record or set variable x, or a value written for one: mostly of x's own domain and
+        fields, now and then of another range or fewer fields (false). Drawn from
+        `r_compound` (the main stream swapped for it), so that a spec without one is as
+        it was."""
+        saved, self.r = self.r, self.r_compound
+        try:
+            found = [(n, t) for n, t in self.globals.items() if isinstance(t, Map | Rec | SetT)]
+            if not found:
+                return None
+            n, t = self.pick(found)
+            x = self.value_of(sc, t, depth - 1) if self.chance(0.3) else n
+            op = "in" if self.chance(0.7) else "notin"
+            if op == "notin":
+                self.mark("notin-compound")
+            return f"({x} {op} {self.compound_set(sc, t, depth - 1)})"
+        finally:
+            self.r = saved
+
+    def compound_set(self, sc: Scope, t: Map | Rec | SetT | Int | Bool | Enum, depth: int) -> str:
+        """A set that values of t are in (mostly): `[D -> S]`, `[f: S, ...]`, `subset S`,
+        or for a scalar a set of its values (an elem_set, or one that reads the state)."""
+        if isinstance(t, Map):
+            dims = []
+            for d in t.dims:
+                if isinstance(d, Int) and self.chance(0.1):
+                    self.mark("in-maps-other-domain")
+                    wider = d.lo == d.hi or self.chance(0.5)
+                    dims.append(f"{d.lo}..{d.hi + 1}" if wider else f"{d.lo + 1}..{d.hi}")
+                else:
+                    dims.append(self.binder(d))
+            self.mark("in-maps")
+            return f"[{', '.join(dims)} -> {self.compound_set(sc, t.val, depth)}]"
+        if isinstance(t, Rec):
+            fields = self.r.sample(t.fields, len(t.fields))  # in any order
+            if len(fields) > 1 and self.chance(0.25):
+                self.mark("in-records-other-fields")
+                fields = fields[1:]
+            self.mark("in-records")
+            return (
+                "["
+                + ", ".join(f"{f}: {self.compound_set(sc, ft, depth)}" for f, ft in fields)
+                + "]"
+            )
+        if isinstance(t, SetT):
+            self.mark("in-subsets")
+            base = self.set_expr(sc, kind(t.elem), depth) if self.chance(0.5) else str(t.elem)
+            return f"subset {base}"
+        if not isinstance(t, Bool) and self.chance(0.2):
+            return self.set_expr(sc, kind(t), depth)
+        return self.elem_set(t, self.r)
 
     def set_expr(self, sc: Scope, elem: object, depth: int) -> str:
         """A set of ints (elem "int"), of an enum's values, or of either (None)."""
@@ -909,11 +973,12 @@ class SpecGen:
         finally:
             self.r = saved
 
-    def elem_set(self, t: Int | Bool | Enum | Rec) -> str:
-        """A set of values of t, now and then with one outside it (a range error)."""
-        r = self.r_init
+    def elem_set(self, t: Int | Bool | Enum | Rec, r: random.Random | None = None) -> str:
+        """A set of values of t, now and then with one outside it (a range error where
+        a variable starts in it), drawn from r (default r_init)."""
+        r = r or self.r_init
         if isinstance(t, Rec):
-            return "[" + ", ".join(f"{f}: {self.elem_set(ft)}" for f, ft in t.fields) + "]"
+            return "[" + ", ".join(f"{f}: {self.elem_set(ft, r)}" for f, ft in t.fields) + "]"
         if isinstance(t, Int) and r.random() < 0.1:
             return f"{t.lo}..{t.hi + 1}"
         if r.random() < 0.3:
@@ -1789,9 +1854,10 @@ class SpecGen:
         self.mark("seq-quant")
         q = self.r_seq.choice(["count", "sum"] if isinstance(t.elem, Int) else ["count"])
         self.mark(q)
-        inner = Scope({**sc.vars, f"e{sc.bound}": t.elem}, sc.proc, sc.in_step, sc.bound + 1)
+        # named z.., not e..: the enum E's values are e0, e1, ...
+        inner = Scope({**sc.vars, f"z{sc.bound}": t.elem}, sc.proc, sc.in_step, sc.bound + 1)
         body = self.bool_expr(inner, depth - 1) if q == "count" else self.int_expr(inner, depth - 1)
-        return f"({q} e{sc.bound} in qs: {body})"
+        return f"({q} z{sc.bound} in qs: {body})"
 
     def seq_bool(self, sc: Scope, depth: int) -> str:
         t = self.seqs["qs"]
@@ -1810,8 +1876,8 @@ class SpecGen:
         self.mark("seq-quant")
         q = self.r_seq.choice(["forall", "exists"])
         self.mark(q)
-        inner = Scope({**sc.vars, f"e{sc.bound}": t.elem}, sc.proc, sc.in_step, sc.bound + 1)
-        return f"({q} e{sc.bound} in qs: {self.bool_expr(inner, max(depth - 1, 0))})"
+        inner = Scope({**sc.vars, f"z{sc.bound}": t.elem}, sc.proc, sc.in_step, sc.bound + 1)
+        return f"({q} z{sc.bound} in qs: {self.bool_expr(inner, max(depth - 1, 0))})"
 
     # ---------------------------------------------------------------- sets of records
     # drawn from `r_msg` where the main stream would change the specs without them
