@@ -74,6 +74,11 @@ ORDER_CASES = [
     ("s in subset {0, 2}", ("invariant", 12, 1, 1)),
     ("{r: r, m: m} in [m: [0..1 -> 0..k + 1], r: [b: bool, a: {0}]]", None),
     ("[q in 0..1 |-> s] in [0..1 -> subset {0}]", ("invariant", 12, 1, 1)),
+    (
+        "[q in 0..1 |-> [p in 0..1 |-> p + q * k]] in [0..1 -> [0..1 -> 0..1]]",
+        ("invariant", 12, 1, 1),
+    ),
+    ("[q in 0..1 |-> [p in 0..1 |-> 1 / k]] notin [0..1 -> [1..2 -> 0..1]]", ("div", 12, 44, 0)),
 ]
 
 
