@@ -218,10 +218,14 @@ def _parts(vs: list[ir.Var], depth: int) -> dict[str, list[ir.Var]]:
 
 def groups(program: ir.Program) -> dict[str, list[ir.Var]]:
     """The IR variables behind each of the spec's variables, locks and processes (in
-    declaration order): the keys of `state_values`."""
+    declaration order): the keys of `state_values`. A pool of scalars is two: the
+    variable of its elements and `P.allocated` (a pool of records has it as a field)."""
+    names = {v.name for v in program.vars}
     out: dict[str, list[ir.Var]] = {}
     for v in program.vars:
-        out.setdefault(v.name.split(".")[0], []).append(v)
+        head = v.name.split(".")[0]
+        own = head in names and v.name != head and _seq_items(program, v) is None
+        out.setdefault(v.name if own else head, []).append(v)
     return out
 
 
@@ -247,5 +251,5 @@ def state_values(
             pc = next(v for v in vs if v.role == "pc")
             out[head] = walk.process(vs, pc.dims[0] if pc.dims else None)
         else:
-            out[head] = walk.value(vs, 1, ())
+            out[head] = walk.value(vs, head.count(".") + 1, ())
     return out
