@@ -135,8 +135,8 @@ def backend_problems(seed: int) -> list[str]:
         return []  # too big for the reference: counted by test_specs_are_small
     got = []
     for what, options in (
-        ("tuple", {}),
-        ("tuple --fingerprint", {"fingerprint": True}),
+        ("tuple", {"backend": "tuple"}),
+        ("tuple --fingerprint", {"backend": "tuple", "fingerprint": True}),
         ("vector", {"backend": "vector"}),
     ):
         got += compare(what, explorer.check(g.text, symmetry=False, **options), ex)

