@@ -56,7 +56,6 @@ def run(
 ) -> Result:
     from mmcheck.explorer.tuple import backend as tuple_backend
     from mmcheck.explorer.tuple.bfs import bfs_until, make_search
-    from mmcheck.explorer.vector.engine import resume
 
     prog = program(source_or_program, consts)
     as_tuple = replace(options, backend="tuple", switch_at=None)
@@ -83,7 +82,7 @@ def run(
             f"a tuple probe to depth {depth} found a {level}, searched again from the start"
         )
     else:
-        result = resume(taker.run, outcome)
+        result = vector_backend.engine().resume(taker.run, outcome)
         result.stats.auto = f"tuple to depth {depth}, vector from its {level}"
     result.stats.backend = "vector"
     # the memory grown counts both back ends' stores and the vector one's start-up
@@ -109,16 +108,16 @@ class Taker:
 
     def ready(self) -> bool:
         from mmcheck.explorer.tuple.bfs import make_search
-        from mmcheck.explorer.vector.engine import VectorBFS
 
         search = self.search
         if self.restarts:
             search = make_search(search.model.program, self.options, search.limits)
         try:  # compiles the kernels: the search's clock runs on (restart=False)
-            self.run = VectorBFS.of(
+            self.run = vector_backend.engine().VectorBFS.of(
                 search, self.options, self.initial if self.restarts else None, restart=False
             )
-        except (UsageError, ValueError) as e:  # what the vector model cannot express
+        # what the vector model cannot express, or no numba
+        except (UsageError, ValueError) as e:
             self.why = f"stayed on tuple: {e}"
             return False
         return True

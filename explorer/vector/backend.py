@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from types import ModuleType
 
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.model import State
@@ -12,6 +13,7 @@ from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.registry import Backend
 from mmcheck.explorer.core.result import Result
 from mmcheck.spec import program
+from mmcheck.spec.errors import UsageError
 from mmcheck.spec.ir import Program
 
 
@@ -26,6 +28,20 @@ def refuses(options: CheckOptions) -> str | None:
     return None
 
 
+def engine() -> ModuleType:
+    """The vector engine, imported with numpy and numba; a failed import (no numba, or a
+    numba or llvmlite wheel that does not match this Python) is a usage error that says
+    so, where --backend auto stays on the tuple back end."""
+    try:
+        from mmcheck.explorer.vector import engine
+    except ImportError as e:
+        raise UsageError(
+            f"the vector back end needs numba and numpy, which do not import here ({e}); "
+            "--backend tuple runs without them (docs/troubleshooting.md)"
+        ) from None
+    return engine
+
+
 def run(
     source_or_program: Program | str | os.PathLike,
     consts: dict | None,
@@ -33,9 +49,7 @@ def run(
     limits: Limits,
     initial: Iterable[State] | None,
 ) -> Result:
-    from mmcheck.explorer.vector import engine  # numpy and numba
-
-    return engine.check(program(source_or_program, consts), options, limits, initial)
+    return engine().check(program(source_or_program, consts), options, limits, initial)
 
 
 BACKEND = Backend("vector", "numpy, a BFS level at a time", 1, run, refuses)

@@ -198,3 +198,33 @@ def test_switch_at_is_checked():
         CheckOptions(backend="tuple", switch_at=5)
     with pytest.raises(UsageError, match="--switch-at must not be negative"):
         CheckOptions(switch_at=-1)
+
+
+def test_without_numba_auto_stays_on_tuple_and_vector_says_why(tmp_path):
+    """A numba that does not import (a wheel built for another Python): --backend auto
+    searches on the tuple back end alone and says why; --backend vector is a usage error
+    naming it, never a traceback; a small spec under auto never imports numba."""
+    import subprocess
+
+    broken = tmp_path / "numba"
+    broken.mkdir()
+    (broken / "__init__.py").write_text('raise ImportError("llvmlite built for another Python")\n')
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    peterson = str(ROOT / "tests" / "specs" / "peterson.mms")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "mmcheck", "check", peterson, *args]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+
+    auto = run("--switch-at", "2")
+    assert auto.returncode == 0, auto.stderr
+    assert "(tuple back end, 1 worker; auto: stayed on tuple: the vector back end needs numba" in (
+        auto.stdout.replace("\n", " ")
+    )
+    assert "HOLDS" in auto.stdout and "Traceback" not in auto.stderr
+    vector = run("--backend", "vector")
+    assert vector.returncode == 2 and "Traceback" not in vector.stderr
+    assert "the vector back end needs numba and numpy, which do not import here" in vector.stderr
+    assert "llvmlite built for another Python" in vector.stderr
+    small = run()  # below the threshold: numba is never imported, so nothing is said
+    assert small.returncode == 0 and "auto:" not in small.stdout, small.stdout
