@@ -246,10 +246,13 @@ def run_bmc(args: argparse.Namespace) -> int:
         _write(dumps(bmc_json(program, result, args.depth)), args)
         return result.exit_code
     itf: list = []
+    # ITF on stdout stays valid JSON: the report goes to stderr beside it, as check's
+    stream = sys.stderr if args.trace == "itf" and not args.out else sys.stdout
     if result.violation is not None:
         v = result.violation
         print(
-            f"bmc {program.file}: violation of length {v.length} found ({result.stats.elapsed:.2f}s)"
+            f"bmc {program.file}: violation of length {v.length} found ({result.stats.elapsed:.2f}s)",
+            file=stream,
         )
         shown = _show_trace(program, v, args, itf)
         if shown:
@@ -258,10 +261,11 @@ def run_bmc(args: argparse.Namespace) -> int:
     elif result.verdict == BOUNDED:
         print(
             f"bmc {program.file}: no violation up to depth {args.depth} "
-            f"(invariants and runtime errors; deadlock not checked) ({result.stats.elapsed:.2f}s)"
+            f"(invariants and runtime errors; deadlock not checked) ({result.stats.elapsed:.2f}s)",
+            file=stream,
         )
     else:
-        print(f"bmc {program.file}: incomplete: {result.reason}")
+        print(f"bmc {program.file}: incomplete: {result.reason}", file=stream)
     return result.exit_code
 
 

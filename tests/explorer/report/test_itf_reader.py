@@ -97,3 +97,20 @@ def test_prove_trace_itf_prints_one_array_of_traces():
         trace = itf_py.trace_from_json(doc)
         assert trace.vars == ["small", "big"] and len(trace.states) == 2
     assert "counterexample to induction: NotFour by SmallToBig" in done.stderr
+
+
+def test_bmc_trace_itf_prints_the_trace_alone():
+    """bmc --trace itf: stdout is the ITF document of the violation, read back by itf-py;
+    the report line goes to stderr (it used to come first on stdout)."""
+    spec = SPECS / "tutorial_spinlock.mms"
+    done = subprocess.run(
+        [sys.executable, "-m", "mmcheck", "bmc", str(spec), "--depth", "8", "--trace", "itf"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    trace = itf_py.trace_from_json(json.loads(done.stdout))
+    assert len(trace.states) == 7  # the 6 steps of the shortest violation, and Init
+    assert "violation of length 6 found" in done.stderr
