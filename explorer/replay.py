@@ -37,7 +37,7 @@ from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import EXIT_OK, EXIT_VIOLATION, Step, Violation
 from mmcheck.explorer.core.search import Search
 from mmcheck.explorer.core.writes import NotEvaluable, evaluate
-from mmcheck.explorer.report.cpu import ACTIONS_COLUMN
+from mmcheck.explorer.report.cpu import ACTIONS_COLUMN, INDENT
 from mmcheck.explorer.report.view import (
     find_action,
     headline,
@@ -210,15 +210,35 @@ def _columns(lines: list[str], header: int, file: str, errors: list[SpecError]) 
     read until the `=>` outcome line."""
     columns = {m.start(): m.group(1) for m in _HEADER.finditer(lines[header])}
     out = []
+    column: int | None = None  # where the last step starts
+    nested = 0  # the depth of the line above under that step
     for n in range(header + 1, len(lines)):
         line = lines[n]
         text = line.strip()
         if text.startswith("=>"):
             break
         at = len(line) - len(line.lstrip())
-        if not text or at not in columns or text.endswith(_BLOCKED):
-            continue  # an effect, indented under its step; or a deadlock's note
         loc = Loc(file, n + 1, at + 1)
+        if not text or text.endswith(_BLOCKED):
+            continue  # a deadlock's note beside a waiting process
+        if at not in columns:
+            # what a step did (an effect, a macro call and what it did), under the step
+            # and one INDENT deeper at most than the line above; a step off its column's
+            # start would be lost: say so
+            depth, rest = divmod(at - (column if column is not None else at), len(INDENT))
+            if column is None or rest or not 1 <= depth <= nested + 1:
+                starts = ", ".join(f"{c + 1}" for c in sorted(columns))
+                errors.append(
+                    SpecError(
+                        loc,
+                        f"{text!r} is off the columns: a step starts at a column's start "
+                        f"(column {starts}), what it did {len(INDENT)} columns in under it",
+                    )
+                )
+            else:
+                nested = depth
+            continue
+        column, nested = at, 0
         m = _CALL.fullmatch(text)
         instance = columns[at]
         if m is None or (instance is None and m.group(3) is not None):

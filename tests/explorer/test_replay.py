@@ -381,6 +381,22 @@ def test_cpu_diagram_errors_name_line_and_column() -> None:
     ]
 
 
+def test_a_step_off_its_column_is_an_error_never_skipped() -> None:
+    """A hand-edited step a column off its start, or an effect indented oddly, would be
+    read as something a step did and dropped from the schedule: it is an error."""
+    lines = FLAGSHIP.splitlines()
+    n = next(k for k, line in enumerate(lines) if line.strip() == "try_to_unmap_one()")
+    shifted = "\n".join(lines[:n] + [lines[n][1:]] + lines[n + 1 :]) + "\n"
+    said = errors(MLOCK, shifted, {"FIXED": False})
+    assert f"<diagram>:{n + 1}:{len(lines[n]) - len('try_to_unmap_one()')}: error: " in said
+    assert "'try_to_unmap_one()' is off the columns: a step starts at a column's start" in said
+    header = next(k for k, line in enumerate(lines) if line.startswith("CPU0"))
+    effect = next(k for k in range(header, n) if lines[k].startswith("  ") and " = " in lines[k])
+    odd = lines[:effect] + [" " + lines[effect]] + lines[effect + 1 :]
+    said = errors(MLOCK, "\n".join(odd) + "\n", {"FIXED": False})
+    assert said.startswith(f"<diagram>:{effect + 1}:") and "is off the columns" in said
+
+
 def test_the_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     race = tmp_path / "race.txt"
     race.write_text(FLAGSHIP)
