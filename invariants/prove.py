@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import z3
 
 from mmcheck import spec
 from mmcheck.explorer.core.limits import Limits
-from mmcheck.explorer.core.result import Step, Violation
+from mmcheck.explorer.core.result import Step, Violation, with_program
 from mmcheck.explorer.report.json import consts_json, violation_json
 from mmcheck.explorer.report.schema import PROVE
 from mmcheck.invariants import interrupt, traces
@@ -322,7 +322,8 @@ class _Prover:
         """q, with its CTI built from s's model if it is one."""
         if q.status == CTI:
             try:
-                q.program, q.cti = make_cti(s.model())
+                q.program, cti = make_cti(s.model())
+                q.cti = replace(cti, trace=with_program(cti.trace, q.program))  # .values
             except traces.Undecided as e:  # not proved, but no CTI to show
                 q.status, q.reason = UNKNOWN, str(e)
         return q

@@ -270,3 +270,18 @@ def test_a_count_under_a_symbolic_forall_follows_its_variable():
     assert got[("Counts", "Init")] == PROVED
     assert got[("Never", "a")] != PROVED
     assert r.status != PROVED
+
+
+def test_a_cti_speaks_values():
+    """The steps of a counterexample to induction have .values, as a check's trace: the
+    pre-state z3 chose and the state the step leads to, of the program the CTI is of."""
+    import mmcheck
+
+    r = mmcheck.prove(str(SPECS / "diehard.mms"))
+    ctis = {q.action: q.cti for q in r.queries if q.cti is not None}
+    assert set(ctis) == {"SmallToBig", "BigToSmall"}
+    for cti in ctis.values():
+        pre, post = (s.values for s in cti.trace)
+        assert set(pre) == set(post) == {"small", "big"}
+        assert post["big"] == 4  # NotFour: the step makes big 4
+        assert all(isinstance(v, int) and not isinstance(v, bool) for v in pre.values())
