@@ -672,9 +672,10 @@ class SpecGen:
         """`x in [D -> S]`, `x in [f: S, ...]` or `x in subset S` (or `notin`) for a map,
         record or set variable x, or a value written for one: mostly of x's own domain and
         fields, now and then of another range or fewer fields (false). Drawn from
-        `r_compound` (the main stream swapped for it), so that a spec without one is as
-        it was."""
-        saved, self.r = self.r, self.r_compound
+        `r_compound` (every stream of the expressions swapped for it), so that the rest
+        of a spec is as it was without it."""
+        saved = self.r, self.r_seq, self.r_msg, self.r_choice
+        self.r = self.r_seq = self.r_msg = self.r_choice = self.r_compound
         try:
             found = [(n, t) for n, t in self.globals.items() if isinstance(t, Map | Rec | SetT)]
             if not found:
@@ -686,7 +687,7 @@ class SpecGen:
                 self.mark("notin-compound")
             return f"({x} {op} {self.compound_set(sc, t, depth - 1)})"
         finally:
-            self.r = saved
+            self.r, self.r_seq, self.r_msg, self.r_choice = saved
 
     def compound_set(self, sc: Scope, t: Map | Rec | SetT | Int | Bool | Enum, depth: int) -> str:
         """A set that values of t are in (mostly): `[D -> S]`, `[f: S, ...]`, `subset S`,
