@@ -537,13 +537,12 @@ class SpecGen:
         self.mark("quant-range")
         lo = self.r.randint(-1, 1)
         hi = lo + self.r.randint(0, 3)
-        bounds = [  # not a let's value (of no known range)
-            (n, t) for n, t in sc.vars.items() if isinstance(t, Int) and t != UNKNOWN and t.hi >= lo
-        ]
+        bounds = [(n, t) for n, t in sc.vars.items() if isinstance(t, Int) and t.hi >= lo]
         if sc.in_step and bounds and self.r_choice.random() < 0.3:
-            self.mark("quant-state-bounds")  # lo..x: over lo..(x's highest), tested
             n, t = self.r_choice.choice(bounds)
-            return f"{self.lit(lo)}..{n}", Int(lo, t.hi)
+            if t != UNKNOWN:  # not a let's value (of no known range): lo..hi instead
+                self.mark("quant-state-bounds")  # lo..x: over lo..(x's highest), tested
+                return f"{self.lit(lo)}..{n}", Int(lo, t.hi)
         return f"{self.lit(lo)}..{self.lit(hi)}", Int(lo, hi)
 
     def call_def(self, sc: Scope, d: tuple[str, int], depth: int) -> str:
@@ -672,8 +671,9 @@ class SpecGen:
         """`x in [D -> S]`, `x in [f: S, ...]` or `x in subset S` (or `notin`) for a map,
         record or set variable x, or a value written for one: mostly of x's own domain and
         fields, now and then of another range or fewer fields (false). Drawn from
-        `r_compound` (every stream of the expressions swapped for it), so that the rest
-        of a spec is as it was without it."""
+        `r_compound`, every stream of the expressions swapped for it: it draws nothing
+        from theirs (the main stream goes on as it would have after the expression it
+        replaces)."""
         saved = self.r, self.r_seq, self.r_msg, self.r_choice
         self.r = self.r_seq = self.r_msg = self.r_choice = self.r_compound
         try:
