@@ -1671,6 +1671,16 @@ class Elab:
             return self.error(e.loc, f"unknown operator '{e.name}'", did_you_mean(e.name, known))
         return self.error(e.loc, f"'{e.name}' is not an operator")
 
+    def apart(self, get: Callable[[], ir.Expr]) -> ir.Expr:
+        """A value elaborated lazily where a read reaches it (a step's write, read later
+        in the step), apart from the defs being inlined at that read: the write was made
+        outside them, so meeting one of them again is no recursion."""
+        saved, self.defs = self.defs, []
+        try:
+            return get()
+        finally:
+            self.defs = saved
+
     def inline_def(self, d: ast.DefDecl, args: tuple[Val, ...], scope: dict, loc: Loc) -> Val:
         if len(args) != len(d.params):
             return self.error(loc, f"{d.name} takes {len(d.params)} argument(s), got {len(args)}")

@@ -267,7 +267,11 @@ class Exec:
                 value, self.store.read(name, idx + probe, loc)
             ):
                 continue  # writes back what is there (`{ r except f = e }` leaves the rest)
-            write = Write(idx, lambda rest, g=leaf.get: g(v, rest), cond, loc, self.via())
+
+            def value(rest: tuple[ir.Expr, ...], g: Callable = leaf.get) -> ir.Expr:
+                return self.elab.apart(lambda: g(v, rest))
+
+            write = Write(idx, value, cond, loc, self.via())
             self.store.write(name, write)
 
     def site(self, loc: Loc) -> Loc:

@@ -503,3 +503,33 @@ def test_with_over_a_range_bounded_by_a_parameter(backend):
     assert (ref.verdict, ref.distinct) == (HOLDS, 16)  # 1 + 3 + 6 + 6 (pcs, x, y)
     assert (got.verdict, got.stats.distinct) == (ref.verdict, ref.distinct)
     assert prove(WITH_OVER_A_PARAMETER).status == PROVED
+
+
+# A def read by a step's write and by another branch's await (slow seed 101256): reading
+# the variable in the second branch reached the first branch's write, elaborated lazily
+# while the await's def was being inlined, and the lowering called the def recursive.
+DEF_IN_A_WRITE_AND_AN_AWAIT = """
+var x : [0..1] -> bool = [i in 0..1 |-> false]
+var k : 0..1 = 0
+def flag = x[k]
+process p {
+a:
+  either { x := [j in 0..1 |-> not flag]; k := 1 } or { await not flag; x[1] := true }
+b:
+  skip
+}
+invariant I: not (x[0] and x[1])
+"""
+
+
+@pytest.mark.parametrize("backend", ["tuple", "vector"])
+def test_a_def_read_in_a_write_and_in_another_branch(backend):
+    ref = reference.explore(reference.Reference(DEF_IN_A_WRITE_AND_AN_AWAIT))
+    got = explorer.check(DEF_IN_A_WRITE_AND_AN_AWAIT, backend=backend, deadlock=False)
+    assert (ref.verdict, ref.shortest) == (VIOLATED, 1)  # branch 1 makes both true
+    assert (got.verdict, got.violation.name, got.violation.length) == (VIOLATED, "I", 1)
+    assert got.trace[-1].values["x"] == {0: True, 1: True}
+    holds = DEF_IN_A_WRITE_AND_AN_AWAIT.replace("invariant I: not (x[0] and x[1])", "")
+    ref = reference.explore(reference.Reference(holds))
+    got = explorer.check(holds, backend=backend, deadlock=False)
+    assert (got.verdict, got.stats.distinct) == (ref.verdict, ref.distinct) == (HOLDS, 5)
