@@ -832,7 +832,10 @@ def run_parallel(
             if not pool.busy():
                 break
             for i, case in pool.results(stop.waitables()):
-                if case is None and not stopping:  # its worker died: the case fails
+                # a worker ended by a signal between its checks (Ctrl-C reaches the whole
+                # group) left its case not run; one that died otherwise fails its case
+                stopping = stopping or stop.arrived()
+                if case is None and not stopping:
                     case = died(planned[i], pool.death)
                 results[i] = case
                 stopping = stopping or (case is not None and case.interrupted)
