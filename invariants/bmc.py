@@ -107,16 +107,7 @@ class _Bmc:
             return self._incomplete(f"{e.reason} at depth {self.depth}")
 
     def _incomplete(self, reason: str) -> Result:
-        stats = Stats(depth=self.depth, elapsed=time.perf_counter() - self.start, backend="z3")
-        return Result(
-            INCOMPLETE,
-            stats,
-            None,
-            reason,
-            spec=self.program.file,
-            consts=const_values(self.program),
-            program=self.program,
-        )
+        return self._result(INCOMPLETE, self.depth, None, reason)
 
     def _check(self, k: int) -> bool:
         """Is the solver's current query satisfiable (a violation at depth k)?"""
@@ -229,9 +220,12 @@ class _Bmc:
         err = traces.first_error(model, st.errors)
         return traces.error_violation(trace, self.program, err, st, traces.param_values(model, st))
 
-    def _result(self, verdict: str, k: int, violation: Violation | None) -> Result:
+    def _result(
+        self, verdict: str, k: int, violation: Violation | None, reason: str | None = None
+    ) -> Result:
         stats = Stats(depth=k, elapsed=time.perf_counter() - self.start, backend="z3")
-        reason = None if violation else f"no violation up to depth {k} (bounded model checking)"
+        if reason is None and violation is None:
+            reason = f"no violation up to depth {k} (bounded model checking)"
         return Result(
             verdict,
             stats,
