@@ -515,6 +515,7 @@ class ActionDecl:
     guards: tuple[Expr, ...]
     updates: tuple[Primed, ...]
     loc: Loc
+    fairness: str | None = None  # `fair`: "weak", `strongly fair`: "strong"
 
 
 @dataclass(frozen=True)
@@ -532,6 +533,7 @@ class ProcessDecl:
     locals: tuple[VarDecl, ...]
     steps: tuple[Step, ...]
     loc: Loc
+    fairness: str | None = None  # of each of its steps, as ActionDecl's
 
 
 @dataclass(frozen=True)
@@ -568,6 +570,18 @@ class CoverDecl:
 
 
 @dataclass(frozen=True)
+class PropertyDecl:
+    """`property Name: eventually P` and the other temporal forms: `kind` is one of
+    ir.PROPERTY_KINDS; `q` is Q of `P leads_to Q`, else None."""
+
+    name: str
+    kind: str
+    p: Expr
+    q: Expr | None
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class ExpectDecl:
     consts: tuple[tuple[str, int | bool, Loc], ...]
     verdict: str  # holds | violates | deadlock | fails
@@ -577,6 +591,7 @@ class ExpectDecl:
     loc: Loc
     checks: tuple[tuple[str, Loc], ...] | None = None  # `(invariants A, B)`: what is checked
     covers: tuple[tuple[str, Loc], ...] = ()  # `, covers A, B`: witnesses the run must reach
+    cycle: int | None = None  # `(cycle of N steps)` of `violates property`
 
 
 Decl = (
@@ -596,6 +611,7 @@ Decl = (
     | TerminalDecl
     | ConstraintDecl
     | CoverDecl
+    | PropertyDecl
     | PoolDecl
     | ExpectDecl
 )

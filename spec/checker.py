@@ -155,6 +155,8 @@ class Env:
                 self._declare(d.name, OtherSym("a constraint", d.loc), d.loc)
             elif isinstance(d, ast.CoverDecl):
                 self._declare(d.name, OtherSym("a cover", d.loc), d.loc)
+            elif isinstance(d, ast.PropertyDecl):
+                self._declare(d.name, OtherSym("a property", d.loc), d.loc)
             elif isinstance(d, ast.ProcessDecl):
                 self._collect_process(d)
         for d in self.decls:

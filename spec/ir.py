@@ -393,6 +393,10 @@ class Action:
     # the awaits, lock waits and `with` choices of a step, in the order they are reached:
     # what `mmcheck replay` names when a step cannot be taken; no back end executes them
     waits: tuple[Wait, ...] = ()
+    # "weak" (`fair`, TLA+ WF) or "strong" (`strongly fair`, SF), for the liveness check
+    # only: each (action, `self`) of a fair process's step is one fairness unit, a fair
+    # action one unit for all its parameter values together; no back end executes it
+    fairness: str | None = None
 
 
 # --------------------------------------------------------------------------- the program
@@ -433,6 +437,28 @@ class Invariant:
         return self.name in names if names is not None else not self.lemma
 
 
+PROPERTY_KINDS = ("eventually", "always_eventually", "eventually_always", "leads_to")
+
+
+@dataclass(frozen=True)
+class Property:
+    """A temporal property over state predicates: `kind` is one of PROPERTY_KINDS, `p`
+    its predicate (the premise of leads_to), `q` the conclusion of leads_to, else None.
+    What violates each is defined in docs/guarantees.md (a fair lasso)."""
+
+    name: str
+    kind: str
+    p: Expr
+    q: Expr | None
+    loc: Loc
+
+    def show(self, p: str = "P", q: str = "Q") -> str:
+        """The property as the spec writes it, with its predicates shown as p and q."""
+        if self.kind == "leads_to":
+            return f"{p} leads_to {q}"
+        return f"{self.kind.replace('_', ' ')} {p}"
+
+
 @dataclass(frozen=True)
 class ConstDecl:
     """A constant: its value (None while symbolic) and, for symbolic use, its range."""
@@ -454,14 +480,16 @@ VERDICTS = (
     "div",
     "null",
     "free",
+    "property",
 )
 
 
 @dataclass(frozen=True)
 class Expect:
     """`expect C=V, ...: verdict` in a spec: the expected result for those constants.
-    verdict is one of VERDICTS; `prop` names the invariant for "invariant";
-    `steps`/`states` pin the shortest trace length / the distinct-state count if given."""
+    verdict is one of VERDICTS; `prop` names the invariant for "invariant" and the
+    temporal property for "property"; `steps`/`states` pin the shortest trace length /
+    the distinct-state count if given; `cycle` pins a property's lasso's cycle length."""
 
     consts: tuple[tuple[str, int], ...]
     verdict: str
@@ -471,6 +499,7 @@ class Expect:
     states: int | None = None
     checks: tuple[str, ...] | None = None  # the invariants checked; None: as a plain check
     covers: tuple[str, ...] = ()  # the covers the run must reach
+    cycle: int | None = None
 
 
 @dataclass(frozen=True)
@@ -514,6 +543,8 @@ class Program:
     # witness properties (`cover`), in declaration order: state predicates that the
     # search reports reached (in the first state stored where one holds) or not
     covers: tuple[Invariant, ...] = ()
+    # temporal properties (`property`), in declaration order: checked for fair cycles
+    properties: tuple[Property, ...] = ()
     _layout: dict = field(default_factory=dict, compare=False, repr=False)
 
     # --- lookups

@@ -116,7 +116,8 @@ def action(p: ir.Program, a: ir.Action, concrete: bool) -> list[str]:
     params = ", ".join(
         f"{p.name}: {scalar_type(p.type)}" + (" (hidden)" if p.hidden else "") for p in a.params
     )
-    out = [f"action {a.name}({params})    # {a.loc}"]
+    fair = {"weak": "fair ", "strong": "strongly fair "}.get(a.fairness or "", "")
+    out = [f"{fair}action {a.name}({params})    # {a.loc}"]
     out.append(f"  guard  {expr(a.guard, 0, p)}")
     for c in a.checks:
         origin = f"; {via(c.via)}" if c.via else ""
@@ -127,6 +128,12 @@ def action(p: ir.Program, a: ir.Action, concrete: bool) -> list[str]:
     if concrete:
         out.append(f"  reads  {slots(a.reads)}  writes {slots(a.writes)}")
     return out
+
+
+def temporal(prop: ir.Property, p: ir.Program) -> str:
+    """A temporal property as the spec writes it, its predicates lowered."""
+    q = f"({expr(prop.q, 0, p)})" if prop.q is not None else ""
+    return prop.show(f"({expr(prop.p, 0, p)})", q)
 
 
 def program(p: ir.Program) -> str:
@@ -170,11 +177,14 @@ def program(p: ir.Program) -> str:
         out.append(f"constraint {c.name}: {expr(c.expr, 0, p)}")
     for c in p.covers:
         out.append(f"cover {c.name}: {expr(c.expr, 0, p)}")
+    for prop in p.properties:
+        out.append(f"property {prop.name}: {temporal(prop, p)}")
     if p.terminal is not None:
         out.append(f"terminal {expr(p.terminal, 0, p)}")
     for x in p.expects:
         consts = ", ".join(f"{n}={v}" for n, v in x.consts)
-        extra = "".join(f" {k}={v}" for k, v in (("steps", x.steps), ("states", x.states)) if v)
+        bounds = (("steps", x.steps), ("states", x.states), ("cycle", x.cycle))
+        extra = "".join(f" {k}={v}" for k, v in bounds if v)
         prop = f" {x.prop}" if x.prop else ""
         checks = f" (invariants {', '.join(x.checks)})" if x.checks is not None else ""
         covers = f", covers {', '.join(x.covers)}" if x.covers else ""

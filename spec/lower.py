@@ -749,7 +749,14 @@ class Lowering:
             updates = tuple(store.updates())
         waits = tuple(ir.Wait("when", c, g.loc) for c, g in zip(guards, d.guards))
         return ir.Action(
-            d.name, tuple(params), guard, tuple(ex.checks), updates, d.loc, waits=waits
+            d.name,
+            tuple(params),
+            guard,
+            tuple(ex.checks),
+            updates,
+            d.loc,
+            waits=waits,
+            fairness=d.fairness,
         )
 
     def steps(self, p: ProcInfo) -> list[ir.Action]:
@@ -775,6 +782,7 @@ class Lowering:
                     s.label,
                     branches=tuple(ex.branches),
                     waits=tuple(ex.waits),
+                    fairness=p.decl.fairness,
                 )
             )
         return out
@@ -865,6 +873,21 @@ class Lowering:
             if isinstance(d, kind)
         )
 
+    def properties(self) -> tuple[ir.Property, ...]:
+        """The temporal properties: their predicates are of one state, as invariants'."""
+        elab = Elab(self.env, reader=pre_state)
+        return tuple(
+            ir.Property(
+                d.name,
+                d.kind,
+                elab.boolean(d.p, {}),
+                elab.boolean(d.q, {}) if d.q is not None else None,
+                d.loc,
+            )
+            for d in self.env.decls
+            if isinstance(d, ast.PropertyDecl)
+        )
+
     def terminal(self) -> ir.Expr | None:
         elab = Elab(self.env, reader=pre_state)
         ts = [elab.boolean(d.expr, {}) for d in self.env.decls if isinstance(d, ast.TerminalDecl)]
@@ -874,6 +897,7 @@ class Lowering:
         out = []
         inv_names = {i.name for i in invariants}
         cover_names = [d.name for d in self.env.decls if isinstance(d, ast.CoverDecl)]
+        prop_names = [d.name for d in self.env.decls if isinstance(d, ast.PropertyDecl)]
         for d in self.env.decls:
             if not isinstance(d, ast.ExpectDecl) or d.loc.file != self.env.file:
                 continue
@@ -894,6 +918,11 @@ class Lowering:
                     self.error(d.loc, f"expect: there is no invariant '{prop}'", hint)
                 elif d.checks is not None and prop not in (n for n, _ in d.checks):
                     self.error(d.loc, f"expect: {prop} is not among the invariants checked")
+            elif verdict == "property":
+                prop = d.detail
+                if prop not in prop_names:
+                    hint = did_you_mean(prop, prop_names)
+                    self.error(d.loc, f"expect: there is no property '{prop}'", hint)
             elif verdict == "fails":
                 verdict = d.detail or ""
                 if verdict not in FAIL_KINDS:
@@ -909,7 +938,17 @@ class Lowering:
             checks = tuple(n for n, _ in d.checks) if d.checks is not None else None
             covers = tuple(n for n, _ in d.covers)
             out.append(
-                ir.Expect(tuple(consts), verdict, prop, d.loc, d.steps, d.states, checks, covers)
+                ir.Expect(
+                    tuple(consts),
+                    verdict,
+                    prop,
+                    d.loc,
+                    d.steps,
+                    d.states,
+                    checks,
+                    covers,
+                    d.cycle,
+                )
             )
         return tuple(out)
 
@@ -978,6 +1017,7 @@ def lower(env: Env) -> ir.Program:
         lw.expects(invariants),
         constraints=lw.constraints(),
         covers=lw.covers(),
+        properties=lw.properties(),
     )
     if env.errors or not program.is_concrete:
         return program

@@ -109,7 +109,7 @@ def _note_name(tok: Token) -> Token:
 # names elsewhere: the contextual lexer takes them for keywords only where the parser
 # state takes the keyword, and there one followed by what only follows a place (`lock :=
 # true`, `init' = 0`, `with[i] := 1`, `lock.f := 1`) is the name.
-SOFT_KEYWORDS = ("lock", "init", "with")
+SOFT_KEYWORDS = ("lock", "init", "with", "property", "fair", "strongly")
 _AFTER_PLACE = re.compile(r"\s*(?::=|'|\[|\.(?!\.))")
 
 
@@ -193,6 +193,12 @@ def _syntax_error(e: UnexpectedInput, filename: str, text: str) -> SpecError:
             _loc_at(filename, text, kw[1]),
             f"unexpected '{kw[0]}' (a keyword): "
             "the declaration or statement before it is incomplete",
+        )
+    if token.value == "'" and _enclosing_decl(text, token.start_pos) in _PREDICATE_DECLS:
+        return SpecError(
+            Loc(filename, token.line, token.column),
+            'unexpected "\'": a state predicate reads one state, so it has no primed '
+            "variables (x' is written only in an action's updates)",
         )
     c_habit = _c_habit(text, token, {_literals().get(t) for t in expected_set})
     if c_habit is not None:
@@ -283,6 +289,8 @@ def _operand_after(text: str, pos: int) -> str:
     return operand if _SIMPLE.fullmatch(operand) else f"({operand})"
 
 
+# declarations whose expressions are predicates of one state
+_PREDICATE_DECLS = ("invariant", "terminal", "constraint", "cover", "property")
 PROCESS_END_HINT = "a process ends with `goto Done`"  # for a `return` in a process
 _RETURN_HINTS = {
     "process": PROCESS_END_HINT,
@@ -319,7 +327,7 @@ def _keyword_before(text: str, pos: int) -> tuple[str, int] | None:
 # where parsing resumes after a syntax error: a line starting with a declaration
 _RESYNC = re.compile(
     r"^(spec|include|const|assume|type|init|def|macro|action|process|invariant|terminal|"
-    r"constraint|cover|expect|symmetric)\b",
+    r"constraint|cover|expect|symmetric|property|fair|strongly)\b",
     re.M,
 )
 MAX_SYNTAX_ERRORS = 20
@@ -519,11 +527,35 @@ class _Builder(Transformer):
     def cover_decl(self, meta: Any, c: list) -> ast.CoverDecl:
         return ast.CoverDecl(self._decl_name(c[0]), c[1], self._at(meta))
 
+    def property_decl(self, meta: Any, c: list) -> ast.PropertyDecl:
+        kind, p, q = c[1]
+        return ast.PropertyDecl(self._decl_name(c[0]), kind, p, q, self._at(meta))
+
+    def prop_eventually(self, meta: Any, c: list) -> tuple:
+        return "eventually", c[0], None
+
+    def prop_always_eventually(self, meta: Any, c: list) -> tuple:
+        return "always_eventually", c[0], None
+
+    def prop_eventually_always(self, meta: Any, c: list) -> tuple:
+        return "eventually_always", c[0], None
+
+    def prop_leads_to(self, meta: Any, c: list) -> tuple:
+        return "leads_to", c[0], c[1]
+
+    def weakly_fair(self, meta: Any, c: list) -> str:
+        return "weak"
+
+    def strongly_fair(self, meta: Any, c: list) -> str:
+        return "strong"
+
     def action_decl(self, meta: Any, c: list) -> ast.ActionDecl:
-        items = c[2]
+        fairness, name, params, items = c
         guards = tuple(x for x in items if not isinstance(x, ast.Primed))
         updates = tuple(x for x in items if isinstance(x, ast.Primed))
-        return ast.ActionDecl(self._decl_name(c[0]), c[1] or (), guards, updates, self._at(meta))
+        return ast.ActionDecl(
+            self._decl_name(name), params or (), guards, updates, self._at(meta), fairness
+        )
 
     def action_body(self, meta: Any, c: list) -> list:
         return c
@@ -541,15 +573,15 @@ class _Builder(Transformer):
         return ast.Param(self._decl_name(c[0]), c[1], self._at(meta))
 
     def process_decl(self, meta: Any, c: list) -> ast.ProcessDecl:
-        sym, name, binder, dom, *rest = c
+        fairness, sym, name, binder, dom, *rest = c
         index = None
         if binder is not None:
             index = ast.Param(self._decl_name(binder), dom, self._tloc(binder))
         local_vars = tuple(x for x in rest if isinstance(x, ast.VarDecl))
         steps = tuple(x for x in rest if isinstance(x, ast.Step))
-        return ast.ProcessDecl(
-            self._decl_name(name), index, sym is not None, local_vars, steps, self._at(meta)
-        )
+        name = self._decl_name(name)
+        at = self._at(meta)
+        return ast.ProcessDecl(name, index, sym is not None, local_vars, steps, at, fairness)
 
     def _label(self, tok: Token) -> str:
         label = tok.value.rstrip(": \t")
@@ -566,10 +598,25 @@ class _Builder(Transformer):
         return ast.Label(self._label(c[0]), self._tloc(c[0]))
 
     def expect_decl(self, meta: Any, c: list) -> ast.ExpectDecl:
-        consts, (verdict, detail, steps, states), covers, checks = c
+        consts, (verdict, detail, steps, states), cycle, covers, checks = c
+        if cycle is not None and verdict != "property":
+            self.errors.append(
+                SpecError(cycle[1], "expect: a cycle length goes with `violates property`")
+            )
         return ast.ExpectDecl(
-            consts or (), verdict, detail, steps, states, self._at(meta), checks, covers or ()
+            consts or (),
+            verdict,
+            detail,
+            steps,
+            states,
+            self._at(meta),
+            checks,
+            covers or (),
+            cycle[0] if cycle is not None else None,
         )
+
+    def expect_cycle(self, meta: Any, c: list) -> tuple[int, Loc]:
+        return _int(c[0]), self._at(meta)
 
     def expect_covers(self, meta: Any, c: list) -> tuple[tuple[str, Loc], ...]:
         return c[0]
@@ -601,6 +648,9 @@ class _Builder(Transformer):
 
     def verdict_violates(self, meta: Any, c: list) -> tuple:
         return self._verdict("violates", c[0], c[1])
+
+    def verdict_property(self, meta: Any, c: list) -> tuple:
+        return self._verdict("property", c[0], None)
 
     def verdict_deadlock(self, meta: Any, c: list) -> tuple:
         return self._verdict("deadlock", None, c[0])
