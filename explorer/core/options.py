@@ -21,6 +21,9 @@ class CheckOptions:
 
     invariants: tuple[str, ...] | None = None  # those to check; None: all (any iterable given)
     lemmas: bool = False  # check the spec's lemmas too (else only those named)
+    # the temporal properties to check for fair cycles (explorer.core.behaviour): None
+    # every one the spec declares, () none (any iterable given)
+    properties: tuple[str, ...] | None = None
     deadlock: bool = True
     max_depth: int | None = None
     max_states: int | None = None
@@ -42,8 +45,10 @@ class CheckOptions:
     cache: bool = True  # the vector back end's kernels from and to the per-user cache
 
     def __post_init__(self) -> None:
-        if self.invariants is not None and not isinstance(self.invariants, tuple):
-            object.__setattr__(self, "invariants", tuple(self.invariants))
+        for name in ("invariants", "properties"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
         for flag, value in (
             ("time-limit", self.time_limit),
             ("memory-limit", self.memory_limit),

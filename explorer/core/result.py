@@ -28,8 +28,13 @@ EXIT_BROKEN_PIPE = 128 + 13
 # BMC's "no violation up to depth K": exit 0 as the prover's bounded verb, never "holds"
 BOUNDED = "bounded"
 
-# Violation kinds: a named invariant, a state with no step enabled, or an error in a step.
-VIOLATION_KINDS = ("invariant", "deadlock", "assert", "lock", "range", "domain", "div")
+# Violation kinds: a named invariant, a state with no step enabled, an error in a step,
+# or a temporal property's fair lasso.
+VIOLATION_KINDS = ("invariant", "deadlock", "assert", "lock", "range", "domain", "div", "property")
+
+# The action of a stutter step in a lasso (the state stays as it is): not an identifier,
+# so no action of a spec can have this name
+STUTTER = "(stutter)"
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,15 @@ class Violation:
     loc: Loc | None  # the offending construct (invariant, assert, assignment, lock op)
     trace: tuple[Step, ...]  # from an initial state to the bad state
     failed: FailedStep | None = None  # for errors raised while taking a step
+    # for a lasso (kind "property"): the index in `trace` of the state its cycle starts
+    # at; the trace ends with the step back to it (trace[-1].state == trace[loop].state),
+    # so the cycle has len(trace) - 1 - loop steps
+    loop: int | None = None
+
+    @property
+    def cycle(self) -> int | None:
+        """The steps of a lasso's cycle (None for a finite trace)."""
+        return None if self.loop is None else len(self.trace) - 1 - self.loop
 
     @property
     def length(self) -> int:
@@ -146,6 +160,9 @@ class Stats:
     # with --por, a violation's trace comes from a re-run without reduction to its depth:
     # the distinct states of that re-run
     por_rerun: int | None = None
+    # the strongly connected components the liveness check examined, summed over the
+    # properties checked (None: no property was checked)
+    sccs: int | None = None
 
     @property
     def states_per_second(self) -> float:
