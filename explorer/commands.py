@@ -158,6 +158,19 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lemmas", action="store_true", help="check the spec's lemmas too")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
     p.add_argument(
+        "--property",
+        dest="properties",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="check only this temporal property (repeatable; default: every property)",
+    )
+    p.add_argument(
+        "--no-properties",
+        action="store_true",
+        help="check no temporal property: safety (invariants, errors, deadlocks) only",
+    )
+    p.add_argument(
         "--fingerprint", action="store_true", help="store 64-bit fingerprints instead of states"
     )
     p.add_argument("--no-symmetry", action="store_true", help="no symmetry reduction")
@@ -215,6 +228,10 @@ def check_options(args: argparse.Namespace) -> CheckOptions:
         given.update(
             invariants=args.inv, deadlock=not args.no_deadlock, symmetry=not args.no_symmetry
         )
+    if flags.get("no_properties"):
+        if args.properties:
+            raise UsageError("--property or --no-properties: not both")
+        given["properties"] = ()
     return CheckOptions(**given)
 
 
@@ -262,7 +279,7 @@ def format_trace(args: argparse.Namespace, program: ir.Program, v: Violation) ->
     if args.trace == "cpu":
         return report.format_cpu(program, v, color=color)
     if args.trace == "itf":
-        return report.dumps(report.to_itf(program, v.trace))
+        return report.dumps(report.to_itf(program, v.trace, v.loop))
     return report.format_text(program, v, color=color)
 
 

@@ -39,6 +39,7 @@ from mmcheck.explorer.core.search import Search
 from mmcheck.explorer.core.writes import NotEvaluable, evaluate
 from mmcheck.explorer.report.cpu import ACTIONS_COLUMN, INDENT
 from mmcheck.explorer.report.view import (
+    CYCLE_STARTS,
     find_action,
     headline,
     param_texts,
@@ -72,6 +73,7 @@ _CALL = re.compile(r"([A-Za-z_][\w.]*)\((.*?)\)(?:\s+\[(.*)\])?\s*$")  # name(ar
 _ACTION = re.compile(r"([A-Za-z_][\w.]*)\s*(?:\((.*)\))?")  # name, or name(args)
 _PLAIN = re.compile(r"([A-Za-z_][\w.]*(?:\[[^\]]*\])?)\s*:\s*([A-Za-z_]\w*)\s*(?:\(\s*\))?(.*)$")
 _BLOCKED = "// blocked"  # cpu.py's note beside a process a deadlock leaves waiting
+_BACK = re.compile(r"-- back to .* --")  # the last line of a lasso (view.back_line)
 
 
 # --------------------------------------------------------------------------- the diagram
@@ -221,6 +223,16 @@ def _columns(lines: list[str], header: int, file: str, errors: list[SpecError]) 
         loc = Loc(file, n + 1, at + 1)
         if not text or text.endswith(_BLOCKED):
             continue  # a deadlock's note beside a waiting process
+        if text == CYCLE_STARTS or _BACK.fullmatch(text):
+            errors.append(
+                SpecError(
+                    loc,
+                    "a lasso's mark: replay takes a finite schedule, not a cycle (`mmcheck "
+                    "check` decides the spec's properties); delete the marks to replay its "
+                    "steps once",
+                )
+            )
+            continue
         if at not in columns:
             # what a step did (an effect, a macro call and what it did), under the step
             # and one INDENT deeper at most than the line above; a step off its column's

@@ -9,17 +9,24 @@ Prelude primitives (get_page, spin_lock, ...) are no sub-steps: their effect is 
 line that says it. A write that left the value as it was says so: `count = 1
 (unchanged)`.
 
+A lasso (a property's counterexample) has two marks from the left margin: `-- cycle
+starts here --` above the first step of its cycle, and `-- back to step k: ... --`
+after its last, which returns to the state after the k-th step; a stutter step (no
+process moves) is `(stutter)` in the actions column.
+
 Fixed width, spaces only, no colour: it must paste into a mail unchanged. On a colour
 terminal, the unchanged writes are dimmed as well (the text stays the same).
 """
 
 from __future__ import annotations
 
-from mmcheck.explorer.core.result import Step, Violation
+from mmcheck.explorer.core.result import STUTTER, Step, Violation
 from mmcheck.explorer.report.color import dim
 from mmcheck.explorer.report.view import (
+    CYCLE_STARTS,
     NO_TRACE,
     Effect,
+    back_line,
     effects,
     failed_via,
     headline,
@@ -37,6 +44,7 @@ WIDTH = 76  # where the initial-state line wraps
 INDENT = "  "  # under a label, and under each macro call
 UNCHANGED = " (unchanged)"  # after a write that left the value as it was
 
+MARK = -1  # the "column" of a lasso's marks, written from the left margin
 Line = tuple[str, bool]  # a line of a column, and whether it is dimmed on a terminal
 
 
@@ -109,6 +117,8 @@ def _effects(
 def _call(
     program: ir.Program, action: str, params: tuple[tuple[str, int], ...], label: str | None
 ) -> str:
+    if action == STUTTER:
+        return STUTTER
     args = param_texts(program, action, params)
     if label is not None:
         return f"{label}()" + (f"  [{', '.join(args)}]" if args else "")
@@ -180,17 +190,22 @@ def format_cpu(program: ir.Program, violation: Violation, color: bool = False) -
         column_of[None] = len(headers)
         headers.append(f"({ACTIONS_COLUMN})")
     rows = [(column_of[instance], line) for instance, lines in blocks for line in lines]
+    if violation.loop is not None:  # a lasso: marks across the columns (MARK)
+        at = sum(len(lines) for _, lines in blocks[: violation.loop])
+        rows[at:at] = [(MARK, (CYCLE_STARTS, False))]
+        rows.append((MARK, (back_line(violation), False)))
 
     widths = [len(h) for h in headers]
     for col, (text, _) in rows:
-        widths[col] = max(widths[col], len(text))
+        if col != MARK:
+            widths[col] = max(widths[col], len(text))
     starts = [sum(widths[:k]) + GAP * k for k in range(len(widths))]
 
     def line(col: int, text: str, dimmed: bool) -> str:
         if dimmed and color:  # the indent stays plain
             body = text.lstrip(" ")
             text = text[: len(text) - len(body)] + dim(body)
-        return " " * starts[col] + text
+        return " " * starts[col] + text if col != MARK else text
 
     out = _initially(program, violation.trace[0].state)
     out.append("")

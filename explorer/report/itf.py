@@ -11,7 +11,8 @@ record fields ("page.count") into one object, a map of records into a map of obj
 a process's pc and local variables into one object per process. The spec's constants
 are the trace's "params", their values in every state beside the variables (ADR-015
 asks for them in the first); "loop", the state a lasso's loop starts at, is given only
-for a lasso (never for the safety traces of today).
+for a lasso (a property's counterexample), whose last state, the one the loop returns
+to, is not repeated: what the step back does is the document's "#meta" "loop-step".
 
 Each state after the first says in its "#meta" what the step did: "writes" lists the
 elements it changed or wrote with the value they had, as the text trace names them,
@@ -120,15 +121,18 @@ def params(program: ir.Program) -> dict[str, Any]:
 def to_itf(
     program: ir.Program, steps: tuple[Step, ...] | list[Step], loop: int | None = None
 ) -> dict[str, Any]:
-    """A trace (initial state first) as an ITF document; `loop`, for a lasso, the index
-    of the state its loop starts at (the last state steps back to it)."""
+    """A trace (initial state first) as an ITF document. For a lasso (`loop`, the index
+    of the state its cycle starts at, Violation.loop), the last step returns to that
+    state: ITF's states are s0..s_{n-1} and its "loop" says which the last one steps back
+    to, so the repeated state is left out and the "#meta" of the document says, as
+    "loop-step", what that last step does (the "#meta" a state would have, its "index"
+    that of the state it returns to)."""
     consts = params(program)
-    states = []
     seqs = sequences(program)
     sets = record_sets(program)
-    for i, step in enumerate(steps):
-        prev = steps[i - 1] if i > 0 else None
-        meta: dict[str, Any] = {
+
+    def meta(i: int, step: Step, prev: Step | None) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "index": i,
             "action": step.action if step.action is not None else "Init",
             "params": {
@@ -137,10 +141,10 @@ def to_itf(
         }
         info = step_info(program, step)
         if step.action is not None and info.instance is not None:
-            meta["process"] = info.instance
-            meta["label"] = info.label
+            out["process"] = info.instance
+            out["label"] = info.label
         if prev is not None and step.action is not None:
-            meta["writes"] = [
+            out["writes"] = [
                 {
                     "var": e.name,
                     "value": _seq_list(program, seqs[e.slot], step.state)
@@ -153,7 +157,17 @@ def to_itf(
                 }
                 for e in effects(program, prev, step)
             ]
-        states.append({"#meta": meta, **consts, **state_value(program, step.state)})
+        return out
+
+    shown = list(steps) if loop is None else list(steps[:-1])
+    states = [
+        {
+            "#meta": meta(i, step, shown[i - 1] if i > 0 else None),
+            **consts,
+            **state_value(program, step.state),
+        }
+        for i, step in enumerate(shown)
+    ]
     doc: dict[str, Any] = {
         "#meta": {
             "format": "ITF",
@@ -166,6 +180,7 @@ def to_itf(
         "states": states,
     }
     if loop is not None:
+        doc["#meta"]["loop-step"] = meta(loop, steps[-1], steps[-2])
         doc["loop"] = loop
     return doc
 

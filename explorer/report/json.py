@@ -22,7 +22,8 @@ def violation_json(program: ir.Program, violation: Violation) -> dict[str, Any]:
         "headline": headline(violation, program),
         "loc": str(violation.loc) if violation.loc else None,
         "length": violation.length,
-        "trace": to_itf(program, violation.trace),
+        "loop": violation.loop,
+        "trace": to_itf(program, violation.trace, violation.loop),
         "failed": None,
     }
     if violation.failed is not None:

@@ -64,6 +64,8 @@ def format_stats(stats: Stats) -> str:
             f"stubborn subset of their steps, {stats.por_full or 0:,} fully "
             f"({stats.por_proviso or 0:,} by the cycle proviso)."
         )
+    if stats.sccs is not None:
+        lines.append(f"Liveness: {counted(stats.sccs, 'strongly connected component')} examined.")
     if stats.por_rerun is not None:
         lines.append(
             "The trace is a shortest one: from a search without reduction to its depth "
@@ -93,7 +95,10 @@ def verdict_line(result: Result, program: ir.Program | None = None) -> str:
         return "VIOLATED."
     if not v.trace:
         return f"VIOLATED: {headline(v, program)} (computing the initial states)."
-    steps = f"{v.length} step{'s' if v.length != 1 else ''}"
+    steps = counted(v.length, "step")
+    if v.loop is not None:
+        lasso = f"{counted(v.loop, 'step')} to a cycle of {counted(v.cycle or 0, 'step')}"
+        return f"VIOLATED: {headline(v, program)} (a lasso: {lasso})."
     return f"VIOLATED: {headline(v, program)} (trace of {steps})."
 
 

@@ -5,12 +5,15 @@ macro calls it came from (`[in take_lock() > set_locked()]`)."""
 
 from __future__ import annotations
 
-from mmcheck.explorer.core.result import Step, Violation
+from mmcheck.explorer.core.result import STUTTER, Step, Violation
 from mmcheck.explorer.report.color import dim
 from mmcheck.explorer.report.color import paint as styled
 from mmcheck.explorer.report.view import (
+    CYCLE_STARTS,
     NO_TRACE,
+    STUTTER_NOTE,
     Effect,
+    back_line,
     effects,
     failed_via,
     headline,
@@ -66,14 +69,23 @@ def step_title(program: ir.Program, step: Step, number: int) -> str:
     return title
 
 
+def lasso_note(violation: Violation) -> str:
+    """For a lasso, after its length: how many steps lead to the cycle, and the cycle's."""
+    if violation.loop is None:
+        return ""
+    return f" (a lasso: {violation.loop} to the cycle, then a cycle of {violation.cycle})"
+
+
 def format_text(program: ir.Program, violation: Violation, color: bool = False) -> str:
     paint = _Paint(color)
     out = [paint(violation_header(program, violation), "bold red")]
     if not violation.trace:
         return "\n".join(out + [NO_TRACE])
     n = violation.length
-    out.append(f"Trace of {n} step{'s' if n != 1 else ''}:")
+    out.append(f"Trace of {n} step{'s' if n != 1 else ''}{lasso_note(violation)}:")
     first = violation.trace[0]
+    if violation.loop == 0:
+        out.append(CYCLE_STARTS)
     title = "State 0: initial state"
     if first.params:
         title += " (" + ", ".join(param_texts(program, None, first.params)) + ")"
@@ -82,7 +94,13 @@ def format_text(program: ir.Program, violation: Violation, color: bool = False) 
         out.append(f"  {name} = {value}")
     for number, (prev, step) in enumerate(zip(violation.trace, violation.trace[1:]), 1):
         out.append(paint(step_title(program, step, number), "bold"))
+        if step.action == STUTTER:
+            out.append(f"  {STUTTER_NOTE}")
         out.extend(effect_line(e, paint) for e in effects(program, prev, step))
+        if number == violation.loop:
+            out.append(CYCLE_STARTS)
+    if violation.loop is not None:
+        out.append(back_line(violation))
     if violation.failed is not None:
         failed = violation.failed
         as_step = Step(

@@ -408,11 +408,28 @@ def waiting(program: ir.Program, state: tuple[int, ...]) -> list[tuple[str, str]
     ]
 
 
+# Lasso marks (a property's counterexample, Violation.loop): the line before the state
+# the cycle starts at, in the text trace and the CPU diagram alike, and what a stutter
+# step (no process moves; result.STUTTER) says in place of its effects.
+CYCLE_STARTS = "-- cycle starts here --"
+STUTTER_NOTE = "nothing moves: the state stays as it is"
+
+
+def back_line(violation: Violation) -> str:
+    """The line that ends a lasso's trace: the step whose state the last step returns
+    to, and the cycle's length."""
+    k, cycle = violation.loop or 0, violation.cycle or 0
+    to = f"step {k}" if k else "the initial state"
+    return f"-- back to {to}: the cycle of {cycle} step{'s' * (cycle != 1)} repeats forever --"
+
+
 def headline(violation: Violation, program: ir.Program | None = None) -> str:
     """One line saying what went wrong; given the program, a deadlock also says where
     each unfinished process waits."""
     if violation.kind == "invariant":
         return f"invariant {violation.name} is violated"
+    if violation.kind == "property":
+        return printable(violation.message) or f"property {violation.name} is violated"
     if violation.kind == "cover":
         return f"cover {violation.name} is reached"
     if violation.kind == "deadlock":
