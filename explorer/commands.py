@@ -477,6 +477,13 @@ def export_verb(args: argparse.Namespace) -> int:
         raise UsageError(f"{flag} {out}: {e.strerror or e}") from None
     written = [path, path.with_suffix(".cfg")] if args.tla is not None else [path]
     print(f"Wrote {', '.join(map(str, written))}.")
+    if args.tla is None and program.properties:
+        names = ", ".join(prop.name for prop in program.properties)
+        print(
+            f"note: temporal properties {names} and fairness are not exported to Promela "
+            "(safety only); --tla exports them",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

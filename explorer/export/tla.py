@@ -8,6 +8,17 @@ TLC's distinct-state count must be mmcheck's exactly. Runtime errors are not mod
 the benchmark specs have none. State constraints become CONSTRAINTs; since TLC checks
 the invariants of a state its constraints cut too (it only does not store or expand
 it), each invariant is written as implied by the constraints.
+
+Each action is an operator over its parameters (`v_a(v_self, v_n) == ...`), so that
+fairness can name an instance of it. Temporal properties become PROPERTYs of the .cfg
+(`eventually P` is <>P, `always eventually P` []<>P, `eventually always P` <>[]P,
+`P leads_to Q` P ~> Q), checked against `Spec`, which then holds the fairness
+(docs/guarantees.md): a step of a fair process is WF_vars (SF_vars for strongly fair)
+of that step of each instance, `\\A self: WF_vars(\\E other parameters: step(self,
+...))`; a fair action is one WF_vars of `\\E parameters: action(...)`. One difference
+stays: TLA+'s WF and SF count only the steps that change the state (<<A>>_vars), where
+mmcheck's fairness counts a step that leaves the state as it was as a step taken (and
+enabled). The two agree on a spec whose fair steps always change the state.
 """
 
 from __future__ import annotations
@@ -20,6 +31,14 @@ from pathlib import Path
 from mmcheck.explorer.export import ExportError, initial_states
 from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc
+
+# each kind of property (ir.PROPERTY_KINDS) as a TLA+ temporal formula
+TEMPORAL = {
+    "eventually": "<>({p})",
+    "always_eventually": "[]<>({p})",
+    "eventually_always": "<>[]({p})",
+    "leads_to": "({p}) ~> ({q})",
+}
 
 
 def ident(name: str) -> str:
@@ -41,6 +60,15 @@ def _binders(names: Iterable[str], ranges: Iterable[tuple[int, int]]) -> str:
     return ", ".join(f"{n} \\in {lo}..{hi}" for n, (lo, hi) in zip(names, ranges))
 
 
+def _args(names: Sequence[str]) -> str:
+    """An operator's parameter or argument list: `(a, b)`, or nothing for none."""
+    return f"({', '.join(names)})" if names else ""
+
+
+def _domains(params: Iterable[ir.ParamDecl]) -> list[tuple[int, int]]:
+    return [(ir.const_int(p.type.lo), ir.const_int(p.type.hi)) for p in params]
+
+
 def _where(loc: Loc) -> str:
     """file:line:col with the file's base name: the export names no local path."""
     return f"{Path(loc.file).name}:{loc.line}:{loc.col}"
@@ -55,7 +83,13 @@ class TlaWriter:
         self.scope: dict[str, str] = {}  # IR name of a bound variable -> its TLA+ name
         self.globals = {"Init", "Next", "vars", "Spec", "SumOver"} | {
             ident(d.name)
-            for d in (*program.vars, *program.actions, *program.invariants, *program.constraints)
+            for d in (
+                *program.vars,
+                *program.actions,
+                *program.invariants,
+                *program.constraints,
+                *program.properties,
+            )
         }
 
     @contextlib.contextmanager
@@ -193,6 +227,7 @@ class TlaWriter:
         return eqs, unchanged
 
     def action(self, a: ir.Action) -> str:
+        """The action as an operator over its parameters."""
         with self.binding([p.name for p in a.params]) as names:
             conj = [self.ex(a.guard)]
             conj += [f'Assert({self.ex(c.cond)}, "{c.kind} at {_where(c.loc)}")' for c in a.checks]
@@ -200,11 +235,41 @@ class TlaWriter:
         conj += eqs
         if unchanged:
             conj.append(f"UNCHANGED <<{', '.join(unchanged)}>>")
-        body = "     /\\ " + "\n     /\\ ".join(conj)
-        if a.params:
-            domains = [(ir.const_int(p.type.lo), ir.const_int(p.type.hi)) for p in a.params]
-            body = f"  \\E {_binders(names, domains)}:\n{body}"
-        return f"{ident(a.name)} ==\n{body}"
+        body = "  /\\ " + "\n  /\\ ".join(conj)
+        return f"{ident(a.name)}{_args(names)} ==\n{body}"
+
+    def instances(self, a: ir.Action, outer: Sequence[str] = ()) -> str:
+        """The action taken with any values of its parameters after the first
+        len(outer), which are bound around it to the TLA+ names `outer`:
+        `\\E v_n \\in 1..2: v_a(v_self, v_n)`."""
+        rest = a.params[len(outer) :]
+        with self.binding([p.name for p in rest]) as inner:
+            call = f"{ident(a.name)}{_args([*outer, *inner])}"
+        if not inner:
+            return call
+        return f"\\E {_binders(inner, _domains(rest))}: {call}"
+
+    def fairness(self) -> list[str]:
+        """The fairness conjuncts of Spec: per fair process step, one per instance (its
+        `self`), the other parameters existential; per fair action, one for all its
+        parameter values."""
+        out = []
+        for a in self.p.actions:
+            if a.fairness is None:
+                continue
+            kind = "WF_vars" if a.fairness == "weak" else "SF_vars"
+            per_self = a.process is not None and bool(a.params) and a.params[0].name == "self"
+            if not per_self:
+                out.append(f"{kind}({self.instances(a)})")
+                continue
+            with self.binding(["self"]) as (me,):
+                inner = self.instances(a, [me])
+            out.append(f"(\\A {_binders([me], _domains(a.params[:1]))}: {kind}({inner}))")
+        return out
+
+    def temporal(self, prop: ir.Property) -> str:
+        q = self.ex(prop.q) if prop.q is not None else ""
+        return TEMPORAL[prop.kind].format(p=self.ex(prop.p), q=q)
 
     def module(self, name: str, initial: list[tuple[int, ...]]) -> str:
         vars_ = ", ".join(ident(v.name) for v in self.p.vars)
@@ -225,7 +290,10 @@ class TlaWriter:
         ]
         for a in self.p.actions:
             out += [self.action(a), ""]
-        out.append("Next ==\n  \\/ " + "\n  \\/ ".join(ident(a.name) for a in self.p.actions))
+        # each disjunct in brackets: its binders' scope ends there (tests/bench/test_export_tla.py)
+        disjuncts = [self.instances(a) for a in self.p.actions]
+        disjuncts = [f"({d})" if a.params else d for a, d in zip(self.p.actions, disjuncts)]
+        out.append("Next ==\n  \\/ " + "\n  \\/ ".join(disjuncts))
         out.append("")
         for c in self.p.constraints:
             out += [f"{ident(c.name)} == {self.ex(c.expr)}", ""]
@@ -233,11 +301,23 @@ class TlaWriter:
         for inv in self.checked:
             body = f"({inside}) => ({self.ex(inv.expr)})" if inside else self.ex(inv.expr)
             out += [f"{ident(inv.name)} == {body}", ""]
-        out += ["Spec == Init /\\ [][Next]_vars", "", "===="]
+        for prop in self.p.properties:
+            out += [f"{ident(prop.name)} == {self.temporal(prop)}", ""]
+        fair = self.fairness()
+        spec = "Spec == Init /\\ [][Next]_vars"
+        if fair:  # a bulleted list: each quantifier's scope ends at its line
+            spec = "Spec ==\n  /\\ " + "\n  /\\ ".join(["Init", "[][Next]_vars", *fair])
+        out += [spec, "", "===="]
         return "\n".join(out) + "\n"
 
     def config(self) -> str:
-        lines = ["INIT Init", "NEXT Next"]
+        """TLC's configuration: with properties, the Spec (its fairness) and each
+        property; else Init and Next."""
+        if self.p.properties:
+            lines = ["SPECIFICATION Spec"]
+            lines += [f"PROPERTY {ident(prop.name)}" for prop in self.p.properties]
+        else:
+            lines = ["INIT Init", "NEXT Next"]
         lines += [f"INVARIANT {ident(inv.name)}" for inv in self.checked]
         lines += [f"CONSTRAINT {ident(c.name)}" for c in self.p.constraints]
         return "\n".join(lines) + "\n"

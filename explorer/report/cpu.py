@@ -174,7 +174,7 @@ def _blocks(program: ir.Program, violation: Violation) -> list[tuple[str | None,
 def format_cpu(program: ir.Program, violation: Violation, color: bool = False) -> str:
     """The diagram; with `color`, for a terminal (color.color_allowed)."""
     where = f" at {violation.loc}" if violation.loc is not None else ""
-    outcome = f"=> {headline(violation, program)}{where}"
+    outcome = f"=> {headline(violation, program, full=True)}{where}"
     if not violation.trace:
         return f"{NO_TRACE}\n{outcome}"
     blocks = _blocks(program, violation)

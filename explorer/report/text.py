@@ -51,7 +51,7 @@ def via_text(via: tuple[ir.MacroCall, ...]) -> str:
 
 def violation_header(program: ir.Program, violation: Violation) -> str:
     """The headline with file:line:col and the offending source line, if located."""
-    text = headline(violation, program)
+    text = headline(violation, program, full=True)
     what = "witness" if violation.kind == "cover" else "violation"
     if violation.loc is None:
         return f"{what}: {text}"

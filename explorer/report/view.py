@@ -423,13 +423,19 @@ def back_line(violation: Violation) -> str:
     return f"-- back to {to}: the cycle of {cycle} step{'s' * (cycle != 1)} repeats forever --"
 
 
-def headline(violation: Violation, program: ir.Program | None = None) -> str:
+def headline(violation: Violation, program: ir.Program | None = None, full: bool = False) -> str:
     """One line saying what went wrong; given the program, a deadlock also says where
-    each unfinished process waits."""
+    each unfinished process waits. A property's is its message up to what the lasso
+    shows (`property Name (P leads_to Q) is violated`), or with `full` (above a trace)
+    the whole message."""
     if violation.kind == "invariant":
         return f"invariant {violation.name} is violated"
     if violation.kind == "property":
-        return printable(violation.message) or f"property {violation.name} is violated"
+        message = printable(violation.message)
+        if full and message:
+            return message
+        short = message.split(": ", 1)[0]
+        return short if short.startswith("property ") else f"property {violation.name} is violated"
     if violation.kind == "cover":
         return f"cover {violation.name} is reached"
     if violation.kind == "deadlock":

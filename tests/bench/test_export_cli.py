@@ -107,3 +107,65 @@ def test_the_name_is_a_module_name(tmp_path: Path, capsys):
     assert (code, out) == (2, "")
     assert "--name 'a-b': use letters, digits and _" in err
     assert list(tmp_path.iterdir()) == []
+
+
+PETERSON_FAIR = ROOT / "tests/specs/peterson_fair.mms"
+
+FAIRNESS = """
+spec Fairness
+var x : 0..3 = 0
+fair process w[self in 1..2] {
+go:
+  x := self
+}
+strongly fair action reset(to: 0..1) when x > 1
+  x' = to
+property Low: always eventually x <= 1
+property Calm: eventually always x == 0
+"""
+
+
+def test_tla_properties_and_fairness(tmp_path: Path, capsys):
+    path = tmp_path / "fairness.mms"
+    path.write_text(FAIRNESS)
+    code, _, err = run(["export", str(path), "--tla", str(tmp_path)], capsys)
+    assert (code, err) == (0, "")
+    text = (tmp_path / "fairness.tla").read_text()
+    # each action an operator over its parameters, taken under \E in Next
+    assert "v_w_go(v_self) ==\n" in text and "v_reset(v_to) ==\n" in text
+    assert "\\/ (\\E v_self \\in 1..2: v_w_go(v_self))\n" in text
+    assert text.endswith(
+        "v_Low == []<>((v_x <= 1))\n\n"
+        "v_Calm == <>[]((v_x = 0))\n\n"
+        "Spec ==\n"
+        "  /\\ Init\n"
+        "  /\\ [][Next]_vars\n"
+        "  /\\ SF_vars(\\E v_to \\in 0..1: v_reset(v_to))\n"
+        "  /\\ (\\A v_self \\in 1..2: WF_vars(v_w_go(v_self)))\n\n"
+        "====\n"
+    )
+    cfg = (tmp_path / "fairness.cfg").read_text()
+    assert cfg == "SPECIFICATION Spec\nPROPERTY v_Low\nPROPERTY v_Calm\n"
+
+
+def test_leads_to_and_without_properties_init_next(tmp_path: Path):
+    text = tla.export(spec.load(PETERSON_FAIR), "P", tmp_path).read_text()
+    assert "v_StarvationFree == (((v_p_pc[1] = 1) \\/ (v_p_pc[1] = 2))) ~> ((v_p_pc[1] = 3))" in (
+        text
+    )
+    tla.export(spec.load(SPINLOCK), "S", tmp_path)
+    assert (tmp_path / "S.cfg").read_text().startswith("INIT Init\nNEXT Next\n")
+    assert "Spec == Init /\\ [][Next]_vars\n" in (tmp_path / "S.tla").read_text()
+
+
+def test_promela_leaves_properties_out_and_says_so(tmp_path: Path, capsys):
+    code, said, err = run(["export", str(PETERSON_FAIR), "--promela", str(tmp_path)], capsys)
+    assert (code, said) == (0, f"Wrote {tmp_path / 'peterson_fair.pml'}.\n")
+    assert err == (
+        "note: temporal properties StarvationFree and fairness are not exported to Promela "
+        "(safety only); --tla exports them\n"
+    )
+    assert (tmp_path / "peterson_fair.pml").read_text().splitlines()[1] == (
+        "/* Not exported: temporal properties StarvationFree and fairness; check them with "
+        "mmcheck or TLC (mmcheck export --tla). */"
+    )

