@@ -56,6 +56,11 @@ def in_steps(n: int) -> str:
     return f" in {n} step{'s' if n != 1 else ''}"
 
 
+def of_cycle(n: int | None) -> str:
+    """` (cycle of 3 steps)`, a lasso's cycle as an expectation writes it ('' for None)."""
+    return "" if n is None else f" (cycle of {n} step{'s' if n != 1 else ''})"
+
+
 def describe_expect(expect: ir.Expect) -> str:
     """`holds`, `violates NoLeak in 9 steps`, `fails assert`, `deadlock with 40 states`."""
     if expect.verdict == "holds":
@@ -64,6 +69,8 @@ def describe_expect(expect: ir.Expect) -> str:
         text = f"violates {expect.prop}" if expect.prop else "violates an invariant"
     elif expect.verdict == "deadlock":
         text = "deadlock"
+    elif expect.verdict == "property":
+        text = f"violates property {expect.prop}" + of_cycle(expect.cycle)
     else:
         text = f"fails {expect.verdict}"
     if expect.steps is not None:
@@ -91,6 +98,8 @@ def describe_result(result: Result, states: bool = False, covers: tuple[str, ...
         text = f"violates {v.name}"
     elif v.kind == "deadlock":
         text = "deadlock"
+    elif v.kind == "property":
+        return f"violates property {v.name}{of_cycle(v.cycle)}{count}"
     else:
         text = f"fails {v.kind}"
     return f"{text}{in_steps(v.length)}{count}{describe_covers(result, covers)}"
@@ -121,6 +130,8 @@ def matches(expect: ir.Expect, result: Result, count_states: bool = True) -> boo
     if v is None or v.kind != expect.verdict:
         return False
     if expect.prop is not None and v.name != expect.prop:
+        return False
+    if expect.cycle is not None and v.cycle != expect.cycle:
         return False
     return expect.steps is None or v.length == expect.steps
 
@@ -261,7 +272,12 @@ def expectations(
         return [], "the run is incomplete"
     changed = [
         flag
-        for flag, on in (("--no-deadlock", not options.deadlock), ("--simulate", options.simulate))
+        for flag, on in (
+            ("--no-deadlock", not options.deadlock),
+            ("--simulate", options.simulate),
+            # `holds` means every property holds too
+            ("--property/--no-properties", program.properties and options.properties is not None),
+        )
         if on
     ]
     if changed:

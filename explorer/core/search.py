@@ -7,6 +7,7 @@ explorer.vector.engine).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from mmcheck.explorer.core.coverage import Coverage
 from mmcheck.explorer.core.limits import Limits
@@ -24,6 +25,9 @@ from mmcheck.explorer.core.result import (
 )
 from mmcheck.explorer.core.symmetry import real_trace
 from mmcheck.spec.ir import Invariant
+
+if TYPE_CHECKING:
+    from mmcheck.explorer.core.behaviour import BehaviourGraph
 
 POLL_EVERY = 4096  # states expanded between two polls of the limits
 
@@ -50,6 +54,9 @@ class Search:
         self.coverage = coverage
         # told of every expanded state (explorer.core.observers): the coverage, if recorded
         self.observers: list[Observer] = [coverage] if coverage is not None else []
+        # the liveness observer (explorer.core.behaviour), if properties are checked:
+        # the engine also tells it the initial states it stores
+        self.behaviour: BehaviourGraph | None = None
         self.stats = Stats(backend=backend)
         self.warnings: list[str] = []
         self.constraints = model.constraints

@@ -36,9 +36,13 @@ def run(
     limits: Limits,
     initial: Iterable[State] | None,
 ) -> Result:
+    from mmcheck.explorer.core import behaviour
+
+    prog = program(source_or_program, consts)
+    behaviour.refuse(prog, options, "ray")  # no property, or a usage error
     from mmcheck.explorer.ray import engine  # ray, numpy and numba
 
-    return engine.check(program(source_or_program, consts), options, limits, initial)
+    return engine.check(prog, options, limits, initial)
 
 
 BACKEND = Backend(

@@ -24,6 +24,7 @@ def run(
     initial: Iterable[State] | None,
 ) -> Result:
     """Breadth-first, or `options.simulate` random walks."""
+    from mmcheck.explorer.core import behaviour
     from mmcheck.explorer.tuple.bfs import bfs, make_search
     from mmcheck.explorer.tuple.simulate import simulate
 
@@ -31,7 +32,10 @@ def run(
     if options.por and initial is not None:
         initial = list(initial)  # a violation's re-run starts from them again
     search = make_search(prog, options, limits)
+    graph = behaviour.attach(search, options, "tuple")
     result = (simulate if options.simulate is not None else bfs)(search, options, initial)
+    if graph is not None:
+        behaviour.conclude(search, graph, result)
     if options.por and result.verdict == VIOLATED and result.violation is not None:
         shortest(prog, options, limits, initial, result)
     if options.workers is not None and options.workers != 1:

@@ -213,6 +213,8 @@ def _bfs(
             if stats.generated
             else "the spec has no initial state"
         )
+    if search.behaviour is not None:
+        search.behaviour.roots(level)
     if reducer is not None and not unreached:
         reducer.covers_reached()
     depth = 0

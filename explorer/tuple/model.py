@@ -5,7 +5,8 @@ explorer.tuple.translate generates from a Program, behind the core's `Model` pro
 The generated module provides iter_init (the model's init_choices), successors, one
 step function per action (st_<i>(s, *params) -> state or None), one function per
 invariant and invariants_ok, the same for the state constraints (con_<j> and
-constraints_ok), one per cover (cov_<j>), terminal, all_done, and fingerprint:
+constraints_ok), one per cover (cov_<j>), one per predicate of a temporal property
+(prop_<j>_p, and prop_<j>_q for leads_to), terminal, all_done, and fingerprint:
 CPython's tuple hash, with slots that may hold -1 shifted first, since
 hash(-1) == hash(-2).
 """
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from mmcheck.explorer.core.model import EdgeGroup, EvalError, Model, State
-from mmcheck.spec.ir import Invariant, Program
+from mmcheck.spec.ir import Invariant, Program, Property
 
 
 @dataclass
@@ -34,6 +35,9 @@ class CompiledModel(Model):
     constraints: tuple[tuple[Invariant, Callable[[State], object]], ...]
     constraints_ok: Callable[[State], object]  # all of Program.constraints hold
     covers: tuple[tuple[Invariant, Callable[[State], object]], ...]  # cov_<j>
+    # per Program.properties entry: the property, its P (prop_<j>_p) and, for leads_to,
+    # its Q (prop_<j>_q), else None: what the liveness check labels states with
+    properties: tuple[tuple[Property, Callable[[State], object], Callable | None], ...]
     # compiles, per action, a test (state, *params) -> taken of each of its branches
     branch_tests: Callable[[], tuple[tuple[Callable[..., object], ...], ...]]
     fingerprint: Callable[[State], int]  # 64-bit hash of a state, no systematic collisions

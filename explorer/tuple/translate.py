@@ -706,6 +706,12 @@ class _Translator:
         for j, c in enumerate(self.p.covers):
             self.where = c.loc
             body += self.pred_fn(f"cov_{j}", c.expr, f"cover {sanitize(c.name)}") + [""]
+        for j, prop in enumerate(self.p.properties):
+            self.where = prop.loc
+            what = f"property {sanitize(prop.name)}"
+            body += self.pred_fn(f"prop_{j}_p", prop.p, what) + [""]
+            if prop.q is not None:
+                body += self.pred_fn(f"prop_{j}_q", prop.q, what + ", leads to") + [""]
         self.where = Loc(self.p.file, 1, 1)  # the IR keeps no place for `terminal`
         body += self.pred_fn("terminal", self.p.terminal, "terminal states") + [""]
         body += self.all_done_fn() + [""]
@@ -810,6 +816,10 @@ def compile_model(program: Program) -> CompiledModel:
         constraints=tuple((c, ns[f"con_{j}"]) for j, c in enumerate(program.constraints)),
         constraints_ok=ns["constraints_ok"],
         covers=tuple((c, ns[f"cov_{j}"]) for j, c in enumerate(program.covers)),
+        properties=tuple(
+            (prop, ns[f"prop_{j}_p"], ns.get(f"prop_{j}_q"))
+            for j, prop in enumerate(program.properties)
+        ),
         branch_tests=functools.partial(branch_tests, program),
         fingerprint=ns["fingerprint"],
         terminal=ns["terminal"],

@@ -12,6 +12,8 @@ the same canonical states in the same discovery order and number edges alike, so
 counts, verdict, depth and trace are those of either back end run alone.
 
 Where the vector back end cannot take a search over:
+  - a check of temporal properties (explorer.core.behaviour) runs on the tuple back end,
+    which records the behaviour graph;
   - what only the tuple back end does (--por, --simulate, --coverage with several
     workers: the vector back end's refusals) runs on the tuple back end;
   - a spec the vector back end cannot compile stays on the tuple back end;
@@ -54,12 +56,18 @@ def run(
     limits: Limits,
     initial: Iterable[State] | None,
 ) -> Result:
+    from mmcheck.explorer.core import behaviour
     from mmcheck.explorer.tuple import backend as tuple_backend
     from mmcheck.explorer.tuple.bfs import bfs_until, make_search
 
     prog = program(source_or_program, consts)
     as_tuple = replace(options, backend="tuple", switch_at=None)
     as_vector = replace(options, backend="vector", switch_at=None)
+    props = behaviour.refuse(prog, options, "auto")
+    if props:  # the fair-cycle check needs the tuple back end's graph
+        result = tuple_backend.run(prog, None, as_tuple, limits, initial)
+        result.stats.auto = f"stayed on tuple: it checks property {props[0].name} for fair cycles"
+        return result
     pinned = vector_backend.BACKEND.refusal(as_vector)
     if pinned is not None:
         return tuple_backend.run(prog, None, as_tuple, limits, initial)

@@ -49,7 +49,11 @@ def run(
     limits: Limits,
     initial: Iterable[State] | None,
 ) -> Result:
-    return engine().check(program(source_or_program, consts), options, limits, initial)
+    from mmcheck.explorer.core import behaviour
+
+    prog = program(source_or_program, consts)
+    behaviour.refuse(prog, options, "vector")  # no property, or a usage error
+    return engine().check(prog, options, limits, initial)
 
 
 BACKEND = Backend("vector", "numpy, a BFS level at a time", 1, run, refuses)
