@@ -20,12 +20,21 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from mmcheck.explorer.core.limits import OUT_OF_MEMORY, out_of_memory
 from mmcheck.explorer.core.liveness import NO_UNIT, STUTTER, Graph, Lasso, find_violation
 from mmcheck.explorer.core.model import EvalError, Model, State
 from mmcheck.explorer.core.options import CheckOptions
-from mmcheck.explorer.core.result import HOLDS, VIOLATED, Result, Step, Violation, with_program
+from mmcheck.explorer.core.result import (
+    HOLDS,
+    INCOMPLETE,
+    VIOLATED,
+    Result,
+    Step,
+    Violation,
+    with_program,
+)
 from mmcheck.explorer.core.result import STUTTER as STUTTER_ACTION
-from mmcheck.explorer.core.search import Search
+from mmcheck.explorer.core.search import POLL_EVERY, Search
 from mmcheck.spec.errors import UsageError, did_you_mean
 from mmcheck.spec.ir import Program, Property
 from mmcheck.spec.ir_print import expr
@@ -120,9 +129,17 @@ def conclude(search: Search, graph: BehaviourGraph, result: Result) -> None:
     search stopped by a bound or one that found a violation examines no property."""
     if result.verdict != HOLDS:
         return
-    violation, result.stats.sccs = graph.check(search.kept)
-    result.stats.elapsed = search.limits.elapsed
-    if violation is not None:
+    stats = result.stats
+    try:
+        violation, stats.sccs, reason = graph.check(search.kept, lambda: search.limits.poll(stats))
+    except (MemoryError, SystemError) as e:
+        if not out_of_memory(e):
+            raise
+        violation, reason = None, OUT_OF_MEMORY
+    stats.elapsed = search.limits.elapsed
+    if reason is not None:
+        result.verdict, result.reason = INCOMPLETE, reason
+    elif violation is not None:
         result.verdict = VIOLATED
         result.violation = replace(
             violation, trace=with_program(violation.trace, search.model.program)
@@ -160,11 +177,16 @@ class BehaviourGraph:
             self.edge.append(e)
             self.dst.append(node(t))
 
-    def check(self, kept: Callable[[State], bool]) -> tuple[Violation | None, int]:
+    def check(
+        self, kept: Callable[[State], bool], poll: Callable[[], str | None]
+    ) -> tuple[Violation | None, int, str | None]:
         """The first property (in order) violated by a fair lasso, as a Violation, or
-        an error evaluating a property's predicate in a state; and the number of
-        strongly connected components examined. `kept(state)`: whether a state seen as
-        a successor only is in the state space (not cut by a constraint)."""
+        an error evaluating a property's predicate in a state; the number of strongly
+        connected components examined; and why the check stopped early (a bound or a
+        signal, from `poll`, asked before each property and every POLL_EVERY states
+        labelled; the fair-cycle search of one property is not interrupted), else None.
+        `kept(state)`: whether a state seen as a successor only is in the state space
+        (not cut by a constraint)."""
         states = list(self.ids)
         initial = set(self.initial)
         nodes: list[State] = []
@@ -187,15 +209,21 @@ class BehaviourGraph:
         for prop, p_fn, q_fn in self._predicates():
             labels = []
             for fn in (p_fn, q_fn) if q_fn is not None else (p_fn,):
-                try:
-                    labels.append([bool(fn(s)) for s in nodes])
-                except EvalError as e:
-                    return trail.error(prop, e, fn), sccs
+                label: list[bool] = []
+                for start in range(0, len(nodes), POLL_EVERY):
+                    reason = poll()
+                    if reason is not None:
+                        return None, sccs, reason
+                    try:
+                        label += [bool(fn(s)) for s in nodes[start : start + POLL_EVERY]]
+                    except EvalError as e:
+                        return trail.error(prop, e, fn), sccs, None
+                labels.append(label)
             lasso, examined = find_violation(graph, prop.kind, *labels)
             sccs += examined
             if lasso is not None:
-                return trail.violation(prop, lasso, labels), sccs
-        return None, sccs
+                return trail.violation(prop, lasso, labels), sccs, None
+        return None, sccs, None
 
     def _predicates(self) -> list[tuple[Property, Callable, Callable | None]]:
         chosen = {p.name for p in self.properties}

@@ -12,8 +12,12 @@ import pytest
 
 from mmcheck import explorer, spec
 from mmcheck.cli import main
+from mmcheck.explorer.core import behaviour
 from mmcheck.explorer.core.behaviour import edge_units
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, STUTTER, VIOLATED, Result
+from mmcheck.explorer.tuple.bfs import bfs, make_search
 from mmcheck.explorer.tuple.translate import compile_model
 from mmcheck.spec.errors import UsageError
 
@@ -284,3 +288,20 @@ def test_mmcheck_test(tmp_path, capsys):
     assert main(["test", str(wrong)]) == 1
     out = capsys.readouterr().out
     assert "violates property Progress (cycle of 3 steps)" in out
+
+
+def test_a_signal_during_the_liveness_check_gives_incomplete():
+    """The check polls the bounds and signals before each property: a signal that
+    came after the safety search ends the run INCOMPLETE, not HOLDS."""
+    options = CheckOptions(backend="tuple")
+    search = make_search(spec.load(TICKET), options, Limits())
+    graph = behaviour.attach(search, options, "tuple")
+    result = bfs(search, options)
+    assert result.verdict == HOLDS
+    search.limits.signal = "SIGINT"
+    behaviour.conclude(search, graph, result)
+    assert (result.verdict, result.reason, result.stats.sccs) == (
+        INCOMPLETE,
+        "interrupted (SIGINT)",
+        0,
+    )
