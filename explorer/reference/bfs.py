@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mmcheck.explorer.core.limits import Limits
@@ -31,8 +31,10 @@ from mmcheck.explorer.core.result import (
     Step,
     Violation,
 )
+from mmcheck.explorer.reference import liveness
 from mmcheck.explorer.reference.evaluate import Fault
 from mmcheck.explorer.reference.machine import Reference, RState, Transition
+from mmcheck.spec import ast
 from mmcheck.spec.errors import Loc, UsageError, unknown_invariant
 from mmcheck.spec.ir import Program
 
@@ -82,8 +84,10 @@ class _Search:
         max_depth: int | None,
         max_states: int | None,
         limits: Limits,
+        properties: list[ast.PropertyDecl] | None = None,
     ) -> None:
         self.ref, self.deadlock, self.invariants = ref, deadlock, invariants
+        self.properties = properties or []
         self.max_depth, self.max_states, self.limits = max_depth, max_states, limits
         self.ex = Exploration(ref)
         self.found: dict[int, set[Found]] = defaultdict(set)
@@ -208,6 +212,12 @@ class _Search:
         stats.distinct = ex.distinct = len(ex.states)
         ex.generated, ex.depth = stats.generated, stats.depth
         violation = None
+        if shortest is None and reason is None and self.properties:
+            # safety first: the properties of a complete search with no violation
+            violation, stats.sccs, reason = liveness.check(self, self.properties)
+            if violation is not None:
+                ex.verdict = VIOLATED
+                ex.violations = {(violation.kind, violation.name, violation.loc)}
         if shortest is not None:
             ex.verdict, ex.shortest = VIOLATED, shortest
             ex.violations = set(self.found[shortest])
@@ -249,18 +259,20 @@ class _Search:
                 at = None
             else:
                 pre, t = link
-                steps.append(
-                    Step(
-                        t.action,
-                        self.params(t),
-                        at,
-                        process=process_of(t),
-                        instance=t.instance,
-                        label=t.label,
-                    )
-                )
+                steps.append(self.step(t, at))
                 at = pre
         return steps[::-1]
+
+    def step(self, t: Transition, post: Encoded) -> Step:
+        """The step of transition t, to the state post."""
+        return Step(
+            t.action,
+            self.params(t),
+            post,
+            process=process_of(t),
+            instance=t.instance,
+            label=t.label,
+        )
 
     def params(self, t: Transition) -> tuple[tuple[str, int], ...]:
         """The parameter values as the IR numbers them: an enum value by its place among
@@ -314,9 +326,12 @@ def explore(
     max_states: int | None = None,
     limits: Limits | None = None,
     lemmas: bool = False,
+    properties: Sequence[str] | None = None,
 ) -> Exploration:
     """Explore every state of `ref` reachable within the bounds, checking the invariants
-    named (default: every one declared `invariant`) and, if `lemmas`, every `lemma`."""
+    named (default: every one declared `invariant`) and, if `lemmas`, every `lemma`;
+    then, if the search is complete and finds no violation, the temporal properties
+    named (default: every one declared) by brute force (reference.liveness)."""
     if invariants is not None:
         have = [d.name for d in ref.sym.invariants]
         unknown = [n for n in invariants if n not in have]
@@ -334,6 +349,7 @@ def explore(
         max_depth,
         max_states,
         limits or Limits(),
+        liveness.chosen(ref, properties),
     )
     with search.limits.catching_signals():
         return search.run()
@@ -368,6 +384,7 @@ def check(
         max_states=options.max_states,
         limits=limits,
         lemmas=options.lemmas,
+        properties=options.properties,
     )
     assert ex.result is not None
     if options.symmetry and ref.program.symmetric:

@@ -206,6 +206,7 @@ class Symbols:
         self.invariants = [d for d in owned if isinstance(d, ast.InvariantDecl)]
         self.constraints = [d for d in owned if isinstance(d, ast.ConstraintDecl)]
         self.covers = [d for d in owned if isinstance(d, ast.CoverDecl)]
+        self.properties = [d for d in owned if isinstance(d, ast.PropertyDecl)]
         self.actions = [d for d in owned if isinstance(d, ast.ActionDecl)]
         self.processes: dict[str, Process] = {}
         for d in owned:
