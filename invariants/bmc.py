@@ -34,7 +34,7 @@ from mmcheck.explorer.report.json import consts_json, violation_json
 from mmcheck.explorer.report.schema import BMC
 from mmcheck.invariants import interrupt, traces
 from mmcheck.invariants.encode import Encoder, State, StepEnc
-from mmcheck.invariants.prove import pick
+from mmcheck.invariants.prove import pick, skipped_note
 from mmcheck.spec import ir
 from mmcheck.spec.errors import UsageError
 
@@ -80,6 +80,7 @@ def bmc_json(program: ir.Program, result: Result, depth: int) -> dict[str, Any]:
         "violation": None
         if result.violation is None
         else violation_json(program, result.violation),
+        "skipped_properties": [p.name for p in program.properties],
     }
 
 
@@ -226,6 +227,7 @@ class _Bmc:
         stats = Stats(depth=k, elapsed=time.perf_counter() - self.start, backend="z3")
         if reason is None and violation is None:
             reason = f"no violation up to depth {k} (bounded model checking)"
+        note = skipped_note(self.program, "bmc")
         return Result(
             verdict,
             stats,
@@ -234,6 +236,7 @@ class _Bmc:
             spec=self.program.file,
             consts=const_values(self.program),
             program=self.program,
+            warnings=[note] if note else [],
         )
 
 

@@ -15,7 +15,15 @@ from mmcheck.explorer.report.color import color_allowed
 from mmcheck.explorer.report.schema import BMC, PROVE
 from mmcheck.invariants.bmc import bmc, bmc_json
 from mmcheck.invariants.cti import Reachability, check_cti
-from mmcheck.invariants.prove import CTI, INIT, ProveResult, Query, prove
+from mmcheck.invariants.prove import (
+    CTI,
+    INIT,
+    ProveResult,
+    Query,
+    prove,
+    skipped_note,
+    skipped_text,
+)
 from mmcheck.spec import ir
 from mmcheck.spec.arguments import (
     add_spec_arguments,
@@ -158,6 +166,9 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
         f"{', '.join(result.goals)}"
         + (f" (lemmas: {', '.join(result.lemmas)})" if result.lemmas else "")
     )
+    note = skipped_text(result.skipped_properties, "prove")
+    if note:
+        print(note)
     width = max((len(q.invariant) for q in result.queries), default=len("invariant"))
     awidth = max((len(q.action) for q in result.queries), default=len("action"))
     print(f"  {'invariant':<{width}}  {'action':<{awidth}}  {'result':<8}  time")
@@ -248,6 +259,9 @@ def run_bmc(args: argparse.Namespace) -> int:
     itf: list = []
     # ITF on stdout stays valid JSON: the report goes to stderr beside it, as check's
     stream = sys.stderr if args.trace == "itf" and not args.out else sys.stdout
+    note = skipped_note(program, "bmc")
+    if note:
+        print(note, file=stream)
     if result.violation is not None:
         v = result.violation
         print(

@@ -84,6 +84,8 @@ class ProveResult:
     interrupted: str | None = None  # "interrupted (SIGINT)": the queries are those answered
     # every constant of the spec, typed as check --json gives them, "?" where symbolic
     constants: dict[str, int | bool | str] = field(default_factory=dict)
+    # the spec's temporal properties: not invariants, so neither proved nor assumed
+    skipped_properties: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -116,11 +118,29 @@ class ProveResult:
             "queries": [q.to_json(symbolic) for q in self.queries],
             "fallback_reason": self.fallback_reason,
             "fallback": None if self.fallback is None else self.fallback.to_dict(),
+            "skipped_properties": list(self.skipped_properties),
         }
 
 
 def is_symbolic(consts: dict | None) -> bool:
     return any(v == "?" for v in (consts or {}).values())
+
+
+def skipped_note(program: ir.Program, verb: str) -> str | None:
+    """The line saying that `verb` (prove or bmc) leaves the spec's temporal properties
+    alone, naming them; None for a spec without any."""
+    return skipped_text([p.name for p in program.properties], verb)
+
+
+def skipped_text(names: list[str] | tuple[str, ...], verb: str) -> str | None:
+    """skipped_note of the properties named."""
+    if not names:
+        return None
+    which = "property" if len(names) == 1 else "properties"
+    return (
+        f"note: {verb} skips the temporal {which} {', '.join(names)}: not invariants "
+        f"(mmcheck check decides them)"
+    )
 
 
 def pick(
@@ -163,7 +183,11 @@ def prove(
             chosen = [i for i in chosen if i not in lemma_invs]
         goals = chosen + [i for i in lemma_invs if i not in chosen]
         if not goals:
-            raise UsageError("the spec has no invariant to prove")
+            note = skipped_note(program, "prove")
+            raise UsageError(
+                "the spec has no invariant to prove"
+                + (f" ({note[len('note: ') :]})" if note else "")
+            )
         result = ProveResult(
             spec=program.file,
             consts=tuple(sorted((consts or {}).items())),
@@ -173,6 +197,7 @@ def prove(
                 **consts_json(program),
                 **{c.name: "?" for c in program.consts if c.value is None},
             },
+            skipped_properties=tuple(p.name for p in program.properties),
         )
         prover = _Prover(program, source, consts or {}, timeout, limits)
         try:
