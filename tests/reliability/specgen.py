@@ -77,7 +77,13 @@ CONSTRUCTS = (
     # membership in those sets (TLA+'s TypeOK)
     "in-maps", "in-maps-other-domain", "in-records", "in-records-other-fields",
     "in-subsets", "notin-compound",
+    # temporal properties and fairness (generate(seed, liveness=True) only)
+    "property-eventually", "property-always-eventually", "property-eventually-always",
+    "property-leads-to", "fair-process", "strongly-fair-process", "fair-symmetric-process",
+    "fair-action", "strongly-fair-action", "expect-property", "expect-cycle",
 )  # fmt: skip
+# the constructs only a spec generated with liveness=True uses
+LIVENESS = frozenset(CONSTRUCTS[CONSTRUCTS.index("property-eventually") :])
 
 # ------------------------------------------------------------------ types
 
@@ -246,6 +252,7 @@ class Generated:
     invariants: tuple[str, ...]
     symmetric: bool  # the spec declares a symmetric type or process set
     lemmas: tuple[str, ...] = ()
+    properties: tuple[str, ...] = ()  # the temporal properties, in declaration order
 
 
 # ------------------------------------------------------------------ the generator
@@ -282,6 +289,8 @@ class SpecGen:
         self.r_init = random.Random(f"{seed}/{draw}/init")
         # and for membership in such sets (`compound_in`)
         self.r_compound = random.Random(f"{seed}/{draw}/compound")
+        # and for the temporal properties and fairness, drawn last (emit_liveness)
+        self.r_live = random.Random(f"{seed}/{draw}/live")
         self.used_labels: set[str] = set()
         self.used: set[str] = set()
         self.globals: dict[str, Type] = {}
@@ -1100,7 +1109,7 @@ class SpecGen:
 
     # ---------------------------------------------------------------- the spec
 
-    def generate(self, symmetric: bool | None = None) -> Generated:
+    def generate(self, symmetric: bool | None = None, liveness: bool = False) -> Generated:
         if symmetric is None:
             symmetric = self.chance(0.2)
         out: list[str] = []
@@ -1162,6 +1171,7 @@ class SpecGen:
         self.emit_covers(out)
         invs += self.emit_options(out)
         invs += self.emit_pool(out)
+        properties = self.emit_liveness(out) if liveness else ()
         text = self.choices_in_text("\n".join(out) + "\n", sc)
         return Generated(
             self.seed,
@@ -1170,6 +1180,7 @@ class SpecGen:
             invs,
             self.sym is not None or any(p.symmetric for p in self.procs),
             lemmas,
+            properties,
         )
 
     def choices_in_text(self, text: str, sc: Scope) -> str:
@@ -1998,6 +2009,45 @@ class SpecGen:
         m, inner = self.msg_scope(sc)
         return f"({q} {m} in {self.msg_set(sc, depth)}: {self.bool_expr(inner, max(depth - 1, 0))})"
 
+    def emit_liveness(self, out: list[str]) -> tuple[str, ...]:
+        """`fair` or `strongly fair` before some processes and actions, and temporal
+        properties of every kind over arbitrary predicates: their names. Every draw,
+        those of the predicates included, is on a stream of its own, so that the rest
+        of the spec is the one generate(seed) gives."""
+        r = self.r_live
+        for k, line in enumerate(out):
+            head = line.split(" ")[0] if not line.startswith(" ") else ""
+            if head in ("process", "symmetric", "action") and r.random() < 0.6:
+                strong = r.random() < 0.35
+                what = "process" if head != "action" else "action"
+                self.mark(f"{'strongly-' if strong else ''}fair-{what}")
+                if head == "symmetric":
+                    self.mark("fair-symmetric-process")
+                out[k] = f"{'strongly fair' if strong else 'fair'} {line}"
+        streams = self.r, self.r_compound, self.r_seq, self.r_msg, self.r_choice
+        self.r = self.r_compound = self.r_seq = self.r_msg = self.r_choice = r
+        sc = Scope(dict(self.globals))
+        names = []
+        for k in range(r.randint(1, 3)):
+            kind = r.choice(["eventually", "always-eventually", "eventually-always", "leads-to"])
+            self.mark(f"property-{kind}")
+            p = self.bool_expr(sc, r.randint(0, 2))
+            if kind == "leads-to":
+                body = f"{p} leads_to {self.bool_expr(sc, r.randint(0, 2))}"
+            else:
+                body = f"{kind.replace('-', ' ')} {p}"
+            names.append(f"Prop{k}")
+            out.append(f"property Prop{k}: {body}")
+        self.r, self.r_compound, self.r_seq, self.r_msg, self.r_choice = streams
+        if r.random() < 0.2:
+            self.mark("expect-property")
+            cycle = ""
+            if r.random() < 0.5:
+                self.mark("expect-cycle")
+                cycle = f" (cycle of {r.randint(1, 4)} steps)"
+            out.append(f"expect violates property {r.choice(names)}{cycle}  # not checked here")
+        return tuple(names)
+
     def emit_invariants(self, out: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The invariants, some of them declared `lemma`: their names, and the lemmas'."""
         sc = Scope(dict(self.globals))
@@ -2029,15 +2079,16 @@ STATIC_INT_RANGE = re.compile(r"^value -?\d+ is outside the range ")
 
 
 @functools.cache  # loading takes a tenth of a second: the tests ask for each seed twice
-def generate(seed: int, symmetric: bool | None = None) -> Generated:
-    """The spec of `seed`. The generator does not track which set elements are certainly
+def generate(seed: int, symmetric: bool | None = None, liveness: bool = False) -> Generated:
+    """The spec of `seed` (with `liveness`, the same spec with fairness and temporal
+    properties: tests/reliability/test_liveness_differential.py). The generator does not track which set elements are certainly
     present, so a draw may write one certainly outside a set variable's range, which the
     checker rejects statically (as `x := 5` into a 0..2, which a value folded to a
     constant may be too); such a draw is replaced by the
     seed's next one, so that every spec reaches the explorer. Any other spec error is
     returned as it is, for the tests to report."""
     for draw in range(MAX_DRAWS):
-        g = SpecGen(seed, draw).generate(symmetric)
+        g = SpecGen(seed, draw).generate(symmetric, liveness)
         try:
             spec.load(g.text)
         except SpecErrors as e:
