@@ -10,13 +10,16 @@ never moves (a violation of p[2]'s progress without fairness)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+import mmcheck
 from mmcheck import spec
+from mmcheck.cli import main
 from mmcheck.explorer.core.result import (
     STUTTER,
     VIOLATED,
@@ -245,3 +248,58 @@ def test_replay_refuses_a_lasso_by_name(program: ir.Program, lasso: Violation):
     errors = e.value.errors
     assert [(x.loc.line, x.loc.col) for x in errors] == [(9, 1), (18, 1)]
     assert all("a lasso's mark: replay takes a finite schedule" in x.message for x in errors)
+
+
+# --------------------------------------------------------------------------- end to end
+
+LASSO_SPEC = ROOT / "tests" / "specs" / "lasso_spinlock.mms"
+
+
+def test_check_json_is_the_values_api_and_valid(tmp_path: Path, capsys):
+    out = tmp_path / "lasso.json"
+    code = main(["check", str(LASSO_SPEC), "--json", "--out", str(out)])
+    capsys.readouterr()
+    assert code == 1
+    doc = json.loads(out.read_text())
+    jsonschema.Draft202012Validator(schema("check")).validate(doc)
+    v = doc["violation"]
+    assert (v["kind"], v["name"], v["length"], v["loop"]) == ("property", "Cpu2Runs", 4, 2)
+    assert v["headline"] == "property Cpu2Runs (always eventually P) is violated"
+    assert v["trace"]["loop"] == 2 and len(v["trace"]["states"]) == 4
+    assert v["trace"]["#meta"]["loop-step"]["action"] == "cpu.release"
+    assert doc["stats"]["sccs"] == 4
+
+    r = mmcheck.check(LASSO_SPEC)  # the defaults, as the CLI's
+    api = r.to_dict()
+    volatile = ("elapsed", "wall", "states_per_second", "bytes_per_state")
+    for d in (api, doc):
+        d.pop("expectations", None)
+        for k in volatile:
+            d["stats"].pop(k)
+    assert api == doc
+    assert r.violation is not None and (r.violation.loop, r.violation.cycle) == (2, 2)
+    assert r.trace[-1].values == r.trace[2].values
+    assert r.trace[-1].values != r.trace[3].values
+
+
+def test_cli_itf_of_a_lasso(tmp_path: Path, capsys):
+    out = tmp_path / "lasso.itf.json"
+    assert main(["check", str(LASSO_SPEC), "--trace", "itf", "--out", str(out)]) == 1
+    capsys.readouterr()
+    doc = json.loads(out.read_text())
+    assert doc["loop"] == 2
+    assert [s["#meta"]["action"] for s in doc["states"]] == [
+        "Init",
+        "cpu.boot",
+        "cpu.boot",
+        "cpu.acquire",
+    ]
+
+
+def test_the_reference_back_end_prints_the_same_lasso(capsys):
+    text = {}
+    for backend in ("tuple", "reference"):
+        assert main(["check", str(LASSO_SPEC), "--backend", backend, "--trace", "cpu"]) == 1
+        text[backend] = capsys.readouterr().out.split("\n\n=> ")[0]
+    assert text["tuple"] == text["reference"]
+    assert "-- cycle starts here --\nacquire()" in text["tuple"]
