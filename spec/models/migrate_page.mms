@@ -65,6 +65,11 @@ const PATCH8 = true     // remove_migration_ptes() at lock+unlock level, PageAno
 const PATCH10 = true    // migration entries for swapcache pages too
 const PATCH11 = true    // newpage set up only after "no turning back"
 const PATCH12 = true    // PG_dirty moved under tree_lock while frozen
+// HYPOTHETICAL for v4.3 (seed 000, 2.6.34 before 012f18004da3 "mm: always lock the root
+// (oldest) anon_vma"): remove_migration_ptes()' rmap walk may miss a vma that
+// vma_adjust() is changing ("gets -EFAULT from vma_address and doesn't clean up the
+// migration PTE"), and leave its migration entry behind
+const MISS_VMA = false
 
 const PTES : 1..64 = 1      // ptes (mms) mapping the page
 const POOL : 1..4 = 1       // pages in the pool of new pages
@@ -201,7 +206,11 @@ macro free_swap_and_cache() {
 
 // ---------------------------------------------------------------- migration
 
-process migrate {
+// Weakly fair (`fair process`): migration, once it can take a step, takes it. It is the
+// one process that FaultProceeds needs besides the fault itself: a fault waits only on
+// the old page's lock and on the migration entry, and only migration holds the one and
+// removes the other (no racer holds a lock or a page migration waits for).
+fair process migrate {
   var rc : Rc = rc_eagain
   var i : Pte = 1                 // the rmap walk's position (1 when not walking)
   var was_mapped : bool = false   // page_was_mapped
@@ -351,10 +360,15 @@ move_to_new_page_done:
 
 remove_migration_pte:
   // remove_migration_ptes(page, rc == MIGRATEPAGE_SUCCESS ? newpage : page): rmap_walk,
-  // remove_migration_pte() on the i-th vma under its pte lock
+  // remove_migration_pte() on the i-th vma under its pte lock. With MISS_VMA, rmap_walk
+  // may find the vma's address -EFAULT and skip it (seed 000).
   spin_lock(ptl[i])
-  if pte[i] == pte_migration {
-    if rc == rc_success { restore_pte(i, newpage) } else { restore_pte(i, OLD) }
+  either {
+    if pte[i] == pte_migration {
+      if rc == rc_success { restore_pte(i, newpage) } else { restore_pte(i, OLD) }
+    }
+  } or {
+    await MISS_VMA              // "if (address == -EFAULT) continue;"
   }
   spin_unlock(ptl[i])
   if i < PTES { i := i + 1; goto remove_migration_pte }
@@ -473,7 +487,8 @@ put_page:
 // A fault on pte f: on a migration entry, do_swap_page() -> migration_entry_wait(),
 // which takes a reference with get_page_unless_zero() under the pte lock, drops the
 // lock, waits for the page lock, drops the reference and faults again.
-process fault[self in 1..FAULTS] {
+// Weakly fair: FaultProceeds is about this fault, which must run when it can.
+fair process fault[self in 1..FAULTS] {
 do_swap_page:
   // migration_entry_to_page() BUG_ONs if the page is not locked: MigrationEntryLocked.
   // "Once radix-tree replacement of page migration started, page_count *must* be
@@ -748,6 +763,15 @@ cover MunlockPinFailsFreeze:
 cover MunlockClearsBehindMigrationEntry:
   at(munlock, __munlock_pagevec) and munlock_pin == OLD and pte[1] == pte_migration
 
+// ---------------------------------------------------------------- liveness
+
+// "A fault that waits on a migration entry eventually proceeds": fault 1, waiting in
+// migration_entry_wait() for the page lock, eventually finishes its fault, the pte no
+// longer a migration entry. Only migrate and the fault are fair (see above): zap, gup,
+// lookup, munlock and the pool's previous users may stop anywhere, as a task that is
+// never scheduled again would, and the fault must still proceed.
+property FaultProceeds: at(fault[1], wait_on_page_locked) leads_to done(fault[1])
+
 // ---------------------------------------------------------------- expected results
 // (default constants: 1 pte, a pool of 1, one of each racer, 1 pass)
 
@@ -767,3 +791,10 @@ expect PATCH10=false: violates SwapcacheRemapped in 11 steps
 expect PATCH10=false: holds with 124632 states (invariants SwapEntryResolves, SwapCountAccounted)
 expect PATCH11=false: holds with 203760 states
 expect PATCH12=false: holds with 203751 states
+// seed 000's walk that misses the vma (hypothetical here): the migration entry is left
+// behind, and migration_entry_to_page() would BUG_ON the unlocked page. With only the
+// refcount invariants checked, the search goes on to the liveness of the fault: it
+// waits on the entry forever (wait_on_page_locked, put_page, do_swap_page, again)
+expect MISS_VMA=true: violates MigrationEntryLocked in 10 steps
+expect MISS_VMA=true: violates property FaultProceeds (cycle of 3 steps)
+  (invariants RefcountAccounted, MapcountAccounted, FrozenExclusive)

@@ -89,6 +89,9 @@ def test_a_rerun_stopped_by_a_bound_keeps_the_reduced_trace_and_says_so():
 
 
 def library_cases() -> list:
+    """Every expectation of the library but a temporal property's: --por refuses to
+    check properties (a reduced graph may lose the fair cycles), so those are safety's
+    alone, checked without the properties."""
     planned, broken = expect.plan(MODELS)
     assert not broken
     return [
@@ -98,6 +101,7 @@ def library_cases() -> list:
             marks=[pytest.mark.slow] if p.path.name in SLOW_MODELS else [],
         )
         for p in planned
+        if p.expect.verdict != "property"
     ]
 
 
@@ -105,7 +109,7 @@ def library_cases() -> list:
 def test_every_library_expectation_is_met_with_por(planned):
     """The verdict, the violation's kind and name and its (shortest) length as the spec
     pins them; the reduced count at most the pinned unreduced one."""
-    case = expect.run_case(planned, CheckOptions(por=True))
+    case = expect.run_case(planned, CheckOptions(por=True, properties=()))
     assert case.ok, (case.expected, case.got)
     if planned.expect.states is not None:
         assert case.states is not None and case.states <= planned.expect.states
