@@ -6,13 +6,13 @@ it (canonical under symmetry reduction) and its (edge, successor) pairs as the m
 gives them, in edge order, before any is stored. Action coverage
 (explorer.core.coverage) is one.
 
-What is meant to plug in here later:
-  liveness: an observer that records the behaviour graph (each expanded state with its
-      successors, canonicalised as the engine stores them) and checks it for fair
-      cycles when the search ends.
+The liveness check (explorer.core.behaviour) is another: it records the behaviour
+graph (each expanded state with its successors) and checks it for fair cycles when the
+search ends; the engine also tells it the initial states it stores (Search.behaviour).
+
 Partial-order reduction (explorer.core.por) chooses successors rather than watching
 them, so it is a step of its own before the observers; they would see the successors it
-keeps (--por refuses --coverage, the one observer today).
+keeps (--por refuses --coverage, and the liveness check refuses --por).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ first, bounds give INCOMPLETE, the refusals by name, --property / --no-propertie
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -221,7 +222,11 @@ def test_property_selection():
     "options, flag",
     [
         ({"backend": "vector"}, "--backend tuple"),
-        ({"backend": "ray"}, "--backend tuple"),
+        pytest.param(
+            {"backend": "ray"},
+            "--backend tuple",
+            marks=pytest.mark.skipif(find_spec("ray") is None, reason="Ray is not installed"),
+        ),
         ({"fingerprint": True}, "--fingerprint"),
         ({"workers": 2}, "--workers 1"),
         ({"por": True}, "--por"),
