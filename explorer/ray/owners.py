@@ -3,8 +3,10 @@
 
 Each actor builds its own VectorModel from the program (compiling the kernels where it
 runs: nothing compiled is pickled) and keeps one Partition: its share of the visited
-set, and its states of the current and the next level. A level is two rounds of calls:
-  - `expand`: every actor adopts the global indices of its states, expands them, and
+set, and its states of the current and the next level. A slice of a level (the engine's,
+explorer.vector.partition) is two rounds of calls:
+  - `expand`: every actor adopts the global indices of its states (at the level's
+    first slice), expands those of the slice, and
     returns its report and one block of successors per owner, each its own object in
     Ray's object store (numpy arrays pickled out of band: an owner on the same node
     maps them without a copy, one on another node gets them from that node's store);
@@ -115,14 +117,16 @@ class Owner:
         self.work.busy += time.perf_counter() - t
         return new, self._report()
 
-    def expand(self, adopt: np.ndarray) -> tuple:
+    def expand(self, adopt: np.ndarray | None, upto: int | None) -> tuple:
         """(report without successors, Load, one block per owner): its own stays here
-        (None in its place), for its `receive`."""
+        (None in its place), for its `receive`. `adopt`: see Partition.adopt (None: the
+        level's next slice); `upto`: Partition.expand's."""
         t = time.perf_counter()
         part = self._partition()
-        part.adopt(adopt)
-        out = part.expand()
-        self.work.expanded += len(adopt)
+        if adopt is not None:
+            part.adopt(adopt)
+        out = part.expand(upto)
+        self.work.expanded += out.expanded
         self.work.sent = sum(
             b.keys.nbytes + b.fps.nbytes + b.words.nbytes
             for j, b in enumerate(out.outgoing)
@@ -253,10 +257,10 @@ class RayOwners:
         got = self._get([a.seed.remote(covers, b) for a, b in zip(self.actors, blocks)])
         return self._loaded(got)
 
-    def expand(self, adopt: list[np.ndarray]) -> list[LevelExpansion]:
+    def expand(self, adopt: list[np.ndarray] | None, upto: int | None) -> list[LevelExpansion]:
         calls = [
-            a.expand.options(num_returns=self.parts + 2).remote(g)
-            for a, g in zip(self.actors, adopt)
+            a.expand.options(num_returns=self.parts + 2).remote(g, upto)
+            for a, g in zip(self.actors, adopt or [None] * self.parts)
         ]
         self.blocks = [c[2:] for c in calls]
         self._show(self._get([c[1] for c in calls]))

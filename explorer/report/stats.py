@@ -55,8 +55,8 @@ def format_stats(stats: Stats) -> str:
         lines.append(f"{stats.bytes_per_state:,.0f} bytes per distinct state.")
     if stats.collision_probability is not None:
         lines.append(
-            "Fingerprint mode: probability that a collision occurred "
-            f"(optimistic): {stats.collision_probability:.1e}."
+            "Fingerprint mode: probability that a collision hid a state, at most "
+            f"(for uniform fingerprints): {stats.collision_probability:.1e}."
         )
     if stats.por_reduced is not None:
         lines.append(

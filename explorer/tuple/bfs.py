@@ -163,7 +163,7 @@ def _bfs(
         if reduce is not None:
             stats.por_reduced, stats.por_full, stats.por_proviso = por
         if fingerprint:
-            stats.collision_probability = collision_probability(stats.distinct, stats.generated)
+            stats.collision_probability = collision_probability(stats.distinct)
         return search.result(verdict, violation, reason)
 
     def trace_to(sid: int) -> list[Step]:

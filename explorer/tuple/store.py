@@ -12,7 +12,7 @@ Exact mode keeps the states themselves in a set (a tuple of n small ints: about
 of each state (Model.fingerprint): a Python int in a set, about 32 bytes for the int
 plus ~30 for the slot. Both keep 16 bytes of parent link per state (two int64 arrays). Two distinct
 states with the same fingerprint make the search skip one of them silently; the
-collision probability is estimated as TLC does (see `collision_probability`). A lookup
+chance of that is bounded by `collision_probability`. A lookup
 or an insertion costs one hash of the state (and one of the fingerprint function), in
 amortised constant time.
 
@@ -75,8 +75,14 @@ class Store:
         return self.edges[sid], edges
 
 
-def collision_probability(distinct: int, generated: int) -> float:
-    """TLC's optimistic estimate of the chance that two of the `distinct` states share a
-    64-bit fingerprint: each of the generated-but-already-seen lookups may have hit a
-    different state with the same fingerprint, n * (g - n) / 2^64."""
-    return distinct * max(generated - distinct, 0) / 2.0**64
+def collision_probability(distinct: int) -> float:
+    """A bound on the chance that a fingerprint search which stored `distinct` states, n,
+    missed a reachable state, were fingerprints independent uniform 64-bit values:
+    n * (n + 1) / 2^65, at most 1. The search goes as an exact one until a state's
+    fingerprint equals one stored before (the state is then taken as seen); in the
+    order an exact search finds states, the i-th does so with probability at most
+    (i - 1) / 2^64, and a search that stores n states and missed one did so at one of
+    the first n + 1: the sum over those is the bound. (TLC's n * (g - n) / 2^64, for g
+    states generated, is not one: a state looked up again when already stored can be no
+    miss, and a chain of states, g = n, would get 0. At 10^9 states the bound is 2.7%.)"""
+    return min(1.0, distinct * (distinct + 1) / 2.0**65)

@@ -69,6 +69,10 @@ from mmcheck.spec import ir
 # parent links (10^7 states of migrate_page: 15.4 bytes a state against 16.8, 12% slower).
 CHUNK = 1 << 15
 ADOPT_BLOCK = 1 << 16  # states of a tuple BFS packed at a time when taking it over
+# States of a level expanded in one round by owners (run_owners): their successors, about
+# seven times as many, 8 x (words + 2) bytes each, are in flight at once (at 10^9 states a
+# level of 6 x 10^7 would be 10 GB of them).
+SLICE = 1 << 22
 
 
 class VectorBFS:
@@ -91,6 +95,7 @@ class VectorBFS:
         self.max_depth = max_depth
         self.max_states = max_states
         self.chunk = chunk or (CHUNK // 2 if fingerprint else CHUNK)
+        self.slice = SLICE
         layout = self.vm.layout
         self.keep_words = not fingerprint and layout.nwords > 1
         self.visited = VisitedSet(layout.nwords, self.keep_words)
@@ -135,7 +140,7 @@ class VectorBFS:
         stats.queue = queue
         stats.depth = self.depth
         if self.fingerprint and self.vm.layout.nwords > 1:
-            stats.collision_probability = collision_probability(stats.distinct, stats.generated)
+            stats.collision_probability = collision_probability(stats.distinct)
         elif self.fingerprint:
             stats.collision_probability = 0.0
         return self.search.result(verdict, violation, reason)
@@ -303,9 +308,10 @@ class VectorBFS:
         return self.vm.layout.pack(np.array(states, dtype=np.int64).reshape(len(states), nslots).T)
 
     def _run_owners(self, owners: Owners) -> Result:
-        """The levels searched by owners of the visited set's partitions, one round
-        each: what they report decides where a level is cut exactly as chunk_step does
-        chunk by chunk, so counts, verdicts and traces are the same."""
+        """The levels searched by owners of the visited set's partitions, a round per
+        slice of `self.slice` states of a level: what they report decides where a level
+        is cut exactly as chunk_step does chunk by chunk, so counts, verdicts and traces
+        are the same."""
         search, stats, vm = self.search, self.search.stats, self.vm
         initial = search.initial_states(self.given)
         if isinstance(initial, Result):
@@ -326,7 +332,6 @@ class VectorBFS:
         self.store(keys, news, 0, len(keys) if bad is None else bad + 1)
         if bad is not None:
             return self.finish(VIOLATED, search.state_violation(self.trace_to(0, bad)))
-        k = len(vm.instances)
         size, truncated = len(keys), False
         while size:
             at_bound = self.max_depth is not None and self.depth >= self.max_depth
@@ -336,52 +341,90 @@ class VectorBFS:
             reason = search.limits.poll(stats)
             if reason:
                 return self.finish(INCOMPLETE, None, reason, size)
-            reports = owners.expand(where)
-            error = min((r.error for r in reports if r.error is not None), default=None)
-            dead = min((r.deadlock for r in reports if r.deadlock is not None), default=None)
-            # successors of the states from the first that raises or is a deadlock on
-            # are not taken in (at the depth bound, from the first deadlock on)
-            stop = (
-                dead if at_bound or error is None else error if dead is None else min(error, dead)
-            )
-            news = owners.receive([] if at_bound else list(search.unreached))
-            keys, where = merge([new.keys for new in news])
-            if stop is not None:
-                keys = keys[: np.searchsorted(keys, stop * k)]
+            level = self.owned_level(owners, where, size, at_bound)
+            if isinstance(level, Result):
+                return level
+            where, found = level
             if at_bound:
-                stats.generated += self.generated(owners, reports, dead)
-                if dead is not None:
-                    return self.deadlock(dead)
-                truncated = error is not None or len(keys) > 0
+                truncated = found > 0
                 break
-            bad = self.first_bad(keys, news, len(keys))
-            room = None if self.max_states is None else self.max_states - self.owned
-            if room is not None and len(keys) > room and (bad is None or bad >= room):
-                cut = int(keys[room]) // k  # the state whose successor does not fit
-                stats.generated += owners.generated_before(cut + 1)
-                self.store(keys, news, self.depth + 1, room)
-                reason = f"max states {self.max_states} reached"
-                return self.finish(INCOMPLETE, None, reason, size - cut + room)
-            if bad is not None:
-                stats.generated += owners.generated_before(int(keys[bad]) // k + 1)
-                self.store(keys, news, self.depth + 1, bad + 1)
-                self.pending = search.state_violation(self.trace_to(self.depth + 1, bad))
-            else:
-                stats.generated += self.generated(owners, reports, stop)
-                self.store(keys, news, self.depth + 1, len(keys))
-                if error is not None and (dead is None or error < dead):
-                    # of length depth + 1: a later state of this level may be a deadlock
-                    self.pending = search.error_violation(self.trace_to(self.depth, error))
-            if dead is not None:
-                return self.deadlock(dead)
-            if self.pending is not None:
-                return self.finish(VIOLATED, self.pending)
-            size = len(keys)
+            size = found
             if size:
                 self.depth += 1
         if truncated:
             return self.finish(INCOMPLETE, None, f"max depth {self.max_depth} reached")
         return self.finish(HOLDS)
+
+    def owned_level(
+        self, owners: Owners, where: list[np.ndarray], size: int, at_bound: bool
+    ) -> Result | tuple[list[np.ndarray], int]:
+        """Expand the current level (`size` states, owner j's at global indices
+        where[j]) slice by slice and store the next: a Result to stop with, else each
+        owner's global indices in the next level and its size (at the depth bound, not
+        stored: whether any successor or error was cut)."""
+        search, stats = self.search, self.search.stats
+        k = len(self.vm.instances)
+        error = dead = None
+        stored = 0  # the next level's states stored so far
+        counted = 0  # successors of the level's states added to stats.generated so far
+        cut = False  # at the depth bound: whether the bound cut a successor or an error
+        nxt: list[list[np.ndarray]] = [[] for _ in range(owners.parts)]
+        for lo in range(0, size, self.slice):
+            hi = min(size, lo + self.slice)
+            reports = owners.expand(where if lo == 0 else None, hi)
+            if error is None:  # the first found is the least: the slices come in order
+                error = min((r.error for r in reports if r.error is not None), default=None)
+            if dead is None:
+                dead = min((r.deadlock for r in reports if r.deadlock is not None), default=None)
+            # successors of the states from the first that raises or is a deadlock on
+            # are not taken in (at the depth bound, from the first deadlock on)
+            stop = (
+                dead if at_bound or error is None else error if dead is None else min(error, dead)
+            )
+            news = owners.receive([] if at_bound or self.pending else list(search.unreached))
+            if self.pending is not None:  # the rest of the level is searched for a deadlock
+                if dead is not None:
+                    return self.deadlock(dead)
+                continue
+            keys, mine = merge([new.keys for new in news])
+            if stop is not None:
+                keys = keys[: np.searchsorted(keys, stop * k)]
+            if at_bound:
+                stats.generated += self.generated(owners, reports, dead, counted)
+                if dead is not None:
+                    return self.deadlock(dead)
+                counted += sum(r.generated for r in reports)
+                cut = cut or error is not None or len(keys) > 0
+                continue
+            bad = self.first_bad(keys, news, len(keys))
+            room = None if self.max_states is None else self.max_states - (self.owned or 0)
+            if room is not None and len(keys) > room and (bad is None or bad >= room):
+                last = int(keys[room]) // k  # the state whose successor does not fit
+                stats.generated += owners.generated_before(last + 1) - counted
+                self.store(keys, news, self.depth + 1, room, stored)
+                reason = f"max states {self.max_states} reached"
+                return self.finish(INCOMPLETE, None, reason, size - last + stored + room)
+            if bad is not None:
+                stats.generated += owners.generated_before(int(keys[bad]) // k + 1) - counted
+                self.store(keys, news, self.depth + 1, bad + 1, stored)
+                trace = self.trace_to(self.depth + 1, stored + bad)
+                self.pending = search.state_violation(trace)
+            else:
+                stats.generated += self.generated(owners, reports, stop, counted)
+                counted += sum(r.generated for r in reports)
+                self.store(keys, news, self.depth + 1, len(keys), stored)
+                for j, w in enumerate(mine):
+                    nxt[j].append(w + stored)
+                stored += len(keys)
+                if error is not None and (dead is None or error < dead):
+                    # of length depth + 1: a later state of this level may be a deadlock
+                    self.pending = search.error_violation(self.trace_to(self.depth, error))
+            if dead is not None:
+                return self.deadlock(dead)
+        if self.pending is not None:
+            return self.finish(VIOLATED, self.pending)
+        joined = [np.concatenate(w) if w else np.empty(0, np.int64) for w in nxt]
+        return joined, int(cut) if at_bound else stored
 
     @staticmethod
     def first_bad(keys: np.ndarray, news: list[NewStates], n: int) -> int | None:
@@ -394,15 +437,21 @@ class VectorBFS:
         return at if at < n and keys[at] == bad else None
 
     @staticmethod
-    def generated(owners: Owners, reports: list[LevelExpansion], stop: int | None) -> int:
-        """The successors generated by the level's states before `stop` (all: None)."""
+    def generated(
+        owners: Owners, reports: list[LevelExpansion], stop: int | None, counted: int
+    ) -> int:
+        """The successors generated by the states of a level's slice (`reports`) before
+        `stop` (all: None), the earlier slices having generated `counted`."""
         if stop is None:
             return sum(r.generated for r in reports)
-        return owners.generated_before(stop)
+        return owners.generated_before(stop) - counted
 
-    def store(self, keys: np.ndarray, news: list[NewStates], depth: int, n: int) -> None:
-        """Store the first n of a level's new states (`keys`, in order) found by owners:
-        parent links, count, and the covers their owners found holding there."""
+    def store(
+        self, keys: np.ndarray, news: list[NewStates], depth: int, n: int, offset: int = 0
+    ) -> None:
+        """Store the first n of a level's new states (`keys`, in order) found by owners,
+        from index `offset` of the level: parent links, count, and the covers their
+        owners found holding there."""
         self.levels.add(keys[:n])
         self.owned = self.search.stats.distinct = (self.owned or 0) + n
         first: dict[int, int] = {}
@@ -412,7 +461,7 @@ class VectorBFS:
         for j, key in first.items():
             at = int(np.searchsorted(keys[:n], key))
             if at < n and keys[at] == key:
-                self.search.reach([j], self.trace_to(depth, at))
+                self.search.reach([j], self.trace_to(depth, offset + at))
 
     def initial_words(self, initial: list[State]) -> tuple[np.ndarray, np.ndarray]:
         """The initial states packed (canonical, those a constraint cuts dropped), with

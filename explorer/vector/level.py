@@ -12,8 +12,8 @@ Contract:
     them out in that order, chunk after chunk; `dedup` keeps each distinct state once,
     ordered by its first discovery (smallest order: parent row, then edge);
   - cost per state: a Level 8 bytes a word of the packed state (the current level and
-    the next one are held); Levels 4 bytes (8 in a level whose links exceed 32 bits),
-    kept for the whole search; an Expanded 8 x (words + 2) bytes a distinct successor,
+    the next one are held); Levels 4 bytes (5 in a level whose links exceed 32 bits, 8
+    past 40), kept for the whole search; an Expanded 8 x (words + 2) bytes a distinct successor,
     and 8 bytes a state of its chunk;
   - safety: none of these is thread-safe or shared between processes; they live in the
     main process (worker processes get copies of chunks, explorer.vector.workers).
@@ -129,17 +129,27 @@ class Cutter:
 class Levels:
     """Parent links, level by level, one number per state: for a state of level d > 0,
     the index of its parent in level d-1 times `edges` plus the edge taken; for level 0
-    the index of its initial state. 4 bytes a state where the numbers fit."""
+    the index of its initial state. A piece of links is kept in 4 bytes a state where
+    its numbers fit in 32 bits, in 5 (a uint32 of the low bits and a uint8 of the high)
+    where they fit in 40, else in 8: a level of 10^8 states with 40 edges has numbers
+    past 2^32, and 10^9 states are 4 to 5 GB of links, not 8."""
 
     edges: int
-    links: list[list[np.ndarray]] = field(default_factory=list)
+    links: list[list[tuple[np.ndarray, np.ndarray | None]]] = field(default_factory=list)
 
     def start(self) -> None:
         self.links.append([])
 
     def add(self, link: np.ndarray) -> None:
-        narrow = len(link) == 0 or int(link.max()) < 1 << 32
-        self.links[-1].append(link.astype(np.uint32 if narrow else np.int64))
+        top = int(link.max()) if len(link) else 0
+        if top < 1 << 32:
+            piece = (link.astype(np.uint32), None)
+        elif top < 1 << 40:
+            link = link.astype(np.int64, copy=False)
+            piece = ((link & 0xFFFFFFFF).astype(np.uint32), (link >> 32).astype(np.uint8))
+        else:
+            piece = (link.astype(np.int64), None)
+        self.links[-1].append(piece)
 
     def path(self, depth: int, index: int) -> tuple[int, list[int]]:
         edges = []
@@ -150,9 +160,9 @@ class Levels:
         return _at(self.links[0], index), edges
 
 
-def _at(chunks: list[np.ndarray], i: int) -> int:
-    for c in chunks:
-        if i < len(c):
-            return int(c[i])
-        i -= len(c)
+def _at(pieces: list[tuple[np.ndarray, np.ndarray | None]], i: int) -> int:
+    for low, high in pieces:
+        if i < len(low):
+            return int(low[i]) if high is None else int(high[i]) << 32 | int(low[i])
+        i -= len(low)
     raise IndexError(i)

@@ -6,9 +6,12 @@ does not depend on how owners talk: the partition function, one owner's steps
 and the protocol a transport implements (`Owners`), which the engine drives
 (explorer.vector.engine.VectorBFS.run_owners).
 
-A level is searched in synchronous rounds:
+A level is searched in synchronous rounds, one per slice of the level (its states with
+global indices in [lo, hi), in order: the engine's slices bound the successors in flight,
+which are about seven times as many as the states expanded):
   1. every owner adopts the global indices of the states it owns of the level (their
-     places in the level, `Partition.adopt`) and expands them (`Partition.expand`):
+     places in the level, `Partition.adopt`, at the first slice) and expands those of
+     the slice (`Partition.expand`):
      each successor, with its key = parent's global index * edges + edge, fingerprint
      and packed words, goes to its owner (an `Outgoing` per destination); the owner
      reports its first state whose expansion raises, its first deadlock, and the
@@ -18,22 +21,24 @@ A level is searched in synchronous rounds:
      single-process order: parent, then edge), drops those in its visited set, stores the
      others, checks their invariants, and reports their keys, sorted, with the key of
      the first whose check fails and, per cover asked for, the first key where it holds;
-  3. the coordinator merges the sorted keys (`merge`): the merged array is the next
-     level in the order one process finds it, and its parent links; the positions give
-     each owner the global indices of its new states (round 1 of the next level).
+  3. the coordinator merges the sorted keys (`merge`): the merged array is the slice's
+     part of the next level in the order one process finds it, and its parent links;
+     the positions give each owner the global indices of its new states (round 1 of
+     the next level). A state found again in a later slice of the level is visited by
+     then, and its key there is larger: it keeps the first slice's, its smallest.
 
 Contract:
   - ordering: everything an owner reports is in key order, and keys are distinct
     across owners (a (parent, edge) pair has one successor), so the merge restores the
     single process's discovery order exactly: counts, verdicts and traces are the same
-    as explorer.vector.engine's with one process. The coordinator decides where a level
-    is cut (the first state that raises or is a deadlock, a violation, --max-states)
+    as explorer.vector.engine's with one process, however the levels are sliced. The
+    coordinator decides where a level is cut (the first state that raises or is a deadlock, a violation, --max-states)
     from the owners' reports alone: an owner stores states past such a cut, which is
     harmless because the search ends with that level (its count is the coordinator's);
   - cost per state: an owner keeps its visited set (explorer.vector.visited) and the
     words of the states it owns of the current and the next level (8 bytes a word), 8
-    bytes a state of the current level (successors generated) and 8 a global index; a
-    successor crosses once, from the owner expanding it to the owner of its
+    bytes a state of the current level (successors generated) and 8 a global index, and
+    the successors of a slice; a successor crosses once, from the owner expanding it to the owner of its
     fingerprint, as 8 x (words + 2) bytes; the coordinator gets 8 bytes (a key) per
     new state and sends back 8 (its global index);
   - safety: a Partition belongs to one thread; owners share nothing but the blocks a
@@ -86,15 +91,17 @@ class Outgoing:
 
 @dataclass
 class LevelExpansion:
-    """What one owner's expansion of its states of a level gives: the successors for
-    each owner (by destination), the global index of its first state whose expansion
-    raises and of its first deadlock (None where there is none), and the number of
-    successors it generated (those a constraint cuts included)."""
+    """What one owner's expansion of its states of a slice of a level gives: the
+    successors for each owner (by destination), the global index of its first state
+    whose expansion raises and of its first deadlock (None where there is none), the
+    number of successors it generated (those a constraint cuts included) and of states
+    it expanded."""
 
     outgoing: list[Outgoing]
     error: int | None
     deadlock: int | None
     generated: int
+    expanded: int = 0
 
 
 @dataclass
@@ -132,32 +139,41 @@ class Partition:
         self.visited = VisitedSet(nwords, keep_words)
         self.words = np.empty((nwords, 0), np.uint64)  # the current level's states
         self.at = np.empty(0, np.int64)  # their global indices, increasing
-        self.gen = np.empty(0, np.int64)  # successors generated, cumulated, per state
-        self.new = np.empty((nwords, 0), np.uint64)  # the next level's, in key order
+        self.gen = np.empty(0, np.int64)  # successors generated per state (0: not expanded)
+        self.done = 0  # of the current level's states, those expanded
+        self.new: list[np.ndarray] = []  # the next level's, in key order, as received
 
     def __len__(self) -> int:
         """States stored (past a level's cut too)."""
         return len(self.visited)
 
     def adopt(self, global_index: np.ndarray) -> None:
-        """The new states of the last `receive` (in key order) make up the current
-        level, at these global indices (increasing, int64)."""
-        if len(global_index) != self.new.shape[1]:
+        """The new states of the `receive`s since the last adopt (in key order) make up the
+        current level, at these global indices (increasing, int64)."""
+        new, self.new = self.new, []
+        if len(new) == 1:
+            self.words = new[0]
+        else:
+            self.words = np.concatenate(new or [self.words[:, :0]], axis=1)
+        if len(global_index) != self.words.shape[1]:
             raise ValueError("adopt: one global index per new state")
-        self.words, self.new = self.new, self.new[:, :0]
         self.at = global_index.astype(np.int64, copy=False)
-        self.gen = np.zeros(0, np.int64)
+        self.gen = np.zeros(len(self.at), np.int64)
+        self.done = 0
 
-    def expand(self) -> LevelExpansion:
-        """Expand the current level's states, chunk by chunk, and route the successors."""
+    def expand(self, upto: int | None = None) -> LevelExpansion:
+        """Expand the current level's states not expanded yet whose global index is below
+        `upto` (None: all), chunk by chunk, and route the successors."""
         vm, k, parts = self.vm, len(self.vm.instances), self.parts
-        n = self.words.shape[1]
+        lo = self.done
+        hi = len(self.at) if upto is None else int(np.searchsorted(self.at, upto))
+        self.done = max(lo, hi)
         error = deadlock = None
-        gen = np.empty(n, np.int64)
         pieces: list[list[Outgoing]] = [[] for _ in range(parts)]
-        for c0 in range(0, n, self.chunk):
-            ex = vm.expand(self.words[:, c0 : c0 + self.chunk], self.deadlock, self.keep_words)
-            gen[c0 : c0 + ex.n] = ex.gen
+        for c0 in range(lo, hi, self.chunk):
+            rows = self.words[:, c0 : min(c0 + self.chunk, hi)]
+            ex = vm.expand(rows, self.deadlock, self.keep_words)
+            self.gen[c0 : c0 + ex.n] = ex.gen
             if error is None and ex.err_row < ex.n:
                 error = int(self.at[c0 + ex.err_row])
             if deadlock is None and ex.dl_row < ex.n:
@@ -173,16 +189,18 @@ class Partition:
                 pieces[j].append(
                     Outgoing(keys[mine], ex.fps[mine], np.take(ex.words, mine, axis=1))
                 )
-        self.gen = np.cumsum(gen)
         return LevelExpansion(
-            [_join(p, vm.layout.nwords) for p in pieces], error, deadlock, int(self.gen[-1:].sum())
+            [_join(p, vm.layout.nwords) for p in pieces],
+            error,
+            deadlock,
+            int(self.gen[lo:hi].sum()),
+            max(hi - lo, 0),
         )
 
     def generated_before(self, index: int) -> int:
         """Successors generated by this owner's states of the current level whose global
-        index is below `index`."""
-        below = int(np.searchsorted(self.at, index))
-        return int(self.gen[below - 1]) if below else 0
+        index is below `index` (of those expanded so far)."""
+        return int(self.gen[: np.searchsorted(self.at, index)].sum())
 
     def receive(self, blocks: Sequence[Outgoing], covers: Sequence[int] = ()) -> NewStates:
         """Take in every successor sent to this owner for the level (from all owners,
@@ -206,7 +224,7 @@ class Partition:
         firsts, _ = first_of_each(fps, keys, words if keep else None)
         keys, fps, words = keys[firsts], fps[firsts], np.take(words, firsts, axis=1)
         self.visited.insert(fps, words if keep else None)
-        self.new = words
+        self.new.append(words)
         out = NewStates(keys)
         if len(keys) and (self.vm.invariants or self.vm.constraints):
             bad = np.flatnonzero(self.vm.bad_invariant(words))
@@ -259,9 +277,11 @@ class Owners(Protocol):
         initial states) as its first level's successors (`receive`)."""
         ...
 
-    def expand(self, adopt: list[np.ndarray]) -> list[LevelExpansion]:
-        """Owner j adopts the global indices adopt[j], expands, and its successors are
-        moved to their owners; the reports keep no successors (outgoing empty)."""
+    def expand(self, adopt: list[np.ndarray] | None, upto: int | None) -> list[LevelExpansion]:
+        """Owner j adopts the global indices adopt[j] (unless None: the level's next
+        slice), expands its states not expanded yet below global index `upto` (None:
+        all), and its successors are moved to their owners; the reports keep no
+        successors (outgoing empty)."""
         ...
 
     def receive(self, covers: Sequence[int]) -> list[NewStates]:

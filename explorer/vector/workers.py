@@ -121,8 +121,9 @@ class _Owner:
         if msg[0] == "seed":
             return part.receive([msg[1]], msg[2]), []
         if msg[0] == "expand":
-            part.adopt(msg[1])
-            return self.expand()
+            if msg[1] is not None:
+                part.adopt(msg[1])
+            return self.expand(msg[2])
         if msg[0] == "receive":
             return self.receive(msg[1], msg[2]), []
         if msg[0] == "generated":
@@ -130,10 +131,13 @@ class _Owner:
         assert msg[0] == "stored", msg
         return len(part), []
 
-    def expand(self) -> tuple[tuple[LevelExpansion, list[int]], list[tuple[int, Block]]]:
-        """Expand, write the successors for each other worker into its block; reply with
-        the report (without successors) and their counts by destination."""
-        level = self.part.expand()
+    def expand(
+        self, upto: int | None
+    ) -> tuple[tuple[LevelExpansion, list[int]], list[tuple[int, Block]]]:
+        """Expand (up to global index `upto`), write the successors for each other worker
+        into its block; reply with the report (without successors) and their counts by
+        destination."""
+        level = self.part.expand(upto)
         counts, fresh = [], []
         for j, out in enumerate(level.outgoing):
             counts.append(len(out))
@@ -265,8 +269,8 @@ class OwnerPool:
     def seed(self, blocks: list[Outgoing], covers: Sequence[int]) -> list[NewStates]:
         return self._ask([("seed", b, list(covers)) for b in blocks])
 
-    def expand(self, adopt: list[np.ndarray]) -> list[LevelExpansion]:
-        replies = self._ask([("expand", a) for a in adopt])
+    def expand(self, adopt: list[np.ndarray] | None, upto: int | None) -> list[LevelExpansion]:
+        replies = self._ask([("expand", a, upto) for a in adopt or [None] * self.parts])
         self.counts = [counts for _, counts in replies]
         return [level for level, _ in replies]
 

@@ -44,7 +44,8 @@ def test_statistics_in_tlc_vocabulary():
         "The depth of the state graph search is 14.",
         "2.00 s, 3,394 distinct states/s (tuple back end, 1 worker).",
         "96 bytes per distinct state.",
-        "Fingerprint mode: probability that a collision occurred (optimistic): 3.2e-12.",
+        "Fingerprint mode: probability that a collision hid a state, at most (for uniform "
+        "fingerprints): 3.2e-12.",
     ]
     assert "bytes" not in format_stats(Stats(distinct=1, elapsed=1.0))
 

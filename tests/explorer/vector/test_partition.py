@@ -86,11 +86,12 @@ class LocalOwners:
     def seed(self, blocks, covers):
         return [p.receive([b], covers) for p, b in zip(self.owners, blocks)]
 
-    def expand(self, adopt):
+    def expand(self, adopt, upto):
         reports = []
-        for p, a in zip(self.owners, adopt):
-            p.adopt(a)
-            reports.append(p.expand())
+        for j, p in enumerate(self.owners):
+            if adopt is not None:
+                p.adopt(adopt[j])
+            reports.append(p.expand(upto))
         self.sent = [[r.outgoing[j] for r in reports] for j in range(self.parts)]
         for r in reports:
             r.outgoing = []
@@ -142,16 +143,18 @@ def vector(path, consts=None, workers=1, **kw):
 
 
 def agree(path, consts=None, tuple_too=True, **kw) -> tuple:
-    """The outcome with one process, checked identical with 2 forked owners, 3 owners in
-    this process (small chunks: many per level) and the tuple back end."""
+    """The outcome with one process, checked identical with 2 forked owners (a round a
+    level), 3 owners in this process (small chunks and slices: many rounds a level, the
+    deadlocks, errors, violations and bounds falling in any of them) and the tuple back
+    end."""
     one = outcome(vector(path, consts, 1, **kw))
     assert outcome(vector(path, consts, 2, **kw)) == one
-    old = engine.CHUNK
-    engine.CHUNK = 64
+    old = engine.CHUNK, engine.SLICE
+    engine.CHUNK, engine.SLICE = 64, 37
     try:
         three = LocalOwners.running(lambda: vector(path, consts, 3, **kw))
     finally:
-        engine.CHUNK = old
+        engine.CHUNK, engine.SLICE = old
     assert outcome(three) == one
     if tuple_too:  # as tests/reliability/test_differential.py compares them
         t = outcome(explorer.check(path, consts, backend="tuple", **kw))
