@@ -71,11 +71,12 @@ class Lasso:
 
 
 class _Adjacency:
-    """The graph as Python lists (what a Python loop reads fastest) in compressed sparse
-    rows: the out-edges of node v are positions off[v]..off[v+1]-1 of `edge` (edge
-    indices, in increasing order), `head` (their destinations) and `label` (their units);
-    and as numpy arrays of the distinct (node, unit) pairs where a unit is enabled and of
-    the edges that take a unit, for the fairness of many components at once."""
+    """The graph in compressed sparse rows: the out-edges of node v are the positions
+    off[v]..off[v+1]-1 of `edge` (their edge indices, increasing), `head` (destinations)
+    and `label` (units), as Python lists (what a loop in Python reads fastest), the first
+    three also in numpy (`_np`) for a wide level of a breadth-first search. And in numpy
+    for the fairness of many components at once: the distinct (node, unit) pairs where a
+    unit is enabled (`en_`), and the edges that take a unit (`take_`)."""
 
     def __init__(self, g: Graph) -> None:
         src = np.asarray(g.src, dtype=np.int64)
@@ -91,24 +92,33 @@ class _Adjacency:
             raise ValueError(f"a unit's kind is not one of {UNIT_KINDS}")
         if any(not 0 <= v < g.n for v in g.initial):
             raise ValueError(f"an initial node is outside 0..{g.n - 1}")
-        self.edge_src: list[int] = src.tolist()
-        order = np.argsort(src, kind="stable")
-        self.off: list[int] = np.concatenate(
-            ([0], np.cumsum(np.bincount(src, minlength=g.n)))
-        ).tolist()
-        self.edge: list[int] = order.tolist()
-        self.head: list[int] = dst[order].tolist()
-        self.label: list[int] = unit[order].tolist()
-        self.strong = np.array([k == "strong" for k in g.units], dtype=bool)
-        self.n_units = len(g.units)
+        self.n = g.n
+        self.src = src
+        self.edge_np = np.argsort(src, kind="stable")
+        self.off_np = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=g.n))))
+        self.head_np = dst[self.edge_np]
+        self.off: list[int] = self.off_np.tolist()
+        self.head: list[int] = self.head_np.tolist()
+        self.edge: list[int] = self.edge_np.tolist()
+        self.label: list[int] = unit[self.edge_np].tolist()
+        self.strong = [k == "strong" for k in g.units]
+        self.units = max(len(g.units), 1)  # the radix of a (node, unit) key
+        self.strong_np = np.array([*self.strong, False])
         taking = unit >= 0
         self.take_src, self.take_unit, self.take_dst = src[taking], unit[taking], dst[taking]
-        pairs = np.unique(self.take_src * max(self.n_units, 1) + self.take_unit)
-        self.en_node, self.en_unit = np.divmod(pairs, max(self.n_units, 1))
+        pairs = _distinct(self.take_src * self.units + self.take_unit)
+        self.en_node, self.en_unit = np.divmod(pairs, self.units)
 
     def enabled(self, v: int) -> set[int]:
         """The units enabled in node v."""
         return {u for u in self.label[self.off[v] : self.off[v + 1]] if u >= 0}
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (np.unique's hash table is many times slower on
+    millions of values)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))[: len(values)]]
 
 
 def find_violation(
@@ -122,111 +132,141 @@ def find_violation(
         raise ValueError(f"unknown property kind {kind!r}: one of {KINDS}")
     if (q is None) != (kind != "leads_to"):
         raise ValueError("q is given for leads_to and only for it")
-    p_ = np.asarray(p, dtype=bool)
-    q_ = np.zeros(g.n, dtype=bool) if q is None else np.asarray(q, dtype=bool)
-    if p_.shape != (g.n,) or q_.shape != (g.n,):
+    not_p = ~np.asarray(p, dtype=bool)
+    not_q = np.ones(g.n, dtype=bool) if q is None else ~np.asarray(q, dtype=bool)
+    if not_p.shape != (g.n,) or not_q.shape != (g.n,):
         raise ValueError(f"a predicate must have one value per node ({g.n})")
     adj = g._adjacency
-    initial = list(dict.fromkeys(g.initial))
+    nowhere, anywhere = np.zeros(g.n, dtype=bool), np.ones(g.n, dtype=bool)
+    # the prefix: phase 0 roams where `roam` holds, then phase 1 starts at a node where
+    # `start` holds and goes on through those where `through` holds to the fair cycle
     if kind == "leads_to":
-        order, parent, base = _leads_to_search(adj, initial, (p_ & ~q_).tolist(), (~q_).tolist())
+        roam, start, through = anywhere, ~not_p & not_q, not_q
+    elif kind == "eventually":
+        roam, start, through = nowhere, not_p, not_p
     else:
-        through = (~p_).tolist() if kind == "eventually" else [True] * g.n
-        order, parent = _search(adj, [v for v in initial if through[v]], through)
-        base = parent
+        roam, start, through = nowhere, anywhere, anywhere
+    found_, parent = _search(adj, list(dict.fromkeys(g.initial)), roam, start, through)
+    found = np.array(found_, dtype=np.int64)
     region = np.zeros(g.n, dtype=bool)
-    region[order] = True
+    region[found] = True
     if kind == "always_eventually":
-        region &= ~p_
-    accept = ~p_ if kind == "eventually_always" else None
-    part, fair, sccs = _fair_components(adj, np.flatnonzero(region), accept)
-    target = next((v for v in order if part[v] in fair), None)
-    if target is None:
+        region &= not_p
+    accept = not_p if kind == "eventually_always" else None
+    comp, fair, sccs = _fair_components(adj, np.flatnonzero(region), accept)
+    is_fair = np.isin(comp[found], fair)
+    if not is_fair.any():
         return None, sccs
-    prefix, prefix_edges = _path_to(adj, target, parent, base)
-    cycle_nodes, cycle = _cycle(adj, target, part, (~p_).tolist() if accept is not None else None)
-    return Lasso(tuple(prefix), tuple(prefix_edges), tuple(cycle), tuple(cycle_nodes)), sccs
+    target = int(found[np.argmax(is_fair)])
+    prefix, prefix_edges = _path(adj, parent, target)
+    nodes, cycle = _cycle(adj, comp, target, None if accept is None else accept.tolist())
+    return Lasso(tuple(prefix), tuple(prefix_edges), tuple(cycle), tuple(nodes)), sccs
 
 
 def _search(
-    adj: _Adjacency, sources: list[int], through: list[bool]
-) -> tuple[list[int], list[int]]:
-    """Breadth-first from `sources` through the nodes where `through` holds: the nodes in
-    the order found, and per node the edge that found it (_ROOT for a source, _UNSEEN)."""
-    off, edge, head = adj.off, adj.edge, adj.head
-    parent = [_UNSEEN] * (len(off) - 1)
-    for v in sources:
-        parent[v] = _ROOT
-    order = list(sources)
-    for v in order:  # grows as it goes
-        for i in range(off[v], off[v + 1]):
-            w = head[i]
-            if parent[w] == _UNSEEN and through[w]:
-                parent[w] = edge[i]
-                order.append(w)
-    return order, parent
+    adj: _Adjacency, initial: list[int], roam: np.ndarray, start: np.ndarray, through: np.ndarray
+) -> tuple[list[int], np.ndarray]:
+    """Breadth-first over (node, phase), numbered 2 * node + phase. Phase 0 starts at the
+    initial nodes and moves to nodes where `roam` holds; phase 1 is entered at no cost,
+    just after phase 0, at a node where `start` holds, and moves to nodes where `through`
+    holds. Returns the nodes found in phase 1 in order, and the parent of each (node,
+    phase): the edge that found it, _SWITCH (phase 1 entered from phase 0), _ROOT or
+    _UNSEEN.
 
-
-def _leads_to_search(
-    adj: _Adjacency, initial: list[int], start: list[bool], not_q: list[bool]
-) -> tuple[list[int], list[int], list[int]]:
-    """Breadth-first over (node, phase): phase 0 anywhere from the initial nodes, then,
-    at no cost, phase 1 from a node where `start` holds (P and not Q), through not-Q
-    nodes. The nodes found in phase 1 in order, and the parents of phase 1 (_SWITCH where
-    the node was entered from phase 0) and of phase 0."""
+    Level by level: a wide level in numpy, a narrow one in Python (a behaviour graph may
+    be thousands of levels deep, and numpy pays per level). Both find the nodes of a
+    level in the order a queue would: by parent, then by edge."""
     off, edge, head = adj.off, adj.edge, adj.head
-    n = len(off) - 1
-    parent0, parent1 = [_UNSEEN] * n, [_UNSEEN] * n
-    queue: list[int] = []  # 2 * node + phase
+    parent = np.full(2 * adj.n, _UNSEEN, dtype=np.int64)
+    may, may_np = (roam.tolist(), through.tolist()), np.stack((roam, through))
+    start_ = start.tolist()
     found: list[int] = []
-
-    def enter0(w: int, via: int) -> None:
-        parent0[w] = via
-        queue.append(2 * w)
-        if start[w] and parent1[w] == _UNSEEN:
-            parent1[w] = _SWITCH
-            queue.append(2 * w + 1)
-            found.append(w)
-
+    level: list[int] = []
     for v in initial:
-        if parent0[v] == _UNSEEN:
-            enter0(v, _ROOT)
-    for x in queue:  # grows as it goes
-        v, phase = divmod(x, 2)
-        for i in range(off[v], off[v + 1]):
-            w = head[i]
-            if phase == 0:
-                if parent0[w] == _UNSEEN:
-                    enter0(w, edge[i])
-            elif parent1[w] == _UNSEEN and not_q[w]:
-                parent1[w] = edge[i]
-                queue.append(2 * w + 1)
-                found.append(w)
-    return found, parent1, parent0
-
-
-def _path_to(
-    adj: _Adjacency, v: int, parent: list[int], base: list[int]
-) -> tuple[list[int], list[int]]:
-    """The nodes and edges from a root to v along `parent`, continued along `base` from
-    a node `parent` entered by _SWITCH (the same list where there is no switch)."""
-    nodes, edges = [v], []
-    while True:
-        e = parent[v]
-        if e == _SWITCH:
-            parent = base
+        if parent[2 * v] == _UNSEEN:
+            parent[2 * v] = _ROOT
+            level.append(2 * v)
+            if start_[v]:
+                parent[2 * v + 1] = _SWITCH
+                level.append(2 * v + 1)
+                found.append(v)
+    while level:
+        if len(level) >= _WIDE:
+            level = _level(adj, np.array(level), parent, may_np, start, found)
             continue
-        if e == _ROOT:
-            break
+        following = []
+        for x in level:
+            v, phase = x >> 1, x & 1
+            ok = may[phase]
+            for i in range(off[v], off[v + 1]):
+                w = head[i]
+                y = 2 * w + phase
+                if ok[w] and parent[y] == _UNSEEN:
+                    parent[y] = edge[i]
+                    following.append(y)
+                    if phase:
+                        found.append(w)
+                    elif start_[w] and parent[y + 1] == _UNSEEN:
+                        parent[y + 1] = _SWITCH
+                        following.append(y + 1)
+                        found.append(w)
+        level = following
+    return found, parent
+
+
+_WIDE = 2048  # a level of _search this wide goes in numpy
+
+
+def _level(
+    adj: _Adjacency,
+    level: np.ndarray,
+    parent: np.ndarray,
+    may: np.ndarray,
+    start: np.ndarray,
+    found: list[int],
+) -> list[int]:
+    """One level of _search in numpy: the next level, with the parents and the phase 1
+    nodes found on it recorded."""
+    nodes, phase = level >> 1, level & 1
+    starts, counts = adj.off_np[nodes], adj.off_np[nodes + 1] - adj.off_np[nodes]
+    pos = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+    phase = np.repeat(phase, counts)
+    head = adj.head_np[pos]
+    ok = may[phase, head]
+    head, phase, edges = head[ok], phase[ok], adj.edge_np[pos[ok]]
+    # each candidate (node, phase), then its switch to phase 1 where that may be
+    cand = np.stack((2 * head + phase, 2 * head + 1), axis=1)
+    via = np.stack((edges, np.full(len(edges), _SWITCH)), axis=1)
+    keep = np.ones(cand.shape, dtype=bool)
+    keep[:, 1] = (phase == 0) & start[head]
+    cand, via = cand[keep], via[keep]
+    fresh = parent[cand] == _UNSEEN
+    cand, via = cand[fresh], via[fresh]
+    _, first = np.unique(cand, return_index=True)  # the first of each
+    first.sort()
+    cand, via = cand[first], via[first]
+    parent[cand] = via
+    found += (cand[cand & 1 == 1] >> 1).tolist()
+    return cand.tolist()
+
+
+def _path(adj: _Adjacency, parent: np.ndarray, v: int) -> tuple[list[int], list[int]]:
+    """The nodes and edges from a root of _search to node v in phase 1."""
+    at, nodes, edges = 2 * v + 1, [v], []
+    while (e := int(parent[at])) != _ROOT:
+        if e == _SWITCH:
+            at -= 1
+            continue
         edges.append(e)
-        v = adj.edge_src[e]
+        v = int(adj.src[e])
+        at = 2 * v + at % 2
         nodes.append(v)
     return nodes[::-1], edges[::-1]
 
 
 def _fair_components(
     adj: _Adjacency, nodes: np.ndarray, accept: np.ndarray | None
-) -> tuple[list[int], set[int], int]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     """The fair components of the subgraph induced by `nodes`: strongly connected sets
     on which a fair cycle runs using every edge among them, maximal (every fair cycle in
     the subgraph lies within one), and each visiting a node where `accept` holds where
@@ -237,20 +277,17 @@ def _fair_components(
     no edge within holds no fair cycle; where strong units are enabled but taken on no
     edge within, a fair cycle avoids the nodes enabling them, so those are removed and
     the rest is split again in the next round."""
-    n = len(adj.off) - 1
-    part = [-1] * n  # what Tarjan follows an edge within; then the component id
-    comp = np.full(n, -1, dtype=np.int64)  # the same, as numpy reads it
-    index, low, onstack = [-1] * n, [0] * n, [False] * n
-    todo = nodes.tolist()
-    for v in todo:
-        part[v] = 0
-    units = max(adj.n_units, 1)
+    n, units = adj.n, adj.units
+    comp = np.full(n, -1, dtype=np.int64)
+    rank = np.full(n, n, dtype=np.int64)  # Tarjan's numbers (_tarjan)
+    rank[nodes] = -1
+    rindex = rank.tolist()
     en_node, en_unit = adj.en_node, adj.en_unit
     take_src, take_unit, take_dst = adj.take_src, adj.take_unit, adj.take_dst
-    fair: set[int] = set()
-    first, examined = 1, 0
+    fair: list[np.ndarray] = []
+    todo, first, examined = nodes.tolist(), 1, 0
     while todo:
-        comps = _tarjan(adj, todo, part, first, index, low, onstack)
+        comps = _tarjan(adj, todo, rindex)
         examined += len(comps)
         sizes = np.array([len(c) for c in comps], dtype=np.int64)
         members = np.fromiter(chain.from_iterable(comps), dtype=np.int64, count=int(sizes.sum()))
@@ -261,12 +298,12 @@ def _fair_components(
         keep = comp[take_src] >= first
         take_src, take_unit, take_dst = take_src[keep], take_unit[keep], take_dst[keep]
         within = comp[take_src] == comp[take_dst]
-        taken = np.unique(comp[take_src[within]] * units + take_unit[within])
+        taken = comp[take_src[within]] * units + take_unit[within]
         en_key = comp[en_node] * units + en_unit
         keys, enabled_in = np.unique(en_key, return_counts=True)
         key_comp, key_unit = np.divmod(keys, units)
         untaken = ~np.isin(keys, taken)
-        strong = adj.strong[key_unit] if adj.n_units else np.zeros(0, dtype=bool)
+        strong = adj.strong_np[key_unit]
         dead = np.zeros(len(comps), dtype=bool)
         dead[key_comp[untaken & ~strong & (enabled_in == sizes[key_comp - first])] - first] = True
         if accept is not None:
@@ -276,99 +313,92 @@ def _fair_components(
         owed = untaken & strong & ~dead[key_comp - first]
         split = np.zeros(len(comps), dtype=bool)
         split[key_comp[owed] - first] = True
-        fair.update((np.flatnonzero(~dead & ~split) + first).tolist())
+        fair.append(np.flatnonzero(~dead & ~split) + first)
         removed = en_node[np.isin(en_key, keys[owed])]
         comp[removed] = -1
-        for v in removed.tolist():
-            part[v] = -1
-        rest = members[np.isin(comp[members], np.flatnonzero(split) + first)]
-        todo = np.sort(rest).tolist()
+        # a split component's strongly connected parts are those of the subgraph induced
+        # by all the nodes kept, since no cycle runs through two components
+        todo = np.sort(members[np.isin(comp[members], np.flatnonzero(split) + first)]).tolist()
         for v in todo:
-            index[v] = -1
+            rindex[v] = -1
         first += len(comps)
-    return part, fair, examined
+    return comp, np.concatenate(fair) if fair else np.zeros(0, dtype=np.int64), examined
 
 
-def _tarjan(
-    adj: _Adjacency,
-    nodes: list[int],
-    part: list[int],
-    first: int,
-    index: list[int],
-    low: list[int],
-    onstack: list[bool],
-) -> list[list[int]]:
-    """Tarjan's strongly connected components of `nodes` (their `index` -1) following an
-    edge only between nodes of one `part`, iteratively (no recursion: a path may be a
-    million nodes long). Each node's `part` becomes its component's id, `first` upwards
-    in the order found; the components are returned in that order."""
-    off, head = adj.off, adj.head
+def _tarjan(adj: _Adjacency, nodes: list[int], rindex: list[int]) -> list[list[int]]:
+    """The strongly connected components of the subgraph induced by the nodes whose
+    `rindex` is -1, searched from `nodes` in order; each component in the order found.
+
+    Pearce's variant of Tarjan's algorithm ("A space-efficient algorithm for finding
+    strongly connected components", 2016), iterative (no recursion: a path may be a
+    million nodes long). One number per node, `rindex`: -1 not visited; its visit number,
+    then the least one it reaches, while its component is open; n (more than any visit
+    number) once in a component or outside the subgraph, so that such a node is passed
+    over without a test of its own."""
+    off, head, done = adj.off, adj.head, len(adj.off) - 1
     comps: list[list[int]] = []
-    stack: list[int] = []
+    waiting: list[int] = []  # visited nodes, not the first of their component, not in one
     counter = 0
     for root in nodes:
-        if index[root] >= 0:
+        if rindex[root] >= 0:
             continue
-        index[root] = low[root] = counter
+        rindex[root] = counter
         counter += 1
-        stack.append(root)
-        onstack[root] = True
-        call = [(root, off[root])]
-        while call:
-            v, i = call[-1]
-            end, pv = off[v + 1], part[v]
-            while i < end:
-                w = head[i]
-                i += 1
-                if part[w] != pv:  # another part, or a component already found
-                    continue
-                if index[w] < 0:
-                    call[-1] = (v, i)
-                    index[w] = low[w] = counter
+        # the depth-first path: its nodes, the rest of each one's out-edges, and whether
+        # each is still the first node visited of its component
+        path, rest, first = [root], [iter(head[off[root] : off[root + 1]])], [True]
+        while path:
+            v = path[-1]
+            rv = rindex[v]
+            for w in rest[-1]:
+                rw = rindex[w]
+                if rw < 0:
+                    rindex[w] = counter
                     counter += 1
-                    stack.append(w)
-                    onstack[w] = True
-                    call.append((w, off[w]))
+                    path.append(w)
+                    rest.append(iter(head[off[w] : off[w + 1]]))
+                    first.append(True)
                     break
-                if onstack[w] and index[w] < low[v]:
-                    low[v] = index[w]
+                if rw < rv:
+                    rv = rindex[v] = rw
+                    first[-1] = False
             else:
-                call.pop()
-                if low[v] == index[v]:
-                    cid, c = first + len(comps), []
-                    while True:
-                        w = stack.pop()
-                        onstack[w] = False
-                        part[w] = cid
+                path.pop()
+                rest.pop()
+                if first.pop():
+                    c = [v]
+                    while waiting and rindex[waiting[-1]] >= rv:
+                        w = waiting.pop()
+                        rindex[w] = done
                         c.append(w)
-                        if w == v:
-                            break
+                    rindex[v] = done
                     comps.append(c)
-                if call:
-                    u = call[-1][0]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
+                else:
+                    waiting.append(v)
+                    if rv < rindex[path[-1]]:
+                        rindex[path[-1]] = rv
+                        first[-1] = False
     return comps
 
 
 def _cycle(
-    adj: _Adjacency, start: int, part: list[int], not_p: list[bool] | None
+    adj: _Adjacency, comp: np.ndarray, start: int, accept: list[bool] | None
 ) -> tuple[list[int], list[int]]:
     """A fair cycle from `start` back to it inside its fair component, visiting a node
-    where `not_p` holds where it is given: its nodes (start at both ends) and edges
+    where `accept` holds where it is given: its nodes (start at both ends) and edges
     (STUTTER alone where staying in `start` is fair). It goes greedily to the nearest
     place that pays a unit it owes (a weak unit enabled in every node so far: an edge
     of it, or a node where it is disabled; a strong unit enabled in some node so far: an
-    edge of it), then back; every unit it owes is taken within the fair component, and
-    what is paid stays paid."""
-    strong = adj.strong.tolist()
-    cid = part[start]
+    edge of it), then back by a shortest path; every unit it owes is taken within the
+    fair component, and what is paid stays paid."""
+    strong, cid = adj.strong, int(comp[start])
+    inside = comp == cid
     nodes, edges = [start], []
     enabled = adj.enabled(start)
     weak_always = {u for u in enabled if not strong[u]}  # enabled in every node so far
     strong_seen = {u for u in enabled if strong[u]}  # enabled in some node so far
     taken: set[int] = set()
-    accepted = not_p is None or not_p[start]
+    accepted = accept is None or accept[start]
     while True:
         owed = (weak_always | strong_seen) - taken
         if not owed and accepted:
@@ -376,21 +406,22 @@ def _cycle(
                 return [start, start], [STUTTER]
             if nodes[-1] == start:
                 return nodes, edges
-            path = _reach(adj, nodes[-1], cid, part, set(), lambda w: w == start)
+            path = _reach(adj, inside, nodes[-1], set(), lambda w: w == start)
         else:
-            seek = None if accepted else not_p
-            pays = partial(_pays, adj, owed - strong_seen, seek)
-            path = _reach(adj, nodes[-1], cid, part, owed, pays)
+            seek = None if accepted else accept
+            path = _reach(
+                adj, inside, nodes[-1], owed, partial(_pays, adj, owed - strong_seen, seek)
+            )
         for i in path:
-            e, w = adj.edge[i], adj.head[i]
+            w = adj.head[i]
             nodes.append(w)
-            edges.append(e)
+            edges.append(adj.edge[i])
             if adj.label[i] >= 0:
                 taken.add(adj.label[i])
             enabled = adj.enabled(w)
             weak_always &= enabled
             strong_seen |= {u for u in enabled if strong[u]}
-            accepted = accepted or not_p[w]
+            accepted = accepted or accept[w]
 
 
 def _pays(adj: _Adjacency, weak: set[int], seek: list[bool] | None, w: int) -> bool:
@@ -401,22 +432,20 @@ def _pays(adj: _Adjacency, weak: set[int], seek: list[bool] | None, w: int) -> b
 
 def _reach(
     adj: _Adjacency,
+    inside: np.ndarray,
     start: int,
-    cid: int,
-    part: list[int],
     units: set[int],
     goal: Callable[[int], bool],
 ) -> list[int]:
-    """The adjacency positions of a shortest path inside component `cid` from `start` to
-    the first edge labelled by one of `units` or node where `goal` holds, in breadth-first
-    order."""
+    """The positions of the edges of a shortest path within `inside` from `start` to the
+    first edge labelled by one of `units` or node where `goal` holds, breadth-first."""
     off, head, label = adj.off, adj.head, adj.label
-    back = {start: -1}  # node -> the position that entered it
+    back = {start: -1}  # node -> the position of the edge that entered it
     queue = [start]
     for v in queue:  # grows as it goes
         for i in range(off[v], off[v + 1]):
             w = head[i]
-            if part[w] != cid:
+            if not inside[w]:
                 continue
             if label[i] in units:
                 return _back(adj, back, v) + [i]
@@ -425,7 +454,7 @@ def _reach(
                 if goal(w):
                     return _back(adj, back, w)
                 queue.append(w)
-    raise AssertionError("a fair component pays what it owes")
+    raise AssertionError("a fair component pays what it owes within")
 
 
 def _back(adj: _Adjacency, back: dict[int, int], v: int) -> list[int]:
@@ -433,5 +462,5 @@ def _back(adj: _Adjacency, back: dict[int, int], v: int) -> list[int]:
     path = []
     while (i := back[v]) >= 0:
         path.append(i)
-        v = adj.edge_src[adj.edge[i]]
+        v = int(adj.src[adj.edge[i]])
     return path[::-1]

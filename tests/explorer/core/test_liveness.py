@@ -11,6 +11,7 @@ import random
 
 import pytest
 
+from mmcheck.explorer.core import liveness
 from mmcheck.explorer.core.liveness import KINDS, STUTTER, Graph, Lasso, find_violation
 
 W, S = "weak", "strong"
@@ -280,3 +281,30 @@ def test_agrees_with_brute_force_on_random_graphs(seed: int):
             found += 1
             assert lasso.loop == expected, (g, kind, p, q, lasso)
     assert 30 < found < 120  # both verdicts are exercised
+
+
+def test_wide_levels_in_numpy_find_what_narrow_ones_do(monkeypatch: pytest.MonkeyPatch):
+    rng = random.Random(7)
+    cases = [random_case(rng) for _ in range(150)]
+    # 30 layers of 20 nodes, each with two weakly fair steps into the next layer: the
+    # only fair cycles stutter in the last layer, where not P holds
+    layers, width = 30, 20
+    n = layers * width
+    edges = [
+        (v, rng.randrange(2), width * (v // width + 1) + rng.randrange(width))
+        for v in range(n - width)
+        for _ in range(2)
+    ]
+    g = graph(n, edges, (W, W), tuple(range(width)))
+    p = [v < n - width for v in range(n)]
+    cases += [
+        (g, "eventually", [False] * n, None),
+        (g, "always_eventually", p, None),
+        (g, "eventually_always", p, None),
+        (g, "leads_to", [v < width for v in range(n)], [False] * n),
+    ]
+    narrow = [check(*case) for case in cases]
+    monkeypatch.setattr(liveness, "_WIDE", 1)
+    assert [check(*case) for case in cases] == narrow
+    for lasso, _ in narrow[-4:]:
+        assert lasso is not None and len(lasso.prefix) == layers and lasso.cycle == (STUTTER,)
