@@ -1,6 +1,7 @@
 """Fair cycles: the liveness check over a behaviour graph, and the lasso that shows a
-violation. Pure graph algorithms: no IR, no spec; an observer of the search
-(explorer.core.observers) builds the `Graph` and turns a `Lasso` back into Steps.
+violation. Pure graph algorithms: no IR, no spec; the observer of the search that
+records the behaviour graph (explorer.core.behaviour) builds the `Graph` and turns a
+`Lasso` back into Steps.
 
 The semantics (docs/guarantees.md): every node has an implicit stutter self-loop that
 takes no fairness unit, so a single node is a cycle. A cycle visiting the node set S along
@@ -392,7 +393,7 @@ def _cycle(
     edge of it), then back by a shortest path; every unit it owes is taken within the
     fair component, and what is paid stays paid."""
     strong, cid = adj.strong, int(comp[start])
-    inside = comp == cid
+    inside = (comp == cid).tolist()
     nodes, edges = [start], []
     enabled = adj.enabled(start)
     weak_always = {u for u in enabled if not strong[u]}  # enabled in every node so far
@@ -432,7 +433,7 @@ def _pays(adj: _Adjacency, weak: set[int], seek: list[bool] | None, w: int) -> b
 
 def _reach(
     adj: _Adjacency,
-    inside: np.ndarray,
+    inside: list[bool],
     start: int,
     units: set[int],
     goal: Callable[[int], bool],
