@@ -15,9 +15,11 @@ from mmcheck.explorer.report.color import color_allowed
 from mmcheck.explorer.report.schema import BMC, PROVE
 from mmcheck.invariants.bmc import bmc, bmc_json
 from mmcheck.invariants.cti import Reachability, check_cti
+from mmcheck.invariants.infer import SIZES, InferResult, infer
 from mmcheck.invariants.prove import (
     CTI,
     INIT,
+    PROVED,
     ProveResult,
     Query,
     prove,
@@ -82,11 +84,42 @@ def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
         help="explore from Init to tell whether each CTI is reachable (a real bug) or not",
     )
     p.add_argument(
+        "--infer",
+        action="store_true",
+        help="infer lemmas that make the invariants inductive (at the sizes given), print "
+        "them and prove the invariants with them (docs/prove.md)",
+    )
+    p.add_argument(
+        "--infer-size",
+        type=int,
+        default=2,
+        choices=SIZES,
+        help="with --infer: 1, literals and equalities only; 2, implications too (default 2)",
+    )
+    p.add_argument(
+        "--infer-larger",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="with --infer: a constant of a larger instance whose reachable states every "
+        "candidate must hold in too (repeatable), so that lemmas generalise",
+    )
+    p.add_argument(
+        "--no-spec-lemmas",
+        action="store_true",
+        help="with --infer: start from no lemmas (the spec's are neither assumed nor proved)",
+    )
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="with --infer: append the inferred lemmas to the spec if they prove the invariants",
+    )
+    p.add_argument(
         "--max-states",
         type=int,
         default=1_000_000,
         metavar="N",
-        help="bound of the --check-cti exploration (default 1000000)",
+        help="bound of the --check-cti exploration and of --infer's (default 1000000)",
     )
     p.add_argument(
         "--time-limit", type=float, metavar="S", help="time bound of the --check-cti exploration"
@@ -209,25 +242,79 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
         report(result.fallback, args, itf, title="prove (fallback)")
 
 
+def report_inferred(inferred: InferResult) -> None:
+    """What --infer found, before the proof with it."""
+    phases = ", ".join(f"{k} {v:.2f}s" for k, v in inferred.phases.items())
+    print(
+        f"infer {inferred.spec}{_consts_text(inferred.consts)}: {inferred.states} reachable "
+        f"states, {inferred.instances} template instances, {inferred.candidates} candidates "
+        f"({inferred.accepted} lowered and true), {inferred.kept} kept by Houdini, "
+        f"{len(inferred.lemmas)} lemmas ({inferred.seconds:.2f}s"
+        + (f": {phases})" if phases else ")")
+    )
+    if inferred.reason:
+        print(f"no strengthening found: {inferred.reason}")
+    print(inferred.text(), end="")
+
+
+def _write_lemmas(inferred: InferResult, path: str) -> None:
+    """--write: the lemmas appended to the spec, after a comment line."""
+    header = f"\n# inferred by mmcheck prove --infer ({len(inferred.lemmas)} lemmas)\n"
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(header + inferred.text())
+    except OSError as e:
+        raise UsageError(f"--write {path}: {e.strerror}") from None
+
+
 def run_prove(args: argparse.Namespace) -> int:
     consts = parse_defines(args.defines)
     if args.out:
         check_writable(args.out, "--out")
-    result = prove(
-        Path(args.file),
-        consts,
-        invariants=args.inv,
-        lemmas=args.lemma,
-        timeout=args.timeout,
-        fallback=args.fallback,
-    )
+    if not args.infer and (args.write or args.no_spec_lemmas or args.infer_larger):
+        raise UsageError("--write, --no-spec-lemmas and --infer-larger go with --infer")
+    inferred = None
+    if args.infer:
+        if args.lemma or args.fallback is not None:
+            raise UsageError("--infer takes no --lemma nor --fallback")
+        inferred = infer(
+            Path(args.file),
+            consts,
+            invariants=args.inv,
+            size=args.infer_size,
+            spec_lemmas=not args.no_spec_lemmas,
+            timeout=args.timeout,
+            max_states=args.max_states,
+            larger=parse_defines(args.infer_larger),
+        )
+        assert inferred.proof is not None
+        result = inferred.proof
+        if args.write and result.status == PROVED and inferred.lemmas:
+            _write_lemmas(inferred, args.file)
+    else:
+        result = prove(
+            Path(args.file),
+            consts,
+            invariants=args.inv,
+            lemmas=args.lemma,
+            timeout=args.timeout,
+            fallback=args.fallback,
+        )
     if args.json:
         proofs = [result] + ([result.fallback] if result.fallback else [])
         for q in (q for r in proofs for q in r.queries if args.check_cti):
             if q.status == CTI and q.cti is not None and q.program is not None:
                 _check_cti(q, args)
-        _write(dumps(result.to_dict()), args)
+        doc = result.to_dict()
+        if inferred is not None:
+            doc["inferred"] = inferred.to_json()
+        _write(dumps(doc), args)
         return result.exit_code
+    if inferred is not None:
+        with contextlib.redirect_stdout(
+            sys.stderr if args.trace == "itf" and not args.out else sys.stdout
+        ):
+            report_inferred(inferred)
     itf: list = []
     if args.trace == "itf":
         # one JSON document, an array of ITF traces (one per CTI, and per reachable

@@ -28,8 +28,11 @@ class Interrupted(Exception):
         self.reason = reason
 
 
-def check(solver: z3.Solver, limits: Limits) -> z3.CheckSatResult:
-    """solver.check(), stopped by a signal `limits` catches (see Limits.catching_signals)."""
+def check(
+    solver: z3.Solver, limits: Limits, assumptions: tuple[z3.BoolRef, ...] = ()
+) -> z3.CheckSatResult:
+    """solver.check(*assumptions), stopped by a signal `limits` catches (see
+    Limits.catching_signals)."""
     if limits.signal:
         raise Interrupted(f"interrupted ({limits.signal})")
     solver.set("ctrl_c", False)
@@ -37,7 +40,7 @@ def check(solver: z3.Solver, limits: Limits) -> z3.CheckSatResult:
 
     def run() -> None:
         try:
-            answer.append(solver.check())
+            answer.append(solver.check(*assumptions))
         except BaseException as e:  # handed to the caller's thread below
             answer.append(e)
 

@@ -8,6 +8,7 @@ The public API:
     result = mmcheck.check(program)          # explicit-state search: a Result
     print(result.verdict, result.stats.distinct, result.violation)
     proof = mmcheck.prove(program)           # z3: inductive invariants (a ProveResult)
+    found = mmcheck.infer("races/rmap_vma_adjust.mms")  # z3: lemmas inferred (InferResult)
     bounded = mmcheck.bmc(program, depth=8)  # z3: bounded model checking (a Result)
 
 The documents of the verbs' --json come from the same objects: `proof.to_dict()`,
@@ -37,6 +38,8 @@ _API = {
     "load": "mmcheck.explorer",
     "CheckOptions": "mmcheck.explorer",
     "prove": "mmcheck.invariants",
+    "infer": "mmcheck.invariants",
+    "InferResult": "mmcheck.invariants",
     "bmc": "mmcheck.invariants",
     "ProveResult": "mmcheck.invariants",
     "replay": "mmcheck.explorer.replay",

@@ -16,12 +16,15 @@ def load(
     consts: dict[str, ConstValue] | None = None,
     *,
     symbolic: bool = False,
+    text: str | None = None,
 ) -> ir.Program:
     """Parse, check and lower a spec. `source` is a path (os.PathLike, or a str ending in
     ".mms" without a newline) or the spec text. `consts` overrides constants (ints, bools,
-    or command-line strings; "?" leaves one symbolic, with symbolic=True).
+    or command-line strings; "?" leaves one symbolic, with symbolic=True). `text`, if
+    given, is read in place of the file's own (locations still name the file).
     Raises spec.errors.SpecErrors with every error found."""
-    file, text = source_of(source)
+    file, own = source_of(source)
+    text = own if text is None else text
     decls = Loader().load(file, text)
     env = Env(file, decls, dict(consts or {}), symbolic)
     program = lower(env)

@@ -1,0 +1,820 @@
+"""Inferred inductive invariants (`mmcheck prove --infer`): candidate lemmas from
+templates over the IR's slots, filtered by the reachable states of the concrete
+instance, pruned by Houdini to a set z3 proves inductive together with the goals, and
+minimised to the lemmas the goals' proof needs.
+
+1. Candidates. The tuple back end explores the instance (explorer.tuple.graph). Over
+   its states (one int per slot), templates name every
+   - literal of one slot that holds everywhere: `x == c`, `x <= c`, `x >= c`, a flag or
+     its negation, `not at(p, L)`, `not locked(l)`, `holder(l) != p`;
+   - implication `A => B` between two literals of different slots (size 2), A one value
+     of a flag, an enum, a program counter (`at(p, L)`) or a lock (`locked(l)`,
+     `holder(l) == p`), B the strongest literal the states where A holds give;
+   - affine equality between counters: the int variables, flags (as 0 or 1), one-hot
+     values of enums and counts over arrays (`count i in 1..PTES: pte[i] == present`),
+     unconditionally and under each value of a flag or of a single process's program
+     counter. They are the kernel (null space) of the states' matrix of those terms,
+     computed exactly over the rationals, at most `size + 2` terms each.
+   Each is spec text; the front end lowers it, as a `lemma` appended to the spec, so
+   a candidate's meaning is the language's, and one it refuses is dropped. The lowered
+   candidates are evaluated again on the states by the tuple back end.
+2. Houdini. z3 (encode.py's encoding, as prove.py's queries) asks, per action, for a
+   step from a state satisfying every candidate left and the goals to one breaking one
+   of them; each model drops the candidates it breaks, until no action breaks any.
+   What is left is inductive together with the goals, if no goal was dropped.
+3. Minimisation. The unsat cores of the goals' consecution and of the runtime-error
+   queries name the candidates they use; those of the candidates so named, in turn,
+   until closed. Then each is removed if the rest still proves itself and the goals.
+4. Proof. `prove` proves the goals with the lemmas left (initiation included), so each
+   printed lemma is proved, never assumed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from math import lcm
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import z3
+
+from mmcheck import spec
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.explorer.core.model import EvalError
+from mmcheck.explorer.tuple.graph import explore
+from mmcheck.explorer.tuple.translate import compile_expr
+from mmcheck.invariants import interrupt
+from mmcheck.invariants.encode import Encoder
+from mmcheck.invariants.prove import ProveResult, pick, prove
+from mmcheck.spec import ir
+from mmcheck.spec.errors import SpecErrors, UsageError
+from mmcheck.spec.loader import STRING_FILE, read_text, source_of
+
+PREFIX = "Inferred"  # the inferred lemmas' names: Inferred1, Inferred2, ...
+SIZES = (1, 2)  # --infer-size: 1, literals and equalities; 2, implications too
+_SAMPLE = 5000  # states on which the lowered candidates are evaluated again
+
+
+@dataclass(frozen=True)
+class Lemma:
+    name: str
+    text: str  # the expression, as the spec writes it
+
+    @property
+    def declaration(self) -> str:
+        return f"lemma {self.name}: {self.text}"
+
+
+@dataclass
+class InferResult:
+    spec: str
+    consts: tuple[tuple[str, Any], ...]
+    goals: tuple[str, ...]
+    states: int  # reachable states of the instance the candidates were filtered on
+    instances: int  # template instances considered
+    candidates: int  # those holding on every reachable state, as spec text
+    accepted: int  # of those, lowered by the front end and true on the states again
+    kept: int  # what Houdini kept: inductive together with the goals
+    lemmas: list[Lemma]  # the kept lemmas the goals' proof needs
+    seconds: float
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    dropped_goals: tuple[str, ...] = ()  # goals Houdini found not inductive
+    reason: str | None = None  # why no strengthening was found, if none was
+    proof: ProveResult | None = None  # the goals proved with `lemmas`
+
+    @property
+    def status(self) -> str:
+        return self.proof.status if self.proof is not None else "unknown"
+
+    @property
+    def exit_code(self) -> int:
+        return self.proof.exit_code if self.proof is not None else 3
+
+    def text(self) -> str:
+        """The lemmas as lines of the spec."""
+        return "".join(lemma.declaration + "\n" for lemma in self.lemmas)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `"inferred"` object of `prove --infer --json`."""
+        return {
+            "states": self.states,
+            "instances": self.instances,
+            "candidates": self.candidates,
+            "accepted": self.accepted,
+            "kept": self.kept,
+            "lemmas": [{"name": x.name, "text": x.text} for x in self.lemmas],
+            "seconds": self.seconds,
+            "dropped_goals": list(self.dropped_goals),
+            "reason": self.reason,
+        }
+
+
+def infer(
+    source: str | os.PathLike,
+    consts: dict | None = None,
+    *,
+    invariants: list[str] | tuple[str, ...] | None = None,
+    size: int = 2,
+    spec_lemmas: bool = True,
+    timeout: float | None = None,
+    max_states: int = 200_000,
+    larger: dict | None = None,
+) -> InferResult:
+    """Infer lemmas that make the chosen invariants (by default every one not a lemma,
+    and the spec's lemmas unless `spec_lemmas` is false: then they are neither assumed
+    nor proved) inductive, at the concrete sizes `consts` gives. `size`: see SIZES;
+    `max_states`: the most reachable states the filter explores; `timeout`: per z3
+    query, seconds; `larger`: constants (over `consts`) of a larger instance every
+    candidate must hold in too, so that no lemma says what only the small instance's
+    sizes make true (`faults <= 1`)."""
+    if size not in SIZES:
+        raise UsageError(f"--infer-size must be one of {', '.join(map(str, SIZES))}")
+    consts = dict(consts or {})
+    if any(v == "?" for v in consts.values()):
+        raise UsageError("--infer needs concrete sizes: the candidates are filtered on states")
+    t0 = time.perf_counter()
+    phases: dict[str, float] = {}
+    file, text = source_of(source)
+    if text is None:
+        text = read_text(Path(file), file)
+    base = spec.load(source, consts)
+    if not spec_lemmas:
+        base = replace(base, invariants=tuple(i for i in base.invariants if not i.lemma))
+    chosen = pick(base, invariants, "invariant")
+    if invariants is None:
+        chosen = [i for i in chosen if not i.lemma]
+    goals = chosen + [i for i in base.invariants if i.lemma and i not in chosen]
+    if not goals:
+        raise UsageError("the spec has no invariant to prove")
+    result = InferResult(
+        spec=file,
+        consts=tuple(sorted(consts.items())),
+        goals=tuple(g.name for g in goals),
+        states=0,
+        instances=0,
+        candidates=0,
+        accepted=0,
+        kept=0,
+        lemmas=[],
+        seconds=0.0,
+        phases=phases,
+    )
+    # 1. candidates, filtered on the reachable states
+    graph = explore(base, max_states)
+    states = _reachable(base, max_states, graph)
+    result.states = len(states)
+    result.reason = _refuted(base, goals, graph.errors, states)
+    kept: list[_Candidate] = []
+    if result.reason is None:
+        filters = [(consts, states)]
+        if larger:
+            big = {**consts, **larger}
+            filters.append((big, _reachable(spec.load(source, big), max_states)))
+        kept = _strengthen(source, text, base, goals, filters, size, timeout, result)
+    # 4. the proof, with the lemmas found (Houdini's, not minimised, if they are not
+    # enough: its CTIs show what is missing)
+    result.lemmas = [Lemma(f"{PREFIX}{k}", x.text) for k, x in enumerate(kept, 1)]
+    final, _ = _lower(source, consts, text, base, [x.text for x in kept], spec_lemmas)
+    result.proof = prove(final, invariants=[g.name for g in chosen], timeout=timeout)
+    result.proof.spec = file
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _strengthen(
+    source: str | os.PathLike,
+    text: str,
+    base: ir.Program,
+    goals: list[ir.Invariant],
+    filters: list[tuple[dict, np.ndarray]],
+    size: int,
+    timeout: float | None,
+    result: InferResult,
+) -> list[_Candidate]:
+    """Steps 1 to 3: the candidates Houdini keeps, minimised if the goals are among
+    them; the counts and times go to `result`. `filters`: the instance's constants and
+    reachable states, then a larger instance's, if any, on which they must hold too."""
+    phases = result.phases
+    consts, states = filters[0]
+    t0 = time.perf_counter()
+    miner = _Miner(base, states, _size_consts(source, consts, base), size)
+    texts = miner.candidates()
+    result.instances, result.candidates = miner.instances, len(texts)
+    phases["candidates"] = time.perf_counter() - t0
+    spec_lemmas = any(i.lemma for i in base.invariants)
+    program, lemmas = _lower(source, consts, text, base, texts, spec_lemmas)
+    lemmas = _still_true(program, lemmas, states[:: max(1, len(states) // _SAMPLE)])
+    for big, big_states in filters[1:]:
+        big_base = spec.load(source, big)
+        big_program, big_lemmas = _lower(
+            source, big, text, big_base, [x.text for x in lemmas], spec_lemmas
+        )
+        true = {x.text for x in _still_true(big_program, big_lemmas, big_states)}
+        lemmas = [x for x in lemmas if x.text in true]
+    result.accepted = len(lemmas)
+    phases["lowering"] = time.perf_counter() - t0 - phases["candidates"]
+    limits = Limits()
+    with limits.catching_signals():
+        t1 = time.perf_counter()
+        houdini = _Houdini(program, goals, lemmas, timeout, limits)
+        active, result.reason = houdini.run()
+        kept = [x for x in lemmas if x.name in active]
+        result.kept = len(kept)
+        result.dropped_goals = tuple(g.name for g in goals if g.name not in active)
+        phases["houdini"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        if result.reason is None and not result.dropped_goals:
+            needed, result.reason = houdini.minimise({x.name for x in kept})
+            kept = [x for x in kept if x.name in needed]
+        elif result.reason is None:
+            result.reason = "not inductive with any subset of the candidates: " + ", ".join(
+                result.dropped_goals
+            )
+        phases["minimise"] = time.perf_counter() - t1
+    return kept
+
+
+def _reachable(program: ir.Program, max_states: int, graph: Any = None) -> np.ndarray:
+    """The reachable states of a concrete program, one row each (tuple back end)."""
+    graph = graph or explore(program, max_states)
+    if graph.truncated:
+        raise UsageError(
+            f"--infer: the instance has more than {max_states} reachable states; "
+            "give smaller sizes with -D"
+        )
+    if not graph.states:
+        raise UsageError("--infer: the instance has no reachable state")
+    return np.array(list(graph.states), dtype=np.int64).reshape(len(graph.states), -1)
+
+
+def _refuted(
+    program: ir.Program, goals: list[ir.Invariant], errors: list, states: np.ndarray
+) -> str | None:
+    """Why no lemma can help: a goal false in a reachable state, or a step erring."""
+    rows = [tuple(r) for r in states.tolist()]
+    for g in goals:
+        fn = compile_expr(program, g.expr)
+        try:
+            if all(fn(s) for s in rows):
+                continue
+        except EvalError:
+            pass
+        return f"invariant {g.name} is violated in a reachable state (mmcheck check shows how)"
+    if errors:
+        return f"a reachable step fails: {errors[0][1].message} (mmcheck check shows how)"
+    return None
+
+
+# --------------------------------------------------------------------------- templates
+
+Lit = tuple[int, str, int]  # (slot, op, value): op one of ==, !=, <=, >=
+
+
+def _neg(lit: Lit, kind: str) -> Lit:
+    slot, op, v = lit
+    if kind == "bool":
+        return (slot, "==", 1 - v)
+    return {
+        "==": (slot, "!=", v),
+        "!=": (slot, "==", v),
+        "<=": (slot, ">=", v + 1),
+        ">=": (slot, "<=", v - 1),
+    }[op]
+
+
+def _size_consts(
+    source: str | os.PathLike, consts: dict, program: ir.Program
+) -> dict[tuple[int, int], str]:
+    """(lo, hi) of a one-dimensional array -> its text `1..PTES`, where a constant of the
+    spec left symbolic gives the bound (so that a count generalises to any size)."""
+    out: dict[tuple[int, int], str] = {}
+    for c in program.consts:
+        if c.type.kind != "int" or c.name in consts:
+            continue
+        try:
+            sym = spec.load(source, {**consts, c.name: "?"}, symbolic=True)
+        except SpecErrors:
+            continue
+        for v, sv in zip(program.vars, sym.vars, strict=True):
+            if len(v.dims) == 1 and sv.dims[0].hi == ir.SymConst(c.name):
+                lo, hi = ir.dim_bounds(v)[0]
+                out.setdefault((lo, hi), f"{lo}..{c.name}")
+    return out
+
+
+@dataclass(frozen=True)
+class _Place:
+    """What the templates know of one slot: its kind (bool, int, enum, pc, lock), its
+    type's values, and how the spec names it."""
+
+    var: ir.Var
+    kind: str
+    lo: int
+    hi: int
+    index: tuple[int, ...]
+
+
+class _Miner:
+    def __init__(
+        self,
+        program: ir.Program,
+        states: np.ndarray,
+        sizes: dict[tuple[int, int], str],
+        size: int,
+    ) -> None:
+        self.program = program
+        self.states = states
+        self.sizes = sizes
+        self.size = size
+        self.instances = 0
+        self.pcs = {p.pc_var: p for p in program.processes}
+        self.procs = {p.name for p in program.processes}
+        self.places: dict[int, _Place] = {}
+        for slot, s in enumerate(program.slots):
+            v = program.var(s.var)
+            if v.set_dims or v.elem_fields or v.type.none:
+                continue  # sets, options: not in the templates
+            kind = {"bool": "bool", "int": "int", "enum": "enum", "pc": "pc", "lock": "lock"}
+            if v.type.kind in kind:
+                self.places[slot] = _Place(v, v.type.kind, s.lo, s.hi, s.index)
+
+    # --- spec text
+    def _index(self, v: ir.Var, index: tuple[int | str, ...]) -> str:
+        parts = [d.show(i) if isinstance(i, int) else i for d, i in zip(v.dims, index)]
+        return f"[{', '.join(parts)}]" if parts else ""
+
+    def ref(self, v: ir.Var, index: tuple[int | str, ...]) -> str:
+        """The variable's element as an expression (a pc's or a lock's: the process
+        instance, the lock)."""
+        if v.role == "pc":
+            return self.pcs[v.name].name + self._index(v, index)
+        head, _, rest = v.name.partition(".")
+        if rest and v.source == v.name and head in self.procs:  # a process's local
+            return f"{head}{self._index(v, index)}.{rest}"
+        if rest and v.source == head:  # a record's field
+            return f"{head}{self._index(v, index)}.{rest}"
+        return v.name + self._index(v, index)
+
+    def lit_text(self, place: _Place, op: str, value: int, index: tuple | None = None) -> str:
+        v = place.var
+        ref = self.ref(v, place.index if index is None else index)
+        if place.kind == "bool":
+            return ref if value else f"not {ref}"
+        if place.kind == "pc":
+            p = self.pcs[v.name]
+            atom = f"done({ref})" if value == p.done else f"at({ref}, {p.labels[value]})"
+            return atom if op == "==" else f"not {atom}"
+        if place.kind == "lock":
+            if value == 0:
+                return f"not locked({ref})" if op == "==" else f"locked({ref})"
+            return f"holder({ref}) {op} {v.type.show(value)}"
+        return f"{ref} {op} {v.type.show(value)}"
+
+    def text(self, lit: Lit) -> str:
+        return self.lit_text(self.places[lit[0]], lit[1], lit[2])
+
+    # --- the templates
+    def candidates(self) -> list[str]:
+        out = self._clauses()
+        out += self._equalities()
+        return list(dict.fromkeys(out))
+
+    def _clauses(self) -> list[str]:
+        X = self.states
+        kinds = {s: p.kind for s, p in self.places.items()}
+        seen: set[frozenset[Lit]] = set()
+        out: list[str] = []
+
+        # a clause whose array elements share one index of a size constant's range or
+        # of a symmetric sort: per shape (its text at an index `i`), the indices it holds at
+        shapes: dict[tuple[str, str], set[int]] = {}
+
+        def emit(a: Lit | None, b: Lit) -> None:
+            key = frozenset([b] if a is None else [_neg(a, kinds[a[0]]), b])
+            if key in seen:
+                return
+            seen.add(key)
+            lits = [b] if a is None else [a, b]
+            general = self._general(lits)
+            if general is not None:
+                shapes.setdefault(general[:2], set()).add(general[2])
+            out.append(" => ".join(self.text(x) for x in lits))
+
+        def strongest(slot: int, col: np.ndarray, everywhere: np.ndarray | None) -> list[Lit]:
+            """The literals of `slot` that hold on the values `col`, those that hold on
+            every state (`everywhere`'s values) left out."""
+            p = self.places[slot]
+            vals = np.unique(col)
+            domain = p.hi - p.lo + 1
+            self.instances += 2 * domain if p.kind != "bool" else 2
+            known = set() if everywhere is None else set(np.unique(everywhere).tolist())
+            if len(vals) == 1:
+                return [] if len(known) == 1 else [(slot, "==", int(vals[0]))]
+            if p.kind == "bool":
+                return []
+            if p.kind == "int":
+                lits: list[Lit] = []
+                lo = p.lo if everywhere is None else min(known)
+                hi = p.hi if everywhere is None else max(known)
+                if vals[0] > lo:
+                    lits.append((slot, ">=", int(vals[0])))
+                if vals[-1] < hi:
+                    lits.append((slot, "<=", int(vals[-1])))
+                return lits
+            pool = range(p.lo, p.hi + 1) if everywhere is None else sorted(known)
+            return [(slot, "!=", x) for x in pool if x not in set(vals.tolist())]
+
+        for slot in self.places:
+            for lit in strongest(slot, X[:, slot], None):
+                emit(None, lit)
+        if self.size < 2:
+            return out
+        for a, p in self.places.items():
+            if p.kind == "int":
+                continue
+            for value in np.unique(X[:, a]).tolist():
+                rows = X[:, a] == value
+                if p.kind == "lock" and value != 0:
+                    antecedents = [(a, "==", value), (a, "!=", 0)]
+                else:
+                    antecedents = [(a, "==", value)]
+                if p.kind == "lock" and value == 0:
+                    antecedents = [(a, "==", 0)]
+                for ante in antecedents:
+                    mask = rows if ante[1] == "==" else X[:, a] != 0
+                    for b in self.places:
+                        if b != a:
+                            for lit in strongest(b, X[mask, b], X[:, b]):
+                                emit(ante, lit)
+        return self._generalised(out, shapes)
+
+    def _dom(self, v: ir.Var) -> tuple[str, range] | None:
+        """The text and values of a one-dimensional array's index range, if it is a
+        symmetric sort or a size constant's range."""
+        if len(v.dims) != 1:
+            return None
+        lo, hi = ir.dim_bounds(v)[0]
+        text = v.dims[0].sort or self.sizes.get((lo, hi))
+        return None if text is None else (text, range(lo, hi + 1))
+
+    def _general(self, lits: list[Lit]) -> tuple[str, str, int] | None:
+        """(the clause at index i, its range's text, the index) where the clause's
+        array elements all have one index of such a range."""
+        index: set[int] = set()
+        doms = set()
+        for slot, _, _ in lits:
+            p = self.places[slot]
+            if p.var.dims:
+                dom = self._dom(p.var)
+                if dom is None:
+                    return None
+                doms.add(dom[0])
+                index.add(p.index[0])
+        if len(index) != 1 or len(doms) != 1:
+            return None
+        texts = []
+        for slot, op, value in lits:
+            p = self.places[slot]
+            texts.append(self.lit_text(p, op, value, ("i",) if p.var.dims else None))
+        return " => ".join(texts), doms.pop(), index.pop()
+
+    def _generalised(self, out: list[str], shapes: dict[tuple[str, str], set[int]]) -> list[str]:
+        """The clauses, those of a shape that holds at every index as one `forall` (in
+        front, for a spec of a symmetric sort can name no single element)."""
+        general = []
+        for (shape, dom), at in shapes.items():
+            values = next(
+                self._dom(p.var)[1]
+                for p in self.places.values()
+                if p.var.dims and self._dom(p.var) and self._dom(p.var)[0] == dom
+            )
+            if at == set(values):
+                general.append(f"forall i in {dom}: {shape}")
+        return general + out
+
+    # --- affine equalities
+    def _terms(self) -> Iterator[tuple[str, np.ndarray, bool]]:
+        """(text, value per state, whether a counter): the int variables, flags as 0/1,
+        enums one-hot (all values but the commonest), counts over an array whose range
+        is a size constant (those of its values but the commonest)."""
+        X = self.states
+        by_var: dict[str, list[int]] = {}
+        for slot, p in self.places.items():
+            by_var.setdefault(p.var.name, []).append(slot)
+        for slots in by_var.values():
+            p = self.places[slots[0]]
+            v = p.var
+            if p.kind == "lock":
+                continue
+            dom = self._dom(v)
+            if dom is not None and p.kind != "int":
+                rng = dom[0]
+                block = X[:, slots]
+                for value in self._values(p, block):
+                    body = self.lit_text(p, "==", value, ("i",))
+                    col = (block == value).sum(axis=1)
+                    yield f"(count i in {rng}: {body})", col, False
+                continue
+            for slot in slots:
+                q = self.places[slot]
+                col = X[:, slot]
+                if q.kind == "int":
+                    yield self.ref(v, q.index), col, True
+                elif q.kind == "bool":
+                    yield f"(if {self.ref(v, q.index)} then 1 else 0)", col, False
+                else:
+                    for value in self._values(q, col[:, None]):
+                        yield (
+                            f"(if {self.lit_text(q, '==', value)} then 1 else 0)",
+                            (col == value).astype(np.int64),
+                            False,
+                        )
+
+    def _values(self, p: _Place, block: np.ndarray) -> list[int]:
+        counts = Counter(block.ravel().tolist())
+        common = counts.most_common(1)[0][0]
+        return [x for x in range(p.lo, p.hi + 1) if x != common and (p.kind != "bool" or x)]
+
+    def _equalities(self) -> list[str]:
+        terms = [t for t in self._terms() if np.ptp(t[1]) > 0]  # constants: literals
+        # counters last, so that they are what each equality solves for
+        terms.sort(key=lambda t: t[2])
+        if not terms:
+            return []
+        texts = [t[0] for t in terms]
+        M = np.column_stack([np.ones(len(self.states), dtype=np.int64)] + [t[1] for t in terms])
+        contexts: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(M), dtype=bool))]
+        for slot, p in self.places.items():
+            if p.kind == "bool" and not p.var.dims:
+                for value in np.unique(self.states[:, slot]).tolist():
+                    lit = self.text((slot, "==", value))
+                    contexts.append((lit, self.states[:, slot] == value))
+        out: list[str] = []
+        for cond, mask in contexts:
+            rows = M[mask]
+            self.instances += 1
+            for vec in _kernel(rows.T @ rows):
+                if cond is not None and not np.any(M @ _ints(vec)):
+                    continue  # true in every state: the unconditional one says it
+                used = sum(1 for x in vec[1:] if x)
+                if used < 2 or used > 2 * self.size + 2:
+                    continue
+                eq = _equation(vec, texts)
+                out.append(eq if cond is None else f"{cond} => {eq}")
+        return out
+
+
+def _ints(vec: list[Fraction]) -> np.ndarray:
+    scale = lcm(*(x.denominator for x in vec))
+    return np.array([int(x * scale) for x in vec], dtype=np.int64)
+
+
+def _kernel(gram: np.ndarray) -> list[list[Fraction]]:
+    """A basis of the kernel of a symmetric integer matrix (that of its rows' matrix:
+    M^T M v = 0 iff M v = 0), one vector per free column of its reduced row echelon
+    form, exact."""
+    n = len(gram)
+    rows = [[Fraction(int(x)) for x in r] for r in gram]
+    pivots: list[int] = []
+    r = 0
+    for c in range(n):
+        k = next((i for i in range(r, n) if rows[i][c]), None)
+        if k is None:
+            continue
+        rows[r], rows[k] = rows[k], rows[r]
+        pv = rows[r][c]
+        rows[r] = [x / pv for x in rows[r]]
+        for i in range(n):
+            if i != r and rows[i][c]:
+                f = rows[i][c]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r])]
+        pivots.append(c)
+        r += 1
+    basis = []
+    for f in (c for c in range(n) if c not in pivots):
+        vec = [Fraction(0)] * n
+        vec[f] = Fraction(1)
+        for i, c in enumerate(pivots):
+            vec[c] = -rows[i][f]
+        basis.append(vec)
+    return basis
+
+
+def _equation(vec: list[Fraction], texts: list[str]) -> str:
+    """vec . (1, terms...) == 0 as `lhs == rhs`: its last term (a free column) alone on
+    the left."""
+    ints = _ints(vec).tolist()
+    last = max(i for i, x in enumerate(ints) if x)
+    k = ints[last]
+    if k < 0:
+        ints = [-x for x in ints]
+        k = -k
+    lhs = texts[last - 1] if k == 1 else f"{k} * {texts[last - 1]}"
+    parts: list[str] = []
+    for i, x in enumerate(ints[:last]):
+        c = -x
+        if not c:
+            continue
+        term = (
+            str(abs(c)) if i == 0 else texts[i - 1] if abs(c) == 1 else f"{abs(c)} * {texts[i - 1]}"
+        )
+        parts.append(("- " if c < 0 else "+ ") + term)
+    rhs = " ".join(parts) if parts else "0"
+    rhs = rhs[2:] if rhs.startswith("+ ") else "-" + rhs[2:] if rhs.startswith("- ") else rhs
+    return f"{lhs} == {rhs}"
+
+
+# --------------------------------------------------------------------------- lowering
+
+
+def _lower(
+    source: str | os.PathLike,
+    consts: dict,
+    text: str,
+    base: ir.Program,
+    texts: list[str],
+    spec_lemmas: bool,
+) -> tuple[ir.Program, list[_Candidate]]:
+    """The spec with the candidates appended as lemmas, lowered (the front end's
+    meaning of each text), and the candidates as its invariants; a candidate the front
+    end refuses is dropped. Without `spec_lemmas`, the spec's own are left out."""
+    used = {i.name for i in base.invariants}
+    names = (f"{PREFIX}{k}" for k in itertools.count(1))
+    pending = {}
+    for t in texts:
+        name = next(n for n in names if n not in used)
+        pending[name] = t
+    while True:
+        lines = text.rstrip("\n").split("\n")
+        first = len(lines) + 2
+        at_line = {}
+        extra = ["", *(f"lemma {n}: {t}" for n, t in pending.items())]
+        for k, n in enumerate(pending):
+            at_line[first + k] = n
+        try:
+            program = spec.load(source, consts, text="\n".join(lines + extra) + "\n")
+        except SpecErrors as e:
+            bad = {at_line.get(err.loc.line) for err in e.errors}
+            if None in bad or not bad:
+                raise
+            for n in bad:
+                del pending[n]
+            continue
+        break
+    invs = tuple(
+        i for i in program.invariants if i.name in pending or not (i.lemma and not spec_lemmas)
+    )
+    program = replace(program, invariants=invs)
+    if source_of(source)[0] == STRING_FILE:
+        program = replace(program, file=base.file)
+    return program, [_Candidate(i, pending[i.name]) for i in invs if i.name in pending]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    inv: ir.Invariant
+    text: str
+
+    @property
+    def name(self) -> str:
+        return self.inv.name
+
+
+def _still_true(
+    program: ir.Program, lemmas: list[_Candidate], states: np.ndarray
+) -> list[_Candidate]:
+    """The lowered candidates true on the states, by the tuple back end."""
+    rows = [tuple(r) for r in states.tolist()]
+    out = []
+    for inv in lemmas:
+        fn = compile_expr(program, inv.inv.expr)
+        try:
+            if all(fn(s) for s in rows):
+                out.append(inv)
+        except EvalError:
+            continue
+    return out
+
+
+# --------------------------------------------------------------------------- Houdini
+
+
+class _Houdini:
+    """Per action, one solver: a pre-state where each candidate or goal x holds if its
+    indicator a(x) is assumed, the step, and the post-state breaking some x whose
+    target indicator t(x) is assumed; and one where the step errs. Which x are assumed
+    and which are targets is chosen per query by the assumptions."""
+
+    def __init__(
+        self,
+        program: ir.Program,
+        goals: list[ir.Invariant],
+        candidates: list[_Candidate],
+        timeout: float | None,
+        limits: Limits,
+    ) -> None:
+        self.limits = limits
+        self.goals = [g.name for g in goals]
+        invs = {g.name: g for g in goals} | {c.name: c.inv for c in candidates}
+        self.names = list(invs)
+        enc = Encoder(program)
+        self.a = {n: z3.Bool(f"assume!{n}") for n in self.names}
+        self.t = {n: z3.Bool(f"target!{n}") for n in self.names}
+        pre = enc.new_state("pre")
+        hyp = [*enc.const_constraints(), *enc.in_ranges(pre), enc.inside(pre)]
+        hyp += [z3.Implies(self.a[n], enc.holds(inv, pre)) for n, inv in invs.items()]
+        self.steps: list[tuple[z3.Solver, dict[str, z3.BoolRef], z3.Solver]] = []
+        for action in program.actions:
+            step = enc.step(action, pre, enc.param_terms(action, "1"))
+            post = {n: enc.holds(inv, step.post) for n, inv in invs.items()}
+            frame = enc.frame_lemmas(pre, step.post)
+            s = self._solver(timeout)
+            s.add(*hyp, step.fires, enc.inside(step.post), *frame)
+            s.add(z3.Or([z3.And(self.t[n], z3.Not(post[n])) for n in self.names]))
+            e = self._solver(timeout)
+            post_fails = z3.And(step.fires, enc.constraint_failed(step.post))
+            e.add(*hyp, z3.Or(step.error, post_fails), *frame)
+            self.steps.append((s, post, e))
+
+    @staticmethod
+    def _solver(timeout: float | None) -> z3.Solver:
+        s = z3.Solver()
+        s.set("core.minimize", True)
+        if timeout is not None:
+            s.set("timeout", max(1, int(timeout * 1000)))
+        return s
+
+    def _assume(self, hyp: set[str], targets: set[str]) -> tuple[z3.BoolRef, ...]:
+        return tuple(
+            [self.a[n] if n in hyp else z3.Not(self.a[n]) for n in self.names]
+            + [self.t[n] if n in targets else z3.Not(self.t[n]) for n in self.names]
+        )
+
+    def run(self) -> tuple[set[str], str | None]:
+        """Houdini: the largest subset of the candidates and goals inductive together,
+        and None; or what is left when z3 gave no answer, and why."""
+        active = set(self.names)
+        changed = True
+        while changed:
+            changed = False
+            for s, post, _ in self.steps:
+                while True:
+                    answer = interrupt.check(s, self.limits, self._assume(active, active))
+                    if answer == z3.unsat:
+                        break
+                    if answer != z3.sat:
+                        return active, f"z3: {s.reason_unknown()}"
+                    m = s.model()
+                    broken = {n for n in active if z3.is_false(m.eval(post[n], True))}
+                    assert broken, "a model of the query breaks a target"
+                    active -= broken
+                    changed = True
+        return active, None
+
+    def _holds(self, hyp: set[str]) -> bool:
+        """Whether hyp and the goals are inductive together and let no step err."""
+        keep = hyp | set(self.goals)
+        for s, _, e in self.steps:
+            if interrupt.check(s, self.limits, self._assume(keep, keep)) != z3.unsat:
+                return False
+            if interrupt.check(e, self.limits, self._assume(keep, set())) != z3.unsat:
+                return False
+        return True
+
+    def minimise(self, kept: set[str]) -> tuple[set[str], str | None]:
+        """The candidates of `kept` the goals' proof needs: the closure of the unsat
+        cores from the goals, then each left out that the rest does without; and None.
+        Where a step errs or z3 gives no answer: `kept`, and why."""
+        hyp = kept | set(self.goals)
+        needed: set[str] = set()
+        by_a = {self.a[n].get_id(): n for n in self.names}
+        done: set[str] = set()
+        todo = set(self.goals)
+        while todo:
+            for s, _, e in self.steps:
+                queries = [(s, self._assume(hyp, todo))]
+                if not done:  # the first round: the runtime-error queries too
+                    queries.append((e, self._assume(hyp, set())))
+                for solver, assumed in queries:
+                    answer = interrupt.check(solver, self.limits, assumed)
+                    if answer == z3.sat:  # a step errs: the proof will show it
+                        return kept, "a step may fail from a state satisfying the lemmas kept"
+                    if answer != z3.unsat:
+                        return kept, f"z3: {solver.reason_unknown()}"
+                    for lit in solver.unsat_core():
+                        n = by_a.get(lit.get_id())
+                        if n in kept:
+                            needed.add(n)
+            done |= todo
+            todo = needed - done
+        for n in sorted(needed, key=self.names.index, reverse=True):
+            if self._holds(needed - {n}):
+                needed.discard(n)
+        return needed, None

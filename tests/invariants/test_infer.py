@@ -1,0 +1,154 @@
+"""prove --infer: the lemmas inferred from no lemmas on tests/specs/refcount.mms and on
+library models, pinned; each re-parses as a lemma of the spec and proves the goals
+there; and none is refuted by the reference interpreter on a larger instance."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from mmcheck import explorer
+from mmcheck.cli import main
+from mmcheck.explorer.core.options import CheckOptions
+from mmcheck.explorer.core.result import HOLDS
+from mmcheck.explorer.report.schema import schema
+from mmcheck.invariants import infer, prove
+from mmcheck.invariants.infer import InferResult
+from mmcheck.invariants.prove import CTI, PROVED
+from mmcheck.spec.errors import UsageError
+
+ROOT = Path(__file__).parents[2]
+REFCOUNT = ROOT / "tests" / "specs" / "refcount.mms"
+MODELS = ROOT / "spec" / "models"
+
+REFCOUNT_LEMMAS = [
+    "forall i in 1..PTES: pte[i] == present => not frozen",
+    "frozen => pins == 0",
+    "mapcount == (count i in 1..PTES: pte[i] == present)",
+    "refcount == 1 + (count i in 1..PTES: pte[i] == present) - (if frozen then 1 else 0) + pins",
+]
+
+
+@pytest.fixture(scope="module")
+def refcount() -> InferResult:
+    return infer(REFCOUNT, invariants=["MappedHasRef"])
+
+
+def with_lemmas(tmp_path: Path, source: Path, result: InferResult) -> Path:
+    """A copy of the spec with the inferred lemmas appended, as --write does."""
+    copy = tmp_path / source.name
+    copy.write_text(source.read_text() + "\n" + result.text())
+    return copy
+
+
+def test_refcount_from_no_lemmas(refcount):
+    # MappedHasRef is not inductive alone (docs/prove.md): the inference finds the
+    # accounting the spec's other invariants state, as linear equalities over a count
+    r = refcount
+    assert r.status == PROVED and r.reason is None and r.dropped_goals == ()
+    assert (r.states, r.instances, r.candidates, r.accepted, r.kept) == (62, 473, 35, 35, 35)
+    assert [x.text for x in r.lemmas] == REFCOUNT_LEMMAS
+    assert [x.name for x in r.lemmas] == ["Inferred1", "Inferred2", "Inferred3", "Inferred4"]
+    assert r.proof is not None and r.proof.goals == ("MappedHasRef", *(x.name for x in r.lemmas))
+    assert len(r.proof.queries) == 60
+
+
+def test_refcount_lemmas_reparse_and_prove_in_the_spec(refcount, tmp_path):
+    """The printed text is spec syntax: appended as lemmas, they prove the goal at the
+    instance's size, and at a symbolic size with the spec's other invariants."""
+    copy = with_lemmas(tmp_path, REFCOUNT, refcount)
+    assert prove(copy, invariants=["MappedHasRef"]).status == PROVED
+    assert prove(copy, {"PTES": "?"}).status == PROVED
+
+
+def test_refcount_lemmas_hold_on_a_larger_instance_by_the_reference(refcount, tmp_path):
+    copy = with_lemmas(tmp_path, REFCOUNT, refcount)
+    reached = explorer.check(
+        copy, {"PTES": 4, "PINS": 2}, CheckOptions(backend="reference", lemmas=True)
+    )
+    assert reached.verdict == HOLDS
+
+
+def test_a_goal_violated_in_a_reachable_state_is_said_so():
+    r = infer(REFCOUNT, {"UNLESS_ZERO": False})
+    assert r.reason is not None and "invariant Balanced is violated" in r.reason
+    assert r.lemmas == [] and r.status == CTI
+
+
+def test_size_one_and_refusals():
+    r = infer(REFCOUNT, size=1)  # the four invariants are inductive together
+    assert (r.status, r.lemmas, r.reason) == (PROVED, [], None)
+    # alone, Mapcount is inductive, but a step leaves refcount's range: the equality
+    # that rules it out holds only where the page is not frozen (an implication)
+    r = infer(REFCOUNT, invariants=["Mapcount"], size=1)
+    assert r.status == CTI
+    assert [x.text for x in r.lemmas] == [REFCOUNT_LEMMAS[2]]  # Mapcount itself, kept
+    assert r.reason == "a step may fail from a state satisfying the lemmas kept"
+    with pytest.raises(UsageError, match="--infer-size"):
+        infer(REFCOUNT, size=3)
+    with pytest.raises(UsageError, match="concrete sizes"):
+        infer(REFCOUNT, {"PTES": "?"})
+    with pytest.raises(UsageError, match="more than 10 reachable states"):
+        infer(REFCOUNT, max_states=10)
+
+
+def test_cli_json_and_write(tmp_path, capsys):
+    copy = tmp_path / "refcount.mms"
+    shutil.copy(REFCOUNT, copy)
+    argv = ["prove", str(copy), "--inv", "MappedHasRef", "--infer", "--json"]
+    assert main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator(schema("prove")).validate(doc)
+    assert [x["text"] for x in doc["inferred"]["lemmas"]] == REFCOUNT_LEMMAS
+    assert doc["status"] == PROVED and doc["lemmas"] == [
+        "Inferred1",
+        "Inferred2",
+        "Inferred3",
+        "Inferred4",
+    ]
+    assert main(["prove", str(copy), "--inv", "MappedHasRef", "--infer", "--write"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"infer {copy}: 62 reachable states, 473 template instances")
+    assert "lemma Inferred4: refcount == 1 + " in out and "\nPROVED: 60 queries: 60 proved" in out
+    tail = copy.read_text().split("\n# inferred by mmcheck prove --infer (4 lemmas)\n")[1]
+    assert tail == "".join(f"lemma Inferred{k}: {t}\n" for k, t in enumerate(REFCOUNT_LEMMAS, 1))
+    # the spec now proves MappedHasRef on its own lemmas
+    assert main(["prove", str(copy), "--inv", "MappedHasRef"]) == 0
+    assert main(["prove", str(copy), "--write"]) == 2  # --write goes with --infer
+
+
+# --- library models, from no lemmas: (model, sizes inferred at, a larger instance the
+# candidates must hold in too, (candidates, lowered and true, kept by Houdini), a larger
+# one still the reference interpreter explores). What the minimisation keeps depends on
+# z3's unsat cores, which vary with the terms z3 saw before in the process (24 or 21
+# lemmas for rmap_vma_adjust): its size is bounded, not pinned.
+LIBRARY = [
+    ("rmap_vma_adjust", {"LOCK": 2}, {"FAULTS": 2}, (130, 105, 105), {"LOCK": 2, "FAULTS": 3}),
+    pytest.param(
+        "ksm_unmerge",
+        {"FIXED": True},
+        {"PTES": 2},
+        (139, 120, 120),
+        {"FIXED": True, "PTES": 3},
+        marks=pytest.mark.slow,  # a minute of z3
+    ),
+]
+
+
+@pytest.mark.parametrize("name, consts, larger, counts, reference", LIBRARY)
+def test_library_model_from_no_lemmas(name, consts, larger, counts, reference, tmp_path):
+    source = MODELS / f"{name}.mms"
+    r = infer(source, consts, spec_lemmas=False, larger=larger)
+    assert r.status == PROVED and r.reason is None, r.reason
+    assert (r.candidates, r.accepted, r.kept) == counts
+    assert 0 < len(r.lemmas) <= r.kept // 4
+    # reliability: a lemma the reference explorer refutes on a larger instance is a bug
+    copy = with_lemmas(tmp_path, source, r)
+    inferred = tuple(x.name for x in r.lemmas)
+    options = CheckOptions(backend="reference", invariants=inferred, deadlock=False)
+    reached = explorer.check(copy, reference, options)
+    assert reached.verdict == HOLDS, reached.violation
