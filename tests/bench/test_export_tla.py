@@ -178,21 +178,33 @@ def tlc_verdict(tla: Path, prop: str) -> str:
     return "holds"
 
 
+SPECS = ROOT / "tests" / "specs"
+MODELS = ROOT / "spec" / "models"
+# name -> (spec, constants, the verdicts pinned or None)
 LIVENESS = {
-    "StrongGrab": (STRONG, {"Gets": "holds", "GetsOften": "holds"}),
-    "WeakGrab": (WEAK, {"Gets": "violated", "GetsOften": "violated"}),
+    "StrongGrab": (STRONG, {}, {"Gets": "holds", "GetsOften": "holds"}),
+    "WeakGrab": (WEAK, {}, {"Gets": "violated", "GetsOften": "violated"}),
     "Ring": (
         RING,
+        {},
         # a fair action is one unit for all its parameters: x may go 1, 2, 1, 2, ...
         {"Zero": "violated", "Settles": "violated", "Bumped": "violated", "Back": "violated"},
     ),
-    "Single": (SINGLE, {"Done": "holds", "Two": "holds"}),
-    "peterson_fair": (ROOT / "tests" / "specs" / "peterson_fair.mms", None),
-    "peterson_unfair": (ROOT / "tests" / "specs" / "peterson_unfair.mms", None),
-    "philosophers_weak": (ROOT / "tests" / "specs" / "philosophers_weak.mms", None),
-    "philosophers_strong": (ROOT / "tests" / "specs" / "philosophers_strong.mms", None),
+    "Single": (SINGLE, {}, {"Done": "holds", "Two": "holds"}),
+    "peterson_fair": (SPECS / "peterson_fair.mms", {}, None),
+    "peterson_unfair": (SPECS / "peterson_unfair.mms", {}, None),
+    "philosophers_weak": (SPECS / "philosophers_weak.mms", {}, None),
+    "philosophers_strong": (SPECS / "philosophers_strong.mms", {}, None),
+    "liveness_spinlock": (SPECS / "liveness_spinlock.mms", {}, None),
+    "liveness_ticket": (SPECS / "liveness_ticket.mms", {}, None),
+    "spinlock_fairness": (MODELS / "spinlock_fairness.mms", {}, {"NoStarvation": "violated"}),
+    "spinlock_fairness_ticket": (
+        MODELS / "spinlock_fairness.mms",
+        {"TICKET": "true"},
+        {"NoStarvation": "holds"},
+    ),
+    "anon_vma_walk": (MODELS / "anon_vma_walk.mms", {}, None),
 }
-
 
 # a TLC run starts a JVM (seconds): CI runs strong against weak fairness, -m slow the rest
 FAST = ("StrongGrab", "WeakGrab")
@@ -203,8 +215,8 @@ FAST = ("StrongGrab", "WeakGrab")
     "name", [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in LIVENESS]
 )
 def test_tlc_and_mmcheck_agree_on_every_property(tmp_path: Path, name: str):
-    source, pinned = LIVENESS[name]
-    program = spec.load(source)
+    source, consts, pinned = LIVENESS[name]
+    program = spec.load(source, consts)
     tla = export_tla.export(program, name, tmp_path)
     assert shadowed(tla.read_text()) == []
     got = {}
