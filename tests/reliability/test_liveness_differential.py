@@ -26,13 +26,25 @@ from mmcheck import explorer
 from mmcheck.explorer import reference
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, STUTTER, VIOLATED, Result
 from mmcheck.explorer.reference import liveness
+from mmcheck.spec.errors import UsageError
 
 sys.path.insert(0, str(Path(__file__).parent))
 import specgen  # noqa: E402 - a helper module beside the tests, not a package
 from test_differential import fail  # noqa: E402 - its report of a seed's problems
 
 CI_SEEDS = range(60)
-SLOW_SEEDS = range(200_000, 200_600)
+# An open defect of the lowering, not of liveness (test_differential.py's seeds do not
+# hit it): an initial choice outside its variable's range that an `init` constraint
+# rules out (`var x : 0..1 in 0..2` with `init x < 0`) is a range error in the
+# reference and dropped silently by the tuple back end (docs/guarantees.md calls an
+# initial choice outside the range a range error, and is silent on the constraint).
+INIT_RANGE_OPEN = (200_027,)
+SLOW_SEEDS = [
+    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason="init range defect"))
+    if s in INIT_RANGE_OPEN
+    else s
+    for s in range(200_000, 200_600)
+]
 MAX_STATES = 2000  # the reference's bound: a bigger spec is left out (and counted)
 BARE = {"deadlock": False, "invariants": [], "symmetry": False}
 
@@ -135,13 +147,23 @@ def lasso_problems(
 def compare(
     what: str, r: Result, ref_r: Result, ref: reference.Reference, ex: reference.Exploration
 ) -> list[str]:
-    if r.verdict != ref_r.verdict or r.verdict == VIOLATED and outcome(r) != outcome(ref_r):
+    """The verdicts; for a property, its name and both lassos; for a safety violation,
+    one of those the reference finds at the shortest length (test_differential.py
+    compares safety in detail)."""
+    same = r.verdict == ref_r.verdict
+    if same and r.verdict == VIOLATED:
+        v = r.violation
+        if "property" in (v.kind, ref_r.violation.kind):
+            same = outcome(r) == outcome(ref_r)
+        else:
+            same = (v.kind, v.name, v.loc) in ex.violations
+    if not same:
         return [f"{what}: {outcome(r)}, reference {outcome(ref_r)}"]
-    got = []
     if r.verdict == VIOLATED and r.violation.kind == "property":
-        got += lasso_problems(what, r, ref, ex)
-        got += lasso_problems(f"{what} (reference)", ref_r, ref, ex)
-    return got
+        return lasso_problems(what, r, ref, ex) + lasso_problems(
+            f"{what} (reference)", ref_r, ref, ex
+        )
+    return []
 
 
 @functools.lru_cache(maxsize=128)  # the CI seeds, shared by the tests
@@ -191,3 +213,62 @@ def test_specs_are_small_and_varied():
     assert ends.count(HOLDS) >= len(ends) // 5
     assert ends.count(VIOLATED) >= len(ends) // 5
     assert ends.count("safety") >= 1
+
+
+# outcomes of the CI seeds pinned: (verdict, kind, name) with every property checked, and
+# the distinct states of the complete search, the same on both (None after a step error,
+# where they count differently); a change to specgen moves them: re-pin
+PINNED = {
+    1: (VIOLATED, "range", None, None),
+    2: (VIOLATED, "property", "Prop0", 5),
+    6: (VIOLATED, "property", "Prop0", 26),
+    10: (HOLDS, None, None, 27),
+    13: (VIOLATED, "property", "Prop1", 22),
+    15: (VIOLATED, "property", "Prop2", 21),
+    24: (HOLDS, None, None, 42),
+}
+
+
+@pytest.mark.parametrize("seed", sorted(PINNED))
+def test_pinned_outcomes(seed):
+    g, ref = case(seed)
+    ex = reference.explore(ref, max_states=MAX_STATES, deadlock=False, invariants=[])
+    r = explorer.check(g.text, backend="tuple", **BARE)
+    for got in (ex.result, r):
+        v = got.violation
+        distinct = got.stats.distinct if PINNED[seed][3] is not None else None
+        assert (got.verdict, v and v.kind, v and v.name, distinct) == PINNED[seed]
+
+
+@pytest.mark.parametrize("seed", [6, 10, 13, 24])
+def test_a_bound_gives_incomplete_on_both(seed):
+    """A search stopped by a bound decides no property: INCOMPLETE, never holds."""
+    g, ref = case(seed)
+    ex = reference.explore(ref, max_states=5, deadlock=False, invariants=[])
+    r = explorer.check(g.text, backend="tuple", max_states=5, **BARE)
+    assert ex.verdict == r.verdict == INCOMPLETE and r.stats.sccs is None
+
+
+@pytest.mark.parametrize(
+    "options, flag",
+    [
+        ({"backend": "vector"}, "--backend tuple"),
+        ({"backend": "tuple", "fingerprint": True}, "drop --fingerprint"),
+        ({"backend": "tuple", "workers": 2}, "--workers 1"),
+        ({"backend": "tuple", "por": True}, "drop --por"),
+    ],
+)
+def test_what_cannot_check_properties_refuses_them_by_name(options, flag):
+    g, _ = case(6)
+    with pytest.raises(UsageError, match=f"property {g.properties[0]} .*{flag}"):
+        explorer.check(g.text, symmetry=False, **options)
+    r = explorer.check(g.text, symmetry=False, properties=(), **{**options, "deadlock": False})
+    assert r.verdict in (HOLDS, VIOLATED)  # safety alone runs
+
+
+def test_symmetry_is_refused_on_symmetric_specs_and_auto_stays_on_tuple():
+    g = next(case(s)[0] for s in CI_SEEDS if case(s)[0].symmetric)
+    with pytest.raises(UsageError, match=f"property {g.properties[0]} .*--no-symmetry"):
+        explorer.check(g.text, backend="tuple")
+    r = explorer.check(g.text, backend="auto", symmetry=False)
+    assert r.stats.backend == "tuple" and "fair cycles" in r.stats.auto
