@@ -99,7 +99,8 @@ def describe_result(result: Result, states: bool = False, covers: tuple[str, ...
     elif v.kind == "deadlock":
         text = "deadlock"
     elif v.kind == "property":
-        return f"violates property {v.name}{of_cycle(v.cycle)}{count}"
+        text = f"violates property {v.name}{of_cycle(v.cycle)}"
+        return f"{text}{count}{describe_covers(result, covers)}"
     else:
         text = f"fails {v.kind}"
     return f"{text}{in_steps(v.length)}{count}{describe_covers(result, covers)}"
