@@ -75,6 +75,7 @@ class _Translator:
         self.p = program
         self.errors: list[tuple[str, Loc | None, str]] = []
         self._error_ids: dict[tuple[str, Loc | None, str], int] = {}
+        self.error_sites = 0  # calls of error(): code that can raise was generated
         self.tmp = 0
         self.where: Loc = NOWHERE  # the construct being translated, for errors
         self.vars = {}
@@ -91,6 +92,7 @@ class _Translator:
 
     # ------------------------------------------------------------------ helpers
     def error(self, kind: str, loc: Loc | None, message: str) -> int:
+        self.error_sites += 1
         key = (kind, loc, message)
         if key not in self._error_ids:
             self._error_ids[key] = len(self.errors)
@@ -568,16 +570,23 @@ class _Translator:
         in order to a zeroed state (a generator, so a search can stop while it runs), and
         None after every INIT_PAUSE choices of the parameters, however few pass the
         guard. Each parameter runs over the values its conjuncts of the guard allow
-        (`init_values`), not over its whole declared range."""
+        (`init_values`), not over its whole declared range, where no update can raise an
+        error: the updates come before the guard (ir.Program.init), so a choice the guard
+        rejects still raises the error its values make (an initial value outside its
+        variable's range)."""
         a = self.p.init
         self.where = a.loc
         n = len(self.p.slots)
+        full = [(const_int(p.type.lo), const_int(p.type.hi)) for p in a.params]
+        env: Env = {p.name: _Binding(f"p{i}", *full[i]) for i, p in enumerate(a.params)}
+        sites = self.error_sites
+        self.init_updates(a, env, "")  # only to see whether any error can be raised
+        prune = self.error_sites == sites
         lines = ["def iter_init():"]
-        env: Env = {}
         ind = "    "
         codes = []
-        for i, p in enumerate(a.params):
-            values = init_values(a.guard, p.name, const_int(p.type.lo), const_int(p.type.hi))
+        for i, (p, (lo, hi)) in enumerate(zip(a.params, full)):
+            values = init_values(a.guard, p.name, lo, hi) if prune else range(lo, hi + 1)
             lo, hi = (values[0], values[-1]) if values else (0, -1)
             env[p.name] = _Binding(f"p{i}", lo, hi)
             code = f"range({lo}, {hi + 1})" if len(values) == hi - lo + 1 else repr(tuple(values))
@@ -592,6 +601,19 @@ class _Translator:
             lines[1:1] = ["    n = 0"]
             lines += [f"{ind}n += 1", f"{ind}if not n & {INIT_PAUSE - 1}: yield None"]
         lines.append(f"{ind}s = [0] * {n}")
+        lines += self.init_updates(a, env, ind)
+        guard = self.ex(a.guard, env)
+        if guard not in ("1", "True"):
+            lines.append(f"{ind}if not {guard}: {'continue' if a.params else 'return'}")
+        for chk in a.checks:
+            k = self.error(chk.kind, chk.loc, chk.message)
+            lines.append(f"{ind}if not {self.ex(chk.cond, env)}: _fail({k})")
+        lines.append(f"{ind}yield tuple(s)")
+        return lines
+
+    def init_updates(self, a: Action, env: Env, ind: str) -> list[str]:
+        """The lines of the init action's updates, each writing the state list `s`."""
+        lines: list[str] = []
         for u in a.updates:
             cond = None
             c = self.const(u.cond, env)
@@ -618,13 +640,6 @@ class _Translator:
                     vpre, code = self.slot_value(u.var, u.value, env2, u.loc)
                     lines += [inner + x for x in vpre]
                     lines.append(f"{inner}s[{slot}] = {code}")
-        guard = self.ex(a.guard, env)
-        if guard not in ("1", "True"):
-            lines.append(f"{ind}if not {guard}: {'continue' if a.params else 'return'}")
-        for chk in a.checks:
-            k = self.error(chk.kind, chk.loc, chk.message)
-            lines.append(f"{ind}if not {self.ex(chk.cond, env)}: _fail({k})")
-        lines.append(f"{ind}yield tuple(s)")
         return lines
 
     def pred_fn(self, name: str, e: Expr | None, comment: str) -> list[str]:

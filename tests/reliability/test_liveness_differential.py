@@ -33,18 +33,7 @@ import specgen  # noqa: E402 - a helper module beside the tests, not a package
 from test_differential import fail  # noqa: E402 - its report of a seed's problems
 
 CI_SEEDS = range(60)
-# An open defect of the lowering, not of liveness (test_differential.py's seeds do not
-# hit it): an initial choice outside its variable's range that an `init` constraint
-# rules out (`var x : 0..1 in 0..2` with `init x < 0`) is a range error in the
-# reference and dropped silently by the tuple back end (docs/guarantees.md calls an
-# initial choice outside the range a range error, and is silent on the constraint).
-INIT_RANGE_OPEN = (200_027,)
-SLOW_SEEDS = [
-    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason="init range defect"))
-    if s in INIT_RANGE_OPEN
-    else s
-    for s in range(200_000, 200_600)
-]
+SLOW_SEEDS = range(200_000, 200_600)
 MAX_STATES = 2000  # the reference's bound: a bigger spec is left out (and counted)
 BARE = {"deadlock": False, "invariants": [], "symmetry": False}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from mmcheck import spec
+from mmcheck import explorer, spec
+from mmcheck.explorer.core.result import VIOLATED
 from mmcheck.explorer.tuple import translate
 from mmcheck.explorer.tuple.translate import compile_model, init_values
 from mmcheck.spec.ir import Binary, Const, Param, Unary
@@ -55,3 +56,22 @@ def test_same_initial_states_as_whole_ranges(tmp_path, monkeypatch, text):
     monkeypatch.setattr(translate, "init_values", lambda guard, name, lo, hi: range(lo, hi + 1))
     assert narrowed == compile_model(program).init_states()
     assert narrowed
+
+
+# The updates come before the guard (ir.Program.init): a choice the guard rules out still
+# writes its values, and one outside its variable's range is a range error; narrowing the
+# choices by the guard would skip it (random spec seed 200027 of the liveness sweep).
+OUT_OF_RANGE = [
+    "var x : 0..1 in 0..2\ninit x < 0\nprocess p { a: x := 0 }\n",
+    "var x : 0..1 in 0..2\ninit x == 0\nprocess p { a: x := 0 }\n",
+    "var y : 0..3 in 0..3\nvar x : 0..1 = y\ninit y == 1\nprocess p { a: x := 0 }\n",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", OUT_OF_RANGE)
+@pytest.mark.parametrize("backend", ["tuple", "vector", "reference"])
+def test_a_choice_the_guard_rejects_still_raises_its_range_error(text, backend):
+    r = explorer.check(text, backend=backend)
+    assert r.verdict == VIOLATED
+    assert r.violation.kind == "range"
+    assert r.violation.trace == ()
