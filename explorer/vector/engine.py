@@ -70,9 +70,10 @@ from mmcheck.spec import ir
 CHUNK = 1 << 15
 ADOPT_BLOCK = 1 << 16  # states of a tuple BFS packed at a time when taking it over
 # States of a level expanded in one round by owners (run_owners): their successors, about
-# seven times as many, 8 x (words + 2) bytes each, are in flight at once (at 10^9 states a
-# level of 6 x 10^7 would be 10 GB of them).
-SLICE = 1 << 22
+# seven times as many, 8 x (words + 2) bytes each, are in flight at once, twice while
+# joined (a whole level's of 6 x 10^7 states, at 10^9 states, would be 10 GB of them;
+# 4.3 x 10^6 states of migrate_page measure 1.2 GB); a round costs a few milliseconds.
+SLICE = 1 << 20
 
 
 class VectorBFS:

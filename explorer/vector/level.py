@@ -100,12 +100,13 @@ class Cutter:
         p, off = self.at
         return sum(x.shape[1] for x in self.pieces[p:]) - off
 
-    def take(self, complete: bool) -> tuple[int, np.ndarray] | None:
-        """(index of its first state, packed states) of the next chunk, or None."""
+    def take(self, complete: bool, most: int | None = None) -> tuple[int, np.ndarray] | None:
+        """(index of its first state, packed states) of the next chunk (of at most `most`
+        states), or None."""
         have = self.available()
         if have == 0 or (have < self.size and not complete):
             return None
-        want = min(self.size, have)
+        want = min(self.size, have, self.size if most is None else most)
         parts: list[np.ndarray] = []
         p, off = self.at
         while want:

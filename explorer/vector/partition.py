@@ -36,11 +36,12 @@ Contract:
     from the owners' reports alone: an owner stores states past such a cut, which is
     harmless because the search ends with that level (its count is the coordinator's);
   - cost per state: an owner keeps its visited set (explorer.vector.visited) and the
-    words of the states it owns of the current and the next level (8 bytes a word), 8
-    bytes a state of the current level (successors generated) and 8 a global index, and
-    the successors of a slice; a successor crosses once, from the owner expanding it to the owner of its
-    fingerprint, as 8 x (words + 2) bytes; the coordinator gets 8 bytes (a key) per
-    new state and sends back 8 (its global index);
+    words of the states it owns of the next level and of the current one not expanded
+    yet (8 bytes a word; each piece of a level, as received, is let go once expanded),
+    8 bytes a state of the current level (successors generated) and 8 a global index,
+    and the successors of a slice; a successor crosses once, from the owner expanding
+    it to the owner of its fingerprint, as 8 x (words + 2) bytes; the coordinator gets
+    8 bytes (a key) per new state and sends back 8 (its global index);
   - safety: a Partition belongs to one thread; owners share nothing but the blocks a
     transport moves between them.
 
@@ -61,6 +62,7 @@ from typing import Protocol
 
 import numpy as np
 
+from mmcheck.explorer.vector.level import Cutter
 from mmcheck.explorer.vector.model import VectorModel
 from mmcheck.explorer.vector.visited import VisitedSet, first_of_each
 
@@ -137,10 +139,10 @@ class Partition:
         self.chunk = chunk
         nwords = vm.layout.nwords
         self.visited = VisitedSet(nwords, keep_words)
-        self.words = np.empty((nwords, 0), np.uint64)  # the current level's states
+        # the current level's states, in pieces let go once expanded
+        self.level = Cutter([np.empty((nwords, 0), np.uint64)], chunk, release=True)
         self.at = np.empty(0, np.int64)  # their global indices, increasing
         self.gen = np.empty(0, np.int64)  # successors generated per state (0: not expanded)
-        self.done = 0  # of the current level's states, those expanded
         self.new: list[np.ndarray] = []  # the next level's, in key order, as received
 
     def __len__(self) -> int:
@@ -151,27 +153,24 @@ class Partition:
         """The new states of the `receive`s since the last adopt (in key order) make up the
         current level, at these global indices (increasing, int64)."""
         new, self.new = self.new, []
-        if len(new) == 1:
-            self.words = new[0]
-        else:
-            self.words = np.concatenate(new or [self.words[:, :0]], axis=1)
-        if len(global_index) != self.words.shape[1]:
+        if len(global_index) != sum(w.shape[1] for w in new):
             raise ValueError("adopt: one global index per new state")
+        self.level = Cutter(new, self.chunk, release=True)
         self.at = global_index.astype(np.int64, copy=False)
         self.gen = np.zeros(len(self.at), np.int64)
-        self.done = 0
 
     def expand(self, upto: int | None = None) -> LevelExpansion:
         """Expand the current level's states not expanded yet whose global index is below
         `upto` (None: all), chunk by chunk, and route the successors."""
         vm, k, parts = self.vm, len(self.vm.instances), self.parts
-        lo = self.done
+        lo = self.level.c0
         hi = len(self.at) if upto is None else int(np.searchsorted(self.at, upto))
-        self.done = max(lo, hi)
         error = deadlock = None
         pieces: list[list[Outgoing]] = [[] for _ in range(parts)]
-        for c0 in range(lo, hi, self.chunk):
-            rows = self.words[:, c0 : min(c0 + self.chunk, hi)]
+        while self.level.c0 < hi:
+            job = self.level.take(True, hi - self.level.c0)
+            assert job is not None  # states below hi are left
+            c0, rows = job
             ex = vm.expand(rows, self.deadlock, self.keep_words)
             self.gen[c0 : c0 + ex.n] = ex.gen
             if error is None and ex.err_row < ex.n:
