@@ -28,7 +28,7 @@ from mmcheck.explorer.core.result import (
     Step,
     Violation,
 )
-from mmcheck.explorer.replay import replay
+from mmcheck.explorer.replay import POSSIBLE, replay
 from mmcheck.explorer.report import format_cpu, format_text, result_json, to_itf
 from mmcheck.explorer.report.schema import schema
 from mmcheck.explorer.report.stats import format_stats, verdict_line
@@ -248,6 +248,10 @@ def test_replay_refuses_a_lasso_by_name(program: ir.Program, lasso: Violation):
     errors = e.value.errors
     assert [(x.loc.line, x.loc.col) for x in errors] == [(9, 1), (18, 1)]
     assert all("a lasso's mark: replay takes a finite schedule" in x.message for x in errors)
+    # without the marks, the steps replay once, as a finite schedule
+    unmarked = [ln for ln in format_cpu(program, lasso).splitlines() if not ln.startswith("-- ")]
+    r = replay(program, "\n".join(unmarked) + "\n")
+    assert (r.verdict, r.violation, len(r.trace)) == (POSSIBLE, None, 8)
 
 
 # --------------------------------------------------------------------------- end to end
