@@ -8,7 +8,8 @@ step of a stored state whose successor is stored (a successor a `constraint` cut
 in the state space: that edge does not exist), and a stutter loop on every state (implicit
 in explorer.core.liveness). Fairness units: each step of a fair process is one unit per
 (action, value of `self`), a fair action one unit for all its parameter values together;
-a step that is not fair takes no unit.
+a step that is not fair takes no unit, nor does a step that leaves the state as it was
+(TLA+'s WF and SF count only steps that change the state, <<A>>_vars).
 
 The graph needs the real states: it is built without symmetry reduction, fingerprints,
 partial-order reduction or workers, which `refusal` refuses by name.
@@ -200,7 +201,9 @@ class BehaviourGraph:
         for a, e, b in zip(self.src, self.edge, self.dst):
             if new_id[b] >= 0:
                 src.append(new_id[a])
-                unit.append(table[e])
+                # a step that leaves the state as it was is a stutter for fairness, as
+                # TLA+'s <<A>>_vars: it neither enables nor takes its unit
+                unit.append(table[e] if a != b else NO_UNIT)
                 dst.append(new_id[b])
                 edge.append(e)
         graph = Graph(len(nodes), [new_id[v] for v in self.initial], src, unit, dst, kinds)

@@ -15,10 +15,8 @@ fairness can name an instance of it. Temporal properties become PROPERTYs of the
 `P leads_to Q` P ~> Q), checked against `Spec`, which then holds the fairness
 (docs/guarantees.md): a step of a fair process is WF_vars (SF_vars for strongly fair)
 of that step of each instance, `\\A self: WF_vars(\\E other parameters: step(self,
-...))`; a fair action is one WF_vars of `\\E parameters: action(...)`. One difference
-stays: TLA+'s WF and SF count only the steps that change the state (<<A>>_vars), where
-mmcheck's fairness counts a step that leaves the state as it was as a step taken (and
-enabled). The two agree on a spec whose fair steps always change the state.
+...))`; a fair action is one WF_vars of `\\E parameters: action(...)`. Both count
+only the steps that change the state (<<A>>_vars), as mmcheck's fairness does.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ the SCC algorithm of the explorers is diffed against (docs/guarantees.md, Livene
 The graph is rebuilt from the states the reference's BFS stored: every transition of a
 stored state whose successor is in the space is an edge, labelled by its fairness unit
 (a step of a fair process per instance, a fair action whatever its parameters) or by
-none; every state also stutters. A property is violated iff some set S of states of the
+none (a step that is not fair, or one back to the state it left: a stutter, as TLA+'s
+<<A>>_vars); every state also stutters. A property is violated iff some set S of states of the
 region its kind allows is strongly connected in the subgraph S induces (a single state
 is, by its stutter loop) and fair with every edge among S taken: each weakly fair unit
 enabled in every state of S, and each strongly fair unit enabled in some, labels an edge
@@ -386,7 +387,7 @@ def graph_of(
             post = number[ref.encode(t.target)]
             owner = t.action.split(".")[0] if t.label is not None else t.action
             unit: Unit | None = None
-            if fairness[owner] is not None:
+            if fairness[owner] is not None and post != i:  # a step to itself: a stutter
                 unit = (t.action, t.instance) if t.label is not None else (t.action, None)
                 if fairness[owner] == "strong":
                     strong.add(unit)

@@ -97,14 +97,14 @@ def lasso_problems(
         if not found:
             return [f"{what}: trace step {k} ({step.action}) is no transition of the reference"]
         unit = unit_of(ref, step.action, step.instance)
-        if k > v.loop and unit is not None:
+        if k > v.loop and unit is not None and pre != post:  # a step to itself: a stutter
             taken.add(unit)
     cycle = states[v.loop :]
     enabled: dict[liveness.Unit, int] = {}  # unit -> in how many of the cycle's states
     for s in set(cycle):
         units = set()
         for t in ref.transitions(ex.states[s]):
-            if t.target is not None and not ref.cut(t.target):
+            if t.target is not None and not ref.cut(t.target) and ref.encode(t.target) != s:
                 unit = unit_of(ref, t.action, t.instance)
                 if unit is not None:
                     units.add(unit)

@@ -144,8 +144,9 @@ def test_eventually_needs_fairness_to_leave_the_start():
 
 
 def test_fair_action_is_one_unit_over_its_parameters():
-    """`fair action a(v)` is weak fairness of a(0) or a(1), together: taking a(0) forever
-    is fair even though a(1) is enabled throughout."""
+    """`fair action a(v)` is weak fairness of a(0) or a(1), together: a(1) then a(0) for
+    ever takes the unit, and `see`, enabled only where x == 1, is not enabled for ever.
+    a(0) from x == 0 changes nothing: a stutter, which would not take the unit."""
     text = (
         "var x : 0..1 = 0\nvar seen : bool = false\n"
         "fair action a(v: 0..1) when true x' = v\n"
@@ -153,8 +154,8 @@ def test_fair_action_is_one_unit_over_its_parameters():
         "property P: eventually seen\n"
     )
     r = explorer.check(text)
-    assert lasso(r) == (0, 1, ["a"])
-    assert r.violation.trace[1].params == (("v", 0),)
+    assert lasso(r) == (0, 2, ["a", "a"])
+    assert [s.params for s in r.violation.trace[1:]] == [(("v", 1),), (("v", 0),)]
 
 
 def test_edge_units_per_instance_and_per_action():
