@@ -26,7 +26,7 @@
 # the lock gets it. With test-and-set it is violated: the spinning CPU's atomic_read
 # and atomic_cmpxchg steps are always enabled (they fail, and loop), and it may run
 # them exactly while another CPU holds the lock, again and again. Strong fairness would
-# not help: the failing step is taken, infinitely often. With tickets the waiter's
+# not help: the failing steps are taken, infinitely often. With tickets the waiter's
 # ticket is next after the holder's, and no one can take the lock before it: it holds.
 #
 # Abstractions:
