@@ -105,6 +105,14 @@ def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
         "candidate must hold in too (repeatable), so that lemmas generalise",
     )
     p.add_argument(
+        "--spacer",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="with --infer: seconds for z3's Spacer where the templates' lemmas do not prove "
+        "the invariants (default 30; 0: not tried)",
+    )
+    p.add_argument(
         "--no-spec-lemmas",
         action="store_true",
         help="with --infer: start from no lemmas (the spec's are neither assumed nor proved)",
@@ -254,6 +262,8 @@ def report_inferred(inferred: InferResult) -> None:
     )
     if inferred.reason:
         print(f"no strengthening found: {inferred.reason}")
+    if inferred.spacer:
+        print(f"spacer: {inferred.spacer}")
     print(inferred.text(), end="")
 
 
@@ -286,6 +296,7 @@ def run_prove(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             max_states=args.max_states,
             larger=parse_defines(args.infer_larger),
+            spacer=args.spacer,
         )
         assert inferred.proof is not None
         result = inferred.proof

@@ -52,7 +52,7 @@ from mmcheck.explorer.tuple.graph import explore
 from mmcheck.explorer.tuple.translate import compile_expr
 from mmcheck.invariants import interrupt
 from mmcheck.invariants.encode import Encoder
-from mmcheck.invariants.prove import ProveResult, pick, prove
+from mmcheck.invariants.prove import PROVED, ProveResult, pick, prove
 from mmcheck.spec import ir
 from mmcheck.spec.errors import SpecErrors, UsageError
 from mmcheck.spec.loader import STRING_FILE, read_text, source_of
@@ -87,6 +87,7 @@ class InferResult:
     phases: dict[str, float] = field(default_factory=dict)  # seconds per phase
     dropped_goals: tuple[str, ...] = ()  # goals Houdini found not inductive
     reason: str | None = None  # why no strengthening was found, if none was
+    spacer: str | None = None  # what Spacer found, where it was run
     proof: ProveResult | None = None  # the goals proved with `lemmas`
 
     @property
@@ -113,6 +114,7 @@ class InferResult:
             "seconds": self.seconds,
             "dropped_goals": list(self.dropped_goals),
             "reason": self.reason,
+            "spacer": self.spacer,
         }
 
 
@@ -126,6 +128,7 @@ def infer(
     timeout: float | None = None,
     max_states: int = 200_000,
     larger: dict | None = None,
+    spacer: float | None = 30.0,
 ) -> InferResult:
     """Infer lemmas that make the chosen invariants (by default every one not a lemma,
     and the spec's lemmas unless `spec_lemmas` is false: then they are neither assumed
@@ -133,7 +136,8 @@ def infer(
     `max_states`: the most reachable states the filter explores; `timeout`: per z3
     query, seconds; `larger`: constants (over `consts`) of a larger instance every
     candidate must hold in too, so that no lemma says what only the small instance's
-    sizes make true (`faults <= 1`)."""
+    sizes make true (`faults <= 1`); `spacer`: seconds for z3's Spacer where the
+    templates' lemmas do not prove the goals (None: not tried)."""
     if size not in SIZES:
         raise UsageError(f"--infer-size must be one of {', '.join(map(str, SIZES))}")
     consts = dict(consts or {})
@@ -172,7 +176,8 @@ def infer(
     result.states = len(states)
     result.reason = _refuted(base, goals, graph.errors, states)
     kept: list[_Candidate] = []
-    if result.reason is None:
+    violated = result.reason is not None
+    if not violated:
         filters = [(consts, states)]
         if larger:
             big = {**consts, **larger}
@@ -180,12 +185,142 @@ def infer(
         kept = _strengthen(source, text, base, goals, filters, size, timeout, result)
     # 4. the proof, with the lemmas found (Houdini's, not minimised, if they are not
     # enough: its CTIs show what is missing)
-    result.lemmas = [Lemma(f"{PREFIX}{k}", x.text) for k, x in enumerate(kept, 1)]
-    final, _ = _lower(source, consts, text, base, [x.text for x in kept], spec_lemmas)
+    texts = [x.text for x in kept]
+    final, _ = _lower(source, consts, text, base, texts, spec_lemmas)
     result.proof = prove(final, invariants=[g.name for g in chosen], timeout=timeout)
+    if result.proof.status != PROVED and spacer and not violated:
+        # 5. Spacer, where the templates were not enough
+        t1 = time.perf_counter()
+        miner = _Miner(base, states, {}, size)
+        result.spacer, found = _spacer(base, goals, spacer, miner)
+        result.phases["spacer"] = time.perf_counter() - t1
+        if found:
+            final, lowered = _lower(source, consts, text, base, found, spec_lemmas)
+            proof = prove(final, invariants=[g.name for g in chosen], timeout=timeout)
+            if len(lowered) < len(found):
+                result.spacer += "; some conjuncts are not spec text"
+            elif proof.status == PROVED:
+                result.proof, texts = proof, found
+                result.reason = None
+    result.lemmas = [Lemma(f"{PREFIX}{k}", t) for k, t in enumerate(texts, 1)]
     result.proof.spec = file
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _spacer(
+    program: ir.Program, goals: list[ir.Invariant], budget: float, miner: _Miner
+) -> tuple[str, list[str]]:
+    """z3's Spacer on the constrained Horn clauses of the program: an unknown predicate
+    Inv over the slots, implied by Init, preserved by every step, excluding every goal's
+    violation and every step's error. What it found (said in words), and the conjuncts
+    of its invariant as spec text if it found one that is."""
+    enc = Encoder(program)
+    pre = enc.new_state("s")
+    slots = _flat(enc, pre)
+    inv = z3.Function("Inv", *(t.sort() for t in slots), z3.BoolSort())
+    s = z3.SolverFor("HORN")
+    s.set("timeout", max(1, int(budget * 1000)))
+
+    def rule(body: z3.BoolRef, head: z3.BoolRef, bound: list[z3.ExprRef]) -> None:
+        rule_ = z3.Implies(body, head)
+        s.add(z3.ForAll(bound, rule_) if bound else rule_)
+
+    init, init_ok, init_step = enc.init("0")
+    head = inv(*_flat(enc, init))
+    rule(z3.And(init_step.domain, init_ok, enc.inside(init)), head, list(init_step.params.values()))
+    hyp = z3.And(inv(*slots), enc.inside(pre), *enc.in_ranges(pre))
+    for action in program.actions:
+        step = enc.step(action, pre, enc.param_terms(action, "1"))
+        bound = slots + list(step.params.values())
+        rule(z3.And(hyp, step.fires, enc.inside(step.post)), inv(*_flat(enc, step.post)), bound)
+        rule(z3.And(hyp, step.error), z3.BoolVal(False), bound)
+    for g in goals:
+        rule(z3.And(hyp, z3.Not(enc.holds(g, pre))), z3.BoolVal(False), slots)
+    answer = s.check()
+    if answer == z3.unsat:
+        return "refuted: a goal fails or a step errs in a reachable state", []
+    if answer != z3.sat:
+        return f"no answer ({s.reason_unknown()}) within {budget:g}s", []
+    interp = s.model()[inv]
+    body = interp.else_value() if isinstance(interp, z3.FuncInterp) else interp
+    found = z3.simplify(z3.substitute_vars(body, *slots))
+    names = {t.get_id(): slot for slot, t in enumerate(slots)}
+    parts = found.children() if z3.is_and(found) else [found]
+    try:
+        texts = [_show(p, names, miner) for p in parts if not z3.is_true(p)]
+    except ValueError as e:
+        return f"an inductive invariant, not in spec text ({e})", []
+    return f"an inductive invariant of {len(texts)} conjuncts", texts
+
+
+def _flat(enc: Encoder, st: Any) -> list[z3.ExprRef]:
+    """A concrete state's terms, slot by slot."""
+    out: list[z3.ExprRef] = []
+    for v in enc.program.vars:
+        val = st.vals[v.name]
+        out.extend(val[k] for k in sorted(val)) if isinstance(val, dict) else out.append(val)
+    return out
+
+
+_Z3_OPS = {
+    z3.Z3_OP_ADD: "+",
+    z3.Z3_OP_SUB: "-",
+    z3.Z3_OP_MUL: "*",
+    z3.Z3_OP_LE: "<=",
+    z3.Z3_OP_GE: ">=",
+    z3.Z3_OP_LT: "<",
+    z3.Z3_OP_GT: ">",
+    z3.Z3_OP_EQ: "==",
+    z3.Z3_OP_AND: "and",
+    z3.Z3_OP_OR: "or",
+    z3.Z3_OP_IMPLIES: "=>",
+}
+
+
+def _show(e: z3.ExprRef, names: dict[int, int], miner: _Miner) -> str:
+    """A z3 term over the slots as spec text; ValueError for what it cannot say."""
+    if z3.is_int_value(e):
+        return str(e.as_long())
+    if z3.is_true(e) or z3.is_false(e):
+        return "true" if z3.is_true(e) else "false"
+    slot = names.get(e.get_id())
+    if slot is not None:
+        p = miner.places.get(slot)
+        if p is None or p.kind not in ("int", "bool"):
+            raise ValueError(f"a value of {miner.program.slots[slot].name} as a number")
+        return miner.ref(p.var, p.index)
+    kids = e.children()
+    if z3.is_not(e):
+        return f"not ({_show(kids[0], names, miner)})"
+    if z3.is_app_of(e, z3.Z3_OP_ITE):
+        c, a, b = (_show(k, names, miner) for k in kids)
+        return f"(if {c} then {a} else {b})"
+    op = _Z3_OPS.get(e.decl().kind())
+    if op in _HOLDS_AT and len(kids) == 2:
+        # a program counter, enum or lock against a number: the values it allows
+        for x, k, flip in ((kids[0], kids[1], False), (kids[1], kids[0], True)):
+            slot = names.get(x.get_id())
+            p = miner.places.get(slot) if slot is not None else None
+            if p is None or p.kind not in ("pc", "enum", "lock") or not z3.is_int_value(k):
+                continue
+            test = _HOLDS_AT[op]
+            c = k.as_long()
+            allowed = [v for v in range(p.lo, p.hi + 1) if (test(c, v) if flip else test(v, c))]
+            lits = [miner.lit_text(p, "==", v) for v in allowed]
+            return "(" + " or ".join(lits) + ")" if lits else "false"
+    if op is None:
+        raise ValueError(f"z3's {e.decl().name()}")
+    return "(" + f" {op} ".join(_show(k, names, miner) for k in kids) + ")"
+
+
+_HOLDS_AT = {
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "==": lambda a, b: a == b,
+}
 
 
 def _strengthen(
@@ -231,7 +366,9 @@ def _strengthen(
         phases["houdini"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         if result.reason is None and not result.dropped_goals:
-            needed, result.reason = houdini.minimise({x.name for x in kept})
+            # the general lemmas (a forall, an equality of counts) are tried last
+            order = sorted(kept, key=lambda x: x.text.startswith("forall ") or "(" in x.text)
+            needed, result.reason = houdini.minimise([x.name for x in order])
             kept = [x for x in kept if x.name in needed]
         elif result.reason is None:
             result.reason = "not inductive with any subset of the candidates: " + ", ".join(
@@ -778,43 +915,30 @@ class _Houdini:
                     changed = True
         return active, None
 
-    def _holds(self, hyp: set[str]) -> bool:
-        """Whether hyp and the goals are inductive together and let no step err."""
+    def _fails(self, hyp: set[str]) -> str | None:
+        """None if hyp and the goals are inductive together and let no step err, else
+        why not."""
         keep = hyp | set(self.goals)
         for s, _, e in self.steps:
-            if interrupt.check(s, self.limits, self._assume(keep, keep)) != z3.unsat:
-                return False
-            if interrupt.check(e, self.limits, self._assume(keep, set())) != z3.unsat:
-                return False
-        return True
+            for solver, targets in ((s, keep), (e, set())):
+                answer = interrupt.check(solver, self.limits, self._assume(keep, targets))
+                if answer == z3.sat:
+                    return "a step may fail from a state satisfying the lemmas kept"
+                if answer != z3.unsat:
+                    return f"z3: {solver.reason_unknown()}"
+        return None
 
-    def minimise(self, kept: set[str]) -> tuple[set[str], str | None]:
-        """The candidates of `kept` the goals' proof needs: the closure of the unsat
-        cores from the goals, then each left out that the rest does without; and None.
-        Where a step errs or z3 gives no answer: `kept`, and why."""
-        hyp = kept | set(self.goals)
-        needed: set[str] = set()
-        by_a = {self.a[n].get_id(): n for n in self.names}
-        done: set[str] = set()
-        todo = set(self.goals)
-        while todo:
-            for s, _, e in self.steps:
-                queries = [(s, self._assume(hyp, todo))]
-                if not done:  # the first round: the runtime-error queries too
-                    queries.append((e, self._assume(hyp, set())))
-                for solver, assumed in queries:
-                    answer = interrupt.check(solver, self.limits, assumed)
-                    if answer == z3.sat:  # a step errs: the proof will show it
-                        return kept, "a step may fail from a state satisfying the lemmas kept"
-                    if answer != z3.unsat:
-                        return kept, f"z3: {solver.reason_unknown()}"
-                    for lit in solver.unsat_core():
-                        n = by_a.get(lit.get_id())
-                        if n in kept:
-                            needed.add(n)
-            done |= todo
-            todo = needed - done
-        for n in sorted(needed, key=self.names.index, reverse=True):
-            if self._holds(needed - {n}):
+    def minimise(self, order: list[str]) -> tuple[set[str], str | None]:
+        """The candidates the goals' proof needs, by greedy deletion in `order`: each is
+        left out if the rest still proves itself and the goals and lets no step err;
+        and None. Only z3's sat or unsat decides, never a model or an unsat core, so the
+        result is the same in any process. Where a step errs or z3 gives no answer with
+        them all: every candidate, and why."""
+        needed = set(order)
+        why = self._fails(needed)
+        if why is not None:
+            return needed, why
+        for n in order:
+            if self._fails(needed - {n}) is None:
                 needed.discard(n)
         return needed, None
