@@ -200,3 +200,21 @@ def test_a_large_ring_is_decided_and_a_region_beyond_the_bound_incomplete(monkey
     p = tmp_path / "ring.mms"
     p.write_text(text)
     assert main(["check", str(p), "--backend", "reference", "--no-deadlock"]) == 3
+
+
+def test_a_step_back_to_its_own_state_is_a_stutter_for_fairness():
+    """Taking p's `x := 0` at x = 0 changes nothing: it neither takes p's unit nor
+    enables it (TLA+'s <<A>>_vars), so weak fairness still forces `x := 1`."""
+    text = """\
+var x : 0..1 = 0
+fair process p {
+l1: either { x := 0 } or { x := 1 }
+    goto l1
+}
+property Sets: eventually x == 1
+"""
+    r = explorer.check(text, backend="reference", deadlock=False)
+    assert r.verdict == HOLDS
+    r = explorer.check(text.replace("fair process", "process"), backend="reference")
+    v = r.violation  # unfair: p may stay at x = 0 for ever, by its step or stuttering
+    assert (r.verdict, v.name, v.loop, len(v.trace)) == (VIOLATED, "Sets", 0, 2)
