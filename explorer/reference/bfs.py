@@ -202,13 +202,17 @@ class _Search:
 
     def poll(self) -> None:
         self.stats.distinct = len(self.ex.states)
-        reason = self.limits.poll(self.stats)
+        reason = self.stop_reason()
         if reason:
             raise _Stop(reason)
 
+    def stop_reason(self) -> str | None:
+        """Why the run must stop now (a bound or a signal), or None: for the properties'
+        check, which ends the run itself."""
+        return self.limits.poll(self.stats)
+
     def finish(self, shortest: int | None, reason: str | None = None) -> Exploration:
         ex, stats = self.ex, self.stats
-        self.limits.finish(stats)
         stats.distinct = ex.distinct = len(ex.states)
         ex.generated, ex.depth = stats.generated, stats.depth
         violation = None
@@ -218,6 +222,7 @@ class _Search:
             if violation is not None:
                 ex.verdict = VIOLATED
                 ex.violations = {(violation.kind, violation.name, violation.loc)}
+        self.limits.finish(stats)
         if shortest is not None:
             ex.verdict, ex.shortest = VIOLATED, shortest
             ex.violations = set(self.found[shortest])

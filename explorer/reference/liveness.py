@@ -84,8 +84,22 @@ class TooLarge(Exception):
     """The region is beyond the brute force's bound."""
 
 
+class Stopped(Exception):
+    """A bound or a signal stopped the check (the reason is the message)."""
+
+
+Poll = Callable[[], None]  # raises Stopped where the check must stop
+
+
+def no_poll() -> None:
+    return None
+
+
+POLL_EVERY = 1024  # subsets tried, or states visited, between two polls
+
+
 def decide(
-    g: Graph, kind: str, p: list[bool], q: list[bool] | None = None
+    g: Graph, kind: str, p: list[bool], q: list[bool] | None = None, poll: Poll = no_poll
 ) -> tuple[Lasso | None, int]:
     """A violating lasso of the property `kind` over the predicates p (and q) per state,
     or None if it holds; and the number of components examined. Raises TooLarge for a
@@ -103,7 +117,7 @@ def decide(
         starts = [s for s in reach(g, g.initial, lambda s: True) if p[s] and not q[s]]
         region = reach(g, starts, lambda s: not q[s])
     accept = [not x for x in p] if kind == "eventually_always" else everywhere
-    found, examined = fair_set(g, region, accept)
+    found, examined = fair_set(g, region, accept, poll)
     if found is None:
         return None, examined
     if kind == "eventually":
@@ -132,7 +146,7 @@ def reach(g: Graph, sources: Iterable[int], allowed: Callable[[int], bool]) -> s
     return seen
 
 
-def components(g: Graph, region: set[int]) -> list[list[int]]:
+def components(g: Graph, region: set[int], poll: Poll = no_poll) -> list[list[int]]:
     """The strongly connected components of the subgraph induced by `region`, each the
     intersection of what its smallest state reaches and what reaches it."""
     if len(region) > MAX_REGION:
@@ -145,7 +159,9 @@ def components(g: Graph, region: set[int]) -> list[list[int]]:
         if src in region and dst in region:
             pred[dst].append(src)
     left, out = set(region), []
-    for s in sorted(region):
+    for n, s in enumerate(sorted(region)):
+        if n % POLL_EVERY == 0:
+            poll()
         if s not in left:
             continue
         fwd = reach(g, [s], left.__contains__)
@@ -161,11 +177,13 @@ def components(g: Graph, region: set[int]) -> list[list[int]]:
     return out
 
 
-def fair_set(g: Graph, region: set[int], accept: list[bool]) -> tuple[set[int] | None, int]:
+def fair_set(
+    g: Graph, region: set[int], accept: list[bool], poll: Poll = no_poll
+) -> tuple[set[int] | None, int]:
     """A set S within `region` on which a fair cycle exists and which holds an accepting
     state, or None; and the components examined."""
     examined = 0
-    todo = components(g, region)
+    todo = components(g, region, poll)
     while todo:
         comp = todo.pop(0)
         examined += 1
@@ -173,6 +191,8 @@ def fair_set(g: Graph, region: set[int], accept: list[bool]) -> tuple[set[int] |
         full = (1 << len(comp)) - 1
         if len(comp) <= MAX_COMPONENT:
             for m in range(1, full + 1):
+                if m % POLL_EVERY == 0:
+                    poll()
                 if c.qualifies(m):
                     return c.states_of(m), examined
             continue
@@ -185,7 +205,7 @@ def fair_set(g: Graph, region: set[int], accept: list[bool]) -> tuple[set[int] |
         unit = c.unfair_strong(full)
         assert unit is not None  # the whole is connected: that is all it can fail on
         rest = set(comp) - c.states_of(c.enabled[unit])
-        todo[:0] = components(g, rest)
+        todo[:0] = components(g, rest, poll)
     return None, examined
 
 
@@ -354,6 +374,8 @@ class Stepper(Protocol):
 
     def step(self, t: Transition, post: Encoded) -> Step: ...
 
+    def stop_reason(self) -> str | None: ...
+
 
 def chosen(ref: Reference, names: Sequence[str] | None) -> list[ast.PropertyDecl]:
     """The properties declared (all of them, or those named, in declaration order)."""
@@ -369,7 +391,10 @@ def chosen(ref: Reference, names: Sequence[str] | None) -> list[ast.PropertyDecl
 
 
 def graph_of(
-    ref: Reference, states: dict[Encoded, RState], initial: Iterable[Encoded]
+    ref: Reference,
+    states: dict[Encoded, RState],
+    initial: Iterable[Encoded],
+    poll: Poll = no_poll,
 ) -> tuple[Graph, list[Encoded]]:
     """The state graph of the states stored (each state's successors in the space, each
     edge labelled by its fairness unit, its payload the Transition), and the states by
@@ -381,6 +406,8 @@ def graph_of(
     edges: list[tuple[int, Unit | None, int, object]] = []
     strong: set[Unit] = set()
     for i, e in enumerate(order):
+        if i % POLL_EVERY == 0:
+            poll()
         for t in ref.transitions(states[e]):
             if t.target is None or ref.cut(t.target):
                 continue
@@ -417,33 +444,52 @@ def check(
 ) -> tuple[Violation | None, int, str | None]:
     """The first property of `props` violated, as a lasso (or the first failure to
     evaluate a predicate, as an invariant's); the components examined; and the reason
-    the check is incomplete (a graph too large for the brute force), or None."""
+    the check is incomplete (a region too large for the brute force, a bound or a
+    signal: the search's limits are polled all along), or None."""
     ref, ex = search.ref, search.ex
-    g, order = graph_of(ref, ex.states, ex.initial)
+
+    def poll() -> None:
+        reason = search.stop_reason()
+        if reason:
+            raise Stopped(reason)
+
     examined = 0
-    for d in props:
-        values: list[list[bool]] = []
-        for expr in (d.p, d.q) if d.q is not None else (d.p,):
-            column = []
-            for e in order:
-                v, faults = truth(ref, expr, ex.states[e], d.name)
-                if faults:
-                    f = faults[0]
-                    return (
-                        Violation(f.kind, f.name, f.message, f.loc, tuple(search.trace(e))),
-                        examined,
-                        None,
-                    )
-                column.append(v)
-            values.append(column)
-        try:
-            lasso, n = decide(g, d.kind, *values)
-        except TooLarge as big:
-            return None, examined, f"property {d.name}: {big}"
-        examined += n
-        if lasso is not None:
-            return violation(search, g, order, d, lasso), examined, None
+    try:
+        g, order = graph_of(ref, ex.states, ex.initial, poll)
+        for d in props:
+            values = labels(search, order, d, poll)
+            if isinstance(values, Violation):
+                return values, examined, None
+            try:
+                lasso, n = decide(g, d.kind, *values, poll=poll)
+            except TooLarge as big:
+                return None, examined, f"property {d.name}: {big}"
+            examined += n
+            if lasso is not None:
+                return violation(search, g, order, d, lasso), examined, None
+    except Stopped as stop:
+        return None, examined, str(stop)
     return None, examined, None
+
+
+def labels(
+    search: Stepper, order: list[Encoded], d: ast.PropertyDecl, poll: Poll
+) -> list[list[bool]] | Violation:
+    """The property's predicates in each state, or the first failure to evaluate one
+    (P in every state, then Q), with a shortest trace to its state."""
+    values: list[list[bool]] = []
+    for expr in (d.p, d.q) if d.q is not None else (d.p,):
+        column = []
+        for i, e in enumerate(order):
+            if i % POLL_EVERY == 0:
+                poll()
+            v, faults = truth(search.ref, expr, search.ex.states[e], d.name)
+            if faults:
+                f = faults[0]
+                return Violation(f.kind, f.name, f.message, f.loc, tuple(search.trace(e)))
+            column.append(v)
+        values.append(column)
+    return values
 
 
 def violation(

@@ -218,3 +218,26 @@ property Sets: eventually x == 1
     r = explorer.check(text.replace("fair process", "process"), backend="reference")
     v = r.violation  # unfair: p may stay at x = 0 for ever, by its step or stuttering
     assert (r.verdict, v.name, v.loop, len(v.trace)) == (VIOLATED, "Sets", 0, 2)
+
+
+def test_a_bound_or_signal_during_the_check_is_incomplete(monkeypatch):
+    """The search's limits are polled while the graph is built, the predicates are
+    evaluated and the subsets are tried: a stop there is INCOMPLETE with its reason."""
+    from mmcheck.explorer.reference import bfs
+
+    calls = []
+
+    def stopped() -> None:
+        calls.append(1)
+        raise liveness.Stopped("interrupted (SIGINT)")
+
+    with pytest.raises(liveness.Stopped):
+        decide(ring(3), "eventually", [False] * 3 + [True], poll=stopped)
+    assert calls
+    r = explorer.check(SPEC, backend="reference", deadlock=False)
+    assert r.verdict == VIOLATED
+    # the search goes on to its end, then the signal is seen by the properties' check
+    monkeypatch.setattr(bfs._Search, "poll", lambda self: None)
+    monkeypatch.setattr(bfs._Search, "stop_reason", lambda self: "interrupted (SIGINT)")
+    r = explorer.check(SPEC, backend="reference", deadlock=False)
+    assert (r.verdict, r.reason, r.stats.sccs) == (INCOMPLETE, "interrupted (SIGINT)", 0)
