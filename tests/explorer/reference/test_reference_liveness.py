@@ -55,12 +55,13 @@ def test_a_strongly_fair_step_taken_in_the_cycle_is_fair():
 
 
 def test_eventually_always_needs_a_state_of_not_p_in_the_cycle():
-    edges = [(0, U, 1), (1, U, 0), (1, V, 1)]  # V: a step that changes nothing
+    # a step that changes nothing is a stutter, of no unit (graph_of labels it so)
+    edges = [(0, U, 1), (1, U, 0), (1, None, 1)]
     assert decide(graph(2, edges), "eventually_always", [True, False])[0] is not None
     assert decide(graph(2, edges), "eventually_always", [True, True])[0] is None
-    # weak fairness of U rules out staying at 1 (by V or stuttering) but not the cycle
+    # weak fairness of U rules out staying at 1 but not the cycle through 0
     lasso, _ = decide(graph(2, edges), "eventually_always", [False, True])
-    assert lasso is not None and 0 in states(graph(2, edges), lasso)[lasso.prefix.__len__() - 1 :]
+    assert lasso is not None and 0 in states(graph(2, edges), lasso)[len(lasso.prefix) - 1 :]
 
 
 def test_leads_to_looks_from_each_state_of_p_and_not_q():
