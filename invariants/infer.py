@@ -11,22 +11,25 @@ minimised to the lemmas the goals' proof needs.
      of a flag, an enum, a program counter (`at(p, L)`) or a lock (`locked(l)`,
      `holder(l) == p`), B the strongest literal the states where A holds give;
    - affine equality between counters: the int variables, flags (as 0 or 1), one-hot
-     values of enums and counts over arrays (`count i in 1..PTES: pte[i] == present`),
-     unconditionally and under each value of a flag or of a single process's program
-     counter. They are the kernel (null space) of the states' matrix of those terms,
-     computed exactly over the rationals, at most `size + 2` terms each.
-   Each is spec text; the front end lowers it, as a `lemma` appended to the spec, so
-   a candidate's meaning is the language's, and one it refuses is dropped. The lowered
-   candidates are evaluated again on the states by the tuple back end.
+     values of enums and program counters, and counts over arrays (`count i in
+     1..PTES: pte[i] == present`), unconditionally and under each value of a flag.
+     They are the kernel (null space) of the states' matrix of those terms, computed
+     exactly over the rationals, at most `2 * size + 2` terms each.
+   A clause that holds at every index of an array over a size constant's range or a
+   symmetric sort is one `forall`. Each candidate is spec text; the front end lowers
+   it, as a `lemma` appended to the spec, so a candidate's meaning is the language's,
+   and one it refuses is dropped. The lowered candidates are evaluated again on the
+   states by the tuple back end (and on a larger instance's, if asked).
 2. Houdini. z3 (encode.py's encoding, as prove.py's queries) asks, per action, for a
    step from a state satisfying every candidate left and the goals to one breaking one
    of them; each model drops the candidates it breaks, until no action breaks any.
    What is left is inductive together with the goals, if no goal was dropped.
-3. Minimisation. The unsat cores of the goals' consecution and of the runtime-error
-   queries name the candidates they use; those of the candidates so named, in turn,
-   until closed. Then each is removed if the rest still proves itself and the goals.
+3. Minimisation. Greedy deletion, decided by z3's sat or unsat alone (Houdini.minimise).
 4. Proof. `prove` proves the goals with the lemmas left (initiation included), so each
    printed lemma is proved, never assumed.
+5. Spacer. Where they do not prove the goals, z3's Spacer solves the program's
+   constrained Horn clauses within a time budget; the conjuncts of its invariant, as
+   spec text, are proved by `prove` in turn.
 """
 
 from __future__ import annotations
@@ -185,8 +188,7 @@ def infer(
         kept = _strengthen(source, text, base, goals, filters, size, timeout, result)
     # 4. the proof, with the lemmas found (Houdini's, not minimised, if they are not
     # enough: its CTIs show what is missing)
-    texts = [x.text for x in kept]
-    final, _ = _lower(source, consts, text, base, texts, spec_lemmas)
+    final, lowered = _lower(source, consts, text, base, [x.text for x in kept], spec_lemmas)
     result.proof = prove(final, invariants=[g.name for g in chosen], timeout=timeout)
     if result.proof.status != PROVED and spacer and not violated:
         # 5. Spacer, where the templates were not enough
@@ -195,14 +197,14 @@ def infer(
         result.spacer, found = _spacer(base, goals, spacer, miner)
         result.phases["spacer"] = time.perf_counter() - t1
         if found:
-            final, lowered = _lower(source, consts, text, base, found, spec_lemmas)
+            final, spacers = _lower(source, consts, text, base, found, spec_lemmas)
             proof = prove(final, invariants=[g.name for g in chosen], timeout=timeout)
-            if len(lowered) < len(found):
+            if len(spacers) < len(found):
                 result.spacer += "; some conjuncts are not spec text"
             elif proof.status == PROVED:
-                result.proof, texts = proof, found
+                result.proof, lowered = proof, spacers
                 result.reason = None
-    result.lemmas = [Lemma(f"{PREFIX}{k}", t) for k, t in enumerate(texts, 1)]
+    result.lemmas = [Lemma(c.name, c.text) for c in lowered]
     result.proof.spec = file
     result.seconds = time.perf_counter() - t0
     return result
@@ -367,7 +369,7 @@ def _strengthen(
         t1 = time.perf_counter()
         if result.reason is None and not result.dropped_goals:
             # the general lemmas (a forall, an equality of counts) are tried last
-            order = sorted(kept, key=lambda x: x.text.startswith("forall ") or "(" in x.text)
+            order = sorted(kept, key=lambda x: x.text.startswith("forall ") or "count " in x.text)
             needed, result.reason = houdini.minimise([x.name for x in order])
             kept = [x for x in kept if x.name in needed]
         elif result.reason is None:
