@@ -66,7 +66,7 @@ def bmc(
 
 def bmc_json(program: ir.Program, result: Result, depth: int) -> dict[str, Any]:
     """The result of `bmc(program, depth=depth)` as `mmcheck bmc --json` writes it
-    (format mmcheck-bmc/1): "ended_at_depth" is the violation's length, `depth` where none
+    (format mmcheck-bmc/2): "ended_at_depth" is the violation's length, `depth` where none
     was found, or the depth being checked when z3 gave up or a signal stopped it."""
     return {
         "format": BMC,

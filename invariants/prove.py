@@ -104,7 +104,7 @@ class ProveResult:
         return {PROVED: 0, CTI: 1, UNKNOWN: 3, TIMEOUT: 3, INTERRUPTED: 3}[self.status]
 
     def to_dict(self) -> dict[str, Any]:
-        """The proof as `mmcheck prove --json` writes it (format mmcheck-prove/1), with
+        """The proof as `mmcheck prove --json` writes it (format mmcheck-prove/2), with
         its fallback's the same way."""
         symbolic = [name for name, value in self.constants.items() if value == "?"]
         return {

@@ -330,7 +330,7 @@ def mutilations(doc: dict) -> list[dict]:
     for change in (
         lambda d: d.pop("verdict"),
         lambda d: d.update(verdict="fine"),
-        lambda d: d.update(format="mmcheck-check/2"),
+        lambda d: d.update(format="mmcheck-check/1"),  # the previous version
         lambda d: d.update(surprise=1),
         lambda d: d["stats"].update(distinct="24"),
         lambda d: d["violation"].pop("trace"),

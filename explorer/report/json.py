@@ -1,4 +1,4 @@
-"""The whole result of a check as JSON (`check --json`, format mmcheck-check/1, its
+"""The whole result of a check as JSON (`check --json`, format mmcheck-check/2, its
 schema in schemas/check.json): verdict, statistics, the violation with its trace in ITF
 values, the constants."""
 

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 # the "format" of each verb's document; a change a reader could trip on takes a new version
-CHECK, TEST, PROVE, BMC = "mmcheck-check/1", "mmcheck-test/1", "mmcheck-prove/1", "mmcheck-bmc/1"
+CHECK, TEST, PROVE, BMC = "mmcheck-check/2", "mmcheck-test/1", "mmcheck-prove/2", "mmcheck-bmc/2"
 FORMATS = {"check": CHECK, "test": TEST, "prove": PROVE, "bmc": BMC}
 COMMON = "common"
 
