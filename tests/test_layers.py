@@ -177,6 +177,8 @@ def test_back_ends_do_not_import_each_other_or_the_verbs():
         )
         == []
     )
+    # the reference's brute force is the oracle of the fair-cycle search: it shares none
+    assert offenders("mmcheck.explorer.reference", ("mmcheck.explorer.liveness",)) == []
     # the Ray back end is the vector back end's partitioned search with actors as owners
     assert offenders("mmcheck.explorer.ray", ("mmcheck.explorer.reference", *commands)) == []
 
@@ -205,6 +207,28 @@ def test_the_exports_read_the_ir_and_the_tuple_back_ends_initial_states_only():
         for i in imps
         if within(i, "mmcheck.explorer.tuple")
     } == {"mmcheck.explorer.tuple.translate", "mmcheck.explorer.tuple.translate.compile_model"}
+
+
+def test_liveness_reads_the_core_and_the_ir_only():
+    """The fair-cycle search and its observer sit above the core, below the back ends
+    that check properties."""
+    assert (
+        offenders(
+            "mmcheck.explorer.liveness",
+            (
+                "mmcheck.explorer.tuple",
+                "mmcheck.explorer.vector",
+                "mmcheck.explorer.reference",
+                "mmcheck.explorer.ray",
+                "mmcheck.explorer.report",
+                "mmcheck.explorer.commands",
+                "mmcheck.invariants",
+                "numba",
+                "z3",
+            ),
+        )
+        == []
+    )
 
 
 def test_the_workers_never_import_the_engine():

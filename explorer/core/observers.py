@@ -6,7 +6,7 @@ it (canonical under symmetry reduction) and its (edge, successor) pairs as the m
 gives them, in edge order, before any is stored. Action coverage
 (explorer.core.coverage) is one.
 
-The liveness check (explorer.core.behaviour) is another: it records the behaviour
+The liveness check (explorer.liveness.behaviour) is another: it records the behaviour
 graph (each expanded state with its successors) and checks it for fair cycles when the
 search ends; the engine also tells it the initial states it stores (Search.behaviour).
 

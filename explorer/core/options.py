@@ -21,7 +21,7 @@ class CheckOptions:
 
     invariants: tuple[str, ...] | None = None  # those to check; None: all (any iterable given)
     lemmas: bool = False  # check the spec's lemmas too (else only those named)
-    # the temporal properties to check for fair cycles (explorer.core.behaviour): None
+    # the temporal properties to check for fair cycles (explorer.liveness.behaviour): None
     # every one the spec declares, () none (any iterable given)
     properties: tuple[str, ...] | None = None
     deadlock: bool = True

@@ -27,7 +27,7 @@ from mmcheck.explorer.core.symmetry import real_trace
 from mmcheck.spec.ir import Invariant
 
 if TYPE_CHECKING:
-    from mmcheck.explorer.core.behaviour import BehaviourGraph
+    from mmcheck.explorer.liveness.behaviour import BehaviourGraph
 
 POLL_EVERY = 4096  # states expanded between two polls of the limits
 
@@ -54,7 +54,7 @@ class Search:
         self.coverage = coverage
         # told of every expanded state (explorer.core.observers): the coverage, if recorded
         self.observers: list[Observer] = [coverage] if coverage is not None else []
-        # the liveness observer (explorer.core.behaviour), if properties are checked:
+        # the liveness observer (explorer.liveness.behaviour), if properties are checked:
         # the engine also tells it the initial states it stores
         self.behaviour: BehaviourGraph | None = None
         self.stats = Stats(backend=backend)

@@ -36,7 +36,7 @@ def run(
     limits: Limits,
     initial: Iterable[State] | None,
 ) -> Result:
-    from mmcheck.explorer.core import behaviour
+    from mmcheck.explorer.liveness import behaviour
 
     prog = program(source_or_program, consts)
     behaviour.refuse(prog, options, "ray")  # no property, or a usage error

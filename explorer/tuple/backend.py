@@ -24,7 +24,7 @@ def run(
     initial: Iterable[State] | None,
 ) -> Result:
     """Breadth-first, or `options.simulate` random walks."""
-    from mmcheck.explorer.core import behaviour
+    from mmcheck.explorer.liveness import behaviour
     from mmcheck.explorer.tuple.bfs import bfs, make_search
     from mmcheck.explorer.tuple.simulate import simulate
 

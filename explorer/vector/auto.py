@@ -12,7 +12,7 @@ the same canonical states in the same discovery order and number edges alike, so
 counts, verdict, depth and trace are those of either back end run alone.
 
 Where the vector back end cannot take a search over:
-  - a check of temporal properties (explorer.core.behaviour) runs on the tuple back end,
+  - a check of temporal properties (explorer.liveness.behaviour) runs on the tuple back end,
     which records the behaviour graph;
   - what only the tuple back end does (--por, --simulate, --coverage with several
     workers: the vector back end's refusals) runs on the tuple back end;
@@ -56,7 +56,7 @@ def run(
     limits: Limits,
     initial: Iterable[State] | None,
 ) -> Result:
-    from mmcheck.explorer.core import behaviour
+    from mmcheck.explorer.liveness import behaviour
     from mmcheck.explorer.tuple import backend as tuple_backend
     from mmcheck.explorer.tuple.bfs import bfs_until, make_search
 

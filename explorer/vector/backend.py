@@ -49,7 +49,7 @@ def run(
     limits: Limits,
     initial: Iterable[State] | None,
 ) -> Result:
-    from mmcheck.explorer.core import behaviour
+    from mmcheck.explorer.liveness import behaviour
 
     prog = program(source_or_program, consts)
     behaviour.refuse(prog, options, "vector")  # no property, or a usage error

@@ -1,5 +1,5 @@
 """The liveness check on the tuple back end, end to end: the behaviour graph the search
-records (explorer.core.behaviour), each property kind's verdict with and without
+records (explorer.liveness.behaviour), each property kind's verdict with and without
 fairness, the lassos (prefix, cycle, stutter steps) and the SCC counts pinned; safety
 first, bounds give INCOMPLETE, the refusals by name, --property / --no-properties, and
 `expect ... violates property` checked by `mmcheck test`."""
@@ -13,11 +13,11 @@ import pytest
 
 from mmcheck import explorer, spec
 from mmcheck.cli import main
-from mmcheck.explorer.core import behaviour
-from mmcheck.explorer.core.behaviour import edge_units
 from mmcheck.explorer.core.limits import Limits
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS, INCOMPLETE, STUTTER, VIOLATED, Result
+from mmcheck.explorer.liveness import behaviour
+from mmcheck.explorer.liveness.behaviour import edge_units
 from mmcheck.explorer.tuple.bfs import bfs, make_search
 from mmcheck.explorer.tuple.translate import compile_model
 from mmcheck.spec.errors import UsageError

@@ -1,6 +1,6 @@
 """Fair cycles: the liveness check over a behaviour graph, and the lasso that shows a
 violation. Pure graph algorithms: no IR, no spec; the observer of the search that
-records the behaviour graph (explorer.core.behaviour) builds the `Graph` and turns a
+records the behaviour graph (explorer.liveness.behaviour) builds the `Graph` and turns a
 `Lasso` back into Steps.
 
 The semantics (docs/guarantees.md): every node has an implicit stutter self-loop that

@@ -1,12 +1,12 @@
 """The liveness check of a search: which temporal properties a check examines, what it
 refuses with them, and the observer that records the behaviour graph while the search
 expands states and, once the search has found no safety violation in the complete state
-space, looks for a fair lasso that violates each property (explorer.core.liveness).
+space, looks for a fair lasso that violates each property (explorer.liveness.cycles).
 
 The graph (docs/guarantees.md): the states the search stored, an edge for each enabled
 step of a stored state whose successor is stored (a successor a `constraint` cuts is not
 in the state space: that edge does not exist), and a stutter loop on every state (implicit
-in explorer.core.liveness). Fairness units: each step of a fair process is one unit per
+in explorer.liveness.cycles). Fairness units: each step of a fair process is one unit per
 (action, value of `self`), a fair action one unit for all its parameter values together;
 a step that is not fair takes no unit, nor does a step that leaves the state as it was
 (TLA+'s WF and SF count only steps that change the state, <<A>>_vars).
@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, out_of_memory
-from mmcheck.explorer.core.liveness import NO_UNIT, STUTTER, Graph, Lasso, find_violation
 from mmcheck.explorer.core.model import EvalError, Model, State
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import (
@@ -36,6 +35,7 @@ from mmcheck.explorer.core.result import (
 )
 from mmcheck.explorer.core.result import STUTTER as STUTTER_ACTION
 from mmcheck.explorer.core.search import POLL_EVERY, Search
+from mmcheck.explorer.liveness.cycles import NO_UNIT, STUTTER, Graph, Lasso, find_violation
 from mmcheck.spec.errors import UsageError, did_you_mean
 from mmcheck.spec.ir import Program, Property
 from mmcheck.spec.ir_print import expr

@@ -1,4 +1,4 @@
-"""The fair-cycle check (explorer.core.liveness) on hand-built graphs, and on random
+"""The fair-cycle check (explorer.liveness.cycles) on hand-built graphs, and on random
 small graphs against a brute force written here: every subset of nodes that is strongly
 connected and fair with all the edges among it, and shortest prefixes by Floyd-Warshall.
 Every lasso returned is checked step by step: its edges exist, its cycle returns, it is
@@ -11,8 +11,8 @@ import random
 
 import pytest
 
-from mmcheck.explorer.core import liveness
-from mmcheck.explorer.core.liveness import KINDS, STUTTER, Graph, Lasso, find_violation
+from mmcheck.explorer.liveness import cycles as liveness
+from mmcheck.explorer.liveness.cycles import KINDS, STUTTER, Graph, Lasso, find_violation
 
 W, S = "weak", "strong"
 Edges = list[tuple[int, int, int]]  # (src, unit or -1, dst)
