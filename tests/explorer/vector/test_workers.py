@@ -19,6 +19,7 @@ MIGRATE = os.path.join(ROOT, "spec", "models", "migrate_page.mms")
 
 
 def run(path, consts, workers, chunk=None, **kw):
+    kw.setdefault("properties", ())  # safety: the vector back end checks no property
     old = vector.CHUNK
     if chunk is not None:
         vector.CHUNK = chunk
