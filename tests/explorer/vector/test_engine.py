@@ -143,6 +143,7 @@ def walker(error: str) -> ir.Program:
 
 
 def both(p: ir.Program | str, consts: dict | None = None, **kw) -> tuple:
+    kw.setdefault("properties", ())  # safety: the vector back end checks no property
     t = explorer.check(p, consts, backend="tuple", **kw)
     v = explorer.check(p, consts, backend="vector", **kw)
     return t, v
