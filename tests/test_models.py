@@ -11,6 +11,7 @@ import pytest
 from mmcheck import explorer, invariants, spec
 from mmcheck.explorer.core.result import HOLDS, VIOLATED, Result
 from mmcheck.explorer.report import format_cpu
+from mmcheck.invariants.cti import check_cti
 from mmcheck.invariants.prove import CTI, PROVED
 
 MODELS = Path(__file__).resolve().parent.parent / "spec" / "models"
@@ -124,6 +125,69 @@ def test_mlock_truncation_frees_an_mlocked_page():
     assert ("truncate", "zap_pte_range") in steps(result)
     assert ("reclaim", "mlock_vma_page") in steps(result)
     assert not any(instance == "exit_mmap" for instance, _ in steps(result))
+
+
+MLOCK_LEMMAS = (
+    "PageLock",
+    "PageCount",
+    "Pinned",
+    "Phase2",
+    "VmLocked",
+    "ReclaimLocks",
+    "WalkUnmlocked",
+    "OneUnmapper",
+    "Truncated",
+    "MlockWindow",
+    "MlockUndone",
+)
+
+
+def test_mlock_lemmas_hold_where_the_race_is():
+    """The lemmas assume nothing the racy kernel does not do: they hold in every mode
+    without the fix, with either unmapper."""
+    for consts in [{"FIXED": False, "VMAS": 3}, {"FIXED": False, "TRUNCATE": True, "VMAS": 3}]:
+        result = explorer.check(path("mlock_munlock"), consts, invariants=list(MLOCK_LEMMAS))
+        assert result.verdict == HOLDS, consts
+
+
+@pytest.mark.parametrize("vmas", [2, "?"])
+def test_mlock_munlock_proved(vmas):
+    """With the spec's lemmas, NoLeak and NoMlockedFree are inductive after the fix
+    (exit_mmap's munlock, any number of vmas with "?"); before it, induction fails only
+    where the late mlock's page is left: the unmap's end and reclaim's putback, each
+    really reached from the initial states."""
+    fixed = invariants.prove(path("mlock_munlock"), {"FIXED": True, "VMAS": vmas})
+    assert fixed.status == PROVED
+    assert fixed.lemmas == MLOCK_LEMMAS
+    assert len(fixed.queries) == 196
+    broken = invariants.prove(path("mlock_munlock"), {"FIXED": False, "VMAS": vmas})
+    assert broken.status == CTI
+    ctis = [q for q in broken.queries if q.status == CTI]
+    assert sorted((q.invariant, q.action) for q in ctis) == [
+        ("NoLeak", "exit_mmap.zap_pte_range"),
+        ("NoLeak", "reclaim.putback_lru_page"),
+        ("NoMlockedFree", "reclaim.putback_lru_page"),
+    ]
+    if vmas == 2:
+        for q in ctis:
+            assert check_cti(q.program, q.cti).verdict == "reachable"
+
+
+def test_mlock_truncation_proved():
+    """Truncation as the unmapper: proved after the fix, one CTI before it, real."""
+    fixed = invariants.prove(path("mlock_munlock"), {"FIXED": True, "TRUNCATE": True})
+    assert fixed.status == PROVED
+    broken = invariants.prove(path("mlock_munlock"), {"FIXED": False, "TRUNCATE": True})
+    (cti,) = [q for q in broken.queries if q.status == CTI]
+    assert (cti.invariant, cti.action) == ("NoMlockedFree", "reclaim.putback_lru_page")
+    assert check_cti(cti.program, cti.cti).verdict == "reachable"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mlocked", [False, True])
+def test_mlock_truncation_proved_for_any_number_of_vmas(mlocked):
+    consts = {"FIXED": True, "TRUNCATE": True, "MLOCKED": mlocked, "VMAS": "?"}
+    assert invariants.prove(path("mlock_munlock"), consts).status == PROVED
 
 
 # rmap_vma_adjust, every expectation of the spec on both explorers: constants, the

@@ -237,6 +237,61 @@ invariant NoLeak:
 # free_pages_check: a page is never freed PageMlocked ("Bad page state (mlocked)").
 invariant NoMlockedFree: page.count == 0 => not page.mlocked
 
+# Lemmas, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which make
+# NoLeak and NoMlockedFree inductive with FIXED, in either unmapper and for any VMAS
+# (`-D VMAS=?`). All but the last hold in every mode.
+# The page lock is reclaim's from trylock_page to unlock_page (munlock's phase 2 takes
+# it within one step); the page count is the mappings, reclaim's isolation and
+# munlock's pin, which is held between follow_page_mask and the end of
+# __munlock_pagevec (or of its phase 2).
+lemma PageLock:
+  page.locked <=> not (at(reclaim, trylock_page) or at(reclaim, putback_lru_page) or done(reclaim))
+lemma PageCount:
+  page.count == mapcount + (if done(reclaim) then 0 else 1) + (if exit_mmap.pinned then 1 else 0)
+lemma Pinned:
+  (exit_mmap.pinned => at(exit_mmap, __munlock_pagevec) or at(exit_mmap, __munlock_isolated_page))
+  and (at(exit_mmap, __munlock_isolated_page) => exit_mmap.pinned)
+# Only reclaim's putback sets PageLRU, so phase 2 runs for a page reclaim is done with,
+# and phase 1 has cleared its PG_mlocked.
+lemma Phase2:
+  (page.lru => done(reclaim))
+  and (at(exit_mmap, __munlock_isolated_page) => done(reclaim) and not page.mlocked)
+# Only vma 1 is VM_LOCKED, until munlock_vma_pages_range (never, under truncation).
+lemma VmLocked: forall w in Vma: vm_locked[w] <=> w == 1 and at(exit_mmap, munlock_vma_pages_range)
+# Reclaim holds the visited vma's pte lock (fixed) or mmap_sem (not fixed) between
+# try_to_unmap_one and mlock_vma_page, and no other lock across a step.
+lemma ReclaimLocks:
+  (forall w in Vma:
+    (locked(ptl[w]) <=> FIXED and at(reclaim, mlock_vma_page) and w == reclaim.v)
+    and (locked(mmap_sem[w]) <=> not FIXED and at(reclaim, mlock_vma_page) and w == reclaim.v)
+    and (locked(ptl[w]) or locked(mmap_sem[w]) => holder(ptl[w]) == reclaim
+                                                  or holder(mmap_sem[w]) == reclaim))
+  and (FIXED => not at(reclaim, down_read_trylock))
+# Nothing but reclaim's mlock_vma_page sets PG_mlocked, and reclaim goes on to the walk
+# only for a page without it: during the walk the page is not PageMlocked.
+lemma WalkUnmlocked:
+  at(reclaim, try_to_unmap_one) or at(reclaim, down_read_trylock) or at(reclaim, mlock_vma_page)
+    => not page.mlocked
+# The unmapper that TRUNCATE leaves out waits at its first step; truncation zaps the
+# vmas in order.
+lemma OneUnmapper:
+  (TRUNCATE => at(exit_mmap, munlock_vma_pages_range))
+  and (not TRUNCATE => at(truncate, zap_pte_range) and truncate.t == 1)
+lemma Truncated: forall w in Vma: (done(truncate) or w < truncate.t) => not pte[w]
+# The fix: under the pte lock, reclaim marks a page that vma 1 still maps, before munlock
+# has pinned it (munlock's follow_page_mask waits for that pte lock); so a PageMlocked
+# page is still mapped, and with exit_mmap, munlock is still to clear PG_mlocked.
+lemma MlockWindow:
+  FIXED and at(reclaim, mlock_vma_page)
+    => reclaim.v == 1 and pte[1]
+       and (at(exit_mmap, munlock_vma_pages_range) or at(exit_mmap, follow_page_mask))
+lemma MlockUndone:
+  FIXED and page.mlocked
+    => mapcount > 0
+       and (not TRUNCATE
+            => pte[1] and (at(exit_mmap, munlock_vma_pages_range) or at(exit_mmap, follow_page_mask)
+                           or at(exit_mmap, __munlock_pagevec) and exit_mmap.pinned))
+
 # The rmap walk can reach the VM_LOCKED vma after another one, so try_to_unmap_one has
 # already unmapped the page there (page_remove_rmap) when it finds VM_LOCKED.
 cover LockedVmaNotFirst:
