@@ -237,9 +237,51 @@ invariant NoLeak:
 # free_pages_check: a page is never freed PageMlocked ("Bad page state (mlocked)").
 invariant NoMlockedFree: page.count == 0 => not page.mlocked
 
+# The rmap walk can reach the VM_LOCKED vma after another one, so try_to_unmap_one has
+# already unmapped the page there (page_remove_rmap) when it finds VM_LOCKED.
+cover LockedVmaNotFirst:
+  at(reclaim, try_to_unmap_one) and reclaim.v == 1 and card(reclaim.walked) > 1
+# Reclaim's late mlock_vma_page happens: before the fix, after the pte lock is dropped.
+cover LateMlock: at(reclaim, mlock_vma_page)
+# Munlock's phase 2 runs, once reclaim has put the page back on an LRU.
+cover MunlockPhase2: at(exit_mmap, __munlock_isolated_page)
+
+# The unmapper that the TRUNCATE switch leaves out waits at its first step.
+terminal done(reclaim) and (if TRUNCATE then done(truncate) else done(exit_mmap))
+
+# Kirill's race as Vlastimil expands it, from the start the kernel can be in (mlock() has
+# set VM_LOCKED, the page is not yet PG_mlocked): reclaim marks it, too late; another mm
+# still maps the page, so PG_mlocked stays set
+expect FIXED=false: violates NoLeak in 11 steps
+# with the walk free to visit vma 2 first, reclaim's own unmap there leaves exit_mmap
+# the last mapper, and the page is freed PageMlocked with two vmas too
+expect FIXED=false: violates NoMlockedFree in 12 steps (invariants NoMlockedFree)
+expect FIXED=true: holds with 93 states, covers LockedVmaNotFirst, LateMlock, MunlockPhase2
+# The start of Vlastimil's trace, PG_mlocked already set while reclaim holds the page
+# isolated (a fault's mlock_vma_page got there first): shrink_page_list culls the page at
+# page_evictable() and never calls try_to_unmap, so there is no race, fixed or not
+expect FIXED=false, MLOCKED=true: holds with 46 states
+expect FIXED=true, MLOCKED=true: holds with 46 states
+# exit_mmap as the last mapper: the page lock does not save it ("doesn't page lock prevent
+# that one?"): munlock's phase 2, the only step that takes it, never runs for a page that
+# reclaim holds isolated, so zap_pte_range can come before the late mlock_vma_page, and
+# the page is freed PageMlocked
+expect FIXED=false, VMAS=1: violates NoMlockedFree in 11 steps
+expect FIXED=true, VMAS=1: holds with 45 states
+expect FIXED=false, VMAS=1, MLOCKED=true: holds with 34 states
+# truncation of the anonymous COWs: "Bad page state (mlocked)"
+expect FIXED=false, TRUNCATE=true: violates NoMlockedFree in 9 steps
+expect FIXED=true, TRUNCATE=true: holds with 43 states
+expect FIXED=false, TRUNCATE=true, MLOCKED=true: holds with 25 states
+# more mms mapping the page, the VM_LOCKED one anywhere in the rmap walk
+expect FIXED=false, VMAS=4: violates NoLeak in 11 steps
+expect FIXED=true, VMAS=4: holds with 371 states
+
 # Lemmas, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which make
 # NoLeak and NoMlockedFree inductive with FIXED, in either unmapper and for any VMAS
-# (`-D VMAS=?`). All but the last hold in every mode.
+# (`-D VMAS=?`). They hold in every mode: the last two, which are the fix, say nothing
+# without it, and then induction fails only where the leak is left behind (the end of
+# the unmap, reclaim's putback).
 # The page lock is reclaim's from trylock_page to unlock_page (munlock's phase 2 takes
 # it within one step); the page count is the mappings, reclaim's isolation and
 # munlock's pin, which is held between follow_page_mask and the end of
@@ -291,43 +333,3 @@ lemma MlockUndone:
        and (not TRUNCATE
             => pte[1] and (at(exit_mmap, munlock_vma_pages_range) or at(exit_mmap, follow_page_mask)
                            or at(exit_mmap, __munlock_pagevec) and exit_mmap.pinned))
-
-# The rmap walk can reach the VM_LOCKED vma after another one, so try_to_unmap_one has
-# already unmapped the page there (page_remove_rmap) when it finds VM_LOCKED.
-cover LockedVmaNotFirst:
-  at(reclaim, try_to_unmap_one) and reclaim.v == 1 and card(reclaim.walked) > 1
-# Reclaim's late mlock_vma_page happens: before the fix, after the pte lock is dropped.
-cover LateMlock: at(reclaim, mlock_vma_page)
-# Munlock's phase 2 runs, once reclaim has put the page back on an LRU.
-cover MunlockPhase2: at(exit_mmap, __munlock_isolated_page)
-
-# The unmapper that the TRUNCATE switch leaves out waits at its first step.
-terminal done(reclaim) and (if TRUNCATE then done(truncate) else done(exit_mmap))
-
-# Kirill's race as Vlastimil expands it, from the start the kernel can be in (mlock() has
-# set VM_LOCKED, the page is not yet PG_mlocked): reclaim marks it, too late; another mm
-# still maps the page, so PG_mlocked stays set
-expect FIXED=false: violates NoLeak in 11 steps
-# with the walk free to visit vma 2 first, reclaim's own unmap there leaves exit_mmap
-# the last mapper, and the page is freed PageMlocked with two vmas too
-expect FIXED=false: violates NoMlockedFree in 12 steps (invariants NoMlockedFree)
-expect FIXED=true: holds with 93 states, covers LockedVmaNotFirst, LateMlock, MunlockPhase2
-# The start of Vlastimil's trace, PG_mlocked already set while reclaim holds the page
-# isolated (a fault's mlock_vma_page got there first): shrink_page_list culls the page at
-# page_evictable() and never calls try_to_unmap, so there is no race, fixed or not
-expect FIXED=false, MLOCKED=true: holds with 46 states
-expect FIXED=true, MLOCKED=true: holds with 46 states
-# exit_mmap as the last mapper: the page lock does not save it ("doesn't page lock prevent
-# that one?"): munlock's phase 2, the only step that takes it, never runs for a page that
-# reclaim holds isolated, so zap_pte_range can come before the late mlock_vma_page, and
-# the page is freed PageMlocked
-expect FIXED=false, VMAS=1: violates NoMlockedFree in 11 steps
-expect FIXED=true, VMAS=1: holds with 45 states
-expect FIXED=false, VMAS=1, MLOCKED=true: holds with 34 states
-# truncation of the anonymous COWs: "Bad page state (mlocked)"
-expect FIXED=false, TRUNCATE=true: violates NoMlockedFree in 9 steps
-expect FIXED=true, TRUNCATE=true: holds with 43 states
-expect FIXED=false, TRUNCATE=true, MLOCKED=true: holds with 25 states
-# more mms mapping the page, the VM_LOCKED one anywhere in the rmap walk
-expect FIXED=false, VMAS=4: violates NoLeak in 11 steps
-expect FIXED=true, VMAS=4: holds with 371 states
