@@ -190,6 +190,25 @@ def test_mlock_truncation_proved_for_any_number_of_vmas(mlocked):
     assert invariants.prove(path("mlock_munlock"), consts).status == PROVED
 
 
+@pytest.mark.parametrize(
+    "consts",
+    [
+        {"CPUS": "?"},
+        {"TICKET": True},
+        {"TICKET": True, "CPUS": 3},
+        pytest.param({"TICKET": True, "CPUS": 4}, marks=pytest.mark.slow),
+    ],
+    ids=["test-and-set-CPUS=?", "TICKET-CPUS=2", "TICKET-CPUS=3", "TICKET-CPUS=4"],
+)
+def test_spinlock_fairness_mutual_exclusion_proved(consts):
+    """With the spec's two lemmas, MutualExclusion is inductive for test-and-set at any
+    CPUS and for tickets at every CPUS of the declared range (2..4)."""
+    result = invariants.prove(path("spinlock_fairness"), consts)
+    assert result.status == PROVED
+    assert result.lemmas == ("TestAndSet", "Tickets")
+    assert len(result.queries) == 28
+
+
 # rmap_vma_adjust, every expectation of the spec on both explorers: constants, the
 # invariants checked (None: every invariant), and the outcome (kind, name, trace length)
 # or, when it holds, the distinct states

@@ -95,3 +95,24 @@ expect violates property NoStarvation
 expect TICKET=true: holds with 88 states
 expect CPUS=3: violates property NoStarvation
 expect TICKET=true, CPUS=3: holds with 1085 states
+
+# Lemmas, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which make
+# MutualExclusion inductive in both modes, at every CPUS of its range (2..4; with
+# tickets, `CPUS=?` is modular arithmetic z3 does not settle in minutes). Test-and-set:
+# val is set exactly while one CPU holds the lock. Tickets: the CPUs waiting or holding
+# have distinct tickets, in the window from owner to next (as many as the window is
+# long, modulo the wrap), and the holder's is owner.
+def queued(c) = at(cpu[c], wfe) or holding(c)
+def queue_len = (next + CPUS + 1 - owner) % (CPUS + 1)
+lemma TestAndSet:
+  not TICKET
+    => (count c in Cpu: holding(c)) == (if val then 1 else 0)
+       and forall c in Cpu: not at(cpu[c], wfe)
+lemma Tickets:
+  TICKET
+    => (count c in Cpu: queued(c)) == queue_len
+       and forall c in Cpu:
+             not at(cpu[c], atomic_read) and not at(cpu[c], atomic_cmpxchg)
+             and (queued(c) => (ticket[c] + CPUS + 1 - owner) % (CPUS + 1) < queue_len)
+             and (holding(c) => ticket[c] == owner)
+             and forall d in Cpu: c != d and queued(c) and queued(d) => ticket[c] != ticket[d]
