@@ -209,6 +209,18 @@ def test_spinlock_fairness_mutual_exclusion_proved(consts):
     assert len(result.queries) == 28
 
 
+@pytest.mark.parametrize("lock_root", [False, True])
+@pytest.mark.parametrize("repeat", [False, True])
+def test_anon_vma_walk_proved_for_any_number_of_walkers(lock_root, repeat):
+    """With the spec's lemma (who holds each lock), ChildLockHeldOnlyToRead and the
+    asserts are inductive in every mode, for a symbolic ROOT_WALKERS."""
+    consts = {"LOCK_ROOT": lock_root, "REPEAT": repeat, "ROOT_WALKERS": "?"}
+    result = invariants.prove(path("anon_vma_walk"), consts)
+    assert result.status == PROVED
+    assert result.lemmas == ("LockHolders",)
+    assert len(result.queries) == 30
+
+
 # rmap_vma_adjust, every expectation of the spec on both explorers: constants, the
 # invariants checked (None: every invariant), and the outcome (kind, name, trace length)
 # or, when it holds, the distinct states

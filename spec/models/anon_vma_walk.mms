@@ -155,3 +155,24 @@ expect LOCK_ROOT=true, REPEAT=true: holds with 28 states
 expect ROOT_WALKERS=3: holds with 368 states
 expect ROOT_WALKERS=3, REPEAT=true: violates property RootWalksEnd
 expect ROOT_WALKERS=3, LOCK_ROOT=true, REPEAT=true: holds with 68 states
+
+# A lemma, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which
+# makes ChildLockHeldOnlyToRead and vma_address's asserts inductive in every mode, for
+# any ROOT_WALKERS (`-D ROOT_WALKERS=?`): each lock is held by the step owners that took
+# it, from spin_lock (or the trylock) to spin_unlock, and vma_adjust's window is
+# mprotect's, under the child's lock (the root's with 012f18004da3).
+def walking_root(w) =
+  at(walk_root[w], spin_trylock) or at(walk_root[w], vma_address) or at(walk_root[w], spin_unlock)
+lemma LockHolders:
+  (forall w in Walker:
+     (holder(anon_vma_lock[root_av]) == walk_root[w] <=> walking_root(w))
+     and (holder(anon_vma_lock[child_av]) == walk_root[w]
+            <=> not LOCK_ROOT and at(walk_root[w], vma_address)))
+  and (holder(anon_vma_lock[lock_of(child_av)]) == walk_child
+         <=> at(walk_child, vma_address) or at(walk_child, spin_unlock))
+  and (holder(anon_vma_lock[lock_of(child_av)]) == mprotect <=> at(mprotect, vma_adjust_pgoff))
+  and (not LOCK_ROOT
+         => holder(anon_vma_lock[root_av]) != walk_child
+            and holder(anon_vma_lock[root_av]) != mprotect)
+  and (LOCK_ROOT => not locked(anon_vma_lock[child_av]))
+  and (adjusting <=> at(mprotect, vma_adjust_pgoff))
