@@ -94,7 +94,9 @@ def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=2,
         choices=SIZES,
-        help="with --infer: 1, literals and equalities only; 2, implications too (default 2)",
+        help="with --infer: 1, literals and equalities only; 2, implications too; 3, "
+        "conjunctions of two conditions as an antecedent and as an equality's term "
+        "(default 2)",
     )
     p.add_argument(
         "--infer-larger",

@@ -14,7 +14,9 @@ minimised to the lemmas the goals' proof needs.
      values of enums and program counters, and counts over arrays (`count i in
      1..PTES: pte[i] == present`), unconditionally and under each value of a flag.
      They are the kernel (null space) of the states' matrix of those terms, computed
-     exactly over the rationals, at most `2 * size + 2` terms each.
+     exactly over the rationals, at most _TERMS[size] terms each;
+   - (size 3) `A and B => C`, A and B values of two scalar slots (flags, enums, program
+     counters, `locked(l)`), C a literal of a third that neither alone gives.
    A clause that holds at every index of an array over a size constant's range or a
    symmetric sort is one `forall`. Each candidate is spec text; the front end lowers
    it, as a `lemma` appended to the spec, so a candidate's meaning is the language's,
@@ -38,7 +40,7 @@ import itertools
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from math import lcm
@@ -61,7 +63,10 @@ from mmcheck.spec.errors import SpecErrors, UsageError
 from mmcheck.spec.loader import STRING_FILE, read_text, source_of
 
 PREFIX = "Inferred"  # the inferred lemmas' names: Inferred1, Inferred2, ...
-SIZES = (1, 2)  # --infer-size: 1, literals and equalities; 2, implications too
+# --infer-size: 1, literals and equalities; 2, implications too; 3, conjunctions of two
+# literals as an antecedent, and longer equalities
+SIZES = (1, 2, 3)
+_TERMS = {1: 4, 2: 6, 3: 12}  # per --infer-size, the most terms of an equality
 _SAMPLE = 5000  # states on which the lowered candidates are evaluated again
 
 
@@ -592,7 +597,56 @@ class _Miner:
                         if b != a:
                             for lit in strongest(b, X[mask, b], X[:, b]):
                                 emit(ante, lit)
+        if self.size >= 3:
+            out += self._conjunctions(strongest)
         return self._generalised(out, shapes)
+
+    def _conditions(self) -> list[tuple[Lit, np.ndarray]]:
+        """The literals `x == value` of the scalar flags, enums and program counters,
+        and `not locked(l)` and `locked(l)` of the scalar locks, each with the states it
+        holds in; one that holds in every state or in none is left out."""
+        out: list[tuple[Lit, np.ndarray]] = []
+        for slot, p in self.places.items():
+            if p.var.dims or p.kind == "int":
+                continue
+            col = self.states[:, slot]
+            lits: list[Lit] = [(slot, "==", v) for v in np.unique(col).tolist()]
+            if p.kind == "lock":  # held or not, whoever holds it
+                lits = [(slot, "==", 0), (slot, "!=", 0)]
+            for lit in lits:
+                mask = col != 0 if lit[1] == "!=" else col == lit[2]
+                if 0 < mask.sum() < len(col):
+                    out.append((lit, mask))
+        return out
+
+    def _conjunctions(
+        self, strongest: Callable[[int, np.ndarray, np.ndarray | None], list[Lit]]
+    ) -> list[str]:
+        """`A and B => C` (size 3): A and B conditions of two scalar slots, C a literal of
+        a third slot that holds where both do, but neither where A holds nor where B
+        holds."""
+        out: list[str] = []
+        conds = self._conditions()
+        for (a, ma), (b, mb) in itertools.combinations(conds, 2):
+            if a[0] == b[0]:
+                continue
+            both = ma & mb
+            if not both.any():
+                continue
+            for c in self.places:
+                if c in (a[0], b[0]):
+                    continue
+                for lit in strongest(c, self.states[both, c], self.states[:, c]):
+                    if self._holds(lit, ma) or self._holds(lit, mb):
+                        continue
+                    out.append(f"{self.text(a)} and {self.text(b)} => {self.text(lit)}")
+        return out
+
+    def _holds(self, lit: Lit, mask: np.ndarray) -> bool:
+        col = self.states[mask, lit[0]]
+        slot, op, v = lit
+        test = {"==": col == v, "!=": col != v, "<=": col <= v, ">=": col >= v}[op]
+        return bool(test.all())
 
     def _dom(self, v: ir.Var) -> tuple[str, range] | None:
         """The text and values of a one-dimensional array's index range, if it is a
@@ -677,9 +731,11 @@ class _Miner:
                         )
 
     def _values(self, p: _Place, block: np.ndarray) -> list[int]:
+        if p.kind == "bool":
+            return [1]  # a flag's count of true, whichever value is commoner
         counts = Counter(block.ravel().tolist())
         common = counts.most_common(1)[0][0]
-        return [x for x in range(p.lo, p.hi + 1) if x != common and (p.kind != "bool" or x)]
+        return [x for x in range(p.lo, p.hi + 1) if x != common]
 
     def _equalities(self) -> list[str]:
         terms = [t for t in self._terms() if np.ptp(t[1]) > 0]  # constants: literals
@@ -703,7 +759,7 @@ class _Miner:
                 if cond is not None and not np.any(M @ _ints(vec)):
                     continue  # true in every state: the unconditional one says it
                 used = sum(1 for x in vec[1:] if x)
-                if used < 2 or used > 2 * self.size + 2:
+                if used < 2 or used > _TERMS[self.size]:
                     continue
                 eq = _equation(vec, texts)
                 out.append(eq if cond is None else f"{cond} => {eq}")

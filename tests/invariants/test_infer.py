@@ -11,13 +11,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from mmcheck import explorer
+from mmcheck import explorer, spec
 from mmcheck.cli import main
 from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import HOLDS
 from mmcheck.explorer.report.schema import schema
 from mmcheck.invariants import infer, prove
-from mmcheck.invariants.infer import InferResult
+from mmcheck.invariants.infer import InferResult, _Miner, _reachable, _size_consts
 from mmcheck.invariants.prove import CTI, PROVED
 from mmcheck.spec.errors import UsageError
 
@@ -26,6 +26,8 @@ REFCOUNT = ROOT / "tests" / "specs" / "refcount.mms"
 MODELS = ROOT / "spec" / "models"
 
 KSM_NEEDED = 21
+MLOCK_COUNTS = (152, 137, 137, 36)
+RAWIO_COUNTS = (398, 279, 279, 33)
 
 REFCOUNT_LEMMAS = [
     "frozen => refcount == 0",
@@ -90,7 +92,7 @@ def test_size_one_and_refusals():
     assert [x.text for x in r.lemmas] == [REFCOUNT_LEMMAS[1]]  # Mapcount itself, kept
     assert r.reason == "a step may fail from a state satisfying the lemmas kept"
     with pytest.raises(UsageError, match="--infer-size"):
-        infer(REFCOUNT, size=3)
+        infer(REFCOUNT, size=4)
     with pytest.raises(UsageError, match="concrete sizes"):
         infer(REFCOUNT, {"PTES": "?"})
     with pytest.raises(UsageError, match="more than 10 reachable states"):
@@ -132,25 +134,57 @@ def test_cli_json_and_write(tmp_path, capsys):
 
 
 # --- library models, from no lemmas: (model, sizes inferred at, a larger instance the
-# candidates must hold in too, (candidates, lowered and true, kept by Houdini), a larger
-# one still the reference interpreter explores, lemmas needed).
+# candidates must hold in too, --infer-size, (candidates, lowered and true, kept by
+# Houdini, lemmas needed), a larger one still the reference interpreter explores).
 LIBRARY = [
-    ("rmap_vma_adjust", {"LOCK": 2}, {"FAULTS": 2}, (130, 105, 105, 18), {"LOCK": 2, "FAULTS": 3}),
+    (
+        "rmap_vma_adjust",
+        {"LOCK": 2},
+        {"FAULTS": 2},
+        2,
+        (130, 105, 105, 18),
+        {"LOCK": 2, "FAULTS": 3},
+    ),
     pytest.param(
         "ksm_unmerge",
         {"FIXED": True},
         {"PTES": 2},
+        2,
         (139, 120, 120, KSM_NEEDED),
         {"FIXED": True, "PTES": 3},
         marks=pytest.mark.slow,  # a minute of z3
     ),
+    # the page's reference count is a count of a flag array's true elements (`count i in
+    # 1..VMAS: pte[i]`), however many of them are true in most states
+    pytest.param(
+        "mlock_munlock",
+        {"FIXED": True},
+        {"VMAS": 3},
+        2,
+        MLOCK_COUNTS,
+        {"FIXED": True, "VMAS": 4},
+        marks=pytest.mark.slow,  # minutes of z3
+    ),
+    # size 3: page.count's accounting has nine terms, and conjunctions of a lock and a
+    # program counter bound it where the reclaimer waits. The lemmas are those of one
+    # writer (with two, one is false in the initial state, and the candidates true with
+    # two leave a step's range error): the reference explores that instance again
+    pytest.param(
+        "rawio_cow",
+        {"KERNEL": 13},
+        None,
+        3,
+        RAWIO_COUNTS,
+        {"KERNEL": 13},
+        marks=pytest.mark.slow,  # minutes of z3
+    ),
 ]
 
 
-@pytest.mark.parametrize("name, consts, larger, counts, reference", LIBRARY)
-def test_library_model_from_no_lemmas(name, consts, larger, counts, reference, tmp_path):
+@pytest.mark.parametrize("name, consts, larger, size, counts, reference", LIBRARY)
+def test_library_model_from_no_lemmas(name, consts, larger, size, counts, reference, tmp_path):
     source = MODELS / f"{name}.mms"
-    r = infer(source, consts, spec_lemmas=False, larger=larger)
+    r = infer(source, consts, spec_lemmas=False, larger=larger, size=size)
     assert r.status == PROVED and r.reason is None, r.reason
     assert (r.candidates, r.accepted, r.kept, len(r.lemmas)) == counts
     # reliability: a lemma the reference explorer refutes on a larger instance is a bug
@@ -159,3 +193,34 @@ def test_library_model_from_no_lemmas(name, consts, larger, counts, reference, t
     options = CheckOptions(backend="reference", invariants=inferred, deadlock=False)
     reached = explorer.check(copy, reference, options)
     assert reached.verdict == HOLDS, reached.violation
+
+
+def _candidates(name: str, consts: dict, size: int) -> list[str]:
+    source = MODELS / f"{name}.mms"
+    program = spec.load(source, consts)
+    states = _reachable(program, 10_000)
+    return _Miner(program, states, _size_consts(source, consts, program), size).candidates()
+
+
+def test_size_three_templates():
+    """--infer-size 3: conjunctions as antecedents, and equalities of up to 12 terms."""
+    three = _candidates("rawio_cow", {"KERNEL": 13}, 3)
+    two = _candidates("rawio_cow", {"KERNEL": 13}, 2)
+    assert (len(two), len(three)) == (253, 398)
+    conj = "rawio.pin == unpinned and at(reclaim, lock_page) => page.count == 3"
+    assert conj in three and conj not in two
+    # page.count's accounting, of nine terms (size 2 allows six)
+    count = [x for x in three if x.startswith("page.count == 3 - (if pte == swap_entry")]
+    assert len(count) == 1 and count[0] not in two
+    assert set(two) <= set(three)
+
+
+def test_a_count_of_a_flag_array():
+    """A flag array's count of true elements is a term even where most are true
+    (mlock_munlock's ptes map the page in the initial state)."""
+    found = _candidates("mlock_munlock", {"FIXED": True}, 2)
+    assert (
+        "page.count == 1 - (if page.lru then 1 else 0) + (count i in 1..VMAS: pte[i]) "
+        "- (if at(exit_mmap, __munlock_isolated_page) then 1 else 0) "
+        "+ (if exit_mmap.pinned then 1 else 0)"
+    ) in found
