@@ -95,8 +95,8 @@ def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
         default=2,
         choices=SIZES,
         help="with --infer: 1, literals and equalities only; 2, implications too; 3, "
-        "conjunctions of two conditions as an antecedent and as an equality's term "
-        "(default 2)",
+        "conjunctions of two conditions as an antecedent, and equalities of up to 12 "
+        "terms (default 2)",
     )
     p.add_argument(
         "--infer-larger",
