@@ -35,7 +35,14 @@ from mmcheck.explorer.core.result import (
 )
 from mmcheck.explorer.core.result import STUTTER as STUTTER_ACTION
 from mmcheck.explorer.core.search import POLL_EVERY, Search
-from mmcheck.explorer.liveness.cycles import NO_UNIT, STUTTER, Graph, Lasso, find_violation
+from mmcheck.explorer.liveness.cycles import (
+    NO_UNIT,
+    STUTTER,
+    Graph,
+    Lasso,
+    find_violation,
+    shortest_path,
+)
 from mmcheck.spec.errors import UsageError, did_you_mean
 from mmcheck.spec.ir import Program, Property
 from mmcheck.spec.ir_print import expr
@@ -283,31 +290,18 @@ class _Trail:
     def error(self, prop: Property, err: EvalError, fn: Callable) -> Violation:
         """The error of a predicate of `prop`, with a shortest trace to a state where it
         happens."""
-        parent = {v: (-1, -1) for v in self.graph.initial}
-        order = list(dict.fromkeys(self.graph.initial))
-        dst = self.graph.dst
-        out: dict[int, list[int]] = {}
-        for i, a in enumerate(self.graph.src):
-            out.setdefault(a, []).append(i)
-        bad = None
-        for v in order:  # grows as it goes
+
+        def fails(v: int) -> bool:
             try:
                 fn(self.nodes[v])
             except EvalError:
-                bad = v
-                break
-            for i in out.get(v, ()):
-                w = dst[i]
-                if w not in parent:
-                    parent[w] = (v, i)
-                    order.append(w)
-        assert bad is not None
-        edges, nodes, v = [], [], bad
-        while parent[v][0] >= 0:
-            nodes.append(v)
-            v, e = parent[v]
-            edges.append(e)
-        steps = self.steps(v, edges[::-1], nodes[::-1])
+                return True
+            return False
+
+        path = shortest_path(self.graph, fails)
+        assert path is not None
+        nodes, edges = path
+        steps = self.steps(nodes[0], edges, nodes[1:])
         message = f"{err.message} (evaluating property {prop.name})"
         return Violation(err.kind, prop.name, message, err.loc, tuple(steps))
 

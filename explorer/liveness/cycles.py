@@ -251,6 +251,16 @@ def _level(
     return cand.tolist()
 
 
+def shortest_path(g: Graph, first: Callable[[int], bool]) -> tuple[list[int], list[int]] | None:
+    """The nodes and edges of a shortest path from an initial node to the first node, in
+    breadth-first order, where `first` holds; None where it holds in no reachable node."""
+    anywhere = np.ones(g.n, dtype=bool)
+    adj = g._adjacency
+    found, parent = _search(adj, list(dict.fromkeys(g.initial)), ~anywhere, anywhere, anywhere)
+    target = next((v for v in found if first(v)), None)
+    return None if target is None else _path(adj, parent, target)
+
+
 def _path(adj: _Adjacency, parent: np.ndarray, v: int) -> tuple[list[int], list[int]]:
     """The nodes and edges from a root of _search to node v in phase 1."""
     at, nodes, edges = 2 * v + 1, [v], []
