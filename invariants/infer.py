@@ -941,7 +941,6 @@ class _Houdini:
     @staticmethod
     def _solver(timeout: float | None) -> z3.Solver:
         s = z3.Solver()
-        s.set("core.minimize", True)
         if timeout is not None:
             s.set("timeout", max(1, int(timeout * 1000)))
         return s
