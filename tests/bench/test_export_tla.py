@@ -7,7 +7,6 @@ actions with parameters) is mmcheck's."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -148,17 +147,7 @@ TLC = export_tla.tlc_command()
 
 def tlc_verdict(tla: Path, prop: str) -> str:
     """TLC's verdict on one property of the export: "holds" or "violated"."""
-    cfg = tla.with_suffix(".cfg")
-    lines = cfg.read_text().splitlines()
-    kept = [ln for ln in lines if not ln.startswith("PROPERTY ") or ln == f"PROPERTY {prop}"]
-    one = tla.parent / f"{tla.stem}_{prop}.cfg"
-    one.write_text("\n".join(kept) + "\n")
-    assert TLC is not None
-    cmd = [*TLC, "-workers", "1", "-deadlock", "-metadir", str(tla.parent / f"states_{prop}")]
-    out = subprocess.run(
-        [*cmd, "-config", one.name, tla.name], cwd=tla.parent, capture_output=True, text=True
-    )
-    text = out.stdout + out.stderr
+    text = export_tla.run_tlc(tla, (prop,))
     if "Temporal properties were violated" in text:
         return "violated"
     assert "No error has been found" in text, text[-2000:]

@@ -14,7 +14,6 @@ specs, -m slow every spec of tests/specs."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,20 +41,9 @@ CASES = [(p, {}) for p in CI] + [
 
 
 def tlc(program: spec.ir.Program, tmp_path: Path) -> tuple[bool, int | None, str]:
-    """Whether TLC finds no error, its distinct states, and its output."""
-    tla = export_tla.export(program, "Spec", tmp_path)
-    cfg = tla.with_suffix(".cfg")  # safety only: temporal properties are another test's
-    lines = cfg.read_text().splitlines()
-    cfg.write_text("\n".join(ln for ln in lines if not ln.startswith("PROPERTY ")) + "\n")
-    assert TLC is not None
-    out = subprocess.run(
-        [*TLC, "-workers", "1", "-deadlock", "-metadir", str(tmp_path / "states")]
-        + ["-config", cfg.name, tla.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    text = out.stdout + out.stderr
+    """Whether TLC finds no error, its distinct states, and its output (safety only:
+    temporal properties are another test's)."""
+    text = export_tla.run_tlc(export_tla.export(program, "Spec", tmp_path))
     found = re.search(r"([\d,]+) distinct states found", text)
     distinct = int(found.group(1).replace(",", "")) if found else None
     return "No error has been found" in text, distinct, text
