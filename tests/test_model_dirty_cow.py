@@ -18,6 +18,7 @@ import pytest
 from mmcheck import explorer, invariants, spec
 from mmcheck.explorer.core.result import HOLDS, VIOLATED, Result
 from mmcheck.explorer.report import format_cpu
+from mmcheck.invariants.cti import check_cti
 from mmcheck.invariants.prove import CTI, PROVED
 from tests.test_models import outcome, steps
 
@@ -103,6 +104,25 @@ def test_robin_holt_race_needs_no_madvise():
     ]
 
 
+def test_foll_cow_needs_the_dirty_bit(tmp_path):
+    """19be0eaffa3a validates FOLL_COW with pte_dirty: without it, FOLL_COW outlives the
+    zapped copy and the reader's clean pte of the file's page is followed for write. The
+    exploit's two threads alone do not show it (GUP's own faults stay writes)."""
+    source = SPEC.read_text()
+    validated = "  else if KERNEL == 3 then foll_cow and pte.dirty\n"
+    assert source.count(validated) == 1
+    unvalidated = tmp_path / "dirty_cow.mms"
+    unvalidated.write_text(source.replace(validated, "  else if KERNEL == 3 then foll_cow\n"))
+    result = explorer.check(unvalidated, {"KERNEL": 3})
+    assert outcome(result) == ("invariant", INVARIANT, 8)
+    assert steps(result)[3:6] == [
+        ("gup", "do_wp_page"),
+        ("madvise", "zap_pte_range"),
+        ("reader", "do_read_fault"),
+    ]
+    assert explorer.check(unvalidated, {"KERNEL": 3, "READER": False}).verdict == HOLDS
+
+
 @pytest.mark.parametrize("kernel", [0, 2])
 def test_lemmas_hold_where_the_race_is(kernel):
     """What the lemmas say of the fixes is guarded by KERNEL: they hold in the racy
@@ -114,7 +134,7 @@ def test_lemmas_hold_where_the_race_is(kernel):
 def test_proved_with_the_fixes():
     """With the lemmas, FilePageNeverWritten is inductive with 4ceb5db9757a and with
     19be0eaffa3a, with or without the reader; in 2.6.12 and v4.8 induction fails only at
-    the write into the page."""
+    the write into the page, from a state that is really reached."""
     for kernel in (1, 3):
         for reader in (True, False):
             proof = invariants.prove(SPEC, {"KERNEL": kernel, "READER": reader})
@@ -123,7 +143,9 @@ def test_proved_with_the_fixes():
     for kernel in (0, 2):
         broken = invariants.prove(SPEC, {"KERNEL": kernel})
         assert broken.status == CTI
-        assert [q.action for q in broken.queries if q.status == CTI] == ["gup.access_remote_vm"]
+        (cti,) = [q for q in broken.queries if q.status == CTI]
+        assert (cti.invariant, cti.action) == (INVARIANT, "gup.access_remote_vm")
+        assert check_cti(cti.program, cti.cti).verdict == "reachable"
 
 
 # constants, depth, slow: every depth up to it, so the shortest violation found at
