@@ -11,16 +11,19 @@ reference's brute force: it is pinned on tuple."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from mmcheck import explorer
+from mmcheck import explorer, spec
 from mmcheck.explorer.core.result import HOLDS, STUTTER, VIOLATED, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "spec" / "models"
 SPECS = ROOT / "tests" / "specs"
+sys.path.insert(0, str(ROOT / "tests" / "explorer" / "report"))
+from test_traces import PRINTED_WHERE_PINNED, assert_prints_in_every_format  # noqa: E402
 
 # (spec, constants, distinct states, violated property or None,
 #  (prefix steps, cycle steps) of the tuple back end's lasso, or None)
@@ -161,8 +164,10 @@ def test_fault_waits_forever_on_a_migration_entry_left_behind():
     """MISS_VMA (seed 000's walk missing the vma): remove_migration_ptes skips the pte,
     migration ends and unlocks the page, and the fault waits, drops its reference,
     faults on the same migration entry and waits again, forever. Migration is fair and
-    done; the fault is fair and takes every step it can."""
-    result = explorer.check(MIGRATE_PAGE, {"MISS_VMA": True}, invariants=REFCOUNTS, backend="tuple")
+    done; the fault is fair and takes every step it can. The spec expects it, and the
+    lasso prints in every format (for test_traces.py, which leaves this run to here)."""
+    program = spec.load(MIGRATE_PAGE, {"MISS_VMA": True})
+    result = explorer.check(program, invariants=REFCOUNTS, backend="tuple")
     assert result.stats.distinct == 231_998
     assert (result.violation.kind, result.violation.name) == ("property", "FaultProceeds")
     assert_lasso(result)
@@ -174,6 +179,11 @@ def test_fault_waits_forever_on_a_migration_entry_left_behind():
     assert prefix[-1][0] == "migrate.putback_lru_page"
     cycle = [s.action for s in v.trace[v.loop + 1 :]]
     assert sorted(cycle) == ["fault.do_swap_page", "fault.put_page", "fault.wait_on_page_locked"]
+    # the spec's expectation, run as `mmcheck test` runs it
+    expected = next(e for e in program.expects if (e.verdict, e.prop) == ("property", v.name))
+    assert (expected.consts, expected.checks) == ((("MISS_VMA", 1),), tuple(REFCOUNTS))
+    assert ("migrate_page.mms", "property", v.name) in PRINTED_WHERE_PINNED
+    assert_prints_in_every_format(program, result)
 
 
 def test_the_missed_entry_is_the_seed_000_bug_on_first():

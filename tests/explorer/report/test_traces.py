@@ -329,26 +329,38 @@ ROOT = Path(__file__).resolve().parents[3]
 LIBRARY = sorted([*ROOT.glob("spec/models/*.mms"), *ROOT.glob("tests/specs/*.mms")])
 
 
+# (spec, verdict, property) of the expected violations that a test pinning their run
+# prints with assert_prints_in_every_format: migrate_page's fair cycle explores 231,998
+# states, the slowest check of the library, which tests/test_liveness_models.py makes
+PRINTED_WHERE_PINNED = {("migrate_page.mms", "property", "FaultProceeds")}
+
+
+def assert_prints_in_every_format(program: ir.Program, result: Result) -> None:
+    """The violation prints in every format, and the ITF trace holds one state per trace
+    step with every variable."""
+    v = result.violation
+    assert v is not None
+    text = traces.format_text(program, v)
+    assert f"Trace of {v.length} step" in text
+    assert text.count("\nStep ") == v.length
+    cpu = traces.format_cpu(program, v)
+    assert cpu.splitlines()[-1].startswith(("=> ", "   (no step taken by"))
+    doc = json.loads(json.dumps(traces.result_json(program, result)))
+    itf = doc["violation"]["trace"]
+    # a lasso's last state is the one its loop returns to, not repeated
+    assert len(itf["states"]) == len(v.trace) - (v.loop is not None)
+    assert itf.get("loop") == v.loop
+    assert all(set(s) == {"#meta", *itf["params"], *itf["vars"]} for s in itf["states"])
+
+
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.name)
 def test_library_violations_in_every_format(path):
-    """Every violation the spec library expects prints in every format, and the ITF
-    trace holds one state per trace step with every variable."""
+    """Every violation the spec library expects prints in every format."""
     base = spec.load(path)
     for e in base.expects:
-        if e.verdict == "holds":
+        if e.verdict == "holds" or (path.name, e.verdict, e.prop) in PRINTED_WHERE_PINNED:
             continue
         program = spec.load(path, expect_consts(base, e))
         result = explorer.check(program, invariants=e.checks)  # as `mmcheck test` runs it
-        v = result.violation
-        assert v is not None and v.kind == e.verdict
-        text = traces.format_text(program, v)
-        assert f"Trace of {v.length} step" in text
-        assert text.count("\nStep ") == v.length
-        cpu = traces.format_cpu(program, v)
-        assert cpu.splitlines()[-1].startswith(("=> ", "   (no step taken by"))
-        doc = json.loads(json.dumps(traces.result_json(program, result)))
-        itf = doc["violation"]["trace"]
-        # a lasso's last state is the one its loop returns to, not repeated
-        assert len(itf["states"]) == len(v.trace) - (v.loop is not None)
-        assert itf.get("loop") == v.loop
-        assert all(set(s) == {"#meta", *itf["params"], *itf["vars"]} for s in itf["states"])
+        assert result.violation is not None and result.violation.kind == e.verdict
+        assert_prints_in_every_format(program, result)
