@@ -37,6 +37,10 @@ MODES = [
     ({"KERNEL": 2, "READER": False}, 12),
     ({"KERNEL": 3}, (58, {"CopyWritten", "ReaderMappedUnderFault", "CopyZappedAfterCow"})),
     ({"KERNEL": 3, "READER": False}, (24, {"CopyWritten", "CopyZappedAfterCow"})),
+    ({"KERNEL": 4}, 9),
+    ({"KERNEL": 4, "READER": False}, (24, {"CopyWritten", "CopyZappedAfterCow"})),
+    ({"KERNEL": 5}, (58, {"CopyWritten", "ReaderMappedUnderFault", "CopyZappedAfterCow"})),
+    ({"KERNEL": 5, "READER": False}, (24, {"CopyWritten", "CopyZappedAfterCow"})),
 ]
 
 
@@ -61,7 +65,9 @@ def test_modes(consts, expected):
     assert_mode(explorer.check(SPEC, consts), expected)
 
 
-@pytest.mark.parametrize(("consts", "expected"), [MODES[4], MODES[6]], ids=["v4.8", "fix"])
+@pytest.mark.parametrize(
+    ("consts", "expected"), [MODES[4], MODES[6], MODES[8]], ids=["v4.8", "fix", "thp"]
+)
 def test_modes_on_the_vector_back_end(consts, expected):
     assert_mode(explorer.check(SPEC, consts, backend="vector"), expected)
 
@@ -109,10 +115,10 @@ def test_foll_cow_needs_the_dirty_bit(tmp_path):
     zapped copy and the reader's clean pte of the file's page is followed for write. The
     exploit's two threads alone do not show it (GUP's own faults stay writes)."""
     source = SPEC.read_text()
-    validated = "  else if KERNEL == 3 then foll_cow and pte.dirty\n"
+    validated = "  else if KERNEL >= 3 then foll_cow and pte.dirty\n"
     assert source.count(validated) == 1
     unvalidated = tmp_path / "dirty_cow.mms"
-    unvalidated.write_text(source.replace(validated, "  else if KERNEL == 3 then foll_cow\n"))
+    unvalidated.write_text(source.replace(validated, "  else if KERNEL >= 3 then foll_cow\n"))
     result = explorer.check(unvalidated, {"KERNEL": 3})
     assert outcome(result) == ("invariant", INVARIANT, 8)
     assert steps(result)[3:6] == [
@@ -123,7 +129,24 @@ def test_foll_cow_needs_the_dirty_bit(tmp_path):
     assert explorer.check(unvalidated, {"KERNEL": 3, "READER": False}).verdict == HOLDS
 
 
-@pytest.mark.parametrize("kernel", [0, 2])
+def test_huge_dirty_cow_is_the_readers_touch():
+    """8310d48b125d: FOLL_COW outlives the zapped copy as with 4K pages, and the
+    reader's FOLL_TOUCH lookup of the huge zero page's pmd makes it dirty, so the forced
+    write follows it; a8f97366452e dirties the pmd only for a write lookup."""
+    result = explorer.check(SPEC, {"KERNEL": 4})
+    assert steps(result)[-5:] == [
+        ("madvise", "zap_pte_range"),
+        ("reader", "do_read_fault"),
+        ("reader", "do_read_fault"),
+        ("gup", "follow_page_mask"),
+        ("gup", "access_remote_vm"),
+    ]
+    diagram = format_cpu(spec.load(SPEC, {"KERNEL": 4}), result.violation).splitlines()
+    touch = max(i for i, line in enumerate(diagram) if line.strip() == "do_read_fault()")
+    assert diagram[touch + 1].strip() == "pte.dirty = true"
+
+
+@pytest.mark.parametrize("kernel", [0, 2, 4])
 def test_lemmas_hold_where_the_race_is(kernel):
     """What the lemmas say of the fixes is guarded by KERNEL: they hold in the racy
     kernels too, so they assume nothing the kernel does not do."""
@@ -133,14 +156,15 @@ def test_lemmas_hold_where_the_race_is(kernel):
 
 def test_proved_with_the_fixes():
     """With the lemmas, FilePageNeverWritten is inductive with 4ceb5db9757a and with
-    19be0eaffa3a, with or without the reader; in 2.6.12 and v4.8 induction fails only at
+    19be0eaffa3a (and a8f97366452e), with or without the reader; in 2.6.12, v4.8 and
+    8310d48b125d's THP path induction fails only at
     the write into the page, from a state that is really reached."""
-    for kernel in (1, 3):
+    for kernel in (1, 3, 5):
         for reader in (True, False):
             proof = invariants.prove(SPEC, {"KERNEL": kernel, "READER": reader})
             assert proof.status == PROVED, (kernel, reader)
             assert proof.lemmas == LEMMAS
-    for kernel in (0, 2):
+    for kernel in (0, 2, 4):
         broken = invariants.prove(SPEC, {"KERNEL": kernel})
         assert broken.status == CTI
         (cti,) = [q for q in broken.queries if q.status == CTI]
@@ -158,6 +182,7 @@ BMC = [
     ({"KERNEL": 2, "READER": False}, 12, True),
     ({"KERNEL": 3}, 8, False),
     ({"KERNEL": 3}, 12, True),
+    ({"KERNEL": 4}, 9, False),
 ]
 
 

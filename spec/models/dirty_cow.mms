@@ -46,6 +46,15 @@
 #    broke COW (VM_FAULT_WRITE), and the lookup wants pte_write: Dirty COW.
 #  - 3 (19be0eaffa3a, v4.9-rc1 and stable): FOLL_COW, and a forced write follows a
 #    read-only pte only if it is dirty (can_follow_write_pte).
+#  - 4 (8310d48b125d "mm/huge_memory.c: respect FOLL_FORCE/FOLL_COW for thp", Keno
+#    Fischer, v4.10, to v4.14): the page is a transparent huge page, the huge zero page
+#    of the exploit (the entry is the pmd), and can_follow_write_pmd is the same test;
+#    but a read lookup's touch_pmd makes the pmd dirty: "_pmd = pmd_mkyoung(
+#    pmd_mkdirty(*pmd));". The huge Dirty COW, CVE-2017-1000405, when the reader reads
+#    /proc/self/mem (a FOLL_TOUCH lookup) after the zap.
+#  - 5 (a8f97366452e "mm, thp: Do not make page table dirty unconditionally in
+#    touch_p[mu]d()", Kirill A. Shutemov, 2017-11-27, v4.15-rc2 and stable): "_pmd =
+#    pmd_mkyoung(*pmd); if (flags & FOLL_WRITE) _pmd = pmd_mkdirty(_pmd);".
 # READER=false leaves the reader out: the exploit's two threads.
 #
 # Abstractions (docs/races/dirty_cow.md says what each hides):
@@ -53,7 +62,9 @@
 #    maybe_mkwrite never sets pte_write, so the pte maps nothing, the file's page cache
 #    page (read-only, clean: only a read fault maps it) or the private COW copy (read-only,
 #    dirty: do_cow_fault and do_wp_page map it with pte_mkdirty). Copies are one page:
-#    a write to any copy is the process's own.
+#    a write to any copy is the process's own. With a THP (KERNEL 4, 5) the entry is the
+#    pmd and `file_page` the huge zero page that a read fault of the exploit's private
+#    read-only anonymous mapping maps (a page no process may write, as the file's).
 #  - Each step that reads or writes the pte is one atomic step, as under the pte lock.
 #    A fault is two: handle_pte_fault's lockless read of the pte, then the fault's work
 #    under the pte lock with its recheck (alloc_set_pte's pte_none, pte_same in
@@ -61,7 +72,10 @@
 #    local and end that step. The pte dirty bit is a field, the pte_same of a fault
 #    compares what the pte maps (its dirty bit follows from that here).
 #  - The fault handlers are v4.8's for every KERNEL: 2.6.12's do_no_page ("One of our
-#    sibling threads was faster, back out.") and do_wp_page take the same steps.
+#    sibling threads was faster, back out.") and do_wp_page take the same steps, and so,
+#    for KERNEL 4 and 5, do the huge page's (do_huge_pmd_anonymous_page,
+#    do_huge_pmd_wp_page, however it makes the copy): a copy mapped dirty, the huge zero
+#    page clean.
 #  - One get_user_pages of one page; page references, the mmap_sem, the page lock, the
 #    data written and writeback of the file (what makes the write reach the disk) are
 #    left out: "written" is GUP's write reaching the page, which the kernel then dirties.
@@ -69,9 +83,11 @@
 
 spec DirtyCow
 
-const KERNEL : 0..3 = 2     # 0: 2.6.12 (lookup_write = write && !force); 1: 4ceb5db9757a
+const KERNEL : 0..5 = 2     # 0: 2.6.12 (lookup_write = write && !force); 1: 4ceb5db9757a
                             # (pte_dirty); 2: f33ea7f404e5 to v4.8 (FOLL_WRITE dropped on
-                            # VM_FAULT_WRITE); 3: 19be0eaffa3a (FOLL_COW + pte_dirty)
+                            # VM_FAULT_WRITE); 3: 19be0eaffa3a (FOLL_COW + pte_dirty);
+                            # a THP: 4: 8310d48b125d (touch_pmd dirties a read's pmd);
+                            # 5: a8f97366452e (only a write's)
 const READER = true         # a thread of the process reads the page (a read fault)
 
 type Mapping = enum { unmapped, file_page, cow_page }
@@ -87,9 +103,11 @@ var copy_written : bool = false   # ... the process's private COW copy
 # "if ((flags & FOLL_WRITE) && !can_follow_write_pte(pte, flags)) {", where
 # can_follow_write_pte is "return pte_write(pte) || ((flags & FOLL_FORCE) && (flags &
 # FOLL_COW) && pte_dirty(pte));" (mem_write's get_user_pages has FOLL_FORCE).
+# 8310d48b125d, in follow_trans_huge_pmd: can_follow_write_pmd, "return pmd_write(pmd)
+# || ((flags & FOLL_FORCE) && (flags & FOLL_COW) && pmd_dirty(pmd));".
 def can_follow_write(foll_cow) =
   if KERNEL == 1 then pte.dirty
-  else if KERNEL == 3 then foll_cow and pte.dirty
+  else if KERNEL >= 3 then foll_cow and pte.dirty
   else false
 
 # faultin_page, once handle_mm_fault returns; vm_fault_write is its VM_FAULT_WRITE bit.
@@ -101,7 +119,7 @@ macro faultin_page(vm_fault_write) {
     foll_write := false
   } else if KERNEL == 2 and vm_fault_write {
     foll_write := false
-  } else if KERNEL == 3 and vm_fault_write {
+  } else if KERNEL >= 3 and vm_fault_write {
     foll_cow := true
   }
 }
@@ -181,10 +199,18 @@ zap_pte_range:
 # A thread of the process reads the page, again and again: a read fault on a pte_none
 # maps the file's page read-only, clean (do_read_fault -> alloc_set_pte, "if
 # (unlikely(!pte_none(*fe->pte))) return VM_FAULT_NOPAGE;" where it is mapped already).
+# With a THP (KERNEL 4 and 5) the reader reads /proc/self/mem: a get_user_pages without
+# FOLL_WRITE, whose read fault on a pmd_none maps the huge zero page and whose lookup of a
+# present pmd is follow_trans_huge_pmd's "if (flags & FOLL_TOUCH) touch_pmd(vma, addr,
+# pmd);", which until a8f97366452e makes it dirty.
 process reader {
 do_read_fault:
   await READER
-  if pte.map == unmapped { pte := { map: file_page, dirty: false } }
+  if pte.map == unmapped {
+    pte := { map: file_page, dirty: false }
+  } else if KERNEL == 4 {
+    pte.dirty := true
+  }
   goto do_read_fault
 }
 
@@ -193,22 +219,24 @@ invariant FilePageNeverWritten: not file_written
 
 # The write completes, into the private copy; and the setups of both races are
 # reachable after the fix too: the reader's pte between a fault's read of the pte and
-# its recheck, and (with FOLL_COW, so KERNEL=3 only) the COW copy zapped once the fault
+# its recheck, and (with FOLL_COW, so KERNEL >= 3) the COW copy zapped once the fault
 # said it broke COW.
 cover CopyWritten: done(gup) and copy_written
 cover ReaderMappedUnderFault: at(gup, do_fault) and pte.map == file_page
 cover CopyZappedAfterCow: gup.foll_cow and pte.map == unmapped and at(gup, follow_page_mask)
 
 # Lemmas, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which make
-# FilePageNeverWritten inductive with 4ceb5db9757a and with 19be0eaffa3a: only a fault's
-# COW copy is mapped dirty; a forced write stays a write lookup; so the page it follows
-# and writes is the copy.
-lemma DirtyIsCopy: pte.dirty == (pte.map == cow_page)
-lemma WriteKept: KERNEL == 1 or KERNEL == 3 => gup.foll_write
-lemma WritesCopy: (KERNEL == 1 or KERNEL == 3) and at(gup, access_remote_vm) => gup.page == cow_page
+# FilePageNeverWritten inductive with 4ceb5db9757a, 19be0eaffa3a and a8f97366452e: only
+# a fault's COW copy is mapped dirty; a forced write stays a write lookup; so the page it
+# follows and writes is the copy.
+lemma DirtyIsCopy: KERNEL != 4 => pte.dirty == (pte.map == cow_page)
+lemma WriteKept: KERNEL == 1 or KERNEL >= 3 => gup.foll_write
+lemma WritesCopy: KERNEL == 1 or KERNEL == 3 or KERNEL == 5
+  => (at(gup, access_remote_vm) => gup.page == cow_page)
 
 # Every kernel, with and without the reader. 2.6.12 needs the reader (its faults are
-# always writes); Dirty COW needs only madvise; both fixes hold either way.
+# always writes); Dirty COW needs only madvise; both fixes hold either way. The huge
+# Dirty COW needs the reader's touch_pmd; a8f97366452e holds.
 expect KERNEL=0: violates FilePageNeverWritten in 6 steps
 expect KERNEL=0, READER=false: holds with 11 states, covers CopyWritten
 expect KERNEL=1: holds with 26 states, covers CopyWritten, ReaderMappedUnderFault
@@ -217,3 +245,7 @@ expect KERNEL=2: violates FilePageNeverWritten in 8 steps
 expect KERNEL=2, READER=false: violates FilePageNeverWritten in 12 steps
 expect KERNEL=3: holds with 58 states, covers CopyWritten, ReaderMappedUnderFault, CopyZappedAfterCow
 expect KERNEL=3, READER=false: holds with 24 states, covers CopyWritten, CopyZappedAfterCow
+expect KERNEL=4: violates FilePageNeverWritten in 9 steps
+expect KERNEL=4, READER=false: holds with 24 states, covers CopyWritten, CopyZappedAfterCow
+expect KERNEL=5: holds with 58 states, covers CopyWritten, ReaderMappedUnderFault, CopyZappedAfterCow
+expect KERNEL=5, READER=false: holds with 24 states, covers CopyWritten, CopyZappedAfterCow
