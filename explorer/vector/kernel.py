@@ -639,10 +639,14 @@ def _free_dead_temps(lines: list[str]) -> list[str]:
         for line in st_reads:
             for t in _TEMP.findall(line):
                 last[t] = i
+    dies: dict[int, list[str]] = {}  # statement -> the temporaries it reads last
+    for t in top:
+        if t in last:
+            dies.setdefault(last[t], []).append(t)
     out: list[str] = []
     for i, st in enumerate(stmts):
         out += st
-        dead = sorted((t for t in top if last.get(t) == i), key=lambda t: int(t[1:]))
+        dead = sorted(dies.get(i, ()), key=lambda t: int(t[1:]))
         if dead and not st[0].strip().startswith(("return ", "def ")):
             out.append(f"    del {', '.join(dead)}")
     return out
