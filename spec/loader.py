@@ -45,8 +45,9 @@ class Loader:
             except SpecError as e:
                 raise SpecErrors([e]) from None
             self.file(path, file, text, [])
-        else:
-            self.module(parse_or_collect(self, text, file), Path.cwd(), [file])
+        else:  # a file's text in place of its own still includes from beside the file
+            base = Path.cwd() if file == STRING_FILE else Path(file).parent
+            self.module(parse_or_collect(self, text, file), base, [file])
         if self.errors:
             raise SpecErrors(self.errors)
         return self.decls

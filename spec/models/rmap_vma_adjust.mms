@@ -55,8 +55,8 @@ const VM_END = 4
 type Addr = 0..3
 type Thread = symmetric 1..FAULTS     # the faulting threads are interchangeable
 type AnonVma = enum { parent_av, child_av }
-type Pte = enum { none, old_page, migration, new_page }
-type Page = record { locked: bool }
+include "common/rmap_walk.mms"   # Pte and Page; vma_address and remove_migration_pte,
+                                 # shared with exec_stack_migrate.mms
 
 var page : Page = { locked: false }                  # the old page
 var vm_start : Addr = 0                              # the child's vma
@@ -80,8 +80,8 @@ def lock_of(av) = if LOCK == 2 then root(av) else av
 # vma_address (mm/rmap.c): "address = vma->vm_start + ((pgoff - vma->vm_pgoff) <<
 # PAGE_SHIFT); if (unlikely(address < vma->vm_start || address >= vma->vm_end))
 # return -EFAULT;"
-def address = vm_start + INDEX - vm_pgoff
-def in_vma = address >= vm_start and address < VM_END
+def address = vma_address(vm_start, vm_pgoff, INDEX)
+def in_vma = vma_address_ok(vm_start, VM_END, vm_pgoff, INDEX)
 
 # Migration of the page (compaction or memory hot-remove): unmap_and_move.
 process migrate {
@@ -105,7 +105,7 @@ move_to_new_page:
 remove_migration_ptes:
   spin_lock(anon_vma_lock[lock_of(page_anon_vma)])
   if in_vma and pte[address] == migration {
-    pte[address] := if moved then new_page else old_page
+    pte[address] := remove_migration_pte(moved)
   }
   spin_unlock(anon_vma_lock[lock_of(page_anon_vma)])
 # unmap_and_move: "unlock_page(page)"

@@ -42,9 +42,17 @@ def refcount() -> InferResult:
 
 
 def with_lemmas(tmp_path: Path, source: Path, result: InferResult) -> Path:
-    """A copy of the spec with the inferred lemmas appended, as --write does."""
+    """A copy of the spec with the inferred lemmas appended, as --write does, beside
+    copies of the files it includes (paths relative to the spec, as the library's)."""
+    text = source.read_text()
+    for line in text.splitlines():
+        if line.startswith('include "') and not line.startswith('include "prelude"'):
+            name = line.split('"')[1]
+            name += "" if name.endswith(".mms") else ".mms"
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source.parent / name, tmp_path / name)
     copy = tmp_path / source.name
-    copy.write_text(source.read_text() + "\n" + result.text())
+    copy.write_text(text + "\n" + result.text())
     return copy
 
 

@@ -33,6 +33,17 @@ def test_relative_includes_are_read_once(tmp_path: Path):
         assert p.name == "main"
 
 
+def test_text_in_place_of_a_file_includes_from_beside_the_file(tmp_path: Path, monkeypatch):
+    # as prove --infer loads a spec with candidate lemmas appended to its text
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "types.mms").write_text("type Flag = bool\n")
+    main = tmp_path / "main.mms"
+    main.write_text('include "lib/types"\nvar f : Flag = true\n')
+    monkeypatch.chdir(tmp_path / "lib")  # not where the include is found
+    p = spec.load(main, text=main.read_text() + "invariant F: f\n")
+    assert [i.name for i in p.invariants] == ["F"]
+
+
 def test_text_source_and_spec_name():
     p = spec.load("spec Tiny\nvar x : bool = true\n")
     assert (p.name, p.file) == ("Tiny", "<string>")
