@@ -77,23 +77,8 @@ def mapcount = if pte == writable or pte == read_only then 1 else 0
 # page_add_anon_rmap")
 def late_swap_free = if REORDER then KERNEL < 13 else KERNEL == 13
 
-# The swap count (mm/swapfile.c), on swap_map[swp_offset(entry)] of one entry: 1 for the
-# swap cache, 1 for each pte holding the entry.
-# swap_duplicate: "if (offset < p->max && p->swap_map[offset]) { if
-# (p->swap_map[offset] < SWAP_MAP_MAX - 1) { p->swap_map[offset]++;"
-macro swap_duplicate(s) {
-  assert s > 0, "swap_duplicate of a free swap entry"
-  s := s + 1
-}
-# swap_free -> swap_entry_free: "count = p->swap_map[offset]; if (count < SWAP_MAP_MAX)
-# { count--; p->swap_map[offset] = count;"
-macro swap_free(s) {
-  assert s > 0, "swap_free of a free swap entry"
-  s := s - 1
-}
-# page_swapcount (c475a8ab625d): "/* Subtract the 1 for the swap cache itself */ count =
-# p->swap_map[swp_offset(entry)] - 1;"
-def page_swapcount(s) = s - 1
+# The swap count: swap_duplicate, swap_free and page_swapcount on swap_map.
+include "common/swap_count.mms"
 
 # can_share_swap_page, with the page locked. Before 2.6.13: "switch (page_count(page))
 # { ... case 2: ... retval = exclusive_swap_page(page);", which is "if
