@@ -743,6 +743,67 @@ lemma FrozenWhileReplacing:
   and (at(migrate, migrate_page_copy) => slot != OLD)
   and (slot == OLD => pages[OLD].swapcache)
 
+// What the control-flow invariants rest on: where migration is, and what that says of
+// the ptes, the slot and the new page.
+
+// rc == MIGRATEPAGE_SUCCESS after migrate_page_copy() exactly (then newpage is the page
+// and set up, and nothing resets rc before unmap_and_move() returns); the "page was
+// freed from under us" MIGRATEPAGE_SUCCESS goes straight to putback_lru_page()
+lemma MigrationOutcome:
+  (migrate.rc == rc_success <=> migrated_to != 0)
+  and (migrated_to != 0 =>
+    migrated_to != OLD and pages[migrated_to].setup and pages[migrated_to].uptodate
+    and (done(migrate) or migrated_to == newpage)
+    and (at(migrate, move_to_new_page_done) or at(migrate, remove_migration_pte)
+         or at(migrate, clear_page_mapping) or at(migrate, unlock_page)
+         or at(migrate, putback_lru_page) or done(migrate)))
+  and (migrate.rc == rc_freed => at(migrate, putback_lru_page) or done(migrate))
+  and ((at(migrate, page_unfreeze_refs) or at(migrate, migrate_page_copy))
+       => pages[newpage].setup)
+
+// try_to_unmap() makes migration entries, remove_migration_ptes() removes them, both
+// walking the ptes in order with migrate.i (1 outside the walks): a migration entry is
+// one the unmap walk has passed and the remove walk not yet, and it exists only after
+// page_was_mapped was set
+lemma MigrationEntriesInFlight:
+  (not (at(migrate, try_to_unmap_one) or at(migrate, remove_migration_pte))
+   => migrate.i == 1)
+  and ((at(migrate, try_to_unmap_one) or at(migrate, remove_migration_pte))
+       => migrate.was_mapped)
+  and (forall i in Pte: pte[i] == pte_migration =>
+    migrate.was_mapped
+    and ((at(migrate, try_to_unmap_one) and i < migrate.i)
+         or at(migrate, move_to_new_page) or at(migrate, migrate_page_move_mapping)
+         or at(migrate, radix_tree_replace_slot) or at(migrate, page_unfreeze_refs)
+         or at(migrate, migrate_page_copy) or at(migrate, move_to_new_page_done)
+         or at(migrate, BUG)
+         or (at(migrate, remove_migration_pte) and i >= migrate.i)))
+
+// a new page is seen by others (through the swap cache's slot, or mapped by a pte) only
+// as the page migrated to, or, from radix_tree_replace_slot() to migrate_page_copy(),
+// as newpage in the slot (frozen, then locked by migration)
+lemma NewPageVisibleOnlyMigrated:
+  forall p in NewPage:
+    (pages[p].mapcount > 0 => p == migrated_to)
+    and (slot == p =>
+      p == migrated_to
+      or (p == newpage and (at(migrate, page_unfreeze_refs) or at(migrate, migrate_page_copy))))
+
+// the page in the swap cache is PG_dirty (nothing cleans it: no writeback), but for the
+// new page between radix_tree_replace_slot() and migrate_page_copy() before patch 12,
+// while the old page still carries PG_dirty
+lemma SwapCachePageDirty:
+  slot != 0 =>
+    pages[slot].dirty
+    or ((at(migrate, page_unfreeze_refs) or at(migrate, migrate_page_copy))
+        and pages[OLD].dirty)
+
+// only the first vma is VM_LOCKED, until munlock clears it in its first step; with
+// patch 10 no pte of the model is ever a swap entry
+lemma VmLockedUntilMunlock:
+  (forall i in Pte: vm_locked[i] => i == 1 and at(munlock, munlock_vma_pages_range))
+  and (PATCH10 => forall i in Pte: pte[i] != pte_swap)
+
 // ---------------------------------------------------------------- witnesses
 
 // Paths the model must really take, lest the invariants above hold vacuously (`check`
