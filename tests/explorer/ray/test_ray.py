@@ -39,6 +39,10 @@ from test_partition import outcome  # noqa: E402 - everything a run decides, tim
 
 RANDOM_SEEDS = (3, 17, 42, 99, 123, 171)
 
+# One cluster for the module, on one xdist worker, never beside test_faults.py's checks
+# for leftover shared memory
+pytestmark = pytest.mark.xdist_group("shm")
+
 
 @pytest.fixture(scope="module", autouse=True)
 def cluster():
