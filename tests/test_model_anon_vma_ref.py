@@ -34,7 +34,15 @@ RACES = [
 ]
 
 # constants, distinct states of the whole state space
-HOLDING = [(FIXED, 20), ({**FIXED, "MMS": 2}, 39), ({**FIXED, "MMS": 3}, 64)]
+# 746b18d421da's page_get_anon_vma: the split check and increment, made safe
+GET_UNLESS_ZERO = {**FIXED, "SPLIT": True, "GET_UNLESS_ZERO": True}
+HOLDING = [
+    (FIXED, 20),
+    ({**FIXED, "MMS": 2}, 39),
+    ({**FIXED, "MMS": 3}, 64),
+    (GET_UNLESS_ZERO, 26),
+    ({**GET_UNLESS_ZERO, "MMS": 2}, 51),
+]
 
 
 def name(consts: dict) -> str:
@@ -138,9 +146,10 @@ def test_bmc_agrees_with_the_explorer(consts, depth, length):
 
 
 def test_fixed_is_inductive_and_the_races_are_ctis():
-    fixed = invariants.prove(SPEC, FIXED)
-    assert fixed.status == PROVED
-    assert fixed.lemmas == LEMMAS
+    for consts in (FIXED, GET_UNLESS_ZERO):
+        fixed = invariants.prove(SPEC, consts)
+        assert fixed.status == PROVED
+        assert fixed.lemmas == LEMMAS
     for consts in ({}, {"SKIP_UNMAPPED": True}):
         broken = invariants.prove(SPEC, consts)
         assert broken.status == CTI

@@ -36,6 +36,18 @@
 #    mapped when it takes the RCU read lock: its anon_vma may be gone already.
 #  - SPLIT: the test of page_mapped and the increment of the reference are two steps, as
 #    they are two statements in the kernel (the fixed model otherwise makes them one).
+#    This window is a reported bug: 1ce82b69e96c "mm: fix migration hangs on anon_vma
+#    lock" (Hugh Dickins; stable 2.6.36 and 2.6.37): "the anon_vma to which we get a
+#    reference may already have been freed back to its slab (it is in use when we check
+#    page_mapped, but that can change)". It takes the reference under the lock of
+#    page_lock_anon_vma, which tests page_mapped holding it: the fixed model's one step.
+#  - GET_UNLESS_ZERO: with SPLIT, the form Hugh's message put aside ("Perhaps we could fix
+#    that with a get_anon_vma_unless_zero()"), which 746b18d421da "mm: use refcounts for
+#    page_lock_anon_vma()" (Peter Zijlstra, for the anon_vma mutex) made page_get_anon_vma:
+#    "if (!atomic_inc_not_zero(&anon_vma->refcount))" gives up, then "if
+#    (!page_mapped(page)) { put_anon_vma(anon_vma); anon_vma = NULL; }". Its count is
+#    01d8b20dec5f's, one reference for the non-empty list, so it is 0 exactly when the
+#    anon_vma is freed: the model reads "not zero" as "not freed".
 #  - MMS: how many processes map the page (a parent and its forked children: their vmas
 #    are all on the parent's anon_vma list), each exiting.
 #
@@ -60,6 +72,7 @@ spec AnonVmaRef
 const REF = false             # 3f6c82728f4e: migration holds a reference on the anon_vma
 const SKIP_UNMAPPED = false   # 67b9509b2c68: migration skips a page no longer mapped
 const SPLIT = false           # page_mapped() and atomic_inc() as two steps
+const GET_UNLESS_ZERO = false # 746b18d421da: atomic_inc_not_zero, page_mapped() again
 const MMS : 1..3 = 1          # processes mapping the page (parent and forked children)
 
 type Mm = symmetric 1..MMS
@@ -95,9 +108,17 @@ rcu_read_lock:
   if SKIP_UNMAPPED and not page_mapped { goto rcu_unlock }
   if REF and not SPLIT { get_anon_vma(anon_vma_ref) }
   if not (REF and SPLIT) { goto try_to_unmap }
-# the same statements, page_mapped() read in one step and the increment done in the next
+# the same statements, page_mapped() read in one step and the increment done in the next;
+# page_get_anon_vma: "anon_vma = NULL; goto out;" when the count is 0, and unmap_and_move
+# then gives up on the page
 atomic_inc:
+  if GET_UNLESS_ZERO and anon_vma.freed { goto rcu_unlock }
   get_anon_vma(anon_vma_ref)
+  if not GET_UNLESS_ZERO { goto try_to_unmap }
+# page_get_anon_vma's second test: unmapped, it puts the reference (rcu_unlock's drop, a
+# step later) and unmap_and_move gives up
+recheck_mapped:
+  if not page_mapped { goto rcu_unlock }
 # try_to_unmap(page, TTU_MIGRATION|...) -> try_to_unmap_anon: "anon_vma =
 # page_lock_anon_vma(page); if (!anon_vma) return ret;", page_lock_anon_vma being "if
 # (!page_mapped(page)) goto out; ... spin_lock(&anon_vma->lock);"; for each vma,
@@ -171,12 +192,15 @@ cover Remapped: exists m in Mm: pte[m] == new_page
 
 # 2.6.34: either race. 67b9509b2c68 alone: 3f6c82728f4e's race, the exit in migration's
 # window. 3f6c82728f4e alone: 67b9509b2c68's, the exit before rcu_read_lock. Both: holds,
-# the racy setup reached. The two statements as two steps: the exit comes between them.
+# the racy setup reached. The two statements as two steps: the exit comes between them
+# (1ce82b69e96c's bug); page_get_anon_vma's count test and second page_mapped close it.
 expect violates AnonVmaLiveWhileMigrating in 5 steps
 expect SKIP_UNMAPPED=true: violates AnonVmaLiveWhileMigrating in 5 steps
 expect REF=true: violates AnonVmaLiveWhileMigrating in 3 steps
 expect REF=true, SKIP_UNMAPPED=true: holds with 20 states, covers ExitedInWindow, Remapped
 expect REF=true, SKIP_UNMAPPED=true, SPLIT=true: violates AnonVmaLiveWhileMigrating in 4 steps
+expect REF=true, SKIP_UNMAPPED=true, SPLIT=true, GET_UNLESS_ZERO=true: holds with 26 states, covers ExitedInWindow, Remapped
+expect REF=true, SKIP_UNMAPPED=true, SPLIT=true, GET_UNLESS_ZERO=true, MMS=2: holds with 51 states, covers ExitedInWindow, Remapped
 expect MMS=2: violates AnonVmaLiveWhileMigrating in 7 steps
 expect REF=true, SKIP_UNMAPPED=true, MMS=2: holds with 39 states, covers ExitedInWindow, Remapped
 expect REF=true, SKIP_UNMAPPED=true, MMS=3: holds with 64 states, covers ExitedInWindow, Remapped
@@ -188,7 +212,8 @@ expect REF=true, SKIP_UNMAPPED=true, MMS=3: holds with 64 states, covers ExitedI
 # the reference from rcu_read_lock (when it took one) to rcu_unlock.
 def walking = at(migrate, remove_migration_pte)
 def holds_ref_window =
-  at(migrate, try_to_unmap) or at(migrate, rmap_walk_anon) or walking or at(migrate, rcu_unlock)
+  at(migrate, recheck_mapped) or at(migrate, try_to_unmap) or at(migrate, rmap_walk_anon)
+  or walking or at(migrate, rcu_unlock)
 lemma ListLength: anon_vma.head == (count m in Mm: not done(exit[m]))
 lemma Zapped: forall m in Mm: pte[m] == none <=> not at(exit[m], zap_pte_range)
 lemma WalkLock: (locked(anon_vma_lock) <=> walking) and (walking => holder(anon_vma_lock) == migrate)
@@ -196,12 +221,13 @@ lemma Reference:
   anon_vma.migrate_refcount == (if migrate.anon_vma_ref then 1 else 0)
   and (migrate.anon_vma_ref => REF and holds_ref_window)
   and (at(migrate, atomic_inc) => REF and SPLIT and not migrate.anon_vma_ref)
+  and (at(migrate, recheck_mapped) => GET_UNLESS_ZERO and migrate.anon_vma_ref)
 # Without the reference, the last unlink frees the anon_vma.
 lemma Unreferenced: not REF => (anon_vma.freed <=> anon_vma.head == 0)
-# With both fixes: migration past rcu_read_lock, on its way to the walk, holds the
-# reference; and the anon_vma is freed exactly when neither a vma nor it holds it.
+# With both fixes (the split one with page_get_anon_vma's tests): migration on its way
+# to the walk holds the reference; and the anon_vma is freed exactly when neither a vma nor it holds it.
 lemma Fixed:
-  REF and SKIP_UNMAPPED and not SPLIT
+  REF and SKIP_UNMAPPED and (not SPLIT or GET_UNLESS_ZERO)
     => (at(migrate, try_to_unmap) or at(migrate, rmap_walk_anon) or walking => migrate.anon_vma_ref)
        and (anon_vma.freed <=> anon_vma.head == 0 and anon_vma.migrate_refcount == 0)
 
