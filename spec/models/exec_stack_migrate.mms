@@ -9,7 +9,7 @@
 # is possible to leave one behind if the second rmap_walk fails to find the page. If this
 # page is later faulted, migration_entry_to_page() will call BUG", with the oops of
 # 2.6.34-rc4-mm1: "kernel BUG at include/linux/swapops.h:105!", RIP
-# migration_entry_wait, called from page_fault in load_elf_binary. "There
+# migration_entry_wait, called from page_fault in load_elf_binary (strnlen_user). "There
 # is a race between shift_arg_pages and migration that triggers this bug. A temporary
 # stack is setup during exec and later moved. If migration moves a page in the temporary
 # stack and the VMA is then removed before migration completes, the migration PTE may not
