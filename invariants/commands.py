@@ -86,8 +86,8 @@ def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--infer",
         action="store_true",
-        help="infer lemmas that make the invariants inductive (at the sizes given), print "
-        "them and prove the invariants with them (docs/prove.md)",
+        help="infer lemmas that make the invariants inductive (at the sizes given, "
+        "symbolic ones too), print them and prove the invariants with them (docs/prove.md)",
     )
     p.add_argument(
         "--infer-size",
@@ -105,6 +105,14 @@ def _add_prove_arguments(p: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="with --infer: a constant of a larger instance whose reachable states every "
         "candidate must hold in too (repeatable), so that lemmas generalise",
+    )
+    p.add_argument(
+        "--infer-at",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="with --infer and -D NAME=?: the size the candidates are filtered on "
+        "(default: the spec's); Houdini and the proof run at the symbolic size",
     )
     p.add_argument(
         "--spacer",
@@ -255,13 +263,26 @@ def report(result: ProveResult, args: argparse.Namespace, itf: list, title: str 
 def report_inferred(inferred: InferResult) -> None:
     """What --infer found, before the proof with it."""
     phases = ", ".join(f"{k} {v:.2f}s" for k, v in inferred.phases.items())
+    at = ", ".join(f"{k}={v}" for k, v in inferred.at)
+    symbolic = ", ".join(f"{k}=?" for k, _ in inferred.at)
     print(
-        f"infer {inferred.spec}{_consts_text(inferred.consts)}: {inferred.states} reachable "
-        f"states, {inferred.instances} template instances, {inferred.candidates} candidates "
-        f"({inferred.accepted} lowered and true), {inferred.kept} kept by Houdini, "
-        f"{len(inferred.lemmas)} lemmas ({inferred.seconds:.2f}s"
+        f"infer {inferred.spec}{_consts_text(inferred.consts)}: "
+        + (f"filtered at {at}: " if at else "")
+        + f"{inferred.states} reachable states, {inferred.instances} template instances, "
+        f"{inferred.candidates} candidates ({inferred.accepted} lowered and true), "
+        + (f"{inferred.elements} naming an element dropped, " if at else "")
+        + f"{inferred.kept} kept by Houdini"
+        + (f" at {symbolic}" if at else "")
+        + f", {len(inferred.lemmas)} lemmas ({inferred.seconds:.2f}s"
         + (f": {phases})" if phases else ")")
     )
+    if inferred.unknown:
+        print(f"z3 gave no answer for {inferred.unknown} candidates: dropped, not assumed")
+    if inferred.undecided:
+        print(
+            f"z3 gave no answer on {inferred.undecided} minimisation queries: "
+            "the lemmas they asked about are kept"
+        )
     if inferred.reason:
         print(f"no strengthening found: {inferred.reason}")
     if inferred.spacer:
@@ -283,8 +304,8 @@ def run_prove(args: argparse.Namespace) -> int:
     consts = parse_defines(args.defines)
     if args.out:
         check_writable(args.out, "--out")
-    if not args.infer and (args.write or args.no_spec_lemmas or args.infer_larger):
-        raise UsageError("--write, --no-spec-lemmas and --infer-larger go with --infer")
+    if not args.infer and (args.write or args.no_spec_lemmas or args.infer_larger or args.infer_at):
+        raise UsageError("--write, --no-spec-lemmas, --infer-larger and --infer-at go with --infer")
     inferred = None
     if args.infer:
         if args.lemma or args.fallback is not None:
@@ -299,6 +320,7 @@ def run_prove(args: argparse.Namespace) -> int:
             max_states=args.max_states,
             larger=parse_defines(args.infer_larger),
             spacer=args.spacer,
+            at=parse_defines(args.infer_at),
         )
         assert inferred.proof is not None
         result = inferred.proof

@@ -57,10 +57,11 @@ from mmcheck.explorer.tuple.graph import explore
 from mmcheck.explorer.tuple.translate import compile_expr
 from mmcheck.invariants import interrupt
 from mmcheck.invariants.encode import Encoder
-from mmcheck.invariants.prove import PROVED, ProveResult, pick, prove
+from mmcheck.invariants.prove import PROVED, ProveResult, is_symbolic, pick, prove
 from mmcheck.spec import ir
 from mmcheck.spec.errors import SpecErrors, UsageError
 from mmcheck.spec.loader import STRING_FILE, read_text, source_of
+from mmcheck.spec.slots import reads
 
 PREFIX = "Inferred"  # the inferred lemmas' names: Inferred1, Inferred2, ...
 # --infer-size: 1, literals and equalities; 2, implications too; 3, conjunctions of two
@@ -68,6 +69,7 @@ PREFIX = "Inferred"  # the inferred lemmas' names: Inferred1, Inferred2, ...
 SIZES = (1, 2, 3)
 _TERMS = {1: 4, 2: 6, 3: 12}  # per --infer-size, the most terms of an equality
 _SAMPLE = 5000  # states on which the lowered candidates are evaluated again
+_MAY_FAIL = "a step may fail from a state satisfying the lemmas kept"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,12 @@ class InferResult:
     reason: str | None = None  # why no strengthening was found, if none was
     spacer: str | None = None  # what Spacer found, where it was run
     proof: ProveResult | None = None  # the goals proved with `lemmas`
+    # a symbolic size's value in the instance the candidates were filtered on, per
+    # constant left symbolic ("?" in consts), where Houdini and the proof ran
+    at: tuple[tuple[str, Any], ...] = ()
+    elements: int = 0  # candidates dropped at a symbolic size: they name an element
+    unknown: int = 0  # candidates (and goals) dropped where z3 gave no answer
+    undecided: int = 0  # minimisation queries z3 gave no answer to (the lemma stays)
 
     @property
     def status(self) -> str:
@@ -123,6 +131,11 @@ class InferResult:
             "dropped_goals": list(self.dropped_goals),
             "reason": self.reason,
             "spacer": self.spacer,
+            "symbolic": [k for k, _ in self.at],
+            "filtered_at": {k: v for k, v in self.at},
+            "elements": self.elements,
+            "unknown": self.unknown,
+            "undecided": self.undecided,
         }
 
 
@@ -137,26 +150,31 @@ def infer(
     max_states: int = 200_000,
     larger: dict | None = None,
     spacer: float | None = 30.0,
+    at: dict | None = None,
 ) -> InferResult:
     """Infer lemmas that make the chosen invariants (by default every one not a lemma,
     and the spec's lemmas unless `spec_lemmas` is false: then they are neither assumed
-    nor proved) inductive, at the concrete sizes `consts` gives. `size`: see SIZES;
+    nor proved) inductive, at the sizes `consts` gives. `size`: see SIZES;
     `max_states`: the most reachable states the filter explores; `timeout`: per z3
     query, seconds; `larger`: constants (over `consts`) of a larger instance every
     candidate must hold in too, so that no lemma says what only the small instance's
     sizes make true (`faults <= 1`); `spacer`: seconds for z3's Spacer where the
-    templates' lemmas do not prove the goals (None: not tried)."""
+    templates' lemmas do not prove the goals (None: not tried).
+
+    A constant "?" in `consts` is a symbolic size: the candidates are filtered on the
+    instance where it has its value in `at` (by default the spec's), and Houdini, the
+    minimisation and the proof run at the symbolic size (Spacer is not tried there)."""
     if size not in SIZES:
         raise UsageError(f"--infer-size must be one of {', '.join(map(str, SIZES))}")
     consts = dict(consts or {})
-    if any(v == "?" for v in consts.values()):
-        raise UsageError("--infer needs concrete sizes: the candidates are filtered on states")
     t0 = time.perf_counter()
     phases: dict[str, float] = {}
     file, text = source_of(source)
     if text is None:
         text = read_text(Path(file), file)
-    base = spec.load(source, consts)
+    concrete = _instance(source, consts, at or {})
+    base = spec.load(source, concrete)
+    own = () if spec_lemmas else tuple(i.name for i in base.invariants if i.lemma)
     if not spec_lemmas:
         base = replace(base, invariants=tuple(i for i in base.invariants if not i.lemma))
     chosen = pick(base, invariants, "invariant")
@@ -177,6 +195,7 @@ def infer(
         lemmas=[],
         seconds=0.0,
         phases=phases,
+        at=tuple(sorted((k, v) for k, v in concrete.items() if consts.get(k) == "?")),
     )
     # 1. candidates, filtered on the reachable states
     graph = explore(base, max_states)
@@ -186,33 +205,58 @@ def infer(
     kept: list[_Candidate] = []
     violated = result.reason is not None
     if not violated:
-        filters = [(consts, states)]
+        filters = [(concrete, states)]
         if larger:
-            big = {**consts, **larger}
+            big = {**concrete, **larger}
             filters.append((big, _reachable(spec.load(source, big), max_states)))
-        kept = _strengthen(source, text, base, goals, filters, size, timeout, result)
+        kept = _strengthen(source, text, base, goals, filters, consts, size, timeout, result)
     # 4. the proof, with the lemmas found (Houdini's, not minimised, if they are not
     # enough: its CTIs show what is missing)
-    final, lowered = _lower(source, consts, text, base, [x.text for x in kept], spec_lemmas)
-    result.proof = prove(final, invariants=[g.name for g in chosen], timeout=timeout)
-    if result.proof.status != PROVED and spacer and not violated:
+    _, lowered = _lower(source, consts, text, base, [x.text for x in kept], spec_lemmas)
+    result.proof = _prove(source, consts, text, lowered, chosen, own, timeout)
+    if result.proof.status != PROVED and spacer and not violated and result.at:
+        result.spacer = "not tried at a symbolic size (its invariant names the instance's elements)"
+    elif result.proof.status != PROVED and spacer and not violated:
         # 5. Spacer, where the templates were not enough
         t1 = time.perf_counter()
         miner = _Miner(base, states, {}, size)
         result.spacer, found = _spacer(base, goals, spacer, miner)
         result.phases["spacer"] = time.perf_counter() - t1
         if found:
-            final, spacers = _lower(source, consts, text, base, found, spec_lemmas)
-            proof = prove(final, invariants=[g.name for g in chosen], timeout=timeout)
+            _, spacers = _lower(source, consts, text, base, found, spec_lemmas)
+            proof = _prove(source, consts, text, spacers, chosen, own, timeout)
             if len(spacers) < len(found):
                 result.spacer += "; some conjuncts are not spec text"
             elif proof.status == PROVED:
                 result.proof, lowered = proof, spacers
                 result.reason = None
     result.lemmas = [Lemma(c.name, c.text) for c in lowered]
-    result.proof.spec = file
+    result.proof.spec, result.proof.consts = file, result.consts
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _instance(source: str | os.PathLike, consts: dict, at: dict) -> dict:
+    """The constants of the instance the candidates are filtered on: `consts`, each
+    symbolic one ("?") at its value in `at`, else at the spec's default."""
+    symbolic = [k for k, v in consts.items() if v == "?"]
+    stray = sorted(set(at) - set(symbolic))
+    if stray:
+        raise UsageError(f"--infer-at {', '.join(stray)}: not a constant left symbolic (-D NAME=?)")
+    fixed = {k: v for k, v in consts.items() if v != "?"}
+    if not symbolic:
+        return fixed
+    try:
+        program = spec.load(source, {**fixed, **at})
+    except SpecErrors:
+        if at.keys() >= set(symbolic):
+            raise
+        spec.load(source, consts, symbolic=True)  # the spec's own errors, if any
+        names = ", ".join(k for k in symbolic if k not in at)
+        raise UsageError(
+            f"--infer: no default value for {names}: give --infer-at NAME=VALUE"
+        ) from None
+    return {**fixed, **{k: program.const_value(k) for k in symbolic}}
 
 
 def _spacer(
@@ -336,17 +380,21 @@ def _strengthen(
     base: ir.Program,
     goals: list[ir.Invariant],
     filters: list[tuple[dict, np.ndarray]],
+    target: dict,
     size: int,
     timeout: float | None,
     result: InferResult,
 ) -> list[_Candidate]:
     """Steps 1 to 3: the candidates Houdini keeps, minimised if the goals are among
     them; the counts and times go to `result`. `filters`: the instance's constants and
-    reachable states, then a larger instance's, if any, on which they must hold too."""
+    reachable states, then a larger instance's, if any, on which they must hold too;
+    `target`: the constants Houdini runs at (symbolic sizes "?" among them, or the
+    instance's)."""
     phases = result.phases
     consts, states = filters[0]
     t0 = time.perf_counter()
-    miner = _Miner(base, states, _size_consts(source, consts, base), size)
+    fixed = {k: v for k, v in target.items() if v != "?"}  # a symbolic size generalises
+    miner = _Miner(base, states, _size_consts(source, fixed, base), size)
     texts = miner.candidates()
     result.instances, result.candidates = miner.instances, len(texts)
     phases["candidates"] = time.perf_counter() - t0
@@ -361,28 +409,103 @@ def _strengthen(
         true = {x.text for x in _still_true(big_program, big_lemmas, big_states)}
         lemmas = [x for x in lemmas if x.text in true]
     result.accepted = len(lemmas)
+    symbolic = is_symbolic(target)
+    names = [g.name for g in goals]
+    sizes = [consts] + _next_sizes(source, consts, target) if symbolic else [consts]
+    if symbolic:
+        # lowered again at the symbolic size, where Houdini runs
+        texts = [x.text for x in lemmas]
+        program, lemmas = _lower(source, target, text, base, texts, spec_lemmas)
+        result.accepted = len(lemmas)
+        lemmas = [x for x in lemmas if not _names_elements(program, x.inv.expr)]
+        result.elements = result.accepted - len(lemmas)
+        by_name = {i.name: i for i in program.invariants}
+        goals = [by_name[n] for n in names]
     phases["lowering"] = time.perf_counter() - t0 - phases["candidates"]
     limits = Limits()
     with limits.catching_signals():
+        if symbolic:
+            # Houdini at the concrete sizes first, which is faster: a set inductive at
+            # every size is inductive at these, so what they drop the symbolic Houdini
+            # would drop too, and it keeps the same from what is left
+            t1 = time.perf_counter()
+            texts = [x.text for x in lemmas]
+            for at in sizes:
+                small, lowered = _houdini_at(source, text, base, at, names, texts, timeout, limits)
+                active = small.run()
+                result.unknown += len(small.unknown - set(names))
+                texts = [x.text for x in lowered if x.name in active]
+            lemmas = [x for x in lemmas if x.text in texts]
+            phases["houdini (concrete)"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         houdini = _Houdini(program, goals, lemmas, timeout, limits)
-        active, result.reason = houdini.run()
+        active = houdini.run()
         kept = [x for x in lemmas if x.name in active]
         result.kept = len(kept)
+        result.unknown += len(houdini.unknown)
         result.dropped_goals = tuple(g.name for g in goals if g.name not in active)
         phases["houdini"] = time.perf_counter() - t1
         t1 = time.perf_counter()
-        if result.reason is None and not result.dropped_goals:
+        if not result.dropped_goals:
             # the general lemmas (a forall, an equality of counts) are tried last
             order = sorted(kept, key=lambda x: x.text.startswith("forall ") or "count " in x.text)
-            needed, result.reason = houdini.minimise([x.name for x in order])
+            needed = None
+            if symbolic:
+                # minimised at the instance's sizes, which is faster: if what is left
+                # is enough at the symbolic size, each lemma is needed there too
+                # (without it the others fail at the instance's)
+                texts = [x.text for x in order]
+                small, lowered = _houdini_at(
+                    source, text, base, consts, names, texts, timeout, limits
+                )
+                guess, why = small.minimise([x.name for x in lowered])
+                guessed = {y.text for y in lowered if y.name in guess}
+                chosen = {x.name for x in order if x.text in guessed}
+                if why == _MAY_FAIL:  # at the symbolic size too, which has those sizes
+                    at = ", ".join(f"{k}={v}" for k, v in sorted(consts.items()))
+                    needed, result.reason = chosen, f"{why} ({at})"
+                elif why is None and houdini.insufficient(chosen) is None:
+                    needed = chosen
+            if needed is None:
+                needed, result.reason = houdini.minimise([x.name for x in order])
+            result.undecided = houdini.undecided
             kept = [x for x in kept if x.name in needed]
-        elif result.reason is None:
-            result.reason = "not inductive with any subset of the candidates: " + ", ".join(
-                result.dropped_goals
-            )
+        else:
+            broken = [g for g in result.dropped_goals if g not in houdini.unknown]
+            unknown = [g for g in result.dropped_goals if g in houdini.unknown]
+            why = [f"not inductive with any subset of the candidates: {', '.join(broken)}"]
+            why = (why if broken else []) + [f"z3 gave no answer for {', '.join(unknown)}"]
+            result.reason = "; ".join(why if unknown else why[:1])
         phases["minimise"] = time.perf_counter() - t1
     return kept
+
+
+def _next_sizes(source: str | os.PathLike, consts: dict, target: dict) -> list[dict]:
+    """The instance with each symbolic size one larger, if the spec allows it."""
+    bigger = {k: v + 1 if target.get(k) == "?" else v for k, v in consts.items()}
+    try:
+        spec.load(source, bigger)
+    except SpecErrors:
+        return []
+    return [bigger]
+
+
+def _houdini_at(
+    source: str | os.PathLike,
+    text: str,
+    base: ir.Program,
+    consts: dict,
+    goals: list[str],
+    texts: list[str],
+    timeout: float | None,
+    limits: Limits,
+) -> tuple[_Houdini, list[_Candidate]]:
+    """Houdini's queries at the concrete sizes `consts`, over the goals named and the
+    candidates (spec text), and the candidates lowered there."""
+    spec_lemmas = any(i.lemma for i in base.invariants)
+    program, lemmas = _lower(source, consts, text, base, texts, spec_lemmas)
+    by_name = {i.name: i for i in program.invariants}
+    return _Houdini(program, [by_name[n] for n in goals], lemmas, timeout, limits), lemmas
 
 
 def _reachable(program: ir.Program, max_states: int, graph: Any = None) -> np.ndarray:
@@ -847,14 +970,12 @@ def _lower(
         name = next(n for n in names if n not in used)
         pending[name] = t
     while True:
-        lines = text.rstrip("\n").split("\n")
-        first = len(lines) + 2
-        at_line = {}
-        extra = ["", *(f"lemma {n}: {t}" for n, t in pending.items())]
-        for k, n in enumerate(pending):
-            at_line[first + k] = n
+        first = len(text.rstrip("\n").split("\n")) + 2
+        at_line = {first + k: n for k, n in enumerate(pending)}
         try:
-            program = spec.load(source, consts, text="\n".join(lines + extra) + "\n")
+            program = spec.load(
+                source, consts, text=_appended(text, pending), symbolic=is_symbolic(consts)
+            )
         except SpecErrors as e:
             bad = {at_line.get(err.loc.line) for err in e.errors}
             if None in bad or not bad:
@@ -870,6 +991,48 @@ def _lower(
     if source_of(source)[0] == STRING_FILE:
         program = replace(program, file=base.file)
     return program, [_Candidate(i, pending[i.name]) for i in invs if i.name in pending]
+
+
+def _names_elements(program: ir.Program, e: ir.Expr) -> bool:
+    """Whether e reads an element of an array over a symbolic size at a fixed index
+    (`cpu[1]`): a clause of the instance the candidates were filtered on, which the
+    templates did not generalise to a `forall` or a count over the range."""
+    symbolic = {
+        v.name
+        for v in program.vars
+        if any(not isinstance(b, ir.Const) for d in v.dims for b in (d.lo, d.hi))
+    }
+    return any(
+        r.var in symbolic and all(isinstance(i, ir.Const) for i in r.index) for r in reads(e)
+    )
+
+
+def _appended(text: str, lemmas: dict[str, str]) -> str:
+    """The spec's text with the lemmas (name -> expression) declared after a blank line."""
+    lines = text.rstrip("\n").split("\n")
+    return "\n".join([*lines, "", *(f"lemma {n}: {t}" for n, t in lemmas.items())]) + "\n"
+
+
+def _prove(
+    source: str | os.PathLike,
+    consts: dict,
+    text: str,
+    lemmas: list[_Candidate],
+    chosen: list[ir.Invariant],
+    own: tuple[str, ...],
+    timeout: float | None,
+) -> ProveResult:
+    """`prove` of the chosen goals on the spec with the lemmas appended (as _lower
+    lowered them: the same names), the spec's lemmas named in `own` left out; from the
+    source, so that a CTI at a symbolic size is shown at the sizes z3 chose."""
+    return prove(
+        source,
+        consts,
+        invariants=[g.name for g in chosen],
+        timeout=timeout,
+        text=_appended(text, {x.name: x.text for x in lemmas}),
+        exclude=own,
+    )
 
 
 @dataclass(frozen=True)
@@ -901,11 +1064,27 @@ def _still_true(
 # --------------------------------------------------------------------------- Houdini
 
 
+@dataclass(frozen=True)
+class _Query:
+    """One of Houdini's solvers: its hypothesis asserted, and per candidate or goal the
+    condition that it fails in the state asked about (a step's post-state, or an
+    initial state), with `Or(t(x) and fails(x))` asserted; for a step, `error` asks for
+    the step to err."""
+
+    solver: z3.Solver
+    fails: dict[str, z3.BoolRef]
+    error: z3.Solver | None = None
+
+
 class _Houdini:
     """Per action, one solver: a pre-state where each candidate or goal x holds if its
     indicator a(x) is assumed, the step, and the post-state breaking some x whose
-    target indicator t(x) is assumed; and one where the step errs. Which x are assumed
-    and which are targets is chosen per query by the assumptions."""
+    target indicator t(x) is assumed; and one where the step errs. One more asks for an
+    initial state breaking a target: the candidates hold in the initial states of the
+    instance they were filtered on, but at a symbolic size there are others. Which x are
+    assumed and which are targets is chosen per query by the assumptions. A symbolic
+    count's definition (encode.py) is assumed only where the query without it is not
+    unsat, as prove does."""
 
     def __init__(
         self,
@@ -919,24 +1098,54 @@ class _Houdini:
         self.goals = [g.name for g in goals]
         invs = {g.name: g for g in goals} | {c.name: c.inv for c in candidates}
         self.names = list(invs)
+        self.unknown: set[str] = set()  # dropped by Houdini where z3 gave no answer
+        self.undecided = 0  # minimisation queries z3 gave no answer to
         enc = Encoder(program)
         self.a = {n: z3.Bool(f"assume!{n}") for n in self.names}
         self.t = {n: z3.Bool(f"target!{n}") for n in self.names}
+        self.defs = z3.Bool("definitions!")
+        self.defined: set[int] = set()  # the solvers given definitions (their ids)
+        consts = enc.const_constraints()
+        init, init_ok, init_step = enc.init("0")
+        fails = {n: enc.refuted(inv, init)[0] for n, inv in invs.items()}
+        s = self._solver(timeout)
+        s.add(*consts, init_step.domain, init_ok, enc.inside(init), self._some(fails))
+        self._define(s, enc.definitions)
+        self.init = _Query(s, fails)
+        init_end = len(enc.definitions)
         pre = enc.new_state("pre")
-        hyp = [*enc.const_constraints(), *enc.in_ranges(pre), enc.inside(pre)]
+        hyp = [*consts, *enc.in_ranges(pre), enc.inside(pre)]
         hyp += [z3.Implies(self.a[n], enc.holds(inv, pre)) for n, inv in invs.items()]
-        self.steps: list[tuple[z3.Solver, dict[str, z3.BoolRef], z3.Solver]] = []
+        pre_defs = enc.definitions[init_end:]
+        self.steps: list[_Query] = []
         for action in program.actions:
+            mark = len(enc.definitions)
             step = enc.step(action, pre, enc.param_terms(action, "1"))
-            post = {n: enc.holds(inv, step.post) for n, inv in invs.items()}
-            frame = enc.frame_lemmas(pre, step.post)
+            # a `forall` over a symbolic range fails at a witness (Encoder.refuted), an
+            # index the frame lemmas count at
+            refuted = {n: enc.refuted(inv, step.post) for n, inv in invs.items()}
+            witnesses = [w for _, ws in refuted.values() for w in ws]
+            frame = enc.frame_lemmas(pre, step.post, witnesses)
+            fails = {n: r[0] for n, r in refuted.items()}
             s = self._solver(timeout)
-            s.add(*hyp, step.fires, enc.inside(step.post), *frame)
-            s.add(z3.Or([z3.And(self.t[n], z3.Not(post[n])) for n in self.names]))
+            s.add(*hyp, step.fires, enc.inside(step.post), *frame, self._some(fails))
             e = self._solver(timeout)
             post_fails = z3.And(step.fires, enc.constraint_failed(step.post))
             e.add(*hyp, z3.Or(step.error, post_fails), *frame)
-            self.steps.append((s, post, e))
+            # only this query's counts' definitions: z3 unfolded every other state's too
+            defs = pre_defs + enc.definitions[mark:]
+            self._define(s, defs)
+            self._define(e, defs)
+            self.steps.append(_Query(s, fails, e))
+
+    def _define(self, s: z3.Solver, definitions: list[z3.BoolRef]) -> None:
+        """The counts' definitions, in s, where the indicator `defs` is assumed."""
+        if definitions:
+            s.add(z3.Implies(self.defs, z3.And(definitions)))
+            self.defined.add(id(s))
+
+    def _some(self, fails: dict[str, z3.BoolRef]) -> z3.BoolRef:
+        return z3.Or([z3.And(self.t[n], fails[n]) for n in self.names])
 
     @staticmethod
     def _solver(timeout: float | None) -> z3.Solver:
@@ -951,51 +1160,85 @@ class _Houdini:
             + [self.t[n] if n in targets else z3.Not(self.t[n]) for n in self.names]
         )
 
-    def run(self) -> tuple[set[str], str | None]:
-        """Houdini: the largest subset of the candidates and goals inductive together,
-        and None; or what is left when z3 gave no answer, and why."""
+    def _ask(self, solver: z3.Solver, hyp: set[str], targets: set[str]) -> z3.CheckSatResult:
+        """The solver's answer with `hyp` assumed and `targets` targeted: without the
+        counts' definitions if that is unsat, else with them (a model is then one of
+        the exact encoding)."""
+        assume = self._assume(hyp, targets)
+        answer = interrupt.check(solver, self.limits, assume)
+        if answer != z3.unsat and id(solver) in self.defined:
+            answer = interrupt.check(solver, self.limits, (*assume, self.defs))
+        return answer
+
+    def run(self) -> set[str]:
+        """Houdini: the largest subset of the candidates and goals inductive together
+        (initiation included). One z3 gives no answer for is dropped, as a broken one
+        is, and recorded in `unknown`: nothing is kept that z3 did not prove."""
         active = set(self.names)
         changed = True
         while changed:
             changed = False
-            for s, post, _ in self.steps:
-                while True:
-                    answer = interrupt.check(s, self.limits, self._assume(active, active))
-                    if answer == z3.unsat:
-                        break
-                    if answer != z3.sat:
-                        return active, f"z3: {s.reason_unknown()}"
-                    m = s.model()
-                    broken = {n for n in active if z3.is_false(m.eval(post[n], True))}
-                    assert broken, "a model of the query breaks a target"
-                    active -= broken
-                    changed = True
-        return active, None
+            for q in (self.init, *self.steps):
+                before = len(active)
+                self._settle(q, active)
+                changed |= len(active) < before
+        return active
 
-    def _fails(self, hyp: set[str]) -> str | None:
-        """None if hyp and the goals are inductive together and let no step err, else
-        why not."""
-        keep = hyp | set(self.goals)
-        for s, _, e in self.steps:
-            for solver, targets in ((s, keep), (e, set())):
-                answer = interrupt.check(solver, self.limits, self._assume(keep, targets))
+    def _settle(self, q: _Query, active: set[str]) -> None:
+        """Drops from `active` what q finds broken, until it finds nothing."""
+        while True:
+            answer = self._ask(q.solver, active, active)
+            if answer == z3.unsat:
+                return
+            if answer == z3.sat and self._drop(q, active):
+                continue
+            # no answer, or a model in which no target's failure evaluates to true (a
+            # quantifier left): one target at a time, the others assumed
+            for n in [n for n in self.names if n in active]:
+                if n not in active:
+                    continue
+                answer = self._ask(q.solver, active, {n})
                 if answer == z3.sat:
-                    return "a step may fail from a state satisfying the lemmas kept"
+                    self._drop(q, active)
+                    active.discard(n)
+                elif answer != z3.unsat:
+                    active.discard(n)
+                    self.unknown.add(n)
+            return
+
+    def _drop(self, q: _Query, active: set[str]) -> bool:
+        """Drops from `active` what the model of q's solver breaks; whether any."""
+        m = q.solver.model()
+        broken = {n for n in active if z3.is_true(m.eval(q.fails[n], True))}
+        active -= broken
+        return bool(broken)
+
+    def insufficient(self, hyp: set[str]) -> str | None:
+        """None if hyp and the goals are inductive together and let no step err, else
+        why not (initiation is each candidate's own, checked by run)."""
+        keep = hyp | set(self.goals)
+        for q in self.steps:
+            for solver, targets in ((q.solver, keep), (q.error, set())):
+                assert solver is not None
+                answer = self._ask(solver, keep, targets)
+                if answer == z3.sat:
+                    return _MAY_FAIL
                 if answer != z3.unsat:
+                    self.undecided += 1
                     return f"z3: {solver.reason_unknown()}"
         return None
 
     def minimise(self, order: list[str]) -> tuple[set[str], str | None]:
         """The candidates the goals' proof needs, by greedy deletion in `order`: each is
-        left out if the rest still proves itself and the goals and lets no step err;
-        and None. Only z3's sat or unsat decides, never a model or an unsat core, so the
-        result is the same in any process. Where a step errs or z3 gives no answer with
-        them all: every candidate, and why."""
+        left out if the rest still proves itself and the goals and lets no step err (a
+        query z3 gives no answer to keeps it); and None. Only z3's sat or unsat decides,
+        never a model or an unsat core, so the result is the same in any process. Where
+        a step errs or z3 gives no answer with them all: every candidate, and why."""
         needed = set(order)
-        why = self._fails(needed)
+        why = self.insufficient(needed)
         if why is not None:
             return needed, why
         for n in order:
-            if self._fails(needed - {n}) is None:
+            if self.insufficient(needed - {n}) is None:
                 needed.discard(n)
         return needed, None

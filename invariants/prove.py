@@ -164,9 +164,13 @@ def prove(
     lemmas: list[str] | tuple[str, ...] = (),
     timeout: float | None = None,
     fallback: int | None = None,
+    text: str | None = None,
+    exclude: tuple[str, ...] = (),
 ) -> ProveResult:
     """Prove the chosen invariants (by default every one not a lemma) inductive,
-    strengthened by the spec's lemmas and the invariants named in `lemmas`.
+    strengthened by the spec's lemmas and the invariants named in `lemmas`. `text`, if
+    given, is read in place of the spec file's own; the invariants and lemmas named in
+    `exclude` are left out (neither proved nor assumed).
 
     `consts` values "?" leave a constant symbolic (constrained by its range and the
     spec's assumes). If a query on a symbolic program is unknown or times out, the whole
@@ -174,7 +178,7 @@ def prove(
     and attached as `fallback`."""
     limits = Limits()
     with limits.catching_signals():  # from the start: a signal while loading stops cleanly too
-        program = spec.program(source, consts, symbolic=is_symbolic(consts))
+        program = _load(source, consts, text, exclude)
         named = pick(program, tuple(lemmas), "lemma")
         spec_lemmas = [i for i in program.invariants if i.lemma]
         lemma_invs = list(dict.fromkeys(spec_lemmas + named))
@@ -199,7 +203,7 @@ def prove(
             },
             skipped_properties=tuple(p.name for p in program.properties),
         )
-        prover = _Prover(program, source, consts or {}, timeout, limits)
+        prover = _Prover(program, source, consts or {}, timeout, limits, text, exclude)
         try:
             prover.run(goals, result.queries)
         except interrupt.Interrupted as e:
@@ -214,9 +218,31 @@ def prove(
         result.fallback_reason = why
         if concrete is not None:
             result.fallback = prove(
-                source, concrete, invariants=invariants, lemmas=lemmas, timeout=timeout
+                source,
+                concrete,
+                invariants=invariants,
+                lemmas=lemmas,
+                timeout=timeout,
+                text=text,
+                exclude=exclude,
             )
     return result
+
+
+def _load(
+    source: str | os.PathLike | ir.Program, consts: dict | None, text: str | None, exclude: tuple
+) -> ir.Program:
+    """The program to prove (see prove's `text` and `exclude`)."""
+    if text is None:
+        program = spec.program(source, consts, symbolic=is_symbolic(consts))
+    else:
+        assert not isinstance(source, ir.Program)
+        program = spec.load(source, consts, symbolic=is_symbolic(consts), text=text)
+    if exclude:
+        program = replace(
+            program, invariants=tuple(i for i in program.invariants if i.name not in exclude)
+        )
+    return program
 
 
 def _fallback_consts(
@@ -245,9 +271,12 @@ class _Prover:
         consts: dict,
         timeout: float | None,
         limits: Limits,
+        text: str | None = None,
+        exclude: tuple[str, ...] = (),
     ) -> None:
         self.program = program
         self.source = source
+        self.text, self.exclude = text, exclude  # how the source is loaded again
         self.consts = consts
         self.enc = Encoder(program)
         self.timeout = timeout
@@ -358,7 +387,7 @@ class _Prover:
         if self.program.is_concrete:
             return self.program
         values = traces.const_values(self.enc, model)
-        return spec.load(self.source, {**self.consts, **values})
+        return _load(self.source, {**self.consts, **values}, self.text, self.exclude)
 
     def _init_cti(
         self, model: z3.ModelRef, st: State, goal: ir.Invariant

@@ -4,12 +4,14 @@ there; and none is refuted by the reference interpreter on a larger instance."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
+import z3
 
 from mmcheck import explorer, spec
 from mmcheck.cli import main
@@ -21,6 +23,7 @@ from mmcheck.invariants.infer import InferResult, _Miner, _reachable, _size_cons
 from mmcheck.invariants.prove import CTI, PROVED
 from mmcheck.spec.errors import UsageError
 
+infer_module = importlib.import_module("mmcheck.invariants.infer")
 ROOT = Path(__file__).parents[2]
 REFCOUNT = ROOT / "tests" / "specs" / "refcount.mms"
 MODELS = ROOT / "spec" / "models"
@@ -101,8 +104,8 @@ def test_size_one_and_refusals():
     assert r.reason == "a step may fail from a state satisfying the lemmas kept"
     with pytest.raises(UsageError, match="--infer-size"):
         infer(REFCOUNT, size=4)
-    with pytest.raises(UsageError, match="concrete sizes"):
-        infer(REFCOUNT, {"PTES": "?"})
+    with pytest.raises(UsageError, match="--infer-at PINS: not a constant left symbolic"):
+        infer(REFCOUNT, {"PTES": "?"}, at={"PINS": 2})
     with pytest.raises(UsageError, match="more than 10 reachable states"):
         infer(REFCOUNT, max_states=10)
 
@@ -232,3 +235,88 @@ def test_a_count_of_a_flag_array():
         "- (if at(exit_mmap, __munlock_isolated_page) then 1 else 0) "
         "+ (if exit_mmap.pinned then 1 else 0)"
     ) in found
+
+
+# --- symbolic sizes: candidates filtered on the spec's default size (or --infer-at's),
+# Houdini, the minimisation and the proof at the symbolic size
+SIZE_DEPENDENT = ROOT / "tests" / "specs" / "size_dependent_lemma.mms"
+ARMED = "forall i in 1..N: not armed[i]"
+
+
+@pytest.mark.slow  # 40 s of z3 on the loaded machine; the CI runs the tiny spec's below
+def test_refcount_at_a_symbolic_size(tmp_path):
+    r = infer(REFCOUNT, {"PTES": "?"}, invariants=["MappedHasRef"])
+    assert r.status == PROVED and r.reason is None and r.unknown == 0
+    assert r.at == (("PTES", 3),) and r.proof is not None
+    assert r.proof.constants["PTES"] == "?" and r.proof.consts == (("PTES", "?"),)
+    # pte[1] == none => ...: 21 candidates name an element, which no size generalises
+    assert (r.states, r.candidates, r.accepted, r.elements, r.kept) == (62, 35, 35, 21, 10)
+    assert [x.text for x in r.lemmas] == REFCOUNT_LEMMAS
+    copy = with_lemmas(tmp_path, REFCOUNT, r)
+    options = CheckOptions(backend="reference", lemmas=True)
+    assert explorer.check(copy, {"PTES": 5, "PINS": 2}, options).verdict == HOLDS
+
+
+def test_a_lemma_of_small_sizes_is_dropped_at_the_symbolic_size():
+    """At N = 2 (and 3, Houdini's concrete pass) no alarm is armed: the lemma proves
+    Silent there; at N = ? Houdini drops it and the goal, and the proof ends with a CTI
+    at a size of 5 or more, where Silent is really violated."""
+    small = infer(SIZE_DEPENDENT, spacer=None)
+    assert small.status == PROVED and [x.text for x in small.lemmas] == [ARMED]
+    r = infer(SIZE_DEPENDENT, {"N": "?"})
+    assert r.status == CTI and r.lemmas == [] and r.dropped_goals == ("Silent",)
+    assert r.reason == "not inductive with any subset of the candidates: Silent"
+    assert (r.candidates, r.accepted, r.elements, r.kept, r.unknown) == (4, 4, 2, 0, 0)
+    assert r.spacer is not None and r.spacer.startswith("not tried at a symbolic size")
+    assert r.proof is not None
+    (cti,) = [q for q in r.proof.queries if q.status == CTI]
+    assert cti.action == "ring" and cti.program is not None
+    assert cti.program.const_value("N") >= 5
+
+
+def test_an_unknown_answer_drops_the_candidate(monkeypatch):
+    """A query z3 gives no answer to (here, every one a candidate is a target of)
+    drops the candidate, counted, never assumed: the goal is then not proved."""
+    check = infer_module.interrupt.check
+
+    def no_answer_for_candidates(solver, limits, assumptions=()):
+        if any(str(a).startswith("target!Inferred") for a in assumptions):
+            return z3.unknown
+        return check(solver, limits, assumptions)
+
+    monkeypatch.setattr(infer_module.interrupt, "check", no_answer_for_candidates)
+    r = infer(SIZE_DEPENDENT, {"N": "?"})
+    assert (r.accepted, r.elements, r.unknown, r.kept) == (4, 2, 2, 0)
+    assert r.lemmas == [] and r.status == CTI and r.dropped_goals == ("Silent",)
+
+
+def test_cli_symbolic_json_and_infer_at(capsys):
+    argv = ["prove", str(SIZE_DEPENDENT), "--infer", "-D", "N=?", "--infer-at", "N=3"]
+    assert main([*argv, "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator(schema("prove")).validate(doc)
+    inferred = doc["inferred"]
+    assert (inferred["symbolic"], inferred["filtered_at"]) == (["N"], {"N": 3})
+    assert (inferred["elements"], inferred["unknown"], inferred["kept"]) == (3, 0, 0)
+    assert doc["consts"]["N"] == "?" and doc["status"] == CTI
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"infer {SIZE_DEPENDENT} (N=?): filtered at N=3: ")
+    assert "0 kept by Houdini at N=?" in out and "counterexample to induction: Silent by" in out
+    assert main(["prove", str(SIZE_DEPENDENT), "--infer-at", "N=3"]) == 2  # with --infer
+
+
+@pytest.mark.slow  # minutes of z3
+def test_library_model_at_a_symbolic_size(tmp_path):
+    """rmap_vma_adjust from no lemmas at FAULTS=? (filtered at the default, 1): every
+    invariant proved for any number of faulting threads; the lemmas hold on every
+    reachable state of FAULTS=3, explored by the reference interpreter."""
+    source = MODELS / "rmap_vma_adjust.mms"
+    r = infer(source, {"LOCK": 2, "FAULTS": "?"}, spec_lemmas=False)
+    assert r.status == PROVED and r.reason is None and r.at == (("FAULTS", 1),)
+    assert (r.candidates, r.accepted, r.kept, len(r.lemmas)) == (130, 108, 105, 18)
+    copy = with_lemmas(tmp_path, source, r)
+    inferred = tuple(x.name for x in r.lemmas)
+    options = CheckOptions(backend="reference", invariants=inferred, deadlock=False)
+    reached = explorer.check(copy, {"LOCK": 2, "FAULTS": 3}, options)
+    assert reached.verdict == HOLDS, reached.violation
