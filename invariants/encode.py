@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -67,11 +68,30 @@ def guarded(cond: z3.BoolRef, errs: list[Err]) -> list[Err]:
     return [e._replace(cond=z3.And(cond, e.cond)) for e in errs]
 
 
+def merged(errs: list[Err]) -> list[Err]:
+    """One error per site (kind, loc and message), first where it happens first, raised
+    where any of its conditions holds (they are mutually exclusive): a subexpression read
+    at several places, or in both branches of an `if`, raises its errors once each, not
+    a list doubled per level of the DAG the lowering shares (Encoder.expr)."""
+    conds: dict[tuple, list[z3.BoolRef]] = {}
+    first: dict[tuple, Err] = {}
+    for e in errs:
+        site = (e.kind, e.loc, e.message)
+        first.setdefault(site, e)
+        same = conds.setdefault(site, [])
+        if not any(e.cond.eq(c) for c in same):
+            same.append(e.cond)
+    return [
+        first[site]._replace(cond=cs[0] if len(cs) == 1 else z3.Or(cs))
+        for site, cs in conds.items()
+    ]
+
+
 def seq(first: list[Err], then: list[Err]) -> list[Err]:
     """The errors of evaluating `first`, then (if it raised nothing) `then`."""
     if not first or not then:
         return first + then
-    return first + guarded(ok(first), then)
+    return merged(first + guarded(ok(first), then))
 
 
 def _range_text(info: VarInfo) -> str:
@@ -223,6 +243,7 @@ class Encoder:
         # each symbolic sum's name equated with its recursive definition (see above)
         self.definitions: list[z3.BoolRef] = []
         self._bound: set[str] = set()  # the variables bound by z3 quantifiers and lambdas
+        self._memo: dict[tuple, tuple] | None = None  # see expr
         self.vars: dict[str, VarInfo] = {}
         for v in program.vars:
             dims = []
@@ -316,7 +337,34 @@ class Encoder:
     # ----------------------------------------------------------------- expressions
 
     def expr(self, e: ir.Expr, st: State, env: dict[str, z3.ExprRef]) -> Val:
-        """The value of e in state st (env binds parameters) and the errors it raises."""
+        """The value of e in state st (env binds parameters) and the errors it raises.
+
+        The lowering shares subtrees (ir._shared), so e is a DAG that may be exponentially
+        larger as a tree: each node is encoded once per state and binding of the
+        parameters within a call (or a step: see shared_terms), and its terms and error
+        list are shared by every place that reads it."""
+        with self.shared_terms() as memo:
+            key = (id(e), id(st), tuple((k, t.get_id()) for k, t in env.items()))
+            hit = memo.get(key)
+            if hit is None:
+                # e, st and env kept alive with the value, so that no id in a key is reused
+                hit = memo[key] = (self._expr(e, st, env), e, st, env)
+            return hit[0]
+
+    @contextmanager
+    def shared_terms(self) -> Iterator[dict[tuple, tuple]]:
+        """The memo of expr, kept while the outermost `with` lasts: no state read in it
+        may change meanwhile (init's updates change the state they read: one per call)."""
+        if self._memo is not None:
+            yield self._memo
+            return
+        self._memo = {}
+        try:
+            yield self._memo
+        finally:
+            self._memo = None
+
+    def _expr(self, e: ir.Expr, st: State, env: dict[str, z3.ExprRef]) -> Val:
         match e:
             case ir.Const(value, is_bool):
                 return (z3.BoolVal(bool(value)) if is_bool else z3.IntVal(value)), []
@@ -338,7 +386,7 @@ class Encoder:
                 o, oe = self.expr(other, st, env)
                 if z3.is_bool(t) != z3.is_bool(o):
                     t, o = as_int(t), as_int(o)
-                errs = seq(ce, guarded(c, te) + guarded(z3.Not(c), oe))
+                errs = seq(ce, merged(guarded(c, te) + guarded(z3.Not(c), oe)))
                 return z3.If(c, t, o), errs
             case ir.Guard(cond, then, kind, message, loc):
                 c, ce = self.expr(cond, st, env)
@@ -617,13 +665,14 @@ class Encoder:
 
     def step(self, action: ir.Action, st: State, params: dict[str, z3.ExprRef]) -> StepEnc:
         """The action taken in st with the given parameters, as the IR defines it."""
-        g, errs = self.expr(action.guard, st, params)
-        g = as_bool(g)
-        enabled = z3.And(g, ok(errs))
-        body = self._checks(action, st, params)
-        post = st.copy()
-        for u in action.updates:
-            body = seq(body, self._update(u, st, params, post))
+        with self.shared_terms():  # every expression reads st, which stays as it is
+            g, errs = self.expr(action.guard, st, params)
+            g = as_bool(g)
+            enabled = z3.And(g, ok(errs))
+            body = self._checks(action, st, params)
+            post = st.copy()
+            for u in action.updates:
+                body = seq(body, self._update(u, st, params, post))
         errors = seq(errs, guarded(g, body))
         return StepEnc(action, params, self.param_domain(action, params), enabled, errors, post)
 
