@@ -764,7 +764,8 @@ lemma MigrationOutcome:
 // try_to_unmap() makes migration entries, remove_migration_ptes() removes them, both
 // walking the ptes in order with migrate.i (1 outside the walks): a migration entry is
 // one the unmap walk has passed and the remove walk not yet, and it exists only after
-// page_was_mapped was set
+// page_was_mapped was set (with MISS_VMA the remove walk leaves one behind: this fails
+// there, as MigrationEntryLocked does)
 lemma MigrationEntriesInFlight:
   (not (at(migrate, try_to_unmap_one) or at(migrate, remove_migration_pte))
    => migrate.i == 1)
