@@ -5,6 +5,7 @@ left out of a check unless asked for, on every back end, and an `expect` line wi
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ from mmcheck.spec.errors import SpecErrors
 SPEC = "tests/specs/lemma_refcount.mms"  # relative: the messages name no machine path
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = {"FIXED": False}
+sys.path.insert(0, str(ROOT / "tests"))
+from outcomes import verdict  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -30,10 +33,8 @@ def at_root(monkeypatch):
 
 
 def outcome(result) -> tuple:
-    v = result.violation
-    return (
-        (result.verdict, v.kind, v.name, v.length) if v else (result.verdict, result.stats.distinct)
-    )
+    """The verdict, with the distinct states where the spec holds (pinned)."""
+    return verdict(result) if result.violation else (result.verdict, result.stats.distinct)
 
 
 @pytest.mark.parametrize("backend", ["tuple", "vector", "reference"])

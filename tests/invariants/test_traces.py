@@ -42,7 +42,7 @@ invariant NotB: not b
     ids=["init", "step"],
 )
 def test_bmc_reports_the_error_the_reference_finds(text, expected):
-    def outcome(v):
+    def outcome(v):  # a violation alone, where the step fails and with which parameters
         return (v.kind, v.length, v.loc.line, v.failed and v.failed.params)
 
     assert outcome(check(text, backend="reference").violation) == expected

@@ -14,6 +14,7 @@ their verdicts where they are checked).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,9 @@ from mmcheck.invariants import bmc
 from mmcheck.spec.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from outcomes import verdict  # noqa: E402
+
 SLOW_SPECS = ("migrate_page.mms",)  # seconds per run: the cases sit behind -m slow
 UNBOUNDED_DEPTH = 3  # depth bound for specs that pin no expectation
 BMC_DEPTH = 5  # deepest BMC run per case
@@ -58,11 +62,6 @@ CASES = _cases()
 BMC_CASES = _cases(bmc_only_first=True)
 
 
-def outcome(r: Result) -> tuple:
-    v = r.violation
-    return (r.verdict, v.kind if v else None, v.name if v else None, v.length if v else None)
-
-
 def run(path: Path, consts: dict, bounded: bool, **options: object) -> Result:
     if bounded:
         options.setdefault("max_depth", UNBOUNDED_DEPTH)
@@ -91,7 +90,7 @@ def test_fingerprint_agrees_with_exact(reference, path, consts, bounded):
     hash does not tell apart.)"""
     ref = reference(path, consts, bounded)
     fp = run(path, consts, bounded, fingerprint=True)
-    assert outcome(fp) == outcome(ref)
+    assert verdict(fp) == verdict(ref)
     assert fp.stats.distinct == ref.stats.distinct
     assert fp.stats.collision_probability is not None
 
@@ -100,7 +99,7 @@ def test_fingerprint_agrees_with_exact(reference, path, consts, bounded):
 def test_symmetry_keeps_the_verdict(reference, path, consts, bounded):
     ref = reference(path, consts, bounded)
     full = run(path, consts, bounded, symmetry=False)
-    assert outcome(full) == outcome(ref)
+    assert verdict(full) == verdict(ref)
     assert full.stats.distinct >= ref.stats.distinct
 
 
@@ -108,7 +107,7 @@ def test_symmetry_keeps_the_verdict(reference, path, consts, bounded):
 def test_vector_back_end_agrees(reference, path, consts, bounded):
     ref = reference(path, consts, bounded)
     vec = run(path, consts, bounded, backend="vector")
-    assert outcome(vec) == outcome(ref)
+    assert verdict(vec) == verdict(ref)
     assert vec.stats.distinct == ref.stats.distinct
     if ref.violation:
         assert vec.violation.loc == ref.violation.loc
@@ -125,11 +124,11 @@ def test_bmc_agrees_with_bounded_bfs(reference, path, consts, bounded):
     got = bmc(path, consts, depth=depth)
     assert got.verdict in (BOUNDED, VIOLATED), got.reason  # z3 never answered unknown
     if bfs.verdict == VIOLATED:
-        assert got.verdict == VIOLATED, f"depth {depth}: BFS {outcome(bfs)}, BMC holds"
+        assert got.verdict == VIOLATED, f"depth {depth}: BFS {verdict(bfs)}, BMC holds"
         assert got.violation.length == bfs.violation.length
     else:
         assert bfs.verdict in (HOLDS, INCOMPLETE)
-        assert got.verdict == BOUNDED, f"depth {depth}: BMC {outcome(got)}, BFS holds"
+        assert got.verdict == BOUNDED, f"depth {depth}: BMC {verdict(got)}, BFS holds"
 
 
 WIDE_VALUES = """
@@ -148,7 +147,7 @@ def test_vector_refuses_values_beyond_64_bits():
     """The vector back end computes in int64: where a value might leave it, it refuses
     at start-up, naming the place, instead of disagreeing with the tuple back end."""
     tup = explorer.check(WIDE_VALUES)
-    assert outcome(tup) == (HOLDS, None, None, None) and tup.stats.distinct == 2
+    assert verdict(tup) == (HOLDS,) and tup.stats.distinct == 2
     with pytest.raises(UsageError, match=r"<string>:\d+:\d+: a value may reach .* 64-bit"):
         explorer.check(WIDE_VALUES, backend="vector")
 
@@ -166,5 +165,5 @@ terminal true
 
 def test_fingerprint_tells_values_2_61_apart():
     exact = explorer.check(WIDE_JUMP)
-    assert outcome(exact) == (VIOLATED, "invariant", "Small", 1)
-    assert outcome(explorer.check(WIDE_JUMP, fingerprint=True)) == outcome(exact)
+    assert verdict(exact) == (VIOLATED, "invariant", "Small", 1)
+    assert verdict(explorer.check(WIDE_JUMP, fingerprint=True)) == verdict(exact)

@@ -23,16 +23,13 @@ MODELS = sorted((ROOT / "spec" / "models").glob("*.mms"))
 SLOW_MODELS = ("migrate_page.mms",)  # tens of seconds a run: behind -m slow
 
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
+sys.path.insert(0, str(ROOT / "tests"))
 import specgen  # noqa: E402 - a helper module beside the reliability tests
+from outcomes import verdict  # noqa: E402
 
 CI_SEEDS = range(20)
 SLOW_SEEDS = [*range(20, 50), *range(200_000, 201_500)]
 MAX_STATES = 4000  # a random spec bigger than this unreduced is left out
-
-
-def outcome(r: Result) -> tuple:
-    v = r.violation
-    return (r.verdict, v.kind, v.name, v.length) if v else (r.verdict,)
 
 
 def reduced_search(program: spec.ir.Program, **options: object) -> Result:
@@ -67,7 +64,7 @@ def test_a_violation_is_found_again_unreduced_for_the_shortest_trace():
     program = spec.load(LOCAL_WORK, {"LIMIT": 2})
     plain = explorer.check(program)
     reduced = explorer.check(program, por=True)
-    assert outcome(plain) == outcome(reduced) == (VIOLATED, "invariant", "Bounded", 15)
+    assert verdict(plain) == verdict(reduced) == (VIOLATED, "invariant", "Bounded", 15)
     assert [s.state for s in reduced.trace] == [s.state for s in plain.trace]
     assert reduced.stats.por_rerun == 1178
     assert reduced.stats.distinct < reduced.stats.por_rerun
@@ -168,7 +165,7 @@ def por_problems(seed: int) -> list[str]:
         if plain.verdict == INCOMPLETE:
             return []
         por = reduced_search(program, **options)
-        a, b = outcome(plain), outcome(por)
+        a, b = verdict(plain), verdict(por)
         if a[0] != b[0]:
             got.append(f"{what}: {a} without --por, {b} with")
         elif b[0] == VIOLATED and b[3] < a[3]:
@@ -180,7 +177,7 @@ def por_problems(seed: int) -> list[str]:
         }:
             got.append(f"{what}: other covers reached with --por")
     full = explorer.check(program, max_states=MAX_STATES)
-    if full.verdict != INCOMPLETE and outcome(explorer.check(program, por=True)) != outcome(full):
+    if full.verdict != INCOMPLETE and verdict(explorer.check(program, por=True)) != verdict(full):
         got.append("the re-run's violation is not the unreduced search's")
     return got
 
@@ -247,14 +244,14 @@ def test_the_cycle_proviso_stops_a_private_loop_from_hiding_a_step():
     reduced search could follow the loop forever and report HOLDS."""
     program = spec.load(ROOT / "tests" / "specs" / "por_ignoring.mms")
     alone = reduced_search(program)
-    assert outcome(alone) == (VIOLATED, "invariant", "NotBad", 2)
+    assert verdict(alone) == (VIOLATED, "invariant", "NotBad", 2)
     assert alone.stats.por_proviso == 1
-    assert outcome(explorer.check(program, por=True)) == (VIOLATED, "invariant", "NotBad", 1)
+    assert verdict(explorer.check(program, por=True)) == (VIOLATED, "invariant", "NotBad", 1)
 
 
 def test_given_initial_states_serve_the_rerun_too():
     program = spec.load(LOCAL_WORK, {"LIMIT": 2})
     start = explorer.check(program).trace[0].state
     reduced = explorer.check(program, por=True, initial=iter([start]))
-    assert outcome(reduced) == (VIOLATED, "invariant", "Bounded", 15)
+    assert verdict(reduced) == (VIOLATED, "invariant", "Bounded", 15)
     assert reduced.stats.por_rerun is not None and not reduced.warnings

@@ -21,7 +21,9 @@ from mmcheck.spec.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
+sys.path.insert(0, str(ROOT / "tests"))
 import specgen  # noqa: E402 - a helper module beside the tests, not a package
+from outcomes import everything  # noqa: E402
 
 LOCAL_WORK = str(ROOT / "tests" / "specs" / "local_work.mms")
 EXPLODE = str(ROOT / "tests" / "specs" / "explode.mms")
@@ -34,18 +36,9 @@ SPEC_FILES = sorted(
 
 
 def outcome(r: Result) -> tuple:
-    """What a check reports, the trace step by step and every cover's witness."""
-    v = r.violation
-    return (
-        r.verdict,
-        r.reason,
-        r.stats.distinct,
-        r.stats.generated,
-        r.stats.depth,
-        r.stats.queue,
-        None if v is None else (v.kind, v.name, v.loc, v.message, v.failed, v.trace),
-        [(c.name, c.trace) for c in r.covers],
-    )
+    """All a check reports, its final queue too: auto and the back end it picks run the
+    same search."""
+    return (*everything(r), r.stats.queue)
 
 
 def test_auto_is_the_default_of_the_api_and_the_cli():
