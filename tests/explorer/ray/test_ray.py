@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[3]
 MODELS = ROOT / "spec" / "models"
 SPECS = ROOT / "tests" / "specs"
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
-sys.path.insert(0, str(ROOT / "tests" / "explorer" / "vector"))
+sys.path.insert(0, str(ROOT / "tests"))
 import specgen  # noqa: E402 - a helper module beside the tests, not a package
-from test_partition import outcome  # noqa: E402 - everything a run decides, timing aside
+from outcomes import everything  # noqa: E402 - everything a run decides, timing aside
 
 RANDOM_SEEDS = (3, 17, 42, 99, 123, 171)
 
@@ -65,7 +65,7 @@ def agree(source, consts=None, actors: int = 2, **options) -> Result:
     process: the same result."""
     mine = explorer.check(source, consts, backend="ray", workers=actors, **options)
     theirs = explorer.check(source, consts, backend="vector", workers=1, **options)
-    assert outcome(mine) == outcome(theirs)
+    assert everything(mine) == everything(theirs)
     assert mine.stats.backend == "ray" and mine.stats.workers == actors
     return mine
 
@@ -133,7 +133,7 @@ def test_the_actors_serve_the_next_run():
     """On a session it did not start, a run leaves its actors for the next one."""
     first = explorer.check(SPECS / "peterson.mms", backend="ray", workers=2)
     again = explorer.check(SPECS / "peterson.mms", backend="ray", workers=2)
-    assert outcome(first) == outcome(again)
+    assert everything(first) == everything(again)
     assert pids(first) == pids(again)
 
 
