@@ -13,6 +13,12 @@ def verdict(r: Result) -> tuple:
     return (r.verdict, v.kind, v.name, v.length) if v else (r.verdict,)
 
 
+def steps(r: Result) -> list[tuple[str | None, str | None]]:
+    """The violation's trace as (process instance, label) per step, its initial state left
+    out: the interleaving a race page's CPU diagram shows."""
+    return [(s.instance, s.label) for s in r.trace[1:]]
+
+
 def everything(r: Result) -> tuple:
     """All a run reports but its timings and final queue: the verdict and its reason, the
     state counts and depth, the violation with its trace step by step, and every cover
@@ -28,3 +34,9 @@ def everything(r: Result) -> tuple:
         None if v is None else (v.kind, v.name, v.loc, v.message, v.length, v.failed, v.trace),
         [(c.name, c.reached, c.trace) for c in r.covers],
     )
+
+
+def identical(r: Result) -> tuple:
+    """`everything` and the final queue: what runs of one and the same search (another
+    process, another hash seed, auto and the back end it picks) agree on."""
+    return (*everything(r), r.stats.queue)

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from mmcheck import explorer, invariants, spec
-from mmcheck.explorer.core.result import BOUNDED, HOLDS, INCOMPLETE, VIOLATED, Result
+from mmcheck.explorer.core.result import BOUNDED, HOLDS, INCOMPLETE, VIOLATED
 from mmcheck.explorer.report import format_cpu
 from mmcheck.invariants.prove import CTI, PROVED
+from tests.outcomes import steps
 
 SPEC = Path(__file__).resolve().parent.parent / "spec" / "models" / "anon_vma_ref.mms"
 INVARIANT = "AnonVmaLiveWhileMigrating"
@@ -47,10 +48,6 @@ HOLDING = [
 
 def name(consts: dict) -> str:
     return "-".join(f"{k}={v}" for k, v in consts.items()) or "2.6.34"
-
-
-def steps(result: Result) -> list[tuple[str | None, str | None]]:
-    return [(s.instance, s.label) for s in result.violation.trace[1:]]
 
 
 @pytest.mark.parametrize(("consts", "length"), RACES, ids=[name(c) for c, _ in RACES])

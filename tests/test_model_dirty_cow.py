@@ -20,7 +20,8 @@ from mmcheck.explorer.core.result import HOLDS, VIOLATED, Result
 from mmcheck.explorer.report import format_cpu
 from mmcheck.invariants.cti import check_cti
 from mmcheck.invariants.prove import CTI, PROVED
-from tests.test_models import outcome, steps
+from tests.outcomes import steps
+from tests.test_models import outcome
 
 SPEC = Path(__file__).resolve().parent.parent / "spec" / "models" / "dirty_cow.mms"
 INVARIANT = "FilePageNeverWritten"

@@ -19,6 +19,7 @@ from mmcheck import explorer, invariants, spec
 from mmcheck.explorer.core.result import HOLDS, VIOLATED, Result
 from mmcheck.explorer.report import format_cpu
 from mmcheck.invariants.prove import CTI, PROVED
+from tests.outcomes import steps
 
 SPEC = Path(__file__).resolve().parent.parent / "spec" / "models" / "exec_stack_migrate.mms"
 INVARIANT = "NoMigrationPteLeft"
@@ -46,10 +47,6 @@ MODES = [
 
 def case_id(consts: dict, checks: list[str] | None) -> str:
     return "-".join([*(f"{k}={v}" for k, v in consts.items()), *(checks or ["all"])])
-
-
-def steps(result: Result) -> list[tuple[str | None, str | None]]:
-    return [(s.instance, s.label) for s in result.violation.trace[1:]]
 
 
 def outcome(result: Result) -> int | tuple:

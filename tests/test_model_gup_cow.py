@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from mmcheck import explorer, invariants, spec
-from mmcheck.explorer.core.result import HOLDS, VIOLATED, Result
+from mmcheck.explorer.core.result import HOLDS, VIOLATED
 from mmcheck.explorer.report import format_cpu
 from mmcheck.invariants.prove import CTI, PROVED
+from tests.outcomes import steps
 
 SPEC = Path(__file__).resolve().parent.parent / "spec" / "models" / "gup_cow.mms"
 
@@ -64,10 +65,6 @@ def consts(mode: tuple[int, int]) -> dict[str, int]:
 
 def mode_id(mode: tuple[int, int]) -> str:
     return f"KERNEL={mode[0]}-STORY={mode[1]}"
-
-
-def steps(result: Result) -> list[tuple[str | None, str | None]]:
-    return [(s.instance, s.label) for s in result.violation.trace[1:]]
 
 
 # each story's race and the kernels that close it, on the vector back end too

@@ -17,7 +17,7 @@ from mmcheck.invariants.prove import CTI, PROVED
 
 MODELS = Path(__file__).resolve().parent.parent / "spec" / "models"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from outcomes import verdict  # noqa: E402
+from outcomes import steps, verdict  # noqa: E402
 
 # spec, constants, violated invariant, shortest trace length
 BEFORE_FIX = [
@@ -62,10 +62,6 @@ def test_fix_holds(name, consts, states):
     result = explorer.check(path(name), consts)
     assert result.verdict == HOLDS
     assert result.stats.distinct == states
-
-
-def steps(result: Result) -> list[tuple[str | None, str | None]]:
-    return [(s.instance, s.label) for s in result.trace[1:]]
 
 
 def test_mlock_race_is_the_one_in_the_thread():

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from mmcheck import explorer
-from mmcheck.explorer.core.result import Result
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS, SPECS = ROOT / "spec" / "models", ROOT / "tests" / "specs"
+sys.path.insert(0, str(ROOT / "tests"))
+from outcomes import identical  # noqa: E402
 
 # (spec, constants): violations of each kind, a symmetric spec, and two that hold
 CASES = [
@@ -30,24 +31,10 @@ CASES = [
 ]  # fmt: skip
 
 
-def fingerprint(r: Result) -> tuple:
-    """Everything a run decides, timing aside: verdict, counts, and the whole trace."""
-    v = r.violation
-    return (
-        r.verdict,
-        r.reason,
-        r.stats.generated,
-        r.stats.distinct,
-        r.stats.depth,
-        r.stats.queue,
-        v and (v.kind, v.name, v.message, v.loc, v.trace, v.failed),
-    )
-
-
 @pytest.mark.parametrize("fp", [False, True], ids=["exact", "fingerprint"])
 @pytest.mark.parametrize(("path", "consts"), CASES)
 def test_repeated_runs_are_identical(path, consts, fp):
-    runs = [fingerprint(explorer.check(path, consts, fingerprint=fp)) for _ in range(3)]
+    runs = [identical(explorer.check(path, consts, fingerprint=fp)) for _ in range(3)]
     assert runs[0] == runs[1] == runs[2]
 
 
@@ -56,9 +43,9 @@ def test_vector_runs_agree_whatever_the_workers(path, consts):
     """Several workers expand a level in chunks; the result must not depend on which
     worker finishes first."""
     runs = {
-        w: fingerprint(explorer.check(path, consts, backend="vector", workers=w)) for w in (1, 2, 3)
+        w: identical(explorer.check(path, consts, backend="vector", workers=w)) for w in (1, 2, 3)
     }
-    again = fingerprint(explorer.check(path, consts, backend="vector", workers=3))
+    again = identical(explorer.check(path, consts, backend="vector", workers=3))
     assert runs[1] == runs[2] == runs[3] == again
 
 
@@ -81,7 +68,7 @@ def test_seeded_simulation_repeats(fixed):
     """(The vector back end explores exhaustively only.)"""
     path = MODELS / "mlock_munlock.mms"
     runs = [
-        fingerprint(explorer.check(path, {"FIXED": fixed}, simulate=30, seed=7, depth=40))
+        identical(explorer.check(path, {"FIXED": fixed}, simulate=30, seed=7, depth=40))
         for _ in range(2)
     ]
     assert runs[0] == runs[1]

@@ -14,7 +14,6 @@ import pytest
 
 from mmcheck import explorer, spec
 from mmcheck.explorer.core.options import SWITCH_AT, CheckOptions
-from mmcheck.explorer.core.result import Result
 from mmcheck.explorer.expect import expect_consts
 from mmcheck.explorer.report.stats import format_stats
 from mmcheck.spec.errors import UsageError
@@ -23,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 sys.path.insert(0, str(ROOT / "tests"))
 import specgen  # noqa: E402 - a helper module beside the tests, not a package
-from outcomes import everything  # noqa: E402
+from outcomes import identical  # noqa: E402
 
 LOCAL_WORK = str(ROOT / "tests" / "specs" / "local_work.mms")
 EXPLODE = str(ROOT / "tests" / "specs" / "explode.mms")
@@ -33,12 +32,6 @@ SPEC_FILES = sorted(
     + glob.glob(str(ROOT / "spec" / "models" / "*.mms"))
     if os.path.basename(p) not in ("migrate_page.mms", "explode.mms")  # seconds each
 )
-
-
-def outcome(r: Result) -> tuple:
-    """All a check reports, its final queue too: auto and the back end it picks run the
-    same search."""
-    return (*everything(r), r.stats.queue)
 
 
 def test_auto_is_the_default_of_the_api_and_the_cli():
@@ -62,7 +55,7 @@ def test_auto_is_the_default_of_the_api_and_the_cli():
 def switch_agrees(path: str, consts: dict, at: int) -> None:
     alone = explorer.check(path, consts, backend="tuple")
     auto = explorer.check(path, consts, switch_at=at)
-    assert outcome(auto) == outcome(alone), (consts, at)
+    assert identical(auto) == identical(alone), (consts, at)
     assert auto.stats.backend == "tuple" or auto.stats.auto.startswith("tuple to depth ")
 
 
@@ -90,7 +83,7 @@ def test_switching_keeps_random_specs():
         for kw in ({}, {"max_states": 3000}):
             alone = explorer.check(g.text, backend="tuple", **kw)
             auto = explorer.check(g.text, switch_at=1, **kw)
-            assert outcome(auto) == outcome(alone), (seed, kw, g.text)
+            assert identical(auto) == identical(alone), (seed, kw, g.text)
             switched += auto.stats.backend == "vector"
     assert switched >= 4  # of the 24 runs (8 as specgen now writes them): the switch is tried
 
@@ -99,7 +92,7 @@ def test_the_switch_at_the_default_threshold_and_its_statistics():
     # ten counters: level d holds C(d + 9, 9) states (d <= 7), 11,440 at depth 7
     alone = explorer.check(EXPLODE, backend="tuple", max_states=25_000)
     auto = explorer.check(EXPLODE, max_states=25_000)
-    assert outcome(auto) == outcome(alone)
+    assert identical(auto) == identical(alone)
     assert (alone.reason, alone.stats.depth) == ("max states 25000 reached", 7)
     assert SWITCH_AT == 10_000 and (auto.stats.backend, auto.stats.workers) == ("vector", 1)
     assert auto.stats.auto == "tuple to depth 7, vector from its level of 11,440 states"
@@ -128,7 +121,7 @@ def test_bounds_and_options_across_the_switch(kw):
     consts = {"N": 5, "K": 4}
     alone = explorer.check(LOCAL_WORK, consts, backend="tuple", **kw)
     auto = explorer.check(LOCAL_WORK, consts, switch_at=20, **kw)
-    assert outcome(auto) == outcome(alone)
+    assert identical(auto) == identical(alone)
     assert auto.coverage == alone.coverage and auto.branches == alone.branches
     assert auto.stats.backend == ("tuple" if kw.get("max_states") == 40 else "vector")
 
@@ -138,7 +131,7 @@ def test_a_violation_found_after_the_switch_has_the_tuple_trace():
     alone = explorer.check(LOCAL_WORK, consts, backend="tuple")
     auto = explorer.check(LOCAL_WORK, consts, switch_at=20)
     assert alone.verdict == "violated" and alone.violation.length == 24
-    assert auto.stats.backend == "vector" and outcome(auto) == outcome(alone)
+    assert auto.stats.backend == "vector" and identical(auto) == identical(alone)
 
 
 def test_given_initial_states_are_kept_across_the_switch():
@@ -147,7 +140,7 @@ def test_given_initial_states_are_kept_across_the_switch():
     init = [steps[5].state, steps[2].state, steps[5].state]  # states mid-way, one twice
     alone = explorer.check(LOCAL_WORK, consts, backend="tuple", initial=init)
     auto = explorer.check(LOCAL_WORK, consts, switch_at=3, initial=iter(init))
-    assert outcome(auto) == outcome(alone) and auto.stats.backend == "vector"
+    assert identical(auto) == identical(alone) and auto.stats.backend == "vector"
     assert alone.stats.distinct < 1296
 
 
@@ -158,7 +151,7 @@ def test_fingerprints_and_workers_search_again_on_vector(kw):
     consts = {"N": 5, "K": 4}
     vector = explorer.check(LOCAL_WORK, consts, backend="vector", **kw)
     auto = explorer.check(LOCAL_WORK, consts, switch_at=20, **kw)
-    assert outcome(auto) == outcome(vector)
+    assert identical(auto) == identical(vector)
     assert auto.stats.backend == "vector" and auto.stats.workers == vector.stats.workers
     assert auto.stats.auto.startswith("a tuple probe to depth 3 found a level of 35 states")
 
@@ -167,7 +160,7 @@ def test_fingerprints_and_workers_search_again_on_vector(kw):
 def test_what_only_the_tuple_back_end_does_runs_there(kw):
     alone = explorer.check(LOCAL_WORK, backend="tuple", **kw)
     auto = explorer.check(LOCAL_WORK, switch_at=1, **kw)
-    assert outcome(auto) == outcome(alone)
+    assert identical(auto) == identical(alone)
     assert (auto.stats.backend, auto.stats.auto) == ("tuple", None)
 
 
@@ -180,7 +173,7 @@ def test_a_spec_the_vector_back_end_cannot_compile_stays_on_tuple(monkeypatch):
     monkeypatch.setattr(engine.VectorBFS, "of", refuse)
     alone = explorer.check(LOCAL_WORK, backend="tuple")
     auto = explorer.check(LOCAL_WORK, switch_at=1)
-    assert outcome(auto) == outcome(alone) and auto.stats.backend == "tuple"
+    assert identical(auto) == identical(alone) and auto.stats.backend == "tuple"
     assert auto.stats.auto == (
         "stayed on tuple: the vector back end cannot check this spec: (a test)"
     )
