@@ -364,9 +364,9 @@ class Elab:
         p = self.proc
         assert p is not None
         if p.index is None:
-            return f.const(p.first_holder)
+            return p.first_holder
         lo = bounds(p.index)[0]
-        return f.binary("+", ir.Param("self"), f.binary("-", f.const(p.first_holder), lo))
+        return f.binary("+", ir.Param("self"), f.binary("-", p.first_holder, lo))
 
     def self_val(self) -> Val | None:
         if self.proc is None or self.proc.index is None:
@@ -1153,7 +1153,7 @@ class Elab:
             self.error(loc, f"a lock's holder is compared with a process, not {p.type}")
             return f.TRUE
         proc = p.process
-        first = f.const(proc.first_holder)
+        first = proc.first_holder
         if proc.index is None:
             return f.binary("==", h.expr, first)
         lo, hi = bounds(proc.index)

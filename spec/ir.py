@@ -412,7 +412,9 @@ class Process:
     pc_var: str
     index: Dim | None
     loc: Loc
-    first_holder: int  # lock-holder value of its first instance (instances are consecutive)
+    # lock-holder value of its first instance (instances are consecutive); an expression
+    # of the sizes of the sets before it where those are symbolic
+    first_holder: Expr
     label_locs: tuple[Loc, ...] = ()
 
     @property

@@ -162,7 +162,7 @@ def program(p: ir.Program) -> str:
         idx = f"[{expr(proc.index.lo)}..{expr(proc.index.hi)}]" if proc.index else ""
         out.append(
             f"process {proc.name}{idx}: {', '.join(proc.labels)}    "
-            f"# first lock holder {proc.first_holder}"
+            f"# first lock holder {expr(proc.first_holder)}"
         )
     out.append("")
     out += action(p, p.init, concrete)

@@ -191,19 +191,11 @@ class Lowering:
     # ------------------------------------------------------------------ processes
     def number_processes(self) -> None:
         """Give each process instance its lock-holder value: 1, 2, ... for the single
-        processes, then the instances of each set in order (so that one set, the last,
-        may have a symbolic size)."""
+        processes, then the instances of each set in order. After a set of symbolic size
+        the values are expressions of it (`1 + GUPS`), and no instance has a name."""
         holder: ir.Expr = ir.Const(1)
-        symbolic_set: ProcInfo | None = None
         for p in sorted(self.procs, key=lambda p: p.decl.index is not None):
-            if symbolic_set is not None:
-                self.error(
-                    p.decl.loc,
-                    f"process set {symbolic_set.name} has a symbolic size, "
-                    "so no process set may follow it",
-                )
-                return
-            p.first_holder = holder.value
+            p.first_holder = holder
             if p.decl.index is None:
                 self.instances.append(p.name)
                 holder = f.binary("+", holder, ir.Const(1))
@@ -224,15 +216,15 @@ class Lowering:
                 self.env.sorts[p.name] = f.binary("+", f.binary("-", hi, lo), ir.Const(1))
                 t = dataclasses.replace(t, sort=p.name)
             p.index = t
-            if t.sort:
+            # a symmetry sort's lock values (symmetry reduction is for concrete sizes)
+            if t.sort and isinstance(holder, ir.Const):
                 self.lock_sorts.append((t.sort, holder.value))
             if isinstance(lo, ir.Const) and isinstance(hi, ir.Const):
                 for i in range(lo.value, hi.value + 1):
                     shown = t.values[i] if isinstance(t, EnumT) else str(i)
                     self.instances.append(f"{p.name}[{shown}]")
-            else:
-                symbolic_set = p
-            holder = f.binary("+", holder, f.binary("+", f.binary("-", hi, lo), ir.Const(1)))
+            size = hi if lo == ir.Const(1) else f.binary("+", f.binary("-", hi, lo), ir.Const(1))
+            holder = f.binary("+", holder, size)
         self.last_holder = f.binary("-", holder, ir.Const(1))
 
     # ------------------------------------------------------------------ variables

@@ -205,7 +205,7 @@ class ProcInfo:
     labels: tuple[str, ...]
     steps: tuple[StepPart, ...] = ()  # by label, in the order of `labels`
     index: IntT | EnumT | None = None  # the set's index type
-    first_holder: int = 1
+    first_holder: ir.Expr = ir.Const(1)  # symbolic after a set of symbolic size
     locals: dict[str, VarSym] = field(default_factory=dict)
 
     @property

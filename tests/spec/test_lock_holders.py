@@ -52,7 +52,7 @@ def test_holder_parses_as_a_call():
 
 def test_holder_lowers_to_holder_numbers():
     p = spec.load(SPEC)
-    assert [pr.first_holder for pr in p.processes] == [1, 2]
+    assert [expr(pr.first_holder) for pr in p.processes] == ["1", "2"]
     assert inv(p, "R") == "ptl[1] != 0 => ptl[1] == 1"
     assert inv(p, "F") == "forall i in 1..2: ptl[2] == i + 1 <=> fault.pc[i] == 1"
     assert inv(p, "S") == "ptl[2] == 0 or 2 <= ptl[2] and ptl[2] <= 3"
@@ -145,3 +145,59 @@ def test_prove_command_with_a_holder_lemma(run_cli):
     rc, out, _ = run_cli(MUTEX, "--inv", "Mutex", "--lemma", "Holder", verb="prove")
     assert rc == 0
     assert "PROVED: 15 queries: 15 proved" in out
+
+
+# two process sets of symbolic sizes: b's holder numbers follow a's, A + 1 to A + B
+TWO_SETS = """
+const A : 1..8 = 2
+const B : 1..8 = 2
+lock l
+var n : 0..1 = 0
+process a[self in 1..A] {
+get:
+  lock l
+inc:
+  n := 1
+dec:
+  n := 0
+rel:
+  unlock l
+}
+process b[self in 1..B] {
+get:
+  lock l
+chk:
+  assert holder(l) == self
+rel:
+  unlock l
+}
+invariant Who: forall i in 1..B: at(b[i], chk) => holder(l) == b[i]
+invariant Disjoint: not (locked(l) and holder(l) == a and holder(l) == b)
+lemma AHolds: forall i in 1..A: (at(a[i], inc) or at(a[i], dec) or at(a[i], rel)) => holder(l) == a[i]
+lemma BHolds: forall i in 1..B: (at(b[i], chk) or at(b[i], rel)) => holder(l) == b[i]
+lemma N: n == (if exists i in 1..A: at(a[i], dec) then 1 else 0)
+lemma Held: locked(l) <=> ((exists i in 1..A: at(a[i], inc) or at(a[i], dec) or at(a[i], rel)) or (exists i in 1..B: at(b[i], chk) or at(b[i], rel)))
+"""
+
+
+def test_process_sets_of_symbolic_sizes_follow_each_other():
+    p = spec.load(TWO_SETS, consts={"A": "?", "B": "?"}, symbolic=True)
+    assert [expr(pr.first_holder) for pr in p.processes] == ["1", "1 + A"]
+    assert inv(p, "Disjoint") == (
+        "not (l != 0 and (1 <= l and l <= 1 + (A - 1)) and (1 + A <= l and l <= 1 + A + (B - 1)))"
+    )
+    symbolic = invariants.prove(TWO_SETS, {"A": "?", "B": "?"})
+    assert symbolic.status == "proved" and symbolic.fallback is None
+    # 6 goals x (init + 7 steps), and the 8 queries of runtime errors
+    assert len(symbolic.queries) == 56
+    # the lemmas hold where the explorer can look, and one less leaves a real CTI
+    r = explorer.check(TWO_SETS, {"A": 3, "B": 2}, lemmas=True)
+    assert (r.verdict, r.stats.distinct) == ("holds", 240)
+    no_held = "\n".join(ln for ln in TWO_SETS.splitlines() if not ln.startswith("lemma Held"))
+    without = invariants.prove(no_held, {"A": "?", "B": "?"})
+    assert without.status == "CTI"
+    assert {q.action for q in without.queries if q.status == "CTI"} == {"a.get", "b.get"}
+    # a wrong invariant is not proved at symbolic sizes: b's holders are not a's
+    wrong = TWO_SETS + "invariant W: forall i in 1..B: at(b[i], chk) => holder(l) == a\n"
+    assert explorer.check(wrong).verdict == "violated"
+    assert invariants.prove(wrong, {"A": "?", "B": "?"}, invariants=["W"]).status == "CTI"

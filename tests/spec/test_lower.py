@@ -152,7 +152,7 @@ def test_lock_and_unlock():
     )
     lv = p.var("l")
     assert (lv.role, lv.type.kind, lv.type.names) == ("lock", "lock", ("free", "p", "q[1]", "q[2]"))
-    assert [pr.first_holder for pr in p.processes] == [1, 2]
+    assert [expr(pr.first_holder) for pr in p.processes] == ["1", "2"]
     a = action(p, "p.a")
     assert expr(a.guard) == "p.pc == 0 and (l == 0 or l == 1)"
     assert [(c.kind, expr(c.cond), c.message) for c in a.checks] == [
