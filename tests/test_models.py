@@ -582,6 +582,35 @@ def test_async_buffer_migrate_proved():
     ]
 
 
+@pytest.mark.parametrize(
+    "consts",
+    [
+        {"DESIGN": 0},
+        {"DESIGN": 0, "ASYNC": False},
+        {"DESIGN": 2},
+        {"DESIGN": 2, "ASYNC": False},
+        {"DESIGN": 2, "JOURNALS": 3},
+    ],
+    ids=["v3.2", "v3.2-sync", "b969c4ab9f18", "b969c4ab9f18-sync", "b969c4ab9f18-JOURNALS=3"],
+)
+def test_async_buffer_migrate_proved_for_any_bufs(consts):
+    """The same lemmas prove v3.2 and b969c4ab9f18 for any number of buffer heads on the
+    page (JOURNALS stays concrete: each journal chooses its buffer as an initial value)."""
+    result = invariants.prove(path("async_buffer_migrate"), {**consts, "BUFS": "?"})
+    assert (result.status, result.lemmas, len(result.queries)) == (PROVED, ASYNC_LEMMAS, 391)
+    assert result.fallback is None
+
+
+def test_async_buffer_migrate_race_for_any_bufs():
+    """In the design ruled out, induction fails at the same two steps for any BUFS."""
+    broken = invariants.prove(path("async_buffer_migrate"), {"DESIGN": 1, "BUFS": "?"})
+    assert broken.status == CTI
+    assert sorted(q.action for q in broken.queries if q.status == CTI) == [
+        "lookup.page_cache_get_speculative",
+        "migrate.buffers_busy",
+    ]
+
+
 def test_ksm_unmerge_passes_the_migration_entry():
     """Hugh's 4th cause: follow_page skips the migration entry, the migrated page is
     mapped in its place, and remove_stable_node's WARN_ON_ONCE(page_mapped(page)) fires."""
@@ -625,8 +654,12 @@ KSM_LEMMAS = (
     "LockedByMigration",
     "RefsCounted",
     "GotInBreakKsm",
+    "BreakOnKsmPage",
+    "RefInFault",
     "EntriesInWindow",
-    "NoSwap",
+    "MovedOnSuccess",
+    "SwapEntries",
+    "RunUnmerge",
     "BrokenBehind",
     "AllBroken",
 )
@@ -642,12 +675,60 @@ def test_ksm_unmerge_proved_for_ptes(ptes):
     )
     assert fixed.status == PROVED
     assert fixed.lemmas == KSM_LEMMAS
-    assert len(fixed.queries) == 135
+    assert len(fixed.queries) == 195
     broken = invariants.prove(
         path("ksm_unmerge"), {"FIXED": False, "PTES": ptes}, invariants=["NoKsmPageLeft"]
     )
     assert broken.status == CTI
     assert sorted(q.action for q in broken.queries if q.status == CTI) == [
+        "migrate.remove_migration_ptes",
+        "unmerge.remove_stable_node",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("consts", "distinct"),
+    [
+        ({"FIXED": True, "SWAP_FIXED": True, "PTES": 3, "SWAPPED": 2}, 371),
+        ({"FIXED": True, "PTES": 3, "SWAPPED": 2}, 334),
+        ({"FIXED": False, "SWAP_FIXED": True, "PTES": 3, "SWAPPED": 1}, 607),
+    ],
+    ids=["fixed", "SWAP_FIXED=false", "FIXED=false"],
+)
+def test_ksm_unmerge_lemmas_hold(consts, distinct):
+    """The lemmas hold on every reachable state, with the fixes or without them (the
+    WARN left out, so that the exploration goes on past it)."""
+    unwarned = mutated(
+        "ksm_unmerge", ('  assert not (exists a in Addr: is_ksm(a)), "WARN_ON', "  skip # ")
+    )
+    result = explorer.check(spec.load(unwarned, consts), invariants=list(KSM_LEMMAS))
+    assert (result.verdict, result.stats.distinct) == (HOLDS, distinct)
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [{"SWAPPED": 1}, {"PTES": 2, "SWAPPED": 1}, {"PTES": "?", "SWAPPED": "?"}],
+    ids=["SWAPPED=1", "PTES=2-SWAPPED=1", "PTES=?-SWAPPED=?"],
+)
+def test_ksm_unmerge_proved_with_swap_entries(sizes):
+    """With both fixes (FOLL_MIGRATION, and do_swap_page copying under KSM_RUN_UNMERGE)
+    the proof holds with swap entries too, for any numbers of ptes and swap entries
+    ("?"); without the copy, induction fails at the fault mapping the KSM page and at
+    the two steps that then leave it mapped (--check-cti: the invariant and the WARN
+    really break)."""
+    fixed = invariants.prove(
+        path("ksm_unmerge"),
+        {"FIXED": True, "SWAP_FIXED": True, **sizes},
+        invariants=["NoKsmPageLeft"],
+    )
+    assert (fixed.status, fixed.lemmas, len(fixed.queries)) == (PROVED, KSM_LEMMAS, 195)
+    assert fixed.fallback is None
+    broken = invariants.prove(
+        path("ksm_unmerge"), {"FIXED": True, **sizes}, invariants=["NoKsmPageLeft"]
+    )
+    assert broken.status == CTI
+    assert sorted(q.action for q in broken.queries if q.status == CTI) == [
+        "fault.ksm_might_need_to_copy",
         "migrate.remove_migration_ptes",
         "unmerge.remove_stable_node",
     ]

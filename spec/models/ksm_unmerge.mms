@@ -224,34 +224,60 @@ cover FaultBehindUnmerge:
   at(fault, ksm_might_need_to_copy) and (at(unmerge, remove_stable_node) or done(unmerge))
 
 # Lemmas, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which make
-# NoKsmPageLeft and the WARN inductive after FIXED, none swapped (proved for any PTES,
-# `-D PTES=?`): the page lock is migration's or the fault's; the old
-# page's count is its references; migration entries exist only until
-# remove_migration_ptes; without swap entries the fault does nothing; and with the fix,
-# every address unmerge has passed maps a private copy.
+# NoKsmPageLeft and the WARN inductive after FIXED, with no swap entry or after SWAP_FIXED
+# too (proved for any PTES and SWAPPED, `-D 'PTES=?' -D 'SWAPPED=?'`).
+# migrate holds the page lock (the old page's and the new one's) from lock_page to
+# unlock_page
+def migrate_locked =
+  at(migrate, try_to_unmap) or at(migrate, move_to_new_page)
+  or at(migrate, remove_migration_ptes) or at(migrate, unlock_page)
+# The page lock is migration's or do_swap_page's, never both at once (lock_page excludes).
 lemma LockedByMigration:
-  page.locked <=> (at(migrate, try_to_unmap) or at(migrate, move_to_new_page)
-                   or at(migrate, remove_migration_ptes) or at(migrate, unlock_page)
-                   or at(fault, ksm_might_need_to_copy))
+  (page.locked <=> (migrate_locked or at(fault, ksm_might_need_to_copy)))
+  and not (migrate_locked and at(fault, ksm_might_need_to_copy))
+# The old page's count is its references: the isolation's, the swap cache's until
+# migrate_page_move_mapping moves the slot, follow_page's, lookup_swap_cache's and
+# migration_entry_wait's.
 lemma RefsCounted:
   page.count == 1 + (if in_swapcache and not migrated then 1 else 0)
                 + (if unmerge.got then 1 else 0) + (if fault.ref then 1 else 0)
                 + (if at(unmerge, wait_on_page_locked) then 1 else 0)
+# break_ksm holds follow_page's reference only until its put_page.
 lemma GotInBreakKsm:
   unmerge.got => (at(unmerge, handle_mm_fault) or at(unmerge, migration_entry_wait)
                   or at(unmerge, wait_on_page_locked))
+# break_ksm's handle_mm_fault is on the KSM page follow_page found (or, since, its
+# migration entry), never on a swap entry.
+lemma BreakOnKsmPage:
+  at(unmerge, handle_mm_fault) => is_ksm(unmerge.addr) or pte[unmerge.addr] == migration
+# do_swap_page holds lookup_swap_cache's reference only until it maps or drops it.
+lemma RefInFault: fault.ref => (at(fault, lock_page) or at(fault, ksm_might_need_to_copy))
+# Migration entries exist only between try_to_unmap and remove_migration_ptes.
 lemma EntriesInWindow:
   (exists a in Addr: pte[a] == migration)
     => (at(migrate, move_to_new_page) or at(migrate, remove_migration_ptes))
-lemma NoSwap:
-  SWAPPED == 0 => (at(fault, do_swap_page) or done(fault))
-                  and (forall a in Addr: pte[a] != swap_entry)
+# The stable node and the swap cache's slot moved exactly when move_to_new_page
+# succeeded, which is after it.
+lemma MovedOnSuccess:
+  (migrated <=> migrate.rc_ok)
+  and (migrate.rc_ok => at(migrate, remove_migration_ptes) or at(migrate, unlock_page)
+                        or done(migrate))
+# Swap entries are the last SWAPPED ptes' until do_swap_page maps the last one (none
+# without SWAPPED); the fault is past its first check only on a swap entry.
+lemma SwapEntries:
+  (forall a in Addr: pte[a] == swap_entry <=> a > PTES - SWAPPED and (a < PTES or not done(fault)))
+  and ((at(fault, lock_page) or at(fault, ksm_might_need_to_copy)) => pte[PTES] == swap_entry)
+# run_store sets KSM_RUN_UNMERGE before unmerging.
+lemma RunUnmerge: ksm_run_unmerge <=> not at(unmerge, run_store)
+# With the fixes, every address unmerge has passed maps a private copy or holds a swap
+# entry (which do_swap_page then copies).
 lemma BrokenBehind:
-  FIXED and SWAPPED == 0 and not (at(unmerge, remove_stable_node) or done(unmerge))
-    => forall a in Addr: a < unmerge.addr => pte[a] == anon
+  FIXED and (SWAP_FIXED or SWAPPED == 0)
+    and not (at(unmerge, remove_stable_node) or done(unmerge))
+    => forall a in Addr: a < unmerge.addr => pte[a] == anon or pte[a] == swap_entry
 lemma AllBroken:
-  FIXED and SWAPPED == 0 and (at(unmerge, remove_stable_node) or done(unmerge))
-    => forall a in Addr: pte[a] == anon
+  FIXED and (SWAP_FIXED or SWAPPED == 0) and (at(unmerge, remove_stable_node) or done(unmerge))
+    => forall a in Addr: pte[a] == anon or pte[a] == swap_entry
 
 # The migration race (cause 4): remove_stable_node's WARN fires.
 expect FIXED=false: fails assert in 8 steps
