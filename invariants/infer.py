@@ -16,7 +16,10 @@ minimised to the lemmas the goals' proof needs.
      They are the kernel (null space) of the states' matrix of those terms, computed
      exactly over the rationals, at most _TERMS[size] terms each;
    - (size 3) `A and B => C`, A and B values of two scalar slots (flags, enums, program
-     counters, `locked(l)`), C a literal of a third that neither alone gives.
+     counters, `locked(l)`), C a literal of a third that neither alone gives;
+   - cursors: `forall i in 1..PTES: i < x => pte[i] == c` (and `i >= x`, and `!=`), x
+     a scalar int within the array's index range, alone and (size 2) under a value of
+     a scalar slot as A and B above.
    A clause that holds at every index of an array over a size constant's range or a
    symmetric sort is one `forall`. Each candidate is spec text; the front end lowers
    it, as a `lemma` appended to the spec, so a candidate's meaning is the language's,
@@ -651,6 +654,7 @@ class _Miner:
     def candidates(self) -> list[str]:
         out = self._clauses()
         out += self._equalities()
+        out += self._cursors()
         return list(dict.fromkeys(out))
 
     def _clauses(self) -> list[str]:
@@ -815,16 +819,95 @@ class _Miner:
                 general.append(f"forall i in {dom}: {shape}")
         return general + out
 
+    def _by_var(self) -> dict[str, list[int]]:
+        """Each variable's slots in the templates."""
+        out: dict[str, list[int]] = {}
+        for slot, p in self.places.items():
+            out.setdefault(p.var.name, []).append(slot)
+        return out
+
+    # --- cursors
+    def _cursors(self) -> list[str]:
+        """`forall i in 1..N: i < x => arr[i] == c` and `... i >= x => ...` (`!=` for an
+        enum's, a program counter's or a lock's value): x a loop's cursor over the
+        array (_cursor_pairs), the elements behind it (or from it on) all of one value,
+        or never of one; at size 2 also under a condition A, as the conjunctions' (`A
+        and i < x => ...`). Left out where vacuous (no index on that side in a state A
+        holds in), where the literal holds at every index (the clauses give it), and,
+        under A, where it holds without A."""
+        conds: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(self.states), dtype=bool))]
+        if self.size >= 2:
+            conds += [(self.text(lit), mask) for lit, mask in self._conditions()]
+        out: list[str] = []
+        for x, slots in self._cursor_pairs():
+            out += self._cursor_clauses(x, slots, conds)
+        return out
+
+    def _cursor_pairs(self) -> Iterator[tuple[int, list[int]]]:
+        """(x, an array's slots): a scalar int x whose values lie in the index range of
+        a one-dimensional array over a size constant (not a symmetric sort: unordered)."""
+        arrays = [
+            slots
+            for slots in self._by_var().values()
+            if self._dom(self.places[slots[0]].var) and not self.places[slots[0]].var.dims[0].sort
+        ]
+        for x, p in self.places.items():
+            if p.kind != "int" or p.var.dims:
+                continue
+            for slots in arrays:
+                _, values = self._dom(self.places[slots[0]].var)
+                if values.start <= p.lo and p.hi < values.stop:
+                    yield x, slots
+
+    def _cursor_clauses(
+        self, x: int, slots: list[int], conds: list[tuple[str | None, np.ndarray]]
+    ) -> list[str]:
+        """The cursor x's clauses over the array's slots, on each side, under each
+        condition (None: none)."""
+        elem = self.places[slots[0]]
+        dom, _ = self._dom(elem.var)
+        ref = self.ref(self.places[x].var, self.places[x].index)
+        index = np.array([self.places[s].index[0] for s in slots])
+        block = self.states[:, slots]
+        cursor = self.states[:, x][:, None]
+        out: list[str] = []
+        for side, there in (("<", index[None, :] < cursor), (">=", index >= cursor)):
+            unguarded: set[tuple[str, int]] = set()
+            for cond, mask in conds:
+                for op, value in self._cursor_lits(elem, block[mask], there[mask]):
+                    if (op, value) in unguarded:
+                        continue
+                    if cond is None:
+                        unguarded.add((op, value))
+                    guard = "" if cond is None else f"{cond} and "
+                    body = self.lit_text(elem, op, value, ("i",))
+                    out.append(f"forall i in {dom}: {guard}i {side} {ref} => {body}")
+        return out
+
+    def _cursor_lits(
+        self, elem: _Place, block: np.ndarray, side: np.ndarray
+    ) -> list[tuple[str, int]]:
+        """The strongest literals (op, value) of an array's elements that hold at every
+        index on a cursor's side (`side`, per state and index) in the states `block`,
+        but not at every index."""
+        if not side.any():
+            return []
+        self.instances += 2 * (elem.hi - elem.lo + 1)
+        there = set(np.unique(block[side]).tolist())
+        if len(there) == 1:
+            value = there.pop()
+            return [] if (block == value).all() else [("==", value)]
+        if elem.kind not in ("enum", "pc", "lock"):
+            return []
+        return [("!=", v) for v in sorted(set(np.unique(block).tolist()) - there)]
+
     # --- affine equalities
     def _terms(self) -> Iterator[tuple[str, np.ndarray, bool]]:
         """(text, value per state, whether a counter): the int variables, flags as 0/1,
         enums one-hot (all values but the commonest), counts over an array whose range
         is a size constant (those of its values but the commonest)."""
         X = self.states
-        by_var: dict[str, list[int]] = {}
-        for slot, p in self.places.items():
-            by_var.setdefault(p.var.name, []).append(slot)
-        for slots in by_var.values():
+        for slots in self._by_var().values():
             p = self.places[slots[0]]
             v = p.var
             if p.kind == "lock":

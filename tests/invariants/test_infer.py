@@ -29,7 +29,8 @@ REFCOUNT = ROOT / "tests" / "specs" / "refcount.mms"
 MODELS = ROOT / "spec" / "models"
 
 KSM_NEEDED = 21
-MLOCK_COUNTS = (152, 137, 137, 36)
+KSM_SYMBOLIC = (182, 182, 95, 22)  # at PTES=?, filtered at PTES=2
+MLOCK_COUNTS = (166, 148, 138, 36)
 RAWIO_COUNTS = (398, 279, 279, 33)
 
 REFCOUNT_LEMMAS = [
@@ -206,11 +207,18 @@ def test_library_model_from_no_lemmas(name, consts, larger, size, counts, refere
     assert reached.verdict == HOLDS, reached.violation
 
 
-def _candidates(name: str, consts: dict, size: int) -> list[str]:
+def _miner(name: str, consts: dict, symbolic: tuple[str, ...] = (), size: int = 2) -> _Miner:
+    """The templates over a library model's reachable states; the constants named in
+    `symbolic` generalise, as at a symbolic size."""
     source = MODELS / f"{name}.mms"
     program = spec.load(source, consts)
     states = _reachable(program, 10_000)
-    return _Miner(program, states, _size_consts(source, consts, program), size).candidates()
+    fixed = {k: v for k, v in consts.items() if k not in symbolic}
+    return _Miner(program, states, _size_consts(source, fixed, program), size)
+
+
+def _candidates(name: str, consts: dict, size: int) -> list[str]:
+    return _miner(name, consts, size=size).candidates()
 
 
 def test_size_three_templates():
@@ -235,6 +243,65 @@ def test_a_count_of_a_flag_array():
         "- (if at(exit_mmap, __munlock_isolated_page) then 1 else 0) "
         "+ (if exit_mmap.pinned then 1 else 0)"
     ) in found
+
+
+# a loop over an array with a cursor; a helper cleans cells ahead of it, so that no count
+# of the clean cells follows the cursor
+SWEEP = """spec Sweep
+const N : 1.. = 2
+type Idx = 1..N
+type Cell = enum { dirty, clean }
+var cell : [Idx] -> Cell = [i in Idx |-> dirty]
+process sweep {
+  var pos : Idx = 1
+clean:
+  cell[pos] := clean
+  if pos < N { pos := pos + 1; goto clean }
+}
+process helper {
+help:
+  with w in Idx {
+    if not done(sweep) and w >= sweep.pos { cell[w] := clean }
+  }
+  goto help
+}
+invariant AllClean: done(sweep) => forall i in Idx: cell[i] == clean
+"""
+SWEEP_BEHIND = "forall i in 1..N: i < sweep.pos => cell[i] == clean"
+
+
+def test_cursor_templates(tmp_path):
+    """An int variable within an array's index range is a cursor: the elements behind
+    it, of one value, prove AllClean for any N (the cells ahead are either)."""
+    program = spec.load(SWEEP, {})
+    miner = _Miner(program, _reachable(program, 1000), _size_consts(SWEEP, {}, program), 2)
+    assert miner._cursors() == [SWEEP_BEHIND]
+    r = infer(SWEEP, {"N": "?"}, timeout=10)
+    assert r.status == PROVED and r.reason is None and r.at == (("N", 2),)
+    assert (r.states, r.candidates, r.accepted, r.elements, r.kept) == (7, 10, 10, 5, 4)
+    assert [x.text for x in r.lemmas] == [SWEEP_BEHIND]
+    copy = tmp_path / "sweep.mms"
+    copy.write_text(SWEEP + "\n" + r.text())
+    options = CheckOptions(backend="reference", lemmas=True, deadlock=False)
+    assert explorer.check(copy, {"N": 4}, options).verdict == HOLDS
+
+
+def test_cursor_templates_under_conditions():
+    """Behind unmerge's cursor and from it on, alone and under each condition: the
+    strongest literal, left out where it holds at every index or without the condition."""
+    miner = _miner("ksm_unmerge", {"FIXED": True, "PTES": 2}, ("PTES",))
+    assert miner._cursors() == [
+        "forall i in 1..PTES: i < unmerge.addr => pte[i] == anon",
+        *(
+            f"forall i in 1..PTES: {cond} and i >= unmerge.addr => pte[i] != anon"
+            for cond in [
+                "at(unmerge, handle_mm_fault)",
+                "at(unmerge, migration_entry_wait)",
+                "at(unmerge, wait_on_page_locked)",
+                "unmerge.got",
+            ]
+        ),
+    ]
 
 
 # --- symbolic sizes: candidates filtered on the spec's default size (or --infer-at's),
@@ -306,17 +373,51 @@ def test_cli_symbolic_json_and_infer_at(capsys):
     assert main(["prove", str(SIZE_DEPENDENT), "--infer-at", "N=3"]) == 2  # with --infer
 
 
-@pytest.mark.slow  # minutes of z3
-def test_library_model_at_a_symbolic_size(tmp_path):
-    """rmap_vma_adjust from no lemmas at FAULTS=? (filtered at the default, 1): every
-    invariant proved for any number of faulting threads; the lemmas hold on every
-    reachable state of FAULTS=3, explored by the reference interpreter."""
-    source = MODELS / "rmap_vma_adjust.mms"
-    r = infer(source, {"LOCK": 2, "FAULTS": "?"}, spec_lemmas=False)
-    assert r.status == PROVED and r.reason is None and r.at == (("FAULTS", 1),)
-    assert (r.candidates, r.accepted, r.kept, len(r.lemmas)) == (130, 108, 105, 18)
+# --- library models at a symbolic size, from no lemmas: (model, constants, the size
+# filtered at, --timeout, counts as LIBRARY's, a lemma among those printed, a larger
+# instance the reference interpreter explores)
+SYMBOLIC = [
+    # every invariant proved for any number of faulting threads, filtered at the
+    # default (FAULTS=1)
+    pytest.param(
+        "rmap_vma_adjust",
+        {"LOCK": 2, "FAULTS": "?"},
+        None,
+        None,
+        (130, 108, 105, 18),
+        None,
+        {"FAULTS": 3},
+        marks=pytest.mark.slow,  # minutes of z3
+    ),
+    # unmerge's loop: every address behind its cursor maps a private copy (the spec's
+    # BrokenBehind, without its guard: FIXED, no swap entries)
+    pytest.param(
+        "ksm_unmerge",
+        {"FIXED": True, "PTES": "?"},
+        {"PTES": 2},
+        10,
+        KSM_SYMBOLIC,
+        "forall i in 1..PTES: i < unmerge.addr => pte[i] == anon",
+        {"PTES": 4},
+        marks=pytest.mark.slow,  # a minute of z3
+    ),
+]
+
+
+@pytest.mark.parametrize("name, consts, at, timeout, counts, lemma, reference", SYMBOLIC)
+def test_library_model_at_a_symbolic_size(
+    name, consts, at, timeout, counts, lemma, reference, tmp_path
+):
+    """Proved at the symbolic size; the lemmas hold on every reachable state of a larger
+    instance, explored by the reference interpreter."""
+    source = MODELS / f"{name}.mms"
+    r = infer(source, consts, spec_lemmas=False, at=at, timeout=timeout)
+    assert r.status == PROVED and r.reason is None, r.reason
+    assert (r.candidates, r.accepted, r.kept, len(r.lemmas)) == counts
+    assert lemma is None or lemma in [x.text for x in r.lemmas]
     copy = with_lemmas(tmp_path, source, r)
     inferred = tuple(x.name for x in r.lemmas)
     options = CheckOptions(backend="reference", invariants=inferred, deadlock=False)
-    reached = explorer.check(copy, {"LOCK": 2, "FAULTS": 3}, options)
+    fixed = {k: v for k, v in consts.items() if v != "?"}
+    reached = explorer.check(copy, {**fixed, **reference}, options)
     assert reached.verdict == HOLDS, reached.violation
