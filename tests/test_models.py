@@ -136,6 +136,7 @@ MLOCK_LEMMAS = (
     "WalkUnmlocked",
     "OneUnmapper",
     "Truncated",
+    "MlockedFirst",
     "MlockWindow",
     "MlockUndone",
 )
@@ -143,8 +144,12 @@ MLOCK_LEMMAS = (
 
 def test_mlock_lemmas_hold_where_the_race_is():
     """The lemmas assume nothing the racy kernel does not do: they hold in every mode
-    without the fix, with either unmapper."""
-    for consts in [{"FIXED": False, "VMAS": 3}, {"FIXED": False, "TRUNCATE": True, "VMAS": 3}]:
+    without the fix, with either unmapper and either initial PG_mlocked."""
+    for consts in [
+        {"FIXED": False, "VMAS": 3},
+        {"FIXED": False, "TRUNCATE": True, "VMAS": 3},
+        {"FIXED": False, "MLOCKED": True, "VMAS": 3},
+    ]:
         result = explorer.check(path("mlock_munlock"), consts, invariants=list(MLOCK_LEMMAS))
         assert result.verdict == HOLDS, consts
 
@@ -158,7 +163,7 @@ def test_mlock_munlock_proved(vmas):
     fixed = invariants.prove(path("mlock_munlock"), {"FIXED": True, "VMAS": vmas})
     assert fixed.status == PROVED
     assert fixed.lemmas == MLOCK_LEMMAS
-    assert len(fixed.queries) == 196
+    assert len(fixed.queries) == 210
     broken = invariants.prove(path("mlock_munlock"), {"FIXED": False, "VMAS": vmas})
     assert broken.status == CTI
     ctis = [q for q in broken.queries if q.status == CTI]
@@ -180,6 +185,17 @@ def test_mlock_truncation_proved():
     (cti,) = [q for q in broken.queries if q.status == CTI]
     assert (cti.invariant, cti.action) == ("NoMlockedFree", "reclaim.putback_lru_page")
     assert check_cti(cti.program, cti.cti).verdict == "reachable"
+
+
+@pytest.mark.parametrize(
+    "consts", [{}, {"VMAS": 1}, {"TRUNCATE": True}], ids=["exit_mmap", "VMAS=1", "truncate"]
+)
+def test_mlock_culled_proved(consts):
+    """Without the fix but with PG_mlocked set from the start, reclaim culls the page:
+    proved, MlockedFirst saying the walk never finds a VM_LOCKED vma."""
+    proof = invariants.prove(path("mlock_munlock"), {"FIXED": False, "MLOCKED": True, **consts})
+    assert proof.status == PROVED
+    assert len(proof.queries) == 210
 
 
 @pytest.mark.slow
@@ -381,6 +397,8 @@ RAWIO_LEMMAS = (
     "Pinned",
     "PinnedStaysMapped",
     "NeverCopied",
+    "UnmapDone",
+    "PinNotCopied",
     "DataStays",
 )
 
@@ -400,7 +418,8 @@ def test_rawio_lemmas_hold_where_the_race_is(consts):
 def test_rawio_cow_proved_for_any_number_of_writers():
     """With the spec's lemmas, DataArrives is inductive for a symbolic WRITERS with the
     page_count check (either order) and with c475a8ab625d in its order; 2.6.6, and
-    c475a8ab625d in 2.6.12's order, fail induction only at the DMA's completion."""
+    c475a8ab625d in 2.6.12's order with two writers, fail induction only at the DMA's
+    completion."""
     for consts in [
         {"KERNEL": 7, "WRITERS": "?"},
         {"KERNEL": 7, "REORDER": True, "WRITERS": "?"},
@@ -409,10 +428,20 @@ def test_rawio_cow_proved_for_any_number_of_writers():
         fixed = invariants.prove(path("rawio_cow"), consts)
         assert fixed.status == PROVED, consts
         assert fixed.lemmas == RAWIO_LEMMAS
-    for consts in [{"KERNEL": 6}, {"KERNEL": 13, "REORDER": True}]:
+    for consts in [{"KERNEL": 6}, {"KERNEL": 13, "REORDER": True, "WRITERS": 2}]:
         broken = invariants.prove(path("rawio_cow"), consts)
         assert broken.status == CTI
         assert [q.action for q in broken.queries if q.status == CTI] == ["rawio.dio_bio_end_io"]
+
+
+def test_rawio_mapcount_check_in_the_old_order_proved_with_one_writer():
+    """c475a8ab625d in 2.6.12's order with one writing thread: do_wp_page's trylock can
+    fail only against get_user_pages' own fault, before the pin, so the pinned page is
+    never copied away (PinNotCopied)."""
+    proof = invariants.prove(path("rawio_cow"), {"KERNEL": 13, "REORDER": True})
+    assert proof.status == PROVED
+    assert proof.lemmas == RAWIO_LEMMAS
+    assert len(proof.queries) == 182
 
 
 # async_buffer_migrate, every expectation of the spec on both explorers: constants, the

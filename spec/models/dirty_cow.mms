@@ -227,11 +227,17 @@ cover CopyZappedAfterCow: gup.foll_cow and pte.map == unmapped and at(gup, follo
 
 # Lemmas, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which make
 # FilePageNeverWritten inductive with 4ceb5db9757a, 19be0eaffa3a and a8f97366452e: only
-# a fault's COW copy is mapped dirty; a forced write stays a write lookup; so the page it
-# follows and writes is the copy.
-lemma DirtyIsCopy: KERNEL != 4 => pte.dirty == (pte.map == cow_page)
+# a fault's COW copy is mapped dirty (with touch_pmd, 8310d48b125d, only without the
+# reader's lookups); a forced write stays a write lookup; so the page it follows and
+# writes is the copy.
+lemma DirtyIsCopy: KERNEL != 4 or not READER => pte.dirty == (pte.map == cow_page)
 lemma WriteKept: KERNEL == 1 or KERNEL >= 3 => gup.foll_write
-lemma WritesCopy: KERNEL == 1 or KERNEL == 3 or KERNEL == 5
+# Without the reader only GUP's own faults map the page, and they are write faults (COW)
+# unless v4.8 dropped FOLL_WRITE: 2.6.12's handle_mm_fault is always a write, and from
+# 19be0eaffa3a FOLL_WRITE is kept. So the file's (or huge zero) page is never mapped,
+# and in 2.6.12 and 8310d48b125d too GUP writes only the copy.
+lemma NoFileMapped: not READER and KERNEL != 2 => pte.map != file_page
+lemma WritesCopy: KERNEL == 1 or KERNEL == 3 or KERNEL == 5 or (not READER and KERNEL != 2)
   => (at(gup, access_remote_vm) => gup.page == cow_page)
 
 # Every kernel, with and without the reader. 2.6.12 needs the reader (its faults are

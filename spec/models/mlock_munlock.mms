@@ -320,6 +320,15 @@ lemma OneUnmapper:
   (TRUNCATE => at(exit_mmap, munlock_vma_pages_range))
   and (not TRUNCATE => at(truncate, zap_pte_range) and truncate.t == 1)
 lemma Truncated: forall w in Vma: (done(truncate) or w < truncate.t) => not pte[w]
+# With MLOCKED, the page was PG_mlocked before reclaim isolated it: only the last unmap
+# (clear_page_mlock) or munlock's phase 1, once munlock_vma_pages_range has cleared
+# VM_LOCKED, clear it, so a page that is no longer PageMlocked is in no VM_LOCKED vma;
+# reclaim's walk, which starts only then (page_evictable), never finds one, and never
+# gets to mlock_vma_page.
+lemma MlockedFirst:
+  MLOCKED
+    => (not page.mlocked => not in_vm_locked_vma)
+       and not (at(reclaim, down_read_trylock) or at(reclaim, mlock_vma_page))
 # The fix: under the pte lock, reclaim marks a page that vma 1 still maps, before munlock
 # has pinned it (munlock's follow_page_mask waits for that pte lock); so a PageMlocked
 # page is still mapped, and with exit_mmap, munlock is still to clear PG_mlocked.
@@ -328,7 +337,7 @@ lemma MlockWindow:
     => reclaim.v == 1 and pte[1]
        and (at(exit_mmap, munlock_vma_pages_range) or at(exit_mmap, follow_page_mask))
 lemma MlockUndone:
-  FIXED and page.mlocked
+  (FIXED or MLOCKED) and page.mlocked
     => mapcount > 0
        and (not TRUNCATE
             => pte[1] and (at(exit_mmap, munlock_vma_pages_range) or at(exit_mmap, follow_page_mask)

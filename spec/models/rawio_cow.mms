@@ -272,8 +272,22 @@ lemma PinnedStaysMapped:
   KERNEL >= 7 and KERNEL < 13 and rawio.pin == pin_page and not done(rawio) => pte == writable
 lemma NeverCopied:
   KERNEL == 13 and late_swap_free => pte != cow_copy and pte != read_only
+# A fault gets to do_wp_page only on the swap entry reclaim's try_to_unmap_one left, and
+# takes the page lock after reclaim's unlock_page: reclaim no longer holds it.
+lemma UnmapDone:
+  (pte == swap_entry => not (at(reclaim, lock_page) or at(reclaim, try_to_unmap_one)))
+  and (at(rawio, do_wp_page) or (exists w in Writer: at(user[w], do_wp_page))
+       => at(reclaim, putback_lru_page) or done(reclaim))
+# c475a8ab625d in 2.6.12's order with one writing thread: do_wp_page copies only if its
+# TestSetPageLocked fails (the sum, the pte now mapped, is 1), and the only other holder
+# of the page lock then is get_user_pages' own fault, which has not pinned the page yet:
+# the pinned page is never copied away.
+lemma PinNotCopied:
+  KERNEL == 13 and not late_swap_free and WRITERS == 1 and rawio.pin == pin_page
+    => pte != cow_copy
 lemma DataStays:
-  (KERNEL >= 7 and KERNEL < 13 or KERNEL == 13 and late_swap_free) and done(rawio)
+  (KERNEL >= 7 and KERNEL < 13 or KERNEL == 13 and (late_swap_free or WRITERS == 1))
+    and done(rawio)
     => (if rawio.pin == pin_page then page_data and (pte == cow_copy => copy_data)
         else copy_data)
 
