@@ -97,22 +97,37 @@ expect CPUS=3: violates property NoStarvation
 expect TICKET=true, CPUS=3: holds with 1085 states
 
 # Lemmas, assumed and proved by `mmcheck prove` (checked by `check --lemmas`), which make
-# MutualExclusion inductive in both modes, at every CPUS of its range (2..4; with
-# tickets, `CPUS=?` is modular arithmetic z3 does not settle in minutes). Test-and-set:
-# val is set exactly while one CPU holds the lock. Tickets: the CPUs waiting or holding
-# have distinct tickets, in the window from owner to next (as many as the window is
-# long, modulo the wrap), and the holder's is owner.
-def queued(c) = at(cpu[c], wfe) or holding(c)
-def queue_len = (next + CPUS + 1 - owner) % (CPUS + 1)
+# MutualExclusion inductive in both modes, for any number of CPUs (`-D 'CPUS=?'`).
+def queued(c) = at(cpu[c], wfe) or holding(c)    # c holds a ticket: waiting or holding
+# How far ticket t is past lock->tickets.owner, round the wrap: (t - owner) mod (CPUS + 1),
+# written without `%`, which over a symbolic CPUS is nonlinear arithmetic for z3.
+def ahead(t) = if t >= owner then t - owner else t + CPUS + 1 - owner
+
+# Test-and-set: val is set exactly while one CPU holds the lock; no CPU is in the ticket
+# wait.
 lemma TestAndSet:
   not TICKET
     => (count c in Cpu: holding(c)) == (if val then 1 else 0)
        and forall c in Cpu: not at(cpu[c], wfe)
-lemma Tickets:
+# Tickets: no CPU is in virt_spin_lock()'s loop.
+lemma TicketsOnly:
+  TICKET => forall c in Cpu: not at(cpu[c], atomic_read) and not at(cpu[c], atomic_cmpxchg)
+# The wrap of `next++` and `owner++` (the steps' `% (CPUS + 1)`): the ticket after t is
+# t + 1, or 0 after CPUS. Arithmetic, true in every state, but z3 does not find it over
+# a symbolic CPUS (a remainder by CPUS + 1 is nonlinear); with it the successors of next
+# and owner are linear terms.
+lemma TicketWrap:
+  forall t in Ticket: (t + 1) % (CPUS + 1) == (if t == CPUS then 0 else t + 1)
+# next - owner (round the wrap) is the number of CPUs holding a ticket: taken by
+# arch_spin_lock()'s ldrex/strex, not yet given back by arch_spin_unlock()'s owner++.
+lemma QueueLength: TICKET => (count c in Cpu: queued(c)) == ahead(next)
+# Every ticket held lies in the window owner..next-1.
+lemma InWindow: TICKET => forall c in Cpu: queued(c) => ahead(ticket[c]) < ahead(next)
+# The holder's ticket is owner: it left the wfe loop on lockval.tickets.next == owner,
+# and owner moves only at its own unlock.
+lemma HolderOwns: TICKET => forall c in Cpu: holding(c) => ticket[c] == owner
+# No two CPUs hold the same ticket (so at most one has owner's, and holds the lock).
+lemma DistinctTickets:
   TICKET
-    => (count c in Cpu: queued(c)) == queue_len
-       and forall c in Cpu:
-             not at(cpu[c], atomic_read) and not at(cpu[c], atomic_cmpxchg)
-             and (queued(c) => (ticket[c] + CPUS + 1 - owner) % (CPUS + 1) < queue_len)
-             and (holding(c) => ticket[c] == owner)
-             and forall d in Cpu: c != d and queued(c) and queued(d) => ticket[c] != ticket[d]
+    => forall c in Cpu: forall d in Cpu:
+         c != d and queued(c) and queued(d) => ticket[c] != ticket[d]
