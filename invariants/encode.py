@@ -204,11 +204,26 @@ class SumTerm:
         return as_int(as_bool(t)) if self.quant.kind == "count" else as_int(t)
 
     def same_instance(self, other: SumTerm) -> bool:
-        return (
+        """The same count or sum: the same bounds and the same summand, other's read in
+        this term's state. Compared as z3 terms, not as IR: a definition's parameter bound
+        to a value (extra_refs(p) in a forall over p) and that value written out
+        (extra_refs(OLD)) are one count, which two unrelated constants would make z3
+        prove equal by the induction it cannot do."""
+        if (
             self.quant == other.quant
             and self.env.keys() == other.env.keys()
-            and all(self.env[k].eq(other.env[k]) for k in self.env)
-        )
+            and all(t.eq(other.env[k]) for k, t in self.env.items())
+        ):
+            return True
+        if self.quant.kind != other.quant.kind:
+            return False
+        enc, st = self.encoder, self.state
+        bounds = (as_int(enc.expr(b, st, other.env)[0]) for b in (other.quant.lo, other.quant.hi))
+        if not all(z3.simplify(a).eq(z3.simplify(b)) for a, b in zip((self.lo, self.hi), bounds)):
+            return False
+        i = z3.Int("same_instance!i")
+        theirs = replace(other, state=st, summands=())
+        return z3.simplify(self.body(i)).eq(z3.simplify(theirs.body(i)))
 
 
 @dataclass
