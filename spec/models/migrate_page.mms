@@ -733,14 +733,14 @@ lemma PtesWellFormed:
   and (PATCH8 => old_anon and not at(migrate, clear_page_mapping))
 
 // the old page is frozen, under tree_lock and with newpage locked, exactly across the
-// slot replacement
+// slot replacement; at migrate_page_copy() the slot holds the new page or none
 lemma FrozenWhileReplacing:
   (frozen <=> at(migrate, radix_tree_replace_slot) or at(migrate, page_unfreeze_refs))
   and (tree_locked <=> frozen)
   and (frozen => newpage_locked)
   and (at(migrate, radix_tree_replace_slot) => slot == OLD)
   and (at(migrate, page_unfreeze_refs) => slot == newpage)
-  and (at(migrate, migrate_page_copy) => slot != OLD)
+  and (at(migrate, migrate_page_copy) => slot == 0 or slot == newpage)
   and (slot == OLD => pages[OLD].swapcache)
 
 // What the control-flow invariants rest on: where migration is, and what that says of
