@@ -724,16 +724,22 @@ lemma RacerRefs:
   and (munlock_pin != 0 <=> at(munlock, __munlock_pagevec) or at(munlock, pagevec_release))
 
 // pte locks are only held within a step; a present pte names its page; a migration
-// entry's page is still PageAnon (with patch 8, always)
+// entry's page is still PageAnon (with patch 8, always; before it, page->mapping is
+// cleared only once the page is migrated and its migration entries are removed)
 lemma PtesWellFormed:
   (forall i in Pte:
     not locked(ptl[i])
     and (pte[i] == pte_present <=> pfn[i] != 0)
     and (pte[i] == pte_migration => old_anon))
   and (PATCH8 => old_anon and not at(migrate, clear_page_mapping))
+  and ((not old_anon or at(migrate, clear_page_mapping)) => migrated_to != 0)
+  and (not old_anon =>
+    at(migrate, unlock_page) or at(migrate, putback_lru_page) or done(migrate))
 
 // the old page is frozen, under tree_lock and with newpage locked, exactly across the
-// slot replacement; at migrate_page_copy() the slot holds the new page or none
+// slot replacement; at migrate_page_copy() the slot holds the new page or none; the old
+// page is PageSwapCache while the slot holds it, and from radix_tree_replace_slot()
+// until migrate_page_copy() clears it
 lemma FrozenWhileReplacing:
   (frozen <=> at(migrate, radix_tree_replace_slot) or at(migrate, page_unfreeze_refs))
   and (tree_locked <=> frozen)
@@ -741,14 +747,18 @@ lemma FrozenWhileReplacing:
   and (at(migrate, radix_tree_replace_slot) => slot == OLD)
   and (at(migrate, page_unfreeze_refs) => slot == newpage)
   and (at(migrate, migrate_page_copy) => slot == 0 or slot == newpage)
-  and (slot == OLD => pages[OLD].swapcache)
+  and (pages[OLD].swapcache
+       <=> (slot == OLD
+            or (slot == newpage
+                and (at(migrate, page_unfreeze_refs) or at(migrate, migrate_page_copy)))))
 
 // What the control-flow invariants rest on: where migration is, and what that says of
 // the ptes, the slot and the new page.
 
 // rc == MIGRATEPAGE_SUCCESS after migrate_page_copy() exactly (then newpage is the page
 // and set up, and nothing resets rc before unmap_and_move() returns); the "page was
-// freed from under us" MIGRATEPAGE_SUCCESS goes straight to putback_lru_page()
+// freed from under us" MIGRATEPAGE_SUCCESS goes straight to putback_lru_page(); newpage
+// is set up from "no turning back" on (before patch 11, from move_to_new_page() on)
 lemma MigrationOutcome:
   (migrate.rc == rc_success <=> migrated_to != 0)
   and (migrated_to != 0 =>
@@ -758,7 +768,9 @@ lemma MigrationOutcome:
          or at(migrate, clear_page_mapping) or at(migrate, unlock_page)
          or at(migrate, putback_lru_page) or done(migrate)))
   and (migrate.rc == rc_freed => at(migrate, putback_lru_page) or done(migrate))
-  and ((at(migrate, page_unfreeze_refs) or at(migrate, migrate_page_copy))
+  and ((at(migrate, page_unfreeze_refs) or at(migrate, migrate_page_copy)
+        or (not PATCH11 and (at(migrate, migrate_page_move_mapping)
+                             or at(migrate, radix_tree_replace_slot))))
        => pages[newpage].setup)
 
 // try_to_unmap() makes migration entries, remove_migration_ptes() removes them, both
