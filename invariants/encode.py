@@ -221,7 +221,7 @@ class SumTerm:
         bounds = (as_int(enc.expr(b, st, other.env)[0]) for b in (other.quant.lo, other.quant.hi))
         if not all(z3.simplify(a).eq(z3.simplify(b)) for a, b in zip((self.lo, self.hi), bounds)):
             return False
-        i = z3.Int("same_instance!i")
+        i = enc._bound_var("same_instance")  # a count in the summand is a function of it
         theirs = replace(other, state=st, summands=())
         return z3.simplify(self.body(i)).eq(z3.simplify(theirs.body(i)))
 
@@ -659,7 +659,8 @@ class Encoder:
         lo, hi = int_value(t.lo), int_value(t.hi)
         if lo is not None and hi is not None:
             return z3.And([prop(z3.IntVal(j)) for j in range(lo, hi + 1)])
-        i = z3.Int(self.fresh("i"))
+        # bound, so that a count in t's summand is a function of it (Encoder._quant)
+        i = self._bound_var("i")
         return z3.ForAll([i], z3.Implies(z3.And(t.lo <= i, i <= t.hi), prop(i)))
 
     # ----------------------------------------------------------------- actions

@@ -11,6 +11,7 @@ from mmcheck import spec
 from mmcheck.explorer.tuple.translate import compile_expr, compile_model
 from mmcheck.invariants import prove
 from mmcheck.invariants.cti import check_cti
+from mmcheck.invariants.encode import Encoder
 from mmcheck.invariants.prove import CTI, INIT, NO_ERROR, PROVED, TIMEOUT
 from mmcheck.spec.errors import UsageError
 
@@ -309,3 +310,25 @@ def test_a_cti_speaks_values():
         assert set(pre) == set(post) == {"small", "big"}
         assert post["big"] == 4  # NotFour: the step makes big 4
         assert all(isinstance(v, int) and not isinstance(v, bool) for v in pre.values())
+
+
+def test_a_count_in_a_frame_lemmas_summand_follows_its_variable():
+    # the frame lemmas quantify over the outer sum's range: the count in its summand must
+    # be a function of that variable, not a constant defined at one free value of it
+    text = (
+        "const N : 1..8 = 3\nvar a : [1..N] -> 0..N = [i in 1..N |-> 1]\n"
+        "action zero(k: 1..N)\n  when a[k] == 1\n  a[k]' = 0\n"
+        "invariant S: (sum i in 1..N: count j in 1..N: a[j] == i) == N\n"
+    )
+    program = spec.load(text, {"N": "?"}, symbolic=True)
+    enc = Encoder(program)
+    pre = enc.new_state("pre")
+    (action,) = program.actions
+    step = enc.step(action, pre, enc.param_terms(action, "s"))
+    enc.holds(program.invariants[0], pre)
+    enc.holds(program.invariants[0], step.post)
+    enc.frame_lemmas(pre, step.post)
+    under_quantifier = [t for t in enc.sums if any("@" not in str(v) for v in t.env.values())]
+    assert len(under_quantifier) == 8
+    assert all(t.value.num_args() == 2 for t in under_quantifier)
+    assert prove(text, {"N": "?"}).status == CTI
