@@ -1006,18 +1006,31 @@ def serve_cases(
     SIGINT and SIGTERM stop the check under way, which ends incomplete, as in the main
     process; elsewhere they end the worker, its case not run."""
     try:
-        die_with_parent(parent, inherited)
-        signal.set_wakeup_fd(-1)  # the main process's pipe, copied by the fork
-        for s in STOP_SIGNALS:
-            signal.signal(s, signal.default_int_handler)
-        while (i := conn.recv()) is not None:
-            try:
-                outcome: Case | Exception = run_case(planned[i], options)
-            except Exception as e:  # raised in the main process, as without -j
-                outcome = e if picklable(e) else RuntimeError(f"{type(e).__name__}: {e}")
-            conn.send((i, outcome))
+        try:
+            die_with_parent(parent, inherited)
+            signal.set_wakeup_fd(-1)  # the main process's pipe, copied by the fork
+            for s in STOP_SIGNALS:
+                signal.signal(s, signal.default_int_handler)
+            while (i := conn.recv()) is not None:
+                try:
+                    outcome: Case | Exception = run_case(planned[i], options)
+                except Exception as e:  # raised in the main process, as without -j
+                    outcome = e if picklable(e) else RuntimeError(f"{type(e).__name__}: {e}")
+                conn.send((i, outcome))
+        finally:
+            ignore_stop_signals()
     except (KeyboardInterrupt, EOFError, OSError):
         pass
-    finally:  # no traceback from a signal while the process ends
-        for s in STOP_SIGNALS:
-            signal.signal(s, signal.SIG_IGN)
+
+
+def ignore_stop_signals() -> None:
+    """Ignore SIGINT and SIGTERM from now on, however many arrive meanwhile: a worker
+    may get two (Ctrl-C reaches its whole process group, and the main process passes
+    the signal on), and the second must not end it with a traceback."""
+    while True:
+        try:
+            for s in STOP_SIGNALS:
+                signal.signal(s, signal.SIG_IGN)
+            return
+        except KeyboardInterrupt:
+            continue

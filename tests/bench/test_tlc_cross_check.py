@@ -44,6 +44,9 @@ def tlc(program: spec.ir.Program, tmp_path: Path) -> tuple[bool, int | None, str
     """Whether TLC finds no error, its distinct states, and its output (safety only:
     temporal properties are another test's)."""
     text = export_tla.run_tlc(export_tla.export(program, "Spec", tmp_path))
+    parsed = re.findall(r"^Parsing file (.*)$", text, re.MULTILINE)
+    # the standard modules too, not the shared copies another TLC may be writing
+    assert parsed and all(Path(f).is_relative_to(tmp_path) for f in parsed), text
     found = re.search(r"([\d,]+) distinct states found", text)
     distinct = int(found.group(1).replace(",", "")) if found else None
     return "No error has been found" in text, distinct, text

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mmcheck.cli import main
+from mmcheck.explorer import expect
 from mmcheck.explorer.core.search import Search
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,6 +126,24 @@ def test_a_signal_at_any_moment_stops_the_suite(tmp_path, signum, jobs, group, d
         assert all(f"incomplete (interrupted ({name}))" in line for line in stopped), where
         with pytest.raises(ProcessLookupError):  # nothing left in its process group
             os.killpg(pid, 0)
+
+
+def test_a_second_signal_as_a_worker_ends_is_ignored(monkeypatch):
+    """A -j worker told to stop by Ctrl-C gets the signal twice, from the terminal and
+    passed on by the main process: the second may land while it sets the signals to
+    be ignored, raising KeyboardInterrupt there, and must not leave a traceback."""
+    handlers: dict[int, object] = {}
+    landed = []
+
+    def set_handler(signum: int, handler: object) -> None:
+        if not landed:  # the second signal, taken at this moment
+            landed.append(signum)
+            raise KeyboardInterrupt
+        handlers[signum] = handler
+
+    monkeypatch.setattr(expect.signal, "signal", set_handler)
+    expect.ignore_stop_signals()
+    assert landed and handlers == {s: signal.SIG_IGN for s in expect.STOP_SIGNALS}
 
 
 BIG = """spec Big
