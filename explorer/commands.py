@@ -132,8 +132,8 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-cache",
         action="store_true",
-        help="--backend vector: generate the kernels again, neither reading nor writing "
-        "the per-user cache ($MMCHECK_CACHE_DIR, else ~/.cache/mmcheck)",
+        help="lower the spec and (--backend vector) generate the kernels again, neither "
+        "reading nor writing the per-user cache ($MMCHECK_CACHE_DIR, else ~/.cache/mmcheck)",
     )
     p.add_argument(
         "--por",

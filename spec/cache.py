@@ -29,11 +29,10 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lark
-from lark.grammar import Rule
-from lark.lexer import TerminalDef
+if TYPE_CHECKING:
+    import lark
 
 ENV = "MMCHECK_CACHE_DIR"
 _MAGIC = b"mmcheck-cache/1 "
@@ -145,6 +144,10 @@ def lark_parser(grammar: str, **options: Any) -> lark.Lark:
     run computed them (building them is most of a small check's start-up: about a
     second; loading them, a few hundredths). The tables are stored as JSON, which
     lark's own deserialiser turns back into its classes; nothing is unpickled."""
+    import lark  # here: a run whose program is read back (spec.ircache) parses nothing
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
     live = {k: v for k, v in options.items() if k in _LIVE_OPTIONS}
     fixed = sorted((k, v) for k, v in options.items() if k not in live)
     # what of the live options the tables depend on: the terminals named

@@ -1,7 +1,8 @@
 """Source locations and the errors users see: file:line:col, the source line, a caret.
 
 Every stage (parser, checker, lowering, back ends) reports problems as `SpecError`s
-carrying a `Loc`; the CLI prints them with `format_error` and never a traceback.
+carrying a `Loc`; the CLI prints them with `format_error` and never a traceback. The
+text they quote is the spec's source, read here: a spec file's bytes, checked to be text.
 """
 
 from __future__ import annotations
@@ -25,6 +26,19 @@ _NOT_REGULAR = {
 }
 
 
+STRING_FILE = "<string>"
+
+
+def source_of(source: str | os.PathLike) -> tuple[str, str | None]:
+    """(file name, text): a path (PathLike, or a str ending in .mms without a newline)
+    is read later; any other str is the spec text itself."""
+    if isinstance(source, os.PathLike):
+        return os.fspath(source), None
+    if source.endswith(".mms") and "\n" not in source:
+        return source, None
+    return STRING_FILE, source
+
+
 def read_source(path: str | os.PathLike) -> bytes:
     """The bytes of a spec file. OSError, its strerror saying why, for a directory, a
     device, a FIFO or a socket (opened without blocking, never read) or a file larger
@@ -44,6 +58,19 @@ def read_source(path: str | os.PathLike) -> bytes:
     if len(data) > MAX_SOURCE_BYTES:
         raise OSError(errno.EFBIG, f"more than {MAX_SOURCE_BYTES} bytes, the most a spec may have")
     return data
+
+
+def read_text(path: str | os.PathLike, shown: str) -> str:
+    """A spec file's text; a SpecError at the first byte that is not UTF-8 (a binary
+    file, another encoding); OSError as read_source raises it."""
+    data = read_source(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - data.rfind(b"\n", 0, e.start)
+        loc = Loc(shown, line, col)
+        raise SpecError(loc, f"not UTF-8 text: byte 0x{data[e.start]:02x}") from None
 
 
 def register_source(filename: str, text: str) -> None:

@@ -1,5 +1,4 @@
-"""Reading spec files: the prelude, `include` resolution (relative paths, cycles) and
-the source of a spec given as a path or as text."""
+"""Reading spec files: the prelude and `include` resolution (relative paths, cycles)."""
 
 from __future__ import annotations
 
@@ -9,20 +8,12 @@ from pathlib import Path
 
 from mmcheck.spec import ast
 from mmcheck.spec.checker import PRELUDE
-from mmcheck.spec.errors import Loc, SpecError, SpecErrors, read_source
+from mmcheck.spec.errors import STRING_FILE, Loc, SpecError, SpecErrors, read_text, source_of
 from mmcheck.spec.parser import parse
 
-STRING_FILE = "<string>"
-
-
-def source_of(source: str | os.PathLike) -> tuple[str, str | None]:
-    """(file name, text): a path (PathLike, or a str ending in .mms without a newline)
-    is read later; any other str is the spec text itself."""
-    if isinstance(source, os.PathLike):
-        return os.fspath(source), None
-    if source.endswith(".mms") and "\n" not in source:
-        return source, None
-    return STRING_FILE, source
+# the source of a spec given as a path or as text, and reading it, live in spec.errors
+# (a load the IR cache answers needs them, and not the parser)
+__all__ = ["STRING_FILE", "Loader", "parse_or_collect", "read_text", "source_of"]
 
 
 class Loader:
@@ -30,6 +21,10 @@ class Loader:
         self.errors: list[SpecError] = []
         self.done: set[Path] = set()
         self.decls: list[ast.Decl] = []
+        # what the load read, for spec.ircache: (path, name shown, text) of each file,
+        # and each path found missing where an include falls back to NAME.mms
+        self.read: list[tuple[str, str, str]] = []
+        self.absent: list[str] = []
 
     def load(self, file: str, text: str | None) -> list[ast.Decl]:
         """Every declaration of the spec, its includes expanded in place, prelude first."""
@@ -59,6 +54,7 @@ class Loader:
         self.done.add(key)
         if text is None:
             text = path.read_text(encoding="utf-8")
+        self.read.append((str(path), shown, text))
         module = parse_or_collect(self, text, shown)
         if module is not None:
             self.module(module, path.parent, stack + [str(key)])
@@ -77,6 +73,7 @@ class Loader:
             return  # always included
         path = base / d.path
         if not path.exists() and not path.suffix:
+            self.absent.append(str(path))
             path = path.with_suffix(".mms")
         shown = os.path.relpath(path) if not Path(d.loc.file).is_absolute() else str(path)
         try:  # read first: the reason it cannot be (a symlink loop, a FIFO) is the error
@@ -94,19 +91,6 @@ class Loader:
             self.errors.append(SpecError(d.loc, f"include cycle: {cycle}"))
             return
         self.file(path, shown, text, stack)
-
-
-def read_text(path: Path, shown: str) -> str:
-    """A spec file's text; a SpecError at the first byte that is not UTF-8 (a binary
-    file, another encoding); OSError as read_source raises it."""
-    data = read_source(path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        col = e.start - data.rfind(b"\n", 0, e.start)
-        loc = Loc(shown, line, col)
-        raise SpecError(loc, f"not UTF-8 text: byte 0x{data[e.start]:02x}") from None
 
 
 def parse_or_collect(loader: Loader, text: str, file: str) -> ast.Module | None:

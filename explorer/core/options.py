@@ -42,7 +42,7 @@ class CheckOptions:
     # processes (vector) or actors (ray); None: all cores (ray: one per CPU of the cluster)
     workers: int | None = 1
     ray_address: str | None = None  # --backend ray: the cluster to join; None: a local one
-    cache: bool = True  # the vector back end's kernels from and to the per-user cache
+    cache: bool = True  # the lowered spec and the vector kernels from and to the per-user cache
 
     def __post_init__(self) -> None:
         for name in ("invariants", "properties"):

@@ -38,7 +38,7 @@ def run(
 ) -> Result:
     from mmcheck.explorer.liveness import behaviour
 
-    prog = program(source_or_program, consts)
+    prog = program(source_or_program, consts, cache=options.cache)
     behaviour.refuse(prog, options, "ray")  # no property, or a usage error
     from mmcheck.explorer.ray import engine  # ray, numpy and numba
 

@@ -28,7 +28,7 @@ def run(
     from mmcheck.explorer.tuple.bfs import bfs, make_search
     from mmcheck.explorer.tuple.simulate import simulate
 
-    prog = program(source_or_program, consts)
+    prog = program(source_or_program, consts, cache=options.cache)
     if options.por and initial is not None:
         initial = list(initial)  # a violation's re-run starts from them again
     search = make_search(prog, options, limits)

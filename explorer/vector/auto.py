@@ -60,7 +60,7 @@ def run(
     from mmcheck.explorer.tuple import backend as tuple_backend
     from mmcheck.explorer.tuple.bfs import bfs_until, make_search
 
-    prog = program(source_or_program, consts)
+    prog = program(source_or_program, consts, cache=options.cache)
     as_tuple = replace(options, backend="tuple", switch_at=None)
     as_vector = replace(options, backend="vector", switch_at=None)
     props = behaviour.refuse(prog, options, "auto")

@@ -51,7 +51,7 @@ def run(
 ) -> Result:
     from mmcheck.explorer.liveness import behaviour
 
-    prog = program(source_or_program, consts)
+    prog = program(source_or_program, consts, cache=options.cache)
     behaviour.refuse(prog, options, "vector")  # no property, or a usage error
     return engine().check(prog, options, limits, initial)
 

@@ -34,7 +34,7 @@ import numpy as np
 from mmcheck.explorer.vector import kernel
 from mmcheck.explorer.vector.actions import Instance
 from mmcheck.explorer.vector.pack import Layout
-from mmcheck.spec import cache, ir
+from mmcheck.spec import cache, ir, ircache
 
 COMPILING = "compiling kernels (first run only)..."
 KIND = "kernels"
@@ -74,7 +74,7 @@ def entry_key(
         platform.machine(),
         np.__version__,
         *generators,
-        repr(program),
+        ircache.canonical(program),  # not its repr: equal programs, one text
         repr([(i.k, i.params) for i in instances]),
         repr(invariants),
         repr(constraints),
