@@ -57,10 +57,10 @@ from mmcheck.spec.errors import (
     UsageError,
     did_you_mean,
     format_at,
+    read_text,
     register_source,
     source_line,
 )
-from mmcheck.spec.loader import read_text
 
 POSSIBLE, IMPOSSIBLE = "possible", "impossible"
 # the exit status of a schedule that cannot happen (0: possible, nothing breaks; 1:

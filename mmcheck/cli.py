@@ -48,7 +48,10 @@ class Parser(argparse.ArgumentParser):
         super().error(message)
 
 
-def build_parser() -> Parser:
+def build_parser(verb: str = "") -> Parser:
+    """The command's parser with every package's verbs; given the `verb` a run names,
+    the packages are loaded in order only up to the one that registers it (`check` does
+    not import the prover and z3): help, or a verb no package has, loads them all."""
     parser = Parser(
         prog="mmcheck",
         description="Model checking and z3 proofs for kernel locking protocols.",
@@ -56,10 +59,13 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"mmcheck {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for point in sorted(entry_points(group=VERBS), key=lambda p: p.name):
-        for verb, (help_text, add_args, run) in point.load().items():
-            p = sub.add_parser(verb, help=help_text, description=help_text)
+        verbs = point.load()
+        for name, (help_text, add_args, run) in verbs.items():
+            p = sub.add_parser(name, help=help_text, description=help_text)
             add_args(p)
             p.set_defaults(run=run)
+        if verb in verbs:
+            break
     parser.verbs = sub.choices  # each made by add_parser as the command's class: a Parser
     return parser
 
@@ -79,11 +85,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE if status is None else status
 
 
+def _words(argv: list[str]) -> list[str]:
+    return argv[: argv.index("--")] if "--" in argv else argv
+
+
+def named_verb(argv: list[str]) -> str:
+    """The verb argv names ("" for none): its first word that is not an option (the
+    command's own options, --help and --version, take no value)."""
+    return next((w for w in _words(argv) if not w.startswith("-")), "")
+
+
 def asked_json(parser: Parser, argv: list[str]) -> tuple[str, str | None]:
     """The verb argv names, and the format of its --json document where argv asks for
     one (None otherwise, or where the verb has no --json)."""
-    words = argv[: argv.index("--")] if "--" in argv else argv
-    verb = next((w for w in words if not w.startswith("-")), "")
+    words, verb = _words(argv), named_verb(argv)
     # argparse takes an option's unambiguous prefix: --js is --json
     asked = any(len(w) >= 4 and "--json".startswith(w) for w in words)
     if not asked or verb not in parser.verbs:
@@ -93,7 +108,7 @@ def asked_json(parser: Parser, argv: list[str]) -> tuple[str, str | None]:
 
 def dispatch(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
+    parser = build_parser(named_verb(argv))
     verb, fmt = asked_json(parser, argv)
 
     def fail(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -59,3 +61,18 @@ def test_the_examples_run(verb, tmp_path, monkeypatch, capsys):
         status = main(argv)
         out, err = capsys.readouterr()
         assert status in codes and status != 2, (line, status, err)
+
+
+def test_a_verb_loads_the_packages_up_to_its_own():
+    """`mmcheck check` builds the explorer's verbs only (no prover, no z3 imported);
+    help, or a verb that no package has, lists every verb."""
+    assert "prove" not in build_parser("check").verbs
+    assert {"check", "prove"} <= set(build_parser("prove").verbs)
+    assert sorted(build_parser("chekc").verbs) == sorted(build_parser("").verbs) == VERBS
+    code = (
+        "import sys; from mmcheck.cli import main; "
+        f"main(['check', {str(ROOT / 'tests/specs/diehard.mms')!r}, '--backend', 'tuple']); "
+        "print(sorted(m for m in ('z3', 'mmcheck.invariants') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.splitlines()[-1] == "[]", out.stderr
