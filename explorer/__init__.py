@@ -67,9 +67,13 @@ def check(
         result = backend.run(source_or_program, consts, options, limits, initial)
     result.stats.wall = time.perf_counter() - start
     result.strict = options.strict
-    # to_dict writes what `check --json` prints: the output formats and expectations
-    # sit above the core the Result is of
+    result.options, result.writer = options, _document
+    return result
+
+
+def _document(result: Result) -> dict[str, Any]:
+    """What `check --json` prints, for Result.to_dict: the output formats and the
+    expectations sit above the core the Result is of (imported only where asked)."""
     from mmcheck.explorer.expect import document
 
-    result.options, result.writer = options, document
-    return result
+    return document(result)
