@@ -6,12 +6,12 @@ An entry is keyed by the sha256 of the spec's file name as given, the working fo
 (both decide the file names in locations and where includes are found), the file's
 text, the constants, whether symbolic constants are allowed, and the code of the
 language (every file of this package, the prelude and the grammar included, and
-lark's): a change to any gives another key. The files the spec includes are named in
-the entry with the sha256 of their text, checked on reading: an included file that
-changed, or a name that resolves to a file where none was, makes the entry stale, and
-the spec is loaded again. Only a spec that loaded without an error is stored (the
-language reports errors, never warnings), so a spec with errors is parsed on every run
-and reports them as before.
+lark's) and where it is installed: a change to any gives another key. The files the
+spec includes are named in the entry with the sha256 of their text, checked on
+reading: an included file that changed, or a name that resolves to a file where none
+was, makes the entry stale, and the spec is loaded again. Only a spec that loaded
+without an error is stored (the language reports errors, never warnings), so a spec
+with errors is parsed on every run and reports them as before.
 
 The IR is stored as JSON data: a table of nodes, each a class of the IR (or a Loc) and
 its fields in order, a node's fields naming earlier nodes by their index (so the
@@ -209,8 +209,8 @@ def decode(table: Any) -> ir.Program:
         fields = _fields(node[0])
         if len(node) != len(fields) + 1:
             raise Undecodable(f"{node[0]} with {len(node) - 1} fields")
-        values = [dec(v, nodes) for (_, (_, dec)), v in zip(fields, node[1:], strict=True)]
-        nodes.append(_CLASSES[node[0]](*values))
+        values = {f: dec(v, nodes) for (f, (_, dec)), v in zip(fields, node[1:], strict=True)}
+        nodes.append(_CLASSES[node[0]](**values))
     if type(nodes[-1]) is not ir.Program:
         raise Undecodable("the last node is not a program")
     return nodes[-1]
@@ -226,13 +226,14 @@ def _sha(text: str) -> str:
 @functools.cache
 def _language() -> str:
     """The sha256 of the code that makes a Program from a spec's text: this package's
-    files (the prelude and the grammar too) and lark's (the parser it runs)."""
+    files (the prelude and the grammar too) and lark's (the parser it runs), and where
+    the package is (locations in the prelude name its path)."""
     here = Path(__file__).parent
     files = sorted(p for p in here.iterdir() if p.suffix in (".py", ".mms", ".lark"))
     lark = importlib.util.find_spec("lark")
     if lark is not None and lark.origin is not None:
         files.append(Path(lark.origin))
-    return cache.key(*(str(p.name) for p in files), *(p.read_bytes() for p in files))
+    return cache.key(str(here), *(p.name for p in files), *(p.read_bytes() for p in files))
 
 
 @dataclasses.dataclass(frozen=True)
