@@ -89,7 +89,7 @@ class _Bmc:
         self.program = program
         self.invs = invs
         self.enc = Encoder(program)
-        self.solver = z3.Solver()
+        self.solver = z3.Solver(ctx=self.enc.ctx)
         self.states: list[State] = []
         self.choices: list[tuple[z3.ArithRef, list[StepEnc]]] = []  # per step: selector, steps
         self.init_step: StepEnc | None = None
@@ -142,18 +142,19 @@ class _Bmc:
             prev = self.states[-1]
             steps = [enc.step(a, prev, enc.param_terms(a, str(k))) for a in self.program.actions]
             s.push()
-            s.add(z3.Or([st.error for st in steps]))
+            s.add(z3.Or([st.error for st in steps], enc.ctx))
             if self._check(k):
                 return self._result(VIOLATED, k, self._error_violation(s.model(), k, steps))
             s.pop()
             nxt = enc.new_state(str(k))
-            sel = z3.Int(f"action@{k}")
+            sel = z3.Int(f"action@{k}", enc.ctx)
             s.add(
                 z3.Or(
                     [
                         z3.And(sel == i, st.fires, enc.equal(nxt, st.post))
                         for i, st in enumerate(steps)
-                    ]
+                    ],
+                    enc.ctx,
                 )
             )
             self.states.append(nxt)
@@ -165,7 +166,7 @@ class _Bmc:
             bad = [z3.And(sel == i, self._bad(st.post)) for i, st in enumerate(steps)]
             for st in steps:
                 s.add(*enc.frame_lemmas(prev, st.post))
-            if (v := self._bad_state(k, z3.Or(bad))) is not None:
+            if (v := self._bad_state(k, z3.Or(bad, enc.ctx))) is not None:
                 return self._result(VIOLATED, k, v)
             s.add(enc.inside(nxt))
         return self._result(BOUNDED, depth, None)
@@ -173,7 +174,7 @@ class _Bmc:
     def _bad(self, st: State) -> z3.BoolRef:
         """st is kept by the constraints and its check fails: a constraint fails to
         evaluate, or they hold and an invariant does not."""
-        broken = z3.Or([z3.Not(self.enc.holds(inv, st)) for inv in self.invs])
+        broken = z3.Or([z3.Not(self.enc.holds(inv, st)) for inv in self.invs], self.enc.ctx)
         return z3.Or(self.enc.constraint_failed(st), z3.And(self.enc.inside(st), broken))
 
     def _bad_state(self, k: int, bad: z3.BoolRef) -> Violation | None:

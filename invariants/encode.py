@@ -33,8 +33,6 @@ import z3
 from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc
 
-_REC_NAMES = itertools.count()
-
 
 class Err(NamedTuple):
     cond: z3.BoolRef  # the error happens (and is the first one) exactly when cond holds
@@ -47,20 +45,20 @@ Val = tuple[z3.ExprRef, list[Err]]
 
 
 def as_int(t: z3.ExprRef) -> z3.ArithRef:
-    return z3.If(t, z3.IntVal(1), z3.IntVal(0)) if z3.is_bool(t) else t
+    return z3.If(t, z3.IntVal(1, t.ctx), z3.IntVal(0, t.ctx)) if z3.is_bool(t) else t
 
 
 def as_bool(t: z3.ExprRef) -> z3.BoolRef:
     return t if z3.is_bool(t) else t != 0
 
 
-def ok(errs: list[Err]) -> z3.BoolRef:
+def ok(errs: list[Err], ctx: z3.Context) -> z3.BoolRef:
     """No error of the list happens."""
-    return z3.And([z3.Not(e.cond) for e in errs]) if errs else z3.BoolVal(True)
+    return z3.And([z3.Not(e.cond) for e in errs]) if errs else z3.BoolVal(True, ctx)
 
 
-def failed(errs: list[Err]) -> z3.BoolRef:
-    return z3.Or([e.cond for e in errs]) if errs else z3.BoolVal(False)
+def failed(errs: list[Err], ctx: z3.Context) -> z3.BoolRef:
+    return z3.Or([e.cond for e in errs]) if errs else z3.BoolVal(False, ctx)
 
 
 def guarded(cond: z3.BoolRef, errs: list[Err]) -> list[Err]:
@@ -91,7 +89,7 @@ def seq(first: list[Err], then: list[Err]) -> list[Err]:
     """The errors of evaluating `first`, then (if it raised nothing) `then`."""
     if not first or not then:
         return first + then
-    return merged(first + guarded(ok(first), then))
+    return merged(first + guarded(ok(first, first[0].cond.ctx), then))
 
 
 def _range_text(info: VarInfo) -> str:
@@ -153,11 +151,12 @@ class VarInfo:
         return ir.indices((d.lo_int, d.hi_int) for d in self.dims)
 
     def in_domain(self, idx: tuple[z3.ExprRef, ...]) -> z3.BoolRef:
-        return z3.And([z3.And(d.lo <= i, i <= d.hi) for d, i in zip(self.dims, idx)])
+        ctx = self.lo.ctx
+        return z3.And([z3.And(d.lo <= i, i <= d.hi) for d, i in zip(self.dims, idx)], ctx)
 
     def in_range(self, v: z3.ExprRef) -> z3.BoolRef:
         if self.is_bool:
-            return z3.BoolVal(True)
+            return z3.BoolVal(True, v.ctx)
         v = as_int(v)
         return z3.And(self.lo <= v, v <= self.hi) if self.hi is not None else self.lo <= v
 
@@ -239,21 +238,27 @@ class StepEnc:
 
     @property
     def error(self) -> z3.BoolRef:
-        return z3.And(self.domain, failed(self.errors))
+        return z3.And(self.domain, failed(self.errors, self.domain.ctx))
 
     @property
     def fires(self) -> z3.BoolRef:
         """The step produces a successor."""
-        return z3.And(self.domain, self.enabled, ok(self.errors))
+        return z3.And(self.domain, self.enabled, ok(self.errors, self.domain.ctx))
 
 
 class Encoder:
-    """z3 terms for one program. Symbolic constants are z3 Ints named as the constant."""
+    """z3 terms for one program. Symbolic constants are z3 Ints named as the constant.
+
+    Every term is made in the encoder's own z3 context, dropped with it: z3's search
+    depends on the terms its context already holds, so a proof made in the global
+    context could answer differently after other proofs in the same process."""
 
     def __init__(self, program: ir.Program) -> None:
         self.program = program
-        self.consts = {c.name: z3.Int(c.name) for c in program.consts if c.value is None}
+        self.ctx = z3.Context()
+        self.consts = {c.name: z3.Int(c.name, self.ctx) for c in program.consts if c.value is None}
         self._fresh = itertools.count()
+        self._rec_names = itertools.count()  # of the recursive definitions: see _recursive_sum
         self.sums: list[SumTerm] = []  # counts and sums evaluated, for frame_lemmas
         # each symbolic sum's name equated with its recursive definition (see above)
         self.definitions: list[z3.BoolRef] = []
@@ -291,7 +296,7 @@ class Encoder:
                     out.append(t <= self.const_term(c.type.hi))
         for e, _loc in self.program.assumes:
             value, errs = self.expr(e, State(), {})
-            out.append(z3.And(ok(errs), as_bool(value)))
+            out.append(z3.And(ok(errs, self.ctx), as_bool(value)))
         return out
 
     def fresh(self, base: str) -> str:
@@ -303,7 +308,7 @@ class Encoder:
         """A state of fresh constants named `<var>[<index>]@<tag>`."""
         st = State()
         for name, info in self.vars.items():
-            sort = z3.BoolSort() if info.is_bool else z3.IntSort()
+            sort = z3.BoolSort(self.ctx) if info.is_bool else z3.IntSort(self.ctx)
             if not info.dims:
                 st.vals[name] = z3.Const(f"{name}@{tag}", sort)
             elif info.concrete:
@@ -311,7 +316,7 @@ class Encoder:
                     idx: z3.Const(f"{name}{list(idx)}@{tag}", sort) for idx in info.indices()
                 }
             else:
-                doms = [z3.IntSort()] * len(info.dims)
+                doms = [z3.IntSort(self.ctx)] * len(info.dims)
                 st.vals[name] = z3.Array(f"{name}@{tag}", *doms, sort)
         return st
 
@@ -327,7 +332,7 @@ class Encoder:
             elif not info.dims:
                 out.append(info.in_range(val))
             else:
-                idx = [z3.Int(self.fresh("i")) for _ in info.dims]
+                idx = [z3.Int(self.fresh("i"), self.ctx) for _ in info.dims]
                 elem = z3.Select(val, *idx)
                 out.append(
                     z3.ForAll(idx, z3.Implies(info.in_domain(tuple(idx)), info.in_range(elem)))
@@ -344,10 +349,10 @@ class Encoder:
             elif not info.dims:
                 out.append(x == y)
             else:
-                idx = [z3.Int(self.fresh("i")) for _ in info.dims]
+                idx = [z3.Int(self.fresh("i"), self.ctx) for _ in info.dims]
                 same = z3.Select(x, *idx) == z3.Select(y, *idx)
                 out.append(z3.ForAll(idx, z3.Implies(info.in_domain(tuple(idx)), same)))
-        return z3.And(out)
+        return z3.And(out, self.ctx)
 
     # ----------------------------------------------------------------- expressions
 
@@ -382,7 +387,9 @@ class Encoder:
     def _expr(self, e: ir.Expr, st: State, env: dict[str, z3.ExprRef]) -> Val:
         match e:
             case ir.Const(value, is_bool):
-                return (z3.BoolVal(bool(value)) if is_bool else z3.IntVal(value)), []
+                return (
+                    z3.BoolVal(bool(value), self.ctx) if is_bool else z3.IntVal(value, self.ctx)
+                ), []
             case ir.SymConst(name):
                 return self.consts[name], []
             case ir.Param(name):
@@ -523,9 +530,9 @@ class Encoder:
 
     def _unrolled(self, e: ir.Quant, values: range, st: State, env: dict) -> Val:
         terms, errs = [], []
-        reached: z3.BoolRef = z3.BoolVal(True)  # the body is evaluated for this value
+        reached: z3.BoolRef = z3.BoolVal(True, self.ctx)  # the body is evaluated for this value
         for k in values:
-            t, be = self.expr(e.body, st, {**env, e.var: z3.IntVal(k)})
+            t, be = self.expr(e.body, st, {**env, e.var: z3.IntVal(k, self.ctx)})
             errs = seq(errs, guarded(reached, be))
             terms.append(t)
             if e.kind == "forall":
@@ -534,17 +541,21 @@ class Encoder:
                 reached = z3.And(reached, z3.Not(as_bool(t)))
         match e.kind:
             case "forall":
-                return z3.And([as_bool(t) for t in terms]), errs
+                return z3.And([as_bool(t) for t in terms], self.ctx), errs
             case "exists":
-                return z3.Or([as_bool(t) for t in terms]), errs
+                return z3.Or([as_bool(t) for t in terms], self.ctx), errs
             case "count":
-                return z3.Sum([as_int(as_bool(t)) for t in terms]) if terms else z3.IntVal(0), errs
+                return self._sum([as_int(as_bool(t)) for t in terms]), errs
             case _:
-                return z3.Sum([as_int(t) for t in terms]) if terms else z3.IntVal(0), errs
+                return self._sum([as_int(t) for t in terms]), errs
+
+    def _sum(self, terms: list[z3.ArithRef]) -> z3.ArithRef:
+        """The terms' sum, 0 for none."""
+        return z3.Sum(terms) if terms else z3.IntVal(0, self.ctx)
 
     def _bound_var(self, base: str) -> z3.ArithRef:
         """A fresh variable for a z3 quantifier or lambda to bind."""
-        v = z3.Int(self.fresh(base))
+        v = z3.Int(self.fresh(base), self.ctx)
         self._bound.add(str(v))
         return v
 
@@ -560,7 +571,7 @@ class Encoder:
             value = z3.Exists([i], z3.And(in_range, as_bool(body)))
         else:
             # the same count evaluated again in a state (see refuted) is the same term
-            term = SumTerm(e, env, st, lo, hi, z3.IntVal(0), self)
+            term = SumTerm(e, env, st, lo, hi, z3.IntVal(0, self.ctx), self)
             known = [t for t in self.sums if t.state is st and t.same_instance(term)]
             if known:
                 value = known[0].value
@@ -574,7 +585,7 @@ class Encoder:
         # the body at i is evaluated, and raises, only if every earlier value let it through
         j = self._bound_var(e.var)
         body_j, be_j = self.expr(e.body, st, {**env, e.var: j})
-        through = ok(be_j)
+        through = ok(be_j, self.ctx)
         if e.kind == "forall":
             through = z3.And(through, as_bool(body_j))
         elif e.kind == "exists":
@@ -583,7 +594,7 @@ class Encoder:
         errs = []
         for err in be:
             cond = z3.Exists([i], z3.And(in_range, earlier, err.cond))
-            errs.append(err._replace(cond=z3.And(ok(errs), cond)))
+            errs.append(err._replace(cond=z3.And(ok(errs, self.ctx), cond)))
         return value, errs
 
     def _recursive_sum(
@@ -601,14 +612,18 @@ class Encoder:
         that quantifier), or, when there is none, a constant that `definitions` equates
         with it."""
         term = as_int(as_bool(body)) if e.kind == "count" else as_int(body)
-        # z3 keeps recursive definitions for good: their names are unique per process
-        n = next(_REC_NAMES)
-        sorts = [z3.IntSort()] * (1 + len(outer))
-        f = z3.RecFunction(f"{e.kind}!{n}", *sorts, z3.IntSort())
-        z3.RecAddDefinition(f, [i, *outer], z3.If(i > hi, z3.IntVal(0), term + f(i + 1, *outer)))
+        # z3 keeps recursive definitions as long as their context: names unique in it
+        n = next(self._rec_names)
+        sorts = [z3.IntSort(self.ctx)] * (1 + len(outer))
+        f = z3.RecFunction(f"{e.kind}!{n}", *sorts, z3.IntSort(self.ctx))
+        # the body is not kept in a variable: z3 reuses the ids of terms freed, and its
+        # search depends on the ids (kept, the ticket lock's proof took four times longer)
+        z3.RecAddDefinition(
+            f, [i, *outer], z3.If(i > hi, z3.IntVal(0, self.ctx), term + f(i + 1, *outer))
+        )
         if outer:
             return f(lo, *outer)
-        name = z3.Int(f"{e.kind}~{n}")
+        name = z3.Int(f"{e.kind}~{n}", self.ctx)
         self.definitions.append(name == f(lo))
         return name
 
@@ -658,7 +673,7 @@ class Encoder:
         """prop holds for every value of t's range: unrolled over concrete bounds."""
         lo, hi = int_value(t.lo), int_value(t.hi)
         if lo is not None and hi is not None:
-            return z3.And([prop(z3.IntVal(j)) for j in range(lo, hi + 1)])
+            return z3.And([prop(z3.IntVal(j, self.ctx)) for j in range(lo, hi + 1)], self.ctx)
         # bound, so that a count in t's summand is a function of it (Encoder._quant)
         i = self._bound_var("i")
         return z3.ForAll([i], z3.Implies(z3.And(t.lo <= i, i <= t.hi), prop(i)))
@@ -666,7 +681,7 @@ class Encoder:
     # ----------------------------------------------------------------- actions
 
     def param_terms(self, action: ir.Action, tag: str) -> dict[str, z3.ArithRef]:
-        return {p.name: z3.Int(f"{action.name}.{p.name}@{tag}") for p in action.params}
+        return {p.name: z3.Int(f"{action.name}.{p.name}@{tag}", self.ctx) for p in action.params}
 
     def param_domain(self, action: ir.Action, params: dict[str, z3.ExprRef]) -> z3.BoolRef:
         return z3.And(
@@ -676,7 +691,8 @@ class Encoder:
                     params[p.name] <= self.const_term(p.type.hi),
                 )
                 for p in action.params
-            ]
+            ],
+            self.ctx,
         )
 
     def step(self, action: ir.Action, st: State, params: dict[str, z3.ExprRef]) -> StepEnc:
@@ -684,7 +700,7 @@ class Encoder:
         with self.shared_terms():  # every expression reads st, which stays as it is
             g, errs = self.expr(action.guard, st, params)
             g = as_bool(g)
-            enabled = z3.And(g, ok(errs))
+            enabled = z3.And(g, ok(errs, self.ctx))
             body = self._checks(action, st, params)
             post = st.copy()
             for u in action.updates:
@@ -754,7 +770,7 @@ class Encoder:
         if isinstance(cur, dict) or not info.dims:
             errs: list[Err] = []
             for key in info.indices():
-                sub = {**env, **{p: z3.IntVal(k) for p, k in zip(u.params, key)}}
+                sub = {**env, **{p: z3.IntVal(k, self.ctx) for p, k in zip(u.params, key)}}
                 c, ce = self.expr(u.cond, st, sub)
                 c = as_bool(c)
                 v, ve = self.expr(u.value, st, sub)
@@ -795,27 +811,32 @@ class Encoder:
         g = as_bool(g)
         errors = seq(errs, seq(ge, guarded(g, self._checks(action, st, params))))
         step = StepEnc(
-            action, params, self.param_domain(action, params), z3.And(g, ok(ge)), errors, st
+            action,
+            params,
+            self.param_domain(action, params),
+            z3.And(g, ok(ge, self.ctx)),
+            errors,
+            st,
         )
         return st, step.fires, step
 
     def zero_state(self) -> State:
         st = State()
         for name, info in self.vars.items():
-            zero = z3.BoolVal(False) if info.is_bool else z3.IntVal(0)
+            zero = z3.BoolVal(False, self.ctx) if info.is_bool else z3.IntVal(0, self.ctx)
             if not info.dims:
                 st.vals[name] = zero
             elif info.concrete:
                 st.vals[name] = dict.fromkeys(info.indices(), zero)
             else:
-                idx = [z3.Int(self.fresh("i")) for _ in info.dims]
+                idx = [z3.Int(self.fresh("i"), self.ctx) for _ in info.dims]
                 st.vals[name] = z3.Lambda(idx, zero)
         return st
 
     def holds(self, inv: ir.Invariant, st: State) -> z3.BoolRef:
         """The invariant evaluates to true, without error, in st."""
         v, errs = self.expr(inv.expr, st, {})
-        return z3.And(ok(errs), as_bool(v))
+        return z3.And(ok(errs, self.ctx), as_bool(v))
 
     def refuted(self, inv: ir.Invariant, st: State) -> tuple[z3.BoolRef, list[z3.ArithRef]]:
         """The invariant does not hold in st: as not holds(inv, st), but a `forall` over
@@ -827,14 +848,14 @@ class Encoder:
         _, errs = self.expr(inv.expr, st, {})
         witnesses: list[z3.ArithRef] = []
         false = self._false(inv.expr, st, {}, witnesses)
-        return z3.Or(failed(errs), z3.And(ok(errs), false)), witnesses
+        return z3.Or(failed(errs, self.ctx), z3.And(ok(errs, self.ctx), false)), witnesses
 
     def _false(self, e: ir.Expr, st: State, env: dict, witnesses: list[z3.ArithRef]) -> z3.BoolRef:
         """The value of e in st is false (its errors aside), with witnesses as in refuted."""
         if isinstance(e, ir.Quant) and e.kind == "forall":
             lo, hi = (as_int(self.expr(b, st, env)[0]) for b in (e.lo, e.hi))
             if int_value(lo) is None or int_value(hi) is None:
-                w = z3.Int(self.fresh(e.var))
+                w = z3.Int(self.fresh(e.var), self.ctx)
                 witnesses.append(w)
                 body = self._false(e.body, st, {**env, e.var: w}, witnesses)
                 return z3.And(lo <= w, w <= hi, body)
@@ -853,7 +874,7 @@ class Encoder:
     # are evaluated in order, so one is evaluated only where the earlier ones hold
     def inside(self, st: State) -> z3.BoolRef:
         """Every constraint holds, without error, in st: a state the explorer expands."""
-        return z3.And([self.holds(c, st) for c in self.program.constraints])
+        return z3.And([self.holds(c, st) for c in self.program.constraints], self.ctx)
 
     def constraint_errors(self, st: State) -> list[tuple[ir.Invariant, list[Err]]]:
         """Per constraint, the errors of its evaluation in st (where the earlier ones
@@ -862,10 +883,10 @@ class Encoder:
         before: list[z3.BoolRef] = []
         for c in self.program.constraints:
             v, errs = self.expr(c.expr, st, {})
-            out.append((c, guarded(z3.And(before), errs)))
-            before.append(z3.And(ok(errs), as_bool(v)))
+            out.append((c, guarded(z3.And(before, self.ctx), errs)))
+            before.append(z3.And(ok(errs, self.ctx), as_bool(v)))
         return out
 
     def constraint_failed(self, st: State) -> z3.BoolRef:
         """A constraint fails to evaluate in st."""
-        return failed([e for _, errs in self.constraint_errors(st) for e in errs])
+        return failed([e for _, errs in self.constraint_errors(st) for e in errs], self.ctx)

@@ -272,8 +272,10 @@ def _spacer(
     enc = Encoder(program)
     pre = enc.new_state("s")
     slots = _flat(enc, pre)
-    inv = z3.Function("Inv", *(t.sort() for t in slots), z3.BoolSort())
-    s = z3.SolverFor("HORN")
+    inv = z3.Function("Inv", *(t.sort() for t in slots), z3.BoolSort(enc.ctx))
+    # as z3.SolverFor("HORN", ctx), which names the logic in z3's main context
+    horn = z3.Z3_mk_solver_for_logic(enc.ctx.ref(), z3.to_symbol("HORN", enc.ctx))
+    s = z3.Solver(horn, enc.ctx)
     s.set("timeout", max(1, int(budget * 1000)))
 
     def rule(body: z3.BoolRef, head: z3.BoolRef, bound: list[z3.ExprRef]) -> None:
@@ -288,9 +290,9 @@ def _spacer(
         step = enc.step(action, pre, enc.param_terms(action, "1"))
         bound = slots + list(step.params.values())
         rule(z3.And(hyp, step.fires, enc.inside(step.post)), inv(*_flat(enc, step.post)), bound)
-        rule(z3.And(hyp, step.error), z3.BoolVal(False), bound)
+        rule(z3.And(hyp, step.error), z3.BoolVal(False, enc.ctx), bound)
     for g in goals:
-        rule(z3.And(hyp, z3.Not(enc.holds(g, pre))), z3.BoolVal(False), slots)
+        rule(z3.And(hyp, z3.Not(enc.holds(g, pre))), z3.BoolVal(False, enc.ctx), slots)
     answer = s.check()
     if answer == z3.unsat:
         return "refuted: a goal fails or a step errs in a reachable state", []
@@ -1184,9 +1186,10 @@ class _Houdini:
         self.unknown: set[str] = set()  # dropped by Houdini where z3 gave no answer
         self.undecided = 0  # minimisation queries z3 gave no answer to
         enc = Encoder(program)
-        self.a = {n: z3.Bool(f"assume!{n}") for n in self.names}
-        self.t = {n: z3.Bool(f"target!{n}") for n in self.names}
-        self.defs = z3.Bool("definitions!")
+        self.ctx = enc.ctx
+        self.a = {n: z3.Bool(f"assume!{n}", self.ctx) for n in self.names}
+        self.t = {n: z3.Bool(f"target!{n}", self.ctx) for n in self.names}
+        self.defs = z3.Bool("definitions!", self.ctx)
         self.defined: set[int] = set()  # the solvers given definitions (their ids)
         consts = enc.const_constraints()
         init, init_ok, init_step = enc.init("0")
@@ -1230,9 +1233,8 @@ class _Houdini:
     def _some(self, fails: dict[str, z3.BoolRef]) -> z3.BoolRef:
         return z3.Or([z3.And(self.t[n], fails[n]) for n in self.names])
 
-    @staticmethod
-    def _solver(timeout: float | None) -> z3.Solver:
-        s = z3.Solver()
+    def _solver(self, timeout: float | None) -> z3.Solver:
+        s = z3.Solver(ctx=self.ctx)
         if timeout is not None:
             s.set("timeout", max(1, int(timeout * 1000)))
         return s

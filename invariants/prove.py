@@ -283,7 +283,7 @@ class _Prover:
         self.limits = limits  # its signal flag stops the run (interrupt.check)
 
     def _solver(self) -> z3.Solver:
-        s = z3.Solver()
+        s = z3.Solver(ctx=self.enc.ctx)
         if self.timeout is not None:
             s.set("timeout", max(1, int(self.timeout * 1000)))
         s.add(*self.enc.const_constraints())

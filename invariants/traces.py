@@ -56,15 +56,15 @@ def _decide(q: z3.QuantifierRef) -> z3.BoolRef:
     """Whether the closed formula q is true."""
     answers = []
     for claim in (q, z3.Not(q)):
-        s = z3.Solver()
+        s = z3.Solver(ctx=q.ctx)
         s.add(claim)
         answers.append(s.check())
         if answers[-1] == z3.unknown:
             raise Undecided(f"z3 cannot decide {q.sexpr()[:200]}: {s.reason_unknown()}")
     if answers == [z3.sat, z3.unsat]:
-        return z3.BoolVal(True)
+        return z3.BoolVal(True, q.ctx)
     if answers == [z3.unsat, z3.sat]:
-        return z3.BoolVal(False)
+        return z3.BoolVal(False, q.ctx)
     raise Undecided(f"z3 finds {q.sexpr()[:200]} neither true nor false")
 
 
@@ -94,7 +94,7 @@ def state_tuple(
         elif not slot.index:
             term = val
         else:
-            term = z3.Select(val, *(z3.IntVal(i) for i in slot.index))
+            term = z3.Select(val, *(z3.IntVal(i, enc.ctx) for i in slot.index))
         out.append(model_int(model, term))
     return tuple(out)
 

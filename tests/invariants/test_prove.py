@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import z3
 
 from mmcheck import spec
+from mmcheck.explorer.core.result import VIOLATED
 from mmcheck.explorer.tuple.translate import compile_expr, compile_model
-from mmcheck.invariants import prove
+from mmcheck.invariants import bmc, prove
 from mmcheck.invariants.cti import check_cti
 from mmcheck.invariants.encode import Encoder
 from mmcheck.invariants.prove import CTI, INIT, NO_ERROR, PROVED, TIMEOUT
@@ -18,6 +20,7 @@ from mmcheck.spec.errors import UsageError
 SPECS = Path(__file__).parents[1] / "specs"
 REFCOUNT = str(SPECS / "refcount.mms")
 NONLINEAR = str(SPECS / "refcount_nonlinear.mms")
+MODELS = Path(__file__).parents[2] / "spec" / "models"
 ACTIONS = (
     "fault",
     "zap",
@@ -332,3 +335,43 @@ def test_a_count_in_a_frame_lemmas_summand_follows_its_variable():
     assert len(under_quantifier) == 8
     assert all(t.value.num_args() == 2 for t in under_quantifier)
     assert prove(text, {"N": "?"}).status == CTI
+
+
+def answers(result):
+    """Per query its verdict and its CTI's states (the seconds aside)."""
+    return [(q.invariant, q.action, q.status, q.cti and q.cti.trace) for q in result.queries]
+
+
+def test_a_proof_makes_no_term_in_z3s_main_context(monkeypatch):
+    # each proof, bounded model check and CTI makes its terms in a context of its own
+    # (Encoder.ctx): z3's search depends on the terms its context holds
+    def main_ctx() -> z3.Context:
+        raise AssertionError("a z3 term made in the main context")
+
+    monkeypatch.setattr(z3.z3, "main_ctx", main_ctx)
+    r = prove(REFCOUNT, {"PTES": "?"}, invariants=["MappedHasRef"])
+    (q,) = [q for q in r.queries if (q.invariant, q.action) == ("MappedHasRef", "zap")]
+    assert q.status == CTI
+    assert_real_cti(q)  # its states read from z3's model
+    b = bmc(REFCOUNT, {"UNLESS_ZERO": False}, depth=5)
+    assert b.verdict == VIOLATED
+    assert (b.violation.kind, b.violation.name, b.violation.length) == ("invariant", "Balanced", 5)
+
+
+def test_a_proofs_answers_do_not_depend_on_the_proofs_run_before_it():
+    # mlock_munlock before the fix has three CTIs; in z3's main context, run again in the
+    # same process, or after another proof, those at putback_lru_page came from other
+    # models (other pre-states)
+    mlock, consts = MODELS / "mlock_munlock.mms", {"FIXED": False}
+    first = answers(prove(mlock, consts))
+    again = answers(prove(mlock, consts))
+    prove(MODELS / "spinlock_fairness.mms", {"CPUS": "?"})
+    after = answers(prove(mlock, consts))
+    assert first == again == after
+    ctis = [(goal, action) for goal, action, status, _ in first if status == CTI]
+    assert len(first) == 210
+    assert ctis == [
+        ("NoLeak", "exit_mmap.zap_pte_range"),
+        ("NoLeak", "reclaim.putback_lru_page"),
+        ("NoMlockedFree", "reclaim.putback_lru_page"),
+    ]

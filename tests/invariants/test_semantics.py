@@ -105,29 +105,34 @@ def python_value(expr: ir.Expr, state: tuple[int, ...], p: int):
 def z3_value(expr: ir.Expr, state: tuple[int, ...], p: int, arrays: bool = False):
     """The z3 encoding's value; `arrays` holds the maps in z3 arrays, as for symbolic sizes."""
     enc = Encoder(PROGRAM)
+    ctx = enc.ctx  # the encoder's terms live in a z3 context of its own
     vals = iter(state)
     st_ = State()
     for v in VARS:
         info = enc.vars[v.name]
-        mk = (lambda n: z3.BoolVal(bool(n))) if v.type.is_bool else z3.IntVal
+        mk = (
+            (lambda n: z3.BoolVal(bool(n), ctx))
+            if v.type.is_bool
+            else (lambda n: z3.IntVal(n, ctx))
+        )
         if not v.dims:
             st_.vals[v.name] = mk(next(vals))
         elif arrays:
-            sort = z3.BoolSort() if v.type.is_bool else z3.IntSort()
+            sort = z3.BoolSort(ctx) if v.type.is_bool else z3.IntSort(ctx)
             arr = (
-                z3.K(z3.IntSort(), mk(0))
+                z3.K(z3.IntSort(ctx), mk(0))
                 if len(v.dims) == 1
-                else z3.Array(v.name, z3.IntSort(), z3.IntSort(), sort)
+                else z3.Array(v.name, z3.IntSort(ctx), z3.IntSort(ctx), sort)
             )
             for idx in info.indices():
-                arr = z3.Store(arr, *(z3.IntVal(i) for i in idx), mk(next(vals)))
+                arr = z3.Store(arr, *(z3.IntVal(i, ctx) for i in idx), mk(next(vals)))
             st_.vals[v.name] = arr
         else:
             st_.vals[v.name] = {idx: mk(next(vals)) for idx in info.indices()}
-    value, errs = enc.expr(expr, st_, {"p": z3.IntVal(p)})
-    s = z3.Solver()
-    out, bad = z3.Int("out"), z3.Bool("bad")
-    s.add(out == as_int(value), bad == failed(errs))
+    value, errs = enc.expr(expr, st_, {"p": z3.IntVal(p, ctx)})
+    s = z3.Solver(ctx=ctx)
+    out, bad = z3.Int("out", ctx), z3.Bool("bad", ctx)
+    s.add(out == as_int(value), bad == failed(errs, ctx))
     assert s.check() == z3.sat
     model = s.model()
     if z3.is_true(model.eval(bad)):

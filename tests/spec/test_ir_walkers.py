@@ -77,11 +77,13 @@ def test_z3(program: ir.Program) -> None:
     enc = Encoder(program)
     for x in STATES:
         st = enc.zero_state()
-        st.vals["x3"] = z3.IntVal(x)
+        st.vals["x3"] = z3.IntVal(x, enc.ctx)
         value, errs = enc.expr(program.invariants[0].expr, st, {})
         kinds = {e.kind for e in errs if z3.is_true(z3.simplify(e.cond))}
         got = (
-            kinds.pop() if z3.is_true(z3.simplify(failed(errs))) else z3.is_true(z3.simplify(value))
+            kinds.pop()
+            if z3.is_true(z3.simplify(failed(errs, enc.ctx)))
+            else z3.is_true(z3.simplify(value))
         )
         assert got == WANT[x], x
 
