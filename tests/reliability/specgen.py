@@ -84,6 +84,28 @@ CONSTRUCTS = (
 )  # fmt: skip
 # the constructs only a spec generated with liveness=True uses
 LIVENESS = frozenset(CONSTRUCTS[CONSTRUCTS.index("property-eventually") :])
+# What a sized spec (generate(seed, sized=True)) sizes by N, found in its text: each
+# is a place where `prove -D N=?` has to reason about every size at once.
+SIZED_CONSTRUCTS = {
+    "bounded-size": r"^const N : 1\.\.(3|64) = 2$",
+    "unbounded-size": r"^const N : 1\.\. = 2$",
+    "second-symbolic-const": r"^const K : 1\.\.3 = ",
+    "named-range": r"^type P = 1\.\.N$",
+    "var-of-named-range": r"^var \w+ : P\b",
+    "symmetric-type": r"^type S = symmetric 1\.\.N$",
+    "process-set": r"^process \w+\[\w+ in 1\.\.N\]",
+    "symmetric-process-range": r"^symmetric process \w+\[self in 1\.\.N\]",
+    "lock-array": r"^lock LA : \[1\.\.N\]$",
+    "map": r"^var \w+ : \[1\.\.N\] -> (?!record)",
+    "map2": r"^var \w+ : \[\w+(\.\.\w+)?, 1\.\.N\] ->",
+    "map-of-record": r"^var \w+ : \[1\.\.N\] -> record",
+    "action-param": r"^action \w+\(k: 1\.\.N\)",
+    "forall": r"\bforall \w+ in (1\.\.N|P)\b",
+    "exists": r"\bexists \w+ in (1\.\.N|P)\b",
+    "count": r"\bcount \w+ in (1\.\.N|P)\b",
+    "sum": r"\bsum \w+ in (1\.\.N|P)\b",
+    "quant-symmetric": r"\b(forall|exists|count|sum) \w+ in S\b",
+}
 
 # ------------------------------------------------------------------ types
 
@@ -188,6 +210,8 @@ def kind(t: Type) -> object:
 
 
 def values(d: Domain) -> list[str]:
+    if d in (Int(1, 2, "1..N"), Int(1, 2, "P")):
+        return ["1", "N"]  # the values 1..N has at every N (2 is none at N=1)
     if isinstance(d, Int):
         return [str(v) for v in range(d.lo, d.hi + 1)]
     if isinstance(d, Bool):
@@ -253,6 +277,15 @@ class Generated:
     symmetric: bool  # the spec declares a symmetric type or process set
     lemmas: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()  # the temporal properties, in declaration order
+    sized: frozenset[str] = frozenset()  # of SIZED_CONSTRUCTS, in a sized spec
+
+
+def sized_constructs(text: str) -> frozenset[str]:
+    """The SIZED_CONSTRUCTS the spec text uses (S is sized only as symmetric 1..N)."""
+    found = {n for n, p in SIZED_CONSTRUCTS.items() if re.search(p, text, re.MULTILINE)}
+    if "symmetric-type" not in found:
+        found.discard("quant-symmetric")
+    return frozenset(found)
 
 
 # ------------------------------------------------------------------ the generator
@@ -264,8 +297,12 @@ MAX_BOOL_INDICES = 6
 class SpecGen:
     MAX_SPACE = 60_000  # product of the variables' value counts, pcs included
 
-    def __init__(self, seed: int, draw: int = 0) -> None:
+    def __init__(self, seed: int, draw: int = 0, sized: bool = False) -> None:
         self.seed = seed
+        # sized: the domains 1..2 are written 1..N, a size constant the prover may
+        # leave symbolic (generate's `sized`); its own draws come from r_size
+        self.sized = sized
+        self.r_size = random.Random(f"{seed}/{draw}/size")
         self.r = random.Random(seed if draw == 0 else f"{seed}/{draw}")
         # a stream of its own for the lemmas, so that they leave every other draw as it was
         self.r_lemma = random.Random(f"{seed}/{draw}/lemma")
@@ -308,6 +345,10 @@ class SpecGen:
         self.space = 1
         self.consts: dict[str, object] = {}
         self.types: dict[str, Type] = {}
+
+    def pair(self) -> Int:
+        """The domain 1..2: written 1..N in a sized spec."""
+        return Int(1, 2, "1..N" if self.sized else "")
 
     def mark(self, *names: str) -> None:
         for n in names:
@@ -530,6 +571,12 @@ class SpecGen:
         return ", ".join(parts), inner
 
     def quant_domain(self, sc: Scope, depth: int) -> tuple[str, Type]:
+        if self.sized and self.r_size.random() < 0.3:
+            sized: list[tuple[str, Type]] = [("1..N", self.pair())]
+            sized += [("P", self.types["P"])] if "P" in self.types else []
+            if "type-symmetric-range" in self.used and self.r_size.random() < 0.5:
+                return "S", self.sym
+            return self.r_size.choice(sized)
         r = self.r.random()
         named: list[Domain] = [*self.enums, *self.named_ranges]
         if self.sym and self.sym.name == "S":
@@ -966,6 +1013,8 @@ class SpecGen:
         if r.random() < 0.2:
             self.mark("var-in-values")
             return "{" + ", ".join(dict.fromkeys([literal, self.initial_literal(t)])) + "}"
+        if isinstance(t, Map) and self.sized and self.pair() in t.dims:
+            return "{" + literal + "}"  # prove refuses a map chosen over 1..N
         if isinstance(t, Map):
             self.mark("var-in-maps")
             return f"[{', '.join(map(str, t.dims))} -> {self.elem_set(t.val)}]"
@@ -1055,7 +1104,7 @@ class SpecGen:
             self.mark("var-map-bool-domain")
             return Bool()
         lo = self.pick([0, 1])
-        return Int(lo, lo + 1)
+        return self.pair() if lo == 1 else Int(lo, lo + 1)
 
     def field_type(self) -> Int | Bool | Enum:
         r = self.r.random()
@@ -1086,13 +1135,13 @@ class SpecGen:
             )
         if choice == "map2":
             self.mark("var-map2")
-            return Map((self.small_domain(), Int(1, 2)), self.pick([Bool(), Int(0, 1)]))
+            return Map((self.small_domain(), self.pair()), self.pick([Bool(), Int(0, 1)]))
         if choice == "rec":
             self.mark("var-record")
             return self.record_type()
         if choice == "maprec":
             self.mark("var-map-of-record")
-            return Map((Int(1, 2),), self.record_type(2))
+            return Map((self.pair(),), self.record_type(2))
         if self.enums and self.chance(0.3):
             self.mark("var-set-enum")
             return SetT(self.pick(self.enums))
@@ -1181,6 +1230,7 @@ class SpecGen:
             self.sym is not None or any(p.symmetric for p in self.procs),
             lemmas,
             properties,
+            sized_constructs(text) if self.sized else frozenset(),
         )
 
     def choices_in_text(self, text: str, sc: Scope) -> str:
@@ -1210,6 +1260,15 @@ class SpecGen:
         return text
 
     def declare_consts(self, out: list[str]) -> None:
+        if self.sized:
+            # `?` is every N of 1..3, of 1..64 or every N >= 1 (at which a CTI may take
+            # z3's choice of N, as large as 30,000: seconds to build)
+            out.append(f"const N : 1..{self.r_size.choice(['3', '64', ''])} = 2")
+            if self.r_size.random() < 0.5:
+                t = Int(1, 2, "P")
+                self.types["P"] = t
+                self.named_ranges.append(t)
+                out.append("type P = 1..N")
         if self.chance(0.5):
             self.mark("const-int")
             self.consts["K"] = k = self.r.randint(1, 2)
@@ -1253,7 +1312,7 @@ class SpecGen:
             if self.chance(0.7):
                 self.mark("type-symmetric-range")
                 self.sym = Sym("S", 2)
-                out.append("type S = symmetric 1..2")
+                out.append(f"type S = symmetric {self.pair()}")
             elif self.chance(0.5):
                 self.mark("type-symmetric-enum")
                 self.sym = Sym("S", 2)
@@ -1268,7 +1327,7 @@ class SpecGen:
             out.append("lock L")
         if self.chance(0.3):
             self.mark("lock-array")
-            d = self.sym if self.sym and self.sym.name == "S" and self.chance(0.5) else Int(1, 2)
+            d = self.sym if self.sym and self.sym.name == "S" and self.chance(0.5) else self.pair()
             self.lock_arrays.append(("LA", d))
             out.append(f"lock LA : [{d}]")
 
@@ -1315,7 +1374,7 @@ class SpecGen:
                 labels[0] = f"__p{k}start"
             p = Proc(f"p{k}", labels)
             if self.chance(0.4) or (symmetric and k == 0):
-                p.domain = Int(1, 2)
+                p.domain = self.pair()
                 if self.chance(0.3):
                     self.mark("process-set-binder")
                     p.binder = "me"
@@ -1346,7 +1405,7 @@ class SpecGen:
         head = "process"
         if p.symmetric:
             head = "symmetric process"
-            dom = "S" if p.domain.name == "S" else "1..2"
+            dom = "S" if p.domain.name == "S" else str(self.pair())
             head += f" {p.name}[self in {dom}]"
         elif p.domain is not None:
             self.mark("process-set")
@@ -1357,7 +1416,8 @@ class SpecGen:
         out.append(f"{head} {{")
         for v, t in p.locals.items():
             self.mark("local-var")
-            if isinstance(t, Int) and self.chance(0.5):
+            # (prove refuses a choice in a process set of symbolic size)
+            if isinstance(t, Int) and self.chance(0.5) and not (self.sized and p.domain):
                 self.mark("local-var-in")
                 out.append(f"  var {v} : {t} in 0..1")
             else:
@@ -1630,7 +1690,7 @@ class SpecGen:
         params = []
         if self.chance(0.5):
             self.mark("action-params")
-            d = self.pick([Int(0, 1), Int(1, 2), *self.enums])
+            d = self.pick([Int(0, 1), self.pair(), *self.enums])
             sc.vars["k"] = d
             params.append(f"k: {d}")
         head = f"action act{k}" + (f"({', '.join(params)})" if params else "")
@@ -2079,16 +2139,20 @@ STATIC_INT_RANGE = re.compile(r"^value -?\d+ is outside the range ")
 
 
 @functools.cache  # loading takes a tenth of a second: the tests ask for each seed twice
-def generate(seed: int, symmetric: bool | None = None, liveness: bool = False) -> Generated:
+def generate(
+    seed: int, symmetric: bool | None = None, liveness: bool = False, sized: bool = False
+) -> Generated:
     """The spec of `seed` (with `liveness`, the same spec with fairness and temporal
-    properties: tests/reliability/test_liveness_differential.py). The generator does not track which set elements are certainly
+    properties: tests/reliability/test_liveness_differential.py; with `sized`, one whose
+    domains 1..2 are 1..N, for a size constant `const N : 1..3 = 2` or `1.. = 2` that
+    prove may leave symbolic: test_symbolic_differential.py). The generator does not track which set elements are certainly
     present, so a draw may write one certainly outside a set variable's range, which the
     checker rejects statically (as `x := 5` into a 0..2, which a value folded to a
     constant may be too); such a draw is replaced by the
     seed's next one, so that every spec reaches the explorer. Any other spec error is
     returned as it is, for the tests to report."""
     for draw in range(MAX_DRAWS):
-        g = SpecGen(seed, draw).generate(symmetric, liveness)
+        g = SpecGen(seed, draw, sized).generate(symmetric, liveness)
         try:
             spec.load(g.text)
         except SpecErrors as e:
