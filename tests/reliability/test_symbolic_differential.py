@@ -19,6 +19,7 @@ count over an enum inside a sum over a set image), which is no disagreement.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import itertools
 import re
@@ -204,3 +205,20 @@ process pl {
 def test_a_cti_at_an_unbounded_size_is_reported():
     p = prove(CTI_AT_A_HUGE_SIZE, {"N": "?"}, invariants=["Inv0"], timeout=2)
     assert p.status == CTI
+
+
+# sized seed 278, minimised: a sum over two ranges 1..N with N : 1..64 left symbolic
+# ends in a RecursionError inside z3's bindings (a ctypes.ArgumentError) while the
+# goal's refutation is encoded: prove prints a traceback.
+NESTED_SUM = """
+const N : 1..64 = 2
+var x : 1..4 = 4
+action a
+  x' = x
+invariant I: x >= (sum i in 1..N, j in 1..N: x)
+"""
+
+
+@pytest.mark.xfail(raises=ctypes.ArgumentError, strict=True, reason="RecursionError")
+def test_a_sum_over_two_symbolic_ranges_is_encoded():
+    assert prove(NESTED_SUM, {"N": "?"}, timeout=2).status in (PROVED, CTI, "timeout")
