@@ -220,9 +220,17 @@ class SumTerm:
         bounds = (as_int(enc.expr(b, st, other.env)[0]) for b in (other.quant.lo, other.quant.hi))
         if not all(z3.simplify(a).eq(z3.simplify(b)) for a, b in zip((self.lo, self.hi), bounds)):
             return False
-        i = enc._bound_var("same_instance")  # a count in the summand is a function of it
-        theirs = replace(other, state=st, summands=())
-        return z3.simplify(self.body(i)).eq(z3.simplify(theirs.body(i)))
+        if id(self) in enc.comparing:
+            # this summand is being evaluated for a comparison already, and holds the
+            # other count (sum i in 1..N, j in 1..N): evaluating it again would not end
+            return False
+        enc.comparing.add(id(self))
+        try:
+            i = enc._bound_var("same_instance")  # a count in the summand is a function of it
+            theirs = replace(other, state=st, summands=())
+            return z3.simplify(self.body(i)).eq(z3.simplify(theirs.body(i)))
+        finally:
+            enc.comparing.discard(id(self))
 
 
 @dataclass
@@ -260,6 +268,7 @@ class Encoder:
         self._fresh = itertools.count()
         self._rec_names = itertools.count()  # of the recursive definitions: see _recursive_sum
         self.sums: list[SumTerm] = []  # counts and sums evaluated, for frame_lemmas
+        self.comparing: set[int] = set()  # the sums SumTerm.same_instance is evaluating
         # each symbolic sum's name equated with its recursive definition (see above)
         self.definitions: list[z3.BoolRef] = []
         self._bound: set[str] = set()  # the variables bound by z3 quantifiers and lambdas

@@ -373,14 +373,52 @@ class _Prover:
         return self._answer(s, Query(goal, action, status, dt, reason), make_cti)
 
     def _answer(self, s: z3.Solver, q: Query, make_cti: object) -> Query:
-        """q, with its CTI built from s's model if it is one."""
+        """q, with its CTI built from s's model if it is one, at the smallest sizes."""
         if q.status == CTI:
+            model = self._smallest(s)
             try:
-                q.program, cti = make_cti(s.model())
+                q.program, cti = make_cti(model)
                 q.cti = replace(cti, trace=with_program(cti.trace, q.program))  # .values
             except traces.Undecided as e:  # not proved, but no CTI to show
                 q.status, q.reason = UNKNOWN, str(e)
+            except SpecErrors as e:  # a size the spec does not load at (a static error)
+                sizes = ", ".join(
+                    f"{k}={v}" for k, v in traces.const_values(self.enc, model).items()
+                )
+                q.status = UNKNOWN
+                q.reason = (
+                    f"a counterexample at {sizes}, where the spec does not load: {e.errors[0]}"
+                )
         return q
+
+    def _smallest(self, s: z3.Solver) -> z3.ModelRef:
+        """s's model with each symbolic constant in turn as small as a model allows, its
+        value found by halving the distance to a bound with no model: a CTI at PTES=1
+        reads better than one at 20,000, and a size past the slot limit cannot be shown
+        at all. A check that is not sat or unsat (a timeout) ends the search there."""
+        model = s.model()
+        s.push()
+        for term in self.enc.consts.values():
+            known = traces.model_int(model, term)  # a model has it
+            below: int | None = None  # no model has it at or below this
+            step = 1
+            while below is None or known - below > 1:
+                bound = known - step if below is None else (known + below) // 2
+                s.push()
+                s.add(term <= bound)
+                answer = interrupt.check(s, self.limits)
+                if answer == z3.sat:
+                    model = s.model()
+                    known = traces.model_int(model, term)
+                s.pop()
+                if answer == z3.unsat:
+                    below = bound
+                elif answer != z3.sat:
+                    break
+                step *= 2
+            s.add(term == known)
+        s.pop()
+        return model
 
     # --- CTIs as traces of the concrete program the model's constants give
     def _concrete(self, model: z3.ModelRef) -> ir.Program:
