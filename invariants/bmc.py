@@ -88,7 +88,7 @@ class _Bmc:
     def __init__(self, program: ir.Program, invs: list[ir.Invariant], limits: Limits) -> None:
         self.program = program
         self.invs = invs
-        self.enc = Encoder(program)
+        self.enc = Encoder(program, limits)
         self.solver = z3.Solver(ctx=self.enc.ctx)
         self.states: list[State] = []
         self.choices: list[tuple[z3.ArithRef, list[StepEnc]]] = []  # per step: selector, steps

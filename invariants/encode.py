@@ -30,6 +30,8 @@ from typing import NamedTuple
 
 import z3
 
+from mmcheck.explorer.core.limits import Limits
+from mmcheck.invariants import interrupt
 from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc
 
@@ -261,8 +263,11 @@ class Encoder:
     depends on the terms its context already holds, so a proof made in the global
     context could answer differently after other proofs in the same process."""
 
-    def __init__(self, program: ir.Program) -> None:
+    def __init__(self, program: ir.Program, limits: Limits | None = None) -> None:
         self.program = program
+        # a signal `limits` catches stops the encoding (interrupt.poll), from the end of
+        # this constructor: the callers take Interrupted where they run queries
+        self.limits: Limits | None = None
         self.ctx = z3.Context()
         self.consts = {c.name: z3.Int(c.name, self.ctx) for c in program.consts if c.value is None}
         self._fresh = itertools.count()
@@ -281,6 +286,7 @@ class Encoder:
                 dims.append(DimInfo(lo, hi, int_value(lo), int_value(hi)))
             hi = self.const_term(v.type.hi) if v.type.hi is not None else None
             self.vars[v.name] = VarInfo(v, tuple(dims), self.const_term(v.type.lo), hi)
+        self.limits = limits
 
     # ----------------------------------------------------------------- constants
 
@@ -376,6 +382,8 @@ class Encoder:
             key = (id(e), id(st), tuple((k, t.get_id()) for k, t in env.items()))
             hit = memo.get(key)
             if hit is None:
+                if self.limits is not None:
+                    interrupt.poll(self.limits)
                 # e, st and env kept alive with the value, so that no id in a key is reused
                 hit = memo[key] = (self._expr(e, st, env), e, st, env)
             return hit[0]

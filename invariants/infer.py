@@ -1185,7 +1185,7 @@ class _Houdini:
         self.names = list(invs)
         self.unknown: set[str] = set()  # dropped by Houdini where z3 gave no answer
         self.undecided = 0  # minimisation queries z3 gave no answer to
-        enc = Encoder(program)
+        enc = Encoder(program, limits)
         self.ctx = enc.ctx
         self.a = {n: z3.Bool(f"assume!{n}", self.ctx) for n in self.names}
         self.t = {n: z3.Bool(f"target!{n}", self.ctx) for n in self.names}

@@ -28,13 +28,19 @@ class Interrupted(Exception):
         self.reason = reason
 
 
+def poll(limits: Limits) -> None:
+    """Interrupted if `limits` has caught a signal: where Python, not z3, does the work
+    (encoding a step can take minutes), the run stops at the next poll."""
+    if limits.signal:
+        raise Interrupted(f"interrupted ({limits.signal})")
+
+
 def check(
     solver: z3.Solver, limits: Limits, assumptions: tuple[z3.BoolRef, ...] = ()
 ) -> z3.CheckSatResult:
     """solver.check(*assumptions), stopped by a signal `limits` catches (see
     Limits.catching_signals)."""
-    if limits.signal:
-        raise Interrupted(f"interrupted ({limits.signal})")
+    poll(limits)
     solver.set("ctrl_c", False)
     answer: list[z3.CheckSatResult | BaseException] = []
 
@@ -52,8 +58,7 @@ def check(
         if limits.signal and not interrupted:
             solver.ctx.interrupt()
             interrupted = True
-    if limits.signal:
-        raise Interrupted(f"interrupted ({limits.signal})")
+    poll(limits)
     (result,) = answer
     if isinstance(result, BaseException):
         raise result

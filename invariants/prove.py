@@ -278,7 +278,7 @@ class _Prover:
         self.source = source
         self.text, self.exclude = text, exclude  # how the source is loaded again
         self.consts = consts
-        self.enc = Encoder(program)
+        self.enc = Encoder(program, limits)
         self.timeout = timeout
         self.limits = limits  # its signal flag stops the run (interrupt.check)
 
