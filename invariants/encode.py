@@ -540,10 +540,17 @@ class Encoder:
                 summands = tuple(value.children()) if z3.is_add(value) else (value,)
                 if len(summands) != hi_i - lo_i + 1:  # an empty range, or z3 merged terms
                     summands = ()
-                self.sums.append(SumTerm(e, env, st, lo, hi, value, self, summands))
+                self._counted(SumTerm(e, env, st, lo, hi, value, self, summands))
         else:
             value, be = self._symbolic_quant(e, lo, hi, st, env)
         return value, seq(errs, be)
+
+    def _counted(self, term: SumTerm) -> None:
+        """Keep a count or sum for frame_lemmas, unless it is made to compare two others
+        (SumTerm.same_instance): such a term is in no formula, and frame_lemmas, which
+        compares the sums it keeps, would make more of them without end."""
+        if not self.comparing:
+            self.sums.append(term)
 
     def _unrolled(self, e: ir.Quant, values: range, st: State, env: dict) -> Val:
         terms, errs = [], []
@@ -596,7 +603,7 @@ class Encoder:
                 # the variables enclosing z3 quantifiers bind, which the sum may read
                 outer = {str(v): v for v in env.values() if str(v) in self._bound}
                 value = self._recursive_sum(e, i, body, lo, hi, tuple(outer.values()))
-                self.sums.append(replace(term, value=value))
+                self._counted(replace(term, value=value))
         if not be:
             return value, []
         # the body at i is evaluated, and raises, only if every earlier value let it through
