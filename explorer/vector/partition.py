@@ -56,6 +56,7 @@ N from 1) and its MemoryError into MemoryError.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -64,7 +65,7 @@ import numpy as np
 
 from mmcheck.explorer.vector.level import Cutter
 from mmcheck.explorer.vector.model import VectorModel
-from mmcheck.explorer.vector.visited import VisitedSet, first_of_each
+from mmcheck.explorer.vector.visited import VisitedSet, first_of_each, route
 
 # The owner of a fingerprint is read from its bits from OWNER_SHIFT up. The visited set
 # indexes its directory with the top bits (at most 31 below 2^36 states an owner) and its
@@ -178,16 +179,14 @@ class Partition:
             if deadlock is None and ex.dl_row < ex.n:
                 deadlock = int(self.at[c0 + ex.dl_row])
             # ex.order is row * k + edge, increasing: keys stay in order
-            keys = self.at[c0 + ex.order // k] * k + ex.order % k
             if parts == 1:
+                keys = self.at[c0 + ex.order // k] * k + ex.order % k
                 pieces[0].append(Outgoing(keys, ex.fps, ex.words))
                 continue
-            dest = owner_of(ex.fps, parts)
-            for j in range(parts):
-                mine = np.flatnonzero(dest == j)
-                pieces[j].append(
-                    Outgoing(keys[mine], ex.fps[mine], np.take(ex.words, mine, axis=1))
-                )
+            at = self.at[c0 : c0 + ex.n]
+            starts, keys, fps, words = route(at, ex.order, k, ex.fps, ex.words, parts, OWNER_SHIFT)
+            for j, (a, b) in enumerate(itertools.pairwise(starts)):
+                pieces[j].append(Outgoing(keys[a:b], fps[a:b], words[:, a:b]))
         return LevelExpansion(
             [_join(p, vm.layout.nwords) for p in pieces],
             error,

@@ -28,7 +28,9 @@ fingerprints (with the words (nwords, m) beside them when words are kept):
       one thread of the main process owns the set; workers never see it.
 The vector engine uses the steps apart: `first_of_each` deduplicates a chunk (keeping
 each state's first parent), `contains_block` looks the distinct ones up, `insert` adds
-the new.
+the new. Owners of a partitioned visited set (explorer.vector.partition) also have
+each chunk's successors keyed and grouped by owner here (`route`), in one pass where
+numpy takes several.
 """
 
 from __future__ import annotations
@@ -295,6 +297,62 @@ class VisitedSet:
         self._new_delta(cap)
 
 
+@numba.njit(**_JIT)
+def _route(
+    at: np.ndarray,
+    order: np.ndarray,
+    k: int,
+    fps: np.ndarray,
+    words: np.ndarray,
+    parts: np.uint64,
+    shift: np.uint64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    m = len(order)
+    dest = np.empty(m, np.int64)
+    starts = np.zeros(int(parts) + 1, np.int64)
+    for i in range(m):
+        d = np.int64((fps[i] >> shift) % parts)
+        dest[i] = d
+        starts[d + 1] += 1
+    starts = np.cumsum(starts)
+    put = starts[:-1].copy()
+    keys = np.empty(m, np.int64)
+    ofps = np.empty(m, np.uint64)
+    owords = np.empty((words.shape[0], m), np.uint64)
+    for i in range(m):
+        p = put[dest[i]]
+        put[dest[i]] += 1
+        keys[p] = at[order[i] // k] * k + order[i] % k
+        ofps[p] = fps[i]
+        for w in range(words.shape[0]):
+            owords[w, p] = words[w, i]
+    return starts, keys, ofps, owords
+
+
+def route(
+    at: np.ndarray,
+    order: np.ndarray,
+    k: int,
+    fps: np.ndarray,
+    words: np.ndarray,
+    parts: int,
+    shift: np.uint64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A chunk's successors (discovered as `order` = row * k + edge, increasing; row r's
+    global index at[r]) grouped by owner, (fps >> shift) % parts, keeping their order:
+    the group starts (parts + 1), and their keys (at[row] * k + edge), fingerprints and
+    words in that order."""
+    return _route(
+        at.astype(np.int64, copy=False),
+        order.astype(np.int64, copy=False),
+        k,
+        fps,
+        words,
+        np.uint64(parts),
+        np.uint64(shift),
+    )
+
+
 def warm_up() -> None:
     """Load the compiled functions (from numba's cache, or compile them: seconds, once
     per installation) on tiny inputs, so that no search pays for it."""
@@ -307,3 +365,4 @@ def warm_up() -> None:
         v.insert(fps, words)
         v.contains_block(fps, words)
         v._merge(16)
+    route(fps, fps, 2, fps, np.zeros((2, 3), np.uint64), 2, np.uint64(32))

@@ -245,6 +245,39 @@ def test_keys_and_indices_beyond_32_bits():
     assert (merged == new.keys).all() and (where == np.arange(len(merged))).all()
 
 
+def filter_level(parts: int, base: int) -> list[Outgoing]:
+    """The filter lock's (N=3) fourth level expanded by owner 0 of `parts` holding all
+    of it, at global indices from `base` up by 2 (one call of the kernel a state)."""
+    prog = spec.load(str(FILTER), {"N": 3})
+    search = make_search(prog, CheckOptions(backend="vector"), Limits())
+    vm = VectorModel(search)
+    part = Partition(vm, search.deadlock, False, 0, parts, 1)
+    init = np.array(search.initial_states(None), np.int64).T
+    words = vm.layout.pack(init)
+    part.receive([Outgoing(np.arange(words.shape[1]), vm.layout.fingerprints(words), words)])
+    size = words.shape[1]
+    for _ in range(3):
+        part.adopt(np.arange(size))
+        size = len(part.receive(part.expand().outgoing).keys)
+    part.adopt(base + 2 * np.arange(size, dtype=np.int64))
+    return part.expand().outgoing
+
+
+def test_successors_routed_to_their_owners_in_key_order():
+    """Each owner's block is the successors of one owner's whole expansion that it owns,
+    in the same order (keys past 2^32: int64), with their words."""
+    base = (1 << 33) + 5
+    (whole,) = filter_level(1, base)
+    assert len(whole) > 20 and whole.keys.min() > 1 << 33
+    for parts in (2, 3):
+        blocks = filter_level(parts, base)
+        dest = owner_of(whole.fps, parts)
+        for j, block in enumerate(blocks):
+            assert (block.keys == whole.keys[dest == j]).all()
+            assert (block.fps == whole.fps[dest == j]).all()
+            assert (block.words == whole.words[:, dest == j]).all()
+
+
 def test_per_owner_counts_add_up():
     r = vector(FILTER, {"N": 4}, 2)
     assert r.stats.workers == 2 and r.stats.distinct == 9820
