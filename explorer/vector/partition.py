@@ -26,6 +26,8 @@ which are about seven times as many as the states expanded):
      the positions give each owner the global indices of its new states (round 1 of
      the next level). A state found again in a later slice of the level is visited by
      then, and its key there is larger: it keeps the first slice's, its smallest.
+     Meanwhile a forked worker expands the first chunk of its new states
+     (`Partition.prefetch`): only the successors' keys need the global indices.
 
 Contract:
   - ordering: everything an owner reports is in key order, and keys are distinct
@@ -39,9 +41,10 @@ Contract:
     words of the states it owns of the next level and of the current one not expanded
     yet (8 bytes a word; each piece of a level, as received, is let go once expanded),
     8 bytes a state of the current level (successors generated) and 8 a global index,
-    and the successors of a slice; a successor crosses once, from the owner expanding
-    it to the owner of its fingerprint, as 8 x (words + 2) bytes; the coordinator gets
-    8 bytes (a key) per new state and sends back 8 (its global index);
+    the successors of a slice, and a chunk's expansion made ahead (prefetch); a
+    successor crosses once, from the owner expanding it to the owner of its
+    fingerprint, as 8 x (words + 2) bytes; the coordinator gets 8 bytes (a key) per new
+    state and sends back 8 (its global index);
   - safety: a Partition belongs to one thread; owners share nothing but the blocks a
     transport moves between them.
 
@@ -56,6 +59,7 @@ N from 1) and its MemoryError into MemoryError.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -63,7 +67,7 @@ from typing import Protocol
 
 import numpy as np
 
-from mmcheck.explorer.vector.level import Cutter
+from mmcheck.explorer.vector.level import Cutter, Expanded
 from mmcheck.explorer.vector.model import VectorModel
 from mmcheck.explorer.vector.visited import VisitedSet, first_of_each, route
 
@@ -145,6 +149,8 @@ class Partition:
         self.at = np.empty(0, np.int64)  # their global indices, increasing
         self.gen = np.empty(0, np.int64)  # successors generated per state (0: not expanded)
         self.new: list[np.ndarray] = []  # the next level's, in key order, as received
+        self.ahead: Expanded | None = None  # the first chunk of `new`, expanded (prefetch)
+        self.early: Expanded | None = None  # that of the current level, until expanded
 
     def __len__(self) -> int:
         """States stored (past a level's cut too)."""
@@ -157,6 +163,7 @@ class Partition:
         if len(global_index) != sum(w.shape[1] for w in new):
             raise ValueError("adopt: one global index per new state")
         self.level = Cutter(new, self.chunk, release=True)
+        self.early, self.ahead = self.ahead, None
         self.at = global_index.astype(np.int64, copy=False)
         self.gen = np.zeros(len(self.at), np.int64)
 
@@ -168,11 +175,10 @@ class Partition:
         hi = len(self.at) if upto is None else int(np.searchsorted(self.at, upto))
         error = deadlock = None
         pieces: list[list[Outgoing]] = [[] for _ in range(parts)]
+        early, self.early = self.early, None
         while self.level.c0 < hi:
-            job = self.level.take(True, hi - self.level.c0)
-            assert job is not None  # states below hi are left
-            c0, rows = job
-            ex = vm.expand(rows, self.deadlock, self.keep_words)
+            c0, ex = self._next_chunk(hi, early)
+            early = None
             self.gen[c0 : c0 + ex.n] = ex.gen
             if error is None and ex.err_row < ex.n:
                 error = int(self.at[c0 + ex.err_row])
@@ -194,6 +200,31 @@ class Partition:
             int(self.gen[lo:hi].sum()),
             max(hi - lo, 0),
         )
+
+    def _next_chunk(self, hi: int, early: Expanded | None) -> tuple[int, Expanded]:
+        """The next chunk of the current level before its state `hi` (this owner's
+        index), expanded: the one expanded ahead (`early`, the level's first chunk)
+        where it is that chunk."""
+        if early is not None and self.level.c0 == 0 and early.n <= hi:
+            job = self.level.take(True, early.n)
+            assert job is not None and job[1].shape[1] == early.n
+            return 0, early
+        job = self.level.take(True, hi - self.level.c0)
+        assert job is not None  # states below hi are left
+        return job[0], self.vm.expand(job[1], self.deadlock, self.keep_words)
+
+    def prefetch(self) -> None:
+        """Expand the first chunk of the next level as received so far, unless done: the
+        first `expand` after `adopt` takes it. A worker does this while the coordinator
+        merges the owners' keys and before it sends their global indices, which only
+        the keys of the successors need. Out of memory, it is left to `expand`."""
+        if self.ahead is not None:
+            return
+        job = Cutter(self.new, self.chunk).take(True)
+        if job is None:
+            return
+        with contextlib.suppress(MemoryError):
+            self.ahead = self.vm.expand(job[1], self.deadlock, self.keep_words)
 
     def generated_before(self, index: int) -> int:
         """Successors generated by this owner's states of the current level whose global

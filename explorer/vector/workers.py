@@ -9,7 +9,8 @@ writes the successors bound for worker j into its block for j (shared memory: wo
 fingerprints and keys as rows of uint64s) and replies with their counts, its first
 error and deadlock; the main process then tells each worker where to read, and each
 takes in its successors, stores and checks the new ones and replies with their sorted
-keys, which the main process merges. Successors move from worker to worker without
+keys, which the main process merges (each worker expands the first chunk of its new
+states meanwhile, Partition.prefetch). Successors move from worker to worker without
 a copy through the main process; the main process gets 8 bytes per new state (its
 key, over the pipe) and sends 8 back (its global index).
 
@@ -212,6 +213,8 @@ def _serve(
             conn.send((reply, [(j, block.size) for j, block in blocks]))
             for _, block in blocks:
                 block.send(conn)
+            if msg[0] in ("seed", "receive"):  # while the main process merges the keys
+                owner.part.prefetch()
     except MemoryError:  # building its Partition
         with contextlib.suppress(OSError):
             conn.send(OUT_OF_MEMORY)

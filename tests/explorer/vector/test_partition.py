@@ -101,7 +101,10 @@ class LocalOwners:
 
     def receive(self, covers):
         got, self.sent = self.sent, []
-        return [p.receive(blocks[::-1], covers) for p, blocks in zip(self.owners, got)]
+        news = [p.receive(blocks[::-1], covers) for p, blocks in zip(self.owners, got)]
+        for p in self.owners[1:]:  # as a worker does (owner 0: as Ray's actors do)
+            p.prefetch()
+        return news
 
     def generated_before(self, index):
         return sum(p.generated_before(index) for p in self.owners)
@@ -245,7 +248,7 @@ def test_keys_and_indices_beyond_32_bits():
     assert (merged == new.keys).all() and (where == np.arange(len(merged))).all()
 
 
-def filter_level(parts: int, base: int) -> list[Outgoing]:
+def filter_level(parts: int, base: int, prefetch: bool = False) -> list[Outgoing]:
     """The filter lock's (N=3) fourth level expanded by owner 0 of `parts` holding all
     of it, at global indices from `base` up by 2 (one call of the kernel a state)."""
     prog = spec.load(str(FILTER), {"N": 3})
@@ -259,18 +262,22 @@ def filter_level(parts: int, base: int) -> list[Outgoing]:
     for _ in range(3):
         part.adopt(np.arange(size))
         size = len(part.receive(part.expand().outgoing).keys)
+    if prefetch:
+        part.prefetch()
+        assert part.ahead is not None
     part.adopt(base + 2 * np.arange(size, dtype=np.int64))
     return part.expand().outgoing
 
 
 def test_successors_routed_to_their_owners_in_key_order():
     """Each owner's block is the successors of one owner's whole expansion that it owns,
-    in the same order (keys past 2^32: int64), with their words."""
+    in the same order (keys past 2^32: int64), with their words; expanded ahead, the
+    level's first chunk gives the same."""
     base = (1 << 33) + 5
     (whole,) = filter_level(1, base)
     assert len(whole) > 20 and whole.keys.min() > 1 << 33
-    for parts in (2, 3):
-        blocks = filter_level(parts, base)
+    for parts, prefetch in ((2, False), (3, False), (3, True)):
+        blocks = filter_level(parts, base, prefetch)
         dest = owner_of(whole.fps, parts)
         for j, block in enumerate(blocks):
             assert (block.keys == whole.keys[dest == j]).all()
