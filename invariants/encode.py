@@ -436,6 +436,13 @@ class Encoder:
                 return t, seq(ce, te)
             case ir.Quant():
                 return self._quant(e, st, env)
+            case ir.ParamAt(name, index):
+                terms, errs = [], []
+                for i in index:
+                    t, ie = self.expr(i, st, env)
+                    terms.append(as_int(t))
+                    errs = seq(errs, ie)
+                return z3.Select(env[name], *terms), errs
         raise TypeError(f"not an IR expression: {e!r}")
 
     def _index(
@@ -704,20 +711,33 @@ class Encoder:
 
     # ----------------------------------------------------------------- actions
 
-    def param_terms(self, action: ir.Action, tag: str) -> dict[str, z3.ArithRef]:
-        return {p.name: z3.Int(f"{action.name}.{p.name}@{tag}", self.ctx) for p in action.params}
+    def param_terms(self, action: ir.Action, tag: str) -> dict[str, z3.ExprRef]:
+        """A constant per parameter; an array for one chosen per instance (ParamAt)."""
+        out: dict[str, z3.ExprRef] = {}
+        for p in action.params:
+            name = f"{action.name}.{p.name}@{tag}"
+            if p.dims:
+                ints = [z3.IntSort(self.ctx)] * (len(p.dims) + 1)
+                out[p.name] = z3.Array(name, *ints)
+            else:
+                out[p.name] = z3.Int(name, self.ctx)
+        return out
 
     def param_domain(self, action: ir.Action, params: dict[str, z3.ExprRef]) -> z3.BoolRef:
-        return z3.And(
-            [
-                z3.And(
-                    self.const_term(p.type.lo) <= params[p.name],
-                    params[p.name] <= self.const_term(p.type.hi),
-                )
-                for p in action.params
-            ],
-            self.ctx,
-        )
+        return z3.And([self._param_domain(p, params[p.name]) for p in action.params], self.ctx)
+
+    def _param_domain(self, p: ir.ParamDecl, term: z3.ExprRef) -> z3.BoolRef:
+        """The parameter in its domain: for one chosen per instance, every element."""
+        lo, hi = self.const_term(p.type.lo), self.const_term(p.type.hi)
+        if not p.dims:
+            return z3.And(lo <= term, term <= hi)
+        idx = [self._bound_var("p") for _ in p.dims]
+        inside = [
+            z3.And(self.const_term(d.lo) <= i, i <= self.const_term(d.hi))
+            for d, i in zip(p.dims, idx)
+        ]
+        x = z3.Select(term, *idx)
+        return z3.ForAll(idx, z3.Implies(z3.And(inside), z3.And(lo <= x, x <= hi)))
 
     def step(self, action: ir.Action, st: State, params: dict[str, z3.ExprRef]) -> StepEnc:
         """The action taken in st with the given parameters, as the IR defines it."""

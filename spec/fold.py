@@ -233,7 +233,7 @@ def eq_all(xs: Iterable[ir.Expr], ys: Iterable[ir.Expr]) -> ir.Expr:
 
 def operands(e: ir.Expr) -> tuple[ir.Expr, ...]:
     """The expressions directly inside e."""
-    if isinstance(e, ir.Read):
+    if isinstance(e, ir.Read | ir.ParamAt):
         return e.index
     if isinstance(e, ir.Unary):
         return (e.arg,)
@@ -255,7 +255,7 @@ def reads_state(e: ir.Expr) -> bool:
 
 def reads_param(e: ir.Expr) -> bool:
     """Whether e reads an action's parameter (anywhere inside)."""
-    return isinstance(e, ir.Param) or any(map(reads_param, operands(e)))
+    return isinstance(e, ir.Param | ir.ParamAt) or any(map(reads_param, operands(e)))
 
 
 def may_fail(e: ir.Expr) -> bool:
@@ -292,7 +292,7 @@ def const_bounds(e: ir.Expr, doms: dict[str, tuple[ir.Expr, ir.Expr]]) -> tuple[
     or None where not known."""
     if isinstance(e, ir.Const):
         return e.value, e.value
-    if isinstance(e, ir.Param) and e.name in doms:
+    if isinstance(e, ir.Param | ir.ParamAt) and e.name in doms:
         lo, hi = doms[e.name]
         known = isinstance(lo, ir.Const) and isinstance(hi, ir.Const)
         return (lo.value, hi.value) if known else None

@@ -37,7 +37,9 @@ Action semantics (every back end implements exactly this):
 
 Constants are folded to `Const` by the lowering, except those left symbolic for the
 prover (`SymConst`); a program with symbolic constants has no slot layout and only the
-z3 back end accepts it (`Program.is_concrete`).
+z3 back end accepts it (`Program.is_concrete`). Only such a program has an Init
+parameter with dims (`ParamDecl.dims`: an initial choice in a process set of symbolic
+size), whose value is one scalar per index, each read as `ParamAt`.
 """
 
 from __future__ import annotations
@@ -104,6 +106,18 @@ class Param:
     """An action parameter or a quantifier's bound variable."""
 
     name: str
+
+
+@_shared
+@dataclass(frozen=True)
+class ParamAt:
+    """One element of a per-instance initial choice: the Init action's parameter `name`
+    (a ParamDecl with dims) at `index`. The lowering makes it only for `var x : T in S`
+    in a process set of symbolic size, so only the z3 back end (a symbolic program)
+    meets it; the explorers, the exports and the reference interpreter never do."""
+
+    name: str
+    index: tuple[Expr, ...]
 
 
 @_shared
@@ -176,7 +190,7 @@ class Quant:
     body: Expr
 
 
-Expr = Const | SymConst | Param | Read | Unary | Binary | Ite | Guard | Quant
+Expr = Const | SymConst | Param | ParamAt | Read | Unary | Binary | Ite | Guard | Quant
 
 TRUE = Const(1, True)
 FALSE = Const(0, True)
@@ -272,6 +286,9 @@ class ParamDecl:
     # a hidden parameter that is a `with`'s choice: the name it binds. Its domain starts
     # one below the values the set may hold: that value stands for "not reached"
     binds: str = ""
+    # an Init parameter chosen once per instance of a process set of symbolic size: one
+    # value of `type` per index in these dimensions, read by ParamAt (never by Param)
+    dims: tuple[Dim, ...] = ()
 
     def reached(self, value: int) -> bool:
         """Whether a hidden parameter's value is a choice the step made, not the value

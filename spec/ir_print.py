@@ -37,6 +37,8 @@ def expr(e: ir.Expr, prec: int = 0, program: ir.Program | None = None) -> str:
         return e.name
     if isinstance(e, ir.Param):
         return e.name
+    if isinstance(e, ir.ParamAt):
+        return f"{e.name}[{', '.join(sub(i) for i in e.index)}]"
     if isinstance(e, ir.Read):
         return e.var + (f"[{', '.join(sub(i) for i in e.index)}]" if e.index else "")
     if isinstance(e, ir.Unary):
@@ -114,7 +116,8 @@ def slots(ss: frozenset[int]) -> str:
 
 def action(p: ir.Program, a: ir.Action, concrete: bool) -> list[str]:
     params = ", ".join(
-        f"{p.name}: {scalar_type(p.type)}" + (" (hidden)" if p.hidden else "") for p in a.params
+        f"{p.name}: {dims(p.dims)}{scalar_type(p.type)}" + (" (hidden)" if p.hidden else "")
+        for p in a.params
     )
     fair = {"weak": "fair ", "strong": "strongly fair "}.get(a.fairness or "", "")
     out = [f"{fair}action {a.name}({params})    # {a.loc}"]

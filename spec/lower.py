@@ -146,6 +146,15 @@ class Part:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class Each:
+    """An initial choice made for every instance of a process set of symbolic size: the
+    set's index type, and the bound variable that stands for the instance."""
+
+    over: Type
+    var: str
+
+
 def dim(t: Type) -> ir.Dim:
     lo, hi = bounds(t) or (ir.Const(0), ir.Const(-1))
     names = t.values if isinstance(t, EnumT) else ()
@@ -486,10 +495,10 @@ class Lowering:
     ) -> None:
         """`var x : T in S` in a process set: one initial choice per instance."""
         lo, hi = bounds(p.index)
-        if not isinstance(lo, ir.Const) or not isinstance(hi, ir.Const):
-            self.error(v.loc, "`in` chooses initial values in a process set of concrete size only")
-            return
         elab = Elab(self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot)
+        if not isinstance(lo, ir.Const) or not isinstance(hi, ir.Const):
+            self.choose_each(ex, p, sym, v, params, elab)
+            return
         show = scalar_type(p.index).show
         # written instance by instance (and part by part) below
         whole = Part("", "", sym.irname, (), v.init.loc)
@@ -501,6 +510,32 @@ class Lowering:
             if not self.choose(ex, elab, scope, params, sym.type, v.init, at):
                 return
 
+    def choose_each(
+        self,
+        ex: Exec,
+        p: ProcInfo,
+        sym: VarSym,
+        v: ast.VarDecl,
+        params: list[ir.ParamDecl],
+        elab: Elab,
+    ) -> None:
+        """`var x : T in S` in a process set of symbolic size: the choice made once, for an
+        instance bound by a variable, with per-instance parameters (ParamAt) whose guard
+        is quantified over every instance: the same choices as one per instance."""
+        assert p.index is not None
+        lo, hi = bounds(p.index)
+        var = elab.fresh(p.decl.index.name)
+        me = Val(p.index, expr=ir.Param(var))
+        scope = {"self": me, p.decl.index.name: me}
+        first = len(ex.guards)
+        at = Part(sym.irname, v.name, sym.irname, (), v.init.loc)
+        with elab.binding(var):
+            chosen = self.choose(ex, elab, scope, params, sym.type, v.init, at, Each(p.index, var))
+        each = f.conj(ex.guards[first:])
+        del ex.guards[first:]
+        if chosen and not f.is_true(each):  # true: every value of the type (the domain's)
+            ex.guards.append(ir.Quant("forall", var, lo, hi, each))
+
     def choose(
         self,
         ex: Exec,
@@ -510,6 +545,7 @@ class Lowering:
         t: Type,
         s: ast.Expr,
         at: Part,
+        each: Each | None = None,
     ) -> bool:
         """`x in s` for an initial value: writes to the part `at` (of type t) a value
         chosen from the set s, by one choice parameter per scalar, per map element
@@ -517,7 +553,20 @@ class Lowering:
         (`subset S`), or one over the values of a set literal of maps, records or sets.
         The parameters are named after the parts they choose (`votes[n1]`, `r.a`);
         the choice of each is the guard that its value is a member of its set. False
-        after an error (reported once, not once per element)."""
+        after an error (reported once, not once per element). With `each`, a choice for
+        every instance of a process set of symbolic size (choose_each): scalars and
+        records of them only, the others need one parameter per element."""
+        if each is not None and (
+            isinstance(s, ast.FunSet | ast.SubsetOf)
+            or isinstance(s, ast.SetLit)
+            and s.items
+            and not isinstance(t, BoolT | IntT | EnumT)
+        ):
+            return self.refuse(
+                s.loc,
+                f"{at.what} is {t}: in a process set of symbolic size `in` chooses a scalar "
+                "or a record of scalars ([f: S, ...]); give the size a value (-D)",
+            )
         if isinstance(s, ast.FunSet):
             return self.choose_map(ex, elab, scope, params, t, s, at)
         if isinstance(s, ast.RecordSet):
@@ -534,7 +583,7 @@ class Lowering:
             if missing:
                 return self.refuse(s.loc, f"the set of records gives no field '{missing[0]}'")
             return all(
-                self.choose(ex, elab, scope, params, ft, given[f_][0], at.field(f_))
+                self.choose(ex, elab, scope, params, ft, given[f_][0], at.field(f_), each)
                 for f_, ft in t.fields
             )
         if isinstance(s, ast.SubsetOf):
@@ -559,10 +608,33 @@ class Lowering:
             return self.refuse(s.loc, f"{at.what} is {t}; it cannot start in a {v.type}")
         if not ex.sorts_match(at.what, t, v.type.elem, s.loc):
             return False
-        x = self.choice(params, at.name, scalar_type(u))
+        if each is None:
+            x: ir.Expr = self.choice(params, at.name, scalar_type(u))
+            ex.write_val(at.irname, at.idx, t, Val(t, expr=x), at.loc, f.TRUE)
+        else:
+            x = self.choice_each(ex, params, at, t, scalar_type(u), each)
         ex.guards.append(v.contains(x, u))
-        ex.write_val(at.irname, at.idx, t, Val(t, expr=x), at.loc, f.TRUE)
         return True
+
+    def choice_each(
+        self,
+        ex: Exec,
+        params: list[ir.ParamDecl],
+        at: Part,
+        t: Type,
+        st: ir.ScalarType,
+        each: Each,
+    ) -> ir.ParamAt:
+        """A per-instance choice parameter, written to the part `at` of every instance:
+        returns its element at the instance `each` binds."""
+        params.append(ir.ParamDecl(at.name, st, dims=(dim(each.over),)))
+        whole = MapT((each.over,), t)
+
+        def get(idx: tuple[ir.Expr, ...], _: Loc | None) -> Val:
+            return Val(t, expr=ir.ParamAt(at.name, idx))
+
+        ex.write_val(at.irname, at.idx, whole, Val(whole, get=get), at.loc, f.TRUE)
+        return ir.ParamAt(at.name, (ir.Param(each.var),))
 
     def choose_map(
         self,

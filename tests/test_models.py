@@ -593,6 +593,7 @@ ASYNC_LEMMAS = (
     "Cursors",
     "Result",
     "JournalBufferLocks",
+    "JournalBufferNotMigrating",
     "BuffersOwner",
     "BhPage",
     "PageLocks",
@@ -647,10 +648,38 @@ def test_async_buffer_migrate_proved():
 )
 def test_async_buffer_migrate_proved_for_any_bufs(consts):
     """The same lemmas prove v3.2 and b969c4ab9f18 for any number of buffer heads on the
-    page (JOURNALS stays concrete: each journal chooses its buffer as an initial value)."""
+    page."""
     result = invariants.prove(path("async_buffer_migrate"), {**consts, "BUFS": "?"})
-    assert (result.status, result.lemmas, len(result.queries)) == (PROVED, ASYNC_LEMMAS, 391)
+    assert (result.status, result.lemmas, len(result.queries)) == (PROVED, ASYNC_LEMMAS, 414)
     assert result.fallback is None
+
+
+@pytest.mark.parametrize("bufs", [2, "?"])
+@pytest.mark.parametrize(
+    "consts",
+    [{"DESIGN": 0}, {"DESIGN": 0, "ASYNC": False}, {"DESIGN": 2}, {"DESIGN": 2, "ASYNC": False}],
+    ids=["v3.2", "v3.2-sync", "b969c4ab9f18", "b969c4ab9f18-sync"],
+)
+def test_async_buffer_migrate_proved_for_any_journals(consts, bufs):
+    """And for any number of journal commits, each choosing its buffer as an initial
+    value (one z3 array of choices), with BUFS concrete or symbolic too."""
+    result = invariants.prove(
+        path("async_buffer_migrate"), {**consts, "JOURNALS": "?", "BUFS": bufs}
+    )
+    assert (result.status, result.lemmas, len(result.queries)) == (PROVED, ASYNC_LEMMAS, 414)
+    assert result.fallback is None
+
+
+def test_async_buffer_migrate_race_for_any_journals():
+    """In the design ruled out, induction fails at the same two steps for any JOURNALS."""
+    broken = invariants.prove(
+        path("async_buffer_migrate"), {"DESIGN": 1, "BUFS": "?", "JOURNALS": "?"}
+    )
+    assert broken.status == CTI
+    assert sorted(q.action for q in broken.queries if q.status == CTI) == [
+        "lookup.page_cache_get_speculative",
+        "migrate.buffers_busy",
+    ]
 
 
 def test_async_buffer_migrate_race_for_any_bufs():

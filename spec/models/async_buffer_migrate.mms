@@ -341,6 +341,11 @@ lemma JournalBufferLocks:
   forall j in Journal, b in Buf:
     holder(bh_lock[b]) == journal[j]
       <=> (at(journal[j], submit_bh) or at(journal[j], unlock_buffer)) and b == journal[j].b
+# a journal between locking its buffer and the I/O's completion holds that buffer's
+# lock, so migration is at none of the labels where it holds it
+lemma JournalBufferNotMigrating:
+  forall j in Journal:
+    at(journal[j], submit_bh) or at(journal[j], unlock_buffer) => not mig_holds(journal[j].b)
 lemma BuffersOwner: buffers == (if moved then newpage else page)
 lemma BhPage:
   forall b in Buf: b_page[b] == (if at(migrate, set_bh_page) and b >= migrate.i then page else buffers)

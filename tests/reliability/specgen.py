@@ -105,6 +105,8 @@ SIZED_CONSTRUCTS = {
     "count": r"\bcount \w+ in (1\.\.N|P)\b",
     "sum": r"\bsum \w+ in (1\.\.N|P)\b",
     "quant-symmetric": r"\b(forall|exists|count|sum) \w+ in S\b",
+    # an initial choice per instance of a process set of symbolic size
+    "local-choice": r"^(symmetric )?process \w+\[\w+ in (1\.\.N|S)\] \{\n(  var .*\n)*  var \w+ : .* in 0\.\.1$",
 }
 
 # ------------------------------------------------------------------ types
@@ -1416,8 +1418,7 @@ class SpecGen:
         out.append(f"{head} {{")
         for v, t in p.locals.items():
             self.mark("local-var")
-            # (prove refuses a choice in a process set of symbolic size)
-            if isinstance(t, Int) and self.chance(0.5) and not (self.sized and p.domain):
+            if isinstance(t, Int) and self.chance(0.5):
                 self.mark("local-var-in")
                 out.append(f"  var {v} : {t} in 0..1")
             else:

@@ -4,17 +4,17 @@ interpreter, on random specs.
 specgen's sized specs (`generate(seed, sized=True)`) write the domains 1..2 of the
 plain ones as 1..N, for `const N : 1..3 = 2` or `const N : 1.. = 2`: process sets,
 symmetric types and process ranges, lock arrays, map dimensions, action parameters,
-quantifier, count and sum ranges and a named range `type P = 1..N`
-(specgen.SIZED_CONSTRUCTS). Each invariant is proved with N left symbolic, and K too
-where the spec declares it with a range (`const K : 1..3`). A proof at a symbolic size
-holds for every size of the range, so the reference interpreter, which shares no code
-with the lowering or the encoding, checks it at each concrete size of SIZES: an
-invariant PROVED is never violated there, and where every query is PROVED nothing
-fails (deadlocks aside). A spec the lowering refuses at `?` (a map chosen over 1..N, a
-process-local `in` in a set of symbolic size) is left out; so is a size at which the
-spec is a static error. A seed whose proof runs past GUARD seconds is skipped: the
-encoding of some specs blows up, at concrete sizes too (a frame lemma unrolling a
-count over an enum inside a sum over a set image), which is no disagreement.
+quantifier, count and sum ranges, a named range `type P = 1..N` and a process-local
+initial choice in a process set (specgen.SIZED_CONSTRUCTS). Each invariant is proved
+with N left symbolic, and K too where the spec declares it with a range (`const K :
+1..3`). A proof at a symbolic size holds for every size of the range, so the reference
+interpreter, which shares no code with the lowering or the encoding, checks it at each
+concrete size of SIZES: an invariant PROVED is never violated there, and where every
+query is PROVED nothing fails (deadlocks aside). A spec the lowering refuses at `?` (a
+map chosen over 1..N) is left out; so is a size at which the spec is a static error. A
+seed whose proof runs past GUARD seconds is skipped: the encoding of some specs blows
+up, at concrete sizes too (a frame lemma unrolling a count over an enum inside a sum
+over a set image), which is no disagreement.
 """
 
 from __future__ import annotations
@@ -231,3 +231,44 @@ def test_a_sum_over_two_symbolic_ranges_is_encoded():
     assert p.status == CTI  # x >= N * N * x fails from N = 2
     ((q, values),) = [(q, q.cti.trace[0].values) for q in p.queries if q.status == CTI]
     assert (q.invariant, q.action, q.program.const_value("N"), values) == ("I", "Init", 2, {"x": 4})
+
+
+# An initial choice per instance of a process set of symbolic size (`var x : T in S` in
+# p[self in 1..N], S reading self or another variable): one z3 array per choice, each
+# element in its S. Encoded too loosely (a value outside S), a goal that holds would
+# get a CTI; too tightly (a value of S left out), XNotTwo, false only where instance 2
+# chooses 2 (its `self`), would be proved.
+PER_INSTANCE_CHOICE = """
+const N : 1..64 = 2
+type Node = 1..N
+var g : 1..2 in {1, 2}
+process p[self in Node] {
+  var x : 0..64 in {0, self}
+  var r : record { a: 0..3, c: bool } in [a: {1, g}, c: {true}]
+go:
+  g := g
+}
+invariant XZeroOrSelf: forall i in Node: p[i].x == 0 or p[i].x == i
+invariant RFollowsG: forall i in Node: (p[i].r.a == 1 or p[i].r.a == g) and p[i].r.c
+invariant XNotTwo: forall i in Node: p[i].x != 2
+"""
+
+
+def test_a_choice_per_instance_at_a_symbolic_size_agrees_with_the_reference():
+    proofs = [
+        prove(PER_INSTANCE_CHOICE, {"N": "?"}, invariants=[n], timeout=10)
+        for n in ("XZeroOrSelf", "RFollowsG", "XNotTwo")
+    ]
+    assert [p.status for p in proofs] == [PROVED, PROVED, CTI]
+    ((q,),) = [[q for q in p.queries if q.status == CTI] for p in proofs[2:]]
+    # the smallest size with a counterexample: instance 2 chose 2
+    assert (q.action, q.program.const_value("N")) == ("Init", 2)
+    assert q.cti.trace[0].values["p"]["x"][2] == 2
+    violated = []
+    for consts in sizes(PER_INSTANCE_CHOICE):
+        ref = reference.Reference(PER_INSTANCE_CHOICE, consts)
+        for p in proofs[:2]:
+            assert proof_problems(p, ref, f" at {consts}") == []
+        ex = reference.explore(ref, deadlock=False, invariants=["XNotTwo"])
+        violated.append(bool(ex.violations))
+    assert violated == [False, True, True, True]  # N = 1..4

@@ -46,8 +46,37 @@ def program() -> ir.Program:
 
 
 def test_the_expression_has_every_node_type(program: ir.Program) -> None:
-    concrete = set(typing.get_args(ir.Expr)) - {ir.SymConst}
+    # SymConst and ParamAt are in symbolic programs only, which only z3 reads (below)
+    concrete = set(typing.get_args(ir.Expr)) - {ir.SymConst, ir.ParamAt}
     assert {type(n) for n in nodes(program.invariants[0].expr)} == concrete
+
+
+# a choice per instance of a process set of symbolic size: an Init parameter read by
+# ParamAt, in the Init's guard (at the guard's bound variable) and its writes
+PER_INSTANCE = """const N : 1..4 = 2
+process p[self in 1..N] {
+  var x : 0..3 in {self, 3}
+a:
+  skip
+}
+invariant I: forall i in 1..N: p[i].x == i or p[i].x == 3
+"""
+
+
+def test_a_choice_per_instance_is_read_by_z3_and_printed() -> None:
+    program = spec.load(PER_INSTANCE, {"N": "?"}, symbolic=True, cache=False)
+    guard = program.init.guard
+    assert ir.ParamAt("p.x", (ir.Param("self.2"),)) in set(nodes(guard))
+    assert "p.x[self.2] == self.2" in ir_print.expr(guard)
+    assert fold.reads_param(guard) and not fold.reads_state(guard)
+    enc = Encoder(program)
+    st, fires, step = enc.init("0")
+    s = z3.Solver(ctx=enc.ctx)
+    s.add(step.domain, fires, *enc.const_constraints())
+    x = z3.Select(st.vals["p.x"], z3.IntVal(2, enc.ctx))
+    s.add(enc.consts["N"] == 2)
+    # instance 2 starts at 2 or 3, never at 0 or 1
+    assert [s.check(x == v) for v in range(4)] == [z3.unsat, z3.unsat, z3.sat, z3.sat]
 
 
 def test_translation(program: ir.Program) -> None:

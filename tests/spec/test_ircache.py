@@ -66,6 +66,18 @@ def test_round_trip_symbolic() -> None:
     assert round_trip(program) == program
 
 
+def test_round_trip_a_choice_per_instance() -> None:
+    """At a symbolic JOURNALS each journal's buffer is an Init parameter with a dimension,
+    read by ParamAt: both are written and read back."""
+    path = ROOT / "spec/models/async_buffer_migrate.mms"
+    program = spec.load(path, {"JOURNALS": "?"}, symbolic=True, cache=False)
+    (chosen,) = program.init.params
+    assert (chosen.name, len(chosen.dims)) == ("journal.b", 1)
+    back = round_trip(program)
+    assert back == program
+    assert ircache.canonical(back) == ircache.canonical(program)
+
+
 def test_round_trip_random_specs() -> None:
     for seed in SEEDS:
         program = spec.load(generate(seed).text)
