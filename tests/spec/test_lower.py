@@ -268,6 +268,24 @@ def test_constants_overrides_and_symbolic():
         spec.load(text, {"N": "?"})
 
 
+@pytest.mark.parametrize(
+    ("local", "col"),
+    [
+        ("var m : [1..2] -> bool in [1..2 -> bool]", 29),
+        ("var s : set of 1..2 in subset {1, 2}", 26),
+        ("var q : record { a: 0..1 } in {{a: 0}, {a: 1}}", 33),
+    ],
+    ids=["map", "subset", "record-literal"],
+)
+def test_a_choice_per_instance_of_a_symbolic_size_is_a_scalar_or_record(local, col):
+    """In a process set of symbolic size a choice is one array of scalars per part: a map,
+    a subset or a set literal of records would need one per element or value."""
+    text = f"const N : 1..4 = 2\nprocess p[self in 1..N] {{\n  {local}\na:\n  skip\n}}\n"
+    spec.load(text, {"N": 2})  # one choice per instance and element
+    with pytest.raises(SpecErrors, match=f"<string>:3:{col}: .* in a process set of symbolic size"):
+        spec.load(text, {"N": "?"}, symbolic=True)
+
+
 def test_names_stay_data():
     """Names and strings that mean something to Python reach the IR as plain strings."""
     p = spec.load(
