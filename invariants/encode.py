@@ -34,6 +34,7 @@ from mmcheck.explorer.core.limits import Limits
 from mmcheck.invariants import interrupt
 from mmcheck.spec import ir
 from mmcheck.spec.errors import Loc
+from mmcheck.spec.fold import operands
 
 
 class Err(NamedTuple):
@@ -181,6 +182,27 @@ class State:
         return State({k: dict(v) if isinstance(v, dict) else v for k, v in self.vals.items()})
 
 
+def _first_element_shape(e: ir.Quant) -> tuple[ir.Expr, ir.Quant, ir.Expr] | None:
+    """C, the forall and g of a sum `if C(p) and (forall q in ...: ...) then g(p) else 0`
+    (either operand of the `and` first), where C has no quantifier (its terms are
+    compared, and a quantifier's bound variable is fresh at each encoding); whether the
+    forall is C's "none before p" is for Encoder._first_element to tell."""
+    body = e.body
+    if e.kind != "sum" or not isinstance(body, ir.Ite) or body.other != ir.Const(0):
+        return None
+    cond = body.cond
+    if not (isinstance(cond, ir.Binary) and cond.op == "and"):
+        return None
+    for c, f in ((cond.left, cond.right), (cond.right, cond.left)):
+        if isinstance(f, ir.Quant) and f.kind == "forall" and not _has_quant(c):
+            return c, f, body.then
+    return None
+
+
+def _has_quant(e: ir.Expr) -> bool:
+    return isinstance(e, ir.Quant) or any(map(_has_quant, operands(e)))
+
+
 @dataclass(frozen=True)
 class SumTerm:
     """A count or sum as evaluated in one state."""
@@ -193,6 +215,7 @@ class SumTerm:
     value: z3.ArithRef
     encoder: Encoder
     summands: tuple[z3.ArithRef, ...] = ()  # at lo, lo+1, ... when the bounds are concrete
+    facts: tuple[z3.BoolRef, ...] = ()  # what its value's constants stand for (Encoder.facts)
 
     def body(self, i: z3.ArithRef) -> z3.ArithRef:
         """The summand at i (a written index outside the range too: the frame lemmas ask
@@ -276,6 +299,10 @@ class Encoder:
         self.comparing: set[int] = set()  # the sums SumTerm.same_instance is evaluating
         # each symbolic sum's name equated with its recursive definition (see above)
         self.definitions: list[z3.BoolRef] = []
+        # what the fresh constants of a first-element sum stand for (_first_element),
+        # added again each time the sum is read: quantified but not recursive, cheap
+        # enough to be asserted with the queries on the steps that read it
+        self.facts: list[z3.BoolRef] = []
         self._bound: set[str] = set()  # the variables bound by z3 quantifiers and lambdas
         self._memo: dict[tuple, tuple] | None = None  # see expr
         self.vars: dict[str, VarInfo] = {}
@@ -606,11 +633,18 @@ class Encoder:
             known = [t for t in self.sums if t.state is st and t.same_instance(term)]
             if known:
                 value = known[0].value
+                self.facts.extend(known[0].facts)  # with the queries on this step's too
             else:
                 # the variables enclosing z3 quantifiers bind, which the sum may read
                 outer = {str(v): v for v in env.values() if str(v) in self._bound}
-                value = self._recursive_sum(e, i, body, lo, hi, tuple(outer.values()))
-                self._counted(replace(term, value=value))
+                first = None if outer else self._first_element(e, lo, hi, st, env)
+                if first is None:
+                    value = self._recursive_sum(e, i, body, lo, hi, tuple(outer.values()))
+                    self._counted(replace(term, value=value))
+                else:
+                    value, fact = first
+                    self.facts.append(fact)
+                    self._counted(replace(term, value=value, facts=(fact,)))
         if not be:
             return value, []
         # the body at i is evaluated, and raises, only if every earlier value let it through
@@ -657,6 +691,47 @@ class Encoder:
         name = z3.Int(f"{e.kind}~{n}", self.ctx)
         self.definitions.append(name == f(lo))
         return name
+
+    def _first_element(
+        self, e: ir.Quant, lo: z3.ArithRef, hi: z3.ArithRef, st: State, env: dict
+    ) -> tuple[z3.ArithRef, z3.BoolRef] | None:
+        """A sum over lo..hi whose summand is `if C(p) and (forall q in lo..p - 1: not C(q))
+        then g(p) else 0` (the first element of a list, as compaction_alloc() takes it):
+        g(w) for the least w of the range with C(w), or 0 where there is none (w and
+        whether there is one are fresh constants), and the fact that pins them. At most
+        one p contributes, so this is the sum, exactly, where the recursive definition
+        needs an induction over the range that z3 does not do. None for any other
+        summand. The summand's errors are the caller's, as for any sum: this is its
+        value only."""
+        shape = _first_element_shape(e)
+        if shape is None:
+            return None
+        cond, inner, then = shape
+
+        def c(t: z3.ArithRef, p: z3.ArithRef | None = None) -> z3.BoolRef:
+            """C at t; C as the inner forall's body has it (negated back), at p."""
+            if p is None:
+                return as_bool(self.expr(cond, st, {**env, e.var: t})[0])
+            body = self.expr(inner.body, st, {**env, e.var: p, inner.var: t})[0]
+            return z3.Not(as_bool(body))
+
+        x, y = self._bound_var(e.var), self._bound_var(e.var)
+        # compared as z3 terms, as same_instance does: the reads of C in the inner range
+        # carry a loc, those of the outer none, and an inner C that reads p differs here
+        bounds = (inner.lo, inner.hi)
+        inner_lo, inner_hi = (as_int(self.expr(b, st, {**env, e.var: y})[0]) for b in bounds)
+        pairs = ((c(x), c(x, y)), (inner_lo, lo), (inner_hi, y - 1))
+        if not all(z3.simplify(a).eq(z3.simplify(b)) for a, b in pairs):
+            return None
+        w, found = z3.Int(self.fresh("first"), self.ctx), z3.Bool(self.fresh("found"), self.ctx)
+        j = self._bound_var(e.var)
+
+        def none_up_to(end: z3.ArithRef) -> z3.BoolRef:
+            return z3.ForAll([j], z3.Implies(z3.And(lo <= j, j <= end), z3.Not(c(j))))
+
+        least = z3.And(lo <= w, w <= hi, c(w), none_up_to(w - 1))
+        g = as_int(self.expr(then, st, {**env, e.var: w})[0])
+        return z3.If(found, g, z3.IntVal(0, self.ctx)), z3.If(found, least, none_up_to(hi))
 
     def frame_lemmas(
         self, pre: State, post: State, witnesses: Iterable[z3.ArithRef] = ()

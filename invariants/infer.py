@@ -1196,16 +1196,18 @@ class _Houdini:
         fails = {n: enc.refuted(inv, init)[0] for n, inv in invs.items()}
         s = self._solver(timeout)
         s.add(*consts, init_step.domain, init_ok, enc.inside(init), self._some(fails))
+        s.add(*enc.facts)  # Encoder.facts: those of the states a query reads, as prove's
         self._define(s, enc.definitions)
         self.init = _Query(s, fails)
         init_end = len(enc.definitions)
         pre = enc.new_state("pre")
         hyp = [*consts, *enc.in_ranges(pre), enc.inside(pre)]
         hyp += [z3.Implies(self.a[n], enc.holds(inv, pre)) for n, inv in invs.items()]
+        hyp += enc.facts
         pre_defs = enc.definitions[init_end:]
         self.steps: list[_Query] = []
         for action in program.actions:
-            mark = len(enc.definitions)
+            mark, facts = len(enc.definitions), len(enc.facts)
             step = enc.step(action, pre, enc.param_terms(action, "1"))
             # a `forall` over a symbolic range fails at a witness (Encoder.refuted), an
             # index the frame lemmas count at
@@ -1218,6 +1220,8 @@ class _Houdini:
             e = self._solver(timeout)
             post_fails = z3.And(step.fires, enc.constraint_failed(step.post))
             e.add(*hyp, z3.Or(step.error, post_fails), *frame)
+            for solver in (s, e):
+                solver.add(*enc.facts[facts:])
             # only this query's counts' definitions: z3 unfolded every other state's too
             defs = pre_defs + enc.definitions[mark:]
             self._define(s, defs)

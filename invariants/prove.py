@@ -310,13 +310,14 @@ class _Prover:
         inside = enc.inside(init_state)
         for g in goals:
             s.push()
-            s.add(init_ok, inside, z3.Not(enc.holds(g, init_state)))
+            s.add(init_ok, inside, z3.Not(enc.holds(g, init_state)), *enc.facts)
             out.append(
                 self._query(s, g.name, INIT, lambda m, g=g: self._init_cti(m, init_state, g))
             )
             s.pop()
         s.push()
         s.add(z3.Or(init_step.error, z3.And(init_ok, enc.constraint_failed(init_state))))
+        s.add(*enc.facts)
         init_error = lambda m: self._init_error(m, init_state, init_step)  # noqa: E731
         out.append(self._query(s, NO_ERROR, INIT, init_error))
         s.pop()
@@ -325,7 +326,9 @@ class _Prover:
         s = self._solver()
         s.add(*enc.in_ranges(pre))
         s.add(*(enc.holds(g, pre) for g in goals), enc.inside(pre))
+        s.add(*enc.facts)  # Encoder.facts: those of the goals in pre, then of each step
         for action in self.program.actions:
+            mark = len(enc.facts)
             step = enc.step(action, pre, enc.param_terms(action, "1"))
             # every goal's counts in the post-state exist before the frame lemmas
             refuted = {g.name: enc.refuted(g, step.post) for g in goals}
@@ -341,14 +344,14 @@ class _Prover:
                 else:
                     goal_lemmas = lemmas
                 s.push()
-                s.add(inside, fails, *goal_lemmas)
+                s.add(inside, fails, *goal_lemmas, *enc.facts[mark:])
                 cti = lambda m, g=g, st=step: self._step_cti(m, pre, st, g)  # noqa: E731
                 out.append(self._query(s, g.name, action.name, cti))
                 s.pop()
             s.pop()
             s.push()
             post_fails = z3.And(step.fires, enc.constraint_failed(step.post))
-            s.add(z3.Or(step.error, post_fails), *lemmas)
+            s.add(z3.Or(step.error, post_fails), *lemmas, *enc.facts[mark:])
             cti = lambda m, st=step: self._error_cti(m, pre, st)  # noqa: E731
             out.append(self._query(s, NO_ERROR, action.name, cti))
             s.pop()

@@ -16,7 +16,7 @@ import pytest
 from mmcheck import explorer, invariants, spec
 from mmcheck.explorer.core.result import BOUNDED, HOLDS, INCOMPLETE, VIOLATED
 from mmcheck.explorer.report import format_cpu
-from mmcheck.invariants.prove import CTI, NO_ERROR, PROVED, TIMEOUT
+from mmcheck.invariants.prove import CTI, PROVED
 
 SPEC = Path(__file__).resolve().parent.parent / "spec" / "models" / "migrate_page.mms"
 
@@ -272,25 +272,11 @@ RACERS = {"PTES": "?", "LOOKUPS": "?", "GUPS": "?", "FAULTS": "?", "ZAPS": "?"}
         {"PTES": 2, "POOL": 2, "LOOKUPS": 2, "GUPS": 2, "FAULTS": 2, "ZAPS": 2, "PASSES": 2},
         RACERS,
         {"PASSES": "?"},
+        # the first pool page is a first-element sum (Encoder._first_element): without
+        # it, NewPageHeld and the runtime errors after get_new_page timed out
+        {"POOL": "?"},
     ],
-    ids=["PTES=?", "twos", "racers=?", "PASSES=?"],
+    ids=["PTES=?", "twos", "racers=?", "PASSES=?", "POOL=?"],
 )
 def test_every_invariant_is_inductive_at_larger_sizes(consts):
     all_proved(invariants.prove(SPEC, consts), INVARIANTS, 972)
-
-
-@pytest.mark.slow
-def test_a_symbolic_pool_leaves_get_new_page_to_the_defaults():
-    # compaction_alloc()'s first pool page is a sum over the symbolic pool whose summand
-    # nests a forall: that it is a pool page, other than the old one, takes an induction
-    # z3 does not do; the other 970 queries are proved, and the defaults all 972. (When
-    # every proof made its terms in z3's main context, z3 found the two in time in a
-    # process where earlier proofs had left other terms; each has a context of its own.)
-    result = invariants.prove(SPEC, {"POOL": "?"}, timeout=60)
-    open_queries = {(q.invariant, q.action, q.status) for q in result.queries if q.status != PROVED}
-    assert open_queries == {
-        ("NewPageHeld", "migrate.get_new_page", TIMEOUT),
-        (NO_ERROR, "migrate.get_new_page", TIMEOUT),
-    }
-    assert len(result.queries) == 972
-    all_proved(result.fallback, INVARIANTS, 972)

@@ -105,6 +105,8 @@ SIZED_CONSTRUCTS = {
     "count": r"\bcount \w+ in (1\.\.N|P)\b",
     "sum": r"\bsum \w+ in (1\.\.N|P)\b",
     "quant-symmetric": r"\b(forall|exists|count|sum) \w+ in S\b",
+    # g of the first x with C(x): if C(x) and (forall y in 1..x - 1: not C(y)) then g(x)
+    "first-element": r"\bsum (\w+) in 1\.\.N: if .* and \(forall \w+ in 1\.\.\1 - 1: not ",
     # an initial choice per instance of a process set of symbolic size
     "local-choice": r"^(symmetric )?process \w+\[\w+ in (1\.\.N|S)\] \{\n(  var .*\n)*  var \w+ : .* in 0\.\.1$",
 }
@@ -328,6 +330,8 @@ class SpecGen:
         self.r_init = random.Random(f"{seed}/{draw}/init")
         # and for membership in such sets (`compound_in`)
         self.r_compound = random.Random(f"{seed}/{draw}/compound")
+        # and for whether a sum is a first element's (sized specs: first_element)
+        self.r_first = random.Random(f"{seed}/{draw}/first")
         # and for the temporal properties and fairness, drawn last (emit_liveness)
         self.r_live = random.Random(f"{seed}/{draw}/live")
         self.used_labels: set[str] = set()
@@ -528,6 +532,8 @@ class SpecGen:
             self.mark(f)
             return f"{f}({self.int_expr(sc, d)}, {self.int_expr(sc, d)})"
         if choice == "quant":
+            if self.sized and self.r_first.random() < 0.15:
+                return self.first_element(sc, d)
             q = self.pick(["count", "sum"])
             self.mark(q)
             binders, inner = self.binders(sc, d)
@@ -539,6 +545,18 @@ class SpecGen:
         if choice == "def" and self.int_defs:
             return self.call_def(sc, self.pick(self.int_defs), d)
         return self.int_leaf(sc)
+
+    def first_element(self, sc: Scope, depth: int) -> str:
+        """g(x) for the least x in 1..N with C(x), else 0, as a sum whose one summand
+        that is not 0 is that x's (compaction_alloc()'s first page of a list): the prover
+        encodes it as that x at a symbolic N (Encoder._first_element)."""
+        self.mark("sum", "forall")
+        inner = Scope(dict(sc.vars), sc.proc, sc.in_step, sc.bound + 1)
+        x, y = f"i{inner.bound}_0", f"i{inner.bound}_1"
+        inner.vars[x] = self.pair()
+        cond, g = self.bool_expr(inner, depth), self.int_expr(inner, depth)
+        before = re.sub(rf"\b{x}\b", y, cond)  # C(y): x is bound here only
+        return f"(sum {x} in 1..N: if {cond} and (forall {y} in 1..{x} - 1: not {before}) then {g} else 0)"
 
     def int_leaf(self, sc: Scope) -> str:
         if self.chance(0.35):
