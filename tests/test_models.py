@@ -670,22 +670,6 @@ def test_async_buffer_migrate_proved_for_any_journals(consts, bufs):
     assert result.fallback is None
 
 
-@pytest.mark.slow
-def test_async_buffer_migrate_race_for_any_journals():
-    """In the design ruled out, induction fails at the same two steps for any JOURNALS.
-    The queries take 0.1 s of z3; showing their CTIs at the smallest sizes (each
-    journal's choice an array quantified over the journals) takes about 40 s, and
-    without a timeout some of those checks do not end."""
-    broken = invariants.prove(
-        path("async_buffer_migrate"), {"DESIGN": 1, "BUFS": "?", "JOURNALS": "?"}, timeout=60
-    )
-    assert broken.status == CTI
-    assert sorted(q.action for q in broken.queries if q.status == CTI) == [
-        "lookup.page_cache_get_speculative",
-        "migrate.buffers_busy",
-    ]
-
-
 def test_async_buffer_migrate_race_for_any_bufs():
     """In the design ruled out, induction fails at the same two steps for any BUFS."""
     broken = invariants.prove(path("async_buffer_migrate"), {"DESIGN": 1, "BUFS": "?"})
