@@ -21,7 +21,8 @@ generates):
   step(edge, s) -> state or None (edge disabled in s); may raise EvalError.
   first_error(s) -> (edge, EvalError) of the first edge that raises from s, or None.
   invariants: one (Invariant, function) per Program.invariants entry, the function
-      s -> truthy when it holds; invariants_ok(s): all of them at once.
+      s -> truthy when it holds; all_hold(chosen): for some of them, a function s ->
+      truthy where all of the chosen hold, evaluated at once.
   constraints, constraints_ok(s): the same for Program.constraints (evaluated in order:
       an error in one is raised only where the earlier ones hold).
   covers: one (Invariant, function) per Program.covers entry, s -> truthy where it holds.
@@ -38,7 +39,7 @@ init_states (the initial states without pauses), decode, is_deadlock, the trace 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -117,7 +118,7 @@ class Model(Protocol):
     invariants: tuple[tuple[Invariant, Callable[[State], object]], ...]
     init_choices: Callable[[], Iterator[State | None]]
     successors: Callable[[State], list[tuple[int, State]]]
-    invariants_ok: Callable[[State], object]
+    all_hold: Callable[[Iterable[Invariant]], Callable[[State], object]]
     constraints: tuple[tuple[Invariant, Callable[[State], object]], ...]
     constraints_ok: Callable[[State], object]
     covers: tuple[tuple[Invariant, Callable[[State], object]], ...]

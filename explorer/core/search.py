@@ -66,12 +66,7 @@ class Search:
         self.covers = model.covers
         self.witnesses: list[tuple[Step, ...] | None] = [None] * len(self.covers)
         self.unreached = list(range(len(self.covers)))
-        every = [fn for _, fn in model.invariants]
-        invariants_ok = (
-            model.invariants_ok
-            if [fn for _, fn in invariants] == every
-            else lambda s: all(fn(s) for _, fn in invariants)
-        )
+        invariants_ok = model.all_hold(inv for inv, _ in invariants)
         # s -> the check of a state kept in the state space (see `kept`): the constraints
         # evaluate without error and every chosen invariant holds (may raise EvalError)
         if self.constraints:

@@ -4,8 +4,9 @@ explorer.tuple.translate generates from a Program, behind the core's `Model` pro
 
 The generated module provides iter_init (the model's init_choices), successors, one
 step function per action (st_<i>(s, *params) -> state or None), one function per
-invariant and invariants_ok, the same for the state constraints (con_<j> and
-constraints_ok), one per cover (cov_<j>), one per predicate of a temporal property
+invariant, the same for the state constraints (con_<j>, and constraints_ok for all of
+them; the search compiles the check of the invariants it chooses as one function,
+`all_hold`), one per cover (cov_<j>), one per predicate of a temporal property
 (prop_<j>_p, and prop_<j>_q for leads_to), terminal, all_done, and fingerprint:
 CPython's tuple hash, with slots that may hold -1 shifted first, since
 hash(-1) == hash(-2).
@@ -13,7 +14,7 @@ hash(-1) == hash(-2).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from mmcheck.explorer.core.model import EdgeGroup, EvalError, Model, State
@@ -31,7 +32,8 @@ class CompiledModel(Model):
     invariants: tuple[tuple[Invariant, Callable[[State], object]], ...]
     terminal: Callable[[State], bool]
     all_done: Callable[[State], bool]
-    invariants_ok: Callable[[State], object]  # all of Program.invariants hold
+    # compiles, for some of `invariants`, a function s -> truthy where all of them hold
+    all_hold: Callable[[Iterable[Invariant]], Callable[[State], object]]
     constraints: tuple[tuple[Invariant, Callable[[State], object]], ...]
     constraints_ok: Callable[[State], object]  # all of Program.constraints hold
     covers: tuple[tuple[Invariant, Callable[[State], object]], ...]  # cov_<j>

@@ -228,7 +228,7 @@ HOSTILE = [
 ]
 
 ALLOWED_NAMES = re.compile(
-    r"^(s|t|pc|out|p\d+|q\d+|_t\d+|_v\d+|_fail|_div|_mod|a_\d+|st_\d+|inv_\d+|invariants_ok|iter_init|"
+    r"^(s|t|pc|out|p\d+|q\d+|_t\d+|_v\d+|_fail|_div|_mod|a_\d+|st_\d+|inv_\d+|iter_init|"
     r"con_\d+|constraints_ok|successors|terminal|all_done|fingerprint|hash|range|min|max|all|any|sum|tuple|list)$"
 )
 
