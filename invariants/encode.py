@@ -258,6 +258,25 @@ class SumTerm:
             enc.comparing.discard(id(self))
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The facts and definitions an encoder added since the scope was taken
+    (Encoder.scope): those of one step, asserted with its queries only. Each read is of
+    the lists as they are then, so it counts what was added meanwhile too."""
+
+    encoder: Encoder
+    facts_from: int
+    definitions_from: int
+
+    @property
+    def facts(self) -> list[z3.BoolRef]:
+        return self.encoder.facts[self.facts_from :]
+
+    @property
+    def definitions(self) -> list[z3.BoolRef]:
+        return self.encoder.definitions[self.definitions_from :]
+
+
 @dataclass
 class StepEnc:
     """One action taken from a state with given parameter terms."""
@@ -314,6 +333,10 @@ class Encoder:
             hi = self.const_term(v.type.hi) if v.type.hi is not None else None
             self.vars[v.name] = VarInfo(v, tuple(dims), self.const_term(v.type.lo), hi)
         self.limits = limits
+
+    def scope(self) -> Scope:
+        """The facts and definitions added from now on (a step's, for its queries)."""
+        return Scope(self, len(self.facts), len(self.definitions))
 
     # ----------------------------------------------------------------- constants
 
@@ -464,30 +487,30 @@ class Encoder:
             case ir.Quant():
                 return self._quant(e, st, env)
             case ir.ParamAt(name, index):
-                terms, errs = [], []
-                for i in index:
-                    t, ie = self.expr(i, st, env)
-                    terms.append(as_int(t))
-                    errs = seq(errs, ie)
+                terms, errs = self._index(index, st, env)
                 return z3.Select(env[name], *terms), errs
         raise TypeError(f"not an IR expression: {e!r}")
 
     def _index(
         self,
-        info: VarInfo,
         index: Iterable[ir.Expr],
         st: State,
         env: dict,
-        loc: Loc | None,
-        msg: str,
+        dims: Iterable[DimInfo] | None = None,
+        loc: Loc | None = None,
+        msg: str = "",
     ) -> tuple[list, list[Err]]:
-        """The index terms, each evaluated then checked against its dimension in turn."""
+        """The index terms, each evaluated then checked against its dimension in turn
+        (dims None: no check, as for a ParamAt's index)."""
         terms, errs = [], []
-        for i, d in zip(index, info.dims):
+        checked = ((i, None) for i in index) if dims is None else zip(index, dims)
+        for i, d in checked:
             t, ie = self.expr(i, st, env)
             t = as_int(t)
             terms.append(t)
             errs = seq(errs, ie)
+            if d is None:
+                continue
             inside = z3.And(d.lo <= t, t <= d.hi)
             if not z3.is_true(z3.simplify(inside)):
                 errs = seq(errs, [Err(z3.Not(inside), "domain", loc, msg)])
@@ -499,7 +522,7 @@ class Encoder:
         if not info.dims:
             return val, []
         idx, errs = self._index(
-            info, e.index, st, env, e.loc, f"{e.var} applied outside its domain"
+            e.index, st, env, info.dims, e.loc, f"{e.var} applied outside its domain"
         )
         return self.select(info, val, idx), errs
 
@@ -843,7 +866,7 @@ class Encoder:
         c, errs = self.expr(u.cond, st, env)
         c = as_bool(c)
         idx, mine = self._index(
-            info, u.index, st, env, u.loc, f"{u.var} assigned outside its domain"
+            u.index, st, env, info.dims, u.loc, f"{u.var} assigned outside its domain"
         )
         v, ve = self.expr(u.value, st, env)
         v = info.coerce(v)

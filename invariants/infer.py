@@ -1199,15 +1199,15 @@ class _Houdini:
         s.add(*enc.facts)  # Encoder.facts: those of the states a query reads, as prove's
         self._define(s, enc.definitions)
         self.init = _Query(s, fails)
-        init_end = len(enc.definitions)
+        pre_added = enc.scope()
         pre = enc.new_state("pre")
         hyp = [*consts, *enc.in_ranges(pre), enc.inside(pre)]
         hyp += [z3.Implies(self.a[n], enc.holds(inv, pre)) for n, inv in invs.items()]
         hyp += enc.facts
-        pre_defs = enc.definitions[init_end:]
+        pre_defs = pre_added.definitions
         self.steps: list[_Query] = []
         for action in program.actions:
-            mark, facts = len(enc.definitions), len(enc.facts)
+            added = enc.scope()
             step = enc.step(action, pre, enc.param_terms(action, "1"))
             # a `forall` over a symbolic range fails at a witness (Encoder.refuted), an
             # index the frame lemmas count at
@@ -1221,9 +1221,9 @@ class _Houdini:
             post_fails = z3.And(step.fires, enc.constraint_failed(step.post))
             e.add(*hyp, z3.Or(step.error, post_fails), *frame)
             for solver in (s, e):
-                solver.add(*enc.facts[facts:])
+                solver.add(*added.facts)
             # only this query's counts' definitions: z3 unfolded every other state's too
-            defs = pre_defs + enc.definitions[mark:]
+            defs = pre_defs + added.definitions
             self._define(s, defs)
             self._define(e, defs)
             self.steps.append(_Query(s, fails, e))

@@ -326,9 +326,9 @@ class _Prover:
         s = self._solver()
         s.add(*enc.in_ranges(pre))
         s.add(*(enc.holds(g, pre) for g in goals), enc.inside(pre))
-        s.add(*enc.facts)  # Encoder.facts: those of the goals in pre, then of each step
+        s.add(*enc.facts)  # Encoder.facts: those of the goals in pre
         for action in self.program.actions:
-            mark = len(enc.facts)
+            added = enc.scope()  # the step's facts, read at each query: goal_lemmas may add some
             step = enc.step(action, pre, enc.param_terms(action, "1"))
             # every goal's counts in the post-state exist before the frame lemmas
             refuted = {g.name: enc.refuted(g, step.post) for g in goals}
@@ -344,14 +344,14 @@ class _Prover:
                 else:
                     goal_lemmas = lemmas
                 s.push()
-                s.add(inside, fails, *goal_lemmas, *enc.facts[mark:])
+                s.add(inside, fails, *goal_lemmas, *added.facts)
                 cti = lambda m, g=g, st=step: self._step_cti(m, pre, st, g)  # noqa: E731
                 out.append(self._query(s, g.name, action.name, cti))
                 s.pop()
             s.pop()
             s.push()
             post_fails = z3.And(step.fires, enc.constraint_failed(step.post))
-            s.add(z3.Or(step.error, post_fails), *lemmas, *enc.facts[mark:])
+            s.add(z3.Or(step.error, post_fails), *lemmas, *added.facts)
             cti = lambda m, st=step: self._error_cti(m, pre, st)  # noqa: E731
             out.append(self._query(s, NO_ERROR, action.name, cti))
             s.pop()
