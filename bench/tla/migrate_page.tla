@@ -12,324 +12,309 @@ Init ==
   \/ (v_pages_count = [i0 \in 1..2 |-> <<4, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_mapcount = [i0 \in 1..2 |-> <<2, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_locked = [i0 \in 1..2 |-> <<FALSE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_dirty = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_mlocked = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_swapcache = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_setup = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_uptodate = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pages_iso = [i0 \in 1..2 |-> <<TRUE, TRUE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pte = [i0 \in 1..2 |-> <<1, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_pfn = [i0 \in 1..2 |-> <<1, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_vm_locked = [i0 \in 1..2 |-> <<TRUE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_rss_anon = [i0 \in 1..2 |-> <<1, 1>>[(0) * 2 + (i0 - 1) + 1]] /\ v_rss_file = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_rss_swap = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_slot = 1 /\ v_old_anon = TRUE /\ v_lookup_page = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_lookup_ref = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_gup_pin = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_fault_ref = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_prev_ref = [i0 \in 1..2 |-> <<FALSE, FALSE>>[(0) * 2 + (i0 - 1) + 1]] /\ v_munlock_pin = 0 /\ v_swap_count = 1 /\ v_newpage = 0 /\ v_frozen = FALSE /\ v_migrated_to = 0 /\ v_newpage_locked = FALSE /\ v_bug = FALSE /\ v_ptl = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_tree_locked = FALSE /\ v_migrate_pc = 0 /\ v_migrate_rc = 0 /\ v_migrate_i = 1 /\ v_migrate_was_mapped = FALSE /\ v_migrate_pass = 1 /\ v_lookup_pc = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_gup_pc = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_fault_pc = [i0 \in 1..1 |-> <<0>>[(0) * 1 + (i0 - 1) + 1]] /\ v_munlock_pc = 0 /\ v_zap_pc = [i0 \in 1..2 |-> <<0, 0>>[(0) * 2 + (i0 - 1) + 1]] /\ v_free_swap_pc = 0 /\ v_prev_user_pc = [i0 \in 2..2 |-> <<0>>[(0) * 1 + (i0 - 2) + 1]])
 
 v_migrate_get_new_page ==
-     /\ (v_migrate_pc = 0)
-     /\ Assert((SumOver(LAMBDA v_p: (IF ((v_pages_iso[v_p] /\ (v_newpage # v_p)) /\ (\A v_q \in 2..(v_p - 1): (~(v_pages_iso[v_q] /\ (v_newpage # v_q))))) THEN v_p ELSE 0), 2, 2) # 0), "assert at migrate_page.mms:214:3")
-     /\ v_newpage' = SumOver(LAMBDA v_p: (IF ((v_pages_iso[v_p] /\ (v_newpage # v_p)) /\ (\A v_q \in 2..(v_p - 1): (~(v_pages_iso[v_q] /\ (v_newpage # v_q))))) THEN v_p ELSE 0), 2, 2)
-     /\ v_migrate_rc' = (IF (v_pages_count[1] # 1) THEN 0 ELSE (IF (v_pages_count[1] = 1) THEN 2 ELSE v_migrate_rc))
-     /\ v_migrate_pc' = (IF (v_pages_count[1] = 1) THEN 14 ELSE 1)
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 0)
+  /\ Assert((SumOver(LAMBDA v_p: (IF ((v_pages_iso[v_p] /\ (v_newpage # v_p)) /\ (\A v_q \in 2..(v_p - 1): (~(v_pages_iso[v_q] /\ (v_newpage # v_q))))) THEN v_p ELSE 0), 2, 2) # 0), "assert at migrate_page.mms:223:3")
+  /\ v_newpage' = (LET v_value == SumOver(LAMBDA v_p: (IF ((v_pages_iso[v_p] /\ (v_newpage # v_p)) /\ (\A v_q \in 2..(v_p - 1): (~(v_pages_iso[v_q] /\ (v_newpage # v_q))))) THEN v_p ELSE 0), 2, 2) IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:224:3"))
+  /\ v_migrate_rc' = (IF (v_pages_count[1] # 1) THEN (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:225:77")) ELSE (IF (v_pages_count[1] = 1) THEN (LET v_value == 2 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:225:30")) ELSE v_migrate_rc))
+  /\ v_migrate_pc' = (LET v_value == (IF (v_pages_count[1] = 1) THEN 14 ELSE 1) IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:219:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_lock_page ==
-     /\ ((v_migrate_pc = 1) /\ (~v_pages_locked[1]))
-     /\ v_pages_locked' = [v_pages_locked EXCEPT ![1] = TRUE]
-     /\ v_migrate_pc' = 2
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ ((v_migrate_pc = 1) /\ (~v_pages_locked[1]))
+  /\ v_pages_locked' = [v_pages_locked EXCEPT ![1] = TRUE]
+  /\ v_migrate_pc' = (LET v_value == 2 IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:227:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_trylock_newpage ==
-     /\ (v_migrate_pc = 2)
-     /\ v_pages_locked' = (IF (~v_pages_locked[v_newpage]) THEN [v_pages_locked EXCEPT ![v_newpage] = TRUE] ELSE v_pages_locked)
-     /\ v_newpage_locked' = (~v_pages_locked[v_newpage])
-     /\ v_migrate_was_mapped' = (IF (((~v_pages_locked[v_newpage]) /\ (v_pages_mapcount[1] > 0)) /\ (~v_pages_locked[v_newpage])) THEN TRUE ELSE v_migrate_was_mapped)
-     /\ v_migrate_pc' = (IF (((~v_pages_locked[v_newpage]) /\ (v_pages_mapcount[1] <= 0)) /\ (~v_pages_locked[v_newpage])) THEN 4 ELSE (IF v_pages_locked[v_newpage] THEN 13 ELSE 3))
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 2)
+  /\ v_pages_locked' = (IF (~v_pages_locked[v_newpage]) THEN [v_pages_locked EXCEPT ![v_newpage] = TRUE] ELSE v_pages_locked)
+  /\ v_newpage_locked' = (~v_pages_locked[v_newpage])
+  /\ v_migrate_was_mapped' = (IF (((~v_pages_locked[v_newpage]) /\ (v_pages_mapcount[1] > 0)) /\ (~v_pages_locked[v_newpage])) THEN TRUE ELSE v_migrate_was_mapped)
+  /\ v_migrate_pc' = (LET v_value == (IF (((~v_pages_locked[v_newpage]) /\ (v_pages_mapcount[1] <= 0)) /\ (~v_pages_locked[v_newpage])) THEN 4 ELSE (IF v_pages_locked[v_newpage] THEN 13 ELSE 3)) IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:237:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_try_to_unmap_one ==
-     /\ ((v_migrate_pc = 3) /\ ((v_ptl[v_migrate_i] = 0) \/ (v_ptl[v_migrate_i] = 1)))
-     /\ Assert((v_ptl[v_migrate_i] # 1), "lock at migrate_page.mms:242:3")
-     /\ Assert((((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:254:5")
-     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) # 0), "lock at migrate_page.mms:256:3")
-     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1), "lock at migrate_page.mms:256:3")
-     /\ v_ptl' = (IF ((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1) THEN [[v_ptl EXCEPT ![v_migrate_i] = 1] EXCEPT ![v_migrate_i] = 0] ELSE [v_ptl EXCEPT ![v_migrate_i] = 1])
-     /\ v_pte' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pte EXCEPT ![v_migrate_i] = 2] ELSE v_pte)
-     /\ v_pfn' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pfn EXCEPT ![v_migrate_i] = 0] ELSE v_pfn)
-     /\ v_pages_mapcount' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pages_mapcount EXCEPT ![1] = (v_pages_mapcount[1] - 1)] ELSE v_pages_mapcount)
-     /\ v_pages_mlocked' = (IF (((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) /\ (((v_pages_mapcount[1] - 1) = 0) /\ v_pages_mlocked[1])) THEN [v_pages_mlocked EXCEPT ![1] = FALSE] ELSE v_pages_mlocked)
-     /\ v_pages_count' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] - 1)] ELSE v_pages_count)
-     /\ v_migrate_i' = (IF (v_migrate_i >= 2) THEN 1 ELSE (IF (v_migrate_i < 2) THEN (v_migrate_i + 1) ELSE v_migrate_i))
-     /\ v_migrate_pc' = (IF (v_migrate_i < 2) THEN 3 ELSE 4)
-     /\ UNCHANGED <<v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_rc, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ ((v_migrate_pc = 3) /\ ((v_ptl[v_migrate_i] = 0) \/ (v_ptl[v_migrate_i] = 1)))
+  /\ Assert((v_ptl[v_migrate_i] # 1), "lock at migrate_page.mms:251:3")
+  /\ Assert((((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:263:5")
+  /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) # 0), "lock at migrate_page.mms:265:3")
+  /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1), "lock at migrate_page.mms:265:3")
+  /\ v_ptl' = (IF ((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1) THEN [[v_ptl EXCEPT ![v_migrate_i] = (LET v_value == 1 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:251:3"))] EXCEPT ![v_migrate_i] = (LET v_value == 0 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:265:3"))] ELSE [v_ptl EXCEPT ![v_migrate_i] = (LET v_value == 1 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:251:3"))])
+  /\ v_pte' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pte EXCEPT ![v_migrate_i] = (LET v_value == 2 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:254:7"))] ELSE v_pte)
+  /\ v_pfn' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pfn EXCEPT ![v_migrate_i] = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:261:5"))] ELSE v_pfn)
+  /\ v_pages_mapcount' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pages_mapcount EXCEPT ![1] = (LET v_value == (v_pages_mapcount[1] - 1) IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:171:3"))] ELSE v_pages_mapcount)
+  /\ v_pages_mlocked' = (IF (((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) /\ (((v_pages_mapcount[1] - 1) = 0) /\ v_pages_mlocked[1])) THEN [v_pages_mlocked EXCEPT ![1] = FALSE] ELSE v_pages_mlocked)
+  /\ v_pages_count' = (IF ((v_pte[v_migrate_i] = 1) /\ (v_pfn[v_migrate_i] = 1)) THEN [v_pages_count EXCEPT ![1] = (LET v_value == (v_pages_count[1] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:263:5"))] ELSE v_pages_count)
+  /\ v_migrate_i' = (IF (v_migrate_i >= 2) THEN (LET v_value == 1 IN IF v_value \in 1..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:266:60")) ELSE (IF (v_migrate_i < 2) THEN (LET v_value == (v_migrate_i + 1) IN IF v_value \in 1..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:266:17")) ELSE v_migrate_i))
+  /\ v_migrate_pc' = (LET v_value == (IF (v_migrate_i < 2) THEN 3 ELSE 4) IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:246:1"))
+  /\ UNCHANGED <<v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_rc, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_move_to_new_page ==
-     /\ (v_migrate_pc = 4)
-     /\ v_migrate_pc' = (IF (((v_pages_mapcount[1] > 0) /\ (~v_migrate_was_mapped)) /\ (~((v_pages_mapcount[1] > 0) /\ v_migrate_was_mapped))) THEN 13 ELSE (IF ((v_pages_mapcount[1] > 0) /\ v_migrate_was_mapped) THEN 10 ELSE 5))
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 4)
+  /\ v_migrate_pc' = (LET v_value == (IF (((v_pages_mapcount[1] > 0) /\ (~v_migrate_was_mapped)) /\ (~((v_pages_mapcount[1] > 0) /\ v_migrate_was_mapped))) THEN 13 ELSE (IF ((v_pages_mapcount[1] > 0) /\ v_migrate_was_mapped) THEN 10 ELSE 5)) IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:268:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_migrate_page_move_mapping ==
-     /\ ((v_migrate_pc = 5) /\ (v_pages_swapcache[1] => (~v_tree_locked)))
-     /\ v_pages_setup' = (IF (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))) THEN [v_pages_setup EXCEPT ![v_newpage] = TRUE] ELSE v_pages_setup)
-     /\ v_tree_locked' = (IF (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~(IF (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) THEN ((~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) /\ (v_pages_count[1] = 2)) ELSE v_frozen))) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) THEN FALSE ELSE (IF ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))) THEN FALSE ELSE (IF v_pages_swapcache[1] THEN TRUE ELSE v_tree_locked)))
-     /\ v_pages_count' = (IF (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) /\ (v_pages_count[1] = 2)) THEN [v_pages_count EXCEPT ![1] = 0] ELSE v_pages_count)
-     /\ v_frozen' = (IF ((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) THEN (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) /\ (v_pages_count[1] = 2)) ELSE v_frozen)
-     /\ v_migrate_pc' = (IF (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~(IF (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) THEN ((~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) /\ (v_pages_count[1] = 2)) ELSE v_frozen))) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) THEN 9 ELSE (IF ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))) THEN 9 ELSE (IF (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))) THEN 8 ELSE (IF ((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) THEN 9 ELSE 6))))
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ ((v_migrate_pc = 5) /\ (v_pages_swapcache[1] => (~v_tree_locked)))
+  /\ v_pages_setup' = (IF (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))) THEN [v_pages_setup EXCEPT ![v_newpage] = TRUE] ELSE v_pages_setup)
+  /\ v_tree_locked' = (IF (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~(IF (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) THEN ((~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) /\ (v_pages_count[1] = 2)) ELSE v_frozen))) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) THEN FALSE ELSE (IF ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))) THEN FALSE ELSE (IF v_pages_swapcache[1] THEN TRUE ELSE v_tree_locked)))
+  /\ v_pages_count' = (IF (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) /\ (v_pages_count[1] = 2)) THEN [v_pages_count EXCEPT ![1] = (LET v_value == 0 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:298:17"))] ELSE v_pages_count)
+  /\ v_frozen' = (IF ((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) THEN (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) /\ (v_pages_count[1] = 2)) ELSE v_frozen)
+  /\ v_migrate_pc' = (LET v_value == (IF (((v_pages_swapcache[1] /\ (v_slot = 1)) /\ (~(IF (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) THEN ((~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))))) /\ (v_pages_count[1] = 2)) ELSE v_frozen))) /\ (~((((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))) \/ ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))))))))) THEN 9 ELSE (IF ((v_pages_swapcache[1] /\ (v_slot # 1)) /\ (~(((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) \/ (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1))))))) THEN 9 ELSE (IF (((~v_pages_swapcache[1]) /\ (v_pages_count[1] = 1)) /\ (~((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)))) THEN 8 ELSE (IF ((~v_pages_swapcache[1]) /\ (v_pages_count[1] # 1)) THEN 9 ELSE 6)))) IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:282:1"))
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_radix_tree_replace_slot ==
-     /\ (v_migrate_pc = 6)
-     /\ Assert((v_pages_count[v_newpage] > 0), "assert at migrate_page.mms:299:3")
-     /\ v_pages_setup' = [v_pages_setup EXCEPT ![v_newpage] = TRUE]
-     /\ v_pages_count' = [v_pages_count EXCEPT ![v_newpage] = (v_pages_count[v_newpage] + 1)]
-     /\ v_pages_swapcache' = [v_pages_swapcache EXCEPT ![v_newpage] = TRUE]
-     /\ v_pages_dirty' = (IF v_pages_dirty[1] THEN [(IF v_pages_dirty[1] THEN [v_pages_dirty EXCEPT ![1] = FALSE] ELSE v_pages_dirty) EXCEPT ![v_newpage] = TRUE] ELSE (IF v_pages_dirty[1] THEN [v_pages_dirty EXCEPT ![1] = FALSE] ELSE v_pages_dirty))
-     /\ v_slot' = v_newpage
-     /\ v_migrate_pc' = 7
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 6)
+  /\ Assert((v_pages_count[v_newpage] > 0), "assert at migrate_page.mms:308:3")
+  /\ v_pages_setup' = [v_pages_setup EXCEPT ![v_newpage] = TRUE]
+  /\ v_pages_count' = [v_pages_count EXCEPT ![v_newpage] = (LET v_value == (v_pages_count[v_newpage] + 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:308:3"))]
+  /\ v_pages_swapcache' = [v_pages_swapcache EXCEPT ![v_newpage] = TRUE]
+  /\ v_pages_dirty' = (IF v_pages_dirty[1] THEN [(IF v_pages_dirty[1] THEN [v_pages_dirty EXCEPT ![1] = FALSE] ELSE v_pages_dirty) EXCEPT ![v_newpage] = TRUE] ELSE (IF v_pages_dirty[1] THEN [v_pages_dirty EXCEPT ![1] = FALSE] ELSE v_pages_dirty))
+  /\ v_slot' = (LET v_value == v_newpage IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:314:3"))
+  /\ v_migrate_pc' = (LET v_value == 7 IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:303:1"))
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_page_unfreeze_refs ==
-     /\ (v_migrate_pc = 7)
-     /\ Assert((v_pages_count[1] = 0), "assert at migrate_page.mms:309:3")
-     /\ v_pages_count' = [v_pages_count EXCEPT ![1] = 1]
-     /\ v_frozen' = FALSE
-     /\ v_tree_locked' = FALSE
-     /\ v_migrate_pc' = 8
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 7)
+  /\ Assert((v_pages_count[1] = 0), "assert at migrate_page.mms:318:3")
+  /\ v_pages_count' = [v_pages_count EXCEPT ![1] = (LET v_value == 1 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:318:3"))]
+  /\ v_frozen' = FALSE
+  /\ v_tree_locked' = FALSE
+  /\ v_migrate_pc' = (LET v_value == 8 IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:316:1"))
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_migrate_page_copy ==
-     /\ (v_migrate_pc = 8)
-     /\ v_pages_uptodate' = [v_pages_uptodate EXCEPT ![v_newpage] = TRUE]
-     /\ v_pages_dirty' = (IF v_pages_dirty[1] THEN [v_pages_dirty EXCEPT ![v_newpage] = TRUE] ELSE v_pages_dirty)
-     /\ v_pages_swapcache' = [v_pages_swapcache EXCEPT ![1] = FALSE]
-     /\ v_migrate_rc' = 1
-     /\ v_migrated_to' = v_newpage
-     /\ v_migrate_pc' = 9
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_setup, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 8)
+  /\ v_pages_uptodate' = [v_pages_uptodate EXCEPT ![v_newpage] = TRUE]
+  /\ v_pages_dirty' = (IF v_pages_dirty[1] THEN [v_pages_dirty EXCEPT ![v_newpage] = TRUE] ELSE v_pages_dirty)
+  /\ v_pages_swapcache' = [v_pages_swapcache EXCEPT ![1] = FALSE]
+  /\ v_migrate_rc' = (LET v_value == 1 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:338:3"))
+  /\ v_migrated_to' = (LET v_value == v_newpage IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:339:3"))
+  /\ v_migrate_pc' = (LET v_value == 9 IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:322:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_setup, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_move_to_new_page_done ==
-     /\ (v_migrate_pc = 9)
-     /\ v_migrate_pc' = (IF (((v_migrate_rc # 1) /\ (~v_migrate_was_mapped)) /\ (~((((v_migrate_rc = 1) /\ v_migrate_was_mapped) \/ (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped)))) \/ (((v_migrate_rc # 1) /\ v_migrate_was_mapped) /\ (~(((v_migrate_rc = 1) /\ v_migrate_was_mapped) \/ (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped))))))))) THEN 13 ELSE (IF (((v_migrate_rc # 1) /\ v_migrate_was_mapped) /\ (~(((v_migrate_rc = 1) /\ v_migrate_was_mapped) \/ (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped)))))) THEN 10 ELSE (IF (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped))) THEN 13 ELSE 10)))
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 9)
+  /\ v_migrate_pc' = (LET v_value == (IF (((v_migrate_rc # 1) /\ (~v_migrate_was_mapped)) /\ (~((((v_migrate_rc = 1) /\ v_migrate_was_mapped) \/ (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped)))) \/ (((v_migrate_rc # 1) /\ v_migrate_was_mapped) /\ (~(((v_migrate_rc = 1) /\ v_migrate_was_mapped) \/ (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped))))))))) THEN 13 ELSE (IF (((v_migrate_rc # 1) /\ v_migrate_was_mapped) /\ (~(((v_migrate_rc = 1) /\ v_migrate_was_mapped) \/ (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped)))))) THEN 10 ELSE (IF (((v_migrate_rc = 1) /\ (~v_migrate_was_mapped)) /\ (~((v_migrate_rc = 1) /\ v_migrate_was_mapped))) THEN 13 ELSE 10))) IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:341:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_migrate_remove_migration_pte ==
-     /\ ((v_migrate_pc = 10) /\ ((v_ptl[v_migrate_i] = 0) \/ (v_ptl[v_migrate_i] = 1)))
-     /\ Assert((v_ptl[v_migrate_i] # 1), "lock at migrate_page.mms:355:3")
-     /\ Assert((((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) => (v_pages_count[v_newpage] > 0)), "assert at migrate_page.mms:357:27")
-     /\ Assert((((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:357:60")
-     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) # 0), "lock at migrate_page.mms:359:3")
-     /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1), "lock at migrate_page.mms:359:3")
-     /\ v_ptl' = (IF ((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1) THEN [[v_ptl EXCEPT ![v_migrate_i] = 1] EXCEPT ![v_migrate_i] = 0] ELSE [v_ptl EXCEPT ![v_migrate_i] = 1])
-     /\ v_pages_count' = (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) THEN [(IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pages_count EXCEPT ![v_newpage] = (v_pages_count[v_newpage] + 1)] ELSE v_pages_count) EXCEPT ![1] = ((IF (((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) /\ (1 = v_newpage)) THEN (v_pages_count[v_newpage] + 1) ELSE v_pages_count[1]) + 1)] ELSE (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pages_count EXCEPT ![v_newpage] = (v_pages_count[v_newpage] + 1)] ELSE v_pages_count))
-     /\ v_pte' = (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) THEN [(IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pte EXCEPT ![v_migrate_i] = 1] ELSE v_pte) EXCEPT ![v_migrate_i] = 1] ELSE (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pte EXCEPT ![v_migrate_i] = 1] ELSE v_pte))
-     /\ v_pfn' = (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) THEN [(IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pfn EXCEPT ![v_migrate_i] = v_newpage] ELSE v_pfn) EXCEPT ![v_migrate_i] = 1] ELSE (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pfn EXCEPT ![v_migrate_i] = v_newpage] ELSE v_pfn))
-     /\ v_pages_mapcount' = (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) THEN [(IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pages_mapcount EXCEPT ![v_newpage] = (v_pages_mapcount[v_newpage] + 1)] ELSE v_pages_mapcount) EXCEPT ![1] = ((IF (((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) /\ (1 = v_newpage)) THEN (v_pages_mapcount[v_newpage] + 1) ELSE v_pages_mapcount[1]) + 1)] ELSE (IF ((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) THEN [v_pages_mapcount EXCEPT ![v_newpage] = (v_pages_mapcount[v_newpage] + 1)] ELSE v_pages_mapcount))
-     /\ v_pages_mlocked' = (IF (((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc # 1)) /\ v_vm_locked[v_migrate_i]) THEN [(IF (((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) /\ v_vm_locked[v_migrate_i]) THEN [v_pages_mlocked EXCEPT ![v_newpage] = TRUE] ELSE v_pages_mlocked) EXCEPT ![1] = TRUE] ELSE (IF (((v_pte[v_migrate_i] = 2) /\ (v_migrate_rc = 1)) /\ v_vm_locked[v_migrate_i]) THEN [v_pages_mlocked EXCEPT ![v_newpage] = TRUE] ELSE v_pages_mlocked))
-     /\ v_migrate_i' = (IF (v_migrate_i >= 2) THEN 1 ELSE (IF (v_migrate_i < 2) THEN (v_migrate_i + 1) ELSE v_migrate_i))
-     /\ v_migrate_pc' = (IF (v_migrate_i >= 2) THEN 13 ELSE (IF (v_migrate_i < 2) THEN 10 ELSE 11))
-     /\ UNCHANGED <<v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_rc, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_migrate_remove_migration_pte(v_either_1) ==
+  /\ (((v_migrate_pc = 10) /\ ((v_ptl[v_migrate_i] = 0) \/ (v_ptl[v_migrate_i] = 1))) /\ ((v_either_1 = 2) => FALSE))
+  /\ Assert((v_ptl[v_migrate_i] # 1), "lock at migrate_page.mms:365:3")
+  /\ Assert(((((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) => (v_pages_count[v_newpage] > 0)), "assert at migrate_page.mms:368:29")
+  /\ Assert(((((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc # 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:368:62")
+  /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) # 0), "lock at migrate_page.mms:373:3")
+  /\ Assert(((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1), "lock at migrate_page.mms:373:3")
+  /\ v_ptl' = (IF ((IF (v_migrate_i = v_migrate_i) THEN 1 ELSE v_ptl[v_migrate_i]) = 1) THEN [[v_ptl EXCEPT ![v_migrate_i] = (LET v_value == 1 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:365:3"))] EXCEPT ![v_migrate_i] = (LET v_value == 0 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:373:3"))] ELSE [v_ptl EXCEPT ![v_migrate_i] = (LET v_value == 1 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:365:3"))])
+  /\ v_pages_count' = (IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc # 1)) THEN [(IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) THEN [v_pages_count EXCEPT ![v_newpage] = (LET v_value == (v_pages_count[v_newpage] + 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:368:29"))] ELSE v_pages_count) EXCEPT ![1] = (LET v_value == ((IF ((((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) /\ (1 = v_newpage)) THEN (v_pages_count[v_newpage] + 1) ELSE v_pages_count[1]) + 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:368:62"))] ELSE (IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) THEN [v_pages_count EXCEPT ![v_newpage] = (LET v_value == (v_pages_count[v_newpage] + 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:368:29"))] ELSE v_pages_count))
+  /\ v_pte' = (IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc # 1)) THEN [(IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) THEN [v_pte EXCEPT ![v_migrate_i] = (LET v_value == 1 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:179:3"))] ELSE v_pte) EXCEPT ![v_migrate_i] = (LET v_value == 1 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:179:3"))] ELSE (IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) THEN [v_pte EXCEPT ![v_migrate_i] = (LET v_value == 1 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:179:3"))] ELSE v_pte))
+  /\ v_pfn' = (IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc # 1)) THEN [(IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) THEN [v_pfn EXCEPT ![v_migrate_i] = (LET v_value == v_newpage IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:180:3"))] ELSE v_pfn) EXCEPT ![v_migrate_i] = (LET v_value == 1 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:180:3"))] ELSE (IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) THEN [v_pfn EXCEPT ![v_migrate_i] = (LET v_value == v_newpage IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:180:3"))] ELSE v_pfn))
+  /\ v_pages_mapcount' = (IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc # 1)) THEN [(IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) THEN [v_pages_mapcount EXCEPT ![v_newpage] = (LET v_value == (v_pages_mapcount[v_newpage] + 1) IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:181:3"))] ELSE v_pages_mapcount) EXCEPT ![1] = (LET v_value == ((IF ((((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) /\ (1 = v_newpage)) THEN (v_pages_mapcount[v_newpage] + 1) ELSE v_pages_mapcount[1]) + 1) IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:181:3"))] ELSE (IF (((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) THEN [v_pages_mapcount EXCEPT ![v_newpage] = (LET v_value == (v_pages_mapcount[v_newpage] + 1) IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:181:3"))] ELSE v_pages_mapcount))
+  /\ v_pages_mlocked' = (IF ((((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc # 1)) /\ v_vm_locked[v_migrate_i]) THEN [(IF ((((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) /\ v_vm_locked[v_migrate_i]) THEN [v_pages_mlocked EXCEPT ![v_newpage] = TRUE] ELSE v_pages_mlocked) EXCEPT ![1] = TRUE] ELSE (IF ((((v_either_1 = 1) /\ (v_pte[v_migrate_i] = 2)) /\ (v_migrate_rc = 1)) /\ v_vm_locked[v_migrate_i]) THEN [v_pages_mlocked EXCEPT ![v_newpage] = TRUE] ELSE v_pages_mlocked))
+  /\ v_migrate_i' = (IF (v_migrate_i >= 2) THEN (LET v_value == 1 IN IF v_value \in 1..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:376:5")) ELSE (IF (v_migrate_i < 2) THEN (LET v_value == (v_migrate_i + 1) IN IF v_value \in 1..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:374:17")) ELSE v_migrate_i))
+  /\ v_migrate_pc' = (LET v_value == (IF (v_migrate_i >= 2) THEN 13 ELSE (IF (v_migrate_i < 2) THEN 10 ELSE 11)) IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:361:1"))
+  /\ UNCHANGED <<v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_rc, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_BUG ==
-     /\ FALSE
-     /\ v_migrate_pc' = 12
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ FALSE
+  /\ v_migrate_pc' = (LET v_value == 12 IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:380:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_clear_page_mapping ==
-     /\ (v_migrate_pc = 12)
-     /\ v_old_anon' = FALSE
-     /\ v_migrate_pc' = 13
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 12)
+  /\ v_old_anon' = FALSE
+  /\ v_migrate_pc' = (LET v_value == 13 IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:384:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_unlock_page ==
-     /\ (v_migrate_pc = 13)
-     /\ Assert((v_newpage_locked => v_pages_locked[v_newpage]), "assert at migrate_page.mms:379:23")
-     /\ Assert((IF (v_newpage_locked /\ (1 = v_newpage)) THEN FALSE ELSE v_pages_locked[1]), "assert at migrate_page.mms:380:3")
-     /\ v_pages_locked' = [(IF v_newpage_locked THEN [v_pages_locked EXCEPT ![v_newpage] = FALSE] ELSE v_pages_locked) EXCEPT ![1] = FALSE]
-     /\ v_newpage_locked' = (IF v_newpage_locked THEN FALSE ELSE v_newpage_locked)
-     /\ v_migrate_pc' = 14
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 13)
+  /\ Assert((v_newpage_locked => v_pages_locked[v_newpage]), "assert at migrate_page.mms:393:23")
+  /\ Assert((IF (v_newpage_locked /\ (1 = v_newpage)) THEN FALSE ELSE v_pages_locked[1]), "assert at migrate_page.mms:394:3")
+  /\ v_pages_locked' = [(IF v_newpage_locked THEN [v_pages_locked EXCEPT ![v_newpage] = FALSE] ELSE v_pages_locked) EXCEPT ![1] = FALSE]
+  /\ v_newpage_locked' = (IF v_newpage_locked THEN FALSE ELSE v_newpage_locked)
+  /\ v_migrate_pc' = (LET v_value == 14 IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:390:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_migrate_putback_lru_page ==
-     /\ (v_migrate_pc = 14)
-     /\ Assert((((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:390:5")
-     /\ Assert(((~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) => ((IF (((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) /\ (v_newpage = 1)) THEN (v_pages_count[1] - 1) ELSE v_pages_count[v_newpage]) > 0)), "assert at migrate_page.mms:396:5")
-     /\ v_pages_iso' = (IF (~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) THEN [(IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_iso EXCEPT ![1] = FALSE] ELSE v_pages_iso) EXCEPT ![v_newpage] = FALSE] ELSE (IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_iso EXCEPT ![1] = FALSE] ELSE v_pages_iso))
-     /\ v_pages_count' = (IF (~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) THEN [(IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] - 1)] ELSE v_pages_count) EXCEPT ![v_newpage] = ((IF (((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) /\ (v_newpage = 1)) THEN (v_pages_count[1] - 1) ELSE v_pages_count[v_newpage]) - 1)] ELSE (IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] - 1)] ELSE v_pages_count))
-     /\ v_newpage' = 0
-     /\ v_migrate_pass' = (IF ((v_migrate_rc = 0) /\ (v_migrate_pass < 1)) THEN (v_migrate_pass + 1) ELSE v_migrate_pass)
-     /\ v_migrate_pc' = (IF ((v_migrate_rc = 0) /\ (v_migrate_pass < 1)) THEN 0 ELSE 15)
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_migrate_pc = 14)
+  /\ Assert((((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:404:5")
+  /\ Assert(((~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) => ((IF (((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) /\ (v_newpage = 1)) THEN (v_pages_count[1] - 1) ELSE v_pages_count[v_newpage]) > 0)), "assert at migrate_page.mms:410:5")
+  /\ v_pages_iso' = (IF (~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) THEN [(IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_iso EXCEPT ![1] = FALSE] ELSE v_pages_iso) EXCEPT ![v_newpage] = FALSE] ELSE (IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_iso EXCEPT ![1] = FALSE] ELSE v_pages_iso))
+  /\ v_pages_count' = (IF (~((v_migrate_rc = 0) \/ (v_migrate_rc = 2))) THEN [(IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_count EXCEPT ![1] = (LET v_value == (v_pages_count[1] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:404:5"))] ELSE v_pages_count) EXCEPT ![v_newpage] = (LET v_value == ((IF (((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) /\ (v_newpage = 1)) THEN (v_pages_count[1] - 1) ELSE v_pages_count[v_newpage]) - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:410:5"))] ELSE (IF ((v_migrate_rc # 0) \/ (v_migrate_pass = 1)) THEN [v_pages_count EXCEPT ![1] = (LET v_value == (v_pages_count[1] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:404:5"))] ELSE v_pages_count))
+  /\ v_newpage' = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:412:3"))
+  /\ v_migrate_pass' = (IF ((v_migrate_rc = 0) /\ (v_migrate_pass < 1)) THEN (LET v_value == (v_migrate_pass + 1) IN IF v_value \in 1..1 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:413:42")) ELSE v_migrate_pass)
+  /\ v_migrate_pc' = (LET v_value == (IF ((v_migrate_rc = 0) /\ (v_migrate_pass < 1)) THEN 0 ELSE 15) IN IF v_value \in 0..15 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:396:1"))
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_lookup_find_get_page ==
-  \E v_self \in 1..1:
-     /\ (v_lookup_pc[v_self] = 0)
-     /\ v_lookup_page' = [v_lookup_page EXCEPT ![v_self] = v_slot]
-     /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (IF (v_slot = 0) THEN 3 ELSE 1)]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_lookup_find_get_page(v_self) ==
+  /\ (v_lookup_pc[v_self] = 0)
+  /\ v_lookup_page' = [v_lookup_page EXCEPT ![v_self] = (LET v_value == v_slot IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:424:3"))]
+  /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (LET v_value == (IF (v_slot = 0) THEN 3 ELSE 1) IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:422:1"))]
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_lookup_page_cache_get_speculative ==
-  \E v_self \in 1..1:
-     /\ (v_lookup_pc[v_self] = 1)
-     /\ v_pages_count' = (IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_pages_count EXCEPT ![v_lookup_page[v_self]] = (v_pages_count[v_lookup_page[v_self]] + 1)] ELSE v_pages_count)
-     /\ v_lookup_ref' = (IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_lookup_ref EXCEPT ![v_self] = v_lookup_page[v_self]] ELSE v_lookup_ref)
-     /\ v_lookup_page' = (IF (v_pages_count[v_lookup_page[v_self]] = 0) THEN [(IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_lookup_page EXCEPT ![v_self] = 0] ELSE v_lookup_page) EXCEPT ![v_self] = 0] ELSE (IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_lookup_page EXCEPT ![v_self] = 0] ELSE v_lookup_page))
-     /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (IF (v_pages_count[v_lookup_page[v_self]] = 0) THEN 0 ELSE 2)]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_lookup_page_cache_get_speculative(v_self) ==
+  /\ (v_lookup_pc[v_self] = 1)
+  /\ v_pages_count' = (IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_pages_count EXCEPT ![v_lookup_page[v_self]] = (LET v_value == (v_pages_count[v_lookup_page[v_self]] + 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:429:6"))] ELSE v_pages_count)
+  /\ v_lookup_ref' = (IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_lookup_ref EXCEPT ![v_self] = (LET v_value == v_lookup_page[v_self] IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:430:5"))] ELSE v_lookup_ref)
+  /\ v_lookup_page' = (IF (v_pages_count[v_lookup_page[v_self]] = 0) THEN [(IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_lookup_page EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:431:5"))] ELSE v_lookup_page) EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:433:5"))] ELSE (IF (v_pages_count[v_lookup_page[v_self]] # 0) THEN [v_lookup_page EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:431:5"))] ELSE v_lookup_page))
+  /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (LET v_value == (IF (v_pages_count[v_lookup_page[v_self]] = 0) THEN 0 ELSE 2) IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:427:1"))]
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_lookup_recheck_slot ==
-  \E v_self \in 1..1:
-     /\ (v_lookup_pc[v_self] = 2)
-     /\ Assert(((v_slot # v_lookup_ref[v_self]) => (v_pages_count[v_lookup_ref[v_self]] > 0)), "assert at migrate_page.mms:426:5")
-     /\ v_pages_count' = (IF (v_slot # v_lookup_ref[v_self]) THEN [v_pages_count EXCEPT ![v_lookup_ref[v_self]] = (v_pages_count[v_lookup_ref[v_self]] - 1)] ELSE v_pages_count)
-     /\ v_lookup_ref' = (IF (v_slot # v_lookup_ref[v_self]) THEN [v_lookup_ref EXCEPT ![v_self] = 0] ELSE v_lookup_ref)
-     /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (IF (v_slot # v_lookup_ref[v_self]) THEN 0 ELSE 3)]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_lookup_recheck_slot(v_self) ==
+  /\ (v_lookup_pc[v_self] = 2)
+  /\ Assert(((v_slot # v_lookup_ref[v_self]) => (v_pages_count[v_lookup_ref[v_self]] > 0)), "assert at migrate_page.mms:440:5")
+  /\ v_pages_count' = (IF (v_slot # v_lookup_ref[v_self]) THEN [v_pages_count EXCEPT ![v_lookup_ref[v_self]] = (LET v_value == (v_pages_count[v_lookup_ref[v_self]] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:440:5"))] ELSE v_pages_count)
+  /\ v_lookup_ref' = (IF (v_slot # v_lookup_ref[v_self]) THEN [v_lookup_ref EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:441:5"))] ELSE v_lookup_ref)
+  /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (LET v_value == (IF (v_slot # v_lookup_ref[v_self]) THEN 0 ELSE 3) IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:437:1"))]
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_lookup_set_page_dirty ==
-  \E v_self \in 1..1, v_either_1 \in 0..2:
-     /\ ((v_lookup_pc[v_self] = 3) /\ (IF (v_either_1 = 0) THEN (v_lookup_ref[v_self] = 0) ELSE (v_lookup_ref[v_self] # 0)))
-     /\ Assert(((v_lookup_ref[v_self] # 0) => (v_pages_count[v_lookup_ref[v_self]] > 0)), "assert at migrate_page.mms:435:5")
-     /\ v_pages_dirty' = (IF ((v_lookup_ref[v_self] # 0) /\ (v_either_1 = 1)) THEN [v_pages_dirty EXCEPT ![v_lookup_ref[v_self]] = TRUE] ELSE v_pages_dirty)
-     /\ v_pages_count' = (IF (v_lookup_ref[v_self] # 0) THEN [v_pages_count EXCEPT ![v_lookup_ref[v_self]] = (v_pages_count[v_lookup_ref[v_self]] - 1)] ELSE v_pages_count)
-     /\ v_lookup_ref' = (IF (v_lookup_ref[v_self] # 0) THEN [v_lookup_ref EXCEPT ![v_self] = 0] ELSE v_lookup_ref)
-     /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = 4]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_lookup_set_page_dirty(v_self, v_either_1) ==
+  /\ ((v_lookup_pc[v_self] = 3) /\ (IF (v_either_1 = 0) THEN (v_lookup_ref[v_self] = 0) ELSE (v_lookup_ref[v_self] # 0)))
+  /\ Assert(((v_lookup_ref[v_self] # 0) => (v_pages_count[v_lookup_ref[v_self]] > 0)), "assert at migrate_page.mms:449:5")
+  /\ v_pages_dirty' = (IF ((v_lookup_ref[v_self] # 0) /\ (v_either_1 = 1)) THEN [v_pages_dirty EXCEPT ![v_lookup_ref[v_self]] = TRUE] ELSE v_pages_dirty)
+  /\ v_pages_count' = (IF (v_lookup_ref[v_self] # 0) THEN [v_pages_count EXCEPT ![v_lookup_ref[v_self]] = (LET v_value == (v_pages_count[v_lookup_ref[v_self]] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:449:5"))] ELSE v_pages_count)
+  /\ v_lookup_ref' = (IF (v_lookup_ref[v_self] # 0) THEN [v_lookup_ref EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:450:5"))] ELSE v_lookup_ref)
+  /\ v_lookup_pc' = [v_lookup_pc EXCEPT ![v_self] = (LET v_value == 4 IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:445:1"))]
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_gup_follow_page_pte ==
-  \E v_self \in 1..2:
-     /\ ((v_gup_pc[v_self] = 0) /\ ((v_ptl[v_self] = 0) \/ (v_ptl[v_self] = (v_self + 4))))
-     /\ Assert((v_ptl[v_self] # (v_self + 4)), "lock at migrate_page.mms:447:3")
-     /\ Assert(((v_pte[v_self] = 1) => (v_pages_count[v_pfn[v_self]] > 0)), "assert at migrate_page.mms:449:5")
-     /\ Assert(((v_self + 4) # 0), "lock at migrate_page.mms:452:3")
-     /\ v_ptl' = [[v_ptl EXCEPT ![v_self] = (v_self + 4)] EXCEPT ![v_self] = 0]
-     /\ v_pages_count' = (IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (v_pages_count[v_pfn[v_self]] + 1)] ELSE v_pages_count)
-     /\ v_gup_pin' = (IF (v_pte[v_self] = 1) THEN [v_gup_pin EXCEPT ![v_self] = v_pfn[v_self]] ELSE v_gup_pin)
-     /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] # 1)) THEN 3 ELSE (IF (v_pte[v_self] = 1) THEN 2 ELSE 1))]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_gup_follow_page_pte(v_self) ==
+  /\ ((v_gup_pc[v_self] = 0) /\ ((v_ptl[v_self] = 0) \/ (v_ptl[v_self] = (v_self + 4))))
+  /\ Assert((v_ptl[v_self] # (v_self + 4)), "lock at migrate_page.mms:461:3")
+  /\ Assert(((v_pte[v_self] = 1) => (v_pages_count[v_pfn[v_self]] > 0)), "assert at migrate_page.mms:463:5")
+  /\ Assert(((v_self + 4) # 0), "lock at migrate_page.mms:466:3")
+  /\ v_ptl' = [[v_ptl EXCEPT ![v_self] = (LET v_value == (v_self + 4) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:461:3"))] EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:466:3"))]
+  /\ v_pages_count' = (IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (LET v_value == (v_pages_count[v_pfn[v_self]] + 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:463:5"))] ELSE v_pages_count)
+  /\ v_gup_pin' = (IF (v_pte[v_self] = 1) THEN [v_gup_pin EXCEPT ![v_self] = (LET v_value == v_pfn[v_self] IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:464:5"))] ELSE v_gup_pin)
+  /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = (LET v_value == (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] # 1)) THEN 3 ELSE (IF (v_pte[v_self] = 1) THEN 2 ELSE 1)) IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:457:1"))]
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_gup_migration_entry_wait ==
-  \E v_self \in 1..2:
-     /\ ((v_gup_pc[v_self] = 1) /\ (~v_pages_locked[1]))
-     /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = 0]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_gup_migration_entry_wait(v_self) ==
+  /\ ((v_gup_pc[v_self] = 1) /\ (~v_pages_locked[1]))
+  /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:470:1"))]
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_gup_set_page_dirty_lock ==
-  \E v_self \in 1..2:
-     /\ ((v_gup_pc[v_self] = 2) /\ (~v_pages_locked[v_gup_pin[v_self]]))
-     /\ v_pages_dirty' = [v_pages_dirty EXCEPT ![v_gup_pin[v_self]] = TRUE]
-     /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = 3]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_gup_set_page_dirty_lock(v_self) ==
+  /\ ((v_gup_pc[v_self] = 2) /\ (~v_pages_locked[v_gup_pin[v_self]]))
+  /\ v_pages_dirty' = [v_pages_dirty EXCEPT ![v_gup_pin[v_self]] = TRUE]
+  /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = (LET v_value == 3 IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:475:1"))]
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_gup_put_page ==
-  \E v_self \in 1..2:
-     /\ (v_gup_pc[v_self] = 3)
-     /\ Assert(((v_gup_pin[v_self] # 0) => (v_pages_count[v_gup_pin[v_self]] > 0)), "assert at migrate_page.mms:468:5")
-     /\ v_pages_count' = (IF (v_gup_pin[v_self] # 0) THEN [v_pages_count EXCEPT ![v_gup_pin[v_self]] = (v_pages_count[v_gup_pin[v_self]] - 1)] ELSE v_pages_count)
-     /\ v_gup_pin' = (IF (v_gup_pin[v_self] # 0) THEN [v_gup_pin EXCEPT ![v_self] = 0] ELSE v_gup_pin)
-     /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = 4]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_gup_put_page(v_self) ==
+  /\ (v_gup_pc[v_self] = 3)
+  /\ Assert(((v_gup_pin[v_self] # 0) => (v_pages_count[v_gup_pin[v_self]] > 0)), "assert at migrate_page.mms:482:5")
+  /\ v_pages_count' = (IF (v_gup_pin[v_self] # 0) THEN [v_pages_count EXCEPT ![v_gup_pin[v_self]] = (LET v_value == (v_pages_count[v_gup_pin[v_self]] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:482:5"))] ELSE v_pages_count)
+  /\ v_gup_pin' = (IF (v_gup_pin[v_self] # 0) THEN [v_gup_pin EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:483:5"))] ELSE v_gup_pin)
+  /\ v_gup_pc' = [v_gup_pc EXCEPT ![v_self] = (LET v_value == 4 IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:480:1"))]
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_fault_do_swap_page ==
-  \E v_self \in 1..1:
-     /\ ((v_fault_pc[v_self] = 0) /\ ((v_ptl[v_self] = 0) \/ (v_ptl[v_self] = (v_self + 6))))
-     /\ Assert((v_ptl[v_self] # (v_self + 6)), "lock at migrate_page.mms:481:3")
-     /\ Assert(((v_self + 6) # 0), "lock at migrate_page.mms:485:3")
-     /\ v_ptl' = [[v_ptl EXCEPT ![v_self] = (v_self + 6)] EXCEPT ![v_self] = 0]
-     /\ v_pages_count' = (IF ((v_pte[v_self] = 2) /\ (v_pages_count[1] # 0)) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] + 1)] ELSE v_pages_count)
-     /\ v_fault_ref' = (IF ((v_pte[v_self] = 2) /\ (v_pages_count[1] # 0)) THEN [v_fault_ref EXCEPT ![v_self] = 1] ELSE v_fault_ref)
-     /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = (IF (((v_pte[v_self] = 2) /\ ((IF (v_pages_count[1] # 0) THEN 1 ELSE v_fault_ref[v_self]) = 0)) /\ (v_pte[v_self] = 2)) THEN 0 ELSE (IF (v_pte[v_self] # 2) THEN 2 ELSE 1))]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_fault_do_swap_page(v_self) ==
+  /\ ((v_fault_pc[v_self] = 0) /\ ((v_ptl[v_self] = 0) \/ (v_ptl[v_self] = (v_self + 6))))
+  /\ Assert((v_ptl[v_self] # (v_self + 6)), "lock at migrate_page.mms:496:3")
+  /\ Assert(((v_self + 6) # 0), "lock at migrate_page.mms:500:3")
+  /\ v_ptl' = [[v_ptl EXCEPT ![v_self] = (LET v_value == (v_self + 6) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:496:3"))] EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:500:3"))]
+  /\ v_pages_count' = (IF ((v_pte[v_self] = 2) /\ (v_pages_count[1] # 0)) THEN [v_pages_count EXCEPT ![1] = (LET v_value == (v_pages_count[1] + 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:498:8"))] ELSE v_pages_count)
+  /\ v_fault_ref' = (IF ((v_pte[v_self] = 2) /\ (v_pages_count[1] # 0)) THEN [v_fault_ref EXCEPT ![v_self] = (LET v_value == 1 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:498:43"))] ELSE v_fault_ref)
+  /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = (LET v_value == (IF (((v_pte[v_self] = 2) /\ ((IF (v_pages_count[1] # 0) THEN 1 ELSE v_fault_ref[v_self]) = 0)) /\ (v_pte[v_self] = 2)) THEN 0 ELSE (IF (v_pte[v_self] # 2) THEN 2 ELSE 1)) IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:492:1"))]
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_fault_wait_on_page_locked ==
-  \E v_self \in 1..1:
-     /\ ((v_fault_pc[v_self] = 1) /\ (~v_pages_locked[1]))
-     /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = 2]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_fault_wait_on_page_locked(v_self) ==
+  /\ ((v_fault_pc[v_self] = 1) /\ (~v_pages_locked[1]))
+  /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = (LET v_value == 2 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:504:1"))]
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_fault_put_page ==
-  \E v_self \in 1..1:
-     /\ (v_fault_pc[v_self] = 2)
-     /\ Assert(((v_fault_ref[v_self] # 0) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:495:5")
-     /\ v_pages_count' = (IF (v_fault_ref[v_self] # 0) THEN [v_pages_count EXCEPT ![1] = (v_pages_count[1] - 1)] ELSE v_pages_count)
-     /\ v_fault_ref' = (IF (v_fault_ref[v_self] # 0) THEN [v_fault_ref EXCEPT ![v_self] = 0] ELSE v_fault_ref)
-     /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = (IF (v_fault_ref[v_self] # 0) THEN 0 ELSE 3)]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+v_fault_put_page(v_self) ==
+  /\ (v_fault_pc[v_self] = 2)
+  /\ Assert(((v_fault_ref[v_self] # 0) => (v_pages_count[1] > 0)), "assert at migrate_page.mms:510:5")
+  /\ v_pages_count' = (IF (v_fault_ref[v_self] # 0) THEN [v_pages_count EXCEPT ![1] = (LET v_value == (v_pages_count[1] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:510:5"))] ELSE v_pages_count)
+  /\ v_fault_ref' = (IF (v_fault_ref[v_self] # 0) THEN [v_fault_ref EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:511:5"))] ELSE v_fault_ref)
+  /\ v_fault_pc' = [v_fault_pc EXCEPT ![v_self] = (LET v_value == (IF (v_fault_ref[v_self] # 0) THEN 0 ELSE 3) IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:507:1"))]
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_munlock_munlock_vma_pages_range ==
-     /\ (v_munlock_pc = 0)
-     /\ v_vm_locked' = [v_vm_locked EXCEPT ![1] = FALSE]
-     /\ v_munlock_pc' = 1
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_munlock_pc = 0)
+  /\ v_vm_locked' = [v_vm_locked EXCEPT ![1] = FALSE]
+  /\ v_munlock_pc' = (LET v_value == 1 IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:519:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_munlock_follow_page_mask ==
-     /\ ((v_munlock_pc = 1) /\ ((v_ptl[1] = 0) \/ (v_ptl[1] = 2)))
-     /\ Assert((v_ptl[1] # 2), "lock at migrate_page.mms:512:3")
-     /\ Assert(((v_pte[1] = 1) => (v_pages_count[v_pfn[1]] > 0)), "assert at migrate_page.mms:514:5")
-     /\ v_ptl' = [[v_ptl EXCEPT ![1] = 2] EXCEPT ![1] = 0]
-     /\ v_pages_count' = (IF (v_pte[1] = 1) THEN [v_pages_count EXCEPT ![v_pfn[1]] = (v_pages_count[v_pfn[1]] + 1)] ELSE v_pages_count)
-     /\ v_munlock_pin' = (IF (v_pte[1] = 1) THEN v_pfn[1] ELSE v_munlock_pin)
-     /\ v_munlock_pc' = (IF ((IF (v_pte[1] = 1) THEN v_pfn[1] ELSE v_munlock_pin) = 0) THEN 4 ELSE 2)
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ ((v_munlock_pc = 1) /\ ((v_ptl[1] = 0) \/ (v_ptl[1] = 2)))
+  /\ Assert((v_ptl[1] # 2), "lock at migrate_page.mms:527:3")
+  /\ Assert(((v_pte[1] = 1) => (v_pages_count[v_pfn[1]] > 0)), "assert at migrate_page.mms:529:5")
+  /\ v_ptl' = [[v_ptl EXCEPT ![1] = (LET v_value == 2 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:527:3"))] EXCEPT ![1] = (LET v_value == 0 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:532:3"))]
+  /\ v_pages_count' = (IF (v_pte[1] = 1) THEN [v_pages_count EXCEPT ![v_pfn[1]] = (LET v_value == (v_pages_count[v_pfn[1]] + 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:529:5"))] ELSE v_pages_count)
+  /\ v_munlock_pin' = (IF (v_pte[1] = 1) THEN (LET v_value == v_pfn[1] IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:530:5")) ELSE v_munlock_pin)
+  /\ v_munlock_pc' = (LET v_value == (IF ((IF (v_pte[1] = 1) THEN v_pfn[1] ELSE v_munlock_pin) = 0) THEN 4 ELSE 2) IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:523:1"))
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_munlock___munlock_pagevec ==
-     /\ (v_munlock_pc = 2)
-     /\ v_pages_mlocked' = [v_pages_mlocked EXCEPT ![v_munlock_pin] = FALSE]
-     /\ v_munlock_pc' = 3
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_munlock_pc = 2)
+  /\ v_pages_mlocked' = [v_pages_mlocked EXCEPT ![v_munlock_pin] = FALSE]
+  /\ v_munlock_pc' = (LET v_value == 3 IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:535:1"))
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_munlock_pagevec_release ==
-     /\ (v_munlock_pc = 3)
-     /\ Assert((v_pages_count[v_munlock_pin] > 0), "assert at migrate_page.mms:531:3")
-     /\ v_pages_count' = [v_pages_count EXCEPT ![v_munlock_pin] = (v_pages_count[v_munlock_pin] - 1)]
-     /\ v_munlock_pin' = 0
-     /\ v_munlock_pc' = 4
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
+  /\ (v_munlock_pc = 3)
+  /\ Assert((v_pages_count[v_munlock_pin] > 0), "assert at migrate_page.mms:546:3")
+  /\ v_pages_count' = [v_pages_count EXCEPT ![v_munlock_pin] = (LET v_value == (v_pages_count[v_munlock_pin] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:546:3"))]
+  /\ v_munlock_pin' = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:547:3"))
+  /\ v_munlock_pc' = (LET v_value == 4 IN IF v_value \in 0..4 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:543:1"))
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_zap_pc, v_free_swap_pc, v_prev_user_pc>>
 
-v_zap_zap_pte_range ==
-  \E v_self \in 1..2:
-     /\ ((v_zap_pc[v_self] = 0) /\ ((v_ptl[v_self] = 0) \/ (v_ptl[v_self] = (v_self + 7))))
-     /\ Assert((v_ptl[v_self] # (v_self + 7)), "lock at migrate_page.mms:542:3")
-     /\ Assert(((v_pte[v_self] = 1) => (v_pages_count[v_pfn[v_self]] > 0)), "assert at migrate_page.mms:545:5")
-     /\ Assert(((((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) => (v_pages_count[v_slot] > 0)), "assert at migrate_page.mms:552:5")
-     /\ Assert(((v_self + 7) # 0), "lock at migrate_page.mms:556:3")
-     /\ v_ptl' = [[v_ptl EXCEPT ![v_self] = (v_self + 7)] EXCEPT ![v_self] = 0]
-     /\ v_pages_mapcount' = (IF (v_pte[v_self] = 1) THEN [v_pages_mapcount EXCEPT ![v_pfn[v_self]] = (v_pages_mapcount[v_pfn[v_self]] - 1)] ELSE v_pages_mapcount)
-     /\ v_pages_mlocked' = (IF ((v_pte[v_self] = 1) /\ (((v_pages_mapcount[v_pfn[v_self]] - 1) = 0) /\ v_pages_mlocked[v_pfn[v_self]])) THEN [v_pages_mlocked EXCEPT ![v_pfn[v_self]] = FALSE] ELSE v_pages_mlocked)
-     /\ v_pages_count' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN [(IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (v_pages_count[v_pfn[v_self]] - 1)] ELSE v_pages_count) EXCEPT ![v_slot] = ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_count[v_pfn[v_self]] - 1) ELSE v_pages_count[v_slot]) - 1)] ELSE (IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (v_pages_count[v_pfn[v_self]] - 1)] ELSE v_pages_count))
-     /\ v_rss_anon' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] = 2)) /\ v_old_anon) THEN [(IF (v_pte[v_self] = 1) THEN [v_rss_anon EXCEPT ![v_self] = (v_rss_anon[v_self] - 1)] ELSE v_rss_anon) EXCEPT ![v_self] = ((IF (v_pte[v_self] = 1) THEN (v_rss_anon[v_self] - 1) ELSE v_rss_anon[v_self]) - 1)] ELSE (IF (v_pte[v_self] = 1) THEN [v_rss_anon EXCEPT ![v_self] = (v_rss_anon[v_self] - 1)] ELSE v_rss_anon))
-     /\ v_rss_file' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] = 2)) /\ (~v_old_anon)) THEN [v_rss_file EXCEPT ![v_self] = (v_rss_file[v_self] - 1)] ELSE v_rss_file)
-     /\ v_rss_swap' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) THEN [v_rss_swap EXCEPT ![v_self] = (v_rss_swap[v_self] - 1)] ELSE v_rss_swap)
-     /\ v_swap_count' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) THEN (v_swap_count - 1) ELSE v_swap_count)
-     /\ v_pages_swapcache' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN [v_pages_swapcache EXCEPT ![v_slot] = FALSE] ELSE v_pages_swapcache)
-     /\ v_pages_dirty' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN [v_pages_dirty EXCEPT ![v_slot] = TRUE] ELSE v_pages_dirty)
-     /\ v_slot' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN 0 ELSE v_slot)
-     /\ v_pte' = [v_pte EXCEPT ![v_self] = 0]
-     /\ v_pfn' = [v_pfn EXCEPT ![v_self] = 0]
-     /\ v_zap_pc' = [v_zap_pc EXCEPT ![v_self] = 1]
-     /\ UNCHANGED <<v_pages_locked, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_free_swap_pc, v_prev_user_pc>>
+v_zap_zap_pte_range(v_self) ==
+  /\ ((v_zap_pc[v_self] = 0) /\ ((v_ptl[v_self] = 0) \/ (v_ptl[v_self] = (v_self + 7))))
+  /\ Assert((v_ptl[v_self] # (v_self + 7)), "lock at migrate_page.mms:557:3")
+  /\ Assert(((v_pte[v_self] = 1) => (v_pages_count[v_pfn[v_self]] > 0)), "assert at migrate_page.mms:560:5")
+  /\ Assert(((((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) => (v_pages_count[v_slot] > 0)), "assert at migrate_page.mms:567:5")
+  /\ Assert(((v_self + 7) # 0), "lock at migrate_page.mms:571:3")
+  /\ v_ptl' = [[v_ptl EXCEPT ![v_self] = (LET v_value == (v_self + 7) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:557:3"))] EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:571:3"))]
+  /\ v_pages_mapcount' = (IF (v_pte[v_self] = 1) THEN [v_pages_mapcount EXCEPT ![v_pfn[v_self]] = (LET v_value == (v_pages_mapcount[v_pfn[v_self]] - 1) IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:171:3"))] ELSE v_pages_mapcount)
+  /\ v_pages_mlocked' = (IF ((v_pte[v_self] = 1) /\ (((v_pages_mapcount[v_pfn[v_self]] - 1) = 0) /\ v_pages_mlocked[v_pfn[v_self]])) THEN [v_pages_mlocked EXCEPT ![v_pfn[v_self]] = FALSE] ELSE v_pages_mlocked)
+  /\ v_pages_count' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN [(IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (LET v_value == (v_pages_count[v_pfn[v_self]] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:560:5"))] ELSE v_pages_count) EXCEPT ![v_slot] = (LET v_value == ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_count[v_pfn[v_self]] - 1) ELSE v_pages_count[v_slot]) - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:567:5"))] ELSE (IF (v_pte[v_self] = 1) THEN [v_pages_count EXCEPT ![v_pfn[v_self]] = (LET v_value == (v_pages_count[v_pfn[v_self]] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:560:5"))] ELSE v_pages_count))
+  /\ v_rss_anon' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] = 2)) /\ v_old_anon) THEN [(IF (v_pte[v_self] = 1) THEN [v_rss_anon EXCEPT ![v_self] = (LET v_value == (v_rss_anon[v_self] - 1) IN IF v_value \in -1..1 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:561:5"))] ELSE v_rss_anon) EXCEPT ![v_self] = (LET v_value == ((IF (v_pte[v_self] = 1) THEN (v_rss_anon[v_self] - 1) ELSE v_rss_anon[v_self]) - 1) IN IF v_value \in -1..1 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:563:19"))] ELSE (IF (v_pte[v_self] = 1) THEN [v_rss_anon EXCEPT ![v_self] = (LET v_value == (v_rss_anon[v_self] - 1) IN IF v_value \in -1..1 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:561:5"))] ELSE v_rss_anon))
+  /\ v_rss_file' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] = 2)) /\ (~v_old_anon)) THEN [v_rss_file EXCEPT ![v_self] = (LET v_value == (v_rss_file[v_self] - 1) IN IF v_value \in -1..1 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:564:12"))] ELSE v_rss_file)
+  /\ v_rss_swap' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) THEN [v_rss_swap EXCEPT ![v_self] = (LET v_value == (v_rss_swap[v_self] - 1) IN IF v_value \in -1..1 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:566:5"))] ELSE v_rss_swap)
+  /\ v_swap_count' = (IF (((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) THEN (LET v_value == (v_swap_count - 1) IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:196:3")) ELSE v_swap_count)
+  /\ v_pages_swapcache' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN [v_pages_swapcache EXCEPT ![v_slot] = FALSE] ELSE v_pages_swapcache)
+  /\ v_pages_dirty' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN [v_pages_dirty EXCEPT ![v_slot] = TRUE] ELSE v_pages_dirty)
+  /\ v_slot' = (IF (((((v_pte[v_self] # 1) /\ (v_pte[v_self] # 2)) /\ (v_pte[v_self] = 3)) /\ (((v_swap_count - 1) = 0) /\ (v_slot # 0))) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ ((IF ((v_pte[v_self] = 1) /\ (v_slot = v_pfn[v_self])) THEN (v_pages_mapcount[v_pfn[v_self]] - 1) ELSE v_pages_mapcount[v_slot]) = 0))) THEN (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:202:7")) ELSE v_slot)
+  /\ v_pte' = [v_pte EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:569:3"))]
+  /\ v_pfn' = [v_pfn EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:570:3"))]
+  /\ v_zap_pc' = [v_zap_pc EXCEPT ![v_self] = (LET v_value == 1 IN IF v_value \in 0..1 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:552:1"))]
+  /\ UNCHANGED <<v_pages_locked, v_pages_setup, v_pages_uptodate, v_pages_iso, v_vm_locked, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_free_swap_pc, v_prev_user_pc>>
 
 v_free_swap_free_swap_and_cache ==
-     /\ (v_free_swap_pc = 0)
-     /\ Assert((((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) => (v_pages_count[v_slot] > 0)), "assert at migrate_page.mms:564:3")
-     /\ v_swap_count' = (v_swap_count - 1)
-     /\ v_pages_swapcache' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN [v_pages_swapcache EXCEPT ![v_slot] = FALSE] ELSE v_pages_swapcache)
-     /\ v_pages_dirty' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN [v_pages_dirty EXCEPT ![v_slot] = TRUE] ELSE v_pages_dirty)
-     /\ v_pages_count' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN [v_pages_count EXCEPT ![v_slot] = (v_pages_count[v_slot] - 1)] ELSE v_pages_count)
-     /\ v_slot' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN 0 ELSE v_slot)
-     /\ v_free_swap_pc' = 1
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_prev_user_pc>>
+  /\ (v_free_swap_pc = 0)
+  /\ Assert((((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) => (v_pages_count[v_slot] > 0)), "assert at migrate_page.mms:579:3")
+  /\ v_swap_count' = (LET v_value == (v_swap_count - 1) IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:196:3"))
+  /\ v_pages_swapcache' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN [v_pages_swapcache EXCEPT ![v_slot] = FALSE] ELSE v_pages_swapcache)
+  /\ v_pages_dirty' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN [v_pages_dirty EXCEPT ![v_slot] = TRUE] ELSE v_pages_dirty)
+  /\ v_pages_count' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN [v_pages_count EXCEPT ![v_slot] = (LET v_value == (v_pages_count[v_slot] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:579:3"))] ELSE v_pages_count)
+  /\ v_slot' = (IF ((((v_swap_count - 1) = 0) /\ (v_slot # 0)) /\ (((~v_pages_locked[v_slot]) /\ v_pages_swapcache[v_slot]) /\ (v_pages_mapcount[v_slot] = 0))) THEN (LET v_value == 0 IN IF v_value \in 0..2 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:202:7")) ELSE v_slot)
+  /\ v_free_swap_pc' = (LET v_value == 1 IN IF v_value \in 0..1 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:578:1"))
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_mlocked, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_prev_user_pc>>
 
-v_prev_user_get_page_unless_zero ==
-  \E v_self \in 2..2:
-     /\ (v_prev_user_pc[v_self] = 0)
-     /\ v_pages_count' = (IF (v_pages_count[v_self] # 0) THEN [v_pages_count EXCEPT ![v_self] = (v_pages_count[v_self] + 1)] ELSE v_pages_count)
-     /\ v_prev_ref' = (IF (v_pages_count[v_self] # 0) THEN [v_prev_ref EXCEPT ![v_self] = TRUE] ELSE v_prev_ref)
-     /\ v_prev_user_pc' = [v_prev_user_pc EXCEPT ![v_self] = (IF (v_pages_count[v_self] = 0) THEN 2 ELSE 1)]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
+v_prev_user_get_page_unless_zero(v_self) ==
+  /\ (v_prev_user_pc[v_self] = 0)
+  /\ v_pages_count' = (IF (v_pages_count[v_self] # 0) THEN [v_pages_count EXCEPT ![v_self] = (LET v_value == (v_pages_count[v_self] + 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:593:6"))] ELSE v_pages_count)
+  /\ v_prev_ref' = (IF (v_pages_count[v_self] # 0) THEN [v_prev_ref EXCEPT ![v_self] = TRUE] ELSE v_prev_ref)
+  /\ v_prev_user_pc' = [v_prev_user_pc EXCEPT ![v_self] = (LET v_value == (IF (v_pages_count[v_self] = 0) THEN 2 ELSE 1) IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:592:1"))]
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_locked, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
 
-v_prev_user_lock_page ==
-  \E v_self \in 2..2:
-     /\ ((v_prev_user_pc[v_self] = 1) /\ (~v_pages_locked[v_self]))
-     /\ v_pages_locked' = [v_pages_locked EXCEPT ![v_self] = TRUE]
-     /\ v_prev_user_pc' = [v_prev_user_pc EXCEPT ![v_self] = 2]
-     /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
+v_prev_user_lock_page(v_self) ==
+  /\ ((v_prev_user_pc[v_self] = 1) /\ (~v_pages_locked[v_self]))
+  /\ v_pages_locked' = [v_pages_locked EXCEPT ![v_self] = TRUE]
+  /\ v_prev_user_pc' = [v_prev_user_pc EXCEPT ![v_self] = (LET v_value == 2 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:595:1"))]
+  /\ UNCHANGED <<v_pages_count, v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_prev_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
 
-v_prev_user_put_page ==
-  \E v_self \in 2..2:
-     /\ (v_prev_user_pc[v_self] = 2)
-     /\ Assert((v_prev_ref[v_self] => v_pages_locked[v_self]), "assert at migrate_page.mms:585:5")
-     /\ Assert((v_prev_ref[v_self] => (v_pages_count[v_self] > 0)), "assert at migrate_page.mms:586:5")
-     /\ v_pages_locked' = (IF v_prev_ref[v_self] THEN [v_pages_locked EXCEPT ![v_self] = FALSE] ELSE v_pages_locked)
-     /\ v_pages_count' = (IF v_prev_ref[v_self] THEN [v_pages_count EXCEPT ![v_self] = (v_pages_count[v_self] - 1)] ELSE v_pages_count)
-     /\ v_prev_ref' = (IF v_prev_ref[v_self] THEN [v_prev_ref EXCEPT ![v_self] = FALSE] ELSE v_prev_ref)
-     /\ v_prev_user_pc' = [v_prev_user_pc EXCEPT ![v_self] = 3]
-     /\ UNCHANGED <<v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
+v_prev_user_put_page(v_self) ==
+  /\ (v_prev_user_pc[v_self] = 2)
+  /\ Assert((v_prev_ref[v_self] => v_pages_locked[v_self]), "assert at migrate_page.mms:600:5")
+  /\ Assert((v_prev_ref[v_self] => (v_pages_count[v_self] > 0)), "assert at migrate_page.mms:601:5")
+  /\ v_pages_locked' = (IF v_prev_ref[v_self] THEN [v_pages_locked EXCEPT ![v_self] = FALSE] ELSE v_pages_locked)
+  /\ v_pages_count' = (IF v_prev_ref[v_self] THEN [v_pages_count EXCEPT ![v_self] = (LET v_value == (v_pages_count[v_self] - 1) IN IF v_value \in 0..10 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:601:5"))] ELSE v_pages_count)
+  /\ v_prev_ref' = (IF v_prev_ref[v_self] THEN [v_prev_ref EXCEPT ![v_self] = FALSE] ELSE v_prev_ref)
+  /\ v_prev_user_pc' = [v_prev_user_pc EXCEPT ![v_self] = (LET v_value == 3 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at migrate_page.mms:598:1"))]
+  /\ UNCHANGED <<v_pages_mapcount, v_pages_dirty, v_pages_mlocked, v_pages_swapcache, v_pages_setup, v_pages_uptodate, v_pages_iso, v_pte, v_pfn, v_vm_locked, v_rss_anon, v_rss_file, v_rss_swap, v_slot, v_old_anon, v_lookup_page, v_lookup_ref, v_gup_pin, v_fault_ref, v_munlock_pin, v_swap_count, v_newpage, v_frozen, v_migrated_to, v_newpage_locked, v_bug, v_ptl, v_tree_locked, v_migrate_pc, v_migrate_rc, v_migrate_i, v_migrate_was_mapped, v_migrate_pass, v_lookup_pc, v_gup_pc, v_fault_pc, v_munlock_pc, v_zap_pc, v_free_swap_pc>>
 
 Next ==
   \/ v_migrate_get_new_page
@@ -342,31 +327,31 @@ Next ==
   \/ v_migrate_page_unfreeze_refs
   \/ v_migrate_migrate_page_copy
   \/ v_migrate_move_to_new_page_done
-  \/ v_migrate_remove_migration_pte
+  \/ (\E v_either_1 \in 1..2: v_migrate_remove_migration_pte(v_either_1))
   \/ v_migrate_BUG
   \/ v_migrate_clear_page_mapping
   \/ v_migrate_unlock_page
   \/ v_migrate_putback_lru_page
-  \/ v_lookup_find_get_page
-  \/ v_lookup_page_cache_get_speculative
-  \/ v_lookup_recheck_slot
-  \/ v_lookup_set_page_dirty
-  \/ v_gup_follow_page_pte
-  \/ v_gup_migration_entry_wait
-  \/ v_gup_set_page_dirty_lock
-  \/ v_gup_put_page
-  \/ v_fault_do_swap_page
-  \/ v_fault_wait_on_page_locked
-  \/ v_fault_put_page
+  \/ (\E v_self \in 1..1: v_lookup_find_get_page(v_self))
+  \/ (\E v_self \in 1..1: v_lookup_page_cache_get_speculative(v_self))
+  \/ (\E v_self \in 1..1: v_lookup_recheck_slot(v_self))
+  \/ (\E v_self \in 1..1, v_either_1 \in 0..2: v_lookup_set_page_dirty(v_self, v_either_1))
+  \/ (\E v_self \in 1..2: v_gup_follow_page_pte(v_self))
+  \/ (\E v_self \in 1..2: v_gup_migration_entry_wait(v_self))
+  \/ (\E v_self \in 1..2: v_gup_set_page_dirty_lock(v_self))
+  \/ (\E v_self \in 1..2: v_gup_put_page(v_self))
+  \/ (\E v_self \in 1..1: v_fault_do_swap_page(v_self))
+  \/ (\E v_self \in 1..1: v_fault_wait_on_page_locked(v_self))
+  \/ (\E v_self \in 1..1: v_fault_put_page(v_self))
   \/ v_munlock_munlock_vma_pages_range
   \/ v_munlock_follow_page_mask
   \/ v_munlock___munlock_pagevec
   \/ v_munlock_pagevec_release
-  \/ v_zap_zap_pte_range
+  \/ (\E v_self \in 1..2: v_zap_zap_pte_range(v_self))
   \/ v_free_swap_free_swap_and_cache
-  \/ v_prev_user_get_page_unless_zero
-  \/ v_prev_user_lock_page
-  \/ v_prev_user_put_page
+  \/ (\E v_self \in 2..2: v_prev_user_get_page_unless_zero(v_self))
+  \/ (\E v_self \in 2..2: v_prev_user_lock_page(v_self))
+  \/ (\E v_self \in 2..2: v_prev_user_put_page(v_self))
 
 v_MigrationEntryLocked == (\A v_i \in 1..2: ((v_pte[v_i] = 2) => v_pages_locked[1]))
 
@@ -396,6 +381,26 @@ v_SwapCountAccounted == (v_swap_count = (Cardinality({v_i \in 1..2: (v_pte[v_i] 
 
 v_SwapEntryResolves == (\A v_i \in 1..2: ((v_pte[v_i] = 3) => (((v_swap_count > 0) /\ (v_slot # 0)) /\ v_pages_swapcache[v_slot])))
 
-Spec == Init /\ [][Next]_vars
+Spec ==
+  /\ Init
+  /\ [][Next]_vars
+  /\ WF_vars(v_migrate_get_new_page)
+  /\ WF_vars(v_migrate_lock_page)
+  /\ WF_vars(v_migrate_trylock_newpage)
+  /\ WF_vars(v_migrate_try_to_unmap_one)
+  /\ WF_vars(v_migrate_move_to_new_page)
+  /\ WF_vars(v_migrate_migrate_page_move_mapping)
+  /\ WF_vars(v_migrate_radix_tree_replace_slot)
+  /\ WF_vars(v_migrate_page_unfreeze_refs)
+  /\ WF_vars(v_migrate_migrate_page_copy)
+  /\ WF_vars(v_migrate_move_to_new_page_done)
+  /\ WF_vars(\E v_either_1 \in 1..2: v_migrate_remove_migration_pte(v_either_1))
+  /\ WF_vars(v_migrate_BUG)
+  /\ WF_vars(v_migrate_clear_page_mapping)
+  /\ WF_vars(v_migrate_unlock_page)
+  /\ WF_vars(v_migrate_putback_lru_page)
+  /\ (\A v_self \in 1..1: WF_vars(v_fault_do_swap_page(v_self)))
+  /\ (\A v_self \in 1..1: WF_vars(v_fault_wait_on_page_locked(v_self)))
+  /\ (\A v_self \in 1..1: WF_vars(v_fault_put_page(v_self)))
 
 ====

@@ -12,131 +12,128 @@ Init ==
   \/ (v_page_count = 5 /\ v_page_locked = FALSE /\ v_page_mlocked = FALSE /\ v_page_lru = FALSE /\ v_vm_locked = [i0 \in 1..4 |-> <<TRUE, FALSE, FALSE, FALSE>>[(0) * 4 + (i0 - 1) + 1]] /\ v_pte = [i0 \in 1..4 |-> <<TRUE, TRUE, TRUE, TRUE>>[(0) * 4 + (i0 - 1) + 1]] /\ v_ptl = [i0 \in 1..4 |-> <<0, 0, 0, 0>>[(0) * 4 + (i0 - 1) + 1]] /\ v_mmap_sem = [i0 \in 1..4 |-> <<0, 0, 0, 0>>[(0) * 4 + (i0 - 1) + 1]] /\ v_exit_mmap_pc = 0 /\ v_exit_mmap_pinned = FALSE /\ v_reclaim_pc = 0 /\ v_reclaim_v = 1 /\ v_reclaim_walked = [i0 \in 1..4 |-> <<FALSE, FALSE, FALSE, FALSE>>[(0) * 4 + (i0 - 1) + 1]] /\ v_truncate_pc = 0 /\ v_truncate_t = 1)
 
 v_exit_mmap_munlock_vma_pages_range ==
-     /\ (v_exit_mmap_pc = 0)
-     /\ v_vm_locked' = [v_vm_locked EXCEPT ![1] = FALSE]
-     /\ v_exit_mmap_pc' = 1
-     /\ UNCHANGED <<v_page_count, v_page_locked, v_page_mlocked, v_page_lru, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pinned, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
+  /\ (v_exit_mmap_pc = 0)
+  /\ v_vm_locked' = [v_vm_locked EXCEPT ![1] = FALSE]
+  /\ v_exit_mmap_pc' = (LET v_value == 1 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:93:1"))
+  /\ UNCHANGED <<v_page_count, v_page_locked, v_page_mlocked, v_page_lru, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pinned, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
 
 v_exit_mmap_follow_page_mask ==
-     /\ ((v_exit_mmap_pc = 1) /\ ((v_ptl[1] = 0) \/ (v_ptl[1] = 1)))
-     /\ Assert((v_ptl[1] # 1), "lock at mlock_munlock.mms:102:3")
-     /\ Assert((v_pte[1] => (v_page_count > 0)), "assert at mlock_munlock.mms:104:5")
-     /\ v_ptl' = [[v_ptl EXCEPT ![1] = 1] EXCEPT ![1] = 0]
-     /\ v_page_count' = (IF v_pte[1] THEN (v_page_count + 1) ELSE v_page_count)
-     /\ v_exit_mmap_pinned' = (IF v_pte[1] THEN TRUE ELSE v_exit_mmap_pinned)
-     /\ v_exit_mmap_pc' = 2
-     /\ UNCHANGED <<v_page_locked, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_mmap_sem, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
+  /\ ((v_exit_mmap_pc = 1) /\ ((v_ptl[1] = 0) \/ (v_ptl[1] = 1)))
+  /\ Assert((v_ptl[1] # 1), "lock at mlock_munlock.mms:102:3")
+  /\ Assert((v_pte[1] => (v_page_count > 0)), "assert at mlock_munlock.mms:104:5")
+  /\ v_ptl' = [[v_ptl EXCEPT ![1] = (LET v_value == 1 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:102:3"))] EXCEPT ![1] = (LET v_value == 0 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:107:3"))]
+  /\ v_page_count' = (IF v_pte[1] THEN (LET v_value == (v_page_count + 1) IN IF v_value \in 0..6 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:104:5")) ELSE v_page_count)
+  /\ v_exit_mmap_pinned' = (IF v_pte[1] THEN TRUE ELSE v_exit_mmap_pinned)
+  /\ v_exit_mmap_pc' = (LET v_value == 2 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:101:1"))
+  /\ UNCHANGED <<v_page_locked, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_mmap_sem, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
 
 v_exit_mmap___munlock_pagevec ==
-     /\ (v_exit_mmap_pc = 2)
-     /\ Assert(((v_exit_mmap_pinned /\ (~(v_page_mlocked /\ v_page_lru))) => (v_page_count > 0)), "assert at mlock_munlock.mms:120:5")
-     /\ v_page_mlocked' = (IF (v_exit_mmap_pinned /\ (~(v_page_mlocked /\ v_page_lru))) THEN FALSE ELSE (IF (v_exit_mmap_pinned /\ (v_page_mlocked /\ v_page_lru)) THEN FALSE ELSE v_page_mlocked))
-     /\ v_page_lru' = (IF (v_exit_mmap_pinned /\ (v_page_mlocked /\ v_page_lru)) THEN FALSE ELSE v_page_lru)
-     /\ v_page_count' = (IF (v_exit_mmap_pinned /\ (~(v_page_mlocked /\ v_page_lru))) THEN (v_page_count - 1) ELSE v_page_count)
-     /\ v_exit_mmap_pinned' = (IF (v_exit_mmap_pinned /\ (~(v_page_mlocked /\ v_page_lru))) THEN FALSE ELSE v_exit_mmap_pinned)
-     /\ v_exit_mmap_pc' = (IF (~(v_exit_mmap_pinned /\ (v_page_mlocked /\ v_page_lru))) THEN 4 ELSE 3)
-     /\ UNCHANGED <<v_page_locked, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
+  /\ (v_exit_mmap_pc = 2)
+  /\ Assert(((v_exit_mmap_pinned /\ (~(v_page_mlocked /\ v_page_lru))) => (v_page_count > 0)), "assert at mlock_munlock.mms:120:5")
+  /\ v_page_mlocked' = (IF (v_exit_mmap_pinned /\ (~(v_page_mlocked /\ v_page_lru))) THEN FALSE ELSE (IF (v_exit_mmap_pinned /\ (v_page_mlocked /\ v_page_lru)) THEN FALSE ELSE v_page_mlocked))
+  /\ v_page_lru' = (IF (v_exit_mmap_pinned /\ (v_page_mlocked /\ v_page_lru)) THEN FALSE ELSE v_page_lru)
+  /\ v_page_count' = (IF (v_exit_mmap_pinned /\ (~(v_page_mlocked /\ v_page_lru))) THEN (LET v_value == (v_page_count - 1) IN IF v_value \in 0..6 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:120:5")) ELSE v_page_count)
+  /\ v_exit_mmap_pinned' = (IF (v_exit_mmap_pinned /\ (~(v_page_mlocked /\ v_page_lru))) THEN FALSE ELSE v_exit_mmap_pinned)
+  /\ v_exit_mmap_pc' = (LET v_value == (IF (~(v_exit_mmap_pinned /\ (v_page_mlocked /\ v_page_lru))) THEN 4 ELSE 3) IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:112:1"))
+  /\ UNCHANGED <<v_page_locked, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
 
 v_exit_mmap___munlock_isolated_page ==
-     /\ ((v_exit_mmap_pc = 3) /\ (~v_page_locked))
-     /\ Assert((v_page_count > 0), "assert at mlock_munlock.mms:132:3")
-     /\ v_page_locked' = FALSE
-     /\ v_page_lru' = TRUE
-     /\ v_page_count' = (v_page_count - 1)
-     /\ v_exit_mmap_pinned' = FALSE
-     /\ v_exit_mmap_pc' = 4
-     /\ UNCHANGED <<v_page_mlocked, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
+  /\ ((v_exit_mmap_pc = 3) /\ (~v_page_locked))
+  /\ Assert((v_page_count > 0), "assert at mlock_munlock.mms:132:3")
+  /\ v_page_locked' = FALSE
+  /\ v_page_lru' = TRUE
+  /\ v_page_count' = (LET v_value == (v_page_count - 1) IN IF v_value \in 0..6 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:132:3"))
+  /\ v_exit_mmap_pinned' = FALSE
+  /\ v_exit_mmap_pc' = (LET v_value == 4 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:128:1"))
+  /\ UNCHANGED <<v_page_mlocked, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
 
 v_exit_mmap_zap_pte_range ==
-     /\ ((v_exit_mmap_pc = 4) /\ ((v_ptl[1] = 0) \/ (v_ptl[1] = 1)))
-     /\ Assert((v_ptl[1] # 1), "lock at mlock_munlock.mms:136:3")
-     /\ Assert((v_pte[1] => (v_page_count > 0)), "assert at mlock_munlock.mms:136:3")
-     /\ v_ptl' = [[v_ptl EXCEPT ![1] = 1] EXCEPT ![1] = 0]
-     /\ v_page_mlocked' = (IF (v_pte[1] /\ (Cardinality({v_v \in 1..4: v_pte[v_v]}) = 1)) THEN FALSE ELSE v_page_mlocked)
-     /\ v_pte' = (IF v_pte[1] THEN [v_pte EXCEPT ![1] = FALSE] ELSE v_pte)
-     /\ v_page_count' = (IF v_pte[1] THEN (v_page_count - 1) ELSE v_page_count)
-     /\ v_exit_mmap_pc' = 5
-     /\ UNCHANGED <<v_page_locked, v_page_lru, v_vm_locked, v_mmap_sem, v_exit_mmap_pinned, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
+  /\ ((v_exit_mmap_pc = 4) /\ ((v_ptl[1] = 0) \/ (v_ptl[1] = 1)))
+  /\ Assert((v_ptl[1] # 1), "lock at mlock_munlock.mms:136:3")
+  /\ Assert((v_pte[1] => (v_page_count > 0)), "assert at mlock_munlock.mms:136:3")
+  /\ v_ptl' = [[v_ptl EXCEPT ![1] = (LET v_value == 1 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:136:3"))] EXCEPT ![1] = (LET v_value == 0 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:136:3"))]
+  /\ v_page_mlocked' = (IF (v_pte[1] /\ (Cardinality({v_v \in 1..4: v_pte[v_v]}) = 1)) THEN FALSE ELSE v_page_mlocked)
+  /\ v_pte' = (IF v_pte[1] THEN [v_pte EXCEPT ![1] = FALSE] ELSE v_pte)
+  /\ v_page_count' = (IF v_pte[1] THEN (LET v_value == (v_page_count - 1) IN IF v_value \in 0..6 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:136:3")) ELSE v_page_count)
+  /\ v_exit_mmap_pc' = (LET v_value == 5 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:135:1"))
+  /\ UNCHANGED <<v_page_locked, v_page_lru, v_vm_locked, v_mmap_sem, v_exit_mmap_pinned, v_reclaim_pc, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
 
 v_reclaim_trylock_page ==
-     /\ ((v_reclaim_pc = 0) /\ (~v_page_locked))
-     /\ v_page_locked' = TRUE
-     /\ v_reclaim_pc' = 1
-     /\ UNCHANGED <<v_page_count, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
+  /\ ((v_reclaim_pc = 0) /\ (~v_page_locked))
+  /\ v_page_locked' = TRUE
+  /\ v_reclaim_pc' = (LET v_value == 1 IN IF v_value \in 0..7 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:162:1"))
+  /\ UNCHANGED <<v_page_count, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
 
-v_reclaim_page_evictable ==
-  \E v_with_1 \in 0..4:
-     /\ ((v_reclaim_pc = 1) /\ (IF (v_with_1 = 0) THEN ((((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) => TRUE) /\ (~((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)))) ELSE (((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) /\ (~v_reclaim_walked[v_with_1]))))
-     /\ Assert((((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) => TRUE), "range at mlock_munlock.mms:150:7")
-     /\ v_reclaim_v' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) THEN v_with_1 ELSE v_reclaim_v)
-     /\ v_reclaim_walked' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) THEN [v__1 \in 1..4 |-> (v_reclaim_walked[v__1] \/ (v__1 = v_with_1))] ELSE v_reclaim_walked)
-     /\ v_reclaim_pc' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) THEN 2 ELSE (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4) /\ (~v_page_mlocked)) THEN 5 ELSE (IF v_page_mlocked THEN 5 ELSE 2)))
-     /\ UNCHANGED <<v_page_count, v_page_locked, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_truncate_pc, v_truncate_t>>
+v_reclaim_page_evictable(v_with_1) ==
+  /\ ((v_reclaim_pc = 1) /\ (IF (v_with_1 = 0) THEN ((((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) => TRUE) /\ (~((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)))) ELSE (((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) /\ (~v_reclaim_walked[v_with_1]))))
+  /\ Assert((((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) => TRUE), "range at mlock_munlock.mms:150:7")
+  /\ v_reclaim_v' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) THEN (LET v_value == v_with_1 IN IF v_value \in 1..4 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:149:7")) ELSE v_reclaim_v)
+  /\ v_reclaim_walked' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) THEN [v__1 \in 1..4 |-> (v_reclaim_walked[v__1] \/ (v__1 = v_with_1))] ELSE v_reclaim_walked)
+  /\ v_reclaim_pc' = (LET v_value == (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~v_page_mlocked)) THEN 2 ELSE (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4) /\ (~v_page_mlocked)) THEN 5 ELSE (IF v_page_mlocked THEN 5 ELSE 2))) IN IF v_value \in 0..7 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:166:1"))
+  /\ UNCHANGED <<v_page_count, v_page_locked, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_truncate_pc, v_truncate_t>>
 
-v_reclaim_try_to_unmap_one ==
-  \E v_with_1 \in 0..4:
-     /\ (((v_reclaim_pc = 2) /\ ((v_ptl[v_reclaim_v] = 0) \/ (v_ptl[v_reclaim_v] = 2))) /\ (IF (v_with_1 = 0) THEN (((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) => TRUE) /\ (~(((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))))) ELSE ((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) /\ (~v_reclaim_walked[v_with_1]))))
-     /\ Assert((v_ptl[v_reclaim_v] # 2), "lock at mlock_munlock.mms:174:3")
-     /\ Assert(((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ v_pte[v_reclaim_v]) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) => (v_page_count > 0)), "assert at mlock_munlock.mms:183:17")
-     /\ Assert(((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) => ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_ptl[v_reclaim_v]) # 0)), "lock at mlock_munlock.mms:184:5")
-     /\ Assert(((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) => ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_ptl[v_reclaim_v]) = 2)), "lock at mlock_munlock.mms:184:5")
-     /\ Assert(((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) => TRUE), "range at mlock_munlock.mms:150:7")
-     /\ v_ptl' = (IF ((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_ptl[v_reclaim_v]) = 2)) THEN [[v_ptl EXCEPT ![v_reclaim_v] = 2] EXCEPT ![v_reclaim_v] = 0] ELSE [v_ptl EXCEPT ![v_reclaim_v] = 2])
-     /\ v_page_mlocked' = (IF ((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ v_pte[v_reclaim_v]) /\ (Cardinality({v_v \in 1..4: v_pte[v_v]}) = 1)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) THEN FALSE ELSE v_page_mlocked)
-     /\ v_pte' = (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ v_pte[v_reclaim_v]) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) THEN [v_pte EXCEPT ![v_reclaim_v] = FALSE] ELSE v_pte)
-     /\ v_page_count' = (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ v_pte[v_reclaim_v]) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) THEN (v_page_count - 1) ELSE v_page_count)
-     /\ v_reclaim_v' = (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) THEN v_with_1 ELSE v_reclaim_v)
-     /\ v_reclaim_walked' = (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) THEN [v__1 \in 1..4 |-> (v_reclaim_walked[v__1] \/ (v__1 = v_with_1))] ELSE v_reclaim_walked)
-     /\ v_reclaim_pc' = (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) THEN 2 ELSE (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) THEN 5 ELSE (IF (v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) THEN 4 ELSE 3)))
-     /\ UNCHANGED <<v_page_locked, v_page_lru, v_vm_locked, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_truncate_pc, v_truncate_t>>
+v_reclaim_try_to_unmap_one(v_with_1) ==
+  /\ (((v_reclaim_pc = 2) /\ ((v_ptl[v_reclaim_v] = 0) \/ (v_ptl[v_reclaim_v] = 2))) /\ (IF (v_with_1 = 0) THEN (((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) => TRUE) /\ (~(((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))))) ELSE ((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) /\ (~v_reclaim_walked[v_with_1]))))
+  /\ Assert((v_ptl[v_reclaim_v] # 2), "lock at mlock_munlock.mms:174:3")
+  /\ Assert(((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ v_pte[v_reclaim_v]) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) => (v_page_count > 0)), "assert at mlock_munlock.mms:183:17")
+  /\ Assert(((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) => ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_ptl[v_reclaim_v]) # 0)), "lock at mlock_munlock.mms:184:5")
+  /\ Assert(((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) => ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_ptl[v_reclaim_v]) = 2)), "lock at mlock_munlock.mms:184:5")
+  /\ Assert(((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) => TRUE), "range at mlock_munlock.mms:150:7")
+  /\ v_ptl' = (IF ((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_ptl[v_reclaim_v]) = 2)) THEN [[v_ptl EXCEPT ![v_reclaim_v] = (LET v_value == 2 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:174:3"))] EXCEPT ![v_reclaim_v] = (LET v_value == 0 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:184:5"))] ELSE [v_ptl EXCEPT ![v_reclaim_v] = (LET v_value == 2 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:174:3"))])
+  /\ v_page_mlocked' = (IF ((((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ v_pte[v_reclaim_v]) /\ (Cardinality({v_v \in 1..4: v_pte[v_v]}) = 1)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) THEN FALSE ELSE v_page_mlocked)
+  /\ v_pte' = (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ v_pte[v_reclaim_v]) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) THEN [v_pte EXCEPT ![v_reclaim_v] = FALSE] ELSE v_pte)
+  /\ v_page_count' = (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ v_pte[v_reclaim_v]) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) THEN (LET v_value == (v_page_count - 1) IN IF v_value \in 0..6 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:183:17")) ELSE v_page_count)
+  /\ v_reclaim_v' = (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) THEN (LET v_value == v_with_1 IN IF v_value \in 1..4 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:149:7")) ELSE v_reclaim_v)
+  /\ v_reclaim_walked' = (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) THEN [v__1 \in 1..4 |-> (v_reclaim_walked[v__1] \/ (v__1 = v_with_1))] ELSE v_reclaim_walked)
+  /\ v_reclaim_pc' = (LET v_value == (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4)) /\ (~((v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) \/ (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])))))) THEN 2 ELSE (IF (((~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v])) /\ (Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4)) /\ (~(v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]))) THEN 5 ELSE (IF (v_pte[v_reclaim_v] /\ v_vm_locked[v_reclaim_v]) THEN 4 ELSE 3))) IN IF v_value \in 0..7 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:173:1"))
+  /\ UNCHANGED <<v_page_locked, v_page_lru, v_vm_locked, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_truncate_pc, v_truncate_t>>
 
-v_reclaim_down_read_trylock ==
-  \E v_with_1 \in 0..4:
-     /\ ((v_reclaim_pc = 3) /\ (IF (v_with_1 = 0) THEN ((((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) => TRUE) /\ (~((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))))) ELSE (((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) /\ (~v_reclaim_walked[v_with_1]))))
-     /\ Assert((((v_mmap_sem[v_reclaim_v] = 0) /\ (~v_vm_locked[v_reclaim_v])) => ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_mmap_sem[v_reclaim_v]) # 0)), "lock at mlock_munlock.mms:192:5")
-     /\ Assert((((v_mmap_sem[v_reclaim_v] = 0) /\ (~v_vm_locked[v_reclaim_v])) => ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_mmap_sem[v_reclaim_v]) = 2)), "lock at mlock_munlock.mms:192:5")
-     /\ Assert((((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) => TRUE), "range at mlock_munlock.mms:150:7")
-     /\ v_mmap_sem' = (IF (((v_mmap_sem[v_reclaim_v] = 0) /\ (~v_vm_locked[v_reclaim_v])) /\ ((IF ((v_mmap_sem[v_reclaim_v] = 0) /\ (v_reclaim_v = v_reclaim_v)) THEN 2 ELSE v_mmap_sem[v_reclaim_v]) = 2)) THEN [(IF (v_mmap_sem[v_reclaim_v] = 0) THEN [v_mmap_sem EXCEPT ![v_reclaim_v] = 2] ELSE v_mmap_sem) EXCEPT ![v_reclaim_v] = 0] ELSE (IF (v_mmap_sem[v_reclaim_v] = 0) THEN [v_mmap_sem EXCEPT ![v_reclaim_v] = 2] ELSE v_mmap_sem))
-     /\ v_reclaim_v' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) THEN v_with_1 ELSE v_reclaim_v)
-     /\ v_reclaim_walked' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) THEN [v__1 \in 1..4 |-> (v_reclaim_walked[v__1] \/ (v__1 = v_with_1))] ELSE v_reclaim_walked)
-     /\ v_reclaim_pc' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) THEN 2 ELSE (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) THEN 5 ELSE (IF ((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]) THEN 4 ELSE 4)))
-     /\ UNCHANGED <<v_page_count, v_page_locked, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_ptl, v_exit_mmap_pc, v_exit_mmap_pinned, v_truncate_pc, v_truncate_t>>
+v_reclaim_down_read_trylock(v_with_1) ==
+  /\ ((v_reclaim_pc = 3) /\ (IF (v_with_1 = 0) THEN ((((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) => TRUE) /\ (~((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))))) ELSE (((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) /\ (~v_reclaim_walked[v_with_1]))))
+  /\ Assert((((v_mmap_sem[v_reclaim_v] = 0) /\ (~v_vm_locked[v_reclaim_v])) => ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_mmap_sem[v_reclaim_v]) # 0)), "lock at mlock_munlock.mms:192:5")
+  /\ Assert((((v_mmap_sem[v_reclaim_v] = 0) /\ (~v_vm_locked[v_reclaim_v])) => ((IF (v_reclaim_v = v_reclaim_v) THEN 2 ELSE v_mmap_sem[v_reclaim_v]) = 2)), "lock at mlock_munlock.mms:192:5")
+  /\ Assert((((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) => TRUE), "range at mlock_munlock.mms:150:7")
+  /\ v_mmap_sem' = (IF (((v_mmap_sem[v_reclaim_v] = 0) /\ (~v_vm_locked[v_reclaim_v])) /\ ((IF ((v_mmap_sem[v_reclaim_v] = 0) /\ (v_reclaim_v = v_reclaim_v)) THEN 2 ELSE v_mmap_sem[v_reclaim_v]) = 2)) THEN [(IF (v_mmap_sem[v_reclaim_v] = 0) THEN [v_mmap_sem EXCEPT ![v_reclaim_v] = (LET v_value == 2 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:190:6"))] ELSE v_mmap_sem) EXCEPT ![v_reclaim_v] = (LET v_value == 0 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:192:5"))] ELSE (IF (v_mmap_sem[v_reclaim_v] = 0) THEN [v_mmap_sem EXCEPT ![v_reclaim_v] = (LET v_value == 2 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:190:6"))] ELSE v_mmap_sem))
+  /\ v_reclaim_v' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) THEN (LET v_value == v_with_1 IN IF v_value \in 1..4 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:149:7")) ELSE v_reclaim_v)
+  /\ v_reclaim_walked' = (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) THEN [v__1 \in 1..4 |-> (v_reclaim_walked[v__1] \/ (v__1 = v_with_1))] ELSE v_reclaim_walked)
+  /\ v_reclaim_pc' = (LET v_value == (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) # 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) THEN 2 ELSE (IF ((Cardinality({v_k \in 1..4: v_reclaim_walked[v_k]}) = 4) /\ (~((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]))) THEN 5 ELSE (IF ((v_mmap_sem[v_reclaim_v] = 0) /\ v_vm_locked[v_reclaim_v]) THEN 4 ELSE 4))) IN IF v_value \in 0..7 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:189:1"))
+  /\ UNCHANGED <<v_page_count, v_page_locked, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_ptl, v_exit_mmap_pc, v_exit_mmap_pinned, v_truncate_pc, v_truncate_t>>
 
 v_reclaim_mlock_vma_page ==
-     /\ (v_reclaim_pc = 4)
-     /\ Assert((v_ptl[v_reclaim_v] # 0), "lock at mlock_munlock.mms:200:5")
-     /\ Assert((v_ptl[v_reclaim_v] = 2), "lock at mlock_munlock.mms:200:5")
-     /\ v_page_mlocked' = TRUE
-     /\ v_ptl' = (IF (v_ptl[v_reclaim_v] = 2) THEN [v_ptl EXCEPT ![v_reclaim_v] = 0] ELSE v_ptl)
-     /\ v_reclaim_pc' = 5
-     /\ UNCHANGED <<v_page_count, v_page_locked, v_page_lru, v_vm_locked, v_pte, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
+  /\ (v_reclaim_pc = 4)
+  /\ Assert((v_ptl[v_reclaim_v] # 0), "lock at mlock_munlock.mms:200:5")
+  /\ Assert((v_ptl[v_reclaim_v] = 2), "lock at mlock_munlock.mms:200:5")
+  /\ v_page_mlocked' = TRUE
+  /\ v_ptl' = (IF (v_ptl[v_reclaim_v] = 2) THEN [v_ptl EXCEPT ![v_reclaim_v] = (LET v_value == 0 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:200:5"))] ELSE v_ptl)
+  /\ v_reclaim_pc' = (LET v_value == 5 IN IF v_value \in 0..7 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:197:1"))
+  /\ UNCHANGED <<v_page_count, v_page_locked, v_page_lru, v_vm_locked, v_pte, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
 
 v_reclaim_unlock_page ==
-     /\ (v_reclaim_pc = 5)
-     /\ Assert(v_page_locked, "assert at mlock_munlock.mms:206:3")
-     /\ v_page_locked' = FALSE
-     /\ v_reclaim_pc' = 6
-     /\ UNCHANGED <<v_page_count, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
+  /\ (v_reclaim_pc = 5)
+  /\ Assert(v_page_locked, "assert at mlock_munlock.mms:206:3")
+  /\ v_page_locked' = FALSE
+  /\ v_reclaim_pc' = (LET v_value == 6 IN IF v_value \in 0..7 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:205:1"))
+  /\ UNCHANGED <<v_page_count, v_page_mlocked, v_page_lru, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
 
 v_reclaim_putback_lru_page ==
-     /\ (v_reclaim_pc = 6)
-     /\ Assert((v_page_count > 0), "assert at mlock_munlock.mms:211:3")
-     /\ v_page_lru' = TRUE
-     /\ v_page_count' = (v_page_count - 1)
-     /\ v_reclaim_pc' = 7
-     /\ UNCHANGED <<v_page_locked, v_page_mlocked, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
+  /\ (v_reclaim_pc = 6)
+  /\ Assert((v_page_count > 0), "assert at mlock_munlock.mms:211:3")
+  /\ v_page_lru' = TRUE
+  /\ v_page_count' = (LET v_value == (v_page_count - 1) IN IF v_value \in 0..6 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:211:3"))
+  /\ v_reclaim_pc' = (LET v_value == 7 IN IF v_value \in 0..7 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:209:1"))
+  /\ UNCHANGED <<v_page_locked, v_page_mlocked, v_vm_locked, v_pte, v_ptl, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_v, v_reclaim_walked, v_truncate_pc, v_truncate_t>>
 
 v_truncate_zap_pte_range ==
-     /\ FALSE
-     /\ Assert((v_ptl[v_truncate_t] # 3), "lock at mlock_munlock.mms:224:3")
-     /\ Assert((v_pte[v_truncate_t] => (v_page_count > 0)), "assert at mlock_munlock.mms:224:3")
-     /\ v_ptl' = [[v_ptl EXCEPT ![v_truncate_t] = 3] EXCEPT ![v_truncate_t] = 0]
-     /\ v_page_mlocked' = (IF (v_pte[v_truncate_t] /\ (Cardinality({v_v \in 1..4: v_pte[v_v]}) = 1)) THEN FALSE ELSE v_page_mlocked)
-     /\ v_pte' = (IF v_pte[v_truncate_t] THEN [v_pte EXCEPT ![v_truncate_t] = FALSE] ELSE v_pte)
-     /\ v_page_count' = (IF v_pte[v_truncate_t] THEN (v_page_count - 1) ELSE v_page_count)
-     /\ v_truncate_t' = (IF (v_truncate_t < 4) THEN (v_truncate_t + 1) ELSE v_truncate_t)
-     /\ v_truncate_pc' = (IF (v_truncate_t < 4) THEN 0 ELSE 1)
-     /\ UNCHANGED <<v_page_locked, v_page_lru, v_vm_locked, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_pc, v_reclaim_v, v_reclaim_walked>>
+  /\ FALSE
+  /\ Assert((v_ptl[v_truncate_t] # 3), "lock at mlock_munlock.mms:224:3")
+  /\ Assert((v_pte[v_truncate_t] => (v_page_count > 0)), "assert at mlock_munlock.mms:224:3")
+  /\ v_ptl' = [[v_ptl EXCEPT ![v_truncate_t] = (LET v_value == 3 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:224:3"))] EXCEPT ![v_truncate_t] = (LET v_value == 0 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:224:3"))]
+  /\ v_page_mlocked' = (IF (v_pte[v_truncate_t] /\ (Cardinality({v_v \in 1..4: v_pte[v_v]}) = 1)) THEN FALSE ELSE v_page_mlocked)
+  /\ v_pte' = (IF v_pte[v_truncate_t] THEN [v_pte EXCEPT ![v_truncate_t] = FALSE] ELSE v_pte)
+  /\ v_page_count' = (IF v_pte[v_truncate_t] THEN (LET v_value == (v_page_count - 1) IN IF v_value \in 0..6 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:224:3")) ELSE v_page_count)
+  /\ v_truncate_t' = (IF (v_truncate_t < 4) THEN (LET v_value == (v_truncate_t + 1) IN IF v_value \in 1..4 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:226:5")) ELSE v_truncate_t)
+  /\ v_truncate_pc' = (LET v_value == (IF (v_truncate_t < 4) THEN 0 ELSE 1) IN IF v_value \in 0..1 THEN v_value ELSE Assert(FALSE, "range at mlock_munlock.mms:222:1"))
+  /\ UNCHANGED <<v_page_locked, v_page_lru, v_vm_locked, v_mmap_sem, v_exit_mmap_pc, v_exit_mmap_pinned, v_reclaim_pc, v_reclaim_v, v_reclaim_walked>>
 
 Next ==
   \/ v_exit_mmap_munlock_vma_pages_range
@@ -145,9 +142,9 @@ Next ==
   \/ v_exit_mmap___munlock_isolated_page
   \/ v_exit_mmap_zap_pte_range
   \/ v_reclaim_trylock_page
-  \/ v_reclaim_page_evictable
-  \/ v_reclaim_try_to_unmap_one
-  \/ v_reclaim_down_read_trylock
+  \/ (\E v_with_1 \in 0..4: v_reclaim_page_evictable(v_with_1))
+  \/ (\E v_with_1 \in 0..4: v_reclaim_try_to_unmap_one(v_with_1))
+  \/ (\E v_with_1 \in 0..4: v_reclaim_down_read_trylock(v_with_1))
   \/ v_reclaim_mlock_vma_page
   \/ v_reclaim_unlock_page
   \/ v_reclaim_putback_lru_page

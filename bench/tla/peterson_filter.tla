@@ -11,47 +11,42 @@ vars == <<v_level, v_victim, v_p_pc, v_p_l>>
 Init ==
   \/ (v_level = [i0 \in 1..6 |-> <<0, 0, 0, 0, 0, 0>>[(0) * 6 + (i0 - 1) + 1]] /\ v_victim = [i0 \in 1..5 |-> <<1, 1, 1, 1, 1>>[(0) * 5 + (i0 - 1) + 1]] /\ v_p_pc = [i0 \in 1..6 |-> <<0, 0, 0, 0, 0, 0>>[(0) * 6 + (i0 - 1) + 1]] /\ v_p_l = [i0 \in 1..6 |-> <<1, 1, 1, 1, 1, 1>>[(0) * 6 + (i0 - 1) + 1]])
 
-v_p_set_level ==
-  \E v_self \in 1..6:
-     /\ (v_p_pc[v_self] = 0)
-     /\ v_level' = [v_level EXCEPT ![v_self] = v_p_l[v_self]]
-     /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = 1]
-     /\ UNCHANGED <<v_victim, v_p_l>>
+v_p_set_level(v_self) ==
+  /\ (v_p_pc[v_self] = 0)
+  /\ v_level' = [v_level EXCEPT ![v_self] = (LET v_value == v_p_l[v_self] IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:18:3"))]
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == 1 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:17:1"))]
+  /\ UNCHANGED <<v_victim, v_p_l>>
 
-v_p_set_victim ==
-  \E v_self \in 1..6:
-     /\ (v_p_pc[v_self] = 1)
-     /\ v_victim' = [v_victim EXCEPT ![v_p_l[v_self]] = v_self]
-     /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = 2]
-     /\ UNCHANGED <<v_level, v_p_l>>
+v_p_set_victim(v_self) ==
+  /\ (v_p_pc[v_self] = 1)
+  /\ v_victim' = [v_victim EXCEPT ![v_p_l[v_self]] = (LET v_value == v_self IN IF v_value \in 1..6 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:20:3"))]
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == 2 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:19:1"))]
+  /\ UNCHANGED <<v_level, v_p_l>>
 
-v_p_wait ==
-  \E v_self \in 1..6:
-     /\ ((v_p_pc[v_self] = 2) /\ ((\A v_k \in 1..6: ((v_k = v_self) \/ (v_level[v_k] < v_p_l[v_self]))) \/ (v_victim[v_p_l[v_self]] # v_self)))
-     /\ v_p_l' = (IF (v_p_l[v_self] < 5) THEN [v_p_l EXCEPT ![v_self] = (v_p_l[v_self] + 1)] ELSE v_p_l)
-     /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (IF (v_p_l[v_self] < 5) THEN 0 ELSE 3)]
-     /\ UNCHANGED <<v_level, v_victim>>
+v_p_wait(v_self) ==
+  /\ ((v_p_pc[v_self] = 2) /\ ((\A v_k \in 1..6: ((v_k = v_self) \/ (v_level[v_k] < v_p_l[v_self]))) \/ (v_victim[v_p_l[v_self]] # v_self)))
+  /\ v_p_l' = (IF (v_p_l[v_self] < 5) THEN [v_p_l EXCEPT ![v_self] = (LET v_value == (v_p_l[v_self] + 1) IN IF v_value \in 1..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:24:5"))] ELSE v_p_l)
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == (IF (v_p_l[v_self] < 5) THEN 0 ELSE 3) IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:21:1"))]
+  /\ UNCHANGED <<v_level, v_victim>>
 
-v_p_cs ==
-  \E v_self \in 1..6:
-     /\ (v_p_pc[v_self] = 3)
-     /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = 4]
-     /\ UNCHANGED <<v_level, v_victim, v_p_l>>
+v_p_cs(v_self) ==
+  /\ (v_p_pc[v_self] = 3)
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == 4 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:27:1"))]
+  /\ UNCHANGED <<v_level, v_victim, v_p_l>>
 
-v_p_leave ==
-  \E v_self \in 1..6:
-     /\ (v_p_pc[v_self] = 4)
-     /\ v_level' = [v_level EXCEPT ![v_self] = 0]
-     /\ v_p_l' = [v_p_l EXCEPT ![v_self] = 1]
-     /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = 0]
-     /\ UNCHANGED <<v_victim>>
+v_p_leave(v_self) ==
+  /\ (v_p_pc[v_self] = 4)
+  /\ v_level' = [v_level EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:30:3"))]
+  /\ v_p_l' = [v_p_l EXCEPT ![v_self] = (LET v_value == 1 IN IF v_value \in 1..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:31:3"))]
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter.mms:29:1"))]
+  /\ UNCHANGED <<v_victim>>
 
 Next ==
-  \/ v_p_set_level
-  \/ v_p_set_victim
-  \/ v_p_wait
-  \/ v_p_cs
-  \/ v_p_leave
+  \/ (\E v_self \in 1..6: v_p_set_level(v_self))
+  \/ (\E v_self \in 1..6: v_p_set_victim(v_self))
+  \/ (\E v_self \in 1..6: v_p_wait(v_self))
+  \/ (\E v_self \in 1..6: v_p_cs(v_self))
+  \/ (\E v_self \in 1..6: v_p_leave(v_self))
 
 v_Mutex == (\A v_i \in 1..6: (\A v_j \in 1..6: ((v_i # v_j) => (~((v_p_pc[v_i] = 3) /\ (v_p_pc[v_j] = 3))))))
 

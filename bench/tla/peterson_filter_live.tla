@@ -13,32 +13,32 @@ Init ==
 
 v_p_set_level(v_self) ==
   /\ (v_p_pc[v_self] = 0)
-  /\ v_level' = [v_level EXCEPT ![v_self] = v_p_l[v_self]]
-  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = 1]
+  /\ v_level' = [v_level EXCEPT ![v_self] = (LET v_value == v_p_l[v_self] IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:20:3"))]
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == 1 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:19:1"))]
   /\ UNCHANGED <<v_victim, v_p_l>>
 
 v_p_set_victim(v_self) ==
   /\ (v_p_pc[v_self] = 1)
-  /\ v_victim' = [v_victim EXCEPT ![v_p_l[v_self]] = v_self]
-  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = 2]
+  /\ v_victim' = [v_victim EXCEPT ![v_p_l[v_self]] = (LET v_value == v_self IN IF v_value \in 1..4 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:22:3"))]
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == 2 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:21:1"))]
   /\ UNCHANGED <<v_level, v_p_l>>
 
 v_p_wait(v_self) ==
   /\ ((v_p_pc[v_self] = 2) /\ ((\A v_k \in 1..4: ((v_k = v_self) \/ (v_level[v_k] < v_p_l[v_self]))) \/ (v_victim[v_p_l[v_self]] # v_self)))
-  /\ v_p_l' = (IF (v_p_l[v_self] < 3) THEN [v_p_l EXCEPT ![v_self] = (v_p_l[v_self] + 1)] ELSE v_p_l)
-  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (IF (v_p_l[v_self] < 3) THEN 0 ELSE 3)]
+  /\ v_p_l' = (IF (v_p_l[v_self] < 3) THEN [v_p_l EXCEPT ![v_self] = (LET v_value == (v_p_l[v_self] + 1) IN IF v_value \in 1..3 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:26:5"))] ELSE v_p_l)
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == (IF (v_p_l[v_self] < 3) THEN 0 ELSE 3) IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:23:1"))]
   /\ UNCHANGED <<v_level, v_victim>>
 
 v_p_cs(v_self) ==
   /\ (v_p_pc[v_self] = 3)
-  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = 4]
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == 4 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:29:1"))]
   /\ UNCHANGED <<v_level, v_victim, v_p_l>>
 
 v_p_leave(v_self) ==
   /\ (v_p_pc[v_self] = 4)
-  /\ v_level' = [v_level EXCEPT ![v_self] = 0]
-  /\ v_p_l' = [v_p_l EXCEPT ![v_self] = 1]
-  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = 0]
+  /\ v_level' = [v_level EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..3 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:32:3"))]
+  /\ v_p_l' = [v_p_l EXCEPT ![v_self] = (LET v_value == 1 IN IF v_value \in 1..3 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:33:3"))]
+  /\ v_p_pc' = [v_p_pc EXCEPT ![v_self] = (LET v_value == 0 IN IF v_value \in 0..5 THEN v_value ELSE Assert(FALSE, "range at peterson_filter_live.mms:31:1"))]
   /\ UNCHANGED <<v_victim>>
 
 Next ==
