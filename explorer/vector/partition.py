@@ -204,7 +204,10 @@ class Partition:
     def _next_chunk(self, hi: int, early: Expanded | None) -> tuple[int, Expanded]:
         """The next chunk of the current level before its state `hi` (this owner's
         index), expanded: the one expanded ahead (`early`, the level's first chunk)
-        where it is that chunk."""
+        where it is that chunk. Where the level's first slice ends inside that chunk
+        (slices shorter than the owners' first chunks together: tests, or more owners
+        than SLICE / CHUNK) it is dropped and its states expanded again as they come:
+        work lost, never a state."""
         if early is not None and self.level.c0 == 0 and early.n <= hi:
             job = self.level.take(True, early.n)
             assert job is not None and job[1].shape[1] == early.n
