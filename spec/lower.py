@@ -497,7 +497,7 @@ class Lowering:
         lo, hi = bounds(p.index)
         elab = Elab(self.env, reader=ex.store.read, proc=None, snapshot=ex.store.snapshot)
         if not isinstance(lo, ir.Const) or not isinstance(hi, ir.Const):
-            self.choose_each(ex, p, sym, v, params, elab)
+            self.choose_each(ex, p, sym, v, params, elab, (lo, hi))
             return
         show = scalar_type(p.index).show
         # written instance by instance (and part by part) below
@@ -518,12 +518,14 @@ class Lowering:
         v: ast.VarDecl,
         params: list[ir.ParamDecl],
         elab: Elab,
+        span: tuple[ir.Expr, ir.Expr],
     ) -> None:
-        """`var x : T in S` in a process set of symbolic size: the choice made once, for an
-        instance bound by a variable, with per-instance parameters (ParamAt) whose guard
-        is quantified over every instance: the same choices as one per instance."""
+        """`var x : T in S` in a process set of symbolic size (its instances `span`): the
+        choice made once, for an instance bound by a variable, with per-instance
+        parameters (ParamAt) whose guard is quantified over every instance: the same
+        choices as one per instance."""
         assert p.index is not None
-        lo, hi = bounds(p.index)
+        lo, hi = span
         var = elab.fresh(p.decl.index.name)
         me = Val(p.index, expr=ir.Param(var))
         scope = {"self": me, p.decl.index.name: me}
