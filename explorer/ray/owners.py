@@ -4,17 +4,20 @@
 Each actor builds its own VectorModel from the program (compiling the kernels where it
 runs: nothing compiled is pickled) and keeps one Partition: its share of the visited
 set, and its states of the current and the next level. A slice of a level (the engine's,
-explorer.vector.partition) is two rounds of calls:
-  - `expand`: every actor adopts the global indices of its states (at the level's
-    first slice), expands those of the slice, and
-    returns its report and one block of successors per owner, each its own object in
-    Ray's object store (numpy arrays pickled out of band: an owner on the same node
-    maps them without a copy, one on another node gets them from that node's store);
+explorer.vector.partition) is two rounds of calls, three at a level's first:
+  - `hand_off` (the first slice): every actor is given the global indices of its new
+    states and returns one block per owner of those that owner expands, each its own
+    object in Ray's object store (numpy arrays pickled out of band: an owner on the
+    same node maps them without a copy, one on another node gets them from that node's
+    store);
+  - `expand`: every actor (handed the references of the blocks for it, at the first
+    slice) expands its states of the slice and returns its report and one block of
+    successors per owner, each its own object in the object store;
   - `receive`: every actor is handed the references of the blocks for it (Ray moves
     them before the call runs; its own block stayed in the actor) and stores, checks
     and reports its new states.
-The driver never sees a successor: it gets the reports (a key per new state) and sends
-back global indices, as the engine's merge says.
+The driver never sees a state or a successor: it gets the reports (a key per new
+state) and sends back global indices, as the engine's merge says.
 
 Placement: the actors take one CPU each, in a placement group whose bundles are SPREAD
 over the cluster's nodes (on a cluster with at least as many nodes as actors, one actor a
@@ -50,7 +53,14 @@ from mmcheck.explorer.core.options import CheckOptions
 from mmcheck.explorer.core.result import Stats
 from mmcheck.explorer.tuple.bfs import make_search
 from mmcheck.explorer.vector.model import VectorModel
-from mmcheck.explorer.vector.partition import LevelExpansion, NewStates, Outgoing, Partition
+from mmcheck.explorer.vector.partition import (
+    Handed,
+    LevelExpansion,
+    NewStates,
+    Outgoing,
+    Partition,
+    geometry,
+)
 from mmcheck.spec.errors import UsageError
 from mmcheck.spec.ir import Program
 
@@ -99,6 +109,7 @@ class Owner:
     def unload(self) -> None:
         self.part: Partition | None = None
         self.own: Outgoing | None = None  # its successors of the level expanded
+        self.held: Handed | None = None  # its states of the level handed to itself
         self.work = Load(*self.node)
 
     def _partition(self) -> Partition:
@@ -117,14 +128,26 @@ class Owner:
         self.work.busy += time.perf_counter() - t
         return new, self._report()
 
-    def expand(self, adopt: np.ndarray | None, upto: int | None) -> tuple:
-        """(report without successors, Load, one block per owner): its own stays here
-        (None in its place), for its `receive`. `adopt`: see Partition.adopt (None: the
-        level's next slice); `upto`: Partition.expand's."""
+    def hand_off(self, where: np.ndarray, size: int, slice_: int) -> tuple:
+        """(Load, one block per owner: its states of the next level that owner expands,
+        see Partition.hand_off); its own stays here (None in its place), for `expand`."""
         t = time.perf_counter()
         part = self._partition()
-        if adopt is not None:
-            part.adopt(adopt)
+        blocks: list[Handed | None] = list(part.hand_off(where, size, slice_))
+        self.held, blocks[part.index] = blocks[part.index], None
+        self.work.busy += time.perf_counter() - t
+        return (self._report(), *blocks)
+
+    def expand(self, upto: int | None, slice_: int | None, *handed: Handed) -> tuple:
+        """(report without successors, Load, one block per owner): its own stays here
+        (None in its place), for its `receive`. `slice_`: at a level's first slice, the
+        length of its slices: adopt its own block of the hand-off and `handed`, the
+        other owners' (Partition.adopt); `upto`: Partition.expand's."""
+        t = time.perf_counter()
+        part = self._partition()
+        if slice_ is not None:
+            held, self.held = self.held, None
+            part.adopt([held, *handed] if held is not None else list(handed), slice_)
         out = part.expand(upto)
         self.work.expanded += out.expanded
         self.work.sent = sum(
@@ -258,9 +281,19 @@ class RayOwners:
         return self._loaded(got)
 
     def expand(self, adopt: list[np.ndarray] | None, upto: int | None) -> list[LevelExpansion]:
+        handed: list[list] = [[] for _ in self.actors]  # for each owner, its blocks
+        slice_ = None
+        if adopt is not None:
+            size, slice_ = geometry(adopt, upto)
+            offs = [
+                a.hand_off.options(num_returns=self.parts + 1).remote(w, size, slice_)
+                for a, w in zip(self.actors, adopt)
+            ]
+            self._show(self._get([c[0] for c in offs]))
+            handed = [[c[j + 1] for i, c in enumerate(offs) if i != j] for j in range(self.parts)]
         calls = [
-            a.expand.options(num_returns=self.parts + 2).remote(g, upto)
-            for a, g in zip(self.actors, adopt or [None] * self.parts)
+            a.expand.options(num_returns=self.parts + 2).remote(upto, slice_, *h)
+            for a, h in zip(self.actors, handed)
         ]
         self.blocks = [c[2:] for c in calls]
         self._show(self._get([c[1] for c in calls]))

@@ -1,21 +1,26 @@
 """The visited set partitioned among owners: each of `parts` owners (forked workers,
 explorer.vector.workers; Ray actors) owns the states whose fingerprints `owner_of` maps
-to it, stores them, checks them and expands them. This module is the part of it that
-does not depend on how owners talk: the partition function, one owner's steps
-(`Partition`), the merge of their sorted keys into the level's global order (`merge`),
-and the protocol a transport implements (`Owners`), which the engine drives
-(explorer.vector.engine.VectorBFS.run_owners).
+to it, stores them and checks them, and expands a share of each level. This module is
+the part of it that does not depend on how owners talk: the partition functions, one
+owner's steps (`Partition`), the merge of their sorted keys into the level's global
+order (`merge`), and the protocol a transport implements (`Owners`), which the engine
+drives (explorer.vector.engine.VectorBFS.run_owners).
 
 A level is searched in synchronous rounds, one per slice of the level (its states with
 global indices in [lo, hi), in order: the engine's slices bound the successors in flight,
 which are about seven times as many as the states expanded):
-  1. every owner adopts the global indices of the states it owns of the level (their
-     places in the level, `Partition.adopt`, at the first slice) and expands those of
-     the slice (`Partition.expand`):
-     each successor, with its key = parent's global index * edges + edge, fingerprint
-     and packed words, goes to its owner (an `Outgoing` per destination); the owner
-     reports its first state whose expansion raises, its first deadlock, and the
-     successors it generated;
+  0. at the first slice, every owner hands its states of the level, each with its
+     global index, to the owner that expands it (`Partition.hand_off`, a `Handed` per
+     destination): `expander_of` cuts every slice in `parts` ranges of consecutive
+     states, one an owner. Each owner merges those handed to it into level order
+     (`Partition.adopt`). Neighbours in a level share successors far more often than
+     states drawn by fingerprint: expanded together, a chunk deduplicates them among
+     themselves (on migrate_page PTES=2 GUPS=2 ZAPS=2, 3.9 million successors leave
+     the chunks of consecutive states against 5.9 million of states drawn by owner);
+  1. every owner expands its states of the slice (`Partition.expand`): each successor,
+     with its key = parent's global index * edges + edge, fingerprint and packed words,
+     goes to its owner (an `Outgoing` per destination); the owner reports its first
+     state whose expansion raises, its first deadlock, and the successors it generated;
   2. every owner takes in all the blocks sent to it (`Partition.receive`): it keeps for
      each state the SMALLEST key it was discovered with (its first discovery in the
      single-process order: parent, then edge), drops those in its visited set, stores the
@@ -23,51 +28,51 @@ which are about seven times as many as the states expanded):
      the first whose check fails and, per cover asked for, the first key where it holds;
   3. the coordinator merges the sorted keys (`merge`): the merged array is the slice's
      part of the next level in the order one process finds it, and its parent links;
-     the positions give each owner the global indices of its new states (round 1 of
+     the positions give each owner the global indices of its new states (round 0 of
      the next level). A state found again in a later slice of the level is visited by
      then, and its key there is larger: it keeps the first slice's, its smallest.
-     Meanwhile a forked worker expands the first chunk of its new states
-     (`Partition.prefetch`): only the successors' keys need the global indices.
 
 Contract:
   - ordering: everything an owner reports is in key order, and keys are distinct
     across owners (a (parent, edge) pair has one successor), so the merge restores the
     single process's discovery order exactly: counts, verdicts and traces are the same
     as explorer.vector.engine's with one process, however the levels are sliced. The
-    coordinator decides where a level is cut (the first state that raises or is a deadlock, a violation, --max-states)
-    from the owners' reports alone: an owner stores states past such a cut, which is
-    harmless because the search ends with that level (its count is the coordinator's);
-  - cost per state: an owner keeps its visited set (explorer.vector.visited) and the
-    words of the states it owns of the next level and of the current one not expanded
-    yet (8 bytes a word; each piece of a level, as received, is let go once expanded),
-    8 bytes a state of the current level (successors generated) and 8 a global index,
-    the successors of a slice, and a chunk's expansion made ahead (prefetch); a
-    successor crosses once, from the owner expanding it to the owner of its
-    fingerprint, as 8 x (words + 2) bytes; the coordinator gets 8 bytes (a key) per new
-    state and sends back 8 (its global index);
+    coordinator decides where a level is cut (the first state that raises or is a
+    deadlock, a violation, --max-states) from the owners' reports alone: an owner
+    stores states past such a cut, which is harmless because the search ends with that
+    level (its count is the coordinator's);
+  - cost per state: an owner keeps its visited set (explorer.vector.visited), the words
+    of the states it owns of the next level and of those it expands of the current one
+    not expanded yet (8 bytes a word; the current level's in a piece a slice, each let
+    go once expanded), 16 bytes a state it expands (its global index, the successors it
+    generated), and the successors of a slice; a state of a level crosses at most once
+    to the owner expanding it, as 8 x (words + 1) bytes, and a successor at most once,
+    from the owner expanding it to the owner of its fingerprint, as 8 x (words + 2)
+    bytes; the coordinator gets 8 bytes (a key) per new state and sends back 8 (its
+    global index);
   - safety: a Partition belongs to one thread; owners share nothing but the blocks a
     transport moves between them.
 
 What a transport (an `Owners`) must do: keep one Partition per owner, built after the
 VectorModel is compiled (a forked worker has its copy; an actor builds its own); move
-each owner's `Outgoing` for j to owner j unchanged (its own too), and hand owner j the
-blocks from every owner, in any order, in one `receive` call per level; return the
-reports in owner order; end every owner's process or actor on `close`, however the run
-ends, and turn an owner's death into explorer.core.limits.Fault ("worker N died ...",
-N from 1) and its MemoryError into MemoryError.
+each owner's `Handed` and `Outgoing` for j to owner j unchanged (its own too), and hand
+owner j the blocks from every owner, in any order, in one `adopt` call per level and
+one `receive` call per slice; return the reports in owner order; end every owner's
+process or actor on `close`, however the run ends, and turn an owner's death into
+explorer.core.limits.Fault ("worker N died ...", N from 1) and its MemoryError into
+MemoryError.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, fields
+from typing import Protocol, TypeVar
 
 import numpy as np
 
-from mmcheck.explorer.vector.level import Cutter, Expanded
+from mmcheck.explorer.vector.level import Cutter
 from mmcheck.explorer.vector.model import VectorModel
 from mmcheck.explorer.vector.visited import VisitedSet, first_of_each, route
 
@@ -83,6 +88,39 @@ def owner_of(fps: np.ndarray, parts: int) -> np.ndarray:
     return ((fps >> OWNER_SHIFT) % np.uint64(parts)).astype(np.int64)
 
 
+def expander_of(index: np.ndarray, size: int, slice_: int, parts: int) -> np.ndarray:
+    """The owner (int64) that expands each state (by global index, int64) of a level of
+    `size` states cut in slices of `slice_`: each slice is cut in `parts` ranges of
+    consecutive states, owner j's the j-th, so that a chunk holds neighbours in the
+    level, whose successors it deduplicates among themselves far more often than those
+    of states drawn by fingerprint (and every owner has a share of every slice)."""
+    lo = index // slice_ * slice_
+    return (index - lo) * parts // (np.minimum(lo + slice_, size) - lo)
+
+
+def geometry(adopt: Sequence[np.ndarray], upto: int | None) -> tuple[int, int]:
+    """A level's size and the length of its slices (at least 1), from the global indices
+    of each owner's states (`adopt`) and the end of its first slice (None: all)."""
+    size = sum(len(w) for w in adopt)
+    return size, max(upto or size, 1)
+
+
+@dataclass
+class Handed:
+    """States of a level bound for the owner that expands them: their global indices
+    (int64, increasing) and packed words ((nwords, m) uint64)."""
+
+    at: np.ndarray
+    words: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    @staticmethod
+    def empty(nwords: int) -> Handed:
+        return Handed(np.empty(0, np.int64), np.empty((nwords, 0), np.uint64))
+
+
 @dataclass
 class Outgoing:
     """Successors bound for one owner, in key order: keys (int64, parent's global index *
@@ -94,6 +132,12 @@ class Outgoing:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    @staticmethod
+    def empty(nwords: int) -> Outgoing:
+        return Outgoing(
+            np.empty(0, np.int64), np.empty(0, np.uint64), np.empty((nwords, 0), np.uint64)
+        )
 
 
 @dataclass
@@ -123,9 +167,9 @@ class NewStates:
 
 
 class Partition:
-    """One owner: its visited set, and its states of the current level (packed words
-    and global indices, in level order) and of the next (in key order, until
-    adopted)."""
+    """One owner: its visited set; the states of the next level it owns (in key order,
+    until handed off); and the states of the current level it expands (packed words and
+    global indices, in level order)."""
 
     def __init__(
         self,
@@ -149,22 +193,52 @@ class Partition:
         self.at = np.empty(0, np.int64)  # their global indices, increasing
         self.gen = np.empty(0, np.int64)  # successors generated per state (0: not expanded)
         self.new: list[np.ndarray] = []  # the next level's, in key order, as received
-        self.ahead: Expanded | None = None  # the first chunk of `new`, expanded (prefetch)
-        self.early: Expanded | None = None  # that of the current level, until expanded
 
     def __len__(self) -> int:
         """States stored (past a level's cut too)."""
         return len(self.visited)
 
-    def adopt(self, global_index: np.ndarray) -> None:
-        """The new states of the `receive`s since the last adopt (in key order) make up the
-        current level, at these global indices (increasing, int64)."""
+    def hand_off(self, global_index: np.ndarray, size: int, slice_: int) -> list[Handed]:
+        """The new states of the `receive`s since the last hand-off (in key order) are
+        at these global indices (increasing, int64) of a level of `size` states cut in
+        slices of `slice_`: each, with its global index, for the owner that expands it
+        (`expander_of`), in order."""
         new, self.new = self.new, []
         if len(global_index) != sum(w.shape[1] for w in new):
-            raise ValueError("adopt: one global index per new state")
-        self.level = Cutter(new, self.chunk, release=True)
-        self.early, self.ahead = self.ahead, None
-        self.at = global_index.astype(np.int64, copy=False)
+            raise ValueError("hand_off: one global index per new state")
+        dest = expander_of(global_index, size, slice_, self.parts)
+        out: list[list[Handed]] = [[] for _ in range(self.parts)]
+        c0 = 0
+        for words in new:  # piece by piece: no copy of the whole is made
+            at, d = global_index[c0 : c0 + words.shape[1]], dest[c0 : c0 + words.shape[1]]
+            c0 += words.shape[1]
+            for j in range(self.parts):
+                mine = np.flatnonzero(d == j)
+                out[j].append(Handed(at[mine], np.take(words, mine, axis=1)))
+        nwords = self.vm.layout.nwords
+        return [_join(h, Handed.empty(nwords)) for h in out]
+
+    def adopt(self, blocks: Sequence[Handed], slice_: int) -> None:
+        """The states handed to this owner by every owner (each block in global order,
+        the blocks in any order) make up the current level it expands: merged into
+        global order a slice (of `slice_` states) at a time, a piece each."""
+        nwords = self.vm.layout.nwords
+        ats = [b.at for b in blocks]
+        pos = [0] * len(blocks)
+        pieces, at = [], []
+        while heads := [int(a[p]) for a, p in zip(ats, pos) if p < len(a)]:
+            hi = (min(heads) // slice_ + 1) * slice_  # the end of the first slice left
+            ends = [int(np.searchsorted(a, hi)) for a in ats]
+            got = _join(
+                [Handed(b.at[x:y], b.words[:, x:y]) for b, x, y in zip(blocks, pos, ends)],
+                Handed.empty(nwords),
+            )
+            pos = ends
+            by_index = np.argsort(got.at, kind="stable")  # sorted runs: about linear time
+            at.append(got.at[by_index])
+            pieces.append(np.take(got.words, by_index, axis=1))
+        self.level = Cutter(pieces or [np.empty((nwords, 0), np.uint64)], self.chunk, True)
+        self.at = np.concatenate(at) if at else np.empty(0, np.int64)
         self.gen = np.zeros(len(self.at), np.int64)
 
     def expand(self, upto: int | None = None) -> LevelExpansion:
@@ -175,10 +249,10 @@ class Partition:
         hi = len(self.at) if upto is None else int(np.searchsorted(self.at, upto))
         error = deadlock = None
         pieces: list[list[Outgoing]] = [[] for _ in range(parts)]
-        early, self.early = self.early, None
         while self.level.c0 < hi:
-            c0, ex = self._next_chunk(hi, early)
-            early = None
+            job = self.level.take(True, hi - self.level.c0)
+            assert job is not None  # states below hi are left
+            c0, ex = job[0], vm.expand(job[1], self.deadlock, self.keep_words)
             self.gen[c0 : c0 + ex.n] = ex.gen
             if error is None and ex.err_row < ex.n:
                 error = int(self.at[c0 + ex.err_row])
@@ -194,40 +268,12 @@ class Partition:
             for j, (a, b) in enumerate(itertools.pairwise(starts)):
                 pieces[j].append(Outgoing(keys[a:b], fps[a:b], words[:, a:b]))
         return LevelExpansion(
-            [_join(p, vm.layout.nwords) for p in pieces],
+            [_join(p, Outgoing.empty(vm.layout.nwords)) for p in pieces],
             error,
             deadlock,
             int(self.gen[lo:hi].sum()),
             max(hi - lo, 0),
         )
-
-    def _next_chunk(self, hi: int, early: Expanded | None) -> tuple[int, Expanded]:
-        """The next chunk of the current level before its state `hi` (this owner's
-        index), expanded: the one expanded ahead (`early`, the level's first chunk)
-        where it is that chunk. Where the level's first slice ends inside that chunk
-        (slices shorter than the owners' first chunks together: tests, or more owners
-        than SLICE / CHUNK) it is dropped and its states expanded again as they come:
-        work lost, never a state."""
-        if early is not None and self.level.c0 == 0 and early.n <= hi:
-            job = self.level.take(True, early.n)
-            assert job is not None and job[1].shape[1] == early.n
-            return 0, early
-        job = self.level.take(True, hi - self.level.c0)
-        assert job is not None  # states below hi are left
-        return job[0], self.vm.expand(job[1], self.deadlock, self.keep_words)
-
-    def prefetch(self) -> None:
-        """Expand the first chunk of the next level as received so far, unless done: the
-        first `expand` after `adopt` takes it. A worker does this while the coordinator
-        merges the owners' keys and before it sends their global indices, which only
-        the keys of the successors need. Out of memory, it is left to `expand`."""
-        if self.ahead is not None:
-            return
-        job = Cutter(self.new, self.chunk).take(True)
-        if job is None:
-            return
-        with contextlib.suppress(MemoryError):
-            self.ahead = self.vm.expand(job[1], self.deadlock, self.keep_words)
 
     def generated_before(self, index: int) -> int:
         """Successors generated by this owner's states of the current level whose global
@@ -244,7 +290,7 @@ class Partition:
         for b in blocks:  # the visited ones dropped first: most successors are
             new = np.flatnonzero(~self.visited.contains_block(b.fps, b.words if keep else None))
             fresh.append(Outgoing(b.keys[new], b.fps[new], np.take(b.words, new, axis=1)))
-        got = _join(fresh, self.vm.layout.nwords)
+        got = _join(fresh, Outgoing.empty(self.vm.layout.nwords))
         del fresh
         # sorted runs, one a block: a stable sort merges them in about linear time
         by_key = np.argsort(got.keys, kind="stable")
@@ -269,17 +315,22 @@ class Partition:
         return out
 
 
-def _join(blocks: list[Outgoing], nwords: int) -> Outgoing:
+Block = TypeVar("Block", Outgoing, Handed)
+
+
+def _join(blocks: list[Block], empty: Block) -> Block:
+    """The blocks as one (`empty` where there are none): each array concatenated, the
+    packed words along their columns."""
     if len(blocks) == 1:
         return blocks[0]
     if not blocks:
-        return Outgoing(
-            np.empty(0, np.int64), np.empty(0, np.uint64), np.empty((nwords, 0), np.uint64)
+        return empty
+    arrays = [getattr(empty, f.name) for f in fields(empty)]
+    return type(empty)(
+        *(
+            np.concatenate([getattr(b, f.name) for b in blocks], axis=x.ndim - 1)
+            for f, x in zip(fields(empty), arrays)
         )
-    return Outgoing(
-        np.concatenate([b.keys for b in blocks]),
-        np.concatenate([b.fps for b in blocks]),
-        np.concatenate([b.words for b in blocks], axis=1),
     )
 
 
@@ -310,10 +361,12 @@ class Owners(Protocol):
         ...
 
     def expand(self, adopt: list[np.ndarray] | None, upto: int | None) -> list[LevelExpansion]:
-        """Owner j adopts the global indices adopt[j] (unless None: the level's next
-        slice), expands its states not expanded yet below global index `upto` (None:
-        all), and its successors are moved to their owners; the reports keep no
-        successors (outgoing empty)."""
+        """At a level's first slice (`adopt` given), owner j's new states are at the
+        global indices adopt[j]: it hands them off (`hand_off`, the level's size and
+        slices as `geometry` finds them: every slice is as long as the first) and every
+        owner adopts those handed to it. Then every owner expands its states not expanded
+        yet below global index `upto` (None: all), and its successors are moved to
+        their owners; the reports keep no successors (outgoing empty)."""
         ...
 
     def receive(self, covers: Sequence[int]) -> list[NewStates]:

@@ -3,16 +3,18 @@
 a level and what the engine relies on).
 
 A worker holds a Partition (built at the fork, sharing the compiled model): its visited
-set and its states of the current level. The main process only coordinates: per level
-it tells every worker the global indices of its states and to expand them; each worker
-writes the successors bound for worker j into its block for j (shared memory: words,
-fingerprints and keys as rows of uint64s) and replies with their counts, its first
-error and deadlock; the main process then tells each worker where to read, and each
-takes in its successors, stores and checks the new ones and replies with their sorted
-keys, which the main process merges (each worker expands the first chunk of its new
-states meanwhile, Partition.prefetch). Successors move from worker to worker without
-a copy through the main process; the main process gets 8 bytes per new state (its
-key, over the pipe) and sends 8 back (its global index).
+set, its states of the next level and those it expands of the current one. The main
+process only coordinates. Per level it tells every worker the global indices of its new
+states; each writes those another worker expands into its block for that worker (shared
+memory: words and global indices as rows of uint64s) and replies with their counts; the
+main process tells each worker where to read them and to expand its states of the
+slice; each writes the successors bound for worker j into its block for j (words,
+fingerprints and keys) and replies with their counts, its first error and deadlock;
+the main process then tells each worker where to read, and each takes in its
+successors, stores and checks the new ones and replies with their sorted keys, which
+the main process merges. States and successors move from worker to worker without a
+copy through the main process; the main process gets 8 bytes per new state (its key,
+over the pipe) and sends 8 back (its global index).
 
 Workers are forked after the model is compiled, so they share its compiled actions
 without pickling anything.
@@ -48,7 +50,14 @@ import numpy as np
 from mmcheck.explorer.core.forked import available_cpus, die_with_parent
 from mmcheck.explorer.core.limits import OUT_OF_MEMORY, Fault
 from mmcheck.explorer.vector.model import VectorModel
-from mmcheck.explorer.vector.partition import LevelExpansion, NewStates, Outgoing, Partition
+from mmcheck.explorer.vector.partition import (
+    Handed,
+    LevelExpansion,
+    NewStates,
+    Outgoing,
+    Partition,
+    geometry,
+)
 
 ORPHAN_POLL = 1.0  # seconds between two looks at its parent by a waiting worker
 POLL = 0.1  # seconds between two polls of the search's bounds while workers are busy
@@ -103,79 +112,99 @@ def _replace(blocks: dict, key: object, size: int, fd: int | None = None) -> Blo
     return block
 
 
+# What a block carries: the states of a level handed to the owner expanding them (their
+# words and global indices), or successors sent to their owner (words, fingerprints, keys)
+LEVEL, SUCCESSORS = "level", "successors"
+Key = tuple[str, int]  # a block's kind, and the worker at its other end
+
+
 class _Owner:
-    """A worker's side: its Partition, the blocks it writes successors into (by
-    destination) and reads them from (by source), and its successors for itself."""
+    """A worker's side: its Partition, the blocks it writes (by kind and destination)
+    and reads (by kind and source), and its own share of what it sends."""
 
     def __init__(self, part: Partition, conn: Connection) -> None:
         self.part = part
         self.conn = conn
         self.nwords = part.vm.layout.nwords
-        self.outs: dict[int, Block] = {}
-        self.ins: dict[int, Block] = {}
+        self.outs: dict[Key, Block] = {}
+        self.ins: dict[Key, Block] = {}
+        self.held: Handed | None = None
         self.local: Outgoing | None = None
 
-    def answer(self, msg: tuple) -> tuple[object, list[tuple[int, Block]]]:
+    def answer(self, msg: tuple) -> tuple[object, list[tuple[Key, Block]]]:
         """The reply to a message of the main process, and the new blocks whose
-        descriptors follow it, each with the worker it is for."""
+        descriptors follow it, each with its kind and the worker it is for."""
         part = self.part
         if msg[0] == "seed":
             return part.receive([msg[1]], msg[2]), []
+        if msg[0] == "hand_off":
+            handed = part.hand_off(msg[1], msg[2], msg[3])
+            self.held = handed[part.index]
+            return self.send(LEVEL, [[h.words, h.at.view(np.uint64)] for h in handed])
         if msg[0] == "expand":
             if msg[1] is not None:
-                part.adopt(msg[1])
-            return self.expand(msg[2])
+                got = [self.held] if self.held is not None else []
+                for rows in self.read(LEVEL, msg[1]):
+                    got.append(Handed(rows[self.nwords].view(np.int64), rows[: self.nwords]))
+                self.held = None
+                part.adopt(got, msg[3])
+                del got
+            level = part.expand(msg[2])
+            self.local = level.outgoing[part.index]
+            rows = [[o.words, o.fps, o.keys.view(np.uint64)] for o in level.outgoing]
+            level.outgoing = []
+            counts, fresh = self.send(SUCCESSORS, rows)
+            return (level, counts), fresh
         if msg[0] == "receive":
-            return self.receive(msg[1], msg[2]), []
+            got = [] if self.local is None else [self.local]
+            for rows in self.read(SUCCESSORS, msg[2]):
+                keys = rows[self.nwords + 1].view(np.int64)
+                got.append(Outgoing(keys, rows[self.nwords], rows[: self.nwords]))
+            self.local = None
+            new = part.receive(got, msg[1])
+            del got
+            return new, []
         if msg[0] == "generated":
             return part.generated_before(msg[1]), []
         assert msg[0] == "stored", msg
         return len(part), []
 
-    def expand(
-        self, upto: int | None
-    ) -> tuple[tuple[LevelExpansion, list[int]], list[tuple[int, Block]]]:
-        """Expand (up to global index `upto`), write the successors for each other worker
-        into its block; reply with the report (without successors) and their counts by
-        destination."""
-        level = self.part.expand(upto)
+    def send(
+        self, kind: str, rows: list[list[np.ndarray]]
+    ) -> tuple[list[int], list[tuple[Key, Block]]]:
+        """Write rows[j] (a (words, m) array and 1-D arrays of m uint64s) into the block
+        of this kind for each other worker j; their counts (m) by destination, and the
+        blocks made anew (one must grow)."""
         counts, fresh = [], []
-        for j, out in enumerate(level.outgoing):
-            counts.append(len(out))
+        for j, parts in enumerate(rows):
+            m = parts[0].shape[1]
+            counts.append(m)
             if j == self.part.index:
-                self.local = out
                 continue
-            m = len(out)
-            need = 8 * (self.nwords + 2) * m
-            block = self.outs.get(j)
+            nrows = self.nwords + len(parts) - 1
+            need = 8 * nrows * m
+            block = self.outs.get((kind, j))
             if block is None or block.size < need:
-                block = _replace(self.outs, j, max(2 * need, 1 << 16))
-                fresh.append((j, block))
-            rows = np.ndarray((self.nwords + 2, m), np.uint64, block.buf)
-            rows[: self.nwords] = out.words
-            rows[self.nwords] = out.fps
-            rows[self.nwords + 1] = out.keys.view(np.uint64)
-            del rows
-        level.outgoing = []
-        return (level, counts), fresh
+                block = _replace(self.outs, (kind, j), max(2 * need, 1 << 16))
+                fresh.append(((kind, j), block))
+            out = np.ndarray((nrows, m), np.uint64, block.buf)
+            out[: self.nwords] = parts[0]
+            for r, x in enumerate(parts[1:]):
+                out[self.nwords + r] = x
+            del out
+        return counts, fresh
 
-    def receive(
-        self, covers: Sequence[int], sources: list[tuple[int, int, int | None]]
-    ) -> NewStates:
-        """Take in the level's successors: this worker's own and, from each source, the
-        count given in its block (a new one's descriptor follows the message)."""
-        got = [] if self.local is None else [self.local]
+    def read(self, kind: str, sources: list[tuple[int, int, int | None]]) -> list[np.ndarray]:
+        """From each source worker, the rows of the count given in its block of this kind
+        (a new one's descriptor follows the message)."""
+        nrows = self.nwords + (1 if kind == LEVEL else 2)
+        got = []
         for i, m, size in sources:
             if size is not None:
-                _replace(self.ins, i, size, recv_handle(self.conn))
-            rows = np.ndarray((self.nwords + 2, m), np.uint64, self.ins[i].buf) if m else None
-            if rows is not None:
-                keys = rows[self.nwords + 1].view(np.int64)
-                got.append(Outgoing(keys, rows[self.nwords], rows[: self.nwords]))
-        self.local = None
-        new = self.part.receive(got, covers)
-        del got
-        return new
+                _replace(self.ins, (kind, i), size, recv_handle(self.conn))
+            if m:
+                got.append(np.ndarray((nrows, m), np.uint64, self.ins[kind, i].buf))
+        return got
 
     def close(self) -> None:
         for block in [*self.outs.values(), *self.ins.values()]:
@@ -210,11 +239,9 @@ def _serve(
             except MemoryError:
                 conn.send(OUT_OF_MEMORY)
                 continue
-            conn.send((reply, [(j, block.size) for j, block in blocks]))
+            conn.send((reply, [(key, block.size) for key, block in blocks]))
             for _, block in blocks:
                 block.send(conn)
-            if msg[0] in ("seed", "receive"):  # while the main process merges the keys
-                owner.part.prefetch()
     except MemoryError:  # building its Partition
         with contextlib.suppress(OSError):
             conn.send(OUT_OF_MEMORY)
@@ -266,31 +293,45 @@ class OwnerPool:
             self.conns.append(mine)
             self.procs.append(p)
         self.busy: set[int] = set()
-        self.counts: list[list[int]] = []  # [from][to]: successors of the last expand
-        self.fresh: dict[tuple[int, int], tuple[int, int]] = {}  # (from, to) -> (size, fd)
+        self.counts: dict[str, list[list[int]]] = {}  # [kind][from][to]: in the last blocks
+        self.fresh: dict[
+            tuple[str, int, int], tuple[int, int]
+        ] = {}  # (kind, from, to) -> (size, fd)
 
     def seed(self, blocks: list[Outgoing], covers: Sequence[int]) -> list[NewStates]:
         return self._ask([("seed", b, list(covers)) for b in blocks])
 
     def expand(self, adopt: list[np.ndarray] | None, upto: int | None) -> list[LevelExpansion]:
-        replies = self._ask([("expand", a, upto) for a in adopt or [None] * self.parts])
-        self.counts = [counts for _, counts in replies]
+        if adopt is None:
+            replies = self._ask([("expand", None, upto, None)] * self.parts)
+        else:
+            size, slice_ = geometry(adopt, upto)
+            self.counts[LEVEL] = self._ask([("hand_off", a, size, slice_) for a in adopt])
+            sources, handles = self._sources(LEVEL)
+            replies = self._ask([("expand", s, upto, slice_) for s in sources], handles)
+        self.counts[SUCCESSORS] = [counts for _, counts in replies]
         return [level for level, _ in replies]
 
     def receive(self, covers: Sequence[int]) -> list[NewStates]:
-        msgs, handles = [], []
+        sources, handles = self._sources(SUCCESSORS)
+        return self._ask([("receive", list(covers), s) for s in sources], handles)
+
+    def _sources(self, kind: str) -> tuple[list[list[tuple]], list[list[int]]]:
+        """For each worker j, what to read of the blocks of this kind sent to it: (source,
+        count, size of a new block or None), and the descriptors of the new blocks."""
+        sources, handles = [], []
         for j in range(self.parts):
-            sources, fds = [], []
+            mine, fds = [], []
             for i in range(self.parts):
                 if i == j:
                     continue
-                size, fd = self.fresh.pop((i, j), (None, None))
-                sources.append((i, self.counts[i][j], size))
+                size, fd = self.fresh.pop((kind, i, j), (None, None))
+                mine.append((i, self.counts[kind][i][j], size))
                 if fd is not None:
                     fds.append(fd)
-            msgs.append(("receive", list(covers), sources))
+            sources.append(mine)
             handles.append(fds)
-        return self._ask(msgs, handles)
+        return sources, handles
 
     def generated_before(self, index: int) -> int:
         return sum(self._ask([("generated", index)] * self.parts))
@@ -331,18 +372,19 @@ class OwnerPool:
                     if msg == OUT_OF_MEMORY:
                         raise MemoryError(msg)
                     replies[i], blocks = msg
-                    for j, size in blocks:
-                        self._forward(i, j, size, recv_handle(conn))
+                    for (kind, j), size in blocks:
+                        self._forward(kind, i, j, size, recv_handle(conn))
                 except (EOFError, OSError):
                     raise self._died(i) from None
         return replies
 
-    def _forward(self, i: int, j: int, size: int, fd: int) -> None:
-        """Keep the descriptor of worker i's new block for j until j is told to read it."""
-        old = self.fresh.pop((i, j), None)
+    def _forward(self, kind: str, i: int, j: int, size: int, fd: int) -> None:
+        """Keep the descriptor of worker i's new block of this kind for j until j is told
+        to read it."""
+        old = self.fresh.pop((kind, i, j), None)
         if old is not None:
             os.close(old[1])
-        self.fresh[(i, j)] = (size, fd)
+        self.fresh[(kind, i, j)] = (size, fd)
 
     def _died(self, i: int) -> Fault:
         """The fault of worker i, which has gone."""

@@ -19,7 +19,15 @@ from mmcheck.explorer.expect import expect_consts
 from mmcheck.explorer.tuple.bfs import make_search
 from mmcheck.explorer.vector import engine
 from mmcheck.explorer.vector.model import VectorModel
-from mmcheck.explorer.vector.partition import Outgoing, Partition, merge, owner_of
+from mmcheck.explorer.vector.partition import (
+    Handed,
+    Outgoing,
+    Partition,
+    expander_of,
+    geometry,
+    merge,
+    owner_of,
+)
 from mmcheck.spec.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository
@@ -76,6 +84,46 @@ def test_merge_of_random_disjoint_keys():
         assert (merged[w] == k).all() and (np.diff(w) > 0).all()
 
 
+def test_expander_of_cuts_every_slice_in_consecutive_ranges():
+    for size, slice_, parts in ((100, 37, 3), (10, 37, 2), (5, 2, 3), (1 << 34, 1 << 33, 2)):
+        index = np.unique(np.linspace(0, size - 1, 2000).astype(np.int64))
+        dest = expander_of(index, size, slice_, parts)
+        assert dest.min() >= 0 and dest.max() < parts
+        for lo in range(0, size, slice_):
+            mine = dest[(index >= lo) & (index < lo + slice_)]
+            assert (np.diff(mine) >= 0).all()  # ranges of consecutive states, in owner order
+            if size < 1 << 20:  # every state sampled: the ranges' lengths differ by one at most
+                counts = np.bincount(mine, minlength=parts)
+                assert counts.max() - counts.min() <= 1
+
+
+def test_hand_off_brings_every_state_to_its_expander_in_level_order():
+    """States held by owners at random, each owner's in global order, in pieces as
+    received: each reaches the owner `expander_of` names, in level order, with its
+    words, a piece a slice."""
+    prog = spec.load(str(FILTER), {"N": 3})
+    search = make_search(prog, CheckOptions(backend="vector"), Limits())
+    vm = VectorModel(search)
+    rng = np.random.default_rng(3)
+    size, slice_, parts = 200, 37, 3
+    words = rng.integers(0, 1 << 62, (vm.layout.nwords, size), dtype=np.int64).astype(np.uint64)
+    holder = rng.integers(0, parts, size)
+    owners = [Partition(vm, search.deadlock, False, i, parts, 8) for i in range(parts)]
+    for j, p in enumerate(owners):
+        mine = np.flatnonzero(holder == j)
+        p.new = [words[:, mine[:10]], words[:, mine[10:]]]  # two pieces, as two receives
+    handed = [p.hand_off(np.flatnonzero(holder == j), size, slice_) for j, p in enumerate(owners)]
+    dest = expander_of(np.arange(size), size, slice_, parts)
+    for j, p in enumerate(owners):
+        p.adopt([h[j] for h in handed][::-1], slice_)
+        assert p.new == [] and (p.at == np.flatnonzero(dest == j)).all()
+        assert len(p.level.pieces) == -(-size // slice_)
+        assert (np.concatenate(p.level.pieces, axis=1) == words[:, p.at]).all()
+    with pytest.raises(ValueError, match="one global index per new state"):
+        owners[0].new = [words[:, :3]]
+        owners[0].hand_off(np.arange(2), size, slice_)
+
+
 class LocalOwners:
     """An Owners transport with every Partition in this process (no fork, no shared
     memory): the owners' logic alone, against the single-process engine."""
@@ -89,11 +137,12 @@ class LocalOwners:
         return [p.receive([b], covers) for p, b in zip(self.owners, blocks)]
 
     def expand(self, adopt, upto):
-        reports = []
-        for j, p in enumerate(self.owners):
-            if adopt is not None:
-                p.adopt(adopt[j])
-            reports.append(p.expand(upto))
+        if adopt is not None:
+            size, slice_ = geometry(adopt, upto)
+            handed = [p.hand_off(a, size, slice_) for p, a in zip(self.owners, adopt)]
+            for j, p in enumerate(self.owners):
+                p.adopt([h[j] for h in handed][::-1], slice_)  # in any order
+        reports = [p.expand(upto) for p in self.owners]
         self.sent = [[r.outgoing[j] for r in reports] for j in range(self.parts)]
         for r in reports:
             r.outgoing = []
@@ -101,10 +150,7 @@ class LocalOwners:
 
     def receive(self, covers):
         got, self.sent = self.sent, []
-        news = [p.receive(blocks[::-1], covers) for p, blocks in zip(self.owners, got)]
-        for p in self.owners[1:]:  # as a worker does (owner 0: as Ray's actors do)
-            p.prefetch()
-        return news
+        return [p.receive(blocks[::-1], covers) for p, blocks in zip(self.owners, got)]
 
     def generated_before(self, index):
         return sum(p.generated_before(index) for p in self.owners)
@@ -235,7 +281,7 @@ def test_keys_and_indices_beyond_32_bits():
     got = part.receive([Outgoing(np.arange(words.shape[1]), vm.layout.fingerprints(words), words)])
     assert len(got.keys) == len(part) == words.shape[1]
     base = (1 << 33) + 5
-    part.adopt(base + 2 * np.arange(len(got.keys), dtype=np.int64))
+    adopt(part, base + 2 * np.arange(len(got.keys), dtype=np.int64))
     level = part.expand()
     (out,) = level.outgoing
     k = len(vm.instances)
@@ -249,7 +295,13 @@ def test_keys_and_indices_beyond_32_bits():
     assert (merged == new.keys).all() and (where == np.arange(len(merged))).all()
 
 
-def filter_level(parts: int, base: int, prefetch: bool = False) -> list[Outgoing]:
+def adopt(part: Partition, global_index: np.ndarray) -> None:
+    """`part` expands all its new states, at these global indices."""
+    new, part.new = part.new, []
+    part.adopt([Handed(global_index, np.concatenate(new, axis=1))], 1 << 20)
+
+
+def filter_level(parts: int, base: int) -> list[Outgoing]:
     """The filter lock's (N=3) fourth level expanded by owner 0 of `parts` holding all
     of it, at global indices from `base` up by 2 (one call of the kernel a state)."""
     prog = spec.load(str(FILTER), {"N": 3})
@@ -261,24 +313,20 @@ def filter_level(parts: int, base: int, prefetch: bool = False) -> list[Outgoing
     part.receive([Outgoing(np.arange(words.shape[1]), vm.layout.fingerprints(words), words)])
     size = words.shape[1]
     for _ in range(3):
-        part.adopt(np.arange(size))
+        adopt(part, np.arange(size))
         size = len(part.receive(part.expand().outgoing).keys)
-    if prefetch:
-        part.prefetch()
-        assert part.ahead is not None
-    part.adopt(base + 2 * np.arange(size, dtype=np.int64))
+    adopt(part, base + 2 * np.arange(size, dtype=np.int64))
     return part.expand().outgoing
 
 
 def test_successors_routed_to_their_owners_in_key_order():
     """Each owner's block is the successors of one owner's whole expansion that it owns,
-    in the same order (keys past 2^32: int64), with their words; expanded ahead, the
-    level's first chunk gives the same."""
+    in the same order (keys past 2^32: int64), with their words."""
     base = (1 << 33) + 5
     (whole,) = filter_level(1, base)
     assert len(whole) > 20 and whole.keys.min() > 1 << 33
-    for parts, prefetch in ((2, False), (3, False), (3, True)):
-        blocks = filter_level(parts, base, prefetch)
+    for parts in (2, 3):
+        blocks = filter_level(parts, base)
         dest = owner_of(whole.fps, parts)
         for j, block in enumerate(blocks):
             assert (block.keys == whole.keys[dest == j]).all()
