@@ -79,7 +79,8 @@ class Load:
     stored: int = 0  # states in its share of the visited set
     expanded: int = 0  # states it expanded
     busy: float = 0.0  # seconds spent in expand and receive
-    sent: int = 0  # bytes of successors it routed to other owners, last level
+    sent: int = 0  # bytes of states and successors it sent to other owners, last level
+    # (its last slice, in a level of several)
 
 
 class Owner:
@@ -135,6 +136,7 @@ class Owner:
         part = self._partition()
         blocks: list[Handed | None] = list(part.hand_off(where, size, slice_))
         self.held, blocks[part.index] = blocks[part.index], None
+        self.work.sent = sum(b.at.nbytes + b.words.nbytes for b in blocks if b is not None)
         self.work.busy += time.perf_counter() - t
         return (self._report(), *blocks)
 
@@ -150,7 +152,7 @@ class Owner:
             part.adopt([held, *handed] if held is not None else list(handed), slice_)
         out = part.expand(upto)
         self.work.expanded += out.expanded
-        self.work.sent = sum(
+        self.work.sent = (self.work.sent if slice_ is not None else 0) + sum(
             b.keys.nbytes + b.fps.nbytes + b.words.nbytes
             for j, b in enumerate(out.outgoing)
             if j != part.index

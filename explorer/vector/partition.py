@@ -44,8 +44,9 @@ Contract:
   - cost per state: an owner keeps its visited set (explorer.vector.visited), the words
     of the states it owns of the next level and of those it expands of the current one
     not expanded yet (8 bytes a word; the current level's in a piece a slice, each let
-    go once expanded), 16 bytes a state it expands (its global index, the successors it
-    generated), and the successors of a slice; a state of a level crosses at most once
+    go once expanded; while it adopts them, those handed to it are held twice: as
+    handed and merged), 16 bytes a state it expands (its global index, the successors
+    it generated), and the successors of a slice; a state of a level crosses at most once
     to the owner expanding it, as 8 x (words + 1) bytes, and a successor at most once,
     from the owner expanding it to the owner of its fingerprint, as 8 x (words + 2)
     bytes; the coordinator gets 8 bytes (a key) per new state and sends back 8 (its
