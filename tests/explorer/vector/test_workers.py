@@ -65,9 +65,10 @@ def test_mlock_violations_identical(consts):
 
 
 @pytest.mark.parametrize("consts,steps", [({"PATCH10": False}, 11), ({"PATCH3": False}, 9)])
-def test_violation_found_while_the_next_level_is_expanded_ahead(consts, steps):
-    """Small chunks: idle workers start on the next level long before the level with
-    the violation is taken in; what they computed ahead must change nothing."""
+def test_violations_identical_with_small_chunks(consts, steps):
+    """Small chunks: the level with the violation is expanded in many chunks by each
+    worker, its states handed from owner to expander; two and three workers find the
+    violation one process finds, by the same trace."""
     one = run(MIGRATE, consts, 1, chunk=64)
     for workers in (2, 3):
         same(one, run(MIGRATE, consts, workers, chunk=64))
