@@ -28,6 +28,7 @@ from ray.cluster_utils import Cluster  # noqa: E402
 
 from mmcheck import explorer  # noqa: E402
 from mmcheck.explorer.core.result import INCOMPLETE, Result  # noqa: E402
+from mmcheck.explorer.vector import engine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
 MODELS = ROOT / "spec" / "models"
@@ -109,6 +110,15 @@ def test_bounds_and_modes_agree(options):
     r = agree(MODELS / "mlock_munlock.mms", {"FIXED": True, "VMAS": 3}, **options)
     if "max_states" in options:
         assert r.verdict == INCOMPLETE and r.stats.distinct == 100
+
+
+@pytest.mark.parametrize("consts", [{"VMAS": 3}, {"FIXED": True, "VMAS": 3}])
+def test_small_slices_agree(consts, monkeypatch):
+    """Levels cut in slices of 37 states and chunks of 8: a hand-off at each level's
+    first slice, a round of calls a slice."""
+    monkeypatch.setattr(engine, "SLICE", 37)
+    monkeypatch.setattr(engine, "CHUNK", 8)
+    agree(MODELS / "mlock_munlock.mms", consts)
 
 
 @pytest.mark.parametrize("seed", RANDOM_SEEDS)

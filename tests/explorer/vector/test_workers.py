@@ -4,6 +4,7 @@ as one process, whichever chunk a violation lies in."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ import pytest
 from mmcheck import explorer
 from mmcheck.explorer.vector import engine as vector
 from mmcheck.explorer.vector.workers import OwnerPool, default_workers
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from outcomes import everything  # noqa: E402 - a helper module beside the tests
 
 ROOT = str(Path(__file__).resolve().parents[3])  # the repository
 FILTER = os.path.join(ROOT, "bench", "specs", "peterson_filter.mms")
@@ -73,6 +77,17 @@ def test_violations_identical_with_small_chunks(consts, steps):
     for workers in (2, 3):
         same(one, run(MIGRATE, consts, workers, chunk=64))
     assert (one.verdict, one.violation.length) == ("violated", steps)
+
+
+@pytest.mark.parametrize("consts", [{"VMAS": 3}, {"FIXED": True, "VMAS": 3}])
+def test_small_slices_identical(consts, monkeypatch):
+    """Levels cut in slices of 37 states and chunks of 8: every level's states handed to
+    their expanders at its first slice, each slice a round of expansion; forked workers
+    find what one process finds, to the trace."""
+    one = everything(run(MLOCK, consts, 1))
+    monkeypatch.setattr(vector, "SLICE", 37)
+    for workers in (2, 3):
+        assert everything(run(MLOCK, consts, workers, chunk=8)) == one
 
 
 def test_fingerprint_mode_with_workers():
