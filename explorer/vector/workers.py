@@ -142,32 +142,53 @@ class _Owner:
             self.held = handed[part.index]
             return self.send(LEVEL, [[h.words, h.at.view(np.uint64)] for h in handed])
         if msg[0] == "expand":
-            if msg[1] is not None:
-                got = [self.held] if self.held is not None else []
-                for rows in self.read(LEVEL, msg[1]):
-                    got.append(Handed(rows[self.nwords].view(np.int64), rows[: self.nwords]))
-                self.held = None
-                part.adopt(got, msg[3])
-                del got
-            level = part.expand(msg[2])
-            self.local = level.outgoing[part.index]
-            rows = [[o.words, o.fps, o.keys.view(np.uint64)] for o in level.outgoing]
-            level.outgoing = []
-            counts, fresh = self.send(SUCCESSORS, rows)
-            return (level, counts), fresh
+            return self.expand(msg[1], msg[2], msg[3])
         if msg[0] == "receive":
-            got = [] if self.local is None else [self.local]
-            for rows in self.read(SUCCESSORS, msg[2]):
-                keys = rows[self.nwords + 1].view(np.int64)
-                got.append(Outgoing(keys, rows[self.nwords], rows[: self.nwords]))
-            self.local = None
-            new = part.receive(got, msg[1])
-            del got
-            return new, []
+            return self.receive(msg[1], msg[2]), []
         if msg[0] == "generated":
             return part.generated_before(msg[1]), []
         assert msg[0] == "stored", msg
         return len(part), []
+
+    def expand(
+        self,
+        sources: list[tuple[int, int, int | None]] | None,
+        upto: int | None,
+        slice_: int | None,
+    ) -> tuple[tuple[LevelExpansion, list[int]], list[tuple[Key, Block]]]:
+        """At a level's first slice (`sources` given), adopt the states handed to this
+        worker: its own and, from each source, those in its block; then expand up to
+        global index `upto` and write the successors for each other worker into its
+        block. The report (without successors) and their counts by destination."""
+        part = self.part
+        if sources is not None:
+            got = [self.held] if self.held is not None else []
+            for rows in self.read(LEVEL, sources):
+                got.append(Handed(rows[self.nwords].view(np.int64), rows[: self.nwords]))
+            self.held = None
+            assert slice_ is not None  # given with the sources
+            part.adopt(got, slice_)
+            del got
+        level = part.expand(upto)
+        self.local = level.outgoing[part.index]
+        rows = [[o.words, o.fps, o.keys.view(np.uint64)] for o in level.outgoing]
+        level.outgoing = []
+        counts, fresh = self.send(SUCCESSORS, rows)
+        return (level, counts), fresh
+
+    def receive(
+        self, covers: Sequence[int], sources: list[tuple[int, int, int | None]]
+    ) -> NewStates:
+        """Take in the level's successors: this worker's own and, from each source, those
+        in its block."""
+        got = [] if self.local is None else [self.local]
+        for rows in self.read(SUCCESSORS, sources):
+            keys = rows[self.nwords + 1].view(np.int64)
+            got.append(Outgoing(keys, rows[self.nwords], rows[: self.nwords]))
+        self.local = None
+        new = self.part.receive(got, covers)
+        del got
+        return new
 
     def send(
         self, kind: str, rows: list[list[np.ndarray]]
@@ -294,9 +315,8 @@ class OwnerPool:
             self.procs.append(p)
         self.busy: set[int] = set()
         self.counts: dict[str, list[list[int]]] = {}  # [kind][from][to]: in the last blocks
-        self.fresh: dict[
-            tuple[str, int, int], tuple[int, int]
-        ] = {}  # (kind, from, to) -> (size, fd)
+        # (kind, from, to) -> (size, fd) of a new block, until its reader is told of it
+        self.fresh: dict[tuple[str, int, int], tuple[int, int]] = {}
 
     def seed(self, blocks: list[Outgoing], covers: Sequence[int]) -> list[NewStates]:
         return self._ask([("seed", b, list(covers)) for b in blocks])
