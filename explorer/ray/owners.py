@@ -5,8 +5,9 @@ Each actor builds its own VectorModel from the program (compiling the kernels wh
 runs: nothing compiled is pickled) and keeps one Partition: its share of the visited
 set, and its states of the current and the next level. A slice of a level (the engine's,
 explorer.vector.partition) is two rounds of calls, three at a level's first:
-  - `hand_off` (the first slice): every actor is given the global indices of its new
-    states and returns one block per owner of those that owner expands, each its own
+  - `hand_off` (the first slice): every actor is given the other actors' keys of the
+    level, from which it finds the global indices of its new states
+    (explorer.vector.partition.ranks), and returns one block per owner of those that owner expands, each its own
     object in Ray's object store (numpy arrays pickled out of band: an owner on the
     same node maps them without a copy, one on another node gets them from that node's
     store);
@@ -17,7 +18,8 @@ explorer.vector.partition) is two rounds of calls, three at a level's first:
     them before the call runs; its own block stayed in the actor) and stores, checks
     and reports its new states.
 The driver never sees a state or a successor: it gets the reports (a key per new
-state) and sends back global indices, as the engine's merge says.
+state), merges them for the parent links while the actors expand, and hands each actor
+the other actors' keys at the hand-off (8 bytes a state of the level to each actor).
 
 Placement: the actors take one CPU each, in a placement group whose bundles are SPREAD
 over the cluster's nodes (on a cluster with at least as many nodes as actors, one actor a
@@ -59,7 +61,6 @@ from mmcheck.explorer.vector.partition import (
     NewStates,
     Outgoing,
     Partition,
-    geometry,
 )
 from mmcheck.spec.errors import UsageError
 from mmcheck.spec.ir import Program
@@ -129,30 +130,31 @@ class Owner:
         self.work.busy += time.perf_counter() - t
         return new, self._report()
 
-    def hand_off(self, where: np.ndarray, size: int, slice_: int) -> tuple:
+    def hand_off(self, slice_: int, *others: np.ndarray) -> tuple:
         """(Load, one block per owner: its states of the next level that owner expands,
-        see Partition.hand_off); its own stays here (None in its place), for `expand`."""
+        see Partition.hand_off, with the other owners' keys of the level); its own stays
+        here (None in its place), for `expand`."""
         t = time.perf_counter()
         part = self._partition()
-        blocks: list[Handed | None] = list(part.hand_off(where, size, slice_))
+        blocks: list[Handed | None] = list(part.hand_off(others, slice_))
         self.held, blocks[part.index] = blocks[part.index], None
         self.work.sent = sum(b.at.nbytes + b.words.nbytes for b in blocks if b is not None)
         self.work.busy += time.perf_counter() - t
         return (self._report(), *blocks)
 
-    def expand(self, upto: int | None, slice_: int | None, *handed: Handed) -> tuple:
+    def expand(self, upto: int, first: bool, *handed: Handed) -> tuple:
         """(report without successors, Load, one block per owner): its own stays here
-        (None in its place), for its `receive`. `slice_`: at a level's first slice, the
-        length of its slices: adopt its own block of the hand-off and `handed`, the
-        other owners' (Partition.adopt); `upto`: Partition.expand's."""
+        (None in its place), for its `receive`. At a level's `first` slice, which ends
+        at `upto` (the slices' length): adopt its own block of the hand-off and
+        `handed`, the other owners' (Partition.adopt); `upto`: Partition.expand's."""
         t = time.perf_counter()
         part = self._partition()
-        if slice_ is not None:
+        if first:
             held, self.held = self.held, None
-            part.adopt([held, *handed] if held is not None else list(handed), slice_)
+            part.adopt([held, *handed] if held is not None else list(handed), upto)
         out = part.expand(upto)
         self.work.expanded += out.expanded
-        self.work.sent = (self.work.sent if slice_ is not None else 0) + sum(
+        self.work.sent = (self.work.sent if first else 0) + sum(
             b.keys.nbytes + b.fps.nbytes + b.words.nbytes
             for j, b in enumerate(out.outgoing)
             if j != part.index
@@ -197,6 +199,7 @@ class RayOwners:
         self.poll = poll
         self.keep = keep
         self.blocks: list[list] = []  # per sender, the references of its blocks per owner
+        self.keys: list[list[np.ndarray]] = [[] for _ in range(parts)]  # the next level's
         self.loads: list[Load] = []
         self.group, self.actors = _SPARE.pop((_job(), parts), (None, []))
         self.sound = True  # no call failed or was left running: the actors can serve again
@@ -282,22 +285,26 @@ class RayOwners:
         got = self._get([a.seed.remote(covers, b) for a, b in zip(self.actors, blocks)])
         return self._loaded(got)
 
-    def expand(self, adopt: list[np.ndarray] | None, upto: int | None) -> list[LevelExpansion]:
+    def expand(self, first: bool, upto: int, meanwhile: Callable[[], None]) -> list[LevelExpansion]:
         handed: list[list] = [[] for _ in self.actors]  # for each owner, its blocks
-        slice_ = None
-        if adopt is not None:
-            size, slice_ = geometry(adopt, upto)
+        if first:
+            keys = [ray.put(np.concatenate(k) if k else np.empty(0, np.int64)) for k in self.keys]
+            self.keys = [[] for _ in self.actors]
             offs = [
-                a.hand_off.options(num_returns=self.parts + 1).remote(w, size, slice_)
-                for a, w in zip(self.actors, adopt)
+                a.hand_off.options(num_returns=self.parts + 1).remote(
+                    upto, *[k for i, k in enumerate(keys) if i != j]
+                )
+                for j, a in enumerate(self.actors)
             ]
+            del keys
             self._show(self._get([c[0] for c in offs]))
             handed = [[c[j + 1] for i, c in enumerate(offs) if i != j] for j in range(self.parts)]
         calls = [
-            a.expand.options(num_returns=self.parts + 2).remote(upto, slice_, *h)
+            a.expand.options(num_returns=self.parts + 2).remote(upto, first, *h)
             for a, h in zip(self.actors, handed)
         ]
         self.blocks = [c[2:] for c in calls]
+        meanwhile()
         self._show(self._get([c[1] for c in calls]))
         return self._get([c[0] for c in calls])
 
@@ -311,7 +318,10 @@ class RayOwners:
         return self._loaded(self._get(calls))
 
     def _loaded(self, got: list[tuple[NewStates, Load]]) -> list[NewStates]:
+        """The reports of a `seed` or `receive`; their keys are kept for the hand-off."""
         self._show([load for _, load in got])
+        for keys, (new, _) in zip(self.keys, got):
+            keys.append(new.keys)
         return [new for new, _ in got]
 
     def _show(self, loads: list[Load]) -> None:

@@ -105,6 +105,8 @@ class VectorBFS:
         self.depth = 0
         self.queue = 0  # states left to expand, as of the last chunk taken in
         self.pending: Violation | None = None
+        # with owners: a slice's keys (its depth, each owner's), until its links are stored
+        self.unlinked: tuple[int, list[np.ndarray]] | None = None
         if restart:  # compiling the kernels is not part of the search (unless it goes on)
             search.limits.restart()
 
@@ -136,6 +138,7 @@ class VectorBFS:
         reason: str | None = None,
         queue: int = 0,
     ) -> Result:
+        self.link_unlinked()
         stats = self.search.stats
         stats.distinct = len(self.visited) if self.owned is None else self.owned
         stats.queue = queue
@@ -147,6 +150,7 @@ class VectorBFS:
         return self.search.result(verdict, violation, reason)
 
     def trace_to(self, depth: int, index: int) -> list:
+        self.link_unlinked()
         root, edges = self.levels.path(depth, index)
         return self.search.trace(self.initial[root], edges)
 
@@ -326,7 +330,7 @@ class VectorBFS:
             seeds.append(Outgoing(index[mine], fps[mine], np.take(words, mine, axis=1)))
         del words, fps, dest
         news = owners.seed(seeds, list(search.unreached))
-        keys, where = merge([new.keys for new in news])
+        keys = merge([new.keys for new in news])
         bad = self.first_bad(keys, news, len(keys))
         self.owned = 0
         self.levels.start()
@@ -342,10 +346,9 @@ class VectorBFS:
             reason = search.limits.poll(stats)
             if reason:
                 return self.finish(INCOMPLETE, None, reason, size)
-            level = self.owned_level(owners, where, size, at_bound)
-            if isinstance(level, Result):
-                return level
-            where, found = level
+            found = self.owned_level(owners, size, at_bound)
+            if isinstance(found, Result):
+                return found
             if at_bound:
                 truncated = found > 0
                 break
@@ -356,23 +359,19 @@ class VectorBFS:
             return self.finish(INCOMPLETE, None, f"max depth {self.max_depth} reached")
         return self.finish(HOLDS)
 
-    def owned_level(
-        self, owners: Owners, where: list[np.ndarray], size: int, at_bound: bool
-    ) -> Result | tuple[list[np.ndarray], int]:
-        """Expand the current level (`size` states, owner j's at global indices
-        where[j]) slice by slice and store the next: a Result to stop with, else each
-        owner's global indices in the next level and its size (at the depth bound, not
-        stored: whether any successor or error was cut)."""
+    def owned_level(self, owners: Owners, size: int, at_bound: bool) -> Result | int:
+        """Expand the current level (`size` states) slice by slice and store the next: a
+        Result to stop with, else the next level's size (at the depth bound, not stored:
+        whether any successor or error was cut)."""
         search, stats = self.search, self.search.stats
         k = len(self.vm.instances)
         error = dead = None
         stored = 0  # the next level's states stored so far
         counted = 0  # successors of the level's states added to stats.generated so far
         cut = False  # at the depth bound: whether the bound cut a successor or an error
-        nxt: list[list[np.ndarray]] = [[] for _ in range(owners.parts)]
         for lo in range(0, size, self.slice):
             hi = min(size, lo + self.slice)
-            reports = owners.expand(where if lo == 0 else None, hi)
+            reports = owners.expand(lo == 0, hi, self.link_unlinked)
             if error is None:  # the first found is the least: the slices come in order
                 error = min((r.error for r in reports if r.error is not None), default=None)
             if dead is None:
@@ -387,7 +386,19 @@ class VectorBFS:
                 if dead is not None:
                     return self.deadlock(dead)
                 continue
-            keys, mine = merge([new.keys for new in news])
+            found = sum(len(new.keys) for new in news)
+            room = None if self.max_states is None else self.max_states - (self.owned or 0)
+            if not (at_bound or stop is not None or (room is not None and found > room)) and all(
+                new.bad is None and not new.covered for new in news
+            ):  # nothing cuts the slice: its links are stored while the owners go on
+                stats.generated += sum(r.generated for r in reports)
+                counted += sum(r.generated for r in reports)
+                self.owned = stats.distinct = (self.owned or 0) + found
+                self.unlinked = (self.depth + 1, [new.keys for new in news])
+                stored += found
+                continue
+            self.link_unlinked()
+            keys = merge([new.keys for new in news])
             if stop is not None:
                 keys = keys[: np.searchsorted(keys, stop * k)]
             if at_bound:
@@ -398,7 +409,6 @@ class VectorBFS:
                 cut = cut or error is not None or len(keys) > 0
                 continue
             bad = self.first_bad(keys, news, len(keys))
-            room = None if self.max_states is None else self.max_states - (self.owned or 0)
             if room is not None and len(keys) > room and (bad is None or bad >= room):
                 last = int(keys[room]) // k  # the state whose successor does not fit
                 stats.generated += owners.generated_before(last + 1) - counted
@@ -414,8 +424,6 @@ class VectorBFS:
                 stats.generated += self.generated(owners, reports, stop, counted)
                 counted += sum(r.generated for r in reports)
                 self.store(keys, news, self.depth + 1, len(keys), stored)
-                for j, w in enumerate(mine):
-                    nxt[j].append(w + stored)
                 stored += len(keys)
                 if error is not None and (dead is None or error < dead):
                     # of length depth + 1: a later state of this level may be a deadlock
@@ -424,8 +432,14 @@ class VectorBFS:
                 return self.deadlock(dead)
         if self.pending is not None:
             return self.finish(VIOLATED, self.pending)
-        joined = [np.concatenate(w) if w else np.empty(0, np.int64) for w in nxt]
-        return joined, int(cut) if at_bound else stored
+        return int(cut) if at_bound else stored
+
+    def link_unlinked(self) -> None:
+        """Store the parent links of the slice left unlinked (`owned_level`)."""
+        if self.unlinked is not None:
+            depth, keys = self.unlinked
+            self.levels.add(merge(keys), depth)
+            self.unlinked = None
 
     @staticmethod
     def first_bad(keys: np.ndarray, news: list[NewStates], n: int) -> int | None:

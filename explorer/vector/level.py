@@ -141,7 +141,8 @@ class Levels:
     def start(self) -> None:
         self.links.append([])
 
-    def add(self, link: np.ndarray) -> None:
+    def add(self, link: np.ndarray, depth: int = -1) -> None:
+        """Append a piece of links to level `depth` (the last started)."""
         top = int(link.max()) if len(link) else 0
         if top < 1 << 32:
             piece = (link.astype(np.uint32), None)
@@ -150,7 +151,7 @@ class Levels:
             piece = ((link & 0xFFFFFFFF).astype(np.uint32), (link >> 32).astype(np.uint8))
         else:
             piece = (link.astype(np.int64), None)
-        self.links[-1].append(piece)
+        self.links[depth].append(piece)
 
     def path(self, depth: int, index: int) -> tuple[int, list[int]]:
         edges = []

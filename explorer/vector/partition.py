@@ -9,14 +9,16 @@ drives (explorer.vector.engine.VectorBFS.run_owners).
 A level is searched in synchronous rounds, one per slice of the level (its states with
 global indices in [lo, hi), in order: the engine's slices bound the successors in flight,
 which are about seven times as many as the states expanded):
-  0. at the first slice, every owner hands its states of the level, each with its
-     global index, to the owner that expands it (`Partition.hand_off`, a `Handed` per
-     destination): `expander_of` cuts every slice in `parts` ranges of consecutive
-     states, one an owner. Each owner merges those handed to it into level order
-     (`Partition.adopt`). Neighbours in a level share successors far more often than
-     states drawn by fingerprint: expanded together, a chunk deduplicates them among
-     themselves (on migrate_page PTES=2 GUPS=2 ZAPS=2, 3.9 million successors leave
-     the chunks of consecutive states against 5.9 million of states drawn by owner);
+  0. at the first slice, every owner finds the global index of each of its states of
+     the level, its rank among every owner's keys of the level (`ranks`: the transport
+     has moved the other owners' keys to it), and hands each, with its global index, to
+     the owner that expands it (`Partition.hand_off`, a `Handed` per destination):
+     `expander_of` cuts every slice in `parts` ranges of consecutive states, one an
+     owner. Each owner merges those handed to it into level order (`Partition.adopt`).
+     Neighbours in a level share successors far more often than states drawn by
+     fingerprint: expanded together, a chunk deduplicates them among themselves (on
+     migrate_page PTES=2 GUPS=2 ZAPS=2, 3.9 million successors leave the chunks of
+     consecutive states against 5.9 million of states drawn by owner);
   1. every owner expands its states of the slice (`Partition.expand`): each successor,
      with its key = parent's global index * edges + edge, fingerprint and packed words,
      goes to its owner (an `Outgoing` per destination); the owner reports its first
@@ -27,15 +29,18 @@ which are about seven times as many as the states expanded):
      others, checks their invariants, and reports their keys, sorted, with the key of
      the first whose check fails and, per cover asked for, the first key where it holds;
   3. the coordinator merges the sorted keys (`merge`): the merged array is the slice's
-     part of the next level in the order one process finds it, and its parent links;
-     the positions give each owner the global indices of its new states (round 0 of
-     the next level). A state found again in a later slice of the level is visited by
-     then, and its key there is larger: it keeps the first slice's, its smallest.
+     part of the next level in the order one process finds it, and its parent links.
+     Where nothing cuts the slice it does so while the owners go on to the next round
+     (the engine's `meanwhile`): the owners need only the counts to go on, as they find
+     their global indices themselves. A state found again in a later slice of the level
+     is visited by then, and its key there is larger: it keeps the first slice's, its
+     smallest; so a level's keys, slice after slice, are in order.
 
 Contract:
   - ordering: everything an owner reports is in key order, and keys are distinct
     across owners (a (parent, edge) pair has one successor), so the merge restores the
-    single process's discovery order exactly: counts, verdicts and traces are the same
+    single process's discovery order exactly, and an owner's rank of a key among every
+    owner's is its state's global index: counts, verdicts and traces are the same
     as explorer.vector.engine's with one process, however the levels are sliced. The
     coordinator decides where a level is cut (the first state that raises or is a
     deadlock, a violation, --max-states) from the owners' reports alone: an owner
@@ -49,8 +54,8 @@ Contract:
     it generated), and the successors of a slice; a state of a level crosses at most once
     to the owner expanding it, as 8 x (words + 1) bytes, and a successor at most once,
     from the owner expanding it to the owner of its fingerprint, as 8 x (words + 2)
-    bytes; the coordinator gets 8 bytes (a key) per new state and sends back 8 (its
-    global index);
+    bytes; the coordinator gets 8 bytes (a key) per new state, and so does every other
+    owner, which keeps them until the hand-off (8 bytes a state of the next level);
   - safety: a Partition belongs to one thread; owners share nothing but the blocks a
     transport moves between them.
 
@@ -58,16 +63,18 @@ What a transport (an `Owners`) must do: keep one Partition per owner, built afte
 VectorModel is compiled (a forked worker has its copy; an actor builds its own); move
 each owner's `Handed` and `Outgoing` for j to owner j unchanged (its own too), and hand
 owner j the blocks from every owner, in any order, in one `adopt` call per level and
-one `receive` call per slice; return the reports in owner order; end every owner's
-process or actor on `close`, however the run ends, and turn an owner's death into
-explorer.core.limits.Fault ("worker N died ...", N from 1) and its MemoryError into
-MemoryError.
+one `receive` call per slice; move the keys each owner reports (`seed`, `receive`) to
+every other owner, for its `hand_off` (the other owners' keys of the level, each
+owner's in order); run the coordinator's `meanwhile` while the owners expand; return
+the reports in owner order; end every owner's process or actor on `close`, however the
+run ends, and turn an owner's death into explorer.core.limits.Fault ("worker N died
+...", N from 1) and its MemoryError into MemoryError.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Protocol, TypeVar
 
@@ -75,7 +82,7 @@ import numpy as np
 
 from mmcheck.explorer.vector.level import Cutter
 from mmcheck.explorer.vector.model import VectorModel
-from mmcheck.explorer.vector.visited import VisitedSet, first_of_each, route
+from mmcheck.explorer.vector.visited import VisitedSet, add_below, first_of_each, route
 
 # The owner of a fingerprint is read from its bits from OWNER_SHIFT up. The visited set
 # indexes its directory with the top bits (at most 31 below 2^36 states an owner) and its
@@ -99,11 +106,14 @@ def expander_of(index: np.ndarray, size: int, slice_: int, parts: int) -> np.nda
     return (index - lo) * parts // (np.minimum(lo + slice_, size) - lo)
 
 
-def geometry(adopt: Sequence[np.ndarray], upto: int | None) -> tuple[int, int]:
-    """A level's size and the length of its slices (at least 1), from the global indices
-    of each owner's states (`adopt`) and the end of its first slice (None: all)."""
-    size = sum(len(w) for w in adopt)
-    return size, max(upto or size, 1)
+def ranks(keys: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
+    """The global indices (int64) of an owner's states of a level, from their keys
+    (sorted) and the other owners' keys of the level (`others`, each sorted, disjoint
+    from them): each key's rank among all."""
+    at = np.arange(len(keys), dtype=np.int64)
+    for other in others:
+        add_below(at, keys, other)
+    return at
 
 
 @dataclass
@@ -168,8 +178,8 @@ class NewStates:
 
 
 class Partition:
-    """One owner: its visited set; the states of the next level it owns (in key order,
-    until handed off); and the states of the current level it expands (packed words and
+    """One owner: its visited set; the states of the next level it owns (their words
+    and keys, in key order, until handed off); and the states of the current level it expands (packed words and
     global indices, in level order)."""
 
     def __init__(
@@ -194,19 +204,21 @@ class Partition:
         self.at = np.empty(0, np.int64)  # their global indices, increasing
         self.gen = np.empty(0, np.int64)  # successors generated per state (0: not expanded)
         self.new: list[np.ndarray] = []  # the next level's, in key order, as received
+        self.keys: list[np.ndarray] = []  # and their keys
 
     def __len__(self) -> int:
         """States stored (past a level's cut too)."""
         return len(self.visited)
 
-    def hand_off(self, global_index: np.ndarray, size: int, slice_: int) -> list[Handed]:
-        """The new states of the `receive`s since the last hand-off (in key order) are
-        at these global indices (increasing, int64) of a level of `size` states cut in
-        slices of `slice_`: each, with its global index, for the owner that expands it
-        (`expander_of`), in order."""
+    def hand_off(self, others: Sequence[np.ndarray], slice_: int) -> list[Handed]:
+        """The new states of the `receive`s since the last hand-off, at their global
+        indices among the other owners' (`others`: their keys of the level, see `ranks`)
+        in a level cut in slices of `slice_`: each, with its global index, for the owner
+        that expands it (`expander_of`), in order."""
         new, self.new = self.new, []
-        if len(global_index) != sum(w.shape[1] for w in new):
-            raise ValueError("hand_off: one global index per new state")
+        keys, self.keys = self.keys, []
+        global_index = ranks(np.concatenate(keys) if keys else np.empty(0, np.int64), others)
+        size = len(global_index) + sum(len(k) for k in others)
         dest = expander_of(global_index, size, slice_, self.parts)
         out: list[list[Handed]] = [[] for _ in range(self.parts)]
         c0 = 0
@@ -304,6 +316,7 @@ class Partition:
         keys, fps, words = keys[firsts], fps[firsts], np.take(words, firsts, axis=1)
         self.visited.insert(fps, words if keep else None)
         self.new.append(words)
+        self.keys.append(keys)
         out = NewStates(keys)
         if len(keys) and (self.vm.invariants or self.vm.constraints):
             bad = np.flatnonzero(self.vm.bad_invariant(words))
@@ -335,19 +348,13 @@ def _join(blocks: list[Block], empty: Block) -> Block:
     )
 
 
-def merge(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+def merge(keys: Sequence[np.ndarray]) -> np.ndarray:
     """The owners' sorted, pairwise disjoint key arrays merged into one sorted int64
-    array (the level in global order: its parent links), and for each owner the global
-    indices (int64) of its keys in it."""
-    sizes = [len(k) for k in keys]
-    if not sizes:
-        return np.empty(0, np.int64), []
-    allkeys = np.concatenate([np.asarray(k, np.int64) for k in keys])
-    order = np.argsort(allkeys, kind="stable")
-    merged = allkeys[order]
-    where = np.empty(len(order), np.int64)
-    where[order] = np.arange(len(order), dtype=np.int64)
-    return merged, np.split(where, np.cumsum(sizes)[:-1])
+    array: the level (or a slice's part of it) in global order, its parent links."""
+    if not keys:
+        return np.empty(0, np.int64)
+    # sorted runs, one an owner: a stable sort merges them in about linear time
+    return np.sort(np.concatenate([np.asarray(k, np.int64) for k in keys]), kind="stable")
 
 
 class Owners(Protocol):
@@ -361,13 +368,14 @@ class Owners(Protocol):
         initial states) as its first level's successors (`receive`)."""
         ...
 
-    def expand(self, adopt: list[np.ndarray] | None, upto: int | None) -> list[LevelExpansion]:
-        """At a level's first slice (`adopt` given), owner j's new states are at the
-        global indices adopt[j]: it hands them off (`hand_off`, the level's size and
-        slices as `geometry` finds them: every slice is as long as the first) and every
-        owner adopts those handed to it. Then every owner expands its states not expanded
-        yet below global index `upto` (None: all), and its successors are moved to
-        their owners; the reports keep no successors (outgoing empty)."""
+    def expand(self, first: bool, upto: int, meanwhile: Callable[[], None]) -> list[LevelExpansion]:
+        """At a level's first slice (`first`), every owner hands off its new states of
+        the level (`hand_off`, with the other owners' keys of the level; every slice is
+        as long as the first, which ends at `upto`) and adopts those handed to it. Then
+        every owner expands its states not expanded yet below global index `upto`, and
+        its successors are moved to their owners; the reports keep no successors
+        (outgoing empty). `meanwhile` is the coordinator's own work, run once while the
+        owners expand (it does not call them)."""
         ...
 
     def receive(self, covers: Sequence[int]) -> list[NewStates]:

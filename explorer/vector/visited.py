@@ -30,7 +30,8 @@ The vector engine uses the steps apart: `first_of_each` deduplicates a chunk (ke
 each state's first parent), `contains_block` looks the distinct ones up, `insert` adds
 the new. Owners of a partitioned visited set (explorer.vector.partition) also have
 each chunk's successors keyed and grouped by owner here (`route`), in one pass where
-numpy takes several.
+numpy takes several, and count the keys of the other owners below each of theirs
+(`add_below`) in one linear pass where a binary search per key takes twice as long.
 """
 
 from __future__ import annotations
@@ -353,6 +354,20 @@ def route(
     )
 
 
+@numba.njit(**_JIT)
+def _add_below(at: np.ndarray, keys: np.ndarray, other: np.ndarray) -> None:
+    j = 0
+    for i in range(len(keys)):
+        while j < len(other) and other[j] < keys[i]:
+            j += 1
+        at[i] += j
+
+
+def add_below(at: np.ndarray, keys: np.ndarray, other: np.ndarray) -> None:
+    """Add to at[i] (int64) the number of `other` below keys[i] (both sorted, int64)."""
+    _add_below(at, keys.astype(np.int64, copy=False), other.astype(np.int64, copy=False))
+
+
 def warm_up() -> None:
     """Load the compiled functions (from numba's cache, or compile them: seconds, once
     per installation) on tiny inputs, so that no search pays for it."""
@@ -366,3 +381,4 @@ def warm_up() -> None:
         v.contains_block(fps, words)
         v._merge(16)
     route(fps, fps, 2, fps, np.zeros((2, 3), np.uint64), 2, np.uint64(32))
+    add_below(np.zeros(3, np.int64), np.arange(3), np.arange(3))

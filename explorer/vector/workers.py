@@ -4,17 +4,19 @@ a level and what the engine relies on).
 
 A worker holds a Partition (built at the fork, sharing the compiled model): its visited
 set, its states of the next level and those it expands of the current one. The main
-process only coordinates. Per level it tells every worker the global indices of its new
-states; each writes those another worker expands into its block for that worker (shared
-memory: words and global indices as rows of uint64s) and replies with their counts; the
-main process tells each worker where to read them and to expand its states of the
-slice; each writes the successors bound for worker j into its block for j (words,
-fingerprints and keys) and replies with their counts, its first error and deadlock;
-the main process then tells each worker where to read, and each takes in its
-successors, stores and checks the new ones and replies with their sorted keys, which
-the main process merges. States and successors move from worker to worker without a
-copy through the main process; the main process gets 8 bytes per new state (its key,
-over the pipe) and sends 8 back (its global index).
+process only coordinates, with small messages; what is large goes from worker to worker
+through shared memory, in blocks of rows of uint64s, without a copy through the main
+process. Per level the main process tells every worker to hand off its new states:
+each ranks them among every worker's keys of the level (its own, and those the others
+wrote into their blocks for it), writes those another worker expands into its block for
+that worker (words and global indices) and replies with their counts; the main process
+tells each worker where to read them and to expand its states of the slice; each writes
+the successors bound for worker j into its block for j (words, fingerprints and keys)
+and replies with their counts, its first error and deadlock; the main process then
+tells each worker where to read, and each takes in its successors, stores and checks
+the new ones, writes their sorted keys into its block for every other worker and
+replies with them (8 bytes per new state, over the pipe). The main process merges
+them, for the parent links, while the workers expand the next slice.
 
 Workers are forked after the model is compiled, so they share its compiled actions
 without pickling anything.
@@ -56,7 +58,6 @@ from mmcheck.explorer.vector.partition import (
     NewStates,
     Outgoing,
     Partition,
-    geometry,
 )
 
 ORPHAN_POLL = 1.0  # seconds between two looks at its parent by a waiting worker
@@ -113,14 +114,17 @@ def _replace(blocks: dict, key: object, size: int, fd: int | None = None) -> Blo
 
 
 # What a block carries: the states of a level handed to the owner expanding them (their
-# words and global indices), or successors sent to their owner (words, fingerprints, keys)
-LEVEL, SUCCESSORS = "level", "successors"
+# words and global indices), successors sent to their owner (words, fingerprints, keys),
+# or the keys of an owner's new states, sent to every other owner for its hand-off
+LEVEL, SUCCESSORS, KEYS = "level", "successors", "keys"
 Key = tuple[str, int]  # a block's kind, and the worker at its other end
+Sources = list[tuple[int, int, int | None]]  # what a worker reads of the blocks of a kind
 
 
 class _Owner:
     """A worker's side: its Partition, the blocks it writes (by kind and destination)
-    and reads (by kind and source), and its own share of what it sends."""
+    and reads (by kind and source), its own share of what it sends, and the other
+    workers' keys of the next level (by source, a piece a `receive`)."""
 
     def __init__(self, part: Partition, conn: Connection) -> None:
         self.part = part
@@ -130,44 +134,60 @@ class _Owner:
         self.ins: dict[Key, Block] = {}
         self.held: Handed | None = None
         self.local: Outgoing | None = None
+        self.others: list[list[np.ndarray]] = [[] for _ in range(part.parts)]
 
     def answer(self, msg: tuple) -> tuple[object, list[tuple[Key, Block]]]:
         """The reply to a message of the main process, and the new blocks whose
         descriptors follow it, each with its kind and the worker it is for."""
         part = self.part
         if msg[0] == "seed":
-            return part.receive([msg[1]], msg[2]), []
+            return self.keys(part.receive([msg[1]], msg[2]))
         if msg[0] == "hand_off":
-            handed = part.hand_off(msg[1], msg[2], msg[3])
+            self.take_keys(msg[1])
+            others = [np.concatenate(k) if k else np.empty(0, np.int64) for k in self.others]
+            self.others = [[] for _ in range(part.parts)]
+            del others[part.index]
+            handed = part.hand_off(others, msg[2])
             self.held = handed[part.index]
             return self.send(LEVEL, [[h.words, h.at.view(np.uint64)] for h in handed])
         if msg[0] == "expand":
             return self.expand(msg[1], msg[2], msg[3])
         if msg[0] == "receive":
-            return self.receive(msg[1], msg[2]), []
+            return self.keys(self.receive(msg[1], msg[2]))
         if msg[0] == "generated":
             return part.generated_before(msg[1]), []
         assert msg[0] == "stored", msg
         return len(part), []
 
+    def keys(self, new: NewStates) -> tuple[tuple[NewStates, list[int]], list[tuple[Key, Block]]]:
+        """The reply to a `receive`: the report, and its keys written for every other
+        worker (their counts by destination)."""
+        counts, fresh = self.send(KEYS, [[new.keys.view(np.uint64)]] * self.part.parts)
+        return (new, counts), fresh
+
+    def take_keys(self, sources: Sources) -> None:
+        """Keep a copy of the keys each source worker wrote in its block for this one."""
+        for i, rows in self.read(KEYS, sources):
+            self.others[i].append(rows[0].view(np.int64).copy())
+
     def expand(
-        self,
-        sources: list[tuple[int, int, int | None]] | None,
-        upto: int | None,
-        slice_: int | None,
+        self, keys: Sources | None, sources: Sources | None, upto: int
     ) -> tuple[tuple[LevelExpansion, list[int]], list[tuple[Key, Block]]]:
-        """At a level's first slice (`sources` given), adopt the states handed to this
-        worker: its own and, from each source, those in its block; then expand up to
-        global index `upto` and write the successors for each other worker into its
-        block. The report (without successors) and their counts by destination."""
+        """Keep the other workers' keys of the last `receive` (`keys`, if given). At a
+        level's first slice (`sources` given), adopt the states handed to this worker:
+        its own and, from each source, those in its block (slices as long as the first,
+        which ends at `upto`). Then expand up to global index `upto` and write the
+        successors for each other worker into its block. The report (without
+        successors) and their counts by destination."""
         part = self.part
+        if keys is not None:
+            self.take_keys(keys)
         if sources is not None:
             got = [self.held] if self.held is not None else []
-            for rows in self.read(LEVEL, sources):
+            for _, rows in self.read(LEVEL, sources):
                 got.append(Handed(rows[self.nwords].view(np.int64), rows[: self.nwords]))
             self.held = None
-            assert slice_ is not None  # given with the sources
-            part.adopt(got, slice_)
+            part.adopt(got, upto)
             del got
         level = part.expand(upto)
         self.local = level.outgoing[part.index]
@@ -176,13 +196,11 @@ class _Owner:
         counts, fresh = self.send(SUCCESSORS, rows)
         return (level, counts), fresh
 
-    def receive(
-        self, covers: Sequence[int], sources: list[tuple[int, int, int | None]]
-    ) -> NewStates:
+    def receive(self, covers: Sequence[int], sources: Sources) -> NewStates:
         """Take in the level's successors: this worker's own and, from each source, those
         in its block."""
         got = [] if self.local is None else [self.local]
-        for rows in self.read(SUCCESSORS, sources):
+        for _, rows in self.read(SUCCESSORS, sources):
             keys = rows[self.nwords + 1].view(np.int64)
             got.append(Outgoing(keys, rows[self.nwords], rows[: self.nwords]))
         self.local = None
@@ -193,38 +211,40 @@ class _Owner:
     def send(
         self, kind: str, rows: list[list[np.ndarray]]
     ) -> tuple[list[int], list[tuple[Key, Block]]]:
-        """Write rows[j] (a (words, m) array and 1-D arrays of m uint64s) into the block
-        of this kind for each other worker j; their counts (m) by destination, and the
-        blocks made anew (one must grow)."""
+        """Write rows[j] (arrays of m columns of uint64s: (r, m) arrays and 1-D ones, a
+        row each) into the block of this kind for each other worker j; their counts (m)
+        by destination, and the blocks made anew (one must grow)."""
         counts, fresh = [], []
-        for j, parts in enumerate(rows):
-            m = parts[0].shape[1]
+        for j, arrays in enumerate(rows):
+            stacked = [np.atleast_2d(x) for x in arrays]
+            m = stacked[0].shape[1]
             counts.append(m)
             if j == self.part.index:
                 continue
-            nrows = self.nwords + len(parts) - 1
+            nrows = sum(x.shape[0] for x in stacked)
             need = 8 * nrows * m
             block = self.outs.get((kind, j))
             if block is None or block.size < need:
                 block = _replace(self.outs, (kind, j), max(2 * need, 1 << 16))
                 fresh.append(((kind, j), block))
             out = np.ndarray((nrows, m), np.uint64, block.buf)
-            out[: self.nwords] = parts[0]
-            for r, x in enumerate(parts[1:]):
-                out[self.nwords + r] = x
+            r = 0
+            for x in stacked:
+                out[r : r + x.shape[0]] = x
+                r += x.shape[0]
             del out
         return counts, fresh
 
-    def read(self, kind: str, sources: list[tuple[int, int, int | None]]) -> list[np.ndarray]:
+    def read(self, kind: str, sources: Sources) -> list[tuple[int, np.ndarray]]:
         """From each source worker, the rows of the count given in its block of this kind
-        (a new one's descriptor follows the message)."""
-        nrows = self.nwords + (1 if kind == LEVEL else 2)
+        (a new one's descriptor follows the message), with the source."""
+        nrows = {LEVEL: self.nwords + 1, SUCCESSORS: self.nwords + 2, KEYS: 1}[kind]
         got = []
         for i, m, size in sources:
             if size is not None:
                 _replace(self.ins, (kind, i), size, recv_handle(self.conn))
             if m:
-                got.append(np.ndarray((nrows, m), np.uint64, self.ins[kind, i].buf))
+                got.append((i, np.ndarray((nrows, m), np.uint64, self.ins[kind, i].buf)))
         return got
 
     def close(self) -> None:
@@ -319,24 +339,30 @@ class OwnerPool:
         self.fresh: dict[tuple[str, int, int], tuple[int, int]] = {}
 
     def seed(self, blocks: list[Outgoing], covers: Sequence[int]) -> list[NewStates]:
-        return self._ask([("seed", b, list(covers)) for b in blocks])
+        return self._news(self._ask([("seed", b, list(covers)) for b in blocks]))
 
-    def expand(self, adopt: list[np.ndarray] | None, upto: int | None) -> list[LevelExpansion]:
-        if adopt is None:
-            replies = self._ask([("expand", None, upto, None)] * self.parts)
-        else:
-            size, slice_ = geometry(adopt, upto)
-            self.counts[LEVEL] = self._ask([("hand_off", a, size, slice_) for a in adopt])
-            sources, handles = self._sources(LEVEL)
-            replies = self._ask([("expand", s, upto, slice_) for s in sources], handles)
+    def expand(self, first: bool, upto: int, meanwhile: Callable[[], None]) -> list[LevelExpansion]:
+        keys, handles = self._sources(KEYS)  # of the last receive: every expand follows one
+        level: list[Sources | None] = [None] * self.parts
+        if first:
+            self.counts[LEVEL] = self._ask([("hand_off", k, upto) for k in keys], handles)
+            keys = [None] * self.parts
+            level, handles = self._sources(LEVEL)
+        msgs = [("expand", k, s, upto) for k, s in zip(keys, level)]
+        replies = self._ask(msgs, handles, meanwhile)
         self.counts[SUCCESSORS] = [counts for _, counts in replies]
         return [level for level, _ in replies]
 
     def receive(self, covers: Sequence[int]) -> list[NewStates]:
         sources, handles = self._sources(SUCCESSORS)
-        return self._ask([("receive", list(covers), s) for s in sources], handles)
+        return self._news(self._ask([("receive", list(covers), s) for s in sources], handles))
 
-    def _sources(self, kind: str) -> tuple[list[list[tuple]], list[list[int]]]:
+    def _news(self, replies: list[tuple[NewStates, list[int]]]) -> list[NewStates]:
+        """The reports of a `receive`, whose keys the workers wrote for each other."""
+        self.counts[KEYS] = [counts for _, counts in replies]
+        return [new for new, _ in replies]
+
+    def _sources(self, kind: str) -> tuple[list[Sources], list[list[int]]]:
         """For each worker j, what to read of the blocks of this kind sent to it: (source,
         count, size of a new block or None), and the descriptors of the new blocks."""
         sources, handles = [], []
@@ -362,9 +388,14 @@ class OwnerPool:
     def pids(self) -> list[int]:
         return [p.pid for p in self.procs if p.pid is not None]
 
-    def _ask(self, msgs: list[tuple], handles: list[list[int]] | None = None) -> list:
+    def _ask(
+        self,
+        msgs: list[tuple],
+        handles: list[list[int]] | None = None,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> list:
         """Send msgs[i] to worker i (then the descriptors handles[i], closed here once
-        sent); the replies, in worker order."""
+        sent), run `meanwhile`; the replies, in worker order."""
         try:
             for i, msg in enumerate(msgs):
                 try:
@@ -377,6 +408,8 @@ class OwnerPool:
         finally:
             for fd in (fd for fds in handles or () for fd in fds):
                 os.close(fd)
+        if meanwhile is not None:
+            meanwhile()
         replies: list = [None] * len(msgs)
         while self.busy:
             ready = wait([self.conns[i] for i in self.busy], timeout=POLL)

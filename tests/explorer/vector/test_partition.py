@@ -24,9 +24,9 @@ from mmcheck.explorer.vector.partition import (
     Outgoing,
     Partition,
     expander_of,
-    geometry,
     merge,
     owner_of,
+    ranks,
 )
 from mmcheck.spec.errors import UsageError
 
@@ -58,29 +58,29 @@ def test_owner_reads_bits_the_visited_set_does_not_index_with():
             assert top.min() > 0.9 * len(mine) / 16
 
 
-def test_merge_restores_global_order_beyond_32_bits():
+def test_merge_and_ranks_restore_global_order_beyond_32_bits():
     big = 1 << 33
     keys = [
         np.array([0, 7, big + 1, 3 * big], np.int64),
         np.array([], np.int64),
         np.array([5, big, big + 2], np.int64),
     ]
-    merged, where = merge(keys)
+    merged = merge(keys)
     assert merged.dtype == np.int64
     assert merged.tolist() == [0, 5, 7, big, big + 1, big + 2, 3 * big]
+    where = [ranks(k, keys[:j] + keys[j + 1 :]) for j, k in enumerate(keys)]
     assert [w.tolist() for w in where] == [[0, 2, 4, 6], [], [1, 3, 5]]
-    for k, w in zip(keys, where):
-        assert (merged[w] == k).all()
 
 
-def test_merge_of_random_disjoint_keys():
+def test_merge_and_ranks_of_random_disjoint_keys():
     rng = np.random.default_rng(2)
     allkeys = rng.choice(1 << 40, 30_000, replace=False).astype(np.int64)
     owner = rng.integers(0, 3, len(allkeys))
     keys = [np.sort(allkeys[owner == j]) for j in range(3)]
-    merged, where = merge(keys)
+    merged = merge(keys)
     assert (merged == np.sort(allkeys)).all()
-    for k, w in zip(keys, where):
+    for j, k in enumerate(keys):
+        w = ranks(k, keys[:j] + keys[j + 1 :])
         assert (merged[w] == k).all() and (np.diff(w) > 0).all()
 
 
@@ -98,30 +98,30 @@ def test_expander_of_cuts_every_slice_in_consecutive_ranges():
 
 
 def test_hand_off_brings_every_state_to_its_expander_in_level_order():
-    """States held by owners at random, each owner's in global order, in pieces as
-    received: each reaches the owner `expander_of` names, in level order, with its
-    words, a piece a slice."""
+    """States held by owners at random, each owner's in key order, in pieces as
+    received: each reaches the owner `expander_of` names at its rank among all keys, in
+    level order, with its words, a piece a slice."""
     prog = spec.load(str(FILTER), {"N": 3})
     search = make_search(prog, CheckOptions(backend="vector"), Limits())
     vm = VectorModel(search)
     rng = np.random.default_rng(3)
     size, slice_, parts = 200, 37, 3
     words = rng.integers(0, 1 << 62, (vm.layout.nwords, size), dtype=np.int64).astype(np.uint64)
+    keys = np.sort(rng.choice(1 << 40, size, replace=False).astype(np.int64))
     holder = rng.integers(0, parts, size)
     owners = [Partition(vm, search.deadlock, False, i, parts, 8) for i in range(parts)]
     for j, p in enumerate(owners):
         mine = np.flatnonzero(holder == j)
         p.new = [words[:, mine[:10]], words[:, mine[10:]]]  # two pieces, as two receives
-    handed = [p.hand_off(np.flatnonzero(holder == j), size, slice_) for j, p in enumerate(owners)]
+        p.keys = [keys[mine[:10]], keys[mine[10:]]]
+    held = [keys[holder == j] for j in range(parts)]
+    handed = [p.hand_off(held[:j] + held[j + 1 :], slice_) for j, p in enumerate(owners)]
     dest = expander_of(np.arange(size), size, slice_, parts)
     for j, p in enumerate(owners):
         p.adopt([h[j] for h in handed][::-1], slice_)
-        assert p.new == [] and (p.at == np.flatnonzero(dest == j)).all()
+        assert p.new == p.keys == [] and (p.at == np.flatnonzero(dest == j)).all()
         assert len(p.level.pieces) == -(-size // slice_)
         assert (np.concatenate(p.level.pieces, axis=1) == words[:, p.at]).all()
-    with pytest.raises(ValueError, match="one global index per new state"):
-        owners[0].new = [words[:, :3]]
-        owners[0].hand_off(np.arange(2), size, slice_)
 
 
 class LocalOwners:
@@ -132,16 +132,24 @@ class LocalOwners:
         self.parts = parts
         self.owners = [Partition(vm, deadlock, keep_words, i, parts, chunk) for i in range(parts)]
         self.sent: list[list[Outgoing]] = []
+        self.keys: list[list[np.ndarray]] = [[] for _ in range(parts)]
+
+    def reported(self, news):
+        for keys, new in zip(self.keys, news):
+            keys.append(new.keys)
+        return news
 
     def seed(self, blocks, covers):
-        return [p.receive([b], covers) for p, b in zip(self.owners, blocks)]
+        return self.reported([p.receive([b], covers) for p, b in zip(self.owners, blocks)])
 
-    def expand(self, adopt, upto):
-        if adopt is not None:
-            size, slice_ = geometry(adopt, upto)
-            handed = [p.hand_off(a, size, slice_) for p, a in zip(self.owners, adopt)]
+    def expand(self, first, upto, meanwhile):
+        meanwhile()
+        if first:  # the keys each owner reported since the last hand-off
+            keys = [np.concatenate(k) if k else np.empty(0, np.int64) for k in self.keys]
+            self.keys = [[] for _ in self.owners]
+            handed = [p.hand_off(keys[:j] + keys[j + 1 :], upto) for j, p in enumerate(self.owners)]
             for j, p in enumerate(self.owners):
-                p.adopt([h[j] for h in handed][::-1], slice_)  # in any order
+                p.adopt([h[j] for h in handed][::-1], upto)  # in any order
         reports = [p.expand(upto) for p in self.owners]
         self.sent = [[r.outgoing[j] for r in reports] for j in range(self.parts)]
         for r in reports:
@@ -150,7 +158,9 @@ class LocalOwners:
 
     def receive(self, covers):
         got, self.sent = self.sent, []
-        return [p.receive(blocks[::-1], covers) for p, blocks in zip(self.owners, got)]
+        return self.reported(
+            [p.receive(blocks[::-1], covers) for p, blocks in zip(self.owners, got)]
+        )
 
     def generated_before(self, index):
         return sum(p.generated_before(index) for p in self.owners)
@@ -291,13 +301,13 @@ def test_keys_and_indices_beyond_32_bits():
     assert part.generated_before(base + 1) == part.generated_before(base + 2) > 0
     assert part.generated_before(1 << 40) == level.generated
     new = part.receive([out])
-    merged, (where,) = merge([new.keys])
-    assert (merged == new.keys).all() and (where == np.arange(len(merged))).all()
+    assert (merge([new.keys]) == new.keys).all()
+    assert (ranks(new.keys, []) == np.arange(len(new.keys))).all()
 
 
 def adopt(part: Partition, global_index: np.ndarray) -> None:
     """`part` expands all its new states, at these global indices."""
-    new, part.new = part.new, []
+    new, part.new, part.keys = part.new, [], []
     part.adopt([Handed(global_index, np.concatenate(new, axis=1))], 1 << 20)
 
 
