@@ -7,10 +7,10 @@ set, and its states of the current and the next level. A slice of a level (the e
 explorer.vector.partition) is two rounds of calls, three at a level's first:
   - `hand_off` (the first slice): every actor is given the other actors' keys of the
     level, from which it finds the global indices of its new states
-    (explorer.vector.partition.ranks), and returns one block per owner of those that owner expands, each its own
-    object in Ray's object store (numpy arrays pickled out of band: an owner on the
-    same node maps them without a copy, one on another node gets them from that node's
-    store);
+    (explorer.vector.partition.ranks), and returns one block per owner of those that
+    owner expands, each its own object in Ray's object store (numpy arrays pickled out
+    of band: an owner on the same node maps them without a copy, one on another node
+    gets them from that node's store);
   - `expand`: every actor (handed the references of the blocks for it, at the first
     slice) expands its states of the slice and returns its report and one block of
     successors per owner, each its own object in the object store;
@@ -296,7 +296,7 @@ class RayOwners:
                 )
                 for j, a in enumerate(self.actors)
             ]
-            del keys
+            del keys  # the calls hold them: the store frees them once they are done
             self._show(self._get([c[0] for c in offs]))
             handed = [[c[j + 1] for i, c in enumerate(offs) if i != j] for j in range(self.parts)]
         calls = [

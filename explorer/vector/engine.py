@@ -388,9 +388,9 @@ class VectorBFS:
                 continue
             found = sum(len(new.keys) for new in news)
             room = None if self.max_states is None else self.max_states - (self.owned or 0)
-            if not (at_bound or stop is not None or (room is not None and found > room)) and all(
-                new.bad is None and not new.covered for new in news
-            ):  # nothing cuts the slice: its links are stored while the owners go on
+            uncut = not at_bound and stop is None and (room is None or found <= room)
+            if uncut and all(new.bad is None and not new.covered for new in news):
+                # nothing cuts the slice: its links are stored while the owners go on
                 stats.generated += sum(r.generated for r in reports)
                 counted += sum(r.generated for r in reports)
                 self.owned = stats.distinct = (self.owned or 0) + found

@@ -179,8 +179,8 @@ class NewStates:
 
 class Partition:
     """One owner: its visited set; the states of the next level it owns (their words
-    and keys, in key order, until handed off); and the states of the current level it expands (packed words and
-    global indices, in level order)."""
+    and keys, in key order, until handed off); and the states of the current level it
+    expands (packed words and global indices, in level order)."""
 
     def __init__(
         self,

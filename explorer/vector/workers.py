@@ -141,7 +141,7 @@ class _Owner:
         descriptors follow it, each with its kind and the worker it is for."""
         part = self.part
         if msg[0] == "seed":
-            return self.keys(part.receive([msg[1]], msg[2]))
+            return self.reported(part.receive([msg[1]], msg[2]))
         if msg[0] == "hand_off":
             self.take_keys(msg[1])
             others = [np.concatenate(k) if k else np.empty(0, np.int64) for k in self.others]
@@ -153,13 +153,15 @@ class _Owner:
         if msg[0] == "expand":
             return self.expand(msg[1], msg[2], msg[3])
         if msg[0] == "receive":
-            return self.keys(self.receive(msg[1], msg[2]))
+            return self.reported(self.receive(msg[1], msg[2]))
         if msg[0] == "generated":
             return part.generated_before(msg[1]), []
         assert msg[0] == "stored", msg
         return len(part), []
 
-    def keys(self, new: NewStates) -> tuple[tuple[NewStates, list[int]], list[tuple[Key, Block]]]:
+    def reported(
+        self, new: NewStates
+    ) -> tuple[tuple[NewStates, list[int]], list[tuple[Key, Block]]]:
         """The reply to a `receive`: the report, and its keys written for every other
         worker (their counts by destination)."""
         counts, fresh = self.send(KEYS, [[new.keys.view(np.uint64)]] * self.part.parts)
