@@ -108,8 +108,8 @@ def expander_of(index: np.ndarray, size: int, slice_: int, parts: int) -> np.nda
 
 def ranks(keys: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
     """The global indices (int64) of an owner's states of a level, from their keys
-    (sorted) and the other owners' keys of the level (`others`, each sorted, disjoint
-    from them): each key's rank among all."""
+    (sorted) and the other owners' keys of the level (`others`: sorted pieces, in any
+    number and order, disjoint from them): each key's rank among all."""
     at = np.arange(len(keys), dtype=np.int64)
     for other in others:
         add_below(at, keys, other)

@@ -124,7 +124,7 @@ Sources = list[tuple[int, int, int | None]]  # what a worker reads of the blocks
 class _Owner:
     """A worker's side: its Partition, the blocks it writes (by kind and destination)
     and reads (by kind and source), its own share of what it sends, and the other
-    workers' keys of the next level (by source, a piece a `receive`)."""
+    workers' keys of the next level (a sorted piece a source a `receive`)."""
 
     def __init__(self, part: Partition, conn: Connection) -> None:
         self.part = part
@@ -134,7 +134,7 @@ class _Owner:
         self.ins: dict[Key, Block] = {}
         self.held: Handed | None = None
         self.local: Outgoing | None = None
-        self.others: list[list[np.ndarray]] = [[] for _ in range(part.parts)]
+        self.others: list[np.ndarray] = []
 
     def answer(self, msg: tuple) -> tuple[object, list[tuple[Key, Block]]]:
         """The reply to a message of the main process, and the new blocks whose
@@ -144,9 +144,7 @@ class _Owner:
             return self.reported(part.receive([msg[1]], msg[2]))
         if msg[0] == "hand_off":
             self.take_keys(msg[1])
-            others = [np.concatenate(k) if k else np.empty(0, np.int64) for k in self.others]
-            self.others = [[] for _ in range(part.parts)]
-            del others[part.index]
+            others, self.others = self.others, []
             handed = part.hand_off(others, msg[2])
             self.held = handed[part.index]
             return self.send(LEVEL, [[h.words, h.at.view(np.uint64)] for h in handed])
@@ -169,8 +167,8 @@ class _Owner:
 
     def take_keys(self, sources: Sources) -> None:
         """Keep a copy of the keys each source worker wrote in its block for this one."""
-        for i, rows in self.read(KEYS, sources):
-            self.others[i].append(rows[0].view(np.int64).copy())
+        for rows in self.read(KEYS, sources):
+            self.others.append(rows[0].view(np.int64).copy())
 
     def expand(
         self, keys: Sources | None, sources: Sources | None, upto: int
@@ -186,7 +184,7 @@ class _Owner:
             self.take_keys(keys)
         if sources is not None:
             got = [self.held] if self.held is not None else []
-            for _, rows in self.read(LEVEL, sources):
+            for rows in self.read(LEVEL, sources):
                 got.append(Handed(rows[self.nwords].view(np.int64), rows[: self.nwords]))
             self.held = None
             part.adopt(got, upto)
@@ -202,7 +200,7 @@ class _Owner:
         """Take in the level's successors: this worker's own and, from each source, those
         in its block."""
         got = [] if self.local is None else [self.local]
-        for _, rows in self.read(SUCCESSORS, sources):
+        for rows in self.read(SUCCESSORS, sources):
             keys = rows[self.nwords + 1].view(np.int64)
             got.append(Outgoing(keys, rows[self.nwords], rows[: self.nwords]))
         self.local = None
@@ -237,16 +235,16 @@ class _Owner:
             del out
         return counts, fresh
 
-    def read(self, kind: str, sources: Sources) -> list[tuple[int, np.ndarray]]:
+    def read(self, kind: str, sources: Sources) -> list[np.ndarray]:
         """From each source worker, the rows of the count given in its block of this kind
-        (a new one's descriptor follows the message), with the source."""
+        (a new one's descriptor follows the message)."""
         nrows = {LEVEL: self.nwords + 1, SUCCESSORS: self.nwords + 2, KEYS: 1}[kind]
         got = []
         for i, m, size in sources:
             if size is not None:
                 _replace(self.ins, (kind, i), size, recv_handle(self.conn))
             if m:
-                got.append((i, np.ndarray((nrows, m), np.uint64, self.ins[kind, i].buf)))
+                got.append(np.ndarray((nrows, m), np.uint64, self.ins[kind, i].buf))
         return got
 
     def close(self) -> None:

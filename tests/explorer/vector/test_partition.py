@@ -82,6 +82,9 @@ def test_merge_and_ranks_of_random_disjoint_keys():
     for j, k in enumerate(keys):
         w = ranks(k, keys[:j] + keys[j + 1 :])
         assert (merged[w] == k).all() and (np.diff(w) > 0).all()
+        # the others' keys in sorted pieces, in any order (a worker's, a piece a receive)
+        pieces = [p for o in keys[:j] + keys[j + 1 :] for p in np.array_split(o, 3)][::-1]
+        assert (ranks(k, pieces) == w).all()
 
 
 def test_expander_of_cuts_every_slice_in_consecutive_ranges():
